@@ -1,0 +1,33 @@
+/** What the policy asks a blocker to do: block one IP or CIDR for one incident, until an expiry. */
+export interface BlockRequest {
+  target: string;
+  incidentId: number;
+  reason: string;
+  /** ISO time, or null for no expiry. */
+  expiresAt: string | null;
+}
+
+/** The exact change a blocker would make, shown for review before it is applied. */
+export interface BlockPlan {
+  blocker: string;
+  /** Human-readable object the change lands in (a file path, `Middleware traefik/denylist`...). */
+  object: string;
+  /** Unified-style diff of the change ('' when nothing would change). */
+  diff: string;
+  /** True when the target is already blocked (applying changes nothing). */
+  alreadyBlocked: boolean;
+  /** Machine-readable patch for blockers that have one (JSON patch for Kubernetes). */
+  patch?: unknown;
+}
+
+export type ActionResult =
+  | { status: 'applied' | 'unchanged'; detail: string }
+  | { status: 'failed'; error: string; isRetryable: boolean };
+
+/** A way to enforce a block. apply() is idempotent; revert() removes only what the agent itself added. */
+export interface Blocker {
+  readonly kind: string;
+  plan(request: BlockRequest): Promise<BlockPlan>;
+  apply(request: BlockRequest): Promise<ActionResult>;
+  revert(target: string): Promise<ActionResult>;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+import { ConfigError, IntegrationError, UsageError } from '../core/errors.ts';
+import type { CliIo } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { GLOBAL_USAGE } from './global-options.ts';
+
+const DEFAULT_COMMAND = 'run';
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return `devops-agent: watches Traefik logs, Kubernetes workloads and a host; blocks and fixes under an explicit policy.
+
+Usage: devops-agent [command] [options]      (no command: run the daemon)
+
+Commands:
+${lines.join('\n')}
+
+${GLOBAL_USAGE}
+
+Run \`devops-agent <command> --help\` for a command's own options.
+`;
+}
+
+/** Runs one CLI invocation; the single place that maps errors to exit codes (2 usage/config, 3 integration, 1 other). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'help' || (first === '--help' && rest.length === 0) || first === '-h') {
+    io.stdout.write(helpText());
+    return 0;
+  }
+  const explicit = first !== undefined && !first.startsWith('-');
+  const name = explicit ? first : DEFAULT_COMMAND;
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  try {
+    if (!command)
+      throw new UsageError(`unknown command "${name}"; known commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    return await command.run(explicit ? rest : argv, io);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) io.stderr.write(`config error: ${problem}\n`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`usage error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof IntegrationError) {
+      io.stderr.write(
+        `error: ${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ''}\n`,
+      );
+      return 3;
+    }
+    io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY),
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`internal error: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

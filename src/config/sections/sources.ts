@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** Where Traefik access logs come from when Elasticsearch is not configured. */
+export const sourcesSection = z
+  .strictObject({
+    traefik_file: z
+      .strictObject({
+        path: z.string().default('./data/traefik-access.log'),
+        format: z.enum(['auto', 'json', 'clf']).default('auto'),
+        /** Where a first start (no saved position) begins: the whole file, or only new lines. */
+        start_at: z.enum(['beginning', 'end']).default('beginning'),
+        /** Writes a realistic sample log with a few scanners when the file does not exist (the demo default). */
+        generate_sample: z.boolean().default(false),
+        poll_interval: z.number().positive().default(1),
+        max_line_bytes: z.number().int().positive().default(16384),
+      })
+      .prefault({}),
+  })
+  .prefault({});
