@@ -1,0 +1,42 @@
+/**
+ * The form of a request path used for matching: query and fragment removed, percent-decoding applied twice
+ * (`/%252eenv`), backslashes as slashes, lower-cased, duplicate slashes and dot segments resolved, trailing slash and
+ * `;param` suffixes dropped. Scanners use all of these to slip past naive string matching.
+ */
+export function normalizePath(rawPath: string): string {
+  let path = rawPath;
+  const cut = path.search(/[?#]/);
+  if (cut >= 0) path = path.slice(0, cut);
+  if (path.includes('%')) path = decodeTwice(path);
+  if (path.includes('\\')) path = path.replaceAll('\\', '/');
+  path = path.toLowerCase();
+  const semicolon = path.indexOf(';');
+  if (semicolon >= 0) path = path.slice(0, semicolon);
+  if (path.includes('//') || path.includes('/.')) path = resolveSegments(path);
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+function decodeTwice(path: string): string {
+  let current = path;
+  for (let round = 0; round < 2 && current.includes('%'); round++) {
+    try {
+      current = decodeURIComponent(current);
+    } catch {
+      current = current.replace(/%([0-9a-f]{2})/gi, (_match, hex: string) =>
+        String.fromCharCode(Number.parseInt(hex, 16)),
+      );
+    }
+  }
+  return current;
+}
+
+function resolveSegments(path: string): string {
+  const output: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') output.pop();
+    else output.push(segment);
+  }
+  return `/${output.join('/')}${path.endsWith('/') ? '/' : ''}`;
+}
