@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { commonNotifierSettings, httpUrl, type NotifierOptions } from './common-settings.ts';
+import { postWithRetry } from './http-post.ts';
+import { characterCount, type Notification, type Notifier, type SendResult, truncate } from './notifier.ts';
+
+export const discordSettings = z.strictObject({
+  kind: z.literal('discord'),
+  webhook_url: httpUrl(),
+  /** Overrides the webhook's display name. */
+  username: z.string().max(80).optional(),
+  ...commonNotifierSettings,
+});
+export type DiscordSettings = z.output<typeof discordSettings>;
+
+/** Discord's documented embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
+export const DISCORD_LIMITS = {
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  total: 6000,
+} as const;
+
+const COLORS: Record<Notification['severity'], number> = {
+  critical: 0x8b0000,
+  high: 0xe53935,
+  medium: 0xfb8c00,
+  low: 0xfdd835,
+  info: 0x1e88e5,
+};
+
+export interface DiscordEmbed {
+  title: string;
+  description: string;
+  color: number;
+  fields: Array<{ name: string; value: string; inline: boolean }>;
+  footer: { text: string };
+  timestamp: string;
+}
+
+/** Builds one embed that respects every per-field limit and the 6000-character total. */
+export function buildDiscordEmbed(message: Notification): DiscordEmbed {
+  const title = truncate(message.title || '(no title)', DISCORD_LIMITS.title);
+  const footer = truncate(
+    [message.source ?? 'devops-agent', message.category, message.severity].filter(Boolean).join(' · '),
+    DISCORD_LIMITS.footer,
+  );
+  const fields = (message.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
+    name: truncate(field.name || '-', DISCORD_LIMITS.fieldName),
+    value: truncate(field.value || '-', DISCORD_LIMITS.fieldValue),
+    inline: characterCount(field.value) <= 40,
+  }));
+  let budget = DISCORD_LIMITS.total - characterCount(title) - characterCount(footer);
+  const keptFields: DiscordEmbed['fields'] = [];
+  for (const field of fields) {
+    const size = characterCount(field.name) + characterCount(field.value);
+    // Keep room for at least a short description.
+    if (size > budget - 100) break;
+    keptFields.push(field);
+    budget -= size;
+  }
+  const description = truncate(message.message || '-', Math.min(DISCORD_LIMITS.description, budget));
+  return {
+    title,
+    description,
+    color: COLORS[message.severity],
+    fields: keptFields,
+    footer: { text: footer },
+    timestamp: message.timestamp ?? new Date().toISOString(),
+  };
+}
+
+export function embedCharacterCount(embed: DiscordEmbed): number {
+  return (
+    characterCount(embed.title) +
+    characterCount(embed.description) +
+    characterCount(embed.footer.text) +
+    embed.fields.reduce((sum, field) => sum + characterCount(field.name) + characterCount(field.value), 0)
+  );
+}
+
+export function createDiscordNotifier(settings: DiscordSettings, options: NotifierOptions = {}): Notifier {
+  return {
+    kind: 'discord',
+    name: settings.name ?? 'discord',
+    async send(message: Notification): Promise<SendResult> {
+      const payload = {
+        ...(settings.username ? { username: settings.username } : {}),
+        embeds: [buildDiscordEmbed(message)],
+        // Text from logs could contain @everyone or role mentions: never ping anyone from an alert.
+        allowed_mentions: { parse: [] },
+      };
+      return postWithRetry(settings.webhook_url, JSON.stringify(payload), {
+        integration: `discord${settings.name ? `:${settings.name}` : ''}`,
+        timeoutMs: settings.timeout * 1000,
+        maxRetries: settings.max_retries,
+        sleep: options.sleep,
+      });
+    },
+  };
+}
