@@ -6,6 +6,8 @@ import { elasticsearchSection } from './sections/elasticsearch.ts';
 import { guardrailsSection } from './sections/guardrails.ts';
 import { kubernetesSection } from './sections/kubernetes.ts';
 import { llmSection } from './sections/llm.ts';
+import { monitorSection } from './sections/monitor.ts';
+import { notificationsSection } from './sections/notifications.ts';
 import { sourcesSection } from './sections/sources.ts';
 import { webSection } from './sections/web.ts';
 
@@ -27,6 +29,8 @@ export const configSchema = z.strictObject({
   blocking: blockingSection,
   web: webSection,
   audit: auditSection,
+  monitor: monitorSection,
+  notifications: notificationsSection,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -203,7 +203,7 @@ describe('home-assistant', () => {
   test('speaks through tts.speak with the bearer token, entity, speaker and a short sentence', async () => {
     const server = await haServer();
     const result = await createNotifier(
-      { ...settingsFor('home-assistant', `${server.url}/`), max_speech_characters: 60 },
+      { ...settingsFor('home-assistant', `${server.url}/`), max_speech_characters: 60 } as NotifierSettings,
       { sleep: noWait },
     ).send({ ...sample, title: `Process down: nginx, see https://example.com/runbook ${'x'.repeat(200)}` });
     assert.deepEqual(result, { status: 'sent' });
@@ -217,7 +217,7 @@ describe('home-assistant', () => {
   test('a wrong token is a non-retryable failure', async () => {
     const server = await haServer();
     const result = await createNotifier(
-      { ...settingsFor('home-assistant', server.url), token: 'wrong' },
+      { ...settingsFor('home-assistant', server.url), token: 'wrong' } as NotifierSettings,
       { sleep: noWait },
     ).send(sample);
     assert.equal(result.status, 'failed');
