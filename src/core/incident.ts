@@ -10,11 +10,23 @@ export type ThreatType = (typeof THREAT_TYPES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** Lifecycle: open (recorded, no action needed or possible) -> pending (awaiting review) -> blocked | rejected | allowed. */
-export const INCIDENT_STATUSES = ['open', 'pending', 'blocked', 'rejected', 'allowed', 'failed', 'resolved'] as const;
+/**
+ * Lifecycle: open (recorded only) | allowed (allowlisted) | pending (awaiting review) -> blocking (being applied) ->
+ * blocked | failed; pending -> rejected; blocked -> resolved (unblocked or expired).
+ */
+export const INCIDENT_STATUSES = [
+  'open',
+  'pending',
+  'blocking',
+  'blocked',
+  'rejected',
+  'allowed',
+  'failed',
+  'resolved',
+] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export type Decision = 'blocked' | 'recommended' | 'allowlisted' | 'protected' | 'recorded';
+export type Decision = 'blocked' | 'recommended' | 'allowlisted' | 'recorded';
 
 /** What a detector saw, accumulated per IP and threat. All strings inside are attacker-controlled. */
 export interface Evidence {

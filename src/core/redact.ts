@@ -2,7 +2,7 @@
  * Removes secrets and personal data from text before it reaches a model, a log or the audit.
  * Patterns are conservative: a false redaction costs a little context, a missed one leaks a secret.
  */
-const RULES: Array<[RegExp, string]> = [
+const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[REDACTED:private-key]'],
   [
     /\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(bearer|basic|token|digest)?\s*[^\s"',;]+/gi,
@@ -22,11 +22,32 @@ const RULES: Array<[RegExp, string]> = [
   ],
   [/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:[REDACTED]@'],
   [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '[REDACTED:email]'],
+  [/\b((?:set-)?cookie)(["']?\s*:\s*)[^\r\n"]+/gi, '$1$2[REDACTED]'],
+  // personal identifiers passed in query strings
+  [/([?&;]|^)((?:user(?:name)?|login|email|e-mail|phone|mobile|ssn)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]'],
+  // card numbers: only digit runs that pass the Luhn check, so epoch milliseconds and counters survive
+  [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (luhnValid(match.replace(/\D/g, '')) ? '[REDACTED:card]' : match)],
 ];
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) {
+    let digit = Number(digits[digits.length - 1 - index]);
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
 
 export function redactSecrets(text: string): string {
   let result = text;
-  for (const [pattern, replacement] of RULES) result = result.replace(pattern, replacement);
+  for (const [pattern, replacement] of RULES) {
+    result =
+      typeof replacement === 'string' ? result.replace(pattern, replacement) : result.replace(pattern, replacement);
+  }
   return result;
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from './database.ts';
 
-export type ActionStatus = 'planned' | 'applied' | 'unchanged' | 'failed' | 'rejected' | 'reverted';
+export type ActionStatus = 'planned' | 'applying' | 'applied' | 'unchanged' | 'failed' | 'rejected' | 'reverted';
 
 export interface ActionRecord {
   id: number;

@@ -25,9 +25,8 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
         llm_opinion TEXT,
         status_reason TEXT
       );
-      -- one open incident per IP and threat: evidence updates the same row
-      CREATE UNIQUE INDEX incidents_one_active ON incidents (ip_address, threat_type)
-        WHERE status IN ('open', 'pending', 'blocked', 'allowed');
+      -- one incident per IP and threat until it is resolved (unblocked or expired): evidence updates the same row
+      CREATE UNIQUE INDEX incidents_one_active ON incidents (ip_address, threat_type) WHERE status != 'resolved';
       CREATE INDEX incidents_status ON incidents (status, detected_at);
       CREATE TABLE actions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

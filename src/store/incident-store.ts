@@ -21,7 +21,7 @@ export interface IncidentQuery {
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
-const ACTIVE = "status IN ('open', 'pending', 'blocked', 'allowed')";
+const ACTIVE = "status != 'resolved'";
 
 /** The `incidents` table: one active incident per IP and threat, evidence replaced as it grows. */
 export class IncidentStore {
@@ -74,6 +74,24 @@ export class IncidentStore {
         'UPDATE incidents SET status = ?, decision = COALESCE(?, decision), status_reason = COALESCE(?, status_reason), updated_at = ? WHERE id = ?',
       )
       .run(status, decision ?? null, reason ?? null, new Date().toISOString(), id);
+  }
+
+  /** Moves to `to` only from one of `from` (atomic compare-and-set); false when the incident was elsewhere. */
+  transition(
+    id: number,
+    from: readonly IncidentStatus[],
+    to: IncidentStatus,
+    decision?: Decision,
+    reason?: string,
+  ): boolean {
+    const placeholders = from.map(() => '?').join(', ');
+    const result = this.#db
+      .prepare(
+        `UPDATE incidents SET status = ?, decision = COALESCE(?, decision), status_reason = COALESCE(?, status_reason), updated_at = ?
+         WHERE id = ? AND status IN (${placeholders})`,
+      )
+      .run(to, decision ?? null, reason ?? null, new Date().toISOString(), id, ...from);
+    return Number(result.changes) === 1;
   }
 
   setLlmOpinion(id: number, opinion: unknown): void {

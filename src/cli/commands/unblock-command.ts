@@ -1,0 +1,44 @@
+import { UsageError } from '../../core/errors.ts';
+import { parseCidr } from '../../core/ip-address.ts';
+import { openRuntime } from '../../pipeline/agent-runtime.ts';
+import { unblockTarget } from '../../pipeline/incident-actions.ts';
+import type { Command } from '../command.ts';
+import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
+
+const USAGE = 'Usage: devops-agent unblock <ip-or-cidr> [--reason "<why>"] [--by <name>]';
+
+export const unblockCommand: Command = {
+  name: 'unblock',
+  summary: 'remove a block the agent made (entries added by hand are never touched)',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { reason: { type: 'string' }, by: { type: 'string' } },
+      USAGE,
+    );
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const [target] = positionals;
+    if (!target || !parseCidr(target)) throw new UsageError(`expected an IP address or CIDR\n\n${USAGE}`);
+    const runtime = await openRuntime(loadCliConfig(values, io));
+    try {
+      const cidr = parseCidr(target)!;
+      const canonical =
+        cidr.prefix === (cidr.family === 'ipv4' ? 32 : 128) ? cidr.address : `${cidr.address}/${cidr.prefix}`;
+      const outcome = await unblockTarget(
+        canonical,
+        values.by ?? io.env.USER ?? 'cli',
+        values.reason ?? 'manual unblock',
+        runtime.blockContext,
+      );
+      if (outcome.status === 'unblocked') io.stdout.write(`${outcome.detail}\n`);
+      else io.stderr.write(`${outcome.error}\n`);
+      return outcome.status === 'unblocked' ? 0 : 1;
+    } finally {
+      runtime.close();
+    }
+  },
+};

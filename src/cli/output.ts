@@ -1,0 +1,23 @@
+/** Prints rows as aligned columns; cells are single-line text (control characters from logs are made visible). */
+export function printTable(out: NodeJS.WritableStream, headers: string[], rows: string[][]): void {
+  const clean = rows.map((row) => row.map(safeCell));
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...clean.map((row) => row[column]?.length ?? 0)),
+  );
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
+  out.write(`${[format(headers), ...clean.map(format)].join('\n')}\n`);
+  if (rows.length === 0) out.write('(none)\n');
+}
+
+/** Log-derived text may hold terminal escape sequences: never let them reach the terminal raw. */
+export function safeCell(text: string, max = 80): string {
+  const visible = text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return visible.length > max ? `${visible.slice(0, max - 1)}…` : visible;
+}

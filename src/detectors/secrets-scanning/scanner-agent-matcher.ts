@@ -1,0 +1,34 @@
+import { GENERIC_CLIENT_AGENTS, SCANNER_USER_AGENTS } from './sensitive-paths.ts';
+
+export type AgentClass = 'scanner' | 'generic_client' | 'none' | 'empty';
+
+/** Classifies a user agent: a named secrets/vulnerability scanner, a generic HTTP library, or ordinary. */
+export class ScannerAgentMatcher {
+  readonly #scanners: string[];
+  readonly #generic: string[];
+
+  constructor(extra: readonly string[] = [], replaceBuiltin = false) {
+    const generic = new Set(GENERIC_CLIENT_AGENTS);
+    const base = replaceBuiltin ? [] : SCANNER_USER_AGENTS.filter((agent) => !generic.has(agent));
+    this.#scanners = [...base, ...extra.map((agent) => agent.toLowerCase())];
+    this.#generic = replaceBuiltin ? [] : [...GENERIC_CLIENT_AGENTS];
+  }
+
+  classify(userAgent: string): AgentClass {
+    if (!userAgent || userAgent === '-') return 'empty';
+    const lower = userAgent.toLowerCase();
+    const scanner = this.#scanners.find((needle) => lower.includes(needle));
+    if (scanner) return 'scanner';
+    return this.#generic.some((needle) => lower.includes(needle)) ? 'generic_client' : 'none';
+  }
+
+  /** The scanner name found in the agent, if any (for evidence). */
+  scannerName(userAgent: string): string | undefined {
+    const lower = userAgent.toLowerCase();
+    return this.#scanners.find((needle) => lower.includes(needle));
+  }
+
+  get needles(): string[] {
+    return [...this.#scanners];
+  }
+}

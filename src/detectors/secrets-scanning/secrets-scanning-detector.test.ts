@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultConfig } from '../../config/load-config.ts';
+import type { LogEvent } from '../../core/log-event.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
+import { SensitivePathMatcher } from './path-matcher.ts';
+import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
+
+const T0 = Date.parse('2026-11-01T10:00:00Z');
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
+
+function event(clientIp: string, rawPath: string, status: number, time: number, userAgent = BROWSER): LogEvent {
+  return {
+    time,
+    clientIp,
+    method: 'GET',
+    rawPath,
+    path: normalizePath(rawPath),
+    status,
+    userAgent,
+    raw: `${clientIp} ${rawPath}`,
+  };
+}
+
+function detector(overrides: Record<string, unknown> = {}) {
+  return new SecretsScanningDetector({ ...defaultConfig().detection, ...overrides }, { source: 'test' });
+}
+
+const PROBES = [
+  '/.env',
+  '/.git/config',
+  '/wp-config.php',
+  '/config.xml',
+  '/api/v1/secrets',
+  '/.aws/credentials',
+  '/.env.bak',
+  '/backup.sql',
+  '/.ssh/id_rsa',
+  '/.npmrc',
+];
+
+test('path matching sees through encoding, case, dot segments and query strings', () => {
+  const matcher = new SensitivePathMatcher();
+  for (const raw of [
+    '/.env',
+    '/%2eenv',
+    '/%252eenv',
+    '/.ENV',
+    '/app/../.env',
+    '//.env',
+    '/.env?x=1',
+    '/static/.git/config',
+    '/.git%2fconfig',
+    '/wp-config.php;jsessionid=1',
+    '\\.env',
+  ]) {
+    assert.ok(matcher.matches(normalizePath(raw)), raw);
+  }
+  for (const raw of [
+    '/',
+    '/index.html',
+    '/environment',
+    '/blog/git-tips',
+    '/favicon.ico',
+    '/robots.txt',
+    '/api/v1/users',
+  ]) {
+    assert.ok(!matcher.matches(normalizePath(raw)), raw);
+  }
+});
+
+test('a burst of more than 50 sensitive requests in a minute is a high-severity finding', () => {
+  const d = detector();
+  for (let i = 0; i < 60; i++) d.observe(event('203.0.113.7', PROBES[i % PROBES.length], 404, T0 + i * 500));
+  const [finding] = d.drainFindings();
+  assert.equal(finding.ip, '203.0.113.7');
+  assert.equal(finding.threatType, 'secrets_scanning');
+  assert.equal(finding.severity, 'high');
+  assert.equal(finding.evidence.sensitiveHits, 60);
+  assert.ok(finding.evidence.reasons.some((reason) => reason.includes('more than 50')));
+  assert.ok(finding.evidence.peakPerMinute >= 50);
+});
+
+test('a named scanner agent needs only a few sensitive requests', () => {
+  const d = detector();
+  for (let i = 0; i < 3; i++) d.observe(event('198.51.100.4', PROBES[i], 401, T0 + i * 1000, 'trufflehog/3.63'));
+  const [finding] = d.drainFindings();
+  assert.equal(finding.severity, 'high');
+  assert.deepEqual(finding.evidence.scannerAgents, ['trufflehog']);
+});
+
+test('a slow scanner spreading 8 probes over 50 minutes is caught; one odd request is not', () => {
+  const d = detector();
+  for (let i = 0; i < 8; i++) d.observe(event('192.0.2.50', PROBES[i], 404, T0 + i * 7 * 60000));
+  d.observe(event('192.0.2.99', '/.env', 404, T0));
+  const findings = d.drainFindings();
+  assert.deepEqual(
+    findings.map((finding) => finding.ip),
+    ['192.0.2.50'],
+  );
+  assert.equal(findings[0].severity, 'medium');
+});
+
+test('probes spread wider than the slow window do not add up', () => {
+  const d = detector();
+  for (let i = 0; i < 8; i++) d.observe(event('192.0.2.51', PROBES[i], 404, T0 + i * 20 * 60000));
+  assert.deepEqual(d.drainFindings(), []);
+});
+
+test('IPv6 scanners rotating inside one /64 are one client', () => {
+  const d = detector();
+  for (let i = 0; i < 6; i++) d.observe(event(`2001:db8:1:2::${(i + 1).toString(16)}`, PROBES[i], 404, T0 + i * 1000));
+  const [finding] = d.drainFindings();
+  assert.equal(finding.ip, '2001:db8:1:2::/64');
+});
+
+test('a 2xx on a sensitive path is a critical secret_exposure finding of its own', () => {
+  const d = detector();
+  d.observe(event('203.0.113.9', '/.env', 200, T0));
+  const findings = d.drainFindings();
+  assert.deepEqual(
+    findings.map((finding) => [finding.threatType, finding.severity]),
+    [['secret_exposure', 'critical']],
+  );
+});
+
+test('ordinary traffic creates no state at all (memory stays flat)', () => {
+  const d = detector();
+  for (let i = 0; i < 10000; i++) d.observe(event(`10.0.${i >> 8}.${i & 255}`, '/index.html', 200, T0 + i));
+  assert.equal(d.trackedClients, 0);
+});
+
+test('tracked clients are capped, least recently active evicted', () => {
+  const d = detector({ max_tracked_ips: 100 });
+  for (let i = 0; i < 1000; i++) d.observe(event(`198.18.${i >> 8}.${i & 255}`, '/.env', 404, T0 + i));
+  assert.equal(d.trackedClients, 100);
+  assert.equal(d.evicted, 900);
+});
+
+test('findings are drained once, then again only when evidence grows', () => {
+  const d = detector();
+  for (let i = 0; i < 6; i++) d.observe(event('203.0.113.20', PROBES[i], 403, T0 + i));
+  assert.equal(d.drainFindings().length, 1);
+  assert.equal(d.drainFindings().length, 0);
+  d.observe(event('203.0.113.20', '/index.html', 200, T0 + 10));
+  assert.equal(d.drainFindings()[0].evidence.requests, 7);
+});
+
+test('a restart continues from the stored evidence of an active incident', () => {
+  const first = detector();
+  for (let i = 0; i < 6; i++) first.observe(event('203.0.113.30', PROBES[i], 404, T0 + i));
+  const stored = first.drainFindings()[0].evidence;
+  const restarted = new SecretsScanningDetector(defaultConfig().detection, {
+    source: 'test',
+    seed: (ip, threat) => (ip === '203.0.113.30' && threat === 'secrets_scanning' ? stored : undefined),
+  });
+  restarted.observe(event('203.0.113.30', '/.env', 404, T0 + 100));
+  const [finding] = restarted.drainFindings();
+  assert.equal(finding.evidence.sensitiveHits, 7);
+});
+
+test('attacker-controlled strings are capped in evidence', () => {
+  const d = detector();
+  const agent = `trufflehog ${'A'.repeat(5000)}`;
+  for (let i = 0; i < 5; i++) d.observe(event('203.0.113.40', `/.env/${'x'.repeat(4000)}${i}`, 404, T0 + i, agent));
+  const [finding] = d.drainFindings();
+  assert.ok(finding.evidence.userAgents.every((entry) => entry.userAgent.length <= 300));
+  assert.ok(finding.evidence.topPaths.every((entry) => entry.path.length <= 300));
+});

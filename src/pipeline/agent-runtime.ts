@@ -1,0 +1,39 @@
+import type { Blocker } from '../actions/blocker.ts';
+import { createBlocker } from '../actions/create-blocker.ts';
+import type { Config } from '../config/schema.ts';
+import { BlockPolicy } from './../policy/block-policy.ts';
+import { openStore, type Store } from '../store/store.ts';
+import type { BlockContext } from './block-executor.ts';
+
+/** What every command needs: the config, the store, the configured blocker and the policy around it. */
+export interface AgentRuntime {
+  config: Config;
+  store: Store;
+  blocker: Blocker;
+  blockContext: BlockContext;
+  close(): void;
+}
+
+export async function openRuntime(config: Config): Promise<AgentRuntime> {
+  const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+  try {
+    const blocker = await createBlocker(config, store);
+    const policy = new BlockPolicy({
+      allowlist: store.allowlist,
+      trustedProxies: config.trusted_proxies,
+      protectedRanges: config.blocking.protected_ranges,
+      protectPrivateRanges: config.blocking.protect_private_ranges,
+    });
+    const blockContext: BlockContext = {
+      store,
+      blocker,
+      policy,
+      mode: config.mode,
+      blockSeconds: config.blocking.duration,
+    };
+    return { config, store, blocker, blockContext, close: () => store.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
