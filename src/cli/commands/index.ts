@@ -1,4 +1,7 @@
 import type { Command } from '../command.ts';
+import { allowlistCommand } from './allowlist-command.ts';
+import { incidentsCommand } from './incidents-command.ts';
+import { unblockCommand } from './unblock-command.ts';
 
 /** Every CLI command; add a command by adding its file and one line here. */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [allowlistCommand, incidentsCommand, unblockCommand];
