@@ -65,8 +65,16 @@ export class NetworkGuard {
 
   /** Turns the detector's new findings into incidents and decisions; returns what changed. */
   async flush(): Promise<IncidentOutcome[]> {
+    return this.ingestFindings(this.detector.drainFindings());
+  }
+
+  /**
+   * Findings computed elsewhere with the same semantics (Elasticsearch aggregations) enter here, so incidents,
+   * policy and actions are the same whatever the source.
+   */
+  async ingestFindings(findings: readonly Finding[]): Promise<IncidentOutcome[]> {
     const outcomes: IncidentOutcome[] = [];
-    for (const finding of this.detector.drainFindings()) {
+    for (const finding of findings) {
       const outcome = await this.#handle(finding);
       outcomes.push(outcome);
       this.#options.onIncident?.(outcome);
