@@ -1,0 +1,132 @@
+import { request } from 'node:http';
+import type { ContainerStatus } from '../observations.ts';
+
+export class DockerApiError extends Error {
+  readonly isRetryable: boolean;
+  constructor(message: string, isRetryable: boolean, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'DockerApiError';
+    this.isRetryable = isRetryable;
+  }
+}
+
+/** GET over the Engine API's unix socket (HTTP/1.1; the path carries no version, so the daemon's default is used). */
+export function dockerGet<T>(socketPath: string, path: string, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const call = request(
+      { socketPath, path, method: 'GET', headers: { host: 'docker' }, timeout: timeoutMs },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((response.statusCode ?? 500) >= 400) {
+            let message = text.slice(0, 200);
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? message;
+            } catch {
+              // Keep the raw text.
+            }
+            reject(
+              new DockerApiError(
+                `docker ${path}: HTTP ${response.statusCode} ${message}`,
+                (response.statusCode ?? 500) >= 500,
+              ),
+            );
+            return;
+          }
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch (error) {
+            reject(new DockerApiError(`docker ${path}: answer is not JSON`, false, error));
+          }
+        });
+      },
+    );
+    call.on('timeout', () => call.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    call.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const retryable = code !== 'ENOENT' && code !== 'EACCES';
+      reject(new DockerApiError(`docker socket ${socketPath}: ${error.message}`, retryable, error));
+    });
+    call.end();
+  });
+}
+
+interface ContainerSummary {
+  Id: string;
+  Names?: string[];
+  Image?: string;
+  State?: string;
+}
+
+interface ContainerInspect {
+  Id: string;
+  Name?: string;
+  RestartCount?: number;
+  Config?: { Image?: string };
+  State?: {
+    Status?: string;
+    Running?: boolean;
+    Restarting?: boolean;
+    OOMKilled?: boolean;
+    ExitCode?: number;
+    Health?: { Status?: string; FailingStreak?: number };
+  };
+}
+
+const cleanName = (name: string | undefined) => (name ?? '').replace(/^\//, '');
+
+/** Maps an inspect answer to what the rules need; environment and config values are deliberately not copied. */
+export function containerFromInspect(inspect: ContainerInspect, summary?: ContainerSummary): ContainerStatus {
+  const state = inspect.State ?? {};
+  return {
+    id: inspect.Id.slice(0, 12),
+    name: cleanName(inspect.Name ?? summary?.Names?.[0]),
+    image: inspect.Config?.Image ?? summary?.Image ?? '',
+    state: state.Status ?? summary?.State ?? 'unknown',
+    running: state.Running === true,
+    restarting: state.Restarting === true,
+    health: state.Health?.Status,
+    failingStreak: state.Health?.FailingStreak,
+    restartCount: inspect.RestartCount ?? 0,
+    oomKilled: state.OOMKilled === true,
+    exitCode: state.ExitCode ?? 0,
+    exists: true,
+  };
+}
+
+/**
+ * Lists containers (`GET /containers/json?all=1`) and inspects each watched one (`GET /containers/{id}/json`) for
+ * health, restart count and OOMKilled. Named containers Docker does not know come back with `exists: false`.
+ */
+export async function collectContainers(socketPath: string, watched: string[]): Promise<ContainerStatus[]> {
+  const summaries = await dockerGet<ContainerSummary[]>(socketPath, '/containers/json?all=1');
+  const wanted = new Set(watched);
+  const selected = summaries.filter(
+    (summary) => wanted.size === 0 || (summary.Names ?? []).some((name) => wanted.has(cleanName(name))),
+  );
+  const statuses: ContainerStatus[] = [];
+  for (const summary of selected) {
+    const inspect = await dockerGet<ContainerInspect>(socketPath, `/containers/${encodeURIComponent(summary.Id)}/json`);
+    statuses.push(containerFromInspect(inspect, summary));
+  }
+  const seen = new Set(statuses.map((status) => status.name));
+  for (const name of watched) {
+    if (!seen.has(name)) {
+      statuses.push({
+        id: '',
+        name,
+        image: '',
+        state: 'missing',
+        running: false,
+        restarting: false,
+        restartCount: 0,
+        oomKilled: false,
+        exitCode: 0,
+        exists: false,
+      });
+    }
+  }
+  return statuses;
+}

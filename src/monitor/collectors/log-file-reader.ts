@@ -1,0 +1,125 @@
+import { type FileHandle, open, stat } from 'node:fs/promises';
+
+/** The part of PositionStore the reader needs (src/store/position-store.ts). */
+export interface PositionKeeper {
+  get<T>(source: string): T | undefined;
+  set(source: string, position: unknown): void;
+}
+
+/** Where reading stopped: the file's identity and the byte offset after the last complete line. */
+export interface FilePosition {
+  device: number;
+  inode: number;
+  offset: number;
+}
+
+export interface ReadResult {
+  status: 'ok' | 'missing';
+  lines: string[];
+  /** What happened to the file since last time, for the cycle report. */
+  events: Array<'first-start' | 'rotated' | 'truncated' | 'capped' | 'line-too-long'>;
+  detail?: string;
+}
+
+export interface ReadOptions {
+  /** Bytes read per call at most; the rest waits for the next cycle. */
+  maxBytes: number;
+  /** Where a first start begins: only new lines (the default), or the whole file. */
+  startAt: 'end' | 'beginning';
+}
+
+async function readRange(handle: FileHandle, start: number, end: number, maxBytes: number) {
+  const length = Math.max(0, Math.min(end - start, maxBytes));
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Complete lines from a chunk and how many bytes they span; a trailing partial line waits for the next read. */
+function completeLines(chunk: Buffer, capped: boolean): { lines: string[]; consumed: number; tooLong: boolean } {
+  const lastNewline = chunk.lastIndexOf(0x0a);
+  if (lastNewline < 0) {
+    // A chunk as large as the cap without a newline is one absurdly long line: skip it rather than stall forever.
+    return capped ? { lines: [], consumed: chunk.length, tooLong: true } : { lines: [], consumed: 0, tooLong: false };
+  }
+  const text = chunk.subarray(0, lastNewline).toString('utf8');
+  return { lines: text.split('\n').filter((line) => line.length > 0), consumed: lastNewline + 1, tooLong: false };
+}
+
+/**
+ * Reads the lines appended to a log since the last call, keeping the position in the store so a restart neither
+ * repeats nor skips. Rotation (a new inode at the path) first finishes the rotated file when it is found at
+ * `<path>.1`, then starts the new file at 0; truncation (same inode, smaller size) restarts at 0.
+ */
+export async function readNewLines(path: string, positions: PositionKeeper, options: ReadOptions): Promise<ReadResult> {
+  const key = `monitor:file:${path}`;
+  const result: ReadResult = { status: 'ok', lines: [], events: [] };
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    return {
+      status: 'missing',
+      lines: [],
+      events: [],
+      detail: `${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    };
+  }
+  const saved = positions.get<FilePosition>(key);
+  let offset: number;
+  if (!saved) {
+    result.events.push('first-start');
+    offset = options.startAt === 'end' ? info.size : 0;
+  } else if (saved.inode !== info.ino || saved.device !== info.dev) {
+    result.events.push('rotated');
+    await finishRotated(`${path}.1`, saved, options.maxBytes, result);
+    offset = 0;
+  } else if (info.size < saved.offset) {
+    result.events.push('truncated');
+    offset = 0;
+  } else {
+    offset = saved.offset;
+  }
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const budget = Math.max(0, options.maxBytes - result.lines.reduce((sum, line) => sum + line.length + 1, 0));
+    const chunk = await readRange(handle, offset, info.size, budget);
+    const capped = info.size - offset > budget;
+    if (capped) result.events.push('capped');
+    const { lines, consumed, tooLong } = completeLines(chunk, capped && chunk.length === budget);
+    if (tooLong) result.events.push('line-too-long');
+    result.lines.push(...lines);
+    offset += consumed;
+  } catch (error) {
+    return { status: 'missing', lines: [], events: result.events, detail: `${path}: ${(error as Error).message}` };
+  } finally {
+    await handle?.close();
+  }
+  positions.set(key, { device: info.dev, inode: info.ino, offset } satisfies FilePosition);
+  return result;
+}
+
+/** logrotate renames `auth.log` to `auth.log.1`: read what was appended there after our last position. */
+async function finishRotated(rotatedPath: string, saved: FilePosition, maxBytes: number, result: ReadResult) {
+  try {
+    const info = await stat(rotatedPath);
+    if (info.ino !== saved.inode || info.dev !== saved.device || info.size <= saved.offset) return;
+    const handle = await open(rotatedPath, 'r');
+    try {
+      const chunk = await readRange(handle, saved.offset, info.size, maxBytes);
+      // The rotated file is complete: a last line without newline is still a line.
+      const text = chunk.toString('utf8');
+      result.lines.push(...text.split('\n').filter((line) => line.length > 0));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Rotated away or compressed already: those lines are lost to us, the new file starts at 0.
+  }
+}

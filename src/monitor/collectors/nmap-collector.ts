@@ -1,0 +1,121 @@
+import { XMLParser } from 'fast-xml-parser';
+import type { NmapChange, NmapHost, NmapPort, NmapScan } from '../observations.ts';
+import { runCommand } from './run-command.ts';
+
+const ALWAYS_ARRAY = new Set([
+  'nmaprun.host',
+  'nmaprun.host.address',
+  'nmaprun.host.hostnames.hostname',
+  'nmaprun.host.ports.port',
+]);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  // Entities in tool output are data; never expand DOCTYPE-defined ones.
+  processEntities: false,
+  isArray: (_name, jpath) => ALWAYS_ARRAY.has(String(jpath)),
+});
+
+interface RawPort {
+  protocol?: string;
+  portid?: string;
+  state?: { state?: string };
+  service?: { name?: string; product?: string; version?: string };
+}
+
+interface RawHost {
+  status?: { state?: string };
+  address?: Array<{ addr?: string; addrtype?: string }>;
+  hostnames?: { hostname?: Array<{ name?: string }> } | string;
+  ports?: { port?: RawPort[] } | string;
+}
+
+/** Parses `nmap -oX -` output into hosts with status, hostnames and ports (open ones and their services). */
+export function parseNmapXml(target: string, xml: string): NmapScan {
+  const document = parser.parse(xml) as { nmaprun?: { host?: RawHost[] } };
+  if (!document.nmaprun) throw new Error('not nmap XML output (no <nmaprun> element)');
+  const hosts: NmapHost[] = [];
+  for (const raw of document.nmaprun.host ?? []) {
+    const addresses = raw.address ?? [];
+    const address = (addresses.find((item) => item.addrtype === 'ipv4' || item.addrtype === 'ipv6') ?? addresses[0])
+      ?.addr;
+    if (!address) continue;
+    const hostnames =
+      typeof raw.hostnames === 'object'
+        ? (raw.hostnames.hostname ?? []).map((item) => item.name ?? '').filter(Boolean)
+        : [];
+    const ports: NmapPort[] =
+      typeof raw.ports === 'object'
+        ? (raw.ports.port ?? []).map((port) => ({
+            protocol: port.protocol ?? 'tcp',
+            port: Number(port.portid),
+            state: port.state?.state ?? 'unknown',
+            service: port.service?.name,
+            product: port.service?.product,
+            version: port.service?.version,
+          }))
+        : [];
+    hosts.push({ address, hostnames, status: raw.status?.state ?? 'unknown', ports });
+  }
+  return { target, hosts };
+}
+
+export const openPorts = (host: NmapHost) => host.ports.filter((port) => port.state === 'open');
+const portKey = (port: NmapPort) => `${port.port}/${port.protocol}`;
+
+/** What changed since the previous scan of the same target: hosts up/gone, ports opened/closed. */
+export function diffNmapScans(previous: NmapScan | undefined, current: NmapScan): NmapChange[] {
+  if (!previous) return [];
+  const changes: NmapChange[] = [];
+  const before = new Map(previous.hosts.filter((host) => host.status === 'up').map((host) => [host.address, host]));
+  const after = new Map(current.hosts.filter((host) => host.status === 'up').map((host) => [host.address, host]));
+  for (const [address, host] of after) {
+    const old = before.get(address);
+    if (!old) {
+      changes.push({ target: current.target, host: address, change: 'host-appeared' });
+    }
+    const oldPorts = new Set(old ? openPorts(old).map(portKey) : []);
+    for (const port of openPorts(host)) {
+      if (old && !oldPorts.has(portKey(port)))
+        changes.push({ target: current.target, host: address, change: 'port-opened', port });
+    }
+    if (old) {
+      const newPorts = new Set(openPorts(host).map(portKey));
+      for (const port of openPorts(old)) {
+        if (!newPorts.has(portKey(port)))
+          changes.push({ target: current.target, host: address, change: 'port-closed', port });
+      }
+    }
+  }
+  for (const address of before.keys()) {
+    if (!after.has(address)) changes.push({ target: current.target, host: address, change: 'host-disappeared' });
+  }
+  return changes;
+}
+
+// Options that would write files, read target lists or resume from disk: output must stay on stdout.
+const FORBIDDEN_OPTION = /^(-o[NGSAX]|-iL|-iR|--resume|--stylesheet|--datadir|--script)/;
+
+/** Splits `nmap_scan_options` and refuses options that write or read files (or run NSE scripts). */
+export function nmapArguments(options: string, target: string): string[] {
+  const parts = options.split(/\s+/).filter(Boolean);
+  const bad = parts.find((part) => FORBIDDEN_OPTION.test(part));
+  if (bad) throw new Error(`monitor.nmap_scan_options: ${bad} is not allowed (output must go to stdout as XML)`);
+  if (target.startsWith('-')) throw new Error(`monitor.nmap_targets: ${JSON.stringify(target)} is not a target`);
+  return [...parts, '-oX', '-', target];
+}
+
+export async function runNmap(target: string, options: string, timeoutMs = 15 * 60_000) {
+  const args = nmapArguments(options, target);
+  const command = await runCommand('nmap', args, { timeoutMs });
+  if (command.status === 'missing') return { status: 'missing' as const, error: command.error };
+  if (command.status === 'failed') {
+    return { status: 'failed' as const, error: `${command.error} ${command.stderr.trim().slice(0, 300)}`.trim() };
+  }
+  try {
+    return { status: 'ok' as const, scan: parseNmapXml(target, command.stdout) };
+  } catch (error) {
+    return { status: 'failed' as const, error: `nmap ${target}: ${(error as Error).message}` };
+  }
+}

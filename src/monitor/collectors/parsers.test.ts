@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { parseAuthEvent } from './auth-event-parser.ts';
+import { containerFromInspect } from './docker-collector.ts';
+import { parseJournalJson } from './journald-reader.ts';
+import { diffNmapScans, nmapArguments, parseNmapXml } from './nmap-collector.ts';
+import { isValidPingTarget, parsePingOutput } from './ping-collector.ts';
+import { oomKilledProcess, parseSyslogLine } from './syslog-line-parser.ts';
+import { parseNvidiaSmiCsv, parseSensorsJson } from './temperature-collector.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../__fixtures__/${name}`, import.meta.url), 'utf8');
+const NOW = Date.parse('2025-09-20T12:00:00Z');
+
+function authEvents(name: string) {
+  const lines = fixture(name).split('\n').filter(Boolean);
+  const records = lines.map((line) => parseSyslogLine(line, NOW));
+  return {
+    skipped: records.filter((record) => !record).length,
+    events: records.flatMap((record) => {
+      const event = record && parseAuthEvent(record);
+      return event ? [event] : [];
+    }),
+  };
+}
+
+test('auth.log (traditional timestamps): every sshd/login event type with IP and user', () => {
+  const { events, skipped } = authEvents('auth.log');
+  assert.equal(skipped, 1, 'the garbage line is counted as skipped');
+  const summary = events.map((event) => [event.type, event.user, event.sourceIp ?? null]);
+  assert.deepEqual(summary, [
+    ['invalid_user', 'admin', '203.0.113.5'],
+    ['pam_auth_failure', undefined, '203.0.113.5'],
+    ['failed_password', 'admin', '203.0.113.5'],
+    ['failed_password', 'admin', '203.0.113.5'],
+    ['max_auth_attempts', 'admin', '203.0.113.5'],
+    ['max_auth_attempts', 'admin', '203.0.113.5'],
+    ['pam_auth_failure', 'root', '203.0.113.5'],
+    ['failed_password', 'root', '203.0.113.5'],
+    ['accepted', 'pi', '192.168.1.20'],
+    ['accepted', 'backup', '2001:db8::7'],
+    ['pam_auth_failure', 'pi', null],
+    ['failed_login', 'root', null],
+  ]);
+  const accepted = events.find((event) => event.user === 'pi' && event.type === 'accepted');
+  assert.equal(accepted?.method, 'publickey');
+  assert.equal(accepted?.port, 50522);
+  assert.equal(events[2].invalidUser, true);
+  assert.equal(events[0].host, 'pihole');
+  // Traditional lines carry no year: September read in September 2025 is 2025 (local time of this machine).
+  assert.equal(new Date(events[0].time!).getFullYear(), 2025);
+});
+
+test('auth.log with RFC 3339 timestamps (Debian 12 rsyslog default) and sshd-session', () => {
+  const { events } = authEvents('auth-rfc3339.log');
+  assert.deepEqual(
+    events.map((event) => [event.type, event.user, event.sourceIp, event.time]),
+    [
+      ['invalid_user', 'oracle', '198.51.100.23', '2025-09-15T03:00:12.418Z'],
+      ['failed_password', 'oracle', '198.51.100.23', '2025-09-15T03:00:14.002Z'],
+      ['failed_password', 'root', '198.51.100.23', '2025-09-15T03:00:15.774Z'],
+      ['failed_password', 'git', '198.51.100.23', '2025-09-15T03:00:19.101Z'],
+      ['max_auth_attempts', 'root', '198.51.100.23', '2025-09-15T03:00:21.000Z'],
+      ['accepted', 'deploy', '10.0.0.5', '2025-09-15T03:00:21.500Z'],
+    ],
+  );
+  assert.equal(events[3].method, 'publickey');
+  const oom = parseSyslogLine(fixture('auth-rfc3339.log').split('\n')[6], NOW);
+  assert.equal(oom && oomKilledProcess(oom), 'java');
+});
+
+test('a December line read in January belongs to the previous year; RFC 5424 lines parse too', () => {
+  const record = parseSyslogLine(
+    'Dec 31 23:59:59 host sshd[1]: Accepted publickey for a from 192.0.2.1 port 1 ssh2',
+    Date.parse('2026-01-01T00:05:00'),
+  );
+  assert.equal(new Date(record!.time!).getFullYear(), 2025);
+  const rfc5424 = parseSyslogLine(
+    '<38>1 2025-09-14T22:01:00.003Z host sshd 1234 - - Failed password for root from 192.0.2.9 port 22 ssh2',
+  );
+  assert.equal(rfc5424?.program, 'sshd');
+  assert.equal(parseAuthEvent(rfc5424!)?.sourceIp, '192.0.2.9');
+});
+
+test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
+  const readings = parseSensorsJson(fixture('sensors.json'));
+  const byKind = (kind: string) => readings.filter((reading) => reading.kind === kind).map((reading) => reading.sensor);
+  assert.deepEqual(byKind('cpu'), [
+    'coretemp-isa-0000/Package id 0',
+    'coretemp-isa-0000/Core 0',
+    'coretemp-isa-0000/Core 1',
+    'k10temp-pci-00c3/Tctl',
+    'k10temp-pci-00c3/Tccd1',
+  ]);
+  assert.deepEqual(byKind('gpu'), ['amdgpu-pci-0300/edge', 'amdgpu-pci-0300/junction']);
+  assert.deepEqual(byKind('other'), ['acpitz-acpi-0/temp1', 'nvme-pci-0100/Composite', 'nvme-pci-0100/Sensor 1']);
+  const nvmeSensor = readings.find((reading) => reading.sensor === 'nvme-pci-0100/Sensor 1');
+  assert.equal(nvmeSensor?.high, undefined, '65261.85 is lm-sensors for "no limit"');
+  assert.equal(readings[0].celsius, 52);
+  assert.equal(readings[0].critical, 100);
+});
+
+test('nvidia-smi CSV: temperatures per GPU, [Not Supported] skipped', () => {
+  assert.deepEqual(
+    parseNvidiaSmiCsv(fixture('nvidia-smi.csv')).map((reading) => [reading.sensor, reading.celsius]),
+    [
+      ['nvidia0/NVIDIA GeForce RTX 3080', 46],
+      ['nvidia1/Tesla T4', 71],
+    ],
+  );
+});
+
+test('ping: Linux iputils, Linux unreachable with errors, BSD/macOS', () => {
+  assert.deepEqual(parsePingOutput('192.168.1.1', fixture('ping-linux.txt')), {
+    target: '192.168.1.1',
+    transmitted: 4,
+    received: 3,
+    lossPercent: 25,
+    rttMinMs: 0.498,
+    rttAvgMs: 0.514,
+    rttMaxMs: 0.533,
+  });
+  assert.deepEqual(parsePingOutput('10.9.9.9', fixture('ping-linux-unreachable.txt')), {
+    target: '10.9.9.9',
+    transmitted: 3,
+    received: 0,
+    lossPercent: 100,
+  });
+  const bsd = parsePingOutput('8.8.8.8', fixture('ping-bsd.txt'));
+  assert.equal(bsd?.lossPercent, 0);
+  assert.equal(bsd?.rttAvgMs, 14.239);
+  assert.equal(parsePingOutput('x', 'ping: unknown host'), undefined);
+  assert.equal(isValidPingTarget('-f'), false);
+  assert.equal(isValidPingTarget('router.lan'), true);
+});
+
+test('nmap XML: hosts, status, hostnames, open ports with services; diff against a previous scan', () => {
+  const scan = parseNmapXml('192.168.1.0/30', fixture('nmap.xml'));
+  assert.equal(scan.hosts.length, 2);
+  assert.deepEqual(scan.hosts[0].hostnames, ['router.lan']);
+  assert.deepEqual(
+    scan.hosts[0].ports.map((port) => [port.port, port.state, port.service, port.product ?? null]),
+    [
+      [22, 'open', 'ssh', 'OpenSSH'],
+      [53, 'open', 'domain', null],
+      [443, 'open', 'https', null],
+    ],
+  );
+  assert.equal(scan.hosts[1].address, '192.168.1.2', 'the IP, not the MAC address');
+  const previous = structuredClone(scan);
+  previous.hosts[0].ports = previous.hosts[0].ports.filter((port) => port.port !== 443);
+  previous.hosts[0].ports.push({ protocol: 'tcp', port: 8080, state: 'open', service: 'http-proxy' });
+  previous.hosts.pop();
+  previous.hosts.push({ address: '192.168.1.3', hostnames: [], status: 'up', ports: [] });
+  const changes = diffNmapScans(previous, scan).map((change) => [
+    change.change,
+    change.host,
+    change.port?.port ?? null,
+  ]);
+  assert.deepEqual(changes, [
+    ['port-opened', '192.168.1.1', 443],
+    ['port-closed', '192.168.1.1', 8080],
+    ['host-appeared', '192.168.1.2', null],
+    ['host-disappeared', '192.168.1.3', null],
+  ]);
+  assert.deepEqual(diffNmapScans(undefined, scan), [], 'the first scan is the baseline, not a change');
+  assert.throws(() => parseNmapXml('x', '<html></html>'), /not nmap XML/);
+  assert.throws(() => nmapArguments('-T4 -oN /tmp/x', '127.0.0.1'), /-oN is not allowed/);
+  assert.deepEqual(nmapArguments('-T4 -F', '127.0.0.1'), ['-T4', '-F', '-oX', '-', '127.0.0.1']);
+});
+
+test('Docker inspect JSON: state, health, restart count, OOMKilled; secrets in Env are not copied', () => {
+  const inspects = JSON.parse(fixture('docker-inspect.json')) as Record<
+    string,
+    Parameters<typeof containerFromInspect>[0]
+  >;
+  const statuses = Object.values(inspects).map((inspect) => containerFromInspect(inspect));
+  assert.deepEqual(
+    statuses.map((status) => [status.name, status.state, status.health ?? null, status.restartCount, status.oomKilled]),
+    [
+      ['pihole', 'running', 'healthy', 0, false],
+      ['homeassistant', 'running', 'unhealthy', 1, false],
+      ['worker', 'restarting', null, 7, true],
+    ],
+  );
+  assert.doesNotMatch(JSON.stringify(statuses), /should-never-be-read/);
+});
+
+test('journalctl -o json: cursor, time, identifier, byte-array messages; bad lines counted', () => {
+  const lines = [
+    JSON.stringify({
+      __CURSOR: 's=a;i=1',
+      __REALTIME_TIMESTAMP: '1757905212418220',
+      _HOSTNAME: 'nas',
+      SYSLOG_IDENTIFIER: 'sshd',
+      _PID: '1021',
+      MESSAGE: 'Failed password for root from 198.51.100.23 port 40030 ssh2',
+      PRIORITY: '6',
+    }),
+    '{not json',
+    JSON.stringify({
+      __CURSOR: 's=a;i=2',
+      __REALTIME_TIMESTAMP: '1757905213000000',
+      SYSLOG_IDENTIFIER: 'kernel',
+      MESSAGE: [79, 75, 255],
+    }),
+  ].join('\n');
+  const parsed = parseJournalJson(lines);
+  assert.equal(parsed.cursor, 's=a;i=2');
+  assert.equal(parsed.skipped, 1);
+  assert.equal(parsed.records[0].time, '2025-09-15T03:00:12.418Z');
+  assert.equal(parseAuthEvent(parsed.records[0])?.sourceIp, '198.51.100.23');
+  assert.match(parsed.records[1].message, /^OK/);
+});

@@ -1,0 +1,159 @@
+/** What one monitor cycle collected. Every string that came from a log or a tool is untrusted data. */
+
+export const AUTH_EVENT_TYPES = [
+  'failed_password',
+  'invalid_user',
+  'accepted',
+  'pam_auth_failure',
+  'max_auth_attempts',
+  'failed_login',
+] as const;
+export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
+
+/** Counts as a failed attempt for burst detection. */
+export const FAILURE_EVENT_TYPES: ReadonlySet<AuthEventType> = new Set([
+  'failed_password',
+  'invalid_user',
+  'pam_auth_failure',
+  'max_auth_attempts',
+  'failed_login',
+]);
+
+export interface SyslogRecord {
+  /** ISO time when the line carried one we could read. */
+  time?: string;
+  host?: string;
+  program: string;
+  pid?: number;
+  message: string;
+}
+
+export interface AuthEvent {
+  time?: string;
+  host?: string;
+  program: string;
+  type: AuthEventType;
+  user?: string;
+  sourceIp?: string;
+  port?: number;
+  /** `publickey`, `password`, `keyboard-interactive/pam`... for accepted logins. */
+  method?: string;
+  invalidUser?: boolean;
+}
+
+export interface TemperatureReading {
+  sensor: string;
+  kind: 'cpu' | 'gpu' | 'other';
+  celsius: number;
+  source: 'sensors' | 'hwmon' | 'thermal' | 'nvidia-smi';
+  high?: number;
+  critical?: number;
+}
+
+export interface PingResult {
+  target: string;
+  transmitted: number;
+  received: number;
+  lossPercent: number;
+  rttMinMs?: number;
+  rttAvgMs?: number;
+  rttMaxMs?: number;
+}
+
+export interface NmapPort {
+  protocol: string;
+  port: number;
+  state: string;
+  service?: string;
+  product?: string;
+  version?: string;
+}
+
+export interface NmapHost {
+  address: string;
+  hostnames: string[];
+  status: string;
+  ports: NmapPort[];
+}
+
+export interface NmapScan {
+  target: string;
+  hosts: NmapHost[];
+}
+
+export interface NmapChange {
+  target: string;
+  host: string;
+  change: 'host-appeared' | 'host-disappeared' | 'port-opened' | 'port-closed';
+  port?: NmapPort;
+}
+
+export interface ProcessStatus {
+  name: string;
+  running: boolean;
+  pids: number[];
+}
+
+export interface ContainerStatus {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  running: boolean;
+  restarting: boolean;
+  /** `healthy`, `unhealthy`, `starting`, or undefined when the image has no health check. */
+  health?: string;
+  failingStreak?: number;
+  restartCount: number;
+  oomKilled: boolean;
+  exitCode: number;
+  /** False for containers the config names that Docker does not know. */
+  exists: boolean;
+}
+
+export type CollectorStatus = 'ok' | 'skipped' | 'failed';
+
+export interface CollectorReport {
+  name: string;
+  status: CollectorStatus;
+  detail?: string;
+  items?: number;
+}
+
+export interface Observations {
+  at: number;
+  collectors: CollectorReport[];
+  authEvents: AuthEvent[];
+  /** Syslog lines at warning level or worse (errors, OOM killer...), capped. */
+  syslogProblems: SyslogRecord[];
+  syslogLines: number;
+  skippedLines: number;
+  temperatures: TemperatureReading[];
+  pings: PingResult[];
+  nmapScans: NmapScan[];
+  nmapChanges: NmapChange[];
+  processes: ProcessStatus[];
+  containers: ContainerStatus[];
+}
+
+export function emptyObservations(at: number): Observations {
+  return {
+    at,
+    collectors: [],
+    authEvents: [],
+    syslogProblems: [],
+    syslogLines: 0,
+    skippedLines: 0,
+    temperatures: [],
+    pings: [],
+    nmapScans: [],
+    nmapChanges: [],
+    processes: [],
+    containers: [],
+  };
+}
+
+/** True when the named collector ran and succeeded this cycle, so absence of its findings means "resolved". */
+export function collectorSucceeded(observations: Observations, name: string): boolean {
+  return observations.collectors.some((report) => report.name === name && report.status === 'ok');
+}
