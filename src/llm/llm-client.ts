@@ -27,4 +27,5 @@ export interface LlmJsonRequest<T> {
 
 export type LlmResult<T> =
   | { status: 'ok'; value: T; model: string; inputTokens: number; outputTokens: number; latencyMs: number }
-  | { status: 'unavailable' | 'invalid' | 'over_budget'; error: string };
+  /** `blocked`: the guardrails' input policy refused to send data flagged as prompt injection. */
+  | { status: 'unavailable' | 'invalid' | 'over_budget' | 'blocked'; error: string };

@@ -1,0 +1,188 @@
+import { APICallError } from '@ai-sdk/provider';
+import { generateText, jsonSchema, type ModelMessage, type OutputInterface, type ToolSet, tool } from 'ai';
+import { z } from 'zod';
+import type { Config } from '../config/schema.ts';
+import { errorMessage } from '../core/errors.ts';
+import { redactSecrets } from '../core/redact.ts';
+import type { ProviderModel } from './providers/provider-model.ts';
+
+/** A tool as offered to the model: the arguments' JSON Schema comes from the zod schema we validate with. */
+export interface OfferedTool {
+  name: string;
+  description: string;
+  argumentsSchema: z.ZodType;
+}
+
+export interface ModelCall {
+  system: string;
+  messages: ModelMessage[];
+  tools?: readonly OfferedTool[];
+  /** Ask for a JSON response where the provider supports a schema-less JSON mode. */
+  json?: boolean;
+}
+
+export interface RawToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+export type ModelCallResult =
+  | {
+      status: 'ok';
+      text: string;
+      toolCalls: RawToolCall[];
+      modelId: string;
+      inputTokens?: number;
+      outputTokens?: number;
+      latencyMs: number;
+      attempts: number;
+    }
+  | { status: 'unavailable'; error: string; latencyMs: number; attempts: number };
+
+/**
+ * One model call with the failure handling callers rely on: a timeout per attempt, bounded retries with exponential
+ * backoff (and Retry-After) on 429 and 5xx only, and a cooldown after the server was unreachable so a dead LLM costs
+ * callers nothing. Never throws for remote failures.
+ */
+export class ModelCaller {
+  readonly provider: ProviderModel;
+  readonly #llm: Config['llm'];
+  #unreachableUntil = 0;
+
+  constructor(provider: ProviderModel, llm: Config['llm']) {
+    this.provider = provider;
+    this.#llm = llm;
+  }
+
+  async call(request: ModelCall): Promise<ModelCallResult> {
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    if (Date.now() < this.#unreachableUntil) {
+      return {
+        status: 'unavailable',
+        error: 'LLM was unreachable moments ago; not retrying yet',
+        latencyMs: 0,
+        attempts: 0,
+      };
+    }
+    let lastError = '';
+    const attemptsAllowed = this.#llm.max_retries + 1;
+    for (let attempt = 1; attempt <= attemptsAllowed; attempt++) {
+      const timeoutMs = this.#llm.timeout * 1000;
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        const result = await generateText({
+          model: this.provider.model,
+          system: request.system,
+          messages: request.messages,
+          tools: request.tools?.length ? toToolSet(request.tools) : undefined,
+          toolChoice: request.tools?.length ? 'auto' : undefined,
+          temperature: this.#llm.temperature,
+          maxOutputTokens: this.#llm.max_output_tokens,
+          maxRetries: 0,
+          abortSignal: signal,
+          providerOptions: this.provider.providerOptions as never,
+          output: request.json && this.provider.jsonMode && !request.tools?.length ? JSON_TEXT_OUTPUT : undefined,
+        });
+        return {
+          status: 'ok',
+          text: result.text,
+          toolCalls: result.toolCalls.map((call) => ({ id: call.toolCallId, name: call.toolName, input: call.input })),
+          modelId: result.response.modelId || this.provider.description,
+          inputTokens: result.usage.inputTokens,
+          outputTokens: result.usage.outputTokens,
+          latencyMs: elapsed(),
+          attempts: attempt,
+        };
+      } catch (error) {
+        const failure = classify(error, signal, timeoutMs);
+        lastError = failure.message;
+        if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
+        if (!failure.retryable || attempt === attemptsAllowed) break;
+        await sleep(this.#backoff(attempt, failure.retryAfterMs));
+      }
+    }
+    return { status: 'unavailable', error: redactSecrets(lastError), latencyMs: elapsed(), attempts: attemptsAllowed };
+  }
+
+  #backoff(attempt: number, retryAfterMs?: number): number {
+    const maxMs = this.#llm.retry_max_delay * 1000;
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxMs);
+    const exponential = this.#llm.retry_base_delay * 1000 * 2 ** (attempt - 1);
+    return Math.min(maxMs, exponential * (0.5 + Math.random() / 2));
+  }
+}
+
+interface Failure {
+  message: string;
+  retryable: boolean;
+  unreachable: boolean;
+  retryAfterMs?: number;
+}
+
+function classify(error: unknown, signal: AbortSignal, timeoutMs: number): Failure {
+  if (signal.aborted) {
+    return { message: `no answer within ${timeoutMs / 1000}s (llm.timeout)`, retryable: false, unreachable: false };
+  }
+  const apiError = findApiError(error);
+  if (apiError) {
+    const status = apiError.statusCode;
+    if (status === undefined) {
+      // connection refused, DNS failure, reset: the server is not there, retrying now only delays the caller
+      return { message: apiError.message, retryable: false, unreachable: true };
+    }
+    const retryable = status === 429 || status >= 500;
+    const detail = apiError.responseBody ? `: ${apiError.responseBody.slice(0, 300)}` : '';
+    return {
+      message: `HTTP ${status} ${apiError.message}${detail}`,
+      retryable,
+      unreachable: false,
+      retryAfterMs: retryable ? retryAfter(apiError.responseHeaders) : undefined,
+    };
+  }
+  return { message: errorMessage(error), retryable: false, unreachable: false };
+}
+
+function findApiError(error: unknown): APICallError | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (APICallError.isInstance(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function retryAfter(headers: Record<string, string> | undefined): number | undefined {
+  const milliseconds = Number(headers?.['retry-after-ms']);
+  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
+  const value = headers?.['retry-after'];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function toToolSet(tools: readonly OfferedTool[]): ToolSet {
+  // No validation here on purpose: every call, valid or not, comes back so our guard can judge and record it.
+  return Object.fromEntries(
+    tools.map((offered) => [
+      offered.name,
+      tool({
+        description: offered.description,
+        inputSchema: jsonSchema(z.toJSONSchema(offered.argumentsSchema, { io: 'input' }) as never),
+      }),
+    ]),
+  );
+}
+
+/** Requests JSON mode from the provider but leaves parsing and validation to us (we repair once, then give up). */
+const JSON_TEXT_OUTPUT: OutputInterface<string, string, never> = {
+  name: 'json-text',
+  responseFormat: Promise.resolve({ type: 'json' }),
+  parseCompleteOutput: async ({ text }) => text,
+  parsePartialOutput: async ({ text }) => ({ partial: text }),
+  createElementStreamTransform: () => undefined,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
