@@ -1,0 +1,64 @@
+// What integration tests import to reach real servers: `const env = await ensureTestbed();`
+import { healthyState, up } from './testbed-control.ts';
+import type { TestbedState } from './testbed-state.ts';
+
+export interface TestbedEnv {
+  /** Elasticsearch 8.x, plain HTTP, no auth (ES_URL). */
+  esUrl: string;
+  /** Elasticsearch 9.x (ES9_URL); only when the user provides one: Maven Central has no 9.x integ-test-zip. */
+  es9Url?: string;
+  /** OpenSearch 3.x, plain HTTP, no auth (OPENSEARCH_URL); absent when no Java 21+ is installed. */
+  openSearchUrl?: string;
+  /** Admin kubeconfig (system:masters) (KUBECONFIG). */
+  kubeconfig: string;
+  /** Kubeconfig of user "restricted", who has no RBAC rights at all (KUBECONFIG_RESTRICTED). */
+  kubeconfigRestricted: string;
+}
+
+/**
+ * Servers named by environment variables win, so tests can run against one's own servers. KUBECONFIG alone is not
+ * taken (a developer's shell often points it at a real cluster): it counts only with KUBECONFIG_RESTRICTED set too.
+ * Anything not given that way comes from the running testbed, which is started (`testbed:up`) if needed.
+ * Throws, naming what is missing, when a required server cannot be had: integration tests never skip silently.
+ */
+export async function ensureTestbed(): Promise<TestbedEnv> {
+  const fromEnv = readEnv();
+  const needsTestbed = fromEnv.esUrl === undefined || fromEnv.kubeconfig === undefined;
+  let state: TestbedState = { notes: [] };
+  if (needsTestbed) {
+    state = await healthyState();
+    if (state.elasticsearch === undefined || state.kube === undefined) state = await up();
+  }
+  const esUrl = fromEnv.esUrl ?? state.elasticsearch?.url;
+  const kubeconfig = fromEnv.kubeconfig ?? state.kube?.kubeconfig;
+  const kubeconfigRestricted = fromEnv.kubeconfigRestricted ?? state.kube?.kubeconfigRestricted;
+  const missing = [
+    esUrl === undefined && 'Elasticsearch (ES_URL)',
+    kubeconfig === undefined && 'kube-apiserver (KUBECONFIG)',
+    kubeconfigRestricted === undefined && 'kube-apiserver restricted user (KUBECONFIG_RESTRICTED)',
+  ].filter((item) => item !== false);
+  if (esUrl === undefined || kubeconfig === undefined || kubeconfigRestricted === undefined) {
+    throw new Error(
+      `testbed: missing ${missing.join(', ')}; see testbed/README.md and /tmp/devops-agent-testbed/*.log`,
+    );
+  }
+  return {
+    esUrl,
+    es9Url: fromEnv.es9Url,
+    openSearchUrl: fromEnv.openSearchUrl ?? state.opensearch?.url,
+    kubeconfig,
+    kubeconfigRestricted,
+  };
+}
+
+function readEnv(): Partial<TestbedEnv> {
+  const value = (name: string) => process.env[name]?.trim() || undefined;
+  const kubeconfigRestricted = value('KUBECONFIG_RESTRICTED');
+  return {
+    esUrl: value('ES_URL'),
+    es9Url: value('ES9_URL'),
+    openSearchUrl: value('OPENSEARCH_URL'),
+    kubeconfig: kubeconfigRestricted === undefined ? undefined : value('KUBECONFIG'),
+    kubeconfigRestricted,
+  };
+}
