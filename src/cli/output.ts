@@ -1,6 +1,6 @@
 /** Prints rows as aligned columns; cells are single-line text (control characters from logs are made visible). */
 export function printTable(out: NodeJS.WritableStream, headers: string[], rows: string[][]): void {
-  const clean = rows.map((row) => row.map(safeCell));
+  const clean = rows.map((row) => row.map((cell) => safeCell(cell)));
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...clean.map((row) => row[column]?.length ?? 0)),
   );

@@ -1,7 +1,8 @@
 import type { Command } from '../command.ts';
 import { allowlistCommand } from './allowlist-command.ts';
 import { incidentsCommand } from './incidents-command.ts';
+import { scanCommand } from './scan-command.ts';
 import { unblockCommand } from './unblock-command.ts';
 
 /** Every CLI command; add a command by adding its file and one line here. */
-export const COMMANDS: Command[] = [allowlistCommand, incidentsCommand, unblockCommand];
+export const COMMANDS: Command[] = [allowlistCommand, incidentsCommand, scanCommand, unblockCommand];
