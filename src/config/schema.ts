@@ -3,6 +3,7 @@ import { auditSection } from './sections/audit.ts';
 import { blockingSection } from './sections/blocking.ts';
 import { detectionSection } from './sections/detection.ts';
 import { elasticsearchSection } from './sections/elasticsearch.ts';
+import { execSection } from './sections/exec.ts';
 import { guardrailsSection } from './sections/guardrails.ts';
 import { kubernetesSection } from './sections/kubernetes.ts';
 import { llmSection } from './sections/llm.ts';
@@ -29,6 +30,7 @@ export const configSchema = z.strictObject({
   blocking: blockingSection,
   web: webSection,
   audit: auditSection,
+  exec: execSection,
   monitor: monitorSection,
   notifications: notificationsSection,
 });

@@ -1,0 +1,408 @@
+import { posix } from 'node:path';
+import type { Parser } from 'web-tree-sitter';
+import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, topFinding } from './danger-level.ts';
+import { isOutside, type PathContext, resolvePath, type ShellWord, writeTargetFinding } from './path-rules.ts';
+import { type RuleContext, ruleFor, STDIN_SCRIPT_RULE } from './program-rules.ts';
+import { evaluateWord, firstSyntaxError, loadBashParser, type SyntaxNode, substitutionsIn } from './shell-syntax.ts';
+
+/** One program the command would start, after unwrapping sudo/env/xargs/bash -c and friends. */
+export interface ParsedProgram {
+  program: string;
+  args: string[];
+}
+
+export interface CommandClassification {
+  command: string;
+  level: DangerLevel;
+  decision: Decision;
+  rule: string;
+  reason: string;
+  findings: Finding[];
+  programs: ParsedProgram[];
+  /** Files the command writes through redirects. */
+  redirectTargets: string[];
+  /** Static paths in the command that lie outside the working directory. */
+  outsidePaths: string[];
+}
+
+export interface ExtraRule {
+  name: string;
+  pattern: RegExp;
+  level: DangerLevel;
+}
+
+/** The configurable part of classification (config `exec.policy`). */
+export interface CommandPolicy {
+  /** Level per program name, replacing the built-in program rule (structural rules still apply). */
+  programs: Record<string, DangerLevel>;
+  /** Extra rules matched against each simple command as `program arg...`; they can only raise the level. */
+  rules: ExtraRule[];
+  /** Level of programs no rule knows. */
+  defaultLevel: DangerLevel;
+  systemPaths: string[];
+}
+
+const MAX_DEPTH = 6;
+
+/** Variables whose assignment changes what later code runs or hides what it did. */
+const DANGEROUS_VARIABLES: Record<string, Finding> = {
+  IFS: { level: 'CRITICAL', rule: 'ifs-manipulation', reason: 'changes IFS, the word splitting the shell applies' },
+  PATH: { level: 'HIGH', rule: 'environment-override', reason: 'changes PATH, so program names resolve elsewhere' },
+  LD_PRELOAD: { level: 'CRITICAL', rule: 'library-injection', reason: 'LD_PRELOAD loads code into every program' },
+  LD_LIBRARY_PATH: { level: 'HIGH', rule: 'environment-override', reason: 'changes the library search path' },
+  BASH_ENV: { level: 'CRITICAL', rule: 'startup-injection', reason: 'BASH_ENV runs a file in every shell' },
+  ENV: { level: 'CRITICAL', rule: 'startup-injection', reason: 'ENV runs a file in every sh' },
+  PROMPT_COMMAND: { level: 'CRITICAL', rule: 'startup-injection', reason: 'PROMPT_COMMAND runs code' },
+  HISTFILE: { level: 'HIGH', rule: 'history-tamper', reason: 'changes where the shell history goes' },
+  GIT_SSH_COMMAND: { level: 'CRITICAL', rule: 'git-command-injection', reason: 'git runs this command' },
+  GIT_EXTERNAL_DIFF: { level: 'CRITICAL', rule: 'git-command-injection', reason: 'git runs this command' },
+  PAGER: { level: 'HIGH', rule: 'environment-override', reason: 'programs run the pager command' },
+  EDITOR: { level: 'HIGH', rule: 'environment-override', reason: 'programs run the editor command' },
+};
+
+/** Classifies shell commands by parsing them with tree-sitter-bash (never by regular expressions on the text). */
+export class CommandClassifier {
+  readonly #parser: Parser;
+  readonly #policy: CommandPolicy;
+  readonly #workingDirectory: string;
+
+  constructor(parser: Parser, policy: CommandPolicy, workingDirectory: string) {
+    this.#parser = parser;
+    this.#policy = policy;
+    this.#workingDirectory = posix.resolve(workingDirectory);
+  }
+
+  classify(command: string): CommandClassification {
+    const walk = new Walk(this.#parser, this.#policy, {
+      workingDirectory: this.#workingDirectory,
+      systemPaths: this.#policy.systemPaths,
+    });
+    if (command.trim() === '')
+      walk.findings.push({ level: 'CRITICAL', rule: 'empty-command', reason: 'the command is empty' });
+    else walk.findings.push(...dedupe(walk.script(command, 'command', 0)));
+    const top = topFinding(walk.findings) ?? { level: 'SAFE', rule: 'no-effect', reason: 'nothing to run' };
+    return {
+      command,
+      level: top.level,
+      decision: decisionFor(top.level),
+      rule: top.rule,
+      reason: top.reason,
+      findings: walk.findings,
+      programs: walk.programs,
+      redirectTargets: walk.redirectTargets,
+      outsidePaths: [...walk.outsidePaths],
+    };
+  }
+}
+
+/** Loads the bash grammar and builds a classifier. */
+export async function createCommandClassifier(
+  policy: CommandPolicy,
+  workingDirectory = process.cwd(),
+): Promise<CommandClassifier> {
+  return new CommandClassifier(await loadBashParser(), policy, workingDirectory);
+}
+
+/** State of one classification: everything found on the way, in reading order. */
+class Walk {
+  readonly findings: Finding[] = [];
+  readonly programs: ParsedProgram[] = [];
+  readonly redirectTargets: string[] = [];
+  readonly outsidePaths = new Set<string>();
+  readonly #parser: Parser;
+  readonly #policy: CommandPolicy;
+  readonly #paths: PathContext;
+  /** Functions defined so far, with the level their body has; calling one counts as running its body. */
+  readonly #functions = new Map<string, Finding[]>();
+  readonly #activeFunctions = new Set<string>();
+
+  constructor(parser: Parser, policy: CommandPolicy, paths: PathContext) {
+    this.#parser = parser;
+    this.#policy = policy;
+    this.#paths = paths;
+  }
+
+  /** Parses and classifies script text (the command itself, bash -c, eval, a here-document fed to a shell). */
+  script(text: string | undefined, origin: string, depth: number): Finding[] {
+    if (text === undefined)
+      return this.#add({
+        level: 'CRITICAL',
+        rule: 'dynamic-script',
+        reason: `${origin} runs code decided at run time`,
+      });
+    if (depth > MAX_DEPTH)
+      return this.#add({ level: 'CRITICAL', rule: 'nesting-too-deep', reason: `${origin} nests shells too deeply` });
+    const tree = this.#parser.parse(text);
+    if (!tree) return this.#add({ level: 'CRITICAL', rule: 'parse-error', reason: `${origin} could not be parsed` });
+    try {
+      const error = firstSyntaxError(tree.rootNode);
+      if (error)
+        return this.#add({
+          level: 'CRITICAL',
+          rule: 'parse-error',
+          reason: `${origin} is not valid bash (${error.isMissing ? `missing ${error.type}` : 'syntax error'} at "${error.text.slice(0, 40)}")`,
+        });
+      return this.#node(tree.rootNode, depth);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** Findings travel up as return values; only the outermost script's result becomes the classification. */
+  #add(...findings: Finding[]): Finding[] {
+    return findings;
+  }
+
+  #children(node: SyntaxNode, depth: number): Finding[] {
+    const found: Finding[] = [];
+    for (const child of node.namedChildren) if (child) found.push(...this.#node(child, depth));
+    return found;
+  }
+
+  #node(node: SyntaxNode, depth: number): Finding[] {
+    switch (node.type) {
+      case 'comment':
+        return [];
+      case 'command':
+        return this.#command(node, depth);
+      case 'pipeline':
+        return this.#pipeline(node, depth);
+      case 'redirected_statement':
+        return this.#redirected(node, depth);
+      case 'function_definition':
+        return this.#functionDefinition(node, depth);
+      case 'variable_assignment':
+        return this.#assignment(node, depth);
+      case 'declaration_command':
+      case 'unset_command':
+        return this.#declaration(node, depth);
+      case 'file_redirect':
+      case 'heredoc_redirect':
+      case 'herestring_redirect':
+        return this.#redirect(node, [], depth);
+      default:
+        return this.#children(node, depth);
+    }
+  }
+
+  #command(node: SyntaxNode, depth: number): Finding[] {
+    const found: Finding[] = [];
+    const words: ShellWord[] = [];
+    let nameNode: SyntaxNode | undefined;
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
+      else if (child.type.endsWith('_redirect')) found.push(...this.#redirect(child, [], depth));
+      else {
+        if (child.type === 'command_name') nameNode = child;
+        words.push(evaluateWord(child));
+        for (const substitution of substitutionsIn(child)) found.push(...this.#children(substitution, depth));
+      }
+    }
+    if (!nameNode) return found;
+    for (const word of words.slice(1)) this.#notePath(word);
+    const name = words[0];
+    if (name.value === undefined)
+      return [
+        ...found,
+        ...this.#add({
+          level: 'CRITICAL',
+          rule: 'dynamic-command-name',
+          reason: `the program name ${name.raw} is decided at run time`,
+        }),
+      ];
+    if (name.obfuscated || name.pattern)
+      return [
+        ...found,
+        ...this.#add({
+          level: 'CRITICAL',
+          rule: 'obfuscated-command-name',
+          reason: `the program name ${name.raw} is written to hide what runs (${JSON.stringify(name.value)})`,
+        }),
+      ];
+    return [...found, ...this.argv(words, depth)];
+  }
+
+  /** Classifies one program with its arguments; wrappers call this again for what they run. */
+  argv(words: ShellWord[], depth: number): Finding[] {
+    const [name, ...args] = words;
+    if (name.value === undefined || name.obfuscated || name.pattern)
+      return this.#add({
+        level: 'CRITICAL',
+        rule: 'dynamic-command-name',
+        reason: `the program name ${name.raw} is decided at run time`,
+      });
+    const path = name.value;
+    const program = posix.basename(path);
+    this.programs.push({ program: path, args: args.map((arg) => arg.value ?? arg.raw) });
+    const found: Finding[] = [];
+    if (path.includes('/') && !/^\/(usr\/)?(local\/)?s?bin\/[^/]+$/.test(path))
+      found.push({
+        level: 'HIGH',
+        rule: 'unknown-executable',
+        reason: `runs ${path}, a file outside the system bin dirs`,
+      });
+    const called = this.#functions.get(path);
+    if (called) {
+      if (this.#activeFunctions.has(path))
+        found.push({ level: 'CRITICAL', rule: 'fork-bomb', reason: `function ${path} calls itself (fork bomb)` });
+      else found.push(...called);
+    } else {
+      const override = Object.hasOwn(this.#policy.programs, program) ? this.#policy.programs[program] : undefined;
+      if (override)
+        found.push({ level: override, rule: `policy:${program}`, reason: `policy sets ${program} to ${override}` });
+      else {
+        const rule = ruleFor(program);
+        if (rule) found.push(...rule(args, this.#ruleContext(depth)));
+        else
+          found.push({
+            level: this.#policy.defaultLevel,
+            rule: 'unknown-program',
+            reason: `no rule knows ${program}; unknown programs are ${this.#policy.defaultLevel}`,
+          });
+      }
+    }
+    const flat = [program, ...args.map((arg) => arg.value ?? arg.raw)].join(' ');
+    for (const extra of this.#policy.rules)
+      if (extra.pattern.test(flat))
+        found.push({ level: extra.level, rule: `policy:${extra.name}`, reason: `policy rule ${extra.name} matches` });
+    return this.#add(...found);
+  }
+
+  #ruleContext(depth: number): RuleContext {
+    return {
+      ...this.#paths,
+      script: (text, origin) => this.script(text, origin, depth + 1),
+      argv: (words) => (words.length === 0 ? [] : this.argv(words, depth + 1)),
+      notePath: (word) => this.#notePath(word),
+    };
+  }
+
+  #notePath(word: ShellWord): void {
+    if (word.value === undefined || !/^[/~.]/.test(word.value)) return;
+    const path = resolvePath(word, this.#paths);
+    if (path && isOutside(path, this.#paths.workingDirectory)) this.outsidePaths.add(path);
+  }
+
+  #pipeline(node: SyntaxNode, depth: number): Finding[] {
+    const found: Finding[] = [];
+    let index = 0;
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      const stage = this.#node(child, depth);
+      found.push(...stage);
+      if (index > 0 && stage.some((finding) => finding.rule === STDIN_SCRIPT_RULE))
+        found.push(
+          ...this.#add({
+            level: 'CRITICAL',
+            rule: 'pipe-to-shell',
+            reason: `pipes generated text into an interpreter (${child.text.slice(0, 40)})`,
+          }),
+        );
+      index += 1;
+    }
+    return found;
+  }
+
+  #redirected(node: SyntaxNode, depth: number): Finding[] {
+    const body = node.childForFieldName('body');
+    const bodyFindings = body ? this.#node(body, depth) : [];
+    const found = [...bodyFindings];
+    for (const child of node.namedChildren)
+      if (child && child !== body && child.type.endsWith('_redirect'))
+        found.push(...this.#redirect(child, bodyFindings, depth));
+    return found;
+  }
+
+  /** Writes count by their target; a here-document or here-string fed to an interpreter is classified as code. */
+  #redirect(node: SyntaxNode, bodyFindings: Finding[], depth: number): Finding[] {
+    const found: Finding[] = [];
+    for (const substitution of substitutionsIn(node)) found.push(...this.#children(substitution, depth));
+    const feedsInterpreter = bodyFindings.some((finding) => finding.rule === STDIN_SCRIPT_RULE);
+    if (node.type === 'heredoc_redirect') {
+      if (feedsInterpreter) {
+        const heredocBody = node.namedChildren.find((child) => child?.type === 'heredoc_body');
+        found.push(...this.script(heredocBody?.text ?? '', 'here-document fed to an interpreter', depth + 1));
+      }
+      return found;
+    }
+    if (node.type === 'herestring_redirect') {
+      const content = node.namedChildren.at(-1);
+      if (feedsInterpreter)
+        found.push(
+          ...this.script(
+            content ? evaluateWord(content).value : undefined,
+            'here-string fed to an interpreter',
+            depth + 1,
+          ),
+        );
+      return found;
+    }
+    const destination = node.childForFieldName('destination');
+    if (!destination) return found;
+    const operator = node.children.find((child) => child && !child.isNamed)?.text ?? '>';
+    const target = evaluateWord(destination);
+    if (operator.startsWith('<') && !operator.startsWith('<>')) {
+      if (feedsInterpreter)
+        found.push(...this.#add({ level: 'HIGH', rule: 'run-script', reason: `runs the script in ${target.raw}` }));
+      this.#notePath(target);
+      return found;
+    }
+    // `>&2`, `2>&1`: duplicating a descriptor writes no file.
+    if (operator.endsWith('&') && /^(\d+|-)$/.test(target.value ?? '')) return found;
+    this.#notePath(target);
+    this.redirectTargets.push(target.value ?? target.raw);
+    const finding = writeTargetFinding(target, this.#paths, `redirect ${operator}`);
+    if (finding) found.push(...this.#add(finding));
+    return found;
+  }
+
+  #functionDefinition(node: SyntaxNode, depth: number): Finding[] {
+    const name = node.childForFieldName('name')?.text ?? '';
+    const body = node.childForFieldName('body');
+    this.#functions.set(name, []);
+    this.#activeFunctions.add(name);
+    const bodyFindings = body ? this.#node(body, depth) : [];
+    this.#activeFunctions.delete(name);
+    this.#functions.set(name, bodyFindings);
+    return bodyFindings;
+  }
+
+  #assignment(node: SyntaxNode, depth: number): Finding[] {
+    const found: Finding[] = [];
+    for (const substitution of substitutionsIn(node)) found.push(...this.#children(substitution, depth));
+    const name = node.childForFieldName('name')?.text ?? '';
+    const danger = DANGEROUS_VARIABLES[name];
+    if (danger) found.push(...this.#add({ ...danger, reason: `${danger.reason} (${node.text.slice(0, 60)})` }));
+    return found;
+  }
+
+  #declaration(node: SyntaxNode, depth: number): Finding[] {
+    const found: Finding[] = [];
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
+      else {
+        for (const substitution of substitutionsIn(child)) found.push(...this.#children(substitution, depth));
+        const danger = DANGEROUS_VARIABLES[child.text];
+        if (danger && node.text.startsWith('unset'))
+          found.push(...this.#add({ ...danger, reason: `unsets ${child.text}` }));
+      }
+    }
+    return found;
+  }
+}
+
+export function levelOf(findings: readonly Finding[]): DangerLevel {
+  return maxLevel(...findings.map((finding) => finding.level));
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((finding) => {
+    const key = `${finding.level}|${finding.rule}|${finding.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,124 @@
+import type { DangerLevel, Finding } from './danger-level.ts';
+import type { PathContext, ShellWord } from './path-rules.ts';
+
+/** What a program rule may ask of the classifier: nested scripts and argv are classified with every rule. */
+export interface RuleContext extends PathContext {
+  /** Classifies script text one level deeper (`bash -c`, `eval`, `ssh host cmd`); undefined text is dynamic. */
+  script(text: string | undefined, origin: string): Finding[];
+  /** Classifies a program with its arguments (what a wrapper such as sudo or xargs runs). */
+  argv(words: ShellWord[]): Finding[];
+  /** Records a path argument (for the approval prompt's "outside the working directory" list). */
+  notePath(word: ShellWord): void;
+}
+
+/** Classifies one program's arguments (the program name itself is not in `args`). */
+export type ProgramRule = (args: ShellWord[], context: RuleContext) => Finding[];
+
+/** Marks a program that would read its code from standard input: piping anything into it is CRITICAL. */
+export const STDIN_SCRIPT_RULE = 'reads-script-from-stdin';
+
+export function finding(level: DangerLevel, rule: string, reason: string): Finding {
+  return { level, rule, reason };
+}
+
+/** A rule that always gives the same level. */
+export function fixed(level: DangerLevel, rule: string, reason: string): ProgramRule {
+  return () => [finding(level, rule, reason)];
+}
+
+export function text(word: ShellWord): string {
+  return word.value ?? word.raw;
+}
+
+/** A word that stands for an argument nobody knows yet (xargs input, find's `{}`). */
+export function unknownWord(raw: string): ShellWord {
+  return { value: undefined, raw, pattern: false, obfuscated: false };
+}
+
+export function literalWord(value: string): ShellWord {
+  return { value, raw: value, pattern: false, obfuscated: false };
+}
+
+/** True when a short flag letter appears in any `-abc` cluster, or a long option is present (also `--x=...`). */
+export function hasFlag(args: readonly ShellWord[], letters: string, longNames: readonly string[] = []): boolean {
+  for (const arg of args) {
+    const value = arg.value;
+    if (value === undefined) continue;
+    if (value === '--') return false;
+    if (value.startsWith('--')) {
+      if (longNames.some((name) => value === name || value.startsWith(`${name}=`))) return true;
+    } else if (/^-[A-Za-z0-9]+$/.test(value) && [...letters].some((letter) => value.includes(letter))) return true;
+  }
+  return false;
+}
+
+/** The value given to an option (`-o x`, `-ox`, `--output x`, `--output=x`). */
+export function optionValue(
+  args: readonly ShellWord[],
+  short: string | undefined,
+  longName?: string,
+): ShellWord | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index].value;
+    if (value === undefined) continue;
+    if (short && value === short) return args[index + 1];
+    if (short && value.startsWith(short) && short.length === 2 && !value.startsWith('--') && value.length > 2)
+      return { ...args[index], value: value.slice(2), raw: args[index].raw.slice(2) };
+    if (longName && value === longName) return args[index + 1];
+    if (longName && value.startsWith(`${longName}=`))
+      return { ...args[index], value: value.slice(longName.length + 1) };
+  }
+  return undefined;
+}
+
+/**
+ * Arguments that are not options. `withValue` lists options that consume the next word, so their value
+ * is not taken for an operand. Everything after `--` is an operand.
+ */
+export function operands(args: readonly ShellWord[], withValue: readonly string[] = []): ShellWord[] {
+  const result: ShellWord[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index].value;
+    if (value === '--') return [...result, ...args.slice(index + 1)];
+    if (value?.startsWith('-') && value !== '-') {
+      if (withValue.includes(value)) index++;
+      continue;
+    }
+    result.push(args[index]);
+  }
+  return result;
+}
+
+/** The first argument that is not an option: a sub-command such as `git status` or `systemctl restart`. */
+export function subcommand(args: readonly ShellWord[], withValue: readonly string[] = []): string | undefined {
+  const first = operands(args, withValue)[0];
+  return first ? text(first) : undefined;
+}
+
+/**
+ * For wrappers (`sudo -u x cmd`, `nice -n 5 cmd`): the index where the wrapped command starts, skipping options
+ * and their values, `VAR=value` words when `assignments` is set, and `skipOperands` leading operands (timeout's DURATION).
+ */
+export function wrappedStart(
+  args: readonly ShellWord[],
+  withValue: readonly string[],
+  options: { assignments?: boolean; skipOperands?: number } = {},
+): number {
+  let skip = options.skipOperands ?? 0;
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index].value;
+    if (value === undefined) return index;
+    if (value === '--') return index + 1;
+    if (value.startsWith('-') && value.length > 1) {
+      if (withValue.includes(value)) index++;
+      continue;
+    }
+    if (options.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(value)) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    return index;
+  }
+  return args.length;
+}

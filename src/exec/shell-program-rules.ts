@@ -1,0 +1,299 @@
+import { type Finding, maxLevel } from './danger-level.ts';
+import type { ShellWord } from './path-rules.ts';
+import {
+  finding,
+  hasFlag,
+  literalWord,
+  type ProgramRule,
+  STDIN_SCRIPT_RULE,
+  text,
+  unknownWord,
+  wrappedStart,
+} from './rule-helpers.ts';
+
+/** Raises what a wrapper runs to at least `floor` (sudo runs as root, ssh runs elsewhere). */
+function atLeast(findings: Finding[], floor: Finding): Finding[] {
+  const top = maxLevel(...findings.map((item) => item.level));
+  return top === maxLevel(top, floor.level) && top !== floor.level ? findings : [...findings, floor];
+}
+
+/** A wrapper that runs the rest of its arguments as a command. */
+function wrapper(
+  withValue: string[],
+  options: { assignments?: boolean; skipOperands?: number; floor?: Finding; bare?: Finding } = {},
+): ProgramRule {
+  return (args, context) => {
+    const start = wrappedStart(args, withValue, options);
+    const inner = args.slice(start);
+    if (inner.length === 0) return [options.bare ?? finding('SAFE', 'wrapper-only', 'wrapper without a command')];
+    const found = context.argv(inner);
+    return options.floor ? atLeast(found, options.floor) : found;
+  };
+}
+
+const ROOT = finding('MEDIUM', 'privilege-escalation', 'runs as another user (root)');
+const SUDO_OPTIONS = ['-u', '-g', '-C', '-p', '-h', '-U', '-r', '-t', '-T', '-D', '--user', '--group'];
+
+/** `bash -c 'script'`, `sh script.sh`, `bash` reading standard input. */
+const shell: ProgramRule = (args, context) => {
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index].value;
+    if (value === undefined)
+      return [finding('CRITICAL', 'dynamic-script', `shell argument ${args[index].raw} decided at run time`)];
+    if (value === '--version' || value === '--help' || value === '-n')
+      return [finding('SAFE', 'shell-info', 'shell version/help/syntax check')];
+    if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(value)) return context.script(args[index + 1]?.value, 'shell -c');
+    if (value === '-s' || value === '-')
+      return [finding('HIGH', STDIN_SCRIPT_RULE, 'shell reads commands from standard input')];
+    if (value === '-i') return [finding('HIGH', 'interactive-shell', 'starts an interactive shell')];
+    if (value.startsWith('-') || value.startsWith('+')) continue;
+    return [finding('HIGH', 'run-script', `runs the script file ${value}`)];
+  }
+  return [finding('HIGH', STDIN_SCRIPT_RULE, 'shell reads commands from standard input')];
+};
+
+/** Inline code in an interpreter: anything that spawns processes, deletes or opens sockets is CRITICAL. */
+const DANGEROUS_CODE =
+  /\b(system|exec[a-z]*|spawn[a-z]*|popen|subprocess|fork|child_process|rmtree|unlink|rmdir|remove|kill|socket|connect|chmod|chown|eval|__import__|open\s*\([^)]*['"][wa+])|`|\brm\s+-/;
+const INLINE_FLAGS = new Set(['-c', '-e', '-E', '-r', '--eval', '-p', '--print', '-x']);
+
+function interpreter(language: string): ProgramRule {
+  return (args, context) => {
+    for (let index = 0; index < args.length; index++) {
+      const value = args[index].value;
+      if (value === undefined)
+        return [finding('CRITICAL', 'dynamic-script', `${language} argument decided at run time`)];
+      if (value === '--version' || value === '-V' || value === '--help' || (value === '-v' && language !== 'perl'))
+        return [finding('SAFE', 'interpreter-info', `${language} version/help`)];
+      if (value === '-v' && language === 'perl') return [finding('SAFE', 'interpreter-info', 'perl version')];
+      const inline = INLINE_FLAGS.has(value) || (/^-[a-zA-Z]*[ce]$/.test(value) && language !== 'node');
+      if (inline || (language === 'node' && (value === '-e' || value === '-p'))) {
+        const code = args[index + 1]?.value;
+        if (code === undefined) return [finding('CRITICAL', 'dynamic-script', `${language} code decided at run time`)];
+        if (DANGEROUS_CODE.test(code))
+          return [
+            finding(
+              'CRITICAL',
+              'interpreter-dangerous-code',
+              `${language} inline code runs commands or deletes: ${code.slice(0, 60)}`,
+            ),
+          ];
+        return [finding('HIGH', 'interpreter-inline-code', `${language} runs inline code: ${code.slice(0, 60)}`)];
+      }
+      if (value === '-m' && language === 'python') {
+        const module = args[index + 1]?.value ?? '';
+        if (['json.tool', 'platform', 'site', 'sysconfig', 'pydoc', 'this', 'calendar'].includes(module))
+          return [finding('LOW', 'python-module', `python -m ${module}`)];
+        if (module === 'pip') return context.argv([literalWord('pip'), ...args.slice(index + 2)]);
+        return [finding('HIGH', 'python-module', `python runs module ${module}`)];
+      }
+      if (value === '-') return [finding('HIGH', STDIN_SCRIPT_RULE, `${language} reads code from standard input`)];
+      if (value.startsWith('-')) continue;
+      return [finding('HIGH', 'run-script', `${language} runs the script ${value}`)];
+    }
+    return [finding('HIGH', STDIN_SCRIPT_RULE, `${language} reads code from standard input`)];
+  };
+}
+
+/** `find ... -exec cmd {} ;` runs cmd; `-delete` deletes whatever matched. */
+const find: ProgramRule = (args, context) => {
+  const found: Finding[] = [finding('LOW', 'find', 'searches files')];
+  const starts: ShellWord[] = [];
+  let expression = false;
+  for (let index = 0; index < args.length; index++) {
+    const value = args[index].value;
+    if (!expression && value !== undefined && !value.startsWith('-') && value !== '(' && value !== '!') {
+      starts.push(args[index]);
+      context.notePath(args[index]);
+      continue;
+    }
+    expression = true;
+    if (value === '-exec' || value === '-execdir' || value === '-ok' || value === '-okdir') {
+      const end = args.findIndex((word, position) => position > index && (word.value === ';' || word.value === '+'));
+      const inner = args
+        .slice(index + 1, end === -1 ? args.length : end)
+        .map((word) => (word.value === '{}' ? unknownWord('{}') : word));
+      found.push(...context.argv(inner));
+      index = end === -1 ? args.length : end;
+    } else if (value === '-delete') {
+      const roots = starts.length > 0 ? starts : [literalWord('.')];
+      const top = roots.map((root) => {
+        const path = root.value;
+        return (
+          path === '/' ||
+          path === '~' ||
+          path === undefined ||
+          /^\/(etc|usr|bin|sbin|lib|boot|var|root|home)\b/.test(path)
+        );
+      });
+      found.push(
+        top.some(Boolean)
+          ? finding('CRITICAL', 'find-delete-system', `find -delete under ${roots.map(text).join(' ')}`)
+          : finding('HIGH', 'find-delete', 'find deletes what it matches'),
+      );
+    } else if (value === '-fprint' || value === '-fprintf' || value === '-fls' || value === '-fprint0') {
+      found.push(finding('MEDIUM', 'find-write', `find writes ${text(args[index + 1] ?? unknownWord('?'))}`));
+    }
+  }
+  return found;
+};
+
+/** `xargs cmd args` runs cmd with arguments read from standard input (unknown here). */
+const xargs: ProgramRule = (args, context) => {
+  const start = wrappedStart(args, [
+    '-n',
+    '-L',
+    '-P',
+    '-s',
+    '-I',
+    '-d',
+    '-E',
+    '-a',
+    '--max-args',
+    '--max-procs',
+    '--delimiter',
+    '--arg-file',
+    '--replace',
+  ]);
+  const inner = args.slice(start);
+  const command = inner.length === 0 ? [literalWord('echo')] : inner;
+  return context.argv([
+    ...command.map((word) => (word.value === '{}' ? unknownWord('{}') : word)),
+    unknownWord('<stdin>'),
+  ]);
+};
+
+/** Every argument joined is the script (`eval`, `watch`, `ssh host cmd`). */
+function joined(words: ShellWord[]): string | undefined {
+  if (words.some((word) => word.value === undefined)) return undefined;
+  return words.map((word) => word.value).join(' ');
+}
+
+const ssh: ProgramRule = (args, context) => {
+  for (const [index, word] of args.entries())
+    if (
+      /ProxyCommand|LocalCommand|PermitLocalCommand/i.test(text(word)) ||
+      (word.value === '-o' && /Command/i.test(text(args[index + 1] ?? word)))
+    )
+      return [finding('CRITICAL', 'ssh-proxy-command', 'ssh -o ...Command runs a local command')];
+  const start = wrappedStart(
+    args,
+    ['-p', '-i', '-l', '-o', '-F', '-J', '-L', '-R', '-D', '-W', '-b', '-c', '-E', '-m', '-S', '-w', '-B', '-O', '-Q'],
+    { skipOperands: 1 },
+  );
+  const remote = args.slice(start);
+  const floor = finding('HIGH', 'remote-shell', 'runs commands on another host over ssh');
+  if (remote.length === 0) return [floor];
+  return atLeast(context.script(joined(remote), 'ssh remote command'), floor);
+};
+
+export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
+  sudo: wrapper(SUDO_OPTIONS, { floor: ROOT, bare: finding('HIGH', 'root-shell', 'sudo without a command') }),
+  doas: wrapper(['-u', '-C'], { floor: ROOT, bare: finding('HIGH', 'root-shell', 'doas without a command') }),
+  su: (args, context) => {
+    const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
+    if (index === -1) return [finding('HIGH', 'root-shell', 'su opens a shell as another user')];
+    return atLeast(context.script(args[index + 1]?.value, 'su -c'), ROOT);
+  },
+  runuser: wrapper(['-u', '-g', '-G', '--user', '--group'], { floor: ROOT }),
+  env: (args, context) => {
+    const split = args.findIndex((word) => word.value === '-S' || word.value === '--split-string');
+    if (split !== -1) return context.script(args[split + 1]?.value, 'env -S');
+    return wrapper(['-u', '-C', '--unset', '--chdir'], {
+      assignments: true,
+      bare: finding('LOW', 'print-environment', 'prints the (scrubbed) environment'),
+    })(args, context);
+  },
+  nice: wrapper(['-n', '--adjustment']),
+  nohup: wrapper([]),
+  setsid: wrapper([]),
+  time: wrapper(['-f', '-o', '--format', '--output']),
+  stdbuf: wrapper(['-i', '-o', '-e']),
+  unbuffer: wrapper([]),
+  timeout: wrapper(['-s', '-k', '--signal', '--kill-after'], { skipOperands: 1 }),
+  ionice: (args, context) =>
+    hasFlag(args, 'p', ['--pid'])
+      ? [finding('HIGH', 'reprioritise', 'changes the I/O priority of running processes')]
+      : wrapper(['-c', '-n', '--class', '--classdata'])(args, context),
+  chrt: wrapper([], { skipOperands: 1, floor: finding('MEDIUM', 'scheduling', 'real-time scheduling') }),
+  taskset: (args, context) =>
+    hasFlag(args, 'p', ['--pid'])
+      ? [finding('HIGH', 'reprioritise', 'changes CPU affinity of running processes')]
+      : wrapper([], { skipOperands: 1 })(args, context),
+  flock: (args, context) => {
+    const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
+    if (index !== -1) return context.script(args[index + 1]?.value, 'flock -c');
+    return wrapper(['-w', '-E', '--timeout', '--conflict-exit-code'], { skipOperands: 1 })(args, context);
+  },
+  command: (args, context) =>
+    hasFlag(args, 'vV') ? [finding('SAFE', 'lookup', 'looks a command up')] : wrapper([])(args, context),
+  builtin: wrapper([]),
+  exec: wrapper(['-a'], { bare: finding('SAFE', 'redirect-only', 'exec without a command only changes descriptors') }),
+  strace: wrapper(['-o', '-e', '-p', '-s', '-u'], { floor: finding('MEDIUM', 'tracing', 'traces a program') }),
+  ltrace: wrapper(['-o', '-e', '-p', '-s', '-u'], { floor: finding('MEDIUM', 'tracing', 'traces a program') }),
+  chroot: wrapper(['--userspec', '--groups'], {
+    skipOperands: 1,
+    floor: finding('HIGH', 'chroot', 'runs in another root'),
+  }),
+  unshare: wrapper([], { floor: finding('HIGH', 'namespaces', 'runs in new namespaces') }),
+  nsenter: wrapper(['-t', '-S', '-G', '--target'], { floor: finding('HIGH', 'namespaces', 'enters other namespaces') }),
+  'systemd-run': wrapper(['-u', '-p', '--unit', '--property', '-E', '--setenv'], {
+    floor: finding('HIGH', 'transient-unit', 'runs as a system service'),
+  }),
+  watch: (args, context) => {
+    const start = wrappedStart(args, ['-n', '-d', '--interval']);
+    return context.script(joined(args.slice(start)), 'watch');
+  },
+  xargs,
+  find,
+  eval: (args, context) => context.script(joined(args), 'eval'),
+  trap: (args, context) => {
+    const action = args.find((word) => !text(word).startsWith('-'));
+    if (!action || args.length < 2) return [finding('SAFE', 'trap-list', 'lists traps')];
+    return atLeast(context.script(action.value, 'trap action'), finding('MEDIUM', 'trap', 'runs code on a signal'));
+  },
+  source: (args) => [finding('HIGH', 'run-script', `sources ${args.map(text).join(' ')} into the shell`)],
+  '.': (args) => [finding('HIGH', 'run-script', `sources ${args.map(text).join(' ')} into the shell`)],
+  alias: (args, context) => {
+    const found: Finding[] = [finding('MEDIUM', 'alias-definition', 'defines an alias that hides what a name runs')];
+    for (const word of args) {
+      const value = word.value;
+      if (value === undefined) return [finding('CRITICAL', 'dynamic-script', 'alias body decided at run time')];
+      const equals = value.indexOf('=');
+      if (equals !== -1) found.push(...context.script(value.slice(equals + 1), 'alias body'));
+    }
+    return args.length === 0 ? [finding('SAFE', 'alias-list', 'lists aliases')] : found;
+  },
+  busybox: (args, context) =>
+    args.length === 0 ? [finding('SAFE', 'busybox-list', 'lists applets')] : context.argv(args),
+  ssh,
+  sh: shell,
+  bash: shell,
+  dash: shell,
+  zsh: shell,
+  ksh: shell,
+  ash: shell,
+  mksh: shell,
+  fish: shell,
+  csh: shell,
+  tcsh: shell,
+  python: interpreter('python'),
+  python2: interpreter('python'),
+  python3: interpreter('python'),
+  perl: interpreter('perl'),
+  ruby: interpreter('ruby'),
+  node: interpreter('node'),
+  nodejs: interpreter('node'),
+  php: interpreter('php'),
+  lua: interpreter('lua'),
+  deno: (args) =>
+    args[0]?.value === '--version'
+      ? [finding('SAFE', 'interpreter-info', 'deno version')]
+      : [finding('HIGH', 'interpreter', 'deno runs code')],
+  bun: (args) =>
+    args[0]?.value === '--version'
+      ? [finding('SAFE', 'interpreter-info', 'bun version')]
+      : [finding('HIGH', 'interpreter', 'bun runs code')],
+  tclsh: interpreter('tcl'),
+  expect: interpreter('expect'),
+};

@@ -1,0 +1,160 @@
+import { createRequire } from 'node:module';
+import { Language, type Node, Parser } from 'web-tree-sitter';
+import type { ShellWord } from './path-rules.ts';
+
+export type { Node as SyntaxNode } from 'web-tree-sitter';
+
+let loading: Promise<Parser> | undefined;
+
+/** The bash grammar Codex CLI uses, loaded once per process (WebAssembly, no native addon). */
+export function loadBashParser(): Promise<Parser> {
+  loading ??= (async () => {
+    const require = createRequire(import.meta.url);
+    await Parser.init();
+    const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
+    const parser = new Parser();
+    parser.setLanguage(language);
+    return parser;
+  })();
+  return loading;
+}
+
+/** Nodes whose text the shell computes at run time. */
+const DYNAMIC_TYPES = new Set([
+  'simple_expansion',
+  'expansion',
+  'command_substitution',
+  'process_substitution',
+  'arithmetic_expansion',
+  'brace_expression',
+]);
+
+const SINGLE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
+
+/** Decodes the body of `$'...'` the way bash does (hex, octal, unicode and control escapes). */
+export function decodeAnsiC(body: string): string {
+  return body.replace(
+    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)/g,
+    (_match, sequence: string) => {
+      const kind = sequence[0];
+      if (kind === 'x' || kind === 'u' || kind === 'U')
+        return String.fromCodePoint(Number.parseInt(sequence.slice(1), 16));
+      if (/[0-7]/.test(kind)) return String.fromCharCode(Number.parseInt(sequence, 8) & 0xff);
+      if (kind === 'c') return String.fromCharCode(sequence.charCodeAt(1) & 0x1f);
+      return SINGLE_ESCAPES[sequence] ?? `\\${sequence}`;
+    },
+  );
+}
+
+/** Unquoted text: backslash escapes the next character (`\rm` is `rm`), a backslash-newline disappears. */
+function unescapeBare(text: string): string {
+  return text.replace(/\\(\n|.)/g, (_match, character: string) => (character === '\n' ? '' : character));
+}
+
+/** Inside double quotes only `\$`, `` \` ``, `\"`, `\\` and backslash-newline are escapes. */
+function unescapeDoubleQuoted(text: string): string {
+  return text.replace(/\\([$`"\\\n])/g, (_match, character: string) => (character === '\n' ? '' : character));
+}
+
+/** Evaluates a word node statically: its value if the text alone decides it, else undefined. */
+export function evaluateWord(node: Node): ShellWord {
+  const word: ShellWord = { value: '', raw: node.text, pattern: false, obfuscated: false };
+  append(node, word);
+  return word;
+}
+
+function append(node: Node, word: ShellWord): void {
+  if (word.value === undefined) return;
+  switch (node.type) {
+    case 'word':
+    case 'command_name': {
+      if (node.type === 'command_name' || node.namedChildCount > 0) {
+        for (const child of node.namedChildren) if (child) append(child, word);
+        if (node.namedChildCount > 0) return;
+      }
+      const text = node.text;
+      if (/(^|[^\\])[*?[]/.test(text) || /(^|[^\\])\{[^}]*[,.][^}]*\}/.test(text)) word.pattern = true;
+      word.value += unescapeBare(text);
+      return;
+    }
+    case 'number':
+      word.value += node.text;
+      return;
+    case 'raw_string':
+      word.value += node.text.slice(1, -1);
+      return;
+    case 'ansi_c_string':
+      word.obfuscated = true;
+      word.value += decodeAnsiC(node.text.slice(2, -1));
+      return;
+    case 'string':
+    case 'translated_string': {
+      for (const child of node.namedChildren) {
+        if (!child) continue;
+        if (child.type === 'string_content') word.value += unescapeDoubleQuoted(child.text);
+        else {
+          word.value = undefined;
+          return;
+        }
+      }
+      return;
+    }
+    case 'concatenation':
+      for (const child of node.children) {
+        if (!child) continue;
+        if (child.isNamed) append(child, word);
+        // Anonymous children are literal punctuation the grammar split out (`=`, `:`...).
+        else if (word.value !== undefined) word.value += child.text;
+      }
+      return;
+    default:
+      if (DYNAMIC_TYPES.has(node.type)) {
+        word.value = undefined;
+        return;
+      }
+      // Anything else (extglob, regex, test operators) is kept as text but cannot name a program safely.
+      word.value += node.text;
+      word.pattern = true;
+  }
+}
+
+/** Every command and process substitution inside a node: they run too and are classified. */
+export function substitutionsIn(node: Node): Node[] {
+  const found: Node[] = [];
+  const visit = (current: Node) => {
+    for (const child of current.namedChildren) {
+      if (!child) continue;
+      if (child.type === 'command_substitution' || child.type === 'process_substitution') found.push(child);
+      else visit(child);
+    }
+  };
+  if (node.type === 'command_substitution' || node.type === 'process_substitution') found.push(node);
+  else visit(node);
+  return found;
+}
+
+/** The first ERROR or MISSING node, which means the text is not a complete bash program. */
+export function firstSyntaxError(node: Node): Node | undefined {
+  if (node.isError || node.isMissing) return node;
+  if (!node.hasError) return undefined;
+  for (const child of node.children) {
+    if (!child) continue;
+    const found = firstSyntaxError(child);
+    if (found) return found;
+  }
+  return node;
+}
