@@ -9,7 +9,13 @@ import type { AddressInfo } from 'node:net';
  */
 export type ScriptStep =
   | { kind: 'text'; text: string; inputTokens?: number; outputTokens?: number }
-  | { kind: 'tool_calls'; calls: Array<{ name: string; arguments: unknown; rawArguments?: string }>; text?: string }
+  | {
+      kind: 'tool_calls';
+      calls: Array<{ name: string; arguments: unknown; rawArguments?: string }>;
+      text?: string;
+      inputTokens?: number;
+      outputTokens?: number;
+    }
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
   | { kind: 'malformed' }
   | { kind: 'hang' };
@@ -41,6 +47,11 @@ export class ScriptedLlmServer {
   script(...steps: ScriptStep[]): this {
     this.#steps.push(...steps);
     return this;
+  }
+
+  /** Drops the unused rest of the script. */
+  clearScript(): void {
+    this.#steps.length = 0;
   }
 
   get remaining(): number {
@@ -106,8 +117,8 @@ function errorBody(protocol: WireProtocol, message: string): unknown {
 function answer(protocol: WireProtocol, path: string, model: string, step: ScriptStep): unknown {
   const text = step.kind === 'text' ? step.text : step.kind === 'tool_calls' ? (step.text ?? '') : '';
   const calls = step.kind === 'tool_calls' ? step.calls : [];
-  const inputTokens = step.kind === 'text' ? (step.inputTokens ?? 120) : 150;
-  const outputTokens = step.kind === 'text' ? (step.outputTokens ?? 40) : 30;
+  const inputTokens = (step.kind === 'text' || step.kind === 'tool_calls' ? step.inputTokens : undefined) ?? 120;
+  const outputTokens = (step.kind === 'text' || step.kind === 'tool_calls' ? step.outputTokens : undefined) ?? 40;
   if (protocol === 'ollama') {
     const base = {
       model,
