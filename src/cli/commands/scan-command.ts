@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../core/errors.ts';
+import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openRuntime } from '../../pipeline/agent-runtime.ts';
+import { IncidentAdviceQueue } from '../../pipeline/incident-advice-queue.ts';
 import type { IncidentOutcome } from '../../pipeline/network-guard.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { scanTraefikFile } from '../../pipeline/traefik-file-pipeline.ts';
@@ -31,11 +33,14 @@ export const scanCommand: Command = {
     if (!existsSync(path)) throw new UsageError(`--log-file: ${path} does not exist`);
     const runtime = await openRuntime(config);
     try {
+      const llm = createLlmClient(config, runtime.store);
+      const advice = llm && new IncidentAdviceQueue(llm, runtime.store);
       const guard = new NetworkGuard({
         config,
         store: runtime.store,
         blocker: runtime.blocker,
         source: `traefik-file:${path}`,
+        onIncident: (outcome) => advice?.offer(outcome),
       });
       let lastReport = performance.now();
       const result = await scanTraefikFile(guard, config, path, (stats) => {
@@ -46,6 +51,7 @@ export const scanCommand: Command = {
           );
         }
       });
+      await advice?.idle();
       const incidents = latestPerIncident(result.outcomes).map((outcome) => ({
         id: outcome.incident.id,
         ip: outcome.incident.ip,
@@ -54,6 +60,7 @@ export const scanCommand: Command = {
         decision: outcome.decision,
         status: outcome.incident.status,
         evidence: outcome.incident.evidence,
+        ...(llm ? { llmOpinion: runtime.store.incidents.get(outcome.incident.id)?.llmOpinion } : {}),
       }));
       const stats = { ...result.stats, seconds: Number(result.seconds.toFixed(3)) };
       if (format === 'json') {
