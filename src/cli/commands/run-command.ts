@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { errorMessage } from '../../core/errors.ts';
+import { createLlmClient } from '../../llm/create-llm-client.ts';
+import { openRuntime } from '../../pipeline/agent-runtime.ts';
+import { expireBlocks, resumeInterruptedBlocks } from '../../pipeline/incident-actions.ts';
+import { IncidentAdviceQueue } from '../../pipeline/incident-advice-queue.ts';
+import { createIncidentNotifier } from '../../pipeline/incident-notifier.ts';
+import { NetworkGuard } from '../../pipeline/network-guard.ts';
+import { tailTraefikFile } from '../../pipeline/traefik-file-pipeline.ts';
+import { writeSampleLog } from '../../sources/log-generator/generate-traefik-log.ts';
+import type { Command } from '../command.ts';
+import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
+
+const USAGE = `Usage: devops-agent [run] [--config <file>] [--mode auto|review|disabled] [--serve-spa] [--listen host:port] ...
+
+Runs the network guard: follows the Traefik access log (or Elasticsearch when configured), detects secrets scanning,
+records incidents and blocks or asks for review according to the mode. Stops cleanly on Ctrl-C / SIGTERM.
+
+${GLOBAL_USAGE}`;
+
+const EXPIRY_CHECK_MS = 30_000;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the daemon (the default when no command is given)',
+  usage: USAGE,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, {}, USAGE);
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const config = loadCliConfig(values, io);
+    const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const fileSettings = config.sources.traefik_file;
+    const runtime = await openRuntime(config);
+    if (!config.elasticsearch && fileSettings.generate_sample && !existsSync(fileSettings.path)) {
+      const sample = await writeSampleLog(fileSettings.path);
+      for (const entry of sample.truth?.allowlist ?? [])
+        runtime.store.allowlist.add(entry, 'sample office network (demo data)');
+      log(
+        `wrote a sample Traefik access log to ${fileSettings.path}: ${sample.truth?.lines} lines, ${sample.truth?.attackers.length} labelled scanners among ordinary traffic; allowlisted the sample office ${sample.truth?.allowlist.join(', ')}`,
+      );
+    }
+    const controller = new AbortController();
+    const stop = (signal: string) => {
+      if (controller.signal.aborted) return;
+      log(`${signal} received, stopping`);
+      controller.abort();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    const web = config.web.enabled ? await startWeb(runtime, config.web) : undefined;
+    const notify = createIncidentNotifier(config, runtime.store, web?.url);
+    const llm = createLlmClient(config, runtime.store);
+    const advice = llm && new IncidentAdviceQueue(llm, runtime.store);
+    const guard = new NetworkGuard({
+      config,
+      store: runtime.store,
+      blocker: runtime.blocker,
+      source: config.elasticsearch ? 'elasticsearch' : `traefik-file:${resolve(fileSettings.path)}`,
+      onIncident: (outcome) => {
+        if (outcome.created) {
+          log(
+            `incident ${outcome.incident.id}: ${outcome.incident.threatType} from ${outcome.incident.ip} (${outcome.incident.severity}) -> ${outcome.decision}`,
+          );
+        }
+        advice?.offer(outcome);
+        notify(outcome).catch((error) => log(`notification failed: ${errorMessage(error)}`));
+      },
+    });
+    io.stdout.write(
+      [
+        `devops-agent running in ${config.mode} mode`,
+        `  source:      ${config.elasticsearch ? `Elasticsearch ${config.elasticsearch.url} (${config.elasticsearch.index_pattern})` : `Traefik access log ${resolve(fileSettings.path)}`}`,
+        `  blocker:     ${runtime.blocker.kind}`,
+        `  LLM:         ${llm ? `${llm.description} (advice only)` : 'none (deterministic detection and decisions)'}`,
+        `  database:    ${resolve(config.database.path)}`,
+        `  audit log:   ${resolve(config.audit.path)}`,
+        `  review page: ${web ? web.url : 'off (use --serve-spa)'}`,
+        '',
+      ].join('\n'),
+    );
+    for (const outcome of await resumeInterruptedBlocks(runtime.blockContext))
+      log(`resumed an interrupted block: ${outcome.status}`);
+    const expiry = setInterval(() => {
+      expireBlocks(runtime.blockContext).then(
+        (outcomes) =>
+          outcomes.forEach((outcome) =>
+            log(`block expiry: ${outcome.status === 'unblocked' ? outcome.detail : outcome.error}`),
+          ),
+        (error) => log(`block expiry failed: ${errorMessage(error)}`),
+      );
+    }, EXPIRY_CHECK_MS);
+    try {
+      await tailTraefikFile(guard, config, runtime.store, controller.signal, log);
+    } finally {
+      clearInterval(expiry);
+      await advice?.idle();
+      await web?.close();
+      runtime.close();
+    }
+    log('stopped');
+    return 0;
+  },
+};
+
+async function startWeb(
+  _runtime: unknown,
+  _settings: { listen: string; token?: string },
+): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  return undefined;
+}
