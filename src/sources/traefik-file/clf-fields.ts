@@ -1,0 +1,117 @@
+/**
+ * Splits Traefik's Common Log Format line:
+ * `<ClientHost> - <user> [<time>] "<method> <path> <proto>" <status> <size> "<referer>" "<user-agent>" <count>
+ * "<router>" "<service-url>" <duration>ms`.
+ * Traefik wraps referer and user agent in quotes without escaping them, so both may contain quotes. The fixed
+ * fields are anchored from the right (router and service URL cannot contain quotes) and the request from the
+ * timestamp; the referer/user-agent pair is split at the first `" "` (browsers percent-encode quotes in URLs).
+ */
+export interface ClfFields {
+  clientHost: string;
+  user: string;
+  time: number;
+  method: string;
+  path: string;
+  protocol: string;
+  status: number;
+  referer: string;
+  userAgent: string;
+  routerName: string;
+  serviceUrl: string;
+}
+
+const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
+const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
+const MONTHS: Record<string, number> = {
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
+};
+
+export function splitClfLine(input: string): ClfFields | undefined {
+  let line = input;
+  let last = line.length;
+  while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
+  line = line.slice(0, last);
+  if (!line.endsWith('ms')) return undefined;
+  // Right side: <count> "<router>" "<service-url>" <duration>ms
+  const durationSpace = line.lastIndexOf(' ');
+  if (durationSpace < 0) return undefined;
+  const service = quotedBefore(line, durationSpace);
+  if (!service) return undefined;
+  const router = quotedBefore(line, service.open - 1);
+  if (!router) return undefined;
+  const countSpace = line.lastIndexOf(' ', router.open - 2);
+  if (countSpace < 0) return undefined;
+  // Left side: <host> - <user> [<time>] "<request>" <status> <size>
+  const timestamp = TIMESTAMP.exec(line);
+  if (!timestamp || timestamp.index >= countSpace) return undefined;
+  const time = clfTime(timestamp);
+  if (Number.isNaN(time)) return undefined;
+  const prefix = line.slice(0, timestamp.index).trimEnd();
+  const separator = prefix.indexOf(' - ');
+  const clientHost = separator >= 0 ? prefix.slice(0, separator) : prefix;
+  const user = separator >= 0 ? prefix.slice(separator + 3) : '-';
+  const requestStart = timestamp.index + timestamp[0].length;
+  let statusMatch: RegExpExecArray | null = null;
+  let requestEnd = line.indexOf('" ', requestStart - 1);
+  while (requestEnd >= 0 && requestEnd < countSpace) {
+    STATUS_AND_SIZE.lastIndex = requestEnd;
+    statusMatch = STATUS_AND_SIZE.exec(line);
+    if (statusMatch) break;
+    requestEnd = line.indexOf('" ', requestEnd + 1);
+  }
+  if (!statusMatch || requestEnd < requestStart) return undefined;
+  const request = line.slice(requestStart, requestEnd);
+  const firstSpace = request.indexOf(' ');
+  const lastSpace = request.lastIndexOf(' ');
+  if (firstSpace < 0 || lastSpace === firstSpace) return undefined;
+  // "<referer>" "<user-agent>": between the size and the count
+  const pairStart = requestEnd + statusMatch[0].length - 1;
+  const pair = line.slice(pairStart, countSpace);
+  if (pair.length < 5 || !pair.startsWith('"') || !pair.endsWith('"')) return undefined;
+  const middle = pair.indexOf('" "');
+  if (middle < 0) return undefined;
+  return {
+    clientHost,
+    user,
+    time,
+    method: request.slice(0, firstSpace),
+    path: request.slice(firstSpace + 1, lastSpace),
+    protocol: request.slice(lastSpace + 1),
+    status: statusMatch[1] === '-' ? 0 : Number(statusMatch[1]),
+    referer: unDash(pair.slice(1, middle)),
+    userAgent: unDash(pair.slice(middle + 3, -1)),
+    routerName: unDash(router.value),
+    serviceUrl: unDash(service.value),
+  };
+}
+
+/** The quoted value that ends just before `end` (a space index): `... "value" `. */
+function quotedBefore(line: string, end: number): { value: string; open: number } | undefined {
+  if (line.charCodeAt(end - 1) !== 34) return undefined;
+  const open = line.lastIndexOf('"', end - 2);
+  if (open < 0 || line.charCodeAt(open - 1) !== 32) return undefined;
+  return { value: line.slice(open + 1, end - 1), open };
+}
+
+function unDash(value: string): string {
+  return value === '-' ? '' : value;
+}
+
+function clfTime(match: RegExpExecArray): number {
+  const month = MONTHS[match[2].toLowerCase()];
+  if (month === undefined) return Number.NaN;
+  const utc = Date.UTC(Number(match[3]), month, Number(match[1]), Number(match[4]), Number(match[5]), Number(match[6]));
+  const offsetMinutes = (Number(match[8]) * 60 + Number(match[9])) * (match[7] === '-' ? -1 : 1);
+  return utc - offsetMinutes * 60_000;
+}

@@ -1,0 +1,183 @@
+import type { LogEvent } from '../../core/log-event.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
+import { splitClfLine } from './clf-fields.ts';
+import { ClientIpResolver } from './client-ip.ts';
+import { INVALID, readInteger, readString } from './json-fields.ts';
+import type { LinePrefilter } from './prefilter.ts';
+
+export type TraefikLogFormat = 'auto' | 'json' | 'clf';
+
+export type ParseFailureReason = 'malformed' | 'truncated' | 'binary' | 'oversized' | 'filtered' | 'unattributed';
+
+export type ParseResult =
+  /** `oversized` is set when the event was salvaged from the first `maxLineBytes` of a longer line. */
+  { ok: true; event: LogEvent; oversized?: true } | { ok: false; reason: ParseFailureReason };
+
+export interface ParseOptions {
+  /** `auto` (the default) reads a line as JSON when its first non-space character is `{`. */
+  format?: TraefikLogFormat;
+  /** Lines longer than this are cut to it before parsing; the default is 16384. */
+  maxLineBytes?: number;
+  /** Trusted-proxy aware client resolution; the default trusts no proxy (the client is the TCP peer). */
+  resolver?: ClientIpResolver;
+  /** Lines it rejects come back as `filtered` without being parsed. */
+  prefilter?: LinePrefilter;
+  /** Characters of the line kept in `event.raw` for evidence; the default is 2048, 0 keeps nothing. */
+  rawChars?: number;
+  /** Set by a reader that already cut the line at `maxLineBytes` (the line is known to be oversized). */
+  cut?: boolean;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 16_384;
+const DEFAULT_RAW_CHARS = 2048;
+const NO_PROXY_RESOLVER = new ClientIpResolver();
+const EMPTY = '';
+
+/**
+ * Parses one Traefik access-log line (JSON or the default Common Log Format) into a LogEvent. Bad lines are answered,
+ * never thrown: `binary` (NUL bytes or mostly unreadable), `truncated` (a JSON object that stops before its end),
+ * `malformed` (anything else that cannot be read), `oversized` (longer than maxLineBytes and not salvageable),
+ * `filtered` (rejected by the prefilter), `unattributed` (no client address that is valid and not a trusted proxy).
+ */
+export function parseTraefikLine(input: string, options: ParseOptions = {}): ParseResult {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let line = input;
+  let oversized = options.cut === true;
+  // UTF-16 length never exceeds the UTF-8 byte length, so only long strings need an exact byte count.
+  if (line.length * 3 > maxLineBytes && Buffer.byteLength(line) > maxLineBytes) {
+    line = Buffer.from(line).toString('utf8', 0, maxLineBytes);
+    oversized = true;
+  }
+  if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
+  if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
+  let first = 0;
+  while (first < line.length && isSpace(line.charCodeAt(first))) first++;
+  if (first === line.length) return { ok: false, reason: 'malformed' };
+  const json = options.format === 'json' || (options.format !== 'clf' && line.charCodeAt(first) === 123);
+  const result = json ? parseJson(line, first, oversized, options) : parseClf(line, options);
+  if (result.ok) return oversized ? { ok: true, event: result.event, oversized: true } : result;
+  if (oversized && result.reason !== 'unattributed') return { ok: false, reason: 'oversized' };
+  if (result.reason === 'malformed' && looksBinary(line)) return { ok: false, reason: 'binary' };
+  return result;
+}
+
+function parseJson(line: string, first: number, oversized: boolean, options: ParseOptions): ParseResult {
+  if (line.charCodeAt(first) !== 123) return { ok: false, reason: 'malformed' };
+  let last = line.length - 1;
+  while (last > first && isSpace(line.charCodeAt(last))) last--;
+  // A cut line is expected to lose its end; its leading fields (Traefik sorts keys, headers come last) still count.
+  if (line.charCodeAt(last) !== 125 && !oversized) return { ok: false, reason: 'truncated' };
+  // Traefik objects are flat: a second object start means two records ran together.
+  if (line.indexOf('{"', first + 1) >= 0) return { ok: false, reason: 'malformed' };
+  const rawPath = readString(line, '"RequestPath"');
+  if (rawPath === undefined || rawPath === INVALID) return { ok: false, reason: 'malformed' };
+  const downstream = readInteger(line, '"DownstreamStatus"');
+  const status = downstream === undefined || downstream === 0 ? readInteger(line, '"OriginStatus"') : downstream;
+  if (status === undefined || status === INVALID) return { ok: false, reason: 'malformed' };
+  const time = readTime(line);
+  if (time === undefined) return { ok: false, reason: 'malformed' };
+  const clientAddr = optional(readString(line, '"ClientAddr"'));
+  const clientHost = optional(readString(line, '"ClientHost"'));
+  if (clientAddr === INVALID || clientHost === INVALID) return { ok: false, reason: 'malformed' };
+  if (clientAddr === undefined && clientHost === undefined) return { ok: false, reason: 'malformed' };
+  const forwardedFor = optional(readString(line, '"request_X-Forwarded-For"'));
+  const realIp = optional(readString(line, '"request_X-Real-Ip"'));
+  const resolution = (options.resolver ?? NO_PROXY_RESOLVER).resolve({
+    clientAddr,
+    clientHost,
+    forwardedFor: forwardedFor === INVALID ? undefined : forwardedFor,
+    realIp: realIp === INVALID ? undefined : realIp,
+  });
+  if (!resolution.ok) return { ok: false, reason: 'unattributed' };
+  const method = readString(line, '"RequestMethod"');
+  let userAgent = readString(line, '"request_User-Agent"');
+  // A user agent long enough to push the line over the cap is still evidence (and a classic way to hide).
+  if (userAgent === INVALID && oversized) userAgent = unterminatedString(line, '"request_User-Agent"');
+  const host = readString(line, '"RequestHost"');
+  const routerName = readString(line, '"RouterName"');
+  const event: LogEvent = {
+    time,
+    clientIp: resolution.clientIp,
+    peerIp: resolution.peerIp,
+    method: typeof method === 'string' ? method : EMPTY,
+    rawPath: withoutQuery(rawPath),
+    path: EMPTY,
+    status,
+    userAgent: typeof userAgent === 'string' ? userAgent : EMPTY,
+    host: typeof host === 'string' && host !== '' ? host : undefined,
+    routerName: typeof routerName === 'string' && routerName !== '' ? routerName : undefined,
+    raw: rawOf(line, options.rawChars),
+  };
+  event.path = normalizePath(event.rawPath);
+  return { ok: true, event };
+}
+
+function parseClf(line: string, options: ParseOptions): ParseResult {
+  const fields = splitClfLine(line);
+  if (!fields) return { ok: false, reason: 'malformed' };
+  const resolution = (options.resolver ?? NO_PROXY_RESOLVER).resolve({ clientHost: fields.clientHost });
+  if (!resolution.ok) return { ok: false, reason: 'unattributed' };
+  const rawPath = withoutQuery(fields.path);
+  return {
+    ok: true,
+    event: {
+      time: fields.time,
+      clientIp: resolution.clientIp,
+      peerIp: resolution.peerIp,
+      method: fields.method,
+      rawPath,
+      path: normalizePath(rawPath),
+      status: fields.status,
+      userAgent: fields.userAgent,
+      routerName: fields.routerName || undefined,
+      raw: rawOf(line, options.rawChars),
+    },
+  };
+}
+
+function readTime(line: string): number | undefined {
+  for (const key of ['"StartUTC"', '"StartLocal"', '"time"']) {
+    const value = readString(line, key);
+    if (typeof value === 'string') {
+      const time = Date.parse(value);
+      if (!Number.isNaN(time)) return time;
+    }
+  }
+  return undefined;
+}
+
+function unterminatedString(line: string, quotedKey: string): string {
+  const at = line.indexOf(`${quotedKey}:"`);
+  return at < 0 ? EMPTY : line.slice(at + quotedKey.length + 2).replaceAll('\\"', '"');
+}
+
+function optional<T>(value: T | undefined | typeof INVALID): T | undefined | typeof INVALID {
+  return value === '' ? undefined : value;
+}
+
+function withoutQuery(path: string): string {
+  const query = path.indexOf('?');
+  return query >= 0 ? path.slice(0, query) : path;
+}
+
+function rawOf(line: string, rawChars = DEFAULT_RAW_CHARS): string | undefined {
+  if (rawChars <= 0) return undefined;
+  if (line.length <= rawChars) return line;
+  const cut =
+    line.charCodeAt(rawChars - 1) >= 0xd800 && line.charCodeAt(rawChars - 1) <= 0xdbff ? rawChars - 1 : rawChars;
+  return line.slice(0, cut);
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 13 || code === 10;
+}
+
+/** Mostly control characters or replacement characters (undecodable bytes): not text at all. */
+function looksBinary(line: string): boolean {
+  let unreadable = 0;
+  for (let index = 0; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    if ((code < 32 && code !== 9) || code === 0xfffd || code === 127) unreadable++;
+  }
+  return unreadable * 10 > line.length;
+}

@@ -1,0 +1,68 @@
+import { splitClfLine } from './clf-fields.ts';
+import { decodeSpan, findStringSpan, INVALID } from './json-fields.ts';
+import { NeedleTrie } from './needle-trie.ts';
+
+/** True when a raw log line could matter to the secrets-scanning detector and must be parsed. */
+export type LinePrefilter = (line: string) => boolean;
+
+/**
+ * A cheap test on the raw line that drops ordinary traffic before parsing. It must never drop a line whose
+ * normalised path matches a sensitive needle or whose user agent contains a scanner needle, so it answers true
+ * whenever it is unsure: a line it cannot read, a path with `%`, `\`, `//`, dot segments, a missing leading slash
+ * or non-ASCII text (anything normalizePath could rewrite into a match), a user agent with non-ASCII text.
+ * Otherwise normalizePath only lower-cases and cuts (query, `;param`, trailing slash), so the normalised path is a
+ * prefix of the lower-cased raw path and every needle it contains is found in the raw path as well.
+ */
+export function createPrefilter(needles: readonly string[], scannerAgents: readonly string[]): LinePrefilter {
+  const pathNeedles = new NeedleTrie(needles);
+  const agentNeedles = new NeedleTrie(scannerAgents);
+  const pathMayMatch = (path: string): boolean => pathMayBeSensitive(path, pathNeedles);
+  const agentMayMatch = (agent: string): boolean => agentMayBeScanner(agent, agentNeedles);
+
+  return (line: string): boolean => {
+    let first = 0;
+    while (first < line.length && line.charCodeAt(first) <= 32) first++;
+    if (line.charCodeAt(first) !== 123 /* { */) {
+      const fields = splitClfLine(line);
+      if (!fields) return true;
+      return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent) || agentMayMatch(fields.referer);
+    }
+    const pathSpan = findStringSpan(line, '"RequestPath"');
+    if (pathSpan === undefined || pathSpan === INVALID) return true;
+    const path = decodeSpan(line, pathSpan);
+    if (path === INVALID || pathMayMatch(path)) return true;
+    const agentSpan = findStringSpan(line, '"request_User-Agent"');
+    if (agentSpan === undefined) return false;
+    if (agentSpan === INVALID) return true;
+    const agent = decodeSpan(line, agentSpan);
+    return agent === INVALID || agentMayMatch(agent);
+  };
+}
+
+export function pathMayBeSensitive(path: string, needles: NeedleTrie): boolean {
+  if (path.length === 0) return needles.matches('/');
+  if (path.charCodeAt(0) !== 47 /* / */) return true;
+  let end = path.length;
+  let previous = 0;
+  for (let index = 0; index < path.length; index++) {
+    const code = path.charCodeAt(index);
+    if (code === 63 /* ? */ || code === 35 /* # */) {
+      end = index;
+      break;
+    }
+    if (code === 37 /* % */ || code === 92 /* \ */ || code < 32 || code > 126) return true;
+    if (previous === 47 && code === 47) return true; // '//'
+    if (previous === 46 && code === 46) return true; // '..'
+    if (previous === 47 && code === 46) {
+      const next = path.charCodeAt(index + 1);
+      if (next === 47 || Number.isNaN(next) || next === 63 || next === 35) return true; // '/./' or trailing '/.'
+    }
+    previous = code;
+  }
+  return needles.matches(path, 0, end);
+}
+
+export function agentMayBeScanner(agent: string, needles: NeedleTrie): boolean {
+  for (let index = 0; index < agent.length; index++) if (agent.charCodeAt(index) > 126) return true;
+  return needles.matches(agent);
+}

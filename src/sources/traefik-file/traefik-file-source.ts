@@ -1,0 +1,331 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogEvent } from '../../core/log-event.ts';
+import type { PositionStore } from '../../store/position-store.ts';
+import { ClientIpResolver } from './client-ip.ts';
+import { LineScanner } from './line-scanner.ts';
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  type ParseOptions,
+  parseTraefikLine,
+  type TraefikLogFormat,
+} from './parse-traefik-line.ts';
+import type { LinePrefilter } from './prefilter.ts';
+import {
+  countResult,
+  emptyStats,
+  type SourceBatch,
+  type SourceStats,
+  type TraefikFilePosition,
+} from './source-batch.ts';
+
+export interface TraefikFileSourceOptions {
+  path: string;
+  format?: TraefikLogFormat;
+  /** Where a first start (no saved position) begins. */
+  startAt?: 'beginning' | 'end';
+  maxLineBytes?: number;
+  trustedProxies?: readonly string[];
+  positions: PositionStore;
+  /** Key of the saved position; default `traefik-file:<absolute path>`. */
+  sourceId?: string;
+  prefilter?: LinePrefilter;
+  pollIntervalMs?: number;
+  /** Bytes read per read() call unless told otherwise. */
+  maxBytesPerRead?: number;
+  /** Called by tail() when a read fails (permissions, I/O); tail keeps polling. */
+  onError?: (error: unknown) => void;
+}
+
+const HEAD_BYTES = 1024;
+const DEFAULT_READ_BYTES = 8 * 1024 * 1024;
+
+interface OpenFile {
+  handle: FileHandle;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Follows a Traefik access-log file. read() returns what is available now with the position after it; the caller
+ * commits that position (in its own transaction, after processing the events), so a restart neither repeats nor
+ * skips lines. Rotation by rename (the old file is finished first, even across a restart when it is still in the
+ * directory), copytruncate and in-place replacement (size below the offset or a changed head) are recognised.
+ */
+export class TraefikFileSource {
+  readonly sourceId: string;
+  readonly path: string;
+  readonly #options: TraefikFileSourceOptions;
+  readonly #parseOptions: ParseOptions;
+  readonly #scanner: LineScanner;
+  readonly #pollIntervalMs: number;
+  #file: OpenFile | undefined;
+  /** A rotated-away file still being finished (after a restart) before the current one. */
+  #draining: { file: OpenFile; offset: number; skipToNewline: boolean } | undefined;
+  #cursor: TraefikFilePosition | undefined;
+
+  constructor(options: TraefikFileSourceOptions) {
+    this.#options = options;
+    this.path = resolve(options.path);
+    this.sourceId = options.sourceId ?? `traefik-file:${this.path}`;
+    const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#parseOptions = {
+      format: options.format ?? 'auto',
+      maxLineBytes,
+      resolver: new ClientIpResolver(options.trustedProxies ?? []),
+      prefilter: options.prefilter,
+    };
+    this.#scanner = new LineScanner({ chunkBytes: 1024 * 1024, maxLineBytes });
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  /** Reads the lines available now, up to about maxBytes. */
+  async read(requestedBytes = this.#options.maxBytesPerRead ?? DEFAULT_READ_BYTES): Promise<SourceBatch> {
+    // A range must be able to hold a whole line plus its newline, or a read could end without progress.
+    const maxBytes = Math.max(requestedBytes, (this.#parseOptions.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 1);
+    const notices: string[] = [];
+    const events: LogEvent[] = [];
+    const stats = emptyStats();
+    if (this.#cursor === undefined) this.#cursor = await this.#initialPosition(notices);
+    if (this.#draining) return this.#readDraining(maxBytes, events, stats, notices);
+
+    const current = await statOrUndefined(this.path);
+    if (this.#file && (!current || current.ino !== this.#file.ino || current.dev !== this.#file.dev)) {
+      // Renamed away (rotation): finish what was written to the old file, then start on the new one.
+      notices.push(`${this.path} was rotated; finishing the previous file`);
+      this.#draining = { file: this.#file, offset: this.#cursor.offset, skipToNewline: !!this.#cursor.skipToNewline };
+      this.#file = undefined;
+      return this.#readDraining(maxBytes, events, stats, notices);
+    }
+    if (!current) return { events, stats, position: this.#cursor, hasMore: false, notices };
+    if (!this.#file) {
+      this.#file = { handle: await open(this.path, 'r'), dev: current.dev, ino: current.ino };
+      if (this.#cursor.ino !== current.ino || this.#cursor.dev !== current.dev) {
+        this.#cursor = this.#fresh(current, 0);
+      }
+    }
+    const size = (await this.#file.handle.stat()).size;
+    let cursor = this.#cursor;
+    if (size < cursor.offset) {
+      notices.push(`${this.path} shrank below the read offset (truncated); reading it again from the start`);
+      cursor = this.#fresh(current, size);
+    } else if (cursor.headLength > 0) {
+      const head = await hashHead(this.#file.handle, cursor.headLength);
+      if (head !== cursor.headHash) {
+        notices.push(`${this.path} was replaced in place (its first bytes changed); reading it again from the start`);
+        cursor = this.#fresh(current, size);
+      }
+    }
+    const to = Math.min(size, cursor.offset + maxBytes);
+    const outcome = await this.#scan(
+      this.#file.handle,
+      cursor.offset,
+      to,
+      !!cursor.skipToNewline,
+      false,
+      events,
+      stats,
+    );
+    this.#cursor = await this.#positionAfter(this.#file, cursor, outcome.offset, size, outcome.skipToNewline);
+    return { events, stats, position: this.#cursor, hasMore: to < size, notices };
+  }
+
+  /** Saves a position returned by read() (call it inside the transaction that stores the batch's results). */
+  commit(position: TraefikFilePosition): void {
+    this.#options.positions.set(this.sourceId, position);
+  }
+
+  /** Polls until the signal aborts, handing every non-empty batch to onBatch (which commits it). */
+  async tail(signal: AbortSignal, onBatch: (batch: SourceBatch) => void | Promise<void>): Promise<void> {
+    let last: TraefikFilePosition | undefined;
+    while (!signal.aborted) {
+      let more = false;
+      try {
+        const batch = await this.read();
+        more = batch.hasMore;
+        const moved = !last || last.offset !== batch.position.offset || last.ino !== batch.position.ino;
+        if (batch.stats.lines > 0 || batch.notices.length > 0 || moved) await onBatch(batch);
+        last = batch.position;
+      } catch (error) {
+        if (!this.#options.onError) throw error;
+        this.#options.onError(error);
+      }
+      if (!more && !signal.aborted) await sleep(this.#pollIntervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#file?.handle.close();
+    await this.#draining?.file.handle.close();
+    this.#file = undefined;
+    this.#draining = undefined;
+  }
+
+  async #readDraining(
+    maxBytes: number,
+    events: LogEvent[],
+    stats: SourceStats,
+    notices: string[],
+  ): Promise<SourceBatch> {
+    const draining = this.#draining!;
+    const size = (await draining.file.handle.stat()).size;
+    const to = Math.min(size, draining.offset + maxBytes);
+    // The writer has moved to the new file, so a last line without a newline is complete.
+    const outcome = await this.#scan(
+      draining.file.handle,
+      draining.offset,
+      to,
+      draining.skipToNewline,
+      to === size,
+      events,
+      stats,
+    );
+    draining.offset = outcome.offset;
+    draining.skipToNewline = outcome.skipToNewline;
+    if (outcome.offset < size) {
+      this.#cursor = { ...this.#cursor!, dev: draining.file.dev, ino: draining.file.ino, offset: outcome.offset, size };
+      this.#cursor.skipToNewline = outcome.skipToNewline || undefined;
+      return { events, stats, position: this.#cursor, hasMore: true, notices };
+    }
+    await draining.file.handle.close();
+    this.#draining = undefined;
+    const current = await statOrUndefined(this.path);
+    this.#cursor = current ? this.#fresh(current, current.size) : this.#fresh({ dev: 0, ino: 0 }, 0);
+    if (current) notices.push(`finished the rotated file; now reading ${this.path} from the start`);
+    return { events, stats, position: this.#cursor, hasMore: current !== undefined && current.size > 0, notices };
+  }
+
+  async #scan(
+    handle: FileHandle,
+    from: number,
+    to: number,
+    skipToNewline: boolean,
+    final: boolean,
+    events: LogEvent[],
+    stats: SourceStats,
+  ) {
+    const options = this.#parseOptions;
+    return this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
+      if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
+        stats.lines++;
+        stats.skipped++;
+        return;
+      }
+      countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
+    });
+  }
+
+  async #initialPosition(notices: string[]): Promise<TraefikFilePosition> {
+    const saved = this.#options.positions.get<TraefikFilePosition>(this.sourceId);
+    const current = await statOrUndefined(this.path);
+    if (saved && typeof saved.offset === 'number' && saved.ino !== 0) {
+      if (current && current.ino === saved.ino && current.dev === saved.dev) return { ...saved, path: this.path };
+      const rotated = await findByIdentity(this.path, saved.dev, saved.ino);
+      if (rotated) {
+        notices.push(`${this.path} was rotated while stopped; finishing ${rotated}`);
+        const handle = await open(rotated, 'r');
+        this.#draining = {
+          file: { handle, dev: saved.dev, ino: saved.ino },
+          offset: saved.offset,
+          skipToNewline: !!saved.skipToNewline,
+        };
+        return { ...saved, path: this.path };
+      }
+      notices.push(`${this.path} is a different file than the saved position and the old one is gone; from the start`);
+      return current ? this.#fresh(current, current.size) : this.#fresh({ dev: 0, ino: 0 }, 0);
+    }
+    if (!current) return this.#fresh({ dev: 0, ino: 0 }, 0);
+    if (this.#options.startAt !== 'end' || current.size === 0) return this.#fresh(current, current.size);
+    // Begin after the last complete line; a partial one in progress is skipped up to its newline.
+    const handle = await open(this.path, 'r');
+    try {
+      const start = await lastLineStart(handle, current.size);
+      const position = this.#fresh(current, current.size);
+      position.offset = start;
+      if (start === current.size && current.size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, current.size - 1);
+        if (last[0] !== 10) position.skipToNewline = true;
+      }
+      position.headLength = Math.min(HEAD_BYTES, start);
+      position.headHash = await hashHead(handle, position.headLength);
+      return position;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #fresh(identity: { dev: number; ino: number }, size: number): TraefikFilePosition {
+    return { path: this.path, dev: identity.dev, ino: identity.ino, offset: 0, size, headHash: '', headLength: 0 };
+  }
+
+  async #positionAfter(
+    file: OpenFile,
+    cursor: TraefikFilePosition,
+    offset: number,
+    size: number,
+    skipToNewline: boolean,
+  ): Promise<TraefikFilePosition> {
+    const position: TraefikFilePosition = { ...cursor, dev: file.dev, ino: file.ino, offset, size };
+    if (skipToNewline) position.skipToNewline = true;
+    else delete position.skipToNewline;
+    const headLength = Math.min(HEAD_BYTES, offset);
+    if (headLength > position.headLength) {
+      position.headLength = headLength;
+      position.headHash = await hashHead(file.handle, headLength);
+    }
+    return position;
+  }
+}
+
+async function statOrUndefined(path: string): Promise<{ dev: number; ino: number; size: number } | undefined> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? { dev: info.dev, ino: info.ino, size: info.size } : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function hashHead(handle: FileHandle, length: number): Promise<string> {
+  if (length === 0) return '';
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, 0);
+  return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
+}
+
+/** A rotated copy of the file (same device and inode as the saved position) in the same directory. */
+async function findByIdentity(path: string, dev: number, ino: number): Promise<string | undefined> {
+  const directory = dirname(path);
+  const prefix = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name === prefix) continue;
+    const candidate = join(directory, name);
+    const info = await statOrUndefined(candidate);
+    if (info && info.ino === ino && info.dev === dev) return candidate;
+  }
+  return undefined;
+}
+
+/** Offset just after the last newline of the file (the size when there is none: the only line is in progress). */
+async function lastLineStart(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return size === 0 ? 0 : size;
+}
