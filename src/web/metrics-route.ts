@@ -1,0 +1,56 @@
+import type { AgentRuntime } from '../pipeline/agent-runtime.ts';
+import { Metrics, metrics } from '../pipeline/metrics.ts';
+import type { Route } from './router.ts';
+
+/**
+ * Help text for the process-wide counters. Engineers increment these names from their own modules; a name only
+ * appears in the output once something has counted it.
+ */
+const COUNTER_HELP: Record<string, string> = {
+  devops_agent_incidents_total: 'Incidents created, by threat type and decision.',
+  devops_agent_actions_total: 'Actions applied, failed, rejected or reverted, by action and status.',
+  devops_agent_log_lines_total: 'Log lines read, by source.',
+  devops_agent_parse_errors_total: 'Log lines that could not be parsed (counted and skipped), by source.',
+  devops_agent_llm_calls_total: 'LLM calls, by provider and outcome.',
+  devops_agent_llm_tokens_total: 'LLM tokens used, by provider and kind (input, output).',
+  devops_agent_integration_errors_total:
+    'Errors talking to an integration (elasticsearch, kubernetes, llm, notifier...).',
+  devops_agent_notifications_total: 'Notifications sent or failed, by notifier and status.',
+  devops_agent_http_requests_total: 'Review page and API requests, by method, route and status code.',
+};
+
+for (const [name, help] of Object.entries(COUNTER_HELP)) metrics.describe(name, help);
+
+/** Gauges computed from the store at scrape time, in a fresh registry so vanished label sets do not linger. */
+export function renderStoreGauges(runtime: AgentRuntime): string {
+  const { store } = runtime;
+  const gauges = new Metrics();
+  gauges.describe('devops_agent_incidents', 'Incidents in the store now, by threat type and status.');
+  for (const row of store.incidents.countsByTypeAndStatus()) {
+    gauges.set('devops_agent_incidents', row.count, { threat_type: row.threatType, status: row.status });
+  }
+  gauges.describe('devops_agent_actions', 'Actions in the store now, by action type and status.');
+  for (const row of store.actions.countsByTypeAndStatus()) {
+    gauges.set('devops_agent_actions', row.count, { action_type: row.actionType, status: row.status });
+  }
+  gauges.describe('devops_agent_active_blocks', 'Blocks the agent has in place now, by blocker.');
+  const byBlocker = new Map<string, number>();
+  for (const block of store.blocks.active()) byBlocker.set(block.blocker, (byBlocker.get(block.blocker) ?? 0) + 1);
+  if (byBlocker.size === 0) byBlocker.set(runtime.blocker.kind, 0);
+  for (const [blocker, count] of byBlocker) gauges.set('devops_agent_active_blocks', count, { blocker });
+  gauges.describe('devops_agent_allowlist_entries', 'Active (unexpired) allowlist entries.');
+  gauges.set('devops_agent_allowlist_entries', store.allowlist.list().length);
+  return gauges.render();
+}
+
+export function metricsRoute(runtime: AgentRuntime): Route {
+  return {
+    method: 'GET',
+    path: '/metrics',
+    handler: () => {
+      const counters = metrics.render();
+      const text = `${counters.trim() === '' ? '' : counters}${renderStoreGauges(runtime)}`;
+      return { status: 200, text, contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+    },
+  };
+}
