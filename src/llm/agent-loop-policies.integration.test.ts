@@ -128,7 +128,11 @@ describe('agent loop policies (OpenAI wire)', () => {
   });
 
   it('single-call advice returns a verdict the pipeline can store', async () => {
-    const config = testConfig(PROVIDER_SETUPS.openai.overrides(base));
+    const config = testConfig({
+      ...PROVIDER_SETUPS.openai.overrides(base),
+      'llm.input_cost_per_million': 3,
+      'llm.output_cost_per_million': 15,
+    });
     const client = createLlmClient(config, env.store);
     assert.ok(client);
     const incident = env.store.incidents.create(scanningFinding('198.18.1.1'), 'pending', 'recommended');
@@ -142,6 +146,13 @@ describe('agent loop policies (OpenAI wire)', () => {
       (env.store.incidents.get(incident.id)?.llmOpinion as { verdict: unknown } | undefined)?.verdict,
       advice.verdict,
     );
+    const [exchange] = env.store.db
+      .prepare('SELECT * FROM llm_exchanges WHERE incident_id = ? ORDER BY id DESC LIMIT 1')
+      .all(incident.id);
+    assert.equal(exchange.validation, 'valid');
+    assert.equal(exchange.purpose, 'incident-triage');
+    assert.equal(exchange.cost_usd, (120 * 3 + 40 * 15) / 1_000_000);
+    assert.ok(Number(exchange.latency_ms) >= 0);
     const sent = JSON.stringify(server.requests.at(-1)?.body);
     assert.match(sent, /trufflehog/);
     assert.ok(!sent.includes('AKIAIOSFODNN7EXAMPLE') && !sent.includes('eyJhbGciOiJIUzI1NiJ9'));

@@ -3,7 +3,7 @@ import type { ModelMessage, ToolResultPart } from 'ai';
 import type { z } from 'zod';
 import { errorMessage } from '../core/errors.ts';
 import type { GuardedLlmClient } from './guarded-llm-client.ts';
-import { UNTRUSTED_DATA_NOTICE } from './guardrails/fence-data.ts';
+import { capJson, UNTRUSTED_DATA_NOTICE } from './guardrails/fence-data.ts';
 import { detectInjection, type InjectionFlag } from './guardrails/injection-detector.ts';
 import { schemaForPrompt } from './json-answer.ts';
 import type { RawToolCall } from './model-caller.ts';
@@ -166,7 +166,10 @@ export async function runAgentLoop<T>(request: AgentRunRequest<T>): Promise<Agen
         arguments: call.input,
         status: outcome.status,
         reason: summary.reason,
-        output: outcome.output === undefined ? undefined : client.guard.guard(outcome.output, 'audit').fenced,
+        output:
+          outcome.output === undefined
+            ? undefined
+            : JSON.parse(capJson(outcome.output, guardrails.max_input_chars).json),
       });
       let text: string;
       if (outcome.status === 'refused' || outcome.status === 'failed') {

@@ -42,7 +42,7 @@ export function describeIssues(error: z.ZodError): string {
 /** The JSON Schema shown to the model, so it knows the exact shape we will validate. */
 export function schemaForPrompt(schema: z.ZodType): string {
   try {
-    return JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
+    return JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }));
   } catch {
     return '(a JSON object)';
   }

@@ -1,3 +1,4 @@
+import { redactDeep, redactSecrets } from '../core/redact.ts';
 import type { Migration } from '../store/database.ts';
 import { migrate } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
@@ -98,7 +99,13 @@ export class LlmExchangeStore {
     migrate(store.db, 'llm', LLM_MIGRATIONS);
   }
 
-  recordExchange(record: ExchangeRecord): number {
+  recordExchange(input: ExchangeRecord): number {
+    // the prompt was redacted before it was sent; the answer and errors are redacted here, as the audit does
+    const record = {
+      ...input,
+      prompt: redactDeep(input.prompt),
+      rawAnswer: input.rawAnswer && redactSecrets(input.rawAnswer),
+    };
     const prompt = JSON.stringify(record.prompt);
     const flags = JSON.stringify(record.flags ?? []);
     const id = this.#store.transaction(() => {
@@ -130,7 +137,8 @@ export class LlmExchangeStore {
     return id;
   }
 
-  recordToolCall(record: ToolCallRecord): number {
+  recordToolCall(input: ToolCallRecord): number {
+    const record = { ...input, arguments: redactDeep(input.arguments), output: redactDeep(input.output) };
     const result = this.#store.db
       .prepare(
         `INSERT INTO llm_tool_calls (created_at, run_id, incident_id, turn, tool, arguments, status, reason, output)

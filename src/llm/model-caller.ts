@@ -170,7 +170,7 @@ function toToolSet(tools: readonly OfferedTool[]): ToolSet {
       offered.name,
       tool({
         description: offered.description,
-        inputSchema: jsonSchema(z.toJSONSchema(offered.argumentsSchema, { io: 'input' }) as never),
+        inputSchema: jsonSchema(z.toJSONSchema(offered.argumentsSchema, { io: 'input', target: 'draft-7' }) as never),
       }),
     ]),
   );
