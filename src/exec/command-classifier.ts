@@ -23,6 +23,8 @@ export interface CommandClassification {
   redirectTargets: string[];
   /** Static paths in the command that lie outside the working directory. */
   outsidePaths: string[];
+  /** Set when the command is one simple command with static words: it can run without any shell. */
+  argv?: string[];
 }
 
 export interface ExtraRule {
@@ -91,6 +93,7 @@ export class CommandClassifier {
       programs: walk.programs,
       redirectTargets: walk.redirectTargets,
       outsidePaths: [...walk.outsidePaths],
+      argv: walk.simpleArgv,
     };
   }
 }
@@ -109,6 +112,7 @@ class Walk {
   readonly programs: ParsedProgram[] = [];
   readonly redirectTargets: string[] = [];
   readonly outsidePaths = new Set<string>();
+  simpleArgv: string[] | undefined;
   readonly #parser: Parser;
   readonly #policy: CommandPolicy;
   readonly #paths: PathContext;
@@ -142,6 +146,7 @@ class Walk {
           rule: 'parse-error',
           reason: `${origin} is not valid bash (${error.isMissing ? `missing ${error.type}` : 'syntax error'} at "${error.text.slice(0, 40)}")`,
         });
+      if (depth === 0) this.simpleArgv = simpleArgv(tree.rootNode);
       return this.#node(tree.rootNode, depth);
     } finally {
       tree.delete();
@@ -405,4 +410,19 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The argv of a program that is exactly one command of plain words (no expansion, glob, redirect or assignment). */
+function simpleArgv(root: SyntaxNode): string[] | undefined {
+  const statements = root.namedChildren.filter((child) => child && child.type !== 'comment');
+  const command = statements[0];
+  if (statements.length !== 1 || !command || command.type !== 'command') return undefined;
+  const argv: string[] = [];
+  for (const child of command.namedChildren) {
+    if (!child || child.type === 'variable_assignment' || child.type.endsWith('_redirect')) return undefined;
+    const word = evaluateWord(child);
+    if (word.value === undefined || word.pattern || word.obfuscated) return undefined;
+    argv.push(word.value);
+  }
+  return argv.length > 0 ? argv : undefined;
 }

@@ -1,0 +1,124 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseDuration } from '../../config/duration.ts';
+import { IntegrationError, UsageError } from '../../core/errors.ts';
+import { loadCommandClassifier } from '../../exec/command-policy.ts';
+import { approvalQuestion, execExitCode, formatTextReport, jsonReport, textProgress } from '../../exec/exec-report.ts';
+import { execTask, PlanUnavailableError } from '../../exec/exec-task.ts';
+import { createLlmClient } from '../../llm/create-llm-client.ts';
+import { openStore } from '../../store/store.ts';
+import type { CliIo, Command } from '../command.ts';
+import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
+
+const USAGE = `Usage: devops-agent exec "<task>" [--command "<cmd>"]... [--dry-run] [--yes-medium] [--yes-high]
+                         [--format text|json] [--workdir <dir>] [--timeout <duration>] [--sandbox auto|required|off]
+
+Plans shell commands for a task with the configured LLM (or takes them from --command, repeatable), classifies each
+one by parsing it (SAFE/LOW run, MEDIUM/HIGH need approval, CRITICAL never runs), runs the allowed ones in a sandbox
+with a time limit, and records everything in the hash-chained audit log.
+
+  --command <cmd>     run this command instead of asking the LLM (repeatable; still classified)
+  --dry-run           plan and classify only
+  --yes-medium        approve MEDIUM commands without asking (config exec.auto_approve.medium)
+  --yes-high          approve HIGH commands without asking (config exec.auto_approve.high)
+  --format text|json  json prints one document {"task", "commands":[{"command","level","decision","rule","exitCode",...}]}
+  --workdir <dir>     where commands run (default: exec.working_directory or the current directory)
+  --timeout <dur>     per-command time limit (default exec.timeout, 30s)
+  --sandbox <mode>    auto (bubblewrap when usable) | required | off
+
+Without a terminal, MEDIUM/HIGH commands are recorded as pending approvals bound to the command's sha256; once a
+reviewer approves one, running the same command again uses (and consumes) that approval.
+Exit codes: 0 all commands succeeded (dry run: none denied), 1 otherwise, 2 usage/config, 3 LLM unavailable.`;
+
+const OPTIONS = {
+  command: { type: 'string', multiple: true },
+  'dry-run': { type: 'boolean' },
+  'yes-medium': { type: 'boolean' },
+  'yes-high': { type: 'boolean' },
+  format: { type: 'string' },
+  workdir: { type: 'string' },
+  timeout: { type: 'string' },
+  sandbox: { type: 'string' },
+} as const;
+
+function terminalPrompt(io: CliIo, format: string) {
+  return async (...question: Parameters<typeof approvalQuestion>): Promise<boolean> => {
+    const readline = createInterface({ input: process.stdin, output: format === 'json' ? io.stderr : io.stdout });
+    try {
+      const answer = await readline.question(approvalQuestion(...question));
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      readline.close();
+    }
+  };
+}
+
+export const execCommand: Command = {
+  name: 'exec',
+  summary: 'plan and run shell commands for a task under danger levels, approvals, a sandbox and the audit',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const format = values.format ?? 'text';
+    if (format !== 'text' && format !== 'json') throw new UsageError('--format: expected text or json');
+    const commands = values.command ?? [];
+    const task = positionals.join(' ').trim() || (commands.length > 0 ? 'run the given commands' : '');
+    if (!task) throw new UsageError(`a task or at least one --command is required\n\n${USAGE}`);
+    const config = loadCliConfig(values, io);
+    const exec = structuredClone(config.exec);
+    if (values.timeout !== undefined) {
+      const seconds = parseDuration(values.timeout);
+      if (seconds === undefined || seconds <= 0) throw new UsageError('--timeout: expected a duration like 30s or 2m');
+      exec.timeout = seconds;
+    }
+    if (values.sandbox !== undefined) {
+      if (!['auto', 'required', 'off'].includes(values.sandbox))
+        throw new UsageError('--sandbox: expected auto, required or off');
+      exec.sandbox.mode = values.sandbox as typeof exec.sandbox.mode;
+    }
+    const workingDirectory = resolve(values.workdir ?? exec.working_directory ?? process.cwd());
+    if (!existsSync(workingDirectory) || !statSync(workingDirectory).isDirectory())
+      throw new UsageError(`--workdir: ${workingDirectory} is not a directory`);
+    const classifier = await loadCommandClassifier(exec, workingDirectory);
+    const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+    try {
+      const llm = commands.length > 0 ? undefined : createLlmClient(config, store);
+      if (commands.length === 0 && !llm)
+        throw new UsageError(
+          'exec: no LLM is configured, so nothing can plan commands for the task. Configure llm.url (Ollama or an ' +
+            'OpenAI-compatible endpoint) or llm.provider + llm.api_key, pass --llm-url / --llm-provider --llm-api-key, ' +
+            'or give the commands yourself: devops-agent exec "<task>" --command "df -h" --command "free -h"',
+        );
+      const write = (text: string) => io.stdout.write(text);
+      const report = await execTask({
+        task,
+        commands,
+        llm,
+        classifier,
+        store,
+        exec,
+        workingDirectory,
+        env: io.env,
+        dryRun: values['dry-run'] ?? false,
+        approveMedium: (values['yes-medium'] ?? false) || exec.auto_approve.medium,
+        approveHigh: (values['yes-high'] ?? false) || exec.auto_approve.high,
+        prompt: io.interactive ? terminalPrompt(io, format) : undefined,
+        progress: format === 'text' ? textProgress(write, exec.display_output_bytes) : undefined,
+      });
+      if (format === 'json') io.stdout.write(`${JSON.stringify(jsonReport(report, exec.display_output_bytes))}\n`);
+      else io.stdout.write(formatTextReport(report));
+      return execExitCode(report);
+    } catch (error) {
+      if (error instanceof PlanUnavailableError)
+        throw new IntegrationError('llm', error.message, { isRetryable: error.status === 'unavailable' });
+      throw error;
+    } finally {
+      store.close();
+    }
+  },
+};
