@@ -2,9 +2,10 @@ import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Blocker } from './blocker.ts';
+import { KubernetesBlocker } from './kubernetes/kubernetes-blocker.ts';
 import { TraefikFileBlocker } from './traefik-file/traefik-file-blocker.ts';
 
-export type BlockerKind = 'traefik-file' | 'none';
+export type BlockerKind = 'traefik-file' | 'kubernetes' | 'none';
 type BlockerFactory = (config: Config, store: Store) => Promise<Blocker>;
 
 /** Records decisions but enforces nothing (`blocking.blocker: none`): every apply reports why. */
@@ -28,6 +29,15 @@ class RecordOnlyBlocker implements Blocker {
 export const BLOCKERS = {
   'traefik-file': async (config) =>
     new TraefikFileBlocker({ ...config.blocking.traefik_file, max_entries: config.blocking.max_entries }),
+  kubernetes: async (config) => {
+    if (!config.kubernetes) throw new ConfigError(['blocking.blocker: "kubernetes" needs a kubernetes: section']);
+    return new KubernetesBlocker({
+      ...config.kubernetes,
+      max_entries: config.blocking.max_entries,
+      protect_private_ranges: config.blocking.protect_private_ranges,
+      protected_ranges: config.blocking.protected_ranges,
+    });
+  },
   none: async () => new RecordOnlyBlocker(),
 } satisfies Record<BlockerKind, BlockerFactory>;
 

@@ -1,0 +1,156 @@
+import { ApiException } from '@kubernetes/client-node';
+import { errorMessage, IntegrationError } from '../../core/errors.ts';
+
+/** One API request, described the way RBAC sees it, so a failure can say exactly what was refused. */
+export interface KubeOperation {
+  verb: 'get' | 'list' | 'watch' | 'create' | 'patch' | 'update' | 'delete';
+  /** Plural resource, with its group when it has one: `middlewares.traefik.io`, `configmaps`. */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  dryRun?: boolean;
+}
+
+export type KubeFailureReason =
+  | 'forbidden'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid'
+  | 'unreachable'
+  | 'timeout'
+  | 'server_error'
+  | 'throttled'
+  | 'other';
+
+/** A failed Kubernetes request: names the verb, resource and object; `reason` tells callers what to do next. */
+export class KubernetesApiError extends IntegrationError {
+  readonly operation: KubeOperation;
+  readonly reason: KubeFailureReason;
+  constructor(
+    operation: KubeOperation,
+    reason: KubeFailureReason,
+    message: string,
+    options: { cause?: unknown; isRetryable: boolean; statusCode?: number },
+  ) {
+    super('kubernetes', message, options);
+    this.name = 'KubernetesApiError';
+    this.operation = operation;
+    this.reason = reason;
+  }
+}
+
+export function describeOperation(operation: KubeOperation): string {
+  const object = operation.name ? `${operation.resource}/${operation.name}` : operation.resource;
+  const where = operation.namespace ? ` in namespace ${operation.namespace}` : ' (cluster-wide)';
+  return `${operation.verb}${operation.dryRun ? ' (dry run)' : ''} ${object}${where}`;
+}
+
+/** Turns whatever the client threw into a KubernetesApiError with a message a human can act on. */
+export function describeKubeFailure(
+  error: unknown,
+  operation: KubeOperation,
+  context: { server: string; user: string; attempt: number; attempts: number },
+): KubernetesApiError {
+  if (error instanceof KubernetesApiError) return error;
+  const what = describeOperation(operation);
+  if (error instanceof ApiException) {
+    const status = (error as ApiException<unknown>).code;
+    const detail = statusMessage((error as ApiException<unknown>).body) ?? `HTTP ${status}`;
+    const options = { cause: error, statusCode: status };
+    if (status === 403) {
+      return new KubernetesApiError(
+        operation,
+        'forbidden',
+        `forbidden: user "${context.user}" may not ${what}; grant verb "${operation.verb}" on "${operation.resource}" (see deploy/kubernetes/network-guard-rbac.yaml). Server said: ${detail}`,
+        { ...options, isRetryable: false },
+      );
+    }
+    if (status === 401) {
+      return new KubernetesApiError(
+        operation,
+        'unauthorized',
+        `unauthorized: the credentials for ${context.server} were rejected (${what})`,
+        { ...options, isRetryable: false },
+      );
+    }
+    if (status === 404)
+      return new KubernetesApiError(operation, 'not_found', `not found: ${what}: ${detail}`, {
+        ...options,
+        isRetryable: false,
+      });
+    // A failed JSON-patch `test` (our precondition on resourceVersion or the list) is a conflict too.
+    if (status === 409 || (status === 422 && /test/i.test(detail) && /fail/i.test(detail))) {
+      return new KubernetesApiError(operation, 'conflict', `conflict: ${what}: ${detail}`, {
+        ...options,
+        isRetryable: false,
+      });
+    }
+    if (status === 400 || status === 422)
+      return new KubernetesApiError(operation, 'invalid', `rejected: ${what}: ${detail}`, {
+        ...options,
+        isRetryable: false,
+      });
+    if (status === 429)
+      return new KubernetesApiError(operation, 'throttled', `throttled: ${what}: ${detail}`, {
+        ...options,
+        isRetryable: true,
+      });
+    if (status >= 500) {
+      return new KubernetesApiError(
+        operation,
+        'server_error',
+        `server error ${status}: ${what}: ${detail} (attempt ${context.attempt}/${context.attempts})`,
+        { ...options, isRetryable: true },
+      );
+    }
+    return new KubernetesApiError(operation, 'other', `HTTP ${status}: ${what}: ${detail}`, {
+      ...options,
+      isRetryable: false,
+    });
+  }
+  const code = networkCode(error);
+  if (code === 'TimeoutError' || code === 'AbortError' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new KubernetesApiError(
+      operation,
+      'timeout',
+      `timed out: ${what} at ${context.server} (attempt ${context.attempt}/${context.attempts})`,
+      { cause: error, isRetryable: true },
+    );
+  }
+  return new KubernetesApiError(
+    operation,
+    'unreachable',
+    `cannot reach the API server ${context.server}${code ? ` (${code})` : ''}: ${what} failed (attempt ${context.attempt}/${context.attempts}): ${errorMessage(error)}`,
+    { cause: error, isRetryable: true },
+  );
+}
+
+/** The `message` of a Kubernetes Status body (the client gives it as text or as parsed JSON). */
+function statusMessage(body: unknown): string | undefined {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return body.slice(0, 500) || undefined;
+    }
+  }
+  if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
+    return (value as { message: string }).message.slice(0, 500);
+  }
+  return undefined;
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof Error) {
+      const code = (current as NodeJS.ErrnoException).code;
+      if (code) return code;
+      if (current.name === 'TimeoutError' || current.name === 'AbortError') return current.name;
+      current = current.cause;
+    } else break;
+  }
+  return undefined;
+}
