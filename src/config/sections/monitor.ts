@@ -41,6 +41,10 @@ export const monitorSection = z
     auth_log: z.string().default('/var/log/auth.log'),
     syslog: z.string().default('/var/log/syslog'),
     journald: z.boolean().default(false),
+    /** Where a first start reads a log: only new lines (default), or the whole file. */
+    log_start_at: z.enum(['end', 'beginning']).default('end'),
+    /** Failed logins per source IP are counted over this window. */
+    login_window: duration().default(600),
     max_log_bytes_per_cycle: z
       .number()
       .int()
