@@ -1,6 +1,32 @@
 import { z } from 'zod';
 import { duration } from '../duration.ts';
 
+/** Field names overriding the detected profile (any subset); e.g. `{ client_ip: network.forwarded_ip }`. */
+const fieldOverrides = z
+  .strictObject({
+    time: z.string().optional(),
+    client_ip: z.string().optional(),
+    path: z.string().optional(),
+    status: z.string().optional(),
+    user_agent: z.string().optional(),
+    method: z.string().optional(),
+    host: z.string().optional(),
+  })
+  .prefault({});
+
+/** Caps on the queries an LLM may write (the read-only guard refuses anything beyond them). */
+const llmQueryLimits = z
+  .strictObject({
+    max_hits: z.number().int().min(0).max(100).default(50),
+    max_buckets: z.number().int().positive().max(1000).default(100),
+    /** Longest time range a model-written query may cover. */
+    max_range: duration().default(7 * 86400),
+    timeout: duration().default(10),
+    /** Off: incidents from Elasticsearch get no LLM investigation even when an LLM is configured. */
+    investigate: z.boolean().default(true),
+  })
+  .prefault({});
+
 /** The spec's `elasticsearch:` block. Absent means the Traefik file source is used instead. */
 export const elasticsearchSection = z
   .strictObject({
@@ -10,9 +36,41 @@ export const elasticsearchSection = z
     index_pattern: z.string().default('traefik-logs-*'),
     api_key: z.string().optional(),
     bearer_token: z.string().optional(),
+    /** PEM file of the CA that signed the cluster's certificate. */
     ca_cert: z.string().optional(),
+    /** Skip TLS verification. Explicit only; never a fallback. */
     insecure: z.boolean().default(false),
-    kibana_url: z.string().optional(),
+    kibana_url: z.string().url().optional(),
+    /** Kibana data view id for Discover links; the index pattern is used when absent. */
+    kibana_data_view: z.string().optional(),
+    /** Detection cycle period of the daemon. */
     interval: duration().default(60),
+    /** `auto` asks GET / (OpenSearch says `distribution: opensearch`). */
+    flavor: z.enum(['auto', 'elasticsearch', 'opensearch']).default('auto'),
+    /** Field layout of the documents; `auto` detects it from `_field_caps`. */
+    profile: z.enum(['auto', 'traefik-json', 'elastic-agent', 'filebeat']).default('auto'),
+    fields: fieldOverrides,
+    /** Documents become searchable some time after Traefik wrote them; cycles stop this far behind now. */
+    ingest_delay: duration().default(30),
+    /** Each cycle re-reads this much before its cursor so late documents are not missed (counts are recomputed). */
+    overlap: duration().default(120),
+    /** Composite aggregation page size (buckets per request); every page is fetched. */
+    page_size: z.number().int().min(1).max(10000).default(500),
+    request_timeout: duration().default(30),
+    max_retries: z.number().int().min(0).max(10).default(3),
+    llm_queries: llmQueryLimits,
+  })
+  .superRefine((value, context) => {
+    if (value.username !== undefined && value.password === undefined)
+      context.addIssue({ code: 'custom', path: ['password'], message: 'username is set but password is missing' });
+    const methods = [value.username !== undefined, value.api_key !== undefined, value.bearer_token !== undefined];
+    if (methods.filter(Boolean).length > 1)
+      context.addIssue({
+        code: 'custom',
+        path: ['api_key'],
+        message: 'choose one of username/password, api_key or bearer_token',
+      });
   })
   .optional();
+
+export type ElasticsearchSettings = NonNullable<z.output<typeof elasticsearchSection>>;

@@ -1,0 +1,156 @@
+import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
+import { IntegrationError } from '../../core/errors.ts';
+import type { FieldCaps } from './search-backend.ts';
+
+export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat';
+export type FieldRole = 'time' | 'client_ip' | 'path' | 'status' | 'user_agent' | 'method' | 'host';
+
+/** Where each piece of a request lives in the documents, resolved against the real mapping. */
+export interface FieldProfile {
+  name: ProfileName;
+  fields: { time: string; client_ip: string; path: string; status: string; user_agent?: string } & Partial<
+    Record<'method' | 'host', string>
+  >;
+  /** Mapping type of each resolved field (keyword, ip, long, date...). */
+  types: Partial<Record<FieldRole, string>>;
+  /** Things that work but degrade detection (no user agent field, a `.keyword` substitute...). */
+  warnings: string[];
+}
+
+/**
+ * Candidate fields per role, in order of preference, for the three ways Traefik logs reach Elasticsearch:
+ * Traefik's own JSON access log shipped as is, the Elastic Agent Traefik integration (ECS), and the Filebeat traefik
+ * module (ECS parsed from the common log format, so `url.original` carries the query string).
+ */
+export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>> = {
+  'traefik-json': {
+    time: ['StartUTC', '@timestamp', 'time', 'StartLocal'],
+    client_ip: ['ClientHost'],
+    path: ['RequestPath'],
+    status: ['DownstreamStatus', 'OriginStatus'],
+    user_agent: ['request_User-Agent', 'request_User_Agent'],
+    method: ['RequestMethod'],
+    host: ['RequestHost'],
+  },
+  'elastic-agent': {
+    time: ['@timestamp'],
+    client_ip: ['source.ip', 'client.ip', 'source.address'],
+    path: ['url.path', 'url.original'],
+    status: ['http.response.status_code'],
+    user_agent: ['user_agent.original'],
+    method: ['http.request.method'],
+    host: ['url.domain', 'destination.domain'],
+  },
+  filebeat: {
+    time: ['@timestamp'],
+    client_ip: ['source.ip', 'source.address', 'client.ip'],
+    path: ['url.original', 'url.path'],
+    status: ['http.response.status_code'],
+    user_agent: ['user_agent.original'],
+    method: ['http.request.method'],
+    host: ['url.domain', 'destination.domain'],
+  },
+};
+
+const MARKERS = ['RequestPath', 'ClientHost', 'DownstreamStatus', 'fileset.name', 'data_stream.dataset', 'url.path'];
+
+const ACCEPTED: Record<FieldRole, Set<string>> = {
+  time: new Set(['date', 'date_nanos']),
+  client_ip: new Set(['ip', 'keyword', 'constant_keyword']),
+  path: new Set(['keyword', 'wildcard', 'constant_keyword']),
+  status: new Set(['long', 'integer', 'short', 'keyword', 'unsigned_long']),
+  user_agent: new Set(['keyword', 'wildcard', 'constant_keyword']),
+  method: new Set(['keyword', 'constant_keyword']),
+  host: new Set(['keyword', 'constant_keyword']),
+};
+
+const REQUIRED: FieldRole[] = ['time', 'client_ip', 'path', 'status'];
+const ROLES: FieldRole[] = ['time', 'client_ip', 'path', 'status', 'user_agent', 'method', 'host'];
+
+/** Every field `_field_caps` must be asked about to resolve any profile (and the `.keyword` subfields). */
+export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields'>): string[] {
+  const names = new Set<string>(MARKERS);
+  for (const profile of Object.values(PROFILE_CANDIDATES))
+    for (const candidates of Object.values(profile)) for (const name of candidates) names.add(name);
+  for (const value of Object.values(settings.fields)) if (value) names.add(value);
+  return [...names].flatMap((name) => [name, `${name}.keyword`]);
+}
+
+/** Which layout the documents use, from the fields that exist. */
+export function detectProfileName(caps: FieldCaps): ProfileName {
+  if (caps.RequestPath || caps.ClientHost || caps.DownstreamStatus) return 'traefik-json';
+  if (caps['fileset.name'] || (caps['url.original'] && !caps['url.path'])) return 'filebeat';
+  return 'elastic-agent';
+}
+
+/**
+ * Resolves every role to an aggregatable field. A `text` field is replaced by its `.keyword` subfield when there is one
+ * (dynamic mappings create both); otherwise the error says which field, which type, and what to do.
+ */
+export function resolveFieldProfile(
+  caps: FieldCaps,
+  settings: Pick<ElasticsearchSettings, 'fields' | 'profile' | 'index_pattern'>,
+): FieldProfile {
+  if (Object.keys(caps).length === 0)
+    throw new IntegrationError(
+      'elasticsearch',
+      `index pattern ${settings.index_pattern} has none of the Traefik access-log fields (is it the right index? is it empty?)`,
+      { isRetryable: false },
+    );
+  const name = settings.profile === 'auto' ? detectProfileName(caps) : settings.profile;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const fields: Partial<Record<FieldRole, string>> = {};
+  const types: Partial<Record<FieldRole, string>> = {};
+  for (const role of ROLES) {
+    const override = settings.fields[role];
+    const candidates = override ? [override] : PROFILE_CANDIDATES[name][role];
+    const label = override ? `elasticsearch.fields.${role} (${override})` : `${role} (${candidates.join(' or ')})`;
+    const resolved = resolveRole(role, candidates, caps);
+    if (resolved.field) {
+      fields[role] = resolved.field;
+      types[role] = resolved.type;
+      if (resolved.note) warnings.push(resolved.note);
+    } else if (REQUIRED.includes(role) || override) {
+      problems.push(`${label}: ${resolved.problem}`);
+    } else if (role === 'user_agent') {
+      warnings.push(`${label}: ${resolved.problem}; scanner user agents cannot be detected`);
+    }
+  }
+  if (problems.length > 0)
+    throw new IntegrationError(
+      'elasticsearch',
+      `the documents in ${settings.index_pattern} (profile ${name}) lack fields detection needs:\n- ${problems.join('\n- ')}`,
+      { isRetryable: false },
+    );
+  return { name, fields: fields as FieldProfile['fields'], types, warnings };
+}
+
+function resolveRole(
+  role: FieldRole,
+  candidates: string[],
+  caps: FieldCaps,
+): { field?: string; type?: string; note?: string; problem?: string } {
+  const seen: string[] = [];
+  for (const candidate of candidates) {
+    const capability = caps[candidate];
+    if (!capability) continue;
+    const types = capability.map((entry) => entry.type);
+    seen.push(`${candidate} is ${types.join('/')}`);
+    if (types.every((type) => ACCEPTED[role].has(type)) && capability.every((entry) => entry.aggregatable))
+      return { field: candidate, type: types[0] };
+    const keyword = caps[`${candidate}.keyword`];
+    if (keyword?.every((entry) => ACCEPTED[role].has(entry.type) && entry.aggregatable)) {
+      return {
+        field: `${candidate}.keyword`,
+        type: keyword[0].type,
+        note: `${candidate} is mapped as ${types.join('/')}; using its ${candidate}.keyword subfield`,
+      };
+    }
+  }
+  if (seen.length === 0) return { problem: 'missing from the mapping' };
+  const wanted = [...ACCEPTED[role]].join(', ');
+  return {
+    problem: `${seen.join('; ')}: aggregations need ${wanted}${role === 'time' ? '' : ' (add a keyword subfield or map it as keyword)'}`,
+  };
+}

@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IntegrationError } from '../../core/errors.ts';
+import { redactSecrets } from '../../core/redact.ts';
+
+const MAX_BACKOFF_MS = 5000;
+
+/** Maps what the official clients throw (ResponseError, ConnectionError, TimeoutError...) to one IntegrationError. */
+export function toIntegrationError(error: unknown, what: string): IntegrationError {
+  if (error instanceof IntegrationError) return error;
+  const name = error instanceof Error ? error.name : '';
+  // biome-ignore lint/suspicious/noExplicitAny: client error objects carry `meta` with the HTTP response
+  const meta = (error as any)?.meta;
+  const statusCode: number | undefined = meta?.statusCode ?? (error as { statusCode?: number })?.statusCode;
+  const body = meta?.body;
+  const reason = redactSecrets(
+    (errorMessageOf(body?.error) ?? (error instanceof Error ? error.message : String(error))).slice(0, 400),
+  );
+  if (statusCode === 401 || statusCode === 403)
+    return new IntegrationError(
+      'elasticsearch',
+      `${what}: authentication refused (HTTP ${statusCode}); check elasticsearch.username/password, api_key or bearer_token (${reason})`,
+      { cause: error, isRetryable: false, statusCode },
+    );
+  if (statusCode === 404)
+    return new IntegrationError('elasticsearch', `${what}: not found (HTTP 404): ${reason}`, {
+      cause: error,
+      isRetryable: false,
+      statusCode,
+    });
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500 && statusCode !== 429 && statusCode !== 408)
+    return new IntegrationError('elasticsearch', `${what}: request refused (HTTP ${statusCode}): ${reason}`, {
+      cause: error,
+      isRetryable: false,
+      statusCode,
+    });
+  const kind = /timeout/i.test(name)
+    ? 'timed out'
+    : /connection|living/i.test(name)
+      ? 'cannot connect'
+      : statusCode
+        ? `HTTP ${statusCode}`
+        : 'failed';
+  return new IntegrationError('elasticsearch', `${what}: ${kind}: ${reason}`, {
+    cause: error,
+    isRetryable: true,
+    statusCode,
+  });
+}
+
+/** `error.reason`, `error.root_cause[0].reason`, or a string error, whichever the server sent. */
+export function errorMessageOf(error: unknown): string | undefined {
+  if (!error) return undefined;
+  if (typeof error === 'string') return error;
+  if (typeof error !== 'object') return String(error);
+  const record = error as { type?: string; reason?: string; root_cause?: Array<{ reason?: string }> };
+  const reason = record.reason ?? record.root_cause?.[0]?.reason;
+  return reason ? `${record.type ? `${record.type}: ` : ''}${reason}` : record.type;
+}
+
+/** Runs `call`, retrying retryable IntegrationErrors up to `retries` times with exponential backoff and jitter. */
+export async function withRetries<T>(retries: number, baseMs = 250, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retryable = error instanceof IntegrationError ? error.isRetryable : false;
+      if (!retryable || attempt >= retries) throw error;
+      const pause = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await sleep(pause);
+    }
+  }
+}

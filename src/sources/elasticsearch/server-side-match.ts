@@ -1,0 +1,72 @@
+import type { SearchBody } from './search-backend.ts';
+
+/** Lucene's `index.max_regex_length` defaults to 1000 characters: each regexp clause stays under it. */
+const MAX_REGEX_CHARS = 900;
+
+/**
+ * Percent-encoded dots, slashes and backslashes, double encoding, backslashes and dot segments: a scanner's way around
+ * literal matching. Elasticsearch cannot decode a keyword at query time without a script (which we never send), so
+ * such paths are fetched as candidates and decided on our side by the same normaliser and matcher as the file source.
+ */
+const ENCODED_CANDIDATE = '.*(%2[ef]|%5c|%25|\\\\|/\\.\\.?/).*';
+
+/** Escapes a literal for a Lucene regular expression (every reserved character, whatever the flags). */
+export function escapeRegex(literal: string): string {
+  return literal.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, (char) => `\\${char}`);
+}
+
+/** Splits alternatives into `prefix(a|b|...)suffix` regexps that each stay under the length limit. */
+export function alternationRegexps(literals: readonly string[], prefix: string, suffix: string): string[] {
+  const regexps: string[] = [];
+  let current: string[] = [];
+  let length = prefix.length + suffix.length + 2;
+  for (const literal of [...new Set(literals)].sort()) {
+    const escaped = escapeRegex(literal);
+    if (current.length > 0 && length + escaped.length + 1 > MAX_REGEX_CHARS) {
+      regexps.push(`${prefix}(${current.join('|')})${suffix}`);
+      current = [];
+      length = prefix.length + suffix.length + 2;
+    }
+    current.push(escaped);
+    length += escaped.length + 1;
+  }
+  if (current.length > 0) regexps.push(`${prefix}(${current.join('|')})${suffix}`);
+  return regexps;
+}
+
+function regexpClause(field: string, value: string): SearchBody {
+  // flags NONE: only the standard operators, so `@`, `&`, `~`, `<` in data mean themselves.
+  return { regexp: { [field]: { value, flags: 'NONE', case_insensitive: true } } };
+}
+
+/**
+ * Server-side form of the sensitive-path matcher, a superset filter on the raw path keyword:
+ * - exact paths and "ends with" suffixes (`/x/.env`), followed by nothing, a trailing slash, or `?query`/`;param`;
+ * - fragments anywhere (`/.git/`, `wp-config`);
+ * - case-insensitively (`/.ENV`);
+ * - encoded or dot-segment paths as candidates (see ENCODED_CANDIDATE).
+ * The paths the aggregation returns are then checked with SensitivePathMatcher on the normalised path, so the decision
+ * is the file detector's.
+ */
+export function sensitivePathQuery(
+  field: string,
+  suffixes: readonly string[],
+  fragments: readonly string[],
+): SearchBody {
+  const should = [
+    ...alternationRegexps(suffixes, '.*', '(/|[?;#].*)?').map((value) => regexpClause(field, value)),
+    ...alternationRegexps(fragments, '.*', '.*').map((value) => regexpClause(field, value)),
+    regexpClause(field, ENCODED_CANDIDATE),
+  ];
+  return { bool: { should, minimum_should_match: 1 } };
+}
+
+/** Named scanner agents as case-insensitive substrings of the user agent keyword. */
+export function scannerAgentQuery(field: string, needles: readonly string[]): SearchBody {
+  return {
+    bool: {
+      should: alternationRegexps(needles, '.*', '.*').map((value) => regexpClause(field, value)),
+      minimum_should_match: 1,
+    },
+  };
+}
