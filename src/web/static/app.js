@@ -24,6 +24,7 @@
     listKey: '',
     detailKey: '',
     recommendationFor: '',
+    extrasKey: '',
     busy: false,
     timer: null,
   };
@@ -297,7 +298,8 @@
     const top = 14;
     const bottom = 18;
     const plot = height - top - bottom;
-    const barWidth = width / minutes.length;
+    // a few minutes of data would otherwise draw a couple of slabs across the whole chart
+    const barWidth = Math.min(width / minutes.length, 24);
     const chart = svg('svg', {
       viewBox: `0 0 ${width} ${height}`,
       role: 'img',

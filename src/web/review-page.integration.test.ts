@@ -1,0 +1,200 @@
+// The review page in a real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core; no browser is
+// downloaded). Incidents come from log events replayed through the NetworkGuard in review mode.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { scanEvents, startWebFixture, type WebFixture } from './web-test-setup.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+const XSS_AGENT = '<img src=x onerror=alert(1)>';
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+interface PageProblems {
+  dialogs: string[];
+  errors: string[];
+}
+
+/** Opens a page that records every dialog (and dismisses it), script error and console error (CSP violations). */
+async function openPage(context: BrowserContext): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await context.newPage();
+  const problems: PageProblems = { dialogs: [], errors: [] };
+  page.on('dialog', (dialog) => {
+    problems.dialogs.push(dialog.message());
+    dialog.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (error) => problems.errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().includes('401')) problems.errors.push(message.text());
+  });
+  return { page, problems };
+}
+
+describe('review page in headless Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, () => {
+  let fixture: WebFixture;
+  let browser: Browser;
+  const ids: Record<string, number> = {};
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    fixture = await startWebFixture();
+    for (const [ip, userAgent] of [
+      ['203.0.113.50', 'Mozilla/5.0 (compatible; Nuclei - Open-source project (github.com/projectdiscovery/nuclei))'],
+      ['203.0.113.66', XSS_AGENT],
+    ]) {
+      const [incident] = await fixture.replay(scanEvents(ip, { userAgent }));
+      ids[ip] = incident.id;
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await fixture?.close();
+  });
+
+  test('shows the replayed incident, its evidence and diff; approving applies the block and shows the outcome', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, problems } = await openPage(context);
+    await page.goto(fixture.server.url);
+    const row = page.locator('.incident-row', { hasText: '203.0.113.50' });
+    await row.waitFor();
+    assert.match(await page.locator('.filter[aria-pressed="true"]').innerText(), /Waiting for review\s*2/);
+    await row.click();
+    await page.locator('#detail-title', { hasText: '203.0.113.50' }).waitFor();
+    await page.locator('#plan-diff .diff-line.add', { hasText: '203.0.113.50' }).waitFor();
+    assert.match(await page.locator('#who').innerText(), /not allowlisted/);
+    assert.match(await page.locator('#agents').innerText(), /Nuclei/);
+    assert.match(await page.locator('#paths').innerText(), /\/\.env/);
+    assert.match(await page.locator('#samples').innerText(), /GET \/\.git\/config HTTP\/1\.1/);
+    assert.equal(await page.locator('#chart svg rect.bar').count(), 2);
+    await page.screenshot({ path: join(ARTIFACTS, 'review-desktop-detail.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Approve and block' }).click();
+    await page.locator('#outcome.success', { hasText: 'added 203.0.113.50' }).waitFor();
+    assert.match(readFileSync(fixture.denylist, 'utf8'), /- 203\.0\.113\.50/);
+    await page.locator('#detail-badges .status-blocked').waitFor();
+    await page.locator('#actions .action-applied').waitFor();
+    assert.match(await page.locator('#decision-closed').innerText(), /this incident is blocked/);
+    await page.screenshot({ path: join(ARTIFACTS, 'review-desktop-approved.png'), fullPage: true });
+    assert.deepEqual(problems, { dialogs: [], errors: [] });
+    await context.close();
+  });
+
+  test('a user agent holding HTML renders as literal text: no element, no dialog', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, problems } = await openPage(context);
+    await page.goto(fixture.server.url);
+    await page.locator('.incident-row', { hasText: '203.0.113.66' }).click();
+    await page.locator('#detail-title', { hasText: '203.0.113.66' }).waitFor();
+    const agentCell = page.locator('#agents td', { hasText: XSS_AGENT });
+    await agentCell.waitFor();
+    assert.equal(await agentCell.innerText(), XSS_AGENT);
+    assert.match(await page.locator('#samples').innerText(), /"<img src=x onerror=alert\(1\)>"/);
+    assert.equal(await page.locator('img').count(), 0);
+    // give a would-be onerror handler time to run
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(ARTIFACTS, 'review-xss-as-text.png'), fullPage: true });
+    assert.deepEqual(problems, { dialogs: [], errors: [] });
+    await context.close();
+  });
+
+  test('the queue refreshes by itself and works from the keyboard; reject needs a reason', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const { page, problems } = await openPage(context);
+    await page.goto(fixture.server.url);
+    await page.locator('.incident-row', { hasText: '203.0.113.66' }).waitFor();
+    const [incident] = await fixture.replay(scanEvents('203.0.113.77'));
+    const row = page.locator('.incident-row', { hasText: '203.0.113.77' });
+    await row.waitFor({ timeout: 15_000 }); // appears without a reload (polling)
+    assert.equal(await page.locator('.incident-row').first().getAttribute('data-incident-id'), String(incident.id));
+
+    await row.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#detail-title', { hasText: '203.0.113.77' }).waitFor();
+    await page.locator('#reject').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#outcome.error', { hasText: 'Give a reason' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'reject-reason');
+    await page.keyboard.type('known pentest from our red team');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'reject');
+    await page.keyboard.press('Enter');
+    await page.locator('#outcome.success', { hasText: 'known pentest' }).waitFor();
+    await page.locator('#detail-badges .status-rejected').waitFor();
+    assert.equal(fixture.runtime.store.incidents.get(incident.id)?.status, 'rejected');
+    const outline = await page.evaluate(() => {
+      const button = document.querySelector('.filter') as HTMLElement;
+      button.focus();
+      return getComputedStyle(button).outlineStyle;
+    });
+    assert.equal(outline, 'solid'); // keyboard focus is visible
+    assert.deepEqual(problems, { dialogs: [], errors: [] });
+    await context.close();
+  });
+
+  test('phone width: one column, the detail and decision buttons fit the screen', async () => {
+    const [incident] = await fixture.replay(scanEvents('203.0.113.88'));
+    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const { page, problems } = await openPage(context);
+    await page.goto(fixture.server.url);
+    const row = page.locator('.incident-row', { hasText: '203.0.113.88' });
+    await row.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'review-phone-queue.png') });
+    await row.click();
+    await page.locator('#detail-title', { hasText: '203.0.113.88' }).waitFor();
+    await page.locator('#plan-diff .diff-line.add').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
+    const approve = await page.locator('#approve').boundingBox();
+    assert.ok(approve && approve.x >= 0 && approve.x + approve.width <= PHONE.width);
+    await page.locator('#detail').screenshot({ path: join(ARTIFACTS, 'review-phone-detail.png') });
+    assert.equal(fixture.runtime.store.incidents.get(incident.id)?.status, 'pending');
+    assert.deepEqual(problems, { dialogs: [], errors: [] });
+    await context.close();
+  });
+});
+
+describe('review page with a bearer token', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, () => {
+  test('asks for the token once, keeps it in sessionStorage and never in the URL', async () => {
+    const fixture = await startWebFixture({ token: 'browser-test-token' });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    try {
+      await fixture.replay(scanEvents('203.0.113.99'));
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const { page, problems } = await openPage(context);
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      await page.goto(fixture.server.url);
+      await page.locator('#token-dialog[open]').waitFor();
+      await page.getByLabel('Token', { exact: true }).fill('browser-test-token');
+      await page.getByRole('button', { name: 'Use token' }).click();
+      await page.locator('.incident-row', { hasText: '203.0.113.99' }).waitFor();
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('devops-agent-token')), 'browser-test-token');
+      assert.equal(
+        requested.some((url) => url.includes('browser-test-token')),
+        false,
+      );
+      assert.deepEqual(problems.dialogs, []);
+      await context.close();
+    } finally {
+      await browser.close();
+      await fixture.close();
+    }
+  });
+});
