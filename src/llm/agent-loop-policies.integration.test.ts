@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConfigOverrides } from '../config/load-config.ts';
 import { BlockPolicy } from '../policy/block-policy.ts';
-import { verifyAuditFile } from '../store/audit-log.ts';
 import { createGuardedLlmClient, createLlmClient } from './create-llm-client.ts';
 import { adviseOnIncident } from './incident-advisor.ts';
 import { incidentVerdictSchema } from './incident-verdict.ts';
+import { probeLlm } from './probe-llm.ts';
 import { scanningFinding, VERDICT_JSON } from './testing/incident-fixture.ts';
 import { openTestStore, PROVIDER_SETUPS, testConfig } from './testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from './testing/scripted-llm-server.ts';
@@ -22,7 +22,7 @@ describe('agent loop policies (OpenAI wire)', () => {
   });
   after(async () => {
     await server.close();
-    const verification = verifyAuditFile(env.auditPath);
+    const verification = env.store.audit.verify();
     assert.equal(verification.ok, true, verification.problem);
     env.cleanup();
   });
@@ -141,6 +141,11 @@ describe('agent loop policies (OpenAI wire)', () => {
     assert.equal(advice.status, 'ok');
     if (advice.status !== 'ok') return;
     assert.deepEqual(advice.verdict, incidentVerdictSchema.parse(JSON.parse(VERDICT_JSON)));
+    assert.deepEqual(
+      advice.injections.map((flag) => flag.rule),
+      ['override-instructions', 'policy-change'],
+      'the user agent in the evidence is flagged',
+    );
     env.store.incidents.setLlmOpinion(incident.id, advice);
     assert.deepEqual(
       (env.store.incidents.get(incident.id)?.llmOpinion as { verdict: unknown } | undefined)?.verdict,
@@ -156,6 +161,14 @@ describe('agent loop policies (OpenAI wire)', () => {
     const sent = JSON.stringify(server.requests.at(-1)?.body);
     assert.match(sent, /trufflehog/);
     assert.ok(!sent.includes('AKIAIOSFODNN7EXAMPLE') && !sent.includes('eyJhbGciOiJIUzI1NiJ9'));
+  });
+
+  it('probeLlm proves the model answers valid JSON, and reports when none is configured', async () => {
+    server.script({ kind: 'text', text: '{"ok": true}' });
+    const probe = await probeLlm(createLlmClient(testConfig(PROVIDER_SETUPS.openai.overrides(base)), env.store));
+    assert.equal(probe.status, 'ok');
+    if (probe.status === 'ok') assert.equal(probe.model, 'gpt-4o-mini');
+    assert.deepEqual(await probeLlm(undefined), { status: 'not_configured' });
   });
 
   it('no LLM configured: createLlmClient returns undefined', () => {

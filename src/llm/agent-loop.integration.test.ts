@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { BlockPolicy } from '../policy/block-policy.ts';
-import { verifyAuditFile } from '../store/audit-log.ts';
 import { createGuardedLlmClient } from './create-llm-client.ts';
 import { adviseOnIncident } from './incident-advisor.ts';
 import { scanningFinding, VERDICT_JSON } from './testing/incident-fixture.ts';
@@ -143,7 +142,10 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS).filter(([key]) =>
         assert.equal(calls.filter((call) => call.status === 'recommended').length, mode === 'review' ? 1 : 0);
 
         // the injection in the tool output was flagged, fenced and never obeyed
-        assert.ok((advice.injectionFlags ?? 0) > 0);
+        assert.ok(
+          advice.injections.some((flag) => flag.source === 'tool:query_logs' && flag.rule === 'override-instructions'),
+        );
+        assert.ok(advice.injections.some((flag) => flag.source === 'data' && flag.rule === 'policy-change'));
         const turn3 = JSON.stringify(server.requests[start + 2].body);
         assert.match(turn3, /refused: allowlisted/);
         assert.ok(!turn3.includes(LOG_SECRET), 'tool output is redacted before the model sees it');
@@ -153,7 +155,7 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS).filter(([key]) =>
         const rows = client.records.toolCalls(advice.runId ?? '');
         assert.equal(rows.length, calls.length);
         assert.equal(rows.filter((row) => row.status === 'refused').length, expectedRefusals);
-        const verification = verifyAuditFile(env.auditPath);
+        const verification = env.store.audit.verify();
         assert.equal(verification.ok, true, verification.problem);
         const audit = readFileSync(env.auditPath, 'utf8')
           .trim()

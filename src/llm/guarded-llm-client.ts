@@ -90,7 +90,15 @@ export class GuardedLlmClient implements LlmClient {
       const answer = parseJsonAnswer(result.text, request.schema);
       const validation: ExchangeValidation = answer.ok ? (attempt === 1 ? 'valid' : 'repaired') : 'invalid';
       this.#record({ ...base, system, messages }, result, validation, answer.ok ? undefined : answer.error);
-      if (answer.ok) return { status: 'ok', value: answer.value, model: result.modelId, ...totals };
+      if (answer.ok) {
+        return {
+          status: 'ok',
+          value: answer.value,
+          model: result.modelId,
+          ...totals,
+          injections: guarded?.flags ?? [],
+        };
+      }
       if (attempt === 2) return { status: 'invalid', error: `answer still invalid after one repair: ${answer.error}` };
       messages.push(
         { role: 'assistant', content: result.text.slice(0, 4000) },

@@ -2,6 +2,7 @@ import type { Incident } from '../core/incident.ts';
 import { normalizeIp } from '../core/ip-address.ts';
 import { runAgentLoop } from './agent-loop.ts';
 import { GuardedLlmClient } from './guarded-llm-client.ts';
+import type { InjectionFlag } from './guardrails/injection-detector.ts';
 import { type IncidentVerdict, incidentVerdictSchema } from './incident-verdict.ts';
 import type { LlmClient } from './llm-client.ts';
 import { createNetworkGuardTools, type NetworkGuardToolOptions } from './tools/network-guard-tools.ts';
@@ -19,8 +20,8 @@ export type IncidentAdvice =
       model: string;
       runId?: string;
       toolCalls?: Array<{ turn: number; tool: string; status: string; reason?: string }>;
-      /** Injection flags raised during an agent run (single calls record theirs in the audit only). */
-      injectionFlags?: number;
+      /** Likely prompt injections found in the evidence or tool outputs: flagged and recorded, never obeyed. */
+      injections: InjectionFlag[];
     }
   | { status: 'unavailable' | 'invalid' | 'over_budget' | 'blocked'; error: string };
 
@@ -67,7 +68,7 @@ export async function adviseOnIncident(
       model: client.description,
       runId: run.runId,
       toolCalls: run.toolCalls,
-      injectionFlags: run.flags.length,
+      injections: run.flags,
     };
   }
   const result = await client.generateJson({
@@ -79,7 +80,7 @@ export async function adviseOnIncident(
     incidentId: incident.id,
   });
   if (result.status !== 'ok') return result;
-  return { status: 'ok', verdict: result.value, model: result.model };
+  return { status: 'ok', verdict: result.value, model: result.model, injections: result.injections ?? [] };
 }
 
 /** The evidence a model needs, bounded: top paths, agents and samples, not the raw stream. */

@@ -26,6 +26,15 @@ export interface LlmJsonRequest<T> {
 }
 
 export type LlmResult<T> =
-  | { status: 'ok'; value: T; model: string; inputTokens: number; outputTokens: number; latencyMs: number }
+  | {
+      status: 'ok';
+      value: T;
+      model: string;
+      inputTokens: number;
+      outputTokens: number;
+      latencyMs: number;
+      /** Likely prompt injections found in `data` (already recorded in the audit); the answer is still only advice. */
+      injections?: Array<{ rule: string; source: string; excerpt: string }>;
+    }
   /** `blocked`: the guardrails' input policy refused to send data flagged as prompt injection. */
   | { status: 'unavailable' | 'invalid' | 'over_budget' | 'blocked'; error: string };

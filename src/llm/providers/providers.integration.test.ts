@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { verifyAuditFile } from '../../store/audit-log.ts';
 import { createGuardedLlmClient } from '../create-llm-client.ts';
 import type { GuardedLlmClient } from '../guarded-llm-client.ts';
 import { openTestStore, PROVIDER_SETUPS, testConfig } from '../testing/llm-test-setup.ts';
@@ -36,7 +35,7 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS)) {
     });
     after(async () => {
       await server.close();
-      const verification = verifyAuditFile(env.auditPath);
+      const verification = env.store.audit.verify();
       assert.equal(verification.ok, true, verification.problem);
       env.cleanup();
     });
