@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { redactDeep } from '../core/redact.ts';
 import { type Database, migrate, transaction } from './database.ts';
@@ -49,9 +60,7 @@ export class AuditLog {
   /** Appends one entry (secrets redacted) and returns it. */
   append(type: string, data: Record<string, unknown>): AuditEntry {
     return transaction(this.#db, () => {
-      const head = this.#db.prepare('SELECT seq, hash FROM audit_head WHERE path = ?').get(this.path) as
-        | { seq: number; hash: string }
-        | undefined;
+      const head = this.#recoverHead();
       const body = {
         seq: (head?.seq ?? 0) + 1,
         time: new Date().toISOString(),
@@ -78,10 +87,52 @@ export class AuditLog {
   }
 
   verify(): AuditVerification {
+    const head = transaction(this.#db, () => this.#recoverHead());
+    return verifyAuditFile(this.path, head);
+  }
+
+  /**
+   * A crash can land between the file append and the SQLite commit of the new head. On the next use: a torn last line
+   * (no newline) was never committed and is cut off; one complete entry beyond the head that chains correctly was
+   * written by us just before the crash and becomes the head. Anything else is left for verify() to report.
+   */
+  #recoverHead(): { seq: number; hash: string } | undefined {
     const head = this.#db.prepare('SELECT seq, hash FROM audit_head WHERE path = ?').get(this.path) as
       | { seq: number; hash: string }
       | undefined;
-    return verifyAuditFile(this.path, head);
+    if (!existsSync(this.path)) return head;
+    const fd = openSync(this.path, 'r+');
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) return head;
+      const length = Math.min(size, 256 * 1024);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      let tail = buffer.toString('utf8');
+      if (!tail.endsWith('\n')) {
+        const cut = tail.lastIndexOf('\n');
+        ftruncateSync(fd, cut < 0 && length === size ? 0 : size - (tail.length - cut - 1));
+        tail = cut < 0 ? '' : tail.slice(0, cut + 1);
+      }
+      const lastLine = tail.trimEnd().split('\n').at(-1);
+      if (!lastLine) return head;
+      const last = JSON.parse(lastLine) as AuditEntry;
+      const { hash, ...body } = last;
+      const expectedPrev = head?.hash ?? GENESIS;
+      if (last.seq === (head?.seq ?? 0) + 1 && last.prev === expectedPrev && hashEntry(body) === hash) {
+        this.#db
+          .prepare(
+            'INSERT INTO audit_head (path, seq, hash) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+          )
+          .run(this.path, last.seq, last.hash);
+        return { seq: last.seq, hash: last.hash };
+      }
+      return head;
+    } catch {
+      return head;
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

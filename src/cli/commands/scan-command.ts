@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openRuntime } from '../../pipeline/agent-runtime.ts';
+import { resumeInterruptedBlocks } from '../../pipeline/incident-actions.ts';
 import { IncidentAdviceQueue } from '../../pipeline/incident-advice-queue.ts';
 import type { IncidentOutcome } from '../../pipeline/network-guard.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
@@ -42,6 +43,7 @@ export const scanCommand: Command = {
         source: `traefik-file:${path}`,
         onIncident: (outcome) => advice?.offer(outcome),
       });
+      await resumeInterruptedBlocks(runtime.blockContext);
       let lastReport = performance.now();
       const result = await scanTraefikFile(guard, config, path, (stats) => {
         if (performance.now() - lastReport > 2000) {
