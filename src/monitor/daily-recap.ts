@@ -18,8 +18,8 @@ export function recapDue(store: MonitorStore, settings: MonitorSettings, now: nu
   const state = store.getState<RecapState>('recap.last');
   const pastTime = local.minutes >= clockMinutes(settings.daily_recap_time);
   if (!state) {
-    if (pastTime) store.setState('recap.last', { date: local.date, at: now } satisfies RecapState);
-    store.setState('recap.watch_start', store.getState<number>('recap.watch_start') ?? now);
+    // First start: before today's recap time, today's recap covers from now; after it, the first recap is tomorrow's.
+    store.setState('recap.last', { date: pastTime ? local.date : 'never', at: now } satisfies RecapState);
     return { due: false, since: now };
   }
   return { due: pastTime && state.date !== local.date, since: state.at };
