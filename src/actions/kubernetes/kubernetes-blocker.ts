@@ -35,7 +35,12 @@ export interface KubernetesBlockerOptions {
 }
 
 /** Raised inside the blocker for outcomes that are answers, not bugs (protected target, no pattern). */
-class BlockRefused extends Error {}
+export class BlockRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlockRefused';
+  }
+}
 
 /**
  * Blocks an IP the way the cluster already does (see rankPatterns): adds it to the chosen list with a JSON patch

@@ -3,6 +3,7 @@ import { allowlistCommand } from './allowlist-command.ts';
 import { auditCommand } from './audit-command.ts';
 import { execCommand } from './exec-command.ts';
 import { incidentsCommand } from './incidents-command.ts';
+import { k8sCommand } from './k8s-command.ts';
 import { monitorCommand } from './monitor-command.ts';
 import { runCommand } from './run-command.ts';
 import { scanCommand } from './scan-command.ts';
@@ -18,4 +19,5 @@ export const COMMANDS: Command[] = [
   unblockCommand,
   execCommand,
   auditCommand,
+  k8sCommand,
 ];
