@@ -12,6 +12,23 @@ export interface ClientAddressFields {
   realIp?: string;
 }
 
+interface KnownAddress {
+  ip: string | undefined;
+  trusted: boolean;
+}
+
+const KNOWN_ADDRESSES = 8192;
+
+/** `1.2.3.4:5678` -> `1.2.3.4`, `[2001:db8::1]:443` -> `2001:db8::1`; anything else unchanged (cheap, for caching). */
+function withoutPort(address: string): string {
+  if (address.charCodeAt(0) === 91 /* [ */) {
+    const end = address.indexOf(']');
+    return end > 0 ? address.slice(1, end) : address;
+  }
+  const colon = address.indexOf(':');
+  return colon > 0 && address.indexOf(':', colon + 1) < 0 ? address.slice(0, colon) : address;
+}
+
 export type ClientIpResolution =
   | { ok: true; clientIp: string; peerIp?: string }
   /** No address that is both valid and not a trusted proxy: the request cannot be attributed to anyone. */
@@ -25,6 +42,8 @@ export type ClientIpResolution =
 export class ClientIpResolver {
   readonly #trusted: IpSet;
   readonly #hasTrusted: boolean;
+  /** Addresses repeat from line to line: remember their canonical form and whether they are trusted (bounded). */
+  #known = new Map<string, KnownAddress>();
 
   constructor(trustedProxies: Iterable<string> | IpSet = []) {
     this.#trusted = trustedProxies instanceof IpSet ? trustedProxies : new IpSet(trustedProxies);
@@ -36,7 +55,7 @@ export class ClientIpResolver {
   }
 
   resolve(fields: ClientAddressFields): ClientIpResolution {
-    const fromAddr = fields.clientAddr ? normalizeIp(fields.clientAddr) : undefined;
+    const fromAddr = fields.clientAddr ? this.#lookup(withoutPort(fields.clientAddr)).ip : undefined;
     const hostIsList = fields.clientHost?.includes(',') === true;
     // CLF (or JSON without ClientAddr) only has ClientHost: it stands for the peer. A list there can only be a raw
     // X-Forwarded-For, whose right end is the hop nearest to us.
@@ -44,33 +63,44 @@ export class ClientIpResolver {
     let forwardedFor = fields.forwardedFor;
     if (peerIp === undefined && fields.clientHost !== undefined) {
       if (hostIsList) return this.#walk(fields.clientHost, undefined);
-      peerIp = normalizeIp(fields.clientHost);
+      peerIp = this.#lookup(fields.clientHost).ip;
     }
     if (peerIp === undefined) return { ok: false };
-    if (!this.#hasTrusted || !this.#trusted.has(peerIp)) return { ok: true, clientIp: peerIp, peerIp };
+    if (!this.#hasTrusted || !this.#lookup(peerIp).trusted) return { ok: true, clientIp: peerIp, peerIp };
     // The peer is a trusted proxy: its forwarding headers are believed.
     if (forwardedFor === undefined && fields.clientHost !== undefined && fromAddr !== undefined) {
-      const host = normalizeIp(fields.clientHost);
+      const host = this.#lookup(fields.clientHost).ip;
       // Traefik replaces ClientHost with the raw X-Forwarded-For when the header is present.
       if (hostIsList || host !== peerIp) forwardedFor = fields.clientHost;
     }
     if (forwardedFor !== undefined && forwardedFor.trim() !== '') return this.#walk(forwardedFor, peerIp);
     if (fields.realIp !== undefined) {
-      const real = normalizeIp(fields.realIp);
-      if (real !== undefined && !this.#trusted.has(real)) return { ok: true, clientIp: real, peerIp };
+      const real = this.#lookup(fields.realIp);
+      if (real.ip !== undefined && !real.trusted) return { ok: true, clientIp: real.ip, peerIp };
     }
     return { ok: false, peerIp };
+  }
+
+  #lookup(text: string): KnownAddress {
+    let known = this.#known.get(text);
+    if (known === undefined) {
+      const ip = normalizeIp(text);
+      known = { ip, trusted: ip !== undefined && this.#hasTrusted && this.#trusted.has(ip) };
+      if (this.#known.size >= KNOWN_ADDRESSES) this.#known = new Map();
+      this.#known.set(text, known);
+    }
+    return known;
   }
 
   #walk(list: string, peerIp: string | undefined): ClientIpResolution {
     const hops = list.split(',');
     for (let index = hops.length - 1; index >= 0; index--) {
-      const hop = normalizeIp(hops[index]);
+      const hop = this.#lookup(hops[index].trim());
       // A garbage entry ends the chain: nothing to its left can be trusted. The last valid hop was a trusted proxy
       // (or there was none), so nobody can be named.
-      if (hop === undefined) return { ok: false, peerIp };
-      if (this.#hasTrusted && this.#trusted.has(hop)) continue;
-      return { ok: true, clientIp: hop, peerIp };
+      if (hop.ip === undefined) return { ok: false, peerIp };
+      if (hop.trusted) continue;
+      return { ok: true, clientIp: hop.ip, peerIp };
     }
     return { ok: false, peerIp };
   }

@@ -16,8 +16,9 @@ export type LinePrefilter = (line: string) => boolean;
 export function createPrefilter(needles: readonly string[], scannerAgents: readonly string[]): LinePrefilter {
   const pathNeedles = new NeedleTrie(needles);
   const agentNeedles = new NeedleTrie(scannerAgents);
-  const pathMayMatch = (path: string): boolean => pathMayBeSensitive(path, pathNeedles);
-  const agentMayMatch = (agent: string): boolean => agentMayBeScanner(agent, agentNeedles);
+  // Ordinary traffic repeats the same few hundred user agents and paths: remember the answers (bounded).
+  const pathMayMatch = memoize((path: string): boolean => pathMayBeSensitive(path, pathNeedles));
+  const agentMayMatch = memoize((agent: string): boolean => agentMayBeScanner(agent, agentNeedles));
 
   return (line: string): boolean => {
     let first = 0;
@@ -31,11 +32,26 @@ export function createPrefilter(needles: readonly string[], scannerAgents: reado
     if (pathSpan === undefined || pathSpan === INVALID) return true;
     const path = decodeSpan(line, pathSpan);
     if (path === INVALID || pathMayMatch(path)) return true;
-    const agentSpan = findStringSpan(line, '"request_User-Agent"');
+    const agentSpan = findStringSpan(line, '"request_User-Agent"', true);
     if (agentSpan === undefined) return false;
     if (agentSpan === INVALID) return true;
     const agent = decodeSpan(line, agentSpan);
     return agent === INVALID || agentMayMatch(agent);
+  };
+}
+
+const MEMO_ENTRIES = 4096;
+
+function memoize(test: (text: string) => boolean): (text: string) => boolean {
+  let answers = new Map<string, boolean>();
+  return (text: string): boolean => {
+    if (text.length > 512) return test(text);
+    const known = answers.get(text);
+    if (known !== undefined) return known;
+    const answer = test(text);
+    if (answers.size >= MEMO_ENTRIES) answers = new Map();
+    answers.set(text, answer);
+    return answer;
   };
 }
 
