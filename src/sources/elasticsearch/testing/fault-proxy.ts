@@ -1,0 +1,121 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** How the proxy misbehaves for requests whose path matches `paths` (all requests when absent). */
+export type Fault =
+  | { kind: 'none' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'status'; status: number; body: unknown }
+  /** Forward, then rewrite the JSON answer to report failed shards (what a node going away mid-search looks like). */
+  | { kind: 'shard_failure' }
+  /** Forward `allow` requests, then drop every connection (Elasticsearch dying mid-cycle). */
+  | { kind: 'die_after'; allow: number };
+
+/**
+ * A real HTTP proxy on 127.0.0.1 in front of a real Elasticsearch, injecting the faults production sees: slowness,
+ * auth refusals, partial shard failures, a server vanishing mid-cycle. Counts what went through.
+ */
+export class FaultProxy {
+  fault: Fault = { kind: 'none' };
+  /** Only requests whose path contains this are faulted (e.g. `_search`); others pass. */
+  pathFilter: string | undefined;
+  requests: Array<{ method: string; path: string }> = [];
+  readonly #target: URL;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(targetUrl: string) {
+    this.#target = new URL(targetUrl);
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const path = request.url ?? '/';
+    this.requests.push({ method: request.method ?? 'GET', path });
+    const fault =
+      this.pathFilter === undefined || path.includes(this.pathFilter) ? this.fault : { kind: 'none' as const };
+    if (fault.kind === 'die_after' && this.requests.length > fault.allow) {
+      request.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'status') {
+      const payload = JSON.stringify(fault.body);
+      response.writeHead(fault.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
+      response.end(payload);
+      return;
+    }
+    if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (response.destroyed) return;
+    const upstream = httpRequest(
+      {
+        host: this.#target.hostname,
+        port: this.#target.port,
+        method: request.method,
+        path,
+        headers: { ...request.headers, host: this.#target.host },
+      },
+      async (answer) => {
+        const parts: Buffer[] = [];
+        for await (const part of answer) parts.push(part as Buffer);
+        let payload = Buffer.concat(parts);
+        if (fault.kind === 'shard_failure' && /json/.test(String(answer.headers['content-type']))) {
+          const json = JSON.parse(payload.toString('utf8'));
+          if (json._shards) {
+            json._shards.failed = 1;
+            json._shards.successful = Math.max(0, Number(json._shards.total) - 1);
+            json._shards.failures = [
+              { shard: 0, index: 'x', reason: { type: 'node_disconnected_exception', reason: 'node left' } },
+            ];
+          }
+          payload = Buffer.from(JSON.stringify(json));
+        }
+        const headers = { ...answer.headers, 'content-length': String(payload.length) };
+        delete headers['transfer-encoding'];
+        if (!response.destroyed) {
+          response.writeHead(answer.statusCode ?? 502, headers);
+          response.end(payload);
+        }
+      },
+    );
+    upstream.on('error', () => {
+      if (!response.headersSent) response.writeHead(502);
+      response.end();
+    });
+    upstream.end(body);
+  }
+}
+
+/** A port nothing listens on (bound then released). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,201 @@
+import type { ProfileName } from '../field-profile.ts';
+
+/** One request, before it is written in one of the three document layouts. */
+export interface TestRequest {
+  time: number;
+  ip: string;
+  path: string;
+  status: number;
+  userAgent: string;
+  method?: string;
+}
+
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+/** The document Traefik's JSON log, the Elastic Agent integration or the Filebeat module would have indexed. */
+export function toDocument(request: TestRequest, profile: ProfileName): Record<string, unknown> {
+  const time = new Date(request.time).toISOString();
+  const method = request.method ?? 'GET';
+  if (profile === 'traefik-json')
+    return {
+      StartUTC: time,
+      ClientHost: request.ip,
+      ClientAddr: request.ip.includes(':') ? `[${request.ip}]:51234` : `${request.ip}:51234`,
+      RequestMethod: method,
+      RequestPath: request.path,
+      RequestHost: 'www.example.com',
+      DownstreamStatus: request.status,
+      'request_User-Agent': request.userAgent,
+      RouterName: 'www@kubernetes',
+    };
+  const queryAt = request.path.indexOf('?');
+  const common = {
+    '@timestamp': time,
+    source: { ip: request.ip, address: request.ip },
+    http: { request: { method }, response: { status_code: request.status } },
+    user_agent: { original: request.userAgent },
+  };
+  if (profile === 'elastic-agent')
+    return {
+      ...common,
+      url: {
+        original: request.path,
+        path: queryAt >= 0 ? request.path.slice(0, queryAt) : request.path,
+        domain: 'www.example.com',
+      },
+      data_stream: { dataset: 'traefik.access', type: 'logs', namespace: 'default' },
+      event: { dataset: 'traefik.access' },
+    };
+  return {
+    ...common,
+    url: { original: request.path },
+    fileset: { name: 'access' },
+    event: { module: 'traefik', dataset: 'traefik.access' },
+  };
+}
+
+/**
+ * Index mappings as each shipper creates them. Traefik JSON shipped raw gets dynamic mapping (text + .keyword, which
+ * the profile must cope with); the ECS layouts get the ECS types (ip, keyword, long, date). Only types the minimal
+ * test distributions have (no wildcard/constant_keyword).
+ */
+export function mappingFor(profile: ProfileName): Record<string, unknown> | undefined {
+  if (profile === 'traefik-json') return undefined;
+  const keyword = { type: 'keyword', ignore_above: 1024 };
+  return {
+    properties: {
+      '@timestamp': { type: 'date' },
+      source: { properties: { ip: { type: 'ip' }, address: keyword } },
+      url: { properties: { original: keyword, path: keyword, domain: keyword } },
+      http: {
+        properties: {
+          request: { properties: { method: keyword } },
+          response: { properties: { status_code: { type: 'long' } } },
+        },
+      },
+      user_agent: { properties: { original: { ...keyword, fields: { text: { type: 'text' } } } } },
+      data_stream: { properties: { dataset: keyword, type: keyword, namespace: keyword } },
+      fileset: { properties: { name: keyword } },
+      event: { properties: { dataset: keyword, module: keyword } },
+    },
+  };
+}
+
+/** Creates an index (with the profile's mapping) and bulk-loads requests through the plain REST API. */
+export async function indexRequests(
+  url: string,
+  index: string,
+  profile: ProfileName,
+  requests: Iterable<TestRequest>,
+  batch = 5000,
+): Promise<number> {
+  const mapping = mappingFor(profile);
+  const created = await fetch(`${url}/${index}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' },
+      ...(mapping ? { mappings: mapping } : {}),
+    }),
+  });
+  if (!created.ok) throw new Error(`create ${index}: ${created.status} ${await created.text()}`);
+  let count = 0;
+  let lines: string[] = [];
+  const flush = async () => {
+    if (lines.length === 0) return;
+    const response = await fetch(`${url}/${index}/_bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${lines.join('\n')}\n`,
+    });
+    const body = (await response.json()) as { errors?: boolean; items?: Array<Record<string, { error?: unknown }>> };
+    if (!response.ok || body.errors) {
+      const failed = body.items?.find((item) => Object.values(item)[0]?.error);
+      throw new Error(`bulk into ${index}: ${response.status} ${JSON.stringify(failed ?? body).slice(0, 400)}`);
+    }
+    lines = [];
+  };
+  for (const request of requests) {
+    lines.push('{"index":{}}', JSON.stringify(toDocument(request, profile)));
+    count++;
+    if (lines.length >= batch * 2) await flush();
+  }
+  await flush();
+  const refreshed = await fetch(`${url}/${index}/_refresh`, { method: 'POST' });
+  if (!refreshed.ok) throw new Error(`refresh ${index}: ${refreshed.status}`);
+  return count;
+}
+
+export async function deleteIndex(url: string, index: string): Promise<void> {
+  await fetch(`${url}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+}
+
+/** A deterministic pseudo-random sequence (mulberry32), so generated traffic is the same on every run. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PAGES = [
+  '/',
+  '/about',
+  '/blog/post-1',
+  '/blog/post-2',
+  '/api/items',
+  '/api/items/42',
+  '/static/app.js',
+  '/login',
+];
+
+/** Ordinary visitors: browsers on ordinary pages, mostly 200, a few 304/404 (never sensitive paths). */
+export function* backgroundTraffic(from: number, to: number, count: number, seed = 7): Generator<TestRequest> {
+  const random = seeded(seed);
+  const span = to - from;
+  for (let index = 0; index < count; index++) {
+    const user = Math.floor(random() * 2000);
+    const roll = random();
+    yield {
+      time: from + Math.floor((index / count) * span),
+      ip: `198.18.${user >> 8}.${user & 255}`,
+      path: PAGES[Math.floor(random() * PAGES.length)],
+      status: roll < 0.9 ? 200 : roll < 0.97 ? 304 : 404,
+      userAgent: BROWSER,
+    };
+  }
+}
+
+export const SENSITIVE_PROBES = [
+  '/.env',
+  '/.git/config',
+  '/wp-config.php',
+  '/config.xml',
+  '/api/v1/secrets',
+  '/.aws/credentials',
+  '/.env.production',
+  '/backup.sql',
+];
+
+/** `count` requests to sensitive paths, `everyMs` apart, cycling through the probes. */
+export function* probes(
+  ip: string,
+  start: number,
+  count: number,
+  everyMs: number,
+  options: { status?: number; userAgent?: string; paths?: readonly string[] } = {},
+): Generator<TestRequest> {
+  const paths = options.paths ?? SENSITIVE_PROBES;
+  for (let index = 0; index < count; index++)
+    yield {
+      time: start + index * everyMs,
+      ip,
+      path: paths[index % paths.length],
+      status: options.status ?? 403,
+      userAgent: options.userAgent ?? BROWSER,
+    };
+}
