@@ -10,6 +10,8 @@ const COUNTER_HELP: Record<string, string> = {
   devops_agent_incidents_total: 'Incidents created, by threat type and decision.',
   devops_agent_actions_total: 'Actions applied, failed, rejected or reverted, by action and status.',
   devops_agent_log_lines_total: 'Log lines read, by source.',
+  devops_agent_log_lines_skipped_total: 'Log lines skipped (unparsable or filtered), by source.',
+  devops_agent_llm_advice_total: 'LLM opinions asked for new incidents, by outcome.',
   devops_agent_parse_errors_total: 'Log lines that could not be parsed (counted and skipped), by source.',
   devops_agent_llm_calls_total: 'LLM calls, by provider and outcome.',
   devops_agent_llm_tokens_total: 'LLM tokens used, by provider and kind (input, output).',
@@ -40,6 +42,7 @@ export function renderStoreGauges(runtime: AgentRuntime): string {
   for (const [blocker, count] of byBlocker) gauges.set('devops_agent_active_blocks', count, { blocker });
   gauges.describe('devops_agent_allowlist_entries', 'Active (unexpired) allowlist entries.');
   gauges.set('devops_agent_allowlist_entries', store.allowlist.list().length);
+  addRecordedLlmUsage(runtime, gauges);
   return gauges.render();
 }
 
@@ -53,4 +56,37 @@ export function metricsRoute(runtime: AgentRuntime): Route {
       return { status: 200, text, contentType: 'text/plain; version=0.0.4; charset=utf-8' };
     },
   };
+}
+
+/**
+ * LLM calls and tokens as recorded in `llm_exchanges` (every exchange is stored for the audit), so the totals survive
+ * restarts and include CLI runs. Absent when the LLM tables were never created.
+ */
+function addRecordedLlmUsage(runtime: AgentRuntime, registry: Metrics): void {
+  const { db } = runtime.store;
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'llm_exchanges'").get();
+  if (!table) return;
+  const rows = db
+    .prepare(
+      `SELECT model, validation, COUNT(*) AS calls, SUM(input_tokens) AS input, SUM(output_tokens) AS output
+       FROM llm_exchanges GROUP BY model, validation`,
+    )
+    .all() as Array<{ model: string; validation: string; calls: number; input: number; output: number }>;
+  registry.describe(
+    'devops_agent_llm_exchanges_recorded_total',
+    'LLM calls recorded, by model and validation outcome.',
+  );
+  registry.describe(
+    'devops_agent_llm_tokens_recorded_total',
+    'LLM tokens recorded, by model and kind (input, output).',
+  );
+  for (const row of rows) {
+    registry.increment(
+      'devops_agent_llm_exchanges_recorded_total',
+      { model: row.model, validation: row.validation },
+      row.calls,
+    );
+    registry.increment('devops_agent_llm_tokens_recorded_total', { model: row.model, kind: 'input' }, row.input ?? 0);
+    registry.increment('devops_agent_llm_tokens_recorded_total', { model: row.model, kind: 'output' }, row.output ?? 0);
+  }
 }

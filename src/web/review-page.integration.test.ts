@@ -69,6 +69,15 @@ describe('review page in headless Chromium', { skip: !existsSync(CHROMIUM) && `$
   });
 
   test('shows the replayed incident, its evidence and diff; approving applies the block and shows the outcome', async () => {
+    fixture.runtime.store.incidents.setLlmOpinion(ids['203.0.113.50'], {
+      status: 'ok',
+      model: 'ollama/llama3',
+      at: new Date().toISOString(),
+      verdict: 'secrets_scanning',
+      confidence: 0.93,
+      reasons: ['probes /.env and /.git/config within seconds', 'nuclei user agent'],
+      recommended_action: 'block',
+    });
     const context = await browser.newContext({ viewport: DESKTOP });
     const { page, problems } = await openPage(context);
     await page.goto(fixture.server.url);
@@ -83,6 +92,10 @@ describe('review page in headless Chromium', { skip: !existsSync(CHROMIUM) && `$
     assert.match(String(await page.locator('#paths').textContent()), /\/\.env/);
     assert.match(String(await page.locator('#samples').textContent()), /GET \/\.git\/config HTTP\/1\.1/);
     assert.equal(await page.locator('#chart svg rect.bar').count(), 2);
+    const opinion = String(await page.locator('#opinion').textContent());
+    for (const part of ['secrets scanning', '93%', 'block', 'nuclei user agent', 'ollama/llama3']) {
+      assert.ok(opinion.includes(part), `LLM opinion shows ${part}`);
+    }
     await page.screenshot({ path: join(ARTIFACTS, 'review-desktop-detail.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Approve and block' }).click();

@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { requestCommandApproval } from '../exec/command-approvals.ts';
+import { LlmExchangeStore } from '../llm/llm-exchange-store.ts';
 import { scanEvents, startWebFixture, type WebFixture } from './web-test-setup.ts';
 
 interface Reply {
@@ -309,6 +311,22 @@ describe('review API over HTTP (review mode, incidents replayed through the Netw
   });
 
   test('/metrics renders counters and gauges computed from the store', async () => {
+    const exchanges = new LlmExchangeStore(fixture.runtime.store);
+    for (const [validation, inputTokens] of [
+      ['valid', 1200],
+      ['valid', 800],
+      ['invalid', 500],
+    ] as const) {
+      exchanges.recordExchange({
+        purpose: 'incident_advice',
+        model: 'ollama/llama3',
+        prompt: 'fenced evidence',
+        validation,
+        inputTokens,
+        outputTokens: 100,
+        latencyMs: 30,
+      });
+    }
     const reply = await call(base, 'GET', '/metrics');
     assert.equal(reply.status, 200);
     assert.match(String(reply.headers['content-type']), /^text\/plain; version=0\.0\.4/);
@@ -345,18 +363,8 @@ describe('review API over HTTP (review mode, incidents replayed through the Netw
     assert.equal(health.json.status, 'ok');
   });
 
-  test('pending shell-command approvals are listed and decided against the exact command hash', async (t) => {
-    const modulePath = '../exec/command-approvals.ts';
-    let approvals: Record<string, (...args: unknown[]) => unknown>;
-    try {
-      approvals = await import(modulePath);
-    } catch {
-      const reply = await call(base, 'GET', '/api/commands/pending');
-      assert.deepEqual(reply.json, { available: false, approvals: [] });
-      t.skip('src/exec/command-approvals.ts is not part of this build');
-      return;
-    }
-    const pending = approvals.requestCommandApproval(fixture.runtime.store, {
+  test('pending shell-command approvals are listed and decided against the exact command hash', async () => {
+    const pending = requestCommandApproval(fixture.runtime.store, {
       command: 'systemctl restart traefik',
       task: 'restart the proxy',
       level: 'HIGH',
@@ -367,7 +375,7 @@ describe('review API over HTTP (review mode, incidents replayed through the Netw
         redirectTargets: [],
         outsidePaths: [],
       },
-    }) as { id: number; commandHash: string };
+    });
     const listed = await call(base, 'GET', '/api/commands/pending');
     assert.equal(listed.json.available, true);
     assert.deepEqual(

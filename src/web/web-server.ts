@@ -40,7 +40,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const router = new Router()
     .add(...staticRoutes())
     .add(...apiRoutes(options.runtime, startedAt))
-    .add(...(await commandApprovalRoutes(options.runtime)))
+    .add(...commandApprovalRoutes(options.runtime))
     .add(metricsRoute(options.runtime))
     .add(...(options.extraRoutes ?? []));
   const guard = new RequestGuard({ token: options.token, loopbackOnly: isLoopback(host) });

@@ -333,23 +333,40 @@
     box.replaceChildren(chart);
   }
 
+  const OPINION_FIELDS = ['status', 'verdict', 'confidence', 'recommended_action', 'reasons', 'error', 'model', 'at'];
+
+  /** The LLM's advice: the verdict schema's fields first, in words; anything else as plain JSON text. */
   function renderOpinion(opinion) {
     const card = $('opinion-card');
     const list = $('opinion');
-    if (opinion === null || opinion === undefined) {
-      card.hidden = true;
-      list.replaceChildren();
-      return;
-    }
-    card.hidden = false;
     list.replaceChildren();
+    card.hidden = opinion === null || opinion === undefined;
+    if (card.hidden) return;
     if (typeof opinion !== 'object' || Array.isArray(opinion)) {
-      fact(list, 'opinion', typeof opinion === 'string' ? opinion : JSON.stringify(opinion, null, 2));
+      fact(list, 'Opinion', typeof opinion === 'string' ? opinion : JSON.stringify(opinion, null, 2), 'pre');
       return;
     }
+    if (opinion.status && opinion.status !== 'ok') {
+      fact(list, 'Status', `no opinion (${opinion.status})`, 'error-text');
+    }
+    if (opinion.verdict !== undefined) fact(list, 'Verdict', String(opinion.verdict).replace(/_/g, ' '), 'strong');
+    if (typeof opinion.confidence === 'number') fact(list, 'Confidence', `${Math.round(opinion.confidence * 100)}%`);
+    if (opinion.recommended_action !== undefined) fact(list, 'Recommends', String(opinion.recommended_action));
+    if (Array.isArray(opinion.reasons) && opinion.reasons.length) {
+      const reasons = el(
+        'ul',
+        { className: 'plain-list' },
+        opinion.reasons.map((reason) => el('li', { text: String(reason) })),
+      );
+      list.append(el('dt', { text: 'Reasons' }), el('dd', {}, [reasons]));
+    }
+    if (opinion.error) fact(list, 'Error', String(opinion.error));
+    if (opinion.model) fact(list, 'Model', String(opinion.model), 'muted');
+    if (opinion.at) fact(list, 'Asked', formatTime(opinion.at), 'muted');
     for (const [key, value] of Object.entries(opinion)) {
+      if (OPINION_FIELDS.includes(key)) continue;
       const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-      fact(list, key.replace(/_/g, ' '), text, typeof value === 'object' ? 'pre' : undefined);
+      fact(list, key.replace(/_/g, ' '), text, typeof value === 'object' && value !== null ? 'pre' : undefined);
     }
   }
 
