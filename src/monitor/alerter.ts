@@ -42,6 +42,7 @@ export interface Channels {
 export type AuditSink = { append(type: string, data: Record<string, unknown>): unknown } | undefined;
 
 const HOST = hostname();
+const MAX_ALERT_ATTEMPTS = 5;
 
 /**
  * Turns concluded findings into anomaly records and notifications: immediate alerts only for high severity, one per
@@ -126,17 +127,23 @@ export class Alerter {
     }
     if (this.#channels.text.length + this.#channels.voice.length === 0) return { ...base, action: 'no-channels' };
     const message = alertMessage(item, row, now);
-    const deliveries = await this.#deliver(message, row.id, 'alert', now, true);
-    const sent = deliveries.some((delivery) => delivery.status === 'sent');
-    // A failed delivery leaves alerted_at unset, so the next cycle tries again (bounded by the notifiers' retries).
-    if (sent) this.#store.updateAnomaly(row.id, { alerted_at: now, alert_count: row.alert_count + 1 });
+    // A retry after a partial failure goes only to the channels that did not take the alert yet.
+    const since = row.alerted_at ?? row.first_seen;
+    const already = row.alerted_at === null ? this.#store.sentNotifiers(row.id, 'alert', since) : new Set<string>();
+    const deliveries = await this.#deliver(message, row.id, 'alert', now, true, already);
+    const failed = deliveries.filter((delivery) => delivery.status === 'failed');
+    const attempts = failed.length > 0 ? this.#store.failedAttempts(row.id) : 0;
+    // Delivered everywhere (or skipped for quiet hours): done until the cooldown ends. Failures are retried on the
+    // next cycles, MAX_ALERT_ATTEMPTS times at most, so a dead webhook cannot make the voice channel repeat forever.
+    const done = failed.length === 0 || attempts >= MAX_ALERT_ATTEMPTS;
+    if (done) this.#store.updateAnomaly(row.id, { alerted_at: now, alert_count: row.alert_count + 1 });
     this.#audit?.append('monitor.alert', {
       key: item.key,
       severity: item.finalSeverity,
       ruleSeverity: item.ruleSeverity,
       deliveries,
     });
-    return { ...base, action: sent ? 'alerted' : 'alert-failed', deliveries };
+    return { ...base, action: failed.length === 0 ? 'alerted' : 'alert-failed', deliveries };
   }
 
   async #resolve(row: AnomalyRow, now: number): Promise<AlertOutcome> {
@@ -165,12 +172,21 @@ export class Alerter {
   }
 
   /** Sends to text channels, and to voice channels outside quiet hours when `voice` is asked for. */
-  async #deliver(message: Notification, anomalyId: number | null, category: string, now: number, voice: boolean) {
+  async #deliver(
+    message: Notification,
+    anomalyId: number | null,
+    category: string,
+    now: number,
+    voice: boolean,
+    skip: ReadonlySet<string> = new Set(),
+  ) {
     const deliveries: AlertOutcome['deliveries'] = [];
     const quiet = this.#settings.quiet_hours;
     const inQuietHours =
       quiet !== undefined && inWindow(localTime(now, this.#settings.timezone).minutes, quiet.start, quiet.end);
-    const targets = [...this.#channels.text, ...(voice ? this.#channels.voice : [])];
+    const targets = [...this.#channels.text, ...(voice ? this.#channels.voice : [])].filter(
+      (notifier) => !skip.has(notifier.name),
+    );
     const results = await Promise.all(
       targets.map(async (notifier): Promise<SendResult | 'skipped'> => {
         if (voice && this.#channels.voice.includes(notifier) && inQuietHours) return 'skipped';

@@ -292,6 +292,27 @@ export class MonitorStore {
       .run(at, anomalyId, category, notifier, status, error ?? null);
   }
 
+  /** Notifiers that already took this anomaly's message of `category` since `since` (for partial retries). */
+  sentNotifiers(anomalyId: number, category: string, since: number): Set<string> {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT notifier FROM monitor_deliveries
+         WHERE anomaly_id = ? AND category = ? AND status = 'sent' AND at >= ?`,
+      )
+      .all(anomalyId, category, since) as Array<{ notifier: string }>;
+    return new Set(rows.map((row) => row.notifier));
+  }
+
+  /** Cycles in which delivering this anomaly's alert failed somewhere. */
+  failedAttempts(anomalyId: number): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(DISTINCT at) AS count FROM monitor_deliveries WHERE anomaly_id = ? AND category = 'alert' AND status = 'failed'`,
+      )
+      .get(anomalyId) as { count: number };
+    return row.count;
+  }
+
   deliveries(): Array<{ at: number; anomaly_id: number | null; category: string; notifier: string; status: string }> {
     return this.db.prepare('SELECT * FROM monitor_deliveries ORDER BY id').all() as never;
   }
