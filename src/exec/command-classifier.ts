@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, topFinding } from './danger-level.ts';
 import { isOutside, type PathContext, resolvePath, type ShellWord, writeTargetFinding } from './path-rules.ts';
-import { type RuleContext, ruleFor, STDIN_SCRIPT_RULE } from './program-rules.ts';
+import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
 import { evaluateWord, firstSyntaxError, loadBashParser, type SyntaxNode, substitutionsIn } from './shell-syntax.ts';
 
 /** One program the command would start, after unwrapping sudo/env/xargs/bash -c and friends. */
@@ -194,17 +194,28 @@ class Walk {
     const found: Finding[] = [];
     const words: ShellWord[] = [];
     let nameNode: SyntaxNode | undefined;
+    const redirects: SyntaxNode[] = [];
     for (const child of node.namedChildren) {
       if (!child) continue;
       if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
-      else if (child.type.endsWith('_redirect')) found.push(...this.#redirect(child, [], depth));
+      else if (child.type.endsWith('_redirect')) redirects.push(child);
       else {
         if (child.type === 'command_name') nameNode = child;
         words.push(evaluateWord(child));
-        for (const substitution of substitutionsIn(child)) found.push(...this.#children(substitution, depth));
+        for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
       }
     }
-    if (!nameNode) return found;
+    if (!nameNode) {
+      for (const redirect of redirects) found.push(...this.#redirect(redirect, [], depth));
+      return found;
+    }
+    const programFindings = this.#program(words, depth);
+    for (const redirect of redirects) found.push(...this.#redirect(redirect, programFindings, depth));
+    return [...found, ...programFindings];
+  }
+
+  #program(words: ShellWord[], depth: number): Finding[] {
+    const found: Finding[] = [];
     for (const word of words.slice(1)) this.#notePath(word);
     const name = words[0];
     if (name.value === undefined)
@@ -289,6 +300,18 @@ class Walk {
     if (path && isOutside(path, this.#paths.workingDirectory)) this.outsidePaths.add(path);
   }
 
+  /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */
+  #substitution(node: SyntaxNode, depth: number): Finding[] {
+    const found = this.#children(node, depth);
+    if (node.type === 'process_substitution' && node.text.startsWith('>(') && found.some(readsStdin))
+      found.push({
+        level: 'CRITICAL',
+        rule: 'pipe-to-shell',
+        reason: `writes into an interpreter (${node.text.slice(0, 40)})`,
+      });
+    return found;
+  }
+
   #pipeline(node: SyntaxNode, depth: number): Finding[] {
     const found: Finding[] = [];
     let index = 0;
@@ -296,7 +319,7 @@ class Walk {
       if (!child) continue;
       const stage = this.#node(child, depth);
       found.push(...stage);
-      if (index > 0 && stage.some((finding) => finding.rule === STDIN_SCRIPT_RULE))
+      if (index > 0 && stage.some(readsStdin))
         found.push(
           ...this.#add({
             level: 'CRITICAL',
@@ -322,25 +345,28 @@ class Walk {
   /** Writes count by their target; a here-document or here-string fed to an interpreter is classified as code. */
   #redirect(node: SyntaxNode, bodyFindings: Finding[], depth: number): Finding[] {
     const found: Finding[] = [];
-    for (const substitution of substitutionsIn(node)) found.push(...this.#children(substitution, depth));
-    const feedsInterpreter = bodyFindings.some((finding) => finding.rule === STDIN_SCRIPT_RULE);
+    for (const substitution of substitutionsIn(node)) found.push(...this.#substitution(substitution, depth));
+    const feedsInterpreter = bodyFindings.some(readsStdin);
+    const feedsShell = bodyFindings.some((finding) => finding.rule === STDIN_SCRIPT_RULE);
+    const code = (text: string | undefined, origin: string): Finding[] => {
+      if (feedsShell) return this.script(text, origin, depth + 1);
+      if (text === undefined)
+        return [{ level: 'CRITICAL', rule: 'dynamic-script', reason: `${origin} is decided at run time` }];
+      return DANGEROUS_CODE.test(text)
+        ? [{ level: 'CRITICAL', rule: 'interpreter-dangerous-code', reason: `${origin} runs commands or deletes` }]
+        : [];
+    };
     if (node.type === 'heredoc_redirect') {
       if (feedsInterpreter) {
         const heredocBody = node.namedChildren.find((child) => child?.type === 'heredoc_body');
-        found.push(...this.script(heredocBody?.text ?? '', 'here-document fed to an interpreter', depth + 1));
+        found.push(...code(heredocBody?.text ?? '', 'here-document fed to an interpreter'));
       }
       return found;
     }
     if (node.type === 'herestring_redirect') {
       const content = node.namedChildren.at(-1);
       if (feedsInterpreter)
-        found.push(
-          ...this.script(
-            content ? evaluateWord(content).value : undefined,
-            'here-string fed to an interpreter',
-            depth + 1,
-          ),
-        );
+        found.push(...code(content ? evaluateWord(content).value : undefined, 'here-string fed to an interpreter'));
       return found;
     }
     const destination = node.childForFieldName('destination');
@@ -349,7 +375,17 @@ class Walk {
     const target = evaluateWord(destination);
     if (operator.startsWith('<') && !operator.startsWith('<>')) {
       if (feedsInterpreter)
-        found.push(...this.#add({ level: 'HIGH', rule: 'run-script', reason: `runs the script in ${target.raw}` }));
+        found.push(
+          ...this.#add(
+            target.value === undefined
+              ? {
+                  level: 'CRITICAL',
+                  rule: 'pipe-to-shell',
+                  reason: `feeds generated text (${target.raw}) to an interpreter`,
+                }
+              : { level: 'HIGH', rule: 'run-script', reason: `runs the script in ${target.raw}` },
+          ),
+        );
       this.#notePath(target);
       return found;
     }
@@ -375,7 +411,7 @@ class Walk {
 
   #assignment(node: SyntaxNode, depth: number): Finding[] {
     const found: Finding[] = [];
-    for (const substitution of substitutionsIn(node)) found.push(...this.#children(substitution, depth));
+    for (const substitution of substitutionsIn(node)) found.push(...this.#substitution(substitution, depth));
     const name = node.childForFieldName('name')?.text ?? '';
     const danger = DANGEROUS_VARIABLES[name];
     if (danger) found.push(...this.#add({ ...danger, reason: `${danger.reason} (${node.text.slice(0, 60)})` }));
@@ -388,7 +424,7 @@ class Walk {
       if (!child) continue;
       if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
       else {
-        for (const substitution of substitutionsIn(child)) found.push(...this.#children(substitution, depth));
+        for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
         const danger = DANGEROUS_VARIABLES[child.text];
         if (danger && node.text.startsWith('unset'))
           found.push(...this.#add({ ...danger, reason: `unsets ${child.text}` }));
@@ -425,4 +461,9 @@ function simpleArgv(root: SyntaxNode): string[] | undefined {
     argv.push(word.value);
   }
   return argv.length > 0 ? argv : undefined;
+}
+
+/** A shell or interpreter that would take its program from standard input. */
+function readsStdin(finding: Finding): boolean {
+  return finding.rule === STDIN_SCRIPT_RULE || finding.rule === STDIN_CODE_RULE;
 }

@@ -325,7 +325,7 @@ export const FILE_PROGRAM_RULES: Record<string, ProgramRule> = {
       finding('HIGH', 'attribute-change', 'changes file attributes'),
       'chattr',
       false,
-      operands(args).filter((word) => !/^[+-=]/.test(text(word))),
+      operands(args).filter((word) => !/^[-+=]/.test(text(word))),
       context,
     ),
   setfacl: (args, context) =>

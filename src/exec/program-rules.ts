@@ -1,9 +1,15 @@
 import { FILE_PROGRAM_RULES } from './file-program-rules.ts';
-import { fixed, type ProgramRule } from './rule-helpers.ts';
+import { finding, fixed, hasFlag, operands, type ProgramRule } from './rule-helpers.ts';
 import { SHELL_PROGRAM_RULES } from './shell-program-rules.ts';
 import { SYSTEM_PROGRAM_RULES } from './system-program-rules.ts';
 
-export { type ProgramRule, type RuleContext, STDIN_SCRIPT_RULE } from './rule-helpers.ts';
+export {
+  DANGEROUS_CODE,
+  type ProgramRule,
+  type RuleContext,
+  STDIN_CODE_RULE,
+  STDIN_SCRIPT_RULE,
+} from './rule-helpers.ts';
 
 /** Programs that only report on the system (the spec's SAFE row: df, du, ls, pwd). */
 const SAFE_PROGRAMS = [
@@ -109,16 +115,6 @@ const SAFE_PROGRAMS = [
   'systemd-analyze',
   'systemd-cgtop',
   'systemd-cgls',
-  'dig',
-  'nslookup',
-  'host',
-  'getent',
-  'ping',
-  'ping6',
-  'traceroute',
-  'tracepath',
-  'mtr',
-  'whois',
   'chronyc',
   'ntpq',
   'nmcli',
@@ -133,29 +129,29 @@ const SAFE_PROGRAMS = [
 
 /** Programs that read file contents or the network (the spec's LOW row: cat, grep, find). */
 const LOW_PROGRAMS = [
+  'dig',
+  'nslookup',
+  'host',
+  'getent',
+  'ping',
+  'ping6',
+  'traceroute',
+  'tracepath',
+  'mtr',
+  'whois',
   'cat',
-  'head',
-  'tail',
   'less',
   'more',
-  'grep',
-  'egrep',
-  'fgrep',
   'zgrep',
   'rg',
   'ag',
   'ack',
-  'sort',
-  'uniq',
-  'cut',
-  'tr',
   'jq',
   'yq',
   'diff',
   'cmp',
   'comm',
   'paste',
-  'column',
   'fold',
   'fmt',
   'rev',
@@ -217,11 +213,42 @@ const LOW_PROGRAMS = [
   'csvlook',
 ];
 
+/**
+ * A text filter: SAFE when it only reads standard input (`ps aux | head`), LOW when it names files. `withValue`
+ * are options taking a value; `patterns` leading operands are not files (grep's pattern).
+ */
+function filter(name: string, withValue: string[], patterns = 0): ProgramRule {
+  return (args) => {
+    if (hasFlag(args, '', ['--output']) || (name === 'sort' && args.some((word) => word.value?.startsWith('-o'))))
+      return [finding('MEDIUM', 'file-write', `${name} writes a file`)];
+    const usesPatternOption = hasFlag(args, 'ef', ['--regexp', '--file']);
+    const files = operands(args, withValue).length - (usesPatternOption ? 0 : patterns);
+    return files > 0 || (name.endsWith('grep') && hasFlag(args, 'rR', ['--recursive']))
+      ? [finding('LOW', 'read-files', `${name} reads files`)]
+      : [finding('SAFE', 'filter', `${name} filters its input`)];
+  };
+}
+
+const GREP_VALUES = ['-e', '-f', '-m', '-A', '-B', '-C', '--regexp', '--file', '--max-count'];
+const FILTERS: Record<string, ProgramRule> = {
+  head: filter('head', ['-n', '-c', '--lines', '--bytes']),
+  tail: filter('tail', ['-n', '-c', '--lines', '--bytes', '-s', '--pid']),
+  grep: filter('grep', GREP_VALUES, 1),
+  egrep: filter('egrep', GREP_VALUES, 1),
+  fgrep: filter('fgrep', GREP_VALUES, 1),
+  sort: filter('sort', ['-k', '-t', '-S', '-T', '--key', '--field-separator', '--buffer-size', '--parallel']),
+  uniq: filter('uniq', ['-f', '-s', '-w']),
+  cut: filter('cut', ['-d', '-f', '-b', '-c', '--delimiter', '--fields']),
+  tr: fixed('SAFE', 'filter', 'tr filters its input'),
+  column: filter('column', ['-s', '-o', '-c', '-N']),
+};
+
 const BUILT_IN: Record<string, ProgramRule> = {
   ...Object.fromEntries(SAFE_PROGRAMS.map((name) => [name, fixed('SAFE', 'read-only', `${name} only reports`)])),
   ...Object.fromEntries(
     LOW_PROGRAMS.map((name) => [name, fixed('LOW', 'read-files', `${name} reads files or streams`)]),
   ),
+  ...FILTERS,
   ...FILE_PROGRAM_RULES,
   ...SYSTEM_PROGRAM_RULES,
   ...SHELL_PROGRAM_RULES,

@@ -14,8 +14,14 @@ export interface RuleContext extends PathContext {
 /** Classifies one program's arguments (the program name itself is not in `args`). */
 export type ProgramRule = (args: ShellWord[], context: RuleContext) => Finding[];
 
-/** Marks a program that would read its code from standard input: piping anything into it is CRITICAL. */
+/** Marks a shell that would read its commands from standard input: piping anything into it is CRITICAL. */
 export const STDIN_SCRIPT_RULE = 'reads-script-from-stdin';
+/** The same for a non-shell interpreter (python, perl...): a here-document fed to it is code in that language. */
+export const STDIN_CODE_RULE = 'reads-code-from-stdin';
+
+/** Inline code in an interpreter: anything that spawns processes, deletes or opens sockets is CRITICAL. */
+export const DANGEROUS_CODE =
+  /\b(system|exec[a-z]*|spawn[a-z]*|popen|subprocess|fork|child_process|rmtree|unlink|rmdir|remove|kill|socket|connect|chmod|chown|eval|__import__|open\s*\([^)]*['"][wa+])|`|\brm\s+-/;
 
 export function finding(level: DangerLevel, rule: string, reason: string): Finding {
   return { level, rule, reason };
@@ -81,7 +87,9 @@ export function operands(args: readonly ShellWord[], withValue: readonly string[
     const value = args[index].value;
     if (value === '--') return [...result, ...args.slice(index + 1)];
     if (value?.startsWith('-') && value !== '-') {
-      if (withValue.includes(value)) index++;
+      // `-k 3` and also `-nrk 3`: a cluster whose last letter takes a value consumes the next word.
+      const clusterEnd = /^-[A-Za-z]+$/.test(value) ? `-${value.at(-1)}` : value;
+      if (withValue.includes(value) || withValue.includes(clusterEnd)) index++;
       continue;
     }
     result.push(args[index]);

@@ -1,10 +1,12 @@
 import { type Finding, maxLevel } from './danger-level.ts';
 import type { ShellWord } from './path-rules.ts';
 import {
+  DANGEROUS_CODE,
   finding,
   hasFlag,
   literalWord,
   type ProgramRule,
+  STDIN_CODE_RULE,
   STDIN_SCRIPT_RULE,
   text,
   unknownWord,
@@ -52,9 +54,6 @@ const shell: ProgramRule = (args, context) => {
   return [finding('HIGH', STDIN_SCRIPT_RULE, 'shell reads commands from standard input')];
 };
 
-/** Inline code in an interpreter: anything that spawns processes, deletes or opens sockets is CRITICAL. */
-const DANGEROUS_CODE =
-  /\b(system|exec[a-z]*|spawn[a-z]*|popen|subprocess|fork|child_process|rmtree|unlink|rmdir|remove|kill|socket|connect|chmod|chown|eval|__import__|open\s*\([^)]*['"][wa+])|`|\brm\s+-/;
 const INLINE_FLAGS = new Set(['-c', '-e', '-E', '-r', '--eval', '-p', '--print', '-x']);
 
 function interpreter(language: string): ProgramRule {
@@ -87,11 +86,11 @@ function interpreter(language: string): ProgramRule {
         if (module === 'pip') return context.argv([literalWord('pip'), ...args.slice(index + 2)]);
         return [finding('HIGH', 'python-module', `python runs module ${module}`)];
       }
-      if (value === '-') return [finding('HIGH', STDIN_SCRIPT_RULE, `${language} reads code from standard input`)];
+      if (value === '-') return [finding('HIGH', STDIN_CODE_RULE, `${language} reads code from standard input`)];
       if (value.startsWith('-')) continue;
       return [finding('HIGH', 'run-script', `${language} runs the script ${value}`)];
     }
-    return [finding('HIGH', STDIN_SCRIPT_RULE, `${language} reads code from standard input`)];
+    return [finding('HIGH', STDIN_CODE_RULE, `${language} reads code from standard input`)];
   };
 }
 
@@ -187,6 +186,14 @@ const ssh: ProgramRule = (args, context) => {
   return atLeast(context.script(joined(remote), 'ssh remote command'), floor);
 };
 
+/** `source file` runs the file in this shell; `source <(curl ...)` runs a download. */
+const sourceScript: ProgramRule = (args) => {
+  const file = args[0];
+  if (!file || file.value === undefined)
+    return [finding('CRITICAL', 'pipe-to-shell', `sources generated text (${file?.raw ?? 'standard input'})`)];
+  return [finding('HIGH', 'run-script', `sources ${file.value} into the shell`)];
+};
+
 export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
   sudo: wrapper(SUDO_OPTIONS, { floor: ROOT, bare: finding('HIGH', 'root-shell', 'sudo without a command') }),
   doas: wrapper(['-u', '-C'], { floor: ROOT, bare: finding('HIGH', 'root-shell', 'doas without a command') }),
@@ -252,8 +259,8 @@ export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
     if (!action || args.length < 2) return [finding('SAFE', 'trap-list', 'lists traps')];
     return atLeast(context.script(action.value, 'trap action'), finding('MEDIUM', 'trap', 'runs code on a signal'));
   },
-  source: (args) => [finding('HIGH', 'run-script', `sources ${args.map(text).join(' ')} into the shell`)],
-  '.': (args) => [finding('HIGH', 'run-script', `sources ${args.map(text).join(' ')} into the shell`)],
+  source: sourceScript,
+  '.': sourceScript,
   alias: (args, context) => {
     const found: Finding[] = [finding('MEDIUM', 'alias-definition', 'defines an alias that hides what a name runs')];
     for (const word of args) {

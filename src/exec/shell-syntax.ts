@@ -70,10 +70,15 @@ function unescapeDoubleQuoted(text: string): string {
   return text.replace(/\\([$`"\\\n])/g, (_match, character: string) => (character === '\n' ? '' : character));
 }
 
+const BRACE_EXPANSION = /(^|[^\\$])\{[^}\s]*(,|\.\.)[^}\s]*\}/;
+
 /** Evaluates a word node statically: its value if the text alone decides it, else undefined. */
 export function evaluateWord(node: Node): ShellWord {
   const word: ShellWord = { value: '', raw: node.text, pattern: false, obfuscated: false };
   append(node, word);
+  // The grammar splits `r{m,}` into pieces; brace expansion is judged on the whole unquoted text.
+  if ((node.type === 'concatenation' || node.type === 'command_name') && BRACE_EXPANSION.test(node.text))
+    word.pattern = true;
   return word;
 }
 
@@ -87,7 +92,7 @@ function append(node: Node, word: ShellWord): void {
         if (node.namedChildCount > 0) return;
       }
       const text = node.text;
-      if (/(^|[^\\])[*?[]/.test(text) || /(^|[^\\])\{[^}]*[,.][^}]*\}/.test(text)) word.pattern = true;
+      if (/(^|[^\\])[*?[]/.test(text) || BRACE_EXPANSION.test(text)) word.pattern = true;
       word.value += unescapeBare(text);
       return;
     }

@@ -49,8 +49,9 @@ const systemctl: ProgramRule = (args) => {
     '--output',
     '--state',
   ]);
-  if (command === undefined || /^(status|show|cat|help|list-[a-z-]+|is-[a-z-]+|get-default)$/.test(command))
+  if (command === undefined || /^(status|show|help|list-[a-z-]+|is-[a-z-]+|get-default)$/.test(command))
     return [finding('SAFE', 'systemctl-read', `systemctl ${command ?? 'list'} only reads`)];
+  if (command === 'cat') return [finding('LOW', 'systemctl-read', 'systemctl cat shows unit files')];
   if (
     /^(poweroff|reboot|halt|kexec|emergency|rescue|isolate|suspend|hibernate|hybrid-sleep|soft-reboot|default)$/.test(
       command,
