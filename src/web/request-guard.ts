@@ -36,7 +36,7 @@ export class RequestGuard {
   checkHost(request: IncomingMessage): void {
     if (!this.#loopbackOnly) return;
     const host = hostName(request.headers.host ?? '');
-    if (!LOOPBACK_HOSTS.has(host) && !host.startsWith('127.')) {
+    if (!LOOPBACK_HOSTS.has(host) && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
       throw new HttpError(421, 'this server answers only to loopback host names (localhost, 127.0.0.1, [::1])');
     }
   }

@@ -288,7 +288,8 @@
       return;
     }
     const last = entries[entries.length - 1][0];
-    const first = Math.max(entries[0][0], last - 119);
+    // at least ten minutes, so a short burst reads as a burst; at most two hours of bars
+    const first = Math.min(Math.max(entries[0][0], last - 119), last - 9);
     const counts = new Map(entries);
     const minutes = [];
     for (let minute = first; minute <= last; minute++) minutes.push([minute, counts.get(minute) || 0]);
@@ -298,8 +299,7 @@
     const top = 14;
     const bottom = 18;
     const plot = height - top - bottom;
-    // a few minutes of data would otherwise draw a couple of slabs across the whole chart
-    const barWidth = Math.min(width / minutes.length, 24);
+    const barWidth = width / minutes.length;
     const chart = svg('svg', {
       viewBox: `0 0 ${width} ${height}`,
       role: 'img',

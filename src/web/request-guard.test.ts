@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { test } from 'node:test';
+import { HttpError } from './http-response.ts';
+import { RequestGuard } from './request-guard.ts';
+import { Router } from './router.ts';
+
+const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+
+function statusOf(check: () => void): number | 'passed' {
+  try {
+    check();
+    return 'passed';
+  } catch (error) {
+    if (error instanceof HttpError) return error.statusCode;
+    throw error;
+  }
+}
+
+test('loopback listeners answer only to loopback Host names (DNS rebinding)', () => {
+  const guard = new RequestGuard({ loopbackOnly: true });
+  for (const host of ['127.0.0.1:8080', 'localhost:8080', 'LOCALHOST', '[::1]:8080', '127.1.2.3:80']) {
+    assert.equal(
+      statusOf(() => guard.checkHost(request({ host }))),
+      'passed',
+      host,
+    );
+  }
+  for (const host of [
+    'evil.example:8080',
+    'localhost.evil.example',
+    '127.evil.example:8080',
+    '127.0.0.1.evil.example',
+    '',
+    '10.0.0.1:8080',
+    '[::2]:8080',
+  ]) {
+    assert.equal(
+      statusOf(() => guard.checkHost(request({ host }))),
+      421,
+      host,
+    );
+  }
+  const remote = new RequestGuard({ loopbackOnly: false });
+  assert.equal(
+    statusOf(() => remote.checkHost(request({ host: 'agent.example.org' }))),
+    'passed',
+  );
+});
+
+test('bearer token: required when configured, compared whole', () => {
+  const guard = new RequestGuard({ token: 'correct horse', loopbackOnly: true });
+  assert.equal(guard.requiresToken, true);
+  assert.equal(
+    statusOf(() => guard.checkToken(request({ authorization: 'Bearer correct horse' }))),
+    'passed',
+  );
+  assert.equal(
+    statusOf(() => guard.checkToken(request({ authorization: 'bearer correct horse' }))),
+    'passed',
+  );
+  for (const authorization of ['', 'Bearer correct', 'Bearer correct horse2', 'Basic Y29ycmVjdCBob3JzZQ==']) {
+    assert.equal(
+      statusOf(() => guard.checkToken(request({ authorization }))),
+      401,
+      authorization,
+    );
+  }
+  const open = new RequestGuard({ loopbackOnly: true });
+  assert.equal(
+    statusOf(() => open.checkToken(request({}))),
+    'passed',
+  );
+});
+
+test('cross-site checks: custom header, JSON, same-origin Origin and Sec-Fetch-Site', () => {
+  const guard = new RequestGuard({ loopbackOnly: true });
+  const base = {
+    host: '127.0.0.1:8080',
+    'content-type': 'application/json; charset=utf-8',
+    'x-requested-with': 'devops-agent',
+  };
+  const cases: Array<[Record<string, string>, number | 'passed']> = [
+    [base, 'passed'],
+    [{ ...base, origin: 'http://127.0.0.1:8080', 'sec-fetch-site': 'same-origin' }, 'passed'],
+    [{ ...base, 'sec-fetch-site': 'none' }, 'passed'],
+    [{ ...base, 'x-requested-with': 'XMLHttpRequest' }, 403],
+    [{ ...base, 'content-type': 'text/plain' }, 415],
+    [{ ...base, 'content-type': 'application/x-www-form-urlencoded' }, 415],
+    [{ ...base, origin: 'http://127.0.0.1:9999' }, 403],
+    [{ ...base, origin: 'https://evil.example' }, 403],
+    [{ ...base, origin: 'null' }, 403],
+    [{ ...base, origin: 'not a url' }, 403],
+    [{ ...base, 'sec-fetch-site': 'same-site' }, 403],
+    [{ ...base, 'sec-fetch-site': 'cross-site' }, 403],
+  ];
+  for (const [headers, expected] of cases) {
+    assert.equal(
+      statusOf(() => guard.checkCrossSite(request(headers))),
+      expected,
+      JSON.stringify(headers),
+    );
+  }
+});
+
+test('router: parameters, 404 for unknown paths, 405 with Allow for known paths', () => {
+  const handler = () => undefined;
+  const router = new Router().add(
+    { method: 'GET', path: '/api/incidents/:id', handler },
+    { method: 'POST', path: '/api/incidents/:id/approve', handler },
+    { method: 'GET', path: '/', handler },
+  );
+  assert.deepEqual(router.match('GET', '/api/incidents/42').params, { id: '42' });
+  assert.deepEqual(router.match('GET', '/api/incidents/a%20b/').params, { id: 'a b' });
+  assert.equal(router.match('HEAD', '/').route.path, '/');
+  assert.equal(router.match('POST', '/api/incidents/7/approve').route.method, 'POST');
+  assert.equal(
+    statusOf(() => router.match('GET', '/api/incidents/7/approve')),
+    405,
+  );
+  try {
+    router.match('DELETE', '/api/incidents/7');
+    assert.fail('expected 405');
+  } catch (error) {
+    assert.ok(error instanceof HttpError);
+    assert.deepEqual(error.headers, { Allow: 'GET' });
+  }
+  assert.equal(
+    statusOf(() => router.match('GET', '/api/incidents')),
+    404,
+  );
+  assert.equal(
+    statusOf(() => router.match('GET', '/api/incidents/%E0%A4%A')),
+    400,
+  );
+});
