@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, test } from 'node:test';
+import { main } from '../main.ts';
+
+const directory = mkdtempSync(join(tmpdir(), 'monitor-cli-'));
+after(() => rmSync(directory, { recursive: true, force: true }));
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: '', err: '' };
+  stdout.on('data', (chunk) => {
+    chunks.out += chunk;
+  });
+  stderr.on('data', (chunk) => {
+    chunks.err += chunk;
+  });
+  const code = await main(args, { stdout, stderr, env, interactive: false });
+  return { code, ...chunks };
+}
+
+function writeConfig(monitor: string): string {
+  const path = join(directory, 'config.yaml');
+  writeFileSync(
+    path,
+    `database:\n  path: ${join(directory, 'agent.db')}\naudit:\n  path: ${join(directory, 'audit.jsonl')}\nmonitor:\n${monitor}`,
+  );
+  return path;
+}
+
+test('monitor --once --format json: one cycle over a real auth.log, printed as JSON; exit 1 on a high finding', async () => {
+  const authLog = join(directory, 'auth.log');
+  copyFileSync(new URL('../../monitor/__fixtures__/auth.log', import.meta.url), authLog);
+  const config = writeConfig(
+    [
+      `  auth_log: ${authLog}`,
+      "  syslog: ''",
+      '  log_start_at: beginning',
+      '  docker: false',
+      '  temperatures: false',
+      '  processes: [no-such-daemon-xyz]',
+      '',
+    ].join('\n'),
+  );
+  const result = await run(['monitor', '--once', '--format', 'json', '--config', config]);
+  assert.equal(result.code, 1, result.err);
+  const report = JSON.parse(result.out);
+  assert.equal(report.observations.collectors[0].name, 'auth');
+  assert.equal(report.observations.collectors[0].status, 'ok');
+  assert.equal(report.observations.skippedLines, 1);
+  assert.ok(report.observations.authEvents.length >= 9);
+  assert.deepEqual(
+    report.findings.map((item: { key: string; finalSeverity: string }) => [item.key, item.finalSeverity]),
+    [['process-down:no-such-daemon-xyz', 'high']],
+  );
+  // Text format; the log position was kept, so the second run reads nothing new from auth.log.
+  const text = await run(['monitor', '--once', '--no-notify', '--config', config]);
+  assert.match(text.out, /collectors:\n {2}auth +ok +0 items/);
+  assert.match(text.out, /\[high\] Process not running: no-such-daemon-xyz/);
+});
+
+test('monitor: config errors name the key; partial Home Assistant settings are refused; missing ${VAR} named', async () => {
+  let config = writeConfig("  daily_recap_time: '8pm'\n  unknown_key: 1\n");
+  let result = await run(['monitor', '--once', '--config', config]);
+  assert.equal(result.code, 2);
+  assert.match(result.err, /monitor\.daily_recap_time: expected a time of day as HH:MM/);
+  assert.match(result.err, /monitor\.unknown_key: unknown key/);
+  config = writeConfig("  home_assistant_url: http://127.0.0.1:1\n  home_assistant_token: '${HA_TOKEN}'\n");
+  result = await run(['monitor', '--once', '--config', config]);
+  assert.equal(result.code, 2);
+  assert.match(result.err, /monitor\.home_assistant_token: environment variable HA_TOKEN is not set/);
+  result = await run(['monitor', '--once', '--config', config], { HA_TOKEN: 'x' });
+  assert.equal(result.code, 2);
+  assert.match(result.err, /monitor\.google_home_speaker_id: required for Home Assistant voice alerts/);
+  result = await run(['monitor', '--format', 'yaml', '--config', config]);
+  assert.match(result.err, /--format: expected text or json/);
+});
