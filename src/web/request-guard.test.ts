@@ -41,6 +41,19 @@ test('loopback listeners answer only to loopback Host names (DNS rebinding)', ()
       host,
     );
   }
+  const proxied = new RequestGuard({ loopbackOnly: true, allowedHosts: ['Agent.Example.org'] });
+  assert.equal(
+    statusOf(() => proxied.checkHost(request({ host: 'agent.example.org' }))),
+    'passed',
+  );
+  assert.equal(
+    statusOf(() => proxied.checkHost(request({ host: 'agent.example.org:443' }))),
+    'passed',
+  );
+  assert.equal(
+    statusOf(() => proxied.checkHost(request({ host: 'other.example.org' }))),
+    421,
+  );
   const remote = new RequestGuard({ loopbackOnly: false });
   assert.equal(
     statusOf(() => remote.checkHost(request({ host: 'agent.example.org' }))),

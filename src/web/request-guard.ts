@@ -10,6 +10,8 @@ export interface RequestGuardOptions {
   token?: string;
   /** True when the server listens on loopback only: then the Host header must name loopback too (DNS rebinding). */
   loopbackOnly: boolean;
+  /** More Host names (without port) accepted by a loopback listener (web.allowed_hosts). */
+  allowedHosts?: readonly string[];
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -23,10 +25,12 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 export class RequestGuard {
   readonly #tokenDigest?: Buffer;
   readonly #loopbackOnly: boolean;
+  readonly #allowedHosts: Set<string>;
 
   constructor(options: RequestGuardOptions) {
     this.#tokenDigest = options.token ? digest(options.token) : undefined;
     this.#loopbackOnly = options.loopbackOnly;
+    this.#allowedHosts = new Set((options.allowedHosts ?? []).map((host) => host.trim().toLowerCase()));
   }
 
   get requiresToken(): boolean {
@@ -36,9 +40,13 @@ export class RequestGuard {
   checkHost(request: IncomingMessage): void {
     if (!this.#loopbackOnly) return;
     const host = hostName(request.headers.host ?? '');
-    if (!LOOPBACK_HOSTS.has(host) && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) {
-      throw new HttpError(421, 'this server answers only to loopback host names (localhost, 127.0.0.1, [::1])');
+    if (LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || this.#allowedHosts.has(host)) {
+      return;
     }
+    throw new HttpError(
+      421,
+      'this server answers only to loopback host names (localhost, 127.0.0.1, [::1]) and web.allowed_hosts',
+    );
   }
 
   /** Bearer token, compared in constant time (both sides hashed so lengths do not leak). */

@@ -15,8 +15,10 @@ export interface WebServerOptions {
   runtime: AgentRuntime;
   /** `host:port`; port 0 picks a free port (tests). The config loader already refused non-loopback hosts. */
   listen: string;
-  /** Bearer token for the API and /metrics (web.token). */
+  /** Bearer token for the API and /metrics; defaults to the config's web.token. */
   token?: string;
+  /** Extra Host names a loopback listener accepts; defaults to the config's web.allowed_hosts. */
+  allowedHosts?: readonly string[];
   /** More routes from the daemon (status of sources, ...); same token and cross-site rules apply. */
   extraRoutes?: Route[];
   /** Where unexpected handler errors are reported (the client only sees a generic 500). */
@@ -43,7 +45,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     .add(...commandApprovalRoutes(options.runtime))
     .add(metricsRoute(options.runtime))
     .add(...(options.extraRoutes ?? []));
-  const guard = new RequestGuard({ token: options.token, loopbackOnly: isLoopback(host) });
+  const web = options.runtime.config.web;
+  const guard = new RequestGuard({
+    token: options.token ?? web.token,
+    loopbackOnly: isLoopback(host),
+    allowedHosts: options.allowedHosts ?? web.allowed_hosts,
+  });
 
   const server = createServer((request, response) => {
     handle(request, response, router, guard, options).catch((error) => {

@@ -9,5 +9,10 @@ export const webSection = z
     token: z.string().optional(),
     /** Binding outside loopback must be asked for explicitly. */
     allow_remote: z.boolean().default(false),
+    /**
+     * Extra Host names a loopback listener answers to (a reverse proxy on the same machine that keeps the original
+     * Host). Everything else is refused, so a DNS-rebinding page cannot reach the API through the browser.
+     */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
   })
   .prefault({});
