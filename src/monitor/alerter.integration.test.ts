@@ -73,6 +73,18 @@ test('quiet hours silence the voice channel only', async () => {
   assert.equal(voice.requests.length, 0);
 });
 
+test('secrets quoted from logs are redacted before reaching a channel', async () => {
+  const { discord, alerter } = await setup({});
+  await alerter.process(
+    [high('app', { detail: 'kernel: app crashed with DATABASE_PASSWORD=hunter2hunter2 in env' })],
+    ran,
+    at('12:00'),
+  );
+  assert.equal(discord.requests.length, 1);
+  assert.doesNotMatch(discord.requests[0].body, /hunter2/);
+  assert.match(discord.requests[0].body, /REDACTED/);
+});
+
 test('a finding suppressed by a known issue is recorded, never alerted; medium is never alerted immediately', async () => {
   const { discord, store, alerter } = await setup({});
   const outcomes = await alerter.process(

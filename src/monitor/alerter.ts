@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { MonitorSettings } from '../config/sections/monitor.ts';
+import { redactSecrets } from '../core/redact.ts';
 import type { Notification, Notifier, SendResult } from '../notifiers/notifier.ts';
 import type { Finding, TriageSeverity } from './findings.ts';
 import { inWindow, localTime } from './local-time.ts';
@@ -223,9 +224,10 @@ function alertMessage(item: ConcludedFinding, row: AnomalyRow, now: number): Not
     triage?.reason && triage.model
       ? `\n\nModel's view (${triage.model}, ${triage.modelSeverity}${triage.bounded ? `, bounded to ${item.finalSeverity}` : ''}): ${triage.reason}`
       : '';
+  // Details quote logs and tool output: secrets in them must not reach a chat channel.
   return {
-    title: item.title,
-    message: `${item.detail}${opinion}`,
+    title: redactSecrets(item.title),
+    message: redactSecrets(`${item.detail}${opinion}`),
     severity: 'high',
     category: 'alert',
     source: 'monitor',
@@ -242,7 +244,7 @@ function alertMessage(item: ConcludedFinding, row: AnomalyRow, now: number): Not
       },
       { name: 'first seen', value: new Date(row.first_seen).toISOString() },
     ],
-    speech: `Alert on ${HOST}: ${item.title}`,
+    speech: redactSecrets(`Alert on ${HOST}: ${item.title}`),
     timestamp: new Date(now).toISOString(),
   };
 }
