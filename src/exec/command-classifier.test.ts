@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadConfig } from '../config/load-config.ts';
+import { execSection } from '../config/sections/exec.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom, loadCommandClassifier } from './command-policy.ts';
+
+const defaults = execSection.parse({});
+const classifier = await createCommandClassifier(commandPolicyFrom(defaults), '/srv/project');
+const level = (command: string) => classifier.classify(command).level;
+
+describe('command classifier', () => {
+  test('the spec table: SAFE/LOW allow, MEDIUM/HIGH ask, CRITICAL deny', () => {
+    const cases: Array<[string, string, string]> = [
+      ['df -h', 'SAFE', 'allow'],
+      ['cat /etc/hosts', 'LOW', 'allow'],
+      ['mkdir /tmp/test', 'MEDIUM', 'ask'],
+      ['rm /tmp/file', 'HIGH', 'ask'],
+      ['rm -rf /', 'CRITICAL', 'deny'],
+    ];
+    for (const [command, expectedLevel, decision] of cases) {
+      const result = classifier.classify(command);
+      assert.equal(result.level, expectedLevel, command);
+      assert.equal(result.decision, decision, command);
+    }
+  });
+
+  test('what does not parse is denied, naming the problem', () => {
+    for (const command of ['ls "', 'echo $((', 'if true; then ls', 'ls; )', '', '   ']) {
+      const result = classifier.classify(command);
+      assert.equal(result.level, 'CRITICAL', command);
+      assert.match(result.rule, /parse-error|empty-command/);
+    }
+    assert.match(classifier.classify('ls "').reason, /not valid bash/);
+  });
+
+  test('dynamic and obfuscated program names are denied, even harmless-looking ones', () => {
+    for (const command of ['$x', '$(echo ls)', '`echo ls`', "$'\\x6c\\x73'", '${IFS}ls', '/???/l?', 'l{s,}'])
+      assert.equal(level(command), 'CRITICAL', command);
+    assert.equal(classifier.classify("$'\\x72m' -rf /").rule, 'obfuscated-command-name');
+    assert.match(classifier.classify("$'\\x72m' x").reason, /"rm"/);
+  });
+
+  test('wrappers are unwrapped and the effect lists every program with its arguments', () => {
+    const result = classifier.classify('sudo -u app env A=1 nice -n 5 timeout 10 rm -f ./old.log');
+    assert.equal(result.level, 'HIGH');
+    assert.deepEqual(
+      result.programs.map((program) => program.program),
+      ['sudo', 'env', 'nice', 'timeout', 'rm'],
+    );
+    assert.deepEqual(result.programs.at(-1)?.args, ['-f', './old.log']);
+  });
+
+  test('pipelines and lists take the highest level', () => {
+    assert.equal(level('df -h | grep sda'), 'SAFE');
+    assert.equal(level('ls && mkdir ./x'), 'MEDIUM');
+    assert.equal(level('ls; rm ./x; mkdir ./y'), 'HIGH');
+    assert.equal(level('ls || rm -rf /'), 'CRITICAL');
+  });
+
+  test('redirects count: system paths and devices are CRITICAL, elsewhere at least MEDIUM, /dev/null is free', () => {
+    assert.equal(level('echo x > /etc/motd'), 'CRITICAL');
+    assert.equal(level('echo x > /dev/sda'), 'CRITICAL');
+    assert.equal(level('echo x > ./out.txt'), 'MEDIUM');
+    assert.equal(level('echo x > $OUT'), 'HIGH');
+    assert.equal(level('ls 2>/dev/null'), 'SAFE');
+    assert.equal(level('ls 2>&1'), 'SAFE');
+    const result = classifier.classify('echo a > ./a.txt 2>> /tmp/err.log');
+    assert.deepEqual(result.redirectTargets, ['./a.txt', '/tmp/err.log']);
+    assert.deepEqual(result.outsidePaths, ['/tmp/err.log']);
+  });
+
+  test('paths outside the working directory are listed for the approval prompt', () => {
+    const result = classifier.classify('cp ./a ../b /etc/hosts ~/x');
+    assert.deepEqual(result.outsidePaths.sort(), ['/etc/hosts', '/home/~/x', '/srv/b']);
+  });
+
+  test('a single plain command gets an argv (run without a shell); anything with shell syntax does not', () => {
+    assert.deepEqual(classifier.classify("ls -la '/var/log'").argv, ['ls', '-la', '/var/log']);
+    for (const command of ['ls *.log', 'echo $HOME', 'ps aux | head', 'ls > x', 'A=1 ls', 'ls; ls'])
+      assert.equal(classifier.classify(command).argv, undefined, command);
+  });
+
+  test('nested shells are followed to a limit', () => {
+    let command = 'rm -rf /';
+    for (let depth = 0; depth < 3; depth++) command = `bash -c ${JSON.stringify(command)}`;
+    assert.equal(classifier.classify(command).rule, 'recursive-force-delete');
+    let deep = 'ls';
+    for (let depth = 0; depth < 9; depth++) deep = `sh -c '${deep.replaceAll("'", "'\\''")}'`;
+    assert.equal(classifier.classify(deep).level, 'CRITICAL');
+  });
+});
+
+describe('command policy (config exec.policy)', () => {
+  test('program overrides replace the built-in rule; structural rules still apply', async () => {
+    const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });
+    const custom = await createCommandClassifier(commandPolicyFrom(exec), '/srv/project');
+    assert.equal(custom.classify('df -h').level, 'HIGH');
+    assert.equal(custom.classify('df -h').rule, 'policy:df');
+    assert.equal(custom.classify('rm ./x').level, 'MEDIUM');
+    assert.equal(custom.classify('rm ./x > /etc/passwd').level, 'CRITICAL', 'redirect rule still applies');
+  });
+
+  test('extra rules only raise, and the default level applies to unknown programs', async () => {
+    const exec = execSection.parse({
+      policy: {
+        rules: [{ name: 'no-prod-context', pattern: '^kubectl .*--context[= ]prod', level: 'HIGH' }],
+        default_level: 'HIGH',
+      },
+    });
+    const custom = await createCommandClassifier(commandPolicyFrom(exec), '/srv/project');
+    assert.equal(custom.classify('kubectl get pods --context prod').level, 'HIGH');
+    assert.equal(custom.classify('kubectl get pods --context prod').rule, 'policy:no-prod-context');
+    assert.equal(custom.classify('kubectl get pods --context staging').level, 'LOW');
+    assert.equal(custom.classify('frobnicate --all').level, 'HIGH');
+  });
+
+  test('self-tests run at load; a failing one is a config error naming the key', async () => {
+    const exec = execSection.parse({
+      policy: {
+        self_tests: [
+          { command: 'df -h', level: 'SAFE' },
+          { command: 'mkdir ./x', level: 'LOW' },
+        ],
+      },
+    });
+    await assert.rejects(loadCommandClassifier(exec, '/srv/project'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, [
+        'exec.policy.self_tests.1: "mkdir ./x" is MEDIUM (rule create-directory) but must be LOW',
+      ]);
+      return true;
+    });
+  });
+
+  test('a policy that would let a CRITICAL sentinel through is refused', async () => {
+    const exec = execSection.parse({ policy: { programs: { rm: 'LOW', dd: 'MEDIUM' } } });
+    await assert.rejects(loadCommandClassifier(exec, '/srv/project'), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.ok(error.problems.some((problem) => problem.includes('"rm -rf /" is LOW')));
+      assert.ok(error.problems.some((problem) => problem.includes('"dd if=/dev/zero of=/dev/sda" is MEDIUM')));
+      return true;
+    });
+  });
+
+  test('config: defaults, and a bad pattern or level names its key path', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'exec-config-'));
+    after(() => rmSync(directory, { recursive: true, force: true }));
+    const path = join(directory, 'config.yaml');
+    writeFileSync(
+      path,
+      'exec:\n  policy:\n    rules:\n      - { name: x, pattern: "([", level: HIGH }\n    default_level: MAYBE\n',
+    );
+    const result = loadConfig({ path, env: {} });
+    assert.equal(result.config, undefined);
+    assert.ok(
+      result.errors.some((error) => error.startsWith('exec.policy.rules.0.pattern')),
+      result.errors.join('\n'),
+    );
+    assert.ok(
+      result.errors.some((error) => error.startsWith('exec.policy.default_level')),
+      result.errors.join('\n'),
+    );
+    assert.equal(defaults.timeout, 30);
+    assert.equal(defaults.sandbox.mode, 'auto');
+    assert.equal(defaults.retry.max_retries, 3);
+  });
+});
