@@ -13,6 +13,14 @@ const XSS_AGENT = '<img src=x onerror=alert(1)>';
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
+/** A missing browser is a failed test with the fix in its message, never a silent skip. */
+function assertChromium(): void {
+  assert.ok(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} not found: apt-get install -y chromium chromium-driver (or set CHROMIUM_PATH)`,
+  );
+}
+
 interface PageProblems {
   dialogs: string[];
   errors: string[];
@@ -33,12 +41,13 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; problems
   return { page, problems };
 }
 
-describe('review page in headless Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, () => {
+describe('review page in headless Chromium', () => {
   let fixture: WebFixture;
   let browser: Browser;
   const ids: Record<string, number> = {};
 
   before(async () => {
+    assertChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
     fixture = await startWebFixture();
     for (const [ip, userAgent] of [
@@ -191,8 +200,9 @@ describe('review page in headless Chromium', { skip: !existsSync(CHROMIUM) && `$
   });
 });
 
-describe('review page with a bearer token', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, () => {
+describe('review page with a bearer token', () => {
   test('asks for the token once, keeps it in sessionStorage and never in the URL', async () => {
+    assertChromium();
     const fixture = await startWebFixture({ token: 'browser-test-token' });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
     try {
