@@ -60,3 +60,24 @@ test('a tool that is not installed is reported as missing, not thrown', async ()
   const result = await runCommand('definitely-not-a-real-tool-xyz', []);
   assert.equal(result.status, 'missing');
 });
+
+test('real journalctl: a first start records the newest cursor; an unknown cursor is reset, not retried forever', async () => {
+  requireTool('journalctl', 'systemd');
+  const { openDatabase } = await import('../../store/database.ts');
+  const { CORE_MIGRATIONS } = await import('../../store/core-migrations.ts');
+  const { migrate } = await import('../../store/database.ts');
+  const { PositionStore } = await import('../../store/position-store.ts');
+  const { readJournal } = await import('./journald-reader.ts');
+  const db = openDatabase(':memory:');
+  migrate(db, 'core', CORE_MIGRATIONS);
+  const positions = new PositionStore(db);
+  const first = await readJournal(positions);
+  assert.equal(first.status, 'ok', 'detail' in first ? first.detail : '');
+  assert.deepEqual(first.records, [], 'a first start does not replay history');
+  positions.set('monitor:journald', 's=0000;i=1;b=bogus');
+  const bogus = await readJournal(positions);
+  assert.equal(bogus.status, 'failed');
+  assert.match('detail' in bogus ? (bogus.detail ?? '') : '', /cursor was reset/);
+  assert.equal(positions.get('monitor:journald'), '');
+  db.close();
+});

@@ -61,12 +61,13 @@ export async function readJournal(positions: PositionKeeper, maxEntries = 5000) 
   if (command.status === 'missing')
     return { status: 'missing' as const, records: [], skipped: 0, detail: command.error };
   if (command.status === 'failed' && !command.stdout.trim()) {
-    return {
-      status: 'failed' as const,
-      records: [],
-      skipped: 0,
-      detail: `${command.error} ${command.stderr.trim()}`.trim(),
-    };
+    let detail = `${command.error} ${command.stderr.trim()}`.trim();
+    // A cursor the journal no longer knows (vacuumed, another machine's): start again from the newest entry.
+    if (cursor && /cursor/i.test(command.stderr)) {
+      positions.set(key, '');
+      detail += '; the saved cursor was reset';
+    }
+    return { status: 'failed' as const, records: [], skipped: 0, detail };
   }
   const parsed = parseJournalJson(command.stdout);
   if (parsed.cursor) positions.set(key, parsed.cursor);
