@@ -155,7 +155,7 @@ export function attackerRequests(
     case 'ipv6-rotating-scanner': {
       const prefix = '2001:db8:bad:5ca';
       const addresses: string[] = [];
-      const requests = spread(random, 60, at(0.55), 110_000).map((time, index) => {
+      const requests = spread(random, 120, at(0.55), 100_000).map((time, index) => {
         const groups = [random.int(1, 0xffff), random.int(0, 0xffff), random.int(0, 0xffff), random.int(1, 0xffff)];
         const address = normalizeIp(`${prefix}:${groups.map((group) => group.toString(16)).join(':')}`)!;
         addresses.push(address);

@@ -244,11 +244,7 @@ export class TraefikFileSource {
       const start = await lastLineStart(handle, current.size);
       const position = this.#fresh(current, current.size);
       position.offset = start;
-      if (start === current.size && current.size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, current.size - 1);
-        if (last[0] !== 10) position.skipToNewline = true;
-      }
+      if (start < current.size) position.skipToNewline = true;
       position.headLength = Math.min(HEAD_BYTES, start);
       position.headHash = await hashHead(handle, position.headLength);
       return position;
@@ -316,7 +312,7 @@ async function findByIdentity(path: string, dev: number, ino: number): Promise<s
   return undefined;
 }
 
-/** Offset just after the last newline of the file (the size when there is none: the only line is in progress). */
+/** Offset just after the last newline of the file (0 when there is none). */
 async function lastLineStart(handle: FileHandle, size: number): Promise<number> {
   const chunk = Buffer.alloc(64 * 1024);
   let end = size;
@@ -327,5 +323,5 @@ async function lastLineStart(handle: FileHandle, size: number): Promise<number> 
     if (newline >= 0) return start + newline + 1;
     end = start;
   }
-  return size === 0 ? 0 : size;
+  return 0;
 }

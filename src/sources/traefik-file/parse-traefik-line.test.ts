@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ClientIpResolver } from './client-ip.ts';
+import { type ParseResult, parseTraefikLine } from './parse-traefik-line.ts';
+
+/** A real-shaped Traefik v3 JSON line (logrus: keys sorted, headers kept as request_*). */
+function jsonLine(overrides: Record<string, unknown> = {}, drop: string[] = []): string {
+  const fields: Record<string, unknown> = {
+    ClientAddr: '81.2.69.160:52114',
+    ClientHost: '81.2.69.160',
+    ClientPort: '52114',
+    DownstreamContentSize: 19,
+    DownstreamStatus: 404,
+    Duration: 1843221,
+    OriginContentSize: 19,
+    OriginDuration: 1706000,
+    OriginStatus: 404,
+    Overhead: 137221,
+    RequestAddr: 'www.example.com',
+    RequestContentSize: 0,
+    RequestCount: 1834,
+    RequestHost: 'www.example.com',
+    RequestMethod: 'GET',
+    RequestPath: '/.env?debug=1',
+    RequestProtocol: 'HTTP/1.1',
+    RequestScheme: 'https',
+    RetryAttempts: 0,
+    RouterName: 'shop-www@kubernetescrd',
+    ServiceAddr: '10.42.1.17:8080',
+    ServiceName: 'shop-www-80@kubernetes',
+    ServiceURL: 'http://10.42.1.17:8080',
+    StartLocal: '2026-11-21T09:02:38.534274475+01:00',
+    StartUTC: '2026-11-21T08:02:38.534274475Z',
+    TLSCipher: 'TLS_AES_128_GCM_SHA256',
+    TLSVersion: '1.3',
+    entryPointName: 'websecure',
+    level: 'info',
+    msg: '',
+    'request_User-Agent': 'trufflehog/3.84.1',
+    time: '2026-11-21T09:02:38+01:00',
+    ...overrides,
+  };
+  for (const key of drop) delete fields[key];
+  return JSON.stringify(fields);
+}
+
+function event(result: ParseResult) {
+  assert.equal(result.ok, true, `expected an event, got ${JSON.stringify(result)}`);
+  if (!result.ok) throw new Error('unreachable');
+  return result.event;
+}
+
+describe('parseTraefikLine: JSON', () => {
+  it('reads the fields the detector needs', () => {
+    const parsed = event(parseTraefikLine(jsonLine()));
+    assert.equal(parsed.time, Date.parse('2026-11-21T08:02:38.534Z'));
+    assert.equal(parsed.clientIp, '81.2.69.160');
+    assert.equal(parsed.peerIp, '81.2.69.160');
+    assert.equal(parsed.method, 'GET');
+    assert.equal(parsed.rawPath, '/.env');
+    assert.equal(parsed.path, '/.env');
+    assert.equal(parsed.status, 404);
+    assert.equal(parsed.userAgent, 'trufflehog/3.84.1');
+    assert.equal(parsed.host, 'www.example.com');
+    assert.equal(parsed.routerName, 'shop-www@kubernetescrd');
+    assert.equal(parsed.raw, jsonLine());
+  });
+
+  it('decodes Go JSON escapes (\\u0026, quotes) in the path and a user agent with quotes', () => {
+    const line = jsonLine({ RequestPath: '/search?q=a&b=c', 'request_User-Agent': 'Mozilla/5.0 "quoted" \\ agent' })
+      .replace('&', '\\u0026')
+      .replace('/search', '/%2e%65nv');
+    const parsed = event(parseTraefikLine(line));
+    assert.equal(parsed.rawPath, '/%2e%65nv');
+    assert.equal(parsed.path, '/.env');
+    assert.equal(parsed.userAgent, 'Mozilla/5.0 "quoted" \\ agent');
+  });
+
+  it('takes the IPv6 TCP peer from ClientAddr in brackets', () => {
+    const line = jsonLine({ ClientAddr: '[2001:DB8:bad:5ca::1f]:443', ClientHost: '2001:db8:bad:5ca::1f' });
+    const parsed = event(parseTraefikLine(line));
+    assert.equal(parsed.clientIp, '2001:db8:bad:5ca::1f');
+  });
+
+  it('falls back to OriginStatus, StartLocal and logrus time when fields are missing', () => {
+    const parsed = event(parseTraefikLine(jsonLine({}, ['DownstreamStatus', 'StartUTC'])));
+    assert.equal(parsed.status, 404);
+    assert.equal(parsed.time, Date.parse('2026-11-21T08:02:38.534Z'));
+    const onlyTime = event(parseTraefikLine(jsonLine({}, ['StartUTC', 'StartLocal'])));
+    assert.equal(onlyTime.time, Date.parse('2026-11-21T08:02:38Z'));
+  });
+
+  it('accepts a line without user agent, host, router or ClientAddr (ClientHost is then the peer)', () => {
+    const parsed = event(
+      parseTraefikLine(
+        jsonLine({}, ['request_User-Agent', 'RequestHost', 'RouterName', 'ClientAddr', 'RequestMethod']),
+      ),
+    );
+    assert.equal(parsed.userAgent, '');
+    assert.equal(parsed.method, '');
+    assert.equal(parsed.host, undefined);
+    assert.equal(parsed.routerName, undefined);
+    assert.equal(parsed.clientIp, '81.2.69.160');
+  });
+
+  it('reports lines missing required fields as malformed', () => {
+    for (const missing of [['RequestPath'], ['DownstreamStatus', 'OriginStatus'], ['StartUTC', 'StartLocal', 'time']]) {
+      assert.deepEqual(parseTraefikLine(jsonLine({}, missing)), { ok: false, reason: 'malformed' }, missing.join());
+    }
+    assert.deepEqual(parseTraefikLine(jsonLine({}, ['ClientAddr', 'ClientHost'])), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine(jsonLine({ RequestPath: 42 })), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine(jsonLine({ DownstreamStatus: 'x', OriginStatus: 'y' })), {
+      ok: false,
+      reason: 'malformed',
+    });
+    assert.deepEqual(parseTraefikLine(jsonLine({ StartUTC: 'yesterday', StartLocal: 'x', time: 'y' })), {
+      ok: false,
+      reason: 'malformed',
+    });
+  });
+
+  it('reports a JSON object cut before its end as truncated, and two records run together as malformed', () => {
+    const line = jsonLine();
+    assert.deepEqual(parseTraefikLine(line.slice(0, 300)), { ok: false, reason: 'truncated' });
+    assert.deepEqual(parseTraefikLine(line.slice(0, line.indexOf('"RequestPath"') + 20)), {
+      ok: false,
+      reason: 'truncated',
+    });
+    assert.deepEqual(parseTraefikLine(line.slice(0, 200) + line), { ok: false, reason: 'malformed' });
+  });
+
+  it('keeps a line whose user agent has bytes that are not UTF-8 (replacement characters)', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(jsonLine({ 'request_User-Agent': 'Mozilla/5.0 X' }).split('X"')[0]),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from(`"${jsonLine().split('"request_User-Agent":"trufflehog/3.84.1"')[1]}`),
+    ]);
+    const parsed = event(parseTraefikLine(bytes.toString('utf8')));
+    assert.match(parsed.userAgent, /^Mozilla\/5\.0 \uFFFD+$/);
+    assert.equal(parsed.path, '/.env');
+  });
+
+  it('reports NUL bytes and undecodable garbage as binary', () => {
+    assert.deepEqual(parseTraefikLine(`${jsonLine().slice(0, 50)}\u0000\u0000${jsonLine().slice(52)}`), {
+      ok: false,
+      reason: 'binary',
+    });
+    const garbage = Buffer.from(
+      Array.from({ length: 300 }, (_, index) => (index * 131 + 7) % 256).filter((b) => b !== 10),
+    );
+    assert.deepEqual(parseTraefikLine(garbage.toString('utf8')), { ok: false, reason: 'binary' });
+  });
+
+  it('reports text that is neither JSON nor CLF as malformed, blank as malformed', () => {
+    assert.deepEqual(parseTraefikLine('time="2026-11-21" level=info msg="Configuration loaded"'), {
+      ok: false,
+      reason: 'malformed',
+    });
+    assert.deepEqual(parseTraefikLine('   '), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine('{"ClientAddr": }'), { ok: false, reason: 'malformed' });
+  });
+
+  it('salvages an oversized line from its head, a huge user agent included, and marks it', () => {
+    const agent = `gitleaks/8.21.2 ${'A'.repeat(40_000)}`;
+    const result = parseTraefikLine(jsonLine({ 'request_User-Agent': agent }), { maxLineBytes: 4096 });
+    const parsed = event(result);
+    assert.equal(result.ok && result.oversized, true);
+    assert.equal(parsed.path, '/.env');
+    assert.ok(parsed.userAgent.startsWith('gitleaks/8.21.2 AAAA'));
+    assert.ok((parsed.raw ?? '').length <= 2048);
+    // When even the head cannot be read, the line is reported oversized.
+    const unreadable = parseTraefikLine(`{"RequestPath":"/${'a'.repeat(10_000)}"}`, { maxLineBytes: 4096 });
+    assert.deepEqual(unreadable, { ok: false, reason: 'oversized' });
+  });
+
+  it('caps event.raw at about 2 KB', () => {
+    const parsed = event(parseTraefikLine(jsonLine({ 'request_User-Agent': 'x'.repeat(5000) })));
+    assert.equal(parsed.raw?.length, 2048);
+    assert.equal(event(parseTraefikLine(jsonLine(), { rawChars: 0 })).raw, undefined);
+  });
+
+  it('resolves the client through trusted proxies and refuses to name a proxy', () => {
+    const resolver = new ClientIpResolver(['10.0.0.2', '10.0.0.3']);
+    const line = jsonLine({
+      ClientAddr: '10.0.0.3:41000',
+      ClientHost: '203.0.113.10, 192.0.2.150, 10.0.0.2',
+      'request_X-Forwarded-For': '203.0.113.10, 192.0.2.150, 10.0.0.2',
+    });
+    const parsed = event(parseTraefikLine(line, { resolver }));
+    assert.equal(parsed.clientIp, '192.0.2.150');
+    assert.equal(parsed.peerIp, '10.0.0.3');
+    const fromProxyItself = jsonLine({ ClientAddr: '10.0.0.2:41000', ClientHost: '10.0.0.2' });
+    assert.deepEqual(parseTraefikLine(fromProxyItself, { resolver }), { ok: false, reason: 'unattributed' });
+  });
+
+  it('answers filtered for lines the prefilter rejects, before parsing', () => {
+    let calls = 0;
+    const prefilter = (line: string) => {
+      calls++;
+      return line.includes('/.env');
+    };
+    assert.deepEqual(parseTraefikLine(jsonLine({ RequestPath: '/about' }), { prefilter }), {
+      ok: false,
+      reason: 'filtered',
+    });
+    assert.equal(event(parseTraefikLine(jsonLine(), { prefilter })).path, '/.env');
+    assert.equal(calls, 2);
+  });
+
+  it('reads JSON written with spaces after colons, and keys in any order', () => {
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(jsonLine())).reverse()), null, 0)
+      .replaceAll('":', '": ')
+      .replace('"StartUTC": ', '"StartUTC":  ');
+    const parsed = event(parseTraefikLine(reordered));
+    assert.equal(parsed.path, '/.env');
+    assert.equal(parsed.status, 404);
+    assert.equal(parsed.clientIp, '81.2.69.160');
+  });
+
+  it('is not fooled by a user agent that spells out other fields', () => {
+    const line = jsonLine({
+      RequestPath: '/index.html',
+      'request_User-Agent': 'x","RequestPath":"/.env","DownstreamStatus":200,"ClientAddr":"1.1.1.1:1',
+    });
+    const parsed = event(parseTraefikLine(line));
+    assert.equal(parsed.path, '/index.html');
+    assert.equal(parsed.status, 404);
+    assert.equal(parsed.clientIp, '81.2.69.160');
+  });
+});
+
+describe('parseTraefikLine: Common Log Format', () => {
+  const clf =
+    '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.git/config?x=1 HTTP/1.1" 404 19 "-" "gitleaks/8.21.2" 1834 "shop-www@kubernetescrd" "http://10.42.1.17:8080" 2ms';
+
+  it('reads the default Traefik CLF line', () => {
+    const parsed = event(parseTraefikLine(clf));
+    assert.equal(parsed.time, Date.parse('2026-11-21T08:02:38Z'));
+    assert.equal(parsed.clientIp, '81.2.69.160');
+    assert.equal(parsed.method, 'GET');
+    assert.equal(parsed.rawPath, '/.git/config');
+    assert.equal(parsed.path, '/.git/config');
+    assert.equal(parsed.status, 404);
+    assert.equal(parsed.userAgent, 'gitleaks/8.21.2');
+    assert.equal(parsed.routerName, 'shop-www@kubernetescrd');
+  });
+
+  it('honours the time zone offset and an IPv6 ClientHost', () => {
+    const line = clf.replace('81.2.69.160', '2001:db8::7').replace('+0000', '+0130');
+    const parsed = event(parseTraefikLine(line));
+    assert.equal(parsed.clientIp, '2001:db8::7');
+    assert.equal(parsed.time, Date.parse('2026-11-21T06:32:38Z'));
+  });
+
+  it('keeps quotes inside the user agent and referer (Traefik does not escape them)', () => {
+    const line = clf.replace('"-" "gitleaks/8.21.2"', '"https://a.example/?q=1" "Mozilla/5.0 "evil" agent"');
+    const parsed = event(parseTraefikLine(line));
+    assert.equal(parsed.userAgent, 'Mozilla/5.0 "evil" agent');
+    assert.equal(parsed.path, '/.git/config');
+  });
+
+  it('reads dashes for missing values and a request with no router', () => {
+    const line = '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET / HTTP/1.1" - - "-" "-" 7 "-" "-" 0ms';
+    const parsed = event(parseTraefikLine(line));
+    assert.equal(parsed.status, 0);
+    assert.equal(parsed.userAgent, '');
+    assert.equal(parsed.routerName, undefined);
+  });
+
+  it('walks a raw X-Forwarded-For list in ClientHost from the right, skipping trusted proxies', () => {
+    const line = clf.replace('81.2.69.160', '203.0.113.10, 192.0.2.150, 10.0.0.2');
+    const resolver = new ClientIpResolver(['10.0.0.2']);
+    assert.equal(event(parseTraefikLine(line, { resolver })).clientIp, '192.0.2.150');
+  });
+
+  it('reports broken CLF lines as malformed and honours a forced format', () => {
+    assert.deepEqual(parseTraefikLine(clf.slice(0, 80)), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine(clf.replace('[21/Nov/2026:08:02:38 +0000]', '[yesterday]')), {
+      ok: false,
+      reason: 'malformed',
+    });
+    assert.deepEqual(parseTraefikLine(clf, { format: 'json' }), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine(jsonLine(), { format: 'clf' }), { ok: false, reason: 'malformed' });
+    assert.equal(event(parseTraefikLine(`  ${jsonLine()}`, { format: 'auto' })).path, '/.env');
+  });
+});

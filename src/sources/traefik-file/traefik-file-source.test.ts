@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CORE_MIGRATIONS } from '../../store/core-migrations.ts';
+import { type Database, migrate, openDatabase } from '../../store/database.ts';
+import { PositionStore } from '../../store/position-store.ts';
+import { replayFile } from './replay-file.ts';
+import type { SourceBatch } from './source-batch.ts';
+import { TraefikFileSource, type TraefikFileSourceOptions } from './traefik-file-source.ts';
+
+let directory: string;
+let database: Database;
+let positions: PositionStore;
+let counter = 0;
+
+before(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'traefik-file-source-'));
+  database = openDatabase(join(directory, 'state.db'));
+  migrate(database, 'core', CORE_MIGRATIONS);
+  positions = new PositionStore(database);
+});
+
+after(async () => {
+  database.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** A JSON line whose path carries a sequence number, so duplicates and gaps are visible. */
+function line(sequence: number, extra = ''): string {
+  const time = new Date(Date.parse('2026-11-21T08:00:00Z') + sequence * 1000).toISOString();
+  return `{"ClientAddr":"81.2.69.${sequence % 250}:5000","ClientHost":"81.2.69.${sequence % 250}","DownstreamStatus":200,"RequestMethod":"GET","RequestPath":"/page/${sequence}${extra}","StartUTC":"${time}","request_User-Agent":"Mozilla/5.0"}\n`;
+}
+
+function lines(from: number, to: number): string {
+  let text = '';
+  for (let sequence = from; sequence < to; sequence++) text += line(sequence);
+  return text;
+}
+
+function sequences(batch: SourceBatch): number[] {
+  return batch.events.map((event) => Number(event.rawPath.split('/')[2]));
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, index) => from + index);
+}
+
+async function freshLog(content: string): Promise<{ path: string; sourceId: string }> {
+  counter++;
+  const path = join(directory, `access-${counter}.log`);
+  await writeFile(path, content);
+  return { path, sourceId: `test-${counter}` };
+}
+
+function source(path: string, sourceId: string, options: Partial<TraefikFileSourceOptions> = {}): TraefikFileSource {
+  return new TraefikFileSource({ path, sourceId, positions, pollIntervalMs: 10, ...options });
+}
+
+/** Reads until nothing more is available, committing each batch; returns every sequence seen. */
+async function drain(reader: TraefikFileSource): Promise<{ seen: number[]; batches: SourceBatch[] }> {
+  const seen: number[] = [];
+  const batches: SourceBatch[] = [];
+  for (let guard = 0; guard < 1000; guard++) {
+    const batch = await reader.read();
+    batches.push(batch);
+    seen.push(...sequences(batch));
+    reader.commit(batch.position);
+    if (!batch.hasMore) return { seen, batches };
+  }
+  throw new Error('the source never ran dry');
+}
+
+describe('TraefikFileSource', () => {
+  it('reads a file, counts every line, and reads nothing new when nothing was written', async () => {
+    const { path, sourceId } = await freshLog(`${lines(0, 50)}\nnot a log line\n{"ClientAddr":"1.2.3.4:1"\n`);
+    const reader = source(path, sourceId);
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(seen, range(0, 50));
+    const stats = batches[0].stats;
+    assert.equal(stats.lines, 53);
+    assert.equal(stats.skipped, 3);
+    assert.equal(stats.malformed, 1);
+    assert.equal(stats.truncated, 1);
+    const again = await reader.read();
+    assert.equal(again.stats.lines, 0);
+    assert.equal(again.position.offset, batches.at(-1)!.position.offset);
+    await reader.close();
+  });
+
+  it('holds a partial last line back until its newline arrives', async () => {
+    const partial = line(3);
+    const { path, sourceId } = await freshLog(lines(0, 3) + partial.slice(0, 40));
+    const reader = source(path, sourceId);
+    const first = await reader.read();
+    assert.deepEqual(sequences(first), [0, 1, 2]);
+    assert.equal(first.position.offset, Buffer.byteLength(lines(0, 3)));
+    await appendFile(path, partial.slice(40, 90));
+    assert.equal((await reader.read()).stats.lines, 0);
+    await appendFile(path, partial.slice(90) + lines(4, 6));
+    assert.deepEqual(sequences(await reader.read()), [3, 4, 5]);
+    await reader.close();
+  });
+
+  it('restarts from the committed position: no duplicates, no gaps', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 100));
+    const first = source(path, sourceId, { maxBytesPerRead: 16 * 1024 + 1 });
+    const batch = await first.read();
+    first.commit(batch.position);
+    await first.read(); // read but never committed: must be read again after the restart
+    await first.close();
+    await appendFile(path, lines(100, 130));
+    const second = source(path, sourceId);
+    const { seen } = await drain(second);
+    assert.deepEqual([...sequences(batch), ...seen], range(0, 130));
+    await second.close();
+    const third = source(path, sourceId);
+    assert.equal((await third.read()).stats.lines, 0);
+    await third.close();
+  });
+
+  it('finishes a file rotated by rename, then reads the new one from its start', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const reader = source(path, sourceId);
+    assert.deepEqual(sequences(await reader.read()), range(0, 10));
+    await appendFile(path, lines(10, 15) + line(15).slice(0, 30)); // the old file ends with a partial line
+    await rename(path, `${path}.1`);
+    await writeFile(path, lines(16, 20));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(
+      seen,
+      range(10, 20).filter((sequence) => sequence !== 15),
+    );
+    assert.equal(
+      batches.flatMap((batch) => batch.notices).filter((notice) => notice.includes('was rotated')).length,
+      1,
+    );
+    // The cut-off last line of the old file is counted, not lost silently.
+    assert.equal(
+      batches.reduce((total, batch) => total + batch.stats.truncated, 0),
+      1,
+    );
+    await reader.close();
+  });
+
+  it('finishes a rotated file across a restart when it is still in the directory', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const first = source(path, sourceId);
+    const batch = await first.read();
+    first.commit(batch.position);
+    await first.close();
+    await appendFile(path, lines(10, 20));
+    await rename(path, `${path}-20261121`);
+    await writeFile(path, lines(20, 25));
+    const second = source(path, sourceId);
+    const { seen, batches } = await drain(second);
+    assert.deepEqual(seen, range(10, 25));
+    assert.ok(batches[0].notices.some((notice) => notice.includes('while stopped')));
+    await second.close();
+  });
+
+  it('notices copytruncate (the file shrinks) and reads the rewritten file from the start', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 20));
+    const reader = source(path, sourceId);
+    assert.equal((await reader.read()).events.length, 20);
+    await truncate(path, 0);
+    await appendFile(path, lines(20, 23));
+    const batch = await reader.read();
+    assert.deepEqual(sequences(batch), [20, 21, 22]);
+    assert.ok(batch.notices.some((notice) => notice.includes('truncated')));
+    await reader.close();
+  });
+
+  it('notices a file truncated and rewritten past the old offset (its first bytes changed)', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 5));
+    const reader = source(path, sourceId);
+    const first = await reader.read();
+    reader.commit(first.position);
+    await reader.close();
+    // Rewritten while we were stopped, longer than before: only the head hash can tell.
+    await writeFile(path, lines(100, 120));
+    const restarted = source(path, sourceId);
+    const batch = await restarted.read();
+    assert.deepEqual(sequences(batch), range(100, 120));
+    assert.ok(batch.notices.some((notice) => notice.includes('replaced')));
+    await restarted.close();
+  });
+
+  it('starts at the end of an existing file when asked, skipping a line in progress', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10) + line(10).slice(0, 25));
+    const reader = source(path, sourceId, { startAt: 'end' });
+    assert.equal((await reader.read()).events.length, 0);
+    await appendFile(path, line(10).slice(25) + lines(11, 13));
+    const batch = await reader.read();
+    assert.deepEqual(sequences(batch), [11, 12]);
+    assert.equal(batch.stats.lines, 2);
+    await reader.close();
+  });
+
+  it('waits for a missing file and reads it from the start when it appears', async () => {
+    counter++;
+    const path = join(directory, `later-${counter}.log`);
+    const reader = source(path, `later-${counter}`, { startAt: 'end' });
+    const empty = await reader.read();
+    assert.equal(empty.stats.lines, 0);
+    await writeFile(path, lines(0, 3));
+    assert.deepEqual(sequences(await reader.read()), [0, 1, 2]);
+    await reader.close();
+  });
+
+  it('caps an oversized line in memory, counts it, and goes on with the next', async () => {
+    const huge = `{"ClientAddr":"1.2.3.4:1","DownstreamStatus":404,"RequestPath":"/.env","StartUTC":"2026-11-21T08:00:00Z","request_User-Agent":"gitleaks ${'x'.repeat(50_000)}"}\n`;
+    const { path, sourceId } = await freshLog(lines(0, 2) + huge + lines(2, 4));
+    const reader = source(path, sourceId, { maxLineBytes: 1024 });
+    const { batches } = await drain(reader);
+    const events = batches.flatMap((batch) => batch.events);
+    assert.deepEqual(
+      events.map((event) => event.path),
+      ['/page/0', '/page/1', '/.env', '/page/2', '/page/3'],
+    );
+    assert.ok(events[2].userAgent.startsWith('gitleaks xxx'));
+    assert.equal(
+      batches.reduce((total, batch) => total + batch.stats.oversized, 0),
+      1,
+    );
+    await reader.close();
+  });
+
+  it('skips the rest of an oversized line still being written, across reads and a restart', async () => {
+    const { path, sourceId } = await freshLog(`${lines(0, 1)}{"RequestPath":"/${'y'.repeat(3000)}`);
+    const reader = source(path, sourceId, { maxLineBytes: 1024 });
+    const first = await reader.read();
+    assert.equal(first.stats.oversized, 1);
+    assert.equal(first.position.skipToNewline, true);
+    reader.commit(first.position);
+    await reader.close();
+    await appendFile(path, `${'y'.repeat(5000)}"}\n${lines(1, 3)}`);
+    const restarted = source(path, sourceId, { maxLineBytes: 1024 });
+    const batch = await restarted.read();
+    assert.deepEqual(sequences(batch), [1, 2]);
+    assert.equal(batch.stats.lines, 2);
+    await restarted.close();
+  });
+
+  it('tails with polling until aborted, handing batches to the caller', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 2));
+    const reader = source(path, sourceId);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const done = reader.tail(controller.signal, async (batch) => {
+      seen.push(...sequences(batch));
+      reader.commit(batch.position);
+      if (seen.length === 2) await appendFile(path, lines(2, 4));
+      if (seen.length >= 4) controller.abort();
+    });
+    await done;
+    assert.deepEqual(seen, [0, 1, 2, 3]);
+    await reader.close();
+  });
+});
+
+describe('replayFile', () => {
+  it('streams a whole file in chunks with the same events and counters as the source', async () => {
+    const { path, sourceId } = await freshLog(`${lines(0, 3000)}garbage\n${line(3000).trimEnd()}`);
+    const replayed: number[] = [];
+    let total = 0;
+    let batches = 0;
+    for await (const batch of replayFile(path, { chunkBytes: 64 * 1024 })) {
+      replayed.push(...sequences(batch));
+      total += batch.stats.lines;
+      batches++;
+    }
+    assert.ok(batches > 3, `expected several batches, got ${batches}`);
+    assert.deepEqual(replayed, range(0, 3001)); // the last line has no newline: read at the end of a replay
+    assert.equal(total, 3002);
+    const reader = source(path, sourceId);
+    const { seen } = await drain(reader);
+    assert.deepEqual(seen, range(0, 3000)); // a live source waits for the newline
+    await reader.close();
+  });
+});
