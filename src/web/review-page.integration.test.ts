@@ -178,9 +178,15 @@ describe('review page in headless Chromium', () => {
     await context.close();
   });
 
-  test('phone width: one column, the detail and decision buttons fit the screen', async () => {
+  test('phone width (dark scheme): one column, the detail and decision buttons fit the screen', async () => {
     const [incident] = await fixture.replay(scanEvents('203.0.113.88'));
-    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const context = await browser.newContext({
+      viewport: PHONE,
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+      colorScheme: 'dark',
+    });
     const { page, problems } = await openPage(context);
     await page.goto(fixture.server.url);
     const row = page.locator('.incident-row', { hasText: '203.0.113.88' });
@@ -188,7 +194,7 @@ describe('review page in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'review-phone-queue.png') });
     await row.click();
     await page.locator('#detail-title', { hasText: '203.0.113.88' }).waitFor();
-    await page.locator('#plan-diff .diff-line.add').waitFor();
+    await page.locator('#plan-diff .diff-line.add', { hasText: '203.0.113.88' }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
     const approve = await page.locator('#approve').boundingBox();

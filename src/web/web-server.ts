@@ -11,6 +11,8 @@ import { RequestGuard } from './request-guard.ts';
 import { type Route, Router } from './router.ts';
 import { staticRoutes } from './static-routes.ts';
 
+export type { Route, RouteReply, RouteRequest } from './router.ts';
+
 export interface WebServerOptions {
   runtime: AgentRuntime;
   /** `host:port`; port 0 picks a free port (tests). The config loader already refused non-loopback hosts. */
