@@ -20,6 +20,8 @@ export class ClientAggregate {
   readonly ips = new Set<string>();
   /** Normalised sensitive path -> count. */
   readonly sensitivePaths = new Map<string, number>();
+  /** The raw path values (as indexed) that the matcher confirmed. */
+  readonly sensitiveRawPaths = new Set<string>();
   sensitiveHits = 0;
   sensitiveFailures = 0;
   readonly exposedPaths = new Set<string>();
@@ -91,6 +93,7 @@ export class ClientAggregates {
     const client = this.#client(String(bucket.key.client));
     const count = Number(bucket.doc_count);
     client.sensitiveHits += count;
+    client.sensitiveRawPaths.add(rawPath);
     client.sensitivePaths.set(path, (client.sensitivePaths.get(path) ?? 0) + count);
     for (const status of bucket.statuses?.buckets ?? []) {
       const code = String(status.key);

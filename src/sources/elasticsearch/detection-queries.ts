@@ -1,9 +1,8 @@
-import { ScannerAgentMatcher } from '../../detectors/secrets-scanning/scanner-agent-matcher.ts';
 import type { SecretsScanningSettings } from '../../detectors/secrets-scanning/secrets-scanning-detector.ts';
 import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from '../../detectors/secrets-scanning/sensitive-paths.ts';
 import type { FieldProfile } from './field-profile.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
-import { scannerAgentQuery, sensitivePathQuery } from './server-side-match.ts';
+import { sensitivePathQuery } from './server-side-match.ts';
 
 /** One query as run, kept in evidence: its name, body, how many hits it matched, what it cost. */
 export interface QueryRecord {
@@ -27,7 +26,6 @@ export interface TimeRange {
 export class DetectionQueries {
   readonly profile: FieldProfile;
   readonly sensitiveFilter: SearchBody;
-  readonly scannerFilter: SearchBody | undefined;
   readonly #settings: SecretsScanningSettings;
   readonly #pageSize: number;
   readonly #timeout: string;
@@ -47,11 +45,6 @@ export class DetectionQueries {
       ...extras.filter((path) => !path.startsWith('/')),
     ];
     this.sensitiveFilter = sensitivePathQuery(profile.fields.path, suffixes, fragments);
-    const needles = new ScannerAgentMatcher(settings.scanner_user_agents, settings.replace_builtin_lists).needles;
-    this.scannerFilter =
-      profile.fields.user_agent && needles.length > 0
-        ? scannerAgentQuery(profile.fields.user_agent, needles)
-        : undefined;
   }
 
   timeFilter(range: TimeRange): SearchBody {
@@ -84,14 +77,17 @@ export class DetectionQueries {
     };
   }
 
-  /** Per (client, user agent) among the given clients, for named scanner agents. */
+  /**
+   * Per (client, user agent) among the given clients. No server-side agent filter: the candidates are few, and a
+   * regular expression over every scanner name costs more to compile than their user agents cost to send.
+   */
   scannerPairs(range: TimeRange, clients: readonly string[]): SearchBody | undefined {
-    if (!this.scannerFilter || !this.profile.fields.user_agent) return undefined;
+    if (!this.profile.fields.user_agent) return undefined;
     return {
       size: 0,
       timeout: this.#timeout,
       track_total_hits: true,
-      query: { bool: { filter: [this.timeFilter(range), this.scannerFilter, ...this.#clientFilter(clients)] } },
+      query: { bool: { filter: [this.timeFilter(range), ...this.#clientFilter(clients)] } },
       aggs: {
         pairs: {
           composite: {
@@ -108,9 +104,10 @@ export class DetectionQueries {
 
   /**
    * All requests of the given clients: statuses, user agents, a per-minute histogram, and for sensitive requests a
-   * fine histogram (window/6) for the burst rule plus a tiny top_hits of samples.
+   * fine histogram (window/6) for the burst rule plus a tiny top_hits of samples. Sensitive requests are those on the
+   * raw paths the first query returned and the matcher confirmed: exact terms, no regular expression to compile again.
    */
-  clientActivity(range: TimeRange, clients: readonly string[]): SearchBody {
+  clientActivity(range: TimeRange, clients: readonly string[], sensitiveRawPaths: readonly string[]): SearchBody {
     const { fields } = this.profile;
     const burstStep = Math.max(1, Math.floor(this.#settings.window / BURST_STEPS));
     const sampleFields = Object.values(fields).filter((field): field is string => Boolean(field));
@@ -132,7 +129,7 @@ export class DetectionQueries {
             first: { min: { field: fields.time } },
             last: { max: { field: fields.time } },
             sensitive: {
-              filter: this.sensitiveFilter,
+              filter: { terms: { [fields.path]: sensitiveRawPaths } },
               aggs: {
                 burst: { date_histogram: { field: fields.time, fixed_interval: `${burstStep}s`, min_doc_count: 1 } },
                 samples: {

@@ -141,21 +141,23 @@ export class ElasticsearchDetector {
         ),
       );
     }
-    const candidates = [...new Set(aggregates.candidates().flatMap((client) => [...client.ips]))];
+    const candidates = aggregates.candidates();
     for (const chunk of chunks(candidates, CLIENT_CHUNK)) {
-      const scanners = this.queries.scannerPairs(range, chunk);
+      const chunkIps = [...new Set(chunk.flatMap((client) => [...client.ips]))];
+      const rawPaths = [...new Set(chunk.flatMap((client) => [...client.sensitiveRawPaths]))];
+      const scanners = this.queries.scannerPairs(range, chunkIps);
       if (scanners)
         records.push(
           await runComposite(
             this.backend,
             index,
-            'scanner_agents_by_client',
+            'user_agents_by_client',
             scanners,
             (b) => aggregates.addScannerPair(b),
             signal,
           ),
         );
-      const activity = this.queries.clientActivity(range, chunk);
+      const activity = this.queries.clientActivity(range, chunkIps, rawPaths);
       records.push(
         await runComposite(
           this.backend,

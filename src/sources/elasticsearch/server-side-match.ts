@@ -34,16 +34,18 @@ export function alternationRegexps(literals: readonly string[], prefix: string, 
   return regexps;
 }
 
-function regexpClause(field: string, value: string): SearchBody {
+function regexpClause(field: string, value: string, caseInsensitive = true): SearchBody {
   // flags NONE: only the standard operators, so `@`, `&`, `~`, `<` in data mean themselves.
-  return { regexp: { [field]: { value, flags: 'NONE', case_insensitive: true } } };
+  return { regexp: { [field]: { value, flags: 'NONE', case_insensitive: caseInsensitive } } };
 }
 
 /**
  * Server-side form of the sensitive-path matcher, a superset filter on the raw path keyword:
  * - exact paths and "ends with" suffixes (`/x/.env`), followed by nothing, a trailing slash, or `?query`/`;param`;
  * - fragments anywhere (`/.git/`, `wp-config`);
- * - case-insensitively (`/.ENV`);
+ * - fragments case-insensitively (`/.ENV`, `/WP-CONFIG.PHP`, `/.Git/config`); the long suffix list case-sensitively
+ *   (lower case, as scanners send it): a case-insensitive automaton over ~200 suffixes costs about twice as much to
+ *   compile, on every query;
  * - encoded or dot-segment paths as candidates (see ENCODED_CANDIDATE).
  * The paths the aggregation returns are then checked with SensitivePathMatcher on the normalised path, so the decision
  * is the file detector's.
@@ -54,7 +56,7 @@ export function sensitivePathQuery(
   fragments: readonly string[],
 ): SearchBody {
   const should = [
-    ...alternationRegexps(suffixes, '.*', '(/|[?;#].*)?').map((value) => regexpClause(field, value)),
+    ...alternationRegexps(suffixes, '.*', '(/|[?;#].*)?').map((value) => regexpClause(field, value, false)),
     ...alternationRegexps(fragments, '.*', '.*').map((value) => regexpClause(field, value)),
     regexpClause(field, ENCODED_CANDIDATE),
   ];

@@ -62,11 +62,13 @@ export function toDocument(request: TestRequest, profile: ProfileName): Record<s
 export function mappingFor(profile: ProfileName): Record<string, unknown> | undefined {
   if (profile === 'traefik-json') return undefined;
   const keyword = { type: 'keyword', ignore_above: 1024 };
+  const url =
+    profile === 'elastic-agent' ? { original: keyword, path: keyword, domain: keyword } : { original: keyword };
   return {
     properties: {
       '@timestamp': { type: 'date' },
       source: { properties: { ip: { type: 'ip' }, address: keyword } },
-      url: { properties: { original: keyword, path: keyword, domain: keyword } },
+      url: { properties: url },
       http: {
         properties: {
           request: { properties: { method: keyword } },
@@ -74,8 +76,9 @@ export function mappingFor(profile: ProfileName): Record<string, unknown> | unde
         },
       },
       user_agent: { properties: { original: { ...keyword, fields: { text: { type: 'text' } } } } },
-      data_stream: { properties: { dataset: keyword, type: keyword, namespace: keyword } },
-      fileset: { properties: { name: keyword } },
+      ...(profile === 'elastic-agent'
+        ? { data_stream: { properties: { dataset: keyword, type: keyword, namespace: keyword } } }
+        : { fileset: { properties: { name: keyword } } }),
       event: { properties: { dataset: keyword, module: keyword } },
     },
   };
