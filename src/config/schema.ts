@@ -11,6 +11,7 @@ import { monitorSection } from './sections/monitor.ts';
 import { notificationsSection } from './sections/notifications.ts';
 import { sourcesSection } from './sections/sources.ts';
 import { webSection } from './sections/web.ts';
+import { workloadsSection } from './sections/workloads.ts';
 
 export const MODES = ['auto', 'review', 'disabled'] as const;
 export type Mode = (typeof MODES)[number];
@@ -33,6 +34,7 @@ export const configSchema = z.strictObject({
   exec: execSection,
   monitor: monitorSection,
   notifications: notificationsSection,
+  workloads: workloadsSection,
 });
 
 export type Config = z.output<typeof configSchema>;

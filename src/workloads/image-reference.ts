@@ -1,0 +1,102 @@
+/** A container image reference split the way registries read it: `[registry/]repository[:tag][@digest]`. */
+export interface ImageReference {
+  /** Registry host as written, or `docker.io` when none is written. */
+  registry: string;
+  /** Repository path; Docker Hub's single-name images get their implicit `library/`. */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+const DEFAULT_REGISTRY = 'docker.io';
+
+/** Parses an image reference; undefined when it is not one (so a model's free text never becomes an image). */
+export function parseImageReference(text: string): ImageReference | undefined {
+  const value = text.trim();
+  if (!/^[a-z0-9][a-zA-Z0-9._\-/:@+]*$/.test(value) || value.length > 512) return undefined;
+  let rest = value;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!/^[a-z0-9]+:[a-f0-9]{32,}$/.test(digest)) return undefined;
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return undefined;
+  }
+  const parts = rest.split('/');
+  let registry = DEFAULT_REGISTRY;
+  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
+    registry = parts.shift()!;
+  }
+  if (parts.length === 0 || parts.some((part) => !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(part))) return undefined;
+  if (registry === DEFAULT_REGISTRY && parts.length === 1) parts.unshift('library');
+  return { registry, repository: parts.join('/'), tag, digest };
+}
+
+/** Canonical `registry/repository` used to decide "same repository". */
+export function repositoryKey(reference: ImageReference): string {
+  const registry = reference.registry === 'index.docker.io' ? DEFAULT_REGISTRY : reference.registry;
+  return `${registry}/${reference.repository}`;
+}
+
+/** The reference with another tag, written the way the original was (short Docker Hub names stay short). */
+export function withTag(original: string, tag: string): string {
+  const withoutDigest = original.split('@')[0];
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  const base = colon > lastSlash ? withoutDigest.slice(0, colon) : withoutDigest;
+  return `${base}:${tag}`;
+}
+
+/** A tag read as a version: `1.25.3`, `v2.1`, `7.2.4-alpine` (the suffix is a variant that must stay the same). */
+export interface TagVersion {
+  prefix: string;
+  numbers: [number, number, number];
+  /** How many numbers were written (1.25 has 2). */
+  precision: number;
+  suffix: string;
+}
+
+export function parseTagVersion(tag: string): TagVersion | undefined {
+  const match = /^(v?)(\d{1,9})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?((?:[-+_][A-Za-z0-9._-]*)?)$/.exec(tag);
+  if (!match) return undefined;
+  const written = [match[2], match[3], match[4]].filter((part) => part !== undefined);
+  return {
+    prefix: match[1],
+    numbers: [Number(match[2]), Number(match[3] ?? 0), Number(match[4] ?? 0)],
+    precision: written.length,
+    suffix: match[5] ?? '',
+  };
+}
+
+export function compareVersions(left: TagVersion, right: TagVersion): number {
+  for (let index = 0; index < 3; index++) {
+    const difference = left.numbers[index] - right.numbers[index];
+    if (difference !== 0) return Math.sign(difference);
+  }
+  return 0;
+}
+
+/** Compares package versions as Trivy prints them (`1.2.3-r1`, `2:1.1.1k-1+deb11u2`): numeric runs numerically. */
+export function comparePackageVersions(left: string, right: string): number {
+  const split = (text: string) => text.replace(/^\d+:/, '').match(/\d+|[A-Za-z]+/g) ?? [];
+  const a = split(left);
+  const b = split(right);
+  for (let index = 0; index < Math.max(a.length, b.length); index++) {
+    const x = a[index];
+    const y = b[index];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    const difference = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+    if (difference !== 0) return Math.sign(difference);
+  }
+  return 0;
+}

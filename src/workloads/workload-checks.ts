@@ -1,0 +1,253 @@
+import { workloadsSettings } from '../config/sections/workloads.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { LlmClient } from '../llm/llm-client.ts';
+import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
+import { planImagePatch } from './image-patch.ts';
+import { chooseUpgrade, type ImagePolicy } from './image-policy.ts';
+import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
+import {
+  approveRemediation,
+  clusterOf,
+  type RemediationDecision,
+  recordRemediation,
+  type WorkloadRuntime,
+} from './remediation-approvals.ts';
+import { readTrivyImageReports, readVulnerabilityReports, type VulnerableContainer } from './trivy-reports.ts';
+import { adviseOnUpgrade } from './upgrade-advice.ts';
+import { severityRank, type Vulnerability, type WorkloadFinding } from './workload-finding.ts';
+
+/** A remediation plan as the scan reports it. */
+export interface PlanView {
+  remediationId: number | null;
+  status: string;
+  container: string;
+  currentImage: string;
+  targetImage: string;
+  source: string;
+  explanation?: string;
+  /** CVEs the new tag is known to fix (its application package reaches the fixed version). */
+  fixes: string[];
+  patchType: string;
+  patch: unknown;
+  diff: string;
+  dryRun: 'passed';
+  planHash: string;
+}
+
+export interface CheckedFinding extends WorkloadFinding {
+  plan: PlanView | null;
+  /** Why there is no plan, when one was attempted. */
+  planError?: string;
+}
+
+export interface WorkloadCheckOptions {
+  /** Overrides `workloads.namespaces` (the CLI's --namespace). */
+  namespaces?: string[];
+  /** Store pending remediations, send approval requests, auto-patch where policy allows (default true). */
+  record?: boolean;
+  llm?: LlmClient;
+  now?: Date;
+}
+
+export interface WorkloadCheckResult {
+  findings: CheckedFinding[];
+  /** Reports that could not be used (counted and skipped). */
+  skipped: Array<{ source: string; reason: string }>;
+  notes: string[];
+  approvalMessages: Array<{ remediationId: number } & ApprovalMessageResult>;
+  autoPatched: Array<{ remediationId: number; decision: RemediationDecision['status']; error?: string }>;
+}
+
+/**
+ * One pass of the workload guard (the CLI's `workloads scan` and the daemon's interval): health and vulnerability
+ * findings, a policy-checked image upgrade per vulnerable deployment container, validated by a server-side dry run,
+ * stored as a pending remediation and sent for approval (or applied when `workloads.auto_patch` is on).
+ */
+export async function runWorkloadChecks(
+  runtime: WorkloadRuntime,
+  options: WorkloadCheckOptions = {},
+): Promise<WorkloadCheckResult> {
+  const settings = workloadsSettings(runtime.config.workloads);
+  const now = options.now ?? runtime.now?.() ?? new Date();
+  const cluster = clusterOf(runtime);
+  const namespaces =
+    options.namespaces ??
+    (settings.namespaces.length > 0 ? settings.namespaces : (runtime.config.kubernetes?.namespaces ?? []));
+  const result: WorkloadCheckResult = { findings: [], skipped: [], notes: [], approvalMessages: [], autoPatched: [] };
+
+  const inventory = await cluster.inventory(namespaces);
+  const health = detectHealthProblems(
+    inventory,
+    { restartThreshold: settings.restart_threshold, pendingTimeout: settings.pending_timeout },
+    now,
+  );
+  result.findings.push(...health.map((finding) => ({ ...finding, plan: null })));
+
+  const owners = new OwnerResolver(inventory);
+  const vulnerable: VulnerableContainer[] = [];
+  if (settings.vulnerabilities.operator) {
+    const { installed, reports } = await cluster.vulnerabilityReports(namespaces);
+    if (!installed)
+      result.notes.push('Trivy Operator VulnerabilityReports are not served by this cluster (CRD absent)');
+    const read = readVulnerabilityReports(reports, owners);
+    vulnerable.push(...read.containers);
+    result.skipped.push(...read.skipped);
+  }
+  if (settings.vulnerabilities.report_files.length > 0) {
+    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments);
+    vulnerable.push(...read.containers);
+    result.skipped.push(...read.skipped);
+  }
+
+  const policy: ImagePolicy = {
+    allowedBump: settings.policy.allowed_bump,
+    allowedRegistries: settings.policy.allowed_registries,
+    knownTags: settings.policy.known_tags,
+    requireKnownTag: settings.policy.require_known_tag,
+    applicationPackages: settings.policy.application_packages,
+  };
+  const minimum = severityRank(settings.vulnerabilities.min_severity);
+  for (const entry of mergeContainers(vulnerable)) {
+    const vulnerabilities = entry.vulnerabilities
+      .filter((vulnerability) => severityRank(vulnerability.severity) >= minimum)
+      .sort(
+        (left, right) => severityRank(right.severity) - severityRank(left.severity) || left.id.localeCompare(right.id),
+      );
+    if (vulnerabilities.length === 0) continue;
+    const fixable = vulnerabilities.filter((vulnerability) => vulnerability.fixedVersion);
+    const finding: CheckedFinding = {
+      kind: 'vulnerabilities',
+      workload: entry.workload,
+      severity: vulnerabilities[0].severity,
+      detail: `container ${entry.container} (${entry.image}): ${vulnerabilities.length} vulnerabilities at or above ${settings.vulnerabilities.min_severity}, ${fixable.length} fixable; ${vulnerabilities
+        .slice(0, 3)
+        .map((vulnerability) => vulnerability.id)
+        .join(', ')}${vulnerabilities.length > 3 ? ', ...' : ''}`,
+      container: entry.container,
+      image: entry.image,
+      vulnerabilities,
+      plan: null,
+    };
+    result.findings.push(finding);
+    if (entry.workload.kind !== 'Deployment') {
+      finding.planError = `owned by ${entry.workload.kind}: only Deployments are patched`;
+      continue;
+    }
+    if (settings.vulnerabilities.only_fixable && fixable.length === 0) {
+      finding.planError = 'no fixed version is available yet';
+      continue;
+    }
+    try {
+      await planFinding(runtime, finding, fixable, policy, options, result, now);
+    } catch (error) {
+      finding.planError = errorMessage(error);
+    }
+  }
+
+  runtime.store.audit.append('workloads.scan', {
+    namespaces: namespaces.length > 0 ? namespaces : ['(all)'],
+    findings: result.findings.length,
+    plans: result.findings.filter((finding) => finding.plan).length,
+    skippedReports: result.skipped.length,
+  });
+  return result;
+}
+
+async function planFinding(
+  runtime: WorkloadRuntime,
+  finding: CheckedFinding,
+  fixable: Vulnerability[],
+  policy: ImagePolicy,
+  options: WorkloadCheckOptions,
+  result: WorkloadCheckResult,
+  now: Date,
+): Promise<void> {
+  const settings = workloadsSettings(runtime.config.workloads);
+  const chosen = chooseUpgrade(finding.image!, fixable, policy);
+  if ('refusal' in chosen) {
+    const refused = chosen.refused.map((entry) => `${entry.tag}: ${entry.reason}`).join('; ');
+    finding.planError = `${chosen.refusal}${refused ? ` (${refused})` : ''}`;
+    return;
+  }
+  const advice = settings.llm_advice ? await adviseOnUpgrade(options.llm, chosen, fixable, policy) : { choice: chosen };
+  if (advice.note) result.notes.push(`${finding.workload.namespace}/${finding.workload.name}: ${advice.note}`);
+  const plan = await planImagePatch(clusterOf(runtime), {
+    namespace: finding.workload.namespace,
+    deployment: finding.workload.name,
+    container: finding.container!,
+    currentImage: finding.image!,
+    targetImage: advice.choice.target,
+    patchType: settings.patch_type,
+  });
+  const view: PlanView = {
+    remediationId: null,
+    status: 'planned',
+    container: plan.container,
+    currentImage: plan.currentImage,
+    targetImage: plan.targetImage,
+    source: advice.choice.source,
+    explanation: advice.explanation,
+    fixes: advice.choice.fixes,
+    patchType: plan.patchType,
+    patch: plan.patch,
+    diff: plan.diff,
+    dryRun: 'passed',
+    planHash: plan.planHash,
+  };
+  finding.plan = view;
+  if (options.record === false || runtime.config.mode === 'disabled') return;
+  const { remediation, created } = recordRemediation(
+    runtime.store,
+    plan,
+    {
+      source: advice.choice.source,
+      explanation: advice.explanation,
+      finding: {
+        kinds: [finding.kind],
+        cves: fixable.slice(0, 100).map((entry) => ({
+          id: entry.id,
+          severity: entry.severity,
+          package: entry.package,
+          fixedVersion: entry.fixedVersion,
+        })),
+      },
+      expirySeconds: settings.approval.expiry,
+    },
+    now,
+  );
+  view.remediationId = remediation.id;
+  view.status = remediation.status;
+  if (!created) return;
+  if (settings.auto_patch) {
+    const decision = await approveRemediation(runtime, remediation.id, 'policy (workloads.auto_patch)');
+    view.status = 'error' in decision ? decision.status : decision.remediation.status;
+    result.autoPatched.push({
+      remediationId: remediation.id,
+      decision: decision.status,
+      ...('error' in decision ? { error: decision.error } : {}),
+    });
+    return;
+  }
+  for (const message of await sendApprovalRequest(runtime.config, remediation)) {
+    result.approvalMessages.push({ remediationId: remediation.id, ...message });
+  }
+}
+
+/** Operator reports and files may describe the same container: one entry per container, vulnerabilities deduplicated. */
+function mergeContainers(entries: readonly VulnerableContainer[]): VulnerableContainer[] {
+  const merged = new Map<string, VulnerableContainer>();
+  for (const entry of entries) {
+    const key = `${entry.workload.namespace}/${entry.workload.kind}/${entry.workload.name}/${entry.container}`;
+    const existing = merged.get(key);
+    if (!existing) {
+      merged.set(key, { ...entry, vulnerabilities: [...entry.vulnerabilities] });
+      continue;
+    }
+    const seen = new Set(existing.vulnerabilities.map((item) => `${item.id}/${item.package}`));
+    for (const item of entry.vulnerabilities) {
+      if (!seen.has(`${item.id}/${item.package}`)) existing.vulnerabilities.push(item);
+    }
+    existing.source += `, ${entry.source}`;
+  }
+  return [...merged.values()];
+}

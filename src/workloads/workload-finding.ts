@@ -1,0 +1,59 @@
+/** What the workload guard reports. Health kinds come from pod/deployment state; `vulnerabilities` from Trivy. */
+export const WORKLOAD_FINDING_KINDS = [
+  'crash-loop',
+  'image-pull',
+  'oom-killed',
+  'restarts',
+  'pending',
+  'unavailable-replicas',
+  'vulnerabilities',
+] as const;
+export type WorkloadFindingKind = (typeof WORKLOAD_FINDING_KINDS)[number];
+
+export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(severity: string): number {
+  const index = SEVERITIES.indexOf(severity.toUpperCase() as Severity);
+  return Math.max(index, 0);
+}
+
+export function normalizeSeverity(value: unknown): Severity {
+  const text = typeof value === 'string' ? value.toUpperCase() : '';
+  return (SEVERITIES as readonly string[]).includes(text) ? (text as Severity) : 'UNKNOWN';
+}
+
+/** One CVE in one package of one image. */
+export interface Vulnerability {
+  id: string;
+  severity: Severity;
+  package: string;
+  installedVersion: string;
+  /** Empty when no fix exists yet. */
+  fixedVersion: string;
+  title?: string;
+}
+
+/** The workload a finding is about: a Deployment when the owner chain resolves to one, else the bare object. */
+export interface WorkloadReference {
+  namespace: string;
+  kind: 'Deployment' | 'ReplicaSet' | 'Pod' | 'StatefulSet' | 'DaemonSet' | string;
+  name: string;
+}
+
+export interface WorkloadFinding {
+  kind: WorkloadFindingKind;
+  workload: WorkloadReference;
+  severity: Severity;
+  /** One line for people; may contain cluster-provided text (messages, reasons): printed through safeCell. */
+  detail: string;
+  container?: string;
+  image?: string;
+  /** The pods behind a health finding. */
+  pods?: string[];
+  vulnerabilities?: Vulnerability[];
+}
+
+export function workloadLabel(workload: WorkloadReference): string {
+  return `${workload.namespace}/${workload.name}`;
+}
