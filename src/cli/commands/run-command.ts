@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { errorMessage } from '../../core/errors.ts';
+import { errorMessage, IntegrationError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openRuntime } from '../../pipeline/agent-runtime.ts';
 import { expireBlocks, resumeInterruptedBlocks } from '../../pipeline/incident-actions.ts';
@@ -9,6 +9,7 @@ import { createIncidentNotifier } from '../../pipeline/incident-notifier.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { tailTraefikFile } from '../../pipeline/traefik-file-pipeline.ts';
 import { writeSampleLog } from '../../sources/log-generator/generate-traefik-log.ts';
+import { startWebServer } from '../../web/web-server.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
 
@@ -51,7 +52,16 @@ export const runCommand: Command = {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
-    const web = config.web.enabled ? await startWeb(runtime, config.web) : undefined;
+    let web: { url: string; close(): Promise<void> } | undefined;
+    try {
+      web = config.web.enabled ? await startWebServer({ runtime, listen: config.web.listen }) : undefined;
+    } catch (error) {
+      runtime.close();
+      throw new IntegrationError('web', `cannot serve the review page on ${config.web.listen}`, {
+        cause: error,
+        isRetryable: false,
+      });
+    }
     const notify = createIncidentNotifier(config, runtime.store, web?.url);
     const llm = createLlmClient(config, runtime.store);
     const advice = llm && new IncidentAdviceQueue(llm, runtime.store);
