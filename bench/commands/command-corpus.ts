@@ -10,6 +10,7 @@ export interface CorpusEntry {
 }
 
 export const CORPUS_PATH = fileURLToPath(new URL('./corpus.jsonl', import.meta.url));
+export const HOLDOUT_PATH = fileURLToPath(new URL('./holdout.jsonl', import.meta.url));
 
 /** Reads the corpus; a malformed line is an error naming its line number (the corpus is ours, it must be clean). */
 export function loadCorpus(path = CORPUS_PATH): CorpusEntry[] {

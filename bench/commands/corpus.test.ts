@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { execSection } from '../../src/config/sections/exec.ts';
 import { createCommandClassifier } from '../../src/exec/command-classifier.ts';
 import { commandPolicyFrom } from '../../src/exec/command-policy.ts';
-import { evaluateCorpus, loadCorpus } from './command-corpus.ts';
+import { evaluateCorpus, HOLDOUT_PATH, loadCorpus } from './command-corpus.ts';
 
 const REQUIRED_FAMILIES = [
   'ordinary',
@@ -57,4 +57,19 @@ test('command corpus: no CRITICAL command gets through, ordinary admin commands 
     if (entry.expected === 'MEDIUM' || entry.expected === 'HIGH')
       assert.notEqual(got.decision, 'allow', `${entry.command} would run without approval`);
   }
+});
+
+test('held-out commands: no CRITICAL gets through, nothing ordinary is blocked', async () => {
+  const holdout = loadCorpus(HOLDOUT_PATH);
+  assert.ok(holdout.length >= 50);
+  const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+  const evaluation = evaluateCorpus(classifier, holdout);
+  assert.deepEqual(
+    evaluation.criticalLeaks.map(({ entry }) => entry.command),
+    [],
+  );
+  assert.deepEqual(
+    evaluation.overBlocked.map(({ entry }) => entry.command),
+    [],
+  );
 });

@@ -46,6 +46,9 @@ export interface CommandPolicy {
 
 const MAX_DEPTH = 6;
 
+/** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
+const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;
+
 /** Variables whose assignment changes what later code runs or hides what it did. */
 const DANGEROUS_VARIABLES: Record<string, Finding> = {
   IFS: { level: 'CRITICAL', rule: 'ifs-manipulation', reason: 'changes IFS, the word splitting the shell applies' },
@@ -115,7 +118,8 @@ class Walk {
   simpleArgv: string[] | undefined;
   readonly #parser: Parser;
   readonly #policy: CommandPolicy;
-  readonly #paths: PathContext;
+  #paths: PathContext;
+  readonly #startDirectory: string;
   /** Functions defined so far, with the level their body has; calling one counts as running its body. */
   readonly #functions = new Map<string, Finding[]>();
   readonly #activeFunctions = new Set<string>();
@@ -124,6 +128,7 @@ class Walk {
     this.#parser = parser;
     this.#policy = policy;
     this.#paths = paths;
+    this.#startDirectory = paths.workingDirectory;
   }
 
   /** Parses and classifies script text (the command itself, bash -c, eval, a here-document fed to a shell). */
@@ -227,7 +232,7 @@ class Walk {
           reason: `the program name ${name.raw} is decided at run time`,
         }),
       ];
-    if (name.obfuscated || name.pattern)
+    if (name.obfuscated || name.pattern || !PLAIN_PROGRAM_NAME.test(name.value))
       return [
         ...found,
         ...this.#add({
@@ -278,11 +283,24 @@ class Walk {
           });
       }
     }
+    if (program === 'cd' || program === 'pushd') this.#changeDirectory(args);
     const flat = [program, ...args.map((arg) => arg.value ?? arg.raw)].join(' ');
     for (const extra of this.#policy.rules)
       if (extra.pattern.test(flat))
         found.push({ level: extra.level, rule: `policy:${extra.name}`, reason: `policy rule ${extra.name} matches` });
     return this.#add(...found);
+  }
+
+  /** Later relative paths resolve from where `cd` went (conservatively: even out of a subshell). */
+  #changeDirectory(args: ShellWord[]): void {
+    const target = args.find((word) => word.value !== '-P' && word.value !== '-L');
+    if (!target) this.#paths = { ...this.#paths, workingDirectory: '/home/~', unknownDirectory: false };
+    else {
+      const path = target.value === '-' ? undefined : resolvePath(target, this.#paths);
+      this.#paths = path
+        ? { ...this.#paths, workingDirectory: path, unknownDirectory: false }
+        : { ...this.#paths, unknownDirectory: true };
+    }
   }
 
   #ruleContext(depth: number): RuleContext {
@@ -297,7 +315,7 @@ class Walk {
   #notePath(word: ShellWord): void {
     if (word.value === undefined || !/^[/~.]/.test(word.value)) return;
     const path = resolvePath(word, this.#paths);
-    if (path && isOutside(path, this.#paths.workingDirectory)) this.outsidePaths.add(path);
+    if (path && isOutside(path, this.#startDirectory)) this.outsidePaths.add(path);
   }
 
   /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */

@@ -42,6 +42,8 @@ const HARMLESS_DEVICES = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero|full)$/;
 export interface PathContext {
   workingDirectory: string;
   systemPaths: readonly string[];
+  /** After `cd $X` the shell's directory is unknown: relative paths are then decided at run time. */
+  unknownDirectory?: boolean;
 }
 
 /** The absolute path a word names, `~` meaning some home directory; undefined when it is decided at run time. */
@@ -51,6 +53,7 @@ export function resolvePath(word: ShellWord, context: PathContext): string | und
   if (word.pattern) text = text.replace(/[*?[{].*$/, '') || '/';
   if (text === '~' || text.startsWith('~/')) return posix.join('/home/~', text.slice(1));
   if (text.startsWith('~')) return posix.join('/home', text.slice(1));
+  if (context.unknownDirectory && !text.startsWith('/')) return undefined;
   return posix.resolve(context.workingDirectory, text);
 }
 

@@ -1,4 +1,4 @@
-import { type Finding, maxLevel } from './danger-level.ts';
+import { type Finding, levelRank, maxLevel } from './danger-level.ts';
 import type { ShellWord } from './path-rules.ts';
 import {
   DANGEROUS_CODE,
@@ -95,6 +95,16 @@ function interpreter(language: string): ProgramRule {
 }
 
 /** `find ... -exec cmd {} ;` runs cmd; `-delete` deletes whatever matched. */
+/** find's starting points cover the whole system or one of its trees (or are decided at run time). */
+function wholeSystem(starts: ShellWord[]): boolean {
+  return starts.some((root) => {
+    const path = root.value;
+    return (
+      path === undefined || path === '/' || path === '~' || /^\/(etc|usr|bin|sbin|lib|boot|var|root|home)\b/.test(path)
+    );
+  });
+}
+
 const find: ProgramRule = (args, context) => {
   const found: Finding[] = [finding('LOW', 'find', 'searches files')];
   const starts: ShellWord[] = [];
@@ -112,22 +122,18 @@ const find: ProgramRule = (args, context) => {
       const inner = args
         .slice(index + 1, end === -1 ? args.length : end)
         .map((word) => (word.value === '{}' ? unknownWord('{}') : word));
-      found.push(...context.argv(inner));
+      const innerFindings = context.argv(inner);
+      found.push(...innerFindings);
+      // Changing every match under / or a system tree is a mass edit, whatever the inner command is.
+      if (wholeSystem(starts) && innerFindings.some((item) => levelRank(item.level) >= levelRank('MEDIUM')))
+        found.push(
+          finding('CRITICAL', 'find-exec-system', `find ${starts.map(text).join(' ')} -exec changes every match`),
+        );
       index = end === -1 ? args.length : end;
     } else if (value === '-delete') {
-      const roots = starts.length > 0 ? starts : [literalWord('.')];
-      const top = roots.map((root) => {
-        const path = root.value;
-        return (
-          path === '/' ||
-          path === '~' ||
-          path === undefined ||
-          /^\/(etc|usr|bin|sbin|lib|boot|var|root|home)\b/.test(path)
-        );
-      });
       found.push(
-        top.some(Boolean)
-          ? finding('CRITICAL', 'find-delete-system', `find -delete under ${roots.map(text).join(' ')}`)
+        wholeSystem(starts)
+          ? finding('CRITICAL', 'find-delete-system', `find -delete under ${starts.map(text).join(' ')}`)
           : finding('HIGH', 'find-delete', 'find deletes what it matches'),
       );
     } else if (value === '-fprint' || value === '-fprintf' || value === '-fls' || value === '-fprint0') {

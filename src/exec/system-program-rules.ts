@@ -6,6 +6,7 @@ import {
   literalWord,
   operands,
   type ProgramRule,
+  STDIN_SCRIPT_RULE,
   subcommand,
   text,
   wrappedStart,
@@ -343,10 +344,13 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
     ],
     { bare: 'SAFE' },
   ),
-  crontab: (args) =>
-    hasFlag(args, 'l')
-      ? [finding('LOW', 'cron-read', 'lists the crontab')]
-      : [finding('HIGH', 'cron-change', 'replaces, edits or removes the crontab')],
+  crontab: (args) => {
+    if (hasFlag(args, 'l')) return [finding('LOW', 'cron-read', 'lists the crontab')];
+    // `crontab -` installs whatever arrives on standard input: generated text becomes scheduled commands.
+    if (operands(args, ['-u']).some((word) => word.value === '-'))
+      return [finding('HIGH', STDIN_SCRIPT_RULE, 'crontab installs scheduled commands read from standard input')];
+    return [finding('HIGH', 'cron-change', 'replaces, edits or removes the crontab')];
+  },
   at: (args) =>
     hasFlag(args, 'l')
       ? [finding('LOW', 'at-read', 'lists jobs')]
