@@ -1,0 +1,317 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { IntegrationError } from '../../core/errors.ts';
+import type { Incident } from '../../core/incident.ts';
+import { ElasticsearchDetector } from './elasticsearch-detector.ts';
+import { cursorKey, runCycle, scanElasticsearch, watchElasticsearch } from './elasticsearch-source.ts';
+import type { ProfileName } from './field-profile.ts';
+import { ACTORS, HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
+import { closedPortUrl, FaultProxy } from './testing/fault-proxy.ts';
+import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/traefik-documents.ts';
+
+const engines = await searchEngines();
+const suffix = uniqueSuffix();
+const PROFILES: ProfileName[] = ['traefik-json', 'elastic-agent', 'filebeat'];
+
+function byKey(incidents: Incident[]): Map<string, Incident> {
+  return new Map(incidents.map((incident) => [`${incident.ip} ${incident.threatType}`, incident]));
+}
+
+for (const engine of engines) {
+  describe(`Elasticsearch source against ${engine.name}`, () => {
+    const indices: string[] = [];
+    after(async () => {
+      for (const index of indices) await deleteIndex(engine.url, index);
+    });
+
+    for (const profile of PROFILES) {
+      it(`detects every scanner in ${profile} documents, like the file detector, and a rescan changes nothing`, async () => {
+        const index = `traefik-logs-it-${profile}-${suffix}`;
+        indices.push(index);
+        const documents = await indexRequests(engine.url, index, profile, scenario());
+        const agent = await testAgent({
+          'elasticsearch.url': engine.url,
+          'elasticsearch.index_pattern': `traefik-logs-it-${profile}-${suffix}*`,
+          'elasticsearch.kibana_url': 'https://kibana.example.com',
+        });
+        try {
+          const progress: number[] = [];
+          const summary = await scanElasticsearch(
+            agent.runtime,
+            agent.guard,
+            { from: T0, to: T0 + HOUR },
+            (step) => progress.push(step.documents),
+            { skipLlm: true },
+          );
+          assert.equal(summary.lines, documents);
+          assert.equal(summary.skipped, 0);
+          assert.deepEqual(progress, [documents]);
+          const incidents = byKey(agent.runtime.store.incidents.list({ limit: 500 }));
+          assert.deepEqual(
+            [...incidents.keys()].sort(),
+            [
+              `${ACTORS.burst} secrets_scanning`,
+              `${ACTORS.slow} secrets_scanning`,
+              `${ACTORS.exposure} secret_exposure`,
+              `${ACTORS.encoded} secrets_scanning`,
+              `${ACTORS.ipv6Prefix} secrets_scanning`,
+            ].sort(),
+          );
+          const burst = incidents.get(`${ACTORS.burst} secrets_scanning`)!;
+          assert.equal(burst.severity, 'high');
+          assert.equal(burst.status, 'pending');
+          assert.equal(burst.evidence.sensitiveHits, 60);
+          assert.equal(burst.evidence.requests, 60);
+          assert.deepEqual(burst.evidence.statuses, { '403': 60 });
+          assert.deepEqual(burst.evidence.scannerAgents, ['nuclei']);
+          assert.ok(burst.evidence.peakPerMinute >= 60);
+          assert.ok(burst.evidence.reasons.some((reason) => /more than 50 sensitive-path requests/.test(reason)));
+          assert.ok(burst.evidence.reasons.some((reason) => /scanner user agent \(nuclei\)/.test(reason)));
+          assert.equal(burst.evidence.source, 'elasticsearch');
+          assert.equal(burst.evidence.samples.length, 2);
+          const extra = burst.evidence.extra as Record<string, unknown>;
+          assert.equal(extra.profile, profile);
+          assert.match(String(extra.resultHash), /^[0-9a-f]{64}$/);
+          assert.match(String(extra.kibanaUrl), /^https:\/\/kibana\.example\.com\/app\/discover#/);
+          const hitCounts = extra.hitCounts as Record<string, number>;
+          assert.equal(hitCounts.documents_in_range, documents);
+          assert.ok(hitCounts.sensitive_paths_by_client >= 60 + 6 + 2 + 12 + 12 + 1);
+          for (const query of extra.queries as Array<{ body: { size?: number } }>)
+            assert.ok(query.body.size === 0 || query.body.size === undefined, 'detection never fetches documents');
+
+          const slow = incidents.get(`${ACTORS.slow} secrets_scanning`)!;
+          assert.equal(slow.evidence.distinctSensitivePaths, 6);
+          assert.equal(slow.severity, 'medium');
+          const exposure = incidents.get(`${ACTORS.exposure} secret_exposure`)!;
+          assert.equal(exposure.severity, 'critical');
+          assert.match(exposure.evidence.reasons[0], /\/\.env/);
+          const encoded = incidents.get(`${ACTORS.encoded} secrets_scanning`)!;
+          assert.deepEqual(
+            encoded.evidence.topPaths.map((path) => path.path).sort(),
+            ['/.env', '/.git/config'],
+            'encoded paths are decoded and normalised like the file source',
+          );
+          const ipv6 = incidents.get(`${ACTORS.ipv6Prefix} secrets_scanning`)!;
+          assert.equal(ipv6.evidence.sensitiveHits, 12);
+
+          const created = agent.runtime.store.audit.verify();
+          assert.ok(created.ok && created.entries >= 5);
+          const again = await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, {
+            skipLlm: true,
+          });
+          assert.equal(again.lines, documents);
+          assert.equal(agent.runtime.store.incidents.list({ limit: 500 }).length, 5, 'no duplicate incidents');
+          assert.equal(
+            agent.runtime.store.audit.verify().entries,
+            created.entries,
+            'an unchanged rescan writes nothing',
+          );
+        } finally {
+          agent.cleanup();
+        }
+      });
+    }
+
+    it('pages composite aggregations past the bucket limit: 50 scanners with page_size 10', async () => {
+      const index = `traefik-logs-it-paging-${suffix}`;
+      indices.push(index);
+      const requests: TestRequest[] = [];
+      for (let host = 1; host <= 50; host++)
+        requests.push(...probes(`192.0.2.${host}`, T0 + host * 1000, 12, 5000, { status: 404 }));
+      await indexRequests(engine.url, index, 'elastic-agent', requests);
+      const agent = await testAgent({
+        'elasticsearch.url': engine.url,
+        'elasticsearch.index_pattern': index,
+        'elasticsearch.page_size': 10,
+      });
+      try {
+        const detector = await ElasticsearchDetector.connect(agent.config);
+        try {
+          const result = await detector.detect({ from: T0, to: T0 + HOUR });
+          assert.equal(result.findings.length, 50);
+          const sensitive = result.queries.find((query) => query.name === 'sensitive_paths_by_client')!;
+          assert.equal(sensitive.buckets, 50 * 8);
+          assert.ok(sensitive.pages >= 40, `${sensitive.pages} pages`);
+          const activity = result.queries.filter((query) => query.name === 'activity_by_client');
+          assert.equal(
+            activity.reduce((sum, query) => sum + query.buckets, 0),
+            50,
+          );
+        } finally {
+          await detector.close();
+        }
+      } finally {
+        agent.cleanup();
+      }
+    });
+  });
+}
+
+describe('Elasticsearch cycles, restarts and faults', () => {
+  const engine = engines[0];
+  const index = `traefik-logs-it-faults-${suffix}`;
+  let documents = 0;
+  before(async () => {
+    documents = await indexRequests(engine.url, index, 'traefik-json', scenario(500));
+  });
+  after(async () => {
+    await deleteIndex(engine.url, index);
+  });
+
+  it('cycles with overlap, a restart and a long outage neither miss nor duplicate incidents', async () => {
+    const agent = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': index });
+    const key = cursorKey(engine.url, index);
+    try {
+      const first = await ElasticsearchDetector.connect(agent.config);
+      // 10:30: the burst scanner (10:05) and the exposure (10:20) are in the window; later ones not yet.
+      await runCycle(agent.runtime, agent.guard, first, T0 + 30 * 60_000, { skipLlm: true });
+      assert.equal(agent.runtime.store.positions.get<{ until: number }>(key)?.until, T0 + 30 * 60_000);
+      const early = agent.runtime.store.incidents.list({ limit: 500 }).map((incident) => incident.ip);
+      assert.ok(early.includes(ACTORS.burst));
+      assert.ok(!early.includes(ACTORS.encoded));
+      await runCycle(agent.runtime, agent.guard, first, T0 + 31 * 60_000, { skipLlm: true });
+      await first.close();
+      // Restart: a new detector with the same store continues from the cursor.
+      const second = await ElasticsearchDetector.connect(agent.config);
+      const results = await runCycle(agent.runtime, agent.guard, second, T0 + 70 * 60_000, { skipLlm: true });
+      assert.ok(results.length >= 2, 'the span since the cursor is evaluated window by window');
+      // A long outage: catch up over several windows.
+      const late = await runCycle(agent.runtime, agent.guard, second, T0 + 6 * HOUR, { skipLlm: true });
+      assert.ok(late.length >= 10);
+      await second.close();
+      const incidents = agent.runtime.store.incidents.list({ limit: 500 });
+      assert.equal(incidents.length, 5);
+      assert.equal(new Set(incidents.map((incident) => `${incident.ip} ${incident.threatType}`)).size, 5);
+      const burst = incidents.find((incident) => incident.ip === ACTORS.burst)!;
+      assert.equal(burst.evidence.sensitiveHits, 60, 'overlapping windows never double-count');
+      assert.equal(agent.runtime.store.positions.get<{ until: number }>(key)?.until, T0 + 6 * HOUR);
+    } finally {
+      agent.cleanup();
+    }
+  });
+
+  it('Elasticsearch down at start: a clear retryable IntegrationError for a scan; the daemon keeps trying', async () => {
+    const url = await closedPortUrl();
+    const agent = await testAgent({
+      'elasticsearch.url': url,
+      'elasticsearch.index_pattern': index,
+      'elasticsearch.interval': '50ms',
+    });
+    try {
+      await assert.rejects(
+        scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, { backoffMs: 5 }),
+        (error: unknown) =>
+          error instanceof IntegrationError && error.isRetryable && /cannot connect/.test(error.message),
+      );
+      const messages: string[] = [];
+      const controller = new AbortController();
+      const watching = watchElasticsearch(agent.runtime, agent.guard, controller.signal, {
+        backoffMs: 5,
+        log: (message) => messages.push(message),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      controller.abort();
+      await watching;
+      assert.ok(messages.length >= 2, messages.join('\n'));
+      assert.match(messages[0], /elasticsearch cycle failed \(1 in a row\).*cannot connect/);
+    } finally {
+      agent.cleanup();
+    }
+  });
+
+  it('slow answers time out, partial shard failures and auth refusals are clear errors; the cursor stays', async () => {
+    const proxy = new FaultProxy(engine.url);
+    const url = await proxy.start();
+    const agent = await testAgent({
+      'elasticsearch.url': url,
+      'elasticsearch.index_pattern': index,
+      'elasticsearch.request_timeout': '1s',
+    });
+    const key = cursorKey(url, index);
+    try {
+      const detector = await ElasticsearchDetector.connect(agent.config, { backoffMs: 5 });
+      proxy.pathFilter = '_search';
+      proxy.fault = { kind: 'delay', ms: 2500 };
+      await assert.rejects(
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        (error: unknown) => error instanceof IntegrationError && error.isRetryable && /timed out/.test(error.message),
+      );
+      assert.equal(agent.runtime.store.positions.get(key), undefined);
+      proxy.fault = { kind: 'shard_failure' };
+      await assert.rejects(
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        (error: unknown) =>
+          error instanceof IntegrationError &&
+          error.isRetryable &&
+          /1 of 1 shards failed.*node left/.test(error.message),
+      );
+      assert.equal(agent.runtime.store.incidents.list().length, 0, 'partial results never become incidents');
+      proxy.pathFilter = undefined;
+      proxy.fault = {
+        kind: 'status',
+        status: 401,
+        body: { error: { type: 'security_exception', reason: 'unable to authenticate user [agent]' }, status: 401 },
+      };
+      const before = proxy.requests.length;
+      await assert.rejects(
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        (error: unknown) =>
+          error instanceof IntegrationError &&
+          !error.isRetryable &&
+          /authentication refused \(HTTP 401\)/.test(error.message),
+      );
+      assert.equal(proxy.requests.length - before, 1, 'an auth refusal is not retried');
+      await assert.rejects(ElasticsearchDetector.connect(agent.config, { backoffMs: 5 }), /authentication refused/);
+      // Back to normal: the next cycle evaluates the window and creates the incidents once.
+      proxy.fault = { kind: 'none' };
+      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true });
+      assert.equal(agent.runtime.store.incidents.list().length, 5);
+      await detector.close();
+    } finally {
+      agent.cleanup();
+      await proxy.close();
+    }
+  });
+
+  it('Elasticsearch dying mid-cycle: the cycle fails, nothing half-written, the retry creates each incident once', async () => {
+    const proxy = new FaultProxy(engine.url);
+    const url = await proxy.start();
+    const agent = await testAgent({ 'elasticsearch.url': url, 'elasticsearch.index_pattern': index });
+    try {
+      const detector = await ElasticsearchDetector.connect(agent.config, { backoffMs: 5 });
+      proxy.requests = [];
+      proxy.fault = { kind: 'die_after', allow: 4 };
+      await assert.rejects(
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        (error: unknown) => error instanceof IntegrationError && error.isRetryable,
+      );
+      assert.equal(agent.runtime.store.incidents.list().length, 0);
+      assert.equal(agent.runtime.store.positions.get(cursorKey(url, index)), undefined);
+      proxy.fault = { kind: 'none' };
+      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true });
+      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR + 60_000, { skipLlm: true });
+      assert.equal(agent.runtime.store.incidents.list().length, 5);
+      await detector.close();
+    } finally {
+      agent.cleanup();
+      await proxy.close();
+    }
+  });
+
+  it('a missing index or a wrong mapping is a clear, non-retryable error', async () => {
+    const agent = await testAgent({
+      'elasticsearch.url': engine.url,
+      'elasticsearch.index_pattern': `no-such-index-${suffix}*`,
+    });
+    try {
+      await assert.rejects(
+        ElasticsearchDetector.connect(agent.config, { backoffMs: 5 }),
+        (error: unknown) =>
+          error instanceof IntegrationError && !error.isRetryable && /no-such-index/.test(error.message),
+      );
+    } finally {
+      agent.cleanup();
+    }
+    assert.ok(documents > 0);
+  });
+});
