@@ -8,6 +8,7 @@ import { monitorCommand } from './monitor-command.ts';
 import { runCommand } from './run-command.ts';
 import { scanCommand } from './scan-command.ts';
 import { unblockCommand } from './unblock-command.ts';
+import { workloadsCommand } from './workloads-command.ts';
 
 /** Every CLI command; add a command by adding its file and one line here. */
 export const COMMANDS: Command[] = [
@@ -20,4 +21,5 @@ export const COMMANDS: Command[] = [
   execCommand,
   auditCommand,
   k8sCommand,
+  workloadsCommand,
 ];

@@ -1,0 +1,241 @@
+import type { Config } from '../../config/schema.ts';
+import { UsageError } from '../../core/errors.ts';
+import { createLlmClient } from '../../llm/create-llm-client.ts';
+import { KubernetesApiError } from '../../sources/kubernetes/kubernetes-api-error.ts';
+import { openStore, type Store } from '../../store/store.ts';
+import { ImagePatchRefused } from '../../workloads/image-patch.ts';
+import {
+  approveRemediation,
+  listRemediations,
+  type RemediationDecision,
+  type RemediationStatus,
+  rejectRemediation,
+} from '../../workloads/remediation-approvals.ts';
+import { rollbackDeployment } from '../../workloads/rollback.ts';
+import { describeDecision } from '../../workloads/slack-interaction.ts';
+import { type CheckedFinding, runWorkloadChecks } from '../../workloads/workload-checks.ts';
+import { workloadLabel } from '../../workloads/workload-finding.ts';
+import type { CliIo, Command } from '../command.ts';
+import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { printTable, safeCell } from '../output.ts';
+
+const USAGE = `Usage:
+  devops-agent workloads scan [--namespace N] [--format table|json] [--preview]
+      pod/deployment health and Trivy vulnerabilities, with the image patch planned for each (server dry run);
+      plans are stored as pending remediations and sent for approval (--preview: only show them)
+  devops-agent workloads list [--status pending|applied|...] [--format table|json]
+  devops-agent workloads show <id>                 the plan of one remediation, with its diff
+  devops-agent workloads approve <id>              approve and apply a pending remediation
+  devops-agent workloads reject <id> [--reason R]
+  devops-agent workloads rollback <namespace>/<deployment> [--container C] [--force]
+      put back the image the deployment ran before the agent's last patch`;
+
+const OPTIONS = {
+  namespace: { type: 'string', short: 'n', multiple: true },
+  format: { type: 'string' },
+  preview: { type: 'boolean' },
+  status: { type: 'string' },
+  reason: { type: 'string' },
+  container: { type: 'string' },
+  force: { type: 'boolean' },
+} as const;
+
+export const workloadsCommand: Command = {
+  name: 'workloads',
+  summary: 'Kubernetes workload health and vulnerabilities; approve, apply and roll back image patches',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const format = values.format ?? 'table';
+    if (format !== 'table' && format !== 'json') throw new UsageError(`--format: expected table or json\n\n${USAGE}`);
+    const [verb, target, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}\n\n${USAGE}`);
+    const needsTarget = ['show', 'approve', 'reject', 'rollback'].includes(verb ?? '');
+    if (!['scan', 'list', 'show', 'approve', 'reject', 'rollback'].includes(verb ?? '')) throw new UsageError(USAGE);
+    if (needsTarget && !target) throw new UsageError(`${verb}: missing argument\n\n${USAGE}`);
+    const config = loadCliConfig(values, io);
+    const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+    try {
+      const runtime = { config, store };
+      switch (verb) {
+        case 'scan':
+          return await scan(config, store, io, format, values.namespace, values.preview === true);
+        case 'list': {
+          const remediations = listRemediations(store, { status: parseStatus(values.status) });
+          if (format === 'json') io.stdout.write(`${JSON.stringify({ remediations }, null, 2)}\n`);
+          else
+            printTable(
+              io.stdout,
+              ['ID', 'STATUS', 'DEPLOYMENT', 'CONTAINER', 'FROM', 'TO', 'CREATED'],
+              remediations.map((entry) => [
+                String(entry.id),
+                entry.status,
+                `${entry.namespace}/${entry.deployment}`,
+                entry.container,
+                entry.currentImage,
+                entry.targetImage,
+                entry.createdAt,
+              ]),
+            );
+          return 0;
+        }
+        case 'show': {
+          const remediation = listRemediations(store, { limit: 10_000 }).find((entry) => entry.id === parseId(target!));
+          if (!remediation) {
+            io.stderr.write(`error: no remediation #${target}\n`);
+            return 1;
+          }
+          if (format === 'json') io.stdout.write(`${JSON.stringify(remediation, null, 2)}\n`);
+          else {
+            io.stdout.write(
+              `#${remediation.id} ${remediation.status}: ${remediation.namespace}/${remediation.deployment} container ${remediation.container}\n${remediation.currentImage} -> ${remediation.targetImage} (${remediation.source})\n`,
+            );
+            if (remediation.explanation) io.stdout.write(`why: ${safeCell(remediation.explanation, 600)}\n`);
+            io.stdout.write(
+              `CVEs: ${remediation.finding.cves.map((cve) => cve.id).join(', ') || '-'}\n${remediation.diff}`,
+            );
+          }
+          return 0;
+        }
+        case 'approve':
+        case 'reject': {
+          const id = parseId(target!);
+          const approver = `cli (${io.env.USER ?? io.env.LOGNAME ?? 'unknown'})`;
+          const decision: RemediationDecision =
+            verb === 'approve'
+              ? await approveRemediation(runtime, id, approver)
+              : rejectRemediation(runtime, id, approver, values.reason);
+          const ok = ['applied', 'already_applied', 'rejected'].includes(decision.status);
+          if (format === 'json') io.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+          else (ok ? io.stdout : io.stderr).write(`${describeDecision(id, decision, approver)}\n`);
+          return ok ? 0 : 1;
+        }
+        default: {
+          const match = /^([a-z0-9][a-z0-9-]{0,62})\/([a-z0-9][a-z0-9.-]{0,252})$/.exec(target!);
+          if (!match) throw new UsageError(`rollback: expected <namespace>/<deployment>, got "${target}"\n\n${USAGE}`);
+          const result = await rollbackDeployment(runtime, match[1], match[2], {
+            requestedBy: `cli (${io.env.USER ?? io.env.LOGNAME ?? 'unknown'})`,
+            container: values.container,
+            force: values.force === true,
+          });
+          if (format === 'json') io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          else if (result.status === 'rolled_back' || result.status === 'already_rolled_back') {
+            io.stdout.write(
+              `${result.status === 'rolled_back' ? 'rolled back' : 'already rolled back'}: ${result.namespace}/${result.deployment} container ${result.container}: ${result.from} -> ${result.to}\n${result.diff}`,
+            );
+          } else if ('error' in result) io.stderr.write(`error: ${result.error}\n`);
+          return result.status === 'rolled_back' || result.status === 'already_rolled_back' ? 0 : 1;
+        }
+      }
+    } catch (error) {
+      if (error instanceof KubernetesApiError || error instanceof ImagePatchRefused) {
+        io.stderr.write(`error: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+async function scan(
+  config: Config,
+  store: Store,
+  io: CliIo,
+  format: 'table' | 'json',
+  namespaces: string[] | undefined,
+  preview: boolean,
+): Promise<number> {
+  const llm = config.workloads?.llm_advice === false ? undefined : createLlmClient(config, store);
+  const result = await runWorkloadChecks({ config, store }, { namespaces, record: !preview, llm });
+  if (format === 'json') {
+    const findings = result.findings.map((finding) => ({
+      kind: finding.kind,
+      namespace: finding.workload.namespace,
+      workload: finding.workload.name,
+      workloadKind: finding.workload.kind,
+      severity: finding.severity,
+      detail: finding.detail,
+      ...(finding.container ? { container: finding.container, image: finding.image } : {}),
+      ...(finding.pods ? { pods: finding.pods } : {}),
+      ...(finding.vulnerabilities ? { vulnerabilities: finding.vulnerabilities } : {}),
+      plan: finding.plan,
+      ...(finding.planError ? { planError: finding.planError } : {}),
+    }));
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          findings,
+          skipped: result.skipped,
+          notes: result.notes,
+          approvalMessages: result.approvalMessages,
+          autoPatched: result.autoPatched,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  printTable(
+    io.stdout,
+    ['KIND', 'WORKLOAD', 'SEVERITY', 'DETAIL', 'PLAN'],
+    result.findings.map((finding) => [
+      finding.kind,
+      `${finding.workload.kind} ${workloadLabel(finding.workload)}`,
+      finding.severity,
+      safeCell(finding.detail, 120),
+      planCell(finding),
+    ]),
+  );
+  for (const finding of result.findings) {
+    if (!finding.plan) continue;
+    io.stdout.write(
+      `\n${finding.plan.remediationId ? `remediation #${finding.plan.remediationId} (${finding.plan.status})` : 'plan (preview)'} for ${workloadLabel(finding.workload)}: ${finding.plan.currentImage} -> ${finding.plan.targetImage} [${finding.plan.source}]\n`,
+    );
+    if (finding.plan.explanation) io.stdout.write(`why: ${safeCell(finding.plan.explanation, 600)}\n`);
+    io.stdout.write(finding.plan.diff);
+    if (finding.plan.remediationId && finding.plan.status === 'pending') {
+      io.stdout.write(`approve with: devops-agent workloads approve ${finding.plan.remediationId}\n`);
+    }
+  }
+  for (const skipped of result.skipped) io.stderr.write(`skipped ${skipped.source}: ${skipped.reason}\n`);
+  for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
+  for (const message of result.approvalMessages) {
+    if (message.status !== 'sent')
+      io.stderr.write(`warning: approval message to ${message.channel}: ${message.error}\n`);
+  }
+  return 0;
+}
+
+function planCell(finding: CheckedFinding): string {
+  if (finding.plan)
+    return `${finding.plan.targetImage}${finding.plan.remediationId ? ` (#${finding.plan.remediationId})` : ''}`;
+  return finding.planError ? safeCell(`none: ${finding.planError}`, 80) : '-';
+}
+
+function parseId(text: string): number {
+  if (!/^\d{1,12}$/.test(text)) throw new UsageError(`expected a remediation id (a number), got "${text}"`);
+  return Number(text);
+}
+
+const STATUSES: RemediationStatus[] = [
+  'pending',
+  'approved',
+  'applied',
+  'rejected',
+  'failed',
+  'expired',
+  'rolled_back',
+];
+
+function parseStatus(text: string | undefined): RemediationStatus | undefined {
+  if (text === undefined) return undefined;
+  if (!(STATUSES as string[]).includes(text)) throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}`);
+  return text as RemediationStatus;
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { OwnerResolver } from './pod-health.ts';
+import {
+  readTrivyImageReports,
+  readVulnerabilityReports,
+  sameImage,
+  type VulnerabilityReportObject,
+} from './trivy-reports.ts';
+
+const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url).pathname;
+
+const deployment = (name: string, image: string): V1Deployment => ({
+  metadata: { name, namespace: 'shop', uid: `${name}-uid` },
+  spec: { selector: {}, template: { spec: { containers: [{ name: name === 'web' ? 'web' : 'cache', image }] } } },
+});
+const replicaSet: V1ReplicaSet = {
+  metadata: {
+    name: 'web-5d8c9f6b4',
+    namespace: 'shop',
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'web-uid', controller: true }],
+  },
+};
+
+function operatorReport(): VulnerabilityReportObject {
+  const text = readFileSync(fixture('vulnerability-report.yaml'), 'utf8')
+    .replaceAll('RS_NAME', 'web-5d8c9f6b4')
+    .replaceAll('NAMESPACE', 'shop');
+  return parse(text);
+}
+
+describe('Trivy Operator VulnerabilityReports', () => {
+  it('resolve to the Deployment through the ReplicaSet label and keep every field', () => {
+    const owners = new OwnerResolver({ deployments: [deployment('web', 'nginx:1.25.3')], replicaSets: [replicaSet] });
+    const { containers, skipped } = readVulnerabilityReports([operatorReport()], owners);
+    assert.deepEqual(skipped, []);
+    assert.equal(containers.length, 1);
+    assert.deepEqual(containers[0].workload, { namespace: 'shop', kind: 'Deployment', name: 'web' });
+    assert.equal(containers[0].container, 'web');
+    assert.equal(containers[0].image, 'nginx:1.25.3');
+    assert.equal(containers[0].vulnerabilities.length, 5);
+    assert.deepEqual(containers[0].vulnerabilities[0], {
+      id: 'CVE-2024-7347',
+      severity: 'HIGH',
+      package: 'nginx',
+      installedVersion: '1.25.3',
+      fixedVersion: '1.25.5, 1.26.2',
+      title: 'nginx: specially crafted MP4 file may cause over-read',
+    });
+  });
+  it('skip, with a reason, reports that are stale or unlabelled', () => {
+    const owners = new OwnerResolver({ deployments: [deployment('web', 'nginx:1.25.5')], replicaSets: [replicaSet] });
+    const unlabelled = { ...operatorReport(), metadata: { name: 'x', namespace: 'shop', labels: {} } };
+    const { containers, skipped } = readVulnerabilityReports([operatorReport(), unlabelled], owners);
+    assert.equal(containers.length, 0);
+    assert.match(
+      skipped[0].reason,
+      /stale: scanned index.docker.io\/library\/nginx:1.25.3, the deployment now runs nginx:1.25.5/,
+    );
+    assert.match(skipped[1].reason, /missing trivy-operator/);
+  });
+});
+
+describe('trivy image --format json files', () => {
+  it('attach to every deployment running the scanned image', () => {
+    const deployments = [
+      deployment('cache', 'docker.io/library/redis:7.2.3-alpine'),
+      deployment('web', 'nginx:1.25.3'),
+    ];
+    const { containers, skipped } = readTrivyImageReports([fixture('trivy-image-redis.json')], deployments);
+    assert.deepEqual(skipped, []);
+    assert.equal(containers.length, 1);
+    assert.equal(containers[0].workload.name, 'cache');
+    assert.deepEqual(
+      containers[0].vulnerabilities.map(
+        (entry) => `${entry.id}/${entry.package}/${entry.severity}/${entry.fixedVersion}`,
+      ),
+      [
+        'CVE-2023-6129/libcrypto3/MEDIUM/3.1.4-r3',
+        'CVE-2023-6237/libssl3/HIGH/3.1.4-r4',
+        'CVE-2023-45288/stdlib/HIGH/1.21.9, 1.22.2',
+        'CVE-2024-31449/redis/HIGH/7.2.6, 7.4.1',
+      ],
+    );
+  });
+  it('count and skip unreadable, foreign and unmatched files', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'trivy-'));
+    writeFileSync(join(directory, 'broken.json'), '{"Results": [');
+    writeFileSync(join(directory, 'other.json'), '{"hello": 1}');
+    const { containers, skipped } = readTrivyImageReports(
+      [
+        join(directory, 'broken.json'),
+        join(directory, 'other.json'),
+        join(directory, 'missing.json'),
+        fixture('trivy-image-redis.json'),
+      ],
+      [deployment('web', 'nginx:1.25.3')],
+    );
+    assert.equal(containers.length, 0);
+    assert.deepEqual(
+      skipped.map((entry) => entry.reason.split(':')[0]),
+      [
+        'cannot read',
+        'not a trivy image JSON report (ArtifactName, Results)',
+        'cannot read',
+        'no deployment runs redis',
+      ],
+    );
+  });
+  it('compares images across registry spellings', () => {
+    assert.equal(sameImage('nginx:1.25.3', 'index.docker.io/library/nginx:1.25.3'), true);
+    assert.equal(sameImage('nginx:1.25.3', 'nginx:1.25.4'), false);
+    assert.equal(sameImage('ghcr.io/a/nginx:1', 'nginx:1'), false);
+  });
+});
