@@ -1,7 +1,14 @@
 import { posix } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, topFinding } from './danger-level.ts';
-import { isOutside, type PathContext, resolvePath, type ShellWord, writeTargetFinding } from './path-rules.ts';
+import {
+  isOutside,
+  type PathContext,
+  resolvePath,
+  SECRET_FILES,
+  type ShellWord,
+  writeTargetFinding,
+} from './path-rules.ts';
 import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
 import { evaluateWord, firstSyntaxError, loadBashParser, type SyntaxNode, substitutionsIn } from './shell-syntax.ts';
 
@@ -221,7 +228,10 @@ class Walk {
 
   #program(words: ShellWord[], depth: number): Finding[] {
     const found: Finding[] = [];
-    for (const word of words.slice(1)) this.#notePath(word);
+    for (const word of words.slice(1)) {
+      const secret = this.#notePath(word);
+      if (secret) found.push(secret);
+    }
     const name = words[0];
     if (name.value === undefined)
       return [
@@ -308,14 +318,21 @@ class Walk {
       ...this.#paths,
       script: (text, origin) => this.script(text, origin, depth + 1),
       argv: (words) => (words.length === 0 ? [] : this.argv(words, depth + 1)),
-      notePath: (word) => this.#notePath(word),
+      notePath: (word) => {
+        this.#notePath(word);
+      },
     };
   }
 
-  #notePath(word: ShellWord): void {
-    if (word.value === undefined || !/^[/~.]/.test(word.value)) return;
+  /** Records paths outside the working directory; returns a finding when the path is a credential file. */
+  #notePath(word: ShellWord): Finding | undefined {
+    if (word.value === undefined) return undefined;
     const path = resolvePath(word, this.#paths);
-    if (path && isOutside(path, this.#startDirectory)) this.outsidePaths.add(path);
+    if (!path) return undefined;
+    if (/^[/~.]/.test(word.value) && isOutside(path, this.#startDirectory)) this.outsidePaths.add(path);
+    return SECRET_FILES.test(path)
+      ? { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` }
+      : undefined;
   }
 
   /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */
@@ -404,7 +421,8 @@ class Walk {
               : { level: 'HIGH', rule: 'run-script', reason: `runs the script in ${target.raw}` },
           ),
         );
-      this.#notePath(target);
+      const secret = this.#notePath(target);
+      if (secret) found.push(secret);
       return found;
     }
     // `>&2`, `2>&1`: duplicating a descriptor writes no file.

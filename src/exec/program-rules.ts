@@ -108,7 +108,6 @@ const SAFE_PROGRAMS = [
   'netstat',
   'arp',
   'file',
-  'man',
   'info',
   'apropos',
   'whatis',

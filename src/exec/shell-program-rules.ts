@@ -1,10 +1,11 @@
 import { type Finding, levelRank, maxLevel } from './danger-level.ts';
-import type { ShellWord } from './path-rules.ts';
+import { type ShellWord, writeTargetFinding } from './path-rules.ts';
 import {
   DANGEROUS_CODE,
   finding,
   hasFlag,
   literalWord,
+  optionValue,
   type ProgramRule,
   STDIN_CODE_RULE,
   STDIN_SCRIPT_RULE,
@@ -68,6 +69,13 @@ function interpreter(language: string): ProgramRule {
       const inline = INLINE_FLAGS.has(value) || (/^-[a-zA-Z]*[ce]$/.test(value) && language !== 'node');
       if (inline || (language === 'node' && (value === '-e' || value === '-p'))) {
         const code = args[index + 1]?.value;
+        const inPlace =
+          args.some((word) => /^-[a-zA-Z]*i/.test(word.value ?? '')) && (language === 'perl' || language === 'ruby');
+        if (inPlace)
+          for (const file of args.slice(index + 2)) {
+            const write = writeTargetFinding(file, context, `${language} -i edits`);
+            if (write && write.level === 'CRITICAL') return [write];
+          }
         if (code === undefined) return [finding('CRITICAL', 'dynamic-script', `${language} code decided at run time`)];
         if (DANGEROUS_CODE.test(code))
           return [
@@ -162,8 +170,11 @@ const xargs: ProgramRule = (args, context) => {
   ]);
   const inner = args.slice(start);
   const command = inner.length === 0 ? [literalWord('echo')] : inner;
+  // With -I X, every word containing X is filled from standard input (`xargs -I% sh -c '%'` runs input as code).
+  const replace =
+    optionValue(args.slice(0, start), '-I', '--replace')?.value ?? (hasFlag(args.slice(0, start), 'i') ? '{}' : '{}');
   return context.argv([
-    ...command.map((word) => (word.value === '{}' ? unknownWord('{}') : word)),
+    ...command.map((word) => (word.value?.includes(replace) ? unknownWord(word.raw) : word)),
     unknownWord('<stdin>'),
   ]);
 };
@@ -188,7 +199,8 @@ const ssh: ProgramRule = (args, context) => {
   );
   const remote = args.slice(start);
   const floor = finding('HIGH', 'remote-shell', 'runs commands on another host over ssh');
-  if (remote.length === 0) return [floor];
+  if (remote.length === 0)
+    return [finding('HIGH', STDIN_SCRIPT_RULE, 'ssh without a command runs what arrives on standard input remotely')];
   return atLeast(context.script(joined(remote), 'ssh remote command'), floor);
 };
 

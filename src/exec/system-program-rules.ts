@@ -288,6 +288,12 @@ const readUnless =
       ? [finding(level, `${name}-change`, `${name} changes the system`)]
       : [finding('LOW', `${name}-read`, `${name} only reads`)];
 
+/** Editors are interactive (HIGH); given commands to run (`vim -c ':!sh'`, `+cmd`) they are CRITICAL. */
+const editor: ProgramRule = (args) =>
+  args.some((word) => /^(-c|--cmd|-S|\+.+|--eval|-x|--exec)$/.test(text(word)) || /^\+/.test(text(word)))
+    ? [finding('CRITICAL', 'editor-command', 'the editor is told to run commands')]
+    : [finding('HIGH', 'editor', 'interactive editor (can run a shell)')];
+
 export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
   systemctl,
   service: (args) =>
@@ -354,7 +360,10 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
   at: (args) =>
     hasFlag(args, 'l')
       ? [finding('LOW', 'at-read', 'lists jobs')]
-      : [finding('HIGH', 'scheduled-command', 'schedules a command')],
+      : hasFlag(args, 'f')
+        ? [finding('HIGH', 'scheduled-command', 'schedules the commands in a file')]
+        : [finding('HIGH', STDIN_SCRIPT_RULE, 'at schedules commands read from standard input')],
+  batch: fixed('HIGH', STDIN_SCRIPT_RULE, 'batch schedules commands read from standard input'),
   atq: fixed('LOW', 'at-read', 'lists scheduled jobs'),
   kill,
   pkill: fixed('HIGH', 'kill', 'signals processes by name'),
@@ -496,10 +505,16 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
   wall: fixed('MEDIUM', 'broadcast', 'writes to every terminal'),
   logger: fixed('LOW', 'syslog-write', 'writes one syslog message'),
   gdb: fixed('HIGH', 'debugger', 'attaches a debugger (can run anything)'),
-  vi: fixed('HIGH', 'editor', 'interactive editor (can run a shell)'),
-  vim: fixed('HIGH', 'editor', 'interactive editor (can run a shell)'),
+  vi: editor,
+  vim: editor,
   nano: fixed('HIGH', 'editor', 'interactive editor'),
-  emacs: fixed('HIGH', 'editor', 'interactive editor (can run a shell)'),
+  emacs: editor,
+  nvim: editor,
+  ex: editor,
+  man: (args) =>
+    hasFlag(args, 'PH', ['--pager', '--html'])
+      ? [finding('HIGH', 'pager-command', 'man runs the given pager/browser command')]
+      : [finding('SAFE', 'read-only', 'man shows a manual page')],
   fsck: fixed('HIGH', 'filesystem-repair', 'checks and repairs a filesystem'),
   gcc: fixed('MEDIUM', 'compile', 'compiles and writes a binary'),
   cc: fixed('MEDIUM', 'compile', 'compiles and writes a binary'),
