@@ -33,7 +33,7 @@ const LOCAL_OFFSET_MINUTES = 60;
 /**
  * Writes a request the way Traefik v3 does: JSON (logrus: keys sorted byte-wise, `<`, `>`, `&` escaped as
  * \u003c...) with the headers an operator keeps for security work (`accessLog.fields.headers`: Referer, User-Agent and
- * X-Forwarded-For kept, the rest dropped; `fields.names`: ClientUsername, RequestPort and StartLocal dropped), or the default Common Log Format
+ * X-Forwarded-For kept, the rest dropped; `fields.names`: ClientUsername, RequestAddr, RequestPort and StartLocal dropped), or the default Common Log Format
  * (referer and user agent quoted raw).
  */
 export function formatTraefikLine(request: GeneratedRequest, format: GeneratedFormat, requestCount: number): string {
@@ -57,7 +57,6 @@ function formatJson(request: GeneratedRequest, requestCount: number): string {
     ['OriginDuration', Math.max(0, durationNs - overheadNs)],
     ['OriginStatus', request.status],
     ['Overhead', overheadNs],
-    ['RequestAddr', request.host],
     ['RequestContentSize', request.method === 'POST' ? 180 + (request.nanos % 600) : 0],
     ['RequestCount', requestCount],
     ['RequestHost', request.host],

@@ -54,6 +54,20 @@ export class ClientIpResolver {
     return this.#trusted.entries;
   }
 
+  /**
+   * Whether the forwarding headers matter for this request (the peer is a trusted proxy, or only a ClientHost list is
+   * known), so a parser can skip reading them for the vast majority of lines.
+   */
+  needsForwardingHeaders(clientAddr: string | undefined, clientHost: string | undefined): boolean {
+    if (!this.#hasTrusted) return false;
+    if (clientAddr) {
+      const peer = this.#lookup(withoutPort(clientAddr));
+      if (peer.ip !== undefined) return peer.trusted;
+    }
+    if (clientHost === undefined) return false;
+    return clientHost.includes(',') || this.#lookup(clientHost).trusted;
+  }
+
   resolve(fields: ClientAddressFields): ClientIpResolution {
     const fromAddr = fields.clientAddr ? this.#lookup(withoutPort(fields.clientAddr)).ip : undefined;
     const hostIsList = fields.clientHost?.includes(',') === true;

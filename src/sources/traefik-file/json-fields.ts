@@ -19,12 +19,12 @@ export interface StringSpan {
 /**
  * Index just after `"key":` (and any spaces), or -1 when the key is absent. `hint` is where to start looking: Traefik
  * sorts its keys, so reading them in order makes the searches together one pass over the line; a key before the hint
- * is still found by a second search from the start.
+ * is still found by a backward search from the hint (so an absent key costs one pass, not two).
  */
 export function findValueStart(line: string, quotedKey: string, hint = 0): number {
   if (hint > 0) {
     const found = findValueStartFrom(line, quotedKey, hint);
-    return found >= 0 ? found : findValueStartFrom(line, quotedKey, 0);
+    return found >= 0 ? found : findValueStartBackward(line, quotedKey, hint);
   }
   return findValueStartFrom(line, quotedKey, 0);
 }
@@ -48,7 +48,11 @@ function findValueStartFrom(line: string, quotedKey: string, start: number): num
 
 /** Like findValueStart, searching from the end: faster for the keys Traefik writes last (request headers). */
 export function findValueStartFromEnd(line: string, quotedKey: string): number {
-  let from = line.length;
+  return findValueStartBackward(line, quotedKey, line.length);
+}
+
+function findValueStartBackward(line: string, quotedKey: string, start: number): number {
+  let from = start;
   for (;;) {
     const at = line.lastIndexOf(quotedKey, from);
     if (at < 0) return -1;

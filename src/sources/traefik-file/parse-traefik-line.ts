@@ -81,15 +81,19 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   const routerName = reader.string('"RouterName"');
   const time = readTime(reader);
   let userAgent = reader.string('"request_User-Agent"');
-  const forwardedFor = optional(reader.string('"request_X-Forwarded-For"'));
-  const realIp = optional(reader.string('"request_X-Real-Ip"'));
+  const resolver = options.resolver ?? NO_PROXY_RESOLVER;
+  // Forwarding headers only count behind a trusted proxy: most lines never need them looked up.
+  const forwarding =
+    clientAddr !== INVALID && clientHost !== INVALID && resolver.needsForwardingHeaders(clientAddr, clientHost);
+  const forwardedFor = forwarding ? optional(reader.string('"request_X-Forwarded-For"')) : undefined;
+  const realIp = forwarding ? optional(reader.string('"request_X-Real-Ip"')) : undefined;
   if (rawPath === undefined || rawPath === INVALID) return { ok: false, reason: 'malformed' };
   const status = downstream === undefined || downstream === 0 ? origin : downstream;
   if (status === undefined || status === INVALID) return { ok: false, reason: 'malformed' };
   if (time === undefined) return { ok: false, reason: 'malformed' };
   if (clientAddr === INVALID || clientHost === INVALID) return { ok: false, reason: 'malformed' };
   if (clientAddr === undefined && clientHost === undefined) return { ok: false, reason: 'malformed' };
-  const resolution = (options.resolver ?? NO_PROXY_RESOLVER).resolve({
+  const resolution = resolver.resolve({
     clientAddr,
     clientHost,
     forwardedFor: forwardedFor === INVALID ? undefined : forwardedFor,
@@ -139,7 +143,7 @@ function parseClf(line: string, options: ParseOptions): ParseResult {
 }
 
 function readTime(reader: JsonLineReader): number | undefined {
-  for (const key of ['"StartLocal"', '"StartUTC"']) {
+  for (const key of ['"StartUTC"', '"StartLocal"']) {
     const value = reader.string(key);
     if (typeof value === 'string') {
       const time = parseTimestamp(value);

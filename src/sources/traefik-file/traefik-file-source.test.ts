@@ -258,6 +258,25 @@ describe('TraefikFileSource', () => {
     assert.deepEqual(seen, [0, 1, 2, 3]);
     await reader.close();
   });
+  it('reads a batch again when the caller failed to process it (tail with onError)', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 3));
+    const errors: unknown[] = [];
+    const reader = source(path, sourceId, { onError: (error) => errors.push(error) });
+    const controller = new AbortController();
+    const deliveries: number[][] = [];
+    await reader.tail(controller.signal, (batch) => {
+      deliveries.push(sequences(batch));
+      if (deliveries.length === 1) throw new Error('database is locked');
+      reader.commit(batch.position);
+      controller.abort();
+    });
+    assert.deepEqual(deliveries, [
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
+    assert.equal(errors.length, 1);
+    await reader.close();
+  });
 });
 
 describe('replayFile', () => {

@@ -101,21 +101,24 @@ export class TraefikFileSource {
     }
     if (!current) return { events, stats, position: this.#cursor, hasMore: false, notices };
     if (!this.#file) {
-      this.#file = { handle: await open(this.path, 'r'), dev: current.dev, ino: current.ino };
-      if (this.#cursor.ino !== current.ino || this.#cursor.dev !== current.dev) {
-        this.#cursor = this.#fresh(current, 0);
+      // The identity comes from the opened descriptor: the path may have been rotated since the stat above.
+      const handle = await open(this.path, 'r');
+      const opened = await handle.stat();
+      this.#file = { handle, dev: opened.dev, ino: opened.ino };
+      if (this.#cursor.ino !== opened.ino || this.#cursor.dev !== opened.dev) {
+        this.#cursor = this.#fresh(opened, 0);
       }
     }
     const size = (await this.#file.handle.stat()).size;
     let cursor = this.#cursor;
     if (size < cursor.offset) {
       notices.push(`${this.path} shrank below the read offset (truncated); reading it again from the start`);
-      cursor = this.#fresh(current, size);
+      cursor = this.#fresh(this.#file, size);
     } else if (cursor.headLength > 0) {
       const head = await hashHead(this.#file.handle, cursor.headLength);
       if (head !== cursor.headHash) {
         notices.push(`${this.path} was replaced in place (its first bytes changed); reading it again from the start`);
-        cursor = this.#fresh(current, size);
+        cursor = this.#fresh(this.#file, size);
       }
     }
     const to = Math.min(size, cursor.offset + maxBytes);
@@ -142,6 +145,7 @@ export class TraefikFileSource {
     let last: TraefikFilePosition | undefined;
     while (!signal.aborted) {
       let more = false;
+      const before = this.#cursor;
       try {
         const batch = await this.read();
         more = batch.hasMore;
@@ -151,6 +155,11 @@ export class TraefikFileSource {
       } catch (error) {
         if (!this.#options.onError) throw error;
         this.#options.onError(error);
+        // The batch was not processed: read it again next time (possible while the same file is open).
+        if (!this.#draining) {
+          if (before === undefined) this.#cursor = undefined;
+          else if (this.#file && before.ino === this.#file.ino && before.dev === this.#file.dev) this.#cursor = before;
+        }
       }
       if (!more && !signal.aborted) await sleep(this.#pollIntervalMs, undefined, { signal }).catch(() => undefined);
     }
@@ -220,7 +229,7 @@ export class TraefikFileSource {
   async #initialPosition(notices: string[]): Promise<TraefikFilePosition> {
     const saved = this.#options.positions.get<TraefikFilePosition>(this.sourceId);
     const current = await statOrUndefined(this.path);
-    if (saved && typeof saved.offset === 'number' && saved.ino !== 0) {
+    if (saved && typeof saved.offset === 'number' && typeof saved.ino === 'number' && saved.ino !== 0) {
       if (current && current.ino === saved.ino && current.dev === saved.dev) return { ...saved, path: this.path };
       const rotated = await findByIdentity(this.path, saved.dev, saved.ino);
       if (rotated) {
