@@ -16,7 +16,13 @@ export const commandPlanSchema = z.strictObject({
 export type CommandPlan = z.output<typeof commandPlanSchema>;
 
 export type PlanResult =
-  | { status: 'ok'; commands: CommandPlan['commands']; model: string; dropped: number }
+  | {
+      status: 'ok';
+      commands: CommandPlan['commands'];
+      model: string;
+      dropped: number;
+      usage: { inputTokens: number; outputTokens: number; latencyMs: number };
+    }
   | { status: Exclude<LlmResult<unknown>['status'], 'ok'>; error: string };
 
 const SYSTEM = `You plan shell commands for a Linux system administration task.
@@ -40,5 +46,11 @@ export async function planCommands(llm: LlmClient, task: string, maxCommands: nu
   });
   if (result.status !== 'ok') return result;
   const commands = result.value.commands.slice(0, maxCommands);
-  return { status: 'ok', commands, model: result.model, dropped: result.value.commands.length - commands.length };
+  return {
+    status: 'ok',
+    commands,
+    model: result.model,
+    dropped: result.value.commands.length - commands.length,
+    usage: { inputTokens: result.inputTokens, outputTokens: result.outputTokens, latencyMs: result.latencyMs },
+  };
 }

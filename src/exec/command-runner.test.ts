@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCommand, scrubEnvironment } from './command-runner.ts';
-import { probeBubblewrap } from './sandbox.ts';
+import { probeBubblewrap, sandboxArguments } from './sandbox.ts';
 
 const workdir = mkdtempSync(join(tmpdir(), 'exec-runner-'));
 after(() => rmSync(workdir, { recursive: true, force: true }));
@@ -115,6 +115,20 @@ describe('runCommand', () => {
 });
 
 describe('bubblewrap sandbox', () => {
+  test('the arguments never make / or a system tree writable', () => {
+    const args = sandboxArguments({
+      workingDirectory: '/',
+      network: false,
+      writablePaths: ['/etc', '/usr/lib', '/srv/data'],
+    });
+    assert.deepEqual(args.slice(0, 3), ['--ro-bind', '/', '/']);
+    assert.ok(args.includes('--unshare-net'));
+    assert.deepEqual(
+      args.flatMap((arg, index) => (arg === '--bind' ? [args[index + 1]] : [])),
+      ['/srv/data'],
+    );
+  });
+
   const probe = probeBubblewrap();
   const sandboxTest = probe.available ? test : test.skip;
   if (!probe.available) test(`sandbox unavailable here: ${probe.reason}`, { skip: probe.reason }, () => {});

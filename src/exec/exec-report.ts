@@ -116,6 +116,11 @@ export function formatTextReport(report: ExecReport): string {
     '',
     RULE,
     '',
+    ...(report.llmUsage
+      ? [
+          `💰 LLM usage: ${report.llmUsage.inputTokens} input + ${report.llmUsage.outputTokens} output tokens, ${report.llmUsage.latencyMs} ms`,
+        ]
+      : []),
     `📝 Audit Log: ${report.auditPath}`,
     `🔒 Commands Executed: ${executed.length}`,
   ];
@@ -129,6 +134,7 @@ export function jsonReport(report: ExecReport, displayBytes: number): Record<str
   return {
     task: report.task,
     llm: report.llm,
+    llmUsage: report.llmUsage ?? null,
     source: report.source,
     dryRun: report.dryRun,
     auditPath: report.auditPath,

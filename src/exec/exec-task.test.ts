@@ -103,6 +103,7 @@ describe('exec task with an LLM plan', () => {
     for (const denied of report.commands.slice(2))
       assert.equal(denied.result, undefined, 'a denied command never starts');
     assert.equal(report.llm, 'scripted/test-model (test-model)');
+    assert.deepEqual(report.llmUsage, { inputTokens: 10, outputTokens: 20, latencyMs: 1 });
 
     const commands = auditEntries('exec.command');
     assert.equal(commands.length, 5);

@@ -55,6 +55,8 @@ export interface ExecReport {
   dryRun: boolean;
   commands: CommandOutcome[];
   droppedEnvironment: string[];
+  /** Tokens and time the plan cost, when an LLM planned. */
+  llmUsage?: { inputTokens: number; outputTokens: number; latencyMs: number };
 }
 
 /** Receives progress so the CLI can print each command as it finishes. */
@@ -165,6 +167,7 @@ export async function execTask(options: ExecTaskOptions): Promise<ExecReport> {
     }
     planned = plan.commands;
     report.llm = `${options.llm.description} (${plan.model})`;
+    report.llmUsage = plan.usage;
   }
   store.audit.append('exec.plan', {
     task: options.task,

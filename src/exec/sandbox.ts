@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { DEFAULT_SYSTEM_PATHS, isSystemPath } from './path-rules.ts';
 
 export type SandboxProbe = { available: true; path: string } | { available: false; reason: string };
 
@@ -30,7 +31,10 @@ function findOnPath(program: string, env: NodeJS.ProcessEnv): string | undefined
 export function sandboxArguments(options: Omit<SandboxOptions, 'bwrapPath'>): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--tmpfs', '/tmp', '--unshare-pid', '--die-with-parent'];
   if (!options.network) args.push('--unshare-net');
-  for (const path of [options.workingDirectory, ...options.writablePaths]) args.push('--bind', path, path);
+  // Never make / or a system tree writable, even if the working directory is one: the read-only root is the point.
+  for (const path of [options.workingDirectory, ...options.writablePaths])
+    if (!isSystemPath(path, { workingDirectory: '/', systemPaths: DEFAULT_SYSTEM_PATHS }))
+      args.push('--bind', path, path);
   args.push('--chdir', options.workingDirectory, '--');
   return args;
 }
