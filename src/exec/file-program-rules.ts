@@ -1,5 +1,11 @@
 import type { Finding } from './danger-level.ts';
-import { destructiveTargetFinding, type ShellWord, writeTargetFinding } from './path-rules.ts';
+import {
+  destructiveTargetFinding,
+  isSystemPath,
+  resolvePath,
+  type ShellWord,
+  writeTargetFinding,
+} from './path-rules.ts';
 import {
   finding,
   fixed,
@@ -265,7 +271,17 @@ export const FILE_PROGRAM_RULES: Record<string, ProgramRule> = {
     ),
   cp: copy(finding('MEDIUM', 'copy', 'copies files'), false),
   mv: copy(finding('HIGH', 'move', 'moves/renames files'), true),
-  ln: copy(finding('MEDIUM', 'link', 'creates links'), false),
+  ln: (args, context) => {
+    const found = copy(finding('MEDIUM', 'link', 'creates links'), false)(args, context);
+    // A link to a system file turns a later harmless-looking write (`echo x > ./link`) into a system write.
+    const sources = operands(args, ['-t', '--target-directory', '-S', '--suffix']).slice(0, -1);
+    for (const source of sources) {
+      const path = resolvePath(source, context);
+      if (path === undefined || isSystemPath(path, context) || path.startsWith('/dev'))
+        found.push(finding('HIGH', 'link-to-system', `links to ${path ?? source.raw}`));
+    }
+    return found;
+  },
   install: copy(finding('MEDIUM', 'install-file', 'installs files'), false, [
     '-m',
     '-o',

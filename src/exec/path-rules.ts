@@ -78,6 +78,8 @@ export function writeTargetFinding(
   how: string,
   strictDevices = false,
 ): Finding | undefined {
+  // `>(cmd)` is a pipe into cmd, which is classified on its own (and `>(sh)` is CRITICAL there).
+  if (word.raw.startsWith('>(')) return undefined;
   const path = resolvePath(word, context);
   if (path === undefined)
     return { level: 'HIGH', rule: 'write-dynamic-path', reason: `${how} to a path decided at run time (${word.raw})` };

@@ -271,6 +271,8 @@ export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
   },
   xargs,
   find,
+  // `coproc [NAME] command`: the first word may be a name or the program, so both readings are classified.
+  coproc: (args, context) => [...context.argv(args), ...(args.length > 1 ? context.argv(args.slice(1)) : [])],
   eval: (args, context) => context.script(joined(args), 'eval'),
   trap: (args, context) => {
     const action = args.find((word) => !text(word).startsWith('-'));

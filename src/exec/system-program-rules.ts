@@ -76,17 +76,24 @@ const kill: ProgramRule = (args) => {
   return [finding('HIGH', 'kill', `signals processes ${targets.join(' ')}`)];
 };
 
+/** Git settings whose value is a command git will run (or that pull in other config). */
+const GIT_COMMAND_SETTING =
+  /^(alias\.|core\.(pager|sshcommand|editor|fsmonitor|hookspath|gitproxy|askpass)|.*\.(command|cmd|textconv|helper|process|clean|smudge)(=|$)|diff\.external|pager\.|sequence\.editor|protocol\.|uploadpack\.|receive\.|credential\.|include\.|includeif\.)/;
+
 const git: ProgramRule = (args) => {
   const found: Finding[] = [];
+  const configIndex = args.findIndex((word) => word.value === 'config');
+  if (configIndex !== -1) {
+    const key = operands(args.slice(configIndex + 1), ['--file', '-f', '--blob'])[0];
+    const setsValue = operands(args.slice(configIndex + 1), ['--file', '-f', '--blob']).length > 1;
+    if (key && setsValue && GIT_COMMAND_SETTING.test(text(key).toLowerCase()))
+      found.push(finding('CRITICAL', 'git-config-command', `git config ${text(key)} makes git run a command later`));
+  }
   for (const [index, word] of args.entries()) {
     const value = text(word);
     if (value === '-c' || value === '--config-env') {
       const setting = text(args[index + 1] ?? literalWord('')).toLowerCase();
-      if (
-        /^(alias\.|core\.(pager|sshcommand|editor|fsmonitor|hookspath|gitproxy|askpass)|.*\.(command|cmd|textconv|helper|process|clean|smudge)=|diff\.external|pager\.|sequence\.editor|protocol\.|uploadpack\.|receive\.|credential\.|include\.|includeif\.)/.test(
-          setting,
-        )
-      )
+      if (GIT_COMMAND_SETTING.test(setting))
         found.push(finding('CRITICAL', 'git-config-command', `git -c ${setting} makes git run a command`));
       else found.push(finding('MEDIUM', 'git-config-override', `git -c ${setting}`));
     }
