@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { redactDeep, redactSecrets } from '../core/redact.ts';
 import { type Database, migrate, transaction } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
 import type { DangerLevel } from './danger-level.ts';
@@ -32,6 +33,7 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'used';
 
 export interface CommandApproval {
   id: number;
+  /** The command as shown to reviewers: secrets redacted. The approval is bound to `commandHash` of the exact text. */
   command: string;
   commandHash: string;
   task: string;
@@ -133,13 +135,13 @@ export function requestCommandApproval(store: ApprovalStore, request: ApprovalRe
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
       )
       .run(
-        request.command,
+        redactSecrets(request.command),
         hash,
-        request.task,
+        redactSecrets(request.task),
         request.level,
         request.rule,
         request.reason,
-        JSON.stringify(request.effect),
+        JSON.stringify(redactDeep(request.effect)),
         now,
       );
     const approval = byId(store.db, Number(result.lastInsertRowid)) as CommandApproval;
@@ -239,7 +241,7 @@ export function consumeApprovedCommand(store: ApprovalStore, command: string): C
         "SELECT * FROM exec_command_approvals WHERE command_hash = ? AND status = 'approved' ORDER BY id LIMIT 1",
       )
       .get(hash) as Row | undefined;
-    if (!row || row.command !== command) return undefined;
+    if (!row) return undefined;
     store.db
       .prepare("UPDATE exec_command_approvals SET status = 'used', used_at = ? WHERE id = ?")
       .run(new Date().toISOString(), row.id);

@@ -199,6 +199,14 @@ describe('approvals', () => {
     const third = await run({ commands: ['mkdir ./made'] });
     assert.equal(third.commands[0].status, 'pending_approval', 'an approval is used once');
 
+    // Reviewers see secrets redacted; the approval still binds to the exact text.
+    const secret = 'curl -s -H "Authorization: Bearer abcdef123456789" -d x http://127.0.0.1:9/api';
+    await run({ commands: [secret] });
+    const shown = listPendingCommandApprovals(store).find((approval) => approval.commandHash === commandHash(secret));
+    assert.ok(shown);
+    assert.doesNotMatch(shown.command, /abcdef123456789/);
+    assert.match(shown.command, /REDACTED/);
+
     const rejected = rejectCommand(store, pending[1].id, 'alice', pending[1].commandHash, 'not today');
     assert.equal(rejected.status, 'rejected');
     assert.deepEqual(
@@ -209,6 +217,7 @@ describe('approvals', () => {
         'exec.approval.requested',
         'exec.approval.requested',
         'exec.approval.approved',
+        'exec.approval.requested',
         'exec.approval.requested',
         'exec.approval.requested',
         'exec.approval.rejected',

@@ -81,6 +81,8 @@ export interface ExecTaskOptions {
   approveHigh: boolean;
   /** Asks the person at the terminal; undefined when nobody is there (approvals are then recorded for review). */
   prompt?: (classification: CommandClassification, hash: string) => Promise<boolean>;
+  /** Who sits at the terminal, recorded as the approver of prompted commands. */
+  terminalUser?: string;
   progress?: ExecProgress;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -281,7 +283,7 @@ async function approve(outcome: CommandOutcome, options: ExecTaskOptions): Promi
   }
   if (options.prompt) {
     const yes = await options.prompt(classification, commandHash(outcome.command));
-    outcome.approver = 'terminal';
+    outcome.approver = options.terminalUser ? `terminal:${options.terminalUser}` : 'terminal';
     if (!yes) outcome.status = 'rejected';
     return yes;
   }

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDuration } from '../../config/duration.ts';
@@ -108,6 +109,7 @@ export const execCommand: Command = {
         approveMedium: (values['yes-medium'] ?? false) || exec.auto_approve.medium,
         approveHigh: (values['yes-high'] ?? false) || exec.auto_approve.high,
         prompt: io.interactive ? terminalPrompt(io, format) : undefined,
+        terminalUser: userInfo().username,
         progress: format === 'text' ? textProgress(write, exec.display_output_bytes) : undefined,
       });
       if (format === 'json') io.stdout.write(`${JSON.stringify(jsonReport(report, exec.display_output_bytes))}\n`);
