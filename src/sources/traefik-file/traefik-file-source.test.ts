@@ -89,6 +89,17 @@ describe('TraefikFileSource', () => {
     await reader.close();
   });
 
+  it('reads CRLF line endings, and says clearly when the path is not a file', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 3).replaceAll('\n', '\r\n'));
+    const reader = source(path, sourceId);
+    const batch = await reader.read();
+    assert.deepEqual(sequences(batch), [0, 1, 2]);
+    assert.equal(batch.stats.skipped, 0);
+    await reader.close();
+    const notAFile = source(directory, 'directory');
+    await assert.rejects(notAFile.read(), /is not a regular file/);
+  });
+
   it('holds a partial last line back until its newline arrives', async () => {
     const partial = line(3);
     const { path, sourceId } = await freshLog(lines(0, 3) + partial.slice(0, 40));

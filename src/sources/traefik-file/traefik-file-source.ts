@@ -285,10 +285,18 @@ export class TraefikFileSource {
   }
 }
 
-async function statOrUndefined(path: string): Promise<{ dev: number; ino: number; size: number } | undefined> {
+/** The file's identity and size; undefined when it does not exist (or, with `filesOnly`, is not a regular file). */
+async function statOrUndefined(
+  path: string,
+  filesOnly = false,
+): Promise<{ dev: number; ino: number; size: number } | undefined> {
   try {
     const info = await stat(path);
-    return info.isFile() ? { dev: info.dev, ino: info.ino, size: info.size } : undefined;
+    if (!info.isFile()) {
+      if (filesOnly) return undefined;
+      throw new Error(`${path} is not a regular file`);
+    }
+    return { dev: info.dev, ino: info.ino, size: info.size };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -315,7 +323,7 @@ async function findByIdentity(path: string, dev: number, ino: number): Promise<s
   for (const name of names) {
     if (!name.startsWith(prefix) || name === prefix) continue;
     const candidate = join(directory, name);
-    const info = await statOrUndefined(candidate);
+    const info = await statOrUndefined(candidate, true);
     if (info && info.ino === ino && info.dev === dev) return candidate;
   }
   return undefined;
