@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { checkImage, type ImagePolicy, type UpgradeChoice } from './image-policy.ts';
+import { withTag } from './image-reference.ts';
 import type { Vulnerability } from './workload-finding.ts';
 
 const adviceSchema = z.object({
@@ -51,7 +52,9 @@ export async function adviseOnUpgrade(
   });
   if (result.status !== 'ok') return { choice, note: `model advice unavailable (${result.status})` };
   const candidate = choice.allowed.find((entry) => entry.tag === result.value.tag.trim());
-  const suggested = candidate?.image ?? `${choice.current.replace(/:[^/:]*$/, '')}:${result.value.tag.trim()}`;
+  const answer = result.value.tag.trim();
+  // A full reference ("registry/repo:tag") is checked as written; a bare tag is put on the current repository.
+  const suggested = candidate?.image ?? (/[/:@]/.test(answer) ? answer : withTag(choice.current, answer));
   const verdict = checkImage(
     choice.current,
     suggested,
