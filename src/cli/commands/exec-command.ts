@@ -49,6 +49,10 @@ function terminalPrompt(io: CliIo, format: string) {
     try {
       const answer = await readline.question(approvalQuestion(...question));
       return /^y(es)?$/i.test(answer.trim());
+    } catch {
+      // Ctrl+D / Ctrl+C at the prompt: the answer is no.
+      (format === 'json' ? io.stderr : io.stdout).write('\n');
+      return false;
     } finally {
       readline.close();
     }
