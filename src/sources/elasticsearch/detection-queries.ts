@@ -152,6 +152,10 @@ export class DetectionQueries {
   }
 }
 
+/** Drops what the detector never reads (formatted keys and dates, term-count error bounds): about half the bytes. */
+const LEAN_RESPONSE =
+  '-**.key_as_string,-**.value_as_string,-**.doc_count_error_upper_bound,-**.sum_other_doc_count,-**._index,-**._id,-**._score,-**.sort';
+
 /** The burst histogram splits the short window into this many steps; a sliding sum over them approximates it. */
 export const BURST_STEPS = 6;
 
@@ -178,7 +182,7 @@ export async function runComposite(
           aggs: { [aggName]: { ...body.aggs[aggName], composite: { ...body.aggs[aggName].composite, after } } },
         }
       : body;
-    const result = await backend.search(index, pageBody, { signal });
+    const result = await backend.search(index, pageBody, { signal, filterPath: LEAN_RESPONSE });
     record.pages++;
     record.bytes += result.bytes;
     record.elapsedMs += result.elapsedMs;

@@ -39,7 +39,12 @@ export interface ClusterInfo {
  */
 export interface SearchBackend {
   readonly info: ClusterInfo;
-  search(index: string, body: SearchBody, options?: { signal?: AbortSignal }): Promise<SearchResult>;
+  /** `filterPath`: Elasticsearch's response filter (`-**.key_as_string` drops a field everywhere). */
+  search(
+    index: string,
+    body: SearchBody,
+    options?: { signal?: AbortSignal; filterPath?: string },
+  ): Promise<SearchResult>;
   count(index: string, query: SearchBody | undefined): Promise<SearchResult<{ count: number }>>;
   fieldCaps(index: string, fields: string[]): Promise<FieldCaps>;
   close(): Promise<void>;
@@ -141,13 +146,18 @@ class ClientBackend implements SearchBackend {
     this.#openSearch = info.flavor === 'opensearch';
   }
 
-  async search(index: string, body: SearchBody, options: { signal?: AbortSignal } = {}): Promise<SearchResult> {
+  async search(
+    index: string,
+    body: SearchBody,
+    options: { signal?: AbortSignal; filterPath?: string } = {},
+  ): Promise<SearchResult> {
+    const filter = options.filterPath ? { filter_path: options.filterPath } : {};
     const result = await this.#call(
       `search ${index}`,
       (transport) =>
         this.#openSearch
-          ? this.#client.search({ index, body }, transport)
-          : this.#client.search({ index, ...body }, transport),
+          ? this.#client.search({ index, body, ...filter }, transport)
+          : this.#client.search({ index, ...body, ...filter }, transport),
       options.signal,
     );
     checkComplete(result.body, index);
