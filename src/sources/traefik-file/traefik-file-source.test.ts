@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -181,6 +181,35 @@ describe('TraefikFileSource', () => {
     assert.deepEqual(sequences(batch), [20, 21, 22]);
     assert.ok(batch.notices.some((notice) => notice.includes('truncated')));
     await reader.close();
+  });
+
+  it('finishes the copy made by copytruncate before reading the truncated file again', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const reader = source(path, sourceId);
+    assert.equal((await reader.read()).events.length, 10);
+    await appendFile(path, lines(10, 15)); // written after our last read: only the copy will have them
+    await copyFile(path, `${path}.1`);
+    await truncate(path, 0);
+    await appendFile(path, lines(15, 18));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(seen, range(10, 18));
+    assert.ok(batches[0].notices.some((notice) => notice.includes(`finishing its copy ${path}.1`)));
+    await reader.close();
+  });
+
+  it('finishes the copytruncate copy across a restart too', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const first = source(path, sourceId);
+    first.commit((await first.read()).position);
+    await first.close();
+    await appendFile(path, lines(10, 12));
+    await copyFile(path, `${path}.1`);
+    await truncate(path, 0);
+    await appendFile(path, lines(12, 13));
+    const second = source(path, sourceId);
+    const { seen } = await drain(second);
+    assert.deepEqual(seen, range(10, 13));
+    await second.close();
   });
 
   it('notices a file truncated and rewritten past the old offset (its first bytes changed)', async () => {

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { type FileHandle, open } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEvent } from '../../core/log-event.ts';
 import type { PositionStore } from '../../store/position-store.ts';
 import { ClientIpResolver } from './client-ip.ts';
+import { findByIdentity, findCopy, hashHead, lastLineStart, statOrUndefined } from './file-identity.ts';
 import { LineScanner } from './line-scanner.ts';
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -111,15 +111,27 @@ export class TraefikFileSource {
     }
     const size = (await this.#file.handle.stat()).size;
     let cursor = this.#cursor;
-    if (size < cursor.offset) {
-      notices.push(`${this.path} shrank below the read offset (truncated); reading it again from the start`);
-      cursor = this.#fresh(this.#file, size);
-    } else if (cursor.headLength > 0) {
-      const head = await hashHead(this.#file.handle, cursor.headLength);
-      if (head !== cursor.headHash) {
-        notices.push(`${this.path} was replaced in place (its first bytes changed); reading it again from the start`);
-        cursor = this.#fresh(this.#file, size);
+    let reset: string | undefined;
+    if (size < cursor.offset) reset = 'shrank below the read offset (truncated)';
+    else if (cursor.headLength > 0 && (await hashHead(this.#file.handle, cursor.headLength)) !== cursor.headHash) {
+      reset = 'was replaced in place (its first bytes changed)';
+    }
+    if (reset) {
+      const copy = await findCopy(this.path, cursor, this.#file.ino);
+      if (copy) {
+        // copytruncate: the lines we had not read yet went into the copy; finish it first.
+        notices.push(`${this.path} ${reset}; finishing its copy ${copy} first`);
+        const handle = await open(copy, 'r');
+        const info = await handle.stat();
+        this.#draining = {
+          file: { handle, dev: info.dev, ino: info.ino },
+          offset: cursor.offset,
+          skipToNewline: !!cursor.skipToNewline,
+        };
+        return this.#readDraining(maxBytes, events, stats, notices);
       }
+      notices.push(`${this.path} ${reset}; reading it again from the start`);
+      cursor = this.#fresh(this.#file, size);
     }
     const to = Math.min(size, cursor.offset + maxBytes);
     const outcome = await this.#scan(
@@ -202,7 +214,7 @@ export class TraefikFileSource {
     this.#draining = undefined;
     const current = await statOrUndefined(this.path);
     this.#cursor = current ? this.#fresh(current, current.size) : this.#fresh({ dev: 0, ino: 0 }, 0);
-    if (current) notices.push(`finished the rotated file; now reading ${this.path} from the start`);
+    if (current) notices.push(`finished the previous file; now reading ${this.path} from the start`);
     return { events, stats, position: this.#cursor, hasMore: current !== undefined && current.size > 0, notices };
   }
 
@@ -283,62 +295,4 @@ export class TraefikFileSource {
     }
     return position;
   }
-}
-
-/** The file's identity and size; undefined when it does not exist (or, with `filesOnly`, is not a regular file). */
-async function statOrUndefined(
-  path: string,
-  filesOnly = false,
-): Promise<{ dev: number; ino: number; size: number } | undefined> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) {
-      if (filesOnly) return undefined;
-      throw new Error(`${path} is not a regular file`);
-    }
-    return { dev: info.dev, ino: info.ino, size: info.size };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-async function hashHead(handle: FileHandle, length: number): Promise<string> {
-  if (length === 0) return '';
-  const buffer = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, 0);
-  return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
-}
-
-/** A rotated copy of the file (same device and inode as the saved position) in the same directory. */
-async function findByIdentity(path: string, dev: number, ino: number): Promise<string | undefined> {
-  const directory = dirname(path);
-  const prefix = basename(path);
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch {
-    return undefined;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || name === prefix) continue;
-    const candidate = join(directory, name);
-    const info = await statOrUndefined(candidate, true);
-    if (info && info.ino === ino && info.dev === dev) return candidate;
-  }
-  return undefined;
-}
-
-/** Offset just after the last newline of the file (0 when there is none). */
-async function lastLineStart(handle: FileHandle, size: number): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024);
-  let end = size;
-  while (end > 0) {
-    const start = Math.max(0, end - chunk.length);
-    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-    const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
-    if (newline >= 0) return start + newline + 1;
-    end = start;
-  }
-  return 0;
 }

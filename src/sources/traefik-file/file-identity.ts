@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Helpers that tell which file is which: identity (device, inode), head hash, rotated copies, line starts. */
+
+/** The file's identity and size; undefined when it does not exist (or, with `filesOnly`, is not a regular file). */
+export async function statOrUndefined(
+  path: string,
+  filesOnly = false,
+): Promise<{ dev: number; ino: number; size: number } | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) {
+      if (filesOnly) return undefined;
+      throw new Error(`${path} is not a regular file`);
+    }
+    return { dev: info.dev, ino: info.ino, size: info.size };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+export async function hashHead(handle: FileHandle, length: number): Promise<string> {
+  if (length === 0) return '';
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, 0);
+  return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
+}
+
+/** A rotated copy of the file (same device and inode as the saved position) in the same directory. */
+export async function findByIdentity(path: string, dev: number, ino: number): Promise<string | undefined> {
+  const directory = dirname(path);
+  const prefix = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name === prefix) continue;
+    const candidate = join(directory, name);
+    const info = await statOrUndefined(candidate, true);
+    if (info && info.ino === ino && info.dev === dev) return candidate;
+  }
+  return undefined;
+}
+
+/** Offset just after the last newline of the file (0 when there is none). */
+export async function lastLineStart(handle: FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * A copy of the file as we knew it (copytruncate): same first bytes, at least as long as what we had read, another
+ * inode. Lines written after our last read and before the copy are only there.
+ */
+export async function findCopy(
+  path: string,
+  known: { headHash: string; headLength: number; offset: number },
+  currentIno: number,
+): Promise<string | undefined> {
+  if (known.headLength === 0) return undefined;
+  const directory = dirname(path);
+  const prefix = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return undefined;
+  }
+  let best: { path: string; modified: number } | undefined;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name === prefix) continue;
+    const candidate = join(directory, name);
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(candidate);
+    } catch {
+      continue;
+    }
+    if (!info.isFile() || info.ino === currentIno || info.size < known.offset) continue;
+    const handle = await open(candidate, 'r');
+    try {
+      if ((await hashHead(handle, known.headLength)) !== known.headHash) continue;
+    } finally {
+      await handle.close();
+    }
+    if (!best || info.mtimeMs > best.modified) best = { path: candidate, modified: info.mtimeMs };
+  }
+  return best?.path;
+}
