@@ -240,8 +240,8 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     assert.equal(web.plan.currentImage, 'nginx:1.25.3');
     assert.equal(web.plan.targetImage, 'nginx:1.25.5');
     assert.equal(web.plan.status, 'pending');
-    assert.match(web.plan.diff, /- +image: nginx:1\.25\.3/);
-    assert.match(web.plan.diff, /\+ +image: nginx:1\.25\.5/);
+    assert.match(web.plan.diff, /\n- +(- )?image: nginx:1\.25\.3\n/);
+    assert.match(web.plan.diff, /\n\+ +(- )?image: nginx:1\.25\.5\n/);
     assert.match(web.plan.diff, /devops-agent\.io\/previous-images/);
 
     const cache = find('vulnerabilities', 'cache');
