@@ -190,8 +190,12 @@ const sed: ProgramRule = (args, context) => {
 };
 
 const awk: ProgramRule = (args, context) => {
-  const program = operands(args, ['-f', '-v', '-F', '--file', '--assign', '--field-separator'])[0];
-  const found: Finding[] = [finding('LOW', 'awk', 'awk filters text')];
+  const [program, ...files] = operands(args, ['-f', '-v', '-F', '--file', '--assign', '--field-separator']);
+  const found: Finding[] = [
+    files.length > 0
+      ? finding('LOW', 'read-files', 'awk reads files')
+      : finding('SAFE', 'filter', 'awk filters its input'),
+  ];
   if (hasFlag(args, 'f', ['--file'])) found.push(finding('HIGH', 'run-script', 'awk runs a program file'));
   const code = program?.value;
   if (program && code === undefined) found.push(finding('HIGH', 'dynamic-script', 'awk program decided at run time'));

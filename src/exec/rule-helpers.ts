@@ -21,7 +21,7 @@ export const STDIN_CODE_RULE = 'reads-code-from-stdin';
 
 /** Inline code in an interpreter: anything that spawns processes, deletes or opens sockets is CRITICAL. */
 export const DANGEROUS_CODE =
-  /\b(system|exec[a-z]*|spawn[a-z]*|popen|subprocess|fork|child_process|rmtree|unlink|rmdir|remove|kill|socket|connect|chmod|chown|eval|__import__|open\s*\([^)]*['"][wa+])|`|\brm\s+-/;
+  /\b(system|exec[a-z]*|spawn[a-z]*|popen|subprocess|fork|child_process|rmtree|unlink[a-zA-Z]*|rmdir[a-zA-Z]*|rm(Sync)?\s*\(|remove|kill|socket|connect|chmod|chown|eval|__import__|writeFile[a-zA-Z]*|truncate[a-zA-Z]*|shell_exec|passthru|proc_open|Runtime|FileUtils|os\.execute|io\.popen|open\s*\([^)]*['"][wa+])|`|\brm\s+-/;
 
 export function finding(level: DangerLevel, rule: string, reason: string): Finding {
   return { level, rule, reason };

@@ -213,11 +213,18 @@ const sourceScript: ProgramRule = (args) => {
 };
 
 export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
-  sudo: wrapper(SUDO_OPTIONS, { floor: ROOT, bare: finding('HIGH', 'root-shell', 'sudo without a command') }),
-  doas: wrapper(['-u', '-C'], { floor: ROOT, bare: finding('HIGH', 'root-shell', 'doas without a command') }),
+  sudo: wrapper(SUDO_OPTIONS, {
+    floor: ROOT,
+    bare: finding('HIGH', STDIN_SCRIPT_RULE, 'sudo without a command opens a root shell reading standard input'),
+  }),
+  doas: wrapper(['-u', '-C'], {
+    floor: ROOT,
+    bare: finding('HIGH', STDIN_SCRIPT_RULE, 'doas without a command opens a root shell reading standard input'),
+  }),
   su: (args, context) => {
     const index = args.findIndex((word) => word.value === '-c' || word.value === '--command');
-    if (index === -1) return [finding('HIGH', 'root-shell', 'su opens a shell as another user')];
+    if (index === -1)
+      return [finding('HIGH', STDIN_SCRIPT_RULE, 'su opens a shell as another user, reading standard input')];
     return atLeast(context.script(args[index + 1]?.value, 'su -c'), ROOT);
   },
   runuser: wrapper(['-u', '-g', '-G', '--user', '--group'], { floor: ROOT }),
