@@ -8,6 +8,8 @@ export interface ScanOutcome {
   offset: number;
   /** True while the rest of an oversized line (already reported) must be skipped up to its newline. */
   skipToNewline: boolean;
+  /** NUL bytes skipped where lines should start (a sparse file after copytruncate). */
+  nulBytes: number;
 }
 
 const NEWLINE = 10;
@@ -42,6 +44,7 @@ export class LineScanner {
     let base = from; // file offset of buffer[0]
     let filled = 0;
     let reachedEnd = false;
+    let nulBytes = 0;
     while (base + filled < to) {
       const want = Math.min(buffer.length - filled, this.#chunkBytes, to - base - filled);
       const { bytesRead } = await handle.read(buffer, filled, want, base + filled);
@@ -52,7 +55,16 @@ export class LineScanner {
       filled += bytesRead;
       const view = buffer.subarray(0, filled);
       let start = 0;
-      for (let newline = view.indexOf(NEWLINE, 0); newline >= 0; newline = view.indexOf(NEWLINE, start)) {
+      for (;;) {
+        // NUL padding where a line should start: the hole left in a sparse file when a writer without O_APPEND
+        // keeps its offset after copytruncate. Skipped (and reported), so the next real line is not lost.
+        if (buffer[start] === 0) {
+          const padding = start;
+          while (start < filled && buffer[start] === 0) start++;
+          nulBytes += start - padding;
+        }
+        const newline = view.indexOf(NEWLINE, start);
+        if (newline < 0) break;
         if (skipping) skipping = false;
         else emit(buffer, start, newline, max, onLine);
         start = newline + 1;
@@ -71,9 +83,9 @@ export class LineScanner {
     }
     if (filled > 0 && state.final && !reachedEnd) {
       emit(buffer, 0, filled, max, onLine);
-      return { offset: base + filled, skipToNewline: false };
+      return { offset: base + filled, skipToNewline: false, nulBytes };
     }
-    return { offset: base, skipToNewline: skipping };
+    return { offset: base, skipToNewline: skipping, nulBytes };
   }
 }
 

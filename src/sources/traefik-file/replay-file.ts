@@ -69,7 +69,8 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
         stats,
         position: { path: absolute, dev: info.dev, ino: info.ino, offset, size, headHash: '', headLength: 0 },
         hasMore: offset < size,
-        notices: [],
+        notices:
+          outcome.nulBytes > 0 ? [`${absolute}: skipped ${outcome.nulBytes} NUL bytes where lines should start`] : [],
       };
     }
   } finally {

@@ -212,6 +212,23 @@ describe('TraefikFileSource', () => {
     await second.close();
   });
 
+  it('skips the NUL hole a writer without O_APPEND leaves after copytruncate, and says so', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 3));
+    const reader = source(path, sourceId);
+    const size = (await reader.read()).position.offset;
+    await truncate(path, 0);
+    // The writer still writes at its old offset: the file now starts with `size` zero bytes.
+    await writeFile(path, Buffer.concat([Buffer.alloc(size + 100_000), Buffer.from(lines(3, 5))]));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(seen, [3, 4]);
+    assert.ok(batches.some((batch) => batch.notices.some((notice) => notice.includes('NUL bytes'))));
+    assert.equal(
+      batches.reduce((total, batch) => total + batch.stats.binary + batch.stats.oversized, 0),
+      0,
+    );
+    await reader.close();
+  });
+
   it('notices a file truncated and rewritten past the old offset (its first bytes changed)', async () => {
     const { path, sourceId } = await freshLog(lines(0, 5));
     const reader = source(path, sourceId);

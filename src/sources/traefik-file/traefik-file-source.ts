@@ -5,7 +5,7 @@ import type { LogEvent } from '../../core/log-event.ts';
 import type { PositionStore } from '../../store/position-store.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { findByIdentity, findCopy, hashHead, lastLineStart, statOrUndefined } from './file-identity.ts';
-import { LineScanner } from './line-scanner.ts';
+import { LineScanner, type ScanOutcome } from './line-scanner.ts';
 import {
   DEFAULT_MAX_LINE_BYTES,
   type ParseOptions,
@@ -134,15 +134,11 @@ export class TraefikFileSource {
       cursor = this.#fresh(this.#file, size);
     }
     const to = Math.min(size, cursor.offset + maxBytes);
-    const outcome = await this.#scan(
-      this.#file.handle,
-      cursor.offset,
-      to,
-      !!cursor.skipToNewline,
-      false,
+    const outcome = await this.#scan(this.#file.handle, cursor.offset, to, !!cursor.skipToNewline, false, {
       events,
       stats,
-    );
+      notices,
+    });
     this.#cursor = await this.#positionAfter(this.#file, cursor, outcome.offset, size, outcome.skipToNewline);
     return { events, stats, position: this.#cursor, hasMore: to < size, notices };
   }
@@ -194,15 +190,11 @@ export class TraefikFileSource {
     const size = (await draining.file.handle.stat()).size;
     const to = Math.min(size, draining.offset + maxBytes);
     // The writer has moved to the new file, so a last line without a newline is complete.
-    const outcome = await this.#scan(
-      draining.file.handle,
-      draining.offset,
-      to,
-      draining.skipToNewline,
-      to === size,
+    const outcome = await this.#scan(draining.file.handle, draining.offset, to, draining.skipToNewline, to === size, {
       events,
       stats,
-    );
+      notices,
+    });
     draining.offset = outcome.offset;
     draining.skipToNewline = outcome.skipToNewline;
     if (outcome.offset < size) {
@@ -224,11 +216,11 @@ export class TraefikFileSource {
     to: number,
     skipToNewline: boolean,
     final: boolean,
-    events: LogEvent[],
-    stats: SourceStats,
-  ) {
+    sink: { events: LogEvent[]; stats: SourceStats; notices: string[] },
+  ): Promise<ScanOutcome> {
     const options = this.#parseOptions;
-    return this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
+    const { events, stats } = sink;
+    const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
         stats.lines++;
         stats.skipped++;
@@ -236,6 +228,10 @@ export class TraefikFileSource {
       }
       countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
     });
+    if (outcome.nulBytes > 0) {
+      sink.notices.push(`${this.path}: skipped ${outcome.nulBytes} NUL bytes (a hole left by copytruncate?)`);
+    }
+    return outcome;
   }
 
   async #initialPosition(notices: string[]): Promise<TraefikFilePosition> {
