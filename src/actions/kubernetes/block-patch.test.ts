@@ -225,7 +225,7 @@ describe('fallback policy and diffs', () => {
         {
           from: [
             { ipBlock: { cidr: '0.0.0.0/0', except: ['198.51.100.23/32'] } },
-            { ipBlock: { cidr: '::/0', except: [] } },
+            { ipBlock: { cidr: '::/0' } },
             { namespaceSelector: {} },
           ],
         },

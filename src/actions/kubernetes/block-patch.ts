@@ -154,8 +154,9 @@ export function buildFallbackPolicy(
       ingress: [
         {
           from: [
-            { ipBlock: { cidr: '0.0.0.0/0', except: ipv6 ? [] : [withPrefix(entry)] } },
-            { ipBlock: { cidr: '::/0', except: ipv6 ? [withPrefix(entry)] : [] } },
+            // The API server drops an empty `except`; leaving it out keeps what we send equal to what is stored.
+            { ipBlock: ipv6 ? { cidr: '0.0.0.0/0' } : { cidr: '0.0.0.0/0', except: [withPrefix(entry)] } },
+            { ipBlock: ipv6 ? { cidr: '::/0', except: [withPrefix(entry)] } : { cidr: '::/0' } },
             // Traffic from inside the cluster (probes, other pods) is not what this policy is about: keep it.
             { namespaceSelector: {} },
           ],

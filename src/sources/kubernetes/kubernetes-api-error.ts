@@ -11,6 +11,8 @@ export interface KubeOperation {
   dryRun?: boolean;
 }
 
+const JSON_PATCH_NOT_APPLICABLE = 'the server rejected our request due to an error in our request';
+
 export type KubeFailureReason =
   | 'forbidden'
   | 'unauthorized'
@@ -79,12 +81,21 @@ export function describeKubeFailure(
         ...options,
         isRetryable: false,
       });
-    // A failed JSON-patch `test` (our precondition on resourceVersion or the list) is a conflict too.
-    if (status === 409 || (status === 422 && /test/i.test(detail) && /fail/i.test(detail))) {
+    if (status === 409) {
       return new KubernetesApiError(operation, 'conflict', `conflict: ${what}: ${detail}`, {
         ...options,
         isRetryable: false,
       });
+    }
+    // A JSON patch that cannot be applied (a failed `test` precondition, a path that is gone) comes back as a bare
+    // 422 with this generic text, unlike schema errors, which name the field: the object changed since it was read.
+    if (status === 422 && operation.verb === 'patch' && detail === JSON_PATCH_NOT_APPLICABLE) {
+      return new KubernetesApiError(
+        operation,
+        'conflict',
+        `conflict: ${what}: the patch preconditions failed (the object changed since it was read)`,
+        { ...options, isRetryable: false },
+      );
     }
     if (status === 400 || status === 422)
       return new KubernetesApiError(operation, 'invalid', `rejected: ${what}: ${detail}`, {
@@ -118,6 +129,18 @@ export function describeKubeFailure(
       { cause: error, isRetryable: true },
     );
   }
+  if (!code && !(error instanceof TypeError)) {
+    // Not a network failure (a bad kubeconfig, a client-side refusal): retrying cannot help.
+    return new KubernetesApiError(
+      operation,
+      'other',
+      `${what} failed before reaching ${context.server}: ${errorMessage(error)}`,
+      {
+        cause: error,
+        isRetryable: false,
+      },
+    );
+  }
   return new KubernetesApiError(
     operation,
     'unreachable',
@@ -146,9 +169,10 @@ function networkCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof Error) {
-      const code = (current as NodeJS.ErrnoException).code;
-      if (code) return code;
+      // DOMException (abort, timeout) carries a numeric legacy code: its name is what tells.
       if (current.name === 'TimeoutError' || current.name === 'AbortError') return current.name;
+      const code = (current as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code) return code;
       current = current.cause;
     } else break;
   }
