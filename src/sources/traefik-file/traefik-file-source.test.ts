@@ -100,6 +100,25 @@ describe('TraefikFileSource', () => {
     await assert.rejects(notAFile.read(), /is not a regular file/);
   });
 
+  it('keeps lines with bytes that are not UTF-8, and every line is an event, skipped or filtered', async () => {
+    const latin1 = Buffer.from(line(1).replace('Mozilla/5.0', 'Mozilla/5.0 caf\u00e9'), 'latin1'); // 0xe9 alone
+    const { path, sourceId } = await freshLog('');
+    await writeFile(
+      path,
+      Buffer.concat([Buffer.from(line(0)), latin1, Buffer.from('\n\u0000\u0001\u0002\n'), Buffer.from(line(2))]),
+    );
+    const reader = source(path, sourceId, { prefilter: (text) => !text.includes('/page/2') });
+    const batch = await reader.read();
+    assert.deepEqual(sequences(batch), [0, 1]);
+    assert.match(batch.events[1].userAgent, /^Mozilla\/5\.0 caf\uFFFD$/);
+    const { stats } = batch;
+    assert.equal(stats.lines, 5);
+    assert.equal(stats.binary, 1);
+    assert.equal(stats.filtered, 1);
+    assert.equal(stats.lines, batch.events.length + stats.skipped + stats.filtered);
+    await reader.close();
+  });
+
   it('holds a partial last line back until its newline arrives', async () => {
     const partial = line(3);
     const { path, sourceId } = await freshLog(lines(0, 3) + partial.slice(0, 40));
