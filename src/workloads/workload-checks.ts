@@ -2,7 +2,7 @@ import { workloadsSettings } from '../config/sections/workloads.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
-import { planImagePatch } from './image-patch.ts';
+import { planImagePatch, readPreviousImages } from './image-patch.ts';
 import { chooseUpgrade, type ImagePolicy } from './image-policy.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
 import {
@@ -14,7 +14,7 @@ import {
 } from './remediation-approvals.ts';
 import { readTrivyImageReports, readVulnerabilityReports, type VulnerableContainer } from './trivy-reports.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
-import { severityRank, type Vulnerability, type WorkloadFinding } from './workload-finding.ts';
+import { severityRank, type Vulnerability, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
 
 /** A remediation plan as the scan reports it. */
 export interface PlanView {
@@ -38,6 +38,8 @@ export interface CheckedFinding extends WorkloadFinding {
   plan: PlanView | null;
   /** Why there is no plan, when one was attempted. */
   planError?: string;
+  /** A suggestion for a person (e.g. the rollback command when the agent's own patch preceded the failure). */
+  hint?: string;
 }
 
 export interface WorkloadCheckOptions {
@@ -81,9 +83,21 @@ export async function runWorkloadChecks(
     { restartThreshold: settings.restart_threshold, pendingTimeout: settings.pending_timeout },
     now,
   );
-  result.findings.push(...health.map((finding) => ({ ...finding, plan: null })));
-
   const owners = new OwnerResolver(inventory);
+  for (const finding of health) {
+    const checked: CheckedFinding = { ...finding, plan: null };
+    // A deployment failing after the agent changed its image: say how to undo that change.
+    const deployment =
+      finding.workload.kind === 'Deployment'
+        ? owners.deployment(finding.workload.namespace, finding.workload.name)
+        : undefined;
+    const previous = readPreviousImages(deployment?.metadata?.annotations);
+    if (finding.kind !== 'pending' && finding.container && previous[finding.container]) {
+      checked.hint = `the agent changed ${finding.container} from ${previous[finding.container]}; undo with: devops-agent workloads rollback ${workloadLabel(finding.workload)}`;
+    }
+    result.findings.push(checked);
+  }
+
   const vulnerable: VulnerableContainer[] = [];
   if (settings.vulnerabilities.operator) {
     const { installed, reports } = await cluster.vulnerabilityReports(namespaces);

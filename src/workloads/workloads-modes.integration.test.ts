@@ -51,6 +51,7 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
   let namespace: string;
   let directory: string;
   let kubeconfig: string;
+  let shopPods: string[] = [];
   const image = async (name: string) => {
     const live = await admin.getDeployment(namespace, name);
     const spec = live.spec as { template: { spec: { containers: Array<{ image: string }> } } };
@@ -87,7 +88,9 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
     kubeconfig = env.kubeconfigRestricted;
     admin = new WorkloadTestCluster(env.kubeconfig);
     namespace = await admin.namespace('workloads-modes');
-    await admin.deployment(namespace, 'shop', 'ghcr.io/acme/shop:1.4.2', { annotations: { team: 'checkout' } });
+    shopPods = (
+      await admin.deployment(namespace, 'shop', 'ghcr.io/acme/shop:1.4.2', { annotations: { team: 'checkout' } })
+    ).pods;
     await admin.deployment(namespace, 'billing', 'quay.io/acme/billing:0.9.1');
     await admin.grantWorkloadGuard('restricted', namespace);
     directory = mkdtempSync(join(tmpdir(), 'devops-agent-workloads-modes-'));
@@ -177,5 +180,28 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
     const [remediation] = JSON.parse(list.stdout).remediations;
     assert.equal(remediation.status, 'applied');
     assert.equal(remediation.decidedBy, 'policy (workloads.auto_patch)');
+
+    // The new image cannot be pulled: the finding says how to undo the agent's change.
+    await admin.podStatus(namespace, shopPods[0], {
+      phase: 'Pending',
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'ghcr.io/acme/shop:1.4.3',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ErrImagePull', message: 'not found' } },
+        },
+      ],
+    });
+    const after = await cli(['workloads', 'scan', '--config', config, '--format', 'json', '--preview']);
+    const pull = JSON.parse(after.stdout).findings.find((finding: { kind: string }) => finding.kind === 'image-pull');
+    assert.match(
+      pull.hint,
+      new RegExp(
+        `changed app from ghcr.io/acme/shop:1.4.2; undo with: devops-agent workloads rollback ${namespace}/shop`,
+      ),
+    );
   });
 });

@@ -166,6 +166,7 @@ async function scan(
       ...(finding.vulnerabilities ? { vulnerabilities: finding.vulnerabilities } : {}),
       plan: finding.plan,
       ...(finding.planError ? { planError: finding.planError } : {}),
+      ...(finding.hint ? { hint: finding.hint } : {}),
     }));
     io.stdout.write(
       `${JSON.stringify(
@@ -194,6 +195,8 @@ async function scan(
     ]),
   );
   for (const finding of result.findings) {
+    if (finding.hint)
+      io.stdout.write(`\nhint for ${workloadLabel(finding.workload)}: ${safeCell(finding.hint, 300)}\n`);
     if (!finding.plan) continue;
     io.stdout.write(
       `\n${finding.plan.remediationId ? `remediation #${finding.plan.remediationId} (${finding.plan.status})` : 'plan (preview)'} for ${workloadLabel(finding.workload)}: ${finding.plan.currentImage} -> ${finding.plan.targetImage} [${finding.plan.source}]\n`,
