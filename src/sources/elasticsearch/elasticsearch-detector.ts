@@ -234,7 +234,10 @@ export class ElasticsearchDetector {
         range: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
         clientIps: [...client.ips].slice(0, 50),
         queries: records.map(({ name, body, pages, buckets, hits }) => ({ name, body, pages, buckets, hits })),
-        hitCounts: Object.fromEntries(records.map((record) => [record.name, record.hits])),
+        hitCounts: records.reduce<Record<string, number>>((counts, record) => {
+          counts[record.name] = (counts[record.name] ?? 0) + record.hits;
+          return counts;
+        }, {}),
         evidenceQueries: evidenceRecords.length,
         resultHash,
         ...(kibanaUrl ? { kibanaUrl } : {}),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client as Elasticsearch9Client } from '@elastic/elasticsearch';
 import { IntegrationError } from '../../core/errors.ts';
 import type { Incident } from '../../core/incident.ts';
 import { ElasticsearchDetector } from './elasticsearch-detector.ts';
@@ -294,6 +295,44 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       await detector.close();
     } finally {
       agent.cleanup();
+      await proxy.close();
+    }
+  });
+
+  it('speaks to an 8.x server with the 8.x client (the 9.x client is refused) and sends the configured credentials', async () => {
+    const nine = new Elasticsearch9Client({ node: engine.url });
+    await assert.rejects(nine.search({ index, size: 0 }), (error: unknown) =>
+      /media_type_header_exception/.test(JSON.stringify((error as { meta?: { body?: unknown } }).meta?.body)),
+    );
+    await nine.close();
+    const proxy = new FaultProxy(engine.url);
+    const url = await proxy.start();
+    try {
+      for (const [overrides, expected] of [
+        [
+          { 'elasticsearch.username': 'agent', 'elasticsearch.password': 's3cret' },
+          `Basic ${Buffer.from('agent:s3cret').toString('base64')}`,
+        ],
+        [{ 'elasticsearch.api_key': 'a2V5aWQ6c2VjcmV0' }, 'ApiKey a2V5aWQ6c2VjcmV0'],
+        [{ 'elasticsearch.bearer_token': 'tok-123' }, 'Bearer tok-123'],
+      ] as const) {
+        const agent = await testAgent({ 'elasticsearch.url': url, 'elasticsearch.index_pattern': index, ...overrides });
+        try {
+          proxy.requests = [];
+          const detector = await ElasticsearchDetector.connect(agent.config);
+          assert.equal(detector.backend.info.flavor, 'elasticsearch');
+          assert.match(detector.backend.info.version, /^8\./);
+          await detector.detect({ from: T0, to: T0 + HOUR });
+          await detector.close();
+          assert.ok(proxy.requests.length >= 5);
+          for (const request of proxy.requests) assert.equal(request.authorization, expected, request.path);
+          const searches = proxy.requests.filter((request) => request.path.includes('_search'));
+          for (const request of searches) assert.match(request.accept ?? '', /compatible-with=8/);
+        } finally {
+          agent.cleanup();
+        }
+      }
+    } finally {
       await proxy.close();
     }
   });

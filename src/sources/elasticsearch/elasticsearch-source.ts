@@ -98,8 +98,19 @@ export async function watchElasticsearch(
   let failures = 0;
   while (!signal.aborted) {
     try {
-      detector ??= await ElasticsearchDetector.connect(runtime.config, options);
-      for (const warning of failures === 0 ? [] : detector.profile.warnings) log(`elasticsearch: ${warning}`);
+      if (!detector) {
+        detector = await ElasticsearchDetector.connect(runtime.config, options);
+        const { info } = detector.backend;
+        const { profile } = detector;
+        log(
+          `elasticsearch: ${info.flavor} ${info.version}, ${settings.index_pattern}, profile ${profile.name} (${Object.entries(
+            profile.fields,
+          )
+            .map(([role, field]) => `${role}=${field}`)
+            .join(', ')})`,
+        );
+        for (const warning of profile.warnings) log(`elasticsearch: ${warning}`);
+      }
       await runCycle(runtime, guard, detector, now(), options, signal);
       failures = 0;
     } catch (error) {

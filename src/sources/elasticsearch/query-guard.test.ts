@@ -94,6 +94,11 @@ describe('read-only query guard', () => {
     refused(withRange({ aggs: { x: { composite: { size: 5000, sources: [] } } } }), /size must be at most 100/);
     refused(withRange({ aggs: { x: { top_hits: { size: 500 } } } }), /top_hits.size/);
     refused(
+      withRange({ aggs: { x: { date_histogram: { field: '@timestamp', fixed_interval: '1s' } } } }),
+      /3600 buckets/,
+    );
+    refused(withRange({ aggs: { x: { date_histogram: { field: '@timestamp' } } } }), /needs a fixed_interval/);
+    refused(
       withRange({
         aggs: {
           a: {

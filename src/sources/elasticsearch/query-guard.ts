@@ -159,7 +159,7 @@ function check(input: unknown, limits: QueryGuardLimits): GuardedQuery {
     refuse('track_total_hits must be true or false');
   if (body.aggs !== undefined && body.aggregations !== undefined) refuse('use aggs or aggregations, not both');
   const aggs = body.aggs ?? body.aggregations;
-  if (aggs !== undefined) checkAggregations(aggs, limits, 1, { count: 0 });
+  if (aggs !== undefined) checkAggregations(aggs, limits, 1, { count: 0 }, span);
   return { ok: true, operation, index, body: { ...body, size, timeout: `${limits.timeout}s` }, range };
 }
 
@@ -285,7 +285,13 @@ export function parseTime(value: unknown, now: number, field: string): number {
   refuse(`cannot read ${JSON.stringify(value)?.slice(0, 60)} as a time for ${field}`);
 }
 
-function checkAggregations(aggs: unknown, limits: QueryGuardLimits, depth: number, total: { count: number }): void {
+function checkAggregations(
+  aggs: unknown,
+  limits: QueryGuardLimits,
+  depth: number,
+  total: { count: number },
+  spanMs: number,
+): void {
   if (depth > MAX_AGG_DEPTH) refuse(`aggregations nested deeper than ${MAX_AGG_DEPTH} levels`);
   if (!isRecord(aggs)) refuse('aggs must be an object of named aggregations');
   for (const [name, definition] of Object.entries(aggs)) {
@@ -330,9 +336,25 @@ function checkAggregations(aggs: unknown, limits: QueryGuardLimits, depth: numbe
       (!isCount(params.buckets ?? 10) || (params.buckets ?? 10) > limits.maxBuckets)
     )
       refuse(`${name}.auto_date_histogram.buckets must be at most ${limits.maxBuckets}`);
+    if (type === 'date_histogram') {
+      const interval = params.fixed_interval ?? params.calendar_interval ?? params.interval;
+      const step = typeof interval === 'string' ? intervalMs(interval) : undefined;
+      if (step === undefined)
+        refuse(`${name}.date_histogram needs a fixed_interval or calendar_interval like 1m or 1h`);
+      const buckets = Math.ceil(spanMs / step);
+      if (buckets > limits.maxBuckets * 10)
+        refuse(`${name}.date_histogram makes ${buckets} buckets over the range; at most ${limits.maxBuckets * 10}`);
+    }
     const nested = definition.aggs ?? definition.aggregations;
-    if (nested !== undefined) checkAggregations(nested, limits, depth + 1, total);
+    if (nested !== undefined) checkAggregations(nested, limits, depth + 1, total, spanMs);
   }
+}
+
+/** `30s`, `1m`, `2h`, `1d`, `minute`, `hour`... in milliseconds; undefined for anything else. */
+function intervalMs(interval: string): number | undefined {
+  const named: Record<string, string> = { minute: '1m', hour: '1h', day: '1d', week: '1w', month: '1M', year: '1y' };
+  const match = /^(\d+)([smhHdwMy])$/.exec(named[interval] ?? interval);
+  return match && Number(match[1]) > 0 ? Number(match[1]) * UNIT_MS[match[2]] : undefined;
 }
 
 function refuse(reason: string): never {

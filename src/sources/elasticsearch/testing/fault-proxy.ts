@@ -25,7 +25,7 @@ export class FaultProxy {
   fault: Fault = { kind: 'none' };
   /** Only requests whose path contains this are faulted (e.g. `_search`); others pass. */
   pathFilter: string | undefined;
-  requests: Array<{ method: string; path: string }> = [];
+  requests: Array<{ method: string; path: string; authorization?: string; accept?: string }> = [];
   readonly #target: URL;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -54,7 +54,12 @@ export class FaultProxy {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const path = request.url ?? '/';
-    this.requests.push({ method: request.method ?? 'GET', path });
+    this.requests.push({
+      method: request.method ?? 'GET',
+      path,
+      authorization: request.headers.authorization,
+      accept: request.headers.accept,
+    });
     const fault =
       this.pathFilter === undefined || path.includes(this.pathFilter) ? this.fault : { kind: 'none' as const };
     if (fault.kind === 'die_after' && this.requests.length > fault.allow) {
