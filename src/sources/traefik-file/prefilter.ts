@@ -1,5 +1,5 @@
 import { splitClfLine } from './clf-fields.ts';
-import { decodeSpan, findStringSpan, INVALID } from './json-fields.ts';
+import { decodeSpan, findStringSpan, INVALID, type StringSpan } from './json-fields.ts';
 import { NeedleTrie } from './needle-trie.ts';
 
 /** True when a raw log line could matter to the secrets-scanning detector and must be parsed. */
@@ -30,7 +30,7 @@ export function createPrefilter(needles: readonly string[], scannerAgents: reado
     }
     const pathSpan = findStringSpan(line, '"RequestPath"');
     if (pathSpan === undefined || pathSpan === INVALID) return true;
-    const path = decodeSpan(line, pathSpan);
+    const path = pathBeforeQuery(line, pathSpan);
     if (path === INVALID || pathMayMatch(path)) return true;
     const agentSpan = findStringSpan(line, '"request_User-Agent"', true);
     if (agentSpan === undefined) return false;
@@ -38,6 +38,20 @@ export function createPrefilter(needles: readonly string[], scannerAgents: reado
     const agent = decodeSpan(line, agentSpan);
     return agent === INVALID || agentMayMatch(agent);
   };
+}
+
+/**
+ * The raw path up to its query or fragment, decoded: the part normalizePath matches. Cutting before decoding keeps
+ * the memo keys few (query strings vary) and skips decoding the `\u0026` Go writes for every `&` of a query.
+ */
+function pathBeforeQuery(line: string, span: StringSpan): string | typeof INVALID {
+  let end = span.end;
+  for (let index = span.start; index < end; index++) {
+    const code = line.charCodeAt(index);
+    if (code === 92 /* \ */) return decodeSpan(line, span); // an escape before any '?': decode it all (rare)
+    if (code === 63 /* ? */ || code === 35 /* # */) end = index;
+  }
+  return line.slice(span.start, end);
 }
 
 const MEMO_ENTRIES = 4096;
