@@ -85,6 +85,17 @@ describe('command classifier', () => {
       assert.equal(classifier.classify(command).argv, undefined, command);
   });
 
+  test('where bash and the grammar could disagree, bash wins or the command is denied', () => {
+    // Nested backticks run in bash; the grammar reads them as text, so backtick bodies are parsed again.
+    assert.equal(classifier.classify('echo `echo \\`rm -rf /\\``').rule, 'recursive-force-delete');
+    assert.equal(classifier.classify('echo ${x:-`rm -rf /`}').rule, 'unparsed-substitution');
+    assert.equal(classifier.classify('cat <<EOF\n`rm -rf /`\nEOF').rule, 'unparsed-substitution');
+    assert.equal(classifier.classify("cat <<'EOF'\n`rm -rf /`\nEOF").level, 'LOW', 'quoted here-document is literal');
+    assert.equal(classifier.classify('ls\rrm -rf /').rule, 'control-characters');
+    assert.equal(level("echo '`x`' \\`y\\`"), 'SAFE');
+    assert.equal(level('echo "`uname -r`" $(date)'), 'SAFE');
+  });
+
   test('nested shells are followed to a limit', () => {
     let command = 'rm -rf /';
     for (let depth = 0; depth < 3; depth++) command = `bash -c ${JSON.stringify(command)}`;

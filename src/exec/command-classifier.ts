@@ -53,6 +53,8 @@ export interface CommandPolicy {
 
 const MAX_DEPTH = 6;
 
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
 /** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
 const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;
 
@@ -146,6 +148,13 @@ class Walk {
         rule: 'dynamic-script',
         reason: `${origin} runs code decided at run time`,
       });
+    // bash and the grammar disagree on control characters (`ls\rrm` is one word to bash): refuse them.
+    if (CONTROL_CHARACTERS.test(text))
+      return this.#add({
+        level: 'CRITICAL',
+        rule: 'control-characters',
+        reason: `${origin} contains control characters`,
+      });
     if (depth > MAX_DEPTH)
       return this.#add({ level: 'CRITICAL', rule: 'nesting-too-deep', reason: `${origin} nests shells too deeply` });
     const tree = this.#parser.parse(text);
@@ -157,6 +166,13 @@ class Walk {
           level: 'CRITICAL',
           rule: 'parse-error',
           reason: `${origin} is not valid bash (${error.isMissing ? `missing ${error.type}` : 'syntax error'} at "${error.text.slice(0, 40)}")`,
+        });
+      const stray = strayBacktick(text, tree.rootNode);
+      if (stray !== undefined)
+        return this.#add({
+          level: 'CRITICAL',
+          rule: 'unparsed-substitution',
+          reason: `${origin} has a substitution at offset ${stray} that bash would run but the parser did not read as a command`,
         });
       if (depth === 0) this.simpleArgv = simpleArgv(tree.rootNode);
       return this.#node(tree.rootNode, depth);
@@ -182,6 +198,9 @@ class Walk {
         return [];
       case 'command':
         return this.#command(node, depth);
+      case 'command_substitution':
+      case 'process_substitution':
+        return this.#substitution(node, depth);
       case 'pipeline':
         return this.#pipeline(node, depth);
       case 'redirected_statement':
@@ -337,7 +356,11 @@ class Walk {
 
   /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */
   #substitution(node: SyntaxNode, depth: number): Finding[] {
-    const found = this.#children(node, depth);
+    // Inside backticks bash unescapes \` \\ \$ and parses the text again (nested backticks run): so do we.
+    const found =
+      node.type === 'command_substitution' && node.text.startsWith('`')
+        ? this.script(node.text.slice(1, -1).replace(/\\([`\\$])/g, '$1'), 'backtick substitution', depth + 1)
+        : this.#children(node, depth);
     if (node.type === 'process_substitution' && node.text.startsWith('>(') && found.some(readsStdin))
       found.push({
         level: 'CRITICAL',
@@ -502,4 +525,45 @@ function simpleArgv(root: SyntaxNode): string[] | undefined {
 /** A shell or interpreter that would take its program from standard input. */
 function readsStdin(finding: Finding): boolean {
   return finding.rule === STDIN_SCRIPT_RULE || finding.rule === STDIN_CODE_RULE;
+}
+
+/**
+ * A backtick or `$(` bash would execute that the grammar did not turn into a command substitution (inside `${x:-...}`
+ * or an unquoted here-document, for example): the offset of the first one, or undefined. Inside single quotes,
+ * `$'...'`, comments and quoted here-documents, or escaped with a backslash, they are literal text to bash too.
+ */
+function strayBacktick(text: string, root: SyntaxNode): number | undefined {
+  if (!text.includes('`') && !text.includes('$(')) return undefined;
+  const literal: Array<[number, number]> = [];
+  const substitutionStarts = new Set<number>();
+  const visit = (node: SyntaxNode, quotedHeredoc: boolean) => {
+    if (node.type === 'command_substitution') substitutionStarts.add(node.startIndex);
+    if (
+      node.type === 'raw_string' ||
+      node.type === 'ansi_c_string' ||
+      node.type === 'comment' ||
+      (node.type === 'command_substitution' && node.text.startsWith('`')) ||
+      (node.type === 'heredoc_body' && quotedHeredoc)
+    ) {
+      literal.push([node.startIndex, node.endIndex]);
+      return;
+    }
+    let quoted = quotedHeredoc;
+    for (const child of node.children) {
+      if (!child) continue;
+      if (child.type === 'heredoc_start') quoted = /['"\\]/.test(child.text);
+      visit(child, quoted);
+    }
+  };
+  visit(root, false);
+  const literalAt = (index: number) => {
+    let backslashes = 0;
+    while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
+    return backslashes % 2 === 1 || literal.some(([start, end]) => index >= start && index < end);
+  };
+  for (let index = text.indexOf('`'); index !== -1; index = text.indexOf('`', index + 1))
+    if (!literalAt(index)) return index;
+  for (let index = text.indexOf('$('); index !== -1; index = text.indexOf('$(', index + 1))
+    if (text[index + 2] !== '(' && !substitutionStarts.has(index) && !literalAt(index)) return index;
+  return undefined;
 }
