@@ -77,7 +77,7 @@ export class ElasticsearchDetector {
   async detect(range: TimeRange, activeEvidence?: ActiveEvidence, signal?: AbortSignal): Promise<DetectionResult> {
     const started = performance.now();
     const records: QueryRecord[] = [];
-    const { documents, skipped } = await this.#countDocuments(range, records);
+    const { documents, skipped } = await this.countDocuments(range, records);
     const window = await this.#aggregate(range, undefined, records, signal);
     const findings: Finding[] = [];
     for (const client of window.candidates()) {
@@ -172,7 +172,8 @@ export class ElasticsearchDetector {
     return aggregates;
   }
 
-  async #countDocuments(range: TimeRange, records: QueryRecord[]): Promise<{ documents: number; skipped: number }> {
+  /** Documents in the range, and those lacking the client, path or status field (counted, then skipped). */
+  async countDocuments(range: TimeRange, records: QueryRecord[] = []): Promise<{ documents: number; skipped: number }> {
     const { fields } = this.profile;
     const timeFilter = this.queries.timeFilter(range);
     const all = { bool: { filter: [timeFilter] } };

@@ -191,6 +191,28 @@ describe('Elasticsearch cycles, restarts and faults', () => {
     }
   });
 
+  it('a backfill over many overlapping windows counts each document once and each incident once', async () => {
+    const agent = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': index });
+    try {
+      const windows: number[] = [];
+      const summary = await scanElasticsearch(
+        agent.runtime,
+        agent.guard,
+        { from: T0 - 2 * HOUR, to: T0 + 4 * HOUR },
+        (progress) => windows.push(progress.windowsTotal),
+        { skipLlm: true },
+      );
+      assert.equal(windows.length, 11, 'six hours in one-hour windows stepping by half an hour');
+      assert.equal(summary.lines, documents);
+      assert.equal(summary.skipped, 0);
+      const incidents = agent.runtime.store.incidents.list({ limit: 500 });
+      assert.equal(incidents.length, 5);
+      assert.equal(incidents.find((incident) => incident.ip === ACTORS.burst)?.evidence.sensitiveHits, 60);
+    } finally {
+      agent.cleanup();
+    }
+  });
+
   it('Elasticsearch down at start: a clear retryable IntegrationError for a scan; the daemon keeps trying', async () => {
     const url = await closedPortUrl();
     const agent = await testAgent({

@@ -17,7 +17,7 @@ export interface ScanProgress {
 }
 
 export interface ScanSummary {
-  /** Documents considered (in every window, overlaps counted once per window). */
+  /** Documents in [from, to) (each once, however many overlapping windows read it). */
   lines: number;
   /** Documents without a client, path or status field. */
   skipped: number;
@@ -72,6 +72,7 @@ export async function scanElasticsearch(
         windowsTotal: windows.length,
       });
     }
+    if (windows.length > 1) ({ documents: lines, skipped } = await detector.countDocuments({ from, to }));
     return { lines, skipped, seconds: (performance.now() - started) / 1000 };
   } finally {
     if (!options.detector) await detector.close();
