@@ -100,6 +100,14 @@ export async function handleSlackInteraction(
     return text(409, 'refused: this button press was already handled');
   }
   const user = payload.user ?? {};
+  const approvers = runtime.config.workloads?.approval.slack_approvers ?? [];
+  if (approvers.length > 0 && !approvers.includes(user.id ?? '')) {
+    runtime.store.audit.append('workloads.slack.refused', {
+      reason: 'user not in slack_approvers',
+      user: user.id ?? null,
+    });
+    return text(403, 'refused: you are not in workloads.approval.slack_approvers');
+  }
   const approver = `slack:${(user.username ?? user.name ?? 'unknown').slice(0, 80)} (${(user.id ?? '?').slice(0, 40)})`;
   const decision =
     action.action_id === APPROVE_ACTION

@@ -56,6 +56,10 @@ export const workloadsSection = z
         expiry: duration().default(86400),
         /** Slack app signing secret (`${SLACK_SIGNING_SECRET}`): verifies button callbacks. */
         slack_signing_secret: z.string().min(1).optional(),
+        /** Slack user ids allowed to press Approve/Reject; empty: anyone who can see the message. */
+        slack_approvers: z
+          .array(z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'expected a Slack user id such as U024BE7LH'))
+          .default([]),
         /** Secret for signed approve links (Teams cards); at least 32 characters. */
         link_secret: z.string().min(32, 'use at least 32 characters').optional(),
         /** Base URL where people reach the agent's web server (approve links point there). */
