@@ -141,7 +141,9 @@ function printPatterns(io: CliIo, inventory: TraefikInventory, choice: PatternCh
     ]),
   );
   io.stdout.write(
-    `\n${choice.chosen ? `the agent would block with: ${choice.chosen.object} (${choice.chosen.pattern})` : 'the agent has no way to block here'}\n`,
+    choice.chosen
+      ? `\nthe agent would block with: ${choice.chosen.object} (${choice.chosen.pattern})\nbecause: ${safeCell(choice.chosen.reason, 400)}\n`
+      : '\nthe agent has no way to block here\n',
   );
   for (const warning of choice.warnings) io.stdout.write(`warning: ${warning}\n`);
   for (const note of inventory.notes) io.stdout.write(`note: ${note}\n`);
