@@ -93,7 +93,6 @@ const SAFE_PROGRAMS = [
   'continue',
   'let',
   'read',
-  'hash',
   'help',
   'tree',
   'findmnt',

@@ -50,6 +50,7 @@ const shell: ProgramRule = (args, context) => {
       return [finding('HIGH', STDIN_SCRIPT_RULE, 'shell reads commands from standard input')];
     if (value === '-i') return [finding('HIGH', 'interactive-shell', 'starts an interactive shell')];
     if (value.startsWith('-') || value.startsWith('+')) continue;
+    if (STDIN_FILES.test(value)) return [finding('HIGH', STDIN_SCRIPT_RULE, `shell reads commands from ${value}`)];
     return [finding('HIGH', 'run-script', `runs the script file ${value}`)];
   }
   return [finding('HIGH', STDIN_SCRIPT_RULE, 'shell reads commands from standard input')];
@@ -96,6 +97,7 @@ function interpreter(language: string): ProgramRule {
       }
       if (value === '-') return [finding('HIGH', STDIN_CODE_RULE, `${language} reads code from standard input`)];
       if (value.startsWith('-')) continue;
+      if (STDIN_FILES.test(value)) return [finding('HIGH', STDIN_CODE_RULE, `${language} reads code from ${value}`)];
       return [finding('HIGH', 'run-script', `${language} runs the script ${value}`)];
     }
     return [finding('HIGH', STDIN_CODE_RULE, `${language} reads code from standard input`)];
@@ -209,10 +211,39 @@ const sourceScript: ProgramRule = (args) => {
   const file = args[0];
   if (!file || file.value === undefined)
     return [finding('CRITICAL', 'pipe-to-shell', `sources generated text (${file?.raw ?? 'standard input'})`)];
+  if (STDIN_FILES.test(file.value)) return [finding('HIGH', STDIN_SCRIPT_RULE, `sources ${file.value}`)];
   return [finding('HIGH', 'run-script', `sources ${file.value} into the shell`)];
 };
 
+/** Builtins that run a string as code or point a name at another file. */
+const BUILTIN_HOOKS: Record<string, ProgramRule> = {
+  // `enable -f lib.so name` loads a shared object into bash.
+  enable: (args) =>
+    hasFlag(args, 'f')
+      ? [finding('CRITICAL', 'builtin-injection', 'enable -f loads a shared library into the shell')]
+      : [finding('LOW', 'builtin-toggle', 'enables or disables builtins')],
+  // `hash -p /tmp/x ls` makes `ls` run /tmp/x.
+  hash: (args) =>
+    hasFlag(args, 'p')
+      ? [finding('CRITICAL', 'command-hijack', 'hash -p maps a command name to another file')]
+      : [finding('SAFE', 'read-only', 'hash shows or resets the command cache')],
+  mapfile: (args, context) => {
+    const callback = optionValue(args, '-C');
+    return callback
+      ? [
+          ...context.script(callback.value, 'mapfile -C callback'),
+          finding('MEDIUM', 'callback', 'mapfile runs a callback'),
+        ]
+      : [finding('SAFE', 'read-lines', 'reads lines into an array')];
+  },
+};
+
+/** Paths that are standard input in disguise: `curl ... | bash /dev/stdin` is a pipe into a shell. */
+const STDIN_FILES = /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/;
+
 export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
+  ...BUILTIN_HOOKS,
+  readarray: BUILTIN_HOOKS.mapfile,
   sudo: wrapper(SUDO_OPTIONS, {
     floor: ROOT,
     bare: finding('HIGH', STDIN_SCRIPT_RULE, 'sudo without a command opens a root shell reading standard input'),
