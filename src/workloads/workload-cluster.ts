@@ -118,7 +118,10 @@ export class WorkloadCluster {
       return await this.clients.call(operation, run);
     } catch (error) {
       if (error instanceof KubernetesApiError && error.reason === 'forbidden') {
-        const detail = error.message.replace(/ \(see [^)]*\)/, '').replace(/\.? ?Server said:.*$/s, '');
+        const detail = error.message
+          .replace(/^kubernetes: /, '')
+          .replace(/ \(see [^)]*\)/, '')
+          .replace(/\.? ?Server said:.*$/s, '');
         throw new KubernetesApiError(
           operation,
           'forbidden',
