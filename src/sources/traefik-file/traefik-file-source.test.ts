@@ -334,6 +334,23 @@ describe('TraefikFileSource', () => {
     assert.deepEqual(seen, [0, 1, 2, 3]);
     await reader.close();
   });
+  it('wakes on file-system events when watching, long before the poll interval', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 1));
+    const reader = source(path, sourceId, { watch: true, pollIntervalMs: 60_000 });
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const started = performance.now();
+    await reader.tail(controller.signal, (batch) => {
+      seen.push(...sequences(batch));
+      reader.commit(batch.position);
+      if (seen.length === 1) setTimeout(() => void appendFile(path, lines(1, 2)), 100);
+      if (seen.length >= 2) controller.abort();
+    });
+    assert.deepEqual(seen, [0, 1]);
+    assert.ok(performance.now() - started < 20_000, 'woken by the watcher, not the 60 s poll');
+    await reader.close();
+  });
+
   it('reads a batch again when the caller failed to process it (tail with onError)', async () => {
     const { path, sourceId } = await freshLog(lines(0, 3));
     const errors: unknown[] = [];

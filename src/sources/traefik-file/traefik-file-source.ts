@@ -1,5 +1,6 @@
+import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEvent } from '../../core/log-event.ts';
 import type { PositionStore } from '../../store/position-store.ts';
@@ -33,6 +34,8 @@ export interface TraefikFileSourceOptions {
   sourceId?: string;
   prefilter?: LinePrefilter;
   pollIntervalMs?: number;
+  /** tail() also wakes on file-system events for the file's directory (inotify), not only every pollIntervalMs. */
+  watch?: boolean;
   /** Bytes read per read() call unless told otherwise. */
   maxBytesPerRead?: number;
   /** Called by tail() when a read fails (permissions, I/O); tail keeps polling. */
@@ -65,6 +68,9 @@ export class TraefikFileSource {
   /** A rotated-away file still being finished (after a restart) before the current one. */
   #draining: { file: OpenFile; offset: number; skipToNewline: boolean } | undefined;
   #cursor: TraefikFilePosition | undefined;
+  #watcher: FSWatcher | undefined;
+  #changed = false;
+  #wake: (() => void) | undefined;
 
   constructor(options: TraefikFileSourceOptions) {
     this.#options = options;
@@ -151,6 +157,7 @@ export class TraefikFileSource {
   /** Polls until the signal aborts, handing every non-empty batch to onBatch (which commits it). */
   async tail(signal: AbortSignal, onBatch: (batch: SourceBatch) => void | Promise<void>): Promise<void> {
     let last: TraefikFilePosition | undefined;
+    if (this.#options.watch && !this.#watcher) this.#startWatching();
     while (!signal.aborted) {
       let more = false;
       const before = this.#cursor;
@@ -169,11 +176,49 @@ export class TraefikFileSource {
           else if (this.#file && before.ino === this.#file.ino && before.dev === this.#file.dev) this.#cursor = before;
         }
       }
-      if (!more && !signal.aborted) await sleep(this.#pollIntervalMs, undefined, { signal }).catch(() => undefined);
+      if (!more && !signal.aborted) await this.#wait(signal);
+    }
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+
+  /** Sleeps for the poll interval, or less when the watcher saw the file change. */
+  async #wait(signal: AbortSignal): Promise<void> {
+    if (this.#changed) {
+      this.#changed = false;
+      return;
+    }
+    const wake = new AbortController();
+    const stop = () => wake.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    this.#wake = stop;
+    await sleep(this.#pollIntervalMs, undefined, { signal: wake.signal }).catch(() => undefined);
+    signal.removeEventListener('abort', stop);
+    this.#wake = undefined;
+    this.#changed = false;
+  }
+
+  #startWatching(): void {
+    const name = basename(this.path);
+    try {
+      // The directory, not the file: a rotation replaces the file, and the new one must still wake us.
+      this.#watcher = watch(dirname(this.path), { persistent: false }, (_event, changed) => {
+        if (changed !== null && changed !== name && !changed.startsWith(name)) return;
+        this.#changed = true;
+        this.#wake?.();
+      });
+      this.#watcher.on('error', () => {
+        this.#watcher?.close();
+        this.#watcher = undefined; // polling alone goes on
+      });
+    } catch {
+      this.#watcher = undefined; // no inotify (limits, file systems without it): polling alone
     }
   }
 
   async close(): Promise<void> {
+    this.#watcher?.close();
+    this.#watcher = undefined;
     await this.#file?.handle.close();
     await this.#draining?.file.handle.close();
     this.#file = undefined;
