@@ -25,7 +25,8 @@ export async function buildKube(logFile: string): Promise<KubeBinaries> {
   if (built && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return binaries;
   mkdirSync(dir, { recursive: true });
   const goEnv = {
-    GOFLAGS: '-mod=mod',
+    // -mod=mod: go.mod may be completed on the fly; -buildvcs=false: the build needs no git metadata.
+    GOFLAGS: '-mod=mod -buildvcs=false',
     // One compile per core: more only swaps memory for nothing on a 2-core machine.
     GOMAXPROCS: String(availableParallelism()),
   };
