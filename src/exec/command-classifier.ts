@@ -10,7 +10,15 @@ import {
   writeTargetFinding,
 } from './path-rules.ts';
 import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
-import { evaluateWord, firstSyntaxError, loadBashParser, type SyntaxNode, substitutionsIn } from './shell-syntax.ts';
+import {
+  evaluateWord,
+  firstSyntaxError,
+  loadBashParser,
+  type SyntaxNode,
+  simpleArgv,
+  strayBacktick,
+  substitutionsIn,
+} from './shell-syntax.ts';
 
 /** One program the command would start, after unwrapping sudo/env/xargs/bash -c and friends. */
 export interface ParsedProgram {
@@ -507,63 +515,7 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
-/** The argv of a program that is exactly one command of plain words (no expansion, glob, redirect or assignment). */
-function simpleArgv(root: SyntaxNode): string[] | undefined {
-  const statements = root.namedChildren.filter((child) => child && child.type !== 'comment');
-  const command = statements[0];
-  if (statements.length !== 1 || !command || command.type !== 'command') return undefined;
-  const argv: string[] = [];
-  for (const child of command.namedChildren) {
-    if (!child || child.type === 'variable_assignment' || child.type.endsWith('_redirect')) return undefined;
-    const word = evaluateWord(child);
-    if (word.value === undefined || word.pattern || word.obfuscated) return undefined;
-    argv.push(word.value);
-  }
-  return argv.length > 0 ? argv : undefined;
-}
-
 /** A shell or interpreter that would take its program from standard input. */
 function readsStdin(finding: Finding): boolean {
   return finding.rule === STDIN_SCRIPT_RULE || finding.rule === STDIN_CODE_RULE;
-}
-
-/**
- * A backtick or `$(` bash would execute that the grammar did not turn into a command substitution (inside `${x:-...}`
- * or an unquoted here-document, for example): the offset of the first one, or undefined. Inside single quotes,
- * `$'...'`, comments and quoted here-documents, or escaped with a backslash, they are literal text to bash too.
- */
-function strayBacktick(text: string, root: SyntaxNode): number | undefined {
-  if (!text.includes('`') && !text.includes('$(')) return undefined;
-  const literal: Array<[number, number]> = [];
-  const substitutionStarts = new Set<number>();
-  const visit = (node: SyntaxNode, quotedHeredoc: boolean) => {
-    if (node.type === 'command_substitution') substitutionStarts.add(node.startIndex);
-    if (
-      node.type === 'raw_string' ||
-      node.type === 'ansi_c_string' ||
-      node.type === 'comment' ||
-      (node.type === 'command_substitution' && node.text.startsWith('`')) ||
-      (node.type === 'heredoc_body' && quotedHeredoc)
-    ) {
-      literal.push([node.startIndex, node.endIndex]);
-      return;
-    }
-    let quoted = quotedHeredoc;
-    for (const child of node.children) {
-      if (!child) continue;
-      if (child.type === 'heredoc_start') quoted = /['"\\]/.test(child.text);
-      visit(child, quoted);
-    }
-  };
-  visit(root, false);
-  const literalAt = (index: number) => {
-    let backslashes = 0;
-    while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
-    return backslashes % 2 === 1 || literal.some(([start, end]) => index >= start && index < end);
-  };
-  for (let index = text.indexOf('`'); index !== -1; index = text.indexOf('`', index + 1))
-    if (!literalAt(index)) return index;
-  for (let index = text.indexOf('$('); index !== -1; index = text.indexOf('$(', index + 1))
-    if (text[index + 2] !== '(' && !substitutionStarts.has(index) && !literalAt(index)) return index;
-  return undefined;
 }
