@@ -99,6 +99,36 @@ describe('devops-agent exec and audit verify (CLI, scripted LLM over real HTTP)'
     assert.match(request, /check disk usage and memory/);
   });
 
+  test('pending approvals can be listed, approved by sha256 and then used once from the CLI', async () => {
+    const listed = await cli('exec', '--pending', '--config', configPath, '--format', 'json');
+    assert.equal(listed.code, 0, listed.stderr);
+    const { pending } = JSON.parse(listed.stdout) as {
+      pending: Array<{ id: number; command: string; commandHash: string }>;
+    };
+    const mkdir = pending.find((approval) => approval.command === 'mkdir ./reports');
+    assert.ok(mkdir);
+    const wrong = await cli('exec', '--approve', String(mkdir.id), '--sha256', '0'.repeat(64), '--config', configPath);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /a different command needs its own approval/);
+    const approved = await cli(
+      'exec',
+      '--approve',
+      String(mkdir.id),
+      '--sha256',
+      mkdir.commandHash,
+      '--approver',
+      'carol',
+      '--config',
+      configPath,
+    );
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /approval \d+ approved by carol: mkdir \.\/reports/);
+    const run = await cli('exec', '--command', 'mkdir ./reports', '--config', configPath, '--format', 'json');
+    assert.equal(run.code, 0, run.stderr);
+    const outcome = (JSON.parse(run.stdout) as { commands: Array<{ status: string; approver: string }> }).commands[0];
+    assert.deepEqual([outcome.status, outcome.approver], ['succeeded', 'carol']);
+  });
+
   test('text output follows the spec layout', async () => {
     const result = await cli(
       'exec',

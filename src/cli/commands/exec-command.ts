@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseDuration } from '../../config/duration.ts';
 import { IntegrationError, UsageError } from '../../core/errors.ts';
+import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../../exec/command-approvals.ts';
 import { loadCommandClassifier } from '../../exec/command-policy.ts';
 import { approvalQuestion, execExitCode, formatTextReport, jsonReport, textProgress } from '../../exec/exec-report.ts';
 import { execTask, PlanUnavailableError } from '../../exec/exec-task.ts';
@@ -11,6 +12,7 @@ import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openStore } from '../../store/store.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { printTable } from '../output.ts';
 
 const USAGE = `Usage: devops-agent exec "<task>" [--command "<cmd>"]... [--dry-run] [--yes-medium] [--yes-high]
                          [--format text|json] [--workdir <dir>] [--timeout <duration>] [--sandbox auto|required|off]
@@ -30,7 +32,12 @@ with a time limit, and records everything in the hash-chained audit log.
 
 Without a terminal, MEDIUM/HIGH commands are recorded as pending approvals bound to the command's sha256; once a
 reviewer approves one, running the same command again uses (and consumes) that approval.
-Exit codes: 0 all commands succeeded (dry run: none denied), 1 otherwise, 2 usage/config, 3 LLM unavailable.`;
+Exit codes: 0 all commands succeeded (dry run: none denied), 1 otherwise, 2 usage/config, 3 LLM unavailable.
+
+Approvals from the command line (until the review page does it):
+  devops-agent exec --pending                               list pending approvals with their sha256
+  devops-agent exec --approve <id> --sha256 <hash> [--approver <name>]
+  devops-agent exec --reject <id> --sha256 <hash> [--approver <name>]`;
 
 const OPTIONS = {
   command: { type: 'string', multiple: true },
@@ -41,6 +48,11 @@ const OPTIONS = {
   workdir: { type: 'string' },
   timeout: { type: 'string' },
   sandbox: { type: 'string' },
+  pending: { type: 'boolean' },
+  approve: { type: 'string' },
+  reject: { type: 'string' },
+  sha256: { type: 'string' },
+  approver: { type: 'string' },
 } as const;
 
 function terminalPrompt(io: CliIo, format: string) {
@@ -71,6 +83,8 @@ export const execCommand: Command = {
     }
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError('--format: expected text or json');
+    if (values.pending || values.approve !== undefined || values.reject !== undefined)
+      return manageApprovals(values, format, io);
     const commands = values.command ?? [];
     const task = positionals.join(' ').trim() || (commands.length > 0 ? 'run the given commands' : '');
     if (!task) throw new UsageError(`a task or at least one --command is required\n\n${USAGE}`);
@@ -128,3 +142,48 @@ export const execCommand: Command = {
     }
   },
 };
+
+type ExecValues = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
+
+/** `--pending`, `--approve <id>`, `--reject <id>`: the same functions the review page calls, bound to the sha256. */
+function manageApprovals(values: ExecValues, format: string, io: CliIo): number {
+  const config = loadCliConfig(values, io);
+  const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+  try {
+    if (values.pending) {
+      const pending = listPendingCommandApprovals(store);
+      if (format === 'json') io.stdout.write(`${JSON.stringify({ pending })}\n`);
+      else
+        printTable(
+          io.stdout,
+          ['ID', 'LEVEL', 'RULE', 'REQUESTED', 'SHA256', 'COMMAND'],
+          pending.map((approval) => [
+            String(approval.id),
+            approval.level,
+            approval.rule,
+            approval.requestedAt,
+            approval.commandHash,
+            approval.command,
+          ]),
+        );
+      return 0;
+    }
+    const approving = values.approve !== undefined;
+    const id = Number(approving ? values.approve : values.reject);
+    if (!Number.isInteger(id) || id <= 0)
+      throw new UsageError(`--${approving ? 'approve' : 'reject'}: expected an approval id`);
+    if (!values.sha256 || !/^[0-9a-f]{64}$/.test(values.sha256))
+      throw new UsageError('--sha256: the sha256 of the exact command is required (shown by --pending)');
+    const approver = values.approver ?? `cli:${userInfo().username}`;
+    const result = approving
+      ? approveCommand(store, id, approver, values.sha256)
+      : rejectCommand(store, id, approver, values.sha256);
+    if (format === 'json') io.stdout.write(`${JSON.stringify(result)}\n`);
+    else if (result.status === 'approved' || result.status === 'rejected')
+      io.stdout.write(`approval ${id} ${result.status} by ${approver}: ${result.approval.command}\n`);
+    else if ('error' in result) io.stderr.write(`approval ${id}: ${result.error}\n`);
+    return result.status === 'approved' || result.status === 'rejected' ? 0 : 1;
+  } finally {
+    store.close();
+  }
+}
