@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client as Elasticsearch9Client } from '@elastic/elasticsearch';
 import { IntegrationError } from '../../core/errors.ts';
@@ -7,7 +10,7 @@ import { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import { cursorKey, runCycle, scanElasticsearch, watchElasticsearch } from './elasticsearch-source.ts';
 import type { ProfileName } from './field-profile.ts';
 import { ACTORS, HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
-import { closedPortUrl, FaultProxy } from './testing/fault-proxy.ts';
+import { closedPortUrl, FaultProxy, makeTestCertificates } from './testing/fault-proxy.ts';
 import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/traefik-documents.ts';
 
 const engines = await searchEngines();
@@ -356,6 +359,51 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       }
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('TLS: an untrusted certificate is a clear error; ca_cert or an explicit insecure: true connect', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'devops-agent-tls-'));
+    const certificates = makeTestCertificates(directory);
+    const proxy = new FaultProxy(engine.url, certificates);
+    const url = await proxy.start();
+    try {
+      const untrusted = await testAgent({ 'elasticsearch.url': url, 'elasticsearch.index_pattern': index });
+      try {
+        await assert.rejects(
+          ElasticsearchDetector.connect(untrusted.config, { backoffMs: 5 }),
+          (error: unknown) =>
+            error instanceof IntegrationError &&
+            !error.isRetryable &&
+            /TLS certificate not trusted.*ca_cert/.test(error.message),
+        );
+      } finally {
+        untrusted.cleanup();
+      }
+      for (const overrides of [{ 'elasticsearch.ca_cert': certificates.caPath }, { 'elasticsearch.insecure': true }]) {
+        const agent = await testAgent({ 'elasticsearch.url': url, 'elasticsearch.index_pattern': index, ...overrides });
+        try {
+          const detector = await ElasticsearchDetector.connect(agent.config);
+          const result = await detector.detect({ from: T0, to: T0 + HOUR });
+          assert.equal(result.findings.length, 5);
+          await detector.close();
+        } finally {
+          agent.cleanup();
+        }
+      }
+      const missing = await testAgent({
+        'elasticsearch.url': url,
+        'elasticsearch.index_pattern': index,
+        'elasticsearch.ca_cert': join(directory, 'nope.pem'),
+      });
+      try {
+        await assert.rejects(ElasticsearchDetector.connect(missing.config), /cannot read elasticsearch\.ca_cert/);
+      } finally {
+        missing.cleanup();
+      }
+    } finally {
+      await proxy.close();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 

@@ -33,6 +33,12 @@ export function toIntegrationError(error: unknown, what: string): IntegrationErr
       isRetryable: false,
       statusCode,
     });
+  if (TLS_TRUST.test(`${reason} ${causeCodes(error)}`))
+    return new IntegrationError(
+      'elasticsearch',
+      `${what}: TLS certificate not trusted (${reason}); set elasticsearch.ca_cert to the cluster's CA (or insecure: true, explicitly)`,
+      { cause: error, isRetryable: false },
+    );
   const kind = /timeout/i.test(name)
     ? 'timed out'
     : /connection|living/i.test(name)
@@ -45,6 +51,21 @@ export function toIntegrationError(error: unknown, what: string): IntegrationErr
     isRetryable: true,
     statusCode,
   });
+}
+
+const TLS_TRUST =
+  /self[- ]signed certificate|unable to verify|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID|unable to get local issuer/i;
+
+/** Error codes along the `cause` chain (TLS failures hide theirs a level or two down). */
+function causeCodes(error: unknown): string {
+  const codes: string[] = [];
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const record = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof record.code === 'string') codes.push(record.code);
+    if (depth > 0 && typeof record.message === 'string') codes.push(record.message);
+    current = record.cause;
+  }
+  return codes.join(' ');
 }
 
 /** `error.reason`, `error.root_cause[0].reason`, or a string error, whichever the server sent. */

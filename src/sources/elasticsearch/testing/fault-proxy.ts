@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   createServer,
   request as httpRequest,
@@ -5,7 +7,9 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 
 /** How the proxy misbehaves for requests whose path matches `paths` (all requests when absent). */
 export type Fault =
@@ -30,10 +34,15 @@ export class FaultProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
 
-  constructor(targetUrl: string) {
+  readonly #scheme: 'http' | 'https';
+
+  /** With `tls` (PEM key and certificate) the proxy speaks HTTPS to the agent and plain HTTP to the cluster. */
+  constructor(targetUrl: string, tls?: { key: string; cert: string }) {
     this.#target = new URL(targetUrl);
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-    this.#server.on('connection', (socket) => {
+    this.#scheme = tls ? 'https' : 'http';
+    const handler = (request: IncomingMessage, response: ServerResponse) => void this.#handle(request, response);
+    this.#server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+    this.#server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -41,7 +50,7 @@ export class FaultProxy {
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `${this.#scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
@@ -123,4 +132,59 @@ export async function closedPortUrl(): Promise<string> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 (openssl), for TLS tests. */
+export function makeTestCertificates(directory: string): { caPath: string; key: string; cert: string } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: directory, stdio: 'pipe' });
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=devops-agent test CA',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  writeFileSync(join(directory, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  ]);
+  return {
+    caPath: join(directory, 'ca.pem'),
+    key: readFileSync(join(directory, 'server.key'), 'utf8'),
+    cert: readFileSync(join(directory, 'server.pem'), 'utf8'),
+  };
 }
