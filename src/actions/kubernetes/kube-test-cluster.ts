@@ -94,6 +94,12 @@ export class KubeTestCluster {
     return response.body as KubeObject;
   }
 
+  async delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<void> {
+    const response = await kubeRequest(this.endpoint, 'DELETE', objectPath(apiVersion, kind, namespace, name));
+    if (response.status >= 300 && response.status !== 404)
+      throw new Error(`delete ${kind} ${name}: HTTP ${response.status}`);
+  }
+
   async mergePatch(
     apiVersion: string,
     kind: string,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesSettings } from '../../config/sections/kubernetes.ts';
 import { errorMessage } from '../../core/errors.ts';
@@ -218,6 +219,8 @@ export class KubernetesBlocker implements Blocker {
           }
           throw error;
         }
+        // Several writers racing on one object: a short, growing, jittered pause lets one of them win each round.
+        await sleep(Math.random() * 50 * attempt);
       }
     }
     return { status: 'failed', error: 'unreachable', isRetryable: false };

@@ -127,6 +127,7 @@ describe('conflicts under concurrent edits', () => {
     assert.deepEqual(
       results.slice(0, 4).map((result) => result?.status),
       ['applied', 'applied', 'applied', 'applied'],
+      JSON.stringify(results),
     );
     const list = await denyList(namespace);
     assert.deepEqual([...list].sort(), [
@@ -225,26 +226,32 @@ describe('least privilege (RBAC on, restricted user)', () => {
 
 describe('protected cluster addresses', () => {
   it('refuses a node IP and a node pod network, as the restricted user', async () => {
+    // Nodes are cluster-wide: addresses from 198.18.0.0/15, which no other test blocks, and the node is removed after.
     const suffix = Math.floor(Math.random() * 200) + 20;
+    const nodeName = `testbed-node-${suffix}`;
     await admin.upsert({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: `testbed-node-${suffix}` },
+      metadata: { name: nodeName },
       spec: { podCIDRs: [`198.18.${suffix}.0/24`] },
-      status: { addresses: [{ type: 'ExternalIP', address: `198.51.100.${suffix}` }] } as never,
+      status: { addresses: [{ type: 'ExternalIP', address: `198.19.${suffix}.1` }] } as never,
     });
-    const { blocker } = await setUpFixture(admin, restricted, 'denyip-middleware.yaml');
-    await eventually(() => blocker.inspect());
-    const node = await blocker.apply(request(`198.51.100.${suffix}`));
-    assert.equal(node.status, 'failed');
-    assert.match(
-      (node as { error: string }).error,
-      new RegExp(`refused: 198\\.51\\.100\\.${suffix} overlaps protected .*ExternalIP of node testbed-node-${suffix}`),
-    );
-    const pods = await blocker.apply(request(`198.18.${suffix}.9`));
-    assert.match((pods as { error: string }).error, new RegExp(`pod network of node testbed-node-${suffix}`));
-    const privateRange = await blocker.apply(request('10.1.2.3'));
-    assert.match((privateRange as { error: string }).error, /overlaps protected 10\.0\.0\.0\/8 \(private range\)/);
+    try {
+      const { blocker } = await setUpFixture(admin, restricted, 'denyip-middleware.yaml');
+      await eventually(() => blocker.inspect());
+      const node = await blocker.apply(request(`198.19.${suffix}.1`));
+      assert.equal(node.status, 'failed');
+      assert.match(
+        (node as { error: string }).error,
+        new RegExp(`refused: 198\\.19\\.${suffix}\\.1 overlaps protected .*ExternalIP of node ${nodeName}`),
+      );
+      const pods = await blocker.apply(request(`198.18.${suffix}.0/28`));
+      assert.match((pods as { error: string }).error, new RegExp(`pod network of node ${nodeName}`));
+      const privateRange = await blocker.apply(request('10.1.2.3'));
+      assert.match((privateRange as { error: string }).error, /overlaps protected 10\.0\.0\.0\/8 \(private range\)/);
+    } finally {
+      await admin.delete('v1', 'Node', undefined, nodeName);
+    }
   });
 });
 
