@@ -229,18 +229,25 @@ export function rejectCommand(
 }
 
 /**
- * Takes (single use) an approval granted for exactly this command, if there is one: the approval becomes 'used'
- * so a second run needs a second approval.
+ * Takes (single use) an approval granted for exactly this command no longer than `maxAgeSeconds` ago, if there is one:
+ * the approval becomes 'used' so a second run needs a second approval.
  */
-export function consumeApprovedCommand(store: ApprovalStore, command: string): CommandApproval | undefined {
+export function consumeApprovedCommand(
+  store: ApprovalStore,
+  command: string,
+  maxAgeSeconds = Number.POSITIVE_INFINITY,
+  now = new Date(),
+): CommandApproval | undefined {
   ensureTables(store.db);
   const hash = commandHash(command);
+  // An approval given long ago was given for a system that has changed since: it expires.
+  const oldest = Number.isFinite(maxAgeSeconds) ? new Date(now.getTime() - maxAgeSeconds * 1000).toISOString() : '';
   return transaction(store.db, () => {
     const row = store.db
       .prepare(
-        "SELECT * FROM exec_command_approvals WHERE command_hash = ? AND status = 'approved' ORDER BY id LIMIT 1",
+        "SELECT * FROM exec_command_approvals WHERE command_hash = ? AND status = 'approved' AND decided_at >= ? ORDER BY id LIMIT 1",
       )
-      .get(hash) as Row | undefined;
+      .get(hash, oldest) as Row | undefined;
     if (!row) return undefined;
     store.db
       .prepare("UPDATE exec_command_approvals SET status = 'used', used_at = ? WHERE id = ?")

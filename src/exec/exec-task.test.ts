@@ -9,6 +9,7 @@ import { openStore, type Store } from '../store/store.ts';
 import {
   approveCommand,
   commandHash,
+  consumeApprovedCommand,
   getCommandApproval,
   listPendingCommandApprovals,
   rejectCommand,
@@ -207,6 +208,13 @@ describe('approvals', () => {
     assert.doesNotMatch(shown.command, /abcdef123456789/);
     assert.match(shown.command, /REDACTED/);
 
+    // An approval older than exec.approval_ttl is not used.
+    const stale = listPendingCommandApprovals(store).find((approval) => approval.command === 'mkdir ./made');
+    assert.ok(stale);
+    assert.equal(approveCommand(store, stale.id, 'alice', stale.commandHash).status, 'approved');
+    assert.equal(consumeApprovedCommand(store, 'mkdir ./made', 3600, new Date(Date.now() + 7200_000)), undefined);
+    assert.equal(consumeApprovedCommand(store, 'mkdir ./made', 3600)?.id, stale.id);
+
     const rejected = rejectCommand(store, pending[1].id, 'alice', pending[1].commandHash, 'not today');
     assert.equal(rejected.status, 'rejected');
     assert.deepEqual(
@@ -220,6 +228,7 @@ describe('approvals', () => {
         'exec.approval.requested',
         'exec.approval.requested',
         'exec.approval.requested',
+        'exec.approval.approved',
         'exec.approval.rejected',
       ],
     );

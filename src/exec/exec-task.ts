@@ -267,7 +267,7 @@ async function decideAndRun(
 /** MEDIUM/HIGH: a recorded review approval for this exact command, a flag or config, the terminal, or a pending request. */
 async function approve(outcome: CommandOutcome, options: ExecTaskOptions): Promise<boolean> {
   const { classification } = outcome;
-  const reviewed = consumeApprovedCommand(options.store, outcome.command);
+  const reviewed = consumeApprovedCommand(options.store, outcome.command, options.exec.approval_ttl);
   if (reviewed) {
     outcome.approver = reviewed.approver;
     outcome.approvalId = reviewed.id;

@@ -42,6 +42,8 @@ export const execSection = z
         base_delay: duration().default(0.5),
       })
       .prefault({}),
+    /** How long a reviewer's approval stays usable (it is single use either way). */
+    approval_ttl: duration().default(86400),
     /** Approve MEDIUM/HIGH commands without asking (the CLI's --yes-medium / --yes-high). CRITICAL never runs. */
     auto_approve: z.strictObject({ medium: z.boolean().default(false), high: z.boolean().default(false) }).prefault({}),
     policy: z
