@@ -1,5 +1,6 @@
 import { workloadsSettings } from '../config/sections/workloads.ts';
 import { errorMessage } from '../core/errors.ts';
+import { redactSecrets } from '../core/redact.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
 import { planImagePatch, readPreviousImages } from './image-patch.ts';
@@ -38,6 +39,10 @@ export interface CheckedFinding extends WorkloadFinding {
   plan: PlanView | null;
   /** Why there is no plan, when one was attempted. */
   planError?: string;
+  /** The last lines of the crashed run (redacted, capped; untrusted text). */
+  logExcerpt?: string;
+  /** Why the log could not be read (no node assigned, RBAC without pods/log...). */
+  logError?: string;
   /** A suggestion for a person (e.g. the rollback command when the agent's own patch preceded the failure). */
   hint?: string;
 }
@@ -97,6 +102,7 @@ export async function runWorkloadChecks(
     }
     result.findings.push(checked);
   }
+  await attachCrashLogs(runtime, result.findings, settings.crash_log_lines);
 
   const vulnerable: VulnerableContainer[] = [];
   if (settings.vulnerabilities.operator) {
@@ -244,6 +250,33 @@ async function planFinding(
   }
   for (const message of await sendApprovalRequest(runtime.config, remediation)) {
     result.approvalMessages.push({ remediationId: remediation.id, ...message });
+  }
+}
+
+const MAX_LOG_READS = 5;
+const MAX_LOG_BYTES = 4096;
+
+/**
+ * Reads the previous (crashed) run's last lines for crash-loop and OOM findings, a few per pass. Pod logs are
+ * attacker-influenced: secrets are redacted and the text capped; it is evidence to show, never instructions.
+ */
+async function attachCrashLogs(runtime: WorkloadRuntime, findings: CheckedFinding[], lines: number): Promise<void> {
+  if (lines <= 0) return;
+  const wanted = findings.filter(
+    (finding) =>
+      (finding.kind === 'crash-loop' || finding.kind === 'oom-killed') && finding.container && finding.pods?.length,
+  );
+  for (const finding of wanted.slice(0, MAX_LOG_READS)) {
+    try {
+      const text = await clusterOf(runtime).podLog(finding.workload.namespace, finding.pods![0], finding.container!, {
+        previous: true,
+        tailLines: lines,
+        limitBytes: MAX_LOG_BYTES,
+      });
+      finding.logExcerpt = redactSecrets(String(text).slice(-MAX_LOG_BYTES));
+    } catch (error) {
+      finding.logError = errorMessage(error).slice(0, 300);
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.ts';
 import { createKubeClients, type KubeClients } from '../sources/kubernetes/kube-client.ts';
 import { type KubeOperation, KubernetesApiError } from '../sources/kubernetes/kubernetes-api-error.ts';
 import type { WorkloadInventory } from './pod-health.ts';
+import { readPodLog } from './pod-log-reader.ts';
 import { VULNERABILITY_REPORT_RESOURCE, type VulnerabilityReportObject } from './trivy-reports.ts';
 
 export const WORKLOAD_RBAC_FILE = 'deploy/kubernetes/workload-guard-rbac.yaml';
@@ -90,6 +91,16 @@ export class WorkloadCluster {
       this.clients.apps.readNamespacedDeployment({ name, namespace }, options),
     );
     return plain(deployment);
+  }
+
+  /** The tail of a container's log (`previous`: the run that crashed). Untrusted text: callers redact and cap it. */
+  podLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    options: { previous: boolean; tailLines: number; limitBytes: number },
+  ): Promise<string> {
+    return readPodLog(this.clients.kubeConfig, namespace, pod, { container, ...options });
   }
 
   /** Patches a deployment; with `dryRun` the API server validates and answers the result without storing it. */

@@ -25,6 +25,10 @@ export function startWorkloadGuard(
   const settings = workloadsSettings(runtime.config.workloads);
   const controller = new AbortController();
   const log = options.log ?? (() => {});
+  if (!settings.enabled) {
+    log('workloads: disabled (workloads.enabled: false)');
+    return { stop: async () => {} };
+  }
   const intervalMs = Math.max(1, settings.interval) * 1000;
   const loop = (async () => {
     let failures = 0;

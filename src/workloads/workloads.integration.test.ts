@@ -223,7 +223,11 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       assert.equal(found.namespace, namespace);
       return found;
     };
-    assert.match(find('crash-loop', 'api').detail, /CrashLoopBackOff: back-off 5m0s.* in 2 pods; 12 restarts/);
+    const crash = find('crash-loop', 'api') as JsonFinding & { logError?: string; logExcerpt?: string };
+    assert.match(crash.detail, /CrashLoopBackOff: back-off 5m0s.* in 2 pods; 12 restarts/);
+    // pods/log is granted and read (the testbed has no kubelet, so the API server answers 204: an empty excerpt).
+    assert.equal(crash.logError, undefined);
+    assert.equal(crash.logExcerpt, '');
     assert.match(find('unavailable-replicas', 'api').detail, /2 of 2 replicas unavailable/);
     assert.match(find('image-pull', 'worker').detail, /ImagePullBackOff: manifest unknown/);
     assert.match(find('oom-killed', 'batch').detail, /OOMKilled/);

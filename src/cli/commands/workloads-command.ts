@@ -167,6 +167,8 @@ async function scan(
       plan: finding.plan,
       ...(finding.planError ? { planError: finding.planError } : {}),
       ...(finding.hint ? { hint: finding.hint } : {}),
+      ...(finding.logExcerpt !== undefined ? { logExcerpt: finding.logExcerpt } : {}),
+      ...(finding.logError ? { logError: finding.logError } : {}),
     }));
     io.stdout.write(
       `${JSON.stringify(
