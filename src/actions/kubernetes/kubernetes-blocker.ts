@@ -62,7 +62,7 @@ export class KubernetesBlocker implements Blocker {
   }
 
   get clients(): KubeClients {
-    this.#clients ??= createKubeClients(this.#settings);
+    this.#clients ??= createKubeClients(this.#settings, { rbacManifest: 'deploy/kubernetes/network-guard-rbac.yaml' });
     return this.#clients;
   }
 

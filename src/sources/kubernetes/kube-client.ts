@@ -49,6 +49,8 @@ export interface KubeClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Base delay of the retry backoff in ms (tests shorten it). */
   retryDelayMs?: number;
+  /** The manifest a 403 message points to (each capability ships its own least-privilege RBAC). */
+  rbacManifest?: string;
 }
 
 /**
@@ -113,7 +115,13 @@ export function createKubeClients(settings: KubeClientSettings, options: KubeCli
       try {
         return await run(requestOptions);
       } catch (error) {
-        lastError = describeKubeFailure(error, operation, { server, user, attempt, attempts });
+        lastError = describeKubeFailure(error, operation, {
+          server,
+          user,
+          attempt,
+          attempts,
+          rbacManifest: options.rbacManifest,
+        });
         if (!lastError.isRetryable || attempt === attempts) throw lastError;
         await sleep(retryDelayMs * 2 ** (attempt - 1));
       }

@@ -52,7 +52,7 @@ export function describeOperation(operation: KubeOperation): string {
 export function describeKubeFailure(
   error: unknown,
   operation: KubeOperation,
-  context: { server: string; user: string; attempt: number; attempts: number },
+  context: { server: string; user: string; attempt: number; attempts: number; rbacManifest?: string },
 ): KubernetesApiError {
   if (error instanceof KubernetesApiError) return error;
   const what = describeOperation(operation);
@@ -64,7 +64,7 @@ export function describeKubeFailure(
       return new KubernetesApiError(
         operation,
         'forbidden',
-        `forbidden: user "${context.user}" may not ${what}; grant verb "${operation.verb}" on "${operation.resource}" (see deploy/kubernetes/network-guard-rbac.yaml). Server said: ${detail}`,
+        `forbidden: user "${context.user}" may not ${what}; grant verb "${operation.verb}" on "${operation.resource}" (see ${context.rbacManifest ?? 'the RBAC manifests in deploy/kubernetes/'}). Server said: ${detail}`,
         { ...options, isRetryable: false },
       );
     }
