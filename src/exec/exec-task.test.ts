@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
@@ -289,6 +290,22 @@ describe('running', () => {
     });
     assert.equal(permanent.commands[0].status, 'failed');
     assert.equal(permanent.commands[0].attempts, 1);
+  });
+
+  test('without bubblewrap: auto says so and runs unsandboxed, required runs nothing', async () => {
+    const noBwrap = join(root, 'no-bwrap');
+    mkdirSync(noBwrap, { recursive: true });
+    for (const program of ['bash', 'true'])
+      symlinkSync(execFileSync('which', [program], { encoding: 'utf8' }).trim(), join(noBwrap, program));
+    const env = { PATH: noBwrap };
+    const auto = await run({ exec: execSection.parse({ sandbox: { mode: 'auto' } }), env, commands: ['true'] });
+    assert.equal(auto.sandbox.active, false);
+    assert.match(auto.sandbox.description, /unavailable, commands run unsandboxed: bwrap is not installed/);
+    assert.equal(auto.commands[0].status, 'succeeded');
+    const required = await run({ exec: execSection.parse({ sandbox: { mode: 'required' } }), env, commands: ['true'] });
+    assert.equal(required.commands[0].status, 'not_run');
+    assert.equal(required.commands[0].result, undefined);
+    assert.match(required.sandbox.description, /REQUIRED but unavailable/);
   });
 
   test('commands that are not SAFE/LOW are never retried', async () => {
