@@ -147,12 +147,14 @@ describe('detection query building', () => {
       '/.ENV',
       '/WP-CONFIG.PHP',
       '/%2e%65nv',
+      '/.%65nv',
+      '/%77p-config.php',
       '/a/../.env',
       '/api/v1/secrets/',
     ]) {
       assert.ok(covered(path), `${path} reaches the matcher`);
     }
-    for (const path of ['/', '/about', '/api/items/42', '/blog/environment'])
+    for (const path of ['/', '/about', '/api/items/42', '/blog/environment', '/search/caf%C3%A9%20menu'])
       assert.ok(!covered(path), `${path} stays out`);
   });
 

@@ -53,7 +53,9 @@ export function* scenario(background = 3000): Generator<TestRequest> {
   yield* probes(ACTORS.slow, T0 + 60_000, 6, 8 * 60_000, { status: 404 });
   yield* probes(ACTORS.exposure, T0 + 20 * 60_000, 1, 1000, { status: 200, paths: ['/.env'] });
   yield* probes(ACTORS.exposure, T0 + 21 * 60_000, 1, 1000, { status: 403, paths: ['/.git/config'] });
-  yield* probes(ACTORS.encoded, T0 + 30 * 60_000, 12, 2000, { paths: ['/%2e%65nv', '/static/..%2f.git/config'] });
+  yield* probes(ACTORS.encoded, T0 + 30 * 60_000, 12, 2000, {
+    paths: ['/%2e%65nv', '/static/..%2f.git/config', '/.%65nv'],
+  });
   for (let host = 1; host <= 6; host++)
     yield* probes(`2001:db8:aa:1::${host}`, T0 + 40 * 60_000 + host * 1000, 2, 3000, { status: 404 });
   for (let index = 0; index < 50; index++)
