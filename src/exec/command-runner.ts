@@ -82,6 +82,20 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** Process groups still running; if this process exits first (error, Ctrl+C handled by exit), they are killed. */
+const runningGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number | undefined): void {
+  if (!pid) return;
+  runningGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const group of runningGroups) killGroup(group, 'SIGKILL');
+  });
+}
+
 /**
  * Runs one command in its own process group with a hard time limit. On timeout the whole group gets SIGTERM, then
  * SIGKILL after a second; when the main process exits, anything it left behind in the group is killed too.
@@ -105,9 +119,11 @@ export function runCommand(request: RunRequest): Promise<RunResult> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    trackGroup(child.pid);
     const finish = (result: Partial<RunResult>) => {
       if (finished) return;
       finished = true;
+      if (child.pid) runningGroups.delete(child.pid);
       clearTimeout(timer);
       clearTimeout(killTimer);
       const digest = createHash('sha256')
