@@ -1,7 +1,8 @@
-// `npm run bench:es [-- --url http://127.0.0.1:9200] [--large 1000000] [--small 100000] [--runs 5] [--fresh]`
+// `npm run bench:es [-- --url http://127.0.0.1:9200] [--large 1000000] [--small 100000] [--runs 5] [--fresh] [--keep]`
 // One detection cycle (size-0 aggregations) against the naive approach (scroll every document of the window and run the
 // file detector on them), at two log volumes in the same one-hour window with the same attackers.
-// Without --url it uses ES_URL or the running testbed. Indices are kept between runs (use --fresh to rebuild).
+// Without --url it uses ES_URL or the running testbed. The indices are deleted at the end unless --keep (a kept index
+// of the right size is reused by the next run; --fresh rebuilds it).
 import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch8';
 import { defaultConfig } from '../src/config/load-config.ts';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     small: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '5' },
     fresh: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 const url = values.url ?? process.env.ES_URL ?? (await ensureTestbed()).esUrl;
@@ -241,6 +243,7 @@ for (const volume of volumes) {
   results.push({ ...volume, aggregation, naive });
   process.stderr.write(`${JSON.stringify({ ...volume, aggregation, naive }, null, 1)}\n`);
 }
+if (!values.keep) for (const { index } of volumes) await fetch(`${url}/${index}`, { method: 'DELETE' });
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 console.log('| documents in the 1 h window | approach | requests | latency | bytes received | findings |');

@@ -216,6 +216,42 @@ describe('Elasticsearch cycles, restarts and faults', () => {
     }
   });
 
+  it('the daemon loop connects, logs its profile, creates the incidents once and stops on abort', async () => {
+    const agent = await testAgent({
+      'elasticsearch.url': engine.url,
+      'elasticsearch.index_pattern': index,
+      'elasticsearch.interval': '50ms',
+    });
+    try {
+      const messages: string[] = [];
+      const controller = new AbortController();
+      let clock = T0 + HOUR;
+      const watching = watchElasticsearch(agent.runtime, agent.guard, controller.signal, {
+        now: () => (clock += 1000),
+        log: (message) => messages.push(message),
+        skipLlm: true,
+      });
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && agent.runtime.store.positions.get(cursorKey(engine.url, index)) === undefined)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort();
+      await watching;
+      assert.match(
+        messages[0],
+        /^elasticsearch: elasticsearch 8\.\d+\.\d+, traefik-logs-it-faults-\w+, profile traefik-json \(time=StartUTC, client_ip=ClientHost\.keyword/,
+      );
+      assert.ok(
+        messages.some((message) => /RequestPath is mapped as text; using its RequestPath\.keyword/.test(message)),
+      );
+      assert.ok(!messages.some((message) => /failed/.test(message)), messages.join('\n'));
+      assert.equal(agent.runtime.store.incidents.list({ limit: 500 }).length, 5);
+      assert.ok(agent.runtime.store.positions.get<{ until: number }>(cursorKey(engine.url, index))!.until > T0 + HOUR);
+    } finally {
+      agent.cleanup();
+    }
+  });
+
   it('Elasticsearch down at start: a clear retryable IntegrationError for a scan; the daemon keeps trying', async () => {
     const url = await closedPortUrl();
     const agent = await testAgent({
