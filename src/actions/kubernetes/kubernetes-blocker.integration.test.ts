@@ -32,7 +32,10 @@ describe('denyip Middleware (traefik.io)', () => {
     const { namespace, blocker } = await fixture('denyip-middleware.yaml');
     const { choice, inventory } = await blocker.inspect('198.51.100.23');
     assert.equal(choice.chosen?.object, `Middleware ${namespace}/block-scanners (traefik.io) plugin.denyip.ipDenyList`);
-    assert.deepEqual(inventory.middlewares[0].usedBy, [`IngressRoute ${namespace}/shop`]);
+    assert.deepEqual(inventory.middlewares[0].usedBy, [
+      `IngressRoute ${namespace}/shop`,
+      `entrypoint websecure (${namespace}/traefik-7d9f8-abcde)`,
+    ]);
 
     const plan = await blocker.plan(request('198.51.100.23'));
     assert.equal(plan.alreadyBlocked, false);

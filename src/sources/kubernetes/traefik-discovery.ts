@@ -336,19 +336,27 @@ function linkMiddlewareUsers(
   pods: TraefikPodInfo[],
   byDashedName: Map<string, string>,
 ): void {
-  const byKey = new Map(middlewares.map((middleware) => [`${middleware.namespace}/${middleware.name}`, middleware]));
+  // During a v2 -> v3 migration the same namespace/name can exist in both API groups: a reference reaches both.
+  const byKey = new Map<string, MiddlewareInfo[]>();
+  for (const middleware of middlewares) {
+    const key = `${middleware.namespace}/${middleware.name}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), middleware]);
+  }
+  const addUser = (reference: string, user: string) => {
+    for (const middleware of byKey.get(reference) ?? [])
+      if (!middleware.usedBy.includes(user)) middleware.usedBy.push(user);
+  };
   for (const route of routes) {
-    for (const reference of route.middlewares)
-      byKey.get(reference)?.usedBy.push(`${route.kind} ${route.namespace}/${route.name}`);
+    // IngressRouteTCP references MiddlewareTCP objects, never HTTP Middlewares.
+    if (route.kind === 'IngressRouteTCP') continue;
+    for (const reference of route.middlewares) addUser(reference, `${route.kind} ${route.namespace}/${route.name}`);
   }
   for (const pod of pods) {
     for (const arg of pod.args) {
       const match = /^--entry[pP]oints\.([^.=]+)\.http\.middlewares=(.+)$/.exec(arg);
       if (!match) continue;
       for (const reference of resolveProviderReferences(match[2], byDashedName)) {
-        const user = `entrypoint ${match[1]} (${pod.namespace}/${pod.name})`;
-        const middleware = byKey.get(reference);
-        if (middleware && !middleware.usedBy.includes(user)) middleware.usedBy.push(user);
+        addUser(reference, `entrypoint ${match[1]} (${pod.namespace}/${pod.name})`);
       }
     }
   }
@@ -356,11 +364,11 @@ function linkMiddlewareUsers(
   for (let depth = 0; depth < 4; depth++) {
     for (const chain of middlewares) {
       for (const reference of chain.chains) {
-        const target = byKey.get(reference);
-        if (!target) continue;
         for (const user of chain.usedBy) {
-          const via = user.includes(' via chain ') ? user : `${user} via chain ${chain.namespace}/${chain.name}`;
-          if (!target.usedBy.includes(via)) target.usedBy.push(via);
+          addUser(
+            reference,
+            user.includes(' via chain ') ? user : `${user} via chain ${chain.namespace}/${chain.name}`,
+          );
         }
       }
     }
