@@ -3,6 +3,7 @@ import { errorMessage } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
+import { alertFindings } from './finding-alerts.ts';
 import { planImagePatch, readPreviousImages } from './image-patch.ts';
 import { chooseUpgrade, type ImagePolicy } from './image-policy.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
@@ -52,6 +53,8 @@ export interface WorkloadCheckOptions {
   namespaces?: string[];
   /** Store pending remediations, send approval requests, auto-patch where policy allows (default true). */
   record?: boolean;
+  /** Announce findings without a plan to notifications.channels, once per cooldown (default: same as record). */
+  alert?: boolean;
   llm?: LlmClient;
   now?: Date;
 }
@@ -63,6 +66,7 @@ export interface WorkloadCheckResult {
   notes: string[];
   approvalMessages: Array<{ remediationId: number } & ApprovalMessageResult>;
   autoPatched: Array<{ remediationId: number; decision: RemediationDecision['status']; error?: string }>;
+  alerts: { sent: number; suppressed: number; failed: number };
 }
 
 /**
@@ -80,7 +84,14 @@ export async function runWorkloadChecks(
   const namespaces =
     options.namespaces ??
     (settings.namespaces.length > 0 ? settings.namespaces : (runtime.config.kubernetes?.namespaces ?? []));
-  const result: WorkloadCheckResult = { findings: [], skipped: [], notes: [], approvalMessages: [], autoPatched: [] };
+  const result: WorkloadCheckResult = {
+    findings: [],
+    skipped: [],
+    notes: [],
+    approvalMessages: [],
+    autoPatched: [],
+    alerts: { sent: 0, suppressed: 0, failed: 0 },
+  };
 
   const inventory = await cluster.inventory(namespaces);
   const health = detectHealthProblems(
@@ -164,11 +175,21 @@ export async function runWorkloadChecks(
     }
   }
 
+  if ((options.alert ?? options.record) !== false && runtime.config.mode !== 'disabled') {
+    result.alerts = await alertFindings(
+      runtime.config,
+      runtime.store.db,
+      result.findings,
+      settings.alert_cooldown,
+      now,
+    );
+  }
   runtime.store.audit.append('workloads.scan', {
     namespaces: namespaces.length > 0 ? namespaces : ['(all)'],
     findings: result.findings.length,
     plans: result.findings.filter((finding) => finding.plan).length,
     skippedReports: result.skipped.length,
+    alertsSent: result.alerts.sent,
   });
   return result;
 }

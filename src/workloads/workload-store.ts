@@ -54,6 +54,11 @@ export const WORKLOAD_MIGRATIONS = [
       requested_by TEXT NOT NULL
     )`,
   },
+  {
+    id: '004-alerts',
+    // When each problem (kind, workload, container, CVE set) was last announced, for the alert cooldown.
+    sql: 'CREATE TABLE workload_alerts (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL)',
+  },
 ];
 
 const migrated = new WeakSet<Database>();

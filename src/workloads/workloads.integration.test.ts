@@ -266,14 +266,29 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     );
 
     // One Slack message with buttons and one Teams card with the signed link, per remediation.
-    const slack = chat.requests
-      .filter((request) => request.path === '/slack')
-      .map((request) => JSON.parse(request.body));
-    const teams = chat.requests
-      .filter((request) => request.path === '/teams')
-      .map((request) => JSON.parse(request.body));
+    const posted = (path: string) =>
+      chat.requests.filter((request) => request.path === path).map((request) => JSON.parse(request.body));
+    const isApproval = (message: { blocks?: Array<{ type: string }>; attachments?: Array<{ content: object }> }) =>
+      Boolean(
+        message.blocks?.some((block) => block.type === 'actions') ||
+          (message.attachments?.[0]?.content && 'actions' in message.attachments[0].content),
+      );
+    const slack = posted('/slack').filter(isApproval);
+    const teams = posted('/teams').filter(isApproval);
     assert.equal(slack.length, 2);
     assert.equal(teams.length, 2);
+    // Findings without a plan are announced as alerts, once: six health findings on each channel.
+    const alerts = posted('/slack').filter((message) => !isApproval(message));
+    assert.deepEqual(alerts.map((message) => message.blocks[0].text.text.replace(namespace, 'NS')).sort(), [
+      'Container OOM-killed: NS/batch',
+      'Container restarting: NS/flaky',
+      'Crash loop: NS/api',
+      'Image cannot be pulled: NS/worker',
+      'Pod stuck Pending: NS/queue',
+      'Replicas unavailable: NS/api',
+    ]);
+    assert.equal(posted('/teams').length, 8);
+    const sentBefore = chat.requests.length;
     const webMessage = slack.find((message) => message.text.includes('/web?'));
     assert.ok(webMessage);
     const buttons = webMessage.blocks.find((block: { type: string }) => block.type === 'actions').elements;
@@ -285,7 +300,11 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     // A second scan does not ask again.
     const again = await cli(['workloads', 'scan', '--config', configPath, '--format', 'json']);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(chat.requests.length, 4);
+    assert.equal(
+      chat.requests.length,
+      sentBefore,
+      'no second approval request and no repeated alert within the cooldown',
+    );
   });
 
   const webRemediation = () => listPendingRemediations(store).find((entry) => entry.deployment === 'web')!;
