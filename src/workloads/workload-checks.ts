@@ -4,7 +4,7 @@ import { redactSecrets } from '../core/redact.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
 import { alertFindings } from './finding-alerts.ts';
-import { planImagePatch, readPreviousImages } from './image-patch.ts';
+import { containerImage, planImagePatch } from './image-patch.ts';
 import { chooseUpgrade, type ImagePolicy } from './image-policy.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
 import {
@@ -17,6 +17,7 @@ import {
 import { readTrivyImageReports, readVulnerabilityReports, type VulnerableContainer } from './trivy-reports.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
 import { severityRank, type Vulnerability, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
+import { ensureWorkloadTables } from './workload-store.ts';
 
 /** A remediation plan as the scan reports it. */
 export interface PlanView {
@@ -102,14 +103,17 @@ export async function runWorkloadChecks(
   const owners = new OwnerResolver(inventory);
   for (const finding of health) {
     const checked: CheckedFinding = { ...finding, plan: null };
-    // A deployment failing after the agent changed its image: say how to undo that change.
+    // A deployment failing right after the agent's own patch (it still runs the patched image): say how to undo it.
     const deployment =
       finding.workload.kind === 'Deployment'
         ? owners.deployment(finding.workload.namespace, finding.workload.name)
         : undefined;
-    const previous = readPreviousImages(deployment?.metadata?.annotations);
-    if (finding.kind !== 'pending' && finding.container && previous[finding.container]) {
-      checked.hint = `the agent changed ${finding.container} from ${previous[finding.container]}; undo with: devops-agent workloads rollback ${workloadLabel(finding.workload)}`;
+    const running = finding.container && deployment ? containerImage(deployment, finding.container) : undefined;
+    const patched = running
+      ? appliedPatchTo(runtime, finding.workload.namespace, finding.workload.name, running)
+      : undefined;
+    if (finding.kind !== 'pending' && patched) {
+      checked.hint = `the agent changed ${finding.container} from ${patched} (remediation applied); undo with: devops-agent workloads rollback ${workloadLabel(finding.workload)}`;
     }
     result.findings.push(checked);
   }
@@ -272,6 +276,23 @@ async function planFinding(
   for (const message of await sendApprovalRequest(runtime.config, remediation)) {
     result.approvalMessages.push({ remediationId: remediation.id, ...message });
   }
+}
+
+/** The image the agent replaced, when its last applied remediation of this deployment set the image it runs now. */
+function appliedPatchTo(
+  runtime: WorkloadRuntime,
+  namespace: string,
+  deployment: string,
+  image: string,
+): string | undefined {
+  ensureWorkloadTables(runtime.store.db);
+  const row = runtime.store.db
+    .prepare(
+      `SELECT current_image FROM workload_remediations WHERE namespace = ? AND deployment = ? AND status = 'applied'
+       AND target_image = ? ORDER BY id DESC LIMIT 1`,
+    )
+    .get(namespace, deployment, image) as { current_image: string } | undefined;
+  return row?.current_image;
 }
 
 const MAX_LOG_READS = 5;

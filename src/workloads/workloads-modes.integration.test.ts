@@ -200,7 +200,7 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
     assert.match(
       pull.hint,
       new RegExp(
-        `changed app from ghcr.io/acme/shop:1.4.2; undo with: devops-agent workloads rollback ${namespace}/shop`,
+        `changed app from ghcr.io/acme/shop:1.4.2 \\(remediation applied\\); undo with: devops-agent workloads rollback ${namespace}/shop`,
       ),
     );
   });
