@@ -189,7 +189,9 @@ async function runWindow(
     (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
     signal,
   );
-  const changed = result.findings.filter((finding) => !unchanged(runtime, finding));
+  const changed = result.findings
+    .filter((finding) => !unchanged(runtime, finding))
+    .map((finding) => keepLlmQueries(runtime, finding));
   const outcomes: IncidentOutcome[] = await guard.ingestFindings(changed);
   const created = outcomes.filter((outcome) => outcome.created);
   if (!options.skipLlm && created.length > 0) {
@@ -198,6 +200,13 @@ async function runWindow(
     );
   }
   return result;
+}
+
+/** Recomputed evidence replaces the incident's; the LLM's queries of an earlier window stay with it. */
+function keepLlmQueries(runtime: AgentRuntime, finding: Finding): Finding {
+  const previous = runtime.store.incidents.findActive(finding.ip, finding.threatType)?.evidence.extra?.llmQueries;
+  if (previous === undefined) return finding;
+  return { ...finding, evidence: { ...finding.evidence, extra: { ...finding.evidence.extra, llmQueries: previous } } };
 }
 
 /** The same counts as the incident already holds: nothing to update (keeps overlapping cycles quiet). */

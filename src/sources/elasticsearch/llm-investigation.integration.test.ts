@@ -9,7 +9,7 @@ import { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import { scanElasticsearch } from './elasticsearch-source.ts';
 import { type InvestigationQuery, investigateIncident } from './llm-investigation.ts';
 import { ACTORS, HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
-import { deleteIndex, indexRequests } from './testing/traefik-documents.ts';
+import { deleteIndex, indexRequests, toDocument } from './testing/traefik-documents.ts';
 
 const [engine] = await searchEngines();
 const suffix = uniqueSuffix();
@@ -142,7 +142,7 @@ describe(`LLM multi-turn investigation against ${engine.name} and a scripted adv
       assert.equal((ran[1].body as { timeout: string }).timeout, '10s', 'the guard sets the server timeout');
 
       // Nothing was written or read elsewhere.
-      assert.equal(await documentCount(index), documents);
+      assert.equal(await documentCount(index), documents, 'nothing deleted');
       assert.equal(await documentCount(canary), 1);
 
       const stored = agent.runtime.store.incidents.get(incident.id)!;
@@ -160,6 +160,23 @@ describe(`LLM multi-turn investigation against ${engine.name} and a scripted adv
         .map((line) => JSON.parse(line) as { type: string });
       assert.equal(audit.filter((entry) => entry.type === 'elasticsearch_query_refused').length, 6);
       assert.equal(audit.filter((entry) => entry.type === 'elasticsearch_query').length, 3);
+
+      // New traffic from the client changes the counts: the evidence is recomputed, the LLM's queries stay with it.
+      const added = await fetch(`${engine.url}/${index}/_doc?refresh=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          toDocument(
+            { time: T0 + 50 * 60_000, ip: ACTORS.burst, path: '/.git/config', status: 403, userAgent: 'nuclei' },
+            'traefik-json',
+          ),
+        ),
+      });
+      assert.ok(added.ok);
+      await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, { skipLlm: true });
+      const updated = agent.runtime.store.incidents.get(incident.id)!;
+      assert.equal(updated.evidence.sensitiveHits, 61);
+      assert.equal((updated.evidence.extra?.llmQueries as unknown[]).length, 9);
 
       // The model saw the refusals as tool results.
       const secondTurn = JSON.stringify(server.requests[started + 1].body);
