@@ -1,17 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesSettings } from '../../config/sections/kubernetes.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { cidrBounds, formatCidr, IpSet, parseCidr } from '../../core/ip-address.ts';
 import { PRIVATE_RANGES } from '../../policy/block-policy.ts';
 import { AGENT_NAME, type BlockMark } from '../../sources/kubernetes/block-marks.ts';
-import { canonicalEntry } from '../../sources/kubernetes/ip-list-format.ts';
 import { createKubeClients, type KubeClients } from '../../sources/kubernetes/kube-client.ts';
-import { type KubeOperation, KubernetesApiError } from '../../sources/kubernetes/kubernetes-api-error.ts';
+import { KubernetesApiError } from '../../sources/kubernetes/kubernetes-api-error.ts';
 import { type BlockLocation, type PatternChoice, rankPatterns } from '../../sources/kubernetes/pattern-ranking.ts';
 import { discoverTraefik } from '../../sources/kubernetes/traefik-discovery.ts';
 import type { TraefikInventory } from '../../sources/kubernetes/traefik-inventory.ts';
 import type { ActionResult, Blocker, BlockPlan, BlockRequest } from '../blocker.ts';
+import { listingLocations, markedLocations } from './block-locations.ts';
 import {
   buildAddition,
   buildFallbackPolicy,
@@ -21,7 +20,7 @@ import {
   type PatchBuild,
   patchDiff,
 } from './block-patch.ts';
-import type { JsonPatchOperation } from './json-patch.ts';
+import { KubeObjectClient } from './kube-object-client.ts';
 
 export interface KubernetesBlockerSettings extends KubernetesSettings {
   max_entries: number;
@@ -66,6 +65,10 @@ export class KubernetesBlocker implements Blocker {
     return this.#clients;
   }
 
+  get #objects(): KubeObjectClient {
+    return new KubeObjectClient(this.clients, this.#settings.field_manager);
+  }
+
   /** Discovery plus the ranked choice, as `devops-agent k8s patterns` shows it. */
   async inspect(target?: string): Promise<{ inventory: TraefikInventory; choice: PatternChoice }> {
     const inventory = await discoverTraefik(this.clients, this.#settings);
@@ -96,11 +99,11 @@ export class KubernetesBlocker implements Blocker {
     this.#refuseProtected(entry, inventory);
     const location = this.#chosen(choice);
     const mark = this.#mark(request);
-    const object = await this.#read(location);
+    const object = await this.#objects.read(location);
     const label = describeLocation(location);
     if (!object && location.pattern === 'networkpolicy-fallback') {
       const created = buildFallbackPolicy(location, entry, mark);
-      const result = await this.#create(location, created, true);
+      const result = await this.#objects.create(location, created, true);
       return {
         blocker: this.kind,
         object: `${label} (new)`,
@@ -115,7 +118,7 @@ export class KubernetesBlocker implements Blocker {
     if (build.status === 'unchanged') {
       return { blocker: this.kind, object: label, diff: '', alreadyBlocked: true, patch: { detail: build.detail } };
     }
-    const result = await this.#patch(location, build.operations, true);
+    const result = await this.#objects.patch(location, build.operations, true);
     return {
       blocker: this.kind,
       object: label,
@@ -141,8 +144,8 @@ export class KubernetesBlocker implements Blocker {
       return this.#withConflictRetries(location, async (object) => {
         if (!object && location.pattern === 'networkpolicy-fallback') {
           const created = buildFallbackPolicy(location, entry, mark);
-          await this.#create(location, created, true);
-          await this.#create(location, created, false);
+          await this.#objects.create(location, created, true);
+          await this.#objects.create(location, created, false);
           return {
             status: 'change',
             operations: [],
@@ -194,14 +197,14 @@ export class KubernetesBlocker implements Blocker {
     const attempts = this.#settings.conflict_retries + 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const object = await this.#read(location);
+        const object = await this.#objects.read(location);
         const result = await build(object);
         if (result.status === 'refused')
           return { status: 'failed', error: `refused: ${result.detail}`, isRetryable: false };
         if (result.status === 'unchanged') return { status: 'unchanged', detail: result.detail };
         if (result.operations.length > 0) {
-          await this.#patch(location, result.operations, true);
-          await this.#patch(location, result.operations, false);
+          await this.#objects.patch(location, result.operations, true);
+          await this.#objects.patch(location, result.operations, false);
         }
         return { status: 'applied', detail: result.detail };
       } catch (error) {
@@ -269,146 +272,4 @@ export class KubernetesBlocker implements Blocker {
       }
     }
   }
-
-  async #read(location: BlockLocation): Promise<KubeObject | undefined> {
-    const { namespace, name } = location;
-    try {
-      if (location.kind === 'ConfigMap') {
-        const object = await this.clients.call({ verb: 'get', resource: 'configmaps', namespace, name }, (options) =>
-          this.clients.core.readNamespacedConfigMap({ namespace, name }, options),
-        );
-        return JSON.parse(JSON.stringify(object)) as KubeObject;
-      }
-      const { group, version, plural } = resourceOf(location);
-      return (await this.clients.call({ verb: 'get', resource: `${plural}.${group}`, namespace, name }, (options) =>
-        this.clients.customObjects.getNamespacedCustomObject({ group, version, namespace, plural, name }, options),
-      )) as KubeObject;
-    } catch (error) {
-      if (error instanceof KubernetesApiError && error.reason === 'not_found') return undefined;
-      throw error;
-    }
-  }
-
-  async #patch(location: BlockLocation, operations: JsonPatchOperation[], dryRun: boolean): Promise<KubeObject> {
-    const { namespace, name } = location;
-    const fieldManager = this.#settings.field_manager;
-    const common = { name, namespace, body: operations, fieldManager, ...(dryRun ? { dryRun: 'All' } : {}) };
-    if (location.kind === 'ConfigMap') {
-      const operation: KubeOperation = { verb: 'patch', resource: 'configmaps', namespace, name, dryRun };
-      const result = await this.clients.call(operation, (options) =>
-        this.clients.core.patchNamespacedConfigMap(
-          common,
-          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, options),
-        ),
-      );
-      return JSON.parse(JSON.stringify(result)) as KubeObject;
-    }
-    const { group, version, plural } = resourceOf(location);
-    const operation: KubeOperation = { verb: 'patch', resource: `${plural}.${group}`, namespace, name, dryRun };
-    return (await this.clients.call(operation, (options) =>
-      this.clients.customObjects.patchNamespacedCustomObject(
-        { ...common, group, version, plural },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, options),
-      ),
-    )) as KubeObject;
-  }
-
-  async #create(location: BlockLocation, body: KubeObject, dryRun: boolean): Promise<KubeObject> {
-    const { namespace } = location;
-    const operation: KubeOperation = {
-      verb: 'create',
-      resource: 'networkpolicies.networking.k8s.io',
-      namespace,
-      dryRun,
-    };
-    try {
-      return (await this.clients.call(operation, (options) =>
-        this.clients.customObjects.createNamespacedCustomObject(
-          {
-            group: 'networking.k8s.io',
-            version: 'v1',
-            namespace,
-            plural: 'networkpolicies',
-            body,
-            fieldManager: this.#settings.field_manager,
-            ...(dryRun ? { dryRun: 'All' } : {}),
-          },
-          options,
-        ),
-      )) as KubeObject;
-    } catch (error) {
-      // Someone (another agent replica) created it between our read and our create: read it again and patch.
-      if (error instanceof KubernetesApiError && error.statusCode === 409) {
-        throw new KubernetesApiError(operation, 'conflict', error.message, {
-          cause: error,
-          isRetryable: false,
-          statusCode: 409,
-        });
-      }
-      throw error;
-    }
-  }
-}
-
-function resourceOf(location: BlockLocation): { group: string; version: string; plural: string } {
-  if (location.kind === 'Middleware')
-    return { group: location.group, version: location.version, plural: location.plural };
-  return { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies' };
-}
-
-/** Every object whose annotation marks `entry` as added by the agent. */
-function markedLocations(inventory: TraefikInventory, entry: string): BlockLocation[] {
-  const locations: BlockLocation[] = [];
-  for (const middleware of inventory.middlewares) {
-    if (!middleware.denyList || !middleware.agentEntries.includes(entry)) continue;
-    locations.push({
-      kind: 'Middleware',
-      pattern: middleware.denyList.pattern,
-      group: middleware.group,
-      version: middleware.version,
-      plural: middleware.plural,
-      namespace: middleware.namespace,
-      name: middleware.name,
-      path: middleware.denyList.path,
-    });
-  }
-  const configMaps = new Map<string, typeof inventory.ipLists>();
-  for (const list of inventory.ipLists) {
-    if (list.kind !== 'ConfigMap' || !list.agentEntries.includes(entry)) continue;
-    const key = `${list.namespace}/${list.name}`;
-    configMaps.set(key, [...(configMaps.get(key) ?? []), list]);
-  }
-  // The mark sits on the ConfigMap; the key edited is the one listing the entry (else its first list key).
-  for (const lists of configMaps.values()) {
-    const list =
-      lists.find((candidate) => candidate.entries.some((value) => canonicalEntry(value) === entry)) ?? lists[0];
-    locations.push({
-      kind: 'ConfigMap',
-      pattern: 'configmap',
-      namespace: list.namespace,
-      name: list.name,
-      key: list.key,
-    });
-  }
-  for (const policy of inventory.networkPolicies) {
-    if (!policy.agentEntries.includes(entry)) continue;
-    locations.push({ kind: 'NetworkPolicy', pattern: 'networkpolicy', namespace: policy.namespace, name: policy.name });
-  }
-  return locations;
-}
-
-/** Objects listing `entry` at all (for the refusal message when none carries the agent's mark). */
-function listingLocations(inventory: TraefikInventory, entry: string): string[] {
-  const has = (values: readonly string[]) => values.some((value) => canonicalEntry(value) === entry);
-  return [
-    ...inventory.middlewares
-      .filter((middleware) => middleware.denyList && has(middleware.denyList.entries))
-      .map((middleware) => `Middleware ${middleware.namespace}/${middleware.name}`),
-    ...inventory.ipLists
-      .filter((list) => has(list.entries))
-      .map((list) => `${list.kind} ${list.namespace}/${list.name} key ${list.key}`),
-    ...inventory.networkPolicies
-      .filter((policy) => policy.ipBlocks.some((block) => has(block.except)))
-      .map((policy) => `NetworkPolicy ${policy.namespace}/${policy.name}`),
-  ];
 }

@@ -1,12 +1,12 @@
 import type { V1ConfigMap, V1NetworkPolicy, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { formatCidr, parseCidr } from '../../core/ip-address.ts';
 import { readBlockMarks } from './block-marks.ts';
+import { clusterAddresses } from './cluster-addresses.ts';
 import { parseIpList } from './ip-list-format.ts';
 import type { KubeClients } from './kube-client.ts';
 import { type KubeOperation, KubernetesApiError } from './kubernetes-api-error.ts';
 import {
   type IpListObject,
-  type MiddlewareInfo,
+  type ListedObject,
   type NetworkPolicyInfo,
   type RouteInfo,
   TRAEFIK_GROUPS,
@@ -19,6 +19,13 @@ import {
   type TraefikServiceExposure,
 } from './traefik-inventory.ts';
 import { describeMiddleware, labelsMatch, parseEqualitySelector } from './traefik-objects.ts';
+import {
+  describePod,
+  isTraefikPod,
+  linkMiddlewareUsers,
+  resolveProviderReferences,
+  routeMiddlewares,
+} from './traefik-references.ts';
 
 export interface DiscoverySettings {
   namespaces: string[];
@@ -31,17 +38,6 @@ export interface DiscoverySettings {
 /** ConfigMaps whose key the owner marked as a block list, even while it is empty. */
 export const BLOCKLIST_KEY_ANNOTATION = 'devops-agent.io/blocklist-key';
 
-type Listed = Record<string, unknown> & {
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    resourceVersion?: string;
-    annotations?: Record<string, string>;
-    labels?: Record<string, string>;
-  };
-  spec?: Record<string, unknown>;
-};
-
 /**
  * Reads what the cluster already has for blocking IPs in front of Traefik: Traefik CRDs in both API groups (which
  * route uses which middleware), the Traefik pods and what they mount, ConfigMaps holding IP lists, NetworkPolicies
@@ -51,7 +47,7 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
   const notes: string[] = [];
   const scopes = settings.namespaces.length > 0 ? settings.namespaces : [undefined];
   const crds: TraefikInventory['crds'] = [];
-  const custom: Record<TraefikKind, { object: TraefikObject; raw: Listed }[]> = {
+  const custom: Record<TraefikKind, { object: TraefikObject; raw: ListedObject }[]> = {
     Middleware: [],
     MiddlewareTCP: [],
     IngressRoute: [],
@@ -105,7 +101,7 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
       });
     }
   }
-  const ingresses = await listEach<Listed>(
+  const ingresses = await listEach<ListedObject>(
     clients,
     { verb: 'list', resource: 'ingresses.networking.k8s.io' },
     scopes,
@@ -177,7 +173,7 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
     .map((policy) => describeNetworkPolicy(policy, traefikPods))
     .filter((policy) => policy.ipBlocks.length > 0 || policy.managedByAgent);
 
-  const services = await listEach<Listed>(
+  const services = await listEach<ListedObject>(
     clients,
     { verb: 'list', resource: 'services' },
     scopes,
@@ -229,9 +225,9 @@ async function listCustomObjects(
   group: string,
   plural: string,
   scopes: (string | undefined)[],
-): Promise<Listed[] | undefined> {
+): Promise<ListedObject[] | undefined> {
   try {
-    return await listEach<Listed>(
+    return await listEach<ListedObject>(
       clients,
       { verb: 'list', resource: `${plural}.${group}` },
       scopes,
@@ -263,117 +259,6 @@ async function listEach<T>(
     items.push(...(result.items ?? []));
   }
   return items;
-}
-
-const TRAEFIK_IMAGE = /(^|\/)traefik(:|@|$)/i;
-
-function isTraefikPod(pod: V1Pod, selector: Record<string, string> | undefined): boolean {
-  if (selector && Object.keys(selector).length > 0 && labelsMatch(selector, pod.metadata?.labels ?? {})) return true;
-  return (pod.spec?.containers ?? []).some((container) => TRAEFIK_IMAGE.test(container.image ?? ''));
-}
-
-function describePod(pod: V1Pod): TraefikPodInfo {
-  const configMaps: TraefikPodInfo['configMaps'] = [];
-  const secrets: TraefikPodInfo['secrets'] = [];
-  for (const volume of pod.spec?.volumes ?? []) {
-    if (volume.configMap?.name)
-      configMaps.push({ name: volume.configMap.name, keys: volume.configMap.items?.map((item) => item.key) });
-    if (volume.secret?.secretName)
-      secrets.push({ name: volume.secret.secretName, keys: volume.secret.items?.map((item) => item.key) });
-    for (const source of volume.projected?.sources ?? []) {
-      if (source.configMap?.name)
-        configMaps.push({ name: source.configMap.name, keys: source.configMap.items?.map((item) => item.key) });
-      if (source.secret?.name)
-        secrets.push({ name: source.secret.name, keys: source.secret.items?.map((item) => item.key) });
-    }
-  }
-  const traefik =
-    (pod.spec?.containers ?? []).find((container) => TRAEFIK_IMAGE.test(container.image ?? '')) ??
-    pod.spec?.containers?.[0];
-  return {
-    namespace: pod.metadata?.namespace ?? '',
-    name: pod.metadata?.name ?? '',
-    labels: pod.metadata?.labels ?? {},
-    image: traefik?.image ?? '',
-    podIp: pod.status?.podIP,
-    configMaps,
-    secrets,
-    args: [...(traefik?.command ?? []), ...(traefik?.args ?? [])],
-  };
-}
-
-/** `spec.routes[].middlewares[]` of an IngressRoute(TCP), as `namespace/name` (the route's namespace by default). */
-function routeMiddlewares(raw: Listed, namespace: string): string[] {
-  const references: string[] = [];
-  const routes = Array.isArray(raw.spec?.routes) ? (raw.spec.routes as Record<string, unknown>[]) : [];
-  for (const route of routes) {
-    const list = Array.isArray(route?.middlewares) ? (route.middlewares as Record<string, unknown>[]) : [];
-    for (const reference of list) {
-      if (typeof reference?.name !== 'string') continue;
-      const [name, provider] = reference.name.split('@');
-      if (provider && provider !== 'kubernetescrd') continue;
-      references.push(
-        `${typeof reference.namespace === 'string' && reference.namespace ? reference.namespace : namespace}/${name}`,
-      );
-    }
-  }
-  return [...new Set(references)];
-}
-
-/** `ns-name@kubernetescrd, other@file` → the CRD middlewares it names (other providers are not ours to edit). */
-function resolveProviderReferences(value: string, byDashedName: Map<string, string>): string[] {
-  return value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.endsWith('@kubernetescrd'))
-    .map((part) => byDashedName.get(part.slice(0, -'@kubernetescrd'.length)))
-    .filter((reference): reference is string => reference !== undefined);
-}
-
-function linkMiddlewareUsers(
-  middlewares: MiddlewareInfo[],
-  routes: RouteInfo[],
-  pods: TraefikPodInfo[],
-  byDashedName: Map<string, string>,
-): void {
-  // During a v2 -> v3 migration the same namespace/name can exist in both API groups: a reference reaches both.
-  const byKey = new Map<string, MiddlewareInfo[]>();
-  for (const middleware of middlewares) {
-    const key = `${middleware.namespace}/${middleware.name}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), middleware]);
-  }
-  const addUser = (reference: string, user: string) => {
-    for (const middleware of byKey.get(reference) ?? [])
-      if (!middleware.usedBy.includes(user)) middleware.usedBy.push(user);
-  };
-  for (const route of routes) {
-    // IngressRouteTCP references MiddlewareTCP objects, never HTTP Middlewares.
-    if (route.kind === 'IngressRouteTCP') continue;
-    for (const reference of route.middlewares) addUser(reference, `${route.kind} ${route.namespace}/${route.name}`);
-  }
-  for (const pod of pods) {
-    for (const arg of pod.args) {
-      const match = /^--entry[pP]oints\.([^.=]+)\.http\.middlewares=(.+)$/.exec(arg);
-      if (!match) continue;
-      for (const reference of resolveProviderReferences(match[2], byDashedName)) {
-        addUser(reference, `entrypoint ${match[1]} (${pod.namespace}/${pod.name})`);
-      }
-    }
-  }
-  // A chain passes its users on to the middlewares it chains (bounded: chains of chains, a few levels deep).
-  for (let depth = 0; depth < 4; depth++) {
-    for (const chain of middlewares) {
-      for (const reference of chain.chains) {
-        for (const user of chain.usedBy) {
-          addUser(
-            reference,
-            user.includes(' via chain ') ? user : `${user} via chain ${chain.namespace}/${chain.name}`,
-          );
-        }
-      }
-    }
-  }
-  for (const middleware of middlewares) middleware.usedBy.sort();
 }
 
 function findIpLists(
@@ -444,54 +329,4 @@ function describeNetworkPolicy(policy: V1NetworkPolicy, pods: TraefikPodInfo[]):
     managedByAgent: policy.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'devops-agent',
     agentEntries: Object.keys(readBlockMarks(policy.metadata?.annotations)),
   };
-}
-
-/** Node addresses and pod networks, service networks and IPs, pod IPs, configured ranges: never to be blocked. */
-async function clusterAddresses(
-  clients: KubeClients,
-  pods: V1Pod[],
-  services: Listed[],
-  configured: string[],
-  notes: string[],
-): Promise<TraefikInventory['protectedRanges']> {
-  const ranges = new Map<string, string>();
-  const add = (entry: string | undefined, why: string) => {
-    const cidr = entry ? parseCidr(entry) : undefined;
-    if (cidr && !ranges.has(formatCidr(cidr))) ranges.set(formatCidr(cidr), why);
-  };
-  for (const entry of configured) add(entry, 'kubernetes.protected_cidrs');
-  const nodes =
-    (await clients.call({ verb: 'list', resource: 'nodes' }, (options) => clients.core.listNode({}, options))).items ??
-    [];
-  for (const node of nodes) {
-    for (const address of node.status?.addresses ?? []) {
-      if (address.type === 'InternalIP' || address.type === 'ExternalIP')
-        add(address.address, `${address.type} of node ${node.metadata?.name}`);
-    }
-    for (const cidr of node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : []))
-      add(cidr, `pod network of node ${node.metadata?.name}`);
-  }
-  try {
-    const serviceCidrs = await clients.call({ verb: 'list', resource: 'servicecidrs.networking.k8s.io' }, (options) =>
-      clients.networking.listServiceCIDR({}, options),
-    );
-    for (const item of serviceCidrs.items ?? [])
-      for (const cidr of item.spec?.cidrs ?? []) add(cidr, `service network (ServiceCIDR ${item.metadata?.name})`);
-  } catch (error) {
-    if (!(error instanceof KubernetesApiError) || (error.reason !== 'not_found' && error.reason !== 'forbidden'))
-      throw error;
-    notes.push(`service networks not readable (${error.reason}): set kubernetes.protected_cidrs to protect them`);
-  }
-  for (const service of services) {
-    const spec = (service.spec ?? {}) as { clusterIPs?: string[]; externalIPs?: string[] };
-    const where = `service ${service.metadata?.namespace}/${service.metadata?.name}`;
-    for (const ip of spec.clusterIPs ?? []) add(ip, `cluster IP of ${where}`);
-    for (const ip of spec.externalIPs ?? []) add(ip, `external IP of ${where}`);
-    const ingress =
-      (service.status as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? [];
-    for (const entry of ingress) add(entry.ip, `load balancer of ${where}`);
-  }
-  for (const pod of pods)
-    for (const ip of pod.status?.podIPs ?? []) add(ip.ip, `pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
-  return [...ranges.entries()].map(([cidr, why]) => ({ cidr, why }));
 }

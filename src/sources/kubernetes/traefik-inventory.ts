@@ -113,3 +113,15 @@ export interface TraefikInventory {
   protectedRanges: { cidr: string; why: string }[];
   notes: string[];
 }
+
+/** An object as a list call returns it, before it is described. */
+export type ListedObject = Record<string, unknown> & {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+};
