@@ -23,6 +23,11 @@ export interface WebServerOptions {
   allowedHosts?: readonly string[];
   /** More routes from the daemon (status of sources, ...); same token and cross-site rules apply. */
   extraRoutes?: Route[];
+  /**
+   * Handlers that authenticate requests themselves (Slack request signatures, signed approve links) and so run before
+   * the bearer-token and cross-site checks; each returns false for paths that are not its own.
+   */
+  selfAuthenticatingHandlers?: Array<(request: IncomingMessage, response: ServerResponse) => Promise<boolean>>;
   /** Where unexpected handler errors are reported (the client only sees a generic 500). */
   onError?: (error: unknown, request: { method: string; path: string }) => void;
 }
@@ -97,6 +102,9 @@ async function handle(
   let routeLabel = 'unmatched';
   try {
     guard.checkHost(request);
+    for (const handler of options.selfAuthenticatingHandlers ?? []) {
+      if (await handler(request, response)) return;
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const { route, params } = router.match(method, url.pathname);
     routeLabel = route.path;

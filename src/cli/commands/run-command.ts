@@ -10,6 +10,9 @@ import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { tailTraefikFile } from '../../pipeline/traefik-file-pipeline.ts';
 import { writeSampleLog } from '../../sources/log-generator/generate-traefik-log.ts';
 import { startWebServer } from '../../web/web-server.ts';
+import { createWorkloadApprovalRoutes } from '../../workloads/approval-routes.ts';
+import { workloadApiRoutes } from '../../workloads/workload-api-routes.ts';
+import { startWorkloadGuard } from '../../workloads/workload-guard-loop.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
 
@@ -52,9 +55,18 @@ export const runCommand: Command = {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // The workload guard needs a cluster; it runs beside the network guard when `kubernetes:` is configured.
+    const workloadsOn = Boolean(config.kubernetes) && config.workloads?.enabled !== false;
     let web: { url: string; close(): Promise<void> } | undefined;
     try {
-      web = config.web.enabled ? await startWebServer({ runtime, listen: config.web.listen }) : undefined;
+      web = config.web.enabled
+        ? await startWebServer({
+            runtime,
+            listen: config.web.listen,
+            extraRoutes: workloadsOn ? workloadApiRoutes(runtime) : [],
+            selfAuthenticatingHandlers: workloadsOn ? [createWorkloadApprovalRoutes(runtime)] : [],
+          })
+        : undefined;
     } catch (error) {
       runtime.close();
       throw new IntegrationError('web', `cannot serve the review page on ${config.web.listen}`, {
@@ -85,6 +97,7 @@ export const runCommand: Command = {
         `devops-agent running in ${config.mode} mode`,
         `  source:      ${config.elasticsearch ? `Elasticsearch ${config.elasticsearch.url} (${config.elasticsearch.index_pattern})` : `Traefik access log ${resolve(fileSettings.path)}`}`,
         `  blocker:     ${runtime.blocker.kind}`,
+        `  workloads:   ${workloadsOn ? `pods, deployments and Trivy reports every ${config.workloads?.interval ?? 300}s` : 'off (needs kubernetes:)'}`,
         `  LLM:         ${llm ? `${llm.description} (advice only)` : 'none (deterministic detection and decisions)'}`,
         `  database:    ${resolve(config.database.path)}`,
         `  audit log:   ${resolve(config.audit.path)}`,
@@ -92,14 +105,16 @@ export const runCommand: Command = {
         '',
       ].join('\n'),
     );
+    const workloads = workloadsOn ? startWorkloadGuard({ config, store: runtime.store }, { llm, log }) : undefined;
     for (const outcome of await resumeInterruptedBlocks(runtime.blockContext))
       log(`resumed an interrupted block: ${outcome.status}`);
     const expiry = setInterval(() => {
       expireBlocks(runtime.blockContext).then(
-        (outcomes) =>
-          outcomes.forEach((outcome) =>
-            log(`block expiry: ${outcome.status === 'unblocked' ? outcome.detail : outcome.error}`),
-          ),
+        (outcomes) => {
+          for (const outcome of outcomes) {
+            log(`block expiry: ${outcome.status === 'unblocked' ? outcome.detail : outcome.error}`);
+          }
+        },
         (error) => log(`block expiry failed: ${errorMessage(error)}`),
       );
     }, EXPIRY_CHECK_MS);
@@ -107,6 +122,7 @@ export const runCommand: Command = {
       await tailTraefikFile(guard, config, runtime.store, controller.signal, log);
     } finally {
       clearInterval(expiry);
+      await workloads?.stop();
       await advice?.idle();
       await web?.close();
       runtime.close();
@@ -115,10 +131,3 @@ export const runCommand: Command = {
     return 0;
   },
 };
-
-async function startWeb(
-  _runtime: unknown,
-  _settings: { listen: string; token?: string },
-): Promise<{ url: string; close(): Promise<void> } | undefined> {
-  return undefined;
-}
