@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, runToCompletion, startDetached, waitUntilReady } from './server-process.ts';
+import { freePort, runToCompletion, startDetached, stopGroup, waitUntilReady } from './server-process.ts';
 import { cacheDir, javaHomes, runDir, versions } from './testbed-paths.ts';
 
 /** Elasticsearch and OpenSearch come the same way: an integ-test-zip on Maven Central, a bin/ launcher, -E settings. */
@@ -124,7 +124,12 @@ export async function startSearchEngine(spec: SearchEngineSpec, home: string): P
     },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(() => isHealthy(url), { name: spec.label, pgid: pid, logFile, timeoutMs: 300_000 });
+  try {
+    await waitUntilReady(() => isHealthy(url), { name: spec.label, pgid: pid, logFile, timeoutMs: 300_000 });
+  } catch (error) {
+    await stopGroup(pid);
+    throw error;
+  }
   return { pid, port, url, version: spec.version, logFile };
 }
 

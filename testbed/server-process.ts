@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -64,6 +64,37 @@ export async function stopGroup(pgid: number, graceMs = 20_000): Promise<void> {
   signalGroup(pgid, 'SIGKILL');
   for (let i = 0; i < 100 && isGroupAlive(pgid); i++) await sleep(50);
   if (isGroupAlive(pgid)) throw new Error(`process group ${pgid} survived SIGKILL`);
+}
+
+const ourExecutables = new Set(['java', 'etcd', 'kube-apiserver', 'unshare']);
+
+/**
+ * Stops every process group with a server of ours whose command line mentions `dir`: the safety net for servers
+ * that never made it into state.json (an interrupted `up`, a crashed test process).
+ */
+export async function stopGroupsMentioning(dir: string): Promise<number> {
+  const groups = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const executable = args[0]?.split('/').at(-1) ?? '';
+      if (!ourExecutables.has(executable) || !args.some((arg) => arg.includes(`${dir}/`))) continue;
+      // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so split after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgid > 1 && pgid !== ownProcessGroup()) groups.add(pgid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  await Promise.all([...groups].map((pgid) => stopGroup(pgid)));
+  return groups.size;
+}
+
+function ownProcessGroup(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -11,7 +11,7 @@ import {
   type SearchEngineSpec,
   startSearchEngine,
 } from './search-engine.ts';
-import { isGroupAlive, stopGroup } from './server-process.ts';
+import { isGroupAlive, stopGroup, stopGroupsMentioning } from './server-process.ts';
 import { runDir, versions } from './testbed-paths.ts';
 import { readState, removeState, type TestbedState, withLock, writeState } from './testbed-state.ts';
 
@@ -56,6 +56,8 @@ export function down(): Promise<void> {
       stopSearchEngine(state, 'opensearch'),
       stopKube(state),
     ]);
+    const strays = await stopGroupsMentioning(runDir);
+    if (strays > 0) log(`stopped ${strays} process group(s) missing from state.json`);
     removeState();
     log('stopped');
   });
@@ -102,6 +104,7 @@ async function ensureSearchEngine(state: TestbedState, spec: SearchEngineSpec, s
     return;
   }
   await stopSearchEngine(state, spec.key);
+  await stopGroupsMentioning(join(runDir, spec.key));
   const started = Date.now();
   log(`${spec.label}: provisioning`);
   const home = await provisionSearchEngine(spec, join(runDir, `provision-${spec.key}.log`));
@@ -126,6 +129,7 @@ async function ensureKube(state: TestbedState, save: () => void): Promise<void> 
     return;
   }
   await stopKube(state);
+  await stopGroupsMentioning(join(runDir, 'kube'));
   const started = Date.now();
   log(`kube-apiserver ${versions.kubernetes} + etcd: building (cached after the first time)`);
   const binaries = await buildKube(join(runDir, 'provision-kube.log'));
