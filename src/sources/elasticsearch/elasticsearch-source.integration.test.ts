@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +11,7 @@ import type { Incident } from '../../core/incident.ts';
 import { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import { cursorKey, runCycle, scanElasticsearch, watchElasticsearch } from './elasticsearch-source.ts';
 import type { ProfileName } from './field-profile.ts';
+import { createSearchBackend } from './search-backend.ts';
 import { ACTORS, HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
 import { closedPortUrl, FaultProxy, makeTestCertificates } from './testing/fault-proxy.ts';
 import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/traefik-documents.ts';
@@ -395,6 +398,45 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       }
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('picks the client from the version GET / reports: 9.x client for 9.x, OpenSearch client for OpenSearch', async () => {
+    for (const [version, distribution, expected] of [
+      ['9.1.4', undefined, /compatible-with=9/],
+      ['8.19.21', undefined, /compatible-with=8/],
+      ['3.6.0', 'opensearch', /^(?!.*compatible-with)/],
+    ] as const) {
+      const accepts: string[] = [];
+      const server = createServer((request, response) => {
+        if (request.url === '/') {
+          response.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+          response.end(
+            JSON.stringify({
+              cluster_name: 'c',
+              version: { number: version, ...(distribution ? { distribution } : {}) },
+            }),
+          );
+          return;
+        }
+        accepts.push(String(request.headers.accept));
+        response.writeHead(200, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+        response.end(JSON.stringify({ indices: ['i'], fields: {} }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const agent = await testAgent({ 'elasticsearch.url': url });
+      try {
+        const backend = await createSearchBackend(agent.config.elasticsearch!);
+        assert.equal(backend.info.version, version);
+        assert.equal(backend.info.flavor, distribution ?? 'elasticsearch');
+        await backend.fieldCaps('i', ['a']);
+        await backend.close();
+        assert.match(accepts[0], expected);
+      } finally {
+        agent.cleanup();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     }
   });
 
