@@ -176,7 +176,7 @@ describe(`LLM multi-turn investigation against ${engine.name} and a scripted adv
       await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, { skipLlm: true });
       const updated = agent.runtime.store.incidents.get(incident.id)!;
       assert.equal(updated.evidence.sensitiveHits, 61);
-      assert.equal((updated.evidence.extra?.llmQueries as unknown[]).length, 9);
+      assert.equal((updated.evidence.extra!.llmQueries as unknown[]).length, 9);
 
       // The model saw the refusals as tool results.
       const secondTurn = JSON.stringify(server.requests[started + 1].body);
