@@ -1,9 +1,17 @@
 // One cluster fixture per blocking pattern, on the testbed's real kube-apiserver with RBAC on; the agent runs as the
 // restricted user bound to deploy/kubernetes/network-guard-rbac.yaml.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../../testbed/testbed-env.ts';
+import { defaultConfig } from '../../config/load-config.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
+import { approveIncident } from '../../pipeline/incident-actions.ts';
+import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { BLOCKS_ANNOTATION, readBlockMarks } from '../../sources/kubernetes/block-marks.ts';
+import { openStore } from '../../store/store.ts';
 import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
 import { expectedMark, type Fixture, request, setUpFixture } from './kube-test-settings.ts';
 
@@ -222,5 +230,52 @@ describe('two competing patterns', () => {
     const policyAfter = await admin.get('networking.k8s.io/v1', 'NetworkPolicy', namespace, 'traefik-ingress');
     assert.equal(configMapAfter?.metadata?.resourceVersion, configMapBefore?.metadata?.resourceVersion);
     assert.equal(policyAfter?.metadata?.resourceVersion, policyBefore?.metadata?.resourceVersion);
+  });
+});
+
+describe('review mode through the pipeline', () => {
+  it('stores the dry-run diff as the plan; approval applies it as the restricted user', async () => {
+    const { namespace, blocker } = await fixture('configmap-list.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'k8s-review-'));
+    const config = defaultConfig({
+      mode: 'review',
+      'database.path': join(dir, 'agent.db'),
+      'audit.path': join(dir, 'audit.jsonl'),
+    });
+    const store = openStore(config.database.path, config.audit.path);
+    const guard = new NetworkGuard({ config, store, blocker, source: 'test' });
+    guard.observe(
+      ['/.env', '/.git/config', '/wp-config.php', '/config.xml', '/api/v1/secrets', '/.aws/credentials'].map(
+        (rawPath, index) => ({
+          time: Date.now() + index * 1000,
+          clientIp: '198.51.100.66',
+          method: 'GET',
+          rawPath,
+          path: normalizePath(rawPath),
+          status: 403,
+          userAgent: 'gitleaks/8.18',
+          raw: `198.51.100.66 ${rawPath}`,
+        }),
+      ),
+    );
+    const [outcome] = await guard.flush();
+    assert.equal(outcome.incident.status, 'pending');
+    const [planned] = store.actions.forIncident(outcome.incident.id);
+    const plan = planned.plan as { object: string; diff: string };
+    assert.equal(plan.object, `ConfigMap ${namespace}/traefik-blocklist key blocked-ips.txt`);
+    assert.match(plan.diff, /^\+ +198\.51\.100\.66$/m);
+    const before = await admin.get('v1', 'ConfigMap', namespace, 'traefik-blocklist');
+    assert.doesNotMatch(JSON.stringify(before?.data), /198\.51\.100\.66/);
+
+    const approved = await approveIncident(outcome.incident.id, 'alice', guard.blockContext);
+    assert.equal(approved.status, 'blocked', JSON.stringify(approved));
+    const after = await admin.get('v1', 'ConfigMap', namespace, 'traefik-blocklist');
+    assert.match(
+      String((after?.data as Record<string, string> | undefined)?.['blocked-ips.txt']),
+      /\n198\.51\.100\.66\n$/,
+    );
+    assert.equal(marksOf(after)['198.51.100.66'].incident, outcome.incident.id);
+    assert.equal(store.audit.verify().ok, true);
+    store.close();
   });
 });
