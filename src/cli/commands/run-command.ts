@@ -8,6 +8,7 @@ import { IncidentAdviceQueue } from '../../pipeline/incident-advice-queue.ts';
 import { createIncidentNotifier } from '../../pipeline/incident-notifier.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { tailTraefikFile } from '../../pipeline/traefik-file-pipeline.ts';
+import { watchElasticsearch } from '../../sources/elasticsearch/elasticsearch-source.ts';
 import { writeSampleLog } from '../../sources/log-generator/generate-traefik-log.ts';
 import { startWebServer } from '../../web/web-server.ts';
 import { createWorkloadApprovalRoutes } from '../../workloads/approval-routes.ts';
@@ -76,7 +77,8 @@ export const runCommand: Command = {
     }
     const notify = createIncidentNotifier(config, runtime.store, web?.url);
     const llm = createLlmClient(config, runtime.store);
-    const advice = llm && new IncidentAdviceQueue(llm, runtime.store);
+    // Elasticsearch incidents get the multi-turn query investigation inside the source; file incidents get advice here.
+    const advice = llm && !config.elasticsearch ? new IncidentAdviceQueue(llm, runtime.store) : undefined;
     const guard = new NetworkGuard({
       config,
       store: runtime.store,
@@ -119,7 +121,8 @@ export const runCommand: Command = {
       );
     }, EXPIRY_CHECK_MS);
     try {
-      await tailTraefikFile(guard, config, runtime.store, controller.signal, log);
+      if (config.elasticsearch) await watchElasticsearch(runtime, guard, controller.signal, { log });
+      else await tailTraefikFile(guard, config, runtime.store, controller.signal, log);
     } finally {
       clearInterval(expiry);
       await workloads?.stop();

@@ -1,27 +1,41 @@
 import { existsSync } from 'node:fs';
+import { parseDuration } from '../../config/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
-import { openRuntime } from '../../pipeline/agent-runtime.ts';
+import { type AgentRuntime, openRuntime } from '../../pipeline/agent-runtime.ts';
 import { resumeInterruptedBlocks } from '../../pipeline/incident-actions.ts';
 import { IncidentAdviceQueue } from '../../pipeline/incident-advice-queue.ts';
 import type { IncidentOutcome } from '../../pipeline/network-guard.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { scanTraefikFile } from '../../pipeline/traefik-file-pipeline.ts';
-import type { Command } from '../command.ts';
+import { scanElasticsearch } from '../../sources/elasticsearch/elasticsearch-source.ts';
+import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';
 
 const USAGE = `Usage: devops-agent scan --log-file <path> [--format table|json] [--config <file>] [--db <path>] [--mode ...]
+       devops-agent scan --since 24h | --from <ISO time> [--to <ISO time>]   (Elasticsearch, when configured)
 
-Replays a Traefik access log (JSON or Common Log Format) through the same detector, allowlist, mode and blockers as
-the daemon, then exits. In auto mode it blocks. Progress goes to stderr on long files.`;
+Replays a Traefik access log (JSON or Common Log Format), or backfills a time range from Elasticsearch, through the
+same detector, allowlist, mode and blockers as the daemon, then exits. In auto mode it blocks. Progress goes to
+stderr on long inputs.`;
 
 export const scanCommand: Command = {
   name: 'scan',
   summary: 'replay a Traefik access log once and report (and act on) what it finds',
   usage: USAGE,
   async run(args, io) {
-    const { values } = parseCommandArgs(args, { 'log-file': { type: 'string' }, format: { type: 'string' } }, USAGE);
+    const { values } = parseCommandArgs(
+      args,
+      {
+        'log-file': { type: 'string' },
+        format: { type: 'string' },
+        since: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+      },
+      USAGE,
+    );
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
@@ -30,10 +44,40 @@ export const scanCommand: Command = {
     if (format !== 'table' && format !== 'json') throw new UsageError(`--format: expected table or json`);
     const config = loadCliConfig(values, io);
     const path = values['log-file'];
-    if (!path) throw new UsageError(`--log-file is required\n\n${USAGE}`);
-    if (!existsSync(path)) throw new UsageError(`--log-file: ${path} does not exist`);
+    const range = timeRange(values);
+    if (path && range) throw new UsageError('give either --log-file or a time range (--since, --from/--to), not both');
+    if (range && !config.elasticsearch)
+      throw new UsageError('--since/--from/--to scan Elasticsearch: configure the elasticsearch: section');
+    if (!path && !range)
+      throw new UsageError(`--log-file (or, with Elasticsearch, --since/--from) is required\n\n${USAGE}`);
+    if (path && !existsSync(path)) throw new UsageError(`--log-file: ${path} does not exist`);
     const runtime = await openRuntime(config);
     try {
+      if (range) {
+        await resumeInterruptedBlocks(runtime.blockContext);
+        const outcomes: IncidentOutcome[] = [];
+        const guard = new NetworkGuard({
+          config,
+          store: runtime.store,
+          blocker: runtime.blocker,
+          source: 'elasticsearch',
+          onIncident: (outcome) => outcomes.push(outcome),
+        });
+        const summary = await scanElasticsearch(runtime, guard, range, (progress) =>
+          io.stderr.write(
+            `scan: window ${progress.windowsDone}/${progress.windowsTotal}, ${progress.documents} documents\n`,
+          ),
+        );
+        report(
+          io,
+          format,
+          outcomes,
+          { lines: summary.lines, skipped: summary.skipped, seconds: Number(summary.seconds.toFixed(3)) },
+          runtime,
+        );
+        return 0;
+      }
+      if (!path) throw new UsageError('--log-file is required');
       const llm = createLlmClient(config, runtime.store);
       const advice = llm && new IncidentAdviceQueue(llm, runtime.store);
       const guard = new NetworkGuard({
@@ -54,45 +98,89 @@ export const scanCommand: Command = {
         }
       });
       await advice?.idle();
-      const incidents = latestPerIncident(result.outcomes).map((outcome) => ({
-        id: outcome.incident.id,
-        ip: outcome.incident.ip,
-        threatType: outcome.incident.threatType,
-        severity: outcome.incident.severity,
-        decision: outcome.decision,
-        status: outcome.incident.status,
-        evidence: outcome.incident.evidence,
-        ...(llm ? { llmOpinion: runtime.store.incidents.get(outcome.incident.id)?.llmOpinion } : {}),
-      }));
-      const stats = { ...result.stats, seconds: Number(result.seconds.toFixed(3)) };
-      if (format === 'json') {
-        io.stdout.write(`${JSON.stringify({ incidents, stats })}\n`);
-      } else {
-        printTable(
-          io.stdout,
-          ['IP', 'THREAT', 'SEVERITY', 'DECISION', 'SENSITIVE', 'STATUSES', 'REASON'],
-          incidents.map((incident) => [
-            incident.ip,
-            incident.threatType,
-            incident.severity,
-            incident.decision,
-            String(incident.evidence.sensitiveHits),
-            Object.entries(incident.evidence.statuses)
-              .map(([status, count]) => `${status}:${count}`)
-              .join(' '),
-            incident.evidence.reasons[0] ?? '',
-          ]),
-        );
-        io.stdout.write(
-          `\n${stats.lines} lines in ${stats.seconds}s (${stats.skipped} skipped as malformed, ${result.stats.filtered} ordinary lines prefiltered)\n`,
-        );
-      }
+      const { filtered } = result.stats;
+      report(
+        io,
+        format,
+        result.outcomes,
+        { ...result.stats, seconds: Number(result.seconds.toFixed(3)) },
+        runtime,
+        filtered,
+      );
       return 0;
     } finally {
       runtime.close();
     }
   },
 };
+
+/** Prints the scan's incidents (final state, with the LLM opinion when there is one) and its counters. */
+function report(
+  io: CliIo,
+  format: string,
+  outcomes: IncidentOutcome[],
+  stats: { lines: number; skipped: number; seconds: number },
+  runtime: AgentRuntime,
+  filtered?: number,
+): void {
+  const incidents = latestPerIncident(outcomes).map((outcome) => {
+    const current = runtime.store.incidents.get(outcome.incident.id) ?? outcome.incident;
+    return {
+      id: current.id,
+      ip: current.ip,
+      threatType: current.threatType,
+      severity: current.severity,
+      decision: current.decision,
+      status: current.status,
+      evidence: current.evidence,
+      ...(current.llmOpinion !== undefined ? { llmOpinion: current.llmOpinion } : {}),
+    };
+  });
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({ incidents, stats })}\n`);
+    return;
+  }
+  printTable(
+    io.stdout,
+    ['IP', 'THREAT', 'SEVERITY', 'DECISION', 'SENSITIVE', 'STATUSES', 'REASON'],
+    incidents.map((incident) => [
+      incident.ip,
+      incident.threatType,
+      incident.severity,
+      incident.decision,
+      String(incident.evidence.sensitiveHits),
+      Object.entries(incident.evidence.statuses)
+        .map(([status, count]) => `${status}:${count}`)
+        .join(' '),
+      incident.evidence.reasons[0] ?? '',
+    ]),
+  );
+  const prefiltered = filtered === undefined ? '' : `, ${filtered} ordinary lines prefiltered`;
+  io.stdout.write(
+    `\n${stats.lines} lines in ${stats.seconds}s (${stats.skipped} skipped as malformed${prefiltered})\n`,
+  );
+}
+
+function timeRange(values: { since?: string; from?: string; to?: string }): { from: Date; to: Date } | undefined {
+  if (!values.since && !values.from && !values.to) return undefined;
+  if (values.since && values.from) throw new UsageError('give --since or --from, not both');
+  const to = values.to ? new Date(values.to) : new Date();
+  if (Number.isNaN(to.getTime())) throw new UsageError(`--to: expected an ISO time, got ${JSON.stringify(values.to)}`);
+  let from: Date;
+  if (values.since) {
+    const seconds = parseDuration(values.since);
+    if (seconds === undefined)
+      throw new UsageError(`--since: expected a duration like 24h or 7d, got ${JSON.stringify(values.since)}`);
+    from = new Date(to.getTime() - seconds * 1000);
+  } else {
+    if (!values.from) throw new UsageError('--to needs --from (or use --since)');
+    from = new Date(values.from);
+    if (Number.isNaN(from.getTime()))
+      throw new UsageError(`--from: expected an ISO time, got ${JSON.stringify(values.from)}`);
+  }
+  if (from >= to) throw new UsageError('the time range is empty: --from must be before --to');
+  return { from, to };
+}
 
 /** An incident may be updated several times during one scan: report its final state once. */
 function latestPerIncident(outcomes: IncidentOutcome[]): IncidentOutcome[] {
