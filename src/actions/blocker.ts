@@ -21,7 +21,12 @@ export interface BlockPlan {
 }
 
 export type ActionResult =
-  | { status: 'applied' | 'unchanged'; detail: string }
+  | { status: 'applied'; detail: string }
+  /**
+   * Nothing to change. `preexisting: true` when the entry that already blocks the target is not the agent's (a human
+   * added it): the agent then records no ownership, so it never expires or removes that entry.
+   */
+  | { status: 'unchanged'; detail: string; preexisting?: boolean }
   | { status: 'failed'; error: string; isRetryable: boolean };
 
 /** A way to enforce a block. apply() is idempotent; revert() removes only what the agent itself added. */

@@ -108,7 +108,9 @@ export async function executeBlock(
       return { status: 'failed', error: result.error, actionId: action.id };
     }
     store.actions.update(action.id, { status: result.status, result, appliedAt });
-    store.blocks.add(request.target, blocker.kind, incident.id, request.expiresAt);
+    // Ownership only for what the agent added (or re-found after a crash); a human's entry is never expired or removed.
+    const preexisting = result.status === 'unchanged' && result.preexisting === true;
+    if (!preexisting) store.blocks.add(request.target, blocker.kind, incident.id, request.expiresAt);
     store.incidents.transition(incident.id, ['blocking'], 'blocked', 'blocked', result.detail);
     store.audit.append('block_applied', {
       incidentId: incident.id,
@@ -116,7 +118,8 @@ export async function executeBlock(
       blocker: blocker.kind,
       mode: context.mode,
       approvedBy,
-      expiresAt: request.expiresAt,
+      expiresAt: preexisting ? null : request.expiresAt,
+      ownedByAgent: !preexisting,
       detail: result.detail,
     });
     metrics.increment('devops_agent_actions_total', { action: 'block_ip', status: result.status });

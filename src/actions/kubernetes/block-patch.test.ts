@@ -73,7 +73,8 @@ describe('buildAddition', () => {
     assert.deepEqual(covered, {
       status: 'unchanged',
       detail:
-        '198.51.100.23 already blocked by entry 198.51.100.0/24 in Middleware traefik/block-scanners (traefik.io) plugin.denyip.ipDenyList',
+        '198.51.100.23 already blocked by a hand-added entry 198.51.100.0/24 in Middleware traefik/block-scanners (traefik.io) plugin.denyip.ipDenyList',
+      preexisting: true,
     });
   });
 

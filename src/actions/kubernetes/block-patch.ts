@@ -31,7 +31,7 @@ export type KubeObject = {
 
 export type PatchBuild =
   | { status: 'change'; operations: JsonPatchOperation[]; detail: string; entriesAfter: number }
-  | { status: 'unchanged'; detail: string }
+  | { status: 'unchanged'; detail: string; preexisting?: boolean }
   | { status: 'refused'; detail: string };
 
 /** One list inside an object: where it is, what it holds, and how to write a new version of it. */
@@ -62,9 +62,11 @@ export function buildAddition(
   if (typeof slot === 'string') return { status: 'refused', detail: slot };
   const covering = coveringEntry(slot.entries, entry);
   if (covering !== undefined) {
+    const ours = readBlockMarks(object.metadata?.annotations)[covering] !== undefined;
     return {
       status: 'unchanged',
-      detail: `${entry} already blocked by entry ${covering} in ${slot.label}`,
+      detail: `${entry} already blocked by ${ours ? 'the agent' : 'a hand-added'} entry ${covering} in ${slot.label}`,
+      preexisting: !ours,
     };
   }
   if (slot.entries.length >= maxEntries) {

@@ -126,8 +126,11 @@ describe('ConfigMap list mounted by Traefik', () => {
     const covered = await blocker.apply(request('192.0.2.5'));
     assert.deepEqual(covered, {
       status: 'unchanged',
-      detail: `192.0.2.5 already blocked by entry 192.0.2.0/28 in ConfigMap ${namespace}/traefik-blocklist key blocked-ips.txt`,
+      detail: `192.0.2.5 already blocked by a hand-added entry 192.0.2.0/28 in ConfigMap ${namespace}/traefik-blocklist key blocked-ips.txt`,
+      preexisting: true,
     });
+    // the agent's own entry covering an address is its own: no preexisting flag, so ownership is kept
+    assert.equal(((await blocker.apply(request('198.51.100.23'))) as { preexisting?: boolean }).preexisting, false);
     assert.equal((await blocker.revert('198.51.100.23')).status, 'applied');
     const reverted = await admin.get('v1', 'ConfigMap', namespace, 'traefik-blocklist');
     assert.equal(

@@ -201,7 +201,8 @@ export class KubernetesBlocker implements Blocker {
         const result = await build(object);
         if (result.status === 'refused')
           return { status: 'failed', error: `refused: ${result.detail}`, isRetryable: false };
-        if (result.status === 'unchanged') return { status: 'unchanged', detail: result.detail };
+        if (result.status === 'unchanged')
+          return { status: 'unchanged', detail: result.detail, preexisting: result.preexisting };
         if (result.operations.length > 0) {
           await this.#objects.patch(location, result.operations, true);
           await this.#objects.patch(location, result.operations, false);
