@@ -1,5 +1,6 @@
 // What integration tests import to reach real servers: `const env = await ensureTestbed();`
 import { healthyState, up } from './testbed-control.ts';
+import { runDir } from './testbed-paths.ts';
 import type { TestbedState } from './testbed-state.ts';
 
 export interface TestbedEnv {
@@ -38,9 +39,7 @@ export async function ensureTestbed(): Promise<TestbedEnv> {
     kubeconfigRestricted === undefined && 'kube-apiserver restricted user (KUBECONFIG_RESTRICTED)',
   ].filter((item) => item !== false);
   if (esUrl === undefined || kubeconfig === undefined || kubeconfigRestricted === undefined) {
-    throw new Error(
-      `testbed: missing ${missing.join(', ')}; see testbed/README.md and /tmp/devops-agent-testbed/*.log`,
-    );
+    throw new Error(`testbed: missing ${missing.join(', ')}; see testbed/README.md and the logs under ${runDir}`);
   }
   return {
     esUrl,
