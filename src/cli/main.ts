@@ -35,7 +35,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     if (!command)
       throw new UsageError(`unknown command "${name}"; known commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    return await command.run(explicit ? rest : argv, io);
+    const args = explicit ? rest : argv;
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout.write(`${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) io.stderr.write(`config error: ${problem}\n`);

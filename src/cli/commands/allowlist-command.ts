@@ -25,10 +25,6 @@ export const allowlistCommand: Command = {
       },
       USAGE,
     );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     const [verb, target] = positionals;
     if (!verb || !['ls', 'list', 'add', 'rm', 'remove'].includes(verb))
       throw new UsageError(`expected ls, add or rm\n\n${USAGE}`);

@@ -22,10 +22,6 @@ export const auditCommand: Command = {
       { path: { type: 'string' }, format: { type: 'string' } },
       USAGE,
     );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     if (positionals[0] !== 'verify' || positionals.length > 1)
       throw new UsageError(`expected the sub-command "verify"\n\n${USAGE}`);
     const format = values.format ?? 'text';

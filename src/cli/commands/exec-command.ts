@@ -77,10 +77,6 @@ export const execCommand: Command = {
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError('--format: expected text or json');
     if (values.pending || values.approve !== undefined || values.reject !== undefined)

@@ -28,10 +28,6 @@ export const incidentsCommand: Command = {
       },
       USAGE,
     );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     const [verb = 'ls', idText] = positionals;
     if (values.status && !INCIDENT_STATUSES.includes(values.status as IncidentStatus)) {
       throw new UsageError(`--status: expected one of ${INCIDENT_STATUSES.join(', ')}`);

@@ -32,10 +32,6 @@ export const runCommand: Command = {
   usage: USAGE,
   async run(args, io) {
     const { values } = parseCommandArgs(args, {}, USAGE);
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     const config = loadCliConfig(values, io);
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
     const fileSettings = config.sources.traefik_file;

@@ -36,10 +36,6 @@ export const scanCommand: Command = {
       },
       USAGE,
     );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json') throw new UsageError(`--format: expected table or json`);
     const config = loadCliConfig(values, io);

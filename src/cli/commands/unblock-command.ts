@@ -17,10 +17,6 @@ export const unblockCommand: Command = {
       { reason: { type: 'string' }, by: { type: 'string' } },
       USAGE,
     );
-    if (values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
     const [target] = positionals;
     if (!target || !parseCidr(target)) throw new UsageError(`expected an IP address or CIDR\n\n${USAGE}`);
     const runtime = await openRuntime(loadCliConfig(values, io));
