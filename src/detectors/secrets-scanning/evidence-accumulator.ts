@@ -1,5 +1,6 @@
 import type { Evidence } from '../../core/incident.ts';
 import type { LogEvent } from '../../core/log-event.ts';
+import { redactSecrets } from '../../core/redact.ts';
 
 const MAX_PATHS = 25;
 const MAX_AGENTS = 8;
@@ -10,7 +11,8 @@ const MAX_DISTINCT = 500;
 
 /**
  * Evidence for one client, bounded whatever it sends: top-N maps are capped (new keys are dropped once full,
- * except that counts keep growing), samples and minute buckets are capped. Attacker strings stay data.
+ * except that counts keep growing), samples and minute buckets are capped. Attacker strings stay data, and samples and
+ * user agents are redacted before they are stored, so no later reader (CLI, page, model, notification) sees a secret.
  */
 export class EvidenceAccumulator {
   requests = 0;
@@ -47,7 +49,7 @@ export class EvidenceAccumulator {
     bump(this.perMinute, minute, Number.POSITIVE_INFINITY);
     if (this.perMinute.size > MAX_MINUTES) this.perMinute.delete(Math.min(...this.perMinute.keys()));
     if (this.samples.length < MAX_SAMPLES && event.raw && (sensitive || scannerName)) {
-      this.samples.push(event.raw.slice(0, MAX_SAMPLE_CHARS));
+      this.samples.push(redactSecrets(event.raw.slice(0, MAX_SAMPLE_CHARS)));
     }
   }
 
@@ -59,7 +61,7 @@ export class EvidenceAccumulator {
       lastSeen: this.lastSeen,
       statuses: Object.fromEntries(this.statuses),
       topPaths: top(this.paths).map(([path, count]) => ({ path, count })),
-      userAgents: top(this.agents).map(([userAgent, count]) => ({ userAgent, count })),
+      userAgents: top(this.agents).map(([userAgent, count]) => ({ userAgent: redactSecrets(userAgent), count })),
       scannerAgents: [...this.scannerAgents],
       distinctSensitivePaths: this.distinctSensitivePaths.size,
       peakPerMinute: Math.max(0, ...this.perMinute.values()),

@@ -167,3 +167,13 @@ test('attacker-controlled strings are capped in evidence', () => {
   assert.ok(finding.evidence.userAgents.every((entry) => entry.userAgent.length <= 300));
   assert.ok(finding.evidence.topPaths.every((entry) => entry.path.length <= 300));
 });
+
+test('secrets in sample lines and user agents are redacted before they are stored', () => {
+  const d = detector();
+  for (let i = 0; i < 5; i++) {
+    const probe = event('203.0.113.41', `${PROBES[i]}?token=s3cr3t-value`, 404, T0 + i, 'trufflehog Authorization: Bearer abcdefghijklmnop');
+    d.observe({ ...probe, raw: `GET ${PROBES[i]}?token=s3cr3t-value user=bob@example.com` });
+  }
+  const text = JSON.stringify(d.drainFindings()[0].evidence);
+  assert.doesNotMatch(text, /s3cr3t-value|abcdefghijklmnop|bob@example\.com/);
+});
