@@ -171,7 +171,13 @@ test('attacker-controlled strings are capped in evidence', () => {
 test('secrets in sample lines and user agents are redacted before they are stored', () => {
   const d = detector();
   for (let i = 0; i < 5; i++) {
-    const probe = event('203.0.113.41', `${PROBES[i]}?token=s3cr3t-value`, 404, T0 + i, 'trufflehog Authorization: Bearer abcdefghijklmnop');
+    const probe = event(
+      '203.0.113.41',
+      `${PROBES[i]}?token=s3cr3t-value`,
+      404,
+      T0 + i,
+      'trufflehog Authorization: Bearer abcdefghijklmnop',
+    );
     d.observe({ ...probe, raw: `GET ${PROBES[i]}?token=s3cr3t-value user=bob@example.com` });
   }
   const text = JSON.stringify(d.drainFindings()[0].evidence);
