@@ -37,11 +37,15 @@ async function main(): Promise<number> {
 }
 
 function runNodeTest(files: string[], env: Record<string, string | undefined>): Promise<number> {
-  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...process.argv.slice(2), ...files], {
-    cwd: root,
-    env: { ...process.env, ...Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) },
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-reporter=spec', '--test-timeout=600000', ...process.argv.slice(2), ...files],
+    {
+      cwd: root,
+      env: { ...process.env, ...Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) },
+      stdio: 'inherit',
+    },
+  );
   // Ctrl-C reaches the test runner too; we stay alive until it has exited so that the testbed still comes down.
   const ignore = () => {};
   process.on('SIGINT', ignore);

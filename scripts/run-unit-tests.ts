@@ -10,8 +10,12 @@ if (files.length === 0) {
   process.stderr.write('run-unit-tests: no *.test.ts files found under src/ or bench/\n');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...process.argv.slice(2), ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-timeout=600000', ...process.argv.slice(2), ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exitCode = result.status ?? 1;
