@@ -30,9 +30,17 @@ test('kill -9 at random moments never leaves half-written incidents, actions, bl
     const child = spawn(process.execPath, [BIN, 'scan', '--log-file', log, '--config', config, '--format', 'json'], {
       stdio: 'ignore',
     });
+    const exited = new Promise<string>((resolve) => {
+      child.once('exit', (code, signal) => resolve(`exit ${code ?? signal}`));
+      child.once('error', (error) => resolve(`spawn error ${error.message}`));
+    });
     await new Promise((resolve) => setTimeout(resolve, 300 + round * 250));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL'); // a no-op when the scan already finished
+    const outcome = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('no exit event'), 30_000)),
+    ]);
+    assert.notEqual(outcome, 'no exit event', `round ${round}: the killed scan (pid ${child.pid}) did not exit`);
   }
   const final = spawnSync(process.execPath, [BIN, 'scan', '--log-file', log, '--config', config, '--format', 'json'], {
     encoding: 'utf8',
