@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../duration.ts';
 
 /** Where Traefik access logs come from when Elasticsearch is not configured. */
 export const sourcesSection = z
@@ -11,7 +12,8 @@ export const sourcesSection = z
         start_at: z.enum(['beginning', 'end']).default('beginning'),
         /** Writes a realistic sample log with a few scanners when the file does not exist (the demo default). */
         generate_sample: z.boolean().default(false),
-        poll_interval: z.number().positive().default(1),
+        /** How often the file is checked for new lines (also woken by file-system events). */
+        poll_interval: duration().default(1),
         max_line_bytes: z.number().int().positive().default(16384),
       })
       .prefault({}),
