@@ -87,6 +87,22 @@ export class IpSet {
     return this.has(first) && this.has(last);
   }
 
+  /**
+   * The first entry sharing at least one address with `entry` (covering it, or lying inside it): a network target must
+   * not be blocked when any protected, allowlisted or proxy address falls inside it.
+   */
+  overlapping(entry: string): string | undefined {
+    const cidr = parseCidr(entry);
+    if (!cidr) return undefined;
+    const [first, last] = cidrBounds(cidr).map(toBigInt);
+    return this.#entries.find((member) => {
+      const range = parseCidr(member);
+      if (!range || range.family !== cidr.family) return false;
+      const [memberFirst, memberLast] = cidrBounds(range).map(toBigInt);
+      return memberFirst <= last && first <= memberLast;
+    });
+  }
+
   get entries(): readonly string[] {
     return this.#entries;
   }

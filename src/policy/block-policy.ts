@@ -65,10 +65,10 @@ export class BlockPolicy {
         reason: `${canonical} is allowlisted (${allowlisted.ipOrCidr}: ${allowlisted.description || 'no description'})`,
       };
     }
-    if (this.#trustedProxies.has(cidr.address) || this.#trustedProxies.coversCidr(canonical)) {
-      return { allowed: false, rule: 'trusted_proxy', reason: `${canonical} is a trusted proxy` };
+    if (this.#trustedProxies.overlapping(canonical)) {
+      return { allowed: false, rule: 'trusted_proxy', reason: `${canonical} is or contains a trusted proxy` };
     }
-    if (this.#protected.has(cidr.address)) {
+    if (this.#protected.overlapping(canonical)) {
       return { allowed: false, rule: 'protected', reason: `${canonical} is in a protected range` };
     }
     if (evidenceTargets && !evidenceTargets.has(canonical)) {

@@ -60,13 +60,16 @@ export class AllowlistStore {
       .filter((entry) => includeExpired || !entry.expiresAt || Date.parse(entry.expiresAt) > now.getTime());
   }
 
-  /** The active entry covering `ip` (or every address of a CIDR), if any. Re-reads the table at most once a second. */
+  /**
+   * The active entry covering `ip`, or sharing any address with a CIDR (blocking a /64 must not block an allowlisted
+   * address inside it), if any. Re-reads the table at most once a second.
+   */
   match(ipOrCidr: string, now = new Date()): AllowlistEntry | undefined {
     if (!this.#cache || now.getTime() - this.#cache.builtAt > 1000) {
       const entries = this.list(false, now);
       this.#cache = { set: new IpSet(entries.map((entry) => entry.ipOrCidr)), entries, builtAt: now.getTime() };
     }
-    if (!this.#cache.set.coversCidr(ipOrCidr)) return undefined;
-    return this.#cache.entries.find((entry) => new IpSet([entry.ipOrCidr]).coversCidr(ipOrCidr));
+    if (!this.#cache.set.overlapping(ipOrCidr)) return undefined;
+    return this.#cache.entries.find((entry) => new IpSet([entry.ipOrCidr]).overlapping(ipOrCidr));
   }
 }

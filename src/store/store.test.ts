@@ -37,7 +37,12 @@ test('allowlist: CIDR and IPv6 matches, expiry honoured, canonical form', () => 
   assert.equal(store.allowlist.match('2001:db8::42')?.ipOrCidr, '2001:db8::/64');
   assert.equal(store.allowlist.match('2001:db8::/64')?.ipOrCidr, '2001:db8::/64');
   assert.equal(store.allowlist.match('198.51.100.7'), undefined);
-  assert.equal(store.allowlist.match('203.0.0.0/16'), undefined, 'a wider network is not covered by a narrower entry');
+  assert.equal(
+    store.allowlist.match('203.0.0.0/16')?.ipOrCidr,
+    '203.0.113.0/24',
+    'a wider network containing an allowlisted one matches it (blocking it would block the allowlisted addresses)',
+  );
+  assert.equal(store.allowlist.match('203.0.112.0/24'), undefined, 'a neighbouring network does not match');
   assert.equal(store.allowlist.add('not-an-ip'), undefined);
   assert.equal(store.allowlist.list().length, 2);
   assert.equal(store.allowlist.list(true).length, 3);
