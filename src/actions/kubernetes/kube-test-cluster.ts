@@ -1,11 +1,12 @@
 // Test helper for *.integration.test.ts: sets fixtures up on the testbed's real kube-apiserver over plain HTTPS
 // (wire JSON, admin token), independent of the client code under test.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAllDocuments } from 'yaml';
 import { endpointFromKubeconfig, type KubeEndpoint, kubeRequest } from '../../../testbed/kube-request.ts';
+import { loadManifests as loadKubeManifests } from '../../sources/kubernetes/testing/kube-fixtures.ts';
 import type { KubeObject } from './block-patch.ts';
+
+export { eventually } from '../../sources/kubernetes/testing/kube-fixtures.ts';
 
 const PLURALS: Record<string, string> = {
   Namespace: 'namespaces',
@@ -198,24 +199,7 @@ export class KubeTestCluster {
   }
 }
 
-/** Multi-document YAML with `NAMESPACE` replaced; empty documents skipped. */
+/** Multi-document YAML with each `replacements` key replaced by its value; empty documents skipped. */
 export function loadManifests(path: string, replacements: Record<string, string>): KubeObject[] {
-  let text = readFileSync(path, 'utf8');
-  for (const [from, to] of Object.entries(replacements)) text = text.replaceAll(from, to);
-  return parseAllDocuments(text)
-    .map((document) => document.toJS() as KubeObject | null)
-    .filter((document): document is KubeObject => document !== null);
-}
-
-/** Polls until `check` passes (RBAC bindings take effect asynchronously in the authorizer cache). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(200);
-    }
-  }
+  return loadKubeManifests<KubeObject>(path, replacements);
 }

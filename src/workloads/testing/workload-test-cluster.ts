@@ -2,10 +2,11 @@
 // plain HTTPS with the admin token (independent of the client code under test). The testbed has no controllers:
 // Deployment -> ReplicaSet -> Pod chains are created by hand with ownerReferences, statuses set via /status.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAllDocuments } from 'yaml';
 import { endpointFromKubeconfig, type KubeEndpoint, kubeRequest } from '../../../testbed/kube-request.ts';
+import { loadManifests } from '../../sources/kubernetes/testing/kube-fixtures.ts';
+
+export { eventually } from '../../sources/kubernetes/testing/kube-fixtures.ts';
 
 type KubeObject = Record<string, unknown> & {
   apiVersion?: string;
@@ -138,10 +139,10 @@ export class WorkloadTestCluster {
   }
 
   async vulnerabilityReport(namespace: string, replicaSet: string): Promise<void> {
-    const text = readFileSync(new URL('vulnerability-report.yaml', FIXTURES), 'utf8')
-      .replaceAll('RS_NAME', replicaSet)
-      .replaceAll('NAMESPACE', namespace);
-    const [report] = parseAllDocuments(text).map((document) => document.toJS() as KubeObject);
+    const [report] = manifests(new URL('vulnerability-report.yaml', FIXTURES), {
+      RS_NAME: replicaSet,
+      NAMESPACE: namespace,
+    });
     await this.request(
       'POST',
       `/apis/aquasecurity.github.io/v1alpha1/namespaces/${namespace}/vulnerabilityreports`,
@@ -170,22 +171,5 @@ export class WorkloadTestCluster {
 }
 
 export function manifests(url: URL | string, replacements: Record<string, string> = {}): KubeObject[] {
-  let text = readFileSync(url, 'utf8');
-  for (const [from, to] of Object.entries(replacements)) text = text.replaceAll(from, to);
-  return parseAllDocuments(text)
-    .map((document) => document.toJS() as KubeObject | null)
-    .filter((document): document is KubeObject => document !== null);
-}
-
-/** Polls until `check` passes (RBAC bindings reach the authorizer cache asynchronously). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(200);
-    }
-  }
+  return loadManifests<KubeObject>(url, replacements);
 }
