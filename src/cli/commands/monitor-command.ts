@@ -5,6 +5,7 @@ import type { CycleReport } from '../../monitor/monitor.ts';
 import { openStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { safeCell } from '../output.ts';
 
 const USAGE = `Usage: devops-agent monitor [--once] [--format text|json] [--no-notify] [--no-llm] [--config <file>] ...
 
@@ -174,5 +175,7 @@ export function formatReport(report: CycleReport): string {
       '',
       `daily recap: ${report.recap.deliveries.map((delivery) => `${delivery.notifier} ${delivery.status}`).join(', ') || 'no channels'}`,
     );
-  return lines.join('\n');
+  // Process names from the kernel's OOM lines, nmap host names, collector errors and the model's reasons are not ours:
+  // their control characters (terminal escapes, a newline faking a line) are shown, never obeyed.
+  return lines.map((line) => safeCell(line, Number.POSITIVE_INFINITY)).join('\n');
 }
