@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { defaultConfig } from '../config/load-config.ts';
 import { createLlmClient } from '../llm/create-llm-client.ts';
+import { ollamaGenerateOverrides, openTestStore } from '../llm/testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from '../llm/testing/scripted-llm-server.ts';
 import { startLoopbackServer } from '../notifiers/loopback-http-server.ts';
-import { openStore, type Store } from '../store/store.ts';
 import { ManualClock } from './clock.ts';
 import { createMonitor } from './create-monitor.ts';
 import { finding } from './findings.ts';
@@ -18,32 +16,21 @@ import { buildDigest, triageFinding } from './triage.ts';
  * Triage through the real LLM client (guardrails, provider package, HTTP) against a loopback server speaking Ollama's
  * /api/generate: the model's answer is bounded by TRIAGE_BOUNDS whatever it says.
  */
-const directory = mkdtempSync(join(tmpdir(), 'monitor-triage-'));
+const env = openTestStore();
+const { store } = env;
 const llmServer = new ScriptedLlmServer();
 let base: string;
-let store: Store;
 
 before(async () => {
   base = await llmServer.start();
-  store = openStore(join(directory, 'agent.db'), join(directory, 'audit.jsonl'));
 });
 after(async () => {
   await llmServer.close();
-  store.close();
-  rmSync(directory, { recursive: true, force: true });
+  env.cleanup();
 });
 
 function config(extra: Record<string, unknown> = {}) {
-  return defaultConfig({
-    'llm.service_type': 'url',
-    'llm.url': `${base}/api/generate`,
-    'llm.model': 'llama3.1:8b',
-    'llm.timeout': '3s',
-    'llm.max_retries': 0,
-    'database.path': join(directory, 'agent.db'),
-    'audit.path': join(directory, 'audit.jsonl'),
-    ...extra,
-  });
+  return defaultConfig({ ...ollamaGenerateOverrides(base, env), ...extra });
 }
 
 const answer = (severity: string, reason: string) => ({
@@ -115,7 +102,7 @@ test('a monitor cycle asks the model once per new anomaly, records the override,
       records.map((record) => [record.ruleSeverity, record.modelSeverity, record.finalSeverity, record.bounded]),
       [['high', 'none', 'high', true]],
     );
-    const audit = readFileSync(join(directory, 'audit.jsonl'), 'utf8');
+    const audit = readFileSync(env.auditPath, 'utf8');
     assert.match(audit, /"type":"monitor\.triage_override"/);
 
     // The same anomaly next cycle: no new model call.

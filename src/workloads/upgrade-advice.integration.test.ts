@@ -1,31 +1,25 @@
 // The model may pick among the tags the policy allowed and explain; it cannot introduce an image. Runs the real LLM
 // client (guardrails, provider package, HTTP) against a loopback server speaking Ollama's /api/generate.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { defaultConfig } from '../config/load-config.ts';
 import { createLlmClient } from '../llm/create-llm-client.ts';
+import { ollamaGenerateOverrides, openTestStore } from '../llm/testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from '../llm/testing/scripted-llm-server.ts';
-import { openStore, type Store } from '../store/store.ts';
 import { chooseUpgrade, type ImagePolicy, type UpgradeChoice } from './image-policy.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
 import type { Vulnerability } from './workload-finding.ts';
 
-const directory = mkdtempSync(join(tmpdir(), 'workloads-advice-'));
+const env = openTestStore();
 const server = new ScriptedLlmServer();
 let base: string;
-let store: Store;
 
 before(async () => {
   base = await server.start();
-  store = openStore(join(directory, 'agent.db'), join(directory, 'audit.jsonl'));
 });
 after(async () => {
   await server.close();
-  store.close();
-  rmSync(directory, { recursive: true, force: true });
+  env.cleanup();
 });
 
 const policy: ImagePolicy = {
@@ -47,18 +41,7 @@ const vulnerabilities: Vulnerability[] = [
 ];
 
 function llm() {
-  const client = createLlmClient(
-    defaultConfig({
-      'llm.service_type': 'url',
-      'llm.url': `${base}/api/generate`,
-      'llm.model': 'llama3.1:8b',
-      'llm.timeout': '3s',
-      'llm.max_retries': 0,
-      'database.path': join(directory, 'agent.db'),
-      'audit.path': join(directory, 'audit.jsonl'),
-    }),
-    store,
-  );
+  const client = createLlmClient(defaultConfig(ollamaGenerateOverrides(base, env)), env.store);
   assert.ok(client);
   return client;
 }

@@ -5,13 +5,22 @@ import { type ConfigOverrides, defaultConfig } from '../../config/load-config.ts
 import type { Config } from '../../config/schema.ts';
 import { openStore, type Store } from '../../store/store.ts';
 
+export interface TestStore {
+  store: Store;
+  databasePath: string;
+  auditPath: string;
+  cleanup: () => void;
+}
+
 /** A fresh SQLite store and audit file in a temporary directory. */
-export function openTestStore(): { store: Store; auditPath: string; cleanup: () => void } {
+export function openTestStore(): TestStore {
   const directory = mkdtempSync(join(tmpdir(), 'devops-agent-llm-'));
+  const databasePath = join(directory, 'agent.db');
   const auditPath = join(directory, 'audit.jsonl');
-  const store = openStore(join(directory, 'agent.db'), auditPath);
+  const store = openStore(databasePath, auditPath);
   return {
     store,
+    databasePath,
     auditPath,
     cleanup: () => {
       store.close();
@@ -29,6 +38,19 @@ export function testConfig(overrides: ConfigOverrides): Config {
     'llm.max_retries': 2,
     ...overrides,
   });
+}
+
+/** A single-shot client (no retries) on a loopback Ollama /api/generate at `base`, storing in `env`'s files. */
+export function ollamaGenerateOverrides(base: string, env: TestStore): ConfigOverrides {
+  return {
+    'llm.service_type': 'url',
+    'llm.url': `${base}/api/generate`,
+    'llm.model': 'llama3.1:8b',
+    'llm.timeout': '3s',
+    'llm.max_retries': 0,
+    'database.path': env.databasePath,
+    'audit.path': env.auditPath,
+  };
 }
 
 /** How each supported provider is configured to reach a loopback server at `base`. */
