@@ -79,6 +79,15 @@ describe('read-only query guard', () => {
     refused(withRange({}, [{ template: { id: 'stored-one' } }]), /template/);
   });
 
+  it('refuses scripts hidden in keys without "script" of their own where queries are not type-checked', () => {
+    // terms_set runs minimum_should_match_script (Painless); these three positions take any query.
+    const termsSet = { terms_set: { t: { terms: ['x'], minimum_should_match_script: { source: 'return 1' } } } };
+    refused(withRange({ aggs: { s: { significant_terms: { field: 't', background_filter: termsSet } } } }), /script/);
+    refused(withRange({ aggs: { s: { top_hits: { size: 1, highlight: { highlight_query: termsSet } } } } }), /script/);
+    refused(withRange({ sort: [{ t: { nested: { path: 'n', filter: termsSet } } }] }), /script/);
+    refused(withRange({ aggs: { s: { significant_terms: { field: 't', script_heuristic: {} } } } }), /script/);
+  });
+
   it('refuses lookups that read other indices and disguised queries', () => {
     refused(withRange({}, [{ terms: { 'source.ip': { index: 'secrets', id: '1', path: 'ips' } } }]), /"index"/);
     refused(withRange({}, [{ wrapper: { query: 'eyJtYXRjaF9hbGwiOnt9fQ==' } }]), /wrapper/);

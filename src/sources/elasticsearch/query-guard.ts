@@ -189,7 +189,10 @@ function scanForbidden(node: unknown, path: string): void {
   if (!isRecord(node)) return;
   for (const [key, value] of Object.entries(node)) {
     const here = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) refuse(`"${key}" is not allowed anywhere in a query (found at ${here})`);
+    // Any *script* key runs Painless: terms_set's minimum_should_match_script has no "script" key of its own and
+    // fits where queries are not type-checked (significant_terms.background_filter, highlight_query, sort filters).
+    if (FORBIDDEN_KEYS.has(key) || /script/i.test(key))
+      refuse(`"${key}" is not allowed anywhere in a query (found at ${here})`);
     scanForbidden(value, here);
   }
 }
