@@ -6,6 +6,7 @@ import { openStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { safeCell } from '../output.ts';
+import { abortOnStopSignals } from '../stop-signals.ts';
 
 const USAGE = `Usage: devops-agent monitor [--once] [--format text|json] [--no-notify] [--no-llm] [--config <file>] ...
 
@@ -63,15 +64,8 @@ export const monitorCommand: Command = {
         return report.findings.some((item) => item.finalSeverity === 'high' && !item.suppressedBy) ? 1 : 0;
       }
       io.stdout.write(`${header}\n`);
-      const controller = new AbortController();
-      const stop = (signal: string) => {
-        if (controller.signal.aborted) return;
-        log(`${signal} received, stopping`);
-        controller.abort();
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      await setup.monitor.run(controller.signal, {
+      const stopSignal = abortOnStopSignals(log);
+      await setup.monitor.run(stopSignal, {
         onCycle: (report) => {
           const high = report.findings.filter((item) => item.finalSeverity === 'high').length;
           const sent = report.alerts.filter(

@@ -16,6 +16,7 @@ import { workloadApiRoutes } from '../../workloads/workload-api-routes.ts';
 import { startWorkloadGuard } from '../../workloads/workload-guard-loop.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { abortOnStopSignals } from '../stop-signals.ts';
 
 const USAGE = `Usage: devops-agent [run] [--config <file>] [--mode auto|review|disabled] [--serve-spa] [--listen host:port] ...
 
@@ -44,14 +45,7 @@ export const runCommand: Command = {
         `wrote a sample Traefik access log to ${fileSettings.path}: ${sample.truth?.lines} lines, ${sample.truth?.attackers.length} labelled scanners among ordinary traffic; allowlisted the sample office ${sample.truth?.allowlist.join(', ')}`,
       );
     }
-    const controller = new AbortController();
-    const stop = (signal: string) => {
-      if (controller.signal.aborted) return;
-      log(`${signal} received, stopping`);
-      controller.abort();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    const stopSignal = abortOnStopSignals(log);
     // The workload guard needs a cluster; it runs beside the network guard when `kubernetes:` is configured.
     const workloadsOn = Boolean(config.kubernetes) && config.workloads?.enabled !== false;
     let web: { url: string; close(): Promise<void> } | undefined;
@@ -117,8 +111,8 @@ export const runCommand: Command = {
       );
     }, EXPIRY_CHECK_MS);
     try {
-      if (config.elasticsearch) await watchElasticsearch(runtime, guard, controller.signal, { log });
-      else await tailTraefikFile(guard, config, runtime.store, controller.signal, log);
+      if (config.elasticsearch) await watchElasticsearch(runtime, guard, stopSignal, { log });
+      else await tailTraefikFile(guard, config, runtime.store, stopSignal, log);
     } finally {
       clearInterval(expiry);
       await workloads?.stop();
