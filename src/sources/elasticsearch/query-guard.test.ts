@@ -142,6 +142,24 @@ describe('read-only query guard', () => {
     refused(withRange({}, [{ geo_shape: { x: {} } }]), /not allowed/);
   });
 
+  it('checks the span Elasticsearch will search: rounding, partial dates and formats cannot stretch it', () => {
+    const range = (bounds: Record<string, unknown>) => ({ query: { range: { '@timestamp': bounds } } });
+    // Seen unrounded, each of these is an hour; Elasticsearch reads a year or more.
+    refused(range({ gte: 'now-1h/y', lte: 'now' }), /time range covers/);
+    refused(range({ gte: '2025-12-31T23:00:00Z', lte: '2026' }), /time range covers/);
+    refused(range({ gte: NOW - 3600_000, lte: NOW, format: 'epoch_second' }), /takes only/);
+    refused(range({ gte: 'Nov 22 2026', lte: 'now' }), /cannot read/);
+    const hour = guardQuery(range({ gte: 'now-1h/h', lte: 'now/h', time_zone: '+01:00' }), LIMITS);
+    assert.ok(hour.ok, 'an hour rounded to hours is still accepted');
+    if (hour.ok) assert.deepEqual(hour.range, { from: NOW - 2 * 3600_000, to: NOW + 3600_000 });
+    const day = guardQuery(range({ gte: '2026-11-21', lte: '2026-11-21' }), LIMITS);
+    assert.ok(day.ok);
+    if (day.ok) assert.equal(day.range.to - day.range.from, 86_400_000, 'lte of a date covers the whole day');
+    const exact = guardQuery(range({ gte: '2026-11-22T04:00:00.000Z', lt: '2026-11-22T05:00:00.000Z' }), LIMITS);
+    assert.ok(exact.ok);
+    if (exact.ok) assert.deepEqual(exact.range, { from: NOW - 3600_000, to: NOW });
+  });
+
   it('reads epoch, ISO and date-math times', () => {
     assert.equal(parseTime(1_700_000_000_000, NOW, 't'), 1_700_000_000_000);
     assert.equal(parseTime('2026-11-22T04:00:00Z', NOW, 't'), NOW - 3600_000);

@@ -252,12 +252,28 @@ function findTimeRange(query: SearchBody, limits: QueryGuardLimits): { from: num
 
 function parseRange(range: SearchBody, limits: QueryGuardLimits): { from: number; to: number } {
   const now = limits.now?.() ?? Date.now();
+  // A format (epoch_second, yy...) makes Elasticsearch read the bounds differently from us: the span we checked
+  // would not be the span it searches.
+  const unknown = Object.keys(range).filter((key) => !RANGE_KEYS.has(key));
+  if (unknown.length > 0)
+    refuse(`the range on ${limits.timeField} takes only ${[...RANGE_KEYS].join(', ')} (got ${unknown.join(', ')})`);
   const lower = range.gte ?? range.gt;
   const upper = range.lte ?? range.lt;
   if (lower === undefined || upper === undefined)
     refuse(`the range on ${limits.timeField} needs both a lower (gte/gt) and an upper (lte/lt) bound`);
-  return { from: parseTime(lower, now, limits.timeField), to: parseTime(upper, now, limits.timeField) };
+  return {
+    from: parseTime(lower, now, limits.timeField, 'lower'),
+    to: parseTime(upper, now, limits.timeField, 'upper'),
+  };
 }
+
+const RANGE_KEYS = new Set(['gte', 'gt', 'lte', 'lt', 'time_zone', 'boost', '_name']);
+
+/** The most a rounding to this unit can move a time (calendar months and years at their longest). */
+const ROUNDING_MS: Record<string, number> = { M: 31 * 86_400_000, y: 366 * 86_400_000 };
+
+/** `2026`, `2026-11`, `2026-11-22`, `2026-11-22T05`, `...T05:00`, `...T05:00:00.000Z`; the last part given names the unit. */
+const ISO_DATE = /^\d{4}(-\d{2})?(-\d{2})?(T\d{2})?(:\d{2})?(:\d{2})?(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -270,8 +286,12 @@ const UNIT_MS: Record<string, number> = {
   y: 31_536_000_000,
 };
 
-/** Epoch milliseconds, an ISO date, or date math (`now`, `now-15m`, `now-1h/h`). */
-export function parseTime(value: unknown, now: number, field: string): number {
+/**
+ * Epoch milliseconds, an ISO date, or date math (`now`, `now-15m`, `now-1h/h`). With a `bound`, the time is widened
+ * the way Elasticsearch may round it: `now-1h/y` as a lower bound can mean the start of the year, and `2026` as an
+ * upper bound means the end of 2026, so a span checked on the unrounded times would let a year through.
+ */
+export function parseTime(value: unknown, now: number, field: string, bound?: 'lower' | 'upper'): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string') {
     const math = /^now((?:[+-]\d+[smhHdwMy])*)(\/[smhHdwMy])?$/.exec(value.trim());
@@ -279,13 +299,24 @@ export function parseTime(value: unknown, now: number, field: string): number {
       let time = now;
       for (const [, sign, amount, unit] of math[1].matchAll(/([+-])(\d+)([smhHdwMy])/g))
         time += (sign === '-' ? -1 : 1) * Number(amount) * UNIT_MS[unit];
-      return time;
+      return math[2] ? widen(time, math[2].slice(1), bound) : time;
     }
     if (/^\d{10,13}$/.test(value)) return Number(value);
+    const iso = ISO_DATE.exec(value.trim());
     const parsed = Date.parse(value);
-    if (Number.isFinite(parsed)) return parsed;
+    if (iso && Number.isFinite(parsed)) {
+      if (bound !== 'upper' || iso[6]) return parsed;
+      // Elasticsearch rounds a partial upper bound up to the end of its last unit (lte "2026" is the whole year).
+      const unit = iso[5] ? 's' : iso[4] ? 'm' : iso[3] ? 'h' : iso[2] ? 'd' : iso[1] ? 'M' : 'y';
+      return widen(parsed, unit, 'upper');
+    }
   }
   refuse(`cannot read ${JSON.stringify(value)?.slice(0, 60)} as a time for ${field}`);
+}
+
+function widen(time: number, unit: string, bound: 'lower' | 'upper' | undefined): number {
+  const slack = ROUNDING_MS[unit] ?? UNIT_MS[unit];
+  return bound === 'lower' ? time - slack : bound === 'upper' ? time + slack : time;
 }
 
 function checkAggregations(
