@@ -19,7 +19,7 @@ const COLORS: Record<Notification['severity'], string> = {
   info: 'Default',
 };
 
-/** A message with one Adaptive Card attachment (schema 1.4), the shape Teams webhooks accept. */
+/** An alert as an Adaptive Card: title coloured by severity, message, fields as facts, source and severity. */
 export function buildTeamsPayload(message: Notification) {
   const body: unknown[] = [
     {
@@ -44,6 +44,11 @@ export function buildTeamsPayload(message: Notification) {
     size: 'Small',
     wrap: true,
   });
+  return adaptiveCardMessage({ body });
+}
+
+/** A message with one Adaptive Card attachment (schema 1.4), the shape Teams webhooks accept. */
+export function adaptiveCardMessage<T extends { body: unknown[]; actions?: unknown[] }>(card: T) {
   return {
     type: 'message',
     attachments: [
@@ -54,7 +59,7 @@ export function buildTeamsPayload(message: Notification) {
           $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
           type: 'AdaptiveCard',
           version: '1.4',
-          body,
+          ...card,
         },
       },
     ],

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { postWithRetry } from '../notifiers/http-post.ts';
 import { truncate } from '../notifiers/notifier.ts';
 import { escapeSlack } from '../notifiers/slack-notifier.ts';
+import { adaptiveCardMessage } from '../notifiers/teams-notifier.ts';
 import { approvalLink } from './approval-links.ts';
 import type { Remediation } from './remediation-approvals.ts';
 import { APPROVE_ACTION, buttonValue, REJECT_ACTION } from './slack-interaction.ts';
@@ -75,25 +76,13 @@ export function buildSlackApprovalMessage(remediation: Remediation) {
 /** Adaptive Card (Teams incoming webhook) whose button opens the signed approve link on the review server. */
 export function buildTeamsApprovalCard(remediation: Remediation, approveUrl: string | undefined) {
   const { title, lines } = summary(remediation);
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          body: [
-            { type: 'TextBlock', text: truncate(title, 256), weight: 'Bolder', size: 'Medium', wrap: true },
-            ...lines.map((line) => ({ type: 'TextBlock', text: truncate(line, 2000), wrap: true })),
-          ],
-          actions: approveUrl ? [{ type: 'Action.OpenUrl', title: 'Review and approve', url: approveUrl }] : [],
-        },
-      },
+  return adaptiveCardMessage({
+    body: [
+      { type: 'TextBlock', text: truncate(title, 256), weight: 'Bolder', size: 'Medium', wrap: true },
+      ...lines.map((line) => ({ type: 'TextBlock', text: truncate(line, 2000), wrap: true })),
     ],
-  };
+    actions: approveUrl ? [{ type: 'Action.OpenUrl', title: 'Review and approve', url: approveUrl }] : [],
+  });
 }
 
 export interface ApprovalMessageResult {
