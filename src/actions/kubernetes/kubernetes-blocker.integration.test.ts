@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../../testbed/testbed-env.ts';
 import { defaultConfig } from '../../config/load-config.ts';
-import { normalizePath } from '../../core/normalize-path.ts';
 import { approveIncident } from '../../pipeline/incident-actions.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { BLOCKS_ANNOTATION, readBlockMarks } from '../../sources/kubernetes/block-marks.ts';
 import { openStore } from '../../store/store.ts';
 import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
-import { expectedMark, type Fixture, request, setUpFixture } from './kube-test-settings.ts';
+import { expectedMark, type Fixture, request, scanBurst, setUpFixture } from './kube-test-settings.ts';
 
 let admin: KubeTestCluster;
 let restricted: string;
@@ -247,20 +246,7 @@ describe('review mode through the pipeline', () => {
     });
     const store = openStore(config.database.path, config.audit.path);
     const guard = new NetworkGuard({ config, store, blocker, source: 'test' });
-    guard.observe(
-      ['/.env', '/.git/config', '/wp-config.php', '/config.xml', '/api/v1/secrets', '/.aws/credentials'].map(
-        (rawPath, index) => ({
-          time: Date.now() + index * 1000,
-          clientIp: '198.51.100.66',
-          method: 'GET',
-          rawPath,
-          path: normalizePath(rawPath),
-          status: 403,
-          userAgent: 'gitleaks/8.18',
-          raw: `198.51.100.66 ${rawPath}`,
-        }),
-      ),
-    );
+    guard.observe(scanBurst('198.51.100.66', Date.now(), 403, 'gitleaks/8.18'));
     const [outcome] = await guard.flush();
     assert.equal(outcome.incident.status, 'pending');
     const [planned] = store.actions.forIncident(outcome.incident.id);

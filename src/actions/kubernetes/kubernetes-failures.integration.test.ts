@@ -15,14 +15,13 @@ import { ensureTestbed } from '../../../testbed/testbed-env.ts';
 import { k8sCommand } from '../../cli/commands/k8s-command.ts';
 import { defaultConfig } from '../../config/load-config.ts';
 import { IntegrationError } from '../../core/errors.ts';
-import { normalizePath } from '../../core/normalize-path.ts';
 import { expireBlocks, unblockTarget } from '../../pipeline/incident-actions.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { readBlockMarks } from '../../sources/kubernetes/block-marks.ts';
 import { createKubeClients, type KubeClients } from '../../sources/kubernetes/kube-client.ts';
 import { openStore } from '../../store/store.ts';
 import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
-import { blockerSettings, MARK_TIME, RESTRICTED_USER, request, setUpFixture } from './kube-test-settings.ts';
+import { blockerSettings, MARK_TIME, RESTRICTED_USER, request, scanBurst, setUpFixture } from './kube-test-settings.ts';
 import { KubernetesBlocker } from './kubernetes-blocker.ts';
 
 let admin: KubeTestCluster;
@@ -269,20 +268,7 @@ describe('expiry and unblock through the pipeline', () => {
     const store = openStore(config.database.path, config.audit.path);
     let now = new Date('2026-11-22T05:00:00Z');
     const guard = new NetworkGuard({ config, store, blocker, source: 'test', now: () => now });
-    guard.observe(
-      ['/.env', '/.git/config', '/wp-config.php', '/config.xml', '/api/v1/secrets', '/.aws/credentials'].map(
-        (rawPath, index) => ({
-          time: now.getTime() + index * 1000,
-          clientIp: '198.51.100.77',
-          method: 'GET',
-          rawPath,
-          path: normalizePath(rawPath),
-          status: 404,
-          userAgent: 'trufflehog/3.0',
-          raw: `198.51.100.77 ${rawPath}`,
-        }),
-      ),
-    );
+    guard.observe(scanBurst('198.51.100.77', now.getTime(), 404, 'trufflehog/3.0'));
     const [outcome] = await guard.flush();
     assert.equal(outcome.incident.status, 'blocked', JSON.stringify(outcome));
     assert.deepEqual(await denyList(namespace), ['203.0.113.7', '198.51.100.77']);
