@@ -19,7 +19,20 @@ export function clusterOf(runtime: WorkloadRuntime): WorkloadCluster {
   return runtime.cluster;
 }
 
-export type RemediationStatus = 'pending' | 'approved' | 'applied' | 'rejected' | 'failed' | 'expired' | 'rolled_back';
+export const REMEDIATION_STATUSES = [
+  'pending',
+  'approved',
+  'applied',
+  'rejected',
+  'failed',
+  'expired',
+  'rolled_back',
+] as const;
+export type RemediationStatus = (typeof REMEDIATION_STATUSES)[number];
+
+export function isRemediationStatus(text: string): text is RemediationStatus {
+  return (REMEDIATION_STATUSES as readonly string[]).includes(text);
+}
 
 export interface Remediation extends ImagePatchPlan {
   id: number;

@@ -3,22 +3,13 @@ import type { Route } from '../web/router.ts';
 import {
   approveRemediation,
   getRemediation,
+  isRemediationStatus,
   listRemediations,
+  REMEDIATION_STATUSES,
   type RemediationDecision,
-  type RemediationStatus,
   rejectRemediation,
   type WorkloadRuntime,
 } from './remediation-approvals.ts';
-
-const STATUSES = new Set<RemediationStatus>([
-  'pending',
-  'approved',
-  'applied',
-  'rejected',
-  'failed',
-  'expired',
-  'rolled_back',
-]);
 
 /**
  * The review page's JSON API for workload remediations, as routes for the web server's router (pass them as
@@ -63,13 +54,10 @@ export function workloadApiRoutes(runtime: WorkloadRuntime): Route[] {
       path: '/api/workloads/remediations',
       handler: (request) => {
         const status = request.url.searchParams.get('status') ?? undefined;
-        if (status !== undefined && !STATUSES.has(status as RemediationStatus)) {
-          throw new HttpError(400, `status: expected one of ${[...STATUSES].join(', ')}`);
+        if (status !== undefined && !isRemediationStatus(status)) {
+          throw new HttpError(400, `status: expected one of ${REMEDIATION_STATUSES.join(', ')}`);
         }
-        return {
-          status: 200,
-          json: { remediations: listRemediations(runtime.store, { status: status as RemediationStatus | undefined }) },
-        };
+        return { status: 200, json: { remediations: listRemediations(runtime.store, { status }) } };
       },
     },
     {

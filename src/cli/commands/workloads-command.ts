@@ -6,7 +6,9 @@ import { openStore, type Store } from '../../store/store.ts';
 import { ImagePatchRefused } from '../../workloads/image-patch.ts';
 import {
   approveRemediation,
+  isRemediationStatus,
   listRemediations,
+  REMEDIATION_STATUSES,
   type RemediationDecision,
   type RemediationStatus,
   rejectRemediation,
@@ -225,18 +227,8 @@ function parseId(text: string): number {
   return Number(text);
 }
 
-const STATUSES: RemediationStatus[] = [
-  'pending',
-  'approved',
-  'applied',
-  'rejected',
-  'failed',
-  'expired',
-  'rolled_back',
-];
-
 function parseStatus(text: string | undefined): RemediationStatus | undefined {
   if (text === undefined) return undefined;
-  if (!(STATUSES as string[]).includes(text)) throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}`);
-  return text as RemediationStatus;
+  if (!isRemediationStatus(text)) throw new UsageError(`--status: expected one of ${REMEDIATION_STATUSES.join(', ')}`);
+  return text;
 }
