@@ -147,7 +147,9 @@ describe('read-only query guard', () => {
     // Seen unrounded, each of these is an hour; Elasticsearch reads a year or more.
     refused(range({ gte: 'now-1h/y', lte: 'now' }), /time range covers/);
     refused(range({ gte: '2025-12-31T23:00:00Z', lte: '2026' }), /time range covers/);
-    refused(range({ gte: NOW - 3600_000, lte: NOW, format: 'epoch_second' }), /takes only/);
+    refused(range({ gte: NOW - 3600_000, lte: NOW, format: 'epoch_second' }), /may only use format/);
+    refused(range({ gte: NOW - 3600_000, lte: NOW, from: 0 }), /takes only/);
+    assert.ok(guardQuery(range({ gte: NOW - 3600_000, lte: NOW, format: 'epoch_millis' }), LIMITS).ok);
     refused(range({ gte: 'Nov 22 2026', lte: 'now' }), /cannot read/);
     const hour = guardQuery(range({ gte: 'now-1h/h', lte: 'now/h', time_zone: '+01:00' }), LIMITS);
     assert.ok(hour.ok, 'an hour rounded to hours is still accepted');

@@ -257,6 +257,8 @@ function parseRange(range: SearchBody, limits: QueryGuardLimits): { from: number
   const unknown = Object.keys(range).filter((key) => !RANGE_KEYS.has(key));
   if (unknown.length > 0)
     refuse(`the range on ${limits.timeField} takes only ${[...RANGE_KEYS].join(', ')} (got ${unknown.join(', ')})`);
+  if (range.format !== undefined && !SAME_READING_FORMATS.has(range.format))
+    refuse(`the range on ${limits.timeField} may only use format ${[...SAME_READING_FORMATS].join(' or ')}`);
   const lower = range.gte ?? range.gt;
   const upper = range.lte ?? range.lt;
   if (lower === undefined || upper === undefined)
@@ -267,7 +269,14 @@ function parseRange(range: SearchBody, limits: QueryGuardLimits): { from: number
   };
 }
 
-const RANGE_KEYS = new Set(['gte', 'gt', 'lte', 'lt', 'time_zone', 'boost', '_name']);
+const RANGE_KEYS = new Set(['gte', 'gt', 'lte', 'lt', 'format', 'time_zone', 'boost', '_name']);
+/** Formats under which Elasticsearch reads epoch milliseconds and ISO dates as parseTime does. */
+const SAME_READING_FORMATS = new Set<unknown>([
+  'epoch_millis',
+  'strict_date_optional_time',
+  'date_optional_time',
+  'strict_date_optional_time||epoch_millis',
+]);
 
 /** The most a rounding to this unit can move a time (calendar months and years at their longest). */
 const ROUNDING_MS: Record<string, number> = { M: 31 * 86_400_000, y: 366 * 86_400_000 };
