@@ -51,12 +51,24 @@ export function redactSecrets(text: string): string {
   return result;
 }
 
-/** Redacts every string inside a JSON-like value. */
+/**
+ * Keys whose string value is a secret whatever it looks like: a logged header (`request_X-Api-Key`,
+ * `request_Cookie: sid=...`, `http.request.headers.authorization`) or a field (`apiKey`, `client_secret`) names it.
+ */
+const SECRET_KEY =
+  /(?:authorization|cookie|password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)$/i;
+
+/** Redacts every string inside a JSON-like value, and the whole string value of a key that names a secret. */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redactSecrets(value) as T;
   if (Array.isArray(value)) return value.map(redactDeep) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        typeof item === 'string' && item !== '' && SECRET_KEY.test(key) ? '[REDACTED]' : redactDeep(item),
+      ]),
+    ) as T;
   }
   return value;
 }
