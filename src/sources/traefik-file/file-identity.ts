@@ -29,19 +29,22 @@ export async function hashHead(handle: FileHandle, length: number): Promise<stri
   return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
 }
 
-/** A rotated copy of the file (same device and inode as the saved position) in the same directory. */
-export async function findByIdentity(path: string, dev: number, ino: number): Promise<string | undefined> {
+/** Paths in the file's directory whose name extends its name (access.log.1, access.log-20261122...); [] if unreadable. */
+async function rotatedCandidates(path: string): Promise<string[]> {
   const directory = dirname(path);
   const prefix = basename(path);
   let names: string[];
   try {
     names = await readdir(directory);
   } catch {
-    return undefined;
+    return [];
   }
-  for (const name of names) {
-    if (!name.startsWith(prefix) || name === prefix) continue;
-    const candidate = join(directory, name);
+  return names.filter((name) => name.startsWith(prefix) && name !== prefix).map((name) => join(directory, name));
+}
+
+/** A rotated copy of the file (same device and inode as the saved position) in the same directory. */
+export async function findByIdentity(path: string, dev: number, ino: number): Promise<string | undefined> {
+  for (const candidate of await rotatedCandidates(path)) {
     const info = await statOrUndefined(candidate, true);
     if (info && info.ino === ino && info.dev === dev) return candidate;
   }
@@ -72,18 +75,8 @@ export async function findCopy(
   currentIno: number,
 ): Promise<string | undefined> {
   if (known.headLength === 0) return undefined;
-  const directory = dirname(path);
-  const prefix = basename(path);
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch {
-    return undefined;
-  }
   let best: { path: string; modified: number } | undefined;
-  for (const name of names) {
-    if (!name.startsWith(prefix) || name === prefix) continue;
-    const candidate = join(directory, name);
+  for (const candidate of await rotatedCandidates(path)) {
     let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(candidate);
