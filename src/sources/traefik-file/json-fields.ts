@@ -34,16 +34,21 @@ function findValueStartFrom(line: string, quotedKey: string, start: number): num
   for (;;) {
     const at = line.indexOf(quotedKey, from);
     if (at < 0) return -1;
-    let cursor = at + quotedKey.length;
-    while (line.charCodeAt(cursor) === 32) cursor++;
-    if (line.charCodeAt(cursor) === 58 /* : */) {
-      cursor++;
-      while (line.charCodeAt(cursor) === 32) cursor++;
-      return cursor;
-    }
+    const value = valueAfterKey(line, at + quotedKey.length);
+    if (value >= 0) return value;
     // A string value that happens to equal the key name: keep looking.
     from = at + quotedKey.length;
   }
+}
+
+/** Index just after `:` (and any spaces) when it follows `afterKey` (spaces allowed); -1 when the key was a value. */
+function valueAfterKey(line: string, afterKey: number): number {
+  let cursor = afterKey;
+  while (line.charCodeAt(cursor) === 32) cursor++;
+  if (line.charCodeAt(cursor) !== 58 /* : */) return -1;
+  cursor++;
+  while (line.charCodeAt(cursor) === 32) cursor++;
+  return cursor;
 }
 
 /** Like findValueStart, searching from the end: faster for the keys Traefik writes last (request headers). */
@@ -56,13 +61,8 @@ function findValueStartBackward(line: string, quotedKey: string, start: number):
   for (;;) {
     const at = line.lastIndexOf(quotedKey, from);
     if (at < 0) return -1;
-    let cursor = at + quotedKey.length;
-    while (line.charCodeAt(cursor) === 32) cursor++;
-    if (line.charCodeAt(cursor) === 58 /* : */) {
-      cursor++;
-      while (line.charCodeAt(cursor) === 32) cursor++;
-      return cursor;
-    }
+    const value = valueAfterKey(line, at + quotedKey.length);
+    if (value >= 0) return value;
     if (at === 0) return -1;
     from = at - 1;
   }
