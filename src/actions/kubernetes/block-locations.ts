@@ -1,5 +1,5 @@
 import { canonicalEntry } from '../../sources/kubernetes/ip-list-format.ts';
-import type { BlockLocation } from '../../sources/kubernetes/pattern-ranking.ts';
+import { type BlockLocation, middlewareLocation } from '../../sources/kubernetes/pattern-ranking.ts';
 import type { TraefikInventory } from '../../sources/kubernetes/traefik-inventory.ts';
 
 /** Every object whose annotation marks `entry` as added by the agent. */
@@ -7,16 +7,7 @@ export function markedLocations(inventory: TraefikInventory, entry: string): Blo
   const locations: BlockLocation[] = [];
   for (const middleware of inventory.middlewares) {
     if (!middleware.denyList || !middleware.agentEntries.includes(entry)) continue;
-    locations.push({
-      kind: 'Middleware',
-      pattern: middleware.denyList.pattern,
-      group: middleware.group,
-      version: middleware.version,
-      plural: middleware.plural,
-      namespace: middleware.namespace,
-      name: middleware.name,
-      path: middleware.denyList.path,
-    });
+    locations.push(middlewareLocation(middleware, middleware.denyList));
   }
   const configMaps = new Map<string, typeof inventory.ipLists>();
   for (const list of inventory.ipLists) {

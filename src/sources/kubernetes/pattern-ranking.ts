@@ -1,5 +1,5 @@
 import { type IpFamily, parseCidr } from '../../core/ip-address.ts';
-import type { DenyPattern, PatternKind, TraefikInventory } from './traefik-inventory.ts';
+import type { DenyPattern, MiddlewareInfo, PatternKind, TraefikInventory } from './traefik-inventory.ts';
 
 /** Where a block lands: the exact object (and field) the blocker edits or creates. */
 export type BlockLocation =
@@ -23,6 +23,23 @@ export type BlockLocation =
       name: string;
       podSelector: Record<string, string>;
     };
+
+/** The deny list of a Middleware, as the place a block lands. */
+export function middlewareLocation(
+  middleware: MiddlewareInfo,
+  denyList: NonNullable<MiddlewareInfo['denyList']>,
+): BlockLocation {
+  return {
+    kind: 'Middleware',
+    pattern: denyList.pattern,
+    group: middleware.group,
+    version: middleware.version,
+    plural: middleware.plural,
+    namespace: middleware.namespace,
+    name: middleware.name,
+    path: denyList.path,
+  };
+}
 
 export interface PatternCandidate {
   pattern: PatternKind;
@@ -72,16 +89,7 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
     candidates.push({
       pattern: middleware.denyList.pattern,
       object: `${label} ${middleware.denyList.path.slice(1).join('.')}`,
-      location: {
-        kind: 'Middleware',
-        pattern: middleware.denyList.pattern,
-        group: middleware.group,
-        version: middleware.version,
-        plural: middleware.plural,
-        namespace: middleware.namespace,
-        name: middleware.name,
-        path: middleware.denyList.path,
-      },
+      location: middlewareLocation(middleware, middleware.denyList),
       eligible: used > 0,
       tier: 1,
       reason:
