@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { commonNotifierSettings, httpUrl, type NotifierOptions } from './common-settings.ts';
 import { postWithRetry } from './http-post.ts';
-import { characterCount, type Notification, type Notifier, type SendResult, truncate } from './notifier.ts';
+import {
+  characterCount,
+  escapeMarkdown,
+  type Notification,
+  type Notifier,
+  type SendResult,
+  truncate,
+} from './notifier.ts';
 
 export const discordSettings = z.strictObject({
   kind: z.literal('discord'),
@@ -42,14 +49,14 @@ export interface DiscordEmbed {
 
 /** Builds one embed that respects every per-field limit and the 6000-character total. */
 export function buildDiscordEmbed(message: Notification): DiscordEmbed {
-  const title = truncate(message.title || '(no title)', DISCORD_LIMITS.title);
+  const title = truncate(escapeMarkdown(message.title || '(no title)'), DISCORD_LIMITS.title);
   const footer = truncate(
     [message.source ?? 'devops-agent', message.category, message.severity].filter(Boolean).join(' · '),
     DISCORD_LIMITS.footer,
   );
   const fields = (message.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
-    name: truncate(field.name || '-', DISCORD_LIMITS.fieldName),
-    value: truncate(field.value || '-', DISCORD_LIMITS.fieldValue),
+    name: truncate(escapeMarkdown(field.name || '-'), DISCORD_LIMITS.fieldName),
+    value: truncate(escapeMarkdown(field.value || '-'), DISCORD_LIMITS.fieldValue),
     inline: characterCount(field.value) <= 40,
   }));
   let budget = DISCORD_LIMITS.total - characterCount(title) - characterCount(footer);
@@ -61,7 +68,7 @@ export function buildDiscordEmbed(message: Notification): DiscordEmbed {
     keptFields.push(field);
     budget -= size;
   }
-  const description = truncate(message.message || '-', Math.min(DISCORD_LIMITS.description, budget));
+  const description = truncate(escapeMarkdown(message.message || '-'), Math.min(DISCORD_LIMITS.description, budget));
   return {
     title,
     description,

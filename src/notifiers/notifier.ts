@@ -35,6 +35,15 @@ export interface Notifier {
   send(message: Notification): Promise<SendResult>;
 }
 
+/**
+ * Chat markdown (Discord embeds, Teams Adaptive Card text) turns `[Approve the block](https://phish.example)` from a
+ * request path into a clickable masked link in our own alert, and `<@id>`/`<#channel>` into mentions: backslash-escape
+ * the link and mention syntax. Emphasis is left alone (the daily recap uses it; in log text it is only cosmetic).
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\[\]<>]/g, '\\$&');
+}
+
 /** Cuts text to `limit` characters, marking the cut with an ellipsis. */
 export function truncate(text: string, limit: number): string {
   if (limit <= 0) return '';

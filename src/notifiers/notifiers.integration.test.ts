@@ -272,3 +272,26 @@ test('an unknown kind lists the known ones; bad settings name the key', () => {
   assert.throws(() => createNotifier({ kind: 'pager' }), /known kinds: discord, home-assistant, slack, teams, webhook/);
   assert.throws(() => createNotifier({ kind: 'discord', webhook_url: 'ftp://x' } as never), /webhook_url/);
 });
+
+test('a request path or user name cannot become a masked link or markup in Discord and Teams alerts', async () => {
+  // The top path of an incident is the scanner's (decoded) request path: it chooses the text and the link.
+  const phishing: Notification = {
+    title: 'secrets scanning from 203.0.113.9 (blocked)',
+    message: 'users root, [Unblock 10.0.0.1 here](https://phish.example/approve) **urgent**',
+    severity: 'high',
+    fields: [{ name: 'Top path', value: '/.env/[review and approve](https://phish.example/x)' }],
+  };
+  const masked = /(^|[^\\])\[[^\]]*(^|[^\\])\]\(/;
+  const discord = await serve((_request, response) => sendJson(response, 200, {}));
+  await createNotifier(settingsFor('discord', discord.url), { sleep: noWait }).send(phishing);
+  const [embed] = JSON.parse(discord.requests[0].body).embeds;
+  for (const text of [embed.description, ...embed.fields.map((field: { value: string }) => field.value)])
+    assert.doesNotMatch(text, masked, `masked link in ${text}`);
+  assert.equal(embed.fields[0].value, '/.env/\\[review and approve\\](https://phish.example/x)');
+  assert.match(embed.description, /\*\*urgent\*\*$/, 'emphasis is only cosmetic and stays');
+  const teams = await serve((_request, response) => sendJson(response, 200, {}));
+  await createNotifier(settingsFor('teams', teams.url), { sleep: noWait }).send(phishing);
+  const card = JSON.parse(teams.requests[0].body).attachments[0].content;
+  const texts = [card.body[1].text, ...card.body[2].facts.map((fact: { value: string }) => fact.value)];
+  for (const text of texts) assert.doesNotMatch(text, masked, `masked link in ${text}`);
+});

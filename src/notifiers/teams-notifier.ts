@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commonNotifierSettings, httpUrl, type NotifierOptions } from './common-settings.ts';
 import { postWithRetry } from './http-post.ts';
-import { type Notification, type Notifier, type SendResult, truncate } from './notifier.ts';
+import { escapeMarkdown, type Notification, type Notifier, type SendResult, truncate } from './notifier.ts';
 
 export const teamsSettings = z.strictObject({
   kind: z.literal('teams'),
@@ -24,17 +24,17 @@ export function buildTeamsPayload(message: Notification) {
   const body: unknown[] = [
     {
       type: 'TextBlock',
-      text: truncate(message.title || '(no title)', 256),
+      text: truncate(escapeMarkdown(message.title || '(no title)'), 256),
       weight: 'Bolder',
       size: 'Medium',
       color: COLORS[message.severity],
       wrap: true,
     },
-    { type: 'TextBlock', text: truncate(message.message || '-', 8000), wrap: true },
+    { type: 'TextBlock', text: truncate(escapeMarkdown(message.message || '-'), 8000), wrap: true },
   ];
   const facts = (message.fields ?? []).slice(0, 25).map((field) => ({
-    title: truncate(field.name, 256),
-    value: truncate(field.value, 1024),
+    title: truncate(escapeMarkdown(field.name), 256),
+    value: truncate(escapeMarkdown(field.value), 1024),
   }));
   if (facts.length > 0) body.push({ type: 'FactSet', facts });
   body.push({
