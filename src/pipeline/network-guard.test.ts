@@ -7,25 +7,15 @@ import { TraefikFileBlocker } from '../actions/traefik-file/traefik-file-blocker
 import { defaultConfig } from '../config/load-config.ts';
 import type { Mode } from '../config/schema.ts';
 import type { LogEvent } from '../core/log-event.ts';
-import { normalizePath } from '../core/normalize-path.ts';
+import { scanBurst } from '../core/testing/log-events.ts';
 import { openStore } from '../store/store.ts';
 import { approveIncident, expireBlocks, rejectIncident, unblockTarget } from './incident-actions.ts';
 import { NetworkGuard } from './network-guard.ts';
 
 const T0 = Date.parse('2026-11-01T10:00:00Z');
-const PROBES = ['/.env', '/.git/config', '/wp-config.php', '/config.xml', '/api/v1/secrets', '/.aws/credentials'];
 
 function scan(ip: string, status = 404): LogEvent[] {
-  return PROBES.map((rawPath, i) => ({
-    time: T0 + i * 1000,
-    clientIp: ip,
-    method: 'GET',
-    rawPath,
-    path: normalizePath(rawPath),
-    status,
-    userAgent: 'curl/8.0',
-    raw: `${ip} ${rawPath}`,
-  }));
+  return scanBurst(ip, T0, status, 'curl/8.0');
 }
 
 function setup(mode: Mode, extra: Record<string, unknown> = {}) {

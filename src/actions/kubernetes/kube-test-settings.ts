@@ -1,7 +1,5 @@
 // Test helper: blocker settings and fixtures for the kubernetes integration tests.
 import { kubernetesSection } from '../../config/sections/kubernetes.ts';
-import type { LogEvent } from '../../core/log-event.ts';
-import { normalizePath } from '../../core/normalize-path.ts';
 import { type KubeTestCluster, loadManifests } from './kube-test-cluster.ts';
 import { KubernetesBlocker, type KubernetesBlockerSettings } from './kubernetes-blocker.ts';
 
@@ -55,19 +53,3 @@ export const expectedMark = (incident = 7) => ({
   addedAt: MARK_TIME,
   by: 'devops-agent',
 });
-
-const SCAN_PATHS = ['/.env', '/.git/config', '/wp-config.php', '/config.xml', '/api/v1/secrets', '/.aws/credentials'];
-
-/** One scanner's GETs of six sensitive paths, a second apart from `start`: enough for the detector to open an incident. */
-export function scanBurst(ip: string, start: number, status: number, userAgent: string): LogEvent[] {
-  return SCAN_PATHS.map((rawPath, index) => ({
-    time: start + index * 1000,
-    clientIp: ip,
-    method: 'GET',
-    rawPath,
-    path: normalizePath(rawPath),
-    status,
-    userAgent,
-    raw: `${ip} ${rawPath}`,
-  }));
-}

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../../testbed/testbed-env.ts';
 import { defaultConfig } from '../../config/load-config.ts';
+import { scanBurst } from '../../core/testing/log-events.ts';
 import { approveIncident } from '../../pipeline/incident-actions.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { BLOCKS_ANNOTATION, readBlockMarks } from '../../sources/kubernetes/block-marks.ts';
 import { openStore } from '../../store/store.ts';
 import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
-import { expectedMark, type Fixture, request, scanBurst, setUpFixture } from './kube-test-settings.ts';
+import { expectedMark, type Fixture, request, setUpFixture } from './kube-test-settings.ts';
 
 let admin: KubeTestCluster;
 let restricted: string;

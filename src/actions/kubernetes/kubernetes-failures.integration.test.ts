@@ -15,13 +15,14 @@ import { ensureTestbed } from '../../../testbed/testbed-env.ts';
 import { k8sCommand } from '../../cli/commands/k8s-command.ts';
 import { defaultConfig } from '../../config/load-config.ts';
 import { IntegrationError } from '../../core/errors.ts';
+import { scanBurst } from '../../core/testing/log-events.ts';
 import { expireBlocks, unblockTarget } from '../../pipeline/incident-actions.ts';
 import { NetworkGuard } from '../../pipeline/network-guard.ts';
 import { readBlockMarks } from '../../sources/kubernetes/block-marks.ts';
 import { createKubeClients, type KubeClients } from '../../sources/kubernetes/kube-client.ts';
 import { openStore } from '../../store/store.ts';
 import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
-import { blockerSettings, MARK_TIME, RESTRICTED_USER, request, scanBurst, setUpFixture } from './kube-test-settings.ts';
+import { blockerSettings, MARK_TIME, RESTRICTED_USER, request, setUpFixture } from './kube-test-settings.ts';
 import { KubernetesBlocker } from './kubernetes-blocker.ts';
 
 let admin: KubeTestCluster;

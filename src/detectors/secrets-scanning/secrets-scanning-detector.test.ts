@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
+import { getEvent } from '../../core/testing/log-events.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
 import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
 
@@ -10,16 +11,7 @@ const T0 = Date.parse('2026-11-01T10:00:00Z');
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
 function event(clientIp: string, rawPath: string, status: number, time: number, userAgent = BROWSER): LogEvent {
-  return {
-    time,
-    clientIp,
-    method: 'GET',
-    rawPath,
-    path: normalizePath(rawPath),
-    status,
-    userAgent,
-    raw: `${clientIp} ${rawPath}`,
-  };
+  return getEvent(clientIp, rawPath, status, time, userAgent);
 }
 
 function detector(overrides: Record<string, unknown> = {}) {
