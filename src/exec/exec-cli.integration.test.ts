@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import type { CliIo } from '../cli/command.ts';
-import { main } from '../cli/main.ts';
+import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { ScriptedLlmServer } from '../llm/testing/scripted-llm-server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'exec-cli-'));
@@ -25,16 +23,7 @@ writeFileSync(
   ].join('\n'),
 );
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  stdout.on('data', (chunk: Buffer) => chunks.stdout.push(chunk));
-  stderr.on('data', (chunk: Buffer) => chunks.stderr.push(chunk));
-  const io: CliIo = { stdout, stderr, env: { PATH: process.env.PATH, HOME: root }, interactive: false };
-  const code = await main(argv, io);
-  return { code, stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() };
-}
+const cli = (...argv: string[]) => runCliInProcess(argv, { PATH: process.env.PATH, HOME: root });
 
 describe('devops-agent exec and audit verify (CLI, scripted LLM over real HTTP)', () => {
   const server = new ScriptedLlmServer();

@@ -5,24 +5,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
-import { main } from '../cli/main.ts';
+import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
 import { eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(args, { stdout, stderr, env: { ...process.env, USER: 'tester' }, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const cli = (args: string[]) => runCliInProcess(args, { ...process.env, USER: 'tester' });
 
 function trivyReport(artifact: string, vulnerabilities: Array<[string, string, string, string, string]>) {
   return {

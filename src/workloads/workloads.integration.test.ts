@@ -8,11 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
-import { main } from '../cli/main.ts';
+import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { type LoopbackServer, startLoopbackServer } from '../notifiers/loopback-http-server.ts';
 import { KubernetesApiError } from '../sources/kubernetes/kubernetes-api-error.ts';
@@ -29,16 +28,7 @@ const LINK_SECRET = 'link-secret-with-at-least-32-characters!';
 const RESTRICTED_USER = 'restricted';
 const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url).pathname;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(args, { stdout, stderr, env: { ...process.env, USER: 'tester' }, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const cli = (args: string[]) => runCliInProcess(args, { ...process.env, USER: 'tester' });
 
 interface JsonFinding {
   kind: string;

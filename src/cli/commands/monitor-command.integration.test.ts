@@ -2,25 +2,15 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
-import { main } from '../main.ts';
+import { runCliInProcess } from '../testing/run-cli.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'monitor-cli-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { out: '', err: '' };
-  stdout.on('data', (chunk) => {
-    chunks.out += chunk;
-  });
-  stderr.on('data', (chunk) => {
-    chunks.err += chunk;
-  });
-  const code = await main(args, { stdout, stderr, env, interactive: false });
-  return { code, ...chunks };
+  const { code, stdout: out, stderr: err } = await runCliInProcess(args, env);
+  return { code, out, err };
 }
 
 function writeConfig(monitor: string): string {
