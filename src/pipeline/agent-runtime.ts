@@ -14,8 +14,13 @@ export interface AgentRuntime {
   close(): void;
 }
 
+/** The database and audit log the config names, audit records signed with its agent id. */
+export function openConfiguredStore(config: Config): Store {
+  return openStore(config.database.path, config.audit.path, config.audit.agent_id);
+}
+
 export async function openRuntime(config: Config): Promise<AgentRuntime> {
-  const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+  const store = openConfiguredStore(config);
   try {
     const blocker = await createBlocker(config, store);
     const policy = new BlockPolicy({

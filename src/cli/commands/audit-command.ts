@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
+import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
 import { type AuditVerification, verifyAuditFile } from '../../store/audit-log.ts';
-import { openStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 
@@ -31,7 +31,7 @@ export const auditCommand: Command = {
     let verification: AuditVerification;
     let headChecked = false;
     if (existsSync(config.database.path)) {
-      const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+      const store = openConfiguredStore(config);
       try {
         const head = store.db
           .prepare('SELECT seq, hash FROM audit_head WHERE path = ? OR path = ?')

@@ -9,7 +9,7 @@ import { loadCommandClassifier } from '../../exec/command-policy.ts';
 import { approvalQuestion, execExitCode, formatTextReport, jsonReport, textProgress } from '../../exec/exec-report.ts';
 import { execTask, PlanUnavailableError } from '../../exec/exec-task.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
-import { openStore } from '../../store/store.ts';
+import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';
@@ -100,7 +100,7 @@ export const execCommand: Command = {
     if (!existsSync(workingDirectory) || !statSync(workingDirectory).isDirectory())
       throw new UsageError(`--workdir: ${workingDirectory} is not a directory`);
     const classifier = await loadCommandClassifier(exec, workingDirectory);
-    const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+    const store = openConfiguredStore(config);
     try {
       const llm = commands.length > 0 ? undefined : createLlmClient(config, store);
       if (commands.length === 0 && !llm)
@@ -144,7 +144,7 @@ type ExecValues = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 /** `--pending`, `--approve <id>`, `--reject <id>`: the same functions the review page calls, bound to the sha256. */
 function manageApprovals(values: ExecValues, format: string, io: CliIo): number {
   const config = loadCliConfig(values, io);
-  const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+  const store = openConfiguredStore(config);
   try {
     if (values.pending) {
       const pending = listPendingCommandApprovals(store);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, errorMessage, UsageError } from '../../core/errors.ts';
 import { createMonitor } from '../../monitor/create-monitor.ts';
 import type { CycleReport } from '../../monitor/monitor.ts';
-import { openStore } from '../../store/store.ts';
+import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { safeCell } from '../output.ts';
@@ -41,7 +41,7 @@ export const monitorCommand: Command = {
     const format = values.format ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format: expected text or json, got ${format}`);
     const config = loadCliConfig(values, io);
-    const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+    const store = openConfiguredStore(config);
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
     try {
       const setup = createMonitor(config, store, { log, llm: values['no-llm'] ? null : undefined });

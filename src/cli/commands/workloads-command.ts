@@ -1,8 +1,9 @@
 import type { Config } from '../../config/schema.ts';
 import { UsageError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
+import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
 import { KubernetesApiError } from '../../sources/kubernetes/kubernetes-api-error.ts';
-import { openStore, type Store } from '../../store/store.ts';
+import type { Store } from '../../store/store.ts';
 import { ImagePatchRefused } from '../../workloads/image-patch.ts';
 import {
   approveRemediation,
@@ -56,7 +57,7 @@ export const workloadsCommand: Command = {
     if (!['scan', 'list', 'show', 'approve', 'reject', 'rollback'].includes(verb ?? '')) throw new UsageError(USAGE);
     if (needsTarget && !target) throw new UsageError(`${verb}: missing argument\n\n${USAGE}`);
     const config = loadCliConfig(values, io);
-    const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+    const store = openConfiguredStore(config);
     try {
       const runtime = { config, store };
       switch (verb) {
