@@ -213,6 +213,21 @@ export const SENSITIVE_PATH_FRAGMENTS: readonly string[] = [
   '/.idea/',
 ];
 
+/**
+ * Generic HTTP client libraries are common among scanners but also among legitimate automation; they raise a
+ * score but never open an incident alone.
+ */
+export const GENERIC_CLIENT_AGENTS: readonly string[] = [
+  'python-requests',
+  'go-http-client',
+  'curl/',
+  'wget/',
+  'libwww-perl',
+  'scrapy',
+  'aiohttp',
+  'okhttp',
+];
+
 /** User agents of secrets scanners and vulnerability scanners (matched case-insensitively as substrings). */
 export const SCANNER_USER_AGENTS: readonly string[] = [
   'gitleaks',
@@ -258,27 +273,5 @@ export const SCANNER_USER_AGENTS: readonly string[] = [
   'censys',
   'expanse',
   'internet-measurement',
-  'python-requests',
-  'go-http-client',
-  'curl/',
-  'wget/',
-  'libwww-perl',
-  'scrapy',
-  'aiohttp',
-  'okhttp',
-];
-
-/**
- * Generic HTTP client libraries are common among scanners but also among legitimate automation; they raise a
- * score but never open an incident alone.
- */
-export const GENERIC_CLIENT_AGENTS: readonly string[] = [
-  'python-requests',
-  'go-http-client',
-  'curl/',
-  'wget/',
-  'libwww-perl',
-  'scrapy',
-  'aiohttp',
-  'okhttp',
+  ...GENERIC_CLIENT_AGENTS,
 ];
