@@ -7,12 +7,11 @@ import { request as httpsRequest } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { endpointFromKubeconfig } from '../../../testbed/kube-request.ts';
 import { ensureTestbed } from '../../../testbed/testbed-env.ts';
-import { k8sCommand } from '../../cli/commands/k8s-command.ts';
+import { runCliInProcess } from '../../cli/testing/run-cli.ts';
 import { defaultConfig } from '../../config/load-config.ts';
 import { IntegrationError } from '../../core/errors.ts';
 import { scanBurst } from '../../core/testing/log-events.ts';
@@ -333,27 +332,9 @@ describe('devops-agent k8s patterns (CLI, restricted user)', () => {
   });
 });
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, callback) {
-        append(String(chunk));
-        callback();
-      },
-    });
-  const code = await k8sCommand.run(args, {
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-    env: {},
-    interactive: false,
-  });
-  return { code, stdout, stderr };
+/** `devops-agent k8s <args>` in this process. */
+function runCli(args: string[]) {
+  return runCliInProcess(['k8s', ...args], {});
 }
 
 function writeKubeconfig(server: string, token: string, ca?: string): string {
