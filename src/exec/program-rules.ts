@@ -1,4 +1,5 @@
 import { FILE_PROGRAM_RULES } from './file-program-rules.ts';
+import { escalating, REPORTING_ESCALATIONS } from './reporting-program-rules.ts';
 import { finding, fixed, hasFlag, operands, type ProgramRule } from './rule-helpers.ts';
 import { SHELL_PROGRAM_RULES } from './shell-program-rules.ts';
 import { SYSTEM_PROGRAM_RULES } from './system-program-rules.ts';
@@ -251,6 +252,7 @@ const BUILT_IN: Record<string, ProgramRule> = {
   ...SYSTEM_PROGRAM_RULES,
   ...SHELL_PROGRAM_RULES,
 };
+for (const [name, check] of Object.entries(REPORTING_ESCALATIONS)) BUILT_IN[name] = escalating(BUILT_IN[name], check);
 
 /** Every built-in program rule, by program name. */
 export const PROGRAM_RULES: Readonly<Record<string, ProgramRule>> = BUILT_IN;

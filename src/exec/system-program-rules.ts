@@ -102,6 +102,10 @@ const git: ProgramRule = (args) => {
       /^--(config|template)=/.test(value)
     )
       found.push(finding('CRITICAL', 'git-command-option', `git ${value} runs another program`));
+    // `git grep -O<cmd>` runs <cmd> with the matching files as arguments.
+    if (/^(-O|--open-files-in-pager(=|$))/.test(value) && args.some((other) => other.value === 'grep'))
+      found.push(finding('CRITICAL', 'git-command-option', `git ${value} runs another program`));
+    if (/^--output(=|$)/.test(value)) found.push(finding('MEDIUM', 'file-write', `git ${value} writes a file`));
   }
   const command = subcommand(args, ['-c', '-C', '--git-dir', '--work-tree', '--namespace', '--config-env']);
   const rest = operands(args.slice(args.findIndex((word) => word.value === command) + 1)).map(text);

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { execSection } from '../config/sections/exec.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom } from './command-policy.ts';
+
+const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const verdict = (command: string) => {
+  const result = classifier.classify(command);
+  return `${result.level} ${result.decision}`;
+};
+
+test('reporting programs that run another program are denied', () => {
+  // Both ran `touch` in a scratch repository / capture: git grep -O<cmd> opens the matching files with <cmd>.
+  for (const command of [
+    `git grep -O'touch /tmp/pwned' hi`,
+    'git -P grep --open-files-in-pager=sh x',
+    'tcpdump -i any -w /tmp/x -G 1 -z /tmp/evil.sh',
+  ])
+    assert.equal(verdict(command), 'CRITICAL deny', command);
+});
+
+test('reporting programs told to change the machine or write files ask first', () => {
+  const cases: Array<[string, string]> = [
+    ['date -s 2020-01-01', 'HIGH ask'],
+    ['hostname evil', 'HIGH ask'],
+    ['chronyc makestep', 'HIGH ask'],
+    ['nmcli networking off', 'HIGH ask'],
+    ['nmcli c del office', 'HIGH ask'],
+    ['nmcli general hostname evil', 'HIGH ask'],
+    ['nvidia-smi -r', 'HIGH ask'],
+    ['sensors -s', 'HIGH ask'],
+    ['lastlog --clear --user root', 'HIGH ask'],
+    ['fail2ban-client stop', 'HIGH ask'],
+    ['fail2ban-client unban --all', 'HIGH ask'],
+    ['systemd-analyze set-log-level debug', 'HIGH ask'],
+    ['git log --output=/etc/passwd', 'MEDIUM ask'],
+    ['git diff --output /tmp/x', 'MEDIUM ask'],
+    ['uniq input /etc/passwd', 'MEDIUM ask'],
+    ['tcpdump -w /etc/passwd', 'MEDIUM ask'],
+    ['sar -o /etc/passwd 1 1', 'MEDIUM ask'],
+    ['iconv -o /etc/passwd x', 'MEDIUM ask'],
+    ['shuf -o /etc/passwd x', 'MEDIUM ask'],
+    ['xmllint --output /etc/passwd x', 'MEDIUM ask'],
+    ['yq -i .a=1 x.yaml', 'MEDIUM ask'],
+    ['ssh-keygen -R host', 'MEDIUM ask'],
+    ['ncdu -o /etc/passwd /', 'MEDIUM ask'],
+    ['info -o /etc/passwd ls', 'MEDIUM ask'],
+  ];
+  for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
+});
+
+test('the same programs reporting keep their level', () => {
+  const cases: Array<[string, string]> = [
+    ['date +%s', 'SAFE allow'],
+    ['date -d yesterday', 'SAFE allow'],
+    ['hostname -I', 'SAFE allow'],
+    ['chronyc -n sources', 'SAFE allow'],
+    ['nmcli -t -f NAME con show myconn', 'SAFE allow'],
+    ['nmcli dev wifi list', 'SAFE allow'],
+    ['nmcli general hostname', 'SAFE allow'],
+    ['nvidia-smi --query-gpu=temperature.gpu --format=csv', 'SAFE allow'],
+    ['sensors -j', 'SAFE allow'],
+    ['lastlog -u root', 'SAFE allow'],
+    ['systemd-analyze blame', 'SAFE allow'],
+    ['sar -u 1 3', 'SAFE allow'],
+    ['git log --oneline -5', 'LOW allow'],
+    ['git log -Oorder.txt -p', 'LOW allow'],
+    ['git grep -n TODO', 'LOW allow'],
+    ['uniq -c input', 'LOW allow'],
+    ['tcpdump -r capture.pcap', 'LOW allow'],
+    ['fail2ban-client status sshd', 'LOW allow'],
+    ['ssh-keygen -lf key.pub', 'LOW allow'],
+    ['yq .a x.yaml', 'LOW allow'],
+  ];
+  for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
+});
