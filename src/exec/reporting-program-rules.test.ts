@@ -46,6 +46,11 @@ test('reporting programs told to change the machine or write files ask first', (
     ['ssh-keygen -R host', 'MEDIUM ask'],
     ['ncdu -o /etc/passwd /', 'MEDIUM ask'],
     ['info -o /etc/passwd ls', 'MEDIUM ask'],
+    ['ss -K dst 203.0.113.9', 'HIGH ask'],
+    ['arp -d 10.0.0.1', 'HIGH ask'],
+    ['dmidecode --dump-bin /etc/passwd', 'MEDIUM ask'],
+    ['lshw -dump /etc/x', 'MEDIUM ask'],
+    ['hwinfo --log=/etc/x', 'MEDIUM ask'],
   ];
   for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
 });
@@ -72,6 +77,9 @@ test('the same programs reporting keep their level', () => {
     ['fail2ban-client status sshd', 'LOW allow'],
     ['ssh-keygen -lf key.pub', 'LOW allow'],
     ['yq .a x.yaml', 'LOW allow'],
+    ['ss -tnp', 'SAFE allow'],
+    ['arp -n', 'SAFE allow'],
+    ['dmidecode -t memory', 'SAFE allow'],
   ];
   for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
 });

@@ -118,6 +118,17 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
   xmllint: (args) => (hasFlag(args, 'o', ['--output', '--shell']) ? writes('xmllint') : undefined),
   yq: (args) => (hasFlag(args, 'i', ['--inplace']) ? writes('yq') : undefined),
   'ssh-keygen': (args) => (hasFlag(args, 'lyFLQ') && !hasFlag(args, 'RpcAsuk') ? undefined : writes('ssh-keygen')),
+  ss: (args) =>
+    hasFlag(args, 'K', ['--kill'])
+      ? change('ss', '-K closes the sockets it lists')
+      : hasFlag(args, 'D', ['--diag'])
+        ? writes('ss')
+        : undefined,
+  arp: (args) =>
+    hasFlag(args, 'dsf', ['--delete', '--set', '--file']) ? change('arp', 'changes the ARP cache') : undefined,
+  dmidecode: (args) => (hasFlag(args, '', ['--dump-bin']) ? writes('dmidecode') : undefined),
+  lshw: (args) => (args.some((word) => word.value === '-dump') ? writes('lshw') : undefined),
+  hwinfo: (args) => (hasFlag(args, '', ['--log', '--dump-db']) ? writes('hwinfo') : undefined),
   // uniq's second operand is its output file.
   uniq: (args) => (operands(args, ['-f', '-s', '-w']).length > 1 ? writes('uniq') : undefined),
 };
