@@ -21,3 +21,11 @@ export function safeCell(text: string, max = 80): string {
   );
   return visible.length > max ? `${visible.slice(0, max - 1)}…` : visible;
 }
+
+/** Multi-line text from outside (a diff naming cluster images, a report): each line made safe, newlines kept. */
+export function safeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => safeCell(line, Number.POSITIVE_INFINITY))
+    .join('\n');
+}

@@ -20,7 +20,7 @@ import { type CheckedFinding, runWorkloadChecks } from '../../workloads/workload
 import { workloadLabel } from '../../workloads/workload-finding.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
-import { printTable, safeCell } from '../output.ts';
+import { printTable, safeCell, safeLines } from '../output.ts';
 
 const USAGE = `Usage:
   devops-agent workloads scan [--namespace N] [--format table|json] [--preview]
@@ -91,11 +91,15 @@ export const workloadsCommand: Command = {
           if (format === 'json') io.stdout.write(`${JSON.stringify(remediation, null, 2)}\n`);
           else {
             io.stdout.write(
-              `#${remediation.id} ${remediation.status}: ${remediation.namespace}/${remediation.deployment} container ${remediation.container}\n${remediation.currentImage} -> ${remediation.targetImage} (${remediation.source})\n`,
+              safeLines(
+                `#${remediation.id} ${remediation.status}: ${remediation.namespace}/${remediation.deployment} container ${remediation.container}\n${remediation.currentImage} -> ${remediation.targetImage} (${remediation.source})\n`,
+              ),
             );
             if (remediation.explanation) io.stdout.write(`why: ${safeCell(remediation.explanation, 600)}\n`);
             io.stdout.write(
-              `CVEs: ${remediation.finding.cves.map((cve) => cve.id).join(', ') || '-'}\n${remediation.diff}`,
+              safeLines(
+                `CVEs: ${remediation.finding.cves.map((cve) => cve.id).join(', ') || '-'}\n${remediation.diff}`,
+              ),
             );
           }
           return 0;
@@ -200,10 +204,12 @@ async function scan(
       io.stdout.write(`\nhint for ${workloadLabel(finding.workload)}: ${safeCell(finding.hint, 300)}\n`);
     if (!finding.plan) continue;
     io.stdout.write(
-      `\n${finding.plan.remediationId ? `remediation #${finding.plan.remediationId} (${finding.plan.status})` : 'plan (preview)'} for ${workloadLabel(finding.workload)}: ${finding.plan.currentImage} -> ${finding.plan.targetImage} [${finding.plan.source}]\n`,
+      safeLines(
+        `\n${finding.plan.remediationId ? `remediation #${finding.plan.remediationId} (${finding.plan.status})` : 'plan (preview)'} for ${workloadLabel(finding.workload)}: ${finding.plan.currentImage} -> ${finding.plan.targetImage} [${finding.plan.source}]\n`,
+      ),
     );
     if (finding.plan.explanation) io.stdout.write(`why: ${safeCell(finding.plan.explanation, 600)}\n`);
-    io.stdout.write(finding.plan.diff);
+    io.stdout.write(safeLines(finding.plan.diff));
     if (finding.plan.remediationId && finding.plan.status === 'pending') {
       io.stdout.write(`approve with: devops-agent workloads approve ${finding.plan.remediationId}\n`);
     }
