@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { postWithRetry } from '../notifiers/http-post.ts';
-import { truncate } from '../notifiers/notifier.ts';
+import { escapeMarkdown, truncate } from '../notifiers/notifier.ts';
 import { escapeSlack } from '../notifiers/slack-notifier.ts';
 import { adaptiveCardMessage } from '../notifiers/teams-notifier.ts';
 import { approvalLink } from './approval-links.ts';
@@ -78,8 +78,9 @@ export function buildTeamsApprovalCard(remediation: Remediation, approveUrl: str
   const { title, lines } = summary(remediation);
   return adaptiveCardMessage({
     body: [
-      { type: 'TextBlock', text: truncate(title, 256), weight: 'Bolder', size: 'Medium', wrap: true },
-      ...lines.map((line) => ({ type: 'TextBlock', text: truncate(line, 2000), wrap: true })),
+      { type: 'TextBlock', text: truncate(escapeMarkdown(title), 256), weight: 'Bolder', size: 'Medium', wrap: true },
+      // Image names, package names from the scanned image and the model's explanation: no masked link beside our button.
+      ...lines.map((line) => ({ type: 'TextBlock', text: truncate(escapeMarkdown(line), 2000), wrap: true })),
     ],
     actions: approveUrl ? [{ type: 'Action.OpenUrl', title: 'Review and approve', url: approveUrl }] : [],
   });
