@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, IntegrationError, UsageError } from '../core/errors.ts';
+import { redactSecrets } from '../core/redact.ts';
 import type { CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { GLOBAL_USAGE } from './global-options.ts';
@@ -42,21 +43,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     return await command.run(args, io);
   } catch (error) {
+    // Messages name URLs from the config (`http://user:password@es:9200`) and answers from services: redacted.
+    const report = (text: string) => io.stderr.write(redactSecrets(text));
     if (error instanceof ConfigError) {
-      for (const problem of error.problems) io.stderr.write(`config error: ${problem}\n`);
+      for (const problem of error.problems) report(`config error: ${problem}\n`);
       return 2;
     }
     if (error instanceof UsageError) {
-      io.stderr.write(`usage error: ${error.message}\n`);
+      report(`usage error: ${error.message}\n`);
       return 2;
     }
     if (error instanceof IntegrationError) {
-      io.stderr.write(
+      report(
         `error: ${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ''}\n`,
       );
       return 3;
     }
-    io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    report(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
 }
@@ -73,7 +76,7 @@ if (import.meta.main) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`internal error: ${String(error)}\n`);
+      process.stderr.write(redactSecrets(`internal error: ${String(error)}\n`));
       process.exitCode = 1;
     },
   );

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorMessage, IntegrationError } from '../../core/errors.ts';
+import { redactSecrets } from '../../core/redact.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openRuntime } from '../../pipeline/agent-runtime.ts';
 import { expireBlocks, resumeInterruptedBlocks } from '../../pipeline/incident-actions.ts';
@@ -87,7 +88,7 @@ export const runCommand: Command = {
     io.stdout.write(
       [
         `devops-agent running in ${config.mode} mode`,
-        `  source:      ${config.elasticsearch ? `Elasticsearch ${config.elasticsearch.url} (${config.elasticsearch.index_pattern})` : `Traefik access log ${resolve(fileSettings.path)}`}`,
+        `  source:      ${config.elasticsearch ? `Elasticsearch ${redactSecrets(config.elasticsearch.url)} (${config.elasticsearch.index_pattern})` : `Traefik access log ${resolve(fileSettings.path)}`}`,
         `  blocker:     ${runtime.blocker.kind}`,
         `  workloads:   ${workloadsOn ? `pods, deployments and Trivy reports every ${config.workloads?.interval ?? 300}s` : 'off (needs kubernetes:)'}`,
         `  LLM:         ${llm ? `${llm.description} (advice only)` : 'none (deterministic detection and decisions)'}`,
