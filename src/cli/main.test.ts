@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,4 +23,46 @@ test('a failing command never prints the password of a URL from the config', asy
   assert.equal(run.code, 3, run.stderr);
   assert.match(run.stderr, /127\.0\.0\.1:1/, 'the error still says where');
   assert.doesNotMatch(run.stdout + run.stderr, /s3cr3tPassw0rd/);
+});
+
+test('the daemon log never prints the password of the Elasticsearch URL it cannot reach', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'cli-run-'));
+  const config = join(directory, 'config.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      database: { path: join(directory, 'agent.db') },
+      audit: { path: join(directory, 'audit.jsonl') },
+      elasticsearch: { url: 'http://elastic:s3cr3tPassw0rd@127.0.0.1:1' },
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, '../../bin/devops-agent.js'), 'run', '--config', config],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const sawFailure = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no cycle failure logged within 60s:\n${output}`)), 60_000);
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (/cycle failed/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+  });
+  try {
+    await sawFailure;
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  assert.match(output, /GET \/ on http:\/\/elastic:\[REDACTED\]@127\.0\.0\.1:1/);
+  assert.doesNotMatch(output, /s3cr3tPassw0rd/);
 });

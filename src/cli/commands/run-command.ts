@@ -35,7 +35,8 @@ export const runCommand: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, {}, USAGE);
     const config = loadCliConfig(values, io);
-    const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    // Error lines name config URLs (`http://user:password@es:9200`): redacted like everything else we log.
+    const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${redactSecrets(line)}\n`);
     const fileSettings = config.sources.traefik_file;
     const runtime = await openRuntime(config);
     if (!config.elasticsearch && fileSettings.generate_sample && !existsSync(fileSettings.path)) {
