@@ -102,6 +102,29 @@ describe('read-only query guard', () => {
     refused(withRange({ aggs: { x: { terms: { field: 'a', size: 100_000 } } } }), /size must be at most 100/);
     refused(withRange({ aggs: { x: { composite: { size: 5000, sources: [] } } } }), /size must be at most 100/);
     refused(withRange({ aggs: { x: { top_hits: { size: 500 } } } }), /top_hits.size/);
+    // 100 x 100 buckets x 10 hits: 100,000 documents in one answer, each bucket size within its own limit.
+    const perPair = { terms: { field: 'u', size: 100 }, aggs: { c: { top_hits: { size: 10 } } } };
+    refused(
+      withRange({ aggs: { a: { terms: { field: 't', size: 100 }, aggs: { b: perPair } } } }),
+      /through its enclosing/,
+    );
+    refused(
+      withRange({
+        aggs: {
+          m: {
+            date_histogram: { field: '@timestamp', fixed_interval: '10s' },
+            aggs: { h: { top_hits: { size: 10 } } },
+          },
+        },
+      }),
+      /through its enclosing/,
+    );
+    assert.ok(
+      guardQuery(
+        withRange({ aggs: { a: { terms: { field: 't', size: 100 }, aggs: { h: { top_hits: { size: 10 } } } } } }),
+        LIMITS,
+      ).ok,
+    );
     refused(
       withRange({ aggs: { x: { date_histogram: { field: '@timestamp', fixed_interval: '1s' } } } }),
       /3600 buckets/,

@@ -159,7 +159,7 @@ function check(input: unknown, limits: QueryGuardLimits): GuardedQuery {
     refuse('track_total_hits must be true or false');
   if (body.aggs !== undefined && body.aggregations !== undefined) refuse('use aggs or aggregations, not both');
   const aggs = body.aggs ?? body.aggregations;
-  if (aggs !== undefined) checkAggregations(aggs, limits, 1, { count: 0 }, span);
+  if (aggs !== undefined) checkAggregations(aggs, limits, 1, { count: 0 }, span, 1);
   return { ok: true, operation, index, body: { ...body, size, timeout: `${limits.timeout}s` }, range };
 }
 
@@ -334,6 +334,8 @@ function checkAggregations(
   depth: number,
   total: { count: number },
   spanMs: number,
+  /** How many buckets the enclosing aggregations can make in all: what a top_hits inside is multiplied by. */
+  parentBuckets: number,
 ): void {
   if (depth > MAX_AGG_DEPTH) refuse(`aggregations nested deeper than ${MAX_AGG_DEPTH} levels`);
   if (!isRecord(aggs)) refuse('aggs must be an object of named aggregations');
@@ -360,6 +362,10 @@ function checkAggregations(
       (!isCount(params.size ?? 3) || (params.size ?? 3) > MAX_TOP_HITS || (params.from ?? 0) > 0)
     )
       refuse(`${name}.top_hits.size must be at most ${MAX_TOP_HITS} (and no from)`);
+    if (type === 'top_hits' && parentBuckets * (params.size ?? 3) > MAX_TOP_HITS * limits.maxBuckets)
+      refuse(
+        `${name}.top_hits returns up to ${parentBuckets * (params.size ?? 3)} documents through its enclosing buckets; at most ${MAX_TOP_HITS * limits.maxBuckets}`,
+      );
     if (type === 'filter') checkQuery(params, `${name}.filter`, 0);
     if (type === 'filters') {
       const filters = params.filters;
@@ -389,8 +395,31 @@ function checkAggregations(
         refuse(`${name}.date_histogram makes ${buckets} buckets over the range; at most ${limits.maxBuckets * 10}`);
     }
     const nested = definition.aggs ?? definition.aggregations;
-    if (nested !== undefined) checkAggregations(nested, limits, depth + 1, total, spanMs);
+    if (nested !== undefined)
+      checkAggregations(
+        nested,
+        limits,
+        depth + 1,
+        total,
+        spanMs,
+        parentBuckets * bucketCount(type, params, limits, spanMs),
+      );
   }
+}
+
+/** The most buckets one aggregation of an accepted shape makes (its sub-aggregations run once per bucket). */
+function bucketCount(type: string, params: SearchBody, limits: QueryGuardLimits, spanMs: number): number {
+  if (BUCKET_SIZED.has(type)) return Number(params.size ?? 10);
+  if (type === 'filter' || type === 'missing') return 1;
+  if (type === 'filters') return Object.keys(params.filters ?? {}).length + (params.other_bucket ? 1 : 0);
+  if (type === 'range' || type === 'date_range') return Array.isArray(params.ranges) ? params.ranges.length : 1;
+  if (type === 'auto_date_histogram') return Number(params.buckets ?? 10);
+  if (type === 'date_histogram') {
+    const interval = params.fixed_interval ?? params.calendar_interval ?? params.interval;
+    const step = typeof interval === 'string' ? intervalMs(interval) : undefined;
+    return step ? Math.ceil(spanMs / step) + 1 : limits.maxBuckets * 10;
+  }
+  return limits.maxBuckets * 10; // histogram: as many as the data makes
 }
 
 /** `30s`, `1m`, `2h`, `1d`, `minute`, `hour`... in milliseconds; undefined for anything else. */
