@@ -61,7 +61,9 @@ export interface CommandPolicy {
 
 const MAX_DEPTH = 6;
 
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+// C1 controls (U+009B is CSI to some terminals) and bidirectional overrides make the approval prompt show other text
+// than bash runs ("Trojan Source"): refused with the C0 controls.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
 const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;

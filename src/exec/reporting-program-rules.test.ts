@@ -83,3 +83,10 @@ test('the same programs reporting keep their level', () => {
   ];
   for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
 });
+
+test('commands whose text displays differently from what bash runs are denied', () => {
+  // U+009B is CSI to terminals that honour C1 controls; U+202E reverses the display of what follows it.
+  for (const command of ['echo \u009b2K', 'ls \u202e/tmp', 'cat \u2066notes\u2069', 'printf x\u200f'])
+    assert.equal(verdict(command), 'CRITICAL deny', JSON.stringify(command));
+  assert.equal(verdict('echo "café ✓"'), 'SAFE allow', 'ordinary non-ASCII text is fine');
+});
