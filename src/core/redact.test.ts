@@ -30,3 +30,17 @@ test('text rules still apply inside ordinary fields', () => {
   assert.equal(redactSecrets('GET /x?password=hunter2&q=1'), 'GET /x?password=[REDACTED]&q=1');
   assert.deepEqual(redactDeep({ line: 'Authorization: Bearer abcdefghijkl' }), { line: 'Authorization: [REDACTED]' });
 });
+
+test('provider tokens and credential query parameters seen in access logs are redacted', () => {
+  const cases: Array<[string, string]> = [
+    ['GET /hook?key=AbCdEf123456', 'GET /hook?key=[REDACTED]'],
+    ['GET /oauth/callback?code=4%2F0AY0e&state=xyz', 'GET /oauth/callback?code=[REDACTED]&state=xyz'],
+    ['stripe sk_live_51HxYzAbCdEfGhIjKlMnOp', 'stripe [REDACTED:api-key]'],
+    ['github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789', '[REDACTED:github-token]'],
+    ['glpat-AbCdEfGhIjKlMnOpQrSt', '[REDACTED:gitlab-token]'],
+    ['npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', '[REDACTED:npm-token]'],
+    ['hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567', '[REDACTED:api-key]'],
+  ];
+  for (const [input, expected] of cases) assert.equal(redactSecrets(input), expected, input);
+  assert.equal(redactSecrets('GET /monkey/keyboard?keys=1'), 'GET /monkey/keyboard?keys=1', 'other parameters stay');
+});

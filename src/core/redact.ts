@@ -15,6 +15,13 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, '[REDACTED:slack-token]'],
   [/\bsk-(ant-)?[A-Za-z0-9_-]{16,}/g, '[REDACTED:api-key]'],
   [/\bgsk_[A-Za-z0-9]{20,}/g, '[REDACTED:api-key]'],
+  [/\b[rsp]k_(live|test)_[A-Za-z0-9]{10,}/g, '[REDACTED:api-key]'],
+  [/\bgithub_pat_[A-Za-z0-9_]{30,}/g, '[REDACTED:github-token]'],
+  [/\bglpat-[A-Za-z0-9_-]{20,}/g, '[REDACTED:gitlab-token]'],
+  [/\bnpm_[A-Za-z0-9]{30,}/g, '[REDACTED:npm-token]'],
+  [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
+  // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
+  [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]'],
   [/\bAIza[0-9A-Za-z_-]{30,}/g, '[REDACTED:api-key]'],
   [
     /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session|sig(?:nature)?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?\s*[=:]\s*["']?)([^&\s"',;}]+)/gi,
