@@ -4,6 +4,7 @@ import { normalizePath } from '../../core/normalize-path.ts';
 import type { SensitivePathMatcher } from '../../detectors/secrets-scanning/path-matcher.ts';
 import type { ScannerAgentMatcher } from '../../detectors/secrets-scanning/scanner-agent-matcher.ts';
 import type { SecretsScanningSettings } from '../../detectors/secrets-scanning/secrets-scanning-detector.ts';
+import { ClientIpResolver } from '../traefik-file/client-ip.ts';
 import { BURST_STEPS } from './detection-queries.ts';
 import type { SearchBody } from './search-backend.ts';
 
@@ -61,18 +62,39 @@ export class ClientAggregates {
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
 
-  constructor(settings: SecretsScanningSettings, paths: SensitivePathMatcher, agents: ScannerAgentMatcher) {
+  readonly #resolver: ClientIpResolver;
+  /** Bucket client values that name nobody (garbage, or only trusted proxies): skipped, counted. */
+  unattributed = 0;
+
+  constructor(
+    settings: SecretsScanningSettings,
+    paths: SensitivePathMatcher,
+    agents: ScannerAgentMatcher,
+    resolver: ClientIpResolver = new ClientIpResolver(),
+  ) {
     this.#settings = settings;
     this.#paths = paths;
     this.#agents = agents;
+    this.#resolver = resolver;
   }
 
   clientKey(ip: string): string {
     return this.#settings.group_ipv6_by_64 ? ipv6Slash64(ip) : ip;
   }
 
-  #client(ip: string): ClientAggregate {
-    const key = this.clientKey(ip);
+  /**
+   * Traefik's JSON `ClientHost` is the raw X-Forwarded-For when the header came through: a list whose right end the
+   * nearest proxy wrote. It is read as the file source reads it (trusted proxies skipped from the right, never named);
+   * `ips` keeps the value as indexed, for the follow-up queries that filter on it.
+   */
+  #client(value: string): ClientAggregate | undefined {
+    const resolved = this.#resolver.resolve({ clientHost: value });
+    if (!resolved.ok) {
+      this.unattributed++;
+      return undefined;
+    }
+    const ip = value;
+    const key = this.clientKey(resolved.clientIp);
     let client = this.clients.get(key);
     if (!client) {
       client = new ClientAggregate(key);
@@ -91,6 +113,7 @@ export class ClientAggregates {
       return;
     }
     const client = this.#client(String(bucket.key.client));
+    if (!client) return;
     const count = Number(bucket.doc_count);
     client.sensitiveHits += count;
     client.sensitiveRawPaths.add(rawPath);
@@ -108,6 +131,7 @@ export class ClientAggregates {
     const name = this.#agents.scannerName(String(bucket.key.agent ?? ''));
     if (!name || this.#agents.classify(String(bucket.key.agent)) !== 'scanner') return;
     const client = this.#client(String(bucket.key.client));
+    if (!client) return;
     client.scannerRequests += Number(bucket.doc_count);
     if (client.scannerAgents.size < MAX_AGENTS) client.scannerAgents.add(name);
   }
@@ -115,6 +139,7 @@ export class ClientAggregates {
   /** A `clientActivity` bucket: key {client}. */
   addActivity(bucket: SearchBody): void {
     const client = this.#client(String(bucket.key.client));
+    if (!client) return;
     client.requests += Number(bucket.doc_count);
     if (bucket.first?.value != null) client.firstSeen = Math.min(client.firstSeen, Number(bucket.first.value));
     if (bucket.last?.value != null) client.lastSeen = Math.max(client.lastSeen, Number(bucket.last.value));

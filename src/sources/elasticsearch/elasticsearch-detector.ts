@@ -4,6 +4,7 @@ import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.
 import type { Evidence, Finding } from '../../core/incident.ts';
 import { SensitivePathMatcher } from '../../detectors/secrets-scanning/path-matcher.ts';
 import { ScannerAgentMatcher } from '../../detectors/secrets-scanning/scanner-agent-matcher.ts';
+import { ClientIpResolver } from '../traefik-file/client-ip.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf } from './client-aggregates.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
@@ -42,6 +43,7 @@ export class ElasticsearchDetector {
   readonly #config: Config;
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
+  readonly #resolver: ClientIpResolver;
 
   constructor(backend: SearchBackend, profile: FieldProfile, config: Config) {
     const settings = config.elasticsearch!;
@@ -53,6 +55,7 @@ export class ElasticsearchDetector {
     this.queries = new DetectionQueries(profile, detection, settings.page_size, settings.request_timeout);
     this.#paths = new SensitivePathMatcher(detection.sensitive_paths, detection.replace_builtin_lists);
     this.#agents = new ScannerAgentMatcher(detection.scanner_user_agents, detection.replace_builtin_lists);
+    this.#resolver = new ClientIpResolver(config.trusted_proxies);
   }
 
   /** Connects (flavor from GET /), reads `_field_caps` of the index pattern and resolves the field profile. */
@@ -126,7 +129,7 @@ export class ElasticsearchDetector {
     records: QueryRecord[],
     signal?: AbortSignal,
   ): Promise<ClientAggregates> {
-    const aggregates = new ClientAggregates(this.#config.detection, this.#paths, this.#agents);
+    const aggregates = new ClientAggregates(this.#config.detection, this.#paths, this.#agents, this.#resolver);
     const index = this.index;
     for (const chunk of ips ? chunks(ips, CLIENT_CHUNK) : [undefined]) {
       const body = this.queries.sensitivePairs(range, chunk);
