@@ -9,6 +9,8 @@ interface JournalEntry {
   SYSLOG_IDENTIFIER?: string;
   _COMM?: string;
   _PID?: string;
+  _UID?: string;
+  _TRANSPORT?: string;
   MESSAGE?: string | number[] | null;
   PRIORITY?: string;
 }
@@ -18,6 +20,24 @@ function messageText(message: JournalEntry['MESSAGE']): string {
   if (typeof message === 'string') return message;
   if (Array.isArray(message)) return Buffer.from(message).toString('utf8');
   return '';
+}
+
+/** Programs whose lines become login events or kernel findings: only root (or the kernel) may speak for them. */
+const PRIVILEGED_IDENTIFIERS = /^(sshd|sshd-session|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|kernel)$/;
+
+/**
+ * SYSLOG_IDENTIFIER is whatever the sender wrote (`logger -t sshd "Failed password for root from 9.9.9.9 ..."` works
+ * for any local user or container sharing /dev/log); `_UID` and `_TRANSPORT` are set by journald from the sender's
+ * credentials. A privileged name from anyone else keeps its name but with the sender, so it is never read as sshd.
+ */
+function trustedProgram(entry: JournalEntry): string {
+  const identifier = entry.SYSLOG_IDENTIFIER ?? entry._COMM ?? 'unknown';
+  if (!PRIVILEGED_IDENTIFIERS.test(identifier)) return identifier;
+  if (identifier === 'kernel')
+    return entry._TRANSPORT === undefined || entry._TRANSPORT === 'kernel'
+      ? identifier
+      : `kernel(from uid ${entry._UID})`;
+  return entry._UID === undefined || entry._UID === '0' ? identifier : `${identifier}(from uid ${entry._UID})`;
 }
 
 /** Parses `journalctl -o json` output (one JSON object per line); unreadable lines are counted, not fatal. */
@@ -39,7 +59,7 @@ export function parseJournalJson(text: string): { records: SyslogRecord[]; curso
     records.push({
       time: Number.isFinite(micros) ? new Date(micros / 1000).toISOString() : undefined,
       host: entry._HOSTNAME,
-      program: entry.SYSLOG_IDENTIFIER ?? entry._COMM ?? 'unknown',
+      program: trustedProgram(entry),
       pid: entry._PID ? Number(entry._PID) : undefined,
       message: messageText(entry.MESSAGE),
     });

@@ -212,3 +212,40 @@ test('journalctl -o json: cursor, time, identifier, byte-array messages; bad lin
   assert.equal(parseAuthEvent(parsed.records[0])?.sourceIp, '198.51.100.23');
   assert.match(parsed.records[1].message, /^OK/);
 });
+
+test('journald lines that only claim to be sshd or the kernel are not read as logins or OOM kills', () => {
+  // Real entries carry the sender's credentials (_UID, _TRANSPORT); `logger -t sshd` from uid 1000 cannot forge them.
+  const entry = (fields: Record<string, string>) =>
+    JSON.stringify({ __REALTIME_TIMESTAMP: '1757905212418000', _PID: '4242', ...fields });
+  const parsed = parseJournalJson(
+    [
+      entry({
+        SYSLOG_IDENTIFIER: 'sshd',
+        _UID: '1000',
+        _TRANSPORT: 'syslog',
+        _COMM: 'logger',
+        MESSAGE: 'Failed password for root from 9.9.9.9 port 40030 ssh2',
+      }),
+      entry({
+        SYSLOG_IDENTIFIER: 'kernel',
+        _UID: '1000',
+        _TRANSPORT: 'syslog',
+        MESSAGE: 'Out of memory: Killed process 1 (sshd)',
+      }),
+      entry({
+        SYSLOG_IDENTIFIER: 'sshd',
+        _UID: '0',
+        _TRANSPORT: 'syslog',
+        _COMM: 'sshd',
+        MESSAGE: 'Failed password for root from 198.51.100.23 port 40030 ssh2',
+      }),
+      entry({ SYSLOG_IDENTIFIER: 'kernel', _TRANSPORT: 'kernel', MESSAGE: 'Out of memory: Killed process 77 (java)' }),
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    parsed.records.map((record) => record.program),
+    ['sshd(from uid 1000)', 'kernel(from uid 1000)', 'sshd', 'kernel'],
+  );
+  assert.equal(parseAuthEvent(parsed.records[0]), undefined, 'the forged login names nobody');
+  assert.equal(parseAuthEvent(parsed.records[2])?.sourceIp, '198.51.100.23');
+});
