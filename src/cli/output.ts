@@ -15,10 +15,11 @@ export function printTable(out: NodeJS.WritableStream, headers: string[], rows: 
 
 /** Log-derived text may hold terminal escape sequences: never let them reach the terminal raw. */
 export function safeCell(text: string, max = 80): string {
-  const visible = text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  // C0/C1 controls (terminal escapes) and bidi overrides (text that reads differently from what it is) become visible.
+  const visible = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
   return visible.length > max ? `${visible.slice(0, max - 1)}…` : visible;
 }
 

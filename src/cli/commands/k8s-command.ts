@@ -8,7 +8,7 @@ import type { PatternChoice } from '../../sources/kubernetes/pattern-ranking.ts'
 import type { TraefikInventory } from '../../sources/kubernetes/traefik-inventory.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
-import { printTable, safeCell } from '../output.ts';
+import { printTable, safeCell, safeLines } from '../output.ts';
 
 const USAGE = `Usage:
   devops-agent k8s patterns [--format table|json]   what the cluster uses to block IPs, and what the agent would use
@@ -43,7 +43,7 @@ export const k8sCommand: Command = {
       if (format === 'json') io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       else {
         io.stdout.write(`object: ${plan.object}\n`);
-        io.stdout.write(plan.alreadyBlocked ? 'already blocked: nothing would change\n' : plan.diff);
+        io.stdout.write(plan.alreadyBlocked ? 'already blocked: nothing would change\n' : safeLines(plan.diff));
         const warnings = (plan.patch as { warnings?: string[] } | undefined)?.warnings ?? [];
         for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
       }

@@ -36,3 +36,8 @@ test('monitor --once prints log-derived and model text with its control characte
   assert.match(text, /model: fine\\x0a {2}\[low\] all clear \\x9b31m/, 'a newline cannot fake a line of the report');
   assert.match(text, /read 1 line\\x1b\[2J/);
 });
+
+test('table cells show bidi overrides instead of letting them reorder the text', async () => {
+  const { safeCell } = await import('../output.ts');
+  assert.equal(safeCell('invoice\u202Egpj.exe'), 'invoice\\u{202e}gpj.exe');
+});
