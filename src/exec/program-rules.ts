@@ -122,7 +122,6 @@ const SAFE_PROGRAMS = [
   'inxi',
   'hwinfo',
   'lsattr',
-  'ldd',
   'quota',
 ];
 
@@ -251,6 +250,8 @@ const BUILT_IN: Record<string, ProgramRule> = {
   ...FILE_PROGRAM_RULES,
   ...SYSTEM_PROGRAM_RULES,
   ...SHELL_PROGRAM_RULES,
+  // ldd may run the binary it inspects (it sets LD_TRACE_LOADED_OBJECTS and execs it): a human looks first.
+  ldd: fixed('MEDIUM', 'may-execute', 'ldd can execute the program it inspects'),
 };
 for (const [name, check] of Object.entries(REPORTING_ESCALATIONS)) BUILT_IN[name] = escalating(BUILT_IN[name], check);
 
