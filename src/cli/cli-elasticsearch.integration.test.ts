@@ -5,17 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
+import { PROBE_PATHS } from '../core/testing/log-events.ts';
 
 const BIN = new URL('../../bin/devops-agent.js', import.meta.url).pathname;
-const PROBES = [
-  '/.env',
-  '/.git/config',
-  '/wp-config.php',
-  '/config.xml',
-  '/api/v1/secrets',
-  '/.aws/credentials',
-  '/.env.bak',
-];
+const PROBES = PROBE_PATHS.slice(0, 7);
 
 function cli(args: string[], cwd: string) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });

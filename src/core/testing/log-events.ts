@@ -16,7 +16,20 @@ export function getEvent(clientIp: string, rawPath: string, status: number, time
   };
 }
 
-const SCAN_PATHS = ['/.env', '/.git/config', '/wp-config.php', '/config.xml', '/api/v1/secrets', '/.aws/credentials'];
+/** Ten sensitive paths scanners probe, in a fixed order (tests take as many as they need from the front). */
+export const PROBE_PATHS: readonly string[] = [
+  '/.env',
+  '/.git/config',
+  '/wp-config.php',
+  '/config.xml',
+  '/api/v1/secrets',
+  '/.aws/credentials',
+  '/.env.bak',
+  '/backup.sql',
+  '/.ssh/id_rsa',
+  '/.npmrc',
+];
+const SCAN_PATHS = PROBE_PATHS.slice(0, 6);
 
 /** One scanner's GETs of six sensitive paths, a second apart from `start`: enough for the detector to open an incident. */
 export function scanBurst(ip: string, start: number, status: number, userAgent: string): LogEvent[] {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
-import { getEvent } from '../../core/testing/log-events.ts';
+import { getEvent, PROBE_PATHS } from '../../core/testing/log-events.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
 import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
 
@@ -18,18 +18,7 @@ function detector(overrides: Record<string, unknown> = {}) {
   return new SecretsScanningDetector({ ...defaultConfig().detection, ...overrides }, { source: 'test' });
 }
 
-const PROBES = [
-  '/.env',
-  '/.git/config',
-  '/wp-config.php',
-  '/config.xml',
-  '/api/v1/secrets',
-  '/.aws/credentials',
-  '/.env.bak',
-  '/backup.sql',
-  '/.ssh/id_rsa',
-  '/.npmrc',
-];
+const PROBES = PROBE_PATHS;
 
 test('path matching sees through encoding, case, dot segments and query strings', () => {
   const matcher = new SensitivePathMatcher();
