@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { runCliInProcess } from './testing/run-cli.ts';
 
-// Elasticsearch URLs are often written with their credentials; the error names the URL it could not reach.
-test('a failing command never prints the password of a URL from the config', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'cli-main-'));
+/** A config whose Elasticsearch URL carries a password and points at a closed port. */
+function configWithSecretUrl(prefix: string): string {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
   const config = join(directory, 'config.yaml');
   writeFileSync(
     config,
@@ -19,6 +19,12 @@ test('a failing command never prints the password of a URL from the config', asy
       elasticsearch: { url: 'http://elastic:s3cr3tPassw0rd@127.0.0.1:1' },
     }),
   );
+  return config;
+}
+
+// Elasticsearch URLs are often written with their credentials; the error names the URL it could not reach.
+test('a failing command never prints the password of a URL from the config', async () => {
+  const config = configWithSecretUrl('cli-main-');
   const run = await runCliInProcess(['scan', '--since', '1h', '--config', config], { USER: 'tester' });
   assert.equal(run.code, 3, run.stderr);
   assert.match(run.stderr, /127\.0\.0\.1:1/, 'the error still says where');
@@ -26,16 +32,7 @@ test('a failing command never prints the password of a URL from the config', asy
 });
 
 test('the daemon log never prints the password of the Elasticsearch URL it cannot reach', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'cli-run-'));
-  const config = join(directory, 'config.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      database: { path: join(directory, 'agent.db') },
-      audit: { path: join(directory, 'audit.jsonl') },
-      elasticsearch: { url: 'http://elastic:s3cr3tPassw0rd@127.0.0.1:1' },
-    }),
-  );
+  const config = configWithSecretUrl('cli-run-');
   const child = spawn(
     process.execPath,
     [join(import.meta.dirname, '../../bin/devops-agent.js'), 'run', '--config', config],
