@@ -93,8 +93,20 @@ test('scan --since backfills from a real Elasticsearch with the same JSON as the
   );
   assert.equal(result.stats.lines, 120);
   const again = JSON.parse(cli(['scan', '--since', '2h', '--format', 'json', '--config', config(esUrl)], dir).stdout);
+  assert.deepEqual(
+    again.incidents.map((incident: { ip: string; threatType: string }) => [incident.ip, incident.threatType]),
+    [['203.0.113.77', 'secrets_scanning']],
+    'a rescan of the same range reports the same incidents, whatever an earlier scan already stored',
+  );
   assert.equal(again.incidents[0].id, 1, 'the same incident is updated, not duplicated');
   assert.equal(again.incidents[0].evidence.sensitiveHits, 70, 'recomputed, not added twice');
+
+  // The same fixed range twice: identical windows, identical evidence. The second scan still reports the incident.
+  const range = ['--from', new Date(now - 2 * 3600_000).toISOString(), '--to', new Date(now).toISOString()];
+  const fixed = () => JSON.parse(cli(['scan', ...range, '--format', 'json', '--config', config(esUrl)], dir).stdout);
+  const firstFixed = fixed();
+  assert.deepEqual(fixed().incidents, firstFixed.incidents, 'a rescan of one range gives the same answer');
+  assert.equal(firstFixed.incidents.length, 1);
 
   const down = cli(['scan', '--since', '2h', '--config', config('http://127.0.0.1:9')], dir);
   assert.equal(down.code, 3);

@@ -51,13 +51,11 @@ export const scanCommand: Command = {
     try {
       if (range) {
         await resumeInterruptedBlocks(runtime.blockContext);
-        const outcomes: IncidentOutcome[] = [];
         const guard = new NetworkGuard({
           config,
           store: runtime.store,
           blocker: runtime.blocker,
           source: 'elasticsearch',
-          onIncident: (outcome) => outcomes.push(outcome),
         });
         const summary = await scanElasticsearch(runtime, guard, range, (progress) =>
           io.stderr.write(
@@ -67,7 +65,7 @@ export const scanCommand: Command = {
         report(
           io,
           format,
-          outcomes,
+          summary.incidents,
           { lines: summary.lines, skipped: summary.skipped, seconds: Number(summary.seconds.toFixed(3)) },
           runtime,
         );

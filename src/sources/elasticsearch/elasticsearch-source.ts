@@ -22,6 +22,11 @@ export interface ScanSummary {
   /** Documents without a client, path or status field. */
   skipped: number;
   seconds: number;
+  /**
+   * Every incident a window of the range found, whether this scan changed it or found it already up to date: a rescan
+   * of the same range reports the same incidents (never a subset that depends on an earlier scan or on alignment).
+   */
+  incidents: IncidentOutcome[];
 }
 
 export interface ElasticsearchSourceOptions extends BackendOptions {
@@ -60,8 +65,10 @@ export async function scanElasticsearch(
     const windows = slowWindows(from, to, runtime.config.detection.slow_window * 1000);
     let lines = 0;
     let skipped = 0;
+    const incidents = new Map<number, IncidentOutcome>();
     for (const [index, window] of windows.entries()) {
       const result = await runWindow(runtime, guard, detector, window, options);
+      for (const outcome of result.outcomes) incidents.set(outcome.incident.id, outcome);
       lines += result.documents;
       skipped += result.skipped;
       onProgress?.({
@@ -73,7 +80,7 @@ export async function scanElasticsearch(
       });
     }
     if (windows.length > 1) ({ documents: lines, skipped } = await detector.countDocuments({ from, to }));
-    return { lines, skipped, seconds: (performance.now() - started) / 1000 };
+    return { lines, skipped, seconds: (performance.now() - started) / 1000, incidents: [...incidents.values()] };
   } finally {
     if (!options.detector) await detector.close();
   }
@@ -182,24 +189,29 @@ async function runWindow(
   window: TimeRange,
   options: ElasticsearchSourceOptions,
   signal?: AbortSignal,
-): Promise<DetectionResult> {
+): Promise<DetectionResult & { outcomes: IncidentOutcome[] }> {
   const { store } = runtime;
   const result = await detector.detect(
     window,
     (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
     signal,
   );
+  const upToDate = result.findings.filter((finding) => unchanged(runtime, finding));
   const changed = result.findings
-    .filter((finding) => !unchanged(runtime, finding))
+    .filter((finding) => !upToDate.includes(finding))
     .map((finding) => keepLlmQueries(runtime, finding));
   const outcomes: IncidentOutcome[] = await guard.ingestFindings(changed);
   const created = outcomes.filter((outcome) => outcome.created);
+  for (const finding of upToDate) {
+    const incident = store.incidents.findActive(finding.ip, finding.threatType);
+    if (incident) outcomes.push({ incident, decision: incident.decision, created: false });
+  }
   if (!options.skipLlm && created.length > 0) {
     await investigateIncidents(runtime, detector, created, window, options.log).catch((error) =>
       options.log?.(`LLM investigation failed: ${errorMessage(error)}`),
     );
   }
-  return result;
+  return { ...result, outcomes };
 }
 
 /** Recomputed evidence replaces the incident's; the LLM's queries of an earlier window stay with it. */
