@@ -8,8 +8,8 @@ import { Client } from '@elastic/elasticsearch8';
 import { defaultConfig } from '../src/config/load-config.ts';
 import type { LogEvent } from '../src/core/log-event.ts';
 import { normalizePath } from '../src/core/normalize-path.ts';
-import { SecretsScanningDetector } from '../src/detectors/secrets-scanning/secrets-scanning-detector.ts';
-import { ElasticsearchDetector } from '../src/sources/elasticsearch/elasticsearch-detector.ts';
+import { SecretsScanningDetector } from '../src/network-guard/detection/secrets-scanning-detector.ts';
+import { ElasticsearchDetector } from '../src/network-guard/elasticsearch/elasticsearch-detector.ts';
 import { ensureTestbed } from '../testbed/testbed-env.ts';
 
 const { values } = parseArgs({

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TraefikFileBlocker } from '../src/actions/traefik-file/traefik-file-blocker.ts';
 import { defaultConfig } from '../src/config/load-config.ts';
-import { NetworkGuard } from '../src/pipeline/network-guard.ts';
-import { scanTraefikFile } from '../src/pipeline/traefik-file-pipeline.ts';
-import { writeTraefikLog } from '../src/sources/log-generator/generate-traefik-log.ts';
-import { replayFile } from '../src/sources/traefik-file/replay-file.ts';
+import { TraefikFileBlocker } from '../src/network-guard/blocking/traefik-file/traefik-file-blocker.ts';
+import { NetworkGuard } from '../src/network-guard/network-guard.ts';
+import { writeTraefikLog } from '../src/network-guard/sample-traffic/generate-traefik-log.ts';
+import { scanTraefikFile } from '../src/network-guard/traefik-file-pipeline.ts';
+import { replayFile } from '../src/network-guard/traefik-log/replay-file.ts';
 import { openStore } from '../src/store/store.ts';
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CommandClassification, CommandClassifier } from '../../src/exec/command-classifier.ts';
-import { DANGER_LEVELS, type DangerLevel, decisionFor } from '../../src/exec/danger-level.ts';
+import type { CommandClassification, CommandClassifier } from '../../src/command-runner/command-classifier.ts';
+import { DANGER_LEVELS, type DangerLevel, decisionFor } from '../../src/command-runner/danger-level.ts';
 
 export interface CorpusEntry {
   command: string;

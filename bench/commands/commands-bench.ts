@@ -1,6 +1,6 @@
+import { createCommandClassifier } from '../../src/command-runner/command-classifier.ts';
+import { commandPolicyFrom } from '../../src/command-runner/command-policy.ts';
 import { execSection } from '../../src/config/sections/exec.ts';
-import { createCommandClassifier } from '../../src/exec/command-classifier.ts';
-import { commandPolicyFrom } from '../../src/exec/command-policy.ts';
 import { evaluateCorpus, formatMatrix, HOLDOUT_PATH, loadCorpus } from './command-corpus.ts';
 
 /**

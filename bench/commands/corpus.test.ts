@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createCommandClassifier } from '../../src/command-runner/command-classifier.ts';
+import { commandPolicyFrom } from '../../src/command-runner/command-policy.ts';
 import { execSection } from '../../src/config/sections/exec.ts';
-import { createCommandClassifier } from '../../src/exec/command-classifier.ts';
-import { commandPolicyFrom } from '../../src/exec/command-policy.ts';
 import { evaluateCorpus, HOLDOUT_PATH, loadCorpus } from './command-corpus.ts';
 
 const REQUIRED_FAMILIES = [

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeTraefikLog } from '../sources/log-generator/generate-traefik-log.ts';
+import { writeTraefikLog } from '../network-guard/sample-traffic/generate-traefik-log.ts';
 
 const BIN = new URL('../../bin/devops-agent.js', import.meta.url).pathname;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { writeTraefikLog } from '../sources/log-generator/generate-traefik-log.ts';
+import { writeTraefikLog } from '../network-guard/sample-traffic/generate-traefik-log.ts';
 
 const BIN = new URL('../../bin/devops-agent.js', import.meta.url).pathname;
 

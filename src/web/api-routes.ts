@@ -1,7 +1,7 @@
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../core/incident.ts';
 import { parseCidr } from '../core/ip-address.ts';
-import type { AgentRuntime } from '../pipeline/agent-runtime.ts';
-import { approveIncident, rejectIncident, unblockTarget } from '../pipeline/incident-actions.ts';
+import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
+import { approveIncident, rejectIncident, unblockTarget } from '../network-guard/incident-actions.ts';
 import { HttpError, optionalString, requiredString } from './http-response.ts';
 import { incidentDetail, incidentRecommendation, incidentSummary } from './incident-view.ts';
 import type { Route, RouteReply, RouteRequest } from './router.ts';

@@ -1,5 +1,5 @@
-import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../exec/command-approvals.ts';
-import type { AgentRuntime } from '../pipeline/agent-runtime.ts';
+import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../command-runner/command-approvals.ts';
+import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { parseId } from './api-routes.ts';
 import { HttpError, optionalString, requiredString } from './http-response.ts';
 import type { Route } from './router.ts';

@@ -1,8 +1,8 @@
-import type { BlockPlan } from '../actions/blocker.ts';
 import type { Incident, IncidentStatus } from '../core/incident.ts';
 import { redactDeep } from '../core/redact.ts';
-import type { AgentRuntime } from '../pipeline/agent-runtime.ts';
-import { planBlock } from '../pipeline/block-executor.ts';
+import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
+import { planBlock } from '../network-guard/blocking/block-executor.ts';
+import type { BlockPlan } from '../network-guard/blocking/blocker.ts';
 import type { ActionRecord } from '../store/action-store.ts';
 
 /** Statuses from which a reviewer may still approve (the pipeline's compare-and-set accepts exactly these). */

@@ -1,5 +1,5 @@
-import type { AgentRuntime } from '../pipeline/agent-runtime.ts';
-import { Metrics, metrics } from '../pipeline/metrics.ts';
+import { Metrics, metrics } from '../core/metrics.ts';
+import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import type { Route } from './router.ts';
 
 /**

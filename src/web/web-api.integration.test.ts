@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { requestCommandApproval } from '../exec/command-approvals.ts';
+import { requestCommandApproval } from '../command-runner/command-approvals.ts';
 import { LlmExchangeStore } from '../llm/llm-exchange-store.ts';
 import { scanEvents, startWebFixture, type WebFixture } from './web-test-setup.ts';
 

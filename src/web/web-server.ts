@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { splitListen } from '../config/load-config.ts';
-import type { AgentRuntime } from '../pipeline/agent-runtime.ts';
-import { metrics } from '../pipeline/metrics.ts';
+import { metrics } from '../core/metrics.ts';
+import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { apiRoutes } from './api-routes.ts';
 import { commandApprovalRoutes } from './command-approval-routes.ts';
 import { HttpError, readJsonObject, sendError, sendJson, sendText, setSecurityHeaders } from './http-response.ts';

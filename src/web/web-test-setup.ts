@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { defaultConfig } from '../config/load-config.ts';
 import type { LogEvent } from '../core/log-event.ts';
 import { normalizePath } from '../core/normalize-path.ts';
-import { type AgentRuntime, openRuntime } from '../pipeline/agent-runtime.ts';
-import { NetworkGuard } from '../pipeline/network-guard.ts';
+import { type AgentRuntime, openRuntime } from '../network-guard/agent-runtime.ts';
+import { NetworkGuard } from '../network-guard/network-guard.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
 
 export const PROBES = [

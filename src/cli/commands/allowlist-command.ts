@@ -1,6 +1,6 @@
 import { parseDuration } from '../../config/duration.ts';
 import { UsageError } from '../../core/errors.ts';
-import { openRuntime } from '../../pipeline/agent-runtime.ts';
+import { openRuntime } from '../../network-guard/agent-runtime.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';

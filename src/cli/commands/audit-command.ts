@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
-import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
+import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
 import { type AuditVerification, verifyAuditFile } from '../../store/audit-log.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';

@@ -2,14 +2,20 @@ import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../../command-runner/command-approvals.ts';
+import { loadCommandClassifier } from '../../command-runner/command-policy.ts';
+import {
+  approvalQuestion,
+  execExitCode,
+  formatTextReport,
+  jsonReport,
+  textProgress,
+} from '../../command-runner/exec-report.ts';
+import { execTask, PlanUnavailableError } from '../../command-runner/exec-task.ts';
 import { parseDuration } from '../../config/duration.ts';
 import { IntegrationError, UsageError } from '../../core/errors.ts';
-import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../../exec/command-approvals.ts';
-import { loadCommandClassifier } from '../../exec/command-policy.ts';
-import { approvalQuestion, execExitCode, formatTextReport, jsonReport, textProgress } from '../../exec/exec-report.ts';
-import { execTask, PlanUnavailableError } from '../../exec/exec-task.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
-import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
+import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';

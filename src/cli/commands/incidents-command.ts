@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.ts';
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/incident.ts';
-import { openRuntime } from '../../pipeline/agent-runtime.ts';
-import { approveIncident, rejectIncident } from '../../pipeline/incident-actions.ts';
+import { openRuntime } from '../../network-guard/agent-runtime.ts';
+import { approveIncident, rejectIncident } from '../../network-guard/incident-actions.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell } from '../output.ts';

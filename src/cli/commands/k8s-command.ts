@@ -1,11 +1,11 @@
-import { BlockRefused, KubernetesBlocker } from '../../actions/kubernetes/kubernetes-blocker.ts';
 import type { Config } from '../../config/schema.ts';
 import { kubernetesSection } from '../../config/sections/kubernetes.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parseCidr } from '../../core/ip-address.ts';
-import { KubernetesApiError } from '../../sources/kubernetes/kubernetes-api-error.ts';
-import type { PatternChoice } from '../../sources/kubernetes/pattern-ranking.ts';
-import type { TraefikInventory } from '../../sources/kubernetes/traefik-inventory.ts';
+import { KubernetesApiError } from '../../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import { BlockRefused, KubernetesBlocker } from '../../network-guard/blocking/kubernetes/kubernetes-blocker.ts';
+import type { PatternChoice } from '../../network-guard/blocking/kubernetes/pattern-ranking.ts';
+import type { TraefikInventory } from '../../network-guard/blocking/kubernetes/traefik-inventory.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell, safeLines } from '../output.ts';

@@ -24,7 +24,7 @@ function writeConfig(monitor: string): string {
 
 test('monitor --once --format json: one cycle over a real auth.log, printed as JSON; exit 1 on a high finding', async () => {
   const authLog = join(directory, 'auth.log');
-  copyFileSync(new URL('../../monitor/__fixtures__/auth.log', import.meta.url), authLog);
+  copyFileSync(new URL('../../host-monitor/__fixtures__/auth.log', import.meta.url), authLog);
   const config = writeConfig(
     [
       `  auth_log: ${authLog}`,

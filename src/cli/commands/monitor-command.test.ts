@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CycleReport } from '../../monitor/monitor.ts';
-import { emptyObservations } from '../../monitor/observations.ts';
+import type { CycleReport } from '../../host-monitor/monitor.ts';
+import { emptyObservations } from '../../host-monitor/observations.ts';
 import { formatReport } from './monitor-command.ts';
 
 test('monitor --once prints log-derived and model text with its control characters made visible', () => {

@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.ts';
 import { parseCidr } from '../../core/ip-address.ts';
-import { openRuntime } from '../../pipeline/agent-runtime.ts';
-import { unblockTarget } from '../../pipeline/incident-actions.ts';
+import { openRuntime } from '../../network-guard/agent-runtime.ts';
+import { unblockTarget } from '../../network-guard/incident-actions.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 

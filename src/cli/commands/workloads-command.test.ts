@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { openStore } from '../../store/store.ts';
-import { recordRemediation } from '../../workloads/remediation-approvals.ts';
+import { recordRemediation } from '../../workload-guard/remediation-approvals.ts';
 import { runCliInProcess } from '../testing/run-cli.ts';
 
 // The API server only refuses an image with leading or trailing whitespace: anyone who may edit a deployment in a

@@ -1,10 +1,10 @@
 import type { Config } from '../../config/schema.ts';
 import { UsageError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
-import { openConfiguredStore } from '../../pipeline/agent-runtime.ts';
-import { KubernetesApiError } from '../../sources/kubernetes/kubernetes-api-error.ts';
+import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
+import { KubernetesApiError } from '../../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
 import type { Store } from '../../store/store.ts';
-import { ImagePatchRefused } from '../../workloads/image-patch.ts';
+import { ImagePatchRefused } from '../../workload-guard/image-patch.ts';
 import {
   approveRemediation,
   isRemediationStatus,
@@ -13,11 +13,11 @@ import {
   type RemediationDecision,
   type RemediationStatus,
   rejectRemediation,
-} from '../../workloads/remediation-approvals.ts';
-import { rollbackDeployment } from '../../workloads/rollback.ts';
-import { describeDecision } from '../../workloads/slack-interaction.ts';
-import { type CheckedFinding, runWorkloadChecks } from '../../workloads/workload-checks.ts';
-import { workloadLabel } from '../../workloads/workload-finding.ts';
+} from '../../workload-guard/remediation-approvals.ts';
+import { rollbackDeployment } from '../../workload-guard/rollback.ts';
+import { describeDecision } from '../../workload-guard/slack-interaction.ts';
+import { type CheckedFinding, runWorkloadChecks } from '../../workload-guard/workload-checks.ts';
+import { workloadLabel } from '../../workload-guard/workload-finding.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell, safeLines } from '../output.ts';

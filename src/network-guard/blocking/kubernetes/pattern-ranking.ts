@@ -1,0 +1,269 @@
+import { type IpFamily, parseCidr } from '../../../core/ip-address.ts';
+import type { DenyPattern, MiddlewareInfo, PatternKind, TraefikInventory } from './traefik-inventory.ts';
+
+/** Where a block lands: the exact object (and field) the blocker edits or creates. */
+export type BlockLocation =
+  | {
+      kind: 'Middleware';
+      pattern: DenyPattern;
+      group: string;
+      version: string;
+      plural: string;
+      namespace: string;
+      name: string;
+      /** Path of the list inside the object, e.g. spec.plugin.denyip.ipDenyList. */
+      path: string[];
+    }
+  | { kind: 'ConfigMap'; pattern: 'configmap'; namespace: string; name: string; key: string }
+  | { kind: 'NetworkPolicy'; pattern: 'networkpolicy'; namespace: string; name: string }
+  | {
+      kind: 'NetworkPolicy';
+      pattern: 'networkpolicy-fallback';
+      namespace: string;
+      name: string;
+      podSelector: Record<string, string>;
+    };
+
+/** The deny list of a Middleware, as the place a block lands. */
+export function middlewareLocation(
+  middleware: MiddlewareInfo,
+  denyList: NonNullable<MiddlewareInfo['denyList']>,
+): BlockLocation {
+  return {
+    kind: 'Middleware',
+    pattern: denyList.pattern,
+    group: middleware.group,
+    version: middleware.version,
+    plural: middleware.plural,
+    namespace: middleware.namespace,
+    name: middleware.name,
+    path: denyList.path,
+  };
+}
+
+export interface PatternCandidate {
+  pattern: PatternKind;
+  /** `Middleware traefik/deny (traefik.io)`, `ConfigMap traefik/blocklist key blocked.txt`... */
+  object: string;
+  location: BlockLocation;
+  eligible: boolean;
+  /** Lower is better; ties are broken by the order documented in rankPatterns. */
+  tier: number;
+  reason: string;
+  entries: number;
+}
+
+export interface PatternChoice {
+  candidates: PatternCandidate[];
+  chosen?: PatternCandidate;
+  /** Why nothing was chosen, or caveats of the choice. */
+  warnings: string[];
+}
+
+export interface RankingOptions {
+  pattern: 'auto' | PatternKind;
+  target?: { namespace: string; name: string; key?: string };
+  fallbackName: string;
+  /** Family of the address being blocked; NetworkPolicy ipBlocks must match it. */
+  family?: IpFamily;
+}
+
+const NETWORK_POLICY_CAVEAT =
+  'a NetworkPolicy sees the client IP only when it is preserved up to the pod (Service externalTrafficPolicy: Local, no proxy in front) and the CNI enforces NetworkPolicy';
+
+/**
+ * Deterministic choice of how to block, best first:
+ * 1. a deny-list Middleware (denyip or fail2ban plugin) that routes already use: more users first, denyip before
+ *    fail2ban, then namespace/name;
+ * 2. a ConfigMap IP list mounted by Traefik pods (more pods first), then one named in config or by annotation;
+ * 3. an existing NetworkPolicy selecting the Traefik pods with an ipBlock of the right family;
+ * 4. a new NetworkPolicy (the fallback) selecting the Traefik pods.
+ * Objects that look like a pattern but would not block anything are listed with the reason they are not used.
+ */
+export function rankPatterns(inventory: TraefikInventory, options: RankingOptions): PatternChoice {
+  const candidates: PatternCandidate[] = [];
+  for (const middleware of inventory.middlewares) {
+    const label = `Middleware ${middleware.namespace}/${middleware.name} (${middleware.group})`;
+    if (!middleware.denyList) continue;
+    const used = middleware.usedBy.length;
+    candidates.push({
+      pattern: middleware.denyList.pattern,
+      object: `${label} ${middleware.denyList.path.slice(1).join('.')}`,
+      location: middlewareLocation(middleware, middleware.denyList),
+      eligible: used > 0,
+      tier: 1,
+      reason:
+        used > 0
+          ? `deny list already used by ${used} route(s): ${middleware.usedBy.slice(0, 3).join(', ')}${used > 3 ? ', ...' : ''}`
+          : 'deny list not referenced by any route or entrypoint: a block there would have no effect',
+      entries: middleware.denyList.entries.length,
+    });
+  }
+  for (const list of inventory.ipLists) {
+    const label = `${list.kind} ${list.namespace}/${list.name} key ${list.key}`;
+    const location: BlockLocation = {
+      kind: 'ConfigMap',
+      pattern: 'configmap',
+      namespace: list.namespace,
+      name: list.name,
+      key: list.key,
+    };
+    if (list.kind === 'Secret') {
+      candidates.push({
+        pattern: 'configmap',
+        object: label,
+        location,
+        eligible: false,
+        tier: 2,
+        reason: 'IP list in a Secret: reported, never edited',
+        entries: list.entries.length,
+      });
+      continue;
+    }
+    const mounted = list.mountedBy.length;
+    candidates.push({
+      pattern: 'configmap',
+      object: label,
+      location,
+      eligible: mounted > 0 || list.source !== 'content',
+      tier: mounted > 0 ? 2 : 2.5,
+      reason:
+        mounted > 0
+          ? `IP list (${list.format}) mounted by Traefik pod(s) ${list.mountedBy.slice(0, 3).join(', ')}`
+          : list.source === 'content'
+            ? 'IP list not mounted by any Traefik pod'
+            : `IP list named by ${list.source === 'config' ? 'kubernetes.blocklist_configmaps' : 'annotation'}, not mounted by a Traefik pod`,
+      entries: list.entries.length,
+    });
+  }
+  for (const policy of inventory.networkPolicies) {
+    const fitting = policy.ipBlocks.filter(
+      (block) => !options.family || parseCidr(block.cidr)?.family === options.family,
+    );
+    candidates.push({
+      pattern: 'networkpolicy',
+      object: `NetworkPolicy ${policy.namespace}/${policy.name}`,
+      location: { kind: 'NetworkPolicy', pattern: 'networkpolicy', namespace: policy.namespace, name: policy.name },
+      eligible: policy.selectsTraefik && fitting.length > 0,
+      tier: 3,
+      reason: !policy.selectsTraefik
+        ? 'does not select the Traefik pods'
+        : fitting.length === 0
+          ? `no ipBlock for ${options.family ?? 'this'} addresses`
+          : `ipBlock ${fitting.map((block) => block.cidr).join(', ')} on the Traefik pods${policy.managedByAgent ? ' (created by devops-agent)' : ''}; ${NETWORK_POLICY_CAVEAT}`,
+      entries: policy.ipBlocks.reduce((total, block) => total + block.except.length, 0),
+    });
+  }
+  const fallback = fallbackLocation(inventory, options.fallbackName);
+  if (
+    fallback &&
+    !inventory.networkPolicies.some(
+      (policy) => policy.namespace === fallback.namespace && policy.name === fallback.name,
+    )
+  ) {
+    candidates.push({
+      pattern: 'networkpolicy-fallback',
+      object: `NetworkPolicy ${fallback.namespace}/${fallback.name} (new)`,
+      location: fallback,
+      eligible: true,
+      tier: 4,
+      reason: `no Traefik pattern to extend: create a NetworkPolicy on the Traefik pods (${selectorText(fallback.podSelector)}) with ipBlock 0.0.0.0/0 and ::/0 except the blocked addresses; ${NETWORK_POLICY_CAVEAT}`,
+      entries: 0,
+    });
+  }
+  candidates.sort(compareCandidates(inventory));
+
+  const warnings: string[] = [];
+  let pool = candidates;
+  if (options.pattern !== 'auto') pool = pool.filter((candidate) => candidate.pattern === options.pattern);
+  if (options.target) {
+    const target = options.target;
+    pool = pool.filter(
+      (candidate) =>
+        candidate.location.namespace === target.namespace &&
+        candidate.location.name === target.name &&
+        (!target.key || (candidate.location.kind === 'ConfigMap' && candidate.location.key === target.key)),
+    );
+  }
+  let chosen = pool.find((candidate) => candidate.eligible);
+  if (!chosen && options.target && pool.length > 0) {
+    chosen = pool[0];
+    warnings.push(`kubernetes.target forces ${chosen.object} although: ${chosen.reason}`);
+  }
+  if (!chosen) {
+    warnings.push(
+      inventory.traefikPods.length === 0
+        ? 'no usable blocking pattern and no Traefik pods found: nothing can enforce a block (check kubernetes.namespaces and kubernetes.traefik_label_selector)'
+        : `no usable blocking pattern${options.pattern === 'auto' ? '' : ` of kind ${options.pattern}`}${options.target ? ` for ${options.target.namespace}/${options.target.name}` : ''}`,
+    );
+  } else if (chosen.location.kind === 'NetworkPolicy') {
+    const namespace = chosen.location.namespace;
+    for (const exposure of inventory.exposures.filter((entry) => entry.namespace === namespace)) {
+      if (exposure.type !== 'ClusterIP' && exposure.externalTrafficPolicy !== 'Local') {
+        warnings.push(
+          `Service ${exposure.namespace}/${exposure.name} (${exposure.type}) has externalTrafficPolicy ${exposure.externalTrafficPolicy ?? 'Cluster'}: client IPs are replaced by node IPs, so a NetworkPolicy block will not match; set it to Local`,
+        );
+      }
+    }
+    warnings.push(`NetworkPolicy blocking: ${NETWORK_POLICY_CAVEAT}`);
+  }
+  return { candidates, chosen, warnings };
+}
+
+function compareCandidates(inventory: TraefikInventory) {
+  const users = new Map(
+    inventory.middlewares.map((middleware) => [`${middleware.namespace}/${middleware.name}`, middleware.usedBy.length]),
+  );
+  const mounts = new Map(
+    inventory.ipLists.map((list) => [`${list.namespace}/${list.name}/${list.key}`, list.mountedBy.length]),
+  );
+  const weight = (candidate: PatternCandidate): number => {
+    const location = candidate.location;
+    if (location.kind === 'Middleware') return users.get(`${location.namespace}/${location.name}`) ?? 0;
+    if (location.kind === 'ConfigMap') return mounts.get(`${location.namespace}/${location.name}/${location.key}`) ?? 0;
+    return 0;
+  };
+  return (a: PatternCandidate, b: PatternCandidate): number =>
+    Number(b.eligible) - Number(a.eligible) ||
+    a.tier - b.tier ||
+    weight(b) - weight(a) ||
+    patternOrder(a.pattern) - patternOrder(b.pattern) ||
+    a.object.localeCompare(b.object);
+}
+
+function patternOrder(pattern: PatternKind): number {
+  return ['denyip-middleware', 'fail2ban-middleware', 'configmap', 'networkpolicy', 'networkpolicy-fallback'].indexOf(
+    pattern,
+  );
+}
+
+const VOLATILE_LABELS = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'pod-template-generation',
+  'statefulset.kubernetes.io/pod-name',
+]);
+
+/** The new NetworkPolicy's place and selector: the Traefik Service's selector, else the stable labels of the pods. */
+function fallbackLocation(
+  inventory: TraefikInventory,
+  name: string,
+): Extract<BlockLocation, { pattern: 'networkpolicy-fallback' }> | undefined {
+  const pods = [...inventory.traefikPods].sort((a, b) =>
+    `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`),
+  );
+  const first = pods[0];
+  if (!first) return undefined;
+  const exposure = inventory.exposures.find((entry) => entry.namespace === first.namespace);
+  const podSelector = exposure
+    ? exposure.selector
+    : Object.fromEntries(Object.entries(first.labels).filter(([key]) => !VOLATILE_LABELS.has(key)));
+  if (Object.keys(podSelector).length === 0) return undefined;
+  return { kind: 'NetworkPolicy', pattern: 'networkpolicy-fallback', namespace: first.namespace, name, podSelector };
+}
+
+function selectorText(selector: Record<string, string>): string {
+  return Object.entries(selector)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+}

@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../../../core/atomic-write.ts';
+import { errorMessage } from '../../../core/errors.ts';
+import { formatCidr, parseCidr } from '../../../core/ip-address.ts';
+import { lineDiff } from '../../../core/unified-diff.ts';
+import type { ActionResult, Blocker, BlockPlan, BlockRequest } from '../blocker.ts';
+
+export interface TraefikFileBlockerSettings {
+  path: string;
+  middleware_name: string;
+  plugin_name: string;
+  max_entries: number;
+}
+
+/**
+ * Blocks through Traefik's file provider: a dynamic-configuration file with one middleware using the denyip plugin
+ * (`plugin.denyip.ipDenyList`, github.com/kevtainer/denyip), which routers reference as `<name>@file`. Entries a
+ * human put in the same list are kept; only the agent's own entries (tracked in SQLite) are ever removed.
+ */
+export class TraefikFileBlocker implements Blocker {
+  readonly kind = 'traefik-file';
+  readonly #settings: TraefikFileBlockerSettings;
+
+  constructor(settings: TraefikFileBlockerSettings) {
+    this.#settings = settings;
+  }
+
+  async plan(request: BlockRequest): Promise<BlockPlan> {
+    const target = canonical(request.target);
+    const before = this.#read();
+    const alreadyBlocked = before.entries.includes(target);
+    const after = alreadyBlocked ? before.text : this.#render([...before.entries, target], before.document);
+    return {
+      blocker: this.kind,
+      object: `${this.#settings.path} (middleware ${this.#settings.middleware_name}@file)`,
+      diff: lineDiff(before.text, after, this.#settings.path),
+      alreadyBlocked,
+    };
+  }
+
+  async apply(request: BlockRequest): Promise<ActionResult> {
+    try {
+      const target = canonical(request.target);
+      const current = this.#read();
+      if (current.entries.includes(target))
+        return { status: 'unchanged', detail: `${target} already in ${this.#settings.path}` };
+      if (current.entries.length >= this.#settings.max_entries) {
+        return {
+          status: 'failed',
+          error: `deny list holds ${current.entries.length} entries (blocking.max_entries)`,
+          isRetryable: false,
+        };
+      }
+      writeFileAtomic(this.#settings.path, this.#render([...current.entries, target], current.document));
+      return {
+        status: 'applied',
+        detail: `added ${target} to ${this.#settings.middleware_name}@file in ${this.#settings.path}`,
+      };
+    } catch (error) {
+      return {
+        status: 'failed',
+        error: `cannot update ${this.#settings.path}: ${errorMessage(error)}`,
+        isRetryable: true,
+      };
+    }
+  }
+
+  async revert(targetText: string): Promise<ActionResult> {
+    try {
+      const target = canonical(targetText);
+      const current = this.#read();
+      if (!current.entries.includes(target))
+        return { status: 'unchanged', detail: `${target} is not in ${this.#settings.path}` };
+      writeFileAtomic(
+        this.#settings.path,
+        this.#render(
+          current.entries.filter((entry) => entry !== target),
+          current.document,
+        ),
+      );
+      return { status: 'applied', detail: `removed ${target} from ${this.#settings.path}` };
+    } catch (error) {
+      return {
+        status: 'failed',
+        error: `cannot update ${this.#settings.path}: ${errorMessage(error)}`,
+        isRetryable: true,
+      };
+    }
+  }
+
+  /** Current entries and the parsed document (other middlewares or settings in the file are preserved). */
+  #read(): { text: string; entries: string[]; document: Record<string, unknown> } {
+    if (!existsSync(this.#settings.path)) return { text: '', entries: [], document: {} };
+    const text = readFileSync(this.#settings.path, 'utf8');
+    const document = (parse(text) ?? {}) as Record<string, unknown>;
+    const list = pluginConfig(document, this.#settings)?.ipDenyList;
+    const entries = Array.isArray(list) ? list.map(String) : [];
+    return { text, entries, document };
+  }
+
+  #render(entries: string[], document: Record<string, unknown>): string {
+    const next = structuredClone(document);
+    const http = ensure(next, 'http');
+    const middlewares = ensure(http, 'middlewares');
+    const middleware = ensure(middlewares, this.#settings.middleware_name);
+    const plugin = ensure(middleware, 'plugin');
+    const config = ensure(plugin, this.#settings.plugin_name);
+    config.ipDenyList = [...new Set(entries)];
+    return `# Traefik dynamic configuration maintained by devops-agent (file provider).\n# Reference the middleware as ${this.#settings.middleware_name}@file. Entries added by hand are kept.\n${stringify(next)}`;
+  }
+}
+
+function pluginConfig(
+  document: Record<string, unknown>,
+  settings: TraefikFileBlockerSettings,
+): Record<string, unknown> | undefined {
+  const path = ['http', 'middlewares', settings.middleware_name, 'plugin', settings.plugin_name];
+  let node: unknown = document;
+  for (const key of path) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  return node && typeof node === 'object' ? (node as Record<string, unknown>) : undefined;
+}
+
+function ensure(parent: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = parent[key];
+  if (existing && typeof existing === 'object' && !Array.isArray(existing)) return existing as Record<string, unknown>;
+  const created: Record<string, unknown> = {};
+  parent[key] = created;
+  return created;
+}
+
+function canonical(target: string): string {
+  const cidr = parseCidr(target);
+  if (!cidr) throw new Error(`not an IP or CIDR: ${JSON.stringify(target)}`);
+  return formatCidr(cidr);
+}

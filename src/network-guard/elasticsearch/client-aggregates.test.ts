@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { detectionSection } from '../../config/sections/detection.ts';
+import { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
+import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { ClientAggregates } from './client-aggregates.ts';
+
+const detection = detectionSection.parse({});
+const pair = (client: string) => ({
+  key: { client, path: '/.env' },
+  doc_count: 30,
+  statuses: { buckets: [{ key: 404, doc_count: 30 }] },
+});
+
+// Traefik writes the raw X-Forwarded-For into ClientHost. Behind a trusted CDN a scanner only had to send its own
+// X-Forwarded-For to turn its ClientHost into a list: the whole list became the "IP", which no policy can block.
+test('a ClientHost list is read right to left past trusted proxies, as the file source reads it', () => {
+  const aggregates = new ClientAggregates(
+    detection,
+    new SensitivePathMatcher(),
+    new ScannerAgentMatcher(),
+    new ClientIpResolver(['173.245.48.0/20']),
+  );
+  aggregates.addSensitivePair(pair('9.9.9.9, 203.0.113.7, 173.245.48.5'));
+  aggregates.addSensitivePair(pair('203.0.113.7'));
+  assert.deepEqual([...aggregates.clients.keys()], ['203.0.113.7'], 'the forged left end is never named');
+  const client = aggregates.clients.get('203.0.113.7')!;
+  assert.equal(client.sensitiveHits, 60);
+  assert.deepEqual([...client.ips], ['9.9.9.9, 203.0.113.7, 173.245.48.5', '203.0.113.7'], 'values as indexed');
+  assert.equal(aggregates.verdicts(client)[0]?.threatType, 'secrets_scanning');
+});
+
+test('a value that names nobody (garbage, or only trusted proxies) is skipped and counted', () => {
+  const aggregates = new ClientAggregates(
+    detection,
+    new SensitivePathMatcher(),
+    new ScannerAgentMatcher(),
+    new ClientIpResolver(['173.245.48.0/20']),
+  );
+  aggregates.addSensitivePair(pair('173.245.48.5'));
+  aggregates.addSensitivePair(pair('unknown, 173.245.48.5'));
+  aggregates.addActivity({ key: { client: '<script>' }, doc_count: 1 });
+  assert.equal(aggregates.clients.size, 0);
+  assert.equal(aggregates.unattributed, 3);
+});

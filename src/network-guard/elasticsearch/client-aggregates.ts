@@ -1,0 +1,241 @@
+import type { Evidence, Severity, ThreatType } from '../../core/incident.ts';
+import { ipv6Slash64 } from '../../core/ip-address.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
+import type { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import type { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
+import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
+import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { BURST_STEPS } from './detection-queries.ts';
+import type { SearchBody } from './search-backend.ts';
+
+const MAX_PATHS = 25;
+const MAX_AGENTS = 8;
+const MAX_SAMPLES = 5;
+const MAX_SAMPLE_CHARS = 1500;
+const MAX_MINUTES = 120;
+const FAILURES = new Set(['401', '403', '404']);
+
+/** What the aggregations say about one client (an IP, or an IPv6 /64) over one time range. */
+export class ClientAggregate {
+  readonly key: string;
+  readonly ips = new Set<string>();
+  /** Normalised sensitive path -> count. */
+  readonly sensitivePaths = new Map<string, number>();
+  /** The raw path values (as indexed) that the matcher confirmed. */
+  readonly sensitiveRawPaths = new Set<string>();
+  sensitiveHits = 0;
+  sensitiveFailures = 0;
+  readonly exposedPaths = new Set<string>();
+  scannerRequests = 0;
+  readonly scannerAgents = new Set<string>();
+  requests = 0;
+  firstSeen = Number.POSITIVE_INFINITY;
+  lastSeen = 0;
+  readonly statuses = new Map<string, number>();
+  readonly agents = new Map<string, number>();
+  readonly perMinute = new Map<number, number>();
+  /** Sensitive requests per burst step (epoch ms of the bucket start). */
+  readonly burstBuckets = new Map<number, number>();
+  readonly samples: string[] = [];
+
+  constructor(key: string) {
+    this.key = key;
+  }
+}
+
+export interface Verdict {
+  threatType: ThreatType;
+  severity: Severity;
+  reasons: string[];
+}
+
+/**
+ * Folds aggregation buckets into per-client aggregates and applies the file detector's rules to them: the same
+ * thresholds (`detection.*`), the same path matcher on the normalised path, the same scanner list, the same /64
+ * grouping, the same severities.
+ */
+export class ClientAggregates {
+  readonly clients = new Map<string, ClientAggregate>();
+  /** Paths the server-side filter let through that the matcher rejects (encoded candidates that decode to nothing). */
+  rejectedPaths = 0;
+  readonly #settings: SecretsScanningSettings;
+  readonly #paths: SensitivePathMatcher;
+  readonly #agents: ScannerAgentMatcher;
+
+  readonly #resolver: ClientIpResolver;
+  /** Bucket client values that name nobody (garbage, or only trusted proxies): skipped, counted. */
+  unattributed = 0;
+
+  constructor(
+    settings: SecretsScanningSettings,
+    paths: SensitivePathMatcher,
+    agents: ScannerAgentMatcher,
+    resolver: ClientIpResolver = new ClientIpResolver(),
+  ) {
+    this.#settings = settings;
+    this.#paths = paths;
+    this.#agents = agents;
+    this.#resolver = resolver;
+  }
+
+  clientKey(ip: string): string {
+    return this.#settings.group_ipv6_by_64 ? ipv6Slash64(ip) : ip;
+  }
+
+  /**
+   * Traefik's JSON `ClientHost` is the raw X-Forwarded-For when the header came through: a list whose right end the
+   * nearest proxy wrote. It is read as the file source reads it (trusted proxies skipped from the right, never named);
+   * `ips` keeps the value as indexed, for the follow-up queries that filter on it.
+   */
+  #client(value: string): ClientAggregate | undefined {
+    const resolved = this.#resolver.resolve({ clientHost: value });
+    if (!resolved.ok) {
+      this.unattributed++;
+      return undefined;
+    }
+    const ip = value;
+    const key = this.clientKey(resolved.clientIp);
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new ClientAggregate(key);
+      this.clients.set(key, client);
+    }
+    client.ips.add(ip);
+    return client;
+  }
+
+  /** A `sensitivePairs` bucket: key {client, path}. */
+  addSensitivePair(bucket: SearchBody): void {
+    const rawPath = String(bucket.key.path ?? '');
+    const path = normalizePath(rawPath);
+    if (!this.#paths.matches(path)) {
+      this.rejectedPaths++;
+      return;
+    }
+    const client = this.#client(String(bucket.key.client));
+    if (!client) return;
+    const count = Number(bucket.doc_count);
+    client.sensitiveHits += count;
+    client.sensitiveRawPaths.add(rawPath);
+    client.sensitivePaths.set(path, (client.sensitivePaths.get(path) ?? 0) + count);
+    for (const status of bucket.statuses?.buckets ?? []) {
+      const code = String(status.key);
+      if (FAILURES.has(code)) client.sensitiveFailures += Number(status.doc_count);
+      const numeric = Number(code);
+      if (numeric >= 200 && numeric < 300 && numeric !== 204) client.exposedPaths.add(path.slice(0, 300));
+    }
+  }
+
+  /** A `scannerPairs` bucket: key {client, agent}. */
+  addScannerPair(bucket: SearchBody): void {
+    const name = this.#agents.scannerName(String(bucket.key.agent ?? ''));
+    if (!name || this.#agents.classify(String(bucket.key.agent)) !== 'scanner') return;
+    const client = this.#client(String(bucket.key.client));
+    if (!client) return;
+    client.scannerRequests += Number(bucket.doc_count);
+    if (client.scannerAgents.size < MAX_AGENTS) client.scannerAgents.add(name);
+  }
+
+  /** A `clientActivity` bucket: key {client}. */
+  addActivity(bucket: SearchBody): void {
+    const client = this.#client(String(bucket.key.client));
+    if (!client) return;
+    client.requests += Number(bucket.doc_count);
+    if (bucket.first?.value != null) client.firstSeen = Math.min(client.firstSeen, Number(bucket.first.value));
+    if (bucket.last?.value != null) client.lastSeen = Math.max(client.lastSeen, Number(bucket.last.value));
+    for (const status of bucket.statuses?.buckets ?? []) add(client.statuses, String(status.key), status.doc_count);
+    for (const agent of bucket.agents?.buckets ?? [])
+      add(client.agents, String(agent.key).slice(0, 300) || '(none)', agent.doc_count);
+    for (const minute of bucket.minutes?.buckets ?? [])
+      add(client.perMinute, Math.floor(Number(minute.key) / 60000), minute.doc_count);
+    for (const step of bucket.sensitive?.burst?.buckets ?? [])
+      add(client.burstBuckets, Number(step.key), step.doc_count);
+    for (const hit of bucket.sensitive?.samples?.hits?.hits ?? []) {
+      if (client.samples.length < MAX_SAMPLES)
+        client.samples.push(JSON.stringify(hit._source ?? {}).slice(0, MAX_SAMPLE_CHARS));
+    }
+  }
+
+  /** Clients with at least one verified sensitive hit: the only ones whose activity is worth a query. */
+  candidates(): ClientAggregate[] {
+    return [...this.clients.values()].filter((client) => client.sensitiveHits > 0);
+  }
+
+  /** The file detector's rules over this range's aggregates; empty when nothing crossed a threshold. */
+  verdicts(client: ClientAggregate): Verdict[] {
+    const settings = this.#settings;
+    const reasons: string[] = [];
+    const burst = peakBurst(client, settings.window) > settings.rate_per_window;
+    if (burst) reasons.push(`more than ${settings.rate_per_window} sensitive-path requests within ${settings.window}s`);
+    const scanner = client.scannerRequests >= settings.scanner_agent_min_requests && client.sensitiveHits > 0;
+    if (scanner) reasons.push(`scanner user agent (${[...client.scannerAgents].join(', ')}) probing sensitive paths`);
+    if (client.sensitivePaths.size >= settings.distinct_sensitive_paths)
+      reasons.push(`${settings.distinct_sensitive_paths}+ distinct sensitive paths within ${settings.slow_window}s`);
+    if (client.sensitiveFailures >= settings.min_sensitive_failures)
+      reasons.push(
+        `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
+      );
+    const verdicts: Verdict[] = [];
+    if (reasons.length > 0) {
+      const authProbed = (client.statuses.get('401') ?? 0) + (client.statuses.get('403') ?? 0) > 0;
+      const high = burst || scanner || client.sensitivePaths.size >= 20 || authProbed;
+      verdicts.push({ threatType: 'secrets_scanning', severity: high ? 'high' : 'medium', reasons });
+    }
+    if (client.exposedPaths.size > 0) {
+      verdicts.push({
+        threatType: 'secret_exposure',
+        severity: 'critical',
+        reasons: [
+          `sensitive path answered 2xx: ${[...client.exposedPaths].slice(0, 10).join(', ')} (a secret may have leaked)`,
+        ],
+      });
+    }
+    return verdicts;
+  }
+}
+
+/** Evidence in the same shape as the file detector's, from one client's aggregates. */
+export function evidenceOf(client: ClientAggregate, reasons: string[], extra: Record<string, unknown>): Evidence {
+  const minutes = [...client.perMinute].sort((a, b) => a[0] - b[0]).slice(-MAX_MINUTES);
+  return {
+    requests: client.requests,
+    sensitiveHits: client.sensitiveHits,
+    firstSeen: Number.isFinite(client.firstSeen) ? client.firstSeen : 0,
+    lastSeen: client.lastSeen,
+    statuses: Object.fromEntries(client.statuses),
+    topPaths: top(client.sensitivePaths, MAX_PATHS).map(([path, count]) => ({ path: path.slice(0, 300), count })),
+    userAgents: top(client.agents, MAX_AGENTS).map(([userAgent, count]) => ({ userAgent, count })),
+    scannerAgents: [...client.scannerAgents],
+    distinctSensitivePaths: client.sensitivePaths.size,
+    peakPerMinute: Math.max(0, ...client.perMinute.values()),
+    perMinute: Object.fromEntries(minutes.map(([minute, count]) => [String(minute), count])),
+    samples: [...client.samples],
+    reasons,
+    source: 'elasticsearch',
+    extra,
+  };
+}
+
+/** Largest number of sensitive requests in any BURST_STEPS consecutive steps (a window of exactly `window`). */
+export function peakBurst(client: ClientAggregate, windowSeconds: number): number {
+  const step = Math.max(1, Math.floor(windowSeconds / BURST_STEPS)) * 1000;
+  const span = step * BURST_STEPS;
+  const entries = [...client.burstBuckets].sort((a, b) => a[0] - b[0]);
+  let peak = 0;
+  let sum = 0;
+  let start = 0;
+  for (const [time, count] of entries) {
+    sum += count;
+    while (entries[start][0] <= time - span) sum -= entries[start++][1];
+    peak = Math.max(peak, sum);
+  }
+  return peak;
+}
+
+function add<K>(map: Map<K, number>, key: K, count: unknown): void {
+  map.set(key, (map.get(key) ?? 0) + Number(count));
+}
+
+function top<K>(map: Map<K, number>, limit: number): Array<[K, number]> {
+  return [...map].sort((a, b) => b[1] - a[1]).slice(0, limit);
+}

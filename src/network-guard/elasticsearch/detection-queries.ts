@@ -1,0 +1,198 @@
+import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
+import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from '../detection/sensitive-paths.ts';
+import type { FieldProfile } from './field-profile.ts';
+import type { SearchBackend, SearchBody } from './search-backend.ts';
+import { sensitivePathQuery } from './server-side-match.ts';
+
+/** One query as run, kept in evidence: its name, body, how many hits it matched, what it cost. */
+export interface QueryRecord {
+  name: string;
+  body: SearchBody;
+  pages: number;
+  hits: number;
+  buckets: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export interface TimeRange {
+  /** Epoch milliseconds, inclusive. */
+  from: number;
+  /** Epoch milliseconds, exclusive. */
+  to: number;
+}
+
+/** Builds the size-0 aggregation queries of a detection cycle for one field profile and one set of thresholds. */
+export class DetectionQueries {
+  readonly profile: FieldProfile;
+  readonly sensitiveFilter: SearchBody;
+  readonly #settings: SecretsScanningSettings;
+  readonly #pageSize: number;
+  readonly #timeout: string;
+
+  constructor(profile: FieldProfile, settings: SecretsScanningSettings, pageSize: number, timeoutSeconds: number) {
+    this.profile = profile;
+    this.#settings = settings;
+    this.#pageSize = pageSize;
+    this.#timeout = `${Math.max(1, Math.floor(timeoutSeconds))}s`;
+    const extras = settings.sensitive_paths.map((path) => path.toLowerCase());
+    const suffixes = [
+      ...(settings.replace_builtin_lists ? [] : SENSITIVE_PATH_SUFFIXES),
+      ...extras.filter((path) => path.startsWith('/')),
+    ];
+    const fragments = [
+      ...(settings.replace_builtin_lists ? [] : SENSITIVE_PATH_FRAGMENTS),
+      ...extras.filter((path) => !path.startsWith('/')),
+    ];
+    this.sensitiveFilter = sensitivePathQuery(profile.fields.path, suffixes, fragments);
+  }
+
+  timeFilter(range: TimeRange): SearchBody {
+    return {
+      range: { [this.profile.fields.time]: { gte: range.from, lt: range.to, format: 'epoch_millis' } },
+    };
+  }
+
+  /** Per (client, raw path) on sensitive paths: counts by status, first and last time. */
+  sensitivePairs(range: TimeRange, clients?: readonly string[]): SearchBody {
+    const { fields } = this.profile;
+    return {
+      size: 0,
+      timeout: this.#timeout,
+      track_total_hits: true,
+      query: { bool: { filter: [this.timeFilter(range), this.sensitiveFilter, ...this.#clientFilter(clients)] } },
+      aggs: {
+        pairs: {
+          composite: {
+            size: this.#pageSize,
+            sources: [{ client: { terms: { field: fields.client_ip } } }, { path: { terms: { field: fields.path } } }],
+          },
+          aggs: {
+            statuses: { terms: { field: fields.status, size: 20 } },
+            first: { min: { field: fields.time } },
+            last: { max: { field: fields.time } },
+          },
+        },
+      },
+    };
+  }
+
+  /**
+   * Per (client, user agent) among the given clients. No server-side agent filter: the candidates are few, and a
+   * regular expression over every scanner name costs more to compile than their user agents cost to send.
+   */
+  scannerPairs(range: TimeRange, clients: readonly string[]): SearchBody | undefined {
+    if (!this.profile.fields.user_agent) return undefined;
+    return {
+      size: 0,
+      timeout: this.#timeout,
+      track_total_hits: true,
+      query: { bool: { filter: [this.timeFilter(range), ...this.#clientFilter(clients)] } },
+      aggs: {
+        pairs: {
+          composite: {
+            size: this.#pageSize,
+            sources: [
+              { client: { terms: { field: this.profile.fields.client_ip } } },
+              { agent: { terms: { field: this.profile.fields.user_agent } } },
+            ],
+          },
+        },
+      },
+    };
+  }
+
+  /**
+   * All requests of the given clients: statuses, user agents, a per-minute histogram, and for sensitive requests a
+   * fine histogram (window/6) for the burst rule plus a tiny top_hits of samples. Sensitive requests are those on the
+   * raw paths the first query returned and the matcher confirmed: exact terms, no regular expression to compile again.
+   */
+  clientActivity(range: TimeRange, clients: readonly string[], sensitiveRawPaths: readonly string[]): SearchBody {
+    const { fields } = this.profile;
+    const burstStep = Math.max(1, Math.floor(this.#settings.window / BURST_STEPS));
+    const sampleFields = Object.values(fields).filter((field): field is string => Boolean(field));
+    return {
+      size: 0,
+      timeout: this.#timeout,
+      track_total_hits: true,
+      query: { bool: { filter: [this.timeFilter(range), ...this.#clientFilter(clients)] } },
+      aggs: {
+        clients: {
+          composite: {
+            size: Math.min(this.#pageSize, 100),
+            sources: [{ client: { terms: { field: fields.client_ip } } }],
+          },
+          aggs: {
+            statuses: { terms: { field: fields.status, size: 20 } },
+            ...(fields.user_agent ? { agents: { terms: { field: fields.user_agent, size: 8 } } } : {}),
+            minutes: { date_histogram: { field: fields.time, fixed_interval: '1m', min_doc_count: 1 } },
+            first: { min: { field: fields.time } },
+            last: { max: { field: fields.time } },
+            sensitive: {
+              filter: { terms: { [fields.path]: sensitiveRawPaths } },
+              aggs: {
+                burst: { date_histogram: { field: fields.time, fixed_interval: `${burstStep}s`, min_doc_count: 1 } },
+                samples: {
+                  top_hits: {
+                    size: 2,
+                    sort: [{ [fields.time]: { order: 'desc' } }],
+                    _source: sampleFields.map((field) => field.replace(/\.keyword$/, '')),
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    };
+  }
+
+  #clientFilter(clients: readonly string[] | undefined): SearchBody[] {
+    return clients ? [{ terms: { [this.profile.fields.client_ip]: clients } }] : [];
+  }
+}
+
+/** Drops what the detector never reads (formatted keys and dates, term-count error bounds): about half the bytes. */
+const LEAN_RESPONSE =
+  '-**.key_as_string,-**.value_as_string,-**.doc_count_error_upper_bound,-**.sum_other_doc_count,-**._index,-**._id,-**._score,-**.sort';
+
+/** The burst histogram splits the short window into this many steps; a sliding sum over them approximates it. */
+export const BURST_STEPS = 6;
+
+/**
+ * Runs a composite aggregation to the end, page after page (`after_key`), so no client is lost past a bucket limit.
+ * Calls `onBucket` for every bucket and returns the record of what ran.
+ */
+export async function runComposite(
+  backend: SearchBackend,
+  index: string,
+  name: string,
+  body: SearchBody,
+  onBucket: (bucket: SearchBody) => void,
+  signal?: AbortSignal,
+): Promise<QueryRecord> {
+  const record: QueryRecord = { name, body, pages: 0, hits: 0, buckets: 0, bytes: 0, elapsedMs: 0 };
+  const aggName = Object.keys(body.aggs)[0];
+  let after: SearchBody | undefined;
+  for (;;) {
+    signal?.throwIfAborted();
+    const pageBody = after
+      ? {
+          ...body,
+          aggs: { [aggName]: { ...body.aggs[aggName], composite: { ...body.aggs[aggName].composite, after } } },
+        }
+      : body;
+    const result = await backend.search(index, pageBody, { signal, filterPath: LEAN_RESPONSE });
+    record.pages++;
+    record.bytes += result.bytes;
+    record.elapsedMs += result.elapsedMs;
+    const total = result.body.hits?.total;
+    if (record.pages === 1) record.hits = typeof total === 'number' ? total : Number(total?.value ?? 0);
+    const aggregation = result.body.aggregations?.[aggName];
+    const buckets: SearchBody[] = aggregation?.buckets ?? [];
+    for (const bucket of buckets) onBucket(bucket);
+    record.buckets += buckets.length;
+    after = aggregation?.after_key;
+    if (!after || buckets.length < body.aggs[aggName].composite.size) return record;
+  }
+}

@@ -1,0 +1,229 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage, IntegrationError } from '../../core/errors.ts';
+import type { Finding } from '../../core/incident.ts';
+import type { AgentRuntime } from '../agent-runtime.ts';
+import type { IncidentOutcome, NetworkGuard } from '../network-guard.ts';
+import type { TimeRange } from './detection-queries.ts';
+import { type DetectionResult, ElasticsearchDetector } from './elasticsearch-detector.ts';
+import { investigateIncidents } from './llm-investigation.ts';
+import type { BackendOptions } from './search-backend.ts';
+
+export interface ScanProgress {
+  window: TimeRange;
+  documents: number;
+  findings: number;
+  windowsDone: number;
+  windowsTotal: number;
+}
+
+export interface ScanSummary {
+  /** Documents in [from, to) (each once, however many overlapping windows read it). */
+  lines: number;
+  /** Documents without a client, path or status field. */
+  skipped: number;
+  seconds: number;
+  /**
+   * Every incident a window of the range found, whether this scan changed it or found it already up to date: a rescan
+   * of the same range reports the same incidents (never a subset that depends on an earlier scan or on alignment).
+   */
+  incidents: IncidentOutcome[];
+}
+
+export interface ElasticsearchSourceOptions extends BackendOptions {
+  now?: () => number;
+  log?: (message: string) => void;
+  /** An already connected detector (tests, benchmarks). */
+  detector?: ElasticsearchDetector;
+  /** Skip the LLM investigation of new incidents (the deterministic path never needs it). */
+  skipLlm?: boolean;
+}
+
+interface Cursor {
+  /** Epoch ms up to which every slow window has been evaluated. */
+  until: number;
+}
+
+/**
+ * Backfill: evaluates [from, to) in slow windows that overlap by half, so a slow scan straddling a boundary is still
+ * seen whole in one of them. Counts are recomputed from Elasticsearch each window and an active incident's evidence is
+ * replaced, never added to, so overlapping windows cannot double-count.
+ */
+export async function scanElasticsearch(
+  runtime: AgentRuntime,
+  guard: NetworkGuard,
+  range: { from: Date | number; to: Date | number },
+  onProgress?: (progress: ScanProgress) => void,
+  options: ElasticsearchSourceOptions = {},
+): Promise<ScanSummary> {
+  const started = performance.now();
+  const from = Number(range.from);
+  const to = Number(range.to);
+  if (!(to > from))
+    throw new IntegrationError('elasticsearch', 'scan range is empty (to must be after from)', { isRetryable: false });
+  const detector = options.detector ?? (await ElasticsearchDetector.connect(runtime.config, options));
+  try {
+    const windows = slowWindows(from, to, runtime.config.detection.slow_window * 1000);
+    let lines = 0;
+    let skipped = 0;
+    const incidents = new Map<number, IncidentOutcome>();
+    for (const [index, window] of windows.entries()) {
+      const result = await runWindow(runtime, guard, detector, window, options);
+      for (const outcome of result.outcomes) incidents.set(outcome.incident.id, outcome);
+      lines += result.documents;
+      skipped += result.skipped;
+      onProgress?.({
+        window,
+        documents: result.documents,
+        findings: result.findings.length,
+        windowsDone: index + 1,
+        windowsTotal: windows.length,
+      });
+    }
+    if (windows.length > 1) ({ documents: lines, skipped } = await detector.countDocuments({ from, to }));
+    return { lines, skipped, seconds: (performance.now() - started) / 1000, incidents: [...incidents.values()] };
+  } finally {
+    if (!options.detector) await detector.close();
+  }
+}
+
+/**
+ * The daemon loop: every `elasticsearch.interval`, evaluate the slow window ending `ingest_delay` ago. The cursor
+ * (store.positions) remembers how far evaluation got; after a restart or a long outage the missed span is evaluated
+ * window by window first. Elasticsearch down, slow or refusing: the error is logged and audited, the cursor stays, and
+ * the next cycle retries (the client already retried with backoff). Never throws for a remote failure.
+ */
+export async function watchElasticsearch(
+  runtime: AgentRuntime,
+  guard: NetworkGuard,
+  signal: AbortSignal,
+  options: ElasticsearchSourceOptions = {},
+): Promise<void> {
+  const settings = runtime.config.elasticsearch;
+  if (!settings) throw new Error('elasticsearch is not configured');
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const now = options.now ?? Date.now;
+  let detector = options.detector;
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      if (!detector) {
+        detector = await ElasticsearchDetector.connect(runtime.config, options);
+        const { info } = detector.backend;
+        const { profile } = detector;
+        log(
+          `elasticsearch: ${info.flavor} ${info.version}, ${settings.index_pattern}, profile ${profile.name} (${Object.entries(
+            profile.fields,
+          )
+            .map(([role, field]) => `${role}=${field}`)
+            .join(', ')})`,
+        );
+        for (const warning of profile.warnings) log(`elasticsearch: ${warning}`);
+      }
+      await runCycle(runtime, guard, detector, now(), options, signal);
+      failures = 0;
+    } catch (error) {
+      if (signal.aborted) break;
+      failures++;
+      const message = errorMessage(error);
+      log(`elasticsearch cycle failed (${failures} in a row): ${message}`);
+      runtime.store.audit.append('elasticsearch_cycle_failed', { error: message, consecutive: failures });
+      if (error instanceof IntegrationError && !error.isRetryable && detector && !options.detector) {
+        await detector.close().catch(() => undefined);
+        detector = undefined; // reconnect: the mapping or the credentials may have been fixed
+      }
+    }
+    const pause = failures === 0 ? settings.interval : Math.min(settings.interval * 2 ** (failures - 1), 600);
+    await sleep(pause * 1000, undefined, { signal }).catch(() => undefined);
+  }
+  if (detector && !options.detector) await detector.close().catch(() => undefined);
+}
+
+/** One daemon cycle: catch up from the cursor to now - ingest_delay, then move the cursor. Exported for tests. */
+export async function runCycle(
+  runtime: AgentRuntime,
+  guard: NetworkGuard,
+  detector: ElasticsearchDetector,
+  nowMs: number,
+  options: ElasticsearchSourceOptions = {},
+  signal?: AbortSignal,
+): Promise<DetectionResult[]> {
+  const settings = runtime.config.elasticsearch!;
+  const key = cursorKey(settings.url, settings.index_pattern);
+  const slow = runtime.config.detection.slow_window * 1000;
+  const end = nowMs - settings.ingest_delay * 1000;
+  const cursor = runtime.store.positions.get<Cursor>(key);
+  const step = Math.max(1000, Math.floor(slow / 2));
+  const ends: number[] = [];
+  if (cursor && cursor.until < end - step) {
+    for (let at = Math.max(cursor.until, end - 30 * 86400_000) + step; at < end; at += step) ends.push(at);
+  }
+  ends.push(end);
+  const windows = ends.map((at) => ({ from: at - slow, to: at }));
+  const results: DetectionResult[] = [];
+  for (const window of windows) {
+    results.push(await runWindow(runtime, guard, detector, window, options, signal));
+    // Each finished window moves the cursor, so a failure halfway through a catch-up resumes where it stopped.
+    runtime.store.positions.set(key, { until: Math.max(window.to, cursor?.until ?? 0) } satisfies Cursor);
+  }
+  return results;
+}
+
+export function cursorKey(url: string, indexPattern: string): string {
+  return `elasticsearch:${url.replace(/\/+$/, '')}/${indexPattern}`;
+}
+
+/** Windows of `slow` ms stepping by half of it, the last one ending at `to`; one window when the span is short. */
+export function slowWindows(from: number, to: number, slow: number): TimeRange[] {
+  if (to - from <= slow) return [{ from: Math.min(from, to - slow), to }];
+  const step = Math.max(1000, Math.floor(slow / 2));
+  const windows: TimeRange[] = [];
+  for (let end = from + slow; end < to; end += step) windows.push({ from: end - slow, to: end });
+  windows.push({ from: to - slow, to });
+  return windows;
+}
+
+async function runWindow(
+  runtime: AgentRuntime,
+  guard: NetworkGuard,
+  detector: ElasticsearchDetector,
+  window: TimeRange,
+  options: ElasticsearchSourceOptions,
+  signal?: AbortSignal,
+): Promise<DetectionResult & { outcomes: IncidentOutcome[] }> {
+  const { store } = runtime;
+  const result = await detector.detect(
+    window,
+    (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
+    signal,
+  );
+  const upToDate = result.findings.filter((finding) => unchanged(runtime, finding));
+  const changed = result.findings
+    .filter((finding) => !upToDate.includes(finding))
+    .map((finding) => keepLlmQueries(runtime, finding));
+  const outcomes: IncidentOutcome[] = await guard.ingestFindings(changed);
+  const created = outcomes.filter((outcome) => outcome.created);
+  for (const finding of upToDate) {
+    const incident = store.incidents.findActive(finding.ip, finding.threatType);
+    if (incident) outcomes.push({ incident, decision: incident.decision, created: false });
+  }
+  if (!options.skipLlm && created.length > 0) {
+    await investigateIncidents(runtime, detector, created, window, options.log).catch((error) =>
+      options.log?.(`LLM investigation failed: ${errorMessage(error)}`),
+    );
+  }
+  return { ...result, outcomes };
+}
+
+/** Recomputed evidence replaces the incident's; the LLM's queries of an earlier window stay with it. */
+function keepLlmQueries(runtime: AgentRuntime, finding: Finding): Finding {
+  const previous = runtime.store.incidents.findActive(finding.ip, finding.threatType)?.evidence.extra?.llmQueries;
+  if (previous === undefined) return finding;
+  return { ...finding, evidence: { ...finding.evidence, extra: { ...finding.evidence.extra, llmQueries: previous } } };
+}
+
+/** The same counts as the incident already holds: nothing to update (keeps overlapping cycles quiet). */
+function unchanged(runtime: AgentRuntime, finding: Finding): boolean {
+  const current = runtime.store.incidents.findActive(finding.ip, finding.threatType);
+  const previous = (current?.evidence.extra as { resultHash?: string } | undefined)?.resultHash;
+  return previous !== undefined && previous === finding.evidence.extra?.resultHash;
+}

@@ -1,0 +1,146 @@
+import type { Config } from '../config/schema.ts';
+import type { Decision, Finding, Incident } from '../core/incident.ts';
+import type { LogEvent } from '../core/log-event.ts';
+import { metrics } from '../core/metrics.ts';
+import type { Store } from '../store/store.ts';
+import { type BlockContext, executeBlock, planBlock } from './blocking/block-executor.ts';
+import { BlockPolicy } from './blocking/block-policy.ts';
+import type { Blocker } from './blocking/blocker.ts';
+import { SecretsScanningDetector } from './detection/secrets-scanning-detector.ts';
+
+export interface NetworkGuardOptions {
+  config: Config;
+  store: Store;
+  blocker: Blocker;
+  /** Name of the log source, kept in evidence (`traefik-file:/var/log/traefik/access.log`, `elasticsearch`). */
+  source: string;
+  /** Called for every incident created or updated (LLM advice, notifications, progress). */
+  onIncident?: (outcome: IncidentOutcome) => void;
+  now?: () => Date;
+}
+
+export interface IncidentOutcome {
+  incident: Incident;
+  decision: Decision;
+  created: boolean;
+}
+
+/**
+ * The network guard's one path from log events to decisions: detector -> one incident per IP and threat ->
+ * deterministic policy (allowlist, protected ranges, mode) -> block now (auto), recommend with a stored plan (review),
+ * or only record (disabled). Every source (file tail, file replay, Elasticsearch) feeds this same class.
+ */
+export class NetworkGuard {
+  readonly detector: SecretsScanningDetector;
+  readonly policy: BlockPolicy;
+  readonly blockContext: BlockContext;
+  readonly #options: NetworkGuardOptions;
+
+  constructor(options: NetworkGuardOptions) {
+    this.#options = options;
+    const { config, store } = options;
+    this.detector = new SecretsScanningDetector(config.detection, {
+      source: options.source,
+      seed: (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
+    });
+    this.policy = new BlockPolicy({
+      allowlist: store.allowlist,
+      trustedProxies: config.trusted_proxies,
+      protectedRanges: config.blocking.protected_ranges,
+      protectPrivateRanges: config.blocking.protect_private_ranges,
+    });
+    this.blockContext = {
+      store,
+      blocker: options.blocker,
+      policy: this.policy,
+      mode: config.mode,
+      blockSeconds: config.blocking.duration,
+      now: options.now,
+    };
+  }
+
+  observe(events: readonly LogEvent[]): void {
+    for (const event of events) this.detector.observe(event);
+  }
+
+  /** Turns the detector's new findings into incidents and decisions; returns what changed. */
+  async flush(): Promise<IncidentOutcome[]> {
+    return this.ingestFindings(this.detector.drainFindings());
+  }
+
+  /**
+   * Findings computed elsewhere with the same semantics (Elasticsearch aggregations) enter here, so incidents,
+   * policy and actions are the same whatever the source.
+   */
+  async ingestFindings(findings: readonly Finding[]): Promise<IncidentOutcome[]> {
+    const outcomes: IncidentOutcome[] = [];
+    for (const finding of findings) {
+      const outcome = await this.#handle(finding);
+      outcomes.push(outcome);
+      this.#options.onIncident?.(outcome);
+    }
+    return outcomes;
+  }
+
+  async #handle(finding: Finding): Promise<IncidentOutcome> {
+    const { store, config } = this.#options;
+    const now = this.#options.now?.() ?? new Date();
+    const existing = store.incidents.findActive(finding.ip, finding.threatType);
+    if (existing) {
+      const incident = store.incidents.updateEvidence(existing.id, finding.evidence, finding.severity, now);
+      return { incident, decision: incident.decision, created: false };
+    }
+    const verdict = this.policy.evaluate(finding.ip);
+    const [status, decision, reason] = !verdict.allowed
+      ? verdict.rule === 'allowlisted'
+        ? (['allowed', 'allowlisted', verdict.reason] as const)
+        : (['open', 'recorded', verdict.reason] as const)
+      : config.mode === 'disabled'
+        ? (['open', 'recorded', 'mode is disabled: recorded only'] as const)
+        : config.mode === 'review'
+          ? (['pending', 'recommended', 'awaiting review'] as const)
+          : (['blocking', 'recommended', 'auto mode'] as const);
+    const created = store.transaction(() => {
+      const incident = store.incidents.create(finding, status, decision, now);
+      store.incidents.setStatus(incident.id, status, decision, reason);
+      store.audit.append('incident_created', {
+        incidentId: incident.id,
+        ip: finding.ip,
+        threatType: finding.threatType,
+        severity: finding.severity,
+        decision,
+        reason,
+      });
+      return incident;
+    });
+    metrics.increment('devops_agent_incidents_total', { threat_type: finding.threatType, decision });
+    if (status === 'pending') await this.#recordRecommendation(created);
+    if (status === 'blocking') {
+      const outcome = await executeBlock(created, 'devops-agent (auto mode)', this.blockContext);
+      const incident = store.incidents.get(created.id)!;
+      return {
+        incident,
+        decision: outcome.status === 'blocked' || outcome.status === 'already_blocked' ? 'blocked' : incident.decision,
+        created: true,
+      };
+    }
+    return { incident: store.incidents.get(created.id)!, decision, created: true };
+  }
+
+  /** Review mode: store the exact change approval would make, so the reviewer sees the diff before deciding. */
+  async #recordRecommendation(incident: Incident): Promise<void> {
+    const plan = await planBlock(incident, this.blockContext);
+    this.#options.store.actions.record({
+      incidentId: incident.id,
+      actionType: 'block_ip',
+      mode: this.#options.config.mode,
+      target: incident.ip,
+      blocker: this.#options.blocker.kind,
+      status: 'planned',
+      plan,
+      result: null,
+      approvedBy: null,
+      appliedAt: null,
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import type { Config } from '../config/schema.ts';
+import { metrics } from '../core/metrics.ts';
+import type { Store } from '../store/store.ts';
+import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
+import { createPrefilter } from './traefik-log/prefilter.ts';
+import { replayFile } from './traefik-log/replay-file.ts';
+import { addStats, emptyStats, type SourceBatch, type SourceStats } from './traefik-log/source-batch.ts';
+import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
+
+export interface FileScanResult {
+  outcomes: IncidentOutcome[];
+  stats: SourceStats;
+  seconds: number;
+}
+
+/** The prefilter lets through every line the detector could care about and drops ordinary traffic unparsed. */
+export function prefilterFor(guard: NetworkGuard) {
+  return createPrefilter(guard.detector.pathMatcher.needles, guard.detector.agentMatcher.needles);
+}
+
+function countBatch(batch: SourceBatch, source: string): void {
+  metrics.increment('devops_agent_log_lines_total', { source }, batch.stats.lines);
+  metrics.increment('devops_agent_log_lines_skipped_total', { source }, batch.stats.skipped);
+  metrics.increment(
+    'devops_agent_parse_errors_total',
+    { source },
+    batch.stats.malformed + batch.stats.truncated + batch.stats.binary,
+  );
+}
+
+/** One-shot replay of a whole file through the guard (the `scan` command). */
+export async function scanTraefikFile(
+  guard: NetworkGuard,
+  config: Config,
+  path: string,
+  onProgress?: (stats: SourceStats) => void,
+): Promise<FileScanResult> {
+  const started = performance.now();
+  const stats = emptyStats();
+  const outcomes: IncidentOutcome[] = [];
+  const options = {
+    format: config.sources.traefik_file.format,
+    maxLineBytes: config.sources.traefik_file.max_line_bytes,
+    trustedProxies: config.trusted_proxies,
+    prefilter: prefilterFor(guard),
+  };
+  for await (const batch of replayFile(path, options)) {
+    guard.observe(batch.events);
+    addStats(stats, batch.stats);
+    countBatch(batch, 'traefik-file');
+    outcomes.push(...(await guard.flush()));
+    onProgress?.(stats);
+  }
+  return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Follows the configured file until the signal aborts, committing the read position after each processed batch. */
+export async function tailTraefikFile(
+  guard: NetworkGuard,
+  config: Config,
+  store: Store,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<void> {
+  const settings = config.sources.traefik_file;
+  const source = new TraefikFileSource({
+    path: settings.path,
+    format: settings.format,
+    startAt: settings.start_at,
+    maxLineBytes: settings.max_line_bytes,
+    trustedProxies: config.trusted_proxies,
+    positions: store.positions,
+    prefilter: prefilterFor(guard),
+    pollIntervalMs: settings.poll_interval * 1000,
+    onError: (error) => {
+      metrics.increment('devops_agent_integration_errors_total', { integration: 'traefik-file' });
+      log(`traefik-file: ${(error as Error).message ?? String(error)}`);
+    },
+  });
+  try {
+    await source.tail(signal, async (batch) => {
+      for (const notice of batch.notices) log(`traefik-file: ${notice}`);
+      guard.observe(batch.events);
+      countBatch(batch, 'traefik-file');
+      await guard.flush();
+      source.commit(batch.position);
+    });
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,151 @@
+import {
+  type ConfigurationOptions,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+  type V1Pod,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
+import type { Config } from '../config/schema.ts';
+import { createKubeClients, type KubeClients } from '../network-guard/blocking/kubernetes/kube-client.ts';
+import { type KubeOperation, KubernetesApiError } from '../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import type { WorkloadInventory } from './pod-health.ts';
+import { readPodLog } from './pod-log-reader.ts';
+import { VULNERABILITY_REPORT_RESOURCE, type VulnerabilityReportObject } from './trivy-reports.ts';
+
+export const WORKLOAD_RBAC_FILE = 'deploy/kubernetes/workload-guard-rbac.yaml';
+
+export type PatchType = 'json' | 'strategic';
+
+/**
+ * The only Kubernetes operations the workload guard performs: list pods, replicasets, deployments and
+ * vulnerabilityreports; get and patch deployments. Nothing else is reachable from here, which keeps the code inside
+ * the Role in deploy/kubernetes/workload-guard-rbac.yaml.
+ */
+export class WorkloadCluster {
+  readonly clients: KubeClients;
+  readonly fieldManager: string;
+
+  constructor(clients: KubeClients, fieldManager = 'devops-agent') {
+    this.clients = clients;
+    this.fieldManager = fieldManager;
+  }
+
+  static fromConfig(config: Config): WorkloadCluster {
+    const settings = config.kubernetes ?? {};
+    return new WorkloadCluster(createKubeClients(settings), config.kubernetes?.field_manager ?? 'devops-agent');
+  }
+
+  /** Pods, ReplicaSets and Deployments of the namespaces (all namespaces when the list is empty). */
+  async inventory(namespaces: readonly string[]): Promise<WorkloadInventory> {
+    const inventory: WorkloadInventory = { pods: [], replicaSets: [], deployments: [] };
+    for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
+      const [pods, replicaSets, deployments] = await Promise.all([
+        this.call({ verb: 'list', resource: 'pods', namespace }, (options) =>
+          namespace
+            ? this.clients.core.listNamespacedPod({ namespace }, options)
+            : this.clients.core.listPodForAllNamespaces({}, options),
+        ),
+        this.call({ verb: 'list', resource: 'replicasets.apps', namespace }, (options) =>
+          namespace
+            ? this.clients.apps.listNamespacedReplicaSet({ namespace }, options)
+            : this.clients.apps.listReplicaSetForAllNamespaces({}, options),
+        ),
+        this.call({ verb: 'list', resource: 'deployments.apps', namespace }, (options) =>
+          namespace
+            ? this.clients.apps.listNamespacedDeployment({ namespace }, options)
+            : this.clients.apps.listDeploymentForAllNamespaces({}, options),
+        ),
+      ]);
+      inventory.pods.push(...(pods.items as V1Pod[]));
+      inventory.replicaSets.push(...(replicaSets.items as V1ReplicaSet[]));
+      inventory.deployments.push(...(deployments.items as V1Deployment[]));
+    }
+    return inventory;
+  }
+
+  /** Trivy Operator reports; `installed: false` when the CRD is not served (the operator is not installed). */
+  async vulnerabilityReports(
+    namespaces: readonly string[],
+  ): Promise<{ installed: boolean; reports: VulnerabilityReportObject[] }> {
+    const { group, version, plural } = VULNERABILITY_REPORT_RESOURCE;
+    const reports: VulnerabilityReportObject[] = [];
+    try {
+      for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
+        const list = (await this.call({ verb: 'list', resource: `${plural}.${group}`, namespace }, (options) =>
+          namespace
+            ? this.clients.customObjects.listNamespacedCustomObject({ group, version, namespace, plural }, options)
+            : this.clients.customObjects.listClusterCustomObject({ group, version, plural }, options),
+        )) as { items?: VulnerabilityReportObject[] };
+        reports.push(...(list.items ?? []));
+      }
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.reason === 'not_found') return { installed: false, reports: [] };
+      throw error;
+    }
+    return { installed: true, reports };
+  }
+
+  async deployment(namespace: string, name: string): Promise<V1Deployment> {
+    const deployment = await this.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, (options) =>
+      this.clients.apps.readNamespacedDeployment({ name, namespace }, options),
+    );
+    return plain(deployment);
+  }
+
+  /** The tail of a container's log (`previous`: the run that crashed). Untrusted text: callers redact and cap it. */
+  podLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    options: { previous: boolean; tailLines: number; limitBytes: number },
+  ): Promise<string> {
+    return readPodLog(this.clients.kubeConfig, namespace, pod, { container, ...options });
+  }
+
+  /** Patches a deployment; with `dryRun` the API server validates and answers the result without storing it. */
+  async patchDeployment(
+    namespace: string,
+    name: string,
+    patch: unknown,
+    type: PatchType,
+    dryRun: boolean,
+  ): Promise<V1Deployment> {
+    const strategy = type === 'json' ? PatchStrategy.JsonPatch : PatchStrategy.StrategicMergePatch;
+    const result = await this.call(
+      { verb: 'patch', resource: 'deployments.apps', namespace, name, dryRun },
+      (options) =>
+        this.clients.apps.patchNamespacedDeployment(
+          { name, namespace, body: patch, fieldManager: this.fieldManager, ...(dryRun ? { dryRun: 'All' } : {}) },
+          setHeaderOptions('Content-Type', strategy, options),
+        ),
+    );
+    return plain(result);
+  }
+
+  /** Every request goes through the shared client's retries; a refusal names this capability's RBAC file. */
+  async call<T>(operation: KubeOperation, run: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    try {
+      return await this.clients.call(operation, run);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.reason === 'forbidden') {
+        const detail = error.message
+          .replace(/^kubernetes: /, '')
+          .replace(/ \(see [^)]*\)/, '')
+          .replace(/\.? ?Server said:.*$/s, '');
+        throw new KubernetesApiError(
+          operation,
+          'forbidden',
+          `${detail}; the workload guard's Role is ${WORKLOAD_RBAC_FILE} (bind it in namespace ${operation.namespace ?? '(all: use the ClusterRole)'})`,
+          { cause: error, isRetryable: false, statusCode: 403 },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** Client objects carry Date instances; plain JSON is what we diff, store and print. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
