@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import { openStore, type Store } from '../store/store.ts';
+import { openConfiguredStore, type Store } from '../store/store.ts';
 import type { BlockContext } from './blocking/block-executor.ts';
 import { BlockPolicy } from './blocking/block-policy.ts';
 import type { Blocker } from './blocking/blocker.ts';
@@ -12,11 +12,6 @@ export interface AgentRuntime {
   blocker: Blocker;
   blockContext: BlockContext;
   close(): void;
-}
-
-/** The database and audit log the config names, audit records signed with its agent id. */
-export function openConfiguredStore(config: Config): Store {
-  return openStore(config.database.path, config.audit.path, config.audit.agent_id);
 }
 
 export async function openRuntime(config: Config): Promise<AgentRuntime> {

@@ -1,3 +1,4 @@
+import type { Config } from '../config/schema.ts';
 import { ActionStore } from './action-store.ts';
 import { AllowlistStore } from './allowlist-store.ts';
 import { AuditLog } from './audit-log.ts';
@@ -18,6 +19,11 @@ export interface Store {
   audit: AuditLog;
   transaction<T>(work: () => T): T;
   close(): void;
+}
+
+/** The database and audit log the config names, audit records signed with its agent id. */
+export function openConfiguredStore(config: Config): Store {
+  return openStore(config.database.path, config.audit.path, config.audit.agent_id);
 }
 
 export function openStore(databasePath: string, auditPath: string, agentId = 'devops-agent'): Store {

@@ -1,10 +1,10 @@
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../core/incident.ts';
 import { parseCidr } from '../core/ip-address.ts';
+import { HttpError, optionalString, requiredString } from '../http/http-response.ts';
+import type { Route, RouteReply, RouteRequest } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { approveIncident, rejectIncident, unblockTarget } from '../network-guard/incident-actions.ts';
-import { HttpError, optionalString, requiredString } from './http-response.ts';
 import { incidentDetail, incidentRecommendation, incidentSummary } from './incident-view.ts';
-import type { Route, RouteReply, RouteRequest } from './router.ts';
 
 const MAX_PAGE = 200;
 

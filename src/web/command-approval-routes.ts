@@ -1,8 +1,8 @@
 import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../command-runner/command-approvals.ts';
+import { HttpError, optionalString, requiredString } from '../http/http-response.ts';
+import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { parseId } from './api-routes.ts';
-import { HttpError, optionalString, requiredString } from './http-response.ts';
-import type { Route } from './router.ts';
 
 /**
  * Pending shell-command approvals (command runner). A decision is bound to the sha256 of the exact command the

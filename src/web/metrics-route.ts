@@ -1,6 +1,6 @@
 import { Metrics, metrics } from '../core/metrics.ts';
+import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
-import type { Route } from './router.ts';
 
 /**
  * Help text for the process-wide counters. Engineers increment these names from their own modules; a name only

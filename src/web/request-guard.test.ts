@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { HttpError } from './http-response.ts';
+import { HttpError } from '../http/http-response.ts';
+import { Router } from '../http/router.ts';
 import { RequestGuard } from './request-guard.ts';
-import { Router } from './router.ts';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './http-response.ts';
+import { HttpError } from '../http/http-response.ts';
 
 /** The custom header every state-changing request must carry: a cross-site form or image cannot set it. */
 export const CSRF_HEADER = 'x-requested-with';

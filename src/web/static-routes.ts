@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Route } from './router.ts';
+import type { Route } from '../http/router.ts';
 
 const STATIC_DIRECTORY = join(import.meta.dirname, 'static');
 

@@ -2,16 +2,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { splitListen } from '../config/load-config.ts';
 import { metrics } from '../core/metrics.ts';
+import { HttpError, readJsonObject, sendError, sendJson, sendText, setSecurityHeaders } from '../http/http-response.ts';
+import { type Route, Router } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { apiRoutes } from './api-routes.ts';
 import { commandApprovalRoutes } from './command-approval-routes.ts';
-import { HttpError, readJsonObject, sendError, sendJson, sendText, setSecurityHeaders } from './http-response.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { RequestGuard } from './request-guard.ts';
-import { type Route, Router } from './router.ts';
 import { staticRoutes } from './static-routes.ts';
 
-export type { Route, RouteReply, RouteRequest } from './router.ts';
+export type { Route, RouteReply, RouteRequest } from '../http/router.ts';
 
 export interface WebServerOptions {
   runtime: AgentRuntime;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesApiError } from '../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import { KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 import { type LoopbackServer, startLoopbackServer } from '../notifiers/loopback-http-server.ts';
 import { readPodLog } from './pod-log-reader.ts';
 

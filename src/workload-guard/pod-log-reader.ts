@@ -1,7 +1,7 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { type RequestOptions as HttpsRequestOptions, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type KubeOperation, KubernetesApiError } from '../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import { type KubeOperation, KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 
 export interface PodLogOptions {
   container: string;

@@ -1,5 +1,5 @@
-import { HttpError, optionalString, requiredString } from '../web/http-response.ts';
-import type { Route } from '../web/router.ts';
+import { HttpError, optionalString, requiredString } from '../http/http-response.ts';
+import type { Route } from '../http/router.ts';
 import {
   approveRemediation,
   getRemediation,

@@ -7,8 +7,8 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import type { Config } from '../config/schema.ts';
-import { createKubeClients, type KubeClients } from '../network-guard/blocking/kubernetes/kube-client.ts';
-import { type KubeOperation, KubernetesApiError } from '../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import { createKubeClients, type KubeClients } from '../kubernetes/kube-client.ts';
+import { type KubeOperation, KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 import type { WorkloadInventory } from './pod-health.ts';
 import { readPodLog } from './pod-log-reader.ts';
 import { VULNERABILITY_REPORT_RESOURCE, type VulnerabilityReportObject } from './trivy-reports.ts';

@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { loadConfig } from '../config/load-config.ts';
-import { KubernetesApiError } from '../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import { KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 import { type LoopbackServer, startLoopbackServer } from '../notifiers/loopback-http-server.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createWorkloadApprovalRoutes, SLACK_INTERACTIONS_PATH } from './approval-routes.ts';

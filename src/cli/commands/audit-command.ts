@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
-import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
 import { type AuditVerification, verifyAuditFile } from '../../store/audit-log.ts';
+import { openConfiguredStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 

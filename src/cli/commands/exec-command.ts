@@ -15,7 +15,7 @@ import { execTask, PlanUnavailableError } from '../../command-runner/exec-task.t
 import { parseDuration } from '../../config/duration.ts';
 import { IntegrationError, UsageError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
-import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
+import { openConfiguredStore } from '../../store/store.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';

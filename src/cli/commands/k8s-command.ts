@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import { kubernetesSection } from '../../config/sections/kubernetes.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parseCidr } from '../../core/ip-address.ts';
-import { KubernetesApiError } from '../../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
+import { KubernetesApiError } from '../../kubernetes/kubernetes-api-error.ts';
 import { BlockRefused, KubernetesBlocker } from '../../network-guard/blocking/kubernetes/kubernetes-blocker.ts';
 import type { PatternChoice } from '../../network-guard/blocking/kubernetes/pattern-ranking.ts';
 import type { TraefikInventory } from '../../network-guard/blocking/kubernetes/traefik-inventory.ts';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ConfigError, errorMessage, UsageError } from '../../core/errors.ts';
 import { createMonitor } from '../../host-monitor/create-monitor.ts';
 import type { CycleReport } from '../../host-monitor/monitor.ts';
-import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
+import { openConfiguredStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { safeCell } from '../output.ts';

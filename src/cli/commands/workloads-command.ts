@@ -1,9 +1,9 @@
 import type { Config } from '../../config/schema.ts';
 import { UsageError } from '../../core/errors.ts';
+import { KubernetesApiError } from '../../kubernetes/kubernetes-api-error.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
-import { openConfiguredStore } from '../../network-guard/agent-runtime.ts';
-import { KubernetesApiError } from '../../network-guard/blocking/kubernetes/kubernetes-api-error.ts';
 import type { Store } from '../../store/store.ts';
+import { openConfiguredStore } from '../../store/store.ts';
 import { ImagePatchRefused } from '../../workload-guard/image-patch.ts';
 import {
   approveRemediation,

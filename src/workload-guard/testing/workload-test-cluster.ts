@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointFromKubeconfig, type KubeEndpoint, kubeRequest } from '../../../testbed/kube-request.ts';
-import { loadManifests } from '../../network-guard/blocking/kubernetes/testing/kube-fixtures.ts';
+import { loadManifests } from '../../kubernetes/testing/kube-fixtures.ts';
 
-export { eventually } from '../../network-guard/blocking/kubernetes/testing/kube-fixtures.ts';
+export { eventually } from '../../kubernetes/testing/kube-fixtures.ts';
 
 type KubeObject = Record<string, unknown> & {
   apiVersion?: string;

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatCidr, parseCidr } from '../../../core/ip-address.ts';
-import type { KubeClients } from './kube-client.ts';
-import { KubernetesApiError } from './kubernetes-api-error.ts';
+import type { KubeClients } from '../../../kubernetes/kube-client.ts';
+import { KubernetesApiError } from '../../../kubernetes/kubernetes-api-error.ts';
 import type { ListedObject, TraefikInventory } from './traefik-inventory.ts';
 
 /** Node addresses and pod networks, service networks and IPs, pod IPs, configured ranges: never to be blocked. */

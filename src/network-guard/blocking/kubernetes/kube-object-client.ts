@@ -1,8 +1,8 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeClients } from '../../../kubernetes/kube-client.ts';
+import { type KubeOperation, KubernetesApiError } from '../../../kubernetes/kubernetes-api-error.ts';
 import type { KubeObject } from './block-patch.ts';
 import type { JsonPatchOperation } from './json-patch.ts';
-import type { KubeClients } from './kube-client.ts';
-import { type KubeOperation, KubernetesApiError } from './kubernetes-api-error.ts';
 import type { BlockLocation } from './pattern-ranking.ts';
 
 /**

@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointFromKubeconfig, type KubeEndpoint, kubeRequest } from '../../../../testbed/kube-request.ts';
+import { loadManifests as loadKubeManifests } from '../../../kubernetes/testing/kube-fixtures.ts';
 import type { KubeObject } from './block-patch.ts';
-import { loadManifests as loadKubeManifests } from './testing/kube-fixtures.ts';
 
-export { eventually } from './testing/kube-fixtures.ts';
+export { eventually } from '../../../kubernetes/testing/kube-fixtures.ts';
 
 const PLURALS: Record<string, string> = {
   Namespace: 'namespaces',

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesSettings } from '../../../config/sections/kubernetes.ts';
 import { errorMessage } from '../../../core/errors.ts';
 import { cidrBounds, formatCidr, IpSet, parseCidr } from '../../../core/ip-address.ts';
+import { createKubeClients, type KubeClients } from '../../../kubernetes/kube-client.ts';
+import { KubernetesApiError } from '../../../kubernetes/kubernetes-api-error.ts';
 import { PRIVATE_RANGES } from '../block-policy.ts';
 import type { ActionResult, Blocker, BlockPlan, BlockRequest } from '../blocker.ts';
 import { listingLocations, markedLocations } from './block-locations.ts';
@@ -15,9 +17,7 @@ import {
   type PatchBuild,
   patchDiff,
 } from './block-patch.ts';
-import { createKubeClients, type KubeClients } from './kube-client.ts';
 import { KubeObjectClient } from './kube-object-client.ts';
-import { KubernetesApiError } from './kubernetes-api-error.ts';
 import { type BlockLocation, type PatternChoice, rankPatterns } from './pattern-ranking.ts';
 import { discoverTraefik } from './traefik-discovery.ts';
 import type { TraefikInventory } from './traefik-inventory.ts';

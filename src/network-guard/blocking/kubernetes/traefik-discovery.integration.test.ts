@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../../../testbed/testbed-env.ts';
-import { createKubeClients } from './kube-client.ts';
+import { createKubeClients } from '../../../kubernetes/kube-client.ts';
 import { KubeTestCluster, loadManifests } from './kube-test-cluster.ts';
 import { blockerSettings, request, setUpFixture } from './kube-test-settings.ts';
 import { KubernetesBlocker } from './kubernetes-blocker.ts';

@@ -1,9 +1,9 @@
 import type { V1ConfigMap, V1NetworkPolicy, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { KubeClients } from '../../../kubernetes/kube-client.ts';
+import { type KubeOperation, KubernetesApiError } from '../../../kubernetes/kubernetes-api-error.ts';
 import { readBlockMarks } from './block-marks.ts';
 import { clusterAddresses } from './cluster-addresses.ts';
 import { parseIpList } from './ip-list-format.ts';
-import type { KubeClients } from './kube-client.ts';
-import { type KubeOperation, KubernetesApiError } from './kubernetes-api-error.ts';
 import {
   type IpListObject,
   type ListedObject,

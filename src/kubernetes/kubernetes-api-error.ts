@@ -1,5 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
-import { errorMessage, IntegrationError } from '../../../core/errors.ts';
+import { errorMessage, IntegrationError } from '../core/errors.ts';
 
 /** One API request, described the way RBAC sees it, so a failure can say exactly what was refused. */
 export interface KubeOperation {

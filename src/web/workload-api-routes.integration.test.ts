@@ -8,10 +8,10 @@ import { after, before, test } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { defaultConfig } from '../config/load-config.ts';
 import { type AgentRuntime, openRuntime } from '../network-guard/agent-runtime.ts';
-import { startWebServer, type WebServer } from '../web/web-server.ts';
-import { WorkloadTestCluster } from './testing/workload-test-cluster.ts';
-import { workloadApiRoutes } from './workload-api-routes.ts';
-import { runWorkloadChecks } from './workload-checks.ts';
+import { WorkloadTestCluster } from '../workload-guard/testing/workload-test-cluster.ts';
+import { workloadApiRoutes } from '../workload-guard/workload-api-routes.ts';
+import { runWorkloadChecks } from '../workload-guard/workload-checks.ts';
+import { startWebServer, type WebServer } from './web-server.ts';
 
 const TOKEN = 'review-api-token-for-the-workloads-test';
 let directory: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { ConfigError, IntegrationError } from '../../../core/errors.ts';
+import { ConfigError, IntegrationError } from '../core/errors.ts';
 import { createKubeClients, loadKubeConfig } from './kube-client.ts';
 import { KubernetesApiError } from './kubernetes-api-error.ts';
 

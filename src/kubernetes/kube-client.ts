@@ -13,7 +13,7 @@ import {
   Observable,
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
-import { ConfigError } from '../../../core/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { describeKubeFailure, type KubeOperation, type KubernetesApiError } from './kubernetes-api-error.ts';
 
 /** What creating clients needs; a subset of the `kubernetes:` config section so other capabilities can reuse it. */
