@@ -9,6 +9,7 @@ import { pingTarget } from './collectors/ping-collector.ts';
 import { collectProcesses } from './collectors/process-collector.ts';
 import { isSyslogProblem, parseSyslogLine } from './collectors/syslog-line-parser.ts';
 import { collectTemperatures } from './collectors/temperature-collector.ts';
+import { dedupeAttempts } from './login-attempts.ts';
 import type { MonitorStore } from './monitor-store.ts';
 import {
   type AuthEvent,
@@ -23,27 +24,6 @@ const MAX_SYSLOG_PROBLEMS = 200;
 export interface CollectOptions {
   /** Run nmap now even if the last scan is more recent than `nmap_interval` (used by `--once`). */
   forceNmap?: boolean;
-}
-
-/**
- * sshd logs one failed attempt several ways (`Invalid user`, the PAM failure, then `Failed password`): keep one event
- * per attempt so a burst of 5 attempts counts 5, not 15.
- */
-export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
-  const failedPasswords = new Set(
-    events
-      .filter((event) => event.type === 'failed_password')
-      .map((event) => `${event.sourceIp}|${event.port}|${event.user}`),
-  );
-  const failedFromIp = new Set(
-    events.filter((event) => event.type === 'failed_password').map((event) => event.sourceIp),
-  );
-  return events.filter((event) => {
-    if (event.type === 'invalid_user') return !failedPasswords.has(`${event.sourceIp}|${event.port}|${event.user}`);
-    if (event.type === 'pam_auth_failure' && /^sshd/.test(event.method ?? '')) return !failedFromIp.has(event.sourceIp);
-    // "Disconnecting ...: Too many authentication failures" repeats "maximum authentication attempts exceeded".
-    return true;
-  });
 }
 
 function addRecords(observations: Observations, records: SyslogRecord[], authEvents: AuthEvent[]) {

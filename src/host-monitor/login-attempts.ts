@@ -1,0 +1,45 @@
+import type { AuthEvent } from './observations.ts';
+
+const connection = (event: AuthEvent) => `${event.sourceIp}|${event.port}`;
+const account = (event: AuthEvent) => `${event.sourceIp}|${event.user}`;
+
+/**
+ * sshd logs one failed attempt several ways, and one connection's end several times. Keep one event per attempt, so
+ * a burst of 5 attempts counts 5, not 15:
+ * - `Invalid user`, a DenyUsers/AllowUsers refusal, `ROOT LOGIN REFUSED` and the PAM failure announce or repeat the
+ *   `Failed <method>` lines of the same connection: they count only when no such line is there;
+ * - `maximum authentication attempts exceeded` and `Disconnecting ...: Too many authentication failures` close a
+ *   connection whose failures were already counted: at most one per connection, none when its failures are there;
+ * - a key-offering agent tries its keys one by one: `Failed publickey` lines of a connection that ends with
+ *   `Accepted` for the same user are the client's search, not an attack.
+ * Lines of one connection split across two reads are judged separately (the reader cuts at a cycle boundary).
+ */
+export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
+  const accepted = new Set(
+    events.filter((event) => event.type === 'accepted').map((event) => `${connection(event)}|${event.user}`),
+  );
+  const kept = events.filter(
+    (event) =>
+      !(
+        event.type === 'failed_password' &&
+        event.method === 'publickey' &&
+        accepted.has(`${connection(event)}|${event.user}`)
+      ),
+  );
+  const failures = kept.filter((event) => event.type === 'failed_password');
+  const failedConnections = new Set(failures.map(connection));
+  const failedAccounts = new Set(failures.map(account));
+  const failedIps = new Set(failures.map((event) => event.sourceIp));
+  const sameAttempt = (event: AuthEvent) =>
+    event.port === undefined ? failedAccounts.has(account(event)) : failedConnections.has(connection(event));
+  const limited = new Set<string>();
+  return kept.filter((event) => {
+    if (event.type === 'invalid_user' || event.type === 'refused') return !sameAttempt(event);
+    if (event.type === 'pam_auth_failure' && /^sshd/.test(event.method ?? '')) return !failedIps.has(event.sourceIp);
+    if (event.type === 'max_auth_attempts') {
+      if (failedConnections.has(connection(event)) || limited.has(connection(event))) return false;
+      limited.add(connection(event));
+    }
+    return true;
+  });
+}
