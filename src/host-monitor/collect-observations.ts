@@ -36,6 +36,12 @@ function addRecords(observations: Observations, records: SyslogRecord[], authEve
   }
 }
 
+/** A log line's own timestamp (epoch ms), for the first start's recent window. */
+const lineTime = (now: number) => (line: string) => {
+  const time = parseSyslogLine(line, now)?.time;
+  return time === undefined ? undefined : Date.parse(time);
+};
+
 async function readLogFile(
   name: string,
   path: string,
@@ -47,6 +53,7 @@ async function readLogFile(
   const result = await readNewLines(path, positions, {
     maxBytes: settings.max_log_bytes_per_cycle,
     startAt: settings.log_start_at,
+    recentWindow: { since: observations.at - settings.login_window * 1000, timeOf: lineTime(observations.at) },
   });
   if (result.status === 'missing') return { report: { name, status: 'skipped', detail: result.detail }, records: [] };
   const records: SyslogRecord[] = [];
@@ -72,12 +79,12 @@ export async function collectObservations(
   const authEvents: AuthEvent[] = [];
 
   if (settings.journald) {
-    const journal = await readJournal(positions);
+    const journal = await readJournal(positions, { since: at - settings.login_window * 1000 });
     if (journal.status === 'ok') {
       observations.skippedLines += journal.skipped;
       observations.syslogLines += journal.records.length;
       addRecords(observations, journal.records, authEvents);
-      const detail = `journalctl${journal.firstStart ? ' (first start: from now on)' : ''}`;
+      const detail = `journalctl${journal.firstStart ? ' (first start: the last login window)' : ''}`;
       report({ name: 'auth', status: 'ok', items: authEvents.length, detail });
       report({ name: 'syslog', status: 'ok', items: journal.records.length, detail });
     } else {
