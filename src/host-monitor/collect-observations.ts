@@ -9,7 +9,7 @@ import { pingTarget } from './collectors/ping-collector.ts';
 import { collectProcesses } from './collectors/process-collector.ts';
 import { isSyslogProblem, parseSyslogLine } from './collectors/syslog-line-parser.ts';
 import { collectTemperatures } from './collectors/temperature-collector.ts';
-import { dedupeAttempts } from './login-attempts.ts';
+import { dedupeAttempts, recordAttempts } from './login-attempts.ts';
 import type { MonitorStore } from './monitor-store.ts';
 import {
   type AuthEvent,
@@ -101,14 +101,7 @@ export async function collectObservations(
     addRecords(observations, syslog.records, authEvents);
     report(syslog.report);
   }
-  observations.authEvents = dedupeAttempts(authEvents);
-  store.transaction(() => {
-    for (const event of observations.authEvents) {
-      const eventTime = event.time ? Date.parse(event.time) : Number.NaN;
-      // A timestamp we cannot trust (absent, or in the future by more than a day: clock skew) counts as "now".
-      store.addAuthEvent(Number.isNaN(eventTime) || eventTime > at + 86_400_000 ? at : eventTime, event);
-    }
-  });
+  observations.authEvents = recordAttempts(store, dedupeAttempts(authEvents), at, settings.login_window);
 
   if (settings.temperatures) {
     try {

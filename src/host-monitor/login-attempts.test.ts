@@ -7,7 +7,7 @@ import { type MonitorSettings, monitorSection } from '../config/sections/monitor
 import { openDatabase } from '../store/database.ts';
 import { parseAuthEvent } from './collectors/auth-event-parser.ts';
 import { parseSyslogLine } from './collectors/syslog-line-parser.ts';
-import { dedupeAttempts } from './login-attempts.ts';
+import { dedupeAttempts, recordAttempts } from './login-attempts.ts';
 import { MonitorStore } from './monitor-store.ts';
 import { type AuthEvent, emptyObservations, FAILURE_EVENT_TYPES } from './observations.ts';
 import { evaluateRules } from './rules.ts';
@@ -123,4 +123,40 @@ test('the issue-15 line blames the TCP peer sshd printed last, never the address
     events.map((event) => [event.sourceIp, event.user]),
     [['127.0.0.1', 'test from 10.10.1.2 port 55555 ssh2']],
   );
+});
+
+test('lines of one connection read in two cycles count as if read in one', () => {
+  const store = new MonitorStore(openDatabase(join(directory, 'cycles.db')));
+  const cycle = (messages: string[]) => recordAttempts(store, attempts(messages), NOW, 600);
+  const failuresFrom = (ip: string) =>
+    store.authFailuresByIp(NOW - 600_000, [...FAILURE_EVENT_TYPES]).find((row) => row.ip === ip)?.failures ?? 0;
+  // An agent's key search, cut before its success.
+  cycle(
+    [1, 2, 3, 4, 5].map(
+      (key) => `Failed publickey for alice from 192.0.2.70 port 40700 ssh2: RSA ${FINGERPRINT}${key}`,
+    ),
+  );
+  assert.equal(failuresFrom('192.0.2.70'), 5);
+  cycle([`Accepted publickey for alice from 192.0.2.70 port 40700 ssh2: ED25519 ${FINGERPRINT}`]);
+  assert.equal(failuresFrom('192.0.2.70'), 0);
+  // Failures, then the limit and its disconnect in the next cycle.
+  cycle(Array.from({ length: 6 }, () => 'Failed password for root from 203.0.113.5 port 52122 ssh2'));
+  cycle([
+    'error: maximum authentication attempts exceeded for root from 203.0.113.5 port 52122 ssh2 [preauth]',
+    'Disconnecting authenticating user root 203.0.113.5 port 52122: Too many authentication failures [preauth]',
+  ]);
+  assert.equal(failuresFrom('203.0.113.5'), 6);
+  // Announcements, then the failures they announced.
+  cycle([
+    'Invalid user admin from 203.0.113.7 port 52200',
+    'User root from 203.0.113.7 not allowed because listed in DenyUsers',
+  ]);
+  assert.equal(failuresFrom('203.0.113.7'), 2);
+  cycle([
+    'Failed password for invalid user admin from 203.0.113.7 port 52200 ssh2',
+    'Failed password for invalid user root from 203.0.113.7 port 52201 ssh2',
+    'Failed password for invalid user root from 203.0.113.7 port 52201 ssh2',
+  ]);
+  assert.equal(failuresFrom('203.0.113.7'), 3);
+  store.db.close();
 });

@@ -1,3 +1,4 @@
+import type { MonitorStore } from './monitor-store.ts';
 import type { AuthEvent } from './observations.ts';
 
 const connection = (event: AuthEvent) => `${event.sourceIp}|${event.port}`;
@@ -12,7 +13,7 @@ const account = (event: AuthEvent) => `${event.sourceIp}|${event.user}`;
  *   connection whose failures were already counted: at most one per connection, none when its failures are there;
  * - a key-offering agent tries its keys one by one: `Failed publickey` lines of a connection that ends with
  *   `Accepted` for the same user are the client's search, not an attack.
- * Lines of one connection split across two reads are judged separately (the reader cuts at a cycle boundary).
+ * Lines of one connection split across two reads are settled against the store by recordAttempts.
  */
 export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
   const accepted = new Set(
@@ -42,4 +43,47 @@ export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
     }
     return true;
   });
+}
+
+const ANNOUNCEMENTS = ['invalid_user', 'refused', 'max_auth_attempts'];
+
+/**
+ * Stores this cycle's events (already deduplicated among themselves) and settles them against the connections
+ * stored in earlier cycles, so where the reader cut between two lines of one connection changes no count:
+ * a `Failed` line replaces the stored announcements and limit of its connection; an announcement or limit whose
+ * connection already has its failures (or its limit) is not stored; `Accepted publickey` forgives the stored
+ * `Failed publickey` lines of its connection. Returns the events kept.
+ */
+export function recordAttempts(
+  store: MonitorStore,
+  events: AuthEvent[],
+  at: number,
+  windowSeconds: number,
+): AuthEvent[] {
+  const since = at - windowSeconds * 1000;
+  const kept: AuthEvent[] = [];
+  store.transaction(() => {
+    for (const event of events) {
+      const ip = event.sourceIp;
+      if (ip && event.port !== undefined) {
+        const port = event.port;
+        if (event.type === 'failed_password') {
+          store.forgetAuthEvents(since, ip, ANNOUNCEMENTS, { port });
+          if (event.user !== undefined)
+            store.forgetAuthEvents(since, ip, ['invalid_user', 'refused'], { user: event.user, portless: true });
+        } else if (ANNOUNCEMENTS.includes(event.type)) {
+          const covering =
+            event.type === 'max_auth_attempts' ? ['failed_password', 'max_auth_attempts'] : ['failed_password'];
+          if (store.connectionEvents(since, ip, port, covering) > 0) continue;
+        } else if (event.type === 'accepted' && event.method === 'publickey') {
+          store.forgetAuthEvents(since, ip, ['failed_password'], { port, method: 'publickey', user: event.user });
+        }
+      }
+      const eventTime = event.time ? Date.parse(event.time) : Number.NaN;
+      // A timestamp we cannot trust (absent, or in the future by more than a day: clock skew) counts as "now".
+      store.addAuthEvent(Number.isNaN(eventTime) || eventTime > at + 86_400_000 ? at : eventTime, event);
+      kept.push(event);
+    }
+  });
+  return kept;
 }
