@@ -81,3 +81,28 @@ test('a file that moved on without this database, or vanished, is refused', () =
   assert.throws(() => store.audit.append('three', {}), /last line is not an audit entry/);
   store.close();
 });
+
+test('two databases that claimed the same empty file: the first to write owns it, the other is refused', () => {
+  const dir = directory();
+  const path = join(dir, 'audit.jsonl');
+  const first = openStore(join(dir, 'first.db'), path);
+  const second = openStore(join(dir, 'second.db'), path);
+  first.audit.append('first', {});
+  assert.throws(() => second.audit.append('second', {}), AuditChainError);
+  first.audit.append('first', {});
+  assert.deepEqual(first.audit.verify(), { ok: true, entries: 2 });
+  first.close();
+  second.close();
+});
+
+test('a crash during the very first append is recovered by the database that wrote it', () => {
+  const dir = directory();
+  const path = join(dir, 'audit.jsonl');
+  const store = openStore(join(dir, 'agent.db'), path);
+  store.audit.append('one', {});
+  // The entry reached the file, the head commit did not.
+  store.db.prepare('UPDATE audit_head SET seq = 0, hash = ? WHERE path = ?').run('0'.repeat(64), path);
+  store.audit.append('two', {});
+  assert.deepEqual(store.audit.verify(), { ok: true, entries: 2 });
+  store.close();
+});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   appendFileSync,
   closeSync,
@@ -23,6 +23,8 @@ export interface AuditEntry {
   agentId: string;
   type: string;
   data: Record<string, unknown>;
+  /** The chain's id (entries written before it existed have none). */
+  chain?: string;
   prev: string;
   hash: string;
 }
@@ -35,6 +37,13 @@ export interface AuditVerification {
 }
 
 const GENESIS = '0'.repeat(64);
+
+/** What the database knows of a file's chain: the last entry it wrote (seq 0: none yet) and the chain's id. */
+interface Head {
+  seq: number;
+  hash: string;
+  chain: string | null;
+}
 
 /**
  * Append-only JSONL where every entry carries the hash of the previous one, so any edit, deletion or reordering is
@@ -55,12 +64,19 @@ export class AuditLog {
         id: '001-audit-head',
         sql: 'CREATE TABLE audit_head (path TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL)',
       },
+      // A random id per chain, written in each entry: a database recognises its own first entry after a crash.
+      { id: '002-audit-chain-id', sql: 'ALTER TABLE audit_head ADD COLUMN chain TEXT' },
     ]);
     mkdirSync(dirname(path), { recursive: true });
     // Claim a file that holds no chain yet, so a crash during our very first append is recoverable, while a file
     // that already holds entries this database never recorded (another database's chain) is not adopted.
-    if (!existsSync(path) || statSync(path).size === 0)
-      db.prepare('INSERT OR IGNORE INTO audit_head (path, seq, hash) VALUES (?, 0, ?)').run(path, GENESIS);
+    if (!existsSync(path) || statSync(path).size === 0) this.#claim();
+  }
+
+  #claim(): void {
+    this.#db
+      .prepare('INSERT OR IGNORE INTO audit_head (path, seq, hash, chain) VALUES (?, 0, ?, ?)')
+      .run(this.path, GENESIS, randomUUID());
   }
 
   /** Appends one entry (secrets redacted) and returns it; throws AuditChainError when the file is not this chain. */
@@ -74,6 +90,7 @@ export class AuditLog {
         agentId: this.#agentId,
         type,
         data: redactDeep(data),
+        ...(head?.chain ? { chain: head.chain } : {}),
         prev: head?.hash ?? GENESIS,
       };
       const entry: AuditEntry = { ...body, hash: hashEntry(body) };
@@ -114,22 +131,29 @@ export class AuditLog {
    * complete entry beyond the head that chains correctly was written by us just before the crash and becomes the
    * head. Any other difference means the file is not (or no longer) this database's chain: appending would fork it.
    */
-  #reconcileHead(): { head?: { seq: number; hash: string }; problem?: string } {
-    const head = this.#db.prepare('SELECT seq, hash FROM audit_head WHERE path = ?').get(this.path) as
-      | { seq: number; hash: string }
-      | undefined;
+  #reconcileHead(): { head?: Head; problem?: string } {
+    const select = () =>
+      this.#db.prepare('SELECT seq, hash, chain FROM audit_head WHERE path = ?').get(this.path) as Head | undefined;
+    let head = select();
     const last: LastEntry = existsSync(this.path) ? readLastEntry(this.path) : { status: 'empty' };
     if (last.status === 'empty') {
-      if (!head || head.seq === 0) return { head };
+      if (!head) {
+        this.#claim();
+        head = select() as Head;
+      }
+      if (head.seq === 0) return { head };
       return { head, problem: `the file is missing or empty, but this database wrote ${head.seq} entries` };
     }
     if (last.status === 'unreadable') return { head, problem: 'its last line is not an audit entry' };
     const entry = last.entry;
     if (head && entry.seq === head.seq && entry.hash === head.hash) return { head };
     const { hash, ...body } = entry;
-    if (head && entry.seq === head.seq + 1 && entry.prev === head.hash && hashEntry(body) === hash) {
+    // The first entry is ours only if it names our chain: another database that claimed the same empty file
+    // wrote the same genesis link.
+    const ours = head && (head.seq > 0 || (head.chain !== null && entry.chain === head.chain));
+    if (head && ours && entry.seq === head.seq + 1 && entry.prev === head.hash && hashEntry(body) === hash) {
       this.#saveHead(entry);
-      return { head: { seq: entry.seq, hash: entry.hash } };
+      return { head: { seq: entry.seq, hash: entry.hash, chain: head.chain } };
     }
     const problem = head
       ? `the file ends at entry ${entry.seq}, this database last wrote entry ${head.seq}`
