@@ -22,6 +22,8 @@ const SPEC_SECTIONS = ['llm', 'mode', 'elasticsearch', 'kubernetes', 'database',
 const OPTIONAL_SECTIONS = ['elasticsearch', 'kubernetes', 'monitor', 'notifications', 'workloads'];
 /** Keys whose example value is deliberately not the default (each channel is compared with its own defaults). */
 const DELIBERATE_NON_DEFAULTS = new Set(['notifications.channels']);
+/** Keys left commented out in the example because their default is derived from another key (audit beside database). */
+const DERIVED_DEFAULTS = new Set(['audit.path']);
 /** Keys holding secrets (a webhook URL embeds its token): only `${VAR}` may appear there. */
 const SECRET_KEY = /password|token|secret|api_key|webhook_url/;
 
@@ -66,6 +68,7 @@ function unwrittenKeys(output: unknown, written: unknown, path: string[]): strin
   return Object.entries(output).flatMap(([key, value]) => {
     if (value === undefined) return [];
     const keyPath = [...path, key];
+    if (DERIVED_DEFAULTS.has(keyPath.join('.'))) return [];
     if (!isMapping(written) || !(key in written)) return [keyPath.join('.')];
     return unwrittenKeys(value, written[key], keyPath);
   });

@@ -99,3 +99,13 @@ test('durations', () => {
   assert.equal(parseDuration('soon'), undefined);
   assert.equal(parseDuration('5x'), undefined);
 });
+
+test('the audit log sits beside its database unless audit.path names one', () => {
+  const beside = (overrides: Record<string, unknown>) => loadConfig({ env: {}, overrides }).config?.audit.path;
+  assert.equal(beside({}), join('data', 'devops-agent.audit.jsonl'));
+  assert.equal(beside({ 'database.path': '/srv/agent/prod.db' }), '/srv/agent/prod.audit.jsonl');
+  assert.equal(beside({ 'database.path': '/srv/agent/state' }), '/srv/agent/state.audit.jsonl');
+  assert.equal(beside({ 'database.path': '/srv/a.db', 'audit.path': '/var/log/audit.jsonl' }), '/var/log/audit.jsonl');
+  const empty = loadConfig({ env: {}, overrides: { 'audit.path': '' } });
+  assert.match(empty.errors.join('\n'), /^audit\.path: /m);
+});

@@ -9,6 +9,7 @@ import { pingTarget } from './collectors/ping-collector.ts';
 import { collectProcesses } from './collectors/process-collector.ts';
 import { isSyslogProblem, parseSyslogLine } from './collectors/syslog-line-parser.ts';
 import { collectTemperatures } from './collectors/temperature-collector.ts';
+import { dedupeAttempts, recordAttempts } from './login-attempts.ts';
 import type { MonitorStore } from './monitor-store.ts';
 import {
   type AuthEvent,
@@ -25,27 +26,6 @@ export interface CollectOptions {
   forceNmap?: boolean;
 }
 
-/**
- * sshd logs one failed attempt several ways (`Invalid user`, the PAM failure, then `Failed password`): keep one event
- * per attempt so a burst of 5 attempts counts 5, not 15.
- */
-export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
-  const failedPasswords = new Set(
-    events
-      .filter((event) => event.type === 'failed_password')
-      .map((event) => `${event.sourceIp}|${event.port}|${event.user}`),
-  );
-  const failedFromIp = new Set(
-    events.filter((event) => event.type === 'failed_password').map((event) => event.sourceIp),
-  );
-  return events.filter((event) => {
-    if (event.type === 'invalid_user') return !failedPasswords.has(`${event.sourceIp}|${event.port}|${event.user}`);
-    if (event.type === 'pam_auth_failure' && /^sshd/.test(event.method ?? '')) return !failedFromIp.has(event.sourceIp);
-    // "Disconnecting ...: Too many authentication failures" repeats "maximum authentication attempts exceeded".
-    return true;
-  });
-}
-
 function addRecords(observations: Observations, records: SyslogRecord[], authEvents: AuthEvent[]) {
   for (const record of records) {
     const event = parseAuthEvent(record);
@@ -55,6 +35,12 @@ function addRecords(observations: Observations, records: SyslogRecord[], authEve
     }
   }
 }
+
+/** A log line's own timestamp (epoch ms), for the first start's recent window. */
+const lineTime = (now: number) => (line: string) => {
+  const time = parseSyslogLine(line, now)?.time;
+  return time === undefined ? undefined : Date.parse(time);
+};
 
 async function readLogFile(
   name: string,
@@ -67,6 +53,7 @@ async function readLogFile(
   const result = await readNewLines(path, positions, {
     maxBytes: settings.max_log_bytes_per_cycle,
     startAt: settings.log_start_at,
+    recentWindow: { since: observations.at - settings.login_window * 1000, timeOf: lineTime(observations.at) },
   });
   if (result.status === 'missing') return { report: { name, status: 'skipped', detail: result.detail }, records: [] };
   const records: SyslogRecord[] = [];
@@ -92,12 +79,12 @@ export async function collectObservations(
   const authEvents: AuthEvent[] = [];
 
   if (settings.journald) {
-    const journal = await readJournal(positions);
+    const journal = await readJournal(positions, { since: at - settings.login_window * 1000 });
     if (journal.status === 'ok') {
       observations.skippedLines += journal.skipped;
       observations.syslogLines += journal.records.length;
       addRecords(observations, journal.records, authEvents);
-      const detail = `journalctl${journal.firstStart ? ' (first start: from now on)' : ''}`;
+      const detail = `journalctl${journal.firstStart ? ' (first start: the last login window)' : ''}`;
       report({ name: 'auth', status: 'ok', items: authEvents.length, detail });
       report({ name: 'syslog', status: 'ok', items: journal.records.length, detail });
     } else {
@@ -114,14 +101,7 @@ export async function collectObservations(
     addRecords(observations, syslog.records, authEvents);
     report(syslog.report);
   }
-  observations.authEvents = dedupeAttempts(authEvents);
-  store.transaction(() => {
-    for (const event of observations.authEvents) {
-      const eventTime = event.time ? Date.parse(event.time) : Number.NaN;
-      // A timestamp we cannot trust (absent, or in the future by more than a day: clock skew) counts as "now".
-      store.addAuthEvent(Number.isNaN(eventTime) || eventTime > at + 86_400_000 ? at : eventTime, event);
-    }
-  });
+  observations.authEvents = recordAttempts(store, dedupeAttempts(authEvents), at, settings.login_window);
 
   if (settings.temperatures) {
     try {

@@ -32,6 +32,12 @@ export const MONITOR_MIGRATIONS: readonly Migration[] = [
         category TEXT NOT NULL, notifier TEXT NOT NULL, status TEXT NOT NULL, error TEXT);
       CREATE TABLE monitor_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   },
+  {
+    // The client port identifies one connection, whose lines can arrive in two cycles (settleAuthEvent).
+    id: '002-auth-event-port',
+    sql: `ALTER TABLE monitor_auth_events ADD COLUMN port INTEGER;
+      CREATE INDEX monitor_auth_events_connection ON monitor_auth_events (source_ip, port, at);`,
+  },
 ];
 
 export interface AnomalyRow {
@@ -116,8 +122,56 @@ export class MonitorStore {
 
   addAuthEvent(at: number, event: AuthEvent): void {
     this.db
-      .prepare('INSERT INTO monitor_auth_events (at, type, user, source_ip, program, method) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(at, event.type, event.user ?? null, event.sourceIp ?? null, event.program, event.method ?? null);
+      .prepare(
+        'INSERT INTO monitor_auth_events (at, type, user, source_ip, program, method, port) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        at,
+        event.type,
+        event.user ?? null,
+        event.sourceIp ?? null,
+        event.program,
+        event.method ?? null,
+        event.port ?? null,
+      );
+  }
+
+  /** Stored events of one connection (address and client port) since `since`, of these types. */
+  connectionEvents(since: number, ip: string, port: number, types: readonly string[]): number {
+    const placeholders = types.map(() => '?').join(', ');
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM monitor_auth_events WHERE at >= ? AND source_ip = ? AND port = ? AND type IN (${placeholders})`,
+      )
+      .get(since, ip, port, ...types) as { n: number };
+    return row.n;
+  }
+
+  /**
+   * Deletes stored events since `since` from `ip` of these types: of one connection (`port`), or with no port for the
+   * user `user` (the DenyUsers line carries none); `method` narrows to one method. Returns how many went.
+   */
+  forgetAuthEvents(
+    since: number,
+    ip: string,
+    types: readonly string[],
+    match: { port: number; method?: string; user?: string } | { user: string; portless: true },
+  ): number {
+    const placeholders = types.map(() => '?').join(', ');
+    const where =
+      'portless' in match
+        ? 'port IS NULL AND user = ?'
+        : `port = ?${match.method ? ' AND method = ?' : ''}${match.user !== undefined ? ' AND user = ?' : ''}`;
+    const parameters =
+      'portless' in match
+        ? [match.user]
+        : [match.port, ...(match.method ? [match.method] : []), ...(match.user !== undefined ? [match.user] : [])];
+    const result = this.db
+      .prepare(
+        `DELETE FROM monitor_auth_events WHERE at >= ? AND source_ip = ? AND type IN (${placeholders}) AND ${where}`,
+      )
+      .run(since, ip, ...types, ...parameters);
+    return Number(result.changes);
   }
 
   /** Failed attempts per source IP since `since`, with the users tried. */

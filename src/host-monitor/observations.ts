@@ -1,22 +1,33 @@
 /** What one monitor cycle collected. Every string that came from a log or a tool is untrusted data. */
 
 export const AUTH_EVENT_TYPES = [
+  /** `Failed <method>` for any method but none: password, publickey, keyboard-interactive/pam, hostbased... */
   'failed_password',
   'invalid_user',
   'accepted',
   'pam_auth_failure',
+  /** The limit line (and its `Too many authentication failures` disconnect): one per connection. */
   'max_auth_attempts',
   'failed_login',
+  /** DenyUsers / AllowUsers / DenyGroups / AllowGroups / not in any group, ROOT LOGIN REFUSED. */
+  'refused',
+  /** `Failed none`: a client asking which methods exist; sshd itself does not count it as a failure. */
+  'failed_none',
+  /** Connection closed / Disconnected / Received disconnect / reset / login grace timeout. */
+  'disconnected',
+  /** Unable to negotiate, banner exchange errors, bad or missing identification: a probe, not a login. */
+  'negotiation_failed',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
-/** Counts as a failed attempt for burst detection. */
+/** Counts as a failed attempt for burst detection (after dedupeAttempts removed the repeats of one attempt). */
 export const FAILURE_EVENT_TYPES: ReadonlySet<AuthEventType> = new Set([
   'failed_password',
   'invalid_user',
   'pam_auth_failure',
   'max_auth_attempts',
   'failed_login',
+  'refused',
 ]);
 
 export interface SyslogRecord {

@@ -21,9 +21,20 @@ export interface Store {
   close(): void;
 }
 
-/** The database and audit log the config names, audit records signed with its agent id. */
-export function openConfiguredStore(config: Config): Store {
-  return openStore(config.database.path, config.audit.path, config.audit.agent_id);
+/**
+ * The database and audit log the config names, audit records signed with its agent id. Refuses (AuditChainError, exit
+ * 2) an audit file that does not continue this database's chain before any work is done, unless only reading it.
+ */
+export function openConfiguredStore(config: Config, options: { checkAuditChain?: boolean } = {}): Store {
+  const store = openStore(config.database.path, config.audit.path, config.audit.agent_id);
+  if (options.checkAuditChain === false) return store;
+  try {
+    store.audit.assertAppendable();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return store;
 }
 
 export function openStore(databasePath: string, auditPath: string, agentId = 'devops-agent'): Store {

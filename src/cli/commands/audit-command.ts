@@ -31,7 +31,7 @@ export const auditCommand: Command = {
     let verification: AuditVerification;
     let headChecked = false;
     if (existsSync(config.database.path)) {
-      const store = openConfiguredStore(config);
+      const store = openConfiguredStore(config, { checkAuditChain: false });
       try {
         const head = store.db
           .prepare('SELECT seq, hash FROM audit_head WHERE path = ? OR path = ?')

@@ -53,6 +53,34 @@ test('monitor --once --format json: one cycle over a real auth.log, printed as J
   assert.match(text.out, /\[high\] Process not running: no-such-daemon-xyz/);
 });
 
+test('the first monitor --once with the default log_start_at: end sees the last login window, not the history', async () => {
+  const authLog = join(directory, 'recent-auth.log');
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  const failed = (minutesAgo: number, ip: string, port: number) =>
+    `${at(minutesAgo)} web sshd[7]: Failed password for root from ${ip} port ${port} ssh2`;
+  writeFileSync(
+    authLog,
+    [
+      ...[0, 1, 2, 3, 4, 5].map((index) => failed(90, '198.51.100.90', 41000 + index)),
+      ...[0, 1, 2, 3, 4, 5].map((index) => failed(3, '203.0.113.90', 42000 + index)),
+      '',
+    ].join('\n'),
+  );
+  const config = writeConfig(
+    [`  auth_log: ${authLog}`, "  syslog: ''", '  docker: false', '  temperatures: false', '  processes: []', ''].join(
+      '\n',
+    ),
+  );
+  const result = await run(['monitor', '--once', '--no-notify', '--format', 'json', '--config', config]);
+  const report = JSON.parse(result.out);
+  assert.match(report.observations.collectors[0].detail, /first-start, recent-window/);
+  assert.deepEqual(
+    report.findings.map((item: { key: string }) => item.key),
+    ['login-burst:203.0.113.90'],
+    'the burst of 3 minutes ago is seen, the one of 90 minutes ago is not',
+  );
+});
+
 test('monitor: config errors name the key; partial Home Assistant settings are refused; missing ${VAR} named', async () => {
   let config = writeConfig("  daily_recap_time: '8pm'\n  unknown_key: 1\n");
   let result = await run(['monitor', '--once', '--config', config]);

@@ -23,7 +23,8 @@ function messageText(message: JournalEntry['MESSAGE']): string {
 }
 
 /** Programs whose lines become login events or kernel findings: only root (or the kernel) may speak for them. */
-const PRIVILEGED_IDENTIFIERS = /^(sshd|sshd-session|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|kernel)$/;
+const PRIVILEGED_IDENTIFIERS =
+  /^(sshd|sshd-session|sshd-auth|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|kernel)$/;
 
 /**
  * SYSLOG_IDENTIFIER is whatever the sender wrote (`logger -t sshd "Failed password for root from 9.9.9.9 ..."` works
@@ -68,15 +69,15 @@ export function parseJournalJson(text: string): { records: SyslogRecord[]; curso
 }
 
 /**
- * Reads journal entries after the saved cursor (`journalctl -o json --after-cursor`). A first start only records the
- * newest cursor, like starting a log file at its end.
+ * Reads journal entries after the saved cursor (`journalctl -o json --after-cursor`). A first start reads the entries
+ * since `since` (the last login window, `--since=@<epoch seconds>`), like a log file's first start.
  */
-export async function readJournal(positions: PositionKeeper, maxEntries = 5000) {
+export async function readJournal(positions: PositionKeeper, firstStart: { since: number }, maxEntries = 5000) {
   const key = 'monitor:journald';
   const cursor = positions.get<string>(key);
   const args = ['-o', 'json', '--no-pager', '-q'];
   if (cursor) args.push(`--after-cursor=${cursor}`, '-n', String(maxEntries));
-  else args.push('-n', '1');
+  else args.push(`--since=@${Math.floor(firstStart.since / 1000)}`, '-n', String(maxEntries));
   const command = await runCommand('journalctl', args, { timeoutMs: 30_000 });
   if (command.status === 'missing')
     return { status: 'missing' as const, records: [], skipped: 0, detail: command.error };
@@ -91,5 +92,5 @@ export async function readJournal(positions: PositionKeeper, maxEntries = 5000) 
   }
   const parsed = parseJournalJson(command.stdout);
   if (parsed.cursor) positions.set(key, parsed.cursor);
-  return { status: 'ok' as const, records: cursor ? parsed.records : [], skipped: parsed.skipped, firstStart: !cursor };
+  return { status: 'ok' as const, records: parsed.records, skipped: parsed.skipped, firstStart: !cursor };
 }

@@ -74,3 +74,74 @@ test('a cap per call leaves the rest for the next call; a missing file is report
   assert.equal(missing.status, 'missing');
   assert.match(missing.detail ?? '', /ENOENT/);
 });
+
+test('a first start at the end reads the recent window by timestamp, then only new lines', async () => {
+  const path = join(directory, 'recent.log');
+  const now = Date.parse('2026-03-01T12:00:00Z');
+  const stamped = (minutesAgo: number, text: string) =>
+    `${new Date(now - minutesAgo * 60_000).toISOString()} ${text}\n`;
+  writeFileSync(
+    path,
+    [
+      stamped(60, 'old'),
+      'no timestamp\n',
+      stamped(11, 'older'),
+      stamped(9, 'recent'),
+      'ünïcode tail\n',
+      stamped(1, 'newest'),
+    ].join(''),
+  );
+  const recentWindow = {
+    since: now - 10 * 60_000,
+    timeOf: (line: string) => Date.parse(line.split(' ')[0]) || undefined,
+  };
+  const first = await readNewLines(path, store.positions, { ...options, startAt: 'end', recentWindow });
+  assert.deepEqual(
+    first.lines.map((line) => line.replace(/^\d{4}-\S+ /, '')),
+    ['recent', 'ünïcode tail', 'newest'],
+  );
+  assert.deepEqual(first.events, ['first-start', 'recent-window']);
+  appendFileSync(path, stamped(0, 'live'));
+  const next = await readNewLines(path, store.positions, { ...options, startAt: 'end', recentWindow });
+  assert.deepEqual(
+    next.lines.map((line) => line.replace(/^\S+ /, '')),
+    ['live'],
+  );
+});
+
+test('the recent window stays within maxBytes and starts on a line boundary; nothing recent: the end', async () => {
+  const path = join(directory, 'recent-big.log');
+  const now = Date.parse('2026-03-01T12:00:00Z');
+  const line = (index: number) => `${new Date(now - 60_000).toISOString()} line-${String(index).padStart(4, '0')}\n`;
+  writeFileSync(path, Array.from({ length: 100 }, (_, index) => line(index)).join(''));
+  const recentWindow = { since: now - 600_000, timeOf: (text: string) => Date.parse(text.split(' ')[0]) || undefined };
+  const result = await readNewLines(path, store.positions, {
+    maxBytes: 10 * line(0).length + 5,
+    startAt: 'end',
+    recentWindow,
+  });
+  assert.deepEqual(
+    result.lines.map((text) => text.split(' ')[1]),
+    [
+      'line-0090',
+      'line-0091',
+      'line-0092',
+      'line-0093',
+      'line-0094',
+      'line-0095',
+      'line-0096',
+      'line-0097',
+      'line-0098',
+      'line-0099',
+    ],
+  );
+  const stale = join(directory, 'stale.log');
+  writeFileSync(stale, line(0));
+  const none = await readNewLines(stale, store.positions, {
+    ...options,
+    startAt: 'end',
+    recentWindow: { ...recentWindow, since: now },
+  });
+  assert.deepEqual(none.lines, []);
+  assert.deepEqual(none.events, ['first-start']);
+});

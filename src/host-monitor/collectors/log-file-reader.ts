@@ -17,7 +17,7 @@ export interface ReadResult {
   status: 'ok' | 'missing';
   lines: string[];
   /** What happened to the file since last time, for the cycle report. */
-  events: Array<'first-start' | 'rotated' | 'truncated' | 'capped' | 'line-too-long'>;
+  events: Array<'first-start' | 'recent-window' | 'rotated' | 'truncated' | 'capped' | 'line-too-long'>;
   detail?: string;
 }
 
@@ -26,6 +26,36 @@ export interface ReadOptions {
   maxBytes: number;
   /** Where a first start begins: only new lines (the default), or the whole file. */
   startAt: 'end' | 'beginning';
+  /**
+   * With `startAt: 'end'`, a first start also reads the lines written since `since` (epoch ms, by each line's own
+   * timestamp from `timeOf`), within the last `maxBytes`: a first `monitor --once` sees the last login window.
+   */
+  recentWindow?: { since: number; timeOf: (line: string) => number | undefined };
+}
+
+/**
+ * The offset of the first line, in the last `maxBytes` of the file, stamped at or after `since`; the file's size when
+ * none is. Logs are written in time order, so everything after that line is recent too.
+ */
+async function recentWindowStart(
+  handle: FileHandle,
+  size: number,
+  maxBytes: number,
+  window: NonNullable<ReadOptions['recentWindow']>,
+): Promise<number> {
+  const start = Math.max(0, size - maxBytes);
+  const chunk = await readRange(handle, start, size, maxBytes);
+  // Inside the file, the first bytes are the end of a line that started before the chunk.
+  let position = start === 0 ? 0 : chunk.indexOf(0x0a) + 1;
+  if (start > 0 && position === 0) return size;
+  while (position < chunk.length) {
+    const newline = chunk.indexOf(0x0a, position);
+    if (newline < 0) break;
+    const time = window.timeOf(chunk.subarray(position, newline).toString('utf8'));
+    if (time !== undefined && time >= window.since) return start + position;
+    position = newline + 1;
+  }
+  return size;
 }
 
 async function readRange(handle: FileHandle, start: number, end: number, maxBytes: number) {
@@ -75,6 +105,17 @@ export async function readNewLines(path: string, positions: PositionKeeper, opti
   if (!saved) {
     result.events.push('first-start');
     offset = options.startAt === 'end' ? info.size : 0;
+    if (options.startAt === 'end' && options.recentWindow) {
+      const handle = await open(path, 'r').catch(() => undefined);
+      if (handle) {
+        try {
+          offset = await recentWindowStart(handle, info.size, options.maxBytes, options.recentWindow);
+        } finally {
+          await handle.close();
+        }
+      }
+      if (offset < info.size) result.events.push('recent-window');
+    }
   } else if (saved.inode !== info.ino || saved.device !== info.dev) {
     result.events.push('rotated');
     await finishRotated(`${path}.1`, saved, options.maxBytes, result);

@@ -37,10 +37,12 @@ test('auth.log (traditional timestamps): every sshd/login event type with IP and
     ['max_auth_attempts', 'admin', '203.0.113.5'],
     ['pam_auth_failure', 'root', '203.0.113.5'],
     ['failed_password', 'root', '203.0.113.5'],
+    ['disconnected', 'root', '203.0.113.5'],
     ['accepted', 'pi', '192.168.1.20'],
     ['accepted', 'backup', '2001:db8::7'],
     ['pam_auth_failure', 'pi', null],
     ['failed_login', 'root', null],
+    ['disconnected', undefined, '198.51.100.23'],
   ]);
   const accepted = events.find((event) => event.user === 'pi' && event.type === 'accepted');
   assert.equal(accepted?.method, 'publickey');

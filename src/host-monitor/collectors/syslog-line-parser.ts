@@ -7,8 +7,26 @@ const TRADITIONAL = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\S
 // `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+).
 const RFC3339 =
   /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
-// RFC 5424: `<34>1 2025-09-14T22:01:00.003Z host app 1234 ID47 - message`
-const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (?:-|\[.*?\]) ?(.*)$/;
+// `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.
+const TRADITIONAL_NO_HOST = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
+// RFC 5424: `<34>1 2025-09-14T22:01:00.003Z host app 1234 ID47 [sd-id k="v"][other k="a \"quoted\" ]"] message`.
+// Structured data is one or more elements whose quoted values may hold `]` and escaped quotes.
+const SD_ELEMENT = '\\[[^\\]"\\s]+(?: [^=\\s\\]"]+="(?:[^"\\\\]|\\\\.)*")*\\]';
+const RFC5424 = new RegExp(`^<\\d{1,3}>1 (\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (?:-|(?:${SD_ELEMENT})+)(?: (.*))?$`);
+
+/**
+ * A traditional timestamp (`Sep 14 22:01:00`, no year) as ISO time in local time, as the host wrote it; null when the
+ * month is not one. `now` supplies the year: a month later than the current one means the line is from last year.
+ */
+function traditionalTime(match: RegExpExecArray, now: number): string | undefined | null {
+  const month = MONTHS.indexOf(match[1]);
+  if (month < 0) return null;
+  const current = new Date(now);
+  let year = current.getFullYear();
+  if (month > current.getMonth() + 1) year -= 1;
+  const date = new Date(year, month, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5]));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
 
 /**
  * Parses one syslog line in the traditional, RFC 3339 or RFC 5424 format. `now` supplies the year that traditional
@@ -27,17 +45,19 @@ export function parseSyslogLine(line: string, now: number = Date.now()): SyslogR
       message: match[5],
     };
   }
+  // Before TRADITIONAL, which would read `sshd[1]:` as a host and `error` as the program.
+  match = TRADITIONAL_NO_HOST.exec(text);
+  if (match) {
+    const time = traditionalTime(match, now);
+    if (time === null) return undefined;
+    return { time, program: match[6], pid: Number(match[7]), message: match[8] };
+  }
   match = TRADITIONAL.exec(text);
   if (match) {
-    const month = MONTHS.indexOf(match[1]);
-    if (month < 0) return undefined;
-    const current = new Date(now);
-    let year = current.getFullYear();
-    // Local time, as the host wrote it. A month later than the current one means the line is from last year.
-    if (month > current.getMonth() + 1) year -= 1;
-    const date = new Date(year, month, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5]));
+    const time = traditionalTime(match, now);
+    if (time === null) return undefined;
     return {
-      time: Number.isNaN(date.getTime()) ? undefined : date.toISOString(),
+      time,
       host: match[6],
       program: match[7],
       pid: match[8] ? Number(match[8]) : undefined,
@@ -52,14 +72,14 @@ export function parseSyslogLine(line: string, now: number = Date.now()): SyslogR
       host: match[2] === '-' ? undefined : match[2],
       program: match[3],
       pid: /^\d+$/.test(match[4]) ? Number(match[4]) : undefined,
-      message: match[6].replace(/^\uFEFF/, ''),
+      message: (match[6] ?? '').replace(/^\uFEFF/, ''),
     };
   }
   return undefined;
 }
 
 const PROBLEM = /\b(error|failed|failure|critical|panic|segfault|oom-killer|out of memory|i\/o error|call trace)\b/i;
-const BENIGN_PROGRAMS = new Set(['sshd', 'sudo', 'login', 'su', 'CRON', 'cron']);
+const BENIGN_PROGRAMS = new Set(['sshd', 'sshd-session', 'sshd-auth', 'sudo', 'login', 'su', 'CRON', 'cron']);
 
 /** Lines worth counting as system problems (auth programs are handled by the auth parser instead). */
 export function isSyslogProblem(record: SyslogRecord): boolean {
