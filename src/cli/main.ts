@@ -3,7 +3,7 @@ import { ConfigError, IntegrationError, UsageError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import type { CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { GLOBAL_USAGE } from './global-options.ts';
+import { GLOBAL_USAGE } from './global-usage.ts';
 
 const DEFAULT_COMMAND = 'run';
 
@@ -32,10 +32,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const explicit = first !== undefined && !first.startsWith('-');
   const name = explicit ? first : DEFAULT_COMMAND;
-  const command = COMMANDS.find((candidate) => candidate.name === name);
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
   try {
-    if (!command)
+    if (!entry)
       throw new UsageError(`unknown command "${name}"; known commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    const command = await entry.load();
     const args = explicit ? rest : argv;
     if (args.includes('--help') || args.includes('-h')) {
       io.stdout.write(`${command.usage}\n`);
