@@ -2,8 +2,8 @@ import type { Config } from '../config/schema.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
+import { replayFileParallel } from './traefik-log/parallel-replay.ts';
 import { createPrefilter } from './traefik-log/prefilter.ts';
-import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './traefik-log/source-batch.ts';
 import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
 
@@ -34,6 +34,7 @@ export async function scanTraefikFile(
   config: Config,
   path: string,
   onProgress?: (stats: SourceStats) => void,
+  threads = 1,
 ): Promise<FileScanResult> {
   const started = performance.now();
   const stats = emptyStats();
@@ -42,9 +43,11 @@ export async function scanTraefikFile(
     format: config.sources.traefik_file.format,
     maxLineBytes: config.sources.traefik_file.max_line_bytes,
     trustedProxies: config.trusted_proxies,
-    prefilter: prefilterFor(guard),
+    prefilter: { paths: guard.detector.pathMatcher.needles, agents: guard.detector.agentMatcher.needles },
+    threads,
   };
-  for await (const batch of replayFile(path, options)) {
+  // Worker threads read, prefilter and parse; this thread runs the one detector over their batches in file order.
+  for await (const batch of replayFileParallel(path, options)) {
     guard.observe(batch.events);
     addStats(stats, batch.stats);
     countBatch(batch, 'traefik-file');
