@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -33,12 +34,13 @@ export async function scanTraefikFile(
   guard: NetworkGuard,
   config: Config,
   path: string,
-  onProgress?: (stats: SourceStats) => void,
+  onProgress?: (stats: SourceStats, bytes: { read: number; total: number }) => void,
   threads = 1,
 ): Promise<FileScanResult> {
   const started = performance.now();
   const stats = emptyStats();
   const outcomes: IncidentOutcome[] = [];
+  const { size } = await stat(path);
   const options = {
     format: config.sources.traefik_file.format,
     maxLineBytes: config.sources.traefik_file.max_line_bytes,
@@ -52,7 +54,7 @@ export async function scanTraefikFile(
     addStats(stats, batch.stats);
     countBatch(batch, 'traefik-file');
     outcomes.push(...(await guard.flush()));
-    onProgress?.(stats);
+    onProgress?.(stats, { read: batch.position.offset, total: size });
   }
   return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
 }

@@ -13,6 +13,7 @@ import { scanTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';
+import { createProgress } from '../progress.ts';
 
 const USAGE = `Usage: devops-agent scan --log-file <path> [--threads N] [--format table|json] [--config <file>] [--db <path>] [--mode ...]
        devops-agent scan --since 24h | --from <ISO time> [--to <ISO time>]   (Elasticsearch, when configured)
@@ -65,11 +66,13 @@ export const scanCommand: Command = {
           blocker: runtime.blocker,
           source: 'elasticsearch',
         });
-        const summary = await scanElasticsearch(runtime, guard, range, (progress) =>
-          io.stderr.write(
-            `scan: window ${progress.windowsDone}/${progress.windowsTotal}, ${progress.documents} documents\n`,
-          ),
-        );
+        const progress = createProgress(io, 'scan', 'windows');
+        let documents = 0;
+        const summary = await scanElasticsearch(runtime, guard, range, (window) => {
+          documents += window.documents;
+          progress.update(window.windowsDone, window.windowsTotal, `${documents} documents`);
+        });
+        progress.stop();
         report(
           io,
           format,
@@ -90,21 +93,20 @@ export const scanCommand: Command = {
         onIncident: (outcome) => advice?.offer(outcome),
       });
       await resumeInterruptedBlocks(runtime.blockContext);
-      let lastReport = performance.now();
+      const progress = createProgress(io, 'scan', 'MB');
       const result = await scanTraefikFile(
         guard,
         config,
         path,
-        (stats) => {
-          if (performance.now() - lastReport > 2000) {
-            lastReport = performance.now();
-            io.stderr.write(
-              `scan: ${stats.lines} lines read, ${guard.detector.trackedClients} suspicious clients tracked\n`,
-            );
-          }
-        },
+        (stats, bytes) =>
+          progress.update(
+            bytes.read,
+            bytes.total,
+            `${stats.lines} lines, ${guard.detector.trackedClients} suspicious clients tracked`,
+          ),
         threads,
       );
+      progress.stop();
       await advice?.idle();
       const { filtered } = result.stats;
       report(
