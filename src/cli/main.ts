@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { enableCompileCache } from 'node:module';
 import { ConfigError, IntegrationError, UsageError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import type { CliIo } from './command.ts';
@@ -66,6 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (import.meta.main) {
+  enableCompileCache(); // as bin/devops-agent.js does: the command modules, loaded lazily, come from the cache
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
