@@ -1,7 +1,7 @@
 // The full network-guard path on a Traefik access log: read, prefilter, parse, resolve client IP, detect, record.
 // Usage: npm run bench [-- --lines 1000000 --format json|clf --keep]
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from '../src/config/load-config.ts';
@@ -34,7 +34,7 @@ if (!existsSync(log)) {
 const bytes = statSync(log).size;
 console.log(`log: ${log}, ${(bytes / lines).toFixed(0)} bytes/line on average`);
 
-async function run(label: string, prefilter: boolean): Promise<void> {
+async function run(label: string, prefilter: boolean, threads = 1): Promise<void> {
   const config = defaultConfig({
     mode: 'disabled',
     'database.path': join(dir, `${label}.db`),
@@ -57,7 +57,7 @@ async function run(label: string, prefilter: boolean): Promise<void> {
   let read = 0;
   let incidents = 0;
   if (prefilter) {
-    const result = await scanTraefikFile(guard, config, log);
+    const result = await scanTraefikFile(guard, config, log, undefined, threads);
     read = result.stats.lines;
     incidents = new Set(result.outcomes.map((outcome) => outcome.incident.id)).size;
   } else {
@@ -86,6 +86,7 @@ async function run(label: string, prefilter: boolean): Promise<void> {
 }
 
 await run('full path, prefilter on', true);
+await run(`prefilter on, ${availableParallelism()} threads`, true, availableParallelism());
 await run('full path, prefilter off', false);
 console.log(
   `peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (node ${process.versions.node}, one thread)`,

@@ -19,17 +19,6 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
-export const GLOBAL_USAGE = `Global options:
-  --config <file>           configuration file (default: ./config.yaml if present, else built-in defaults)
-  --mode <auto|review|disabled>
-  --serve-spa               serve the review page and REST API
-  --listen <host:port>      where the review page listens (default 127.0.0.1:8080)
-  --llm-url <url>           LLM endpoint (Ollama /api/generate or /api/chat, or an OpenAI-compatible base URL)
-  --llm-provider <name>     openai | anthropic | groq (with --llm-api-key)
-  --llm-api-key <key>
-  --llm-model <name>
-  --db <path>               SQLite database path`;
-
 /** Parses a command's arguments together with the global flags; unknown flags are usage errors. */
 export function parseCommandArgs<T extends OptionSpec>(args: string[], options: T, usage: string) {
   try {

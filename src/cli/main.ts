@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import { enableCompileCache } from 'node:module';
 import { ConfigError, IntegrationError, UsageError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import type { CliIo } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { GLOBAL_USAGE } from './global-options.ts';
+import { GLOBAL_USAGE } from './global-usage.ts';
 
 const DEFAULT_COMMAND = 'run';
 
@@ -32,10 +33,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const explicit = first !== undefined && !first.startsWith('-');
   const name = explicit ? first : DEFAULT_COMMAND;
-  const command = COMMANDS.find((candidate) => candidate.name === name);
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
   try {
-    if (!command)
+    if (!entry)
       throw new UsageError(`unknown command "${name}"; known commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    const command = await entry.load();
     const args = explicit ? rest : argv;
     if (args.includes('--help') || args.includes('-h')) {
       io.stdout.write(`${command.usage}\n`);
@@ -65,6 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (import.meta.main) {
+  enableCompileCache(); // as bin/devops-agent.js does: the command modules, loaded lazily, come from the cache
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Decision, Finding, Incident } from '../core/incident.ts';
 import type { LogEvent } from '../core/log-event.ts';
 import { metrics } from '../core/metrics.ts';
+import { activeKey } from '../store/incident-store.ts';
 import type { Store } from '../store/store.ts';
 import { type BlockContext, executeBlock, planBlock } from './blocking/block-executor.ts';
 import { BlockPolicy } from './blocking/block-policy.ts';
@@ -35,13 +36,20 @@ export class NetworkGuard {
   readonly policy: BlockPolicy;
   readonly blockContext: BlockContext;
   readonly #options: NetworkGuardOptions;
+  readonly #activeKeys: Set<string>;
 
   constructor(options: NetworkGuardOptions) {
     this.#options = options;
     const { config, store } = options;
+    // Read once: a new client costs no database round trip unless it has an active incident (incidents this guard
+    // opens are added in #handle; one opened meanwhile by another process is found on its next restart).
+    this.#activeKeys = store.incidents.activeKeys();
     this.detector = new SecretsScanningDetector(config.detection, {
       source: options.source,
-      seed: (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
+      seed: (ip, threatType) =>
+        this.#activeKeys.has(activeKey(ip, threatType))
+          ? store.incidents.findActive(ip, threatType)?.evidence
+          : undefined,
     });
     this.policy = new BlockPolicy({
       allowlist: store.allowlist,
@@ -102,6 +110,7 @@ export class NetworkGuard {
           : (['blocking', 'recommended', 'auto mode'] as const);
     const created = store.transaction(() => {
       const incident = store.incidents.create(finding, status, decision, now);
+      this.#activeKeys.add(activeKey(finding.ip, finding.threatType));
       store.incidents.setStatus(incident.id, status, decision, reason);
       store.audit.append('incident_created', {
         incidentId: incident.id,

@@ -1,9 +1,10 @@
+import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
+import { replayFileParallel } from './traefik-log/parallel-replay.ts';
 import { createPrefilter } from './traefik-log/prefilter.ts';
-import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './traefik-log/source-batch.ts';
 import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
 
@@ -33,23 +34,27 @@ export async function scanTraefikFile(
   guard: NetworkGuard,
   config: Config,
   path: string,
-  onProgress?: (stats: SourceStats) => void,
+  onProgress?: (stats: SourceStats, bytes: { read: number; total: number }) => void,
+  threads = 1,
 ): Promise<FileScanResult> {
   const started = performance.now();
   const stats = emptyStats();
   const outcomes: IncidentOutcome[] = [];
+  const { size } = await stat(path);
   const options = {
     format: config.sources.traefik_file.format,
     maxLineBytes: config.sources.traefik_file.max_line_bytes,
     trustedProxies: config.trusted_proxies,
-    prefilter: prefilterFor(guard),
+    prefilter: { paths: guard.detector.pathMatcher.needles, agents: guard.detector.agentMatcher.needles },
+    threads,
   };
-  for await (const batch of replayFile(path, options)) {
+  // Worker threads read, prefilter and parse; this thread runs the one detector over their batches in file order.
+  for await (const batch of replayFileParallel(path, options)) {
     guard.observe(batch.events);
     addStats(stats, batch.stats);
     countBatch(batch, 'traefik-file');
     outcomes.push(...(await guard.flush()));
-    onProgress?.(stats);
+    onProgress?.(stats, { read: batch.position.offset, total: size });
   }
   return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
 }

@@ -14,7 +14,6 @@ import {
 import { execTask, PlanUnavailableError } from '../../command-runner/exec-task.ts';
 import { parseDuration } from '../../config/duration.ts';
 import { IntegrationError, UsageError } from '../../core/errors.ts';
-import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openConfiguredStore } from '../../store/store.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
@@ -108,7 +107,11 @@ export const execCommand: Command = {
     const classifier = await loadCommandClassifier(exec, workingDirectory);
     const store = openConfiguredStore(config);
     try {
-      const llm = commands.length > 0 ? undefined : createLlmClient(config, store);
+      // Given commands need no model: the LLM stack (the heaviest import here) loads only to plan a task.
+      const llm =
+        commands.length > 0
+          ? undefined
+          : (await import('../../llm/create-llm-client.ts')).createLlmClient(config, store);
       if (commands.length === 0 && !llm)
         throw new UsageError(
           'exec: no LLM is configured, so nothing can plan commands for the task. Configure llm.url (Ollama or an ' +

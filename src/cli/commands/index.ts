@@ -1,25 +1,62 @@
 import type { Command } from '../command.ts';
-import { allowlistCommand } from './allowlist-command.ts';
-import { auditCommand } from './audit-command.ts';
-import { execCommand } from './exec-command.ts';
-import { incidentsCommand } from './incidents-command.ts';
-import { k8sCommand } from './k8s-command.ts';
-import { monitorCommand } from './monitor-command.ts';
-import { runCommand } from './run-command.ts';
-import { scanCommand } from './scan-command.ts';
-import { unblockCommand } from './unblock-command.ts';
-import { workloadsCommand } from './workloads-command.ts';
 
-/** Every CLI command; add a command by adding its file and one line here. */
-export const COMMANDS: Command[] = [
-  runCommand,
-  allowlistCommand,
-  incidentsCommand,
-  monitorCommand,
-  scanCommand,
-  unblockCommand,
-  execCommand,
-  auditCommand,
-  k8sCommand,
-  workloadsCommand,
+/** A command as `help` lists it; its module (and what that imports) loads only when the command runs. */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/** Every CLI command; add a command by adding its file and one entry here. */
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'run',
+    summary: 'run the daemon (the default when no command is given)',
+    load: async () => (await import('./run-command.ts')).runCommand,
+  },
+  {
+    name: 'allowlist',
+    summary: 'list, add or remove IPs/CIDRs that are never blocked',
+    load: async () => (await import('./allowlist-command.ts')).allowlistCommand,
+  },
+  {
+    name: 'incidents',
+    summary: 'list, show, approve or reject incidents (review mode)',
+    load: async () => (await import('./incidents-command.ts')).incidentsCommand,
+  },
+  {
+    name: 'monitor',
+    summary: 'watch this host (logs, temperatures, network, processes, Docker) and alert on anomalies',
+    load: async () => (await import('./monitor-command.ts')).monitorCommand,
+  },
+  {
+    name: 'scan',
+    summary: 'replay a Traefik access log once and report (and act on) what it finds',
+    load: async () => (await import('./scan-command.ts')).scanCommand,
+  },
+  {
+    name: 'unblock',
+    summary: 'remove a block the agent made (entries added by hand are never touched)',
+    load: async () => (await import('./unblock-command.ts')).unblockCommand,
+  },
+  {
+    name: 'exec',
+    summary: 'plan and run shell commands for a task under danger levels, approvals, a sandbox and the audit',
+    load: async () => (await import('./exec-command.ts')).execCommand,
+  },
+  {
+    name: 'audit',
+    summary: 'verify the hash-chained audit log (audit verify)',
+    load: async () => (await import('./audit-command.ts')).auditCommand,
+  },
+  {
+    name: 'k8s',
+    summary: 'inspect how the cluster blocks IPs with Traefik, and preview a block',
+    load: async () => (await import('./k8s-command.ts')).k8sCommand,
+  },
+  {
+    name: 'workloads',
+    summary: 'Kubernetes workload health and vulnerabilities; approve, apply and roll back image patches',
+    load: async () => (await import('./workloads-command.ts')).workloadsCommand,
+  },
 ];

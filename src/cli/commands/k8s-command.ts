@@ -2,8 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import { kubernetesSection } from '../../config/sections/kubernetes.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parseCidr } from '../../core/ip-address.ts';
-import { KubernetesApiError } from '../../kubernetes/kubernetes-api-error.ts';
-import { BlockRefused, KubernetesBlocker } from '../../network-guard/blocking/kubernetes/kubernetes-blocker.ts';
+import type { KubernetesBlocker } from '../../network-guard/blocking/kubernetes/kubernetes-blocker.ts';
 import type { PatternChoice } from '../../network-guard/blocking/kubernetes/pattern-ranking.ts';
 import type { TraefikInventory } from '../../network-guard/blocking/kubernetes/traefik-inventory.ts';
 import type { CliIo, Command } from '../command.ts';
@@ -26,7 +25,12 @@ export const k8sCommand: Command = {
     if (verb !== 'patterns' && verb !== 'plan') throw new UsageError(USAGE);
     if (verb === 'plan' && (!target || !parseCidr(target)))
       throw new UsageError(`expected an IP address or CIDR\n\n${USAGE}`);
-    const blocker = blockerFor(loadCliConfig(values, io));
+    // The Kubernetes client is the heaviest import of the program: loaded here, so `k8s --help` stays instant.
+    const { KubernetesApiError } = await import('../../kubernetes/kubernetes-api-error.ts');
+    const { BlockRefused, KubernetesBlocker } = await import(
+      '../../network-guard/blocking/kubernetes/kubernetes-blocker.ts'
+    );
+    const blocker = blockerFor(KubernetesBlocker, loadCliConfig(values, io));
     try {
       if (verb === 'patterns') {
         const { inventory, choice } = await blocker.inspect();
@@ -62,9 +66,9 @@ export const k8sCommand: Command = {
   },
 };
 
-function blockerFor(config: Config): KubernetesBlocker {
+function blockerFor(Blocker: typeof KubernetesBlocker, config: Config): KubernetesBlocker {
   const settings = config.kubernetes ?? kubernetesSection.parse({})!;
-  return new KubernetesBlocker({
+  return new Blocker({
     ...settings,
     max_entries: config.blocking.max_entries,
     protect_private_ranges: config.blocking.protect_private_ranges,

@@ -4,7 +4,8 @@ import { createMonitor } from '../../host-monitor/create-monitor.ts';
 import type { CycleReport } from '../../host-monitor/monitor.ts';
 import { openConfiguredStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
-import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { GLOBAL_USAGE } from '../global-usage.ts';
 import { safeCell } from '../output.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
 

@@ -16,7 +16,8 @@ import { createWorkloadApprovalRoutes } from '../../workload-guard/approval-rout
 import { workloadApiRoutes } from '../../workload-guard/workload-api-routes.ts';
 import { startWorkloadGuard } from '../../workload-guard/workload-guard-loop.ts';
 import type { Command } from '../command.ts';
-import { GLOBAL_USAGE, loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
+import { GLOBAL_USAGE } from '../global-usage.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
 
 const USAGE = `Usage: devops-agent [run] [--config <file>] [--mode auto|review|disabled] [--serve-spa] [--listen host:port] ...

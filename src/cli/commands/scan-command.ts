@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseDuration } from '../../config/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
@@ -12,13 +13,17 @@ import { scanTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';
+import { createProgress } from '../progress.ts';
 
-const USAGE = `Usage: devops-agent scan --log-file <path> [--format table|json] [--config <file>] [--db <path>] [--mode ...]
+const USAGE = `Usage: devops-agent scan --log-file <path> [--threads N] [--format table|json] [--config <file>] [--db <path>] [--mode ...]
        devops-agent scan --since 24h | --from <ISO time> [--to <ISO time>]   (Elasticsearch, when configured)
 
 Replays a Traefik access log (JSON or Common Log Format), or backfills a time range from Elasticsearch, through the
 same detector, allowlist, mode and blockers as the daemon, then exits. In auto mode it blocks. Progress goes to
-stderr on long inputs.`;
+stderr on long inputs.
+
+  --threads N   worker threads that read, prefilter and parse a large log file (default: the CPU count; 1 reads on
+                the main thread). One detector consumes their batches in file order: the findings do not depend on N.`;
 
 export const scanCommand: Command = {
   name: 'scan',
@@ -33,9 +38,13 @@ export const scanCommand: Command = {
         since: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
+        threads: { type: 'string' },
       },
       USAGE,
     );
+    const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+      throw new UsageError(`--threads: expected a whole number from 1 to 64, got ${JSON.stringify(values.threads)}`);
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json') throw new UsageError(`--format: expected table or json`);
     const config = loadCliConfig(values, io);
@@ -57,11 +66,13 @@ export const scanCommand: Command = {
           blocker: runtime.blocker,
           source: 'elasticsearch',
         });
-        const summary = await scanElasticsearch(runtime, guard, range, (progress) =>
-          io.stderr.write(
-            `scan: window ${progress.windowsDone}/${progress.windowsTotal}, ${progress.documents} documents\n`,
-          ),
-        );
+        const progress = createProgress(io, 'scan', 'windows');
+        let documents = 0;
+        const summary = await scanElasticsearch(runtime, guard, range, (window) => {
+          documents += window.documents;
+          progress.update(window.windowsDone, window.windowsTotal, `${documents} documents`);
+        });
+        progress.stop();
         report(
           io,
           format,
@@ -82,15 +93,20 @@ export const scanCommand: Command = {
         onIncident: (outcome) => advice?.offer(outcome),
       });
       await resumeInterruptedBlocks(runtime.blockContext);
-      let lastReport = performance.now();
-      const result = await scanTraefikFile(guard, config, path, (stats) => {
-        if (performance.now() - lastReport > 2000) {
-          lastReport = performance.now();
-          io.stderr.write(
-            `scan: ${stats.lines} lines read, ${guard.detector.trackedClients} suspicious clients tracked\n`,
-          );
-        }
-      });
+      const progress = createProgress(io, 'scan', 'MB');
+      const result = await scanTraefikFile(
+        guard,
+        config,
+        path,
+        (stats, bytes) =>
+          progress.update(
+            bytes.read,
+            bytes.total,
+            `${stats.lines} lines, ${guard.detector.trackedClients} suspicious clients tracked`,
+          ),
+        threads,
+      );
+      progress.stop();
       await advice?.idle();
       const { filtered } = result.stats;
       report(

@@ -2,8 +2,6 @@ import type { Config } from '../../config/schema.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { Store } from '../../store/store.ts';
 import type { Blocker } from './blocker.ts';
-import { KubernetesBlocker } from './kubernetes/kubernetes-blocker.ts';
-import { TraefikFileBlocker } from './traefik-file/traefik-file-blocker.ts';
 
 export type BlockerKind = 'traefik-file' | 'kubernetes' | 'none';
 type BlockerFactory = (config: Config, store: Store) => Promise<Blocker>;
@@ -26,11 +24,15 @@ class RecordOnlyBlocker implements Blocker {
   }
 }
 
+// Each blocker's module (the Kubernetes client is the heaviest import of the program) loads only when it is chosen.
 export const BLOCKERS = {
-  'traefik-file': async (config) =>
-    new TraefikFileBlocker({ ...config.blocking.traefik_file, max_entries: config.blocking.max_entries }),
+  'traefik-file': async (config) => {
+    const { TraefikFileBlocker } = await import('./traefik-file/traefik-file-blocker.ts');
+    return new TraefikFileBlocker({ ...config.blocking.traefik_file, max_entries: config.blocking.max_entries });
+  },
   kubernetes: async (config) => {
     if (!config.kubernetes) throw new ConfigError(['blocking.blocker: "kubernetes" needs a kubernetes: section']);
+    const { KubernetesBlocker } = await import('./kubernetes/kubernetes-blocker.ts');
     return new KubernetesBlocker({
       ...config.kubernetes,
       max_entries: config.blocking.max_entries,

@@ -164,3 +164,40 @@ test('secrets in sample lines and user agents are redacted before they are store
   const text = JSON.stringify(d.drainFindings()[0].evidence);
   assert.doesNotMatch(text, /s3cr3t-value|abcdefghijklmnop|bob@example\.com/);
 });
+
+test('a one-probe client is remembered by its event alone; when it returns its evidence starts at that first probe', () => {
+  const d = detector({ min_sensitive_failures: 3, distinct_sensitive_paths: 50, rate_per_window: 50 });
+  d.observe({ ...event('203.0.113.9', PROBES[0]!, 404, T0), raw: 'first probe line' });
+  assert.deepEqual(d.drainFindings(), [], 'one probe crosses no threshold');
+  d.observe(event('203.0.113.9', PROBES[1]!, 404, T0 + 60_000));
+  d.observe(event('203.0.113.9', PROBES[2]!, 403, T0 + 120_000));
+  const [finding] = d.drainFindings();
+  assert.equal(finding?.ip, '203.0.113.9');
+  assert.equal(finding?.evidence.requests, 3, 'the remembered first probe counts');
+  assert.equal(finding?.evidence.firstSeen, T0);
+  assert.equal(finding?.evidence.distinctSensitivePaths, 3);
+  assert.equal(finding?.evidence.samples[0], 'first probe line');
+});
+
+test('a single 2xx on a sensitive path is a finding at once, without waiting for a second request', () => {
+  const d = detector();
+  d.observe(event('203.0.113.10', '/.env', 200, T0));
+  assert.deepEqual(
+    d.drainFindings().map((finding) => finding.threatType),
+    ['secret_exposure'],
+  );
+});
+
+test('a full table evicts the least recently active clients and stays within max_tracked_ips', () => {
+  const d = detector({ max_tracked_ips: 1000 });
+  d.observe(event('198.51.100.1', PROBES[0]!, 404, T0));
+  for (let index = 0; index < 20_000; index++) {
+    d.observe(event(`10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`, PROBES[0]!, 404, T0 + index));
+    if (index % 100 === 0) d.observe(event('198.51.100.1', PROBES[index % 5]!, 404, T0 + index)); // kept active
+  }
+  assert.ok(d.trackedClients <= 1000, `${d.trackedClients} tracked`);
+  assert.ok(d.evicted >= 19_000);
+  const survivor = d.drainFindings().find((finding) => finding.ip === '198.51.100.1');
+  assert.ok(survivor, 'an active client is not evicted');
+  assert.equal(survivor.evidence.requests, 201);
+});

@@ -57,7 +57,10 @@ export class SecretsScanningDetector {
   readonly #options: DetectorOptions;
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
-  readonly #clients = new Map<string, ClientState>();
+  /** Client key -> its state, or just its first event while it has sent one (see observe). */
+  readonly #clients = new Map<string, ClientState | LogEvent>();
+  /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
+  readonly #changed = new Set<string>();
   evicted = 0;
 
   constructor(settings: SecretsScanningSettings, options: DetectorOptions) {
@@ -87,14 +90,32 @@ export class SecretsScanningDetector {
     const sensitive = this.#paths.matches(event.path);
     const agentClass = this.#agents.classify(event.userAgent);
     const key = this.clientKey(event.clientIp);
-    let state = this.#clients.get(key);
-    if (!state) {
+    const tracked = this.#clients.get(key);
+    let state: ClientState;
+    if (tracked === undefined) {
       if (!sensitive && agentClass !== 'scanner') return; // ordinary traffic from an unknown client costs nothing
-      state = this.#createState(key);
+      this.#makeRoom();
+      const seeded = this.#createState(key);
+      if (!seeded && !this.#flagsAlone(event, sensitive, agentClass)) {
+        // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
+        // million one-probe clients cost a million small records, not a million evidence accumulators.
+        this.#clients.set(key, event);
+        return;
+      }
+      state = seeded ?? this.#newState(undefined, undefined);
     } else {
       this.#clients.delete(key); // re-insert: Map order is our least-recently-active list
+      if (isFirstSighting(tracked)) {
+        state = this.#newState(undefined, undefined);
+        this.#apply(state, tracked, this.#paths.matches(tracked.path), this.#agents.classify(tracked.userAgent));
+      } else state = tracked;
     }
     this.#clients.set(key, state);
+    this.#apply(state, event, sensitive, agentClass);
+    if (state.flagged.size > 0) this.#changed.add(key);
+  }
+
+  #apply(state: ClientState, event: LogEvent, sensitive: boolean, agentClass: string): void {
     const scannerName = agentClass === 'scanner' ? this.#agents.scannerName(event.userAgent) : undefined;
     state.evidence.add(event, sensitive, scannerName);
     state.dirty = true;
@@ -103,11 +124,25 @@ export class SecretsScanningDetector {
     this.#evaluate(state);
   }
 
+  /** Whether this event alone crosses a threshold (then the client gets its full state at once). */
+  #flagsAlone(event: LogEvent, sensitive: boolean, agentClass: string): boolean {
+    const settings = this.#settings;
+    if (agentClass === 'scanner' && settings.scanner_agent_min_requests <= 1 && sensitive) return true;
+    if (!sensitive) return false;
+    if (event.status >= 200 && event.status < 300 && event.status !== 204) return true;
+    return (
+      settings.rate_per_window < 1 ||
+      settings.distinct_sensitive_paths <= 1 ||
+      (settings.min_sensitive_failures <= 1 && FAILURE_STATUSES.has(event.status))
+    );
+  }
+
   /** Findings for clients that crossed a threshold and changed since the last drain. */
   drainFindings(): Finding[] {
     const findings: Finding[] = [];
-    for (const [key, state] of this.#clients) {
-      if (!state.dirty || state.flagged.size === 0) continue;
+    for (const key of this.#changed) {
+      const state = this.#clients.get(key);
+      if (state === undefined || isFirstSighting(state) || !state.dirty || state.flagged.size === 0) continue;
       state.dirty = false;
       for (const threatType of state.flagged) {
         findings.push({
@@ -118,17 +153,34 @@ export class SecretsScanningDetector {
         });
       }
     }
+    this.#changed.clear();
     return findings;
   }
 
-  #createState(key: string): ClientState {
-    if (this.#clients.size >= this.#settings.max_tracked_ips) {
-      const oldest = this.#clients.keys().next().value;
-      if (oldest !== undefined) this.#clients.delete(oldest);
+  /**
+   * Evicts the least recently active clients when the table is full: a twentieth at a time, because every delete
+   * at the front of a Map leaves a hole that the next "oldest" lookup walks over (one at a time made it quadratic).
+   */
+  #makeRoom(): void {
+    const max = this.#settings.max_tracked_ips;
+    if (this.#clients.size < max) return;
+    let toEvict = Math.max(1, Math.floor(max / 20), this.#clients.size - max + 1);
+    for (const key of this.#clients.keys()) {
+      this.#clients.delete(key);
       this.evicted++;
+      if (--toEvict === 0) break;
     }
+  }
+
+  /** The state of a client with a still-active incident (it continues counting), else undefined. */
+  #createState(key: string): ClientState | undefined {
     const scanningSeed = this.#options.seed?.(key, 'secrets_scanning');
     const exposureSeed = this.#options.seed?.(key, 'secret_exposure');
+    if (!scanningSeed && !exposureSeed) return undefined;
+    return this.#newState(scanningSeed, exposureSeed);
+  }
+
+  #newState(scanningSeed: Evidence | undefined, exposureSeed: Evidence | undefined): ClientState {
     const state: ClientState = {
       evidence: new EvidenceAccumulator(this.#options.source, scanningSeed ?? exposureSeed),
       recentSensitive: [],
@@ -210,4 +262,8 @@ export class SecretsScanningDetector {
         : [...state.reasons];
     return state.evidence.toEvidence(reasons);
   }
+}
+
+function isFirstSighting(tracked: ClientState | LogEvent): tracked is LogEvent {
+  return (tracked as ClientState).evidence === undefined;
 }

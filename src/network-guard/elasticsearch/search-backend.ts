@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client as Elasticsearch9Client } from '@elastic/elasticsearch';
-import { Client as Elasticsearch8Client } from '@elastic/elasticsearch8';
-import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
+import type { Client as OpenSearchClientType } from '@opensearch-project/opensearch';
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import { IntegrationError } from '../../core/errors.ts';
 import { errorMessageOf, toIntegrationError, withRetries } from './search-errors.ts';
@@ -70,9 +68,11 @@ export async function createSearchBackend(
   settings: ElasticsearchSettings,
   options: BackendOptions = {},
 ): Promise<SearchBackend> {
+  // The clients load only when Elasticsearch is configured and used (a CLI command without it stays fast).
+  const { Client: OpenSearchClient } = await import('@opensearch-project/opensearch');
   const connection = connectionOptions(settings);
   const probe = new OpenSearchClient({ ...connection, maxRetries: 0 } as ConstructorParameters<
-    typeof OpenSearchClient
+    typeof OpenSearchClientType
   >[0]);
   let info: ClusterInfo;
   try {
@@ -105,12 +105,14 @@ export async function createSearchBackend(
   let client: AnyClient;
   if (info.flavor === 'opensearch') {
     client = new OpenSearchClient({ ...connection, maxRetries: 0 } as ConstructorParameters<
-      typeof OpenSearchClient
+      typeof OpenSearchClientType
     >[0]) as unknown as AnyClient;
   } else if (major >= 9) {
+    const { Client: Elasticsearch9Client } = await import('@elastic/elasticsearch');
     client = new Elasticsearch9Client({ ...esConnection(settings), maxRetries: 0 }) as unknown as AnyClient;
   } else if (major === 8) {
     // The 9.x client sends `compatible-with=9`, which an 8.x server refuses: the 8.x client speaks to 8.x servers.
+    const { Client: Elasticsearch8Client } = await import('@elastic/elasticsearch8');
     client = new Elasticsearch8Client({ ...esConnection(settings), maxRetries: 0 }) as unknown as AnyClient;
   } else {
     throw new IntegrationError('elasticsearch', `server version ${info.version} is not supported (8.x, 9.x)`, {

@@ -21,6 +21,9 @@ export interface ReplayOptions {
   chunkBytes?: number;
   /** Characters of each line kept in event.raw (default 2048). */
   rawChars?: number;
+  /** Read only [start, end) (both at line starts, see splitAtLines): one worker's share of a parallel replay. */
+  start?: number;
+  end?: number;
 }
 
 /**
@@ -45,8 +48,8 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
   const handle = await open(absolute, 'r');
   try {
     const info = await handle.stat();
-    const size = info.size;
-    let offset = 0;
+    const size = Math.min(info.size, options.end ?? info.size);
+    let offset = options.start ?? 0;
     let skipToNewline = false;
     while (offset < size) {
       const events: LogEvent[] = [];

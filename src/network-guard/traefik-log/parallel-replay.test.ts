@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { LogEvent } from '../../core/log-event.ts';
+import { writeTraefikLog } from '../sample-traffic/generate-traefik-log.ts';
+import { replayFileParallel } from './parallel-replay.ts';
+import { createPrefilter } from './prefilter.ts';
+import { replayFile } from './replay-file.ts';
+import { addStats, emptyStats } from './source-batch.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'parallel-replay-'));
+after(() => rm(dir, { recursive: true, force: true }));
+const NEEDLES = { paths: ['/.env', '/.git', '/wp-config', '/backup'], agents: ['trufflehog', 'nuclei', 'sqlmap'] };
+
+async function collect(batches: AsyncIterable<{ events: LogEvent[]; stats: ReturnType<typeof emptyStats> }>) {
+  const events: LogEvent[] = [];
+  const stats = emptyStats();
+  for await (const batch of batches) {
+    events.push(...batch.events);
+    addStats(stats, batch.stats);
+  }
+  return { events, stats };
+}
+
+for (const format of ['json', 'clf'] as const) {
+  for (const seed of [3, 17]) {
+    test(`${format} log, seed ${seed}: threads give the one-thread events, in order, with the same counters`, async () => {
+      const path = join(dir, `${format}-${seed}.log`);
+      await writeTraefikLog(path, { lines: 6000, seed, format });
+      // Damage that must be counted the same way whichever range it falls in: malformed, blank, oversized, no newline.
+      await appendFile(path, `not a log line\n\n${'{"RequestPath":"/.env","x":"'.padEnd(20_000, 'a')}"}\n{"Req`);
+      const options = { maxLineBytes: 4096, chunkBytes: 64 * 1024, trustedProxies: ['10.0.0.2'] };
+      const single = await collect(
+        replayFile(path, { ...options, prefilter: createPrefilter(NEEDLES.paths, NEEDLES.agents) }),
+      );
+      for (const threads of [2, 3, 5]) {
+        const parallel = await collect(
+          replayFileParallel(path, { ...options, prefilter: NEEDLES, threads, minBytesPerThread: 64 * 1024 }),
+        );
+        assert.deepEqual(parallel.stats, single.stats, `${threads} threads: counters`);
+        assert.equal(parallel.events.length, single.events.length);
+        assert.deepEqual(parallel.events, single.events, `${threads} threads: events`);
+      }
+      assert.ok(single.events.length > 100 && single.stats.filtered > 1000, 'the log exercises both paths');
+      assert.ok(single.stats.malformed >= 1 && single.stats.oversized >= 1);
+    });
+  }
+}
