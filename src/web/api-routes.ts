@@ -24,7 +24,7 @@ export function apiRoutes(runtime: AgentRuntime, startedAt: Date): Route[] {
     {
       method: 'GET',
       path: '/api/health',
-      public: true,
+      access: 'public',
       handler: () => ({
         status: 200,
         json: { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000) },
