@@ -116,7 +116,7 @@ test('result values: retried only when the caller marks them retryable', async (
     { status: 'failed', isRetryable: false },
   ];
   const { pauses, sleep } = recorder();
-  const result = await withRetry(async () => outcomes.shift() ?? { status: 'sent' }, POLICY, {
+  const result = await withRetry(async (): Promise<Sent> => outcomes.shift() ?? { status: 'sent' }, POLICY, {
     sleep,
     retryableResult: (sent) =>
       sent.status === 'failed' && sent.isRetryable ? { retryAfterMs: sent.retryAfterMs } : undefined,

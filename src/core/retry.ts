@@ -79,7 +79,7 @@ export async function withRetry<T>(
     const stop =
       attempt >= attempts || delayMs === undefined || now() - started + delayMs > Math.max(0, policy.totalTimeMs);
     if (stop) {
-      markExhausted('error' in failure ? failure.error : failure.value);
+      markRetriesExhausted('error' in failure ? failure.error : failure.value);
       if ('error' in failure) throw failure.error;
       return failure.value;
     }
@@ -124,7 +124,8 @@ export function isExhausted(failure: unknown): boolean {
   return typeof failure === 'object' && failure !== null && RETRIES_EXHAUSTED in failure;
 }
 
-function markExhausted(failure: unknown): void {
+/** Marks a failure as final for every outer layer (a result that carries an inner layer's exhausted failure). */
+export function markRetriesExhausted(failure: unknown): void {
   if (typeof failure !== 'object' || failure === null || !Object.isExtensible(failure)) return;
   Object.defineProperty(failure, RETRIES_EXHAUSTED, { value: true, enumerable: false });
 }
