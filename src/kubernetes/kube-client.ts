@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { ConfigError } from '../core/errors.ts';
 import { type RetryHooks, withRetry } from '../core/retry.ts';
-import { describeKubeFailure, type KubeOperation, type KubernetesApiError } from './kubernetes-api-error.ts';
+import { describeKubeFailure, type KubeOperation } from './kubernetes-api-error.ts';
 
 /** What creating clients needs; a subset of the `kubernetes:` config section so other capabilities can reuse it. */
 export interface KubeClientSettings {
