@@ -80,6 +80,7 @@ export async function executeBlock(
     return { status: 'refused', rule: verdict.rule, reason: verdict.reason };
   }
   const request = blockRequestFor(incident, context);
+  const started = performance.now();
   const plan = await planBlock(incident, context);
   const action = store.actions.record({
     incidentId: incident.id,
@@ -94,6 +95,7 @@ export async function executeBlock(
     appliedAt: null,
   });
   const result = await applyWithRetries(blocker, request);
+  metrics.blockLatency.observe({ blocker: blocker.kind, status: result.status }, (performance.now() - started) / 1000);
   const appliedAt = (context.now?.() ?? new Date()).toISOString();
   return store.transaction(() => {
     if (result.status === 'failed') {
