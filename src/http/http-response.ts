@@ -36,6 +36,14 @@ export function parseJsonObject(text: string, contentType: string | undefined): 
   return body as Record<string, unknown>;
 }
 
+/** A path id like `42`: 400 naming `what` for anything else (no sign, no leading zero, at most 15 digits). */
+export function parsePositiveId(text: string | undefined, what: string): number {
+  if (!text || !/^[1-9][0-9]{0,14}$/.test(text)) {
+    throw new HttpError(400, `invalid ${what} id ${JSON.stringify(String(text ?? '').slice(0, 40))}`);
+  }
+  return Number(text);
+}
+
 /** An optional string field: absent/null gives undefined; anything but a string of at most `max` chars is a 400. */
 export function optionalString(body: Record<string, unknown>, key: string, max: number): string | undefined {
   const value = body[key];

@@ -1,9 +1,9 @@
+import { commandApprovalRoutes } from '../command-runner/command-approval-routes.ts';
 import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
+import { reviewApiRoutes } from '../network-guard/review-api-routes.ts';
 import { workloadApprovalRoutes } from '../workload-guard/approval-routes.ts';
 import { workloadApiRoutes } from '../workload-guard/workload-api-routes.ts';
-import { apiRoutes } from './api-routes.ts';
-import { commandApprovalRoutes } from './command-approval-routes.ts';
 
 type Capability = 'network-guard' | 'workload-guard' | 'host-monitor' | 'command-runner';
 
@@ -20,7 +20,7 @@ export type RouteContribution = (context: RouteContext) => Route[];
  * A new endpoint goes into its capability's list; src/web/README.md says how.
  */
 export const CAPABILITY_ROUTES = {
-  'network-guard': ({ runtime, startedAt }) => apiRoutes(runtime, startedAt),
+  'network-guard': ({ runtime, startedAt }) => reviewApiRoutes(runtime, startedAt),
   'command-runner': ({ runtime }) => commandApprovalRoutes(runtime),
   // The workload guard needs a cluster; it runs (and answers) when `kubernetes:` is configured.
   'workload-guard': ({ runtime }) =>
