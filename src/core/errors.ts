@@ -21,16 +21,19 @@ export class IntegrationError extends Error {
   readonly integration: string;
   readonly isRetryable: boolean;
   readonly statusCode?: number;
+  /** How long the server asked us to wait before retrying (Retry-After), in ms; see src/core/retry.ts. */
+  readonly retryAfterMs?: number;
   constructor(
     integration: string,
     message: string,
-    options: { cause?: unknown; isRetryable: boolean; statusCode?: number },
+    options: { cause?: unknown; isRetryable: boolean; statusCode?: number; retryAfterMs?: number },
   ) {
     super(`${integration}: ${message}`, { cause: options.cause });
     this.name = 'IntegrationError';
     this.integration = integration;
     this.isRetryable = options.isRetryable;
     this.statusCode = options.statusCode;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -1,64 +1,96 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
 type Labels = Record<string, string>;
 
-/** Process-wide counters and gauges rendered in Prometheus text format by GET /metrics. */
+/**
+ * The process's counters, declared once with their help and labels (prom-client needs both up front). Engineers
+ * count from their own modules with `metrics.increment(name, labels)`; a name appears in /metrics with its HELP and
+ * TYPE from the start, and with a sample once something counted it.
+ */
+const COUNTERS = {
+  devops_agent_incidents_total: ['Incidents created, by threat type and decision.', ['decision', 'threat_type']],
+  devops_agent_actions_total: [
+    'Actions applied, failed, rejected or reverted, by action and status.',
+    ['action', 'status'],
+  ],
+  devops_agent_log_lines_total: ['Log lines read, by source.', ['source']],
+  devops_agent_log_lines_skipped_total: ['Log lines skipped (unparsable or filtered), by source.', ['source']],
+  devops_agent_llm_advice_total: ['LLM opinions asked for new incidents, by outcome.', ['status']],
+  devops_agent_parse_errors_total: ['Log lines that could not be parsed (counted and skipped), by source.', ['source']],
+  devops_agent_llm_calls_total: ['LLM calls, by provider and outcome.', ['provider', 'status']],
+  devops_agent_llm_tokens_total: ['LLM tokens used, by provider and kind (input, output).', ['kind', 'provider']],
+  devops_agent_integration_errors_total: [
+    'Errors talking to an integration (elasticsearch, kubernetes, llm, notifier...).',
+    ['integration'],
+  ],
+  devops_agent_notifications_total: ['Notifications sent or failed, by notifier and status.', ['notifier', 'status']],
+  devops_agent_http_requests_total: [
+    'Review page and API requests, by method, route and status code.',
+    ['code', 'method', 'route'],
+  ],
+} as const satisfies Record<string, readonly [string, readonly string[]]>;
+
+export type CounterName = keyof typeof COUNTERS;
+
+/** Seconds; buckets span a live tail (seconds) to a replay of old logs (hours). */
+const DETECTION_LAG_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 21_600, 86_400];
+/** Seconds; a file write takes milliseconds, a Kubernetes discovery + dry run + patch (with retries) seconds. */
+const BLOCK_LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The one registry of the process (prom-client), with the default process and Node.js metrics. */
 export class Metrics {
-  readonly #values = new Map<string, { name: string; labels: Labels; value: number; type: 'counter' | 'gauge' }>();
-  readonly #help = new Map<string, string>();
+  readonly registry = new Registry();
+  readonly #counters = new Map<string, Counter<string>>();
+  /** From the newest log line of a finding to the incident being recorded, by threat type. */
+  readonly detectionLag: Histogram<'threat_type'>;
+  /** One block's apply (plan, apply, retries) until the blocker answered, by blocker and outcome. */
+  readonly blockLatency: Histogram<'blocker' | 'status'>;
 
-  describe(name: string, help: string): void {
-    this.#help.set(name, help);
-  }
-
-  increment(name: string, labels: Labels = {}, by = 1): void {
-    const entry = this.#entry(name, labels, 'counter');
-    entry.value += by;
-  }
-
-  set(name: string, value: number, labels: Labels = {}): void {
-    this.#entry(name, labels, 'gauge').value = value;
-  }
-
-  get(name: string, labels: Labels = {}): number {
-    return this.#values.get(key(name, labels))?.value ?? 0;
-  }
-
-  render(): string {
-    const byName = new Map<string, Array<{ labels: Labels; value: number; type: string }>>();
-    for (const entry of this.#values.values()) {
-      const list = byName.get(entry.name) ?? [];
-      list.push(entry);
-      byName.set(entry.name, list);
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    for (const [name, [help, labelNames]] of Object.entries(COUNTERS)) {
+      this.#counters.set(name, new Counter({ name, help, labelNames, registers: [this.registry] }));
     }
-    const lines: string[] = [];
-    for (const [name, entries] of [...byName].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const help = this.#help.get(name);
-      if (help) lines.push(`# HELP ${name} ${help}`);
-      lines.push(`# TYPE ${name} ${entries[0].type}`);
-      for (const entry of entries) lines.push(`${name}${formatLabels(entry.labels)} ${entry.value}`);
-    }
-    return `${lines.join('\n')}\n`;
+    this.detectionLag = new Histogram({
+      name: 'devops_agent_detection_lag_seconds',
+      help: 'Seconds from the newest log line of a finding to the incident being recorded, by threat type.',
+      labelNames: ['threat_type'],
+      buckets: DETECTION_LAG_BUCKETS,
+      registers: [this.registry],
+    });
+    this.blockLatency = new Histogram({
+      name: 'devops_agent_block_latency_seconds',
+      help: 'Seconds one block took to apply (plan, apply, retries), by blocker and outcome.',
+      labelNames: ['blocker', 'status'],
+      buckets: BLOCK_LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
   }
 
-  #entry(name: string, labels: Labels, type: 'counter' | 'gauge') {
-    const id = key(name, labels);
-    let entry = this.#values.get(id);
-    if (!entry) {
-      entry = { name, labels, value: 0, type };
-      this.#values.set(id, entry);
-    }
-    return entry;
+  increment(name: CounterName, labels: Labels = {}, by = 1): void {
+    const counter = this.#counters.get(name);
+    if (!counter) throw new Error(`metrics: unknown counter ${name}`);
+    // A zero still creates the sample, so a source that read nothing shows 0 rather than nothing.
+    counter.inc(sortedLabels(labels), by);
+  }
+
+  /** The current value of one counter sample (tests, the CLI's summaries). */
+  async get(name: CounterName, labels: Labels = {}): Promise<number> {
+    const metric = await this.#counters.get(name)?.get();
+    const wanted = JSON.stringify(sortedLabels(labels));
+    const sample = metric?.values.find((value) => JSON.stringify(sortedLabels(value.labels as Labels)) === wanted);
+    return sample?.value ?? 0;
+  }
+
+  /** Prometheus text exposition of everything in the registry. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }
 
-function key(name: string, labels: Labels): string {
-  return `${name}${formatLabels(labels)}`;
-}
-
-function formatLabels(labels: Labels): string {
-  const entries = Object.entries(labels).sort((a, b) => a[0].localeCompare(b[0]));
-  if (entries.length === 0) return '';
-  const escapeValue = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-  return `{${entries.map(([name, value]) => `${name}="${escapeValue(value)}"`).join(',')}}`;
+/** Labels in name order, so the exposition is stable whatever order a caller wrote them in. */
+function sortedLabels(labels: Labels): Labels {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The one registry of the process. */

@@ -57,6 +57,17 @@ before(async () => {
       }
       return send(200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items: [] });
     }
+    if (request.url?.startsWith('/api/v1/namespaces/throttled/configmaps')) {
+      if (failuresBeforeSuccess > 0) {
+        failuresBeforeSuccess--;
+        // API priority and fairness answers 429 with Retry-After (seconds).
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        return response.end(
+          JSON.stringify({ kind: 'Status', status: 'Failure', message: 'too many requests', code: 429 }),
+        );
+      }
+      return send(200, { kind: 'ConfigMapList', apiVersion: 'v1', metadata: {}, items: [] });
+    }
     if (request.url?.startsWith('/api/v1/namespaces/slow/')) return; // never answers: the timeout must fire
     send(404, {
       kind: 'Status',
@@ -139,6 +150,22 @@ describe('createKubeClients().call', () => {
       /server error 503: list configmaps in namespace flaky: etcd leader changed \(attempt 3\/3\)/,
     );
     assert.equal(seen.length, 3);
+  });
+
+  it('waits as long as a 429 Retry-After asks, then succeeds', async () => {
+    const pauses: number[] = [];
+    const clients = createKubeClients(
+      { kubeconfig: kubeconfigFile(url), request_attempts: 3 },
+      { retryDelayMs: 1, sleep: async (milliseconds) => void pauses.push(milliseconds) },
+    );
+    failuresBeforeSuccess = 1;
+    seen.length = 0;
+    const list = await clients.call({ verb: 'list', resource: 'configmaps', namespace: 'throttled' }, (options) =>
+      clients.core.listNamespacedConfigMap({ namespace: 'throttled' }, options),
+    );
+    assert.deepEqual(list.items, []);
+    assert.equal(seen.length, 2);
+    assert.deepEqual(pauses, [2000]);
   });
 
   it('abandons a request that never answers after request_timeout', async () => {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
@@ -14,7 +13,8 @@ import {
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
 import { ConfigError } from '../core/errors.ts';
-import { describeKubeFailure, type KubeOperation, type KubernetesApiError } from './kubernetes-api-error.ts';
+import { type RetryHooks, withRetry } from '../core/retry.ts';
+import { describeKubeFailure, type KubeOperation } from './kubernetes-api-error.ts';
 
 /** What creating clients needs; a subset of the `kubernetes:` config section so other capabilities can reuse it. */
 export interface KubeClientSettings {
@@ -49,6 +49,8 @@ export interface KubeClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Base delay of the retry backoff in ms (tests shorten it). */
   retryDelayMs?: number;
+  /** Test hook: record pauses instead of waiting. */
+  sleep?: RetryHooks<unknown>['sleep'];
   /** The manifest a 403 message points to (each capability ships its own least-privilege RBAC). */
   rbacManifest?: string;
 }
@@ -109,24 +111,26 @@ export function createKubeClients(settings: KubeClientSettings, options: KubeCli
   };
   const requestOptions: ConfigurationOptions = { middleware: [timeoutMiddleware], middlewareMergeStrategy: 'append' };
 
+  // The one retry layer for Kubernetes requests (src/core/retry.ts): callers above never retry these failures again.
+  const policy = { attempts, baseDelayMs: retryDelayMs, maxDelayMs: 5_000, totalTimeMs: attempts * timeoutMs + 10_000 };
   async function call<T>(operation: KubeOperation, run: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
-    let lastError: KubernetesApiError | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        return await run(requestOptions);
-      } catch (error) {
-        lastError = describeKubeFailure(error, operation, {
-          server,
-          user,
-          attempt,
-          attempts,
-          rbacManifest: options.rbacManifest,
-        });
-        if (!lastError.isRetryable || attempt === attempts) throw lastError;
-        await sleep(retryDelayMs * 2 ** (attempt - 1));
-      }
-    }
-    throw lastError!;
+    return withRetry(
+      async (attempt) => {
+        try {
+          return await run(requestOptions);
+        } catch (error) {
+          throw describeKubeFailure(error, operation, {
+            server,
+            user,
+            attempt,
+            attempts,
+            rbacManifest: options.rbacManifest,
+          });
+        }
+      },
+      policy,
+      { sleep: options.sleep },
+    );
   }
 
   return {

@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { errorMessage, IntegrationError } from '../core/errors.ts';
+import { parseRetryAfter } from '../core/retry.ts';
 
 /** One API request, described the way RBAC sees it, so a failure can say exactly what was refused. */
 export interface KubeOperation {
@@ -33,7 +34,7 @@ export class KubernetesApiError extends IntegrationError {
     operation: KubeOperation,
     reason: KubeFailureReason,
     message: string,
-    options: { cause?: unknown; isRetryable: boolean; statusCode?: number },
+    options: { cause?: unknown; isRetryable: boolean; statusCode?: number; retryAfterMs?: number },
   ) {
     super('kubernetes', message, options);
     this.name = 'KubernetesApiError';
@@ -60,6 +61,8 @@ export function describeKubeFailure(
     const status = (error as ApiException<unknown>).code;
     const detail = statusMessage((error as ApiException<unknown>).body) ?? `HTTP ${status}`;
     const options = { cause: error, statusCode: status };
+    // 429 (API priority and fairness) and 503 may say when to come back; src/core/retry.ts honours it.
+    const retryAfterMs = parseRetryAfter(headerValue((error as ApiException<unknown>).headers, 'retry-after'));
     if (status === 403) {
       return new KubernetesApiError(
         operation,
@@ -106,13 +109,14 @@ export function describeKubeFailure(
       return new KubernetesApiError(operation, 'throttled', `throttled: ${what}: ${detail}`, {
         ...options,
         isRetryable: true,
+        retryAfterMs,
       });
     if (status >= 500) {
       return new KubernetesApiError(
         operation,
         'server_error',
         `server error ${status}: ${what}: ${detail} (attempt ${context.attempt}/${context.attempts})`,
-        { ...options, isRetryable: true },
+        { ...options, isRetryable: true, retryAfterMs },
       );
     }
     return new KubernetesApiError(operation, 'other', `HTTP ${status}: ${what}: ${detail}`, {
@@ -176,5 +180,10 @@ function networkCode(error: unknown): string | undefined {
       current = current.cause;
     } else break;
   }
+  return undefined;
+}
+
+function headerValue(headers: Record<string, string> | undefined, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers ?? {})) if (key.toLowerCase() === name) return value;
   return undefined;
 }

@@ -2,8 +2,9 @@ import { APICallError } from '@ai-sdk/provider';
 import { generateText, jsonSchema, type ModelMessage, type OutputInterface, type ToolSet, tool } from 'ai';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorMessage, IntegrationError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
+import { parseRetryAfter, type RetryPolicy, withRetry } from '../core/retry.ts';
 import type { ProviderModel } from './providers/provider-model.ts';
 
 /** A tool as offered to the model: the arguments' JSON Schema comes from the zod schema we validate with. */
@@ -67,50 +68,68 @@ export class ModelCaller {
       };
     }
     let lastError = '';
-    const attemptsAllowed = this.#llm.max_retries + 1;
-    for (let attempt = 1; attempt <= attemptsAllowed; attempt++) {
-      const timeoutMs = this.#llm.timeout * 1000;
-      const signal = AbortSignal.timeout(timeoutMs);
-      try {
-        const result = await generateText({
-          model: this.provider.model,
-          system: request.system,
-          messages: request.messages,
-          tools: request.tools?.length ? toToolSet(request.tools) : undefined,
-          toolChoice: request.tools?.length ? 'auto' : undefined,
-          temperature: this.#llm.temperature,
-          maxOutputTokens: this.#llm.max_output_tokens,
-          maxRetries: 0,
-          abortSignal: signal,
-          providerOptions: this.provider.providerOptions as never,
-          output: request.json && this.provider.jsonMode && !request.tools?.length ? JSON_TEXT_OUTPUT : undefined,
-        });
-        return {
-          status: 'ok',
-          text: result.text,
-          toolCalls: result.toolCalls.map((call) => ({ id: call.toolCallId, name: call.toolName, input: call.input })),
-          modelId: result.response.modelId || this.provider.description,
-          inputTokens: result.usage.inputTokens,
-          outputTokens: result.usage.outputTokens,
-          latencyMs: elapsed(),
-          attempts: attempt,
-        };
-      } catch (error) {
-        const failure = classify(error, signal, timeoutMs);
-        lastError = failure.message;
-        if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
-        if (!failure.retryable || attempt === attemptsAllowed) break;
-        await sleep(this.#backoff(attempt, failure.retryAfterMs));
-      }
+    let attempts = 0;
+    try {
+      return await withRetry(async (attempt): Promise<ModelCallResult> => {
+        attempts = attempt;
+        const timeoutMs = this.#llm.timeout * 1000;
+        const signal = AbortSignal.timeout(timeoutMs);
+        try {
+          const result = await generateText({
+            model: this.provider.model,
+            system: request.system,
+            messages: request.messages,
+            tools: request.tools?.length ? toToolSet(request.tools) : undefined,
+            toolChoice: request.tools?.length ? 'auto' : undefined,
+            temperature: this.#llm.temperature,
+            maxOutputTokens: this.#llm.max_output_tokens,
+            // The AI SDK's own retries are off: src/core/retry.ts is the one layer.
+            maxRetries: 0,
+            abortSignal: signal,
+            providerOptions: this.provider.providerOptions as never,
+            output: request.json && this.provider.jsonMode && !request.tools?.length ? JSON_TEXT_OUTPUT : undefined,
+          });
+          return {
+            status: 'ok',
+            text: result.text,
+            toolCalls: result.toolCalls.map((call) => ({
+              id: call.toolCallId,
+              name: call.toolName,
+              input: call.input,
+            })),
+            modelId: result.response.modelId || this.provider.description,
+            inputTokens: result.usage.inputTokens,
+            outputTokens: result.usage.outputTokens,
+            latencyMs: elapsed(),
+            attempts: attempt,
+          };
+        } catch (error) {
+          const failure = classify(error, signal, timeoutMs);
+          lastError = failure.message;
+          if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
+          throw new IntegrationError('llm', failure.message, {
+            cause: error,
+            isRetryable: failure.retryable,
+            retryAfterMs: failure.retryAfterMs,
+          });
+        }
+      }, this.#retryPolicy());
+    } catch (error) {
+      if (!(error instanceof IntegrationError)) lastError = errorMessage(error);
+      return { status: 'unavailable', error: redactSecrets(lastError), latencyMs: elapsed(), attempts };
     }
-    return { status: 'unavailable', error: redactSecrets(lastError), latencyMs: elapsed(), attempts: attemptsAllowed };
   }
 
-  #backoff(attempt: number, retryAfterMs?: number): number {
-    const maxMs = this.#llm.retry_max_delay * 1000;
-    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxMs);
-    const exponential = this.#llm.retry_base_delay * 1000 * 2 ** (attempt - 1);
-    return Math.min(maxMs, exponential * (0.5 + Math.random() / 2));
+  /** 429 and 5xx only; a timed-out attempt is final (the model is too slow, not failing); see src/core/retry.ts. */
+  #retryPolicy(): RetryPolicy {
+    const attempts = this.#llm.max_retries + 1;
+    const maxDelayMs = this.#llm.retry_max_delay * 1000;
+    return {
+      attempts,
+      baseDelayMs: this.#llm.retry_base_delay * 1000,
+      maxDelayMs,
+      totalTimeMs: attempts * (this.#llm.timeout * 1000 + maxDelayMs),
+    };
   }
 }
 
@@ -153,14 +172,11 @@ function findApiError(error: unknown): APICallError | undefined {
 }
 
 function retryAfter(headers: Record<string, string> | undefined): number | undefined {
+  // OpenAI-compatible servers may send milliseconds; everyone else the standard header.
   const milliseconds = Number(headers?.['retry-after-ms']);
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
-  const value = headers?.['retry-after'];
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  if (headers?.['retry-after-ms'] !== undefined && Number.isFinite(milliseconds) && milliseconds >= 0)
+    return milliseconds;
+  return parseRetryAfter(headers?.['retry-after']);
 }
 
 function toToolSet(tools: readonly OfferedTool[]): ToolSet {
@@ -184,5 +200,3 @@ const JSON_TEXT_OUTPUT: OutputInterface<string, string, never> = {
   parsePartialOutput: async ({ text }) => ({ partial: text }),
   createElementStreamTransform: () => undefined,
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -123,6 +123,11 @@ export class NetworkGuard {
       return incident;
     });
     metrics.increment('devops_agent_incidents_total', { threat_type: finding.threatType, decision });
+    // How far behind the logs detection runs: from the newest line of the evidence to this incident.
+    const lagSeconds = (now.getTime() - finding.evidence.lastSeen) / 1000;
+    if (finding.evidence.lastSeen > 0 && lagSeconds >= 0) {
+      metrics.detectionLag.observe({ threat_type: finding.threatType }, lagSeconds);
+    }
     if (status === 'pending') await this.#recordRecommendation(created);
     if (status === 'blocking') {
       const outcome = await executeBlock(created, 'devops-agent (auto mode)', this.blockContext);

@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/errors.ts';
+import { parseRetryAfter, withRetry } from '../core/retry.ts';
 import type { SendResult } from './notifier.ts';
 
 export interface PostOptions {
@@ -18,58 +19,78 @@ export interface PostOptions {
 
 const DEFAULT_BACKOFF_MS = 1000;
 
+/** One POST's outcome, with what the retry policy needs to know about it. */
+type Attempt = { result: SendResult; retryAfterMs?: number; rateLimited?: boolean };
+
 /**
- * POSTs a body and maps the outcome to a SendResult. Honours rate limits the way chat services announce them:
- * a JSON body `retry_after` in seconds (Discord) or a `Retry-After` header in seconds (Discord, Slack, Teams, HTTP).
+ * POSTs a body and maps the outcome to a SendResult, retried under src/core/retry.ts: network errors, 429 and 5xx are
+ * retryable, other 4xx are final. Honours rate limits the way chat services announce them: a JSON body `retry_after`
+ * in seconds (Discord) or a `Retry-After` header (Discord, Slack, Teams, HTTP).
  */
 export async function postWithRetry(url: string, body: string, options: PostOptions): Promise<SendResult> {
   const maxRetries = options.maxRetries ?? 3;
-  const sleep =
-    options.sleep ?? ((milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds)));
-  let lastError = 'not attempted';
-  for (let attempt = 0; attempt <= maxRetries; attempt++) {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...options.headers },
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      text = await response.text();
-    } catch (error) {
-      lastError = `${options.integration}: request failed (${errorMessage(error)})`;
-      if (attempt < maxRetries) await sleep(DEFAULT_BACKOFF_MS * 2 ** attempt);
-      continue;
-    }
-    if (response.ok) {
-      const refusal = options.acceptBody?.(text);
-      if (refusal) return { status: 'failed', error: `${options.integration}: ${refusal}`, isRetryable: false };
-      return { status: 'sent' };
-    }
-    const detail = text.slice(0, 300).replace(/\s+/g, ' ').trim();
-    lastError = `${options.integration}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
-    if (response.status === 429) {
-      const waitMs = retryAfterMs(response.headers.get('retry-after'), text) ?? DEFAULT_BACKOFF_MS * 2 ** attempt;
-      if (waitMs > (options.maxRetryWaitMs ?? 60_000)) {
-        return {
-          status: 'failed',
-          error: `${lastError} (rate limited for ${Math.ceil(waitMs / 1000)}s)`,
-          isRetryable: true,
-        };
-      }
-      if (attempt < maxRetries) await sleep(waitMs);
-      continue;
-    }
-    if (response.status >= 500) {
-      if (attempt < maxRetries) await sleep(DEFAULT_BACKOFF_MS * 2 ** attempt);
-      continue;
-    }
-    // 4xx other than 429: the request itself is wrong (bad URL, revoked token, invalid payload); retrying cannot help.
-    return { status: 'failed', error: lastError, isRetryable: false };
+  const maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const policy = {
+    attempts: maxRetries + 1,
+    baseDelayMs: DEFAULT_BACKOFF_MS,
+    maxDelayMs: maxRetryWaitMs,
+    totalTimeMs: (maxRetries + 1) * timeoutMs + 2 * maxRetryWaitMs,
+  };
+  let attempts = 0;
+  const last = await withRetry(
+    async (attempt) => {
+      attempts = attempt;
+      return postOnce(url, body, options, timeoutMs);
+    },
+    policy,
+    {
+      sleep: options.sleep,
+      retryableResult: ({ result, retryAfterMs }) =>
+        result.status === 'failed' && result.isRetryable ? { retryAfterMs } : undefined,
+    },
+  );
+  const { result } = last;
+  if (result.status !== 'failed' || !result.isRetryable) return result;
+  if (last.rateLimited && last.retryAfterMs !== undefined && last.retryAfterMs > maxRetryWaitMs) {
+    return { ...result, error: `${result.error} (rate limited for ${Math.ceil(last.retryAfterMs / 1000)}s)` };
   }
-  return { status: 'failed', error: `${lastError} (after ${maxRetries + 1} attempts)`, isRetryable: true };
+  return { ...result, error: `${result.error} (after ${attempts} attempts)` };
+}
+
+async function postOnce(url: string, body: string, options: PostOptions, timeoutMs: number): Promise<Attempt> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const reason = `${options.integration}: request failed (${errorMessage(error)})`;
+    return { result: { status: 'failed', error: reason, isRetryable: true } };
+  }
+  if (response.ok) {
+    const refusal = options.acceptBody?.(text);
+    if (refusal)
+      return { result: { status: 'failed', error: `${options.integration}: ${refusal}`, isRetryable: false } };
+    return { result: { status: 'sent' } };
+  }
+  const detail = text.slice(0, 300).replace(/\s+/g, ' ').trim();
+  const error = `${options.integration}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
+  if (response.status === 429) {
+    const retryAfter = retryAfterMs(response.headers.get('retry-after'), text);
+    return { result: { status: 'failed', error, isRetryable: true }, retryAfterMs: retryAfter, rateLimited: true };
+  }
+  if (response.status >= 500) {
+    const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+    return { result: { status: 'failed', error, isRetryable: true }, retryAfterMs: retryAfter };
+  }
+  // 4xx other than 429: the request itself is wrong (bad URL, revoked token, invalid payload); retrying cannot help.
+  return { result: { status: 'failed', error, isRetryable: false } };
 }
 
 /** The wait a 429 asks for: the JSON body's `retry_after` (seconds, may be fractional) wins over the header. */
@@ -80,11 +101,5 @@ export function retryAfterMs(header: string | null, body: string): number | unde
   } catch {
     // Not JSON: fall back to the header.
   }
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  return undefined;
+  return parseRetryAfter(header);
 }

@@ -149,6 +149,27 @@ describe('discord', () => {
     assert.deepEqual(waits, [2000]);
   });
 
+  test('a 503 with Retry-After waits what the server asks (HTTP date too), then succeeds', async () => {
+    const waits: number[] = [];
+    const server = await serve((_request, response, index) => {
+      if (index === 0) {
+        response.writeHead(503, { 'retry-after': '3', 'content-type': 'text/plain' });
+        response.end('maintenance');
+      } else if (index === 1) {
+        response.writeHead(503, { 'retry-after': new Date(Date.now() + 4_000).toUTCString() });
+        response.end('maintenance');
+      } else sendJson(response, 200, {});
+    });
+    const notifier = createNotifier(settingsFor('discord', server.url), {
+      sleep: async (milliseconds) => {
+        waits.push(milliseconds);
+      },
+    });
+    assert.deepEqual(await notifier.send(sample), { status: 'sent' });
+    assert.equal(waits[0], 3000);
+    assert.ok(waits[1] > 2000 && waits[1] <= 4000, `HTTP-date Retry-After gave ${waits[1]} ms`);
+  });
+
   test('never mentions anyone and keeps the embed within the documented limits', async () => {
     const server = await serve((_request, response) => sendJson(response, 200, {}));
     const huge: Notification = {

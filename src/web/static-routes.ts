@@ -19,16 +19,13 @@ export function staticRoutes(): Route[] {
     return {
       method: 'GET',
       path,
-      public: true,
-      handler: ({ response, raw }) => {
-        response.writeHead(200, {
-          'Content-Type': contentType,
-          'Content-Length': body.length,
-          'Cache-Control': 'no-cache',
-        });
-        response.end(raw.method === 'HEAD' ? undefined : body);
-        return undefined;
-      },
+      access: 'public',
+      // HEAD is answered by the same route; the stack drops the body.
+      handler: () =>
+        new Response(body, {
+          status: 200,
+          headers: { 'Content-Type': contentType, 'Content-Length': String(body.length), 'Cache-Control': 'no-cache' },
+        }),
     } satisfies Route;
   });
 }

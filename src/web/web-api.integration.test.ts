@@ -343,6 +343,15 @@ describe('review API over HTTP (review mode, incidents replayed through the Netw
       reply.text,
       /devops_agent_http_requests_total\{code="200",method="GET",route="\/api\/incidents"\} \d+/,
     );
+    // prom-client: process and Node.js metrics, and the two latency histograms the blocks above fed.
+    assert.match(reply.text, /^process_cpu_user_seconds_total \d/m);
+    assert.match(reply.text, /^nodejs_heap_size_used_bytes \d/m);
+    assert.match(reply.text, /devops_agent_detection_lag_seconds_count\{threat_type="secrets_scanning"\} [1-9]/);
+    assert.match(
+      reply.text,
+      /devops_agent_block_latency_seconds_count\{blocker="traefik-file",status="applied"\} [1-9]/,
+    );
+    assert.match(reply.text, /devops_agent_llm_tokens_recorded_total\{kind="input",model="ollama\/llama3"\} 2500\n/);
   });
 
   test('security headers on the page and the API; health is public', async () => {

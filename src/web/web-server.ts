@@ -1,14 +1,14 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
 import { splitListen } from '../config/load-config.ts';
 import { metrics } from '../core/metrics.ts';
-import { HttpError, readJsonObject, sendError, sendJson, sendText, setSecurityHeaders } from '../http/http-response.ts';
-import { type Route, Router } from '../http/router.ts';
+import { createHttpApp } from '../http/http-app.ts';
+import { RequestGuard } from '../http/request-guard.ts';
+import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
-import { apiRoutes } from './api-routes.ts';
-import { commandApprovalRoutes } from './command-approval-routes.ts';
+import { capabilityRoutes } from './capability-routes.ts';
 import { metricsRoute } from './metrics-route.ts';
-import { RequestGuard } from './request-guard.ts';
 import { staticRoutes } from './static-routes.ts';
 
 export type { Route, RouteReply, RouteRequest } from '../http/router.ts';
@@ -21,13 +21,8 @@ export interface WebServerOptions {
   token?: string;
   /** Extra Host names a loopback listener accepts; defaults to the config's web.allowed_hosts. */
   allowedHosts?: readonly string[];
-  /** More routes from the daemon (status of sources, ...); same token and cross-site rules apply. */
+  /** More routes beside the capabilities' own (capability-routes.ts); the same checks apply. */
   extraRoutes?: Route[];
-  /**
-   * Handlers that authenticate requests themselves (Slack request signatures, signed approve links) and so run before
-   * the bearer-token and cross-site checks; each returns false for paths that are not its own.
-   */
-  selfAuthenticatingHandlers?: Array<(request: IncomingMessage, response: ServerResponse) => Promise<boolean>>;
   /** Where unexpected handler errors are reported (the client only sees a generic 500). */
   onError?: (error: unknown, request: { method: string; path: string }) => void;
 }
@@ -37,35 +32,32 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const STATE_CHANGING = new Set(['POST', 'DELETE', 'PUT', 'PATCH']);
-
-/** The review page and REST API on node:http: static page files, the JSON API, /metrics. */
+/** The review page, every capability's routes and /metrics, on the one HTTP stack (Hono on node:http). */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const [host, port] = splitListen(options.listen);
   if (host === undefined || port === undefined) {
     throw new Error(`web.listen: expected host:port, got ${JSON.stringify(options.listen)}`);
   }
   const startedAt = new Date();
-  const router = new Router()
-    .add(...staticRoutes())
-    .add(...apiRoutes(options.runtime, startedAt))
-    .add(...commandApprovalRoutes(options.runtime))
-    .add(metricsRoute(options.runtime))
-    .add(...(options.extraRoutes ?? []));
   const web = options.runtime.config.web;
-  const guard = new RequestGuard({
-    token: options.token ?? web.token,
-    loopbackOnly: isLoopback(host),
-    allowedHosts: options.allowedHosts ?? web.allowed_hosts,
+  const app = createHttpApp({
+    routes: [
+      ...staticRoutes(),
+      ...capabilityRoutes({ runtime: options.runtime, startedAt }),
+      metricsRoute(options.runtime),
+      ...(options.extraRoutes ?? []),
+    ],
+    guard: new RequestGuard({
+      token: options.token ?? web.token,
+      loopbackOnly: isLoopback(host),
+      allowedHosts: options.allowedHosts ?? web.allowed_hosts,
+    }),
+    onError: options.onError,
+    onAnswer: ({ method, route, status }) =>
+      metrics.increment('devops_agent_http_requests_total', { method, route, code: String(status) }),
   });
-
-  const server = createServer((request, response) => {
-    handle(request, response, router, guard, options).catch((error) => {
-      options.onError?.(error, { method: request.method ?? '', path: request.url ?? '' });
-      if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
-      else response.destroy();
-    });
-  });
+  // overrideGlobalObjects: false keeps the process's own fetch Request/Response (the LLM and chat clients use them).
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false }) as Server;
   // Slow or stalled clients must not hold connections open forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -88,55 +80,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         server.closeAllConnections();
       }),
   };
-}
-
-async function handle(
-  request: IncomingMessage,
-  response: ServerResponse,
-  router: Router,
-  guard: RequestGuard,
-  options: WebServerOptions,
-): Promise<void> {
-  setSecurityHeaders(response);
-  const method = request.method ?? 'GET';
-  let routeLabel = 'unmatched';
-  try {
-    guard.checkHost(request);
-    for (const handler of options.selfAuthenticatingHandlers ?? []) {
-      if (await handler(request, response)) return;
-    }
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const { route, params } = router.match(method, url.pathname);
-    routeLabel = route.path;
-    if (!route.public) guard.checkToken(request);
-    if (STATE_CHANGING.has(method)) guard.checkCrossSite(request);
-    let body: Promise<Record<string, unknown>> | undefined;
-    const reply = await route.handler({
-      method: route.method,
-      url,
-      params,
-      body: () => {
-        body ??= readJsonObject(request);
-        return body;
-      },
-      raw: request,
-      response,
-    });
-    if (reply && 'json' in reply) sendJson(response, reply.status, reply.json);
-    else if (reply) sendText(response, reply.status, reply.text, reply.contentType);
-  } catch (error) {
-    if (error instanceof HttpError) sendError(response, error);
-    else {
-      options.onError?.(error, { method, path: request.url ?? '' });
-      sendJson(response, 500, { error: 'internal error' });
-    }
-  } finally {
-    metrics.increment('devops_agent_http_requests_total', {
-      method,
-      route: routeLabel,
-      code: String(response.statusCode),
-    });
-  }
 }
 
 function isLoopback(host: string): boolean {

@@ -1,4 +1,5 @@
-// The review API's workload routes mounted on the real web server (extraRoutes: token and CSRF checks apply),
+// The review API's workload routes mounted on the real web server by the route registry (kubernetes: is configured;
+// token and CSRF checks apply),
 // approving a remediation that the restricted user then applies on the testbed's kube-apiserver.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,6 @@ import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { defaultConfig } from '../config/load-config.ts';
 import { type AgentRuntime, openRuntime } from '../network-guard/agent-runtime.ts';
 import { WorkloadTestCluster } from '../workload-guard/testing/workload-test-cluster.ts';
-import { workloadApiRoutes } from '../workload-guard/workload-api-routes.ts';
 import { runWorkloadChecks } from '../workload-guard/workload-checks.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
 
@@ -62,7 +62,6 @@ before(async () => {
     runtime,
     listen: runtime.config.web.listen,
     token: TOKEN,
-    extraRoutes: workloadApiRoutes(runtime),
   });
 });
 

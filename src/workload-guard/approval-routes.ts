@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Route, RouteReply, RouteRequest } from '../http/router.ts';
 import { APPROVAL_LINK_PATH, verifyApprovalLink } from './approval-links.ts';
 import {
   approveRemediation,
@@ -11,70 +11,101 @@ import { describeDecision, type HttpAnswer, handleSlackInteraction } from './sla
 import { rememberOnce } from './workload-store.ts';
 
 export const SLACK_INTERACTIONS_PATH = '/workloads/slack/interactions';
-const MAX_BODY_BYTES = 64 * 1024;
-
-/** A node:http handler the web server mounts before its own routes; false when the path is not ours. */
-export type WorkloadApprovalHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 
 /**
- * The chat-facing approval endpoints. They authenticate by signature, not by the review page's bearer token:
+ * The chat-facing approval endpoints, as routes for the one HTTP stack. They authenticate by signature (`access:
+ * 'self'`), not by the review page's bearer token; the stack still applies the Host check, body limit and headers:
  *   POST /workloads/slack/interactions      Slack interactivity Request URL (X-Slack-Signature v0)
  *   GET  /workloads/approvals/:id?hash&expires&token   signed link (Teams card): shows the plan, asks to confirm
  *   POST /workloads/approvals/:id           the confirmation form: approves-and-applies or rejects, once
  * GET never changes anything (chat clients prefetch links to render previews).
  */
-export function createWorkloadApprovalRoutes(runtime: WorkloadRuntime): WorkloadApprovalHandler {
-  return async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname === SLACK_INTERACTIONS_PATH) {
-      if (request.method !== 'POST') return send(response, { ...plain(405, 'POST only'), headers: { Allow: 'POST' } });
-      const body = await readBody(request);
-      if (body === undefined) return send(response, plain(413, 'body too large'));
-      return send(response, await handleSlackInteraction(body, request.headers, runtime));
-    }
-    const match = new RegExp(`^${APPROVAL_LINK_PATH}/(\\d{1,12})$`).exec(url.pathname);
-    if (!match) return false;
-    const id = Number(match[1]);
-    const secret = runtime.config.workloads?.approval.link_secret;
-    if (!secret)
-      return send(response, page(503, 'Not configured', '<p>workloads.approval.link_secret is not set.</p>'));
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      const check = verifyApprovalLink(secret, id, url.searchParams, runtime.now?.());
-      if (!check.ok) return send(response, page(403, 'Link refused', `<p>${escapeHtml(check.reason)}</p>`));
-      const remediation = getRemediation(runtime.store, id);
-      if (!remediation) return send(response, page(404, 'Not found', `<p>No remediation #${id}.</p>`));
-      return send(response, page(200, `Remediation #${id}`, confirmForm(remediation, url.searchParams)));
-    }
-    if (request.method !== 'POST')
-      return send(response, { ...plain(405, 'GET or POST'), headers: { Allow: 'GET, POST' } });
-    const body = await readBody(request);
-    if (body === undefined) return send(response, plain(413, 'body too large'));
-    const form = new URLSearchParams(body);
-    const check = verifyApprovalLink(secret, id, form, runtime.now?.());
-    if (!check.ok) {
-      runtime.store.audit.append('workloads.link.refused', { id, reason: check.reason });
-      return send(response, page(403, 'Link refused', `<p>${escapeHtml(check.reason)}</p>`));
-    }
-    const decision = form.get('decision');
-    if (decision !== 'approve' && decision !== 'reject')
-      return send(response, plain(400, 'decision: approve or reject'));
-    if (!rememberOnce(runtime.store.db, 'approval-link', `${check.parameters.token}`, runtime.now?.())) {
-      return send(response, page(409, 'Already used', '<p>This link was already used.</p>'));
-    }
-    const name = (form.get('by') ?? '')
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
-      .trim()
-      .slice(0, 80);
-    const approver = `link${name ? ` (${name})` : ''}`;
-    const result =
-      decision === 'approve'
-        ? await approveRemediation(runtime, id, approver, check.parameters.hash)
-        : rejectRemediation(runtime, id, approver, 'rejected from the approve link', check.parameters.hash);
-    const ok = result.status === 'applied' || result.status === 'already_applied' || result.status === 'rejected';
-    return send(
-      response,
-      page(ok ? 200 : 409, ok ? 'Done' : 'Not applied', `<p>${escapeHtml(describeDecision(id, result, approver))}</p>`),
-    );
+export function workloadApprovalRoutes(runtime: WorkloadRuntime): Route[] {
+  const linkPath = `${APPROVAL_LINK_PATH}/:id`;
+  return [
+    {
+      method: 'POST',
+      path: SLACK_INTERACTIONS_PATH,
+      access: 'self',
+      handler: async (request) =>
+        reply(await handleSlackInteraction(await request.text(), headerRecord(request), runtime)),
+    },
+    {
+      method: 'GET',
+      path: linkPath,
+      access: 'self',
+      handler: (request) => {
+        const id = parseLinkId(request.params.id);
+        if (id === undefined) return reply(page(404, 'Not found', '<p>No such remediation.</p>'));
+        const secret = runtime.config.workloads?.approval.link_secret;
+        if (!secret) return notConfigured();
+        const check = verifyApprovalLink(secret, id, request.url.searchParams, runtime.now?.());
+        if (!check.ok) return reply(page(403, 'Link refused', `<p>${escapeHtml(check.reason)}</p>`));
+        const remediation = getRemediation(runtime.store, id);
+        if (!remediation) return reply(page(404, 'Not found', `<p>No remediation #${id}.</p>`));
+        return reply(page(200, `Remediation #${id}`, confirmForm(remediation, request.url.searchParams)));
+      },
+    },
+    {
+      method: 'POST',
+      path: linkPath,
+      access: 'self',
+      handler: async (request) => {
+        const id = parseLinkId(request.params.id);
+        if (id === undefined) return reply(page(404, 'Not found', '<p>No such remediation.</p>'));
+        const secret = runtime.config.workloads?.approval.link_secret;
+        if (!secret) return notConfigured();
+        const form = new URLSearchParams(await request.text());
+        const check = verifyApprovalLink(secret, id, form, runtime.now?.());
+        if (!check.ok) {
+          runtime.store.audit.append('workloads.link.refused', { id, reason: check.reason });
+          return reply(page(403, 'Link refused', `<p>${escapeHtml(check.reason)}</p>`));
+        }
+        const decision = form.get('decision');
+        if (decision !== 'approve' && decision !== 'reject') return reply(plain(400, 'decision: approve or reject'));
+        if (!rememberOnce(runtime.store.db, 'approval-link', `${check.parameters.token}`, runtime.now?.())) {
+          return reply(page(409, 'Already used', '<p>This link was already used.</p>'));
+        }
+        const name = (form.get('by') ?? '')
+          .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+          .trim()
+          .slice(0, 80);
+        const approver = `link${name ? ` (${name})` : ''}`;
+        const result =
+          decision === 'approve'
+            ? await approveRemediation(runtime, id, approver, check.parameters.hash)
+            : rejectRemediation(runtime, id, approver, 'rejected from the approve link', check.parameters.hash);
+        const ok = result.status === 'applied' || result.status === 'already_applied' || result.status === 'rejected';
+        const text = `<p>${escapeHtml(describeDecision(id, result, approver))}</p>`;
+        return reply(page(ok ? 200 : 409, ok ? 'Done' : 'Not applied', text));
+      },
+    },
+  ];
+}
+
+/** Ids are 1-12 digits; anything else is not one of our links (404, as before). */
+function parseLinkId(text: string | undefined): number | undefined {
+  return text && /^\d{1,12}$/.test(text) ? Number(text) : undefined;
+}
+
+function notConfigured(): RouteReply {
+  return reply(page(503, 'Not configured', '<p>workloads.approval.link_secret is not set.</p>'));
+}
+
+function headerRecord(request: RouteRequest): Record<string, string | undefined> {
+  return {
+    'x-slack-request-timestamp': request.header('x-slack-request-timestamp'),
+    'x-slack-signature': request.header('x-slack-signature'),
+  };
+}
+
+/** Chat pages get a CSP stricter than the review page's (no script, no styles at all); the stack keeps it. */
+function reply(answer: HttpAnswer): RouteReply {
+  return {
+    status: answer.status,
+    text: answer.body,
+    contentType: answer.contentType,
+    headers: { 'Content-Security-Policy': "default-src 'none'; form-action 'self'" },
   };
 }
 
@@ -110,34 +141,6 @@ function page(status: number, title: string, body: string): HttpAnswer {
 
 function plain(status: number, body: string): HttpAnswer {
   return { status, contentType: 'text/plain; charset=utf-8', body };
-}
-
-function send(response: ServerResponse, answer: HttpAnswer & { headers?: Record<string, string> }): true {
-  response.writeHead(answer.status, {
-    'content-type': answer.contentType,
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; form-action 'self'",
-    'referrer-policy': 'no-referrer',
-    ...answer.headers,
-  });
-  response.end(answer.body);
-  return true;
-}
-
-function readBody(request: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 export function escapeHtml(text: string): string {

@@ -9,14 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { getRequestListener } from '@hono/node-server';
 import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { createHttpApp } from '../http/http-app.ts';
+import { RequestGuard } from '../http/request-guard.ts';
 import { KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 import { type LoopbackServer, startLoopbackServer } from '../notifiers/loopback-http-server.ts';
 import { openStore, type Store } from '../store/store.ts';
-import { createWorkloadApprovalRoutes, SLACK_INTERACTIONS_PATH } from './approval-routes.ts';
+import { SLACK_INTERACTIONS_PATH, workloadApprovalRoutes } from './approval-routes.ts';
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
 import { getRemediation, listPendingRemediations, type WorkloadRuntime } from './remediation-approvals.ts';
 import { slackSignature } from './slack-interaction.ts';
@@ -167,15 +170,12 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     assert.ok(loaded.config, loaded.errors.join('\n'));
     store = openStore(loaded.config.database.path, loaded.config.audit.path);
     runtime = { config: loaded.config, store };
-    const handler = createWorkloadApprovalRoutes(runtime);
-    approvals.on('request', (request, response) => {
-      void handler(request, response).then((handled) => {
-        if (!handled) {
-          response.writeHead(404);
-          response.end('not ours');
-        }
-      });
+    // The approval routes on the one HTTP stack, as the web server mounts them (Host check, body limit, headers).
+    const app = createHttpApp({
+      routes: workloadApprovalRoutes(runtime),
+      guard: new RequestGuard({ loopbackOnly: true }),
     });
+    approvals.on('request', getRequestListener(app.fetch, { overrideGlobalObjects: false }));
   });
 
   after(async () => {

@@ -11,9 +11,8 @@ import { IncidentAdviceQueue } from '../../network-guard/investigation/incident-
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { writeSampleLog } from '../../network-guard/sample-traffic/generate-traefik-log.ts';
 import { tailTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
+import { workloadGuardEnabled } from '../../web/capability-routes.ts';
 import { startWebServer } from '../../web/web-server.ts';
-import { createWorkloadApprovalRoutes } from '../../workload-guard/approval-routes.ts';
-import { workloadApiRoutes } from '../../workload-guard/workload-api-routes.ts';
 import { startWorkloadGuard } from '../../workload-guard/workload-guard-loop.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
@@ -50,17 +49,10 @@ export const runCommand: Command = {
     }
     const stopSignal = abortOnStopSignals(log);
     // The workload guard needs a cluster; it runs beside the network guard when `kubernetes:` is configured.
-    const workloadsOn = Boolean(config.kubernetes) && config.workloads?.enabled !== false;
+    const workloadsOn = workloadGuardEnabled(runtime);
     let web: { url: string; close(): Promise<void> } | undefined;
     try {
-      web = config.web.enabled
-        ? await startWebServer({
-            runtime,
-            listen: config.web.listen,
-            extraRoutes: workloadsOn ? workloadApiRoutes(runtime) : [],
-            selfAuthenticatingHandlers: workloadsOn ? [createWorkloadApprovalRoutes(runtime)] : [],
-          })
-        : undefined;
+      web = config.web.enabled ? await startWebServer({ runtime, listen: config.web.listen }) : undefined;
     } catch (error) {
       runtime.close();
       throw new IntegrationError('web', `cannot serve the review page on ${config.web.listen}`, {

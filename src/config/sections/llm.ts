@@ -18,7 +18,8 @@ export const llmSection = z
     temperature: z.number().min(0).max(2).default(0.2),
     /** Per attempt; a timed-out attempt is not retried (the model is too slow, not failing). */
     timeout: duration().default(60),
-    /** Retries on 429 and 5xx, with exponential backoff (Retry-After honoured up to `retry_max_delay`). */
+    /** Retries on 429 and 5xx, with jittered exponential backoff; Retry-After is honoured, and one longer than
+     * `retry_max_delay` ends the retries (src/core/retry.ts). */
     max_retries: z.number().int().min(0).max(10).default(2),
     retry_base_delay: duration().default(1),
     retry_max_delay: duration().default(20),

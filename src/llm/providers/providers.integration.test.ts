@@ -86,6 +86,23 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS)) {
       assert.equal(since() - start, 2);
     });
 
+    it('waits what a 503 Retry-After asks; a longer wait than llm.retry_max_delay gives up at once', async () => {
+      let start = since();
+      server.script({ kind: 'status', status: 503, headers: { 'retry-after': '1' } }, { kind: 'text', text: VALID });
+      const began = performance.now();
+      const result = await client({ 'llm.retry_max_delay': '2s' }).generateJson(request);
+      assert.equal(result.status, 'ok');
+      assert.equal(since() - start, 2);
+      // retry_base_delay is 10ms in tests: only the server's Retry-After explains a pause of a second.
+      assert.ok(performance.now() - began >= 950, 'waited the Retry-After');
+      start = since();
+      server.script({ kind: 'status', status: 429, headers: { 'retry-after': '30' } }, { kind: 'text', text: VALID });
+      const limited = await client().generateJson(request);
+      assert.equal(limited.status, 'unavailable');
+      assert.equal(since() - start, 1, 'no retry after a 30 s Retry-After when retry_max_delay is 50ms');
+      server.clearScript();
+    });
+
     it('gives up on repeated 500s after max_retries, without throwing', async () => {
       const start = since();
       server.script(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 500 })));

@@ -2,6 +2,7 @@ import type { Mode } from '../../config/schema.ts';
 import { errorMessage } from '../../core/errors.ts';
 import type { Incident } from '../../core/incident.ts';
 import { metrics } from '../../core/metrics.ts';
+import { type RetryHooks, type RetryPolicy, withRetry } from '../../core/retry.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlockPolicy } from './block-policy.ts';
 import type { ActionResult, Blocker, BlockPlan, BlockRequest } from './blocker.ts';
@@ -21,7 +22,7 @@ export type BlockOutcome =
   | { status: 'refused'; rule: string; reason: string }
   | { status: 'failed'; error: string; actionId?: number };
 
-const APPLY_ATTEMPTS = 3;
+const APPLY_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, totalTimeMs: 30_000 };
 
 /** The block request for an incident: the incident's own IP/CIDR, never text from a model or a log line. */
 export function blockRequestFor(incident: Incident, context: BlockContext): BlockRequest {
@@ -79,6 +80,7 @@ export async function executeBlock(
     return { status: 'refused', rule: verdict.rule, reason: verdict.reason };
   }
   const request = blockRequestFor(incident, context);
+  const started = performance.now();
   const plan = await planBlock(incident, context);
   const action = store.actions.record({
     incidentId: incident.id,
@@ -93,6 +95,7 @@ export async function executeBlock(
     appliedAt: null,
   });
   const result = await applyWithRetries(blocker, request);
+  metrics.blockLatency.observe({ blocker: blocker.kind, status: result.status }, (performance.now() - started) / 1000);
   const appliedAt = (context.now?.() ?? new Date()).toISOString();
   return store.transaction(() => {
     if (result.status === 'failed') {
@@ -131,16 +134,24 @@ export async function executeBlock(
   });
 }
 
-async function applyWithRetries(blocker: Blocker, request: BlockRequest): Promise<ActionResult> {
-  let result: ActionResult = { status: 'failed', error: 'not attempted', isRetryable: false };
-  for (let attempt = 1; attempt <= APPLY_ATTEMPTS; attempt++) {
-    try {
-      result = await blocker.apply(request);
-    } catch (error) {
-      result = { status: 'failed', error: errorMessage(error), isRetryable: false };
-    }
-    if (result.status !== 'failed' || !result.isRetryable || attempt === APPLY_ATTEMPTS) return result;
-    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-  }
-  return result;
+/**
+ * One apply, retried through src/core/retry.ts only when the blocker says a retry can help and no inner layer already
+ * retried it (the Kubernetes blocker's requests are retried by the client and marked; the deny-list file is not).
+ */
+export async function applyWithRetries(
+  blocker: Blocker,
+  request: BlockRequest,
+  hooks: Pick<RetryHooks<ActionResult>, 'sleep'> = {},
+): Promise<ActionResult> {
+  return withRetry(
+    async () => {
+      try {
+        return await blocker.apply(request);
+      } catch (error) {
+        return { status: 'failed', error: errorMessage(error), isRetryable: false } satisfies ActionResult;
+      }
+    },
+    APPLY_RETRY_POLICY,
+    { ...hooks, retryableResult: (result) => (result.status === 'failed' && result.isRetryable ? {} : undefined) },
+  );
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Client as OpenSearchClientType } from '@opensearch-project/opensearch';
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import { IntegrationError } from '../../core/errors.ts';
-import { errorMessageOf, toIntegrationError, withRetries } from './search-errors.ts';
+import { withRetry } from '../../core/retry.ts';
+import { errorMessageOf, searchRetryPolicy, toIntegrationError } from './search-errors.ts';
 
 export type SearchFlavor = 'elasticsearch' | 'opensearch';
 
@@ -76,28 +77,31 @@ export async function createSearchBackend(
   >[0]);
   let info: ClusterInfo;
   try {
-    info = await withRetries(settings.max_retries, options.backoffMs, async () => {
-      const transportOptions = { requestTimeout: settings.request_timeout * 1000 };
-      try {
-        const response = await probe.info({}, transportOptions);
-        return readInfo(response.body as SearchBody, settings.flavor);
-      } catch (error) {
-        const mapped = toIntegrationError(error, `GET / on ${settings.url}`);
-        if (mapped.statusCode !== 404 && mapped.statusCode !== 405) throw mapped;
-      }
-      // Minimal distributions (the integ-test zip) ship without the root endpoint: ask the local node instead.
-      try {
-        const response = await probe.transport.request(
-          { method: 'GET', path: '/_nodes/_local', querystring: { filter_path: 'cluster_name,nodes.*.version' } },
-          transportOptions,
-        );
-        const body = response.body as SearchBody;
-        const node = Object.values((body.nodes ?? {}) as Record<string, SearchBody>)[0];
-        return readInfo({ cluster_name: body.cluster_name, version: { number: node?.version } }, settings.flavor);
-      } catch (error) {
-        throw toIntegrationError(error, `GET /_nodes/_local on ${settings.url}`);
-      }
-    });
+    info = await withRetry(
+      async () => {
+        const transportOptions = { requestTimeout: settings.request_timeout * 1000 };
+        try {
+          const response = await probe.info({}, transportOptions);
+          return readInfo(response.body as SearchBody, settings.flavor);
+        } catch (error) {
+          const mapped = toIntegrationError(error, `GET / on ${settings.url}`);
+          if (mapped.statusCode !== 404 && mapped.statusCode !== 405) throw mapped;
+        }
+        // Minimal distributions (the integ-test zip) ship without the root endpoint: ask the local node instead.
+        try {
+          const response = await probe.transport.request(
+            { method: 'GET', path: '/_nodes/_local', querystring: { filter_path: 'cluster_name,nodes.*.version' } },
+            transportOptions,
+          );
+          const body = response.body as SearchBody;
+          const node = Object.values((body.nodes ?? {}) as Record<string, SearchBody>)[0];
+          return readInfo({ cluster_name: body.cluster_name, version: { number: node?.version } }, settings.flavor);
+        } catch (error) {
+          throw toIntegrationError(error, `GET /_nodes/_local on ${settings.url}`);
+        }
+      },
+      searchRetryPolicy(settings, options.backoffMs),
+    );
   } finally {
     await probe.close().catch(() => undefined);
   }
@@ -192,25 +196,28 @@ class ClientBackend implements SearchBackend {
     run: (transport: SearchBody) => Promise<SearchBody>,
     signal?: AbortSignal,
   ): Promise<SearchResult> {
-    return withRetries(this.#settings.max_retries, this.#backoffMs, async () => {
-      const started = performance.now();
-      try {
-        const response = await run({
-          meta: true,
-          requestTimeout: this.#settings.request_timeout * 1000,
-          ...(signal ? { signal } : {}),
-        });
-        const body = response.body as SearchBody;
-        const length = Number(response.headers?.['content-length']);
-        return {
-          body,
-          bytes: Number.isFinite(length) && length > 0 ? length : Buffer.byteLength(JSON.stringify(body)),
-          elapsedMs: performance.now() - started,
-        };
-      } catch (error) {
-        throw toIntegrationError(error, what);
-      }
-    });
+    return withRetry(
+      async () => {
+        const started = performance.now();
+        try {
+          const response = await run({
+            meta: true,
+            requestTimeout: this.#settings.request_timeout * 1000,
+            ...(signal ? { signal } : {}),
+          });
+          const body = response.body as SearchBody;
+          const length = Number(response.headers?.['content-length']);
+          return {
+            body,
+            bytes: Number.isFinite(length) && length > 0 ? length : Buffer.byteLength(JSON.stringify(body)),
+            elapsedMs: performance.now() - started,
+          };
+        } catch (error) {
+          throw toIntegrationError(error, what);
+        }
+      },
+      searchRetryPolicy(this.#settings, this.#backoffMs),
+    );
   }
 }
 

@@ -1,8 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IntegrationError } from '../../core/errors.ts';
 import { redactSecrets } from '../../core/redact.ts';
-
-const MAX_BACKOFF_MS = 5000;
+import { parseRetryAfter, type RetryPolicy } from '../../core/retry.ts';
 
 /** Maps what the official clients throw (ResponseError, ConnectionError, TimeoutError...) to one IntegrationError. */
 export function toIntegrationError(error: unknown, what: string): IntegrationError {
@@ -46,10 +44,13 @@ export function toIntegrationError(error: unknown, what: string): IntegrationErr
       : statusCode
         ? `HTTP ${statusCode}`
         : 'failed';
+  // 429 (search queue full, circuit breaker) and 503 may say when to come back.
+  const retryAfterMs = parseRetryAfter(headerOf(meta?.headers, 'retry-after'));
   return new IntegrationError('elasticsearch', `${what}: ${kind}: ${reason}`, {
     cause: error,
     isRetryable: true,
     statusCode,
+    retryAfterMs,
   });
 }
 
@@ -78,16 +79,27 @@ export function errorMessageOf(error: unknown): string | undefined {
   return reason ? `${record.type ? `${record.type}: ` : ''}${reason}` : record.type;
 }
 
-/** Runs `call`, retrying retryable IntegrationErrors up to `retries` times with exponential backoff and jitter. */
-export async function withRetries<T>(retries: number, baseMs = 250, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const retryable = error instanceof IntegrationError ? error.isRetryable : false;
-      if (!retryable || attempt >= retries) throw error;
-      const pause = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await sleep(pause);
-    }
+/**
+ * The retry policy for one Elasticsearch/OpenSearch call (src/core/retry.ts): `max_retries` after the first try, the
+ * clients' own retries off (`maxRetries: 0`), so this is the only layer.
+ */
+export function searchRetryPolicy(
+  settings: { max_retries: number; request_timeout: number },
+  baseMs = 250,
+): RetryPolicy {
+  const attempts = settings.max_retries + 1;
+  return {
+    attempts,
+    baseDelayMs: baseMs,
+    maxDelayMs: 5_000,
+    totalTimeMs: attempts * (settings.request_timeout * 1000 + 5_000),
+  };
+}
+
+function headerOf(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (key.toLowerCase() === name) return Array.isArray(value) ? String(value[0]) : String(value);
   }
+  return undefined;
 }

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesSettings } from '../../../config/sections/kubernetes.ts';
-import { errorMessage } from '../../../core/errors.ts';
+import { errorMessage, IntegrationError } from '../../../core/errors.ts';
 import { cidrBounds, formatCidr, IpSet, parseCidr } from '../../../core/ip-address.ts';
+import { isExhausted, markRetriesExhausted, withRetry } from '../../../core/retry.ts';
 import { createKubeClients, type KubeClients } from '../../../kubernetes/kube-client.ts';
 import { KubernetesApiError } from '../../../kubernetes/kubernetes-api-error.ts';
 import { PRIVATE_RANGES } from '../block-policy.ts';
@@ -189,45 +189,59 @@ export class KubernetesBlocker implements Blocker {
     });
   }
 
-  /** Read, build, dry-run, apply; on a conflict read again and rebuild (bounded). */
+  /**
+   * Read, build, dry-run, apply; on a conflict read again and rebuild (bounded, through src/core/retry.ts). Only
+   * conflicts are retried here: transient failures were already retried, once, by the Kubernetes client.
+   */
   async #withConflictRetries(
     location: BlockLocation,
     build: (object: KubeObject | undefined) => Promise<PatchBuild>,
   ): Promise<ActionResult> {
     const attempts = this.#settings.conflict_retries + 1;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const object = await this.#objects.read(location);
-        const result = await build(object);
-        if (result.status === 'refused')
-          return { status: 'failed', error: `refused: ${result.detail}`, isRetryable: false };
-        if (result.status === 'unchanged')
-          return { status: 'unchanged', detail: result.detail, preexisting: result.preexisting };
-        if (result.operations.length > 0) {
-          await this.#objects.patch(location, result.operations, true);
-          await this.#objects.patch(location, result.operations, false);
-        }
-        return { status: 'applied', detail: result.detail };
-      } catch (error) {
-        const conflict =
-          error instanceof KubernetesApiError &&
-          (error.reason === 'conflict' ||
-            (error.reason === 'not_found' && location.pattern === 'networkpolicy-fallback'));
-        if (!conflict || attempt === attempts) {
-          if (conflict) {
-            return {
-              status: 'failed',
-              error: `${describeLocation(location)} kept changing: gave up after ${attempts} conflicting attempts (${errorMessage(error)})`,
-              isRetryable: true,
-            };
+    try {
+      // Several writers racing on one object: a short, growing, jittered pause lets one of them win each round.
+      return await withRetry(
+        async () => {
+          try {
+            return await this.#readBuildApply(location, build);
+          } catch (error) {
+            const conflict =
+              error instanceof KubernetesApiError &&
+              (error.reason === 'conflict' ||
+                (error.reason === 'not_found' && location.pattern === 'networkpolicy-fallback'));
+            if (conflict) throw new ObjectChanged(error);
+            throw error;
           }
-          throw error;
-        }
-        // Several writers racing on one object: a short, growing, jittered pause lets one of them win each round.
-        await sleep(Math.random() * 50 * attempt);
-      }
+        },
+        { attempts, baseDelayMs: 25, maxDelayMs: 250, totalTimeMs: 30_000 },
+      );
+    } catch (error) {
+      if (!(error instanceof ObjectChanged)) throw error;
+      const result: ActionResult = {
+        status: 'failed',
+        error: `${describeLocation(location)} kept changing: gave up after ${attempts} conflicting attempts (${errorMessage(error.cause)})`,
+        isRetryable: true,
+      };
+      markRetriesExhausted(result);
+      return result;
     }
-    return { status: 'failed', error: 'unreachable', isRetryable: false };
+  }
+
+  async #readBuildApply(
+    location: BlockLocation,
+    build: (object: KubeObject | undefined) => Promise<PatchBuild>,
+  ): Promise<ActionResult> {
+    const object = await this.#objects.read(location);
+    const result = await build(object);
+    if (result.status === 'refused')
+      return { status: 'failed', error: `refused: ${result.detail}`, isRetryable: false };
+    if (result.status === 'unchanged')
+      return { status: 'unchanged', detail: result.detail, preexisting: result.preexisting };
+    if (result.operations.length > 0) {
+      await this.#objects.patch(location, result.operations, true);
+      await this.#objects.patch(location, result.operations, false);
+    }
+    return { status: 'applied', detail: result.detail };
   }
 
   async #guard(run: () => Promise<ActionResult>): Promise<ActionResult> {
@@ -236,8 +250,12 @@ export class KubernetesBlocker implements Blocker {
     } catch (error) {
       if (error instanceof BlockRefused)
         return { status: 'failed', error: `refused: ${error.message}`, isRetryable: false };
-      if (error instanceof KubernetesApiError)
-        return { status: 'failed', error: error.message, isRetryable: error.isRetryable };
+      if (error instanceof KubernetesApiError) {
+        const result: ActionResult = { status: 'failed', error: error.message, isRetryable: error.isRetryable };
+        // The client already retried this failure: the block executor must not retry it again.
+        if (isExhausted(error)) markRetriesExhausted(result);
+        return result;
+      }
       throw error;
     }
   }
@@ -272,5 +290,13 @@ export class KubernetesBlocker implements Blocker {
         throw new BlockRefused(`${entry} overlaps protected ${range.cidr} (${range.why})`);
       }
     }
+  }
+}
+
+/** A write lost an optimistic-concurrency race (409, failed patch precondition): read again and rebuild. */
+class ObjectChanged extends IntegrationError {
+  constructor(cause: KubernetesApiError) {
+    super('kubernetes', cause.message, { cause, isRetryable: true });
+    this.name = 'ObjectChanged';
   }
 }

@@ -14,11 +14,13 @@ import { ensureTestbed } from '../../../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../../../cli/testing/run-cli.ts';
 import { defaultConfig } from '../../../config/load-config.ts';
 import { IntegrationError } from '../../../core/errors.ts';
+import { isExhausted } from '../../../core/retry.ts';
 import { scanBurst } from '../../../core/testing/log-events.ts';
 import { createKubeClients, type KubeClients } from '../../../kubernetes/kube-client.ts';
 import { openStore } from '../../../store/store.ts';
 import { expireBlocks, unblockTarget } from '../../incident-actions.ts';
 import { NetworkGuard } from '../../network-guard.ts';
+import { applyWithRetries } from '../block-executor.ts';
 import { readBlockMarks } from './block-marks.ts';
 import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
 import { blockerSettings, MARK_TIME, RESTRICTED_USER, request, setUpFixture } from './kube-test-settings.ts';
@@ -178,6 +180,11 @@ describe('API server unreachable', () => {
         /cannot reach the API server http:\/\/127\.0\.0\.1:\d+.*patch middlewares\.traefik\.io\/block-scanners .*\(attempt 3\/3\)/,
       );
       assert.equal(proxy.cut, 3, 'the real patch was attempted exactly request_attempts times');
+      // The client's retries were the one layer: the block executor must not multiply them.
+      assert.equal(isExhausted(result), true);
+      const executorCuts = proxy.cut;
+      await applyWithRetries(blocker, request('198.51.100.51'));
+      assert.equal(proxy.cut - executorCuts, 3, 'through the block executor: still request_attempts patches, not 3x3');
       assert.ok(proxy.dryRuns >= 1, 'the dry run went through first');
     } finally {
       proxy.close();

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 export type Fault =
   | { kind: 'none' }
   | { kind: 'delay'; ms: number }
-  | { kind: 'status'; status: number; body: unknown }
+  /** Answer `status` (with `headers`, e.g. Retry-After) instead of forwarding; only the first `times` when set. */
+  | { kind: 'status'; status: number; body: unknown; headers?: Record<string, string>; times?: number }
   /** Forward, then rewrite the JSON answer to report failed shards (what a node going away mid-search looks like). */
   | { kind: 'shard_failure' }
   /** Forward `allow` requests, then drop every connection (Elasticsearch dying mid-cycle). */
@@ -75,11 +76,12 @@ export class FaultProxy {
       request.socket.destroy();
       return;
     }
-    if (fault.kind === 'status') {
+    if (fault.kind === 'status' && (fault.times === undefined || fault.times-- > 0)) {
       const payload = JSON.stringify(fault.body);
       response.writeHead(fault.status, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(payload),
+        ...fault.headers,
       });
       response.end(payload);
       return;

@@ -1,9 +1,9 @@
 import type { Incident, IncidentStatus } from '../core/incident.ts';
 import { redactDeep } from '../core/redact.ts';
-import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
-import { planBlock } from '../network-guard/blocking/block-executor.ts';
-import type { BlockPlan } from '../network-guard/blocking/blocker.ts';
 import type { ActionRecord } from '../store/action-store.ts';
+import type { AgentRuntime } from './agent-runtime.ts';
+import { planBlock } from './blocking/block-executor.ts';
+import type { BlockPlan } from './blocking/blocker.ts';
 
 /** Statuses from which a reviewer may still approve (the pipeline's compare-and-set accepts exactly these). */
 export const APPROVABLE: readonly IncidentStatus[] = ['pending', 'failed'];

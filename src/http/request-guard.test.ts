@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { HttpError } from '../http/http-response.ts';
-import { Router } from '../http/router.ts';
+import { createHttpApp } from './http-app.ts';
+import { HttpError } from './http-response.ts';
 import { RequestGuard } from './request-guard.ts';
+import type { Route } from './router.ts';
 
-const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+const request = (headers: Record<string, string>) => ({ headers });
 
 function statusOf(check: () => void): number | 'passed' {
   try {
@@ -116,34 +116,34 @@ test('cross-site checks: custom header, JSON, same-origin Origin and Sec-Fetch-S
   }
 });
 
-test('router: parameters, 404 for unknown paths, 405 with Allow for known paths', () => {
-  const handler = () => undefined;
-  const router = new Router().add(
-    { method: 'GET', path: '/api/incidents/:id', handler },
-    { method: 'POST', path: '/api/incidents/:id/approve', handler },
-    { method: 'GET', path: '/', handler },
-  );
-  assert.deepEqual(router.match('GET', '/api/incidents/42').params, { id: '42' });
-  assert.deepEqual(router.match('GET', '/api/incidents/a%20b/').params, { id: 'a b' });
-  assert.equal(router.match('HEAD', '/').route.path, '/');
-  assert.equal(router.match('POST', '/api/incidents/7/approve').route.method, 'POST');
-  assert.equal(
-    statusOf(() => router.match('GET', '/api/incidents/7/approve')),
-    405,
-  );
-  try {
-    router.match('DELETE', '/api/incidents/7');
-    assert.fail('expected 405');
-  } catch (error) {
-    assert.ok(error instanceof HttpError);
-    assert.deepEqual(error.headers, { Allow: 'GET' });
-  }
-  assert.equal(
-    statusOf(() => router.match('GET', '/api/incidents')),
-    404,
-  );
-  assert.equal(
-    statusOf(() => router.match('GET', '/api/incidents/%E0%A4%A')),
-    400,
-  );
+test('router (the Hono stack): parameters, HEAD, 404 for unknown paths, 405 with Allow, 400 for bad encoding', async () => {
+  const seen: Array<Record<string, string>> = [];
+  const handler: Route['handler'] = (request) => {
+    seen.push(request.params);
+    return { status: 200, json: { params: request.params } };
+  };
+  const app = createHttpApp({
+    guard: new RequestGuard({ loopbackOnly: false }),
+    routes: [
+      { method: 'GET', path: '/api/incidents/:id', handler },
+      { method: 'POST', path: '/api/incidents/:id/approve', handler, access: 'public' },
+      { method: 'GET', path: '/', handler, access: 'public' },
+    ],
+  });
+  const call = (method: string, path: string) => app.request(path, { method });
+  assert.deepEqual((await (await call('GET', '/api/incidents/42')).json()).params, { id: '42' });
+  assert.deepEqual((await (await call('GET', '/api/incidents/a%20b/')).json()).params, { id: 'a b' });
+  const head = await call('HEAD', '/');
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+  assert.equal((await call('POST', '/api/incidents/7/approve')).status, 200);
+  assert.equal((await call('GET', '/api/incidents/7/approve')).status, 405);
+  const wrongMethod = await call('DELETE', '/api/incidents/7');
+  assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.headers.get('allow'), 'GET');
+  assert.match(String((await wrongMethod.json()).error), /not allowed/);
+  const unknown = await call('GET', '/api/incidents');
+  assert.equal(unknown.status, 404);
+  assert.match(String((await unknown.json()).error), /no such endpoint/);
+  assert.equal((await call('GET', '/api/incidents/%E0%A4%A')).status, 400);
 });

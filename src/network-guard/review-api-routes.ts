@@ -1,15 +1,15 @@
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../core/incident.ts';
 import { parseCidr } from '../core/ip-address.ts';
-import { HttpError, optionalString, requiredString } from '../http/http-response.ts';
+import { HttpError, optionalString, parsePositiveId, requiredString } from '../http/http-response.ts';
 import type { Route, RouteReply, RouteRequest } from '../http/router.ts';
-import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
-import { approveIncident, rejectIncident, unblockTarget } from '../network-guard/incident-actions.ts';
+import type { AgentRuntime } from './agent-runtime.ts';
+import { approveIncident, rejectIncident, unblockTarget } from './incident-actions.ts';
 import { incidentDetail, incidentRecommendation, incidentSummary } from './incident-view.ts';
 
 const MAX_PAGE = 200;
 
 /** The review API over the same pipeline functions the CLI uses; every outcome maps to one HTTP status. */
-export function apiRoutes(runtime: AgentRuntime, startedAt: Date): Route[] {
+export function reviewApiRoutes(runtime: AgentRuntime, startedAt: Date): Route[] {
   const { store } = runtime;
   const context = runtime.blockContext;
 
@@ -24,7 +24,7 @@ export function apiRoutes(runtime: AgentRuntime, startedAt: Date): Route[] {
     {
       method: 'GET',
       path: '/api/health',
-      public: true,
+      access: 'public',
       handler: () => ({
         status: 200,
         json: { status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000) },
@@ -180,11 +180,8 @@ export function apiRoutes(runtime: AgentRuntime, startedAt: Date): Route[] {
   ];
 }
 
-export function parseId(text: string | undefined): number {
-  if (!text || !/^[1-9][0-9]{0,14}$/.test(text)) {
-    throw new HttpError(400, `invalid incident id ${JSON.stringify(String(text ?? '').slice(0, 40))}`);
-  }
-  return Number(text);
+function parseId(text: string | undefined): number {
+  return parsePositiveId(text, 'incident');
 }
 
 function parseStatus(text: string | null): IncidentStatus | undefined {

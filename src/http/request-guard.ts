@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { HttpError } from '../http/http-response.ts';
+import { HttpError } from './http-response.ts';
 
 /** The custom header every state-changing request must carry: a cross-site form or image cannot set it. */
 export const CSRF_HEADER = 'x-requested-with';
@@ -12,6 +11,11 @@ export interface RequestGuardOptions {
   loopbackOnly: boolean;
   /** More Host names (without port) accepted by a loopback listener (web.allowed_hosts). */
   allowedHosts?: readonly string[];
+}
+
+/** What the checks read: the request's headers by lower-case name (node:http's IncomingMessage fits). */
+export interface GuardedRequest {
+  headers: Record<string, string | string[] | undefined>;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -37,9 +41,9 @@ export class RequestGuard {
     return this.#tokenDigest !== undefined;
   }
 
-  checkHost(request: IncomingMessage): void {
+  checkHost(request: GuardedRequest): void {
     if (!this.#loopbackOnly) return;
-    const host = hostName(request.headers.host ?? '');
+    const host = hostName(String(request.headers.host ?? ''));
     if (LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || this.#allowedHosts.has(host)) {
       return;
     }
@@ -50,26 +54,29 @@ export class RequestGuard {
   }
 
   /** Bearer token, compared in constant time (both sides hashed so lengths do not leak). */
-  checkToken(request: IncomingMessage): void {
+  checkToken(request: GuardedRequest): void {
     if (!this.#tokenDigest) return;
-    const header = request.headers.authorization ?? '';
+    const header = String(request.headers.authorization ?? '');
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match || !timingSafeEqual(digest(match[1].trim()), this.#tokenDigest)) {
       throw new HttpError(401, 'missing or wrong bearer token', { headers: { 'WWW-Authenticate': 'Bearer' } });
     }
   }
 
-  checkCrossSite(request: IncomingMessage): void {
+  checkCrossSite(request: GuardedRequest): void {
     if (request.headers[CSRF_HEADER] !== CSRF_HEADER_VALUE) {
       throw new HttpError(403, `state-changing requests need the header X-Requested-With: ${CSRF_HEADER_VALUE}`);
     }
-    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json') throw new HttpError(415, 'expected Content-Type: application/json');
     const fetchSite = request.headers['sec-fetch-site'];
     if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') {
       throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${String(fetchSite).slice(0, 40)})`);
     }
-    const origin = request.headers.origin;
+    const origin = request.headers.origin === undefined ? undefined : String(request.headers.origin);
     if (origin !== undefined && origin !== 'null') {
       let originHost: string;
       try {
@@ -77,7 +84,7 @@ export class RequestGuard {
       } catch {
         throw new HttpError(403, 'cross-site request refused (malformed Origin)');
       }
-      if (originHost.toLowerCase() !== (request.headers.host ?? '').toLowerCase()) {
+      if (originHost.toLowerCase() !== String(request.headers.host ?? '').toLowerCase()) {
         throw new HttpError(403, 'cross-site request refused (Origin does not match Host)');
       }
     } else if (origin === 'null') {

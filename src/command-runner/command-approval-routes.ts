@@ -1,19 +1,18 @@
-import { approveCommand, listPendingCommandApprovals, rejectCommand } from '../command-runner/command-approvals.ts';
-import { HttpError, optionalString, requiredString } from '../http/http-response.ts';
+import { HttpError, optionalString, parsePositiveId, requiredString } from '../http/http-response.ts';
 import type { Route } from '../http/router.ts';
-import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
-import { parseId } from './api-routes.ts';
+import type { Store } from '../store/store.ts';
+import { approveCommand, listPendingCommandApprovals, rejectCommand } from './command-approvals.ts';
 
 /**
  * Pending shell-command approvals (command runner). A decision is bound to the sha256 of the exact command the
  * reviewer saw, so a command changed after it was shown needs its own approval.
  */
-export function commandApprovalRoutes(runtime: AgentRuntime): Route[] {
+export function commandApprovalRoutes(runtime: { store: Store }): Route[] {
   const decide = (verb: 'approve' | 'reject'): Route => ({
     method: 'POST',
     path: `/api/commands/:id/${verb}`,
     handler: async (request) => {
-      const id = parseId(request.params.id);
+      const id = parsePositiveId(request.params.id, 'command');
       const body = await request.body();
       const hash = requiredString(body, 'commandHash', 64);
       if (!/^[0-9a-f]{64}$/.test(hash)) throw new HttpError(400, 'commandHash: expected a sha256 in hex');

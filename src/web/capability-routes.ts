@@ -1,0 +1,37 @@
+import { commandApprovalRoutes } from '../command-runner/command-approval-routes.ts';
+import type { Route } from '../http/router.ts';
+import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
+import { reviewApiRoutes } from '../network-guard/review-api-routes.ts';
+import { workloadApprovalRoutes } from '../workload-guard/approval-routes.ts';
+import { workloadApiRoutes } from '../workload-guard/workload-api-routes.ts';
+
+type Capability = 'network-guard' | 'workload-guard' | 'host-monitor' | 'command-runner';
+
+export interface RouteContext {
+  runtime: AgentRuntime;
+  startedAt: Date;
+}
+
+/** A capability's HTTP routes; an empty list when the capability is off. */
+export type RouteContribution = (context: RouteContext) => Route[];
+
+/**
+ * The routes each capability contributes, mounted by the web server on the one HTTP stack (src/http/http-app.ts).
+ * A new endpoint goes into its capability's list; src/web/README.md says how.
+ */
+export const CAPABILITY_ROUTES = {
+  'network-guard': ({ runtime, startedAt }) => reviewApiRoutes(runtime, startedAt),
+  'command-runner': ({ runtime }) => commandApprovalRoutes(runtime),
+  // The workload guard needs a cluster; it runs (and answers) when `kubernetes:` is configured.
+  'workload-guard': ({ runtime }) =>
+    workloadGuardEnabled(runtime) ? [...workloadApiRoutes(runtime), ...workloadApprovalRoutes(runtime)] : [],
+  'host-monitor': () => [],
+} satisfies Record<Capability, RouteContribution>;
+
+export function workloadGuardEnabled(runtime: AgentRuntime): boolean {
+  return Boolean(runtime.config.kubernetes) && runtime.config.workloads?.enabled !== false;
+}
+
+export function capabilityRoutes(context: RouteContext): Route[] {
+  return Object.values(CAPABILITY_ROUTES).flatMap((contribute) => contribute(context));
+}
