@@ -46,7 +46,7 @@ async function write(name: string, lines: Iterable<string>): Promise<string> {
   for (const text of lines) {
     chunk += text;
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       chunk = '';
     }
   }
