@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, topFinding } from './danger-level.ts';
+import { optionFindings } from './option-model.ts';
 import {
   isOutside,
   type PathContext,
@@ -9,10 +10,12 @@ import {
   type ShellWord,
   writeTargetFinding,
 } from './path-rules.ts';
+import { optionsFor } from './program-options.ts';
 import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
 import {
   evaluateWord,
   firstSyntaxError,
+  lenientSyntax,
   loadBashParser,
   type SyntaxNode,
   simpleArgv,
@@ -170,7 +173,7 @@ class Walk {
     const tree = this.#parser.parse(text);
     if (!tree) return this.#add({ level: 'CRITICAL', rule: 'parse-error', reason: `${origin} could not be parsed` });
     try {
-      const error = firstSyntaxError(tree.rootNode);
+      const error = firstSyntaxError(tree.rootNode) ?? lenientSyntax(tree.rootNode);
       if (error)
         return this.#add({
           level: 'CRITICAL',
@@ -322,6 +325,9 @@ class Walk {
           });
       }
     }
+    // Options that run, spawn, load or write something raise any rule, even a policy override to SAFE.
+    const options = optionsFor(program);
+    if (options) found.push(...optionFindings(program, args, options, this.#paths));
     if (program === 'cd' || program === 'pushd') this.#changeDirectory(args);
     const flat = [program, ...args.map((arg) => arg.value ?? arg.raw)].join(' ');
     for (const extra of this.#policy.rules)
