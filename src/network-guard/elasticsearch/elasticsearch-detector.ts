@@ -245,6 +245,7 @@ export class ElasticsearchDetector {
         fields: this.profile.fields,
         range: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
         clientIps: [...client.ips].slice(0, 50),
+        clientSelectors: [...client.selectors.values()].slice(0, 50),
         queries: records.map(({ name, body, pages, buckets, hits }) => ({ name, body, pages, buckets, hits })),
         hitCounts: records.reduce<Record<string, number>>((counts, record) => {
           counts[record.name] = (counts[record.name] ?? 0) + record.hits;
