@@ -56,6 +56,13 @@ const PIP: BuildTool = {
 /** A tool whose every sub-command evaluates project files (Gemfile is Ruby, Gradle scripts are Groovy/Kotlin...). */
 const always = (name: string): ProgramRule => buildTool(name, { bare: 'HIGH' });
 
+const goTool = buildTool('go', {
+  reads: ['doc', 'list'],
+  readsWith: { env: ['GOPATH', 'GOROOT', 'GOOS', 'GOARCH', 'GOFLAGS', 'GOPROXY', 'GOMODCACHE', 'GOVERSION', '-json'] },
+  withValue: ['-C'],
+  bare: 'LOW',
+});
+
 export const BUILD_TOOL_RULES: Record<string, ProgramRule> = {
   make: buildTool('make', { bare: 'HIGH', withValue: ['-f', '-C', '-j', '-l', '-I', '-o', '-W', '--file'] }),
   gmake: buildTool('gmake', { bare: 'HIGH', withValue: ['-f', '-C', '-j', '-l', '-I', '-o', '-W', '--file'] }),
@@ -76,16 +83,7 @@ export const BUILD_TOOL_RULES: Record<string, ProgramRule> = {
     hasFlag(args, 'wu') && args.some((word) => word.value === 'env')
       ? [finding('HIGH', 'go-env-write', 'go env -w/-u changes the settings of every later go command')]
       : goTool(args, context),
-};
 
-const goTool = buildTool('go', {
-  reads: ['doc', 'list'],
-  readsWith: { env: ['GOPATH', 'GOROOT', 'GOOS', 'GOARCH', 'GOFLAGS', 'GOPROXY', 'GOMODCACHE', 'GOVERSION', '-json'] },
-  withValue: ['-C'],
-  bare: 'LOW',
-});
-
-Object.assign(BUILD_TOOL_RULES, {
   mvn: always('mvn'),
   mvnw: always('mvnw'),
   gradle: always('gradle'),
@@ -125,4 +123,4 @@ Object.assign(BUILD_TOOL_RULES, {
   stack: always('stack'),
   swift: always('swift'),
   'pre-commit': always('pre-commit'),
-});
+};

@@ -22,6 +22,7 @@ import {
   strayBacktick,
   substitutionsIn,
 } from './shell-syntax.ts';
+import { assignedVariables } from './variable-builtins.ts';
 
 /** One program the command would start, after unwrapping sudo/env/xargs/bash -c and friends. */
 export interface ParsedProgram {
@@ -324,6 +325,10 @@ class Walk {
             reason: `no rule knows ${program}; unknown programs are ${this.#policy.defaultLevel}`,
           });
       }
+    }
+    for (const variable of assignedVariables(program, args)) {
+      const danger = DANGEROUS_VARIABLES[variable];
+      if (danger) found.push({ ...danger, reason: `${danger.reason} (${program} assigns ${variable})` });
     }
     // Options that run, spawn, load or write something raise any rule, even a policy override to SAFE.
     const options = optionsFor(program);

@@ -136,6 +136,19 @@ function spellings(spec: ProgramOptions): Array<[(value: string) => string, Opti
   return result;
 }
 
+test('builtins that assign variables are judged like the assignment (read PATH, printf -v IFS)', () => {
+  const cases: Array<[string, string]> = [
+    ['read PATH', 'HIGH ask'],
+    ['read -a PATH', 'HIGH ask'],
+    ['printf -v IFS x', 'CRITICAL deny'],
+    ['mapfile -t LD_PRELOAD < list', 'CRITICAL deny'],
+    ['getopts ab BASH_ENV', 'CRITICAL deny'],
+    ['read -r line', 'SAFE allow'],
+    ['printf -v out %s x', 'SAFE allow'],
+  ];
+  for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
+});
+
 describe('input bash itself rejects is never allowed', () => {
   test('a differential check against bash -n', () => {
     const commands = [

@@ -326,6 +326,7 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
     '--setup-keys',
     '--relinquish-var',
     '--sync',
+    '--update-catalog',
   ]),
   dmesg: readUnless('dmesg', 'cCDEn', ['--clear', '--read-clear', '--console-off', '--console-on', '--console-level']),
   sysctl: readUnless('sysctl', 'wp', ['--write', '--load', '--system']),
