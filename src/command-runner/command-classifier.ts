@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, topFinding } from './danger-level.ts';
+import { variableFinding } from './dangerous-variables.ts';
 import { optionFindings } from './option-model.ts';
 import {
   isOutside,
@@ -71,22 +72,6 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e
 
 /** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
 const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;
-
-/** Variables whose assignment changes what later code runs or hides what it did. */
-const DANGEROUS_VARIABLES: Record<string, Finding> = {
-  IFS: { level: 'CRITICAL', rule: 'ifs-manipulation', reason: 'changes IFS, the word splitting the shell applies' },
-  PATH: { level: 'HIGH', rule: 'environment-override', reason: 'changes PATH, so program names resolve elsewhere' },
-  LD_PRELOAD: { level: 'CRITICAL', rule: 'library-injection', reason: 'LD_PRELOAD loads code into every program' },
-  LD_LIBRARY_PATH: { level: 'HIGH', rule: 'environment-override', reason: 'changes the library search path' },
-  BASH_ENV: { level: 'CRITICAL', rule: 'startup-injection', reason: 'BASH_ENV runs a file in every shell' },
-  ENV: { level: 'CRITICAL', rule: 'startup-injection', reason: 'ENV runs a file in every sh' },
-  PROMPT_COMMAND: { level: 'CRITICAL', rule: 'startup-injection', reason: 'PROMPT_COMMAND runs code' },
-  HISTFILE: { level: 'HIGH', rule: 'history-tamper', reason: 'changes where the shell history goes' },
-  GIT_SSH_COMMAND: { level: 'CRITICAL', rule: 'git-command-injection', reason: 'git runs this command' },
-  GIT_EXTERNAL_DIFF: { level: 'CRITICAL', rule: 'git-command-injection', reason: 'git runs this command' },
-  PAGER: { level: 'HIGH', rule: 'environment-override', reason: 'programs run the pager command' },
-  EDITOR: { level: 'HIGH', rule: 'environment-override', reason: 'programs run the editor command' },
-};
 
 /** Classifies shell commands by parsing them with tree-sitter-bash (never by regular expressions on the text). */
 export class CommandClassifier {
@@ -327,7 +312,7 @@ class Walk {
       }
     }
     for (const variable of assignedVariables(program, args)) {
-      const danger = DANGEROUS_VARIABLES[variable];
+      const danger = variableFinding(variable);
       if (danger) found.push({ ...danger, reason: `${danger.reason} (${program} assigns ${variable})` });
     }
     // Options that run, spawn, load or write something raise any rule, even a policy override to SAFE.
@@ -493,7 +478,7 @@ class Walk {
     const found: Finding[] = [];
     for (const substitution of substitutionsIn(node)) found.push(...this.#substitution(substitution, depth));
     const name = node.childForFieldName('name')?.text ?? '';
-    const danger = DANGEROUS_VARIABLES[name];
+    const danger = variableFinding(name);
     if (danger) found.push(...this.#add({ ...danger, reason: `${danger.reason} (${node.text.slice(0, 60)})` }));
     return found;
   }
@@ -505,7 +490,7 @@ class Walk {
       if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
       else {
         for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
-        const danger = DANGEROUS_VARIABLES[child.text];
+        const danger = variableFinding(child.text);
         if (danger && node.text.startsWith('unset'))
           found.push(...this.#add({ ...danger, reason: `unsets ${child.text}` }));
       }

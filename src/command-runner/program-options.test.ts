@@ -149,6 +149,22 @@ test('builtins that assign variables are judged like the assignment (read PATH, 
   for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
 });
 
+test('the environment is another spelling of the same options: assigned directly or through env/sudo', () => {
+  const cases: Array<[string, string]> = [
+    ['env LD_PRELOAD=/tmp/x.so ls', 'CRITICAL deny'],
+    ['sudo LD_PRELOAD=/tmp/x.so ls', 'CRITICAL deny'],
+    ['GIT_PAGER=sh git log', 'CRITICAL deny'],
+    ['export GIT_PAGER=sh', 'CRITICAL deny'],
+    ['MANPAGER=sh man ls', 'CRITICAL deny'],
+    ['env LESSOPEN="|sh %s" less x', 'CRITICAL deny'],
+    ['GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0=sh git log', 'CRITICAL deny'],
+    ['KUBECONFIG=/tmp/k kubectl get pods', 'HIGH ask'],
+    ['RIPGREP_CONFIG_PATH=/tmp/rc rg x', 'HIGH ask'],
+    ['env LANG=C ls', 'SAFE allow'],
+  ];
+  for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
+});
+
 describe('input bash itself rejects is never allowed', () => {
   test('a differential check against bash -n', () => {
     const commands = [
