@@ -22,7 +22,7 @@ test('every CRITICAL command is sent to the notifiers (redacted) and counted, in
   const store = openStore(join(root, 'db.sqlite'), join(root, 'audit.jsonl'));
   after(() => store.close());
   const exec = execSection.parse({ sandbox: { mode: 'off' } });
-  const before = metrics.get(CRITICAL_COMMANDS_METRIC, { rule: 'option-runs-program', source: 'user' });
+  const before = await metrics.get(CRITICAL_COMMANDS_METRIC, { rule: 'option-runs-program', source: 'user' });
   const report = await execTask({
     task: 'look around',
     commands: ['rg --pre=sh -e AKIAABCDEFGHIJKLMNOP .', 'git -ccore.pager=sh status', 'df -h', 'ls ;; pwd'],
@@ -46,7 +46,10 @@ test('every CRITICAL command is sent to the notifiers (redacted) and counted, in
   assert.ok(bodies[0].includes('option-runs-program') && !bodies[0].includes('AKIAABCDEFGHIJKLMNOP'), bodies[0]);
   assert.ok(bodies[1].includes('git-config-command'));
   assert.ok(bodies[2].includes('parse-error'));
-  assert.equal(metrics.get(CRITICAL_COMMANDS_METRIC, { rule: 'option-runs-program', source: 'user' }), before + 1);
+  assert.equal(
+    await metrics.get(CRITICAL_COMMANDS_METRIC, { rule: 'option-runs-program', source: 'user' }),
+    before + 1,
+  );
   assert.deepEqual(
     recordedCriticalCommands(store.db).sort((a, b) => a.rule.localeCompare(b.rule)),
     [

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { alertCriticalCommand } from '../command-runner/critical-command-alert.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { openStore } from '../store/store.ts';
-import { renderStoreGauges } from './metrics-route.ts';
+import { storeGauges } from './metrics-route.ts';
 
 test('/metrics counts CRITICAL commands refused by any process (read from the store)', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'metrics-route-'));
@@ -16,12 +16,12 @@ test('/metrics counts CRITICAL commands refused by any process (read from the st
     rmSync(directory, { recursive: true, force: true });
   });
   const runtime = { store, blocker: { kind: 'none' } } as unknown as AgentRuntime;
-  assert.doesNotMatch(renderStoreGauges(runtime), /devops_agent_exec_critical_commands_recorded_total\{/);
+  assert.doesNotMatch(await storeGauges(runtime).metrics(), /devops_agent_exec_critical_commands_recorded_total\{/);
   const refused = { command: 'rm -rf /', rule: 'recursive-force-delete', reason: 'rm -rf /' };
   for (let index = 0; index < 2; index++)
     await alertCriticalCommand(store.db, [], 'task', 'llm', refused as Parameters<typeof alertCriticalCommand>[4]);
   assert.match(
-    renderStoreGauges(runtime),
+    await storeGauges(runtime).metrics(),
     /devops_agent_exec_critical_commands_recorded_total\{rule="recursive-force-delete",source="llm"\} 2/,
   );
 });
