@@ -26,6 +26,17 @@ const EXEC_MIGRATIONS = [
     );
     CREATE INDEX exec_command_approvals_hash ON exec_command_approvals (command_hash, status);`,
   },
+  {
+    // Refused CRITICAL commands, so /metrics counts CLI runs and survives restarts (the text stays in the audit).
+    id: '002-critical-commands',
+    sql: `CREATE TABLE exec_critical_commands (
+      id INTEGER PRIMARY KEY,
+      command_hash TEXT NOT NULL,
+      rule TEXT NOT NULL,
+      source TEXT NOT NULL,
+      refused_at TEXT NOT NULL
+    );`,
+  },
 ];
 
 export type ApprovalStore = Pick<Store, 'db' | 'audit'>;
@@ -62,7 +73,7 @@ export type ApprovalDecisionResult =
 
 const migrated = new WeakSet<Database>();
 
-function ensureTables(db: Database): void {
+export function ensureTables(db: Database): void {
   if (migrated.has(db)) return;
   migrate(db, 'exec', EXEC_MIGRATIONS);
   migrated.add(db);

@@ -1,6 +1,8 @@
 import { posix } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, topFinding } from './danger-level.ts';
+import { variableFinding } from './dangerous-variables.ts';
+import { optionFindings } from './option-model.ts';
 import {
   isOutside,
   type PathContext,
@@ -9,16 +11,19 @@ import {
   type ShellWord,
   writeTargetFinding,
 } from './path-rules.ts';
+import { optionsFor } from './program-options.ts';
 import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
 import {
   evaluateWord,
   firstSyntaxError,
+  lenientSyntax,
   loadBashParser,
   type SyntaxNode,
   simpleArgv,
   strayBacktick,
   substitutionsIn,
 } from './shell-syntax.ts';
+import { assignedVariables } from './variable-builtins.ts';
 
 /** One program the command would start, after unwrapping sudo/env/xargs/bash -c and friends. */
 export interface ParsedProgram {
@@ -67,22 +72,6 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e
 
 /** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
 const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;
-
-/** Variables whose assignment changes what later code runs or hides what it did. */
-const DANGEROUS_VARIABLES: Record<string, Finding> = {
-  IFS: { level: 'CRITICAL', rule: 'ifs-manipulation', reason: 'changes IFS, the word splitting the shell applies' },
-  PATH: { level: 'HIGH', rule: 'environment-override', reason: 'changes PATH, so program names resolve elsewhere' },
-  LD_PRELOAD: { level: 'CRITICAL', rule: 'library-injection', reason: 'LD_PRELOAD loads code into every program' },
-  LD_LIBRARY_PATH: { level: 'HIGH', rule: 'environment-override', reason: 'changes the library search path' },
-  BASH_ENV: { level: 'CRITICAL', rule: 'startup-injection', reason: 'BASH_ENV runs a file in every shell' },
-  ENV: { level: 'CRITICAL', rule: 'startup-injection', reason: 'ENV runs a file in every sh' },
-  PROMPT_COMMAND: { level: 'CRITICAL', rule: 'startup-injection', reason: 'PROMPT_COMMAND runs code' },
-  HISTFILE: { level: 'HIGH', rule: 'history-tamper', reason: 'changes where the shell history goes' },
-  GIT_SSH_COMMAND: { level: 'CRITICAL', rule: 'git-command-injection', reason: 'git runs this command' },
-  GIT_EXTERNAL_DIFF: { level: 'CRITICAL', rule: 'git-command-injection', reason: 'git runs this command' },
-  PAGER: { level: 'HIGH', rule: 'environment-override', reason: 'programs run the pager command' },
-  EDITOR: { level: 'HIGH', rule: 'environment-override', reason: 'programs run the editor command' },
-};
 
 /** Classifies shell commands by parsing them with tree-sitter-bash (never by regular expressions on the text). */
 export class CommandClassifier {
@@ -170,7 +159,7 @@ class Walk {
     const tree = this.#parser.parse(text);
     if (!tree) return this.#add({ level: 'CRITICAL', rule: 'parse-error', reason: `${origin} could not be parsed` });
     try {
-      const error = firstSyntaxError(tree.rootNode);
+      const error = firstSyntaxError(tree.rootNode) ?? lenientSyntax(tree.rootNode);
       if (error)
         return this.#add({
           level: 'CRITICAL',
@@ -322,6 +311,13 @@ class Walk {
           });
       }
     }
+    for (const variable of assignedVariables(program, args)) {
+      const danger = variableFinding(variable);
+      if (danger) found.push({ ...danger, reason: `${danger.reason} (${program} assigns ${variable})` });
+    }
+    // Options that run, spawn, load or write something raise any rule, even a policy override to SAFE.
+    const options = optionsFor(program);
+    if (options) found.push(...optionFindings(program, args, options, this.#paths));
     if (program === 'cd' || program === 'pushd') this.#changeDirectory(args);
     const flat = [program, ...args.map((arg) => arg.value ?? arg.raw)].join(' ');
     for (const extra of this.#policy.rules)
@@ -482,7 +478,7 @@ class Walk {
     const found: Finding[] = [];
     for (const substitution of substitutionsIn(node)) found.push(...this.#substitution(substitution, depth));
     const name = node.childForFieldName('name')?.text ?? '';
-    const danger = DANGEROUS_VARIABLES[name];
+    const danger = variableFinding(name);
     if (danger) found.push(...this.#add({ ...danger, reason: `${danger.reason} (${node.text.slice(0, 60)})` }));
     return found;
   }
@@ -494,7 +490,7 @@ class Walk {
       if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
       else {
         for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
-        const danger = DANGEROUS_VARIABLES[child.text];
+        const danger = variableFinding(child.text);
         if (danger && node.text.startsWith('unset'))
           found.push(...this.#add({ ...danger, reason: `unsets ${child.text}` }));
       }

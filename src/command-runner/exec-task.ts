@@ -1,4 +1,5 @@
 import type { LlmClient } from '../llm/llm-client.ts';
+import type { Notifier } from '../notifiers/notifier.ts';
 import {
   type ApprovalStore,
   type CommandEffect,
@@ -10,6 +11,7 @@ import type { CommandClassification, CommandClassifier } from './command-classif
 import { planCommands } from './command-planner.ts';
 import type { ExecConfig } from './command-policy.ts';
 import { type RunResult, runCommand, scrubEnvironment } from './command-runner.ts';
+import { alertCriticalCommand } from './critical-command-alert.ts';
 import type { DangerLevel, Decision } from './danger-level.ts';
 import { probeBubblewrap } from './sandbox.ts';
 
@@ -85,6 +87,8 @@ export interface ExecTaskOptions {
   terminalUser?: string;
   progress?: ExecProgress;
   sleep?: (ms: number) => Promise<void>;
+  /** Channels told about every CRITICAL command (config `notifications.channels`). */
+  notifiers?: readonly Notifier[];
 }
 
 export class PlanUnavailableError extends Error {
@@ -195,6 +199,20 @@ export async function execTask(options: ExecTaskOptions): Promise<ExecReport> {
       attempts: 0,
     };
     await decideAndRun(outcome, options, sandbox, scrubbed.env, sleep);
+    if (classification.level === 'CRITICAL') {
+      const alert = await alertCriticalCommand(
+        store.db,
+        options.notifiers ?? [],
+        options.task,
+        report.source,
+        classification,
+      );
+      store.audit.append('exec.critical_alert', {
+        commandHash: commandHash(item.command),
+        rule: classification.rule,
+        ...alert,
+      });
+    }
     report.commands.push(outcome);
     store.audit.append('exec.command', auditRecord(options.task, report.source, outcome, sandbox.active));
     options.progress?.finished?.(outcome, index, planned.length);

@@ -1,4 +1,5 @@
 import type { Finding } from './danger-level.ts';
+import { optionValues } from './option-model.ts';
 import {
   destructiveTargetFinding,
   isSystemPath,
@@ -6,6 +7,7 @@ import {
   type ShellWord,
   writeTargetFinding,
 } from './path-rules.ts';
+import { PROGRAM_OPTIONS } from './program-options.ts';
 import {
   finding,
   fixed,
@@ -135,7 +137,8 @@ const tar: ProgramRule = (args, context) => {
     /--to-command|--checkpoint-action|--use-compress-program|--rsh-command|--info-script|--new-volume-script/.test(
       all,
     ) ||
-    hasFlag(args, 'IF')
+    hasFlag(args, 'IF') ||
+    /[IF]/.test(cluster)
   )
     return [finding('CRITICAL', 'tar-command-exec', 'tar option that runs a command')];
   const mode = (letter: string, long: string) => cluster.includes(letter) || hasFlag(args, letter, [long]);
@@ -164,14 +167,21 @@ const compress: ProgramRule = (args) =>
     : [finding('MEDIUM', 'compress-write', 'replaces files with (de)compressed ones')];
 
 const sed: ProgramRule = (args, context) => {
-  const scripts = [
-    optionValue(args, '-e', '--expression'),
-    operands(args, ['-e', '-f', '--expression', '--file', '-l'])[0],
-  ].filter((word): word is ShellWord => word !== undefined);
+  // Every -e script in every spelling (`-ne 'e id'`, `--expr=...`); without one, the first operand is the script.
+  const expressions = optionValues(args, PROGRAM_OPTIONS.sed, '-e').concat(
+    optionValues(args, PROGRAM_OPTIONS.sed, '--expression'),
+  );
+  const scripts =
+    expressions.length > 0 || hasFlag(args, 'f', ['--file'])
+      ? expressions
+      : operands(args, ['-e', '-f', '--expression', '--file', '-l']).slice(0, 1);
   const found: Finding[] = [finding('LOW', 'stream-edit', 'sed filters text')];
   for (const script of scripts) {
     const code = script.value;
-    if (code === undefined) continue;
+    if (code === undefined) {
+      found.push(finding('HIGH', 'dynamic-script', `sed script decided at run time (${script.raw})`));
+      continue;
+    }
     if (/(^|[;\n{}]\s*|\d\s*|\/\s*)e(\s|$)|\/[gpIiMm0-9]*e[gpIiMm0-9]*\s*($|;|})/.test(code))
       found.push(finding('CRITICAL', 'sed-execute', 'sed script runs a shell command (e)'));
     for (const match of code.matchAll(/(?:^|[;\n}]|\/[gpIiMm0-9]*)\s*[wW]\s+(\S+)/g)) {

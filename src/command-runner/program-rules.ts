@@ -1,3 +1,4 @@
+import { BUILD_TOOL_RULES } from './build-tool-rules.ts';
 import { FILE_PROGRAM_RULES } from './file-program-rules.ts';
 import { escalating, REPORTING_ESCALATIONS } from './reporting-program-rules.ts';
 import { finding, fixed, hasFlag, operands, type ProgramRule } from './rule-helpers.ts';
@@ -250,6 +251,7 @@ const BUILT_IN: Record<string, ProgramRule> = {
   ...FILE_PROGRAM_RULES,
   ...SYSTEM_PROGRAM_RULES,
   ...SHELL_PROGRAM_RULES,
+  ...BUILD_TOOL_RULES,
   // ldd may run the binary it inspects (it sets LD_TRACE_LOADED_OBJECTS and execs it): a human looks first.
   ldd: fixed('MEDIUM', 'may-execute', 'ldd can execute the program it inspects'),
 };

@@ -104,12 +104,6 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
     operands(args).some((word) => /^(set-|log-level$|log-target$|service-watchdogs$)/.test(text(word)))
       ? change('systemd-analyze', 'changes systemd settings')
       : undefined,
-  tcpdump: (args) =>
-    hasFlag(args, 'z', ['--postrotate-command'])
-      ? finding('CRITICAL', 'runs-program', 'tcpdump -z runs a program on every capture file')
-      : hasFlag(args, 'wWCG')
-        ? writes('tcpdump')
-        : undefined,
   sar: (args) => (hasFlag(args, 'o') ? writes('sar') : undefined),
   ncdu: (args) => (hasFlag(args, 'o') ? writes('ncdu') : undefined),
   info: (args) => (hasFlag(args, 'o', ['--output', '--dribble']) ? writes('info') : undefined),

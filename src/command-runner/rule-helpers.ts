@@ -52,10 +52,21 @@ export function hasFlag(args: readonly ShellWord[], letters: string, longNames: 
     if (value === undefined) continue;
     if (value === '--') return false;
     if (value.startsWith('--')) {
-      if (longNames.some((name) => value === name || value.startsWith(`${name}=`))) return true;
+      if (longNames.some((name) => isLongOption(value, name))) return true;
     } else if (/^-[A-Za-z0-9]+$/.test(value) && [...letters].some((letter) => value.includes(letter))) return true;
   }
   return false;
+}
+
+/**
+ * Whether a `--word` (or `--word=value`) spells the long option `name`: exactly, or as a prefix of it, which
+ * getopt_long, optparse, nopt and git accept when unambiguous (`--vac` for `--vacuum-time`). An ambiguous prefix is an
+ * error for those parsers, so counting it as this option can only over-estimate.
+ */
+export function isLongOption(word: string, name: string): boolean {
+  const equals = word.indexOf('=');
+  const written = equals === -1 ? word : word.slice(0, equals);
+  return written.length > 2 && name.startsWith(written);
 }
 
 /** The value given to an option (`-o x`, `-ox`, `--output x`, `--output=x`). */
@@ -70,9 +81,10 @@ export function optionValue(
     if (short && value === short) return args[index + 1];
     if (short && value.startsWith(short) && short.length === 2 && !value.startsWith('--') && value.length > 2)
       return { ...args[index], value: value.slice(2), raw: args[index].raw.slice(2) };
-    if (longName && value === longName) return args[index + 1];
-    if (longName && value.startsWith(`${longName}=`))
-      return { ...args[index], value: value.slice(longName.length + 1) };
+    if (longName && (value === longName || (value.startsWith('--') && isLongOption(value, longName)))) {
+      const equals = value.indexOf('=');
+      return equals === -1 ? args[index + 1] : { ...args[index], value: value.slice(equals + 1) };
+    }
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { type Finding, levelRank, maxLevel } from './danger-level.ts';
+import { variableFinding } from './dangerous-variables.ts';
 import { type ShellWord, writeTargetFinding } from './path-rules.ts';
 import {
   DANGEROUS_CODE,
@@ -28,8 +29,16 @@ function wrapper(
   return (args, context) => {
     const start = wrappedStart(args, withValue, options);
     const inner = args.slice(start);
-    if (inner.length === 0) return [options.bare ?? finding('SAFE', 'wrapper-only', 'wrapper without a command')];
-    const found = context.argv(inner);
+    // `env LD_PRELOAD=x ls`, `sudo PAGER=sh man ls`: the wrapper's assignments count like `VAR=x cmd`.
+    const assigned: Finding[] = [];
+    for (const word of args.slice(0, start)) {
+      const name = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(word.value ?? '')?.[1];
+      const danger = name ? variableFinding(name) : undefined;
+      if (danger) assigned.push({ ...danger, reason: `${danger.reason} (${text(word).slice(0, 60)})` });
+    }
+    if (inner.length === 0)
+      return [...assigned, options.bare ?? finding('SAFE', 'wrapper-only', 'wrapper without a command')];
+    const found = [...assigned, ...context.argv(inner)];
     return options.floor ? atLeast(found, options.floor) : found;
   };
 }
@@ -245,6 +254,7 @@ export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
   ...BUILTIN_HOOKS,
   readarray: BUILTIN_HOOKS.mapfile,
   sudo: wrapper(SUDO_OPTIONS, {
+    assignments: true,
     floor: ROOT,
     bare: finding('HIGH', STDIN_SCRIPT_RULE, 'sudo without a command opens a root shell reading standard input'),
   }),

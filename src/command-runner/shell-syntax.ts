@@ -164,6 +164,39 @@ export function firstSyntaxError(node: Node): Node | undefined {
   return node;
 }
 
+const CASE_TERMINATORS = new Set([';;', ';&', ';;&']);
+/** Reserved words that cannot start a command: bash reads them as syntax, the grammar as a program name. */
+const RESERVED_WORDS = new Set([
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'esac',
+  'in',
+  '}',
+  ']]',
+  'function',
+  'select',
+]);
+
+/**
+ * Text tree-sitter-bash accepts that bash rejects: a case terminator (`;;`, `;&`, `;;&`) outside a `case` item
+ * (`ls ;; pwd` is a syntax error to bash, two commands to the grammar), or a reserved word where a program name
+ * goes (`fi`, `done`). Returns the offending node.
+ */
+export function lenientSyntax(node: Node): Node | undefined {
+  if (node.type === 'command_name' && RESERVED_WORDS.has(node.text)) return node;
+  for (const child of node.children) {
+    if (!child) continue;
+    if (!child.isNamed && CASE_TERMINATORS.has(child.type) && node.type !== 'case_item') return child;
+    const found = lenientSyntax(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The argv of a program that is exactly one command of plain words (no expansion, glob, redirect or assignment). */
 export function simpleArgv(root: Node): string[] | undefined {
   const statements = root.namedChildren.filter((child) => child && child.type !== 'comment');

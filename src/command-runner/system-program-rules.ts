@@ -91,8 +91,14 @@ const git: ProgramRule = (args) => {
   }
   for (const [index, word] of args.entries()) {
     const value = text(word);
-    if (value === '-c' || value === '--config-env') {
-      const setting = text(args[index + 1] ?? literalWord('')).toLowerCase();
+    // `-c name=value`, joined `-cname=value`, `--config-env name=VAR` and `--config-env=name=VAR` (also abbreviated).
+    const joined = /^-c./.test(value)
+      ? value.slice(2)
+      : /^--config-e/.test(value)
+        ? value.split('=').slice(1).join('=')
+        : undefined;
+    if (value === '-c' || value === '--config-env' || (joined !== undefined && joined !== '')) {
+      const setting = (joined || text(args[index + 1] ?? literalWord(''))).toLowerCase();
       if (GIT_COMMAND_SETTING.test(setting))
         found.push(finding('CRITICAL', 'git-config-command', `git -c ${setting} makes git run a command`));
       else found.push(finding('MEDIUM', 'git-config-override', `git -c ${setting}`));
@@ -320,6 +326,7 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
     '--setup-keys',
     '--relinquish-var',
     '--sync',
+    '--update-catalog',
   ]),
   dmesg: readUnless('dmesg', 'cCDEn', ['--clear', '--read-clear', '--console-off', '--console-on', '--console-level']),
   sysctl: readUnless('sysctl', 'wp', ['--write', '--load', '--system']),
@@ -446,7 +453,7 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
     { bare: 'SAFE' },
   ),
   apt: packages('apt', PACKAGE_READS),
-  'apt-get': packages('apt-get', ['check', 'changelog', 'download', 'source', 'indextargets']),
+  'apt-get': packages('apt-get', ['check', 'changelog', 'indextargets']),
   'apt-cache': fixed('LOW', 'package-read', 'queries the package cache'),
   aptitude: packages('aptitude', PACKAGE_READS),
   dnf: packages('dnf', PACKAGE_READS),
@@ -478,18 +485,8 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
     args.some((word) => /^-q|^--query|^-V|^--verify/.test(text(word)))
       ? [finding('LOW', 'package-read', 'queries packages')]
       : [finding('HIGH', 'package-change', 'installs or removes packages')],
-  pip: packages('pip', PACKAGE_READS),
-  pip3: packages('pip3', PACKAGE_READS),
-  npm: packages('npm', PACKAGE_READS),
-  yarn: packages('yarn', PACKAGE_READS),
-  pnpm: packages('pnpm', PACKAGE_READS),
   gem: packages('gem', PACKAGE_READS),
-  cargo: packages('cargo', ['search', 'tree', 'metadata', 'version', 'check']),
   npx: fixed('HIGH', 'package-run', 'downloads and runs a package'),
-  make: (args) =>
-    hasFlag(args, 'nq', ['--dry-run', '--question', '--just-print'])
-      ? [finding('LOW', 'build-dry-run', 'make dry run')]
-      : [finding('HIGH', 'build', 'make runs the Makefile recipes')],
   history: (args) =>
     hasFlag(args, 'cdwarns')
       ? [finding('HIGH', 'history-tamper', 'clears or rewrites the shell history')]

@@ -28,6 +28,10 @@ const COUNTERS = {
     'Review page and API requests, by method, route and status code.',
     ['code', 'method', 'route'],
   ],
+  devops_agent_exec_critical_commands_total: [
+    'CRITICAL commands the command runner refused in this process, by rule and planner (llm, user).',
+    ['rule', 'source'],
+  ],
 } as const satisfies Record<string, readonly [string, readonly string[]]>;
 
 export type CounterName = keyof typeof COUNTERS;

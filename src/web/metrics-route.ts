@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { recordedCriticalCommands } from '../command-runner/critical-command-alert.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
@@ -45,6 +46,7 @@ export function storeGauges(runtime: AgentRuntime): Registry {
     [{ labels: {}, value: store.allowlist.list().length }],
   );
   addRecordedLlmUsage(runtime, registry);
+  addRecordedCriticalCommands(runtime, registry);
   return registry;
 }
 
@@ -91,4 +93,16 @@ function addRecordedLlmUsage(runtime: AgentRuntime, registry: Registry): void {
     tokens.inc({ kind: 'input', model: row.model }, row.input ?? 0);
     tokens.inc({ kind: 'output', model: row.model }, row.output ?? 0);
   }
+}
+
+/** CRITICAL commands refused, as recorded in the store: CLI `exec` runs count too, and survive restarts. */
+function addRecordedCriticalCommands(runtime: AgentRuntime, registry: Registry): void {
+  const refused = new Counter({
+    name: 'devops_agent_exec_critical_commands_recorded_total',
+    help: 'CRITICAL commands the command runner refused, by rule and planner (llm, user).',
+    labelNames: ['rule', 'source'],
+    registers: [registry],
+  });
+  for (const row of recordedCriticalCommands(runtime.store.db))
+    refused.inc({ rule: row.rule, source: row.source }, row.count);
 }

@@ -14,6 +14,7 @@ import {
 import { execTask, PlanUnavailableError } from '../../command-runner/exec-task.ts';
 import { parseDuration } from '../../config/duration.ts';
 import { IntegrationError, UsageError } from '../../core/errors.ts';
+import { createNotifier } from '../../notifiers/create-notifier.ts';
 import { openConfiguredStore } from '../../store/store.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
@@ -134,6 +135,7 @@ export const execCommand: Command = {
         prompt: io.interactive ? terminalPrompt(io, format) : undefined,
         terminalUser: userInfo().username,
         progress: format === 'text' ? textProgress(write, exec.display_output_bytes) : undefined,
+        notifiers: (config.notifications?.channels ?? []).map((channel) => createNotifier(channel)),
       });
       if (format === 'json') io.stdout.write(`${JSON.stringify(jsonReport(report, exec.display_output_bytes))}\n`);
       else io.stdout.write(formatTextReport(report));

@@ -6,6 +6,10 @@ const fieldOverrides = z
   .strictObject({
     time: z.string().optional(),
     client_ip: z.string().optional(),
+    /** The TCP peer when it is another field than client_ip (Traefik JSON: ClientAddr, `host:port`). */
+    peer: z.string().optional(),
+    /** The forwarded client, believed only when the peer is a trusted proxy (ECS: network.forwarded_ip). */
+    forwarded: z.string().optional(),
     path: z.string().optional(),
     status: z.string().optional(),
     user_agent: z.string().optional(),

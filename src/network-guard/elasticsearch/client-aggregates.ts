@@ -4,7 +4,8 @@ import { normalizePath } from '../../core/normalize-path.ts';
 import type { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import type { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
-import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { type ClientAddressFields, ClientIpResolver } from '../traefik-log/client-ip.ts';
+import type { ClientSelector } from './client-addressing.ts';
 import { BURST_STEPS } from './detection-queries.ts';
 import type { SearchBody } from './search-backend.ts';
 
@@ -19,6 +20,8 @@ const FAILURES = new Set(['401', '403', '404']);
 export class ClientAggregate {
   readonly key: string;
   readonly ips = new Set<string>();
+  /** The documents that are this client's, for the follow-up queries (by JSON of the selector). */
+  readonly selectors = new Map<string, ClientSelector>();
   /** Normalised sensitive path -> count. */
   readonly sensitivePaths = new Map<string, number>();
   /** The raw path values (as indexed) that the matcher confirmed. */
@@ -63,6 +66,7 @@ export class ClientAggregates {
   readonly #agents: ScannerAgentMatcher;
 
   readonly #resolver: ClientIpResolver;
+  readonly #addressOf: (key: SearchBody) => ClientAddressFields;
   /** Bucket client values that name nobody (garbage, or only trusted proxies): skipped, counted. */
   unattributed = 0;
 
@@ -71,7 +75,9 @@ export class ClientAggregates {
     paths: SensitivePathMatcher,
     agents: ScannerAgentMatcher,
     resolver: ClientIpResolver = new ClientIpResolver(),
+    addressOf: (key: SearchBody) => ClientAddressFields = (key) => ({ clientHost: String(key.client) }),
   ) {
+    this.#addressOf = addressOf;
     this.#settings = settings;
     this.#paths = paths;
     this.#agents = agents;
@@ -87,13 +93,16 @@ export class ClientAggregates {
    * nearest proxy wrote. It is read as the file source reads it (trusted proxies skipped from the right, never named);
    * `ips` keeps the value as indexed, for the follow-up queries that filter on it.
    */
-  #client(value: string): ClientAggregate | undefined {
-    const resolved = this.#resolver.resolve({ clientHost: value });
+  #client(bucketKey: SearchBody): ClientAggregate | undefined {
+    const resolved = this.#resolver.resolve(this.#addressOf(bucketKey));
     if (!resolved.ok) {
       this.unattributed++;
       return undefined;
     }
-    const ip = value;
+    const ip = String(bucketKey.client);
+    // Behind a trusted proxy only the documents with this forwarded value are this client's.
+    const viaProxy = 'forwarded' in bucketKey && resolved.clientIp !== resolved.peerIp;
+    const selector: ClientSelector = viaProxy ? { peer: ip, forwarded: bucketKey.forwarded ?? null } : { peer: ip };
     const key = this.clientKey(resolved.clientIp);
     let client = this.clients.get(key);
     if (!client) {
@@ -101,6 +110,7 @@ export class ClientAggregates {
       this.clients.set(key, client);
     }
     client.ips.add(ip);
+    client.selectors.set(JSON.stringify(selector), selector);
     return client;
   }
 
@@ -112,7 +122,7 @@ export class ClientAggregates {
       this.rejectedPaths++;
       return;
     }
-    const client = this.#client(String(bucket.key.client));
+    const client = this.#client(bucket.key);
     if (!client) return;
     const count = Number(bucket.doc_count);
     client.sensitiveHits += count;
@@ -130,7 +140,7 @@ export class ClientAggregates {
   addScannerPair(bucket: SearchBody): void {
     const name = this.#agents.scannerName(String(bucket.key.agent ?? ''));
     if (!name || this.#agents.classify(String(bucket.key.agent)) !== 'scanner') return;
-    const client = this.#client(String(bucket.key.client));
+    const client = this.#client(bucket.key);
     if (!client) return;
     client.scannerRequests += Number(bucket.doc_count);
     if (client.scannerAgents.size < MAX_AGENTS) client.scannerAgents.add(name);
@@ -138,7 +148,7 @@ export class ClientAggregates {
 
   /** A `clientActivity` bucket: key {client}. */
   addActivity(bucket: SearchBody): void {
-    const client = this.#client(String(bucket.key.client));
+    const client = this.#client(bucket.key);
     if (!client) return;
     client.requests += Number(bucket.doc_count);
     if (bucket.first?.value != null) client.firstSeen = Math.min(client.firstSeen, Number(bucket.first.value));

@@ -1,5 +1,6 @@
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from '../detection/sensitive-paths.ts';
+import { type AddressingOptions, ClientAddressing, type ClientSelector } from './client-addressing.ts';
 import type { FieldProfile } from './field-profile.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
 import { sensitivePathQuery } from './server-side-match.ts';
@@ -26,12 +27,21 @@ export interface TimeRange {
 export class DetectionQueries {
   readonly profile: FieldProfile;
   readonly sensitiveFilter: SearchBody;
+  /** Which fields name the client (peer, and forwarded behind trusted proxies). */
+  readonly addressing: ClientAddressing;
   readonly #settings: SecretsScanningSettings;
   readonly #pageSize: number;
   readonly #timeout: string;
 
-  constructor(profile: FieldProfile, settings: SecretsScanningSettings, pageSize: number, timeoutSeconds: number) {
+  constructor(
+    profile: FieldProfile,
+    settings: SecretsScanningSettings,
+    pageSize: number,
+    timeoutSeconds: number,
+    addressing: AddressingOptions = {},
+  ) {
     this.profile = profile;
+    this.addressing = new ClientAddressing(profile, addressing);
     this.#settings = settings;
     this.#pageSize = pageSize;
     this.#timeout = `${Math.max(1, Math.floor(timeoutSeconds))}s`;
@@ -54,7 +64,7 @@ export class DetectionQueries {
   }
 
   /** Per (client, raw path) on sensitive paths: counts by status, first and last time. */
-  sensitivePairs(range: TimeRange, clients?: readonly string[]): SearchBody {
+  sensitivePairs(range: TimeRange, clients?: readonly ClientSelector[]): SearchBody {
     const { fields } = this.profile;
     return {
       size: 0,
@@ -65,7 +75,7 @@ export class DetectionQueries {
         pairs: {
           composite: {
             size: this.#pageSize,
-            sources: [{ client: { terms: { field: fields.client_ip } } }, { path: { terms: { field: fields.path } } }],
+            sources: [...this.addressing.sources(), { path: { terms: { field: fields.path } } }],
           },
           aggs: {
             statuses: { terms: { field: fields.status, size: 20 } },
@@ -81,7 +91,7 @@ export class DetectionQueries {
    * Per (client, user agent) among the given clients. No server-side agent filter: the candidates are few, and a
    * regular expression over every scanner name costs more to compile than their user agents cost to send.
    */
-  scannerPairs(range: TimeRange, clients: readonly string[]): SearchBody | undefined {
+  scannerPairs(range: TimeRange, clients: readonly ClientSelector[]): SearchBody | undefined {
     if (!this.profile.fields.user_agent) return undefined;
     return {
       size: 0,
@@ -92,10 +102,7 @@ export class DetectionQueries {
         pairs: {
           composite: {
             size: this.#pageSize,
-            sources: [
-              { client: { terms: { field: this.profile.fields.client_ip } } },
-              { agent: { terms: { field: this.profile.fields.user_agent } } },
-            ],
+            sources: [...this.addressing.sources(), { agent: { terms: { field: this.profile.fields.user_agent } } }],
           },
         },
       },
@@ -107,7 +114,11 @@ export class DetectionQueries {
    * fine histogram (window/6) for the burst rule plus a tiny top_hits of samples. Sensitive requests are those on the
    * raw paths the first query returned and the matcher confirmed: exact terms, no regular expression to compile again.
    */
-  clientActivity(range: TimeRange, clients: readonly string[], sensitiveRawPaths: readonly string[]): SearchBody {
+  clientActivity(
+    range: TimeRange,
+    clients: readonly ClientSelector[],
+    sensitiveRawPaths: readonly string[],
+  ): SearchBody {
     const { fields } = this.profile;
     const burstStep = Math.max(1, Math.floor(this.#settings.window / BURST_STEPS));
     const sampleFields = Object.values(fields).filter((field): field is string => Boolean(field));
@@ -120,7 +131,7 @@ export class DetectionQueries {
         clients: {
           composite: {
             size: Math.min(this.#pageSize, 100),
-            sources: [{ client: { terms: { field: fields.client_ip } } }],
+            sources: this.addressing.sources(),
           },
           aggs: {
             statuses: { terms: { field: fields.status, size: 20 } },
@@ -147,8 +158,8 @@ export class DetectionQueries {
     };
   }
 
-  #clientFilter(clients: readonly string[] | undefined): SearchBody[] {
-    return clients ? [{ terms: { [this.profile.fields.client_ip]: clients } }] : [];
+  #clientFilter(clients: readonly ClientSelector[] | undefined): SearchBody[] {
+    return clients ? [this.addressing.filter(clients)] : [];
   }
 }
 

@@ -5,13 +5,15 @@ import type { Evidence, Finding } from '../../core/incident.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf } from './client-aggregates.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend } from './search-backend.ts';
 
-const CLIENT_CHUNK = 1000;
+/** Clients per follow-up query: one clause each, under OpenSearch's default max_clause_count (1024). */
+const CLIENT_CHUNK = 500;
 
 export interface DetectionResult {
   range: TimeRange;
@@ -45,14 +47,17 @@ export class ElasticsearchDetector {
   readonly #agents: ScannerAgentMatcher;
   readonly #resolver: ClientIpResolver;
 
-  constructor(backend: SearchBackend, profile: FieldProfile, config: Config) {
+  constructor(backend: SearchBackend, profile: FieldProfile, config: Config, peerScript = true) {
     const settings = config.elasticsearch!;
     this.backend = backend;
     this.profile = profile;
     this.#settings = settings;
     this.#config = config;
     const detection = config.detection;
-    this.queries = new DetectionQueries(profile, detection, settings.page_size, settings.request_timeout);
+    this.queries = new DetectionQueries(profile, detection, settings.page_size, settings.request_timeout, {
+      trustedProxies: config.trusted_proxies.length > 0,
+      peerScript,
+    });
     this.#paths = new SensitivePathMatcher(detection.sensitive_paths, detection.replace_builtin_lists);
     this.#agents = new ScannerAgentMatcher(detection.scanner_user_agents, detection.replace_builtin_lists);
     this.#resolver = new ClientIpResolver(config.trusted_proxies);
@@ -66,7 +71,8 @@ export class ElasticsearchDetector {
     try {
       const caps = await backend.fieldCaps(settings.index_pattern, fieldCapsRequest(settings));
       const profile = resolveFieldProfile(caps, settings);
-      return new ElasticsearchDetector(backend, profile, config);
+      const peerScript = await peerScriptWorks(backend, settings.index_pattern, profile);
+      return new ElasticsearchDetector(backend, profile, config, peerScript);
     } catch (error) {
       await backend.close().catch(() => undefined);
       throw error;
@@ -94,7 +100,7 @@ export class ElasticsearchDetector {
       const evidenceRange = { from: Math.min(since, range.from), to: range.to };
       const evidenceRecords: QueryRecord[] = [];
       if (evidenceRange.from < range.from) {
-        const longer = await this.#aggregate(evidenceRange, [...client.ips], evidenceRecords, signal);
+        const longer = await this.#aggregate(evidenceRange, [...client.selectors.values()], evidenceRecords, signal);
         evidenceSource = longer.clients.get(client.key) ?? client;
         records.push(...evidenceRecords);
       }
@@ -125,11 +131,13 @@ export class ElasticsearchDetector {
   /** The three aggregation steps over one range (optionally restricted to some client IPs). */
   async #aggregate(
     range: TimeRange,
-    ips: string[] | undefined,
+    ips: ClientSelector[] | undefined,
     records: QueryRecord[],
     signal?: AbortSignal,
   ): Promise<ClientAggregates> {
-    const aggregates = new ClientAggregates(this.#config.detection, this.#paths, this.#agents, this.#resolver);
+    const aggregates = new ClientAggregates(this.#config.detection, this.#paths, this.#agents, this.#resolver, (key) =>
+      this.queries.addressing.addressOf(key),
+    );
     const index = this.index;
     for (const chunk of ips ? chunks(ips, CLIENT_CHUNK) : [undefined]) {
       const body = this.queries.sensitivePairs(range, chunk);
@@ -146,7 +154,7 @@ export class ElasticsearchDetector {
     }
     const candidates = aggregates.candidates();
     for (const chunk of chunks(candidates, CLIENT_CHUNK)) {
-      const chunkIps = [...new Set(chunk.flatMap((client) => [...client.ips]))];
+      const chunkIps = chunk.flatMap((client) => [...client.selectors.values()]);
       const rawPaths = [...new Set(chunk.flatMap((client) => [...client.sensitiveRawPaths]))];
       const scanners = this.queries.scannerPairs(range, chunkIps);
       if (scanners)
@@ -237,6 +245,7 @@ export class ElasticsearchDetector {
         fields: this.profile.fields,
         range: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
         clientIps: [...client.ips].slice(0, 50),
+        clientSelectors: [...client.selectors.values()].slice(0, 50),
         queries: records.map(({ name, body, pages, buckets, hits }) => ({ name, body, pages, buckets, hits })),
         hitCounts: records.reduce<Record<string, number>>((counts, record) => {
           counts[record.name] = (counts[record.name] ?? 0) + record.hits;

@@ -121,7 +121,7 @@ describe('detection query building', () => {
       ),
       ['source.ip', 'url.path'],
     );
-    const activity = queries.clientActivity({ from: 1000, to: 2000 }, ['203.0.113.5'], ['/.env']);
+    const activity = queries.clientActivity({ from: 1000, to: 2000 }, [{ peer: '203.0.113.5' }], ['/.env']);
     assert.equal(activity.size, 0);
     assert.deepEqual(activity.aggs.clients.aggs.sensitive.filter, { terms: { 'url.path': ['/.env'] } });
     assert.equal(activity.aggs.clients.aggs.sensitive.aggs.burst.date_histogram.fixed_interval, '10s');

@@ -3,13 +3,22 @@ import { IntegrationError } from '../../core/errors.ts';
 import type { FieldCaps } from './search-backend.ts';
 
 export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat';
-export type FieldRole = 'time' | 'client_ip' | 'path' | 'status' | 'user_agent' | 'method' | 'host';
+export type FieldRole =
+  | 'time'
+  | 'client_ip'
+  | 'peer'
+  | 'forwarded'
+  | 'path'
+  | 'status'
+  | 'user_agent'
+  | 'method'
+  | 'host';
 
 /** Where each piece of a request lives in the documents, resolved against the real mapping. */
 export interface FieldProfile {
   name: ProfileName;
   fields: { time: string; client_ip: string; path: string; status: string; user_agent?: string } & Partial<
-    Record<'method' | 'host', string>
+    Record<'method' | 'host' | 'peer' | 'forwarded', string>
   >;
   /** Mapping type of each resolved field (keyword, ip, long, date...). */
   types: Partial<Record<FieldRole, string>>;
@@ -26,6 +35,9 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
   'traefik-json': {
     time: ['StartUTC', '@timestamp', 'time', 'StartLocal'],
     client_ip: ['ClientHost'],
+    // The TCP peer: ClientHost alone is the raw X-Forwarded-For whenever a client sends one.
+    peer: ['ClientAddr'],
+    forwarded: [],
     path: ['RequestPath'],
     status: ['DownstreamStatus', 'OriginStatus'],
     user_agent: ['request_User-Agent', 'request_User_Agent'],
@@ -35,6 +47,8 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
   'elastic-agent': {
     time: ['@timestamp'],
     client_ip: ['source.ip', 'client.ip', 'source.address'],
+    peer: [],
+    forwarded: ['network.forwarded_ip'],
     path: ['url.path', 'url.original'],
     status: ['http.response.status_code'],
     user_agent: ['user_agent.original'],
@@ -44,6 +58,8 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
   filebeat: {
     time: ['@timestamp'],
     client_ip: ['source.ip', 'source.address', 'client.ip'],
+    peer: [],
+    forwarded: ['network.forwarded_ip'],
     path: ['url.original', 'url.path'],
     status: ['http.response.status_code'],
     user_agent: ['user_agent.original'],
@@ -57,6 +73,8 @@ const MARKERS = ['RequestPath', 'ClientHost', 'DownstreamStatus', 'fileset.name'
 const ACCEPTED: Record<FieldRole, Set<string>> = {
   time: new Set(['date', 'date_nanos']),
   client_ip: new Set(['ip', 'keyword', 'constant_keyword']),
+  peer: new Set(['ip', 'keyword']),
+  forwarded: new Set(['ip', 'keyword']),
   path: new Set(['keyword', 'wildcard', 'constant_keyword']),
   status: new Set(['long', 'integer', 'short', 'keyword', 'unsigned_long']),
   user_agent: new Set(['keyword', 'wildcard', 'constant_keyword']),
@@ -65,7 +83,7 @@ const ACCEPTED: Record<FieldRole, Set<string>> = {
 };
 
 const REQUIRED: FieldRole[] = ['time', 'client_ip', 'path', 'status'];
-const ROLES: FieldRole[] = ['time', 'client_ip', 'path', 'status', 'user_agent', 'method', 'host'];
+const ROLES: FieldRole[] = ['time', 'client_ip', 'peer', 'forwarded', 'path', 'status', 'user_agent', 'method', 'host'];
 
 /** Every field `_field_caps` must be asked about to resolve any profile (and the `.keyword` subfields). */
 export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields'>): string[] {

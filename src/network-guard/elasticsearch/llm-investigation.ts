@@ -11,6 +11,7 @@ import { incidentDigest } from '../investigation/incident-advisor.ts';
 import { incidentVerdictSchema } from '../investigation/incident-verdict.ts';
 import { createQueryLogsTool } from '../investigation/tools/query-logs-tool.ts';
 import type { IncidentOutcome } from '../network-guard.ts';
+import type { ClientSelector } from './client-addressing.ts';
 import type { TimeRange } from './detection-queries.ts';
 import type { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import { guardQuery, type QueryGuardLimits } from './query-guard.ts';
@@ -99,6 +100,11 @@ export async function investigateIncident(
   };
   const queries: InvestigationQuery[] = [];
   const ips = ((incident.evidence.extra?.clientIps as string[] | undefined) ?? [incident.ip]).slice(0, 50);
+  // The client's documents as detection selected them (TCP peer, forwarded value behind trusted proxies).
+  const selectors = (incident.evidence.extra?.clientSelectors as ClientSelector[] | undefined)?.slice(0, 50);
+  const clientFilter = selectors?.length
+    ? detector.queries.addressing.filter(selectors)
+    : { terms: { [fields.client_ip]: ips } };
 
   const execute = async (input: unknown, turn: number, by: InvestigationQuery['by']): Promise<unknown> => {
     const guarded = guardQuery(input, limits);
@@ -154,7 +160,7 @@ export async function investigateIncident(
       bool: {
         filter: [
           { range: { [fields.time]: { gte: window.from, lte: window.to, format: 'epoch_millis' } } },
-          { terms: { [fields.client_ip]: ips } },
+          clientFilter,
           {
             bool: {
               should: [

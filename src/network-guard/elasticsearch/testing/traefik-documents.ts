@@ -8,6 +8,10 @@ export interface TestRequest {
   status: number;
   userAgent: string;
   method?: string;
+  /** X-Forwarded-For as Traefik logs it in ClientHost (ECS: network.forwarded_ip); `ip` is then the TCP peer. */
+  forwardedFor?: string;
+  /** The peer's source port (Traefik's ClientAddr); 51234 when absent. */
+  port?: number;
 }
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -19,8 +23,10 @@ export function toDocument(request: TestRequest, profile: ProfileName): Record<s
   if (profile === 'traefik-json')
     return {
       StartUTC: time,
-      ClientHost: request.ip,
-      ClientAddr: request.ip.includes(':') ? `[${request.ip}]:51234` : `${request.ip}:51234`,
+      ClientHost: request.forwardedFor ?? request.ip,
+      ClientAddr: request.ip.includes(':')
+        ? `[${request.ip}]:${request.port ?? 51234}`
+        : `${request.ip}:${request.port ?? 51234}`,
       RequestMethod: method,
       RequestPath: request.path,
       RequestHost: 'www.example.com',
@@ -32,6 +38,7 @@ export function toDocument(request: TestRequest, profile: ProfileName): Record<s
   const common = {
     '@timestamp': time,
     source: { ip: request.ip, address: request.ip },
+    ...(request.forwardedFor ? { network: { forwarded_ip: request.forwardedFor } } : {}),
     http: { request: { method }, response: { status_code: request.status } },
     user_agent: { original: request.userAgent },
   };
@@ -68,6 +75,7 @@ export function mappingFor(profile: ProfileName): Record<string, unknown> | unde
     properties: {
       '@timestamp': { type: 'date' },
       source: { properties: { ip: { type: 'ip' }, address: keyword } },
+      network: { properties: { forwarded_ip: { type: 'ip' } } },
       url: { properties: url },
       http: {
         properties: {

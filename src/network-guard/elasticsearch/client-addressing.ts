@@ -1,0 +1,149 @@
+import type { ClientAddressFields } from '../traefik-log/client-ip.ts';
+import type { FieldProfile } from './field-profile.ts';
+import type { SearchBackend, SearchBody } from './search-backend.ts';
+
+/**
+ * Which documents belong to one client: every document of a peer that is not a trusted proxy, or, behind a trusted
+ * proxy, the documents of that peer carrying one forwarded value (`null`: none).
+ */
+export interface ClientSelector {
+  peer: string;
+  forwarded?: string | null;
+}
+
+/** `1.2.3.4:5678` -> `1.2.3.4`, `[2001:db8::1]:443` -> `2001:db8::1`: the same reading as the file path, in Painless. */
+const PEER_HOST = `
+  if (doc[params.field].size() == 0) { return null; }
+  String a = doc[params.field].value;
+  if (a.startsWith('[')) { int e = a.indexOf(']'); return e > 0 ? a.substring(1, e) : a; }
+  int c = a.indexOf(':');
+  return (c > 0 && a.indexOf(':', c + 1) < 0) ? a.substring(0, c) : a;`;
+
+/**
+ * The client of a request is decided the way the file path decides it (`ClientIpResolver`): the TCP peer, and the
+ * forwarded value only when the peer is a trusted proxy. Elasticsearch groups by the peer (Traefik's `ClientAddr`
+ * with its port cut off by a script source; ECS `source.ip`) and, only when trusted proxies are configured, by the
+ * forwarded field too (Traefik's `ClientHost`, which holds a client's own X-Forwarded-For; ECS
+ * `network.forwarded_ip`); the resolver then reads each bucket. Without a peer field (Traefik JSON lacking
+ * ClientAddr) ClientHost is read as the file path reads CLF.
+ */
+export class ClientAddressing {
+  readonly peerField: string;
+  readonly forwardedField: string | undefined;
+  /** The peer field holds `host:port` (Traefik's ClientAddr): grouped through a script, filtered by prefix. */
+  readonly peerHasPort: boolean;
+  /**
+   * The cluster runs Painless: the port is cut off server-side. Without it (minimal distributions) buckets are per
+   * `host:port` and the resolver cuts the port: the same clients, more buckets.
+   */
+  readonly peerScript: boolean;
+  readonly #traefik: boolean;
+
+  constructor(profile: FieldProfile, options: AddressingOptions = {}) {
+    const { fields } = profile;
+    const trustedProxies = options.trustedProxies ?? false;
+    this.peerScript = options.peerScript ?? true;
+    this.#traefik = profile.name === 'traefik-json';
+    if (this.#traefik && fields.peer) {
+      this.peerField = fields.peer;
+      this.peerHasPort = true;
+      this.forwardedField = trustedProxies ? fields.client_ip : undefined;
+    } else {
+      this.peerField = fields.client_ip;
+      this.peerHasPort = false;
+      this.forwardedField = trustedProxies && !this.#traefik ? fields.forwarded : undefined;
+    }
+  }
+
+  /** Composite sources: `client` (the peer) and, behind trusted proxies, `forwarded`. */
+  sources(): SearchBody[] {
+    const client =
+      this.peerHasPort && this.peerScript
+        ? { terms: { script: { source: PEER_HOST, lang: 'painless', params: { field: this.peerField } } } }
+        : { terms: { field: this.peerField } };
+    const sources: SearchBody[] = [{ client }];
+    if (this.forwardedField)
+      sources.push({ forwarded: { terms: { field: this.forwardedField, missing_bucket: true } } });
+    return sources;
+  }
+
+  /** What a bucket key says about the request, in the resolver's terms. */
+  addressOf(key: SearchBody): ClientAddressFields {
+    const client = key.client == null ? undefined : String(key.client);
+    const forwarded = key.forwarded == null ? undefined : String(key.forwarded);
+    if (this.peerHasPort) return { clientAddr: client, clientHost: forwarded };
+    if (this.#traefik) return { clientHost: client };
+    return { clientAddr: client, forwardedFor: forwarded };
+  }
+
+  /** The documents of the given clients, at most one clause per selector (chunks stay under max_clause_count). */
+  filter(selectors: readonly ClientSelector[]): SearchBody {
+    // `host:port` keys (no Painless) name the same host many times: one clause per host (and forwarded value).
+    const unique = new Map<string, ClientSelector>();
+    for (const selector of selectors) {
+      const peer = this.peerHasPort ? withoutPort(selector.peer) : selector.peer;
+      const narrowed = selector.forwarded !== undefined && this.forwardedField !== undefined;
+      unique.set(JSON.stringify([peer, narrowed ? selector.forwarded : undefined]), {
+        peer,
+        ...(narrowed ? { forwarded: selector.forwarded } : {}),
+      });
+    }
+    const all = [...unique.values()];
+    const whole = all.filter((selector) => selector.forwarded === undefined).map((selector) => selector.peer);
+    const should: SearchBody[] = [];
+    if (whole.length > 0) should.push(this.#peers(whole));
+    for (const selector of all) {
+      if (selector.forwarded === undefined || !this.forwardedField) continue;
+      const forwarded =
+        selector.forwarded === null
+          ? { bool: { must_not: { exists: { field: this.forwardedField } } } }
+          : { term: { [this.forwardedField]: selector.forwarded } };
+      should.push({ bool: { filter: [this.#peers([selector.peer]), forwarded] } });
+    }
+    return { bool: { should, minimum_should_match: 1 } };
+  }
+
+  #peers(peers: string[]): SearchBody {
+    if (!this.peerHasPort) return { terms: { [this.peerField]: peers } };
+    const field = this.peerField;
+    const prefixes = peers.map((peer) => ({ prefix: { [field]: peer.includes(':') ? `[${peer}]:` : `${peer}:` } }));
+    return prefixes.length === 1 ? prefixes[0] : { bool: { should: prefixes, minimum_should_match: 1 } };
+  }
+}
+
+export interface AddressingOptions {
+  /** `trusted_proxies` is set: group by the forwarded field too. */
+  trustedProxies?: boolean;
+  /** The cluster runs Painless scripts (see `peerScriptWorks`). */
+  peerScript?: boolean;
+}
+
+function withoutPort(address: string): string {
+  if (address.startsWith('[')) {
+    const end = address.indexOf(']');
+    return end > 0 ? address.slice(1, end) : address;
+  }
+  const colon = address.indexOf(':');
+  return colon > 0 && address.indexOf(':', colon + 1) < 0 ? address.slice(0, colon) : address;
+}
+
+/**
+ * Whether the cluster runs the Painless source that cuts the port off `ClientAddr` (minimal distributions ship without
+ * the lang-painless module and answer `script_lang not supported`). One size-0 request at connect.
+ */
+export async function peerScriptWorks(backend: SearchBackend, index: string, profile: FieldProfile): Promise<boolean> {
+  const addressing = new ClientAddressing(profile);
+  if (!addressing.peerHasPort) return true;
+  try {
+    await backend.search(index, {
+      size: 0,
+      aggs: { probe: { composite: { size: 1, sources: addressing.sources() } } },
+    });
+    return true;
+  } catch (error) {
+    const cause = (error as { cause?: { meta?: { body?: unknown } } }).cause;
+    const text = `${(error as Error).message} ${JSON.stringify(cause?.meta?.body ?? '')}`;
+    if (/script_lang|painless|compile_error|script_exception/i.test(text)) return false;
+    throw error;
+  }
+}
