@@ -115,13 +115,16 @@ export class BouncerStore {
     return new Map(rows.map((row) => [row.value, row.decision]));
   }
 
-  replaceSeen(id: number, seen: ReadonlyMap<string, string>): void {
+  /** Makes the stored view equal to `next`, writing only what changed (most pulls change nothing). */
+  updateSeen(id: number, previous: ReadonlyMap<string, string>, next: ReadonlyMap<string, string>): void {
     transaction(this.#db, () => {
-      this.#db.prepare('DELETE FROM bouncer_seen_decisions WHERE bouncer_id = ?').run(id);
-      const insert = this.#db.prepare(
-        'INSERT INTO bouncer_seen_decisions (bouncer_id, value, decision) VALUES (?, ?, ?)',
+      const remove = this.#db.prepare('DELETE FROM bouncer_seen_decisions WHERE bouncer_id = ? AND value = ?');
+      const upsert = this.#db.prepare(
+        `INSERT INTO bouncer_seen_decisions (bouncer_id, value, decision) VALUES (?, ?, ?)
+         ON CONFLICT (bouncer_id, value) DO UPDATE SET decision = excluded.decision`,
       );
-      for (const [value, decision] of seen) insert.run(id, value, decision);
+      for (const value of previous.keys()) if (!next.has(value)) remove.run(id, value);
+      for (const [value, decision] of next) if (previous.get(value) !== decision) upsert.run(id, value, decision);
     });
   }
 

@@ -50,7 +50,7 @@ export function pullDecisionStream(
       if (nextSeen.has(value) || skipDeletions) continue;
       stream.deleted.push({ ...(JSON.parse(sent) as Omit<LapiDecision, 'duration'>), duration: '0s' });
     }
-    bouncers.replaceSeen(bouncer.id, nextSeen);
+    bouncers.updateSeen(bouncer.id, seen, nextSeen);
     return stream;
   });
 }
