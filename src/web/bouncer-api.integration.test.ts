@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCliInProcess } from '../../cli/testing/run-cli.ts';
-import { scanEvents, startWebFixture } from '../../web/web-test-setup.ts';
+import { runCliInProcess } from '../cli/testing/run-cli.ts';
+import { scanEvents, startWebFixture } from './web-test-setup.ts';
 
 const BOUNCER_AGENT = 'crowdsec-firewall-bouncer/v0.0.25';
 
