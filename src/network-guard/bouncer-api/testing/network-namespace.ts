@@ -53,7 +53,7 @@ export function createNetworkNamespace(name: string): NetworkNamespace {
         output += chunk.toString('utf8');
       });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      const process_: StartedProcess = {
+      const handle: StartedProcess = {
         child,
         output: () => output,
         stop: async () => {
@@ -63,11 +63,11 @@ export function createNetworkNamespace(name: string): NetworkNamespace {
           clearTimeout(timeout);
         },
       };
-      started.push(process_);
-      return process_;
+      started.push(handle);
+      return handle;
     },
     remove() {
-      for (const process_ of started) if (process_.child.exitCode === null) process_.child.kill('SIGKILL');
+      for (const handle of started) if (handle.child.exitCode === null) handle.child.kill('SIGKILL');
       spawnSync('ip', ['netns', 'del', name]);
     },
   };
