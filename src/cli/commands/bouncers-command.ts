@@ -61,8 +61,10 @@ export const bouncersCommand: Command = {
           throw new UsageError('--key: at least 16 characters (or leave it out for a random key)');
         const { key } = bouncers.add(name, values.key);
         store.audit.append('bouncer_added', { name, chosenKey: values.key !== undefined });
+        const served = config.web.enabled ? '' : ' once the daemon serves its web API (web.enabled or --serve-spa)';
         io.stdout.write(
-          `API key for '${name}' (shown once; keep it, only its hash is stored):\n\n    ${key}\n\nUse it as the bouncer's api_key.\n`,
+          `API key for '${name}' (shown once; keep it, only its hash is stored):\n\n    ${key}\n\n` +
+            `Bouncer settings: api_key: <the key>, api_url: http://${config.web.listen}/${served}\n`,
         );
         return 0;
       }
