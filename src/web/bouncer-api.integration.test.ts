@@ -70,6 +70,8 @@ test('a bouncer pulls the block an incident made, then its deletion after unbloc
 
     const unblocked = await runCliInProcess(['unblock', '203.0.113.50', '--config', configPath], env);
     assert.equal(unblocked.code, 0, unblocked.stderr);
+    // A HEAD probe of the stream answers 200 and must not consume the deletion.
+    assert.equal((await call('/v1/decisions/stream', { key, method: 'HEAD' })).status, 200);
     const delta = (await (await call('/v1/decisions/stream?startup=false', { key })).json()) as {
       new: unknown[];
       deleted: Array<{ value: string }>;
