@@ -3,6 +3,7 @@ import type { Store } from '../../store/store.ts';
 import { type BouncerRecord, BouncerStore } from './bouncer-store.ts';
 import { parseDecisionFilter } from './decision-filter.ts';
 import { pullDecisionStream, queryDecisions } from './decision-stream.ts';
+import { RefusedKeyAudit } from './refused-key-audit.ts';
 
 export interface BouncerApiOptions {
   store: Store;
@@ -27,6 +28,7 @@ export type BouncerReply = { status: number; json: unknown };
 export function createBouncerApi(options: BouncerApiOptions) {
   const bouncers = new BouncerStore(options.store.db);
   const now = options.now ?? (() => new Date());
+  const refusals = new RefusedKeyAudit(options.store.audit);
 
   function stream(request: BouncerRequest): BouncerReply {
     const bouncer = authenticate(request);
@@ -66,12 +68,13 @@ export function createBouncerApi(options: BouncerApiOptions) {
     const key = request.header('x-api-key');
     const bouncer = key ? bouncers.authenticate(key.trim()) : undefined;
     if (!bouncer) {
-      options.store.audit.append('bouncer_auth_failed', {
+      const attempt = {
         address: request.remoteAddress,
         userAgent: userAgent(request),
         path: request.url.pathname.slice(0, 100),
         keyPresented: Boolean(key),
-      });
+      };
+      refusals.record(attempt, now().getTime());
     }
     return bouncer;
   }
