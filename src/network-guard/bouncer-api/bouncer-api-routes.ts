@@ -82,24 +82,24 @@ export function createBouncerApi(options: BouncerApiOptions) {
   return { stream, decisions };
 }
 
-/** The API as routes of the web server's router; the handlers stay thin so another HTTP stack can mount them. */
+/**
+ * The API as routes of the one HTTP stack. `access: 'self'`: bouncers send `X-Api-Key`, never the review page's bearer
+ * token; the stack's Host check, headers and limits still apply. GET routes answer HEAD too (health probes).
+ */
 export function bouncerApiRoutes(options: BouncerApiOptions): Route[] {
   const api = createBouncerApi(options);
   return [
-    { method: 'GET', path: '/v1/decisions/stream', public: true, handler: (request) => api.stream(adapt(request)) },
-    { method: 'GET', path: '/v1/decisions', public: true, handler: (request) => api.decisions(adapt(request)) },
+    { method: 'GET', path: '/v1/decisions/stream', access: 'self', handler: (request) => api.stream(adapt(request)) },
+    { method: 'GET', path: '/v1/decisions', access: 'self', handler: (request) => api.decisions(adapt(request)) },
   ];
 }
 
 function adapt(request: RouteRequest): BouncerRequest {
   return {
-    method: request.raw.method ?? 'GET',
+    method: request.sentMethod,
     url: request.url,
-    header: (name) => {
-      const value = request.raw.headers[name.toLowerCase()];
-      return Array.isArray(value) ? value[0] : value;
-    },
-    remoteAddress: request.raw.socket.remoteAddress ?? 'unknown',
+    header: (name) => request.header(name.toLowerCase()),
+    remoteAddress: request.remoteAddress,
   };
 }
 
