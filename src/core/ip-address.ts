@@ -126,7 +126,8 @@ export function ipv6Slash64(ip: string): string {
   return `${first}/64`;
 }
 
-function toBigInt(ip: string): bigint {
+/** An address as an integer, for range comparisons. */
+export function toBigInt(ip: string): bigint {
   if (ipFamily(ip) === 'ipv4') return ip.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
   const [head, tail = ''] = ip.includes('::') ? ip.split('::') : [ip, undefined];
   const headParts = head ? head.split(':') : [];

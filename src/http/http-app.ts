@@ -1,3 +1,4 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
@@ -117,6 +118,8 @@ function headersOf(c: Context): { headers: Record<string, string> } {
 function routeRequest(c: Context, route: Route): RouteRequest {
   const request: RouteRequest = {
     method: route.method,
+    sentMethod: c.req.method,
+    remoteAddress: peerAddress(c),
     url: new URL(c.req.url),
     params: c.req.param() as Record<string, string>,
     header: (name) => c.req.header(name),
@@ -124,6 +127,15 @@ function routeRequest(c: Context, route: Route): RouteRequest {
     body: async () => parseJsonObject(await c.req.text(), c.req.header('content-type')),
   };
   return request;
+}
+
+/** The socket's peer as @hono/node-server exposes it; 'unknown' when the app runs without it (app.request in tests). */
+function peerAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function toResponse(c: Context, reply: RouteReply): Response {

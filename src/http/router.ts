@@ -15,6 +15,10 @@ export interface RouteRequest {
   url: URL;
   /** Path parameters (`/api/incidents/:id` -> `{ id }`), percent-decoded. */
   params: Record<string, string>;
+  /** The method as the client sent it: `HEAD` when a GET route answers a HEAD probe (the stack drops the body). */
+  sentMethod: string;
+  /** The TCP peer's address (never a forwarded header): for audit entries and `bouncers ls`. */
+  remoteAddress: string;
   /** One request header (lower-case name), or undefined. */
   header(name: string): string | undefined;
   /** The JSON object body: 415 without a JSON content type, 400 when it is not a JSON object (size already capped). */

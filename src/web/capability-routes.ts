@@ -1,6 +1,7 @@
 import { commandApprovalRoutes } from '../command-runner/command-approval-routes.ts';
 import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
+import { bouncerApiRoutes } from '../network-guard/bouncer-api/bouncer-api-routes.ts';
 import { reviewApiRoutes } from '../network-guard/review-api-routes.ts';
 import { workloadApprovalRoutes } from '../workload-guard/approval-routes.ts';
 import { workloadApiRoutes } from '../workload-guard/workload-api-routes.ts';
@@ -20,7 +21,11 @@ export type RouteContribution = (context: RouteContext) => Route[];
  * A new endpoint goes into its capability's list; src/web/README.md says how.
  */
 export const CAPABILITY_ROUTES = {
-  'network-guard': ({ runtime, startedAt }) => reviewApiRoutes(runtime, startedAt),
+  // The review API, and the CrowdSec bouncer API that lets existing bouncers enforce the same blocks.
+  'network-guard': ({ runtime, startedAt }) => [
+    ...reviewApiRoutes(runtime, startedAt),
+    ...bouncerApiRoutes({ store: runtime.store }),
+  ],
   'command-runner': ({ runtime }) => commandApprovalRoutes(runtime),
   // The workload guard needs a cluster; it runs (and answers) when `kubernetes:` is configured.
   'workload-guard': ({ runtime }) =>

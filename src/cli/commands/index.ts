@@ -40,6 +40,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./unblock-command.ts')).unblockCommand,
   },
   {
+    name: 'bouncers',
+    summary: 'list, add or remove API keys for CrowdSec bouncers that enforce our blocks',
+    load: async () => (await import('./bouncers-command.ts')).bouncersCommand,
+  },
+  {
     name: 'exec',
     summary: 'plan and run shell commands for a task under danger levels, approvals, a sandbox and the audit',
     load: async () => (await import('./exec-command.ts')).execCommand,
