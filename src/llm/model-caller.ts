@@ -18,6 +18,8 @@ export interface ModelCall {
   system: string;
   messages: ModelMessage[];
   tools?: readonly OfferedTool[];
+  /** `none`: the tools stay declared (the history holds tool calls) but the model may not call one. */
+  toolChoice?: 'auto' | 'none';
   /** Ask for a JSON response where the provider supports a schema-less JSON mode. */
   json?: boolean;
 }
@@ -80,7 +82,7 @@ export class ModelCaller {
             system: request.system,
             messages: request.messages,
             tools: request.tools?.length ? toToolSet(request.tools) : undefined,
-            toolChoice: request.tools?.length ? 'auto' : undefined,
+            toolChoice: request.tools?.length ? (request.toolChoice ?? 'auto') : undefined,
             temperature: this.#llm.temperature,
             maxOutputTokens: this.#llm.max_output_tokens,
             // The AI SDK's own retries are off: src/core/retry.ts is the one layer.
