@@ -1,5 +1,13 @@
 import { APICallError } from '@ai-sdk/provider';
-import { generateText, jsonSchema, type ModelMessage, type OutputInterface, type ToolSet, tool } from 'ai';
+import {
+  generateText,
+  jsonSchema,
+  type ModelMessage,
+  type OutputInterface,
+  ToolChoiceViolationError,
+  type ToolSet,
+  tool,
+} from 'ai';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { errorMessage, IntegrationError } from '../core/errors.ts';
@@ -106,6 +114,18 @@ export class ModelCaller {
             attempts: attempt,
           };
         } catch (error) {
+          // The model answered, with a tool call where none is allowed (the forced final turn): an answer the caller
+          // rejects as invalid, not a model that is down.
+          if (ToolChoiceViolationError.isInstance(error)) {
+            return {
+              status: 'ok',
+              text: '',
+              toolCalls: [{ id: 'tool-choice-violation', name: '(tool call where none is allowed)', input: null }],
+              modelId: this.provider.description,
+              latencyMs: elapsed(),
+              attempts: attempt,
+            };
+          }
           const failure = classify(error, signal, timeoutMs);
           lastError = failure.message;
           if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
