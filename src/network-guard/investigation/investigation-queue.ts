@@ -79,6 +79,8 @@ export class InvestigationQueue {
         this.#timers.delete(incident.id);
         void this.#settle(incident.id, 'timeout', `no verdict within llm.confirm_timeout (${llm.confirm_timeout}s)`);
       }, llm.confirm_timeout * 1000);
+      // idle() and stop() account for pending confirmations; the timer alone must not keep a finished process alive
+      timer.unref();
       this.#timers.set(incident.id, timer);
     }
     this.#admit(incident.id);
