@@ -60,7 +60,14 @@ describe('file tail: confirmation before an automatic block', () => {
       daemon.runtime.store.incidents.statusReason(incident.id) ?? '',
       /not secrets scanning.*security audit/,
     );
-    assert.equal((current.llmOpinion as { verdict: string }).verdict, 'benign');
+    assert.deepEqual(
+      [
+        (current.llmOpinion as { verdict: string }).verdict,
+        (current.llmOpinion as { confirmation: string }).confirmation,
+      ],
+      ['benign', 'not_scanning'],
+      'the opinion shown with the incident says what the verdict did',
+    );
     assert.equal(daemon.runtime.store.actions.forIncident(incident.id)[0]?.status, 'planned');
     assert.doesNotMatch(daemon.denylist(), /203\.0\.113\.21/);
     const request = server.requests.at(-1)!.body as { tools?: Array<{ function: { name: string } }> };
@@ -114,8 +121,11 @@ describe('file tail: confirmation before an automatic block', () => {
     const row = daemon.investigations.get(incident.id)!;
     assert.equal(row.reason, 'llm_unavailable');
     assert.ok(row.retryAt, 'retried later');
-    const opinion = daemon.runtime.store.incidents.get(incident.id)?.llmOpinion as { status: string; reason: string };
-    assert.deepEqual([opinion.status, opinion.reason], ['not_investigated', 'llm_unavailable']);
+    const opinion = daemon.runtime.store.incidents.get(incident.id)?.llmOpinion as Record<string, string>;
+    assert.deepEqual(
+      [opinion.status, opinion.reason, opinion.confirmation],
+      ['not_investigated', 'llm_unavailable', 'timeout'],
+    );
   });
 
   it('apply_block on an allowlisted, trusted-proxy or never-seen address is refused and audited', async () => {

@@ -170,7 +170,7 @@ export class InvestigationQueue {
     const at = new Date().toISOString();
     if (advice.status === 'ok') {
       investigations.setState(id, 'done');
-      context.store.incidents.setLlmOpinion(id, {
+      this.#setOpinion(id, {
         status: 'ok',
         model: advice.model,
         at,
@@ -219,7 +219,7 @@ export class InvestigationQueue {
   #mark(id: number, reason: NotInvestigatedReason, retry: Date | null, error?: string): void {
     this.#options.investigations.markNotInvestigated(id, reason, retry);
     metrics.increment('devops_agent_investigations_not_done_total', { reason });
-    this.#options.context.store.incidents.setLlmOpinion(id, {
+    this.#setOpinion(id, {
       status: 'not_investigated',
       reason,
       ...(error ? { error: error.slice(0, 500) } : {}),
@@ -239,10 +239,25 @@ export class InvestigationQueue {
     });
     this.#settling.add(settling);
     try {
-      return await settling;
+      const result = await settling;
+      if (result.settled) {
+        const opinion = context.store.incidents.get(id)?.llmOpinion as Record<string, unknown> | undefined;
+        this.#setOpinion(id, opinion ?? { status: 'pending', at: new Date().toISOString() });
+      }
+      return result;
     } finally {
       this.#settling.delete(settling);
     }
+  }
+
+  /** The opinion shown with the incident carries how its automatic block's confirmation ended, when it had one. */
+  #setOpinion(id: number, opinion: Record<string, unknown>): void {
+    const row = this.#options.investigations.get(id);
+    const confirmation =
+      row?.confirmation && row.confirmation !== 'waiting'
+        ? { confirmation: row.confirmation, confirmationDetail: row.confirmationDetail }
+        : {};
+    this.#options.context.store.incidents.setLlmOpinion(id, { ...opinion, ...confirmation });
   }
 }
 
