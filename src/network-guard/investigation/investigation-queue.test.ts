@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -169,6 +169,15 @@ test('after a restart, a confirmation left waiting is blocked and an unfinished 
     {},
     dir,
   );
+  const row = () => restarted.investigations.get(incident.id);
+  // another live process on this host (our parent) owns it: a scan beside the daemon leaves the daemon's work alone
+  restarted.store.db.prepare('UPDATE incident_investigations SET owner = ?').run(`${hostname()}:${process.ppid}`);
+  await restarted.queue.start();
+  assert.equal(row()?.confirmation, 'waiting');
+  assert.equal(investigated, 0);
+  await restarted.queue.stop();
+  // the owner is gone (no such pid): its waiting confirmation and its investigation are taken over
+  restarted.store.db.prepare('UPDATE incident_investigations SET owner = ?').run(`${hostname()}:2147483646`);
   await restarted.queue.start();
   await restarted.queue.idle();
   assert.equal(restarted.store.incidents.get(incident.id)?.status, 'blocked');

@@ -57,16 +57,24 @@ export class InvestigationQueue {
     this.confirmsBlocks = options.context.mode === 'auto' && options.llm.confirm_before_block;
   }
 
-  /** Settles what a stopped process left behind, then retries marked incidents every investigation_retry_interval. */
+  /**
+   * Settles what a stopped process left behind (a live one, such as the daemon beside a scan, keeps its own), then
+   * retries marked incidents every investigation_retry_interval.
+   */
   async start(): Promise<void> {
-    const { investigations } = this.#options;
-    for (const row of investigations.unfinished()) {
+    await this.#reclaimOrphans();
+    this.#sweep = setInterval(() => {
+      void this.#reclaimOrphans().then(() => this.retryDue());
+    }, this.#options.llm.investigation_retry_interval * 1000);
+    this.#sweep.unref();
+    this.retryDue();
+  }
+
+  async #reclaimOrphans(): Promise<void> {
+    for (const row of this.#options.investigations.orphaned()) {
       if (row.confirmation === 'waiting') await this.#settle(row.incidentId, 'interrupted', 'the agent restarted');
       if (row.state === 'queued' || row.state === 'running') this.#mark(row.incidentId, 'interrupted', new Date());
     }
-    this.#sweep = setInterval(() => this.retryDue(), this.#options.llm.investigation_retry_interval * 1000);
-    this.#sweep.unref();
-    this.retryDue();
   }
 
   /** A new incident: investigate it in the background; `confirm` holds its automatic block for the verdict. */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Migration } from '../../store/database.ts';
 import { migrate } from '../../store/database.ts';
 import type { Store } from '../../store/store.ts';
@@ -15,6 +16,8 @@ export const INVESTIGATION_MIGRATIONS: readonly Migration[] = [
         confirmation TEXT,
         confirmation_detail TEXT,
         confirm_deadline TEXT,
+        -- host:pid of the process whose queue holds it, so another process (a scan beside the daemon) leaves it alone
+        owner TEXT,
         updated_at TEXT NOT NULL
       );
       CREATE INDEX incident_investigations_retry ON incident_investigations (state, retry_at);
@@ -66,6 +69,25 @@ export interface InvestigationRow {
   confirmation: ConfirmationOutcome | null;
   confirmationDetail: string | null;
   confirmDeadline: string | null;
+  owner: string | null;
+}
+
+/** This process, as recorded in `owner`. */
+export const THIS_PROCESS = `${hostname()}:${process.pid}`;
+
+/** True when the owning process is gone (same host, pid not alive) or unknown: its rows may be taken over. */
+export function ownerIsGone(owner: string | null): boolean {
+  if (!owner) return true;
+  const at = owner.lastIndexOf(':');
+  if (owner.slice(0, at) !== hostname()) return false;
+  const pid = Number(owner.slice(at + 1));
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 interface Row {
@@ -77,6 +99,7 @@ interface Row {
   confirmation: string | null;
   confirmation_detail: string | null;
   confirm_deadline: string | null;
+  owner: string | null;
 }
 
 /** The investigation state of every incident offered to the model, so nothing is lost silently, even over a restart. */
@@ -97,15 +120,16 @@ export class InvestigationStore {
   enqueue(incidentId: number, confirmDeadline?: Date): void {
     this.#store.db
       .prepare(
-        `INSERT INTO incident_investigations (incident_id, state, confirmation, confirm_deadline, updated_at)
-         VALUES (?, 'queued', ?, ?, ?)
+        `INSERT INTO incident_investigations (incident_id, state, confirmation, confirm_deadline, owner, updated_at)
+         VALUES (?, 'queued', ?, ?, ?, ?)
          ON CONFLICT (incident_id) DO UPDATE SET state = 'queued', reason = NULL, retry_at = NULL,
-           updated_at = excluded.updated_at`,
+           owner = excluded.owner, updated_at = excluded.updated_at`,
       )
       .run(
         incidentId,
         confirmDeadline ? 'waiting' : null,
         confirmDeadline?.toISOString() ?? null,
+        THIS_PROCESS,
         new Date().toISOString(),
       );
   }
@@ -160,8 +184,12 @@ export class InvestigationStore {
     ).map(toRow);
   }
 
-  /** Left over by a process that stopped: queued or running investigations, and confirmations still waiting. */
-  unfinished(): InvestigationRow[] {
+  /** Queued or running investigations and waiting confirmations whose owning process is gone (see ownerIsGone). */
+  orphaned(): InvestigationRow[] {
+    return this.#unfinished().filter((row) => ownerIsGone(row.owner));
+  }
+
+  #unfinished(): InvestigationRow[] {
     return (
       this.#store.db
         .prepare(
@@ -190,5 +218,6 @@ function toRow(row: Row): InvestigationRow {
     confirmation: row.confirmation as ConfirmationOutcome | null,
     confirmationDetail: row.confirmation_detail,
     confirmDeadline: row.confirm_deadline,
+    owner: row.owner,
   };
 }
