@@ -16,6 +16,14 @@ const COUNTERS = {
   devops_agent_log_lines_total: ['Log lines read, by source.', ['source']],
   devops_agent_log_lines_skipped_total: ['Log lines skipped (unparsable or filtered), by source.', ['source']],
   devops_agent_llm_advice_total: ['LLM opinions asked for new incidents, by outcome.', ['status']],
+  devops_agent_block_confirmations_total: [
+    'Automatic blocks held for the model, by how the wait ended (scanning, not_scanning, timeout...).',
+    ['outcome'],
+  ],
+  devops_agent_investigations_not_done_total: [
+    'Incidents marked as not investigated by the LLM, by reason (queue_full, hourly_budget, llm_unavailable...).',
+    ['reason'],
+  ],
   devops_agent_parse_errors_total: ['Log lines that could not be parsed (counted and skipped), by source.', ['source']],
   devops_agent_llm_calls_total: ['LLM calls, by provider and outcome.', ['provider', 'status']],
   devops_agent_llm_tokens_total: ['LLM tokens used, by provider and kind (input, output).', ['kind', 'provider']],

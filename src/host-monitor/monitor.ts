@@ -3,6 +3,7 @@ import type { MonitorSettings } from '../config/sections/monitor.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { Alerter, type AlertOutcome, type AuditSink, type Channels, type ConcludedFinding } from './alerter.ts';
+import { reviewObservations } from './anomaly-review.ts';
 import { BaselineTracker } from './baseline.ts';
 import type { Clock } from './clock.ts';
 import { type CollectOptions, collectObservations } from './collect-observations.ts';
@@ -69,6 +70,7 @@ export class Monitor {
       }
       concluded.push(await this.#triage(item, ruleFindings, judged, llmReport, at));
     }
+    concluded.push(...(await this.#reviewObservations(observations, judged, ruleFindings, llmReport, at)));
     const succeeded = new Set(
       observations.collectors.filter((report) => report.status === 'ok').map((report) => report.name),
     );
@@ -149,6 +151,41 @@ export class Monitor {
       }
     }
     return { ...item, ruleSeverity: item.severity, finalSeverity: outcome.severity, triage: outcome };
+  }
+
+  /** The model's own anomalies (bounded in anomaly-review.ts), after the rules' findings, through the same alerter. */
+  async #reviewObservations(
+    observations: Observations,
+    judged: JudgedMetric[],
+    ruleFindings: Finding[],
+    llmReport: CycleReport['llm'],
+    at: number,
+  ): Promise<ConcludedFinding[]> {
+    const { settings, context, llm } = this.#deps;
+    if (!llm || !settings.llm_triage.enabled || !settings.llm_triage.review_observations) return [];
+    if (llmReport.calls >= settings.llm_triage.max_calls_per_cycle) {
+      llmReport.skipped.push('anomaly review: max_calls_per_cycle reached');
+      return [];
+    }
+    llmReport.calls++;
+    let review: Awaited<ReturnType<typeof reviewObservations>>;
+    try {
+      review = await reviewObservations(llm, observations, judged, ruleFindings);
+    } catch (error) {
+      review = { findings: [], raised: [], skipped: `error: ${errorMessage(error)}` };
+    }
+    if (review.skipped) llmReport.skipped.push(`anomaly review: ${review.skipped}`);
+    if (review.raised.length > 0) this.#deps.audit?.append('monitor.llm_anomaly', { at, raised: review.raised });
+    return review.findings.map((item) => {
+      const known = matchingKnownIssue(item, context.knownIssues, at, settings.timezone);
+      return {
+        ...item,
+        ruleSeverity: item.severity,
+        finalSeverity: item.severity,
+        ...(known ? { suppressedBy: known.id } : {}),
+        triage: { severity: item.severity, reason: item.detail, model: review.model ?? llm.description },
+      };
+    });
   }
 
   #prune(at: number): void {

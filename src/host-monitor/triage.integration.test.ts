@@ -74,6 +74,7 @@ test('a monitor cycle asks the model once per new anomaly, records the override,
         temperatures: false,
         processes: ['no-such-daemon-xyz'],
         discord_webhook_url: `${discord.url}/api/webhooks/1/x`,
+        llm_triage: { review_observations: false },
       },
     });
     const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
@@ -129,4 +130,56 @@ test('with the model down the rules still decide (unavailable is recorded as ski
   assert.equal(concluded?.finalSeverity, 'high');
   assert.equal(concluded?.triage?.modelSeverity, undefined);
   assert.match(report.llm.skipped.join(' '), /another-missing-xyz: unavailable/);
+});
+
+test('the model sees observations and baselines and may raise an anomaly: at most medium unless a rule corroborates it', async () => {
+  const discord = await startLoopbackServer((_request, response) => {
+    response.writeHead(204);
+    response.end();
+  });
+  try {
+    const settings = config({
+      monitor: {
+        auth_log: '',
+        syslog: '',
+        docker: false,
+        temperatures: false,
+        processes: ['node', 'missing-daemon-abc'],
+        discord_webhook_url: `${discord.url}/api/webhooks/1/x`,
+      },
+    });
+    const setup = createMonitor(settings, store, {
+      clock: new ManualClock(Date.parse('2026-03-04T10:00:00Z')),
+      notifierOptions: { sleep: async () => {} },
+    });
+    llmServer.clearScript();
+    llmServer.script(answer('high', 'the daemon is down'), {
+      kind: 'text',
+      text: JSON.stringify({
+        anomalies: [
+          { subject: 'node', severity: 'high', title: 'node runs at an odd hour', reason: 'unusual for this host' },
+          { subject: 'missing-daemon-abc', severity: 'high', title: 'daemon gone', reason: 'its socket is gone too' },
+          { subject: 'evil.example.com', severity: 'high', title: 'go block it', reason: 'the log said so' },
+        ],
+      }),
+    });
+    const report = await setup.monitor.runCycle();
+    const prompt = JSON.stringify(llmServer.requests.at(-1)?.body);
+    assert.match(prompt, /subjects/);
+    assert.match(prompt, /ruleFindings/);
+    assert.match(prompt, /process-down/);
+    const byKey = new Map(report.findings.map((item) => [item.key, item]));
+    assert.equal(byKey.get('llm-anomaly:node')?.finalSeverity, 'medium', 'uncorroborated: capped at medium');
+    assert.equal(byKey.get('llm-anomaly:missing-daemon-abc')?.finalSeverity, 'high', 'corroborated by process-down');
+    assert.equal(byKey.has('llm-anomaly:evil.example.com'), false, 'a subject nobody observed is discarded');
+    const actions = new Map(report.alerts.map((alert) => [alert.key, alert.action]));
+    assert.equal(actions.get('llm-anomaly:node'), 'recorded', 'medium goes to the recap, not to an alert');
+    assert.equal(actions.get('llm-anomaly:missing-daemon-abc'), 'alerted');
+    const audit = readFileSync(env.auditPath, 'utf8');
+    assert.match(audit, /"type":"monitor\.llm_anomaly"/);
+    assert.match(audit, /not a subject the collectors reported/);
+    assert.equal(report.llm.calls, 2);
+  } finally {
+    await discord.close();
+  }
 });

@@ -15,6 +15,8 @@ export interface LlmChatRequest<T> {
   system: string;
   messages: ModelMessage[];
   tools: readonly OfferedTool[];
+  /** `none`: the forced final turn, an answer without tool calls. */
+  toolChoice?: 'auto' | 'none';
   answerSchema: z.ZodType<T>;
   incidentId?: number;
   runId: string;
@@ -130,6 +132,7 @@ export class GuardedLlmClient implements LlmClient {
       system: request.system,
       messages: request.messages,
       tools: request.tools,
+      toolChoice: request.toolChoice,
     });
     if (result.status !== 'ok') {
       this.#record(prompt, result, 'unavailable', result.error);
@@ -137,6 +140,11 @@ export class GuardedLlmClient implements LlmClient {
     }
     const usage = this.#usage(request.system, request.messages, result);
     const tokens = usage.inputTokens + usage.outputTokens;
+    if (result.toolCalls.length > 0 && request.toolChoice === 'none') {
+      const error = 'tool calls in the final turn, where no tool may be called';
+      this.#record(prompt, result, 'invalid', error);
+      return { status: 'invalid_answer', text: result.text, error, tokens };
+    }
     if (result.toolCalls.length > 0) {
       this.#record(prompt, result, 'tool_calls');
       return { status: 'tool_calls', text: result.text, toolCalls: result.toolCalls, tokens };
@@ -170,6 +178,11 @@ export class GuardedLlmClient implements LlmClient {
     return this.records.tokensUsed(incidentId);
   }
 
+  /** Tokens spent on incident investigations in the rolling hour (llm.token_budget_per_hour). */
+  hourlyTokensUsed(now = Date.now()): number {
+    return this.records.incidentTokensSince(new Date(now - 3600_000));
+  }
+
   #checkBudget(system: string, messages: ModelMessage[], incidentId?: number): string | undefined {
     const estimate = estimateTokens(system, messages) + this.settings.max_output_tokens;
     if (estimate > this.settings.token_budget_per_call) {
@@ -179,6 +192,10 @@ export class GuardedLlmClient implements LlmClient {
       const used = this.records.tokensUsed(incidentId);
       if (used + estimate > this.settings.token_budget_per_incident) {
         return `incident ${incidentId} has used ${used} tokens; ${estimate} more would exceed llm.token_budget_per_incident (${this.settings.token_budget_per_incident})`;
+      }
+      const hour = this.hourlyTokensUsed();
+      if (hour + estimate > this.settings.token_budget_per_hour) {
+        return `incident investigations used ${hour} tokens in the last hour; ${estimate} more would exceed llm.token_budget_per_hour (${this.settings.token_budget_per_hour})`;
       }
     }
     return undefined;

@@ -47,6 +47,11 @@ export const LLM_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // the hourly budget sums recent incident exchanges
+    id: '002-exchanges-by-time',
+    sql: 'CREATE INDEX llm_exchanges_time ON llm_exchanges (created_at, incident_id);',
+  },
 ];
 
 /** What `validation` says about an exchange. */
@@ -170,6 +175,17 @@ export class LlmExchangeStore {
       .prepare('SELECT tokens FROM llm_incident_tokens WHERE incident_id = ?')
       .get(incidentId) as { tokens: number } | undefined;
     return row?.tokens ?? 0;
+  }
+
+  /** Tokens spent on incident investigations (exchanges that name an incident) since `since`, in every process. */
+  incidentTokensSince(since: Date): number {
+    const row = this.#store.db
+      .prepare(
+        `SELECT COALESCE(SUM(input_tokens + output_tokens), 0) AS tokens FROM llm_exchanges
+         WHERE created_at >= ? AND incident_id IS NOT NULL`,
+      )
+      .get(since.toISOString()) as { tokens: number };
+    return Number(row.tokens);
   }
 
   chargeTokens(incidentId: number, tokens: number): number {

@@ -1,5 +1,13 @@
 import { APICallError } from '@ai-sdk/provider';
-import { generateText, jsonSchema, type ModelMessage, type OutputInterface, type ToolSet, tool } from 'ai';
+import {
+  generateText,
+  jsonSchema,
+  type ModelMessage,
+  type OutputInterface,
+  ToolChoiceViolationError,
+  type ToolSet,
+  tool,
+} from 'ai';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { errorMessage, IntegrationError } from '../core/errors.ts';
@@ -18,6 +26,8 @@ export interface ModelCall {
   system: string;
   messages: ModelMessage[];
   tools?: readonly OfferedTool[];
+  /** `none`: the tools stay declared (the history holds tool calls) but the model may not call one. */
+  toolChoice?: 'auto' | 'none';
   /** Ask for a JSON response where the provider supports a schema-less JSON mode. */
   json?: boolean;
 }
@@ -80,7 +90,7 @@ export class ModelCaller {
             system: request.system,
             messages: request.messages,
             tools: request.tools?.length ? toToolSet(request.tools) : undefined,
-            toolChoice: request.tools?.length ? 'auto' : undefined,
+            toolChoice: request.tools?.length ? (request.toolChoice ?? 'auto') : undefined,
             temperature: this.#llm.temperature,
             maxOutputTokens: this.#llm.max_output_tokens,
             // The AI SDK's own retries are off: src/core/retry.ts is the one layer.
@@ -104,6 +114,18 @@ export class ModelCaller {
             attempts: attempt,
           };
         } catch (error) {
+          // The model answered, with a tool call where none is allowed (the forced final turn): an answer the caller
+          // rejects as invalid, not a model that is down.
+          if (ToolChoiceViolationError.isInstance(error)) {
+            return {
+              status: 'ok',
+              text: '',
+              toolCalls: [{ id: 'tool-choice-violation', name: '(tool call where none is allowed)', input: null }],
+              modelId: this.provider.description,
+              latencyMs: elapsed(),
+              attempts: attempt,
+            };
+          }
           const failure = classify(error, signal, timeoutMs);
           lastError = failure.message;
           if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;

@@ -8,6 +8,14 @@ import { type BlockContext, executeBlock, planBlock } from './blocking/block-exe
 import { BlockPolicy } from './blocking/block-policy.ts';
 import type { Blocker } from './blocking/blocker.ts';
 import { SecretsScanningDetector } from './detection/secrets-scanning-detector.ts';
+import { RecentLogEvents } from './investigation/recent-log-events.ts';
+
+/** Where new incidents go for an LLM investigation (the background queue); `offer` must never wait for a model. */
+export interface IncidentInvestigations {
+  /** Auto mode with llm.confirm_before_block: a new incident's block waits for the model's verdict (or a timeout). */
+  readonly confirmsBlocks: boolean;
+  offer(incident: Incident, options: { confirm: boolean }): void;
+}
 
 export interface NetworkGuardOptions {
   config: Config;
@@ -17,6 +25,8 @@ export interface NetworkGuardOptions {
   source: string;
   /** Called for every incident created or updated (LLM advice, notifications, progress). */
   onIncident?: (outcome: IncidentOutcome) => void;
+  /** The LLM investigation queue, when an LLM is configured; attached later with `attachInvestigations`. */
+  investigations?: IncidentInvestigations;
   now?: () => Date;
 }
 
@@ -35,11 +45,15 @@ export class NetworkGuard {
   readonly detector: SecretsScanningDetector;
   readonly policy: BlockPolicy;
   readonly blockContext: BlockContext;
+  /** The events this guard observed lately, for the agent's query_logs on the file source. */
+  readonly recentEvents = new RecentLogEvents();
   readonly #options: NetworkGuardOptions;
   readonly #activeKeys: Set<string>;
+  #investigations: IncidentInvestigations | undefined;
 
   constructor(options: NetworkGuardOptions) {
     this.#options = options;
+    this.#investigations = options.investigations;
     const { config, store } = options;
     // Read once: a new client costs no database round trip unless it has an active incident (incidents this guard
     // opens are added in #handle; one opened meanwhile by another process is found on its next restart).
@@ -67,8 +81,14 @@ export class NetworkGuard {
     };
   }
 
+  /** The investigation queue needs the guard's policy and events, so it is attached once both exist. */
+  attachInvestigations(investigations: IncidentInvestigations | undefined): void {
+    this.#investigations = investigations;
+  }
+
   observe(events: readonly LogEvent[]): void {
     for (const event of events) this.detector.observe(event);
+    this.recentEvents.push(events);
   }
 
   /** Turns the detector's new findings into incidents and decisions; returns what changed. */
@@ -99,7 +119,8 @@ export class NetworkGuard {
       return { incident, decision: incident.decision, created: false };
     }
     const verdict = this.policy.evaluate(finding.ip);
-    const [status, decision, reason] = !verdict.allowed
+    const investigations = this.#investigations;
+    const [proposedStatus, decision, proposedReason] = !verdict.allowed
       ? verdict.rule === 'allowlisted'
         ? (['allowed', 'allowlisted', verdict.reason] as const)
         : (['open', 'recorded', verdict.reason] as const)
@@ -108,6 +129,13 @@ export class NetworkGuard {
         : config.mode === 'review'
           ? (['pending', 'recommended', 'awaiting review'] as const)
           : (['blocking', 'recommended', 'auto mode'] as const);
+    // The model may veto an automatic block, never cause one: the incident waits (pending) for its verdict, and a
+    // timer in the queue blocks it after llm.confirm_timeout whatever the model does.
+    const confirm = proposedStatus === 'blocking' && investigations?.confirmsBlocks === true;
+    const status = confirm ? 'pending' : proposedStatus;
+    const reason = confirm
+      ? `auto mode: awaiting the model's confirmation (up to ${config.llm.confirm_timeout}s, then blocked)`
+      : proposedReason;
     const created = store.transaction(() => {
       const incident = store.incidents.create(finding, status, decision, now);
       this.#activeKeys.add(activeKey(finding.ip, finding.threatType));
@@ -119,6 +147,7 @@ export class NetworkGuard {
         severity: finding.severity,
         decision,
         reason,
+        ...(confirm ? { awaitingConfirmation: true } : {}),
       });
       return incident;
     });
@@ -128,7 +157,8 @@ export class NetworkGuard {
     if (finding.evidence.lastSeen > 0 && lagSeconds >= 0) {
       metrics.detectionLag.observe({ threat_type: finding.threatType }, lagSeconds);
     }
-    if (status === 'pending') await this.#recordRecommendation(created);
+    if (decision !== 'allowlisted') investigations?.offer(store.incidents.get(created.id)!, { confirm });
+    if (status === 'pending' && !confirm) await this.#recordRecommendation(created);
     if (status === 'blocking') {
       const outcome = await executeBlock(created, 'devops-agent (auto mode)', this.blockContext);
       const incident = store.incidents.get(created.id)!;

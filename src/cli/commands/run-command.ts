@@ -5,9 +5,9 @@ import { redactSecrets } from '../../core/redact.ts';
 import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { openRuntime } from '../../network-guard/agent-runtime.ts';
 import { watchElasticsearch } from '../../network-guard/elasticsearch/elasticsearch-source.ts';
+import { startGuardInvestigations } from '../../network-guard/guard-investigations.ts';
 import { expireBlocks, resumeInterruptedBlocks } from '../../network-guard/incident-actions.ts';
 import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
-import { IncidentAdviceQueue } from '../../network-guard/investigation/incident-advice-queue.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { writeSampleLog } from '../../network-guard/sample-traffic/generate-traefik-log.ts';
 import { tailTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
@@ -62,8 +62,6 @@ export const runCommand: Command = {
     }
     const notify = createIncidentNotifier(config, runtime.store, web?.url);
     const llm = createLlmClient(config, runtime.store);
-    // Elasticsearch incidents get the multi-turn query investigation inside the source; file incidents get advice here.
-    const advice = llm && !config.elasticsearch ? new IncidentAdviceQueue(llm, runtime.store) : undefined;
     const guard = new NetworkGuard({
       config,
       store: runtime.store,
@@ -75,7 +73,6 @@ export const runCommand: Command = {
             `incident ${outcome.incident.id}: ${outcome.incident.threatType} from ${outcome.incident.ip} (${outcome.incident.severity}) -> ${outcome.decision}`,
           );
         }
-        advice?.offer(outcome);
         notify(outcome).catch((error) => log(`notification failed: ${errorMessage(error)}`));
       },
     });
@@ -85,13 +82,15 @@ export const runCommand: Command = {
         `  source:      ${config.elasticsearch ? `Elasticsearch ${redactSecrets(config.elasticsearch.url)} (${config.elasticsearch.index_pattern})` : `Traefik access log ${resolve(fileSettings.path)}`}`,
         `  blocker:     ${runtime.blocker.kind}`,
         `  workloads:   ${workloadsOn ? `pods, deployments and Trivy reports every ${config.workloads?.interval ?? 300}s` : 'off (needs kubernetes:)'}`,
-        `  LLM:         ${llm ? `${llm.description} (advice only)` : 'none (deterministic detection and decisions)'}`,
+        `  LLM:         ${llm ? `${llm.description} (${config.mode === 'auto' && config.llm.confirm_before_block ? `confirms automatic blocks, veto only, ${config.llm.confirm_timeout}s` : 'advice only'})` : 'none (deterministic detection and decisions)'}`,
         `  database:    ${resolve(config.database.path)}`,
         `  audit log:   ${resolve(config.audit.path)}`,
         `  review page: ${web ? web.url : 'off (use --serve-spa)'}`,
         '',
       ].join('\n'),
     );
+    // Investigations run in a bounded background queue: neither the file tail nor the Elasticsearch cursor waits.
+    const investigations = await startGuardInvestigations(runtime, guard, log);
     const workloads = workloadsOn ? startWorkloadGuard({ config, store: runtime.store }, { llm, log }) : undefined;
     for (const outcome of await resumeInterruptedBlocks(runtime.blockContext))
       log(`resumed an interrupted block: ${outcome.status}`);
@@ -106,12 +105,13 @@ export const runCommand: Command = {
       );
     }, EXPIRY_CHECK_MS);
     try {
-      if (config.elasticsearch) await watchElasticsearch(runtime, guard, stopSignal, { log });
+      if (config.elasticsearch)
+        await watchElasticsearch(runtime, guard, stopSignal, { log, onDetector: investigations.onDetector });
       else await tailTraefikFile(guard, config, runtime.store, stopSignal, log);
     } finally {
       clearInterval(expiry);
       await workloads?.stop();
-      await advice?.idle();
+      await investigations.queue?.stop();
       await web?.close();
       runtime.close();
     }

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseDuration } from '../../config/duration.ts';
 import { UsageError } from '../../core/errors.ts';
-import { createLlmClient } from '../../llm/create-llm-client.ts';
 import { type AgentRuntime, openRuntime } from '../../network-guard/agent-runtime.ts';
+import { ElasticsearchDetector } from '../../network-guard/elasticsearch/elasticsearch-detector.ts';
 import { scanElasticsearch } from '../../network-guard/elasticsearch/elasticsearch-source.ts';
+import { startGuardInvestigations } from '../../network-guard/guard-investigations.ts';
 import { resumeInterruptedBlocks } from '../../network-guard/incident-actions.ts';
-import { IncidentAdviceQueue } from '../../network-guard/investigation/incident-advice-queue.ts';
 import type { IncidentOutcome } from '../../network-guard/network-guard.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { scanTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
@@ -66,13 +66,26 @@ export const scanCommand: Command = {
           blocker: runtime.blocker,
           source: 'elasticsearch',
         });
+        const investigations = await startGuardInvestigations(runtime, guard);
+        // Our own connection, so investigations still queued when the last window is done can query it.
+        const detector = await ElasticsearchDetector.connect(config);
         const progress = createProgress(io, 'scan', 'windows');
         let documents = 0;
-        const summary = await scanElasticsearch(runtime, guard, range, (window) => {
-          documents += window.documents;
-          progress.update(window.windowsDone, window.windowsTotal, `${documents} documents`);
+        const summary = await scanElasticsearch(
+          runtime,
+          guard,
+          range,
+          (window) => {
+            documents += window.documents;
+            progress.update(window.windowsDone, window.windowsTotal, `${documents} documents`);
+          },
+          { detector, onDetector: investigations.onDetector },
+        ).finally(async () => {
+          progress.stop();
+          await investigations.queue?.idle();
+          await investigations.queue?.stop();
+          await detector.close();
         });
-        progress.stop();
         report(
           io,
           format,
@@ -83,15 +96,13 @@ export const scanCommand: Command = {
         return 0;
       }
       if (!path) throw new UsageError('--log-file is required');
-      const llm = createLlmClient(config, runtime.store);
-      const advice = llm && new IncidentAdviceQueue(llm, runtime.store);
       const guard = new NetworkGuard({
         config,
         store: runtime.store,
         blocker: runtime.blocker,
         source: `traefik-file:${path}`,
-        onIncident: (outcome) => advice?.offer(outcome),
       });
+      const investigations = await startGuardInvestigations(runtime, guard);
       await resumeInterruptedBlocks(runtime.blockContext);
       const progress = createProgress(io, 'scan', 'MB');
       const result = await scanTraefikFile(
@@ -107,7 +118,8 @@ export const scanCommand: Command = {
         threads,
       );
       progress.stop();
-      await advice?.idle();
+      await investigations.queue?.idle();
+      await investigations.queue?.stop();
       const { filtered } = result.stats;
       report(
         io,

@@ -32,6 +32,21 @@ export const llmSection = z
     token_budget_per_call: z.number().int().positive().default(16000),
     token_budget_per_incident: z.number().int().positive().default(20000),
     max_turns: z.number().int().min(1).max(20).default(5),
+    /** Tokens spent on incident investigations in any rolling hour, across incidents and processes. */
+    token_budget_per_hour: z.number().int().positive().default(200000),
+    /**
+     * Auto mode with an LLM: a new incident waits for the model's verdict before it is blocked. The model can only
+     * downgrade ("not scanning" sends it to review); a timeout, an unavailable model or an invalid answer blocks.
+     */
+    confirm_before_block: z.boolean().default(true),
+    /** How long a new incident waits for that verdict, counted from detection (queue time included). */
+    confirm_timeout: duration().default(20),
+    /** Investigations run in the background, at most this many at once. */
+    investigation_concurrency: z.number().int().min(1).max(32).default(2),
+    /** Incidents waiting for an investigation; beyond it an incident is marked `queue_full` and retried later. */
+    investigation_queue_size: z.number().int().min(1).max(100000).default(100),
+    /** How often incidents marked as not investigated (queue full, budget, LLM down) are tried again. */
+    investigation_retry_interval: duration().default(60),
     /** Prices in USD per million tokens, when known; the audit records the cost of each exchange. */
     input_cost_per_million: z.number().min(0).optional(),
     output_cost_per_million: z.number().min(0).optional(),

@@ -115,6 +115,9 @@ export const monitorSection = z
       .strictObject({
         enabled: z.boolean().default(true),
         max_calls_per_cycle: z.number().int().min(0).default(5),
+        /** One call per cycle (counted in max_calls_per_cycle): the model sees the observations and baselines and may
+         * raise an anomaly the rules missed, at most medium unless a rule finding on the same subject corroborates it. */
+        review_observations: z.boolean().default(true),
       })
       .prefault({}),
     /** Anomalies and samples older than this are deleted. */

@@ -8,13 +8,15 @@ import type { AddressInfo } from 'node:net';
  * provider packages, HTTP, retries and timeouts end to end.
  */
 export type ScriptStep =
-  | { kind: 'text'; text: string; inputTokens?: number; outputTokens?: number }
+  /** `delayMs`: the answer comes that late (a slow model), for tests of what must not wait for it. */
+  | { kind: 'text'; text: string; inputTokens?: number; outputTokens?: number; delayMs?: number }
   | {
       kind: 'tool_calls';
       calls: Array<{ name: string; arguments: unknown; rawArguments?: string }>;
       text?: string;
       inputTokens?: number;
       outputTokens?: number;
+      delayMs?: number;
     }
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
   | { kind: 'malformed' }
@@ -98,6 +100,7 @@ export class ScriptedLlmServer {
       case 'status':
         return send(response, step.status, errorBody(protocol, step.message ?? `status ${step.status}`), step.headers);
       default:
+        if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
         return send(response, 200, answer(protocol, path, String(body.model ?? 'test-model'), step));
     }
   }

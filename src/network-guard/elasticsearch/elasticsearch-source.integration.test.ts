@@ -48,7 +48,7 @@ for (const engine of engines) {
             agent.guard,
             { from: T0, to: T0 + HOUR },
             (step) => progress.push(step.documents),
-            { skipLlm: true },
+            {},
           );
           assert.equal(summary.lines, documents);
           assert.equal(summary.skipped, 0);
@@ -103,9 +103,7 @@ for (const engine of engines) {
 
           const created = agent.runtime.store.audit.verify();
           assert.ok(created.ok && created.entries >= 5);
-          const again = await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, {
-            skipLlm: true,
-          });
+          const again = await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, {});
           assert.equal(again.lines, documents);
           assert.equal(agent.runtime.store.incidents.list({ limit: 500 }).length, 5, 'no duplicate incidents');
           assert.equal(
@@ -171,19 +169,19 @@ describe('Elasticsearch cycles, restarts and faults', () => {
     try {
       const first = await ElasticsearchDetector.connect(agent.config);
       // 10:30: the burst scanner (10:05) and the exposure (10:20) are in the window; later ones not yet.
-      await runCycle(agent.runtime, agent.guard, first, T0 + 30 * 60_000, { skipLlm: true });
+      await runCycle(agent.runtime, agent.guard, first, T0 + 30 * 60_000);
       assert.equal(agent.runtime.store.positions.get<{ until: number }>(key)?.until, T0 + 30 * 60_000);
       const early = agent.runtime.store.incidents.list({ limit: 500 }).map((incident) => incident.ip);
       assert.ok(early.includes(ACTORS.burst));
       assert.ok(!early.includes(ACTORS.encoded));
-      await runCycle(agent.runtime, agent.guard, first, T0 + 31 * 60_000, { skipLlm: true });
+      await runCycle(agent.runtime, agent.guard, first, T0 + 31 * 60_000);
       await first.close();
       // Restart: a new detector with the same store continues from the cursor.
       const second = await ElasticsearchDetector.connect(agent.config);
-      const results = await runCycle(agent.runtime, agent.guard, second, T0 + 70 * 60_000, { skipLlm: true });
+      const results = await runCycle(agent.runtime, agent.guard, second, T0 + 70 * 60_000);
       assert.ok(results.length >= 2, 'the span since the cursor is evaluated window by window');
       // A long outage: catch up over several windows.
-      const late = await runCycle(agent.runtime, agent.guard, second, T0 + 6 * HOUR, { skipLlm: true });
+      const late = await runCycle(agent.runtime, agent.guard, second, T0 + 6 * HOUR);
       assert.ok(late.length >= 10);
       await second.close();
       const incidents = agent.runtime.store.incidents.list({ limit: 500 });
@@ -206,7 +204,7 @@ describe('Elasticsearch cycles, restarts and faults', () => {
         agent.guard,
         { from: T0 - 2 * HOUR, to: T0 + 4 * HOUR },
         (progress) => windows.push(progress.windowsTotal),
-        { skipLlm: true },
+        {},
       );
       assert.equal(windows.length, 11, 'six hours in one-hour windows stepping by half an hour');
       assert.equal(summary.lines, documents);
@@ -232,7 +230,6 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       const watching = watchElasticsearch(agent.runtime, agent.guard, controller.signal, {
         now: () => (clock += 1000),
         log: (message) => messages.push(message),
-        skipLlm: true,
       });
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline && agent.runtime.store.positions.get(cursorKey(engine.url, index)) === undefined)
@@ -298,13 +295,13 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       proxy.pathFilter = '_search';
       proxy.fault = { kind: 'delay', ms: 2500 };
       await assert.rejects(
-        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR),
         (error: unknown) => error instanceof IntegrationError && error.isRetryable && /timed out/.test(error.message),
       );
       assert.equal(agent.runtime.store.positions.get(key), undefined);
       proxy.fault = { kind: 'shard_failure' };
       await assert.rejects(
-        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR),
         (error: unknown) =>
           error instanceof IntegrationError &&
           error.isRetryable &&
@@ -319,7 +316,7 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       };
       const before = proxy.requests.length;
       await assert.rejects(
-        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR),
         (error: unknown) =>
           error instanceof IntegrationError &&
           !error.isRetryable &&
@@ -329,7 +326,7 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       await assert.rejects(ElasticsearchDetector.connect(agent.config, { backoffMs: 5 }), /authentication refused/);
       // Back to normal: the next cycle evaluates the window and creates the incidents once.
       proxy.fault = { kind: 'none' };
-      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true });
+      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR);
       assert.equal(agent.runtime.store.incidents.list().length, 5);
       await detector.close();
     } finally {
@@ -347,14 +344,14 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       proxy.requests = [];
       proxy.fault = { kind: 'die_after', allow: 4 };
       await assert.rejects(
-        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true }),
+        runCycle(agent.runtime, agent.guard, detector, T0 + HOUR),
         (error: unknown) => error instanceof IntegrationError && error.isRetryable,
       );
       assert.equal(agent.runtime.store.incidents.list().length, 0);
       assert.equal(agent.runtime.store.positions.get(cursorKey(url, index)), undefined);
       proxy.fault = { kind: 'none' };
-      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR, { skipLlm: true });
-      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR + 60_000, { skipLlm: true });
+      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR);
+      await runCycle(agent.runtime, agent.guard, detector, T0 + HOUR + 60_000);
       assert.equal(agent.runtime.store.incidents.list().length, 5);
       await detector.close();
     } finally {

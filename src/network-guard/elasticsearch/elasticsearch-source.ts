@@ -5,7 +5,6 @@ import type { AgentRuntime } from '../agent-runtime.ts';
 import type { IncidentOutcome, NetworkGuard } from '../network-guard.ts';
 import type { TimeRange } from './detection-queries.ts';
 import { type DetectionResult, ElasticsearchDetector } from './elasticsearch-detector.ts';
-import { investigateIncidents } from './llm-investigation.ts';
 import type { BackendOptions } from './search-backend.ts';
 
 export interface ScanProgress {
@@ -34,8 +33,11 @@ export interface ElasticsearchSourceOptions extends BackendOptions {
   log?: (message: string) => void;
   /** An already connected detector (tests, benchmarks). */
   detector?: ElasticsearchDetector;
-  /** Skip the LLM investigation of new incidents (the deterministic path never needs it). */
-  skipLlm?: boolean;
+  /**
+   * Told about each connected detector (undefined when dropped), so the background investigation queue can query
+   * Elasticsearch; detection never waits for an investigation.
+   */
+  onDetector?: (detector: ElasticsearchDetector | undefined) => void;
 }
 
 interface Cursor {
@@ -61,13 +63,14 @@ export async function scanElasticsearch(
   if (!(to > from))
     throw new IntegrationError('elasticsearch', 'scan range is empty (to must be after from)', { isRetryable: false });
   const detector = options.detector ?? (await ElasticsearchDetector.connect(runtime.config, options));
+  options.onDetector?.(detector);
   try {
     const windows = slowWindows(from, to, runtime.config.detection.slow_window * 1000);
     let lines = 0;
     let skipped = 0;
     const incidents = new Map<number, IncidentOutcome>();
     for (const [index, window] of windows.entries()) {
-      const result = await runWindow(runtime, guard, detector, window, options);
+      const result = await runWindow(runtime, guard, detector, window);
       for (const outcome of result.outcomes) incidents.set(outcome.incident.id, outcome);
       lines += result.documents;
       skipped += result.skipped;
@@ -82,7 +85,10 @@ export async function scanElasticsearch(
     if (windows.length > 1) ({ documents: lines, skipped } = await detector.countDocuments({ from, to }));
     return { lines, skipped, seconds: (performance.now() - started) / 1000, incidents: [...incidents.values()] };
   } finally {
-    if (!options.detector) await detector.close();
+    if (!options.detector) {
+      options.onDetector?.(undefined);
+      await detector.close();
+    }
   }
 }
 
@@ -108,6 +114,7 @@ export async function watchElasticsearch(
     try {
       if (!detector) {
         detector = await ElasticsearchDetector.connect(runtime.config, options);
+        options.onDetector?.(detector);
         const { info } = detector.backend;
         const { profile } = detector;
         log(
@@ -119,7 +126,7 @@ export async function watchElasticsearch(
         );
         for (const warning of profile.warnings) log(`elasticsearch: ${warning}`);
       }
-      await runCycle(runtime, guard, detector, now(), options, signal);
+      await runCycle(runtime, guard, detector, now(), signal);
       failures = 0;
     } catch (error) {
       if (signal.aborted) break;
@@ -128,6 +135,7 @@ export async function watchElasticsearch(
       log(`elasticsearch cycle failed (${failures} in a row): ${message}`);
       runtime.store.audit.append('elasticsearch_cycle_failed', { error: message, consecutive: failures });
       if (error instanceof IntegrationError && !error.isRetryable && detector && !options.detector) {
+        options.onDetector?.(undefined);
         await detector.close().catch(() => undefined);
         detector = undefined; // reconnect: the mapping or the credentials may have been fixed
       }
@@ -135,6 +143,7 @@ export async function watchElasticsearch(
     const pause = failures === 0 ? settings.interval : Math.min(settings.interval * 2 ** (failures - 1), 600);
     await sleep(pause * 1000, undefined, { signal }).catch(() => undefined);
   }
+  options.onDetector?.(undefined);
   if (detector && !options.detector) await detector.close().catch(() => undefined);
 }
 
@@ -144,7 +153,6 @@ export async function runCycle(
   guard: NetworkGuard,
   detector: ElasticsearchDetector,
   nowMs: number,
-  options: ElasticsearchSourceOptions = {},
   signal?: AbortSignal,
 ): Promise<DetectionResult[]> {
   const settings = runtime.config.elasticsearch!;
@@ -161,7 +169,7 @@ export async function runCycle(
   const windows = ends.map((at) => ({ from: at - slow, to: at }));
   const results: DetectionResult[] = [];
   for (const window of windows) {
-    results.push(await runWindow(runtime, guard, detector, window, options, signal));
+    results.push(await runWindow(runtime, guard, detector, window, signal));
     // Each finished window moves the cursor, so a failure halfway through a catch-up resumes where it stopped.
     runtime.store.positions.set(key, { until: Math.max(window.to, cursor?.until ?? 0) } satisfies Cursor);
   }
@@ -187,7 +195,6 @@ async function runWindow(
   guard: NetworkGuard,
   detector: ElasticsearchDetector,
   window: TimeRange,
-  options: ElasticsearchSourceOptions,
   signal?: AbortSignal,
 ): Promise<DetectionResult & { outcomes: IncidentOutcome[] }> {
   const { store } = runtime;
@@ -200,16 +207,11 @@ async function runWindow(
   const changed = result.findings
     .filter((finding) => !upToDate.includes(finding))
     .map((finding) => keepLlmQueries(runtime, finding));
+  // New incidents go to the guard's investigation queue (if any) inside ingestFindings, which never waits for a model.
   const outcomes: IncidentOutcome[] = await guard.ingestFindings(changed);
-  const created = outcomes.filter((outcome) => outcome.created);
   for (const finding of upToDate) {
     const incident = store.incidents.findActive(finding.ip, finding.threatType);
     if (incident) outcomes.push({ incident, decision: incident.decision, created: false });
-  }
-  if (!options.skipLlm && created.length > 0) {
-    await investigateIncidents(runtime, detector, created, window, options.log).catch((error) =>
-      options.log?.(`LLM investigation failed: ${errorMessage(error)}`),
-    );
   }
   return { ...result, outcomes };
 }

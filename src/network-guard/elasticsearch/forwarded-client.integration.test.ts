@@ -55,9 +55,7 @@ for (const engine of engines) {
           trusted_proxies: ['10.0.0.0/8'],
         });
         try {
-          await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, {
-            skipLlm: true,
-          });
+          await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR });
           const blamed = agent.runtime.store.incidents.list({ limit: 100 }).map((incident) => incident.ip);
           const expected = profile === 'traefik-json' ? [ATTACKER, BEHIND_PROXY, CHAINED] : [ATTACKER, BEHIND_PROXY];
           assert.deepEqual([...new Set(blamed)].sort(), expected.sort());

@@ -49,7 +49,7 @@ describe(`LLM multi-turn investigation against ${engine.name} and a scripted adv
       'elasticsearch.index_pattern': 'traefik-logs-it-llm-*',
     });
     try {
-      await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, { skipLlm: true });
+      await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined);
       const incident = agent.runtime.store.incidents.findActive(ACTORS.burst, 'secrets_scanning');
       assert.ok(incident);
       const client = createGuardedLlmClient(agent.config, agent.runtime.store);
@@ -173,7 +173,7 @@ describe(`LLM multi-turn investigation against ${engine.name} and a scripted adv
         ),
       });
       assert.ok(added.ok);
-      await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined, { skipLlm: true });
+      await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR }, undefined);
       const updated = agent.runtime.store.incidents.get(incident.id)!;
       assert.equal(updated.evidence.sensitiveHits, 61);
       assert.equal((updated.evidence.extra!.llmQueries as unknown[]).length, 9);

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../../core/errors.ts';
 import type { Incident } from '../../core/incident.ts';
+import { normalizeIp } from '../../core/ip-address.ts';
 import { redactDeep } from '../../core/redact.ts';
 import { runAgentLoop } from '../../llm/agent-loop.ts';
-import { createGuardedLlmClient } from '../../llm/create-llm-client.ts';
 import type { GuardedLlmClient } from '../../llm/guarded-llm-client.ts';
 import type { AgentTool, ToolContext } from '../../llm/tool-registry.ts';
 import type { AgentRuntime } from '../agent-runtime.ts';
-import { incidentDigest } from '../investigation/incident-advisor.ts';
+import { type AdviseOptions, type IncidentAdvice, incidentDigest } from '../investigation/incident-advisor.ts';
 import { incidentVerdictSchema } from '../investigation/incident-verdict.ts';
+import { createNetworkGuardTools } from '../investigation/tools/network-guard-tools.ts';
 import { createQueryLogsTool } from '../investigation/tools/query-logs-tool.ts';
-import type { IncidentOutcome } from '../network-guard.ts';
 import type { ClientSelector } from './client-addressing.ts';
 import type { TimeRange } from './detection-queries.ts';
 import type { ElasticsearchDetector } from './elasticsearch-detector.ts';
@@ -18,7 +18,6 @@ import { guardQuery, type QueryGuardLimits } from './query-guard.ts';
 import type { SearchBody } from './search-backend.ts';
 
 const MAX_OUTPUT_CHARS = 12_000;
-const MAX_INVESTIGATIONS_PER_WINDOW = 5;
 
 /** One query of the investigation, as kept in the incident's evidence. */
 export interface InvestigationQuery {
@@ -43,50 +42,25 @@ const SYSTEM = [
   '3. analyse request rates per IP and time window (e.g. a date_histogram per minute);',
   '4. state whether the behaviour matches secrets scanning (sensitive paths such as /.env, /.git/config,',
   'wp-config.php, mostly 401/403/404, scanner user agents such as gitleaks, trufflehog, nuclei, high rates), with reasons.',
-  'Your verdict is advice; blocking is decided by a deterministic policy.',
+  'Other tools, when listed, check the allowlist, show how the cluster blocks IPs, or block this client; a deterministic',
+  "policy decides every block, and only the incident's own client may be named. Your verdict is advice.",
 ].join(' ');
 
 /**
  * The spec's multi-turn flow for incidents found in Elasticsearch: our initial query, then the model's follow-up
- * queries (each through the read-only guard), then its verdict, stored as the incident's LLM opinion. Every query,
- * refused or run, is kept in the incident's evidence (`extra.llmQueries`) with hit counts and a result hash.
- * Never throws for model trouble; skipped when no LLM is configured or `elasticsearch.llm_queries.investigate` is off.
+ * queries (each through the read-only guard) and the other agent tools, then its verdict, stored as the incident's LLM
+ * opinion. Every query, refused or run, is kept in the incident's evidence (`extra.llmQueries`) with hit counts and a
+ * result hash. Never throws for model trouble. The daemon runs it in the background queue (ElasticsearchInvestigator),
+ * never inside the detection window.
  */
-export async function investigateIncidents(
-  runtime: AgentRuntime,
-  detector: ElasticsearchDetector,
-  outcomes: readonly IncidentOutcome[],
-  window: TimeRange,
-  log?: (message: string) => void,
-  client?: GuardedLlmClient,
-): Promise<void> {
-  const settings = runtime.config.elasticsearch;
-  if (!settings?.llm_queries.investigate) return;
-  const llm = client ?? createGuardedLlmClient(runtime.config, runtime.store);
-  if (!llm) return;
-  for (const outcome of outcomes
-    .filter((item) => item.decision !== 'allowlisted')
-    .slice(0, MAX_INVESTIGATIONS_PER_WINDOW)) {
-    try {
-      await investigateIncident(runtime, detector, llm, outcome.incident, window);
-    } catch (error) {
-      log?.(`LLM investigation of incident ${outcome.incident.id} failed: ${errorMessage(error)}`);
-      runtime.store.incidents.setLlmOpinion(outcome.incident.id, {
-        status: 'unavailable',
-        error: errorMessage(error),
-        at: new Date().toISOString(),
-      });
-    }
-  }
-}
-
 export async function investigateIncident(
   runtime: AgentRuntime,
   detector: ElasticsearchDetector,
   client: GuardedLlmClient,
   incident: Incident,
   window: TimeRange,
-): Promise<{ status: string; queries: InvestigationQuery[] }> {
+  agentTools?: NonNullable<AdviseOptions['tools']>,
+): Promise<{ status: string; queries: InvestigationQuery[]; advice: IncidentAdvice }> {
   const settings = runtime.config.elasticsearch!;
   const { store } = runtime;
   const fields = detector.profile.fields;
@@ -217,9 +191,13 @@ export async function investigateIncident(
     },
   };
 
+  const evidenceTargets = new Set([normalizeIp(incident.ip) ?? incident.ip]);
+  const tools = agentTools
+    ? createNetworkGuardTools({ ...agentTools, queryLogsTool: tool as never, evidenceTargets })
+    : [tool as never];
   const run = await runAgentLoop({
     client,
-    tools: [tool as never],
+    tools,
     purpose: 'elasticsearch-investigation',
     system: SYSTEM,
     instruction: `Investigate client ${incident.ip} (incident ${incident.id}) between ${new Date(window.from).toISOString()} and ${new Date(window.to).toISOString()}. The time field is ${fields.time}, the client field ${fields.client_ip}.`,
@@ -252,7 +230,24 @@ export async function investigateIncident(
       current.severity,
     );
   }
-  return { status: run.status, queries };
+  const advice: IncidentAdvice =
+    run.status === 'ok'
+      ? {
+          status: 'ok',
+          verdict: run.value,
+          model: client.description,
+          runId: run.runId,
+          turns: run.turns,
+          forcedFinal: run.forcedFinal,
+          toolCalls: run.toolCalls,
+          injections: run.flags,
+          details: {
+            queries: queries.length,
+            refusedQueries: queries.filter((query) => query.status === 'refused').length,
+          },
+        }
+      : { status: run.status, error: run.error };
+  return { status: run.status, queries, advice };
 }
 
 class QueryRefused extends Error {}

@@ -121,13 +121,38 @@ describe('agent loop policies (OpenAI wire)', () => {
     assert.equal(client.records.exchanges({ incidentId: incident.id }).at(-1)?.validation, 'blocked');
   });
 
-  it('stops after llm.max_turns when the model never answers', async () => {
+  it('at llm.max_turns the model gets one last turn without tools, and its verdict counts', async () => {
     const { client, incident, tools } = setup({ 'llm.max_turns': 3 });
     const call = { kind: 'tool_calls' as const, calls: [{ name: 'check_allowlist', arguments: { ip: ATTACKER } }] };
-    server.script(call, call, call);
+    server.script(call, call, call, { kind: 'text', text: VERDICT_JSON });
+    const before = server.requests.length;
     const advice = await adviseOnIncident(client, incident, { tools });
-    assert.equal(advice.status, 'invalid');
-    if (advice.status === 'invalid') assert.match(advice.error, /within 3 turns/);
+    assert.equal(advice.status, 'ok');
+    if (advice.status !== 'ok') return;
+    assert.equal(advice.forcedFinal, true);
+    assert.equal(advice.turns, 4);
+    const requests = server.requests.slice(before).map((request) => request.body);
+    assert.equal(requests.length, 4);
+    assert.deepEqual(
+      requests.map((body) => body.tool_choice),
+      ['auto', 'auto', 'auto', 'none'],
+      'the last turn may not call a tool',
+    );
+    assert.match(JSON.stringify(requests[3].messages), /used all 3 turns with tools/);
+  });
+
+  it('a model that still calls tools in the final turn ends the run as invalid, and the call is not run', async () => {
+    const { client, incident, tools, applied } = setup({ 'llm.max_turns': 2, mode: 'auto' });
+    const call = { kind: 'tool_calls' as const, calls: [{ name: 'check_allowlist', arguments: { ip: ATTACKER } }] };
+    const block = {
+      kind: 'tool_calls' as const,
+      calls: [{ name: 'apply_block', arguments: { target: incident.ip, reason: 'x' } }],
+    };
+    server.script(call, call, block);
+    const advice = await adviseOnIncident(client, incident, { tools });
+    assert.equal(advice.status, 'invalid', JSON.stringify(advice));
+    if (advice.status === 'invalid') assert.match(advice.error, /final turn/);
+    assert.deepEqual(applied, []);
   });
 
   it('repairs one invalid final answer, then accepts the valid one', async () => {
@@ -158,6 +183,20 @@ describe('agent loop policies (OpenAI wire)', () => {
     const again = await adviseOnIncident(client, incident, { tools });
     assert.equal(again.status, 'over_budget', 'the budget holds across runs');
     assert.equal(server.requests.length, requests);
+  });
+
+  it('refuses calls past llm.token_budget_per_hour, summed over every incident of the last hour', async () => {
+    const probe = setup();
+    const spent = probe.client.hourlyTokensUsed();
+    const { client, incident, tools } = setup({ 'llm.token_budget_per_hour': spent + 3000 });
+    server.script({ kind: 'text', text: VERDICT_JSON, inputTokens: 2500, outputTokens: 100 });
+    assert.equal((await adviseOnIncident(client, incident, { tools })).status, 'ok');
+    const other = env.store.incidents.create(scanningFinding('198.18.9.9'), 'pending', 'recommended');
+    const requests = server.requests.length;
+    const refused = await adviseOnIncident(client, other, { tools });
+    assert.equal(refused.status, 'over_budget');
+    if (refused.status === 'over_budget') assert.match(refused.error, /token_budget_per_hour/);
+    assert.equal(server.requests.length, requests, 'nothing was sent');
   });
 
   it('single-call advice returns a verdict the pipeline can store', async () => {

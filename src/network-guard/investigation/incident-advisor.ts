@@ -22,6 +22,11 @@ export type IncidentAdvice =
       toolCalls?: Array<{ turn: number; tool: string; status: string; reason?: string }>;
       /** Likely prompt injections found in the evidence or tool outputs: flagged and recorded, never obeyed. */
       injections: InjectionFlag[];
+      /** The verdict came from the forced final turn without tools (llm.max_turns reached). */
+      forcedFinal?: boolean;
+      turns?: number;
+      /** Source-specific facts kept with the opinion (queries run, refused...). */
+      details?: Record<string, unknown>;
     }
   | { status: 'unavailable' | 'invalid' | 'over_budget' | 'blocked'; error: string };
 
@@ -69,6 +74,8 @@ export async function adviseOnIncident(
       runId: run.runId,
       toolCalls: run.toolCalls,
       injections: run.flags,
+      forcedFinal: run.forcedFinal,
+      turns: run.turns,
     };
   }
   const result = await client.generateJson({

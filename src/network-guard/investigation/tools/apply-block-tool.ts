@@ -15,6 +15,8 @@ export interface ApplyBlockToolOptions {
   evidenceTargets: ReadonlySet<string>;
   applyBlock: ApplyBlock;
   recommendBlock?: RecommendBlock;
+  /** Told about every refused block attempt (the audit), besides the tool-call record the agent loop keeps. */
+  onRefused?: (attempt: { target: string; rule: string; reason: string; incidentId?: number }) => void;
 }
 
 const argumentsSchema = z.strictObject({
@@ -33,10 +35,14 @@ export function createApplyBlockTool(options: ApplyBlockToolOptions): AgentTool<
       "Block an attacking IP seen in this incident's evidence. Subject to policy and operating mode; may be refused.",
     argumentsSchema,
     gate: ({ target }, context) => {
-      if (options.mode === 'disabled') return { allowed: false, reason: 'mode is disabled: the agent is read-only' };
-      if (context.incidentId === undefined) return { allowed: false, reason: 'no incident: blocks need an incident' };
+      const refuse = (rule: string, reason: string) => {
+        options.onRefused?.({ target, rule, reason, incidentId: context.incidentId });
+        return { allowed: false as const, reason: `${rule}: ${reason}` };
+      };
+      if (options.mode === 'disabled') return refuse('mode', 'mode is disabled: the agent is read-only');
+      if (context.incidentId === undefined) return refuse('no_incident', 'blocks need an incident');
       const verdict = options.policy.evaluate(target, options.evidenceTargets);
-      return verdict.allowed ? { allowed: true } : { allowed: false, reason: `${verdict.rule}: ${verdict.reason}` };
+      return verdict.allowed ? { allowed: true } : refuse(verdict.rule, verdict.reason);
     },
     run: async ({ target, reason }, context) => {
       const incidentId = context.incidentId as number;
