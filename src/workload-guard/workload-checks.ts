@@ -97,7 +97,11 @@ export async function runWorkloadChecks(
   const inventory = await cluster.inventory(namespaces);
   const health = detectHealthProblems(
     inventory,
-    { restartThreshold: settings.restart_threshold, pendingTimeout: settings.pending_timeout },
+    {
+      restartThreshold: settings.restart_threshold,
+      pendingTimeout: settings.pending_timeout,
+      notReadyTimeout: settings.not_ready_timeout,
+    },
     now,
   );
   const owners = new OwnerResolver(inventory);

@@ -2,9 +2,20 @@
 export const WORKLOAD_FINDING_KINDS = [
   'crash-loop',
   'image-pull',
+  'config-error',
+  'create-error',
+  'run-error',
+  'hook-error',
+  'container-error',
+  'exited',
   'oom-killed',
   'restarts',
+  'not-ready',
+  'evicted',
+  'pod-failed',
   'pending',
+  'rollout-stuck',
+  'replica-failure',
   'unavailable-replicas',
   'vulnerabilities',
 ] as const;
@@ -48,6 +59,8 @@ export interface WorkloadFinding {
   /** One line for people; may contain cluster-provided text (messages, reasons): printed through safeCell. */
   detail: string;
   container?: string;
+  /** The container is an init container (it must exit 0 before the others start). */
+  initContainer?: boolean;
   image?: string;
   /** The pods behind a health finding. */
   pods?: string[];

@@ -18,6 +18,8 @@ export const workloadsSection = z
     restart_threshold: z.number().int().min(1).default(5),
     /** A pod Pending longer than this is reported. */
     pending_timeout: duration().default(600),
+    /** A running container whose readiness (or startup) probe has failed longer than this is reported. */
+    not_ready_timeout: duration().default(300),
     /** The same finding is announced to notifications.channels again only after this long. */
     alert_cooldown: duration().default(3600),
     /** Log lines read from a crash-looping or OOM-killed container's previous run (0: never read pod logs). */
