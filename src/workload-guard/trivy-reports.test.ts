@@ -51,6 +51,8 @@ describe('Trivy Operator VulnerabilityReports', () => {
       installedVersion: '1.25.3',
       fixedVersion: '1.25.5, 1.26.2',
       title: 'nginx: specially crafted MP4 file may cause over-read',
+      score: 5.7,
+      links: ['https://avd.aquasec.com/nvd/cve-2024-7347'],
     });
   });
   it('skip, with a reason, reports that are stale or unlabelled', () => {

@@ -4,8 +4,9 @@ import { redactSecrets } from '../core/redact.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
 import { alertFindings } from './finding-alerts.ts';
+import { fixAdvice } from './fix-advice.ts';
 import { containerImage, planImagePatch } from './image-patch.ts';
-import { chooseUpgrade, type ImagePolicy } from './image-policy.ts';
+import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
 import {
   approveRemediation,
@@ -14,8 +15,15 @@ import {
   recordRemediation,
   type WorkloadRuntime,
 } from './remediation-approvals.ts';
-import { readTrivyImageReports, readVulnerabilityReports, type VulnerableContainer } from './trivy-reports.ts';
+import { runningDigestsOf } from './running-images.ts';
+import {
+  type ImageScan,
+  readTrivyImageReports,
+  readVulnerabilityReports,
+  type VulnerableContainer,
+} from './trivy-reports.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
+import { chooseUpgrade, type UpgradeEvidence } from './upgrade-choice.ts';
 import { severityRank, type Vulnerability, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
 
@@ -28,8 +36,10 @@ export interface PlanView {
   targetImage: string;
   source: string;
   explanation?: string;
-  /** CVEs the new tag is known to fix (its application package reaches the fixed version). */
+  /** CVEs the new image is proven to fix (its application version reaches the fix, or a scan of it shows it). */
   fixes: string[];
+  /** Fixable CVEs this plan does not fix (see the finding's advice: a rebuild or an application upgrade). */
+  unfixed: string[];
   patchType: string;
   patch: unknown;
   diff: string;
@@ -41,6 +51,8 @@ export interface CheckedFinding extends WorkloadFinding {
   plan: PlanView | null;
   /** Why there is no plan, when one was attempted. */
   planError?: string;
+  /** For vulnerabilities: what to change per package (application dependency upgrades, OS package rebuilds). */
+  advice?: string[];
   /** The last lines of the crashed run (redacted, capped; untrusted text). */
   logExcerpt?: string;
   /** Why the log could not be read (no node assigned, RBAC without pods/log...). */
@@ -124,17 +136,21 @@ export async function runWorkloadChecks(
   await attachCrashLogs(runtime, result.findings, settings.crash_log_lines);
 
   const vulnerable: VulnerableContainer[] = [];
+  const scans: ImageScan[] = [];
+  const running = runningDigestsOf(inventory, owners);
   if (settings.vulnerabilities.operator) {
     const { installed, reports } = await cluster.vulnerabilityReports(namespaces);
     if (!installed)
       result.notes.push('Trivy Operator VulnerabilityReports are not served by this cluster (CRD absent)');
-    const read = readVulnerabilityReports(reports, owners);
+    const read = readVulnerabilityReports(reports, owners, running);
     vulnerable.push(...read.containers);
+    scans.push(...read.scans);
     result.skipped.push(...read.skipped);
   }
   if (settings.vulnerabilities.report_files.length > 0) {
-    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments);
+    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments, running);
     vulnerable.push(...read.containers);
+    scans.push(...read.scans);
     result.skipped.push(...read.skipped);
   }
 
@@ -165,6 +181,7 @@ export async function runWorkloadChecks(
       container: entry.container,
       image: entry.image,
       vulnerabilities,
+      advice: fixAdvice(vulnerabilities, entry.scanned, applicationPackageOf(entry.image, policy)),
       plan: null,
     };
     result.findings.push(finding);
@@ -177,7 +194,7 @@ export async function runWorkloadChecks(
       continue;
     }
     try {
-      await planFinding(runtime, finding, fixable, policy, options, result, now);
+      await planFinding(runtime, finding, fixable, policy, { scanned: entry.scanned, scans }, options, result, now);
     } catch (error) {
       finding.planError = errorMessage(error);
     }
@@ -207,12 +224,13 @@ async function planFinding(
   finding: CheckedFinding,
   fixable: Vulnerability[],
   policy: ImagePolicy,
+  evidence: UpgradeEvidence,
   options: WorkloadCheckOptions,
   result: WorkloadCheckResult,
   now: Date,
 ): Promise<void> {
   const settings = workloadsSettings(runtime.config.workloads);
-  const chosen = chooseUpgrade(finding.image!, fixable, policy);
+  const chosen = chooseUpgrade(finding.image!, fixable, policy, evidence);
   if ('refusal' in chosen) {
     const refused = chosen.refused.map((entry) => `${entry.tag}: ${entry.reason}`).join('; ');
     finding.planError = `${chosen.refusal}${refused ? ` (${refused})` : ''}`;
@@ -237,6 +255,7 @@ async function planFinding(
     source: advice.choice.source,
     explanation: advice.explanation,
     fixes: advice.choice.fixes,
+    unfixed: advice.choice.unfixed,
     patchType: plan.patchType,
     patch: plan.patch,
     diff: plan.diff,
