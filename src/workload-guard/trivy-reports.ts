@@ -147,7 +147,12 @@ export function readTrivyImageReports(
       Array.isArray(entry?.Vulnerabilities)
         ? entry.Vulnerabilities.flatMap((item) =>
             toVulnerability(
-              { ...item, class: entry.Class, packageType: entry.Type, target: entry.Target },
+              {
+                ...item,
+                class: entry.Class,
+                packageType: entry.Type,
+                target: typeof item.PkgPath === 'string' ? item.PkgPath : entry.Target,
+              },
               'VulnerabilityID',
               'PkgName',
             ),
@@ -231,7 +236,8 @@ function toVulnerability(entry: Record<string, unknown>, idKey: string, packageK
   const title = text('title') || text('Title');
   const packageClass = text('class') === 'os-pkgs' ? 'os' : text('class') === 'lang-pkgs' ? 'language' : undefined;
   const packageType = text('packageType');
-  const target = text('target');
+  // Where a language package lives (its lock file or jar); the Operator's `target` names the image for OS packages.
+  const target = text('pkgPath') || (packageClass === 'language' ? text('target') : '');
   const score = typeof entry.score === 'number' ? entry.score : cvssScore(entry.CVSS);
   const links = [
     ...new Set(
