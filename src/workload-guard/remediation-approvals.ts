@@ -12,6 +12,11 @@ export interface WorkloadRuntime {
   store: Pick<Store, 'db' | 'audit'>;
   cluster?: WorkloadCluster;
   now?: () => Date;
+  /**
+   * Which Slack `response_url` the interaction handler may post the outcome to. Production accepts https:// only
+   * (Slack's hooks); tests inject their loopback chat server here instead of the code trusting http://127.0.0.1.
+   */
+  slackResponseUrlAllowed?: (url: string) => boolean;
 }
 
 export function clusterOf(runtime: WorkloadRuntime): WorkloadCluster {

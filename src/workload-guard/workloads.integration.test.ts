@@ -158,6 +158,8 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
           vulnerabilities: { report_files: [fixture('trivy-image-redis.json')] },
           approval: { slack_signing_secret: SIGNING_SECRET, link_secret: LINK_SECRET, public_url: approvalsUrl },
         },
+        // Slack buttons need the interaction endpoint, which only the web server serves (here: the test's server).
+        web: { enabled: true },
         notifications: {
           channels: [
             { kind: 'slack', name: 'ops-slack', webhook_url: `${chat.url}/slack`, max_retries: 0 },
@@ -169,7 +171,8 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     const loaded = loadConfig({ path: configPath, env: {} });
     assert.ok(loaded.config, loaded.errors.join('\n'));
     store = openStore(loaded.config.database.path, loaded.config.audit.path);
-    runtime = { config: loaded.config, store };
+    // The loopback chat server stands in for Slack's https hooks: allowed here, never by the production code.
+    runtime = { config: loaded.config, store, slackResponseUrlAllowed: (url) => url.startsWith(`${chat.url}/`) };
     // The approval routes on the one HTTP stack, as the web server mounts them (Host check, body limit, headers).
     const app = createHttpApp({
       routes: workloadApprovalRoutes(runtime),
