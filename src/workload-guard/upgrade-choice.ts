@@ -110,7 +110,7 @@ export function chooseUpgrade(
     .sort((left, right) => compareVersions(parseTagVersion(left.tag)!, parseTagVersion(right.tag)!));
   const needed = [...new Set(fixable.map((vulnerability) => vulnerability.id))];
   if (fixing.length === 0) {
-    const scannedText = scanned ? ` (scanned: ${scanned.evidence})` : '';
+    const scannedText = scanned && !scanned.evidence.startsWith('tag ') ? ` (scanned: ${scanned.evidence})` : '';
     const refusal =
       candidates.length === 0
         ? `no tag of ${current}${scannedText} is known to carry the fixes (none is named by a fixed version, scanned, or in workloads.policy.known_tags): rebuild the image to pick up the fixed packages`

@@ -217,7 +217,10 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       return found;
     };
     const crash = find('crash-loop', 'api') as JsonFinding & { logError?: string; logExcerpt?: string };
-    assert.match(crash.detail, /CrashLoopBackOff: back-off 5m0s.* in 2 pods; 12 restarts/);
+    assert.match(
+      crash.detail,
+      /CrashLoopBackOff \(last run exited with code 1 \(Error\)\): back-off 5m0s.* in 2 pods; 12 restarts/,
+    );
     // pods/log is granted and read (the testbed has no kubelet, so the API server answers 204: an empty excerpt).
     assert.equal(crash.logError, undefined);
     assert.equal(crash.logExcerpt, '');
