@@ -46,7 +46,13 @@ export interface Remediation extends ImagePatchPlan {
   source: string;
   explanation?: string;
   /** The findings behind it: kinds, CVE ids and severities (no cluster secrets). */
-  finding: { kinds: string[]; cves: Array<{ id: string; severity: string; package: string; fixedVersion: string }> };
+  finding: {
+    kinds: string[];
+    cves: Array<{ id: string; severity: string; package: string; fixedVersion: string }>;
+    /** CVEs the new image is proven to fix, and those it does not (stored with the plan, shown to approvers). */
+    fixes?: string[];
+    unfixed?: string[];
+  };
   status: RemediationStatus;
   decidedAt?: string;
   decidedBy?: string;

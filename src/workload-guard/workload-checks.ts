@@ -1,12 +1,13 @@
 import { workloadsSettings } from '../config/sections/workloads.ts';
 import { errorMessage } from '../core/errors.ts';
-import { redactSecrets } from '../core/redact.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
+import { attachCrashLogs } from './crash-logs.ts';
 import { alertFindings } from './finding-alerts.ts';
 import { fixAdvice } from './fix-advice.ts';
 import { containerImage, planImagePatch } from './image-patch.ts';
 import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
+import { mergeContainers } from './merge-containers.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
 import {
   approveRemediation,
@@ -278,6 +279,8 @@ async function planFinding(
           package: entry.package,
           fixedVersion: entry.fixedVersion,
         })),
+        fixes: advice.choice.fixes.slice(0, 100),
+        unfixed: advice.choice.unfixed.slice(0, 100),
       },
       expirySeconds: settings.approval.expiry,
     },
@@ -316,50 +319,4 @@ function appliedPatchTo(
     )
     .get(namespace, deployment, image) as { current_image: string } | undefined;
   return row?.current_image;
-}
-
-const MAX_LOG_READS = 5;
-const MAX_LOG_BYTES = 4096;
-
-/**
- * Reads the previous (crashed) run's last lines for crash-loop and OOM findings, a few per pass. Pod logs are
- * attacker-influenced: secrets are redacted and the text capped; it is evidence to show, never instructions.
- */
-async function attachCrashLogs(runtime: WorkloadRuntime, findings: CheckedFinding[], lines: number): Promise<void> {
-  if (lines <= 0) return;
-  const wanted = findings.filter(
-    (finding) =>
-      (finding.kind === 'crash-loop' || finding.kind === 'oom-killed') && finding.container && finding.pods?.length,
-  );
-  for (const finding of wanted.slice(0, MAX_LOG_READS)) {
-    try {
-      const text = await clusterOf(runtime).podLog(finding.workload.namespace, finding.pods![0], finding.container!, {
-        previous: true,
-        tailLines: lines,
-        limitBytes: MAX_LOG_BYTES,
-      });
-      finding.logExcerpt = redactSecrets(String(text).slice(-MAX_LOG_BYTES));
-    } catch (error) {
-      finding.logError = errorMessage(error).slice(0, 300);
-    }
-  }
-}
-
-/** Operator reports and files may describe the same container: one entry per container, vulnerabilities deduplicated. */
-function mergeContainers(entries: readonly VulnerableContainer[]): VulnerableContainer[] {
-  const merged = new Map<string, VulnerableContainer>();
-  for (const entry of entries) {
-    const key = `${entry.workload.namespace}/${entry.workload.kind}/${entry.workload.name}/${entry.container}`;
-    const existing = merged.get(key);
-    if (!existing) {
-      merged.set(key, { ...entry, vulnerabilities: [...entry.vulnerabilities] });
-      continue;
-    }
-    const seen = new Set(existing.vulnerabilities.map((item) => `${item.id}/${item.package}`));
-    for (const item of entry.vulnerabilities) {
-      if (!seen.has(`${item.id}/${item.package}`)) existing.vulnerabilities.push(item);
-    }
-    existing.source += `, ${entry.source}`;
-  }
-  return [...merged.values()];
 }

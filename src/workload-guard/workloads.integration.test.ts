@@ -39,7 +39,15 @@ interface JsonFinding {
   workload: string;
   severity: string;
   detail: string;
-  plan: { remediationId: number; targetImage: string; currentImage: string; diff: string; status: string } | null;
+  plan: {
+    remediationId: number;
+    targetImage: string;
+    currentImage: string;
+    diff: string;
+    status: string;
+    fixes: string[];
+    unfixed: string[];
+  } | null;
   planError?: string;
   vulnerabilities?: Array<{
     id: string;
@@ -240,6 +248,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     assert.equal(web.plan.currentImage, 'nginx:1.25.3');
     assert.equal(web.plan.targetImage, 'nginx:1.25.5');
     assert.equal(web.plan.status, 'pending');
+    assert.deepEqual(web.plan.fixes.sort(), ['CVE-2024-24989', 'CVE-2024-7347'], 'the plan names the CVEs it fixes');
     assert.match(web.plan.diff, /\n- +(- )?image: nginx:1\.25\.3\n/);
     assert.match(web.plan.diff, /\n\+ +(- )?image: nginx:1\.25\.5\n/);
     assert.match(web.plan.diff, /devops-agent\.io\/previous-images/);
@@ -287,6 +296,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     const sentBefore = chat.requests.length;
     const webMessage = slack.find((message) => message.text.includes('/web?'));
     assert.ok(webMessage);
+    assert.match(JSON.stringify(webMessage.blocks), /Fixes: CVE-2024-(24989|7347), CVE-2024-(24989|7347)/);
     const buttons = webMessage.blocks.find((block: { type: string }) => block.type === 'actions').elements;
     assert.deepEqual(
       buttons.map((button: { action_id: string }) => button.action_id),
