@@ -8,6 +8,7 @@ import { fixAdvice } from './fix-advice.ts';
 import { containerImage, planImagePatch } from './image-patch.ts';
 import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
 import { mergeContainers } from './merge-containers.ts';
+import { withPodEvents } from './pod-events.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
 import {
   approveRemediation,
@@ -108,7 +109,7 @@ export async function runWorkloadChecks(
   };
 
   const inventory = await cluster.inventory(namespaces);
-  const health = detectHealthProblems(
+  let health = detectHealthProblems(
     inventory,
     {
       restartThreshold: settings.restart_threshold,
@@ -118,6 +119,7 @@ export async function runWorkloadChecks(
     now,
   );
   const owners = new OwnerResolver(inventory);
+  if (settings.events) health = await withPodEvents(cluster, namespaces, health, inventory.pods, owners, result.notes);
   for (const finding of health) {
     const checked: CheckedFinding = { ...finding, plan: null };
     // A deployment failing right after the agent's own patch (it still runs the patched image): say how to undo it.

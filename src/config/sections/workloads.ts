@@ -22,6 +22,11 @@ export const workloadsSection = z
     not_ready_timeout: duration().default(300),
     /** The same finding is announced to notifications.channels again only after this long. */
     alert_cooldown: duration().default(3600),
+    /**
+     * Read pods' Warning Events (FailedMount, FailedCreatePodSandBox, Unhealthy...) to name causes the pod status does
+     * not carry. Off by default: it needs the read-only deploy/kubernetes/workload-guard-events-rbac.yaml bound too.
+     */
+    events: z.boolean().default(false),
     /** Log lines read from a crash-looping or OOM-killed container's previous run (0: never read pod logs). */
     crash_log_lines: z.number().int().min(0).max(200).default(20),
     vulnerabilities: z
