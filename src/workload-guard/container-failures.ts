@@ -80,18 +80,22 @@ export function containerFailures(status: V1ContainerStatus, context: ContainerC
  */
 function unreadyReason(status: V1ContainerStatus, context: ContainerCheckContext): string | undefined {
   const running = status.state?.running;
-  if (!running || status.ready || context.pod.status?.phase !== 'Running') return undefined;
+  if (status.ready || context.pod.status?.phase !== 'Running' || status.state?.waiting || status.state?.terminated) {
+    return undefined;
+  }
   const conditions = context.pod.status?.conditions ?? [];
   const condition =
-    conditions.find((entry) => entry.type === 'ContainersReady' && entry.status === 'False') ??
-    conditions.find((entry) => entry.type === 'Ready' && entry.status === 'False');
-  const since = toTime(condition?.lastTransitionTime) ?? toTime(running.startedAt);
-  if (since === undefined) return undefined;
-  const seconds = (context.now.getTime() - since) / 1000;
-  if (seconds < context.notReadyTimeout) return undefined;
+    conditions.find((entry) => entry.type === 'ContainersReady' && entry.status !== 'True') ??
+    conditions.find((entry) => entry.type === 'Ready' && entry.status !== 'True');
+  // Neither running nor said unready by the pod: nothing the status shows.
+  if (!running && !condition) return undefined;
+  const since = toTime(condition?.lastTransitionTime) ?? toTime(running?.startedAt);
+  const seconds = since === undefined ? undefined : (context.now.getTime() - since) / 1000;
+  // A status without any time cannot show a container that has just started: it is judged as it stands.
+  if (seconds !== undefined && seconds < context.notReadyTimeout) return undefined;
   const probe = status.started === false ? 'startup probe not passed' : 'readiness probe failing';
   const why = condition ? `; ${condition.reason ?? condition.type}${message(condition.message)}` : '';
-  return `not ready for ${formatAge(seconds)} (${probe}${why})`;
+  return `not ready${seconds === undefined ? '' : ` for ${formatAge(seconds)}`} (${probe}${why})`;
 }
 
 /** `exit code 1 (Error): message`; signals are named because 137 and 143 mean killed, not a bug in the program. */

@@ -8,6 +8,7 @@ import { detectHealthProblems } from './pod-health.ts';
 interface PodCase {
   name: string;
   bare?: boolean;
+  noCreationTimestamp?: boolean;
   expect: string;
   cause?: string;
   status: V1PodStatus;
@@ -36,7 +37,7 @@ function pod(entry: PodCase): V1Pod {
       name: entry.name,
       namespace: 'shop',
       // Created recently: a Pending pod is reported for its cause, not for having waited long.
-      creationTimestamp: new Date('2026-11-22T00:58:00Z'),
+      ...(entry.noCreationTimestamp ? {} : { creationTimestamp: new Date('2026-11-22T00:58:00Z') }),
       ...(entry.bare
         ? {}
         : {

@@ -129,11 +129,14 @@ export function detectHealthProblems(
     for (const status of pod.status?.containerStatuses ?? []) check(status, false);
     if (!reported && phase === 'Pending') {
       const since = toTime(pod.metadata?.creationTimestamp);
-      if (since !== undefined && (now.getTime() - since) / 1000 >= thresholds.pendingTimeout) {
+      const age = since === undefined ? undefined : (now.getTime() - since) / 1000;
+      // The scheduler's refusal is a cause by itself; otherwise a pod is only news once it has waited too long.
+      const unschedulable = scheduledCondition(pod)?.reason === 'Unschedulable';
+      if (unschedulable || (age !== undefined && age >= thresholds.pendingTimeout)) {
         add(pod, {
           kind: 'pending',
           severity: 'MEDIUM',
-          reason: `Pending for ${formatAge((now.getTime() - since) / 1000)} (${pendingCause(pod)})`,
+          reason: `Pending${age === undefined ? '' : ` for ${formatAge(age)}`} (${pendingCause(pod)})`,
         });
       }
     }
@@ -182,9 +185,14 @@ function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
 }
 
 /** Why a pod is still Pending: the scheduler's refusal, or what its containers wait for. */
-function pendingCause(pod: V1Pod): string {
+function scheduledCondition(pod: V1Pod) {
   const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-  if (scheduled?.status === 'False') return `${scheduled.reason ?? 'Unschedulable'}${message(scheduled.message)}`;
+  return scheduled && scheduled.status !== 'True' ? scheduled : undefined;
+}
+
+function pendingCause(pod: V1Pod): string {
+  const scheduled = scheduledCondition(pod);
+  if (scheduled?.reason) return `${scheduled.reason ?? 'Unschedulable'}${message(scheduled.message)}`;
   const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
     .map((status) => (status.state?.waiting?.reason ? `${status.name} ${status.state.waiting.reason}` : ''))
     .filter(Boolean);

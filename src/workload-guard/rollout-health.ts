@@ -37,7 +37,7 @@ export function detectRolloutProblems(
       });
     }
     const failure = conditions.find((condition) => condition.type === 'ReplicaFailure');
-    if (failure?.status === 'True') addReplicaFailure(workload, failure);
+    if (failure && failure.status !== 'False') addReplicaFailure(workload, failure);
     const unavailable = deployment.status?.unavailableReplicas ?? 0;
     if (unavailable > 0) {
       const desired = deployment.spec?.replicas ?? 1;
@@ -54,7 +54,7 @@ export function detectRolloutProblems(
   // The ReplicaSet carries the condition first (the Deployment copies it later): report it on the owning Deployment.
   for (const replicaSet of inventory.replicaSets) {
     const failure = replicaSet.status?.conditions?.find((condition) => condition.type === 'ReplicaFailure');
-    if (failure?.status !== 'True') continue;
+    if (!failure || failure.status === 'False') continue;
     const namespace = replicaSet.metadata?.namespace ?? 'default';
     addReplicaFailure(owners.workloadOf(namespace, 'ReplicaSet', replicaSet.metadata?.name ?? '?'), failure);
   }
