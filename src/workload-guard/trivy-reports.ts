@@ -91,7 +91,11 @@ export function readVulnerabilityReports(
       toVulnerability(entry, 'vulnerabilityID', 'resource'),
     );
     result.scans.push({ image: reportImage, scanned, vulnerabilities });
-    const runningDigests = running(workload, container);
+    const specImage =
+      workload.kind === 'Deployment'
+        ? containerImage(owners.deployment(namespace, workload.name), container)
+        : undefined;
+    const runningDigests = withSpecDigest(running(workload, container), specImage);
     if (!sharesDigest(runningDigests, scanned.digests)) {
       result.skipped.push({
         source,
@@ -170,7 +174,7 @@ export function readTrivyImageReports(
           kind: 'Deployment',
           name: deployment.metadata?.name ?? '?',
         };
-        const runningDigests = running(workload, container.name);
+        const runningDigests = withSpecDigest(running(workload, container.name), container.image);
         const byDigest = runningDigests.some((digest) => scanned.digests.includes(digest));
         const byName = names.some((name) => sameImage(container.image!, name));
         if (!byDigest && !byName) continue;
@@ -261,6 +265,13 @@ function toVulnerability(entry: Record<string, unknown>, idKey: string, packageK
       ...(links.length > 0 ? { links } : {}),
     },
   ];
+}
+
+/** What the pods report wins; without it, a digest pinned in the spec is what runs. */
+function withSpecDigest(running: string[], specImage: string | undefined): string[] {
+  if (running.length > 0 || !specImage) return running;
+  const digest = parseImageReference(specImage)?.digest;
+  return digest ? [digest] : [];
 }
 
 function strings(value: unknown): string[] {

@@ -131,6 +131,11 @@ describe('reports are matched to the image that actually runs', () => {
     assert.equal(result.containers.length, 1);
     assert.deepEqual(result.containers[0].scanned.os, { family: 'alpine', name: '3.10.9' });
   });
+  it('without pod digests, a digest pinned in the spec decides', () => {
+    const result = read(['trivy-image-alpine-3.10.json'], `alpine:3.10@sha256:${'e'.repeat(64)}`);
+    assert.equal(result.containers.length, 0);
+    assert.match(result.skipped[0].reason, /stale for shop\/base/);
+  });
   it('a report of the same tag but another digest than the pods run is stale', () => {
     const other = `docker.io/library/alpine@sha256:${'c'.repeat(64)}`;
     const result = read(['trivy-image-alpine-3.10.json'], 'alpine:3.10', other);
