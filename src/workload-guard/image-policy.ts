@@ -15,7 +15,7 @@ export interface ImagePolicy {
 
 export type PolicyVerdict = { allowed: true } | { allowed: false; reason: string };
 
-export type CandidateSource = 'fixed-version' | 'known-tags' | 'scan-report' | 'llm';
+export type CandidateSource = 'fixed-version' | 'known-tags' | 'scan-report' | 'registry' | 'llm';
 
 export interface ImageCandidate {
   image: string;
@@ -37,8 +37,8 @@ export interface UpgradeChoice {
   checkOptions: CheckOptions;
   /** Every candidate the policy allowed, lowest first (what a model may pick from). */
   allowed: ImageCandidate[];
-  /** Candidates refused, with the rule that refused them. */
-  refused: Array<ImageCandidate & { reason: string }>;
+  /** Candidates refused, with the rule that refused them (`needsDigest`: allowed once its digest is known). */
+  refused: Array<ImageCandidate & { reason: string; needsDigest?: boolean }>;
 }
 
 export interface CheckOptions {

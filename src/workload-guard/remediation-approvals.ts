@@ -3,6 +3,7 @@ import { errorMessage } from '../core/errors.ts';
 import { transaction } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
 import { applyImagePatch, type ImagePatchPlan } from './image-patch.ts';
+import type { RegistryClient } from './registry-client.ts';
 import { WorkloadCluster } from './workload-cluster.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
 
@@ -17,6 +18,8 @@ export interface WorkloadRuntime {
    * (Slack's hooks); tests inject their loopback chat server here instead of the code trusting http://127.0.0.1.
    */
   slackResponseUrlAllowed?: (url: string) => boolean;
+  /** The registry client for `workloads.policy.registry_lookup` (built on first use; tests inject a loopback one). */
+  registry?: RegistryClient;
 }
 
 export function clusterOf(runtime: WorkloadRuntime): WorkloadCluster {

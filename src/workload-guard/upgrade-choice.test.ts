@@ -212,3 +212,27 @@ describe('advice names the change that fixes each package', () => {
     assert.match(lines, /libdb5\.3 .*no fixed version yet \(CVE-2019-8457\)/);
   });
 });
+
+describe('the registry tag list says which tags exist', () => {
+  it('refuses a fixed version that was never published as a tag and takes a listed tag reaching the fix', () => {
+    const vulnerabilities = [
+      {
+        id: 'CVE-2024-24989',
+        severity: 'HIGH' as const,
+        package: 'nginx',
+        installedVersion: '1.25.3',
+        fixedVersion: '1.25.4',
+      },
+    ];
+    const choice = chooseUpgrade('nginx:1.25.3', vulnerabilities, policy(), {
+      registryTags: ['1.25.3', '1.25.5', '1.26.0', 'latest', 'mainline'],
+    });
+    assert.ok('target' in choice);
+    assert.equal(choice.target, 'nginx:1.25.5');
+    assert.equal(choice.source, 'registry');
+    assert.match(
+      choice.refused.find((entry) => entry.tag === '1.25.4')?.reason ?? '',
+      /not in the registry's tag list/,
+    );
+  });
+});

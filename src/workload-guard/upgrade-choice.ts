@@ -18,6 +18,10 @@ export interface UpgradeEvidence {
   scanned?: ScannedImage;
   /** Every scan read this pass: a scan of a candidate tag proves which CVEs it fixes and gives its digest. */
   scans?: readonly ImageScan[];
+  /** The registry's tag list (`workloads.policy.registry_lookup`): only listed tags exist, and they are candidates. */
+  registryTags?: readonly string[];
+  /** Manifest digests the registry gave, per tag, to keep a digest pin. */
+  registryDigests?: Readonly<Record<string, string>>;
 }
 
 export interface UpgradeRefusal {
@@ -75,30 +79,49 @@ export function chooseUpgrade(
   const push = (tag: string, source: ImageCandidate['source']) => {
     if (seen.has(tag)) return;
     seen.add(tag);
-    const digest = reference.digest ? scanOf(scansOfRepository, tag)?.scanned.digests.find(isRegistryDigest) : '';
+    const digest = reference.digest
+      ? (scanOf(scansOfRepository, tag)?.scanned.digests.find(isRegistryDigest) ?? evidence.registryDigests?.[tag])
+      : '';
     const image = `${withTag(current, tag)}${digest ? `@${digest}` : ''}`;
     candidates.push({ image, tag, source });
   };
   for (const tag of derived) push(tag, 'fixed-version');
   for (const tag of scanTags) push(tag, 'scan-report');
   for (const tag of knownTagsFor(current, policy)) push(tag, 'known-tags');
+  for (const tag of evidence.registryTags ?? []) if (parseTagVersion(tag)) push(tag, 'registry');
+  const listed = evidence.registryTags ? new Set(evidence.registryTags) : undefined;
 
   const checkOptions: CheckOptions = {
-    derivedTags: [...derived, ...scanTags],
+    derivedTags: [...derived, ...scanTags, ...(evidence.registryTags ?? [])],
     ...(scanned ? { scannedVersion: scanned.version } : {}),
-    knownDigests: scansOfRepository.flatMap((scan) => scan.scanned.digests.filter(isRegistryDigest)),
+    knownDigests: [
+      ...scansOfRepository.flatMap((scan) => scan.scanned.digests.filter(isRegistryDigest)),
+      ...Object.values(evidence.registryDigests ?? {}),
+    ],
   };
   const allowed: ImageCandidate[] = [];
   const refused: UpgradeChoice['refused'] = [];
   for (const candidate of candidates) {
+    if (listed && !listed.has(candidate.tag)) {
+      refused.push({ ...candidate, reason: `tag "${candidate.tag}" is not in the registry's tag list` });
+      continue;
+    }
     const verdict = checkImage(current, candidate.image, policy, checkOptions);
     if (!verdict.allowed) {
-      const pinned = reference.digest && !candidate.image.includes('@');
+      // Would the same tag pass with a digest? Then say which digest is missing, else the rule the tag itself fails.
+      const unpinned =
+        reference.digest && !candidate.image.includes('@')
+          ? checkImage(current.split('@')[0], candidate.image, policy, checkOptions)
+          : undefined;
+      const needsDigest = unpinned?.allowed === true;
       refused.push({
         ...candidate,
-        reason: pinned
-          ? `${current} is digest-pinned and no scan of ${candidate.tag} gives its digest: scan ${withTag(current, candidate.tag)} (its report's RepoDigests) to pin it`
-          : verdict.reason,
+        ...(needsDigest ? { needsDigest } : {}),
+        reason: needsDigest
+          ? `${current} is digest-pinned and no scan of ${candidate.tag} gives its digest: scan ${withTag(current, candidate.tag)} (its report's RepoDigests) or enable workloads.policy.registry_lookup to pin it`
+          : unpinned && !unpinned.allowed
+            ? unpinned.reason
+            : verdict.reason,
       });
       continue;
     }

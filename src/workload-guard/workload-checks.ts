@@ -10,6 +10,8 @@ import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
 import { mergeContainers } from './merge-containers.ts';
 import { withPodEvents } from './pod-events.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
+import { createRegistryClient } from './registry-client.ts';
+import { chooseUpgradeWithRegistry } from './registry-evidence.ts';
 import {
   approveRemediation,
   clusterOf,
@@ -25,7 +27,7 @@ import {
   type VulnerableContainer,
 } from './trivy-reports.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
-import { chooseUpgrade, type UpgradeEvidence } from './upgrade-choice.ts';
+import type { UpgradeEvidence } from './upgrade-choice.ts';
 import { severityRank, type Vulnerability, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
 
@@ -233,7 +235,9 @@ async function planFinding(
   now: Date,
 ): Promise<void> {
   const settings = workloadsSettings(runtime.config.workloads);
-  const chosen = chooseUpgrade(finding.image!, fixable, policy, evidence);
+  if (settings.policy.registry_lookup) runtime.registry ??= createRegistryClient();
+  const registry = settings.policy.registry_lookup ? runtime.registry : undefined;
+  const chosen = await chooseUpgradeWithRegistry(finding.image!, fixable, policy, evidence, registry, result.notes);
   if ('refusal' in chosen) {
     const refused = chosen.refused.map((entry) => `${entry.tag}: ${entry.reason}`).join('; ');
     finding.planError = `${chosen.refusal}${refused ? ` (${refused})` : ''}`;

@@ -51,6 +51,11 @@ export const workloadsSection = z
         known_tags: z.record(z.string(), z.array(z.string().min(1))).default({}),
         /** Refuse tags that are neither listed in known_tags nor derived from a Trivy fixed version. */
         require_known_tag: z.boolean().default(false),
+        /**
+         * Ask the image's registry (OCI distribution API, anonymous pull token) for its tag list, so only existing tags
+         * are proposed, and for the manifest digest that keeps a digest-pinned image pinned. Off: no network calls.
+         */
+        registry_lookup: z.boolean().default(false),
         /** Package whose Trivy fixed version names the image tag, per repository (default: its last segment). */
         application_packages: z.record(z.string(), z.string().min(1)).default({}),
       })
