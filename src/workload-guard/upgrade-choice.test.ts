@@ -213,6 +213,24 @@ describe('advice names the change that fixes each package', () => {
   });
 });
 
+describe('an application packaged by the distribution', () => {
+  it('maps the package revision to the upstream tag (nginx 1.25.5-1~bookworm is nginx:1.25.5)', () => {
+    const vulnerabilities = [
+      {
+        id: 'CVE-2024-7347',
+        severity: 'HIGH' as const,
+        package: 'nginx',
+        installedVersion: '1.25.3-1~bookworm',
+        fixedVersion: '1.25.5-1~bookworm, 1.26.2-1~bookworm',
+      },
+    ];
+    const choice = chooseUpgrade('nginx:1.25', vulnerabilities, policy());
+    assert.ok('target' in choice, 'refusal' in choice ? choice.refusal : '');
+    assert.equal(choice.target, 'nginx:1.25.5');
+    assert.deepEqual(choice.fixes, ['CVE-2024-7347']);
+  });
+});
+
 describe('the registry tag list says which tags exist', () => {
   it('refuses a fixed version that was never published as a tag and takes a listed tag reaching the fix', () => {
     const vulnerabilities = [

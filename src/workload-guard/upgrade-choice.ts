@@ -61,7 +61,7 @@ export function chooseUpgrade(
   const derived = new Set<string>();
   for (const vulnerability of fixable) {
     if (vulnerability.package !== applicationPackage) continue;
-    for (const entry of parseFixedVersions(vulnerability.fixedVersion)) {
+    for (const entry of parseFixedVersions(upstreamVersions(vulnerability.fixedVersion))) {
       const tag = `${version.prefix}${entry.version.replace(/^v/, '')}${version.suffix}`;
       if (parseTagVersion(tag)) derived.add(tag);
     }
@@ -168,7 +168,7 @@ function fixesOf(
   const fixed = new Set<string>();
   for (const vulnerability of fixable) {
     if (vulnerability.package === applicationPackage && version.precision === 3) {
-      if (isFixedBy(tagVersion, vulnerability.fixedVersion)) fixed.add(vulnerability.id);
+      if (isFixedBy(tagVersion, upstreamVersions(vulnerability.fixedVersion))) fixed.add(vulnerability.id);
       continue;
     }
     if (!scan) continue;
@@ -188,6 +188,17 @@ function fixesOf(
     if (stillThere || otherUnproven) fixed.delete(vulnerability.id);
   }
   return [...fixed];
+}
+
+/**
+ * The application's own versions in a fixed-version list: a distribution package revision (`1.25.5-1~bookworm`,
+ * `7.2.6-r0`, `1.2.3+deb12u1`) names the upstream release the image tag carries (`1.25.5`).
+ */
+export function upstreamVersions(fixedVersion: string): string {
+  return fixedVersion
+    .split(',')
+    .map((entry) => entry.trim().replace(/^(\D*\d+\.\d+\.\d+)(?:-\d[^\s]*|-r\d+|\+[^\s]+)$/, '$1'))
+    .join(', ');
 }
 
 function scanOf(scans: readonly ImageScan[], tag: string): ImageScan | undefined {
