@@ -46,13 +46,16 @@ export function alertKey(finding: WorkloadFinding): string {
   return cves.length === 0 ? base : `${base}|${createHash('sha256').update(cves.join(',')).digest('hex').slice(0, 16)}`;
 }
 
-export function findingNotification(finding: WorkloadFinding & { planError?: string; hint?: string }): Notification {
+export function findingNotification(
+  finding: WorkloadFinding & { planError?: string; hint?: string; advice?: string[] },
+): Notification {
   const fields = [
     { name: 'Workload', value: `${finding.workload.kind} ${workloadLabel(finding.workload)}` },
     ...(finding.container ? [{ name: 'Container', value: finding.container }] : []),
     ...(finding.image ? [{ name: 'Image', value: finding.image }] : []),
     ...(finding.pods?.length ? [{ name: 'Pods', value: finding.pods.slice(0, 5).join(', ') }] : []),
     ...(finding.planError ? [{ name: 'No patch planned', value: finding.planError.slice(0, 300) }] : []),
+    ...(finding.advice?.length ? [{ name: 'To fix', value: finding.advice.slice(0, 5).join('\n').slice(0, 900) }] : []),
     ...(finding.hint ? [{ name: 'Hint', value: finding.hint }] : []),
   ];
   return {

@@ -139,7 +139,7 @@ export function chooseUpgrade(
         ? `no tag of ${current}${scannedText} is known to carry the fixes (none is named by a fixed version, scanned, or in workloads.policy.known_tags): rebuild the image to pick up the fixed packages`
         : allowed.length === 0
           ? `every candidate tag for ${current}${scannedText} is refused by the policy`
-          : `no allowed tag of ${current}${scannedText} is proven to fix any of its CVEs (${allowed.map((candidate) => candidate.tag).join(', ')} may not carry the fixed packages): rebuild the image instead`;
+          : `no allowed tag of ${current}${scannedText} is proven to fix any of its CVEs (${allowed.map((candidate) => candidate.tag).join(', ')} may not carry the fixed packages): rebuild the image instead, or scan ${newest(allowed).image} to prove it does`;
     return { current, refusal, refused, rebuild: allowed.length > 0 || candidates.length === 0 };
   }
   const most = Math.max(...fixing.map((candidate) => candidate.fixes!.length));
@@ -199,6 +199,12 @@ export function upstreamVersions(fixedVersion: string): string {
     .split(',')
     .map((entry) => entry.trim().replace(/^(\D*\d+\.\d+\.\d+)(?:-\d[^\s]*|-r\d+|\+[^\s]+)$/, '$1'))
     .join(', ');
+}
+
+function newest(candidates: readonly ImageCandidate[]): ImageCandidate {
+  return candidates.reduce((left, right) =>
+    compareVersions(parseTagVersion(left.tag)!, parseTagVersion(right.tag)!) >= 0 ? left : right,
+  );
 }
 
 function scanOf(scans: readonly ImageScan[], tag: string): ImageScan | undefined {
