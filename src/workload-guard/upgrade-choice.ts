@@ -138,9 +138,9 @@ export function chooseUpgrade(
       candidates.length === 0
         ? `no tag of ${current}${scannedText} is known to carry the fixes (none is named by a fixed version, scanned, or in workloads.policy.known_tags): rebuild the image to pick up the fixed packages`
         : allowed.length === 0
-          ? `every candidate tag for ${current}${scannedText} is refused by the policy`
+          ? `every candidate tag for ${current}${scannedText} is refused by the policy: rebuild the image to pick up the fixed packages`
           : `no allowed tag of ${current}${scannedText} is proven to fix any of its CVEs (${allowed.map((candidate) => candidate.tag).join(', ')} may not carry the fixed packages): rebuild the image instead, or scan ${newest(allowed).image} to prove it does`;
-    return { current, refusal, refused, rebuild: allowed.length > 0 || candidates.length === 0 };
+    return { current, refusal, refused, rebuild: true };
   }
   const most = Math.max(...fixing.map((candidate) => candidate.fixes!.length));
   const chosen = fixing.find((candidate) => candidate.fixes!.length === most)!;
