@@ -21,10 +21,16 @@ const NEW_DIGEST = `sha256:${'5'.repeat(64)}`;
 describe('registry client and digest pins from the registry', { timeout: 120_000 }, () => {
   let registry: LoopbackServer;
   let realmScheme = 'http';
+  let flakyCalls = 0;
 
   before(async () => {
     registry = await startLoopbackServer((request, response) => {
       const url = new URL(request.path, 'http://registry');
+      if (url.pathname === '/v2/library/flaky/tags/list') {
+        flakyCalls++;
+        if (flakyCalls === 1) return sendJson(response, 503, { errors: [{ code: 'UNAVAILABLE' }] });
+        return sendJson(response, 200, { name: 'library/flaky', tags: ['1.0.0'] });
+      }
       if (url.pathname === '/token') {
         assert.equal(url.searchParams.get('scope'), 'repository:library/nginx:pull');
         return sendJson(response, 200, { token: TOKEN, expires_in: 300 });
@@ -77,6 +83,11 @@ describe('registry client and digest pins from the registry', { timeout: 120_000
     assert.equal(await registryClient.digest('nginx:9.9.9'), undefined);
     const tokenRequests = registry.requests.slice(before).filter((request) => request.path.startsWith('/token'));
     assert.equal(tokenRequests.length, 1, 'the token is reused for the same repository');
+  });
+
+  it('retries a 503 under the one retry policy', async () => {
+    assert.deepEqual(await client().tags('flaky:1.0.0'), ['1.0.0']);
+    assert.equal(flakyCalls, 2);
   });
 
   it('refuses a token service on another scheme than the registry', async () => {

@@ -1,4 +1,5 @@
-import { IntegrationError } from '../core/errors.ts';
+import { errorMessage, IntegrationError } from '../core/errors.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../core/retry.ts';
 import { parseImageReference } from './image-reference.ts';
 
 /** What the workload guard asks an image registry (OCI distribution API, anonymous pull). */
@@ -15,6 +16,8 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** Pages of `tags/list` followed (a repository like alpine has hundreds of tags). */
   maxPages?: number;
+  /** The one retry policy (src/core/retry.ts): 429, 5xx and unreachable registries are retried, within bounds. */
+  retry?: RetryPolicy;
 }
 
 const MANIFEST_TYPES = [
@@ -50,6 +53,11 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'follow',
+      }).catch((error: unknown) => {
+        throw new IntegrationError('registry', `${new URL(url).host} unreachable (${errorMessage(error)})`, {
+          cause: error,
+          isRetryable: true,
+        });
       });
     let response = await send(tokens.get(scope));
     if (response.status === 401) {
@@ -60,7 +68,8 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return response;
   };
 
-  return {
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const client: RegistryClient = {
     async tags(image) {
       const { base, repository } = locate(image, endpoint);
       const tags: string[] = [];
@@ -84,6 +93,10 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       const digest = response.headers.get('docker-content-digest') ?? '';
       return /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined;
     },
+  };
+  return {
+    tags: (image) => withRetry(() => client.tags(image), retry),
+    digest: (image) => withRetry(() => client.digest(image), retry),
   };
 }
 
