@@ -120,6 +120,12 @@ function crossFieldErrors(config: Config): string[] {
   if (config.llm.service_type === 'api_key' && config.llm.provider && !config.llm.api_key) {
     errors.push('llm.api_key: required when llm.service_type is "api_key"');
   }
+  if (config.workloads?.approval.slack_signing_secret && config.workloads.enabled && !config.web.enabled) {
+    // Buttons would be sent, but their callback (the interaction endpoint) is served only by the web server.
+    errors.push(
+      'workloads.approval.slack_signing_secret: Slack approval buttons need the interaction endpoint, which only the web server serves: set web.enabled: true (or --serve-spa), or remove slack_signing_secret',
+    );
+  }
   const [host] = splitListen(config.web.listen);
   if (!host) errors.push(`web.listen: expected host:port, got ${JSON.stringify(config.web.listen)}`);
   else if (!isLoopback(host) && !config.web.allow_remote) {

@@ -21,10 +21,18 @@ function summary(remediation: Remediation): { title: string; lines: string[] } {
       cves.length > 0
         ? `Found ${cves.length} vulnerabilit${cves.length === 1 ? 'y' : 'ies'}: ${top.join(', ')}${cves.length > 5 ? ', ...' : ''}`
         : `Findings: ${remediation.finding.kinds.join(', ')}`,
+      ...(remediation.finding.fixes ? [`Fixes: ${listIds(remediation.finding.fixes)}`] : []),
+      ...(remediation.finding.unfixed?.length
+        ? [`Not fixed by this image (rebuild or upgrade in the application): ${listIds(remediation.finding.unfixed)}`]
+        : []),
       ...(remediation.explanation ? [`Why this tag: ${remediation.explanation}`] : []),
       `Server dry run passed; rollback: devops-agent workloads rollback ${remediation.namespace}/${remediation.deployment}`,
     ],
   };
+}
+
+function listIds(ids: string[]): string {
+  return ids.length === 0 ? 'none' : `${ids.slice(0, 8).join(', ')}${ids.length > 8 ? `, ... (${ids.length})` : ''}`;
 }
 
 /** Block Kit message with Approve/Reject buttons; the buttons carry the remediation id and plan hash. */

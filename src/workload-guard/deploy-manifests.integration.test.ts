@@ -6,7 +6,13 @@ import { kubeRequest } from '../../testbed/kube-request.ts';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { manifests, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 
-const FILES = ['agent.yaml', 'workload-guard-rbac.yaml', 'workload-guard-clusterrole.yaml', 'secret.example.yaml'];
+const FILES = [
+  'agent.yaml',
+  'workload-guard-rbac.yaml',
+  'workload-guard-events-rbac.yaml',
+  'workload-guard-clusterrole.yaml',
+  'secret.example.yaml',
+];
 const PATHS: Record<string, { base: string; plural: string; namespaced: boolean }> = {
   Namespace: { base: '/api/v1', plural: 'namespaces', namespaced: false },
   ServiceAccount: { base: '/api/v1', plural: 'serviceaccounts', namespaced: true },

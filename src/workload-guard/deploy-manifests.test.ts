@@ -102,6 +102,13 @@ describe('deploy/kubernetes', () => {
     }
   });
 
+  it('grants the optional events Role read-only access to events and nothing else', () => {
+    const role = manifests(new URL('deploy/kubernetes/workload-guard-events-rbac.yaml', root)).find(
+      (object) => object.kind === 'Role',
+    ) as Manifest;
+    assert.deepEqual(role.rules, [{ apiGroups: [''], resources: ['events'], verbs: ['get', 'list'] }]);
+  });
+
   it('ships a config that validates once the Secret provides its variables, and no secret value in the ConfigMap', () => {
     const configText = byKind('ConfigMap').data['config.yaml'] as string;
     const secret = manifests(new URL('deploy/kubernetes/secret.example.yaml', root))[0] as Manifest;

@@ -18,9 +18,20 @@ const SEVERITY: Record<string, NotificationSeverity> = {
 const TITLES: Record<WorkloadFinding['kind'], string> = {
   'crash-loop': 'Crash loop',
   'image-pull': 'Image cannot be pulled',
+  'config-error': 'Container configuration error',
+  'create-error': 'Container cannot be created',
+  'run-error': 'Container cannot be started',
+  'hook-error': 'Container lifecycle hook failed',
+  'container-error': 'Container error',
+  exited: 'Container exited with an error',
   'oom-killed': 'Container OOM-killed',
   restarts: 'Container restarting',
+  'not-ready': 'Container not ready',
+  evicted: 'Pod evicted',
+  'pod-failed': 'Pod failed',
   pending: 'Pod stuck Pending',
+  'rollout-stuck': 'Rollout stuck',
+  'replica-failure': 'ReplicaSet cannot create pods',
   'unavailable-replicas': 'Replicas unavailable',
   vulnerabilities: 'Vulnerable image',
 };
@@ -35,13 +46,16 @@ export function alertKey(finding: WorkloadFinding): string {
   return cves.length === 0 ? base : `${base}|${createHash('sha256').update(cves.join(',')).digest('hex').slice(0, 16)}`;
 }
 
-export function findingNotification(finding: WorkloadFinding & { planError?: string; hint?: string }): Notification {
+export function findingNotification(
+  finding: WorkloadFinding & { planError?: string; hint?: string; advice?: string[] },
+): Notification {
   const fields = [
     { name: 'Workload', value: `${finding.workload.kind} ${workloadLabel(finding.workload)}` },
     ...(finding.container ? [{ name: 'Container', value: finding.container }] : []),
     ...(finding.image ? [{ name: 'Image', value: finding.image }] : []),
     ...(finding.pods?.length ? [{ name: 'Pods', value: finding.pods.slice(0, 5).join(', ') }] : []),
     ...(finding.planError ? [{ name: 'No patch planned', value: finding.planError.slice(0, 300) }] : []),
+    ...(finding.advice?.length ? [{ name: 'To fix', value: finding.advice.slice(0, 5).join('\n').slice(0, 900) }] : []),
     ...(finding.hint ? [{ name: 'Hint', value: finding.hint }] : []),
   ];
   return {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkImage, chooseUpgrade, type ImagePolicy } from './image-policy.ts';
+import { checkImage, type ImagePolicy } from './image-policy.ts';
 import { parseImageReference, parseTagVersion, repositoryKey, withTag } from './image-reference.ts';
+import { chooseUpgrade } from './upgrade-choice.ts';
 import type { Vulnerability } from './workload-finding.ts';
 
 const policy = (overrides: Partial<ImagePolicy> = {}): ImagePolicy => ({
@@ -65,7 +66,7 @@ describe('checkImage (the rule every proposal passes)', () => {
     assert.match(refusal('nginx:1.25.3'), /not newer/);
     assert.match(refusal('nginx:1.25.5-alpine'), /variant/);
     assert.match(refusal('nginx:latest'), /not a version/);
-    assert.match(refusal(`nginx:1.25.5@sha256:${'b'.repeat(64)}`), /digest/);
+    assert.match(refusal(`nginx:1.25.5@sha256:${'b'.repeat(64)}`), /not the digest a scan of that tag reported/);
     assert.match(refusal('nginx:1.25.5', policy({ allowedRegistries: ['ghcr.io'] })), /allowed_registries/);
     assert.match(refusal('nginx:1.25.5', policy({ requireKnownTag: true })), /not a known tag/);
     assert.match(refusal('please run kubectl delete'), /not a valid image reference/);
@@ -109,16 +110,15 @@ describe('chooseUpgrade', () => {
     assert.equal(choice.refused[0].tag, '8.0.1-alpine');
     assert.match(choice.refused[0].reason, /major upgrade/);
   });
-  it('falls back to the newest allowed known tag for OS-package CVEs', () => {
+  it('recommends a rebuild when no known tag is proven to fix the OS-package CVEs (no plan that fixes nothing)', () => {
     const choice = chooseUpgrade(
       'redis:7.2.3-alpine',
       [vulnerability('CVE-2023-6237', 'libssl3', '3.1.4-r4')],
       policy({ allowedBump: 'patch', knownTags: { redis: ['7.2.4-alpine', '7.2.5-alpine', '7.4.0-alpine', '7.2.9'] } }),
     );
-    assert.ok('target' in choice);
-    assert.equal(choice.target, 'redis:7.2.5-alpine');
-    assert.equal(choice.source, 'known-tags');
-    assert.deepEqual(choice.fixes, []);
+    assert.ok('refusal' in choice);
+    assert.equal(choice.rebuild, true);
+    assert.match(choice.refusal, /is proven to fix any of its CVEs.*rebuild the image/);
   });
   it('gives a reason when there is nothing to propose', () => {
     const none = chooseUpgrade('app:1.0.0', [vulnerability('CVE-1', 'openssl', '3.0.1')], policy());

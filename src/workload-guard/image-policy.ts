@@ -1,12 +1,4 @@
-import {
-  comparePackageVersions,
-  compareVersions,
-  parseImageReference,
-  parseTagVersion,
-  repositoryKey,
-  withTag,
-} from './image-reference.ts';
-import type { Vulnerability } from './workload-finding.ts';
+import { compareVersions, parseImageReference, parseTagVersion, repositoryKey } from './image-reference.ts';
 
 export interface ImagePolicy {
   /** Largest version step the agent may propose: `patch` keeps major.minor, `minor` keeps major. */
@@ -23,7 +15,7 @@ export interface ImagePolicy {
 
 export type PolicyVerdict = { allowed: true } | { allowed: false; reason: string };
 
-export type CandidateSource = 'fixed-version' | 'known-tags' | 'llm';
+export type CandidateSource = 'fixed-version' | 'known-tags' | 'scan-report' | 'registry' | 'llm';
 
 export interface ImageCandidate {
   image: string;
@@ -37,12 +29,25 @@ export interface UpgradeChoice {
   current: string;
   target: string;
   source: CandidateSource;
-  /** CVEs whose fixed version this tag is known to reach (application package); others may or may not be fixed. */
+  /** CVEs this image is proven to fix: its application version reaches the fix, or a scan of it shows the fix. */
   fixes: string[];
+  /** Fixable CVEs it is not proven to fix (rebuild, or upgrade the named package in the application). */
+  unfixed: string[];
+  /** The rule's inputs, so a model's pick is checked exactly as the program's candidates were. */
+  checkOptions: CheckOptions;
   /** Every candidate the policy allowed, lowest first (what a model may pick from). */
   allowed: ImageCandidate[];
-  /** Candidates refused, with the rule that refused them. */
-  refused: Array<ImageCandidate & { reason: string }>;
+  /** Candidates refused, with the rule that refused them (`needsDigest`: allowed once its digest is known). */
+  refused: Array<ImageCandidate & { reason: string; needsDigest?: boolean }>;
+}
+
+export interface CheckOptions {
+  /** Tags derived from the report's fixed versions or scans (accepted when known tags are required). */
+  derivedTags?: readonly string[];
+  /** The real version of the scanned image (see scanned-version.ts); without it a moving tag's range counts. */
+  scannedVersion?: string;
+  /** Digests proven by a scan of the candidate tag: the only digests a plan may pin. */
+  knownDigests?: readonly string[];
 }
 
 /** The deterministic rule every proposed image passes, whoever proposed it (config, Trivy mapping, or a model). */
@@ -50,7 +55,7 @@ export function checkImage(
   current: string,
   candidate: string,
   policy: ImagePolicy,
-  derivedTags: readonly string[] = [],
+  options: CheckOptions = {},
 ): PolicyVerdict {
   const from = parseImageReference(current);
   const to = parseImageReference(candidate);
@@ -65,7 +70,15 @@ export function checkImage(
   if (policy.allowedRegistries.length > 0 && !policy.allowedRegistries.includes(to.registry)) {
     return { allowed: false, reason: `registry ${to.registry} is not in workloads.policy.allowed_registries` };
   }
-  if (to.digest) return { allowed: false, reason: 'a digest-pinned image cannot be checked against tag rules' };
+  if (from.digest && !to.digest) {
+    return { allowed: false, reason: `${current} is digest-pinned: the new image must be pinned too (tag@digest)` };
+  }
+  if (to.digest && !(options.knownDigests ?? []).includes(to.digest)) {
+    return {
+      allowed: false,
+      reason: `digest ${to.digest.slice(0, 19)}... is not the digest a scan of that tag reported`,
+    };
+  }
   if (!from.tag || !to.tag) return { allowed: false, reason: 'both images need a version tag' };
   const fromVersion = parseTagVersion(from.tag);
   const toVersion = parseTagVersion(to.tag);
@@ -74,10 +87,26 @@ export function checkImage(
   if (fromVersion.suffix !== toVersion.suffix || fromVersion.prefix !== toVersion.prefix) {
     return { allowed: false, reason: `tag "${to.tag}" changes the variant of "${from.tag}"` };
   }
-  if (compareVersions(toVersion, fromVersion) <= 0) {
+  const scanned = options.scannedVersion ? parseTagVersion(options.scannedVersion) : undefined;
+  const baseline = scanned ?? fromVersion;
+  if (scanned && compareVersions(toVersion, scanned) <= 0) {
+    return { allowed: false, reason: `tag "${to.tag}" is not newer than the scanned ${options.scannedVersion}` };
+  }
+  if (!scanned && fromVersion.precision < 3) {
+    // A moving tag (3.10) may be any 3.10.x: only a version past the whole range is surely newer.
+    const written = fromVersion.precision;
+    const past = compareNumbers(toVersion.numbers.slice(0, written), fromVersion.numbers.slice(0, written)) > 0;
+    if (!past) {
+      return {
+        allowed: false,
+        reason: `tag "${to.tag}" may be the image already scanned: "${from.tag}" is a moving tag and the report does not say which version it was`,
+      };
+    }
+  }
+  if (!scanned && fromVersion.precision === 3 && compareVersions(toVersion, fromVersion) <= 0) {
     return { allowed: false, reason: `tag "${to.tag}" is not newer than "${from.tag}"` };
   }
-  const [major, minor] = fromVersion.numbers;
+  const [major, minor] = baseline.numbers;
   if (policy.allowedBump !== 'major' && toVersion.numbers[0] !== major) {
     return { allowed: false, reason: `tag "${to.tag}" is a major upgrade (allowed: ${policy.allowedBump})` };
   }
@@ -86,11 +115,18 @@ export function checkImage(
   }
   if (policy.requireKnownTag) {
     const known = knownTagsFor(current, policy);
-    if (!known.includes(to.tag) && !derivedTags.includes(to.tag)) {
+    if (!known.includes(to.tag) && !(options.derivedTags ?? []).includes(to.tag)) {
       return { allowed: false, reason: `tag "${to.tag}" is not a known tag of ${repositoryKey(from)}` };
     }
   }
   return { allowed: true };
+}
+
+function compareNumbers(left: readonly number[], right: readonly number[]): number {
+  for (let index = 0; index < left.length; index++) {
+    if (left[index] !== right[index]) return Math.sign(left[index] - right[index]);
+  }
+  return 0;
 }
 
 export function knownTagsFor(image: string, policy: ImagePolicy): string[] {
@@ -103,78 +139,6 @@ export function knownTagsFor(image: string, policy: ImagePolicy): string[] {
     ...(policy.knownTags[written] ?? []),
     ...(written !== short ? (policy.knownTags[short] ?? []) : []),
   ];
-}
-
-/**
- * Chooses the new image for a vulnerable one. Candidates are the fixed versions of the image's own application
- * package (mapped to tags with the current prefix and variant) and the known tags; the policy filters them. With a
- * mapped fixed version the lowest allowed tag reaching it wins (smallest change that fixes); otherwise the newest
- * allowed known tag (the latest patch level in policy carries the most OS-package fixes).
- */
-export function chooseUpgrade(
-  current: string,
-  vulnerabilities: readonly Vulnerability[],
-  policy: ImagePolicy,
-): UpgradeChoice | { current: string; refusal: string; refused: UpgradeChoice['refused'] } {
-  const reference = parseImageReference(current);
-  const version = reference?.tag ? parseTagVersion(reference.tag) : undefined;
-  if (!reference || !version) {
-    return { current, refusal: `image "${current}" has no version tag to upgrade from`, refused: [] };
-  }
-  const applicationPackage = applicationPackageOf(current, policy);
-  const fixedVersions: Array<{ cve: string; version: string }> = [];
-  for (const vulnerability of vulnerabilities) {
-    if (vulnerability.package !== applicationPackage || !vulnerability.fixedVersion) continue;
-    for (const fixed of vulnerability.fixedVersion.split(/[,\s]+/).filter(Boolean)) {
-      fixedVersions.push({ cve: vulnerability.id, version: fixed.replace(/^v/, '') });
-    }
-  }
-  const derived = [
-    ...new Set(fixedVersions.map((entry) => `${version.prefix}${entry.version}${version.suffix}`)),
-  ].filter((tag) => parseTagVersion(tag));
-  const candidates: ImageCandidate[] = [
-    ...derived.map((tag) => ({ image: withTag(current, tag), tag, source: 'fixed-version' as const })),
-    ...knownTagsFor(current, policy)
-      .filter((tag) => !derived.includes(tag))
-      .map((tag) => ({ image: withTag(current, tag), tag, source: 'known-tags' as const })),
-  ];
-  const allowed: ImageCandidate[] = [];
-  const refused: UpgradeChoice['refused'] = [];
-  for (const candidate of candidates) {
-    const verdict = checkImage(current, candidate.image, policy, derived);
-    if (verdict.allowed) allowed.push(candidate);
-    else refused.push({ ...candidate, reason: verdict.reason });
-  }
-  allowed.sort((left, right) => compareVersions(parseTagVersion(left.tag)!, parseTagVersion(right.tag)!));
-  if (allowed.length === 0) {
-    const refusal =
-      candidates.length === 0
-        ? `no candidate tag for ${current}: add tags to workloads.policy.known_tags, or no fixed version maps to a tag`
-        : `every candidate tag for ${current} is refused by the policy`;
-    return { current, refusal, refused };
-  }
-  const fixesOf = (tag: string) => {
-    const tagVersion = tag.replace(/^v/, '').replace(version.suffix, '');
-    return [
-      ...new Set(
-        fixedVersions
-          .filter((entry) => comparePackageVersions(tagVersion, entry.version) >= 0)
-          .map((entry) => entry.cve),
-      ),
-    ];
-  };
-  for (const candidate of allowed) candidate.fixes = fixesOf(candidate.tag);
-  const neededCves = new Set(fixedVersions.map((entry) => entry.cve));
-  const fixing = allowed.find((candidate) => neededCves.size > 0 && candidate.fixes!.length === neededCves.size);
-  const chosen = fixing ?? allowed[allowed.length - 1];
-  return {
-    current,
-    target: chosen.image,
-    source: chosen.source,
-    fixes: chosen.fixes!,
-    allowed,
-    refused,
-  };
 }
 
 export function applicationPackageOf(image: string, policy: ImagePolicy): string | undefined {

@@ -1,11 +1,24 @@
 import type { V1ContainerStatus, V1Deployment, V1OwnerReference, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import type { Severity, WorkloadFinding, WorkloadFindingKind, WorkloadReference } from './workload-finding.ts';
+import {
+  type ContainerFailure,
+  containerFailures,
+  describeExit,
+  formatAge,
+  message,
+  toTime,
+} from './container-failures.ts';
+import { detectRolloutProblems } from './rollout-health.ts';
+import type { WorkloadFinding, WorkloadReference } from './workload-finding.ts';
+
+export { toTime } from './container-failures.ts';
 
 export interface HealthThresholds {
   /** A container restarted at least this many times is reported. */
   restartThreshold: number;
   /** Seconds a pod may stay Pending before it is reported. */
   pendingTimeout: number;
+  /** Seconds a running container may stay unready before it is reported (default 300). */
+  notReadyTimeout?: number;
 }
 
 export interface WorkloadInventory {
@@ -13,8 +26,6 @@ export interface WorkloadInventory {
   replicaSets: V1ReplicaSet[];
   deployments: V1Deployment[];
 }
-
-const IMAGE_PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
 
 /** Resolves owners the way the controllers set them: Pod -> ReplicaSet (controller ref) -> Deployment. */
 export class OwnerResolver {
@@ -55,7 +66,10 @@ export class OwnerResolver {
   }
 }
 
-/** Health findings for pods and deployments, grouped per workload, kind and container. */
+/**
+ * Health findings for pods, ReplicaSets and Deployments, grouped per workload, kind and container. Every reason a
+ * container, a pod or a rollout can fail is named with its cause; a healthy or completed pod is never reported.
+ */
 export function detectHealthProblems(
   inventory: WorkloadInventory,
   thresholds: HealthThresholds,
@@ -63,23 +77,19 @@ export function detectHealthProblems(
 ): WorkloadFinding[] {
   const owners = new OwnerResolver(inventory);
   const groups = new Map<string, WorkloadFinding & { restarts: number; reasons: Set<string> }>();
-  const add = (
-    pod: V1Pod,
-    kind: WorkloadFindingKind,
-    severity: Severity,
-    reason: string,
-    status?: V1ContainerStatus,
-  ) => {
+  const add = (pod: V1Pod, failure: ContainerFailure, status?: V1ContainerStatus, init = false) => {
     const workload = owners.workloadOfPod(pod);
-    const groupKey = `${workload.namespace}/${workload.kind}/${workload.name}/${kind}/${status?.name ?? ''}`;
+    const container = status ? `${init ? 'init:' : ''}${status.name}` : '';
+    const groupKey = `${workload.namespace}/${workload.kind}/${workload.name}/${failure.kind}/${container}`;
     let group = groups.get(groupKey);
     if (!group) {
       group = {
-        kind,
+        kind: failure.kind,
         workload,
-        severity,
+        severity: failure.severity,
         detail: '',
         container: status?.name,
+        ...(init ? { initContainer: true } : {}),
         image: status?.image,
         pods: [],
         restarts: 0,
@@ -87,45 +97,47 @@ export function detectHealthProblems(
       };
       groups.set(groupKey, group);
     }
-    group.pods!.push(pod.metadata?.name ?? '?');
+    if (!group.pods!.includes(pod.metadata?.name ?? '?')) group.pods!.push(pod.metadata?.name ?? '?');
     group.restarts = Math.max(group.restarts, status?.restartCount ?? 0);
-    group.reasons.add(reason);
+    group.reasons.add(failure.reason);
   };
 
   for (const pod of inventory.pods) {
-    let reported = false;
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    for (const status of statuses) {
-      const waiting = status.state?.waiting;
-      const terminated = status.state?.terminated ?? status.lastState?.terminated;
-      const message = (text?: string) => (text ? `: ${text.slice(0, 200)}` : '');
-      let containerReported = false;
-      if (waiting?.reason === 'CrashLoopBackOff') {
-        add(pod, 'crash-loop', 'HIGH', `CrashLoopBackOff${message(waiting.message)}`, status);
-        containerReported = true;
-      } else if (waiting?.reason && IMAGE_PULL_REASONS.has(waiting.reason)) {
-        add(pod, 'image-pull', 'HIGH', `${waiting.reason}${message(waiting.message)}`, status);
-        containerReported = true;
-      }
-      if (terminated?.reason === 'OOMKilled') {
-        add(pod, 'oom-killed', 'HIGH', 'OOMKilled (exceeded its memory limit)', status);
-        containerReported = true;
-      }
-      if (!containerReported && (status.restartCount ?? 0) >= thresholds.restartThreshold) {
-        add(pod, 'restarts', 'MEDIUM', `${status.restartCount} restarts`, status);
-        containerReported = true;
-      }
-      reported ||= containerReported;
+    const phase = pod.status?.phase;
+    // A completed pod (a Job's, a finished bare pod) exited 0 everywhere: nothing to report.
+    if (phase === 'Succeeded') continue;
+    const podFailure = failedPodReason(pod);
+    if (podFailure) {
+      add(pod, podFailure);
+      continue;
     }
-    if (!reported && pod.status?.phase === 'Pending') {
+    let reported = false;
+    const check = (status: V1ContainerStatus, init: boolean) => {
+      const context = {
+        pod,
+        init,
+        restartThreshold: thresholds.restartThreshold,
+        notReadyTimeout: thresholds.notReadyTimeout ?? DEFAULT_NOT_READY_TIMEOUT,
+        now,
+      };
+      for (const failure of containerFailures(status, context)) {
+        add(pod, failure, status, init);
+        reported = true;
+      }
+    };
+    for (const status of pod.status?.initContainerStatuses ?? []) check(status, true);
+    for (const status of pod.status?.containerStatuses ?? []) check(status, false);
+    if (!reported && phase === 'Pending') {
       const since = toTime(pod.metadata?.creationTimestamp);
-      if (since !== undefined && (now.getTime() - since) / 1000 >= thresholds.pendingTimeout) {
-        const scheduled = pod.status.conditions?.find((condition) => condition.type === 'PodScheduled');
-        const why =
-          scheduled?.status === 'False'
-            ? `${scheduled.reason ?? 'Unschedulable'}${scheduled.message ? `: ${scheduled.message.slice(0, 200)}` : ''}`
-            : 'not started';
-        add(pod, 'pending', 'MEDIUM', `Pending for ${formatAge((now.getTime() - since) / 1000)} (${why})`);
+      const age = since === undefined ? undefined : (now.getTime() - since) / 1000;
+      // The scheduler's refusal is a cause by itself; otherwise a pod is only news once it has waited too long.
+      const unschedulable = scheduledCondition(pod)?.reason === 'Unschedulable';
+      if (unschedulable || (age !== undefined && age >= thresholds.pendingTimeout)) {
+        add(pod, {
+          kind: 'pending',
+          severity: 'MEDIUM',
+          reason: `Pending${age === undefined ? '' : ` for ${formatAge(age)}`} (${pendingCause(pod)})`,
+        });
       }
     }
   }
@@ -133,30 +145,58 @@ export function detectHealthProblems(
   const findings: WorkloadFinding[] = [];
   for (const group of groups.values()) {
     const { restarts, reasons, ...finding } = group;
-    const where = finding.container ? `container ${finding.container}: ` : '';
+    const where = finding.container
+      ? `${finding.initContainer ? 'init container' : 'container'} ${finding.container}: `
+      : '';
     const podCount = finding.pods!.length;
     const restartText = restarts > 0 && finding.kind !== 'restarts' ? `; ${restarts} restarts` : '';
     finding.detail = `${where}${[...reasons].join('; ')} in ${podCount} pod${podCount === 1 ? '' : 's'}${restartText}`;
     findings.push(finding);
   }
-
-  for (const deployment of inventory.deployments) {
-    const unavailable = deployment.status?.unavailableReplicas ?? 0;
-    if (unavailable <= 0) continue;
-    const desired = deployment.spec?.replicas ?? 1;
-    const available = deployment.status?.availableReplicas ?? 0;
-    findings.push({
-      kind: 'unavailable-replicas',
-      workload: {
-        namespace: deployment.metadata?.namespace ?? 'default',
-        kind: 'Deployment',
-        name: deployment.metadata?.name ?? '?',
-      },
-      severity: available === 0 ? 'HIGH' : 'MEDIUM',
-      detail: `${unavailable} of ${desired} replicas unavailable (${available} available)`,
-    });
-  }
+  findings.push(...detectRolloutProblems(inventory, owners));
   return findings;
+}
+
+const DEFAULT_NOT_READY_TIMEOUT = 300;
+
+/** Failed and Unknown pods, with the pod's own reason (Evicted, DeadlineExceeded...) and each container's exit. */
+function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
+  const phase = pod.status?.phase;
+  if (phase !== 'Failed' && phase !== 'Unknown') return undefined;
+  const podReason = pod.status?.reason;
+  if (phase === 'Failed' && podReason === 'Evicted') {
+    return { kind: 'evicted', severity: 'MEDIUM', reason: `Evicted${message(pod.status?.message)}` };
+  }
+  const exits: string[] = [];
+  const statuses = [
+    ...(pod.status?.initContainerStatuses ?? []).map((status) => ({ status, label: 'init container' })),
+    ...(pod.status?.containerStatuses ?? []).map((status) => ({ status, label: 'container' })),
+  ];
+  for (const { status, label } of statuses) {
+    const terminated = status.state?.terminated;
+    if (terminated && (terminated.exitCode ?? 0) !== 0)
+      exits.push(`${label} ${status.name} ${describeExit(terminated)}`);
+  }
+  const head =
+    phase === 'Unknown'
+      ? 'pod status Unknown (its node stopped reporting)'
+      : `Failed${podReason ? ` (${podReason})` : ''}${message(pod.status?.message)}`;
+  return { kind: 'pod-failed', severity: 'HIGH', reason: [head, ...exits].join('; ') };
+}
+
+/** Why a pod is still Pending: the scheduler's refusal, or what its containers wait for. */
+function scheduledCondition(pod: V1Pod) {
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  return scheduled && scheduled.status !== 'True' ? scheduled : undefined;
+}
+
+function pendingCause(pod: V1Pod): string {
+  const scheduled = scheduledCondition(pod);
+  if (scheduled?.reason) return `${scheduled.reason ?? 'Unschedulable'}${message(scheduled.message)}`;
+  const waiting = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
+    .map((status) => (status.state?.waiting?.reason ? `${status.name} ${status.state.waiting.reason}` : ''))
+    .filter(Boolean);
+  return waiting.length > 0 ? `waiting: ${waiting.join(', ')}` : 'not started';
 }
 
 function controllerOf(references: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
@@ -165,16 +205,4 @@ function controllerOf(references: V1OwnerReference[] | undefined): V1OwnerRefere
 
 function key(metadata: { namespace?: string; name?: string } | undefined): string {
   return `${metadata?.namespace ?? 'default'}/${metadata?.name ?? ''}`;
-}
-
-export function toTime(value: Date | string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const time = value instanceof Date ? value.getTime() : Date.parse(value);
-  return Number.isFinite(time) ? time : undefined;
-}
-
-function formatAge(seconds: number): string {
-  if (seconds < 120) return `${Math.round(seconds)}s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
-  return `${Math.round(seconds / 3600)}h`;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultConfig } from '../config/load-config.ts';
+import { defaultConfig, loadConfig } from '../config/load-config.ts';
 import { openStore } from '../store/store.ts';
 import { hashPatch, type ImagePatchPlan } from './image-patch.ts';
 import {
@@ -42,6 +42,8 @@ const details = { source: 'fixed-version', finding: { kinds: ['vulnerabilities']
 const runtime = (now: Date, workloads: Record<string, unknown> = {}): WorkloadRuntime => ({
   config: defaultConfig({
     'kubernetes.kubeconfig': join(directory, 'missing-kubeconfig'),
+    // The Slack interaction endpoint is served by the web server: a signing secret requires it.
+    'web.enabled': true,
     ...Object.fromEntries(Object.entries(workloads).map(([key, value]) => [`workloads.${key}`, value])),
   }),
   store,
@@ -154,5 +156,75 @@ describe('Slack callback policy checks', () => {
     assert.equal(answer.status, 200);
     assert.match(answer.body, /rejected by slack:alice/);
     assert.equal(getRemediation(store, remediation.id)?.status, 'rejected');
+  });
+});
+
+describe('Slack response_url', () => {
+  const secret = 'unit-test-signing-secret';
+  const rejectBody = (id: number, hash: string, actionTs: string, responseUrl: string) =>
+    `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'block_actions',
+        user: { id: 'U024BE7LH', username: 'alice' },
+        actions: [
+          {
+            action_id: 'workloads_reject',
+            value: JSON.stringify({ id, hash: hash.slice(0, 16) }),
+            action_ts: actionTs,
+          },
+        ],
+        response_url: responseUrl,
+      }),
+    )}`;
+  const press = async (actionTs: string, responseUrl: string, inject?: (url: string) => boolean) => {
+    const now = new Date();
+    const { remediation } = recordRemediation(store, plan(`response-${actionTs}`), details, now);
+    const body = rejectBody(remediation.id, remediation.planHash, actionTs, responseUrl);
+    const timestamp = String(Math.floor(now.getTime() / 1000));
+    const headers = {
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(secret, timestamp, body),
+    };
+    const posted: string[] = [];
+    const realFetch = globalThis.fetch;
+    // Records where the outcome would be posted instead of sending it (no server in a unit test).
+    globalThis.fetch = (async (url: string | URL) => {
+      posted.push(String(url));
+      return new Response('ok');
+    }) as typeof fetch;
+    try {
+      const base = runtime(now, { 'approval.slack_signing_secret': secret });
+      const answer = await handleSlackInteraction(body, headers, { ...base, slackResponseUrlAllowed: inject });
+      assert.equal(answer.status, 200, answer.body);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    return posted;
+  };
+
+  it('production code posts only to https:// (a plain http://127.0.0.1 is not trusted)', async () => {
+    assert.deepEqual(await press('9.1', 'http://127.0.0.1:9/response'), []);
+    assert.deepEqual(await press('9.2', 'https://hooks.slack.com/actions/T1/2/abc'), [
+      'https://hooks.slack.com/actions/T1/2/abc',
+    ]);
+  });
+  it('a test may inject which response_url is allowed', async () => {
+    const url = 'http://127.0.0.1:9/response';
+    assert.deepEqual(await press('9.3', url, (candidate) => candidate === url), [url]);
+  });
+});
+
+describe('Slack buttons need the web server', () => {
+  it('refuses at config load a signing secret without web.enabled, naming both settings', () => {
+    const result = loadConfig({ overrides: { 'workloads.approval.slack_signing_secret': 'x' }, env: {} });
+    assert.equal(result.config, undefined);
+    assert.match(result.errors.join('\n'), /workloads\.approval\.slack_signing_secret: .*web\.enabled: true/);
+  });
+  it('accepts it when the web server runs (web.enabled or --serve-spa)', () => {
+    const result = loadConfig({
+      overrides: { 'workloads.approval.slack_signing_secret': 'x', 'web.enabled': true },
+      env: {},
+    });
+    assert.deepEqual(result.errors, []);
   });
 });

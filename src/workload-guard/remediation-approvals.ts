@@ -3,6 +3,7 @@ import { errorMessage } from '../core/errors.ts';
 import { transaction } from '../store/database.ts';
 import type { Store } from '../store/store.ts';
 import { applyImagePatch, type ImagePatchPlan } from './image-patch.ts';
+import type { RegistryClient } from './registry-client.ts';
 import { WorkloadCluster } from './workload-cluster.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
 
@@ -12,6 +13,13 @@ export interface WorkloadRuntime {
   store: Pick<Store, 'db' | 'audit'>;
   cluster?: WorkloadCluster;
   now?: () => Date;
+  /**
+   * Which Slack `response_url` the interaction handler may post the outcome to. Production accepts https:// only
+   * (Slack's hooks); tests inject their loopback chat server here instead of the code trusting http://127.0.0.1.
+   */
+  slackResponseUrlAllowed?: (url: string) => boolean;
+  /** The registry client for `workloads.policy.registry_lookup` (built on first use; tests inject a loopback one). */
+  registry?: RegistryClient;
 }
 
 export function clusterOf(runtime: WorkloadRuntime): WorkloadCluster {
@@ -41,7 +49,13 @@ export interface Remediation extends ImagePatchPlan {
   source: string;
   explanation?: string;
   /** The findings behind it: kinds, CVE ids and severities (no cluster secrets). */
-  finding: { kinds: string[]; cves: Array<{ id: string; severity: string; package: string; fixedVersion: string }> };
+  finding: {
+    kinds: string[];
+    cves: Array<{ id: string; severity: string; package: string; fixedVersion: string }>;
+    /** CVEs the new image is proven to fix, and those it does not (stored with the plan, shown to approvers). */
+    fixes?: string[];
+    unfixed?: string[];
+  };
   status: RemediationStatus;
   decidedAt?: string;
   decidedBy?: string;

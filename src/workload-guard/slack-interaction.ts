@@ -114,7 +114,8 @@ export async function handleSlackInteraction(
       ? await approveRemediation(runtime, value.id, approver, value.hash)
       : rejectRemediation(runtime, value.id, approver, 'rejected in Slack', value.hash);
   const message = describeDecision(value.id, decision, approver);
-  if (payload.response_url?.startsWith('https://') || payload.response_url?.startsWith('http://127.0.0.1')) {
+  const responseUrlAllowed = runtime.slackResponseUrlAllowed ?? ((url: string) => url.startsWith('https://'));
+  if (payload.response_url && responseUrlAllowed(payload.response_url)) {
     // Replaces the buttons with the outcome; failures only cost the cosmetic update.
     await postWithRetry(payload.response_url, JSON.stringify({ replace_original: true, text: message }), {
       integration: 'slack',

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { fixAdvice } from './fix-advice.ts';
 import { OwnerResolver } from './pod-health.ts';
+import { runningDigestsOf } from './running-images.ts';
 import {
   readTrivyImageReports,
   readVulnerabilityReports,
@@ -51,6 +53,8 @@ describe('Trivy Operator VulnerabilityReports', () => {
       installedVersion: '1.25.3',
       fixedVersion: '1.25.5, 1.26.2',
       title: 'nginx: specially crafted MP4 file may cause over-read',
+      score: 5.7,
+      links: ['https://avd.aquasec.com/nvd/cve-2024-7347'],
     });
   });
   it('skip, with a reason, reports that are stale or unlabelled', () => {
@@ -116,5 +120,66 @@ describe('trivy image --format json files', () => {
     assert.equal(sameImage('nginx:1.25.3', 'index.docker.io/library/nginx:1.25.3'), true);
     assert.equal(sameImage('nginx:1.25.3', 'nginx:1.25.4'), false);
     assert.equal(sameImage('ghcr.io/a/nginx:1', 'nginx:1'), false);
+  });
+});
+
+describe('an Operator report of a moving tag', () => {
+  const report = () =>
+    parse(
+      readFileSync(fixture('vulnerability-report-alpine.yaml'), 'utf8')
+        .replaceAll('RS_NAME', 'web-5d8c9f6b4')
+        .replaceAll('NAMESPACE', 'shop'),
+    ) as VulnerabilityReportObject;
+  const web: V1Deployment = {
+    metadata: { name: 'web', namespace: 'shop', uid: 'web-uid' },
+    spec: { selector: {}, template: { spec: { containers: [{ name: 'app', image: 'alpine:3.10' }] } } },
+  };
+  const owners = new OwnerResolver({ deployments: [web], replicaSets: [replicaSet] });
+  const pod = (imageID: string) => ({
+    metadata: {
+      name: 'web-5d8c9f6b4-x1',
+      namespace: 'shop',
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8c9f6b4', uid: 'rs', controller: true },
+      ],
+    },
+    status: { containerStatuses: [{ name: 'app', image: 'alpine:3.10', imageID, ready: true, restartCount: 0 }] },
+  });
+
+  it('keeps the OS release, digest, score, links and package class', () => {
+    const { containers } = readVulnerabilityReports([report()], owners);
+    const [container] = containers;
+    assert.deepEqual(container.scanned, {
+      os: { family: 'alpine', name: '3.10.9' },
+      digests: ['sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98'],
+      tags: ['index.docker.io/library/alpine:3.10'],
+    });
+    const [openssl, qs] = container.vulnerabilities;
+    assert.equal(openssl.score, 9.8);
+    assert.deepEqual(openssl.links, [
+      'https://avd.aquasec.com/nvd/cve-2021-3711',
+      'https://www.openssl.org/news/secadv/20210824.txt',
+      'https://security.alpinelinux.org/vuln/CVE-2021-3711',
+    ]);
+    assert.equal(openssl.packageClass, 'os');
+    assert.equal(openssl.target, undefined, 'an OS package has no file of its own');
+    assert.equal(qs.packageClass, 'language');
+    assert.equal(qs.target, 'usr/src/app/node_modules/qs/package.json');
+    const advice = fixAdvice(container.vulnerabilities, container.scanned, 'alpine').join('\n');
+    assert.match(advice, /upgrade npm dependency qs 6\.5\.2 -> 6\.5\.3 in usr\/src\/app\/node_modules\/qs/);
+    assert.match(advice, /OS package libssl1\.1 1\.1\.1k-r0 -> 1\.1\.1l-r0 \(alpine 3\.10\.9\).*apk upgrade/);
+  });
+  it('is stale when the pods run another digest of the tag, and used when they run the scanned one', () => {
+    const moved = runningDigestsOf({ pods: [pod(`docker.io/library/alpine@sha256:${'d'.repeat(64)}`)] }, owners);
+    const stale = readVulnerabilityReports([report()], owners, moved);
+    assert.equal(stale.containers.length, 0);
+    assert.match(stale.skipped[0].reason, /^stale: scanned sha256:451eee/);
+    const same = runningDigestsOf(
+      {
+        pods: [pod('docker.io/library/alpine@sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98')],
+      },
+      owners,
+    );
+    assert.equal(readVulnerabilityReports([report()], owners, same).containers.length, 1);
   });
 });

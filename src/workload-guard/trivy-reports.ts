@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { parseImageReference, repositoryKey } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
-import { normalizeSeverity, type Vulnerability, type WorkloadReference } from './workload-finding.ts';
+import { type RunningDigests, sharesDigest } from './running-images.ts';
+import {
+  normalizeSeverity,
+  type ScannedImage,
+  type Vulnerability,
+  type WorkloadReference,
+} from './workload-finding.ts';
 
 /** The Trivy Operator's VulnerabilityReport (aquasecurity.github.io/v1alpha1), the fields we read. */
 export interface VulnerabilityReportObject {
@@ -10,6 +16,7 @@ export interface VulnerabilityReportObject {
   report?: {
     artifact?: { repository?: string; tag?: string; digest?: string };
     registry?: { server?: string };
+    os?: { family?: string; name?: string };
     vulnerabilities?: Array<Record<string, unknown>>;
   };
 }
@@ -27,12 +34,23 @@ export interface VulnerableContainer {
   /** The image the workload runs now (from its spec), which the findings are about. */
   image: string;
   vulnerabilities: Vulnerability[];
+  /** What the report says the scanned image is (OS, digests, tags). */
+  scanned: ScannedImage;
   /** `vulnerabilityreport ns/name` or `trivy file path`. */
   source: string;
 }
 
+/** A scan of one image, whether or not a deployment runs it: evidence of what an upgrade candidate fixes. */
+export interface ImageScan {
+  /** The image as the report names it (ArtifactName, or registry/repository:tag). */
+  image: string;
+  scanned: ScannedImage;
+  vulnerabilities: Vulnerability[];
+}
+
 export interface ReportReadResult {
   containers: VulnerableContainer[];
+  scans: ImageScan[];
   /** Reports that could not be used, with the reason (counted and skipped, never fatal). */
   skipped: Array<{ source: string; reason: string }>;
 }
@@ -41,8 +59,9 @@ export interface ReportReadResult {
 export function readVulnerabilityReports(
   reports: readonly VulnerabilityReportObject[],
   owners: OwnerResolver,
+  running: RunningDigests = () => [],
 ): ReportReadResult {
-  const result: ReportReadResult = { containers: [], skipped: [] };
+  const result: ReportReadResult = { containers: [], scans: [], skipped: [] };
   for (const report of reports) {
     const labels = report.metadata?.labels ?? {};
     const source = `vulnerabilityreport ${report.metadata?.namespace}/${report.metadata?.name}`;
@@ -62,6 +81,28 @@ export function readVulnerabilityReports(
     const server = report.report?.registry?.server;
     const reportImage = `${server ? `${server}/` : ''}${artifact.repository}${artifact.tag ? `:${artifact.tag}` : ''}`;
     const workload = owners.workloadOf(namespace, kind, name);
+    const os = report.report?.os;
+    const scanned: ScannedImage = {
+      ...(os?.family && os.name ? { os: { family: os.family, name: String(os.name) } } : {}),
+      digests: artifact.digest ? [artifact.digest] : [],
+      tags: artifact.tag ? [reportImage] : [],
+    };
+    const vulnerabilities = (report.report?.vulnerabilities ?? []).flatMap((entry) =>
+      toVulnerability(entry, 'vulnerabilityID', 'resource'),
+    );
+    result.scans.push({ image: reportImage, scanned, vulnerabilities });
+    const specImage =
+      workload.kind === 'Deployment'
+        ? containerImage(owners.deployment(namespace, workload.name), container)
+        : undefined;
+    const runningDigests = withSpecDigest(running(workload, container), specImage);
+    if (!sharesDigest(runningDigests, scanned.digests)) {
+      result.skipped.push({
+        source,
+        reason: `stale: scanned ${scanned.digests.join(', ')}, the pods run ${runningDigests.join(', ')}`,
+      });
+      continue;
+    }
     let image = reportImage;
     if (workload.kind === 'Deployment') {
       const current = containerImage(owners.deployment(namespace, workload.name), container);
@@ -75,31 +116,25 @@ export function readVulnerabilityReports(
       }
       image = current;
     }
-    result.containers.push({
-      workload,
-      container,
-      image,
-      vulnerabilities: (report.report?.vulnerabilities ?? []).flatMap((entry) =>
-        toVulnerability(entry, 'vulnerabilityID', 'resource'),
-      ),
-      source,
-    });
+    result.containers.push({ workload, container, image, vulnerabilities, scanned, source });
   }
   return result;
 }
 
 /**
- * Reads `trivy image --format json` output files and attaches them to every Deployment container running that image
- * (same repository and tag). A file that cannot be read or parsed is skipped with its reason.
+ * Reads `trivy image --format json` output files and attaches them to every Deployment container running that image:
+ * the same repository and tag as ArtifactName or one of RepoTags, or a digest the pods report (RepoDigests, ImageID).
+ * A report whose digests differ from what the pods run is stale. Unreadable files are skipped with their reason.
  */
 export function readTrivyImageReports(
   paths: readonly string[],
   deployments: readonly V1Deployment[],
+  running: RunningDigests = () => [],
 ): ReportReadResult {
-  const result: ReportReadResult = { containers: [], skipped: [] };
+  const result: ReportReadResult = { containers: [], scans: [], skipped: [] };
   for (const path of paths) {
     const source = `trivy file ${path}`;
-    let document: { ArtifactName?: unknown; Results?: unknown };
+    let document: TrivyImageReport;
     try {
       document = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
@@ -111,34 +146,91 @@ export function readTrivyImageReports(
       continue;
     }
     const artifact = document.ArtifactName;
-    const vulnerabilities = (document.Results as Array<{ Vulnerabilities?: unknown }>).flatMap((entry) =>
+    const scanned = scannedImageOf(document);
+    const vulnerabilities = document.Results.flatMap((entry) =>
       Array.isArray(entry?.Vulnerabilities)
-        ? (entry.Vulnerabilities as Array<Record<string, unknown>>).flatMap((item) =>
-            toVulnerability(item, 'VulnerabilityID', 'PkgName'),
+        ? entry.Vulnerabilities.flatMap((item) =>
+            toVulnerability(
+              {
+                ...item,
+                class: entry.Class,
+                packageType: entry.Type,
+                target: typeof item.PkgPath === 'string' ? item.PkgPath : entry.Target,
+              },
+              'VulnerabilityID',
+              'PkgName',
+            ),
           )
         : [],
     );
+    result.scans.push({ image: artifact, scanned, vulnerabilities });
+    const names = [artifact, ...scanned.tags];
     let matched = 0;
     for (const deployment of deployments) {
       for (const container of deployment.spec?.template?.spec?.containers ?? []) {
-        if (!container.image || !sameImage(container.image, artifact)) continue;
+        if (!container.image) continue;
+        const workload = {
+          namespace: deployment.metadata?.namespace ?? 'default',
+          kind: 'Deployment',
+          name: deployment.metadata?.name ?? '?',
+        };
+        const runningDigests = withSpecDigest(running(workload, container.name), container.image);
+        const byDigest = runningDigests.some((digest) => scanned.digests.includes(digest));
+        const byName = names.some((name) => sameImage(container.image!, name));
+        if (!byDigest && !byName) continue;
+        if (!byDigest && !sharesDigest(runningDigests, scanned.digests)) {
+          result.skipped.push({
+            source,
+            reason: `stale for ${workload.namespace}/${workload.name}: scanned ${scanned.digests.join(', ')}, the pods run ${runningDigests.join(', ')}`,
+          });
+          continue;
+        }
         matched++;
         result.containers.push({
-          workload: {
-            namespace: deployment.metadata?.namespace ?? 'default',
-            kind: 'Deployment',
-            name: deployment.metadata?.name ?? '?',
-          },
+          workload,
           container: container.name,
           image: container.image,
           vulnerabilities,
+          scanned,
           source,
         });
       }
     }
-    if (matched === 0) result.skipped.push({ source, reason: `no deployment runs ${artifact}` });
+    if (matched === 0) {
+      result.skipped.push({ source, reason: `no deployment runs ${artifact} (kept as evidence for upgrades)` });
+    }
   }
   return result;
+}
+
+interface TrivyImageReport {
+  ArtifactName?: unknown;
+  Metadata?: {
+    OS?: { Family?: string; Name?: string };
+    ImageID?: string;
+    RepoTags?: unknown;
+    RepoDigests?: unknown;
+  };
+  Results: Array<{ Target?: string; Class?: string; Type?: string; Vulnerabilities?: Array<Record<string, unknown>> }>;
+}
+
+/** OS, digests (RepoDigests' and the image ID, which containerd reports as imageID) and tags from Metadata. */
+function scannedImageOf(document: TrivyImageReport): ScannedImage {
+  const metadata = document.Metadata ?? {};
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  const digests = strings(metadata.RepoDigests)
+    .map((entry) => entry.slice(entry.indexOf('@') + 1))
+    .filter((digest) => /^sha256:[a-f0-9]{64}$/.test(digest));
+  if (typeof metadata.ImageID === 'string' && /^sha256:[a-f0-9]{64}$/.test(metadata.ImageID)) {
+    digests.push(`id:${metadata.ImageID}`);
+  }
+  const os = metadata.OS;
+  return {
+    ...(os?.Family && os.Name ? { os: { family: os.Family, name: String(os.Name) } } : {}),
+    digests,
+    tags: strings(metadata.RepoTags),
+  };
 }
 
 function toVulnerability(entry: Record<string, unknown>, idKey: string, packageKey: string): Vulnerability[] {
@@ -146,6 +238,18 @@ function toVulnerability(entry: Record<string, unknown>, idKey: string, packageK
   const id = text(idKey);
   if (!id) return [];
   const title = text('title') || text('Title');
+  const packageClass = text('class') === 'os-pkgs' ? 'os' : text('class') === 'lang-pkgs' ? 'language' : undefined;
+  const packageType = text('packageType');
+  // Where a language package lives (its lock file or jar); the Operator's `target` names the image for OS packages.
+  const target = text('pkgPath') || (packageClass === 'language' ? text('target') : '');
+  const score = typeof entry.score === 'number' ? entry.score : cvssScore(entry.CVSS);
+  const links = [
+    ...new Set(
+      [text('primaryLink') || text('PrimaryURL'), ...strings(entry.links)]
+        .filter((link) => /^https?:\/\//.test(link))
+        .map((link) => link.slice(0, 300)),
+    ),
+  ].slice(0, 5);
   return [
     {
       id: id.slice(0, 100),
@@ -154,8 +258,33 @@ function toVulnerability(entry: Record<string, unknown>, idKey: string, packageK
       installedVersion: (text('installedVersion') || text('InstalledVersion')).slice(0, 100),
       fixedVersion: (text('fixedVersion') || text('FixedVersion')).slice(0, 200),
       ...(title ? { title: title.slice(0, 300) } : {}),
+      ...(packageClass ? { packageClass } : {}),
+      ...(packageType ? { packageType: packageType.slice(0, 40) } : {}),
+      ...(target ? { target: target.slice(0, 300) } : {}),
+      ...(score !== undefined ? { score } : {}),
+      ...(links.length > 0 ? { links } : {}),
     },
   ];
+}
+
+/** What the pods report wins; without it, a digest pinned in the spec is what runs. */
+function withSpecDigest(running: string[], specImage: string | undefined): string[] {
+  if (running.length > 0 || !specImage) return running;
+  const digest = parseImageReference(specImage)?.digest;
+  return digest ? [digest] : [];
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** The highest V3 score among the report's CVSS sources (nvd, redhat, ghsa...). */
+function cvssScore(cvss: unknown): number | undefined {
+  if (!cvss || typeof cvss !== 'object') return undefined;
+  const scores = Object.values(cvss as Record<string, { V3Score?: unknown }>)
+    .map((source) => source?.V3Score)
+    .filter((score): score is number => typeof score === 'number');
+  return scores.length > 0 ? Math.max(...scores) : undefined;
 }
 
 function containerImage(deployment: V1Deployment | undefined, container: string): string | undefined {

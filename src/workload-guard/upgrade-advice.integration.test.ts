@@ -6,8 +6,9 @@ import { defaultConfig } from '../config/load-config.ts';
 import { createLlmClient } from '../llm/create-llm-client.ts';
 import { ollamaGenerateOverrides, openTestStore } from '../llm/testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from '../llm/testing/scripted-llm-server.ts';
-import { chooseUpgrade, type ImagePolicy, type UpgradeChoice } from './image-policy.ts';
+import type { ImagePolicy, UpgradeChoice } from './image-policy.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
+import { chooseUpgrade } from './upgrade-choice.ts';
 import type { Vulnerability } from './workload-finding.ts';
 
 const env = openTestStore();

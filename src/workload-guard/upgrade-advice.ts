@@ -55,12 +55,7 @@ export async function adviseOnUpgrade(
   const answer = result.value.tag.trim();
   // A full reference ("registry/repo:tag") is checked as written; a bare tag is put on the current repository.
   const suggested = candidate?.image ?? (/[/:@]/.test(answer) ? answer : withTag(choice.current, answer));
-  const verdict = checkImage(
-    choice.current,
-    suggested,
-    policy,
-    choice.allowed.map((entry) => entry.tag),
-  );
+  const verdict = checkImage(choice.current, suggested, policy, choice.checkOptions);
   if (!candidate || !verdict.allowed) {
     const reason = verdict.allowed ? 'not one of the allowed candidates' : verdict.reason;
     return { choice, note: `model suggested "${result.value.tag.slice(0, 128)}", refused: ${reason}` };
@@ -68,7 +63,13 @@ export async function adviseOnUpgrade(
   const explanation = result.value.explanation.trim();
   if (candidate.image === choice.target) return { choice, explanation };
   return {
-    choice: { ...choice, target: candidate.image, source: 'llm', fixes: candidate.fixes ?? [] },
+    choice: {
+      ...choice,
+      target: candidate.image,
+      source: 'llm',
+      fixes: candidate.fixes ?? [],
+      unfixed: [...choice.fixes, ...choice.unfixed].filter((id) => !(candidate.fixes ?? []).includes(id)),
+    },
     explanation,
     note: `model chose ${candidate.tag} over ${choice.target}`,
   };

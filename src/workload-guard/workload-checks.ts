@@ -1,12 +1,17 @@
 import { workloadsSettings } from '../config/sections/workloads.ts';
 import { errorMessage } from '../core/errors.ts';
-import { redactSecrets } from '../core/redact.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
+import { attachCrashLogs } from './crash-logs.ts';
 import { alertFindings } from './finding-alerts.ts';
+import { fixAdvice } from './fix-advice.ts';
 import { containerImage, planImagePatch } from './image-patch.ts';
-import { chooseUpgrade, type ImagePolicy } from './image-policy.ts';
+import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
+import { mergeContainers } from './merge-containers.ts';
+import { withPodEvents } from './pod-events.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
+import { createRegistryClient } from './registry-client.ts';
+import { chooseUpgradeWithRegistry } from './registry-evidence.ts';
 import {
   approveRemediation,
   clusterOf,
@@ -14,8 +19,15 @@ import {
   recordRemediation,
   type WorkloadRuntime,
 } from './remediation-approvals.ts';
-import { readTrivyImageReports, readVulnerabilityReports, type VulnerableContainer } from './trivy-reports.ts';
+import { runningDigestsOf } from './running-images.ts';
+import {
+  type ImageScan,
+  readTrivyImageReports,
+  readVulnerabilityReports,
+  type VulnerableContainer,
+} from './trivy-reports.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
+import type { UpgradeEvidence } from './upgrade-choice.ts';
 import { severityRank, type Vulnerability, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
 
@@ -28,8 +40,10 @@ export interface PlanView {
   targetImage: string;
   source: string;
   explanation?: string;
-  /** CVEs the new tag is known to fix (its application package reaches the fixed version). */
+  /** CVEs the new image is proven to fix (its application version reaches the fix, or a scan of it shows it). */
   fixes: string[];
+  /** Fixable CVEs this plan does not fix (see the finding's advice: a rebuild or an application upgrade). */
+  unfixed: string[];
   patchType: string;
   patch: unknown;
   diff: string;
@@ -41,6 +55,8 @@ export interface CheckedFinding extends WorkloadFinding {
   plan: PlanView | null;
   /** Why there is no plan, when one was attempted. */
   planError?: string;
+  /** For vulnerabilities: what to change per package (application dependency upgrades, OS package rebuilds). */
+  advice?: string[];
   /** The last lines of the crashed run (redacted, capped; untrusted text). */
   logExcerpt?: string;
   /** Why the log could not be read (no node assigned, RBAC without pods/log...). */
@@ -95,12 +111,17 @@ export async function runWorkloadChecks(
   };
 
   const inventory = await cluster.inventory(namespaces);
-  const health = detectHealthProblems(
+  let health = detectHealthProblems(
     inventory,
-    { restartThreshold: settings.restart_threshold, pendingTimeout: settings.pending_timeout },
+    {
+      restartThreshold: settings.restart_threshold,
+      pendingTimeout: settings.pending_timeout,
+      notReadyTimeout: settings.not_ready_timeout,
+    },
     now,
   );
   const owners = new OwnerResolver(inventory);
+  if (settings.events) health = await withPodEvents(cluster, namespaces, health, inventory.pods, owners, result.notes);
   for (const finding of health) {
     const checked: CheckedFinding = { ...finding, plan: null };
     // A deployment failing right after the agent's own patch (it still runs the patched image): say how to undo it.
@@ -120,17 +141,21 @@ export async function runWorkloadChecks(
   await attachCrashLogs(runtime, result.findings, settings.crash_log_lines);
 
   const vulnerable: VulnerableContainer[] = [];
+  const scans: ImageScan[] = [];
+  const running = runningDigestsOf(inventory, owners);
   if (settings.vulnerabilities.operator) {
     const { installed, reports } = await cluster.vulnerabilityReports(namespaces);
     if (!installed)
       result.notes.push('Trivy Operator VulnerabilityReports are not served by this cluster (CRD absent)');
-    const read = readVulnerabilityReports(reports, owners);
+    const read = readVulnerabilityReports(reports, owners, running);
     vulnerable.push(...read.containers);
+    scans.push(...read.scans);
     result.skipped.push(...read.skipped);
   }
   if (settings.vulnerabilities.report_files.length > 0) {
-    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments);
+    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments, running);
     vulnerable.push(...read.containers);
+    scans.push(...read.scans);
     result.skipped.push(...read.skipped);
   }
 
@@ -161,6 +186,7 @@ export async function runWorkloadChecks(
       container: entry.container,
       image: entry.image,
       vulnerabilities,
+      advice: fixAdvice(vulnerabilities, entry.scanned, applicationPackageOf(entry.image, policy)),
       plan: null,
     };
     result.findings.push(finding);
@@ -173,7 +199,7 @@ export async function runWorkloadChecks(
       continue;
     }
     try {
-      await planFinding(runtime, finding, fixable, policy, options, result, now);
+      await planFinding(runtime, finding, fixable, policy, { scanned: entry.scanned, scans }, options, result, now);
     } catch (error) {
       finding.planError = errorMessage(error);
     }
@@ -203,12 +229,15 @@ async function planFinding(
   finding: CheckedFinding,
   fixable: Vulnerability[],
   policy: ImagePolicy,
+  evidence: UpgradeEvidence,
   options: WorkloadCheckOptions,
   result: WorkloadCheckResult,
   now: Date,
 ): Promise<void> {
   const settings = workloadsSettings(runtime.config.workloads);
-  const chosen = chooseUpgrade(finding.image!, fixable, policy);
+  if (settings.policy.registry_lookup) runtime.registry ??= createRegistryClient();
+  const registry = settings.policy.registry_lookup ? runtime.registry : undefined;
+  const chosen = await chooseUpgradeWithRegistry(finding.image!, fixable, policy, evidence, registry, result.notes);
   if ('refusal' in chosen) {
     const refused = chosen.refused.map((entry) => `${entry.tag}: ${entry.reason}`).join('; ');
     finding.planError = `${chosen.refusal}${refused ? ` (${refused})` : ''}`;
@@ -233,6 +262,7 @@ async function planFinding(
     source: advice.choice.source,
     explanation: advice.explanation,
     fixes: advice.choice.fixes,
+    unfixed: advice.choice.unfixed,
     patchType: plan.patchType,
     patch: plan.patch,
     diff: plan.diff,
@@ -255,6 +285,8 @@ async function planFinding(
           package: entry.package,
           fixedVersion: entry.fixedVersion,
         })),
+        fixes: advice.choice.fixes.slice(0, 100),
+        unfixed: advice.choice.unfixed.slice(0, 100),
       },
       expirySeconds: settings.approval.expiry,
     },
@@ -293,50 +325,4 @@ function appliedPatchTo(
     )
     .get(namespace, deployment, image) as { current_image: string } | undefined;
   return row?.current_image;
-}
-
-const MAX_LOG_READS = 5;
-const MAX_LOG_BYTES = 4096;
-
-/**
- * Reads the previous (crashed) run's last lines for crash-loop and OOM findings, a few per pass. Pod logs are
- * attacker-influenced: secrets are redacted and the text capped; it is evidence to show, never instructions.
- */
-async function attachCrashLogs(runtime: WorkloadRuntime, findings: CheckedFinding[], lines: number): Promise<void> {
-  if (lines <= 0) return;
-  const wanted = findings.filter(
-    (finding) =>
-      (finding.kind === 'crash-loop' || finding.kind === 'oom-killed') && finding.container && finding.pods?.length,
-  );
-  for (const finding of wanted.slice(0, MAX_LOG_READS)) {
-    try {
-      const text = await clusterOf(runtime).podLog(finding.workload.namespace, finding.pods![0], finding.container!, {
-        previous: true,
-        tailLines: lines,
-        limitBytes: MAX_LOG_BYTES,
-      });
-      finding.logExcerpt = redactSecrets(String(text).slice(-MAX_LOG_BYTES));
-    } catch (error) {
-      finding.logError = errorMessage(error).slice(0, 300);
-    }
-  }
-}
-
-/** Operator reports and files may describe the same container: one entry per container, vulnerabilities deduplicated. */
-function mergeContainers(entries: readonly VulnerableContainer[]): VulnerableContainer[] {
-  const merged = new Map<string, VulnerableContainer>();
-  for (const entry of entries) {
-    const key = `${entry.workload.namespace}/${entry.workload.kind}/${entry.workload.name}/${entry.container}`;
-    const existing = merged.get(key);
-    if (!existing) {
-      merged.set(key, { ...entry, vulnerabilities: [...entry.vulnerabilities] });
-      continue;
-    }
-    const seen = new Set(existing.vulnerabilities.map((item) => `${item.id}/${item.package}`));
-    for (const item of entry.vulnerabilities) {
-      if (!seen.has(`${item.id}/${item.package}`)) existing.vulnerabilities.push(item);
-    }
-    existing.source += `, ${entry.source}`;
-  }
-  return [...merged.values()];
 }

@@ -1,5 +1,6 @@
 import {
   type ConfigurationOptions,
+  type CoreV1Event,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
@@ -84,6 +85,24 @@ export class WorkloadCluster {
       throw error;
     }
     return { installed: true, reports };
+  }
+
+  /**
+   * Warning Events about pods (FailedMount, FailedCreatePodSandBox, Unhealthy...): causes a pod status does not carry.
+   * Only with `workloads.events` on; needs deploy/kubernetes/workload-guard-events-rbac.yaml (list events).
+   */
+  async podWarningEvents(namespaces: readonly string[]): Promise<CoreV1Event[]> {
+    const fieldSelector = 'type=Warning,involvedObject.kind=Pod';
+    const events: CoreV1Event[] = [];
+    for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
+      const list = await this.call({ verb: 'list', resource: 'events', namespace }, (options) =>
+        namespace
+          ? this.clients.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }, options)
+          : this.clients.core.listEventForAllNamespaces({ fieldSelector, limit: 500 }, options),
+      );
+      events.push(...(list.items as CoreV1Event[]));
+    }
+    return events;
   }
 
   async deployment(namespace: string, name: string): Promise<V1Deployment> {

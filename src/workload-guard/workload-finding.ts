@@ -2,9 +2,20 @@
 export const WORKLOAD_FINDING_KINDS = [
   'crash-loop',
   'image-pull',
+  'config-error',
+  'create-error',
+  'run-error',
+  'hook-error',
+  'container-error',
+  'exited',
   'oom-killed',
   'restarts',
+  'not-ready',
+  'evicted',
+  'pod-failed',
   'pending',
+  'rollout-stuck',
+  'replica-failure',
   'unavailable-replicas',
   'vulnerabilities',
 ] as const;
@@ -32,6 +43,25 @@ export interface Vulnerability {
   /** Empty when no fix exists yet. */
   fixedVersion: string;
   title?: string;
+  /** `os` for distribution packages (apk, deb, rpm), `language` for application dependencies (npm, pip, go, jar). */
+  packageClass?: 'os' | 'language';
+  /** Trivy's package type: alpine, debian, ubuntu, redhat, npm, python-pkg, gobinary, jar... */
+  packageType?: string;
+  /** Where the package was found (a lock file, a binary, a jar), for language packages. */
+  target?: string;
+  /** CVSS score from the report. */
+  score?: number;
+  /** Advisory links from the report (primary first). */
+  links?: string[];
+}
+
+/** What the report says about the image it scanned: OS, digests and tags, which name its real version. */
+export interface ScannedImage {
+  os?: { family: string; name: string };
+  /** `sha256:...` digests of the scanned image (RepoDigests, the Operator's artifact.digest). */
+  digests: string[];
+  /** Tags the scanned image carried (RepoTags, the Operator's artifact tag). */
+  tags: string[];
 }
 
 /** The workload a finding is about: a Deployment when the owner chain resolves to one, else the bare object. */
@@ -48,6 +78,8 @@ export interface WorkloadFinding {
   /** One line for people; may contain cluster-provided text (messages, reasons): printed through safeCell. */
   detail: string;
   container?: string;
+  /** The container is an init container (it must exit 0 before the others start). */
+  initContainer?: boolean;
   image?: string;
   /** The pods behind a health finding. */
   pods?: string[];

@@ -59,7 +59,11 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
           namespaces: [namespace],
           vulnerabilities: {
             operator: false,
-            report_files: [join(directory, 'shop.json'), join(directory, 'billing.json')],
+            report_files: [
+              join(directory, 'shop.json'),
+              join(directory, 'billing.json'),
+              join(directory, 'shop-1.4.3.json'),
+            ],
           },
           policy: {
             allowed_bump: 'patch',
@@ -92,6 +96,8 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
       'CRITICAL',
     ];
     writeFileSync(join(directory, 'shop.json'), JSON.stringify(trivyReport('ghcr.io/acme/shop:1.4.2', [openssl])));
+    // A scan of the candidate tag is what proves it carries the fixed openssl (a known tag alone proves nothing).
+    writeFileSync(join(directory, 'shop-1.4.3.json'), JSON.stringify(trivyReport('ghcr.io/acme/shop:1.4.3', [])));
     writeFileSync(
       join(directory, 'billing.json'),
       JSON.stringify(trivyReport('quay.io/acme/billing:0.9.1', [openssl])),
@@ -101,7 +107,7 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
     if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
-  it('plans a strategic-merge patch to the newest allowed known tag and applies it on CLI approval', async () => {
+  it('plans a strategic-merge patch to the known tag its scan proves fixed and applies it on CLI approval', async () => {
     const config = writeConfig('review', 'review.db', { patch_type: 'strategic' });
     const scan = await eventually(async () => {
       const attempt = await cli(['workloads', 'scan', '--config', config]);
@@ -115,7 +121,7 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
     );
     assert.match(
       scan.stdout,
-      /remediation #1 \(pending\) for .*\/shop: ghcr\.io\/acme\/shop:1\.4\.2 -> ghcr\.io\/acme\/shop:1\.4\.3 \[known-tags\]/,
+      /remediation #1 \(pending\) for .*\/shop: ghcr\.io\/acme\/shop:1\.4\.2 -> ghcr\.io\/acme\/shop:1\.4\.3 \[scan-report\]/,
     );
     assert.match(scan.stdout, /approve with: devops-agent workloads approve 1/);
     assert.equal(await image('shop'), 'ghcr.io/acme/shop:1.4.2', 'nothing changes before approval');

@@ -39,7 +39,15 @@ interface JsonFinding {
   workload: string;
   severity: string;
   detail: string;
-  plan: { remediationId: number; targetImage: string; currentImage: string; diff: string; status: string } | null;
+  plan: {
+    remediationId: number;
+    targetImage: string;
+    currentImage: string;
+    diff: string;
+    status: string;
+    fixes: string[];
+    unfixed: string[];
+  } | null;
   planError?: string;
   vulnerabilities?: Array<{
     id: string;
@@ -158,6 +166,8 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
           vulnerabilities: { report_files: [fixture('trivy-image-redis.json')] },
           approval: { slack_signing_secret: SIGNING_SECRET, link_secret: LINK_SECRET, public_url: approvalsUrl },
         },
+        // Slack buttons need the interaction endpoint, which only the web server serves (here: the test's server).
+        web: { enabled: true },
         notifications: {
           channels: [
             { kind: 'slack', name: 'ops-slack', webhook_url: `${chat.url}/slack`, max_retries: 0 },
@@ -169,7 +179,8 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     const loaded = loadConfig({ path: configPath, env: {} });
     assert.ok(loaded.config, loaded.errors.join('\n'));
     store = openStore(loaded.config.database.path, loaded.config.audit.path);
-    runtime = { config: loaded.config, store };
+    // The loopback chat server stands in for Slack's https hooks: allowed here, never by the production code.
+    runtime = { config: loaded.config, store, slackResponseUrlAllowed: (url) => url.startsWith(`${chat.url}/`) };
     // The approval routes on the one HTTP stack, as the web server mounts them (Host check, body limit, headers).
     const app = createHttpApp({
       routes: workloadApprovalRoutes(runtime),
@@ -214,7 +225,10 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       return found;
     };
     const crash = find('crash-loop', 'api') as JsonFinding & { logError?: string; logExcerpt?: string };
-    assert.match(crash.detail, /CrashLoopBackOff: back-off 5m0s.* in 2 pods; 12 restarts/);
+    assert.match(
+      crash.detail,
+      /CrashLoopBackOff \(last run exited with code 1 \(Error\)\): back-off 5m0s.* in 2 pods; 12 restarts/,
+    );
     // pods/log is granted and read (the testbed has no kubelet, so the API server answers 204: an empty excerpt).
     assert.equal(crash.logError, undefined);
     assert.equal(crash.logExcerpt, '');
@@ -234,6 +248,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     assert.equal(web.plan.currentImage, 'nginx:1.25.3');
     assert.equal(web.plan.targetImage, 'nginx:1.25.5');
     assert.equal(web.plan.status, 'pending');
+    assert.deepEqual(web.plan.fixes.sort(), ['CVE-2024-24989', 'CVE-2024-7347'], 'the plan names the CVEs it fixes');
     assert.match(web.plan.diff, /\n- +(- )?image: nginx:1\.25\.3\n/);
     assert.match(web.plan.diff, /\n\+ +(- )?image: nginx:1\.25\.5\n/);
     assert.match(web.plan.diff, /devops-agent\.io\/previous-images/);
@@ -281,6 +296,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     const sentBefore = chat.requests.length;
     const webMessage = slack.find((message) => message.text.includes('/web?'));
     assert.ok(webMessage);
+    assert.match(JSON.stringify(webMessage.blocks), /Fixes: CVE-2024-(24989|7347), CVE-2024-(24989|7347)/);
     const buttons = webMessage.blocks.find((block: { type: string }) => block.type === 'actions').elements;
     assert.deepEqual(
       buttons.map((button: { action_id: string }) => button.action_id),

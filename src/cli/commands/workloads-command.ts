@@ -169,6 +169,7 @@ async function scan(
       ...(finding.vulnerabilities ? { vulnerabilities: finding.vulnerabilities } : {}),
       plan: finding.plan,
       ...(finding.planError ? { planError: finding.planError } : {}),
+      ...(finding.advice ? { advice: finding.advice } : {}),
       ...(finding.hint ? { hint: finding.hint } : {}),
       ...(finding.logExcerpt !== undefined ? { logExcerpt: finding.logExcerpt } : {}),
       ...(finding.logError ? { logError: finding.logError } : {}),
@@ -202,12 +203,18 @@ async function scan(
   for (const finding of result.findings) {
     if (finding.hint)
       io.stdout.write(`\nhint for ${workloadLabel(finding.workload)}: ${safeCell(finding.hint, 300)}\n`);
+    if (finding.advice?.length) {
+      io.stdout.write(`\nto fix ${workloadLabel(finding.workload)} (${safeCell(finding.image ?? '', 200)}):\n`);
+      for (const line of finding.advice.slice(0, 20)) io.stdout.write(`  ${safeCell(line, 300)}\n`);
+    }
     if (!finding.plan) continue;
     io.stdout.write(
       safeLines(
         `\n${finding.plan.remediationId ? `remediation #${finding.plan.remediationId} (${finding.plan.status})` : 'plan (preview)'} for ${workloadLabel(finding.workload)}: ${finding.plan.currentImage} -> ${finding.plan.targetImage} [${finding.plan.source}]\n`,
       ),
     );
+    io.stdout.write(`fixes: ${finding.plan.fixes.join(', ') || 'none'}\n`);
+    if (finding.plan.unfixed.length > 0) io.stdout.write(`does not fix: ${finding.plan.unfixed.join(', ')}\n`);
     if (finding.plan.explanation) io.stdout.write(`why: ${safeCell(finding.plan.explanation, 600)}\n`);
     io.stdout.write(safeLines(finding.plan.diff));
     if (finding.plan.remediationId && finding.plan.status === 'pending') {

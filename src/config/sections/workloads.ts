@@ -18,8 +18,15 @@ export const workloadsSection = z
     restart_threshold: z.number().int().min(1).default(5),
     /** A pod Pending longer than this is reported. */
     pending_timeout: duration().default(600),
+    /** A running container whose readiness (or startup) probe has failed longer than this is reported. */
+    not_ready_timeout: duration().default(300),
     /** The same finding is announced to notifications.channels again only after this long. */
     alert_cooldown: duration().default(3600),
+    /**
+     * Read pods' Warning Events (FailedMount, FailedCreatePodSandBox, Unhealthy...) to name causes the pod status does
+     * not carry. Off by default: it needs the read-only deploy/kubernetes/workload-guard-events-rbac.yaml bound too.
+     */
+    events: z.boolean().default(false),
     /** Log lines read from a crash-looping or OOM-killed container's previous run (0: never read pod logs). */
     crash_log_lines: z.number().int().min(0).max(200).default(20),
     vulnerabilities: z
@@ -44,6 +51,11 @@ export const workloadsSection = z
         known_tags: z.record(z.string(), z.array(z.string().min(1))).default({}),
         /** Refuse tags that are neither listed in known_tags nor derived from a Trivy fixed version. */
         require_known_tag: z.boolean().default(false),
+        /**
+         * Ask the image's registry (OCI distribution API, anonymous pull token) for its tag list, so only existing tags
+         * are proposed, and for the manifest digest that keeps a digest-pinned image pinned. Off: no network calls.
+         */
+        registry_lookup: z.boolean().default(false),
         /** Package whose Trivy fixed version names the image tag, per repository (default: its last segment). */
         application_packages: z.record(z.string(), z.string().min(1)).default({}),
       })

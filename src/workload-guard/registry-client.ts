@@ -1,0 +1,149 @@
+import { errorMessage, IntegrationError } from '../core/errors.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../core/retry.ts';
+import { parseImageReference } from './image-reference.ts';
+
+/** What the workload guard asks an image registry (OCI distribution API, anonymous pull). */
+export interface RegistryClient {
+  /** Every tag of the image's repository (paginated, capped). */
+  tags(image: string): Promise<string[]>;
+  /** The manifest digest of `repository:tag` (`Docker-Content-Digest`), to keep a digest pin. */
+  digest(image: string): Promise<string | undefined>;
+}
+
+export interface RegistryClientOptions {
+  /** Base URL of a registry host. Default: https://<host>, Docker Hub's API host for docker.io. Tests inject loopback. */
+  endpoint?: (registry: string) => string;
+  timeoutMs?: number;
+  /** Pages of `tags/list` followed (a repository like alpine has hundreds of tags). */
+  maxPages?: number;
+  /** The one retry policy (src/core/retry.ts): 429, 5xx and unreachable registries are retried, within bounds. */
+  retry?: RetryPolicy;
+}
+
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+/**
+ * A small client for the two calls a plan needs, with the registries' anonymous token flow: a 401 names a token
+ * service (`WWW-Authenticate: Bearer realm=...,service=...,scope=...`), whose token is sent once more. The token
+ * service must use the registry's scheme (https in production) so a registry answer cannot downgrade the request.
+ */
+export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
+  const endpoint =
+    options.endpoint ??
+    ((registry: string) => `https://${registry === 'docker.io' ? 'registry-1.docker.io' : registry}`);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const tokens = new Map<string, string>();
+
+  // One pull token per repository: it is scoped to `repository:<name>:pull`.
+  const request = async (
+    url: string,
+    method: 'GET' | 'HEAD',
+    accept: string,
+    repository: string,
+  ): Promise<Response> => {
+    const scope = `${new URL(url).origin}/${repository}`;
+    const send = (token?: string) =>
+      fetch(url, {
+        method,
+        headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'follow',
+      }).catch((error: unknown) => {
+        throw new IntegrationError('registry', `${new URL(url).host} unreachable (${errorMessage(error)})`, {
+          cause: error,
+          isRetryable: true,
+        });
+      });
+    let response = await send(tokens.get(scope));
+    if (response.status === 401) {
+      const token = await fetchToken(response.headers.get('www-authenticate'), url, timeoutMs);
+      tokens.set(scope, token);
+      response = await send(token);
+    }
+    return response;
+  };
+
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const client: RegistryClient = {
+    async tags(image) {
+      const { base, repository } = locate(image, endpoint);
+      const tags: string[] = [];
+      let next: string | undefined = `${base}/v2/${repository}/tags/list?n=1000`;
+      for (let page = 0; next && page < (options.maxPages ?? 10); page++) {
+        const response = await request(next, 'GET', 'application/json', repository);
+        if (!response.ok) throw failure(`GET tags of ${repository}`, response);
+        const body = (await response.json()) as { tags?: unknown };
+        if (Array.isArray(body.tags)) tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
+        const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+        next = link ? new URL(link, base).toString() : undefined;
+        if (next && new URL(next).origin !== new URL(base).origin) next = undefined;
+      }
+      return tags;
+    },
+    async digest(image) {
+      const { base, repository, tag } = locate(image, endpoint);
+      const response = await request(`${base}/v2/${repository}/manifests/${tag}`, 'HEAD', MANIFEST_TYPES, repository);
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw failure(`HEAD manifest ${repository}:${tag}`, response);
+      const digest = response.headers.get('docker-content-digest') ?? '';
+      return /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined;
+    },
+  };
+  return {
+    tags: (image) => withRetry(() => client.tags(image), retry),
+    digest: (image) => withRetry(() => client.digest(image), retry),
+  };
+}
+
+function locate(image: string, endpoint: (registry: string) => string) {
+  const reference = parseImageReference(image);
+  if (!reference)
+    throw new IntegrationError('registry', `"${image.slice(0, 100)}" is not an image reference`, {
+      isRetryable: false,
+    });
+  return {
+    base: endpoint(reference.registry).replace(/\/+$/, ''),
+    repository: reference.repository,
+    tag: reference.tag ?? 'latest',
+  };
+}
+
+async function fetchToken(challenge: string | null, url: string, timeoutMs: number): Promise<string> {
+  const fields = Object.fromEntries(
+    [...(challenge ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1].toLowerCase(), match[2]]),
+  );
+  if (!/^Bearer /i.test(challenge ?? '') || !fields.realm) {
+    throw new IntegrationError('registry', `${new URL(url).host} asks for credentials the agent does not have`, {
+      isRetryable: false,
+      statusCode: 401,
+    });
+  }
+  const realm = new URL(fields.realm);
+  if (realm.protocol !== new URL(url).protocol) {
+    throw new IntegrationError('registry', `token service ${realm.origin} does not use the registry's scheme`, {
+      isRetryable: false,
+    });
+  }
+  if (fields.service) realm.searchParams.set('service', fields.service);
+  if (fields.scope) realm.searchParams.set('scope', fields.scope);
+  const response = await fetch(realm, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw failure('token', response);
+  const body = (await response.json()) as { token?: unknown; access_token?: unknown };
+  const token = typeof body.token === 'string' ? body.token : body.access_token;
+  if (typeof token !== 'string' || !token) {
+    throw new IntegrationError('registry', 'the token service answered no token', { isRetryable: false });
+  }
+  return token;
+}
+
+function failure(what: string, response: Response): IntegrationError {
+  return new IntegrationError('registry', `${what}: HTTP ${response.status}`, {
+    isRetryable: response.status === 429 || response.status >= 500,
+    statusCode: response.status,
+  });
+}
