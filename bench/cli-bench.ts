@@ -17,9 +17,19 @@ writeFileSync(config, `database: { path: ${join(dir, 'agent.db')} }\naudit: { pa
 
 const COMMANDS: string[][] = [
   ['help'],
-  ...['run', 'scan', 'incidents', 'allowlist', 'unblock', 'exec', 'audit', 'k8s', 'workloads', 'monitor'].map(
-    (name) => [name, '--help'],
-  ),
+  ...[
+    'run',
+    'scan',
+    'incidents',
+    'allowlist',
+    'unblock',
+    'exec',
+    'audit',
+    'k8s',
+    'workloads',
+    'monitor',
+    'bouncers',
+  ].map((name) => [name, '--help']),
   ['exec', '--dry-run', '--command', 'ls -la /tmp', '--config', config],
   ['incidents', 'list', '--config', config],
 ];

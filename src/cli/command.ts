@@ -8,11 +8,9 @@ export interface CliIo {
   interactive: boolean;
 }
 
-/** One `devops-agent <name>` command. Returns the exit code; throws ConfigError/UsageError for bad input. */
+/** One `devops-agent <name>` command (its summary and help text live in commands/index.ts and <name>-usage.ts). Returns the exit code; throws ConfigError/UsageError for bad input. */
 export interface Command {
   name: string;
-  summary: string;
-  usage: string;
   run(args: string[], io: CliIo): Promise<number>;
 }
 

@@ -37,13 +37,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     if (!entry)
       throw new UsageError(`unknown command "${name}"; known commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    const command = await entry.load();
     const args = explicit ? rest : argv;
     if (args.includes('--help') || args.includes('-h')) {
-      io.stdout.write(`${command.usage}\n`);
+      io.stdout.write(`${await entry.usage()}\n`);
       return 0;
     }
-    return await command.run(args, io);
+    return await (await entry.load()).run(args, io);
   } catch (error) {
     // Messages name URLs from the config (`http://user:password@es:9200`) and answers from services: redacted.
     const report = (text: string) => io.stderr.write(redactSecrets(text));

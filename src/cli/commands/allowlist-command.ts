@@ -4,16 +4,10 @@ import { openRuntime } from '../../network-guard/agent-runtime.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';
-
-const USAGE = `Usage:
-  devops-agent allowlist ls [--all] [--format table|json]
-  devops-agent allowlist add <ip-or-cidr> [--description "office VPN"] [--expires 30d]
-  devops-agent allowlist rm <ip-or-cidr>`;
+import { USAGE } from './allowlist-usage.ts';
 
 export const allowlistCommand: Command = {
   name: 'allowlist',
-  summary: 'list, add or remove IPs/CIDRs that are never blocked',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,

@@ -5,17 +5,10 @@ import { type AuditVerification, verifyAuditFile } from '../../store/audit-log.t
 import { openConfiguredStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
-
-const USAGE = `Usage: devops-agent audit verify [--path <audit.jsonl>] [--format text|json]
-
-Checks the hash chain of the audit log (config audit.path unless --path is given): every entry's hash, its link to
-the previous entry and its sequence number, and, using the chain head kept in the database, that nothing was cut
-from the end. Exits 0 when intact, 1 with the first broken line otherwise.`;
+import { USAGE } from './audit-usage.ts';
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'verify the hash-chained audit log (audit verify)',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,

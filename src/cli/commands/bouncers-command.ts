@@ -2,19 +2,10 @@ import { UsageError } from '../../core/errors.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell } from '../output.ts';
-
-const USAGE = `Usage:
-  devops-agent bouncers ls [--format table|json]
-  devops-agent bouncers add <name> [--key <key>]     prints the new API key once (only its hash is stored)
-  devops-agent bouncers rm <name>
-
-API keys for CrowdSec bouncers (firewall, Traefik plugin, nginx, ...) that pull our blocks from the daemon's
-/v1/decisions endpoints. Give the key to the bouncer as its api_key, and the daemon's web address as its api_url.`;
+import { USAGE } from './bouncers-usage.ts';
 
 export const bouncersCommand: Command = {
   name: 'bouncers',
-  summary: 'list, add or remove API keys for CrowdSec bouncers that enforce our blocks',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,

@@ -5,17 +5,10 @@ import { approveIncident, rejectIncident } from '../../network-guard/incident-ac
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell } from '../output.ts';
-
-const USAGE = `Usage:
-  devops-agent incidents ls [--status pending] [--limit 50] [--format table|json]
-  devops-agent incidents show <id> [--format table|json]
-  devops-agent incidents approve <id> [--by <name>]
-  devops-agent incidents reject <id> --reason "<why>" [--by <name>]`;
+import { USAGE } from './incidents-usage.ts';
 
 export const incidentsCommand: Command = {
   name: 'incidents',
-  summary: 'list, show, approve or reject incidents (review mode)',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,

@@ -8,15 +8,10 @@ import type { TraefikInventory } from '../../network-guard/blocking/kubernetes/t
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell, safeLines } from '../output.ts';
-
-const USAGE = `Usage:
-  devops-agent k8s patterns [--format table|json]   what the cluster uses to block IPs, and what the agent would use
-  devops-agent k8s plan <ip-or-cidr> [--format table|json]   the exact change a block would make (server dry run)`;
+import { USAGE } from './k8s-usage.ts';
 
 export const k8sCommand: Command = {
   name: 'k8s',
-  summary: 'inspect how the cluster blocks IPs with Traefik, and preview a block',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { format: { type: 'string' } }, USAGE);
     const format = values.format ?? 'table';

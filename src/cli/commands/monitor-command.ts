@@ -5,25 +5,9 @@ import type { CycleReport } from '../../host-monitor/monitor.ts';
 import { openConfiguredStore } from '../../store/store.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
-import { GLOBAL_USAGE } from '../global-usage.ts';
 import { safeCell } from '../output.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
-
-const USAGE = `Usage: devops-agent monitor [--once] [--format text|json] [--no-notify] [--no-llm] [--config <file>] ...
-
-Watches this host: auth.log/syslog (or journald), CPU/GPU temperatures, ping, nmap, required processes and Docker
-containers. Rules and baselines find anomalies; the LLM (when configured) weighs borderline cases within fixed
-bounds; high severity alerts go to Discord and Home Assistant voice; a daily recap lists everything.
-
-Options:
-  --once              run one cycle (nmap included), print what was collected and concluded, and exit
-  --format text|json  output of --once (default text)
-  --no-notify         collect and conclude, but send nothing (no alerts, no recap)
-  --no-llm            rules only, even when an LLM is configured
-
-Exit codes: 0 ok; with --once, 1 when a high severity anomaly was found; 2 bad usage or config.
-
-${GLOBAL_USAGE}`;
+import { USAGE } from './monitor-usage.ts';
 
 const OPTIONS = {
   once: { type: 'boolean' },
@@ -34,8 +18,6 @@ const OPTIONS = {
 
 export const monitorCommand: Command = {
   name: 'monitor',
-  summary: 'watch this host (logs, temperatures, network, processes, Docker) and alert on anomalies',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}\n\n${USAGE}`);

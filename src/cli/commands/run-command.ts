@@ -16,22 +16,13 @@ import { startWebServer } from '../../web/web-server.ts';
 import { startWorkloadGuard } from '../../workload-guard/workload-guard-loop.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
-import { GLOBAL_USAGE } from '../global-usage.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
-
-const USAGE = `Usage: devops-agent [run] [--config <file>] [--mode auto|review|disabled] [--serve-spa] [--listen host:port] ...
-
-Runs the network guard: follows the Traefik access log (or Elasticsearch when configured), detects secrets scanning,
-records incidents and blocks or asks for review according to the mode. Stops cleanly on Ctrl-C / SIGTERM.
-
-${GLOBAL_USAGE}`;
+import { USAGE } from './run-usage.ts';
 
 const EXPIRY_CHECK_MS = 30_000;
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the daemon (the default when no command is given)',
-  usage: USAGE,
   async run(args, io) {
     const { values } = parseCommandArgs(args, {}, USAGE);
     const config = loadCliConfig(values, io);

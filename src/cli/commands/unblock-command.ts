@@ -4,13 +4,10 @@ import { openRuntime } from '../../network-guard/agent-runtime.ts';
 import { unblockTarget } from '../../network-guard/incident-actions.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
-
-const USAGE = 'Usage: devops-agent unblock <ip-or-cidr> [--reason "<why>"] [--by <name>]';
+import { USAGE } from './unblock-usage.ts';
 
 export const unblockCommand: Command = {
   name: 'unblock',
-  summary: 'remove a block the agent made (entries added by hand are never touched)',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       args,

@@ -21,17 +21,7 @@ import { workloadLabel } from '../../workload-guard/workload-finding.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable, safeCell, safeLines } from '../output.ts';
-
-const USAGE = `Usage:
-  devops-agent workloads scan [--namespace N] [--format table|json] [--preview]
-      pod/deployment health and Trivy vulnerabilities, with the image patch planned for each (server dry run);
-      plans are stored as pending remediations and sent for approval (--preview: only show them)
-  devops-agent workloads list [--status pending|applied|...] [--format table|json]
-  devops-agent workloads show <id>                 the plan of one remediation, with its diff
-  devops-agent workloads approve <id>              approve and apply a pending remediation
-  devops-agent workloads reject <id> [--reason R]
-  devops-agent workloads rollback <namespace>/<deployment> [--container C] [--force]
-      put back the image the deployment ran before the agent's last patch`;
+import { USAGE } from './workloads-usage.ts';
 
 const OPTIONS = {
   namespace: { type: 'string', short: 'n', multiple: true },
@@ -45,8 +35,6 @@ const OPTIONS = {
 
 export const workloadsCommand: Command = {
   name: 'workloads',
-  summary: 'Kubernetes workload health and vulnerabilities; approve, apply and roll back image patches',
-  usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, USAGE);
     const format = values.format ?? 'table';
