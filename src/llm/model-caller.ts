@@ -1,13 +1,5 @@
-import { APICallError } from '@ai-sdk/provider';
-import {
-  generateText,
-  jsonSchema,
-  type ModelMessage,
-  type OutputInterface,
-  ToolChoiceViolationError,
-  type ToolSet,
-  tool,
-} from 'ai';
+import type { APICallError } from '@ai-sdk/provider';
+import type { LanguageModel, ModelMessage, OutputInterface, ToolSet } from 'ai';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { errorMessage, IntegrationError } from '../core/errors.ts';
@@ -60,10 +52,16 @@ export class ModelCaller {
   readonly provider: ProviderModel;
   readonly #llm: Config['llm'];
   #unreachableUntil = 0;
+  #loadedModel: Promise<LanguageModel> | undefined;
 
   constructor(provider: ProviderModel, llm: Config['llm']) {
     this.provider = provider;
     this.#llm = llm;
+  }
+
+  #model(): Promise<LanguageModel> {
+    this.#loadedModel ??= this.provider.loadModel();
+    return this.#loadedModel;
   }
 
   async call(request: ModelCall): Promise<ModelCallResult> {
@@ -77,6 +75,9 @@ export class ModelCaller {
         attempts: 0,
       };
     }
+    // The AI SDK and the provider's package load on the first call: a process that never calls a model (none
+    // configured, or nothing to ask) does not pay for them at start-up.
+    const [sdk, providerErrors, model] = await Promise.all([import('ai'), import('@ai-sdk/provider'), this.#model()]);
     let lastError = '';
     let attempts = 0;
     try {
@@ -85,11 +86,12 @@ export class ModelCaller {
         const timeoutMs = this.#llm.timeout * 1000;
         const signal = AbortSignal.timeout(timeoutMs);
         try {
+          const { generateText } = sdk;
           const result = await generateText({
-            model: this.provider.model,
+            model,
             system: request.system,
             messages: request.messages,
-            tools: request.tools?.length ? toToolSet(request.tools) : undefined,
+            tools: request.tools?.length ? toToolSet(sdk, request.tools) : undefined,
             toolChoice: request.tools?.length ? (request.toolChoice ?? 'auto') : undefined,
             temperature: this.#llm.temperature,
             maxOutputTokens: this.#llm.max_output_tokens,
@@ -116,7 +118,7 @@ export class ModelCaller {
         } catch (error) {
           // The model answered, with a tool call where none is allowed (the forced final turn): an answer the caller
           // rejects as invalid, not a model that is down.
-          if (ToolChoiceViolationError.isInstance(error)) {
+          if (sdk.ToolChoiceViolationError.isInstance(error)) {
             return {
               status: 'ok',
               text: '',
@@ -126,7 +128,7 @@ export class ModelCaller {
               attempts: attempt,
             };
           }
-          const failure = classify(error, signal, timeoutMs);
+          const failure = classify(error, signal, timeoutMs, providerErrors.APICallError);
           lastError = failure.message;
           if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
           throw new IntegrationError('llm', failure.message, {
@@ -162,11 +164,11 @@ interface Failure {
   retryAfterMs?: number;
 }
 
-function classify(error: unknown, signal: AbortSignal, timeoutMs: number): Failure {
+function classify(error: unknown, signal: AbortSignal, timeoutMs: number, ApiCallError: typeof APICallError): Failure {
   if (signal.aborted) {
     return { message: `no answer within ${timeoutMs / 1000}s (llm.timeout)`, retryable: false, unreachable: false };
   }
-  const apiError = findApiError(error);
+  const apiError = findApiError(error, ApiCallError);
   if (apiError) {
     const status = apiError.statusCode;
     if (status === undefined) {
@@ -185,9 +187,9 @@ function classify(error: unknown, signal: AbortSignal, timeoutMs: number): Failu
   return { message: errorMessage(error), retryable: false, unreachable: false };
 }
 
-function findApiError(error: unknown): APICallError | undefined {
+function findApiError(error: unknown, ApiCallError: typeof APICallError): APICallError | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (APICallError.isInstance(current)) return current;
+    if (ApiCallError.isInstance(current)) return current;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -201,7 +203,7 @@ function retryAfter(headers: Record<string, string> | undefined): number | undef
   return parseRetryAfter(headers?.['retry-after']);
 }
 
-function toToolSet(tools: readonly OfferedTool[]): ToolSet {
+function toToolSet({ tool, jsonSchema }: typeof import('ai'), tools: readonly OfferedTool[]): ToolSet {
   // No validation here on purpose: every call, valid or not, comes back so our guard can judge and record it.
   return Object.fromEntries(
     tools.map((offered) => [

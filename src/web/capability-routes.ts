@@ -3,8 +3,6 @@ import type { Route } from '../http/router.ts';
 import type { AgentRuntime } from '../network-guard/agent-runtime.ts';
 import { bouncerApiRoutes } from '../network-guard/bouncer-api/bouncer-api-routes.ts';
 import { reviewApiRoutes } from '../network-guard/review-api-routes.ts';
-import { workloadApprovalRoutes } from '../workload-guard/approval-routes.ts';
-import { workloadApiRoutes } from '../workload-guard/workload-api-routes.ts';
 
 type Capability = 'network-guard' | 'workload-guard' | 'host-monitor' | 'command-runner';
 
@@ -13,8 +11,8 @@ export interface RouteContext {
   startedAt: Date;
 }
 
-/** A capability's HTTP routes; an empty list when the capability is off. */
-export type RouteContribution = (context: RouteContext) => Route[];
+/** A capability's HTTP routes; an empty list when the capability is off. A capability that is off loads nothing. */
+export type RouteContribution = (context: RouteContext) => Route[] | Promise<Route[]>;
 
 /**
  * The routes each capability contributes, mounted by the web server on the one HTTP stack (src/http/http-app.ts).
@@ -28,8 +26,12 @@ export const CAPABILITY_ROUTES = {
   ],
   'command-runner': ({ runtime }) => commandApprovalRoutes(runtime),
   // The workload guard needs a cluster; it runs (and answers) when `kubernetes:` is configured.
-  'workload-guard': ({ runtime }) =>
-    workloadGuardEnabled(runtime) ? [...workloadApiRoutes(runtime), ...workloadApprovalRoutes(runtime)] : [],
+  'workload-guard': async ({ runtime }) => {
+    if (!workloadGuardEnabled(runtime)) return [];
+    const { workloadApiRoutes } = await import('../workload-guard/workload-api-routes.ts');
+    const { workloadApprovalRoutes } = await import('../workload-guard/approval-routes.ts');
+    return [...workloadApiRoutes(runtime), ...workloadApprovalRoutes(runtime)];
+  },
   'host-monitor': () => [],
 } satisfies Record<Capability, RouteContribution>;
 
@@ -37,6 +39,7 @@ export function workloadGuardEnabled(runtime: AgentRuntime): boolean {
   return Boolean(runtime.config.kubernetes) && runtime.config.workloads?.enabled !== false;
 }
 
-export function capabilityRoutes(context: RouteContext): Route[] {
-  return Object.values(CAPABILITY_ROUTES).flatMap((contribute) => contribute(context));
+export async function capabilityRoutes(context: RouteContext): Promise<Route[]> {
+  const contributions = await Promise.all(Object.values(CAPABILITY_ROUTES).map((contribute) => contribute(context)));
+  return contributions.flat();
 }

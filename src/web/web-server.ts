@@ -43,7 +43,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const app = createHttpApp({
     routes: [
       ...staticRoutes(),
-      ...capabilityRoutes({ runtime: options.runtime, startedAt }),
+      ...(await capabilityRoutes({ runtime: options.runtime, startedAt })),
       metricsRoute(options.runtime),
       ...(options.extraRoutes ?? []),
     ],

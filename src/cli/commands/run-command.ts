@@ -9,11 +9,9 @@ import { startGuardInvestigations } from '../../network-guard/guard-investigatio
 import { expireBlocks, resumeInterruptedBlocks } from '../../network-guard/incident-actions.ts';
 import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
-import { writeSampleLog } from '../../network-guard/sample-traffic/generate-traefik-log.ts';
 import { tailTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
 import { workloadGuardEnabled } from '../../web/capability-routes.ts';
 import { startWebServer } from '../../web/web-server.ts';
-import { startWorkloadGuard } from '../../workload-guard/workload-guard-loop.ts';
 import type { Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
@@ -31,6 +29,7 @@ export const runCommand: Command = {
     const fileSettings = config.sources.traefik_file;
     const runtime = await openRuntime(config);
     if (!config.elasticsearch && fileSettings.generate_sample && !existsSync(fileSettings.path)) {
+      const { writeSampleLog } = await import('../../network-guard/sample-traffic/generate-traefik-log.ts');
       const sample = await writeSampleLog(fileSettings.path);
       for (const entry of sample.truth?.allowlist ?? [])
         runtime.store.allowlist.add(entry, 'sample office network (demo data)');
@@ -82,7 +81,13 @@ export const runCommand: Command = {
     );
     // Investigations run in a bounded background queue: neither the file tail nor the Elasticsearch cursor waits.
     const investigations = await startGuardInvestigations(runtime, guard, log);
-    const workloads = workloadsOn ? startWorkloadGuard({ config, store: runtime.store }, { llm, log }) : undefined;
+    // The workload guard (and the Kubernetes client under it) loads only when it runs.
+    const workloads = workloadsOn
+      ? (await import('../../workload-guard/workload-guard-loop.ts')).startWorkloadGuard(
+          { config, store: runtime.store },
+          { llm, log },
+        )
+      : undefined;
     for (const outcome of await resumeInterruptedBlocks(runtime.blockContext))
       log(`resumed an interrupted block: ${outcome.status}`);
     const expiry = setInterval(() => {

@@ -1,4 +1,3 @@
-import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderModel, ProviderSettings } from './provider-model.ts';
 
 /**
@@ -6,10 +5,12 @@ import type { ProviderModel, ProviderSettings } from './provider-model.ts';
  * truncates longer prompts silently, which would cut the fenced data and the schema out of the prompt.
  */
 export function createOllamaModel(settings: ProviderSettings): ProviderModel {
-  const provider = createOllama({ baseURL: settings.baseURL });
   return {
     kind: 'ollama',
-    model: provider.chat(settings.model),
+    loadModel: async () => {
+      const { createOllama } = await import('ollama-ai-provider-v2');
+      return createOllama({ baseURL: settings.baseURL }).chat(settings.model);
+    },
     description: `ollama/${settings.model}`,
     jsonMode: true,
     providerOptions: {

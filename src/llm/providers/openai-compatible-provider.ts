@@ -1,4 +1,3 @@
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { ProviderModel, ProviderSettings } from './provider-model.ts';
 
 /**
@@ -7,15 +6,19 @@ import type { ProviderModel, ProviderSettings } from './provider-model.ts';
  */
 export function createOpenAiCompatibleModel(settings: ProviderSettings): ProviderModel {
   if (!settings.baseURL) throw new Error('openai-compatible provider needs a base URL');
-  const provider = createOpenAICompatible({
-    name: 'openai-compatible',
-    baseURL: settings.baseURL,
-    apiKey: settings.apiKey,
-    includeUsage: true,
-  });
+  const baseURL = settings.baseURL;
   return {
     kind: 'openai-compatible',
-    model: provider.chatModel(settings.model),
+    loadModel: async () => {
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+      const provider = createOpenAICompatible({
+        name: 'openai-compatible',
+        baseURL,
+        apiKey: settings.apiKey,
+        includeUsage: true,
+      });
+      return provider.chatModel(settings.model);
+    },
     description: `openai-compatible/${settings.model}`,
     jsonMode: false,
   };

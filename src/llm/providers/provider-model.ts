@@ -16,7 +16,8 @@ export interface ProviderSettings {
 /** A ready model plus what the calling code must know about its provider. */
 export interface ProviderModel {
   kind: ProviderKind;
-  model: LanguageModel;
+  /** The AI SDK model, created on first use: its packages load only when a model is actually called. */
+  loadModel(): Promise<LanguageModel>;
   /** `kind/model`, for the audit and headers. */
   description: string;
   /** The provider honours a plain JSON response format (no schema); off where servers reject it (LM Studio). */
