@@ -195,6 +195,35 @@ describe('Elasticsearch cycles, restarts and faults', () => {
     }
   });
 
+  it('an incident resolved by a human stays resolved: the overlapping windows re-reading its documents reopen nothing', async () => {
+    const own = `traefik-logs-it-resolved-${suffix}`;
+    const scanner = '203.0.113.66';
+    const now = Date.now();
+    await indexRequests(engine.url, `${own}-a`, 'traefik-json', probes(scanner, now - 20 * 60_000, 30, 1000));
+    const agent = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': `${own}-*` });
+    try {
+      const detector = await ElasticsearchDetector.connect(agent.config);
+      await runCycle(agent.runtime, agent.guard, detector, now - 10 * 60_000);
+      const [incident] = agent.runtime.store.incidents.list({ limit: 10 });
+      assert.equal(incident?.ip, scanner);
+      agent.runtime.store.incidents.setStatus(incident.id, 'resolved', undefined, 'unblocked by a human');
+      // The next cycles' windows still hold the same 30 documents.
+      await runCycle(agent.runtime, agent.guard, detector, now - 9 * 60_000);
+      await runCycle(agent.runtime, agent.guard, detector, now + 1000);
+      assert.equal(agent.runtime.store.incidents.findActive(scanner, 'secrets_scanning'), undefined);
+      assert.equal(agent.runtime.store.incidents.list({ limit: 10 }).length, 1, 'no new incident from old documents');
+      // Probing again after the resolution is new activity: a new incident.
+      await indexRequests(engine.url, `${own}-b`, 'traefik-json', probes(scanner, Date.now() + 2000, 30, 100));
+      await runCycle(agent.runtime, agent.guard, detector, Date.now() + 10_000);
+      assert.ok(agent.runtime.store.incidents.findActive(scanner, 'secrets_scanning'), 'later probes reopen');
+      await detector.close();
+    } finally {
+      agent.cleanup();
+      await deleteIndex(engine.url, `${own}-a`);
+      await deleteIndex(engine.url, `${own}-b`);
+    }
+  });
+
   it('a backfill over many overlapping windows counts each document once and each incident once', async () => {
     const agent = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': index });
     try {
