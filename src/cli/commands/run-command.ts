@@ -28,6 +28,10 @@ export const runCommand: Command = {
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${redactSecrets(line)}\n`);
     const fileSettings = config.sources.traefik_file;
     const runtime = await openRuntime(config);
+    // Before anything else: routers referencing the deny-list middleware answer 404 to everybody until it exists.
+    const prepared = await runtime.blocker.prepare?.();
+    if (prepared?.status === 'applied') log(`blocker: ${prepared.detail}`);
+    if (prepared?.status === 'failed') log(`blocker: ${prepared.error}`);
     if (!config.elasticsearch && fileSettings.generate_sample && !existsSync(fileSettings.path)) {
       const { writeSampleLog } = await import('../../network-guard/sample-traffic/generate-traefik-log.ts');
       const sample = await writeSampleLog(fileSettings.path);
