@@ -17,7 +17,10 @@ import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
 import { USAGE } from './run-usage.ts';
 
-const EXPIRY_CHECK_MS = 30_000;
+/** Expired blocks are looked for every 30 s, or four times per block duration when blocks are shorter than 2 min. */
+export function expiryCheckMs(blockSeconds: number): number {
+  return Math.min(30_000, Math.max(1000, (blockSeconds * 1000) / 4));
+}
 
 export const runCommand: Command = {
   name: 'run',
@@ -103,7 +106,7 @@ export const runCommand: Command = {
         },
         (error) => log(`block expiry failed: ${errorMessage(error)}`),
       );
-    }, EXPIRY_CHECK_MS);
+    }, expiryCheckMs(config.blocking.duration));
     try {
       if (config.elasticsearch)
         await watchElasticsearch(runtime, guard, stopSignal, { log, onDetector: investigations.onDetector });

@@ -16,7 +16,10 @@ function goCommand(): string {
 }
 
 test('the deny-list plugin passes go vet and go test', () => {
-  for (const args of [['vet', './...'], ['test', '-count=1', './...']]) {
+  for (const args of [
+    ['vet', './...'],
+    ['test', '-count=1', './...'],
+  ]) {
     const run = spawnSync(goCommand(), args, {
       cwd: pluginDir,
       encoding: 'utf8',
