@@ -1,7 +1,7 @@
 // A real Traefik (testbed build) with its file provider watching our deny file and our deny-list plugin; the agent
 // tails Traefik's own JSON access log. Scanner and ordinary clients are distinct loopback addresses.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../core/atomic-write.ts';
 import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
 import { agentIsTailing, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
 import { get, startBackend } from './testing/loopback-clients.ts';
-import { PLUGIN_ALIAS, type RunningTraefik, startTraefik } from './testing/traefik-process.ts';
+import { PLUGIN_ALIAS, type RunningTraefik, startTraefik, writeFileRoutes } from './testing/traefik-process.ts';
 import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats } from './traefik-log/source-batch.ts';
 
@@ -25,23 +25,7 @@ let backend: Awaited<ReturnType<typeof startBackend>>;
 before(async () => {
   const env = await ensureTestbed();
   backend = await startBackend();
-  mkdirSync(dynamic, { recursive: true });
-  writeFileSync(
-    join(dynamic, 'routes.yaml'),
-    stringify({
-      http: {
-        routers: {
-          app: {
-            rule: 'PathPrefix(`/`)',
-            entryPoints: ['web'],
-            service: 'backend',
-            middlewares: ['devops-agent-denylist@file'],
-          },
-        },
-        services: { backend: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${backend.port}` }] } } },
-      },
-    }),
-  );
+  writeFileRoutes(dynamic, backend.port);
   traefik = await startTraefik({
     bin: env.traefikBin,
     pluginsDir: env.traefikPluginsDir,

@@ -85,3 +85,24 @@ export async function startTraefik(options: TraefikOptions): Promise<RunningTrae
   }
   return { url: `http://127.0.0.1:${webPort}`, accessLog, log, stop };
 }
+
+/** File-provider routes: every path to the backend through the agent's `devops-agent-denylist@file` middleware. */
+export function writeFileRoutes(directory: string, backendPort: number): void {
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(
+    join(directory, 'routes.yaml'),
+    stringify({
+      http: {
+        routers: {
+          app: {
+            rule: 'PathPrefix(`/`)',
+            entryPoints: ['web'],
+            service: 'backend',
+            middlewares: ['devops-agent-denylist@file'],
+          },
+        },
+        services: { backend: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${backendPort}` }] } } },
+      },
+    }),
+  );
+}
