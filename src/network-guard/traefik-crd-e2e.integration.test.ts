@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureTestbed, type TestbedEnv } from '../../testbed/testbed-env.ts';
 import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
-import { agentIsTailing, expectStatus, incidents, scannerIsStopped } from './testing/guard-scenario.ts';
-import { get, startBackend } from './testing/loopback-clients.ts';
+import { agentIsTailing, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
+import { get, SCANNER_PATHS, startBackend, waitFor } from './testing/loopback-clients.ts';
 import { type CrdFixture, setUpCrdFixture } from './testing/traefik-crd-fixture.ts';
 import { type RunningTraefik, startTraefik } from './testing/traefik-process.ts';
 import { replayFile } from './traefik-log/replay-file.ts';
@@ -93,6 +93,31 @@ test('expiry through the CRD restores 200', async () => {
     await scannerIsStopped(traefik.url, { scanner: '127.0.0.31', ordinary: '127.0.0.8' }, 15_000, agent.output);
     await expectStatus(traefik.url, '127.0.0.31', 200, 15_000, agent.output);
     assert.equal(await get(traefik.url, { from: HUMAN }), 403);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('review mode through the CRD: the Middleware is patched only after approval', async () => {
+  const config = agentConfig('review', { mode: 'review' });
+  const agent = startAgent(config);
+  try {
+    await agentIsTailing(traefik.url, join(dir, 'review.db'));
+    for (const path of SCANNER_PATHS) await get(traefik.url, { from: '127.0.0.32', path });
+    let pending: { id: number } | undefined;
+    await waitFor(
+      async () => {
+        pending = incidents(config).find((incident) => incident.ip === '127.0.0.32' && incident.status === 'pending');
+        return pending !== undefined;
+      },
+      15_000,
+      () => `no pending incident for 127.0.0.32\n${agent.output()}`,
+    );
+    await staysStatus(traefik.url, '127.0.0.32', 200, 3000);
+    const approve = runCli(['incidents', 'approve', String(pending!.id), '--config', config]);
+    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
+    await expectStatus(traefik.url, '127.0.0.32', 403, 10_000, agent.output);
+    assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
   } finally {
     await agent.stop();
   }
