@@ -10,7 +10,7 @@ import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { writeFileAtomic } from '../core/atomic-write.ts';
 import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
 import { agentIsTailing, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
-import { get, startBackend } from './testing/loopback-clients.ts';
+import { get, SCANNER_PATHS, startBackend, waitFor } from './testing/loopback-clients.ts';
 import { PLUGIN_ALIAS, type RunningTraefik, startTraefik, writeFileRoutes } from './testing/traefik-process.ts';
 import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats } from './traefik-log/source-batch.ts';
@@ -19,6 +19,8 @@ const dir = mkdtempSync(join(tmpdir(), 'traefik-file-e2e-'));
 const dynamic = join(dir, 'dynamic');
 const denyFile = join(dynamic, 'devops-agent-denylist.yaml');
 const HUMAN = '127.0.0.66';
+/** A reverse proxy in front of Traefik: trusted by Traefik's entry point, the plugin and the agent alike. */
+const HOP = '127.0.0.5';
 let traefik: RunningTraefik;
 let backend: Awaited<ReturnType<typeof startBackend>>;
 
@@ -32,6 +34,7 @@ before(async () => {
     dir: join(dir, 'traefik'),
     accessLog: { format: 'json', keepHeaders: ['User-Agent'] },
     providers: { file: { directory: dynamic, watch: true } },
+    trustedIps: [HOP],
   });
 });
 
@@ -145,6 +148,30 @@ test('review mode: nothing is blocked until a human approves, then the scanner g
     assert.equal(approve.status, 0, approve.stderr + approve.stdout);
     await expectStatus(traefik.url, '127.0.0.22', 403, 10_000, diagnostics(agent));
     assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('through a trusted hop: the client named in X-Forwarded-For is blocked, not the hop nor its other clients', async () => {
+  // The operator tells the plugin which proxy to believe (the agent keeps this setting when it rewrites the list).
+  const document = parse(readFileSync(denyFile, 'utf8'));
+  document.http.middlewares['devops-agent-denylist'].plugin[PLUGIN_ALIAS].trustedIPs = [HOP];
+  writeFileAtomic(denyFile, stringify(document));
+  const config = agentConfig('hop', { trusted_proxies: [HOP] });
+  const agent = startAgent(config);
+  const via = (client: string) => ({ from: HOP, headers: { 'x-forwarded-for': client } });
+  try {
+    await agentIsTailing(traefik.url, join(dir, 'hop.db'));
+    for (const path of SCANNER_PATHS) await get(traefik.url, { ...via('198.51.100.23'), path });
+    await waitFor(async () => (await get(traefik.url, via('198.51.100.23'))) === 403, 15_000, diagnostics(agent));
+    assert.equal(await get(traefik.url, via('198.51.100.24')), 200, 'another client behind the same hop');
+    assert.equal(await get(traefik.url, { from: HOP }), 200, 'the hop itself');
+    // A header from an untrusted peer is not believed: naming the blocked address does not get anyone blocked...
+    assert.equal(await get(traefik.url, { from: '127.0.0.9', headers: { 'x-forwarded-for': '198.51.100.23' } }), 200);
+    const list = parse(readFileSync(denyFile, 'utf8')).http.middlewares['devops-agent-denylist'].plugin[PLUGIN_ALIAS];
+    assert.ok(list.ipDenyList.includes('198.51.100.23'));
+    assert.deepEqual(list.trustedIPs, [HOP], 'the operator setting survives the agent rewriting the list');
   } finally {
     await agent.stop();
   }
