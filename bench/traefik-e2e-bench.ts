@@ -5,6 +5,7 @@
 //   detection lag: the probe that crossed the threshold (5 distinct sensitive paths) sent -> incident detected_at
 //   (Traefik answers and logs it, the tail wakes on inotify, parses, detects, records).
 //   block-apply latency: the block written (action applied_at) -> the first 403 Traefik answered.
+// `file-polling` is the file path with `sources.traefik_file.watch: false` (polling every second only).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,13 +69,16 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function benchPath(name: 'file' | 'crd', firstHost: number): Promise<Record<keyof Sample, number[]>> {
+async function benchPath(
+  name: 'file' | 'file-polling' | 'crd',
+  firstHost: number,
+): Promise<Record<keyof Sample, number[]>> {
   const dir = mkdtempSync(join(tmpdir(), `bench-traefik-${name}-`));
   const dynamic = join(dir, 'dynamic');
   let providers: Record<string, unknown>;
   let blocking: Record<string, unknown>;
   let kubernetes: Record<string, unknown> | undefined;
-  if (name === 'file') {
+  if (name !== 'crd') {
     writeFileRoutes(dynamic, backend.port);
     providers = { file: { directory: dynamic, watch: true } };
     blocking = {
@@ -105,7 +109,8 @@ async function benchPath(name: 'file' | 'crd', firstHost: number): Promise<Recor
     mode: 'auto',
     database: { path: database },
     audit: { path: join(dir, 'audit.jsonl') },
-    sources: { traefik_file: { path: traefik.accessLog, start_at: 'end' } },
+    // file-polling: inotify off, so the tail only looks every poll_interval (1 s): what the watch saves.
+    sources: { traefik_file: { path: traefik.accessLog, start_at: 'end', watch: name !== 'file-polling' } },
     blocking,
     ...(kubernetes ? { kubernetes, workloads: { enabled: false } } : {}),
     web: { enabled: false },
@@ -129,6 +134,7 @@ async function benchPath(name: 'file' | 'crd', firstHost: number): Promise<Recor
 const rows: string[] = [];
 for (const [name, firstHost] of [
   ['file', 1],
+  ['file-polling', 51],
   ['crd', 101],
 ] as const) {
   const samples = await benchPath(name, firstHost);
