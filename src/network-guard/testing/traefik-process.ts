@@ -67,7 +67,19 @@ export async function startTraefik(options: TraefikOptions): Promise<RunningTrae
     cwd: options.dir,
     logFile: join(options.dir, 'stdout.log'),
   });
-  const stop = () => stopGroup(pid, 5000);
+  // A test process that dies (a timeout, Ctrl-C) must not leave its Traefik behind.
+  const killOnExit = () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    await stopGroup(pid, 5000);
+  };
   const deadline = Date.now() + 60_000;
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${pingPort}/ping`).then(
