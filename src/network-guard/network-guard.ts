@@ -120,7 +120,9 @@ export class NetworkGuard {
       return { incident, decision: incident.decision, created: false };
     }
     // An unblocked or expired incident stays closed until there is evidence it did not have: Elasticsearch cycles
-    // search the same documents again (the slow window is an hour) and would otherwise block the address again at once.
+    // search the same documents again (the slow window is an hour). The source's own filter (`settledBefore`) only
+    // helps while the client is silent; an unblocked client that keeps browsing moves lastSeen, and without this its
+    // old probes would block it again at once (traefik-elasticsearch-e2e: unblock).
     const closed = store.incidents.findLastResolved(finding.ip, finding.threatType);
     if (closed && !hasNewEvidence(finding, closed)) return undefined;
     const verdict = this.policy.evaluate(finding.ip);
