@@ -1,5 +1,5 @@
 // `npm run test:integration`: brings the testbed up (or reuses a running one), runs every *.integration.test.ts with
-// ES_URL, OPENSEARCH_URL, KUBECONFIG, KUBECONFIG_RESTRICTED exported, and takes the testbed down again unless it was
+// ES_URL, OPENSEARCH_URL, KUBECONFIG, KUBECONFIG_RESTRICTED, TRAEFIK_BIN, TRAEFIK_PLUGINS_DIR exported, and takes the testbed down again unless it was
 // already running before. Exit code: the test runner's.
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
@@ -26,6 +26,8 @@ async function main(): Promise<number> {
       OPENSEARCH_URL: env.openSearchUrl,
       KUBECONFIG: env.kubeconfig,
       KUBECONFIG_RESTRICTED: env.kubeconfigRestricted,
+      TRAEFIK_BIN: env.traefikBin,
+      TRAEFIK_PLUGINS_DIR: env.traefikPluginsDir,
     };
     for (const [name, value] of Object.entries(exported)) {
       if (value !== undefined) process.stderr.write(`run-integration-tests: ${name}=${value}\n`);

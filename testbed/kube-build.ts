@@ -50,9 +50,11 @@ function moduleStamp(): string {
   return hash.digest('hex');
 }
 
-function goCommand(): string {
+export function goCommand(): string {
   const path = (process.env.PATH ?? '').split(':');
   if (path.some((dir) => dir && existsSync(join(dir, 'go')))) return 'go';
   if (existsSync('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
-  throw new Error('testbed: the Go toolchain is missing (no `go` on PATH nor /usr/local/go/bin/go); kube needs it');
+  throw new Error(
+    'testbed: the Go toolchain is missing (no `go` on PATH nor /usr/local/go/bin/go); kube and Traefik need it',
+  );
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKube } from './kube-build.ts';
 import { isKubeReady, type RunningKube, startKube } from './kube-cluster.ts';
@@ -14,6 +14,7 @@ import {
 import { isGroupAlive, stopGroup, stopGroupsMentioning } from './server-process.ts';
 import { runDir, versions } from './testbed-paths.ts';
 import { readState, removeState, type TestbedState, withLock, writeState } from './testbed-state.ts';
+import { buildTraefik, type TraefikInstall } from './traefik-build.ts';
 
 const log = (message: string) => process.stderr.write(`testbed: ${message}\n`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -38,6 +39,7 @@ export function up(): Promise<TestbedState> {
         log(state.notes.at(-1)!);
       })(),
       ensureKube(state, save),
+      ensureTraefik(state, save),
     ]);
     save();
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
@@ -74,6 +76,7 @@ export async function healthyState(): Promise<TestbedState> {
     elasticsearch: (await engineOk(state.elasticsearch)) ? state.elasticsearch : undefined,
     opensearch: (await engineOk(state.opensearch)) ? state.opensearch : undefined,
     kube: (await kubeOk(state.kube)) ? state.kube : undefined,
+    traefik: traefikOk(state.traefik) ? state.traefik : undefined,
     notes: state.notes ?? [],
   };
 }
@@ -85,6 +88,10 @@ export function envLines(state: TestbedState): string[] {
   if (state.kube) {
     lines.push(`KUBECONFIG=${shellQuote(state.kube.kubeconfig)}`);
     lines.push(`KUBECONFIG_RESTRICTED=${shellQuote(state.kube.kubeconfigRestricted)}`);
+  }
+  if (state.traefik) {
+    lines.push(`TRAEFIK_BIN=${shellQuote(state.traefik.bin)}`);
+    lines.push(`TRAEFIK_PLUGINS_DIR=${shellQuote(state.traefik.pluginsDir)}`);
   }
   return lines;
 }
@@ -138,6 +145,29 @@ async function ensureKube(state: TestbedState, save: () => void): Promise<void> 
   state.kube = await startKube(binaries);
   save();
   log(`kube-apiserver ready at ${state.kube.apiserver.url} (start ${seconds(startedAt)}, total ${seconds(started)})`);
+}
+
+function traefikOk(traefik?: TraefikInstall): boolean {
+  return traefik !== undefined && existsSync(traefik.bin) && existsSync(traefik.pluginsDir);
+}
+
+/** Builds Traefik (cached) and lays out the plugin from this checkout's source: nothing runs until a test starts it. */
+async function ensureTraefik(state: TestbedState, save: () => void): Promise<void> {
+  const started = Date.now();
+  const cached = traefikOk(state.traefik);
+  if (!cached) log(`Traefik ${versions.traefik}: building (cached after the first time)`);
+  state.traefik = await buildTraefik(join(runDir, 'provision-traefik.log'));
+  save();
+  if (!cached) log(`Traefik ${versions.traefik}: ready at ${state.traefik.bin} (${seconds(started)})`);
+}
+
+/** Traefik for a test process: built and laid out from this checkout (a hash check when already cached). */
+export function provideTraefik(): Promise<TraefikInstall> {
+  return withLock(async () => {
+    const state = readState();
+    await ensureTraefik(state, () => writeState(state));
+    return state.traefik!;
+  });
 }
 
 async function stopKube(state: TestbedState): Promise<void> {

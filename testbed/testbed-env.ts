@@ -1,5 +1,5 @@
 // What integration tests import to reach real servers: `const env = await ensureTestbed();`
-import { healthyState, up } from './testbed-control.ts';
+import { healthyState, provideTraefik, up } from './testbed-control.ts';
 import { runDir } from './testbed-paths.ts';
 import type { TestbedState } from './testbed-state.ts';
 
@@ -14,6 +14,10 @@ export interface TestbedEnv {
   kubeconfig: string;
   /** Kubeconfig of user "restricted", who has no RBAC rights at all (KUBECONFIG_RESTRICTED). */
   kubeconfigRestricted: string;
+  /** Traefik binary built from testbed/traefik (TRAEFIK_BIN). */
+  traefikBin: string;
+  /** `plugins-local` root holding our deny-list plugin (TRAEFIK_PLUGINS_DIR); run Traefik beside a link to it. */
+  traefikPluginsDir: string;
 }
 
 /**
@@ -41,7 +45,14 @@ export async function ensureTestbed(): Promise<TestbedEnv> {
   if (esUrl === undefined || kubeconfig === undefined || kubeconfigRestricted === undefined) {
     throw new Error(`testbed: missing ${missing.join(', ')}; see testbed/README.md and the logs under ${runDir}`);
   }
+  // Always from this checkout (a hash check when cached), so a testbed started elsewhere never lends another plugin.
+  const traefik =
+    fromEnv.traefikBin !== undefined && fromEnv.traefikPluginsDir !== undefined
+      ? { bin: fromEnv.traefikBin, pluginsDir: fromEnv.traefikPluginsDir }
+      : await provideTraefik();
   return {
+    traefikBin: traefik.bin,
+    traefikPluginsDir: traefik.pluginsDir,
     esUrl,
     es9Url: fromEnv.es9Url,
     openSearchUrl: fromEnv.openSearchUrl ?? state.opensearch?.url,
@@ -59,5 +70,7 @@ function readEnv(): Partial<TestbedEnv> {
     openSearchUrl: value('OPENSEARCH_URL'),
     kubeconfig: kubeconfigRestricted === undefined ? undefined : value('KUBECONFIG'),
     kubeconfigRestricted,
+    traefikBin: value('TRAEFIK_BIN'),
+    traefikPluginsDir: value('TRAEFIK_PLUGINS_DIR'),
   };
 }

@@ -8,6 +8,8 @@ export const versions = {
   openSearch: '3.6.0',
   /** Must match k8s.io/kubernetes in testbed/kube/go.mod. */
   kubernetes: '1.36.3',
+  /** Must match github.com/traefik/traefik/v3 in testbed/traefik/go.mod. v3.7.x does not build here (lego SDKs). */
+  traefik: '3.6.12',
 } as const;
 
 export const javaHomes = {

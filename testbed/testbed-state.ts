@@ -4,12 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningKube } from './kube-cluster.ts';
 import type { RunningSearchEngine } from './search-engine.ts';
 import { runDir, stateFile } from './testbed-paths.ts';
+import type { TraefikInstall } from './traefik-build.ts';
 
 /** What `testbed:up` started, so that `status`, `down` and other processes can find it. */
 export interface TestbedState {
   elasticsearch?: RunningSearchEngine;
   opensearch?: RunningSearchEngine;
   kube?: RunningKube;
+  /** Built, not running: each test starts its own Traefik on loopback with its own configuration. */
+  traefik?: TraefikInstall;
   /** Why something the testbed can run is not running (e.g. no Java 21+ for OpenSearch 3). */
   notes: string[];
 }

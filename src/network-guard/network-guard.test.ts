@@ -134,3 +134,26 @@ test('expired blocks are removed and their incidents resolved', async () => {
   assert.doesNotMatch(readFileSync(denylist, 'utf8'), /203\.0\.113\.11/);
   assert.equal(store.incidents.get(outcome.incident.id)?.status, 'resolved');
 });
+
+test('an unblocked incident is not reopened on the same evidence, only on new sensitive hits', async () => {
+  const { store, guard } = setup('auto');
+  const events = scan('203.0.113.12');
+  guard.observe(events);
+  const [first] = await guard.flush();
+  assert.equal(first.decision, 'blocked');
+  assert.equal((await unblockTarget('203.0.113.12', 'erin', 'test', guard.blockContext)).status, 'unblocked');
+  // What an Elasticsearch cycle does next: the same documents, computed again, come back as the same finding.
+  const again = await guard.ingestFindings([{ ...first.incident, evidence: first.incident.evidence }]);
+  assert.deepEqual(again, []);
+  assert.equal(store.incidents.list().length, 1);
+  // The scanner comes back: more sensitive hits than the closed incident saw.
+  const more = await guard.ingestFindings([
+    {
+      ...first.incident,
+      evidence: { ...first.incident.evidence, sensitiveHits: first.incident.evidence.sensitiveHits + 1 },
+    },
+  ]);
+  assert.equal(more.length, 1);
+  assert.equal(more[0].created, true);
+  assert.equal(more[0].decision, 'blocked');
+});

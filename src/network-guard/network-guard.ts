@@ -104,13 +104,14 @@ export class NetworkGuard {
     const outcomes: IncidentOutcome[] = [];
     for (const finding of findings) {
       const outcome = await this.#handle(finding);
+      if (!outcome) continue;
       outcomes.push(outcome);
       this.#options.onIncident?.(outcome);
     }
     return outcomes;
   }
 
-  async #handle(finding: Finding): Promise<IncidentOutcome> {
+  async #handle(finding: Finding): Promise<IncidentOutcome | undefined> {
     const { store, config } = this.#options;
     const now = this.#options.now?.() ?? new Date();
     const existing = store.incidents.findActive(finding.ip, finding.threatType);
@@ -118,6 +119,12 @@ export class NetworkGuard {
       const incident = store.incidents.updateEvidence(existing.id, finding.evidence, finding.severity, now);
       return { incident, decision: incident.decision, created: false };
     }
+    // An unblocked or expired incident stays closed until there is evidence it did not have: Elasticsearch cycles
+    // search the same documents again (the slow window is an hour). The source's own filter (`settledBefore`) only
+    // helps while the client is silent; an unblocked client that keeps browsing moves lastSeen, and without this its
+    // old probes would block it again at once (traefik-elasticsearch-e2e: unblock).
+    const closed = store.incidents.findLastResolved(finding.ip, finding.threatType);
+    if (closed && !hasNewEvidence(finding, closed)) return undefined;
     const verdict = this.policy.evaluate(finding.ip);
     const investigations = this.#investigations;
     const [proposedStatus, decision, proposedReason] = !verdict.allowed
@@ -187,4 +194,12 @@ export class NetworkGuard {
       appliedAt: null,
     });
   }
+}
+
+/** New sensitive hits since the incident was closed, or activity that starts after everything it had seen. */
+function hasNewEvidence(finding: Finding, closed: Incident): boolean {
+  return (
+    finding.evidence.sensitiveHits > closed.evidence.sensitiveHits ||
+    finding.evidence.firstSeen > closed.evidence.lastSeen
+  );
 }

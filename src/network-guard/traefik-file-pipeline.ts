@@ -77,6 +77,8 @@ export async function tailTraefikFile(
     positions: store.positions,
     prefilter: prefilterFor(guard),
     pollIntervalMs: settings.poll_interval * 1000,
+    // inotify (fs.watch on the directory) wakes the tail as soon as Traefik writes; polling stays as the fallback.
+    watch: settings.watch,
     onError: (error) => {
       metrics.increment('devops_agent_integration_errors_total', { integration: 'traefik-file' });
       log(`traefik-file: ${(error as Error).message ?? String(error)}`);

@@ -42,6 +42,15 @@ export class IncidentStore {
     return new Set(rows.map((row) => activeKey(row.ip_address, row.threat_type)));
   }
 
+  /** The most recent resolved incident of this IP and threat: what an unblock or an expiry closed. */
+  findLastResolved(ip: string, threatType: string): Incident | undefined {
+    const row = this.#sql
+      .get`SELECT * FROM incidents WHERE ip_address = ${ip} AND threat_type = ${threatType} AND status = 'resolved' ORDER BY id DESC LIMIT 1` as
+      | IncidentRow
+      | undefined;
+    return row && toIncident(row);
+  }
+
   findActive(ip: string, threatType: string): Incident | undefined {
     const row = this.#sql
       .get`SELECT * FROM incidents WHERE ip_address = ${ip} AND threat_type = ${threatType} AND status != 'resolved'` as

@@ -17,7 +17,10 @@ import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { abortOnStopSignals } from '../stop-signals.ts';
 import { USAGE } from './run-usage.ts';
 
-const EXPIRY_CHECK_MS = 30_000;
+/** Expired blocks are looked for every 30 s, or four times per block duration when blocks are shorter than 2 min. */
+export function expiryCheckMs(blockSeconds: number): number {
+  return Math.min(30_000, Math.max(1000, (blockSeconds * 1000) / 4));
+}
 
 export const runCommand: Command = {
   name: 'run',
@@ -28,6 +31,10 @@ export const runCommand: Command = {
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${redactSecrets(line)}\n`);
     const fileSettings = config.sources.traefik_file;
     const runtime = await openRuntime(config);
+    // Before anything else: routers referencing the deny-list middleware answer 404 to everybody until it exists.
+    const prepared = await runtime.blocker.prepare?.();
+    if (prepared?.status === 'applied') log(`blocker: ${prepared.detail}`);
+    if (prepared?.status === 'failed') log(`blocker: ${prepared.error}`);
     if (!config.elasticsearch && fileSettings.generate_sample && !existsSync(fileSettings.path)) {
       const { writeSampleLog } = await import('../../network-guard/sample-traffic/generate-traefik-log.ts');
       const sample = await writeSampleLog(fileSettings.path);
@@ -99,7 +106,7 @@ export const runCommand: Command = {
         },
         (error) => log(`block expiry failed: ${errorMessage(error)}`),
       );
-    }, EXPIRY_CHECK_MS);
+    }, expiryCheckMs(config.blocking.duration));
     try {
       if (config.elasticsearch)
         await watchElasticsearch(runtime, guard, stopSignal, { log, onDetector: investigations.onDetector });

@@ -14,6 +14,8 @@ export const sourcesSection = z
         generate_sample: z.boolean().default(false),
         /** How often the file is checked for new lines (also woken by file-system events). */
         poll_interval: duration().default(1),
+        /** Wake on inotify events for the log's directory as well, so new lines are read at once. */
+        watch: z.boolean().default(true),
         max_line_bytes: z.number().int().positive().default(16384),
       })
       .prefault({}),

@@ -35,4 +35,10 @@ export interface Blocker {
   plan(request: BlockRequest): Promise<BlockPlan>;
   apply(request: BlockRequest): Promise<ActionResult>;
   revert(target: string): Promise<ActionResult>;
+  /**
+   * Makes the enforcement point valid before the first block, called when the daemon starts (the Traefik file blocker
+   * writes its middleware with an empty list: a router referencing a missing middleware answers 404 to everybody).
+   * Idempotent; 'unchanged' when nothing had to be written.
+   */
+  prepare?(): Promise<ActionResult>;
 }

@@ -66,6 +66,30 @@ export class TraefikFileBlocker implements Blocker {
     }
   }
 
+  /**
+   * Writes the middleware with an empty list when the file or the middleware is missing, so routers referencing
+   * `<name>@file` work (and let everybody through) before the first block. A file that does not parse is left as it
+   * is (it may hold a human's entries) and reported: Traefik keeps serving its last valid configuration meanwhile.
+   */
+  async prepare(): Promise<ActionResult> {
+    try {
+      const current = this.#read();
+      if (current.hasMiddleware) return { status: 'unchanged', detail: `${this.#describe()} is in place` };
+      writeFileAtomic(this.#settings.path, this.#render(current.entries, current.document));
+      return { status: 'applied', detail: `wrote ${this.#describe()} with an empty deny list` };
+    } catch (error) {
+      return {
+        status: 'failed',
+        error: `cannot prepare ${this.#settings.path}: ${errorMessage(error)}`,
+        isRetryable: true,
+      };
+    }
+  }
+
+  #describe(): string {
+    return `middleware ${this.#settings.middleware_name}@file in ${this.#settings.path}`;
+  }
+
   async revert(targetText: string): Promise<ActionResult> {
     try {
       const target = canonical(targetText);
@@ -90,13 +114,18 @@ export class TraefikFileBlocker implements Blocker {
   }
 
   /** Current entries and the parsed document (other middlewares or settings in the file are preserved). */
-  #read(): { text: string; entries: string[]; document: Record<string, unknown> } {
-    if (!existsSync(this.#settings.path)) return { text: '', entries: [], document: {} };
+  #read(): { text: string; entries: string[]; document: Record<string, unknown>; hasMiddleware: boolean } {
+    if (!existsSync(this.#settings.path)) return { text: '', entries: [], document: {}, hasMiddleware: false };
     const text = readFileSync(this.#settings.path, 'utf8');
-    const document = (parse(text) ?? {}) as Record<string, unknown>;
-    const list = pluginConfig(document, this.#settings)?.ipDenyList;
+    const parsed: unknown = parse(text);
+    if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+      throw new Error('the file is not a YAML mapping; fix or remove it');
+    }
+    const document = (parsed ?? {}) as Record<string, unknown>;
+    const config = pluginConfig(document, this.#settings);
+    const list = config?.ipDenyList;
     const entries = Array.isArray(list) ? list.map(String) : [];
-    return { text, entries, document };
+    return { text, entries, document, hasMiddleware: Array.isArray(list) };
   }
 
   #render(entries: string[], document: Record<string, unknown>): string {

@@ -1,0 +1,3 @@
+module devops-agent/denylist
+
+go 1.22

@@ -1,0 +1,127 @@
+// The Elasticsearch path with a real Traefik: Traefik's JSON access-log lines are bulk-loaded into the testbed's
+// Elasticsearch as a shipper would; the agent reads only Elasticsearch and blocks through the file provider.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ensureTestbed, type TestbedEnv } from '../../testbed/testbed-env.ts';
+import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
+import { expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
+import { createIndex, type LogShipper, shipAccessLog } from './testing/log-shipper.ts';
+import { get, SCANNER_PATHS, startBackend, waitFor } from './testing/loopback-clients.ts';
+import { PLUGIN_ALIAS, type RunningTraefik, startTraefik, writeFileRoutes } from './testing/traefik-process.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'traefik-es-e2e-'));
+const dynamic = join(dir, 'dynamic');
+const index = `traefik-logs-e2e-${randomBytes(4).toString('hex')}`;
+let env: TestbedEnv;
+let traefik: RunningTraefik;
+let shipper: LogShipper;
+let backend: Awaited<ReturnType<typeof startBackend>>;
+
+before(async () => {
+  env = await ensureTestbed();
+  backend = await startBackend();
+  writeFileRoutes(dynamic, backend.port);
+  traefik = await startTraefik({
+    bin: env.traefikBin,
+    pluginsDir: env.traefikPluginsDir,
+    dir: join(dir, 'traefik'),
+    accessLog: { format: 'json', keepHeaders: ['User-Agent'] },
+    providers: { file: { directory: dynamic, watch: true } },
+  });
+  await createIndex(env.esUrl, index);
+  shipper = shipAccessLog(traefik.accessLog, env.esUrl, index);
+});
+
+after(async () => {
+  await shipper?.stop();
+  await fetch(`${env.esUrl}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+  await traefik?.stop();
+  backend?.server.closeAllConnections();
+  backend?.server.close();
+});
+
+function agentConfig(name: string, mode: 'auto' | 'review') {
+  return writeAgentConfig(dir, name, {
+    mode,
+    database: { path: join(dir, `${name}.db`) },
+    audit: { path: join(dir, `${name}.audit.jsonl`) },
+    elasticsearch: { url: env.esUrl, index_pattern: index, interval: 1, ingest_delay: 0, overlap: 60 },
+    blocking: {
+      blocker: 'traefik-file',
+      protect_private_ranges: false,
+      traefik_file: { path: join(dynamic, 'devops-agent-denylist.yaml'), plugin_name: PLUGIN_ALIAS },
+    },
+    web: { enabled: false },
+  });
+}
+
+/** Until the first documents are searchable the field profile cannot be detected: ship some ordinary traffic. */
+async function someDocumentsShipped(agent: { output(): string }) {
+  await waitFor(
+    async () => {
+      await get(traefik.url, { from: '127.0.0.7' });
+      return shipper.shipped() > 3;
+    },
+    20_000,
+    () => `nothing shipped to ${index}\n${agent.output()}`,
+  );
+}
+
+test('auto mode from Elasticsearch: the scanner gets 403 within 30 s, others keep 200', async () => {
+  const config = agentConfig('auto', 'auto');
+  const agent = startAgent(config);
+  try {
+    await expectStatus(traefik.url, '127.0.0.7', 200, 15_000, agent.output);
+    await someDocumentsShipped(agent);
+    await scannerIsStopped(traefik.url, { scanner: '127.0.0.40', ordinary: '127.0.0.7' }, 30_000, agent.output);
+    const blocked = incidents(config).find((incident) => incident.ip === '127.0.0.40');
+    assert.equal(blocked?.status, 'blocked');
+  } finally {
+    await agent.stop();
+  }
+});
+
+// The next cycle searches the same documents again (the slow window is an hour): the unblock must stick anyway.
+test('unblock from Elasticsearch restores 200 while the daemon keeps running', async () => {
+  const config = agentConfig('unblock', 'auto');
+  const agent = startAgent(config);
+  try {
+    await someDocumentsShipped(agent);
+    await scannerIsStopped(traefik.url, { scanner: '127.0.0.42', ordinary: '127.0.0.7' }, 30_000, agent.output);
+    const unblock = runCli(['unblock', '127.0.0.42', '--config', config]);
+    assert.equal(unblock.status, 0, unblock.stderr);
+    await expectStatus(traefik.url, '127.0.0.42', 200, 10_000, agent.output);
+    await staysStatus(traefik.url, '127.0.0.42', 200, 5000);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('review mode from Elasticsearch: blocked only after approval', async () => {
+  const config = agentConfig('review', 'review');
+  const agent = startAgent(config);
+  try {
+    await someDocumentsShipped(agent);
+    for (const path of SCANNER_PATHS) await get(traefik.url, { from: '127.0.0.41', path });
+    let pending: { id: number } | undefined;
+    await waitFor(
+      async () => {
+        pending = incidents(config).find((incident) => incident.ip === '127.0.0.41' && incident.status === 'pending');
+        return pending !== undefined;
+      },
+      30_000,
+      () => `no pending incident for 127.0.0.41\n${agent.output()}`,
+    );
+    await staysStatus(traefik.url, '127.0.0.41', 200, 3000);
+    const approve = runCli(['incidents', 'approve', String(pending!.id), '--config', config]);
+    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
+    await expectStatus(traefik.url, '127.0.0.41', 403, 10_000, agent.output);
+    assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
+  } finally {
+    await agent.stop();
+  }
+});
