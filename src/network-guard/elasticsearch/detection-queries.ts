@@ -1,5 +1,5 @@
+import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
-import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from '../detection/sensitive-paths.ts';
 import { type AddressingOptions, ClientAddressing, type ClientSelector } from './client-addressing.ts';
 import type { FieldProfile } from './field-profile.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
@@ -45,16 +45,9 @@ export class DetectionQueries {
     this.#settings = settings;
     this.#pageSize = pageSize;
     this.#timeout = `${Math.max(1, Math.floor(timeoutSeconds))}s`;
-    const extras = settings.sensitive_paths.map((path) => path.toLowerCase());
-    const suffixes = [
-      ...(settings.replace_builtin_lists ? [] : SENSITIVE_PATH_SUFFIXES),
-      ...extras.filter((path) => path.startsWith('/')),
-    ];
-    const fragments = [
-      ...(settings.replace_builtin_lists ? [] : SENSITIVE_PATH_FRAGMENTS),
-      ...extras.filter((path) => !path.startsWith('/')),
-    ];
-    this.sensitiveFilter = sensitivePathQuery(profile.fields.path, suffixes, fragments);
+    // The matcher's own lists, so the server-side superset always covers what the matcher would accept.
+    const matcher = new SensitivePathMatcher(settings.sensitive_paths, settings.replace_builtin_lists);
+    this.sensitiveFilter = sensitivePathQuery(profile.fields.path, matcher.suffixes, matcher.anywhereNeedles);
   }
 
   timeFilter(range: TimeRange): SearchBody {
