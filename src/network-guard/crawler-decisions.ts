@@ -1,0 +1,49 @@
+import type { Mode } from '../config/schema.ts';
+import type { Finding } from '../core/incident.ts';
+import type { CrawlerVerifier } from './detection/crawler-verifier.ts';
+import type { DecisionOverride } from './incident-writer.ts';
+
+/**
+ * Findings whose client claims to be a search engine crawler are checked by forward-confirmed reverse DNS before any
+ * decision: a verified crawler is recorded and never blocked; a spoofer keeps its finding with one more reason; a
+ * check that got no answer goes to a human (review), never to a block, whatever the mode.
+ */
+export async function checkCrawlers(
+  findings: readonly Finding[],
+  verifier: CrawlerVerifier | undefined,
+  mode: Mode,
+): Promise<Array<{ finding: Finding; override?: DecisionOverride }>> {
+  const checked: Array<{ finding: Finding; override?: DecisionOverride }> = [];
+  for (const finding of findings) {
+    const claim = finding.evidence.extra?.crawlerClaim;
+    if (typeof claim !== 'string' || finding.threatType !== 'secrets_scanning') {
+      checked.push({ finding });
+      continue;
+    }
+    if (!verifier) {
+      checked.push({ finding: explain(finding, `claims to be ${claim}; crawler verification is off`) });
+      continue;
+    }
+    const address = finding.evidence.extra?.crawlerAddress;
+    const check = await verifier.verify(typeof address === 'string' ? address : finding.ip, claim);
+    if (check.status === 'verified') {
+      const reason = `${check.detail}: recorded, never blocked`;
+      checked.push({ finding: explain(finding, reason), override: { status: 'open', decision: 'recorded', reason } });
+    } else if (check.status === 'spoofed') {
+      const evidence = { ...finding.evidence, reasons: [...finding.evidence.reasons, check.detail] };
+      checked.push({ finding: explain({ ...finding, evidence }, check.detail) });
+    } else {
+      const override: DecisionOverride =
+        mode === 'disabled'
+          ? { status: 'open', decision: 'recorded', reason: check.detail }
+          : { status: 'pending', decision: 'recommended', reason: `${check.detail}; never blocked unverified` };
+      checked.push({ finding: explain(finding, check.detail), override });
+    }
+  }
+  return checked;
+}
+
+function explain(finding: Finding, note: string): Finding {
+  const explanations = [...(finding.evidence.explanations ?? []), note];
+  return { ...finding, evidence: { ...finding.evidence, explanations } };
+}
