@@ -114,8 +114,13 @@ export class NetworkGuard {
    */
   async flush(final = false): Promise<IncidentOutcome[]> {
     const outcomes = await this.ingestFindings(this.detector.drainFindings(final));
-    this.profileStore.save(this.profile);
+    this.saveProfile();
     return outcomes;
+  }
+
+  /** Writes what the site profile learned since the last save (one transaction). */
+  saveProfile(): void {
+    this.profileStore.save(this.profile);
   }
 
   /**
