@@ -88,18 +88,29 @@ export class CampaignTracker {
     if (!this.#changed) return [];
     this.#changed = false;
     const windowStart = now - this.#thresholds.slow_window * 1000;
-    const groups = new Map<string, Group>();
+    const prefixes = new Map<string, Group>();
     for (const [key, member] of this.#members) {
       if (member.lastSeen < windowStart) {
         this.#members.delete(key);
         continue;
       }
-      const prefix = campaignPrefix(key);
-      addTo(groups, 'prefix', prefix, member);
-      if (member.paths.length >= 2) addTo(groups, 'fingerprint', probeFingerprint(member.paths, member.agent), member);
+      addTo(prefixes, 'prefix', campaignPrefix(key), member);
     }
     const findings: Finding[] = [];
-    for (const group of groups.values()) {
+    const inPrefixCampaign = new Set<string>();
+    for (const group of prefixes.values()) {
+      const finding = this.#judge(group, source);
+      if (!finding) continue;
+      findings.push(finding);
+      for (const key of group.members.keys()) inPrefixCampaign.add(key);
+    }
+    // One tool run from many networks: members already in a network-level incident are not counted twice.
+    const fingerprints = new Map<string, Group>();
+    for (const member of this.#members.values()) {
+      if (member.paths.length < 2 || inPrefixCampaign.has(member.key)) continue;
+      addTo(fingerprints, 'fingerprint', probeFingerprint(member.paths, member.agent), member);
+    }
+    for (const group of fingerprints.values()) {
       const finding = this.#judge(group, source);
       if (finding) findings.push(finding);
     }
