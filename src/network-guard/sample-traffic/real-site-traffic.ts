@@ -80,10 +80,14 @@ export function generateRealSiteTraffic(start: number, seed: number | string = 1
     const agent = random.pick(BROWSERS);
     let time = random.int(0, hour - 120_000);
     push(at(time), ip, SPA, '/', 200, indexSize, agent);
-    for (const [path, size] of Object.entries(configSizes))
-      push(at((time += random.int(20, 400))), ip, SPA, path, 200, size, agent);
-    for (let page = random.int(1, 6); page > 0; page--)
-      push(at((time += random.int(2000, 30000))), ip, SPA, `/products/${random.int(1, 900)}`, 200, indexSize, agent);
+    for (const [path, size] of Object.entries(configSizes)) {
+      time += random.int(20, 400);
+      push(at(time), ip, SPA, path, 200, size, agent);
+    }
+    for (let page = random.int(1, 6); page > 0; page--) {
+      time += random.int(2000, 30000);
+      push(at(time), ip, SPA, `/products/${random.int(1, 900)}`, 200, indexSize, agent);
+    }
     if (random.chance(0.3))
       push(at(time + 500), ip, BLOG, `/2026/11/post-${random.int(1, 40)}/`, 200, random.int(20000, 60000), agent);
   }
@@ -95,7 +99,7 @@ export function generateRealSiteTraffic(start: number, seed: number | string = 1
 
   // A corporate NAT: one address, many browsers, every page view refetches the runtime config.
   const nat = '198.51.100.77';
-  for (let n = 0, time = 0; time < hour - 1000; n++) {
+  for (let time = 0; time < hour - 1000; ) {
     time += random.int(300, 3000);
     push(
       at(time),
