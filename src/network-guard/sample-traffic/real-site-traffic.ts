@@ -101,15 +101,8 @@ export function generateRealSiteTraffic(start: number, seed: number | string = 1
   const nat = '198.51.100.77';
   for (let time = 0; time < hour - 1000; ) {
     time += random.int(300, 3000);
-    push(
-      at(time),
-      nat,
-      SPA,
-      random.pick(Object.keys(configSizes)),
-      200,
-      configSizes['/config.js'],
-      random.pick(BROWSERS),
-    );
+    const [path, size] = random.pick(Object.entries(configSizes));
+    push(at(time), nat, SPA, path, 200, size, random.pick(BROWSERS));
   }
   actors.push({ key: nat, role: 'corporate NAT', expected: [] });
 
