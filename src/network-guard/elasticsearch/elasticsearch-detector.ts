@@ -359,7 +359,13 @@ export class ElasticsearchDetector {
         range: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
         clientIps: [...client.ips].slice(0, 50),
         clientSelectors: [...client.selectors.values()].slice(0, 50),
-        queries: records.map(({ name, body, pages, buckets, hits }) => ({ name, body, pages, buckets, hits })),
+        queries: records.map(({ name, body, pages, buckets, hits }) => ({
+          name,
+          body: compactBody(body),
+          pages,
+          buckets,
+          hits,
+        })),
         hitCounts: records.reduce<Record<string, number>>((counts, record) => {
           counts[record.name] = (counts[record.name] ?? 0) + record.hits;
           return counts;
@@ -380,4 +386,19 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
   return result;
+}
+
+/**
+ * A query as cited in one incident's evidence: lists longer than 50 (the client IPs and raw paths of a whole chunk)
+ * keep their first 50 values and say how many more there were, so thousands of incidents do not each store the same
+ * 1,000-address query.
+ */
+function compactBody(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 50).map(compactBody);
+    return value.length > 50 ? [...head, `(+${value.length - 50} more)`] : head;
+  }
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, compactBody(inner)]));
+  return value;
 }
