@@ -98,7 +98,7 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, usage.rss);
 }, 50);
 const started = performance.now();
-const summary = await scanElasticsearch(runtime, guard, { from: T0, to: T0 + HOUR }, undefined, { skipLlm: true });
+const summary = await scanElasticsearch(runtime, guard, { from: T0, to: T0 + HOUR }, undefined, {});
 const seconds = (performance.now() - started) / 1000;
 clearInterval(sampler);
 const incidents = runtime.store.db

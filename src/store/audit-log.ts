@@ -171,11 +171,39 @@ export class AuditLog {
       this.#saveHead(entry);
       return { head: { seq: entry.seq, hash: entry.hash, chain: head.chain } };
     }
+    // A batch (appendMany) can leave several complete entries past the head: ours when they chain from it.
+    if (
+      head &&
+      ours &&
+      entry.seq > head.seq + 1 &&
+      hashEntry(body) === hash &&
+      chainsFrom(this.path, head, entry.seq)
+    ) {
+      this.#saveHead(entry);
+      return { head: { seq: entry.seq, hash: entry.hash, chain: head.chain } };
+    }
     const problem = head
       ? `the file ends at entry ${entry.seq}, this database last wrote entry ${head.seq}`
       : `the file ends at entry ${entry.seq}, but this database has never written to it (another database's chain?)`;
     return { head, problem };
   }
+}
+
+/** True when the file's entries head.seq+1 .. last (line n holds entry n) chain, one by one, from the head. */
+function chainsFrom(path: string, head: { seq: number; hash: string }, last: number): boolean {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  let prev = head.hash;
+  for (let seq = head.seq + 1; seq <= last; seq++) {
+    try {
+      const entry = JSON.parse(lines[seq - 1] ?? '') as AuditEntry;
+      const { hash, ...body } = entry;
+      if (entry.seq !== seq || entry.prev !== prev || hashEntry(body) !== hash) return false;
+      prev = hash;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The CLI exits 2 on it: the configuration points two chains at one file. */
