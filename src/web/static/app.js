@@ -485,8 +485,8 @@
       evidence.userAgents.slice(0, 10).map((entry) => [entry.userAgent, entry.count]),
     );
     $('reasons').replaceChildren(...evidence.reasons.map((reason) => el('li', { text: reason })));
-    const explanations = Array.isArray(evidence.explanations) ? evidence.explanations : [];
-    const members = evidence.extra && evidence.extra.campaign ? evidence.extra.campaign.members : undefined;
+    const explanations = Array.isArray(evidence.explanations) ? [...evidence.explanations] : [];
+    const members = evidence.extra?.campaign?.members;
     if (Array.isArray(members)) explanations.push(`campaign members: ${members.slice(0, 50).join(' ')}`);
     $('explanations-card').hidden = explanations.length === 0;
     $('explanations').replaceChildren(...explanations.map((note) => el('li', { text: String(note) })));
