@@ -4,6 +4,8 @@ import type { CrawlerVerifier } from './detection/crawler-verifier.ts';
 import type { DecisionOverride } from './incident-writer.ts';
 
 /**
+ * Decisions fixed by our own checks before policy. Fingerprint campaigns have no block target (recorded, members
+ * listed).
  * Findings whose client claims to be a search engine crawler are checked by forward-confirmed reverse DNS before any
  * decision: a verified crawler is recorded and never blocked; a spoofer keeps its finding with one more reason; a
  * check that got no answer goes to a human (review), never to a block, whatever the mode.
@@ -15,6 +17,13 @@ export async function checkCrawlers(
 ): Promise<Array<{ finding: Finding; override?: DecisionOverride }>> {
   const checked: Array<{ finding: Finding; override?: DecisionOverride }> = [];
   for (const finding of findings) {
+    if (finding.ip.startsWith('fingerprint:')) {
+      // One tool run from many networks: there is no single prefix a block could name.
+      const count = (finding.evidence.extra?.campaign as { memberCount?: number } | undefined)?.memberCount ?? 0;
+      const reason = `probe-fingerprint campaign across networks (${count} members): no single prefix to block, members listed for review`;
+      checked.push({ finding, override: { status: 'open', decision: 'recorded', reason } });
+      continue;
+    }
     const claim = finding.evidence.extra?.crawlerClaim;
     if (typeof claim !== 'string' || finding.threatType !== 'secrets_scanning') {
       checked.push({ finding });

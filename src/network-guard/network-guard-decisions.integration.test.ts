@@ -163,3 +163,31 @@ test('10,000 new incidents are written in batches, every one with its audit entr
   assert.equal(pending.n, 10000);
   assert.equal(store.audit.verify().ok, true);
 });
+
+test('auto mode blocks a /24 campaign at its prefix when the policy allows it; a protected prefix is only recorded', async () => {
+  const { config, store, blocker } = setup('auto', {
+    'detection.crawlers.verify': false,
+    'blocking.protected_ranges': ['198.51.100.0/24'],
+  });
+  const guard = new NetworkGuard({ config, store, blocker, source: 'test' });
+  const events: LogEvent[] = [];
+  const probes = ['/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', '/.aws/credentials', '/id_rsa'];
+  for (const network of ['198.18.7', '198.51.100'])
+    for (let member = 0; member < 8; member++)
+      for (let probe = 0; probe < 3; probe++)
+        events.push(
+          hit(
+            `${network}.${member + 10}`,
+            probes[(member + probe) % 6],
+            404,
+            T0 + member * 1000 + probe,
+            'Mozilla/5.0',
+          ),
+        );
+  guard.observe(events);
+  const outcomes = await guard.flush(true);
+  const byIp = Object.fromEntries(outcomes.map((o) => [o.incident.ip, o]));
+  assert.equal(byIp['198.18.7.0/24'].decision, 'blocked');
+  assert.equal(byIp['198.51.100.0/24'].decision, 'recorded');
+  assert.ok(store.blocks.findActive('198.18.7.0/24').length > 0);
+});
