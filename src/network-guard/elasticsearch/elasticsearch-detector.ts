@@ -14,10 +14,9 @@ import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
+import { learnSiteFacts } from './site-facts.ts';
 
 const CLIENT_CHUNK = 1000;
-/** Public raw paths excluded on the server per query (the rest still count for nothing on our side). */
-const MAX_EXCLUDED = 1000;
 
 export interface DetectionResult {
   range: TimeRange;
@@ -171,38 +170,8 @@ export class ElasticsearchDetector {
 
   /** Site facts of the range into the profile; returns the must_not clauses for the public paths. */
   async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SearchBody[]> {
-    const profile = this.#aggregates().profile;
-    const publicRaw = new Map<string | null, string[]>();
-    const facts: Array<{ host: string | null; rawPath: string; path: string }> = [];
-    records.push(
-      await runComposite(
-        this.backend,
-        this.index,
-        'site_facts',
-        this.queries.siteFacts(range),
-        (bucket) => {
-          const rawPath = String(bucket.key.path ?? '');
-          const path = normalizePath(rawPath);
-          if (!this.#paths.matches(path)) return;
-          const host = bucket.key.host == null ? null : String(bucket.key.host);
-          const time = Number(bucket.last?.value ?? range.to);
-          profile.observeAggregate(host ?? undefined, path, Number(bucket.clients?.value ?? 0), time);
-          for (const size of bucket.ok?.sizes?.buckets ?? [])
-            profile.observeSize(host ?? undefined, path, Number(size.key), time);
-          facts.push({ host, rawPath, path });
-        },
-        signal,
-      ),
-    );
-    let excluded = 0;
-    for (const { host, rawPath, path } of facts) {
-      if (excluded >= MAX_EXCLUDED || !profile.isPublic(host ?? undefined, path)) continue;
-      const list = publicRaw.get(host) ?? [];
-      list.push(rawPath);
-      publicRaw.set(host, list);
-      excluded++;
-    }
-    return [...publicRaw].map(([host, raws]) => this.queries.publicPathsClause(host, raws));
+    const site = { backend: this.backend, index: this.index, queries: this.queries, paths: this.#paths };
+    return learnSiteFacts(site, this.#aggregates().profile, range, records, signal);
   }
 
   /** Scanner agents and activity of one chunk of candidate clients. */
