@@ -1,6 +1,6 @@
 import type { Mode } from '../config/schema.ts';
 import type { Finding } from '../core/incident.ts';
-import type { CrawlerVerifier } from './detection/crawler-verifier.ts';
+import type { CrawlerCheck, CrawlerVerifier } from './detection/crawler-verifier.ts';
 import type { DecisionOverride } from './incident-writer.ts';
 
 /**
@@ -16,6 +16,7 @@ export async function checkCrawlers(
   mode: Mode,
 ): Promise<Array<{ finding: Finding; override?: DecisionOverride }>> {
   const checked: Array<{ finding: Finding; override?: DecisionOverride }> = [];
+  const checks = await verifyConcurrently(findings, verifier);
   for (const finding of findings) {
     if (finding.ip.startsWith('fingerprint:')) {
       // One tool run from many networks: there is no single prefix a block could name.
@@ -34,7 +35,8 @@ export async function checkCrawlers(
       continue;
     }
     const address = finding.evidence.extra?.crawlerAddress;
-    const check = await verifier.verify(typeof address === 'string' ? address : finding.ip, claim);
+    const check =
+      checks.get(finding) ?? (await verifier.verify(typeof address === 'string' ? address : finding.ip, claim));
     if (check.status === 'verified') {
       const reason = `${check.detail}: recorded, never blocked`;
       checked.push({ finding: explain(finding, reason), override: { status: 'open', decision: 'recorded', reason } });
@@ -51,6 +53,31 @@ export async function checkCrawlers(
   }
   return checked;
 }
+
+/** DNS checks of one batch run side by side (bounded), so a flood of claimed crawlers costs one timeout, not one each. */
+async function verifyConcurrently(
+  findings: readonly Finding[],
+  verifier: CrawlerVerifier | undefined,
+): Promise<Map<Finding, CrawlerCheck>> {
+  const checks = new Map<Finding, CrawlerCheck>();
+  if (!verifier) return checks;
+  const pending = findings.filter(
+    (finding) => typeof finding.evidence.extra?.crawlerClaim === 'string' && finding.threatType === 'secrets_scanning',
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const finding = pending[next++];
+      const address = finding.evidence.extra?.crawlerAddress;
+      const claim = String(finding.evidence.extra?.crawlerClaim);
+      checks.set(finding, await verifier.verify(typeof address === 'string' ? address : finding.ip, claim));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHECKS, pending.length) }, worker));
+  return checks;
+}
+
+const CONCURRENT_CHECKS = 32;
 
 function explain(finding: Finding, note: string): Finding {
   const explanations = [...(finding.evidence.explanations ?? []), note];

@@ -29,7 +29,8 @@ before(async () => {
     const query = dnsPacket.decode(message);
     const question = query.questions?.[0];
     if (!question) return;
-    if (question.name === '9.113.0.203.in-addr.arpa') return; // never answers: the client times out
+    // never answers: the client times out
+    if (question.name === '9.113.0.203.in-addr.arpa' || question.name.endsWith('.2.0.192.in-addr.arpa')) return;
     const record = RECORDS[question.name];
     const found = record && record.type === question.type;
     const answer = dnsPacket.encode({
@@ -69,13 +70,53 @@ test('a wrong domain, a name that does not resolve back, or no PTR at all is a s
   assert.match(none.detail, /spoofer/);
 });
 
-test('a resolver that does not answer gives unanswered (review), and it is not cached', async () => {
+test('a resolver that does not answer gives unanswered (review), remembered for a minute only', async () => {
   const v = verifier();
   const first = await v.verify('203.0.113.9', 'Googlebot');
   assert.equal(first.status, 'unanswered');
   const before = queries;
-  await v.verify('203.0.113.9', 'Googlebot');
-  assert.ok(queries > before, 'asked again');
+  assert.equal((await v.verify('203.0.113.9', 'Googlebot')).status, 'unanswered');
+  assert.equal(queries, before, 'a silent resolver does not stall the next batch');
+  const shortCache = new CrawlerVerifier({ dns_server: `127.0.0.1:${port}`, timeout: 0.3, cache_ttl: 0 });
+  await shortCache.verify('203.0.113.9', 'Googlebot');
+  const again = queries;
+  await shortCache.verify('203.0.113.9', 'Googlebot');
+  assert.ok(queries > again, 'asked again once the cache expired');
+});
+
+test('many claimed crawlers in one batch are checked side by side: one timeout, not one each', async () => {
+  const { checkCrawlers } = await import('../crawler-decisions.ts');
+  const v = verifier();
+  const findings = Array.from({ length: 20 }, (_, index) => ({
+    ip: `203.0.113.9`,
+    threatType: 'secrets_scanning' as const,
+    severity: 'high' as const,
+    evidence: {
+      requests: 1,
+      sensitiveHits: 1,
+      firstSeen: 0,
+      lastSeen: 0,
+      statuses: {},
+      topPaths: [],
+      userAgents: [],
+      scannerAgents: [],
+      distinctSensitivePaths: 1,
+      peakPerMinute: 1,
+      perMinute: {},
+      samples: [],
+      reasons: [],
+      source: 'test',
+      extra: { crawlerClaim: 'Googlebot', crawlerAddress: `192.0.2.${index + 1}` },
+    },
+  }));
+  const started = performance.now();
+  const checked = await checkCrawlers(findings, v, 'auto');
+  assert.equal(checked.length, 20);
+  assert.ok(
+    checked.every(({ override }) => override?.status === 'pending'),
+    'unanswered: all sent to review',
+  );
+  assert.ok(performance.now() - started < 0.3 * 1000 * 5, 'concurrent, not 20 timeouts in a row');
 });
 
 test('results are cached: a second check of the same address asks nothing', async () => {

@@ -18,6 +18,7 @@ export type CrawlerCheck =
   | { status: 'unanswered'; crawler: string; detail: string };
 
 const MAX_CACHE = 10000;
+const UNANSWERED_TTL_MS = 60_000;
 const NOT_FOUND = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'NXDOMAIN']);
 
 /**
@@ -42,11 +43,11 @@ export class CrawlerVerifier {
     const cached = this.#cache.get(key);
     if (cached && cached.until > Date.now()) return cached.check;
     const check = await this.#check(address, crawlerName);
-    // An unanswered check is not remembered: the next incident asks again.
-    if (check.status !== 'unanswered') {
-      if (this.#cache.size >= MAX_CACHE) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(key, { check, until: Date.now() + this.#ttlMs });
-    }
+    // An unanswered check is remembered only briefly: asked again soon, but a silent resolver does not stall every
+    // batch that updates the same incident.
+    const ttl = check.status === 'unanswered' ? Math.min(this.#ttlMs, UNANSWERED_TTL_MS) : this.#ttlMs;
+    if (this.#cache.size >= MAX_CACHE) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(key, { check, until: Date.now() + ttl });
     return check;
   }
 
