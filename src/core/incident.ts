@@ -44,6 +44,8 @@ export interface Evidence {
   perMinute: Record<string, number>;
   samples: string[];
   reasons: string[];
+  /** What else the decision rested on: which site facts or crawler checks suppressed what (for people, not rules). */
+  explanations?: string[];
   source: string;
   /** Free-form extras from specific sources (ES queries, hashes, Kibana link...). */
   extra?: Record<string, unknown>;

@@ -59,6 +59,8 @@ export function formatCidr(cidr: Cidr): string {
 export class IpSet {
   readonly #list = new BlockList();
   readonly #entries: string[] = [];
+  /** Each entry's family and first/last address, computed once: policy checks run per incident. */
+  readonly #ranges: Array<{ family: IpFamily; first: bigint; last: bigint; entry: string }> = [];
 
   constructor(entries: Iterable<string> = []) {
     for (const entry of entries) this.add(entry);
@@ -69,7 +71,10 @@ export class IpSet {
     const cidr = parseCidr(entry);
     if (!cidr) return false;
     this.#list.addSubnet(cidr.address, cidr.prefix, cidr.family);
-    this.#entries.push(formatCidr(cidr));
+    const formatted = formatCidr(cidr);
+    this.#entries.push(formatted);
+    const [first, last] = cidrBounds(cidr).map(toBigInt);
+    this.#ranges.push({ family: cidr.family, first, last, entry: formatted });
     return true;
   }
 
@@ -95,12 +100,8 @@ export class IpSet {
     const cidr = parseCidr(entry);
     if (!cidr) return undefined;
     const [first, last] = cidrBounds(cidr).map(toBigInt);
-    return this.#entries.find((member) => {
-      const range = parseCidr(member);
-      if (!range || range.family !== cidr.family) return false;
-      const [memberFirst, memberLast] = cidrBounds(range).map(toBigInt);
-      return memberFirst <= last && first <= memberLast;
-    });
+    return this.#ranges.find((range) => range.family === cidr.family && range.first <= last && first <= range.last)
+      ?.entry;
   }
 
   get entries(): readonly string[] {

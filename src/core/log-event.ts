@@ -13,6 +13,8 @@ export interface LogEvent {
   path: string;
   status: number;
   userAgent: string;
+  /** Response body size in bytes (DownstreamContentSize), when the log has it. */
+  bytes?: number;
   host?: string;
   routerName?: string;
   /** The original line (capped), kept only for evidence samples. */

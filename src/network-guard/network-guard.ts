@@ -6,9 +6,17 @@ import { activeKey } from '../store/incident-store.ts';
 import type { Store } from '../store/store.ts';
 import { type BlockContext, executeBlock, planBlock } from './blocking/block-executor.ts';
 import { BlockPolicy } from './blocking/block-policy.ts';
-import type { Blocker } from './blocking/blocker.ts';
+import type { Blocker, BlockPlan } from './blocking/blocker.ts';
+import { checkCrawlers } from './crawler-decisions.ts';
+import { CrawlerVerifier } from './detection/crawler-verifier.ts';
 import { SecretsScanningDetector } from './detection/secrets-scanning-detector.ts';
+import { SiteProfile } from './detection/site-profile.ts';
+import { SiteProfileStore } from './detection/site-profile-store.ts';
+import { writeIncidents } from './incident-writer.ts';
 import { RecentLogEvents } from './investigation/recent-log-events.ts';
+
+/** Findings written per transaction: big enough that a storm costs few commits, small enough to stay responsive. */
+const BATCH = 2000;
 
 /** Where new incidents go for an LLM investigation (the background queue); `offer` must never wait for a model. */
 export interface IncidentInvestigations {
@@ -43,6 +51,9 @@ export interface IncidentOutcome {
  */
 export class NetworkGuard {
   readonly detector: SecretsScanningDetector;
+  readonly profile: SiteProfile;
+  readonly profileStore: SiteProfileStore;
+  readonly crawlers: CrawlerVerifier | undefined;
   readonly policy: BlockPolicy;
   readonly blockContext: BlockContext;
   /** The events this guard observed lately, for the agent's query_logs on the file source. */
@@ -55,15 +66,21 @@ export class NetworkGuard {
     this.#options = options;
     this.#investigations = options.investigations;
     const { config, store } = options;
+    const detection = config.detection;
+    this.profile = new SiteProfile(detection.site_profile, detection.public_paths, detection.always_sensitive);
+    this.profileStore = new SiteProfileStore(store.db);
+    this.profileStore.load(this.profile);
+    this.crawlers = detection.crawlers.verify ? new CrawlerVerifier(detection.crawlers) : undefined;
     // Read once: a new client costs no database round trip unless it has an active incident (incidents this guard
-    // opens are added in #handle; one opened meanwhile by another process is found on its next restart).
+    // opens are added in ingestFindings; one opened meanwhile by another process is found on its next restart).
     this.#activeKeys = store.incidents.activeKeys();
-    this.detector = new SecretsScanningDetector(config.detection, {
+    this.detector = new SecretsScanningDetector(detection, {
       source: options.source,
       seed: (ip, threatType) =>
         this.#activeKeys.has(activeKey(ip, threatType))
           ? store.incidents.findActive(ip, threatType)?.evidence
           : undefined,
+      profile: this.profile,
     });
     this.policy = new BlockPolicy({
       allowlist: store.allowlist,
@@ -91,107 +108,91 @@ export class NetworkGuard {
     this.recentEvents.push(events);
   }
 
-  /** Turns the detector's new findings into incidents and decisions; returns what changed. */
-  async flush(): Promise<IncidentOutcome[]> {
-    return this.ingestFindings(this.detector.drainFindings());
+  /**
+   * Turns the detector's new findings into incidents and decisions; returns what changed. `final` (end of a replay)
+   * judges the exposures still waiting for the site profile. The profile is saved after every flush.
+   */
+  async flush(final = false): Promise<IncidentOutcome[]> {
+    const outcomes = await this.ingestFindings(this.detector.drainFindings(final));
+    this.saveProfile();
+    return outcomes;
+  }
+
+  /** Writes what the site profile learned since the last save (one transaction). */
+  saveProfile(): void {
+    this.profileStore.save(this.profile);
   }
 
   /**
    * Findings computed elsewhere with the same semantics (Elasticsearch aggregations) enter here, so incidents,
-   * policy and actions are the same whatever the source.
+   * policy and actions are the same whatever the source. Written in batches, one transaction per batch.
    */
   async ingestFindings(findings: readonly Finding[]): Promise<IncidentOutcome[]> {
+    const { store, config } = this.#options;
     const outcomes: IncidentOutcome[] = [];
-    for (const finding of findings) {
-      const outcome = await this.#handle(finding);
-      if (!outcome) continue;
-      outcomes.push(outcome);
-      this.#options.onIncident?.(outcome);
+    const investigations = this.#investigations;
+    for (let start = 0; start < findings.length; start += BATCH) {
+      const checked = await checkCrawlers(findings.slice(start, start + BATCH), this.crawlers, config.mode);
+      const now = this.#options.now?.() ?? new Date();
+      // The model may veto an automatic block, never cause one: the incident waits (pending) for its verdict, and a
+      // timer in the queue blocks it after llm.confirm_timeout whatever the model does.
+      const confirmBlocks = investigations?.confirmsBlocks === true;
+      // An unblocked or expired incident stays closed until there is evidence it did not have: Elasticsearch cycles
+      // search the same documents again (the slow window is an hour), and an unblocked client that keeps browsing
+      // would otherwise be blocked again at once for its old probes (traefik-elasticsearch-e2e: unblock).
+      const settled = (finding: Finding) => {
+        const closed = store.incidents.findLastResolved(finding.ip, finding.threatType);
+        return closed !== undefined && !hasNewEvidence(finding, closed);
+      };
+      const written = writeIncidents(store, config, this.policy, checked, now, confirmBlocks, settled);
+      for (const { incident, created } of written) {
+        if (!created) continue;
+        this.#activeKeys.add(activeKey(incident.ip, incident.threatType));
+        // How far behind the logs detection runs: from the newest line of the evidence to this incident.
+        const lagSeconds = (now.getTime() - incident.evidence.lastSeen) / 1000;
+        if (incident.evidence.lastSeen > 0 && lagSeconds >= 0)
+          metrics.detectionLag.observe({ threat_type: incident.threatType }, lagSeconds);
+      }
+      const review = written.filter((w) => w.created && w.incident.status === 'pending' && !w.awaitingConfirmation);
+      await this.#recordRecommendations(review.map(({ incident }) => incident));
+      for (const { incident, created, awaitingConfirmation } of written) {
+        if (created && incident.decision !== 'allowlisted')
+          investigations?.offer(store.incidents.get(incident.id)!, { confirm: awaitingConfirmation === true });
+        let outcome: IncidentOutcome = { incident, decision: incident.decision, created };
+        if (created && incident.status === 'blocking') {
+          const result = await executeBlock(incident, 'devops-agent (auto mode)', this.blockContext);
+          const current = store.incidents.get(incident.id)!;
+          const blocked = result.status === 'blocked' || result.status === 'already_blocked';
+          outcome = { incident: current, decision: blocked ? 'blocked' : current.decision, created };
+        }
+        outcomes.push(outcome);
+        this.#options.onIncident?.(outcome);
+      }
     }
     return outcomes;
   }
 
-  async #handle(finding: Finding): Promise<IncidentOutcome | undefined> {
-    const { store, config } = this.#options;
-    const now = this.#options.now?.() ?? new Date();
-    const existing = store.incidents.findActive(finding.ip, finding.threatType);
-    if (existing) {
-      const incident = store.incidents.updateEvidence(existing.id, finding.evidence, finding.severity, now);
-      return { incident, decision: incident.decision, created: false };
-    }
-    // An unblocked or expired incident stays closed until there is evidence it did not have: Elasticsearch cycles
-    // search the same documents again (the slow window is an hour). The source's own filter (`settledBefore`) only
-    // helps while the client is silent; an unblocked client that keeps browsing moves lastSeen, and without this its
-    // old probes would block it again at once (traefik-elasticsearch-e2e: unblock).
-    const closed = store.incidents.findLastResolved(finding.ip, finding.threatType);
-    if (closed && !hasNewEvidence(finding, closed)) return undefined;
-    const verdict = this.policy.evaluate(finding.ip);
-    const investigations = this.#investigations;
-    const [proposedStatus, decision, proposedReason] = !verdict.allowed
-      ? verdict.rule === 'allowlisted'
-        ? (['allowed', 'allowlisted', verdict.reason] as const)
-        : (['open', 'recorded', verdict.reason] as const)
-      : config.mode === 'disabled'
-        ? (['open', 'recorded', 'mode is disabled: recorded only'] as const)
-        : config.mode === 'review'
-          ? (['pending', 'recommended', 'awaiting review'] as const)
-          : (['blocking', 'recommended', 'auto mode'] as const);
-    // The model may veto an automatic block, never cause one: the incident waits (pending) for its verdict, and a
-    // timer in the queue blocks it after llm.confirm_timeout whatever the model does.
-    const confirm = proposedStatus === 'blocking' && investigations?.confirmsBlocks === true;
-    const status = confirm ? 'pending' : proposedStatus;
-    const reason = confirm
-      ? `auto mode: awaiting the model's confirmation (up to ${config.llm.confirm_timeout}s, then blocked)`
-      : proposedReason;
-    const created = store.transaction(() => {
-      const incident = store.incidents.create(finding, status, decision, now);
-      this.#activeKeys.add(activeKey(finding.ip, finding.threatType));
-      store.incidents.setStatus(incident.id, status, decision, reason);
-      store.audit.append('incident_created', {
-        incidentId: incident.id,
-        ip: finding.ip,
-        threatType: finding.threatType,
-        severity: finding.severity,
-        decision,
-        reason,
-        ...(confirm ? { awaitingConfirmation: true } : {}),
-      });
-      return incident;
-    });
-    metrics.increment('devops_agent_incidents_total', { threat_type: finding.threatType, decision });
-    // How far behind the logs detection runs: from the newest line of the evidence to this incident.
-    const lagSeconds = (now.getTime() - finding.evidence.lastSeen) / 1000;
-    if (finding.evidence.lastSeen > 0 && lagSeconds >= 0) {
-      metrics.detectionLag.observe({ threat_type: finding.threatType }, lagSeconds);
-    }
-    if (decision !== 'allowlisted') investigations?.offer(store.incidents.get(created.id)!, { confirm });
-    if (status === 'pending' && !confirm) await this.#recordRecommendation(created);
-    if (status === 'blocking') {
-      const outcome = await executeBlock(created, 'devops-agent (auto mode)', this.blockContext);
-      const incident = store.incidents.get(created.id)!;
-      return {
-        incident,
-        decision: outcome.status === 'blocked' || outcome.status === 'already_blocked' ? 'blocked' : incident.decision,
-        created: true,
-      };
-    }
-    return { incident: store.incidents.get(created.id)!, decision, created: true };
-  }
-
   /** Review mode: store the exact change approval would make, so the reviewer sees the diff before deciding. */
-  async #recordRecommendation(incident: Incident): Promise<void> {
-    const plan = await planBlock(incident, this.blockContext);
-    this.#options.store.actions.record({
-      incidentId: incident.id,
-      actionType: 'block_ip',
-      mode: this.#options.config.mode,
-      target: incident.ip,
-      blocker: this.#options.blocker.kind,
-      status: 'planned',
-      plan,
-      result: null,
-      approvedBy: null,
-      appliedAt: null,
+  async #recordRecommendations(incidents: readonly Incident[]): Promise<void> {
+    if (incidents.length === 0) return;
+    const plans: BlockPlan[] = [];
+    for (const incident of incidents) plans.push(await planBlock(incident, this.blockContext));
+    const { store, config, blocker } = this.#options;
+    store.transaction(() => {
+      incidents.forEach((incident, index) => {
+        store.actions.record({
+          incidentId: incident.id,
+          actionType: 'block_ip',
+          mode: config.mode,
+          target: incident.ip,
+          blocker: blocker.kind,
+          status: 'planned',
+          plan: plans[index],
+          result: null,
+          approvedBy: null,
+          appliedAt: null,
+        });
+      });
     });
   }
 }

@@ -3,6 +3,7 @@ import { parseCidr } from '../core/ip-address.ts';
 import { HttpError, optionalString, parsePositiveId, requiredString } from '../http/http-response.ts';
 import type { Route, RouteReply, RouteRequest } from '../http/router.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
+import { SiteProfileStore } from './detection/site-profile-store.ts';
 import { approveIncident, rejectIncident, unblockTarget } from './incident-actions.ts';
 import { incidentDetail, incidentRecommendation, incidentSummary } from './incident-view.ts';
 
@@ -135,6 +136,16 @@ export function reviewApiRoutes(runtime: AgentRuntime, startedAt: Date): Route[]
         if (outcome.status === 'unblocked') return { status: 200, json: { outcome } };
         if (outcome.status === 'not_ours') return { status: 409, json: { error: outcome.error, outcome } };
         return { status: 502, json: { error: `the block could not be removed: ${outcome.error}`, outcome } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/site/paths',
+      handler: (request) => {
+        const profile = new SiteProfileStore(store.db);
+        const host = request.url.searchParams.get('host') ?? undefined;
+        const paths = profile.list(host).slice(0, 500);
+        return { status: 200, json: { paths, fallbackSizes: profile.fallbackSizes() } };
       },
     },
     {

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.ts';
 import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
 import { replayFileParallel } from './traefik-log/parallel-replay.ts';
 import { createPrefilter } from './traefik-log/prefilter.ts';
+import { type ReplayOptions, replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './traefik-log/source-batch.ts';
 import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
 
@@ -48,6 +49,12 @@ export async function scanTraefikFile(
     prefilter: { paths: guard.detector.pathMatcher.needles, agents: guard.detector.agentMatcher.needles },
     threads,
   };
+  await warmSiteProfile(
+    guard,
+    path,
+    { ...options, prefilter: prefilterFor(guard) },
+    config.detection.site_profile.warmup,
+  );
   // Worker threads read, prefilter and parse; this thread runs the one detector over their batches in file order.
   for await (const batch of replayFileParallel(path, options)) {
     guard.observe(batch.events);
@@ -56,7 +63,31 @@ export async function scanTraefikFile(
     outcomes.push(...(await guard.flush()));
     onProgress?.(stats, { read: batch.position.offset, total: size });
   }
+  outcomes.push(...(await guard.flush(true))); // the whole file is seen: judge what waited for the profile
   return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Warms the site profile from the first `warmupSeconds` (event time) of a replay before judging anything, so the
+ * first visitors of a single-page app fetching `/config.js` are not leaks just because they came first.
+ */
+async function warmSiteProfile(
+  guard: NetworkGuard,
+  path: string,
+  options: ReplayOptions,
+  warmupSeconds: number,
+): Promise<void> {
+  let start: number | undefined;
+  const matcher = guard.detector.pathMatcher;
+  for await (const batch of replayFile(path, options)) {
+    for (const event of batch.events) {
+      start ??= event.time;
+      if (event.time - start > warmupSeconds * 1000) return;
+      if (!matcher.matches(event.path)) continue;
+      const client = guard.detector.clientKey(event.clientIp);
+      guard.profile.observe(event.host, event.path, client, event.status, event.time, event.bytes);
+    }
+  }
 }
 
 /** Follows the configured file until the signal aborts, committing the read position after each processed batch. */

@@ -1,3 +1,4 @@
+import type { StatementSync } from 'node:sqlite';
 import type { Database } from './database.ts';
 
 export type ActionStatus = 'planned' | 'applying' | 'applied' | 'unchanged' | 'failed' | 'rejected' | 'reverted';
@@ -35,29 +36,38 @@ interface ActionRow {
 /** The spec's `actions` table: every planned, applied, failed or reverted action with its plan and outcome. */
 export class ActionStore {
   readonly #db: Database;
+  readonly #statements = new Map<string, StatementSync>();
   constructor(db: Database) {
     this.#db = db;
   }
 
+  /** Statements are prepared once: an incident storm runs the same few thousands of times. */
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   record(action: Omit<ActionRecord, 'id' | 'createdAt'>): ActionRecord {
-    const result = this.#db
-      .prepare(
-        `INSERT INTO actions (incident_id, action_type, mode, target, blocker, status, plan, result, approved_by, applied_at, created_at)
+    const result = this.#prepare(
+      `INSERT INTO actions (incident_id, action_type, mode, target, blocker, status, plan, result, approved_by, applied_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        action.incidentId,
-        action.actionType,
-        action.mode,
-        action.target,
-        action.blocker,
-        action.status,
-        JSON.stringify(action.plan ?? null),
-        JSON.stringify(action.result ?? null),
-        action.approvedBy,
-        action.appliedAt,
-        new Date().toISOString(),
-      );
+    ).run(
+      action.incidentId,
+      action.actionType,
+      action.mode,
+      action.target,
+      action.blocker,
+      action.status,
+      JSON.stringify(action.plan ?? null),
+      JSON.stringify(action.result ?? null),
+      action.approvedBy,
+      action.appliedAt,
+      new Date().toISOString(),
+    );
     return this.get(Number(result.lastInsertRowid))!;
   }
 
@@ -65,29 +75,31 @@ export class ActionStore {
     const current = this.get(id);
     if (!current) throw new Error(`action ${id} does not exist`);
     const next = { ...current, ...changes };
-    this.#db
-      .prepare('UPDATE actions SET status = ?, result = ?, approved_by = ?, applied_at = ? WHERE id = ?')
-      .run(next.status, JSON.stringify(next.result ?? null), next.approvedBy, next.appliedAt, id);
+    this.#prepare('UPDATE actions SET status = ?, result = ?, approved_by = ?, applied_at = ? WHERE id = ?').run(
+      next.status,
+      JSON.stringify(next.result ?? null),
+      next.approvedBy,
+      next.appliedAt,
+      id,
+    );
   }
 
   get(id: number): ActionRecord | undefined {
-    const row = this.#db.prepare('SELECT * FROM actions WHERE id = ?').get(id) as ActionRow | undefined;
+    const row = this.#prepare('SELECT * FROM actions WHERE id = ?').get(id) as ActionRow | undefined;
     return row && toRecord(row);
   }
 
   forIncident(incidentId: number): ActionRecord[] {
     return (
-      this.#db
-        .prepare('SELECT * FROM actions WHERE incident_id = ? ORDER BY id')
-        .all(incidentId) as unknown as ActionRow[]
+      this.#prepare('SELECT * FROM actions WHERE incident_id = ? ORDER BY id').all(incidentId) as unknown as ActionRow[]
     ).map(toRecord);
   }
 
   countsByTypeAndStatus(): Array<{ actionType: string; status: string; count: number }> {
     return (
-      this.#db
-        .prepare('SELECT action_type, status, COUNT(*) AS count FROM actions GROUP BY action_type, status')
-        .all() as Array<{
+      this.#prepare(
+        'SELECT action_type, status, COUNT(*) AS count FROM actions GROUP BY action_type, status',
+      ).all() as Array<{
         action_type: string;
         status: string;
         count: number;

@@ -123,3 +123,20 @@ test('audit recovers from a crash between the file append and the head commit, a
   reopened.audit.append('three', {});
   assert.deepEqual(reopened.audit.verify(), { ok: true, entries: 3 });
 });
+
+test('audit recovers from a crash after a batched append wrote several entries but not the head', () => {
+  const { dir, store } = fresh();
+  store.audit.append('one', {});
+  const path = store.audit.path;
+  const firstHash = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]).hash;
+  store.audit.appendMany([
+    { type: 'two', data: {} },
+    { type: 'three', data: {} },
+    { type: 'four', data: {} },
+  ]);
+  // simulate: the batch reached the file but the SQLite head still says 1
+  store.db.prepare('UPDATE audit_head SET seq = 1, hash = ? WHERE path = ?').run(firstHash, path);
+  const reopened = openStore(join(dir, 'agent.db'), path);
+  reopened.audit.append('five', {});
+  assert.deepEqual(reopened.audit.verify(), { ok: true, entries: 5 });
+});

@@ -281,6 +281,20 @@ describe('review API over HTTP (review mode, incidents replayed through the Netw
     );
   });
 
+  test('site profile: the public paths the guard learned, from SQLite', async () => {
+    const { SiteProfile } = await import('../network-guard/detection/site-profile.ts');
+    const { SiteProfileStore } = await import('../network-guard/detection/site-profile-store.ts');
+    const profile = new SiteProfile(fixture.runtime.config.detection.site_profile);
+    for (let i = 0; i < 12; i++) profile.observe('shop.example', '/config.js', `198.51.100.${i}`, 200, Date.now(), 900);
+    new SiteProfileStore(fixture.runtime.store.db).save(profile);
+    const site = await call(base, 'GET', '/api/site/paths?host=shop.example');
+    assert.equal(site.status, 200);
+    assert.deepEqual(
+      site.json.paths.map((row: { path: string; public: boolean }) => [row.path, row.public]),
+      [['/config.js', true]],
+    );
+  });
+
   test('allowlist: add, list, remove; bad input is a 400 naming the field', async () => {
     const bad = await call(base, 'POST', '/api/allowlist', { body: { ipOrCidr: '300.1.1.1' } });
     assert.equal(bad.status, 400);

@@ -86,6 +86,14 @@ function row(incident: Incident): string[] {
   ];
 }
 
+/** A network-level incident lists its members (attacker-chosen addresses: printed as cells, capped). */
+function campaignLines(campaign: unknown): string[] {
+  if (!campaign || typeof campaign !== 'object') return [];
+  const { kind, memberCount, members } = campaign as { kind?: string; memberCount?: number; members?: unknown };
+  const list = Array.isArray(members) ? members.slice(0, 50).map((member) => safeCell(String(member), 60)) : [];
+  return [`Campaign (${safeCell(String(kind), 20)}): ${memberCount ?? list.length} members`, `  ${list.join(' ')}`];
+}
+
 function describe(
   detail: Incident & { statusReason?: string; actions: Array<{ id: number; status: string; plan: unknown }> },
 ): string {
@@ -98,8 +106,15 @@ function describe(
     `Statuses: ${Object.entries(evidence.statuses)
       .map(([status, count]) => `${status}=${count}`)
       .join(' ')}`,
-    'Reasons:',
-    ...evidence.reasons.map((reason) => `  - ${reason}`),
+    'Reasons (rules that fired):',
+    ...evidence.reasons.map((reason) => `  - ${safeCell(reason, 300)}`),
+    ...(evidence.explanations?.length
+      ? [
+          'Site facts and checks (what was suppressed, and why):',
+          ...evidence.explanations.map((note) => `  - ${safeCell(note, 300)}`),
+        ]
+      : []),
+    ...campaignLines(evidence.extra?.campaign),
     'Top paths:',
     ...evidence.topPaths
       .slice(0, 10)

@@ -42,6 +42,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./scan-command.ts')).scanCommand,
   },
   {
+    name: 'site',
+    summary: 'show the learned site profile: public paths per host, fallback sizes',
+    usage: async () => (await import('./site-usage.ts')).USAGE,
+    load: async () => (await import('./site-command.ts')).siteCommand,
+  },
+  {
     name: 'unblock',
     summary: 'remove a block the agent made (entries added by hand are never touched)',
     usage: async () => (await import('./unblock-usage.ts')).USAGE,

@@ -7,6 +7,7 @@ import { ElasticsearchDetector } from '../../network-guard/elasticsearch/elastic
 import { scanElasticsearch } from '../../network-guard/elasticsearch/elasticsearch-source.ts';
 import { startGuardInvestigations } from '../../network-guard/guard-investigations.ts';
 import { resumeInterruptedBlocks } from '../../network-guard/incident-actions.ts';
+import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
 import type { IncidentOutcome } from '../../network-guard/network-guard.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { scanTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
@@ -46,6 +47,17 @@ export const scanCommand: Command = {
       throw new UsageError(`--log-file (or, with Elasticsearch, --since/--from) is required\n\n${USAGE}`);
     if (path && !existsSync(path)) throw new UsageError(`--log-file: ${path} does not exist`);
     const runtime = await openRuntime(config);
+    // A leak found by a scan is the same emergency as one found live: the configured notifiers hear of it at once.
+    const notify = createIncidentNotifier(config, runtime.store);
+    const sent: Array<Promise<void>> = [];
+    const notifyLeak = (outcome: IncidentOutcome) => {
+      if (outcome.incident.threatType === 'secret_exposure')
+        sent.push(
+          notify(outcome).catch((error) => {
+            io.stderr.write(`notification failed: ${String(error)}\n`);
+          }),
+        );
+    };
     try {
       if (range) {
         await resumeInterruptedBlocks(runtime.blockContext);
@@ -54,6 +66,7 @@ export const scanCommand: Command = {
           store: runtime.store,
           blocker: runtime.blocker,
           source: 'elasticsearch',
+          onIncident: notifyLeak,
         });
         const investigations = await startGuardInvestigations(runtime, guard);
         // Our own connection, so investigations still queued when the last window is done can query it.
@@ -70,6 +83,7 @@ export const scanCommand: Command = {
           },
           { detector, onDetector: investigations.onDetector },
         ).finally(async () => {
+          await Promise.all(sent);
           progress.stop();
           await investigations.queue?.idle();
           await investigations.queue?.stop();
@@ -90,6 +104,7 @@ export const scanCommand: Command = {
         store: runtime.store,
         blocker: runtime.blocker,
         source: `traefik-file:${path}`,
+        onIncident: notifyLeak,
       });
       const investigations = await startGuardInvestigations(runtime, guard);
       await resumeInterruptedBlocks(runtime.blockContext);
@@ -107,6 +122,7 @@ export const scanCommand: Command = {
         threads,
       );
       progress.stop();
+      await Promise.all(sent);
       await investigations.queue?.idle();
       await investigations.queue?.stop();
       const { filtered } = result.stats;

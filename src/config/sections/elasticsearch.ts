@@ -15,6 +15,8 @@ const fieldOverrides = z
     user_agent: z.string().optional(),
     method: z.string().optional(),
     host: z.string().optional(),
+    /** Response size in bytes: tells a leak (content) from an empty answer or the SPA fallback page. */
+    size: z.string().optional(),
   })
   .prefault({});
 

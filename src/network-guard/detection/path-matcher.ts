@@ -1,33 +1,53 @@
+import {
+  ENDING_NEEDLES,
+  EXTRA_SENSITIVE_FRAGMENTS,
+  EXTRA_SENSITIVE_SUFFIXES,
+  isNeverSensitive,
+  matchesEnding,
+} from './sensitive-path-rules.ts';
 import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from './sensitive-paths.ts';
 
 /** Decides whether a normalised path is one that secrets scanners probe. */
 export class SensitivePathMatcher {
   readonly #suffixes: Set<string>;
   readonly #fragments: string[];
+  readonly #builtin: boolean;
 
   constructor(extraPaths: readonly string[] = [], replaceBuiltin = false) {
     const extras = extraPaths.map((path) => path.toLowerCase());
+    this.#builtin = !replaceBuiltin;
     this.#suffixes = new Set([
-      ...(replaceBuiltin ? [] : SENSITIVE_PATH_SUFFIXES),
+      ...(replaceBuiltin ? [] : [...SENSITIVE_PATH_SUFFIXES, ...EXTRA_SENSITIVE_SUFFIXES]),
       ...extras.filter((p) => p.startsWith('/')),
     ]);
     this.#fragments = [
-      ...(replaceBuiltin ? [] : SENSITIVE_PATH_FRAGMENTS),
+      ...(replaceBuiltin ? [] : [...SENSITIVE_PATH_FRAGMENTS, ...EXTRA_SENSITIVE_FRAGMENTS]),
       ...extras.filter((p) => !p.startsWith('/')),
     ];
   }
 
   matches(path: string): boolean {
+    // Well-known URLs and health endpoints are fetched by validators and monitors, never worth a probe's weight.
+    if (isNeverSensitive(path)) return false;
     if (this.#suffixes.has(path)) return true;
     for (let index = path.indexOf('/', 1); index > 0; index = path.indexOf('/', index + 1)) {
       if (this.#suffixes.has(path.slice(index))) return true;
     }
     for (const fragment of this.#fragments) if (path.includes(fragment)) return true;
-    return false;
+    return this.#builtin && matchesEnding(path);
   }
 
   /** Every literal a sensitive line must contain (lower-cased), for a cheap prefilter on raw log lines. */
   get needles(): string[] {
-    return [...this.#suffixes, ...this.#fragments];
+    return [...this.#suffixes, ...this.#fragments, ...(this.#builtin ? ENDING_NEEDLES : [])];
+  }
+
+  /** Literals matched anywhere by the server-side filter (fragments, plus the endings' needles). */
+  get anywhereNeedles(): string[] {
+    return [...this.#fragments, ...(this.#builtin ? ENDING_NEEDLES : [])];
+  }
+
+  get suffixes(): string[] {
+    return [...this.#suffixes];
   }
 }

@@ -98,7 +98,7 @@ test('IPv6 scanners rotating inside one /64 are one client', () => {
 test('a 2xx on a sensitive path is a critical secret_exposure finding of its own', () => {
   const d = detector();
   d.observe(event('203.0.113.9', '/.env', 200, T0));
-  const findings = d.drainFindings();
+  const findings = d.drainFindings(true);
   assert.deepEqual(
     findings.map((finding) => [finding.threatType, finding.severity]),
     [['secret_exposure', 'critical']],
@@ -183,7 +183,7 @@ test('a single 2xx on a sensitive path is a finding at once, without waiting for
   const d = detector();
   d.observe(event('203.0.113.10', '/.env', 200, T0));
   assert.deepEqual(
-    d.drainFindings().map((finding) => finding.threatType),
+    d.drainFindings(true).map((finding) => finding.threatType),
     ['secret_exposure'],
   );
 });

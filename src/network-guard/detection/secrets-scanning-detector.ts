@@ -1,9 +1,13 @@
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
+import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
+import { claimedCrawler } from './crawler-claims.ts';
 import { EvidenceAccumulator } from './evidence-accumulator.ts';
+import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
 import { ScannerAgentMatcher } from './scanner-agent-matcher.ts';
+import { SiteProfile, type SiteProfileSettings } from './site-profile.ts';
 
 export interface SecretsScanningSettings {
   /** Seconds. */
@@ -19,15 +23,23 @@ export interface SecretsScanningSettings {
   replace_builtin_lists: boolean;
   max_tracked_ips: number;
   group_ipv6_by_64: boolean;
+  public_paths: string[];
+  always_sensitive: string[];
+  site_profile: SiteProfileSettings;
+  campaigns: CampaignSettings;
 }
 
 export interface DetectorOptions {
   source: string;
   /** Evidence of a still-active incident for this client, so a restart continues counting instead of starting at 0. */
   seed?: (clientKey: string, threatType: ThreatType) => Evidence | undefined;
+  /** The site profile to learn into and judge by (shared with its SQLite store); a fresh one when absent. */
+  profile?: SiteProfile;
 }
 
 const MAX_DISTINCT_TRACKED = 500;
+const MAX_EXPOSURES = 20;
+const MAX_NOTES = 12;
 const FAILURE_STATUSES = new Set([401, 403, 404]);
 
 interface ClientState {
@@ -39,7 +51,15 @@ interface ClientState {
   /** Sensitive path -> last time seen, within the slow window. */
   sensitivePathsSeen: Map<string, number>;
   scannerRequests: number;
-  exposedPaths: Set<string>;
+  /** 2xx answers on sensitive paths not judged yet (the profile may still learn they are public). */
+  exposures: ExposureCandidate[];
+  leakedPaths: Set<string>;
+  /** Site facts and checks that suppressed something, for the evidence. */
+  notes: Set<string>;
+  /** The crawler its user agent claims to be (verified later by reverse DNS). */
+  crawlerClaim: string | undefined;
+  /** The address that made the claim (the client key may be a /64). */
+  crawlerAddress?: string;
   flagged: Set<ThreatType>;
   reasons: Set<string>;
   dirty: boolean;
@@ -61,6 +81,12 @@ export class SecretsScanningDetector {
   readonly #clients = new Map<string, ClientState | LogEvent>();
   /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
   readonly #changed = new Set<string>();
+  /** Clients whose 2xx answers wait for the site profile (judged again at each drain until decided). */
+  readonly #pendingExposure = new Set<string>();
+  readonly profile: SiteProfile;
+  readonly campaigns: CampaignTracker;
+  /** Latest event time seen: the detector's clock (replays behave like live traffic). */
+  #now = 0;
   evicted = 0;
 
   constructor(settings: SecretsScanningSettings, options: DetectorOptions) {
@@ -68,6 +94,9 @@ export class SecretsScanningDetector {
     this.#options = options;
     this.#paths = new SensitivePathMatcher(settings.sensitive_paths, settings.replace_builtin_lists);
     this.#agents = new ScannerAgentMatcher(settings.scanner_user_agents, settings.replace_builtin_lists);
+    this.profile =
+      options.profile ?? new SiteProfile(settings.site_profile, settings.public_paths, settings.always_sensitive);
+    this.campaigns = new CampaignTracker(settings.campaigns, settings);
   }
 
   get pathMatcher(): SensitivePathMatcher {
@@ -87,9 +116,10 @@ export class SecretsScanningDetector {
   }
 
   observe(event: LogEvent): void {
-    const sensitive = this.#paths.matches(event.path);
-    const agentClass = this.#agents.classify(event.userAgent);
     const key = this.clientKey(event.clientIp);
+    if (event.time > this.#now) this.#now = event.time;
+    const sensitive = this.#sensitive(event, key);
+    const agentClass = this.#agents.classify(event.userAgent);
     const tracked = this.#clients.get(key);
     let state: ClientState;
     if (tracked === undefined) {
@@ -107,21 +137,41 @@ export class SecretsScanningDetector {
       this.#clients.delete(key); // re-insert: Map order is our least-recently-active list
       if (isFirstSighting(tracked)) {
         state = this.#newState(undefined, undefined);
-        this.#apply(state, tracked, this.#paths.matches(tracked.path), this.#agents.classify(tracked.userAgent));
+        const first = this.#paths.matches(tracked.path) && !this.profile.isPublic(tracked.host, tracked.path);
+        this.#apply(key, state, tracked, first, this.#agents.classify(tracked.userAgent));
       } else state = tracked;
     }
     this.#clients.set(key, state);
-    this.#apply(state, event, sensitive, agentClass);
+    this.#apply(key, state, event, sensitive, agentClass);
     if (state.flagged.size > 0) this.#changed.add(key);
+    if (state.exposures.length > 0) this.#pendingExposure.add(key);
   }
 
-  #apply(state: ClientState, event: LogEvent, sensitive: boolean, agentClass: string): void {
+  /** Sensitive and not public content of its site: learn first, then judge (the request that makes a path public is itself public content). */
+  #sensitive(event: LogEvent, key: string): boolean {
+    if (!this.#paths.matches(event.path)) return false;
+    this.profile.observe(event.host, event.path, key, event.status, event.time, event.bytes);
+    return !this.profile.isPublic(event.host, event.path);
+  }
+
+  #apply(key: string, state: ClientState, event: LogEvent, sensitive: boolean, agentClass: string): void {
+    if (!sensitive && this.#paths.matches(event.path) && state.notes.size < MAX_NOTES) {
+      const fact = this.profile.publicFact(event.host, event.path);
+      if (fact) state.notes.add(`not counted: ${fact.detail}`);
+    }
     const scannerName = agentClass === 'scanner' ? this.#agents.scannerName(event.userAgent) : undefined;
     state.evidence.add(event, sensitive, scannerName);
     state.dirty = true;
     if (scannerName) state.scannerRequests++;
-    if (sensitive) this.#recordSensitive(state, event);
+    if (sensitive) {
+      if (!state.crawlerClaim) {
+        state.crawlerClaim = claimedCrawler(event.userAgent)?.name;
+        if (state.crawlerClaim) state.crawlerAddress = event.clientIp;
+      }
+      this.#recordSensitive(state, event);
+    }
     this.#evaluate(state);
+    if (sensitive && !scannerName) this.#feedCampaign(key, state, event.userAgent);
   }
 
   /** Whether this event alone crosses a threshold (then the client gets its full state at once). */
@@ -130,6 +180,7 @@ export class SecretsScanningDetector {
     if (agentClass === 'scanner' && settings.scanner_agent_min_requests <= 1 && sensitive) return true;
     if (!sensitive) return false;
     if (event.status >= 200 && event.status < 300 && event.status !== 204) return true;
+    if (claimedCrawler(event.userAgent)) return true; // a crawler claim is checked at once (verified, or a spoofer)
     return (
       settings.rate_per_window < 1 ||
       settings.distinct_sensitive_paths <= 1 ||
@@ -137,8 +188,24 @@ export class SecretsScanningDetector {
     );
   }
 
-  /** Findings for clients that crossed a threshold and changed since the last drain. */
-  drainFindings(): Finding[] {
+  /**
+   * Findings for clients that crossed a threshold and changed since the last drain, then campaign findings.
+   * `final` (the end of a replay) judges exposures still waiting for the site profile to warm up.
+   */
+  drainFindings(final = false): Finding[] {
+    for (const key of this.#pendingExposure) {
+      const state = this.#clients.get(key);
+      if (state === undefined || isFirstSighting(state)) {
+        this.#pendingExposure.delete(key);
+        continue;
+      }
+      this.#judgeExposures(state, final);
+      if (state.exposures.length === 0) this.#pendingExposure.delete(key);
+      if (state.flagged.size > 0) {
+        state.dirty = true;
+        this.#changed.add(key);
+      }
+    }
     const findings: Finding[] = [];
     for (const key of this.#changed) {
       const state = this.#clients.get(key);
@@ -154,7 +221,36 @@ export class SecretsScanningDetector {
       }
     }
     this.#changed.clear();
+    findings.push(...this.campaigns.findings(this.#now, this.#options.source));
     return findings;
+  }
+
+  #judgeExposures(state: ClientState, final: boolean): void {
+    const judgement = judgeExposures(state.exposures, this.profile, this.#now, final, this.#settings.window * 1000);
+    const before = state.leakedPaths.size;
+    state.exposures = judgement.pending;
+    for (const note of judgement.notes) if (state.notes.size < MAX_NOTES) state.notes.add(note);
+    for (const leak of judgement.leaks) state.leakedPaths.add(leak.path.slice(0, 300));
+    if (state.leakedPaths.size > 0) state.flagged.add('secret_exposure');
+    if (state.leakedPaths.size > before || judgement.notes.length > 0) state.dirty = true;
+  }
+
+  /** A client under every per-client threshold may still be one member of a distributed scan. */
+  #feedCampaign(key: string, state: ClientState, userAgent: string): void {
+    if (state.flagged.has('secrets_scanning') || state.crawlerClaim) {
+      this.campaigns.forget(key);
+      return;
+    }
+    const evidence = state.evidence;
+    this.campaigns.observe({
+      key,
+      paths: [...state.sensitivePathsSeen.keys()].slice(0, 50),
+      failures: [...state.failuresPerMinute.values()].reduce((sum, count) => sum + count, 0),
+      requests: evidence.requests,
+      agent: userAgent.slice(0, 300),
+      firstSeen: evidence.firstSeen,
+      lastSeen: evidence.lastSeen,
+    });
   }
 
   /**
@@ -187,7 +283,14 @@ export class SecretsScanningDetector {
       failuresPerMinute: new Map(),
       sensitivePathsSeen: new Map(),
       scannerRequests: 0,
-      exposedPaths: new Set(),
+      exposures: [],
+      leakedPaths: new Set(
+        (exposureSeed?.extra?.leakedPaths as string[] | undefined) ??
+          exposureSeed?.topPaths.map(({ path }) => path) ??
+          [],
+      ),
+      notes: new Set(scanningSeed?.explanations ?? []),
+      crawlerClaim: undefined,
       flagged: new Set(),
       reasons: new Set(scanningSeed?.reasons ?? []),
       dirty: false,
@@ -215,8 +318,16 @@ export class SecretsScanningDetector {
       if (seen >= slowStart && state.sensitivePathsSeen.size <= MAX_DISTINCT_TRACKED) break;
       state.sensitivePathsSeen.delete(path);
     }
-    if (event.status >= 200 && event.status < 300 && event.status !== 204)
-      state.exposedPaths.add(event.path.slice(0, 300));
+    if (event.status >= 200 && event.status < 300 && event.status !== 204 && state.exposures.length < MAX_EXPOSURES) {
+      if (!state.leakedPaths.has(event.path) && !state.exposures.some((known) => known.path === event.path))
+        state.exposures.push({
+          host: event.host,
+          path: event.path,
+          status: event.status,
+          bytes: event.bytes,
+          time: event.time,
+        });
+    }
   }
 
   #evaluate(state: ClientState): void {
@@ -237,13 +348,19 @@ export class SecretsScanningDetector {
       );
     }
     const failures = [...state.failuresPerMinute.values()].reduce((sum, count) => sum + count, 0);
-    if (failures >= settings.min_sensitive_failures) {
+    // One path polled again and again is a misconfigured client or a monitor, not a scan (bursts and named scanner
+    // agents still count above).
+    if (failures >= settings.min_sensitive_failures && distinct >= 2) {
       state.reasons.add(
         `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
       );
     }
+    if (state.crawlerClaim && state.evidence.sensitiveHits > 0) {
+      state.reasons.add(
+        `claims to be ${state.crawlerClaim} while requesting sensitive paths (verified by reverse DNS)`,
+      );
+    }
     if (state.reasons.size > 0) state.flagged.add('secrets_scanning');
-    if (state.exposedPaths.size > 0) state.flagged.add('secret_exposure');
   }
 
   #severity(state: ClientState, threatType: ThreatType): Severity {
@@ -256,11 +373,20 @@ export class SecretsScanningDetector {
   }
 
   #evidence(state: ClientState, threatType: ThreatType): Evidence {
+    const leaked = [...state.leakedPaths].slice(0, 10);
+    const probed = state.evidence.distinctSensitivePaths.size;
     const reasons =
       threatType === 'secret_exposure'
-        ? [`sensitive path answered 2xx: ${[...state.exposedPaths].slice(0, 10).join(', ')} (a secret may have leaked)`]
+        ? [
+            `sensitive path answered 2xx with content to few clients: ${leaked.join(', ')} (a secret may have leaked)${probed > leaked.length ? `, after probing ${probed} sensitive paths` : ''}`,
+          ]
         : [...state.reasons];
-    return state.evidence.toEvidence(reasons);
+    const extra: Record<string, unknown> = {};
+    if (threatType === 'secret_exposure') extra.leakedPaths = leaked;
+    if (state.crawlerClaim)
+      Object.assign(extra, { crawlerClaim: state.crawlerClaim, crawlerAddress: state.crawlerAddress });
+    const evidence = state.evidence.toEvidence(reasons, Object.keys(extra).length > 0 ? extra : undefined);
+    return state.notes.size > 0 ? { ...evidence, explanations: [...state.notes] } : evidence;
   }
 }
 

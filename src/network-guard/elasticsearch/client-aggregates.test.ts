@@ -23,7 +23,7 @@ test('a ClientHost list is read right to left past trusted proxies, as the file 
     new ClientIpResolver(['173.245.48.0/20']),
   );
   aggregates.addSensitivePair(pair('9.9.9.9, 203.0.113.7, 173.245.48.5'));
-  aggregates.addSensitivePair(pair('203.0.113.7'));
+  aggregates.addSensitivePair({ ...pair('203.0.113.7'), key: { client: '203.0.113.7', path: '/.git/config' } });
   assert.deepEqual([...aggregates.clients.keys()], ['203.0.113.7'], 'the forged left end is never named');
   const client = aggregates.clients.get('203.0.113.7')!;
   assert.equal(client.sensitiveHits, 60);

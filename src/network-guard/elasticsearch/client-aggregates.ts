@@ -1,11 +1,16 @@
 import type { Evidence, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
+import type { MemberProbes } from '../detection/campaign-tracker.ts';
+import { claimedCrawler } from '../detection/crawler-claims.ts';
+import type { ExposureCandidate } from '../detection/exposure-judge.ts';
 import type { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import type { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
+import { SiteProfile } from '../detection/site-profile.ts';
 import { type ClientAddressFields, ClientIpResolver } from '../traefik-log/client-ip.ts';
 import type { ClientSelector } from './client-addressing.ts';
+import { clientVerdicts } from './client-verdicts.ts';
 import { BURST_STEPS } from './detection-queries.ts';
 import type { SearchBody } from './search-backend.ts';
 
@@ -40,6 +45,12 @@ export class ClientAggregate {
   /** Sensitive requests per burst step (epoch ms of the bucket start). */
   readonly burstBuckets = new Map<number, number>();
   readonly samples: string[] = [];
+  /** 2xx answers on sensitive paths (host, path, the most common size), judged with the site profile. */
+  readonly exposures: ExposureCandidate[] = [];
+  /** Site facts that suppressed something, for the evidence. */
+  readonly notes = new Set<string>();
+  crawlerClaim: string | undefined;
+  crawlerAddress: string | undefined;
 
   constructor(key: string) {
     this.key = key;
@@ -50,6 +61,8 @@ export interface Verdict {
   threatType: ThreatType;
   severity: Severity;
   reasons: string[];
+  /** secret_exposure: the paths judged leaked. */
+  leakedPaths?: string[];
 }
 
 /**
@@ -67,6 +80,7 @@ export class ClientAggregates {
 
   readonly #resolver: ClientIpResolver;
   readonly #addressOf: (key: SearchBody) => ClientAddressFields;
+  readonly profile: SiteProfile;
   /** Bucket client values that name nobody (garbage, or only trusted proxies): skipped, counted. */
   unattributed = 0;
 
@@ -76,12 +90,18 @@ export class ClientAggregates {
     agents: ScannerAgentMatcher,
     resolver: ClientIpResolver = new ClientIpResolver(),
     addressOf: (key: SearchBody) => ClientAddressFields = (key) => ({ clientHost: String(key.client) }),
+    profile?: SiteProfile,
   ) {
     this.#addressOf = addressOf;
     this.#settings = settings;
     this.#paths = paths;
     this.#agents = agents;
     this.#resolver = resolver;
+    this.profile = profile ?? new SiteProfile(settings.site_profile, settings.public_paths, settings.always_sensitive);
+  }
+
+  get settings(): SecretsScanningSettings {
+    return this.#settings;
   }
 
   clientKey(ip: string): string {
@@ -114,7 +134,7 @@ export class ClientAggregates {
     return client;
   }
 
-  /** A `sensitivePairs` bucket: key {client, path}. */
+  /** A `sensitivePairs` bucket: key {client, host?, path}; a public path of its host counts for nothing. */
   addSensitivePair(bucket: SearchBody): void {
     const rawPath = String(bucket.key.path ?? '');
     const path = normalizePath(rawPath);
@@ -124,6 +144,12 @@ export class ClientAggregates {
     }
     const client = this.#client(bucket.key);
     if (!client) return;
+    const host = bucket.key.host == null ? undefined : String(bucket.key.host);
+    const fact = this.profile.publicFact(host, path);
+    if (fact) {
+      if (client.notes.size < 12) client.notes.add(`not counted: ${fact.detail}`);
+      return;
+    }
     const count = Number(bucket.doc_count);
     client.sensitiveHits += count;
     client.sensitiveRawPaths.add(rawPath);
@@ -131,13 +157,33 @@ export class ClientAggregates {
     for (const status of bucket.statuses?.buckets ?? []) {
       const code = String(status.key);
       if (FAILURES.has(code)) client.sensitiveFailures += Number(status.doc_count);
-      const numeric = Number(code);
-      if (numeric >= 200 && numeric < 300 && numeric !== 204) client.exposedPaths.add(path.slice(0, 300));
+    }
+    const ok = bucket.ok;
+    if (ok && Number(ok.doc_count) > 0 && client.exposures.length < 20) {
+      const size = ok.sizes?.buckets?.[0]?.key;
+      if (!client.exposures.some((known) => known.path === path && known.host === host)) {
+        client.exposures.push({
+          host,
+          path,
+          status: 200,
+          bytes: size === undefined ? undefined : Number(size),
+          time: Number(bucket.last?.value ?? 0),
+        });
+      }
     }
   }
 
   /** A `scannerPairs` bucket: key {client, agent}. */
   addScannerPair(bucket: SearchBody): void {
+    const crawler = claimedCrawler(String(bucket.key.agent ?? ''));
+    if (crawler) {
+      const claimant = this.#client(bucket.key);
+      const resolved = this.#resolver.resolve(this.#addressOf(bucket.key));
+      if (claimant && !claimant.crawlerClaim && resolved.ok) {
+        claimant.crawlerClaim = crawler.name;
+        claimant.crawlerAddress = resolved.clientIp;
+      }
+    }
     const name = this.#agents.scannerName(String(bucket.key.agent ?? ''));
     if (!name || this.#agents.classify(String(bucket.key.agent)) !== 'scanner') return;
     const client = this.#client(bucket.key);
@@ -166,6 +212,14 @@ export class ClientAggregates {
     }
   }
 
+  /** Takes over one client of another chunk (its pairs continue on the next page). */
+  adopt(other: ClientAggregates, key: string): void {
+    const client = other.clients.get(key);
+    if (!client) return;
+    other.clients.delete(key);
+    this.clients.set(key, client);
+  }
+
   /** Clients with at least one verified sensitive hit: the only ones whose activity is worth a query. */
   candidates(): ClientAggregate[] {
     return [...this.clients.values()].filter((client) => client.sensitiveHits > 0);
@@ -173,35 +227,22 @@ export class ClientAggregates {
 
   /** The file detector's rules over this range's aggregates; empty when nothing crossed a threshold. */
   verdicts(client: ClientAggregate): Verdict[] {
-    const settings = this.#settings;
-    const reasons: string[] = [];
-    const burst = peakBurst(client, settings.window) > settings.rate_per_window;
-    if (burst) reasons.push(`more than ${settings.rate_per_window} sensitive-path requests within ${settings.window}s`);
-    const scanner = client.scannerRequests >= settings.scanner_agent_min_requests && client.sensitiveHits > 0;
-    if (scanner) reasons.push(`scanner user agent (${[...client.scannerAgents].join(', ')}) probing sensitive paths`);
-    if (client.sensitivePaths.size >= settings.distinct_sensitive_paths)
-      reasons.push(`${settings.distinct_sensitive_paths}+ distinct sensitive paths within ${settings.slow_window}s`);
-    if (client.sensitiveFailures >= settings.min_sensitive_failures)
-      reasons.push(
-        `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
-      );
-    const verdicts: Verdict[] = [];
-    if (reasons.length > 0) {
-      const authProbed = (client.statuses.get('401') ?? 0) + (client.statuses.get('403') ?? 0) > 0;
-      const high = burst || scanner || client.sensitivePaths.size >= 20 || authProbed;
-      verdicts.push({ threatType: 'secrets_scanning', severity: high ? 'high' : 'medium', reasons });
-    }
-    if (client.exposedPaths.size > 0) {
-      verdicts.push({
-        threatType: 'secret_exposure',
-        severity: 'critical',
-        reasons: [
-          `sensitive path answered 2xx: ${[...client.exposedPaths].slice(0, 10).join(', ')} (a secret may have leaked)`,
-        ],
-      });
-    }
-    return verdicts;
+    return clientVerdicts(client, this.#settings, this.profile);
   }
+}
+
+/** A client under every threshold, as the campaign tracker sees it (the file detector feeds the same summary). */
+export function memberOf(client: ClientAggregate): MemberProbes {
+  const agent = top(client.agents, 1)[0]?.[0] ?? '';
+  return {
+    key: client.key,
+    paths: [...client.sensitivePaths.keys()].slice(0, 50),
+    failures: client.sensitiveFailures,
+    requests: client.requests,
+    agent,
+    firstSeen: Number.isFinite(client.firstSeen) ? client.firstSeen : 0,
+    lastSeen: client.lastSeen,
+  };
 }
 
 /** Evidence in the same shape as the file detector's, from one client's aggregates. */
@@ -221,6 +262,7 @@ export function evidenceOf(client: ClientAggregate, reasons: string[], extra: Re
     perMinute: Object.fromEntries(minutes.map(([minute, count]) => [String(minute), count])),
     samples: [...client.samples],
     reasons,
+    ...(client.notes.size > 0 ? { explanations: [...client.notes] } : {}),
     source: 'elasticsearch',
     extra,
   };

@@ -1,5 +1,5 @@
+import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
-import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from '../detection/sensitive-paths.ts';
 import { type AddressingOptions, ClientAddressing, type ClientSelector } from './client-addressing.ts';
 import type { FieldProfile } from './field-profile.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
@@ -45,16 +45,9 @@ export class DetectionQueries {
     this.#settings = settings;
     this.#pageSize = pageSize;
     this.#timeout = `${Math.max(1, Math.floor(timeoutSeconds))}s`;
-    const extras = settings.sensitive_paths.map((path) => path.toLowerCase());
-    const suffixes = [
-      ...(settings.replace_builtin_lists ? [] : SENSITIVE_PATH_SUFFIXES),
-      ...extras.filter((path) => path.startsWith('/')),
-    ];
-    const fragments = [
-      ...(settings.replace_builtin_lists ? [] : SENSITIVE_PATH_FRAGMENTS),
-      ...extras.filter((path) => !path.startsWith('/')),
-    ];
-    this.sensitiveFilter = sensitivePathQuery(profile.fields.path, suffixes, fragments);
+    // The matcher's own lists, so the server-side superset always covers what the matcher would accept.
+    const matcher = new SensitivePathMatcher(settings.sensitive_paths, settings.replace_builtin_lists);
+    this.sensitiveFilter = sensitivePathQuery(profile.fields.path, matcher.suffixes, matcher.anywhereNeedles);
   }
 
   timeFilter(range: TimeRange): SearchBody {
@@ -63,26 +56,108 @@ export class DetectionQueries {
     };
   }
 
-  /** Per (client, raw path) on sensitive paths: counts by status, first and last time. */
-  sensitivePairs(range: TimeRange, clients?: readonly ClientSelector[]): SearchBody {
+  /**
+   * Per (client, host, raw path) on sensitive paths: counts by status, first and last time, and the response sizes of
+   * the 2xx answers (a leak needs content that is not the site's fallback page). `exclude` drops the public paths of
+   * each host on the server, so a single-page app's `/config.js` fetched by every visitor never comes back as pairs.
+   */
+  sensitivePairs(
+    range: TimeRange,
+    clients?: readonly ClientSelector[],
+    exclude: readonly SearchBody[] = [],
+  ): SearchBody {
     const { fields } = this.profile;
     return {
       size: 0,
       timeout: this.#timeout,
       track_total_hits: true,
-      query: { bool: { filter: [this.timeFilter(range), this.sensitiveFilter, ...this.#clientFilter(clients)] } },
+      query: {
+        bool: {
+          filter: [this.timeFilter(range), this.sensitiveFilter, ...this.#clientFilter(clients)],
+          ...(exclude.length > 0 ? { must_not: exclude } : {}),
+        },
+      },
       aggs: {
         pairs: {
           composite: {
             size: this.#pageSize,
-            sources: [...this.addressing.sources(), { path: { terms: { field: fields.path } } }],
+            sources: [
+              ...this.addressing.sources(),
+              ...(fields.host ? [{ host: { terms: { field: fields.host, missing_bucket: true } } }] : []),
+              { path: { terms: { field: fields.path } } },
+            ],
           },
           aggs: {
             statuses: { terms: { field: fields.status, size: 20 } },
             first: { min: { field: fields.time } },
             last: { max: { field: fields.time } },
+            ok: {
+              filter: this.#okFilter(),
+              ...(fields.size ? { aggs: { sizes: { terms: { field: fields.size, size: 1 } } } } : {}),
+            },
           },
         },
+      },
+    };
+  }
+
+  /**
+   * What the site serves on sensitive-looking paths (2xx/3xx), per (host, raw path): distinct clients (public content
+   * when many) and the sizes of the 2xx answers (one size for several paths is the SPA fallback page).
+   */
+  siteFacts(range: TimeRange): SearchBody {
+    const { fields } = this.profile;
+    return {
+      size: 0,
+      timeout: this.#timeout,
+      track_total_hits: true,
+      query: {
+        bool: {
+          filter: [this.timeFilter(range), this.sensitiveFilter, { range: { [fields.status]: { gte: 200, lt: 400 } } }],
+        },
+      },
+      aggs: {
+        paths: {
+          composite: {
+            size: this.#pageSize,
+            sources: [
+              ...(fields.host ? [{ host: { terms: { field: fields.host, missing_bucket: true } } }] : []),
+              { path: { terms: { field: fields.path } } },
+            ],
+          },
+          aggs: {
+            clients: { cardinality: { field: fields.client_ip, precision_threshold: 1000 } },
+            last: { max: { field: fields.time } },
+            ...(fields.size
+              ? { ok: { filter: this.#okFilter(), aggs: { sizes: { terms: { field: fields.size, size: 3 } } } } }
+              : {}),
+          },
+        },
+      },
+    };
+  }
+
+  /** 2xx except 204 (No Content): the answers that can carry a secret. */
+  #okFilter(): SearchBody {
+    const status = this.profile.fields.status;
+    return {
+      bool: { filter: [{ range: { [status]: { gte: 200, lt: 300 } } }], must_not: [{ term: { [status]: 204 } }] },
+    };
+  }
+
+  /** A must_not clause for one host's public raw paths. */
+  publicPathsClause(host: string | null, rawPaths: readonly string[]): SearchBody {
+    const { fields } = this.profile;
+    const paths = { terms: { [fields.path]: rawPaths } };
+    if (!fields.host) return paths;
+    return {
+      bool: {
+        filter: [
+          host === null
+            ? { bool: { must_not: { exists: { field: fields.host } } } }
+            : { term: { [fields.host]: host } },
+          paths,
+        ],
       },
     };
   }
@@ -181,6 +256,7 @@ export async function runComposite(
   body: SearchBody,
   onBucket: (bucket: SearchBody) => void,
   signal?: AbortSignal,
+  afterPage?: () => Promise<void>,
 ): Promise<QueryRecord> {
   const record: QueryRecord = { name, body, pages: 0, hits: 0, buckets: 0, bytes: 0, elapsedMs: 0 };
   const aggName = Object.keys(body.aggs)[0];
@@ -203,6 +279,7 @@ export async function runComposite(
     const buckets: SearchBody[] = aggregation?.buckets ?? [];
     for (const bucket of buckets) onBucket(bucket);
     record.buckets += buckets.length;
+    await afterPage?.();
     after = aggregation?.after_key;
     if (!after || buckets.length < body.aggs[aggName].composite.size) return record;
   }

@@ -2,18 +2,21 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config/schema.ts';
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import type { Evidence, Finding } from '../../core/incident.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
+import { CampaignTracker } from '../detection/campaign-tracker.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
+import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
-import { type ClientAggregate, ClientAggregates, evidenceOf } from './client-aggregates.ts';
+import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './client-aggregates.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
-import { type BackendOptions, createSearchBackend, type SearchBackend } from './search-backend.ts';
+import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
+import { learnSiteFacts } from './site-facts.ts';
 
-/** Clients per follow-up query: one clause each, under OpenSearch's default max_clause_count (1024). */
-const CLIENT_CHUNK = 500;
+const CLIENT_CHUNK = 1000;
 
 export interface DetectionResult {
   range: TimeRange;
@@ -83,38 +86,59 @@ export class ElasticsearchDetector {
     return this.#settings.index_pattern;
   }
 
+  /**
+   * One range: the site's facts first (public paths, fallback sizes, into the shared profile), then the sensitive
+   * pairs page by page. Clients are judged in chunks of CLIENT_CHUNK as their pairs arrive (the composite is sorted by
+   * client), so thousands of suspicious clients never sit in memory at once; clients under every threshold feed the
+   * campaign tracker, whose network-level findings come last.
+   */
   async detect(range: TimeRange, activeEvidence?: ActiveEvidence, signal?: AbortSignal): Promise<DetectionResult> {
     const started = performance.now();
     const records: QueryRecord[] = [];
     const { documents, skipped } = await this.countDocuments(range, records);
-    const window = await this.#aggregate(range, undefined, records, signal);
-    const findings: Finding[] = [];
-    for (const client of window.candidates()) {
-      const verdicts = window.verdicts(client);
-      if (verdicts.length === 0) continue;
-      // An incident that began before this window keeps counting from its first sighting.
-      const since = Math.min(
-        ...verdicts.map((verdict) => activeEvidence?.(client.key, verdict.threatType)?.firstSeen || range.from),
-      );
-      let evidenceSource = client;
-      const evidenceRange = { from: Math.min(since, range.from), to: range.to };
-      const evidenceRecords: QueryRecord[] = [];
-      if (evidenceRange.from < range.from) {
-        const longer = await this.#aggregate(evidenceRange, [...client.selectors.values()], evidenceRecords, signal);
-        evidenceSource = longer.clients.get(client.key) ?? client;
-        records.push(...evidenceRecords);
+    const exclude = await this.#learnSite(range, records, signal);
+    // Evidence cites the window's own queries (counts, site facts, pairs) too, known only once paging is done.
+    const deferred: Array<(windowRecords: QueryRecord[]) => Finding[]> = [];
+    const campaigns = new CampaignTracker(this.#config.detection.campaigns, this.#config.detection);
+    let pending = this.#aggregates();
+    const chunkQueries: QueryRecord[] = [];
+    let rejectedPaths = 0;
+    const judge = async (aggregates: ClientAggregates) => {
+      rejectedPaths += aggregates.rejectedPaths;
+      const chunkRecords: QueryRecord[] = [];
+      await this.#enrich(aggregates, range, chunkRecords, signal);
+      chunkQueries.push(...chunkRecords);
+      for (const client of aggregates.candidates()) {
+        const found = await this.#judgeClient(client, aggregates, range, activeEvidence, chunkRecords, signal);
+        if (found) deferred.push(found);
+        else if (!client.crawlerClaim && client.scannerAgents.size === 0) campaigns.observe(memberOf(client));
       }
-      for (const verdict of verdicts) {
-        const previous = activeEvidence?.(client.key, verdict.threatType);
-        const reasons = [...new Set([...(previous?.reasons ?? []), ...verdict.reasons])];
-        findings.push({
-          ip: client.key,
-          threatType: verdict.threatType,
-          severity: verdict.severity,
-          evidence: this.#evidence(evidenceSource, reasons, evidenceRange, [...records], evidenceRecords),
-        });
-      }
-    }
+    };
+    const pairs = this.queries.sensitivePairs(range, undefined, exclude);
+    records.push(
+      await runComposite(
+        this.backend,
+        this.index,
+        'sensitive_paths_by_client',
+        pairs,
+        (bucket) => pending.addSensitivePair(bucket),
+        signal,
+        async () => {
+          if (pending.clients.size <= CLIENT_CHUNK) return;
+          // The last client may continue on the next page: it moves to the next chunk.
+          const chunk = pending;
+          const lastKey = [...chunk.clients.keys()].at(-1)!;
+          pending = this.#aggregates();
+          pending.adopt(chunk, lastKey);
+          await judge(chunk);
+        },
+      ),
+    );
+    await judge(pending);
+    const windowRecords = [...records];
+    records.push(...chunkQueries);
+    const findings = deferred.flatMap((finish) => finish(windowRecords));
+    findings.push(...campaigns.findings(range.to, 'elasticsearch'));
     const bytes = records.reduce((sum, record) => sum + record.bytes, 0);
     return {
       range,
@@ -122,29 +146,114 @@ export class ElasticsearchDetector {
       documents,
       skipped,
       queries: records,
-      rejectedPaths: window.rejectedPaths,
+      rejectedPaths,
       bytes,
       elapsedMs: performance.now() - started,
     };
   }
 
-  /** The three aggregation steps over one range (optionally restricted to some client IPs). */
-  async #aggregate(
-    range: TimeRange,
-    ips: ClientSelector[] | undefined,
-    records: QueryRecord[],
-    signal?: AbortSignal,
-  ): Promise<ClientAggregates> {
-    const aggregates = new ClientAggregates(this.#config.detection, this.#paths, this.#agents, this.#resolver, (key) =>
-      this.queries.addressing.addressOf(key),
+  /** The site profile the verdicts judge by; the guard's own, so file and Elasticsearch share what they learned. */
+  siteProfile: SiteProfile | undefined;
+
+  #aggregates(): ClientAggregates {
+    const detection = this.#config.detection;
+    this.siteProfile ??= new SiteProfile(detection.site_profile, detection.public_paths, detection.always_sensitive);
+    return new ClientAggregates(
+      detection,
+      this.#paths,
+      this.#agents,
+      this.#resolver,
+      (key) => this.queries.addressing.addressOf(key),
+      this.siteProfile,
     );
+  }
+
+  /** Site facts of the range into the profile; returns the must_not clauses for the public paths. */
+  async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SearchBody[]> {
+    const site = { backend: this.backend, index: this.index, queries: this.queries, paths: this.#paths };
+    return learnSiteFacts(site, this.#aggregates().profile, range, records, signal);
+  }
+
+  /** Scanner agents and activity of one chunk of candidate clients. */
+  async #enrich(aggregates: ClientAggregates, range: TimeRange, records: QueryRecord[], signal?: AbortSignal) {
+    const candidates = aggregates.candidates();
+    if (candidates.length === 0) return;
     const index = this.index;
-    for (const chunk of ips ? chunks(ips, CLIENT_CHUNK) : [undefined]) {
-      const body = this.queries.sensitivePairs(range, chunk);
+    const ips = candidates.flatMap((client) => [...client.selectors.values()]);
+    const rawPaths = [...new Set(candidates.flatMap((client) => [...client.sensitiveRawPaths]))];
+    const scanners = this.queries.scannerPairs(range, ips);
+    if (scanners)
       records.push(
         await runComposite(
           this.backend,
           index,
+          'user_agents_by_client',
+          scanners,
+          (b) => aggregates.addScannerPair(b),
+          signal,
+        ),
+      );
+    const activity = this.queries.clientActivity(range, ips, rawPaths);
+    records.push(
+      await runComposite(this.backend, index, 'activity_by_client', activity, (b) => aggregates.addActivity(b), signal),
+    );
+  }
+
+  async #judgeClient(
+    client: ClientAggregate,
+    aggregates: ClientAggregates,
+    range: TimeRange,
+    activeEvidence: ActiveEvidence | undefined,
+    chunkRecords: QueryRecord[],
+    signal?: AbortSignal,
+  ): Promise<((windowRecords: QueryRecord[]) => Finding[]) | undefined> {
+    const verdicts = aggregates.verdicts(client);
+    if (verdicts.length === 0) return undefined;
+    // An incident that began before this range keeps counting from its first sighting.
+    const since = Math.min(
+      ...verdicts.map((verdict) => activeEvidence?.(client.key, verdict.threatType)?.firstSeen || range.from),
+    );
+    let evidenceSource = client;
+    const evidenceRange = { from: Math.min(since, range.from), to: range.to };
+    const evidenceRecords: QueryRecord[] = [];
+    if (evidenceRange.from < range.from) {
+      const longer = await this.#aggregate(evidenceRange, [...client.selectors.values()], evidenceRecords, signal);
+      evidenceSource = longer.clients.get(client.key) ?? client;
+      for (const note of client.notes) evidenceSource.notes.add(note);
+    }
+    return (windowRecords) =>
+      verdicts.map((verdict) => {
+        const previous = activeEvidence?.(client.key, verdict.threatType);
+        const reasons = [...new Set([...(previous?.reasons ?? []), ...verdict.reasons])];
+        const cited = [...new Set([...windowRecords, ...chunkRecords, ...evidenceRecords])];
+        const evidence = this.#evidence(evidenceSource, reasons, evidenceRange, cited, evidenceRecords);
+        const extra: Record<string, unknown> = { ...evidence.extra };
+        if (verdict.leakedPaths) extra.leakedPaths = verdict.leakedPaths;
+        if (client.crawlerClaim)
+          Object.assign(extra, { crawlerClaim: client.crawlerClaim, crawlerAddress: client.crawlerAddress });
+        return {
+          ip: client.key,
+          threatType: verdict.threatType,
+          severity: verdict.severity,
+          evidence: { ...evidence, extra },
+        };
+      });
+  }
+
+  /** The three aggregation steps over one range, restricted to some client IPs (evidence of a longer incident). */
+  async #aggregate(
+    range: TimeRange,
+    ips: ClientSelector[],
+    records: QueryRecord[],
+    signal?: AbortSignal,
+  ): Promise<ClientAggregates> {
+    const aggregates = this.#aggregates();
+    for (const chunk of chunks(ips, CLIENT_CHUNK)) {
+      const body = this.queries.sensitivePairs(range, chunk);
+      records.push(
+        await runComposite(
+          this.backend,
+          this.index,
           'sensitive_paths_by_client',
           body,
           (b) => aggregates.addSensitivePair(b),
@@ -152,34 +261,7 @@ export class ElasticsearchDetector {
         ),
       );
     }
-    const candidates = aggregates.candidates();
-    for (const chunk of chunks(candidates, CLIENT_CHUNK)) {
-      const chunkIps = chunk.flatMap((client) => [...client.selectors.values()]);
-      const rawPaths = [...new Set(chunk.flatMap((client) => [...client.sensitiveRawPaths]))];
-      const scanners = this.queries.scannerPairs(range, chunkIps);
-      if (scanners)
-        records.push(
-          await runComposite(
-            this.backend,
-            index,
-            'user_agents_by_client',
-            scanners,
-            (b) => aggregates.addScannerPair(b),
-            signal,
-          ),
-        );
-      const activity = this.queries.clientActivity(range, chunkIps, rawPaths);
-      records.push(
-        await runComposite(
-          this.backend,
-          index,
-          'activity_by_client',
-          activity,
-          (b) => aggregates.addActivity(b),
-          signal,
-        ),
-      );
-    }
+    await this.#enrich(aggregates, range, records, signal);
     return aggregates;
   }
 
@@ -246,7 +328,13 @@ export class ElasticsearchDetector {
         range: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
         clientIps: [...client.ips].slice(0, 50),
         clientSelectors: [...client.selectors.values()].slice(0, 50),
-        queries: records.map(({ name, body, pages, buckets, hits }) => ({ name, body, pages, buckets, hits })),
+        queries: records.map(({ name, body, pages, buckets, hits }) => ({
+          name,
+          body: compactBody(body),
+          pages,
+          buckets,
+          hits,
+        })),
         hitCounts: records.reduce<Record<string, number>>((counts, record) => {
           counts[record.name] = (counts[record.name] ?? 0) + record.hits;
           return counts;
@@ -267,4 +355,19 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
   return result;
+}
+
+/**
+ * A query as cited in one incident's evidence: lists longer than 50 (the client IPs and raw paths of a whole chunk)
+ * keep their first 50 values and say how many more there were, so thousands of incidents do not each store the same
+ * 1,000-address query.
+ */
+function compactBody(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 50).map(compactBody);
+    return value.length > 50 ? [...head, `(+${value.length - 50} more)`] : head;
+  }
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, compactBody(inner)]));
+  return value;
 }

@@ -198,6 +198,7 @@ async function runWindow(
   signal?: AbortSignal,
 ): Promise<DetectionResult & { outcomes: IncidentOutcome[] }> {
   const { store } = runtime;
+  detector.siteProfile = guard.profile; // learn into, and judge by, the guard's profile (kept in SQLite)
   const result = await detector.detect(
     window,
     (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
@@ -210,6 +211,7 @@ async function runWindow(
     .map((finding) => keepLlmQueries(runtime, finding));
   // New incidents go to the guard's investigation queue (if any) inside ingestFindings, which never waits for a model.
   const outcomes: IncidentOutcome[] = await guard.ingestFindings(changed);
+  guard.saveProfile();
   for (const finding of upToDate) {
     const incident = store.incidents.findActive(finding.ip, finding.threatType);
     if (incident) outcomes.push({ incident, decision: incident.decision, created: false });

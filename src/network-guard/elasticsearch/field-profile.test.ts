@@ -177,6 +177,7 @@ describe('detection query building', () => {
       key: { client, path },
       doc_count: Object.values(statuses).reduce((sum, count) => sum + count, 0),
       statuses: { buckets: Object.entries(statuses).map(([key, doc_count]) => ({ key: Number(key), doc_count })) },
+      ok: { doc_count: statuses[200] ?? 0 },
     });
     aggregates.addSensitivePair(pair('2001:db8:1:2::10', '/.env', { 404: 6 }));
     aggregates.addSensitivePair(pair('2001:db8:1:2::11', '/.git/config', { 404: 6 }));

@@ -12,13 +12,14 @@ export type FieldRole =
   | 'status'
   | 'user_agent'
   | 'method'
-  | 'host';
+  | 'host'
+  | 'size';
 
 /** Where each piece of a request lives in the documents, resolved against the real mapping. */
 export interface FieldProfile {
   name: ProfileName;
   fields: { time: string; client_ip: string; path: string; status: string; user_agent?: string } & Partial<
-    Record<'method' | 'host' | 'peer' | 'forwarded', string>
+    Record<'method' | 'host' | 'peer' | 'forwarded' | 'size', string>
   >;
   /** Mapping type of each resolved field (keyword, ip, long, date...). */
   types: Partial<Record<FieldRole, string>>;
@@ -43,6 +44,7 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
     user_agent: ['request_User-Agent', 'request_User_Agent'],
     method: ['RequestMethod'],
     host: ['RequestHost'],
+    size: ['DownstreamContentSize', 'OriginContentSize'],
   },
   'elastic-agent': {
     time: ['@timestamp'],
@@ -54,6 +56,7 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
     user_agent: ['user_agent.original'],
     method: ['http.request.method'],
     host: ['url.domain', 'destination.domain'],
+    size: ['http.response.body.bytes', 'http.response.bytes'],
   },
   filebeat: {
     time: ['@timestamp'],
@@ -65,6 +68,7 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
     user_agent: ['user_agent.original'],
     method: ['http.request.method'],
     host: ['url.domain', 'destination.domain'],
+    size: ['http.response.body.bytes', 'http.response.bytes'],
   },
 };
 
@@ -80,10 +84,22 @@ const ACCEPTED: Record<FieldRole, Set<string>> = {
   user_agent: new Set(['keyword', 'wildcard', 'constant_keyword']),
   method: new Set(['keyword', 'constant_keyword']),
   host: new Set(['keyword', 'constant_keyword']),
+  size: new Set(['long', 'integer', 'unsigned_long', 'float', 'double']),
 };
 
 const REQUIRED: FieldRole[] = ['time', 'client_ip', 'path', 'status'];
-const ROLES: FieldRole[] = ['time', 'client_ip', 'peer', 'forwarded', 'path', 'status', 'user_agent', 'method', 'host'];
+const ROLES: FieldRole[] = [
+  'time',
+  'client_ip',
+  'peer',
+  'forwarded',
+  'path',
+  'status',
+  'user_agent',
+  'method',
+  'host',
+  'size',
+];
 
 /** Every field `_field_caps` must be asked about to resolve any profile (and the `.keyword` subfields). */
 export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields'>): string[] {

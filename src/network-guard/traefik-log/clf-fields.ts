@@ -14,6 +14,8 @@ export interface ClfFields {
   path: string;
   protocol: string;
   status: number;
+  /** Response size in bytes; undefined for `-`. */
+  size?: number;
   referer: string;
   userAgent: string;
   routerName: string;
@@ -89,6 +91,7 @@ export function splitClfLine(input: string): ClfFields | undefined {
     path: request.slice(firstSpace + 1, lastSpace),
     protocol: request.slice(lastSpace + 1),
     status: statusMatch[1] === '-' ? 0 : Number(statusMatch[1]),
+    size: statusMatch[2] === '-' ? undefined : Number(statusMatch[2]),
     referer: unDash(pair.slice(1, middle)),
     userAgent: unDash(pair.slice(middle + 3, -1)),
     routerName: unDash(router.value),

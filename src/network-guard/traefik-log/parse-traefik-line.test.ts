@@ -284,3 +284,21 @@ describe('parseTraefikLine: Common Log Format', () => {
     assert.equal(event(parseTraefikLine(`  ${jsonLine()}`, { format: 'auto' })).path, '/.env');
   });
 });
+
+describe('parseTraefikLine: Traefik v2 JSON', () => {
+  it('reads lines with nested objects (ServiceURL) instead of counting them malformed', async () => {
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(new URL('./__fixtures__/traefik-v2-json.log', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
+    const [browser, probe] = lines.map((line) => event(parseTraefikLine(line)));
+    assert.equal(browser.path, '/config.js');
+    assert.equal(browser.host, 'shop.example.com');
+    assert.equal(browser.status, 200);
+    assert.equal(browser.bytes, 2113);
+    assert.equal(probe.clientIp, '203.0.113.77');
+    assert.equal(probe.path, '/.git/config');
+    assert.equal(probe.bytes, 19);
+    assert.deepEqual(parseTraefikLine(lines[0] + lines[1]), { ok: false, reason: 'malformed' });
+  });
+});

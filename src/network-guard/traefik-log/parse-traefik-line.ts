@@ -67,12 +67,14 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   while (last > first && isSpace(line.charCodeAt(last))) last--;
   // A cut line is expected to lose its end; its leading fields (Traefik sorts keys, headers come last) still count.
   if (line.charCodeAt(last) !== 125 && !oversized) return { ok: false, reason: 'truncated' };
-  // Traefik objects are flat: a second object start means two records ran together.
-  if (line.indexOf('{"', first + 1) >= 0) return { ok: false, reason: 'malformed' };
+  // Traefik v3 objects are flat; v2 nests a few (`ServiceURL`). Only then walk the line to tell a nested object from
+  // two records that ran together (the first object closing before the line ends).
+  if (line.indexOf('{"', first + 1) >= 0 && !isOneObject(line, first)) return { ok: false, reason: 'malformed' };
   // In Traefik's (sorted) key order, so the searches together are about one pass over the line.
   const reader = new JsonLineReader(line);
   const clientAddr = optional(reader.string('"ClientAddr"'));
   const clientHost = optional(reader.string('"ClientHost"'));
+  const size = reader.integer('"DownstreamContentSize"');
   const downstream = reader.integer('"DownstreamStatus"');
   const origin = reader.integer('"OriginStatus"');
   const host = reader.string('"RequestHost"');
@@ -113,6 +115,7 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
     userAgent: typeof userAgent === 'string' ? userAgent : EMPTY,
     host: typeof host === 'string' && host !== '' ? host : undefined,
     routerName: typeof routerName === 'string' && routerName !== '' ? routerName : undefined,
+    bytes: typeof size === 'number' ? size : undefined,
     raw: rawOf(line, options.rawChars),
   };
   event.path = normalizePath(event.rawPath);
@@ -135,6 +138,7 @@ function parseClf(line: string, options: ParseOptions): ParseResult {
       rawPath,
       path: normalizePath(rawPath),
       status: fields.status,
+      bytes: fields.size,
       userAgent: fields.userAgent,
       routerName: fields.routerName || undefined,
       raw: rawOf(line, options.rawChars),
@@ -205,6 +209,19 @@ function rawOf(line: string, rawChars = DEFAULT_RAW_CHARS): string | undefined {
   const cut =
     line.charCodeAt(rawChars - 1) >= 0xd800 && line.charCodeAt(rawChars - 1) <= 0xdbff ? rawChars - 1 : rawChars;
   return line.slice(0, cut);
+}
+
+/**
+ * True when every `{"` after the first is a nested object value (`"ServiceURL":{"Scheme"...`). Inside a JSON string a
+ * quote is always escaped, so a raw `{"` is structure; one not right after a `:` starts a second record.
+ */
+function isOneObject(line: string, first: number): boolean {
+  for (let at = line.indexOf('{"', first + 1); at >= 0; at = line.indexOf('{"', at + 2)) {
+    let before = at - 1;
+    while (before > first && line.charCodeAt(before) === 32) before--;
+    if (line.charCodeAt(before) !== 58 /* : */) return false;
+  }
+  return true;
 }
 
 function isSpace(code: number): boolean {

@@ -485,6 +485,11 @@
       evidence.userAgents.slice(0, 10).map((entry) => [entry.userAgent, entry.count]),
     );
     $('reasons').replaceChildren(...evidence.reasons.map((reason) => el('li', { text: reason })));
+    const explanations = Array.isArray(evidence.explanations) ? [...evidence.explanations] : [];
+    const members = evidence.extra?.campaign?.members;
+    if (Array.isArray(members)) explanations.push(`campaign members: ${members.slice(0, 50).join(' ')}`);
+    $('explanations-card').hidden = explanations.length === 0;
+    $('explanations').replaceChildren(...explanations.map((note) => el('li', { text: String(note) })));
     $('samples').textContent = evidence.samples.length ? evidence.samples.join('\n') : '(no samples)';
     renderOpinion(detail.llmOpinion);
     renderActions(detail.actions);
@@ -605,14 +610,29 @@
   // ---- blocks, allowlist, commands ------------------------------------------------------------------------------
 
   async function loadExtras() {
-    const [blocks, allowlist, commands] = await Promise.all([
+    const [blocks, allowlist, commands, site] = await Promise.all([
       api('GET', '/api/blocks'),
       api('GET', '/api/allowlist'),
       api('GET', '/api/commands/pending'),
+      api('GET', '/api/site/paths'),
     ]);
-    const key = JSON.stringify([blocks, allowlist, commands]);
+    const key = JSON.stringify([blocks, allowlist, commands, site]);
     if (key === state.extrasKey) return;
     state.extrasKey = key;
+    const publicPaths = site.paths.filter((row) => row.public);
+    $('site-count').textContent = publicPaths.length;
+    $('site-paths').replaceChildren(
+      ...(publicPaths.length
+        ? publicPaths
+            .slice(0, 100)
+            .map((row) =>
+              el('li', { className: 'entry' }, [
+                el('span', { className: 'mono', text: `${row.host}${row.path}` }),
+                el('span', { className: 'muted', text: `served to ${row.clients}+ clients` }),
+              ]),
+            )
+        : [el('li', { className: 'muted', text: 'No public paths learned yet.' })]),
+    );
     $('blocks-count').textContent = blocks.blocks.length;
     $('blocks').replaceChildren(
       ...(blocks.blocks.length

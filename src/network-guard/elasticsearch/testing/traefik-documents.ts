@@ -12,6 +12,10 @@ export interface TestRequest {
   forwardedFor?: string;
   /** The peer's source port (Traefik's ClientAddr); 51234 when absent. */
   port?: number;
+  /** RequestHost; www.example.com when absent. */
+  host?: string;
+  /** Response bytes (DownstreamContentSize); absent from the document when not given. */
+  size?: number;
 }
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -29,7 +33,8 @@ export function toDocument(request: TestRequest, profile: ProfileName): Record<s
         : `${request.ip}:${request.port ?? 51234}`,
       RequestMethod: method,
       RequestPath: request.path,
-      RequestHost: 'www.example.com',
+      RequestHost: request.host ?? 'www.example.com',
+      ...(request.size === undefined ? {} : { DownstreamContentSize: request.size }),
       DownstreamStatus: request.status,
       'request_User-Agent': request.userAgent,
       RouterName: 'www@kubernetes',
@@ -39,7 +44,13 @@ export function toDocument(request: TestRequest, profile: ProfileName): Record<s
     '@timestamp': time,
     source: { ip: request.ip, address: request.ip },
     ...(request.forwardedFor ? { network: { forwarded_ip: request.forwardedFor } } : {}),
-    http: { request: { method }, response: { status_code: request.status } },
+    http: {
+      request: { method },
+      response: {
+        status_code: request.status,
+        ...(request.size === undefined ? {} : { body: { bytes: request.size } }),
+      },
+    },
     user_agent: { original: request.userAgent },
   };
   if (profile === 'elastic-agent')
@@ -48,7 +59,7 @@ export function toDocument(request: TestRequest, profile: ProfileName): Record<s
       url: {
         original: request.path,
         path: queryAt >= 0 ? request.path.slice(0, queryAt) : request.path,
-        domain: 'www.example.com',
+        domain: request.host ?? 'www.example.com',
       },
       data_stream: { dataset: 'traefik.access', type: 'logs', namespace: 'default' },
       event: { dataset: 'traefik.access' },

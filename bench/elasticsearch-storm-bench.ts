@@ -1,0 +1,111 @@
+// `node bench/elasticsearch-storm-bench.ts [--visitors 20000] [--scanners 5000] [--url …] [--keep]`
+// The issue's crash: a single-page app whose every visitor fetches /config.js, /env.js and /assets/config.json (about
+// 200,000 documents), plus thousands of scanners in the same hour, scanned from Elasticsearch with `scan --from --to`.
+// Prints the documents, incidents, seconds and the peak heap/RSS of the process (sampled every 50 ms).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultConfig } from '../src/config/load-config.ts';
+import { openRuntime } from '../src/network-guard/agent-runtime.ts';
+import { scanElasticsearch } from '../src/network-guard/elasticsearch/elasticsearch-source.ts';
+import {
+  deleteIndex,
+  indexRequests,
+  type TestRequest,
+} from '../src/network-guard/elasticsearch/testing/traefik-documents.ts';
+import { NetworkGuard } from '../src/network-guard/network-guard.ts';
+import { ensureTestbed } from '../testbed/testbed-env.ts';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    visitors: { type: 'string', default: '20000' },
+    scanners: { type: 'string', default: '5000' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const url = values.url ?? process.env.ES_URL ?? (await ensureTestbed()).esUrl;
+const T0 = Date.parse('2026-11-24T09:00:00Z');
+const HOUR = 3600_000;
+const visitors = Number(values.visitors);
+const scanners = Number(values.scanners);
+const PROBES = ['/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', '/.aws/credentials', '/.ssh/id_rsa'];
+const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0';
+
+function* traffic(): Generator<TestRequest> {
+  for (let v = 0; v < visitors; v++) {
+    const ip = `10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}`.replace(/^10\./, `${11 + (v % 80)}.`);
+    const time = T0 + Math.floor((v / visitors) * (HOUR - 60_000));
+    const base = { ip, host: 'shop.example', status: 200, userAgent: BROWSER };
+    yield { ...base, time, path: '/', size: 4312 };
+    yield { ...base, time: time + 100, path: '/config.js', size: 1840 };
+    yield { ...base, time: time + 200, path: '/env.js', size: 611 };
+    yield { ...base, time: time + 300, path: '/assets/config.json', size: 977 };
+    yield { ...base, time: time + 4000, path: `/products/${v % 900}`, size: 4312 };
+    yield { ...base, time: time + 9000, path: '/config.js', size: 1840 };
+    yield { ...base, time: time + 9100, path: '/env.js', size: 611 };
+    yield { ...base, time: time + 9200, path: '/assets/config.json', size: 977 };
+    yield { ...base, time: time + 15000, path: `/products/${(v * 7) % 900}`, size: 4312 };
+    yield { ...base, time: time + 15100, path: '/config.js', size: 1840 };
+  }
+  for (let s = 0; s < scanners; s++) {
+    const ip = `203.${(s >> 8) & 255}.${s & 255}.${(s % 200) + 1}`;
+    for (const [index, path] of PROBES.entries()) {
+      yield {
+        time: T0 + ((s * 700) % (HOUR - 10_000)) + index * 300,
+        ip,
+        host: 'shop.example',
+        path,
+        status: 404,
+        size: 19,
+        userAgent: 'curl/8.5.0',
+      };
+    }
+  }
+}
+
+const index = `traefik-logs-storm-bench-${visitors}-${scanners}`;
+const existing = await fetch(`${url}/${index}/_count`);
+const expected = visitors * 10 + scanners * PROBES.length;
+if (!existing.ok || ((await existing.json()) as { count: number }).count !== expected) {
+  await deleteIndex(url, index).catch(() => undefined);
+  const started = performance.now();
+  await indexRequests(url, index, 'traefik-json', traffic());
+  console.log(`indexed ${expected} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+const dir = mkdtempSync(join(tmpdir(), 'es-storm-'));
+const config = defaultConfig({
+  mode: 'review',
+  'database.path': join(dir, 'agent.db'),
+  'audit.path': join(dir, 'audit.jsonl'),
+  'blocking.blocker': 'none',
+  'elasticsearch.url': url,
+  'elasticsearch.index_pattern': index,
+  'elasticsearch.ingest_delay': 0,
+  'elasticsearch.llm_queries.investigate': false,
+  'detection.crawlers.verify': false,
+});
+const runtime = await openRuntime(config);
+const guard = new NetworkGuard({ config, store: runtime.store, blocker: runtime.blocker, source: 'elasticsearch' });
+global.gc?.();
+const baseline = process.memoryUsage();
+let peakHeap = 0;
+let peakRss = 0;
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  peakHeap = Math.max(peakHeap, usage.heapUsed);
+  peakRss = Math.max(peakRss, usage.rss);
+}, 50);
+const started = performance.now();
+const summary = await scanElasticsearch(runtime, guard, { from: T0, to: T0 + HOUR }, undefined, {});
+const seconds = (performance.now() - started) / 1000;
+clearInterval(sampler);
+const incidents = runtime.store.db
+  .prepare('SELECT threat_type, COUNT(*) AS n FROM incidents GROUP BY threat_type')
+  .all();
+console.log(
+  `${summary.lines} documents, incidents ${JSON.stringify(incidents)}, ${seconds.toFixed(1)} s, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MiB, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (before the scan: heap ${(baseline.heapUsed / 2 ** 20).toFixed(0)} MiB, RSS ${(baseline.rss / 2 ** 20).toFixed(0)} MiB)`,
+);
+runtime.close();
+if (!values.keep) await deleteIndex(url, index);

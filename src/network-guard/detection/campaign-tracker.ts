@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import type { Evidence, Finding } from '../../core/incident.ts';
+import { cidrBounds, ipFamily } from '../../core/ip-address.ts';
+
+export interface CampaignSettings {
+  enabled: boolean;
+  min_members: number;
+  max_tracked: number;
+}
+
+export interface CampaignThresholds {
+  slow_window: number;
+  distinct_sensitive_paths: number;
+  min_sensitive_failures: number;
+}
+
+/** One client's sensitive probes as a campaign sees them (it stayed under the per-client thresholds). */
+export interface MemberProbes {
+  key: string;
+  paths: readonly string[];
+  failures: number;
+  requests: number;
+  agent: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+interface Group {
+  kind: 'prefix' | 'fingerprint';
+  label: string;
+  members: Map<string, MemberProbes>;
+}
+
+/** The network a client belongs to for campaigns: its /24 (IPv4) or /48 (IPv6, /64 client keys included). */
+export function campaignPrefix(clientKey: string): string {
+  const address = clientKey.split('/')[0];
+  if (ipFamily(address) === 'ipv4') return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+  const [first] = cidrBounds({ address, prefix: 48, family: 'ipv6' });
+  return `${first}/48`;
+}
+
+/** Same path set and same agent: the signature of one tool run from many addresses. */
+export function probeFingerprint(paths: readonly string[], agent: string): string {
+  const text = `${[...paths].sort().join('\n')}\n${agent}`;
+  return `fingerprint:${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * Distributed scans: sensitive probes of clients that each stay under the per-client thresholds, aggregated by /24,
+ * /48 and probe fingerprint. When a group of at least `min_members` clients together crosses a per-client threshold
+ * (distinct sensitive paths, or 401/403/404 failures with more than one path) within the slow window, it is one
+ * network-level finding listing its members. Both detectors (file and Elasticsearch) feed it the same summaries, so
+ * they reach the same verdicts. Memory is bounded by `max_tracked` members.
+ */
+export class CampaignTracker {
+  readonly #settings: CampaignSettings;
+  readonly #thresholds: CampaignThresholds;
+  readonly #members = new Map<string, MemberProbes>();
+  #changed = false;
+
+  constructor(settings: CampaignSettings, thresholds: CampaignThresholds) {
+    this.#settings = settings;
+    this.#thresholds = thresholds;
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** Records (or replaces) one client's summary. */
+  observe(member: MemberProbes): void {
+    if (!this.#settings.enabled) return;
+    this.#members.delete(member.key);
+    if (this.#members.size >= this.#settings.max_tracked) {
+      const oldest = this.#members.keys().next().value;
+      if (oldest !== undefined) this.#members.delete(oldest);
+    }
+    this.#members.set(member.key, member);
+    this.#changed = true;
+  }
+
+  forget(key: string): void {
+    this.#members.delete(key);
+  }
+
+  /** Campaign findings for the groups that cross a threshold together; `now` bounds the slow window. */
+  findings(now: number, source: string): Finding[] {
+    if (!this.#changed) return [];
+    this.#changed = false;
+    const windowStart = now - this.#thresholds.slow_window * 1000;
+    const prefixes = new Map<string, Group>();
+    for (const [key, member] of this.#members) {
+      if (member.lastSeen < windowStart) {
+        this.#members.delete(key);
+        continue;
+      }
+      addTo(prefixes, 'prefix', campaignPrefix(key), member);
+    }
+    const findings: Finding[] = [];
+    const inPrefixCampaign = new Set<string>();
+    for (const group of prefixes.values()) {
+      const finding = this.#judge(group, source);
+      if (!finding) continue;
+      findings.push(finding);
+      for (const key of group.members.keys()) inPrefixCampaign.add(key);
+    }
+    // One tool run from many networks: members already in a network-level incident are not counted twice.
+    const fingerprints = new Map<string, Group>();
+    for (const member of this.#members.values()) {
+      if (member.paths.length < 2 || inPrefixCampaign.has(member.key)) continue;
+      addTo(fingerprints, 'fingerprint', probeFingerprint(member.paths, member.agent), member);
+    }
+    for (const group of fingerprints.values()) {
+      const finding = this.#judge(group, source);
+      if (finding) findings.push(finding);
+    }
+    return findings.sort((a, b) => a.ip.localeCompare(b.ip));
+  }
+
+  #judge(group: Group, source: string): Finding | undefined {
+    const members = [...group.members.values()];
+    // A fingerprint group inside one prefix is that prefix's campaign already.
+    if (group.kind === 'fingerprint' && new Set(members.map((m) => campaignPrefix(m.key))).size < 2) return undefined;
+    if (members.length < this.#settings.min_members) return undefined;
+    const paths = new Map<string, number>();
+    let failures = 0;
+    let requests = 0;
+    for (const member of members) {
+      failures += member.failures;
+      requests += member.requests;
+      for (const path of member.paths) paths.set(path, (paths.get(path) ?? 0) + 1);
+    }
+    const { distinct_sensitive_paths: distinct, min_sensitive_failures: minFailures } = this.#thresholds;
+    const reasons: string[] = [];
+    if (paths.size >= distinct) reasons.push(`together ${paths.size} distinct sensitive paths (threshold ${distinct})`);
+    if (failures >= minFailures && paths.size >= 2)
+      reasons.push(`together ${failures} sensitive requests answered 401/403/404 (threshold ${minFailures})`);
+    if (reasons.length === 0) return undefined;
+    const where =
+      group.kind === 'prefix' ? `in ${group.label}` : `sharing one probe fingerprint (same paths, same agent)`;
+    const summary = `campaign: ${members.length} clients ${where}, each under the per-client thresholds`;
+    const agents = new Map<string, number>();
+    for (const member of members) agents.set(member.agent, (agents.get(member.agent) ?? 0) + 1);
+    const evidence: Evidence = {
+      requests,
+      sensitiveHits: members.reduce((sum, member) => sum + member.paths.length, 0),
+      firstSeen: Math.min(...members.map((m) => m.firstSeen)),
+      lastSeen: Math.max(...members.map((m) => m.lastSeen)),
+      statuses: {},
+      topPaths: [...paths]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([path, count]) => ({ path, count })),
+      userAgents: [...agents]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([userAgent, count]) => ({ userAgent, count })),
+      scannerAgents: [],
+      distinctSensitivePaths: paths.size,
+      peakPerMinute: 0,
+      perMinute: {},
+      samples: [],
+      reasons: [summary, ...reasons],
+      explanations: [
+        group.kind === 'prefix'
+          ? `network-level incident: the block target is ${group.label} when the policy allows it, else a recommendation`
+          : 'members are in different networks: no single prefix to block, members listed for review',
+      ],
+      source,
+      extra: {
+        campaign: {
+          kind: group.kind,
+          key: group.label,
+          members: members
+            .map((m) => m.key)
+            .sort()
+            .slice(0, 200),
+          memberCount: members.length,
+        },
+      },
+    };
+    return { ip: group.label, threatType: 'secrets_scanning', severity: 'high', evidence };
+  }
+}
+
+function addTo(groups: Map<string, Group>, kind: Group['kind'], label: string, member: MemberProbes): void {
+  let group = groups.get(label);
+  if (!group) {
+    group = { kind, label, members: new Map() };
+    groups.set(label, group);
+  }
+  group.members.set(member.key, member);
+}

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultConfig } from '../../config/load-config.ts';
+import type { LogEvent } from '../../core/log-event.ts';
+import { getEvent, PROBE_PATHS } from '../../core/testing/log-events.ts';
+import { openStore } from '../../store/store.ts';
+import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
+import { SiteProfile } from './site-profile.ts';
+import { SiteProfileStore } from './site-profile-store.ts';
+
+const T0 = Date.parse('2026-11-01T10:00:00Z');
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
+const HOST = 'shop.example';
+
+function hit(ip: string, path: string, status: number, time: number, bytes?: number, agent = BROWSER): LogEvent {
+  return { ...getEvent(ip, path, status, time, agent), host: HOST, bytes };
+}
+
+function detector(overrides: Record<string, unknown> = {}) {
+  return new SecretsScanningDetector({ ...defaultConfig().detection, ...overrides }, { source: 'test' });
+}
+
+test('a path served 2xx to many distinct clients is public content: no exposure, no scanning, even from a NAT', () => {
+  const d = detector();
+  for (let i = 0; i < 40; i++) d.observe(hit(`198.51.100.${i + 1}`, '/config.js', 200, T0 + i * 1000, 2113));
+  // a corporate NAT: one address, hundreds of browsers, each fetching the runtime config
+  for (let i = 0; i < 300; i++) d.observe(hit('192.0.2.10', '/config.js', 200, T0 + 60000 + i * 100, 2113));
+  assert.deepEqual(d.drainFindings(true), []);
+  assert.ok(d.profile.isPublic(HOST, '/config.js'));
+  assert.match(d.profile.publicFact(HOST, '/config.js')!.detail, /served 2xx\/3xx to 10\+ clients/);
+});
+
+test('always_sensitive keeps a path sensitive however many clients get it; public_paths makes one public', () => {
+  const pinned = detector({ always_sensitive: ['/config.js'] });
+  for (let i = 0; i < 40; i++) pinned.observe(hit(`198.51.100.${i + 1}`, '/config.js', 200, T0 + i * 1000, 2113));
+  assert.equal(pinned.drainFindings(true).filter((f) => f.threatType === 'secret_exposure').length, 40);
+  const listed = detector({ public_paths: [`${HOST}/.env`] });
+  listed.observe(hit('203.0.113.9', '/.env', 200, T0, 900));
+  assert.deepEqual(listed.drainFindings(true), []);
+});
+
+test('a leak is a rare sensitive 2xx with content, reported with what was probed before', () => {
+  const d = detector();
+  for (let i = 0; i < 4; i++) d.observe(hit('203.0.113.9', PROBE_PATHS[i + 1], 404, T0 + i * 1000, 19));
+  d.observe(hit('203.0.113.9', '/.env', 200, T0 + 5000, 812));
+  const exposure = d.drainFindings(true).find((f) => f.threatType === 'secret_exposure');
+  assert.ok(exposure);
+  assert.equal(exposure.severity, 'critical');
+  assert.deepEqual(exposure.evidence.extra?.leakedPaths, ['/.env']);
+  assert.match(exposure.evidence.reasons[0], /after probing 5 sensitive paths/);
+});
+
+test('no content is no leak: an empty 200 and the SPA fallback page are explained, not reported', () => {
+  const d = detector();
+  d.observe(hit('203.0.113.20', '/.env', 200, T0, 0));
+  // a scanner against a single-page app: every unknown path answers the same index page
+  for (let i = 0; i < 6; i++) d.observe(hit('203.0.113.21', PROBE_PATHS[i], 200, T0 + i * 500, 4312));
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => [f.ip, f.threatType]),
+    [['203.0.113.21', 'secrets_scanning']],
+  );
+  assert.ok(findings[0].evidence.explanations?.some((note) => note.includes("site's fallback page (4312 bytes")));
+});
+
+test('an exposure waits for the grace period so the probes after it can show the fallback size', () => {
+  const d = detector();
+  d.observe(hit('203.0.113.22', '/.env', 200, T0, 4312));
+  assert.deepEqual(d.drainFindings(), []); // within the grace period: not judged yet
+  d.observe(hit('203.0.113.22', '/.git/config', 200, T0 + 500, 4312));
+  d.observe(hit('203.0.113.22', '/wp-config.php', 200, T0 + 900, 4312));
+  d.observe(hit('198.51.100.1', '/index.html', 200, T0 + 11 * 60000, 4312));
+  assert.deepEqual(
+    d.drainFindings().filter((f) => f.threatType === 'secret_exposure'),
+    [],
+  );
+});
+
+test('one path polled with failures is a poller, not a scan; a burst or a scanner agent on it still is', () => {
+  const d = detector();
+  for (let i = 0; i < 300; i++) d.observe(hit('203.0.113.30', '/api/v1/secrets', 401, T0 + i * 15000));
+  for (let i = 0; i < 300; i++)
+    d.observe(hit('203.0.113.31', '/server-status', 403, T0 + i * 10000, 199, 'UptimeRobot/2.0'));
+  assert.deepEqual(d.drainFindings(true), []);
+  for (let i = 0; i < 60; i++) d.observe(hit('203.0.113.32', '/api/v1/secrets', 401, T0 + i * 500));
+  for (let i = 0; i < 3; i++)
+    d.observe(hit('203.0.113.33', '/server-status', 403, T0 + i, 199, 'Nuclei - Open-source'));
+  assert.deepEqual(
+    d
+      .drainFindings(true)
+      .map((f) => f.ip)
+      .sort(),
+    ['203.0.113.32', '203.0.113.33'],
+  );
+});
+
+test('40 addresses of one /24 with 3 probes each are one campaign listing its members', () => {
+  const d = detector();
+  for (let i = 0; i < 40; i++) {
+    for (let p = 0; p < 3; p++) {
+      d.observe(hit(`198.18.7.${i + 10}`, PROBE_PATHS[(i + p) % 10], 404, T0 + i * 20000 + p * 1000, 19));
+    }
+  }
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => f.ip),
+    ['198.18.7.0/24'],
+  );
+  const campaign = findings[0].evidence.extra?.campaign as { members: string[]; kind: string };
+  assert.equal(campaign.kind, 'prefix');
+  assert.equal(campaign.members.length, 40);
+});
+
+test('24 /64s of one IPv6 /48 are one campaign; one probe fingerprint across networks is another', () => {
+  const d = detector();
+  for (let i = 0; i < 24; i++) {
+    for (let p = 0; p < 3; p++)
+      d.observe(hit(`2001:db8:42:${i.toString(16)}::${p + 1}`, PROBE_PATHS[(i + p) % 10], 404, T0 + i * 5000 + p));
+  }
+  for (let i = 0; i < 8; i++) {
+    for (const path of ['/.env', '/.git/config'])
+      d.observe(hit(`${20 + i * 7}.1.${i}.9`, path, 404, T0 + i * 3000, 19, 'Go-http-client/1.1'));
+  }
+  const ips = d.drainFindings(true).map((f) => f.ip);
+  assert.ok(ips.includes('2001:db8:42::/48'), ips.join());
+  assert.ok(
+    ips.some((ip) => ip.startsWith('fingerprint:')),
+    ips.join(),
+  );
+});
+
+test('a client claiming to be a crawler is flagged for verification, and kept out of campaigns', () => {
+  const d = detector();
+  d.observe(
+    hit(
+      '66.249.66.1',
+      '/.env',
+      404,
+      T0,
+      19,
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    ),
+  );
+  const [finding] = d.drainFindings(true);
+  assert.equal(finding.evidence.extra?.crawlerClaim, 'Googlebot');
+  assert.match(finding.evidence.reasons.join(), /claims to be Googlebot/);
+});
+
+test('the site profile survives a restart through SQLite', () => {
+  const store = openStore(':memory:', `/tmp/site-profile-audit-${process.pid}.jsonl`);
+  const settings = defaultConfig().detection.site_profile;
+  const first = new SiteProfile(settings);
+  for (let i = 0; i < 12; i++) first.observe(HOST, '/env.js', `198.51.100.${i}`, 200, T0 + i, 700);
+  first.observe(HOST, '/.env', '203.0.113.5', 200, T0, 900);
+  const profileStore = new SiteProfileStore(store.db);
+  assert.equal(profileStore.save(first), 2);
+  const second = new SiteProfile(settings);
+  profileStore.load(second);
+  assert.ok(second.isPublic(HOST, '/env.js'));
+  assert.ok(!second.isPublic(HOST, '/.env'));
+  for (let i = 0; i < 9; i++) second.observe(HOST, '/.env', `198.51.100.${i}`, 200, T0 + i, 900);
+  assert.ok(second.isPublic(HOST, '/.env'), 'counting continued from the stored client set');
+  assert.deepEqual(
+    profileStore.list(HOST).map((row) => [row.path, row.public, row.clients]),
+    [
+      ['/env.js', true, 10],
+      ['/.env', false, 1],
+    ],
+  );
+  store.close();
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { normalizePath } from '../../core/normalize-path.ts';
+import { SensitivePathMatcher } from './path-matcher.ts';
+import { PathPatternList } from './sensitive-path-rules.ts';
+
+const matcher = new SensitivePathMatcher();
+
+test('recall gaps: bare dot-directories, history and rc files, dumps, backups, state, CI, cloud SDKs, profilers', () => {
+  for (const raw of [
+    '/.git',
+    '/.svn/',
+    '/.hg',
+    '/.ssh',
+    '/.bashrc',
+    '/.mysql_history',
+    '/.psql_history',
+    '/shop_2024-01-01.sql',
+    '/backups/prod.sql.gz',
+    '/config.php.bak',
+    '/settings.py~',
+    '/app/config/database.yml.old',
+    '/infra/prod.tfstate',
+    '/kubeconfig.yaml',
+    '/Jenkinsfile',
+    '/.github/workflows/release.yml',
+    '/.config/gcloud/application_default_credentials.json',
+    '/.oci/config',
+    '/actuator/env',
+    '/actuator/heapdump',
+    '/debug/pprof/goroutine',
+    '/_profiler/phpinfo',
+    '/__debug__/sql',
+    '/telescope/requests',
+  ]) {
+    assert.ok(matcher.matches(normalizePath(raw)), raw);
+  }
+});
+
+test('well-known URLs and health endpoints are never sensitive', () => {
+  for (const raw of [
+    '/.well-known/acme-challenge/Zm9vYmFyLmVudg',
+    '/.well-known/security.txt',
+    '/.well-known/change-password',
+    '/.well-known/apple-app-site-association',
+    '/.well-known/assetlinks.json',
+    '/actuator/health',
+    '/actuator/health/liveness',
+    '/healthz',
+    '/health',
+    '/-/healthy',
+    '/readyz',
+    '/livez',
+  ]) {
+    assert.ok(!matcher.matches(normalizePath(raw)), raw);
+  }
+  for (const raw of ['/blog/sql-tips', '/old', '/assets/app.js', '/docs/configuration']) {
+    assert.ok(!matcher.matches(normalizePath(raw)), raw);
+  }
+});
+
+test('every new rule has a needle the prefilter can see', () => {
+  const needles = matcher.needles;
+  for (const path of ['/dump.sql', '/config.php.bak', '/settings.py~', '/prod.tfstate']) {
+    assert.ok(
+      needles.some((needle) => path.includes(needle)),
+      path,
+    );
+  }
+});
+
+test('operator path lists match exact paths, host-qualified paths and prefixes', () => {
+  const list = new PathPatternList(['/config.js', 'shop.example/env.js', '/assets/*']);
+  assert.ok(list.matches('any.example', '/config.js'));
+  assert.ok(list.matches('shop.example', '/env.js'));
+  assert.ok(!list.matches('blog.example', '/env.js'));
+  assert.ok(list.matches(undefined, '/assets/config.json'));
+  assert.ok(!list.matches(undefined, '/.env'));
+});

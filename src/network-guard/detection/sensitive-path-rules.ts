@@ -1,0 +1,197 @@
+/**
+ * Second half of the sensitive-path knowledge (the first is sensitive-paths.ts): the recall gaps other projects'
+ * fixtures showed (bare dot-directories, shell history and rc files, dumps by extension, config backups, Terraform
+ * state, CI definitions, cloud SDK configs, profilers), and the paths that are never sensitive (well-known URLs,
+ * health endpoints) whatever the lists say.
+ */
+
+export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
+  // bare dot-directories: a listing or a redirect to the directory already tells a scanner it exists
+  '/.git',
+  '/.svn',
+  '/.hg',
+  '/.bzr',
+  '/.ssh',
+  '/.aws',
+  '/.kube',
+  '/.docker',
+  '/.terraform',
+  // shell history and rc files
+  '/.bashrc',
+  '/.bash_profile',
+  '/.bash_logout',
+  '/.profile',
+  '/.zshrc',
+  '/.zprofile',
+  '/.sh_history',
+  '/.history',
+  '/.mysql_history',
+  '/.psql_history',
+  '/.python_history',
+  '/.node_repl_history',
+  '/.rediscli_history',
+  '/.sqlite_history',
+  '/.lesshst',
+  '/.viminfo',
+  // kubeconfig and cloud SDK configurations
+  '/kubeconfig.yaml',
+  '/kubeconfig.yml',
+  '/admin.conf',
+  '/.oci/config',
+  '/.config/gcloud/application_default_credentials.json',
+  '/.config/doctl/config.yaml',
+  '/.azure/accesstokens.json',
+  '/.azure/azureprofile.json',
+  '/.cloudflared/cert.pem',
+  '/.wrangler/config/default.toml',
+  '/.config/gh/hosts.yml',
+  // CI definitions
+  '/jenkinsfile',
+  '/.drone.yml',
+  '/bitbucket-pipelines.yml',
+  '/azure-pipelines.yml',
+  '/buildspec.yml',
+  '/cloudbuild.yaml',
+  '/.gitlab-ci.yml',
+  '/.github/workflows/main.yml',
+  '/.github/workflows/ci.yml',
+  '/.github/workflows/deploy.yml',
+  // framework profilers and debug pages
+  '/_profiler',
+  '/_profiler/phpinfo',
+  '/_debugbar',
+  '/telescope',
+  '/elmah.axd',
+  '/trace.axd',
+  '/rails/info/properties',
+  '/rails/info/routes',
+  '/jolokia',
+  '/actuator/threaddump',
+  '/actuator/loggers',
+  '/debug/pprof/heap',
+];
+
+/** Fragments anywhere in the path. */
+export const EXTRA_SENSITIVE_FRAGMENTS: readonly string[] = [
+  '/.config/gcloud/',
+  '/.azure/',
+  '/.oci/',
+  '/.github/workflows/',
+  '/.circleci/',
+  '/debug/pprof/',
+  '/_profiler/',
+  '/__debug__/',
+  '/_debugbar/',
+  '/telescope/',
+  '/jolokia/',
+];
+
+/** Endings of the last segment: database dumps and state files by extension, whatever they are called. */
+export const SENSITIVE_PATH_ENDINGS: readonly string[] = [
+  '.sql',
+  '.sql.gz',
+  '.sql.zip',
+  '.sql.bz2',
+  '.sql.xz',
+  '.sql.7z',
+  '.sql.tar.gz',
+  '.tfstate',
+  '.tfstate.backup',
+  '.tfvars',
+];
+
+/** A backup of a configuration file: a config-like name with a backup ending (`config.php.bak`, `settings.py~`). */
+const CONFIG_BACKUP =
+  /(?:^|[._-])(?:config|configuration|settings|secrets?|credentials?|database|db|passwd|env|wp-config|web\.config|appsettings|application|parameters|local)[^/]*(?:\.bak|\.old|\.orig|\.save|\.swp|\.swo|\.backup|\.tmp|\.copy|~)$/;
+
+/** Literals a raw line must contain for an ending or backup rule to match (the prefilter and ES filter needles). */
+export const ENDING_NEEDLES: readonly string[] = [
+  ...SENSITIVE_PATH_ENDINGS,
+  '.bak',
+  '.old',
+  '.orig',
+  '.save',
+  '.swp',
+  '.swo',
+  '.backup',
+  '.tmp',
+  '.copy',
+  '~',
+];
+
+export function matchesEnding(path: string): boolean {
+  const slash = path.lastIndexOf('/');
+  const segment = path.slice(slash + 1);
+  if (segment === '') return false;
+  for (const ending of SENSITIVE_PATH_ENDINGS) if (segment.endsWith(ending) && segment !== ending) return true;
+  return CONFIG_BACKUP.test(segment);
+}
+
+/**
+ * Never sensitive, whatever the lists say: well-known URLs that browsers, ACME validators and app stores fetch, and
+ * health endpoints that monitors poll. Exact paths, or prefixes when they end with `/`.
+ */
+export const NEVER_SENSITIVE: readonly string[] = [
+  '/.well-known/acme-challenge/',
+  '/.well-known/pki-validation/',
+  '/.well-known/security.txt',
+  '/security.txt',
+  '/.well-known/change-password',
+  '/.well-known/apple-app-site-association',
+  '/apple-app-site-association',
+  '/.well-known/assetlinks.json',
+  '/.well-known/openid-configuration',
+  '/.well-known/jwks.json',
+  '/health',
+  '/health/',
+  '/healthz',
+  '/healthcheck',
+  '/health-check',
+  '/actuator/health',
+  '/actuator/health/',
+  '/-/healthy',
+  '/-/ready',
+  '/readyz',
+  '/livez',
+  '/ping',
+];
+
+/** True for a normalised path that is a well-known URL or a health endpoint. */
+export function isNeverSensitive(path: string): boolean {
+  for (const entry of NEVER_SENSITIVE) {
+    if (entry.endsWith('/') ? path.startsWith(entry) : path === entry) return true;
+  }
+  // `/health*`: /healthz, /health.json, /health_check and the like
+  return path.startsWith('/health') && !path.includes('/', 1);
+}
+
+/**
+ * Operator lists (`detection.public_paths`, `detection.always_sensitive`): a normalised path, optionally prefixed by
+ * a host (`shop.example.com/config.js`), optionally ending with `*` for a prefix.
+ */
+export class PathPatternList {
+  readonly #exact = new Set<string>();
+  readonly #prefixes: string[] = [];
+
+  constructor(patterns: readonly string[]) {
+    for (const raw of patterns) {
+      const pattern = raw.trim().toLowerCase();
+      if (pattern.endsWith('*')) this.#prefixes.push(pattern.slice(0, -1));
+      else this.#exact.add(pattern);
+    }
+  }
+
+  get size(): number {
+    return this.#exact.size + this.#prefixes.length;
+  }
+
+  matches(host: string | undefined, path: string): boolean {
+    if (this.size === 0) return false;
+    const hosted = host ? `${host.toLowerCase()}${path}` : undefined;
+    if (this.#exact.has(path) || (hosted && this.#exact.has(hosted))) return true;
+    for (const prefix of this.#prefixes) {
+      if (path.startsWith(prefix) || hosted?.startsWith(prefix)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,270 @@
+import { PathPatternList } from './sensitive-path-rules.ts';
+
+export interface SiteProfileSettings {
+  /** Distinct clients served 2xx/3xx on one host's path that make it public content. */
+  public_min_clients: number;
+  /** Distinct paths answered 2xx with one response size that make that size the host's fallback (SPA index). */
+  fallback_min_paths: number;
+  /** A 2xx this small or smaller carries no content worth calling a leak. */
+  leak_min_bytes: number;
+  /** Seconds of a host's traffic the profile observes before a 2xx on a rare path counts as a leak. */
+  warmup: number;
+  max_hosts: number;
+  max_paths_per_host: number;
+}
+
+/** What the profile knows about one path of one host. */
+export interface SitePath {
+  host: string;
+  path: string;
+  /** Distinct clients served 2xx/3xx (counting stops at `public_min_clients`: then it is public for good). */
+  clients: number;
+  okRequests: number;
+  firstSeen: number;
+  lastSeen: number;
+  public: boolean;
+}
+
+interface PathEntry extends SitePath {
+  members: Set<string> | undefined;
+  dirty: boolean;
+}
+
+interface HostEntry {
+  firstSeen: number;
+  paths: Map<string, PathEntry>;
+  /** Response size -> distinct sensitive paths answered 2xx with it (capped at fallback_min_paths). */
+  sizes: Map<number, Set<string>>;
+  fallbackSizes: Set<number>;
+}
+
+/** Why a sensitive-looking path does not count, in words an operator can check ("served 2xx to 5,812 clients"). */
+export type PathFact =
+  | { kind: 'public_config'; detail: string }
+  | { kind: 'public_learned'; detail: string }
+  | { kind: 'always_sensitive'; detail: string };
+
+const NO_HOST = '*';
+
+/**
+ * The paths each site (RequestHost) answers 2xx/3xx to many distinct clients: public content whatever its name
+ * (`/config.js`, `/env.js` of a single-page app), so neither a sensitive hit nor an exposure. Only sensitive-looking
+ * paths are profiled (the only ones whose verdict it can change), and the profile is bounded: `max_hosts` hosts and
+ * `max_paths_per_host` paths each, least recently seen non-public paths evicted first. It also learns each host's
+ * fallback size: one response size answered 2xx for several different sensitive paths is the index page a SPA serves
+ * for every unknown path, not content.
+ */
+export class SiteProfile {
+  readonly settings: SiteProfileSettings;
+  readonly #hosts = new Map<string, HostEntry>();
+  readonly #configured: PathPatternList;
+  readonly #alwaysSensitive: PathPatternList;
+
+  constructor(
+    settings: SiteProfileSettings,
+    publicPaths: readonly string[] = [],
+    alwaysSensitive: readonly string[] = [],
+  ) {
+    this.settings = settings;
+    this.#configured = new PathPatternList(publicPaths);
+    this.#alwaysSensitive = new PathPatternList(alwaysSensitive);
+  }
+
+  static hostOf(host: string | undefined): string {
+    if (!host) return NO_HOST;
+    const lower = host.toLowerCase();
+    const port = lower.lastIndexOf(':');
+    return port > 0 && !lower.endsWith(']') && lower.indexOf(':') === port ? lower.slice(0, port) : lower;
+  }
+
+  /** Records a 2xx/3xx answer on a sensitive-looking path (other requests teach the profile nothing). */
+  observe(hostName: string | undefined, path: string, clientKey: string, status: number, time: number, bytes?: number) {
+    if (status < 200 || status >= 400) return;
+    const host = this.#host(SiteProfile.hostOf(hostName), time);
+    const entry = this.#path(host, SiteProfile.hostOf(hostName), path, time);
+    entry.okRequests++;
+    entry.lastSeen = Math.max(entry.lastSeen, time);
+    entry.dirty = true;
+    if (!entry.public && entry.members && !entry.members.has(clientKey)) {
+      entry.members.add(clientKey);
+      entry.clients = entry.members.size;
+      if (entry.clients >= this.settings.public_min_clients) {
+        entry.public = true;
+        entry.members = undefined; // public for good: the client set is no longer needed
+      }
+    }
+    if (status < 300 && status !== 204 && bytes !== undefined) this.#learnSize(host, path, bytes);
+  }
+
+  /** Facts the Elasticsearch path computed with aggregations: the same counting, in bulk. */
+  observeAggregate(hostName: string | undefined, path: string, clients: readonly string[] | number, time: number) {
+    const host = SiteProfile.hostOf(hostName);
+    const entry = this.#path(this.#host(host, time), host, path, time);
+    entry.dirty = true;
+    entry.lastSeen = Math.max(entry.lastSeen, time);
+    if (entry.public) return;
+    if (typeof clients === 'number') {
+      if (clients >= this.settings.public_min_clients) this.#makePublic(entry, clients);
+      return;
+    }
+    for (const client of clients) entry.members?.add(client);
+    entry.clients = entry.members?.size ?? entry.clients;
+    if (entry.clients >= this.settings.public_min_clients) this.#makePublic(entry, entry.clients);
+  }
+
+  /** Sizes the Elasticsearch path saw answered 2xx for one sensitive path of a host. */
+  observeSize(hostName: string | undefined, path: string, bytes: number, time: number): void {
+    this.#learnSize(this.#host(SiteProfile.hostOf(hostName), time), path, bytes);
+  }
+
+  /** The fact that makes this path not count as sensitive on this host, if any. */
+  publicFact(hostName: string | undefined, path: string): PathFact | undefined {
+    const host = SiteProfile.hostOf(hostName);
+    const label = host === NO_HOST ? path : `${host}${path}`;
+    if (this.#alwaysSensitive.matches(host, path)) return undefined;
+    if (this.#configured.matches(host, path))
+      return { kind: 'public_config', detail: `${label} is in detection.public_paths` };
+    const entry = this.#hosts.get(host)?.paths.get(path);
+    if (entry?.public) {
+      return {
+        kind: 'public_learned',
+        detail: `public path ${label}: served 2xx/3xx to ${entry.clients.toLocaleString('en')}${entry.clients >= this.settings.public_min_clients ? '+' : ''} clients`,
+      };
+    }
+    return undefined;
+  }
+
+  isPublic(hostName: string | undefined, path: string): boolean {
+    return this.publicFact(hostName, path) !== undefined;
+  }
+
+  isAlwaysSensitive(hostName: string | undefined, path: string): boolean {
+    return this.#alwaysSensitive.matches(SiteProfile.hostOf(hostName), path);
+  }
+
+  /** True when `bytes` is the host's fallback answer (the SPA index served for any unknown path). */
+  isFallbackSize(hostName: string | undefined, bytes: number | undefined): boolean {
+    if (bytes === undefined) return false;
+    return this.#hosts.get(SiteProfile.hostOf(hostName))?.fallbackSizes.has(bytes) ?? false;
+  }
+
+  /** True once the host has been watched for `warmup` seconds of its own traffic (event time). */
+  isWarm(hostName: string | undefined, now: number): boolean {
+    const host = this.#hosts.get(SiteProfile.hostOf(hostName));
+    return host !== undefined && now - host.firstSeen >= this.settings.warmup * 1000;
+  }
+
+  /** Every profiled path, most clients first (for `site paths` and the review page). */
+  paths(hostName?: string): SitePath[] {
+    const rows: SitePath[] = [];
+    for (const [name, host] of this.#hosts) {
+      if (hostName && name !== SiteProfile.hostOf(hostName)) continue;
+      for (const entry of host.paths.values()) rows.push(publicView(entry));
+    }
+    return rows.sort((a, b) => b.clients - a.clients || a.host.localeCompare(b.host) || a.path.localeCompare(b.path));
+  }
+
+  fallbackSizes(): Array<{ host: string; bytes: number }> {
+    return [...this.#hosts].flatMap(([host, entry]) => [...entry.fallbackSizes].map((bytes) => ({ host, bytes })));
+  }
+
+  /** Entries changed since the last call, with their client sets (for persistence). */
+  takeDirty(): Array<SitePath & { members: string[] }> {
+    const rows: Array<SitePath & { members: string[] }> = [];
+    for (const host of this.#hosts.values()) {
+      for (const entry of host.paths.values()) {
+        if (!entry.dirty) continue;
+        entry.dirty = false;
+        rows.push({ ...publicView(entry), members: [...(entry.members ?? [])] });
+      }
+    }
+    return rows;
+  }
+
+  /** Restores a persisted entry (after a restart the profile continues instead of learning again). */
+  restore(row: SitePath & { members: string[] }): void {
+    const host = this.#host(row.host, row.firstSeen);
+    host.firstSeen = Math.min(host.firstSeen, row.firstSeen);
+    const entry = this.#path(host, row.host, row.path, row.firstSeen);
+    Object.assign(entry, { ...row, members: row.public ? undefined : new Set(row.members), dirty: false });
+  }
+
+  restoreFallbackSize(hostName: string, bytes: number): void {
+    this.#host(hostName, Date.now()).fallbackSizes.add(bytes);
+  }
+
+  #makePublic(entry: PathEntry, clients: number): void {
+    entry.public = true;
+    entry.clients = Math.max(entry.clients, clients);
+    entry.members = undefined;
+  }
+
+  #learnSize(host: HostEntry, path: string, bytes: number): void {
+    if (host.fallbackSizes.has(bytes)) return;
+    let paths = host.sizes.get(bytes);
+    if (!paths) {
+      if (host.sizes.size >= this.settings.max_paths_per_host) return;
+      paths = new Set();
+      host.sizes.set(bytes, paths);
+    }
+    paths.add(path);
+    if (paths.size >= this.settings.fallback_min_paths) {
+      host.fallbackSizes.add(bytes);
+      host.sizes.delete(bytes);
+    }
+  }
+
+  #host(name: string, time: number): HostEntry {
+    let host = this.#hosts.get(name);
+    if (!host) {
+      if (this.#hosts.size >= this.settings.max_hosts) {
+        const oldest = this.#hosts.keys().next().value;
+        if (oldest !== undefined) this.#hosts.delete(oldest);
+      }
+      host = { firstSeen: time, paths: new Map(), sizes: new Map(), fallbackSizes: new Set() };
+      this.#hosts.set(name, host);
+    }
+    host.firstSeen = Math.min(host.firstSeen, time);
+    return host;
+  }
+
+  #path(host: HostEntry, hostName: string, path: string, time: number): PathEntry {
+    let entry = host.paths.get(path);
+    if (entry) {
+      host.paths.delete(path); // re-insert: Map order is the least-recently-seen list
+      host.paths.set(path, entry);
+      return entry;
+    }
+    if (host.paths.size >= this.settings.max_paths_per_host) this.#evict(host);
+    entry = {
+      host: hostName,
+      path: path.slice(0, 300),
+      clients: 0,
+      okRequests: 0,
+      firstSeen: time,
+      lastSeen: time,
+      public: false,
+      members: new Set(),
+      dirty: true,
+    };
+    host.paths.set(path, entry);
+    return entry;
+  }
+
+  /** Drops the least recently seen path that is not public (public paths are what the profile is for). */
+  #evict(host: HostEntry): void {
+    for (const [path, entry] of host.paths) {
+      if (!entry.public) {
+        host.paths.delete(path);
+        return;
+      }
+    }
+    const oldest = host.paths.keys().next().value;
+    if (oldest !== undefined) host.paths.delete(oldest);
+  }
+}
+
+function publicView(entry: PathEntry): SitePath {
+  const { host, path, clients, okRequests, firstSeen, lastSeen } = entry;
+  return { host, path, clients, okRequests, firstSeen, lastSeen, public: entry.public };
+}
