@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config/schema.ts';
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import type { Evidence, Finding } from '../../core/incident.ts';
-import { normalizePath } from '../../core/normalize-path.ts';
 import { CampaignTracker } from '../detection/campaign-tracker.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
