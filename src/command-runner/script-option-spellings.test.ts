@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { execSection } from '../config/sections/exec.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom } from './command-policy.ts';
+
+const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+
+// Options whose value is a whole command line (env -S, mapfile -C) hide a program in every spelling getopt accepts;
+// before the fix each of these was LOW or SAFE and allowed.
+test('a command carried by env -S or mapfile -C is judged in every spelling', () => {
+  for (const command of [
+    'env -S"rm -rf /"',
+    'env -iS"rm -rf /"',
+    'env -iS "rm -rf /"',
+    'env -i -S"rm -rf /"',
+    'env --split-string="rm -rf /"',
+    'env --split="rm -rf /"',
+    'env -vS "rm -rf /"',
+    'mapfile -tC "rm -rf /" -c 1 lines',
+    'mapfile -c1 -tC"rm -rf /" lines',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.level} ${result.decision}`, `${command}: CRITICAL deny`);
+  }
+});
+
+test('env -S is an env option only before the command; another letter may take a value that is not a script', () => {
+  // `-uS` unsets the variable S: what runs is `rm -rf /` itself.
+  assert.equal(classifier.classify('env -uS rm -rf /').level, 'CRITICAL');
+  // here -S belongs to sort, which still writes /etc/passwd
+  assert.equal(classifier.classify('env sort -S 1G -o /etc/passwd notes').level, 'CRITICAL');
+  assert.equal(classifier.classify('env -S "ls -l"').level, 'SAFE');
+  assert.equal(classifier.classify('mapfile -t lines').decision, 'allow');
+});
