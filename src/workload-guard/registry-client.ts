@@ -48,16 +48,10 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   ): Promise<Response> => {
     const scope = `${new URL(url).origin}/${repository}`;
     const send = (token?: string) =>
-      fetch(url, {
+      fetchOnOrigin(url, {
         method,
         headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
         signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'follow',
-      }).catch((error: unknown) => {
-        throw new IntegrationError('registry', `${new URL(url).host} unreachable (${errorMessage(error)})`, {
-          cause: error,
-          isRetryable: true,
-        });
       });
     let response = await send(tokens.get(scope));
     if (response.status === 401) {
@@ -131,7 +125,7 @@ async function fetchToken(challenge: string | null, url: string, timeoutMs: numb
   }
   if (fields.service) realm.searchParams.set('service', fields.service);
   if (fields.scope) realm.searchParams.set('scope', fields.scope);
-  const response = await fetch(realm, { signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetchOnOrigin(realm.toString(), { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw failure('token', response);
   const body = (await response.json()) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === 'string' ? body.token : body.access_token;
@@ -139,6 +133,35 @@ async function fetchToken(challenge: string | null, url: string, timeoutMs: numb
     throw new IntegrationError('registry', 'the token service answered no token', { isRetryable: false });
   }
   return token;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * fetch that follows redirects only on the origin it was sent to: a registry (or its token service) must not send the
+ * agent to another host (internal addresses) or from https to http, where anyone on the path could choose the tags
+ * and digests a plan patches in.
+ */
+async function fetchOnOrigin(url: string, init: RequestInit): Promise<Response> {
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(current, { ...init, redirect: 'manual' }).catch((error: unknown) => {
+      throw new IntegrationError('registry', `${current.host} unreachable (${errorMessage(error)})`, {
+        cause: error,
+        isRetryable: true,
+      });
+    });
+    const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+    if (!location) return response;
+    await response.body?.cancel();
+    const next = new URL(location, current);
+    if (next.origin !== current.origin || hop >= MAX_REDIRECTS) {
+      throw new IntegrationError('registry', `${current.host} redirected to ${next.origin}: not followed`, {
+        isRetryable: false,
+      });
+    }
+    current = next;
+  }
 }
 
 function failure(what: string, response: Response): IntegrationError {
