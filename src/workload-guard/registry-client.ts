@@ -71,7 +71,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       for (let page = 0; next && page < (options.maxPages ?? 10); page++) {
         const response = await request(next, 'GET', 'application/json', repository);
         if (!response.ok) throw failure(`GET tags of ${repository}`, response);
-        const body = (await response.json()) as { tags?: unknown };
+        const body = (await readJson(response, MAX_TAGS_PAGE_BYTES, `tags of ${repository}`)) as { tags?: unknown };
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
         const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
         next = link ? new URL(link, base).toString() : undefined;
@@ -127,7 +127,7 @@ async function fetchToken(challenge: string | null, url: string, timeoutMs: numb
   if (fields.scope) realm.searchParams.set('scope', fields.scope);
   const response = await fetchOnOrigin(realm.toString(), { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw failure('token', response);
-  const body = (await response.json()) as { token?: unknown; access_token?: unknown };
+  const body = (await readJson(response, MAX_TOKEN_BYTES, 'token')) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === 'string' ? body.token : body.access_token;
   if (typeof token !== 'string' || !token) {
     throw new IntegrationError('registry', 'the token service answered no token', { isRetryable: false });
@@ -135,6 +135,9 @@ async function fetchToken(challenge: string | null, url: string, timeoutMs: numb
   return token;
 }
 
+/** A tags/list page of 1,000 tags of at most 128 characters is about 130 KB; a token answer a few KB. */
+const MAX_TAGS_PAGE_BYTES = 1024 * 1024;
+const MAX_TOKEN_BYTES = 256 * 1024;
 const MAX_REDIRECTS = 5;
 
 /**
@@ -161,6 +164,29 @@ async function fetchOnOrigin(url: string, init: RequestInit): Promise<Response> 
       });
     }
     current = next;
+  }
+}
+
+/** The answer's JSON, read up to `maxBytes`: a registry's answer is untrusted input like any other. */
+async function readJson(response: Response, maxBytes: number, what: string): Promise<unknown> {
+  const tooLarge = () =>
+    new IntegrationError('registry', `${what}: answer larger than ${maxBytes} bytes`, { isRetryable: false });
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.length;
+    // leaving the loop cancels the stream
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new IntegrationError('registry', `${what}: the answer is not JSON`, { cause: error, isRetryable: false });
   }
 }
 
