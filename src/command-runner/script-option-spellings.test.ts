@@ -33,3 +33,21 @@ test('env -S is an env option only before the command; another letter may take a
   assert.equal(classifier.classify('env -S "ls -l"').level, 'SAFE');
   assert.equal(classifier.classify('mapfile -t lines').decision, 'allow');
 });
+
+// curl's file: URLs read local files; URL decoding and globbing hide which one from the credential-file check, so
+// before the fix `curl file:///etc/shadow` was LOW and allowed while `cat /etc/shadow` asks.
+test('curl through a file: URL asks, in every spelling', () => {
+  for (const command of [
+    'curl file:///etc/shadow',
+    'curl -s FILE:///etc/shadow',
+    'curl file://localhost/proc/self/environ',
+    'curl --url=file:///etc/%73hadow',
+    'curl --url file:///etc/shado[w-w]',
+    'curl -sS "file:///home/u/.aws/credentials"',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.decision}`, `${command}: ask`);
+    assert.ok(['HIGH', 'CRITICAL'].includes(result.level), `${command}: ${result.level}`);
+  }
+  assert.equal(classifier.classify('curl -s https://example.org/').decision, 'allow');
+});
