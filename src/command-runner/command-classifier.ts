@@ -247,7 +247,7 @@ class Walk {
   #program(words: ShellWord[], depth: number): Finding[] {
     const found: Finding[] = [];
     for (const word of words.slice(1)) {
-      const secret = this.#notePath(word);
+      const secret = this.#notePath(word) ?? this.#secretInOption(word);
       if (secret) found.push(secret);
     }
     const name = words[0];
@@ -358,6 +358,29 @@ class Walk {
     return SECRET_FILES.test(path)
       ? { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` }
       : undefined;
+  }
+
+  /**
+   * A credential file named inside a word rather than as it: `--file=/etc/shadow`, `if=/etc/shadow`, `-f/etc/shadow`,
+   * `-rf~/.ssh/id_rsa` (a value joined to a bundle of short options). Which program reads it does not matter.
+   */
+  #secretInOption(word: ShellWord): Finding | undefined {
+    const value = word.value;
+    if (value === undefined || value.length > 512) return undefined;
+    const candidates: string[] = [];
+    const equals = value.indexOf('=');
+    if (equals > 0) candidates.push(value.slice(equals + 1));
+    if (/^-[^-]/.test(value)) for (let start = 2; start < value.length; start++) candidates.push(value.slice(start));
+    for (const candidate of candidates) {
+      const path = resolvePath({ ...word, value: candidate, raw: candidate }, this.#paths);
+      if (path && SECRET_FILES.test(path))
+        return {
+          level: 'HIGH',
+          rule: 'secret-file',
+          reason: `touches credential file ${path} (in ${value.slice(0, 80)})`,
+        };
+    }
+    return undefined;
   }
 
   /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */

@@ -51,3 +51,24 @@ test('curl through a file: URL asks, in every spelling', () => {
   }
   assert.equal(classifier.classify('curl -s https://example.org/').decision, 'allow');
 });
+
+// A credential file given as an option's joined or `=` value was not seen by the credential-file check: before the
+// fix each of these was SAFE or LOW and allowed, while `grep -f /etc/shadow x` asks.
+test('a credential file inside an option word asks like the file itself', () => {
+  for (const command of [
+    'grep --file=/etc/shadow x',
+    'grep -f/etc/shadow x',
+    'grep -if/etc/shadow x',
+    'du --files0-from=/etc/shadow',
+    'wc --files0-from=/etc/shadow',
+    'sort --files0-from=/etc/shadow',
+    'diff --to-file=/etc/shadow notes',
+    'xargs --arg-file=/proc/self/environ echo',
+    'kubectl get pods --template=/home/u/.kube/config',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: secret-file ask`);
+  }
+  assert.equal(classifier.classify('grep --file=patterns.txt notes').decision, 'allow');
+  assert.equal(classifier.classify('du --max-depth=1 /srv/project').decision, 'allow');
+});
