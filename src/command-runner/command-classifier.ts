@@ -13,6 +13,7 @@ import {
 } from './path-rules.ts';
 import { optionsFor } from './program-options.ts';
 import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
+import { credentialFileMatching } from './secret-patterns.ts';
 import {
   evaluateWord,
   firstSyntaxError,
@@ -355,8 +356,15 @@ class Walk {
     const path = resolvePath(word, this.#paths);
     if (!path) return undefined;
     if (/^[/~.]/.test(word.value) && isOutside(path, this.#startDirectory)) this.outsidePaths.add(path);
-    return SECRET_FILES.test(path)
-      ? { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` }
+    if (SECRET_FILES.test(path))
+      return { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` };
+    const matched = word.pattern ? credentialFileMatching(word.value, this.#paths) : undefined;
+    return matched
+      ? {
+          level: 'HIGH',
+          rule: 'secret-file',
+          reason: `${word.value.slice(0, 80)} can expand to credential file ${matched}`,
+        }
       : undefined;
   }
 

@@ -72,3 +72,23 @@ test('a credential file inside an option word asks like the file itself', () => 
   assert.equal(classifier.classify('grep --file=patterns.txt notes').decision, 'allow');
   assert.equal(classifier.classify('du --max-depth=1 /srv/project').decision, 'allow');
 });
+
+// A glob or brace pattern that expands to a credential file reads it as surely as its name: before the fix
+// `cat /etc/sh*` was LOW and allowed while `cat /etc/shadow` asks.
+test('a pattern that can expand to a credential file asks like the file itself', () => {
+  for (const command of [
+    'cat /etc/sh*',
+    'cat /etc/shado?',
+    'cat /etc/shado[w]',
+    'cat /etc/{passwd,shadow}',
+    'cat ~/.ss?/id_*',
+    'cat /home/*/.aws/cred*',
+    'grep -r "" /proc/*/environ',
+    'head /root/.ssh/*',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: secret-file ask`);
+  }
+  assert.equal(classifier.classify('cat /srv/project/*.md').decision, 'allow');
+  assert.equal(classifier.classify('ls /etc/*.conf').decision, 'allow');
+});
