@@ -92,3 +92,15 @@ test('a pattern that can expand to a credential file asks like the file itself',
   assert.equal(classifier.classify('cat /srv/project/*.md').decision, 'allow');
   assert.equal(classifier.classify('ls /etc/*.conf').decision, 'allow');
 });
+
+// The agent may run in a pod: its service-account token is a cluster credential (before: LOW and allowed).
+test('a pod service-account token and Docker secrets are credential files', () => {
+  for (const command of [
+    'cat /var/run/secrets/kubernetes.io/serviceaccount/token',
+    'cat /run/secrets/kubernetes.io/serviceaccount/token',
+    'cat /run/secrets/db_password',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: secret-file ask`);
+  }
+});
