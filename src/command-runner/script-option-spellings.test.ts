@@ -104,3 +104,26 @@ test('a pod service-account token and Docker secrets are credential files', () =
     assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: secret-file ask`);
   }
 });
+
+// Secret values reach the report and the model like a credential file does: before the fix each was LOW and allowed.
+test('kubectl reads that print Secret values or kubeconfig keys ask', () => {
+  for (const command of [
+    'kubectl get secret db -o yaml',
+    'kubectl get secrets -n prod -ojson',
+    'kubectl get secret/db --output=jsonpath={.data.password}',
+    'kubectl get all,secrets -o json',
+    'kubectl get --raw /api/v1/namespaces/default/secrets',
+    'kubectl config view --raw',
+    'kubectl config view --flatten',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: kubernetes-secret-read ask`);
+  }
+  for (const command of [
+    'kubectl get secrets',
+    'kubectl describe secret db',
+    'kubectl get pods -o yaml',
+    'kubectl config view',
+  ])
+    assert.equal(classifier.classify(command).decision, 'allow', command);
+});

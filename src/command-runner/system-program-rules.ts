@@ -199,6 +199,22 @@ const docker: ProgramRule = (args, context) => {
   return [finding('HIGH', 'container-change', `docker ${command} changes containers or images`)];
 };
 
+/**
+ * Reads that print credentials: Secret values (`get secret -o yaml|json|jsonpath=...`, `get --raw .../secrets`) and
+ * the kubeconfig's keys and tokens (`config view --raw`). Names only (`get secrets`) and `describe` (sizes) stay LOW.
+ */
+function kubectlSecretRead(command: string | undefined, all: readonly string[]) {
+  const names = /^(secrets?|secret\/.+|secrets\/.+)$|(^|,)secrets?(,|$)/;
+  const formatted = all.some((value) => /^(-o|--output|--template)(=|$)|^-o./.test(value));
+  if (command === 'get' && formatted && all.some((value) => names.test(value)))
+    return finding('HIGH', 'kubernetes-secret-read', 'kubectl prints Secret values');
+  if (command === 'get' && all.some((value) => /\/secrets(\/|$|\?)/.test(value)))
+    return finding('HIGH', 'kubernetes-secret-read', 'kubectl get --raw reads Secrets');
+  if (command === 'config' && all.includes('view') && all.some((value) => /^--(raw|flatten)(=|$)/.test(value)))
+    return finding('HIGH', 'kubernetes-secret-read', 'kubectl config view --raw prints keys and tokens');
+  return undefined;
+}
+
 const kubectl: ProgramRule = (args, context) => {
   const command = subcommand(args, [
     '-n',
@@ -217,6 +233,8 @@ const kubectl: ProgramRule = (args, context) => {
     '--server',
   ]);
   const all = args.map(text);
+  const secretRead = kubectlSecretRead(command, all);
+  if (secretRead) return [secretRead];
   if (
     command === undefined ||
     /^(get|describe|logs|top|explain|api-resources|api-versions|version|cluster-info|events|diff|wait)$/.test(command)
