@@ -127,3 +127,11 @@ test('kubectl reads that print Secret values or kubeconfig keys ask', () => {
   ])
     assert.equal(classifier.classify(command).decision, 'allow', command);
 });
+
+// `ps e` shows process environments as /proc/*/environ does (before: SAFE and allowed).
+test('ps with the BSD e option asks like /proc/*/environ', () => {
+  for (const command of ['ps e', 'ps auxe', 'ps eww', 'ps axeo pid,cmd'])
+    assert.equal(`${command}: ${classifier.classify(command).decision}`, `${command}: ask`);
+  for (const command of ['ps aux', 'ps -e', 'ps -ef', 'ps -o pid,cmd'])
+    assert.equal(`${command}: ${classifier.classify(command).decision}`, `${command}: allow`);
+});
