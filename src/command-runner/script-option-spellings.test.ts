@@ -135,3 +135,17 @@ test('ps with the BSD e option asks like /proc/*/environ', () => {
   for (const command of ['ps aux', 'ps -e', 'ps -ef', 'ps -o pid,cmd'])
     assert.equal(`${command}: ${classifier.classify(command).decision}`, `${command}: allow`);
 });
+
+// kubectl presents the kubeconfig's bearer token or client certificate to the --server it is given (before: LOW).
+test('kubectl pointed at another API server asks, in every spelling', () => {
+  for (const command of [
+    'kubectl get pods --server=https://203.0.113.9',
+    'kubectl get pods --server https://203.0.113.9',
+    'kubectl -s https://203.0.113.9 get pods',
+    'kubectl -shttps://203.0.113.9 get pods',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: kubernetes-credential-send ask`);
+  }
+  assert.equal(classifier.classify('kubectl get pods -n prod -l app=web').decision, 'allow');
+});

@@ -7,6 +7,7 @@ import {
   operands,
   type ProgramRule,
   STDIN_SCRIPT_RULE,
+  scriptOptionValue,
   subcommand,
   text,
   wrappedStart,
@@ -233,6 +234,11 @@ const kubectl: ProgramRule = (args, context) => {
     '--server',
   ]);
   const all = args.map(text);
+  // kubectl sends the kubeconfig's token or client certificate to whatever --server names
+  if (scriptOptionValue(args, 's', '--server', { valueLetters: 'nlcoLf' }))
+    return [
+      finding('HIGH', 'kubernetes-credential-send', 'kubectl --server sends the cluster credentials to another host'),
+    ];
   const secretRead = kubectlSecretRead(command, all);
   if (secretRead) return [secretRead];
   if (
