@@ -13,6 +13,7 @@ import {
 } from './path-rules.ts';
 import { optionsFor } from './program-options.ts';
 import { DANGEROUS_CODE, type RuleContext, ruleFor, STDIN_CODE_RULE, STDIN_SCRIPT_RULE } from './program-rules.ts';
+import { credentialFileMatching } from './secret-patterns.ts';
 import {
   evaluateWord,
   firstSyntaxError,
@@ -247,7 +248,7 @@ class Walk {
   #program(words: ShellWord[], depth: number): Finding[] {
     const found: Finding[] = [];
     for (const word of words.slice(1)) {
-      const secret = this.#notePath(word);
+      const secret = this.#notePath(word) ?? this.#secretInOption(word);
       if (secret) found.push(secret);
     }
     const name = words[0];
@@ -355,9 +356,39 @@ class Walk {
     const path = resolvePath(word, this.#paths);
     if (!path) return undefined;
     if (/^[/~.]/.test(word.value) && isOutside(path, this.#startDirectory)) this.outsidePaths.add(path);
-    return SECRET_FILES.test(path)
-      ? { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` }
+    if (SECRET_FILES.test(path))
+      return { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` };
+    const matched = word.pattern ? credentialFileMatching(word.value, this.#paths) : undefined;
+    return matched
+      ? {
+          level: 'HIGH',
+          rule: 'secret-file',
+          reason: `${word.value.slice(0, 80)} can expand to credential file ${matched}`,
+        }
       : undefined;
+  }
+
+  /**
+   * A credential file named inside a word rather than as it: `--file=/etc/shadow`, `if=/etc/shadow`, `-f/etc/shadow`,
+   * `-rf~/.ssh/id_rsa` (a value joined to a bundle of short options). Which program reads it does not matter.
+   */
+  #secretInOption(word: ShellWord): Finding | undefined {
+    const value = word.value;
+    if (value === undefined || value.length > 512) return undefined;
+    const candidates: string[] = [];
+    const equals = value.indexOf('=');
+    if (equals > 0) candidates.push(value.slice(equals + 1));
+    if (/^-[^-]/.test(value)) for (let start = 2; start < value.length; start++) candidates.push(value.slice(start));
+    for (const candidate of candidates) {
+      const path = resolvePath({ ...word, value: candidate, raw: candidate }, this.#paths);
+      if (path && SECRET_FILES.test(path))
+        return {
+          level: 'HIGH',
+          rule: 'secret-file',
+          reason: `touches credential file ${path} (in ${value.slice(0, 80)})`,
+        };
+    }
+    return undefined;
   }
 
   /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */

@@ -223,6 +223,10 @@ const awk: ProgramRule = (args, context) => {
 const curl: ProgramRule = (args, context) => {
   const found: Finding[] = [finding('LOW', 'http-read', 'fetches a URL (the sandbox has no network)')];
   const all = args.map(text);
+  // file:// reads any local file, and curl's URL decoding and globbing (file:///etc/%73hadow, /etc/shado[w]) hide
+  // which one from a path check: a person decides.
+  if (all.some((value) => /(^|=)file:/i.test(value)))
+    found.push(finding('HIGH', 'local-file-url', 'curl reads a local file through a file: URL'));
   if (hasFlag(args, 'TK', ['--upload-file', '--config']) || all.some((value) => /^@|=@|^-[dF]@/.test(value)))
     found.push(finding('HIGH', 'upload', 'curl uploads a local file or reads a config'));
   else if (

@@ -36,9 +36,12 @@ export const DEFAULT_SYSTEM_PATHS = [
 const PERSISTENCE_FILES =
   /(^|\/)(\.bashrc|\.bash_profile|\.bash_login|\.profile|\.zshrc|\.zprofile|\.ssh(\/|$)|\.config\/autostart)/;
 
-/** Files whose contents are credentials: reading them is HIGH (the output reaches a terminal, a model, a log). */
+/**
+ * Files whose contents are credentials: reading them is HIGH (the output reaches a terminal, a model, a log).
+ * /run/secrets holds a pod's service-account token (a cluster credential) and Docker's secrets.
+ */
 export const SECRET_FILES =
-  /^(\/etc\/(shadow|gshadow|sudoers)(-|$)|\/etc\/ssh\/ssh_host_.*_key$|\/proc\/[^/]+\/environ$|.*\/\.ssh\/id_[^/]*$|.*\/\.aws\/credentials$|.*\/\.kube\/config$|.*\/\.docker\/config\.json$|.*\/\.netrc$|.*\/\.pgpass$|.*\/\.git-credentials$|.*\.(key|p12|pfx|jks)$|.*\/[^/]*(priv|key)[^/]*\.pem$)/;
+  /^(\/etc\/(shadow|gshadow|sudoers)(-|$)|(\/var)?\/run\/secrets\/.+|\/etc\/ssh\/ssh_host_.*_key$|\/proc\/[^/]+\/environ$|.*\/\.ssh\/id_[^/]*$|.*\/\.aws\/credentials$|.*\/\.kube\/config$|.*\/\.docker\/config\.json$|.*\/\.netrc$|.*\/\.pgpass$|.*\/\.git-credentials$|.*\.(key|p12|pfx|jks)$|.*\/[^/]*(priv|key)[^/]*\.pem$)/;
 
 /** Devices a redirect may write to without harm. */
 const HARMLESS_DEVICES = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero|full)$/;

@@ -55,6 +55,12 @@ const NVIDIA_CHANGES =
  * (`tcpdump -w`, `iconv -o`) or run another program (`tcpdump -z`).
  */
 export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
+  // BSD-style `e` (no dash: `ps e`, `ps auxe`, `ps eww`) prints each process's environment, the agent's own API keys
+  // included, like /proc/*/environ; `-e` (all processes) is harmless.
+  ps: (args) =>
+    args.some((word) => /^[A-Za-z]*e[A-Za-z]*$/.test(text(word)) && !/^-/.test(text(word)))
+      ? finding('HIGH', 'secret-file', 'ps e prints the environment of processes (credentials)')
+      : undefined,
   date: (args) =>
     hasFlag(args, 's', ['--set'])
       ? change('date', 'sets the system clock')

@@ -90,6 +90,50 @@ export function optionValue(
 }
 
 /**
+ * Where a program's option that carries a script or command is, in every spelling getopt accepts: `-S v`, `-Sv`,
+ * bundled after flags (`-iS v`, `-iSv`), `--name v`, `--name=v` and a long prefix (`--split=v`). `valueLetters` are the
+ * program's other short options that take a value (they end a bundle: `-uS` unsets S). With `leadingOnly`, the scan
+ * stops at the first operand, as `+` getopt strings do (`env sort -S 1G` gives -S to sort). `{ word: undefined }` means
+ * present but with no literal value (the caller judges that as dynamic).
+ */
+export function scriptOptionValue(
+  args: readonly ShellWord[],
+  letter: string,
+  longName: string | undefined,
+  options: { valueLetters?: string; leadingOnly?: boolean } = {},
+): { word: ShellWord | undefined } | undefined {
+  const valueLetters = options.valueLetters ?? '';
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index];
+    const value = word.value ?? word.raw;
+    if (value === '--') return undefined;
+    if (value.startsWith('--')) {
+      if (!longName || !isLongOption(value, longName)) continue;
+      if (word.value === undefined) return { word: undefined };
+      const equals = value.indexOf('=');
+      return { word: equals === -1 ? args[index + 1] : { ...word, value: value.slice(equals + 1) } };
+    }
+    if (value.startsWith('-') && value.length > 1) {
+      for (let position = 1; position < value.length; position++) {
+        const current = value[position];
+        if (current === letter) {
+          if (position + 1 === value.length) return { word: args[index + 1] };
+          if (word.value === undefined) return { word: undefined };
+          return { word: { ...word, value: value.slice(position + 1) } };
+        }
+        if (valueLetters.includes(current)) {
+          if (position + 1 === value.length) index++;
+          break;
+        }
+      }
+      continue;
+    }
+    if (options.leadingOnly) return undefined;
+  }
+  return undefined;
+}
+
+/**
  * Arguments that are not options. `withValue` lists options that consume the next word, so their value
  * is not taken for an operand. Everything after `--` is an operand.
  */

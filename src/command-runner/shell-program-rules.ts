@@ -10,6 +10,7 @@ import {
   type ProgramRule,
   STDIN_CODE_RULE,
   STDIN_SCRIPT_RULE,
+  scriptOptionValue,
   text,
   unknownWord,
   wrappedStart,
@@ -237,10 +238,10 @@ const BUILTIN_HOOKS: Record<string, ProgramRule> = {
       ? [finding('CRITICAL', 'command-hijack', 'hash -p maps a command name to another file')]
       : [finding('SAFE', 'read-only', 'hash shows or resets the command cache')],
   mapfile: (args, context) => {
-    const callback = optionValue(args, '-C');
+    const callback = scriptOptionValue(args, 'C', undefined, { valueLetters: 'dunOcs' });
     return callback
       ? [
-          ...context.script(callback.value, 'mapfile -C callback'),
+          ...context.script(callback.word?.value, 'mapfile -C callback'),
           finding('MEDIUM', 'callback', 'mapfile runs a callback'),
         ]
       : [finding('SAFE', 'read-lines', 'reads lines into an array')];
@@ -270,8 +271,8 @@ export const SHELL_PROGRAM_RULES: Record<string, ProgramRule> = {
   },
   runuser: wrapper(['-u', '-g', '-G', '--user', '--group'], { floor: ROOT }),
   env: (args, context) => {
-    const split = args.findIndex((word) => word.value === '-S' || word.value === '--split-string');
-    if (split !== -1) return context.script(args[split + 1]?.value, 'env -S');
+    const split = scriptOptionValue(args, 'S', '--split-string', { valueLetters: 'uCa', leadingOnly: true });
+    if (split) return context.script(split.word?.value, 'env -S');
     return wrapper(['-u', '-C', '--unset', '--chdir'], {
       assignments: true,
       bare: finding('LOW', 'print-environment', 'prints the (scrubbed) environment'),

@@ -7,6 +7,7 @@ import {
   operands,
   type ProgramRule,
   STDIN_SCRIPT_RULE,
+  scriptOptionValue,
   subcommand,
   text,
   wrappedStart,
@@ -199,6 +200,22 @@ const docker: ProgramRule = (args, context) => {
   return [finding('HIGH', 'container-change', `docker ${command} changes containers or images`)];
 };
 
+/**
+ * Reads that print credentials: Secret values (`get secret -o yaml|json|jsonpath=...`, `get --raw .../secrets`) and
+ * the kubeconfig's keys and tokens (`config view --raw`). Names only (`get secrets`) and `describe` (sizes) stay LOW.
+ */
+function kubectlSecretRead(command: string | undefined, all: readonly string[]) {
+  const names = /^(secrets?|secret\/.+|secrets\/.+)$|(^|,)secrets?(,|$)/;
+  const formatted = all.some((value) => /^(-o|--output|--template)(=|$)|^-o./.test(value));
+  if (command === 'get' && formatted && all.some((value) => names.test(value)))
+    return finding('HIGH', 'kubernetes-secret-read', 'kubectl prints Secret values');
+  if (command === 'get' && all.some((value) => /\/secrets(\/|$|\?)/.test(value)))
+    return finding('HIGH', 'kubernetes-secret-read', 'kubectl get --raw reads Secrets');
+  if (command === 'config' && all.includes('view') && all.some((value) => /^--(raw|flatten)(=|$)/.test(value)))
+    return finding('HIGH', 'kubernetes-secret-read', 'kubectl config view --raw prints keys and tokens');
+  return undefined;
+}
+
 const kubectl: ProgramRule = (args, context) => {
   const command = subcommand(args, [
     '-n',
@@ -217,6 +234,13 @@ const kubectl: ProgramRule = (args, context) => {
     '--server',
   ]);
   const all = args.map(text);
+  // kubectl sends the kubeconfig's token or client certificate to whatever --server names
+  if (scriptOptionValue(args, 's', '--server', { valueLetters: 'nlcoLf' }))
+    return [
+      finding('HIGH', 'kubernetes-credential-send', 'kubectl --server sends the cluster credentials to another host'),
+    ];
+  const secretRead = kubectlSecretRead(command, all);
+  if (secretRead) return [secretRead];
   if (
     command === undefined ||
     /^(get|describe|logs|top|explain|api-resources|api-versions|version|cluster-info|events|diff|wait)$/.test(command)

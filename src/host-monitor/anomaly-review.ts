@@ -136,6 +136,9 @@ export async function reviewObservations(
   });
   if (result.status !== 'ok') return { findings: [], raised: [], skipped: `${result.status}: ${result.error}` };
   const subjects = knownSubjects(observations, judged);
+  // `temperature.cpu.Package` is the metric of rule subject `Package`; other subjects (users typed at a login
+  // prompt among them) must equal a rule finding's subject to corroborate it.
+  const metricNames = new Set(judged.map((metric) => metric.name));
   const findings: Finding[] = [];
   const raised: RaisedAnomaly[] = [];
   for (const anomaly of result.value.anomalies) {
@@ -154,7 +157,7 @@ export async function reviewObservations(
         item.collector === collector &&
         (item.subject === anomaly.subject ||
           item.metric?.name === anomaly.subject ||
-          anomaly.subject.endsWith(`.${item.subject}`)),
+          (metricNames.has(anomaly.subject) && anomaly.subject.endsWith(`.${item.subject}`))),
     );
     const severity = corroboration || anomaly.severity !== 'high' ? anomaly.severity : UNCORROBORATED_MAX;
     raised.push({

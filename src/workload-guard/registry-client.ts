@@ -48,16 +48,10 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   ): Promise<Response> => {
     const scope = `${new URL(url).origin}/${repository}`;
     const send = (token?: string) =>
-      fetch(url, {
+      fetchOnOrigin(url, {
         method,
         headers: { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
         signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'follow',
-      }).catch((error: unknown) => {
-        throw new IntegrationError('registry', `${new URL(url).host} unreachable (${errorMessage(error)})`, {
-          cause: error,
-          isRetryable: true,
-        });
       });
     let response = await send(tokens.get(scope));
     if (response.status === 401) {
@@ -77,7 +71,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
       for (let page = 0; next && page < (options.maxPages ?? 10); page++) {
         const response = await request(next, 'GET', 'application/json', repository);
         if (!response.ok) throw failure(`GET tags of ${repository}`, response);
-        const body = (await response.json()) as { tags?: unknown };
+        const body = (await readJson(response, MAX_TAGS_PAGE_BYTES, `tags of ${repository}`)) as { tags?: unknown };
         if (Array.isArray(body.tags)) tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
         const link = /<([^>]+)>;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
         next = link ? new URL(link, base).toString() : undefined;
@@ -131,14 +125,69 @@ async function fetchToken(challenge: string | null, url: string, timeoutMs: numb
   }
   if (fields.service) realm.searchParams.set('service', fields.service);
   if (fields.scope) realm.searchParams.set('scope', fields.scope);
-  const response = await fetch(realm, { signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetchOnOrigin(realm.toString(), { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw failure('token', response);
-  const body = (await response.json()) as { token?: unknown; access_token?: unknown };
+  const body = (await readJson(response, MAX_TOKEN_BYTES, 'token')) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === 'string' ? body.token : body.access_token;
   if (typeof token !== 'string' || !token) {
     throw new IntegrationError('registry', 'the token service answered no token', { isRetryable: false });
   }
   return token;
+}
+
+/** A tags/list page of 1,000 tags of at most 128 characters is about 130 KB; a token answer a few KB. */
+const MAX_TAGS_PAGE_BYTES = 1024 * 1024;
+const MAX_TOKEN_BYTES = 256 * 1024;
+const MAX_REDIRECTS = 5;
+
+/**
+ * fetch that follows redirects only on the origin it was sent to: a registry (or its token service) must not send the
+ * agent to another host (internal addresses) or from https to http, where anyone on the path could choose the tags
+ * and digests a plan patches in.
+ */
+async function fetchOnOrigin(url: string, init: RequestInit): Promise<Response> {
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(current, { ...init, redirect: 'manual' }).catch((error: unknown) => {
+      throw new IntegrationError('registry', `${current.host} unreachable (${errorMessage(error)})`, {
+        cause: error,
+        isRetryable: true,
+      });
+    });
+    const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+    if (!location) return response;
+    await response.body?.cancel();
+    const next = new URL(location, current);
+    if (next.origin !== current.origin || hop >= MAX_REDIRECTS) {
+      throw new IntegrationError('registry', `${current.host} redirected to ${next.origin}: not followed`, {
+        isRetryable: false,
+      });
+    }
+    current = next;
+  }
+}
+
+/** The answer's JSON, read up to `maxBytes`: a registry's answer is untrusted input like any other. */
+async function readJson(response: Response, maxBytes: number, what: string): Promise<unknown> {
+  const tooLarge = () =>
+    new IntegrationError('registry', `${what}: answer larger than ${maxBytes} bytes`, { isRetryable: false });
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.length;
+    // leaving the loop cancels the stream
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new IntegrationError('registry', `${what}: the answer is not JSON`, { cause: error, isRetryable: false });
+  }
 }
 
 function failure(what: string, response: Response): IntegrationError {

@@ -208,6 +208,14 @@ describe('Slack response_url', () => {
       'https://hooks.slack.com/actions/T1/2/abc',
     ]);
   });
+  it("posts only to Slack's own hooks host: a signed payload naming another https host is not followed", async () => {
+    assert.deepEqual(await press('9.4', 'https://169.254.169.254/latest/meta-data/iam'), []);
+    assert.deepEqual(await press('9.5', 'https://hooks.slack.com.attacker.example/actions/T1/2/abc'), []);
+    assert.deepEqual(await press('9.6', 'https://user@hooks.slack.com:8443/actions/T1/2/abc'), []);
+    assert.deepEqual(await press('9.7', 'https://hooks.slack-gov.com/actions/T1/2/abc'), [
+      'https://hooks.slack-gov.com/actions/T1/2/abc',
+    ]);
+  });
   it('a test may inject which response_url is allowed', async () => {
     const url = 'http://127.0.0.1:9/response';
     assert.deepEqual(await press('9.3', url, (candidate) => candidate === url), [url]);

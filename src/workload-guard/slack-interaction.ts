@@ -114,7 +114,7 @@ export async function handleSlackInteraction(
       ? await approveRemediation(runtime, value.id, approver, value.hash)
       : rejectRemediation(runtime, value.id, approver, 'rejected in Slack', value.hash);
   const message = describeDecision(value.id, decision, approver);
-  const responseUrlAllowed = runtime.slackResponseUrlAllowed ?? ((url: string) => url.startsWith('https://'));
+  const responseUrlAllowed = runtime.slackResponseUrlAllowed ?? isSlackResponseUrl;
   if (payload.response_url && responseUrlAllowed(payload.response_url)) {
     // Replaces the buttons with the outcome; failures only cost the cosmetic update.
     await postWithRetry(payload.response_url, JSON.stringify({ replace_original: true, text: message }), {
@@ -125,6 +125,18 @@ export async function handleSlackInteraction(
   }
   const ok = decision.status === 'applied' || decision.status === 'already_applied' || decision.status === 'rejected';
   return { status: ok ? 200 : 409, contentType: 'application/json', body: JSON.stringify({ text: message }) };
+}
+
+/** Slack's response_url hosts (commercial and GovSlack): the agent posts nowhere else, whatever a payload says. */
+const SLACK_RESPONSE_HOSTS = new Set(['hooks.slack.com', 'hooks.slack-gov.com']);
+
+function isSlackResponseUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && SLACK_RESPONSE_HOSTS.has(url.host) && !url.username && !url.password;
+  } catch {
+    return false;
+  }
 }
 
 export function describeDecision(id: number, decision: RemediationDecision, approver: string): string {

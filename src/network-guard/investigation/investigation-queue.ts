@@ -188,10 +188,21 @@ export class InvestigationQueue {
       });
       const { verdict, reasons } = advice.verdict;
       const detail = reasons.join('; ') || verdict;
+      // The attacker writes the paths and user agents the model reads: a veto given over text flagged as a likely
+      // prompt injection may be that text speaking, so it does not hold the block back (a person can still unblock).
+      const injected = verdict === 'benign' && advice.injections.length > 0;
       await this.#settle(
         id,
-        verdict === 'benign' ? 'not_scanning' : verdict === 'uncertain' ? 'uncertain' : 'scanning',
-        detail,
+        injected
+          ? 'uncertain'
+          : verdict === 'benign'
+            ? 'not_scanning'
+            : verdict === 'uncertain'
+              ? 'uncertain'
+              : 'scanning',
+        injected
+          ? `the model said benign over evidence flagged as prompt injection (${[...new Set(advice.injections.map((flag) => flag.rule))].join(', ').slice(0, 200)}): veto ignored; ${detail}`
+          : detail,
       );
     } else {
       const reason = reasonFor(advice);
