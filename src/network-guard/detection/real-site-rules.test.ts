@@ -111,6 +111,17 @@ test('40 addresses of one /24 with 3 probes each are one campaign listing its me
   assert.equal(campaign.members.length, 40);
 });
 
+test('a /24 whose addresses send one probe each is still a campaign (one-probe clients are kept as their event)', () => {
+  const d = detector();
+  for (let i = 0; i < 40; i++) d.observe(hit(`198.18.9.${i + 10}`, PROBE_PATHS[i % 10], 404, T0 + i * 20000, 19));
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => f.ip),
+    ['198.18.9.0/24'],
+  );
+  assert.equal((findings[0].evidence.extra?.campaign as { members: string[] }).members.length, 40);
+});
+
 test('24 /64s of one IPv6 /48 are one campaign; one probe fingerprint across networks is another', () => {
   const d = detector();
   for (let i = 0; i < 24; i++) {

@@ -1,7 +1,7 @@
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
-import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
+import { type CampaignSettings, CampaignTracker, type MemberProbes } from './campaign-tracker.ts';
 import { claimedCrawler } from './crawler-claims.ts';
 import { EvidenceAccumulator } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
@@ -128,8 +128,10 @@ export class SecretsScanningDetector {
       const seeded = this.#createState(key);
       if (!seeded && !this.#flagsAlone(event, sensitive, agentClass)) {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
-        // million one-probe clients cost a million small records, not a million evidence accumulators.
+        // million one-probe clients cost a million small records, not a million evidence accumulators. The probe
+        // still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
         this.#clients.set(key, event);
+        if (sensitive && agentClass !== 'scanner') this.campaigns.observe(firstProbe(key, event));
         return;
       }
       state = seeded ?? this.#newState(undefined, undefined);
@@ -392,4 +394,16 @@ export class SecretsScanningDetector {
 
 function isFirstSighting(tracked: ClientState | LogEvent): tracked is LogEvent {
   return (tracked as ClientState).evidence === undefined;
+}
+
+function firstProbe(key: string, event: LogEvent): MemberProbes {
+  return {
+    key,
+    paths: [event.path],
+    failures: FAILURE_STATUSES.has(event.status) ? 1 : 0,
+    requests: 1,
+    agent: event.userAgent.slice(0, 300),
+    firstSeen: event.time,
+    lastSeen: event.time,
+  };
 }
