@@ -119,7 +119,8 @@ test('a /24 whose addresses send one probe each is still a campaign (one-probe c
     findings.map((f) => f.ip),
     ['198.18.9.0/24'],
   );
-  assert.equal((findings[0].evidence.extra?.campaign as { members: string[] }).members.length, 40);
+  const campaign = findings[0].evidence.extra?.campaign as { members: string[] } | undefined;
+  assert.equal(campaign?.members.length, 40);
 });
 
 test('24 /64s of one IPv6 /48 are one campaign; one probe fingerprint across networks is another', () => {
