@@ -56,6 +56,13 @@ export class CampaignTracker {
   readonly #settings: CampaignSettings;
   readonly #thresholds: CampaignThresholds;
   readonly #members = new Map<string, MemberProbes>();
+  /** Each member's /24 or /48, computed once when it joins. */
+  readonly #prefixes = new Map<string, string>();
+  /** Members by /24 or /48, kept as they come and go, so findings() judges only the networks that changed. */
+  readonly #groups = new Map<string, Map<string, MemberProbes>>();
+  readonly #dirtyPrefixes = new Set<string>();
+  /** Networks whose members crossed a threshold together when last judged (their members join no fingerprint). */
+  readonly #crossing = new Set<string>();
   #changed = false;
 
   constructor(settings: CampaignSettings, thresholds: CampaignThresholds) {
@@ -71,16 +78,44 @@ export class CampaignTracker {
   observe(member: MemberProbes): void {
     if (!this.#settings.enabled) return;
     this.#members.delete(member.key);
-    if (this.#members.size >= this.#settings.max_tracked) {
-      const oldest = this.#members.keys().next().value;
-      if (oldest !== undefined) this.#members.delete(oldest);
-    }
+    if (this.#members.size >= this.#settings.max_tracked) this.#evictOldest();
     this.#members.set(member.key, member);
+    let prefix = this.#prefixes.get(member.key);
+    if (prefix === undefined) {
+      prefix = campaignPrefix(member.key);
+      this.#prefixes.set(member.key, prefix);
+    }
+    let group = this.#groups.get(prefix);
+    if (!group) {
+      group = new Map();
+      this.#groups.set(prefix, group);
+    }
+    group.set(member.key, member);
+    this.#dirtyPrefixes.add(prefix);
     this.#changed = true;
+  }
+
+  /**
+   * The least recently seen twentieth goes at once: deleting the oldest one at a time walks the holes that deletes
+   * leave at the front of a Map, which made a flood of new addresses quadratic.
+   */
+  #evictOldest(): void {
+    let toEvict = Math.max(1, Math.floor(this.#settings.max_tracked / 20));
+    for (const key of this.#members.keys()) {
+      this.forget(key);
+      if (--toEvict === 0) break;
+    }
   }
 
   forget(key: string): void {
     this.#members.delete(key);
+    const prefix = this.#prefixes.get(key);
+    if (prefix === undefined) return;
+    this.#prefixes.delete(key);
+    const group = this.#groups.get(prefix);
+    group?.delete(key);
+    if (group?.size === 0) this.#groups.delete(prefix);
+    this.#dirtyPrefixes.add(prefix);
   }
 
   /** Campaign findings for the groups that cross a threshold together; `now` bounds the slow window. */
@@ -88,26 +123,22 @@ export class CampaignTracker {
     if (!this.#changed) return [];
     this.#changed = false;
     const windowStart = now - this.#thresholds.slow_window * 1000;
-    const prefixes = new Map<string, Group>();
-    for (const [key, member] of this.#members) {
-      if (member.lastSeen < windowStart) {
-        this.#members.delete(key);
-        continue;
-      }
-      addTo(prefixes, 'prefix', campaignPrefix(key), member);
-    }
     const findings: Finding[] = [];
-    const inPrefixCampaign = new Set<string>();
-    for (const group of prefixes.values()) {
-      const finding = this.#judge(group, source);
-      if (!finding) continue;
-      findings.push(finding);
-      for (const key of group.members.keys()) inPrefixCampaign.add(key);
+    for (const prefix of this.#dirtyPrefixes) {
+      for (const [key, member] of this.#groups.get(prefix) ?? []) if (member.lastSeen < windowStart) this.forget(key);
+      const members = this.#groups.get(prefix);
+      const finding = members && this.#judge({ kind: 'prefix', label: prefix, members }, source);
+      if (finding) {
+        findings.push(finding);
+        this.#crossing.add(prefix);
+      } else this.#crossing.delete(prefix);
     }
+    this.#dirtyPrefixes.clear();
     // One tool run from many networks: members already in a network-level incident are not counted twice.
     const fingerprints = new Map<string, Group>();
     for (const member of this.#members.values()) {
-      if (member.paths.length < 2 || inPrefixCampaign.has(member.key)) continue;
+      if (member.paths.length < 2 || member.lastSeen < windowStart) continue;
+      if (this.#crossing.has(this.#prefixes.get(member.key) ?? campaignPrefix(member.key))) continue;
       addTo(fingerprints, 'fingerprint', probeFingerprint(member.paths, member.agent), member);
     }
     for (const group of fingerprints.values()) {
