@@ -3,17 +3,15 @@
 // patch (server dry run), waits for approval, applies it after a correctly signed Slack callback (real HTTP POST),
 // refuses forged, stale and replayed callbacks, approves through a signed Teams link, and rolls back.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getRequestListener } from '@hono/node-server';
-import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { tempConfig } from '../config/testing/temp-config.ts';
 import { createHttpApp } from '../http/http-app.ts';
 import { RequestGuard } from '../http/request-guard.ts';
 import { KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
@@ -148,34 +146,27 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end('ok');
     });
-    directory = mkdtempSync(join(tmpdir(), 'devops-agent-workloads-'));
-    configPath = join(directory, 'config.yaml');
     approvals = createServer();
     await new Promise<void>((resolve) => approvals.listen(0, '127.0.0.1', resolve));
     approvalsUrl = `http://127.0.0.1:${(approvals.address() as AddressInfo).port}`;
-    writeFileSync(
-      configPath,
-      stringify({
-        mode: 'review',
-        database: { path: join(directory, 'agent.db') },
-        audit: { path: join(directory, 'audit.jsonl') },
-        kubernetes: { kubeconfig: env.kubeconfigRestricted, request_attempts: 2 },
-        workloads: {
-          namespaces: [namespace],
-          pending_timeout: '0s',
-          vulnerabilities: { report_files: [fixture('trivy-image-redis.json')] },
-          approval: { slack_signing_secret: SIGNING_SECRET, link_secret: LINK_SECRET, public_url: approvalsUrl },
-        },
-        // Slack buttons need the interaction endpoint, which only the web server serves (here: the test's server).
-        web: { enabled: true },
-        notifications: {
-          channels: [
-            { kind: 'slack', name: 'ops-slack', webhook_url: `${chat.url}/slack`, max_retries: 0 },
-            { kind: 'teams', name: 'ops-teams', webhook_url: `${chat.url}/teams`, max_retries: 0 },
-          ],
-        },
-      }),
-    );
+    ({ directory, config: configPath } = tempConfig('devops-agent-workloads-', () => ({
+      mode: 'review',
+      kubernetes: { kubeconfig: env.kubeconfigRestricted, request_attempts: 2 },
+      workloads: {
+        namespaces: [namespace],
+        pending_timeout: '0s',
+        vulnerabilities: { report_files: [fixture('trivy-image-redis.json')] },
+        approval: { slack_signing_secret: SIGNING_SECRET, link_secret: LINK_SECRET, public_url: approvalsUrl },
+      },
+      // Slack buttons need the interaction endpoint, which only the web server serves (here: the test's server).
+      web: { enabled: true },
+      notifications: {
+        channels: [
+          { kind: 'slack', name: 'ops-slack', webhook_url: `${chat.url}/slack`, max_retries: 0 },
+          { kind: 'teams', name: 'ops-teams', webhook_url: `${chat.url}/teams`, max_retries: 0 },
+        ],
+      },
+    })));
     const loaded = loadConfig({ path: configPath, env: {} });
     assert.ok(loaded.config, loaded.errors.join('\n'));
     store = openStore(loaded.config.database.path, loaded.config.audit.path);
