@@ -12,9 +12,11 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** `<dir>/<name>.yaml`, with the database and audit log `<dir>/<name>.db` and `<name>.audit.jsonl` unless `config` names them. */
 export function writeAgentConfig(dir: string, name: string, config: Record<string, unknown>): string {
   const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, stringify(config));
+  const files = { database: { path: join(dir, `${name}.db`) }, audit: { path: join(dir, `${name}.audit.jsonl`) } };
+  writeFileSync(path, stringify({ ...files, ...config }));
   return path;
 }
 

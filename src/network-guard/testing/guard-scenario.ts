@@ -65,6 +65,25 @@ export function incidents(config: string): IncidentRow[] {
   return (JSON.parse(run.stdout) as { incidents: IncidentRow[] }).incidents;
 }
 
+/** Waits for the pending incident of `ip` (review mode) and returns it. */
+export async function pendingIncident(
+  config: string,
+  ip: string,
+  timeoutMs: number,
+  diagnostics: () => string,
+): Promise<IncidentRow> {
+  let pending: IncidentRow | undefined;
+  await waitFor(
+    async () => {
+      pending = incidents(config).find((incident) => incident.ip === ip && incident.status === 'pending');
+      return pending !== undefined;
+    },
+    timeoutMs,
+    () => `no pending incident for ${ip}\n${diagnostics()}`,
+  );
+  return pending as IncidentRow;
+}
+
 /**
  * Waits until the daemon has committed a read position of the access log (so it reads from there on), while an
  * ordinary client makes Traefik write lines: with `start_at: end`, probes sent before that would be skipped.
