@@ -7,16 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureTestbed, type TestbedEnv } from '../../testbed/testbed-env.ts';
-import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
+import { runCli, startAgent, tailingAgentConfig } from './testing/agent-process.ts';
 import {
   agentIsTailing,
+  blockedOnApproval,
   expectStatus,
   incidents,
-  pendingIncident,
   scannerIsStopped,
-  staysStatus,
 } from './testing/guard-scenario.ts';
-import { get, SCANNER_PATHS } from './testing/loopback-clients.ts';
+import { get } from './testing/loopback-clients.ts';
 import { type CrdFixture, setUpCrdFixture } from './testing/traefik-crd-fixture.ts';
 import { startTraefikInFront, type TraefikInFront } from './testing/traefik-in-front.ts';
 import type { RunningTraefik } from './testing/traefik-process.ts';
@@ -47,9 +46,7 @@ after(async () => {
 });
 
 function agentConfig(name: string, extra: Record<string, unknown> = {}) {
-  return writeAgentConfig(dir, name, {
-    mode: 'auto',
-    sources: { traefik_file: { path: traefik.accessLog, start_at: 'end' } },
+  return tailingAgentConfig(dir, name, traefik.accessLog, {
     kubernetes: {
       kubeconfig: env.kubeconfigRestricted,
       namespaces: [fixture.namespace],
@@ -58,7 +55,6 @@ function agentConfig(name: string, extra: Record<string, unknown> = {}) {
     },
     workloads: { enabled: false },
     blocking: { blocker: 'kubernetes', protect_private_ranges: false },
-    web: { enabled: false },
     ...extra,
   });
 }
@@ -106,13 +102,7 @@ test('review mode through the CRD: the Middleware is patched only after approval
   const agent = startAgent(config);
   try {
     await agentIsTailing(traefik.url, join(dir, 'review.db'));
-    for (const path of SCANNER_PATHS) await get(traefik.url, { from: '127.0.0.32', path });
-    const pending = await pendingIncident(config, '127.0.0.32', 15_000, agent.output);
-    await staysStatus(traefik.url, '127.0.0.32', 200, 3000);
-    const approve = runCli(['incidents', 'approve', String(pending.id), '--config', config]);
-    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
-    await expectStatus(traefik.url, '127.0.0.32', 403, 10_000, agent.output);
-    assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
+    await blockedOnApproval(traefik.url, config, { scanner: '127.0.0.32', pendingMs: 15_000 }, agent.output);
   } finally {
     await agent.stop();
   }

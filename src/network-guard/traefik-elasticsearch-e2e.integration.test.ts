@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureTestbed, type TestbedEnv } from '../../testbed/testbed-env.ts';
 import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
-import { expectStatus, incidents, pendingIncident, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
+import { blockedOnApproval, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
 import { createIndex, type LogShipper, shipAccessLog } from './testing/log-shipper.ts';
-import { get, SCANNER_PATHS, waitFor } from './testing/loopback-clients.ts';
+import { get, waitFor } from './testing/loopback-clients.ts';
 import { startTraefikInFront, type TraefikInFront } from './testing/traefik-in-front.ts';
 import { PLUGIN_ALIAS, type RunningTraefik, writeFileRoutes } from './testing/traefik-process.ts';
 
@@ -102,13 +102,7 @@ test('review mode from Elasticsearch: blocked only after approval', async () => 
   const agent = startAgent(config);
   try {
     await someDocumentsShipped(agent);
-    for (const path of SCANNER_PATHS) await get(traefik.url, { from: '127.0.0.41', path });
-    const pending = await pendingIncident(config, '127.0.0.41', 30_000, agent.output);
-    await staysStatus(traefik.url, '127.0.0.41', 200, 3000);
-    const approve = runCli(['incidents', 'approve', String(pending.id), '--config', config]);
-    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
-    await expectStatus(traefik.url, '127.0.0.41', 403, 10_000, agent.output);
-    assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
+    await blockedOnApproval(traefik.url, config, { scanner: '127.0.0.41', pendingMs: 30_000 }, agent.output);
   } finally {
     await agent.stop();
   }

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { writeFileAtomic } from '../core/atomic-write.ts';
-import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
+import { runCli, startAgent, tailingAgentConfig } from './testing/agent-process.ts';
 import {
   agentIsTailing,
   expectStatus,
@@ -49,16 +49,13 @@ after(async () => {
 });
 
 function agentConfig(name: string, extra: Record<string, unknown> = {}) {
-  return writeAgentConfig(dir, name, {
-    mode: 'auto',
-    sources: { traefik_file: { path: traefik.accessLog, start_at: 'end' } },
+  return tailingAgentConfig(dir, name, traefik.accessLog, {
     blocking: {
       blocker: 'traefik-file',
       // Loopback is protected by default; here the loopback addresses play the Internet's clients.
       protect_private_ranges: false,
       traefik_file: { path: denyFile, plugin_name: PLUGIN_ALIAS },
     },
-    web: { enabled: false },
     ...extra,
   });
 }

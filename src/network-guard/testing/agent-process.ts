@@ -20,6 +20,21 @@ export function writeAgentConfig(dir: string, name: string, config: Record<strin
   return path;
 }
 
+/** An auto-mode agent tailing Traefik's access log from its end, without the web server; `settings` add or win. */
+export function tailingAgentConfig(
+  dir: string,
+  name: string,
+  accessLog: string,
+  settings: Record<string, unknown>,
+): string {
+  return writeAgentConfig(dir, name, {
+    mode: 'auto',
+    sources: { traefik_file: { path: accessLog, start_at: 'end' } },
+    web: { enabled: false },
+    ...settings,
+  });
+}
+
 export function startAgent(config: string): RunningAgent {
   const child: ChildProcess = spawn(process.execPath, [BIN, 'run', '--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
