@@ -21,7 +21,7 @@ import { SLACK_INTERACTIONS_PATH, workloadApprovalRoutes } from './approval-rout
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
 import { getRemediation, listPendingRemediations, type WorkloadRuntime } from './remediation-approvals.ts';
 import { slackSignature } from './slack-interaction.ts';
-import { eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import { containerStatus, eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 import { WorkloadCluster } from './workload-cluster.ts';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-the-test';
@@ -83,17 +83,10 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     const flaky = await admin.deployment(namespace, 'flaky', 'ghcr.io/shop/flaky:3.1.0');
     const queue = await admin.deployment(namespace, 'queue', 'ghcr.io/shop/queue:1.2.0');
     const cache = await admin.deployment(namespace, 'cache', 'redis:7.2.3-alpine', { container: 'cache' });
-    const container = (name: string, image: string, state: Record<string, unknown>) => ({
-      name,
-      image,
-      imageID: '',
-      ready: false,
-      restartCount: 0,
-      ...state,
-    });
+
     const running = (name: string, image: string) => ({
       phase: 'Running',
-      containerStatuses: [container(name, image, { ready: true, state: { running: {} } })],
+      containerStatuses: [containerStatus(name, image, { ready: true, state: { running: {} } })],
     });
     await admin.podStatus(namespace, web.pods[0], running('web', 'nginx:1.25.3'));
     await admin.podStatus(namespace, cache.pods[0], running('cache', 'redis:7.2.3-alpine'));
@@ -101,7 +94,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       await admin.podStatus(namespace, pod, {
         phase: 'Running',
         containerStatuses: [
-          container('app', 'ghcr.io/shop/api:2.4.0', {
+          containerStatus('app', 'ghcr.io/shop/api:2.4.0', {
             restartCount: 12,
             state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
             lastState: { terminated: { reason: 'Error', exitCode: 1 } },
@@ -112,7 +105,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     await admin.podStatus(namespace, worker.pods[0], {
       phase: 'Pending',
       containerStatuses: [
-        container('app', 'ghcr.io/shop/worker:9.9.9-missing', {
+        containerStatus('app', 'ghcr.io/shop/worker:9.9.9-missing', {
           state: { waiting: { reason: 'ImagePullBackOff', message: 'manifest unknown' } },
         }),
       ],
@@ -120,7 +113,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     await admin.podStatus(namespace, batch.pods[0], {
       phase: 'Running',
       containerStatuses: [
-        container('app', 'ghcr.io/shop/batch:1.0.0', {
+        containerStatus('app', 'ghcr.io/shop/batch:1.0.0', {
           restartCount: 2,
           state: { running: {} },
           lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } },
@@ -130,7 +123,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     await admin.podStatus(namespace, flaky.pods[0], {
       phase: 'Running',
       containerStatuses: [
-        container('app', 'ghcr.io/shop/flaky:3.1.0', { restartCount: 8, ready: true, state: { running: {} } }),
+        containerStatus('app', 'ghcr.io/shop/flaky:3.1.0', { restartCount: 8, ready: true, state: { running: {} } }),
       ],
     });
     await admin.podStatus(namespace, queue.pods[0], {

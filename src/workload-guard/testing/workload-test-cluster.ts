@@ -173,3 +173,8 @@ export class WorkloadTestCluster {
 export function manifests(url: URL | string, replacements: Record<string, string> = {}): KubeObject[] {
   return loadManifests<KubeObject>(url, replacements);
 }
+
+/** A container status as the kubelet reports it before the container is ready (no image ID, no restarts yet). */
+export function containerStatus(name: string, image: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { name, image, imageID: '', ready: false, restartCount: 0, ...fields };
+}
