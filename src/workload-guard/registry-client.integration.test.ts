@@ -10,7 +10,11 @@ import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { type LoopbackServer, sendJson, startLoopbackServer } from '../notifiers/loopback-http-server.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createRegistryClient } from './registry-client.ts';
-import { reportFileChecksConfig, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import {
+  NGINX_QUIC_VULNERABILITY,
+  reportFileChecksConfig,
+  WorkloadTestCluster,
+} from './testing/workload-test-cluster.ts';
 import { runWorkloadChecks } from './workload-checks.ts';
 
 const TOKEN = 'anonymous-pull-token';
@@ -126,14 +130,7 @@ describe('registry client and digest pins from the registry', { timeout: 120_000
               Class: 'os-pkgs',
               Type: 'debian',
               Vulnerabilities: [
-                {
-                  VulnerabilityID: 'CVE-2024-24989',
-                  PkgName: 'nginx',
-                  InstalledVersion: '1.25.3',
-                  FixedVersion: '1.25.4',
-                  Severity: 'HIGH',
-                  Title: 'nginx: HTTP/3 QUIC module null pointer dereference',
-                },
+                { ...NGINX_QUIC_VULNERABILITY, Title: 'nginx: HTTP/3 QUIC module null pointer dereference' },
               ],
             },
           ],

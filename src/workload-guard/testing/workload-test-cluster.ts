@@ -204,3 +204,12 @@ export function reportFileChecksConfig(
     ...extra,
   });
 }
+
+/** Trivy's entry for nginx 1.25.3's HTTP/3 QUIC bug, fixed in 1.25.4: the CVE most workload tests plan a fix for. */
+export const NGINX_QUIC_VULNERABILITY = {
+  VulnerabilityID: 'CVE-2024-24989',
+  PkgName: 'nginx',
+  InstalledVersion: '1.25.3',
+  FixedVersion: '1.25.4',
+  Severity: 'HIGH',
+};
