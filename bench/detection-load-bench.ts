@@ -6,11 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { defaultConfig } from '../src/config/load-config.ts';
-import { TraefikFileBlocker } from '../src/network-guard/blocking/traefik-file/traefik-file-blocker.ts';
 import { NetworkGuard } from '../src/network-guard/network-guard.ts';
+import { fileBlockerGuardParts } from '../src/network-guard/testing/file-blocker-guard.ts';
 import { scanTraefikFile } from '../src/network-guard/traefik-file-pipeline.ts';
-import { openStore } from '../src/store/store.ts';
 
 const { values } = parseArgs({
   options: { clients: { type: 'string', default: '1000000' }, storm: { type: 'string', default: '10000' } },
@@ -70,22 +68,8 @@ function* storm(scanners: number, perScanner: number) {
 }
 
 async function scan(label: string, path: string): Promise<void> {
-  const config = defaultConfig({
-    mode: 'disabled',
-    'database.path': join(dir, `${label}.db`),
-    'audit.path': join(dir, `${label}.audit.jsonl`),
-  });
-  const store = openStore(config.database.path, config.audit.path);
-  const guard = new NetworkGuard({
-    config,
-    store,
-    blocker: new TraefikFileBlocker({
-      ...config.blocking.traefik_file,
-      path: join(dir, 'deny.yaml'),
-      max_entries: 1000,
-    }),
-    source: 'bench',
-  });
+  const { config, store, blocker } = fileBlockerGuardParts(dir, { mode: 'disabled' }, { label, maxEntries: 1000 });
+  const guard = new NetworkGuard({ config, store, blocker, source: 'bench' });
   const started = performance.now();
   const cpu = process.cpuUsage();
   let peakHeap = 0;

@@ -8,6 +8,7 @@ import { Client } from '@elastic/elasticsearch8';
 import { defaultConfig } from '../src/config/load-config.ts';
 import type { LogEvent } from '../src/core/log-event.ts';
 import { normalizePath } from '../src/core/normalize-path.ts';
+import { PROBE_PATHS } from '../src/core/testing/log-events.ts';
 import { SecretsScanningDetector } from '../src/network-guard/detection/secrets-scanning-detector.ts';
 import { ElasticsearchDetector } from '../src/network-guard/elasticsearch/elasticsearch-detector.ts';
 import { ensureTestbed } from '../testbed/testbed-env.ts';
@@ -26,18 +27,7 @@ const url = values.url ?? process.env.ES_URL ?? (await ensureTestbed()).esUrl;
 const T0 = Date.parse('2026-11-21T10:00:00Z');
 const HOUR = 3600_000;
 const SCANNERS = 20;
-const PROBES = [
-  '/.env',
-  '/.git/config',
-  '/wp-config.php',
-  '/config.xml',
-  '/api/v1/secrets',
-  '/.aws/credentials',
-  '/.env.prod',
-  '/backup.sql',
-  '/.ssh/id_rsa',
-  '/phpinfo.php',
-];
+const PROBES = [...PROBE_PATHS.slice(0, 6), '/.env.prod', '/backup.sql', '/.ssh/id_rsa', '/phpinfo.php'];
 const PAGES = [
   '/',
   '/about',

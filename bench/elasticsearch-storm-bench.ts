@@ -16,6 +16,7 @@ import {
 } from '../src/network-guard/elasticsearch/testing/traefik-documents.ts';
 import { NetworkGuard } from '../src/network-guard/network-guard.ts';
 import { ensureTestbed } from '../testbed/testbed-env.ts';
+import { SHOP_PROBES, SHOP_STORM_T0, shopStormTraffic } from './shop-storm-traffic.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,48 +27,20 @@ const { values } = parseArgs({
   },
 });
 const url = values.url ?? process.env.ES_URL ?? (await ensureTestbed()).esUrl;
-const T0 = Date.parse('2026-11-24T09:00:00Z');
+const T0 = SHOP_STORM_T0;
 const HOUR = 3600_000;
 const visitors = Number(values.visitors);
 const scanners = Number(values.scanners);
-const PROBES = ['/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', '/.aws/credentials', '/.ssh/id_rsa'];
-const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0';
 
-function* traffic(): Generator<TestRequest> {
-  for (let v = 0; v < visitors; v++) {
-    const ip = `10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}`.replace(/^10\./, `${11 + (v % 80)}.`);
-    const time = T0 + Math.floor((v / visitors) * (HOUR - 60_000));
-    const base = { ip, host: 'shop.example', status: 200, userAgent: BROWSER };
-    yield { ...base, time, path: '/', size: 4312 };
-    yield { ...base, time: time + 100, path: '/config.js', size: 1840 };
-    yield { ...base, time: time + 200, path: '/env.js', size: 611 };
-    yield { ...base, time: time + 300, path: '/assets/config.json', size: 977 };
-    yield { ...base, time: time + 4000, path: `/products/${v % 900}`, size: 4312 };
-    yield { ...base, time: time + 9000, path: '/config.js', size: 1840 };
-    yield { ...base, time: time + 9100, path: '/env.js', size: 611 };
-    yield { ...base, time: time + 9200, path: '/assets/config.json', size: 977 };
-    yield { ...base, time: time + 15000, path: `/products/${(v * 7) % 900}`, size: 4312 };
-    yield { ...base, time: time + 15100, path: '/config.js', size: 1840 };
-  }
-  for (let s = 0; s < scanners; s++) {
-    const ip = `203.${(s >> 8) & 255}.${s & 255}.${(s % 200) + 1}`;
-    for (const [index, path] of PROBES.entries()) {
-      yield {
-        time: T0 + ((s * 700) % (HOUR - 10_000)) + index * 300,
-        ip,
-        host: 'shop.example',
-        path,
-        status: 404,
-        size: 19,
-        userAgent: 'curl/8.5.0',
-      };
-    }
-  }
+function traffic(): Generator<TestRequest> {
+  const visitorIp = (v: number) =>
+    `10.${(v >> 16) & 255}.${(v >> 8) & 255}.${v & 255}`.replace(/^10\./, `${11 + (v % 80)}.`);
+  return shopStormTraffic(visitors, scanners, visitorIp);
 }
 
 const index = `traefik-logs-storm-bench-${visitors}-${scanners}`;
 const existing = await fetch(`${url}/${index}/_count`);
-const expected = visitors * 10 + scanners * PROBES.length;
+const expected = visitors * 10 + scanners * SHOP_PROBES.length;
 if (!existing.ok || ((await existing.json()) as { count: number }).count !== expected) {
   await deleteIndex(url, index).catch(() => undefined);
   const started = performance.now();

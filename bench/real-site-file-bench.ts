@@ -9,50 +9,19 @@ import { parseArgs } from 'node:util';
 import { defaultConfig } from '../src/config/load-config.ts';
 import { openRuntime } from '../src/network-guard/agent-runtime.ts';
 import { NetworkGuard } from '../src/network-guard/network-guard.ts';
-import { type SiteRequest, siteRequestLine } from '../src/network-guard/sample-traffic/real-site-traffic.ts';
+import { siteRequestLine } from '../src/network-guard/sample-traffic/real-site-traffic.ts';
 import { scanTraefikFile } from '../src/network-guard/traefik-file-pipeline.ts';
+import { shopStormTraffic } from './shop-storm-traffic.ts';
 
 const { values } = parseArgs({
   options: { visitors: { type: 'string', default: '20000' }, scanners: { type: 'string', default: '5000' } },
 });
 const visitors = Number(values.visitors);
 const scanners = Number(values.scanners);
-const T0 = Date.parse('2026-11-24T09:00:00Z');
-const HOUR = 3600_000;
-const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0';
-const PROBES = ['/.env', '/.git/config', '/wp-config.php.bak', '/backup.sql', '/.aws/credentials', '/.ssh/id_rsa'];
-const requests: SiteRequest[] = [];
-for (let v = 0; v < visitors; v++) {
-  const ip = `${11 + (v % 80)}.${(v >> 8) & 255}.${v & 255}.${(v % 250) + 1}`;
-  const time = T0 + Math.floor((v / visitors) * (HOUR - 60_000));
-  const base = { ip, host: 'shop.example', status: 200, userAgent: BROWSER };
-  for (const [offset, path, size] of [
-    [0, '/', 4312],
-    [100, '/config.js', 1840],
-    [200, '/env.js', 611],
-    [300, '/assets/config.json', 977],
-    [4000, `/products/${v % 900}`, 4312],
-    [9000, '/config.js', 1840],
-    [9100, '/env.js', 611],
-    [9200, '/assets/config.json', 977],
-    [15000, `/products/${(v * 7) % 900}`, 4312],
-    [15100, '/config.js', 1840],
-  ] as const)
-    requests.push({ ...base, time: time + offset, path, size });
-}
-for (let s = 0; s < scanners; s++) {
-  const ip = `203.${(s >> 8) & 255}.${s & 255}.${(s % 200) + 1}`;
-  for (const [index, path] of PROBES.entries())
-    requests.push({
-      time: T0 + ((s * 700) % (HOUR - 10_000)) + index * 300,
-      ip,
-      host: 'shop.example',
-      path,
-      status: 404,
-      size: 19,
-      userAgent: 'curl/8.5.0',
-    });
-}
+// Visitors spread over 80 /8s so that no /24 looks like a campaign.
+const requests = [
+  ...shopStormTraffic(visitors, scanners, (v) => `${11 + (v % 80)}.${(v >> 8) & 255}.${v & 255}.${(v % 250) + 1}`),
+];
 requests.sort((a, b) => a.time - b.time);
 const dir = mkdtempSync(join(tmpdir(), 'real-site-bench-'));
 const log = join(dir, 'access.log');

@@ -4,13 +4,11 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultConfig } from '../src/config/load-config.ts';
-import { TraefikFileBlocker } from '../src/network-guard/blocking/traefik-file/traefik-file-blocker.ts';
 import { NetworkGuard } from '../src/network-guard/network-guard.ts';
 import { writeTraefikLog } from '../src/network-guard/sample-traffic/generate-traefik-log.ts';
+import { fileBlockerGuardParts } from '../src/network-guard/testing/file-blocker-guard.ts';
 import { scanTraefikFile } from '../src/network-guard/traefik-file-pipeline.ts';
 import { replayFile } from '../src/network-guard/traefik-log/replay-file.ts';
-import { openStore } from '../src/store/store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,23 +33,12 @@ const bytes = statSync(log).size;
 console.log(`log: ${log}, ${(bytes / lines).toFixed(0)} bytes/line on average`);
 
 async function run(label: string, prefilter: boolean, threads = 1): Promise<void> {
-  const config = defaultConfig({
-    mode: 'disabled',
-    'database.path': join(dir, `${label}.db`),
-    'audit.path': join(dir, `${label}.jsonl`),
-    trusted_proxies: ['10.0.0.2', '10.0.0.3'],
-  });
-  const store = openStore(config.database.path, config.audit.path);
-  const guard = new NetworkGuard({
-    config,
-    store,
-    blocker: new TraefikFileBlocker({
-      ...config.blocking.traefik_file,
-      path: join(dir, 'deny.yaml'),
-      max_entries: 1000,
-    }),
-    source: 'bench',
-  });
+  const { config, store, blocker } = fileBlockerGuardParts(
+    dir,
+    { mode: 'disabled', trusted_proxies: ['10.0.0.2', '10.0.0.3'] },
+    { label, maxEntries: 1000 },
+  );
+  const guard = new NetworkGuard({ config, store, blocker, source: 'bench' });
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   let read = 0;

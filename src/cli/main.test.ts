@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
+import { tempConfig } from '../config/testing/temp-config.ts';
 import { runCliInProcess } from './testing/run-cli.ts';
 
 /** A config whose Elasticsearch URL carries a password and points at a closed port. */
 function configWithSecretUrl(prefix: string): string {
-  const directory = mkdtempSync(join(tmpdir(), prefix));
-  const config = join(directory, 'config.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      database: { path: join(directory, 'agent.db') },
-      audit: { path: join(directory, 'audit.jsonl') },
-      elasticsearch: { url: 'http://elastic:s3cr3tPassw0rd@127.0.0.1:1' },
-    }),
-  );
-  return config;
+  return tempConfig(prefix, () => ({ elasticsearch: { url: 'http://elastic:s3cr3tPassw0rd@127.0.0.1:1' } })).config;
 }
 
 // Elasticsearch URLs are often written with their credentials; the error names the URL it could not reach.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { redactDeep, redactSecrets } from '../core/redact.ts';
 import { type Database, migrate, transaction } from '../store/database.ts';
+import { camelFields, optionalCamelFields } from '../store/row-fields.ts';
 import type { Store } from '../store/store.ts';
 import type { DangerLevel } from './danger-level.ts';
 
@@ -101,18 +102,13 @@ interface Row {
 
 function fromRow(row: Row): CommandApproval {
   return {
-    id: row.id,
-    command: row.command,
-    commandHash: row.command_hash,
-    task: row.task,
+    ...camelFields(row, ['id', 'command', 'command_hash', 'task']),
     level: row.level as DangerLevel,
-    rule: row.rule,
-    reason: row.reason,
+    ...camelFields(row, ['rule', 'reason']),
     effect: JSON.parse(row.effect) as CommandEffect,
     status: row.status as ApprovalStatus,
     requestedAt: row.requested_at,
-    decidedAt: row.decided_at ?? undefined,
-    approver: row.approver ?? undefined,
+    ...optionalCamelFields(row, ['decided_at', 'approver']),
   };
 }
 

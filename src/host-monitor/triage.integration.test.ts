@@ -60,23 +60,24 @@ test('the model may move a severity one step, never two, and never lower a locke
   }
 });
 
-test('a monitor cycle asks the model once per new anomaly, records the override, and alerts on the rule when the model is overruled', async () => {
+/** Monitor settings with only the process check, alerting to a loopback Discord webhook that answers 204. */
+async function processCheckAlertingToDiscord(processes: string[], extra: Record<string, unknown> = {}) {
   const discord = await startLoopbackServer((_request, response) => {
     response.writeHead(204);
     response.end();
   });
+  const monitor = { auth_log: '', syslog: '', docker: false, temperatures: false, processes };
+  const settings = config({
+    monitor: { ...monitor, discord_webhook_url: `${discord.url}/api/webhooks/1/x`, ...extra },
+  });
+  return { discord, settings };
+}
+
+test('a monitor cycle asks the model once per new anomaly, records the override, and alerts on the rule when the model is overruled', async () => {
+  const { discord, settings } = await processCheckAlertingToDiscord(['no-such-daemon-xyz'], {
+    llm_triage: { review_observations: false },
+  });
   try {
-    const settings = config({
-      monitor: {
-        auth_log: '',
-        syslog: '',
-        docker: false,
-        temperatures: false,
-        processes: ['no-such-daemon-xyz'],
-        discord_webhook_url: `${discord.url}/api/webhooks/1/x`,
-        llm_triage: { review_observations: false },
-      },
-    });
     const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
     const setup = createMonitor(settings, store, { clock, notifierOptions: { sleep: async () => {} } });
     assert.ok(setup.llm);
@@ -133,21 +134,8 @@ test('with the model down the rules still decide (unavailable is recorded as ski
 });
 
 test('the model sees observations and baselines and may raise an anomaly: at most medium unless a rule corroborates it', async () => {
-  const discord = await startLoopbackServer((_request, response) => {
-    response.writeHead(204);
-    response.end();
-  });
+  const { discord, settings } = await processCheckAlertingToDiscord(['node', 'missing-daemon-abc']);
   try {
-    const settings = config({
-      monitor: {
-        auth_log: '',
-        syslog: '',
-        docker: false,
-        temperatures: false,
-        processes: ['node', 'missing-daemon-abc'],
-        discord_webhook_url: `${discord.url}/api/webhooks/1/x`,
-      },
-    });
     const setup = createMonitor(settings, store, {
       clock: new ManualClock(Date.parse('2026-03-04T10:00:00Z')),
       notifierOptions: { sleep: async () => {} },

@@ -5,31 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { defaultConfig } from '../config/load-config.ts';
 import type { Finding } from '../core/incident.ts';
 import type { LogEvent } from '../core/log-event.ts';
+import { sixProbeScanFinding } from '../core/testing/findings.ts';
 import { getEvent } from '../core/testing/log-events.ts';
 import { startLoopbackServer } from '../notifiers/loopback-http-server.ts';
-import { openStore } from '../store/store.ts';
-import { TraefikFileBlocker } from './blocking/traefik-file/traefik-file-blocker.ts';
 import { createIncidentNotifier } from './incident-notifier.ts';
 import { NetworkGuard } from './network-guard.ts';
+import { fileBlockerGuardParts } from './testing/file-blocker-guard.ts';
 
 const T0 = Date.parse('2026-11-01T10:00:00Z');
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 function setup(mode: 'auto' | 'review', extra: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'guard-decisions-'));
-  const config = defaultConfig({
-    mode,
-    'database.path': join(dir, 'agent.db'),
-    'audit.path': join(dir, 'audit.jsonl'),
-    'blocking.traefik_file.path': join(dir, 'denylist.yaml'),
-    ...extra,
-  });
-  const store = openStore(config.database.path, config.audit.path);
-  const blocker = new TraefikFileBlocker({ ...config.blocking.traefik_file, max_entries: 100 });
-  return { config, store, blocker };
+  return fileBlockerGuardParts(dir, { mode, ...extra }, { maxEntries: 100 });
 }
 
 function hit(ip: string, path: string, status: number, time: number, agent: string, bytes?: number): LogEvent {
@@ -131,30 +121,7 @@ test('10,000 new incidents are written in batches, every one with its audit entr
   const { config, store, blocker } = setup('review', { 'detection.crawlers.verify': false });
   const guard = new NetworkGuard({ config, store, blocker, source: 'test' });
   const findings: Finding[] = [];
-  for (let i = 0; i < 10000; i++) {
-    const ip = `198.18.${i >> 8}.${i & 255}`;
-    findings.push({
-      ip,
-      threatType: 'secrets_scanning',
-      severity: 'medium',
-      evidence: {
-        requests: 6,
-        sensitiveHits: 6,
-        firstSeen: T0,
-        lastSeen: T0 + 5000,
-        statuses: { '404': 6 },
-        topPaths: [{ path: '/.env', count: 6 }],
-        userAgents: [{ userAgent: 'curl/8.0', count: 6 }],
-        scannerAgents: [],
-        distinctSensitivePaths: 6,
-        peakPerMinute: 6,
-        perMinute: {},
-        samples: [],
-        reasons: ['5+ distinct sensitive paths within 3600s'],
-        source: 'test',
-      },
-    });
-  }
+  for (let i = 0; i < 10000; i++) findings.push(sixProbeScanFinding(`198.18.${i >> 8}.${i & 255}`, T0, 'test'));
   const outcomes = await guard.ingestFindings(findings);
   assert.equal(outcomes.length, 10000);
   const pending = store.db.prepare("SELECT COUNT(*) AS n FROM incidents WHERE status = 'pending'").get() as {

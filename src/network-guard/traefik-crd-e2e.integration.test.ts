@@ -7,46 +7,46 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureTestbed, type TestbedEnv } from '../../testbed/testbed-env.ts';
-import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
-import { agentIsTailing, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
-import { get, SCANNER_PATHS, startBackend, waitFor } from './testing/loopback-clients.ts';
+import { runCli, startAgent, tailingAgentConfig } from './testing/agent-process.ts';
+import {
+  agentIsTailing,
+  blockedOnApproval,
+  expectStatus,
+  incidents,
+  scannerIsStopped,
+} from './testing/guard-scenario.ts';
+import { get } from './testing/loopback-clients.ts';
 import { type CrdFixture, setUpCrdFixture } from './testing/traefik-crd-fixture.ts';
-import { type RunningTraefik, startTraefik } from './testing/traefik-process.ts';
+import { startTraefikInFront, type TraefikInFront } from './testing/traefik-in-front.ts';
+import type { RunningTraefik } from './testing/traefik-process.ts';
 import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats } from './traefik-log/source-batch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'traefik-crd-e2e-'));
 const HUMAN = '127.0.0.67';
 let env: TestbedEnv;
+let front: TraefikInFront;
 let traefik: RunningTraefik;
 let fixture: CrdFixture;
-let backend: Awaited<ReturnType<typeof startBackend>>;
 
 before(async () => {
   env = await ensureTestbed();
-  backend = await startBackend();
-  fixture = await setUpCrdFixture(env.kubeconfig, dir, backend.port, HUMAN);
-  traefik = await startTraefik({
-    bin: env.traefikBin,
-    pluginsDir: env.traefikPluginsDir,
-    dir: join(dir, 'traefik'),
+  front = await startTraefikInFront(env, dir, {
     accessLog: { format: 'common' },
-    providers: fixture.provider,
+    routes: async (backendPort) => {
+      fixture = await setUpCrdFixture(env.kubeconfig, dir, backendPort, HUMAN);
+      return fixture.provider;
+    },
   });
+  traefik = front.traefik;
 });
 
 after(async () => {
-  await traefik?.stop();
-  backend?.server.closeAllConnections();
-  backend?.server.close();
+  await front?.stop();
 });
 
 function agentConfig(name: string, extra: Record<string, unknown> = {}) {
-  return writeAgentConfig(dir, name, {
-    mode: 'auto',
-    database: { path: join(dir, `${name}.db`) },
-    audit: { path: join(dir, `${name}.audit.jsonl`) },
-    sources: { traefik_file: { path: traefik.accessLog, start_at: 'end' } },
+  return tailingAgentConfig(dir, name, traefik.accessLog, {
     kubernetes: {
       kubeconfig: env.kubeconfigRestricted,
       namespaces: [fixture.namespace],
@@ -55,7 +55,6 @@ function agentConfig(name: string, extra: Record<string, unknown> = {}) {
     },
     workloads: { enabled: false },
     blocking: { blocker: 'kubernetes', protect_private_ranges: false },
-    web: { enabled: false },
     ...extra,
   });
 }
@@ -103,21 +102,7 @@ test('review mode through the CRD: the Middleware is patched only after approval
   const agent = startAgent(config);
   try {
     await agentIsTailing(traefik.url, join(dir, 'review.db'));
-    for (const path of SCANNER_PATHS) await get(traefik.url, { from: '127.0.0.32', path });
-    let pending: { id: number } | undefined;
-    await waitFor(
-      async () => {
-        pending = incidents(config).find((incident) => incident.ip === '127.0.0.32' && incident.status === 'pending');
-        return pending !== undefined;
-      },
-      15_000,
-      () => `no pending incident for 127.0.0.32\n${agent.output()}`,
-    );
-    await staysStatus(traefik.url, '127.0.0.32', 200, 3000);
-    const approve = runCli(['incidents', 'approve', String(pending!.id), '--config', config]);
-    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
-    await expectStatus(traefik.url, '127.0.0.32', 403, 10_000, agent.output);
-    assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
+    await blockedOnApproval(traefik.url, config, { scanner: '127.0.0.32', pendingMs: 15_000 }, agent.output);
   } finally {
     await agent.stop();
   }

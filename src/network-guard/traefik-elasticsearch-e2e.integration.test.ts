@@ -8,30 +8,30 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureTestbed, type TestbedEnv } from '../../testbed/testbed-env.ts';
 import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
-import { expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
+import { blockedOnApproval, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
 import { createIndex, type LogShipper, shipAccessLog } from './testing/log-shipper.ts';
-import { get, SCANNER_PATHS, startBackend, waitFor } from './testing/loopback-clients.ts';
-import { PLUGIN_ALIAS, type RunningTraefik, startTraefik, writeFileRoutes } from './testing/traefik-process.ts';
+import { get, waitFor } from './testing/loopback-clients.ts';
+import { startTraefikInFront, type TraefikInFront } from './testing/traefik-in-front.ts';
+import { PLUGIN_ALIAS, type RunningTraefik, writeFileRoutes } from './testing/traefik-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'traefik-es-e2e-'));
 const dynamic = join(dir, 'dynamic');
 const index = `traefik-logs-e2e-${randomBytes(4).toString('hex')}`;
 let env: TestbedEnv;
+let front: TraefikInFront;
 let traefik: RunningTraefik;
 let shipper: LogShipper;
-let backend: Awaited<ReturnType<typeof startBackend>>;
 
 before(async () => {
   env = await ensureTestbed();
-  backend = await startBackend();
-  writeFileRoutes(dynamic, backend.port);
-  traefik = await startTraefik({
-    bin: env.traefikBin,
-    pluginsDir: env.traefikPluginsDir,
-    dir: join(dir, 'traefik'),
+  front = await startTraefikInFront(env, dir, {
     accessLog: { format: 'json', keepHeaders: ['User-Agent'] },
-    providers: { file: { directory: dynamic, watch: true } },
+    routes: (backendPort) => {
+      writeFileRoutes(dynamic, backendPort);
+      return { file: { directory: dynamic, watch: true } };
+    },
   });
+  traefik = front.traefik;
   await createIndex(env.esUrl, index);
   shipper = shipAccessLog(traefik.accessLog, env.esUrl, index);
 });
@@ -39,16 +39,12 @@ before(async () => {
 after(async () => {
   await shipper?.stop();
   await fetch(`${env.esUrl}/${index}`, { method: 'DELETE' }).catch(() => undefined);
-  await traefik?.stop();
-  backend?.server.closeAllConnections();
-  backend?.server.close();
+  await front?.stop();
 });
 
 function agentConfig(name: string, mode: 'auto' | 'review') {
   return writeAgentConfig(dir, name, {
     mode,
-    database: { path: join(dir, `${name}.db`) },
-    audit: { path: join(dir, `${name}.audit.jsonl`) },
     elasticsearch: { url: env.esUrl, index_pattern: index, interval: 1, ingest_delay: 0, overlap: 60 },
     blocking: {
       blocker: 'traefik-file',
@@ -106,21 +102,7 @@ test('review mode from Elasticsearch: blocked only after approval', async () => 
   const agent = startAgent(config);
   try {
     await someDocumentsShipped(agent);
-    for (const path of SCANNER_PATHS) await get(traefik.url, { from: '127.0.0.41', path });
-    let pending: { id: number } | undefined;
-    await waitFor(
-      async () => {
-        pending = incidents(config).find((incident) => incident.ip === '127.0.0.41' && incident.status === 'pending');
-        return pending !== undefined;
-      },
-      30_000,
-      () => `no pending incident for 127.0.0.41\n${agent.output()}`,
-    );
-    await staysStatus(traefik.url, '127.0.0.41', 200, 3000);
-    const approve = runCli(['incidents', 'approve', String(pending!.id), '--config', config]);
-    assert.equal(approve.status, 0, approve.stderr + approve.stdout);
-    await expectStatus(traefik.url, '127.0.0.41', 403, 10_000, agent.output);
-    assert.equal(await get(traefik.url, { from: '127.0.0.7' }), 200);
+    await blockedOnApproval(traefik.url, config, { scanner: '127.0.0.41', pendingMs: 30_000 }, agent.output);
   } finally {
     await agent.stop();
   }

@@ -8,10 +8,18 @@ import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { writeFileAtomic } from '../core/atomic-write.ts';
-import { runCli, startAgent, writeAgentConfig } from './testing/agent-process.ts';
-import { agentIsTailing, expectStatus, incidents, scannerIsStopped, staysStatus } from './testing/guard-scenario.ts';
-import { get, SCANNER_PATHS, startBackend, waitFor } from './testing/loopback-clients.ts';
-import { PLUGIN_ALIAS, type RunningTraefik, startTraefik, writeFileRoutes } from './testing/traefik-process.ts';
+import { runCli, startAgent, tailingAgentConfig } from './testing/agent-process.ts';
+import {
+  agentIsTailing,
+  expectStatus,
+  incidents,
+  pendingIncident,
+  scannerIsStopped,
+  staysStatus,
+} from './testing/guard-scenario.ts';
+import { get, SCANNER_PATHS, waitFor } from './testing/loopback-clients.ts';
+import { startTraefikInFront, type TraefikInFront } from './testing/traefik-in-front.ts';
+import { PLUGIN_ALIAS, type RunningTraefik, writeFileRoutes } from './testing/traefik-process.ts';
 import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats } from './traefik-log/source-batch.ts';
 
@@ -21,42 +29,33 @@ const denyFile = join(dynamic, 'devops-agent-denylist.yaml');
 const HUMAN = '127.0.0.66';
 /** A reverse proxy in front of Traefik: trusted by Traefik's entry point, the plugin and the agent alike. */
 const HOP = '127.0.0.5';
+let front: TraefikInFront;
 let traefik: RunningTraefik;
-let backend: Awaited<ReturnType<typeof startBackend>>;
 
 before(async () => {
-  const env = await ensureTestbed();
-  backend = await startBackend();
-  writeFileRoutes(dynamic, backend.port);
-  traefik = await startTraefik({
-    bin: env.traefikBin,
-    pluginsDir: env.traefikPluginsDir,
-    dir: join(dir, 'traefik'),
+  front = await startTraefikInFront(await ensureTestbed(), dir, {
     accessLog: { format: 'json', keepHeaders: ['User-Agent'] },
-    providers: { file: { directory: dynamic, watch: true } },
     trustedIps: [HOP],
+    routes: (backendPort) => {
+      writeFileRoutes(dynamic, backendPort);
+      return { file: { directory: dynamic, watch: true } };
+    },
   });
+  traefik = front.traefik;
 });
 
 after(async () => {
-  await traefik?.stop();
-  backend?.server.closeAllConnections();
-  backend?.server.close();
+  await front?.stop();
 });
 
 function agentConfig(name: string, extra: Record<string, unknown> = {}) {
-  return writeAgentConfig(dir, name, {
-    mode: 'auto',
-    database: { path: join(dir, `${name}.db`) },
-    audit: { path: join(dir, `${name}.audit.jsonl`) },
-    sources: { traefik_file: { path: traefik.accessLog, start_at: 'end' } },
+  return tailingAgentConfig(dir, name, traefik.accessLog, {
     blocking: {
       blocker: 'traefik-file',
       // Loopback is protected by default; here the loopback addresses play the Internet's clients.
       protect_private_ranges: false,
       traefik_file: { path: denyFile, plugin_name: PLUGIN_ALIAS },
     },
-    web: { enabled: false },
     ...extra,
   });
 }
@@ -135,14 +134,8 @@ test('review mode: nothing is blocked until a human approves, then the scanner g
     await agentIsTailing(traefik.url, join(dir, 'review.db'));
     for (const path of ['/.env', '/.git/config', '/.aws/credentials', '/wp-config.php.bak', '/.npmrc', '/id_rsa'])
       await get(traefik.url, { from: '127.0.0.22', path });
-    let pending: { id: number } | undefined;
     await expectStatus(traefik.url, '127.0.0.22', 200, 1000, diagnostics(agent));
-    const deadline = Date.now() + 15_000;
-    while (!pending && Date.now() < deadline) {
-      pending = incidents(config).find((incident) => incident.ip === '127.0.0.22' && incident.status === 'pending');
-      if (!pending) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.ok(pending, `no pending incident for 127.0.0.22\n${agent.output()}`);
+    const pending = await pendingIncident(config, '127.0.0.22', 15_000, agent.output);
     await staysStatus(traefik.url, '127.0.0.22', 200, 4000);
     const approve = runCli(['incidents', 'approve', String(pending.id), '--by', 'e2e-reviewer', '--config', config]);
     assert.equal(approve.status, 0, approve.stderr + approve.stdout);

@@ -1,5 +1,6 @@
 import type { StatementSync } from 'node:sqlite';
 import type { Database } from './database.ts';
+import { camelFields } from './row-fields.ts';
 
 export type ActionStatus = 'planned' | 'applying' | 'applied' | 'unchanged' | 'failed' | 'rejected' | 'reverted';
 
@@ -110,17 +111,10 @@ export class ActionStore {
 
 function toRecord(row: ActionRow): ActionRecord {
   return {
-    id: row.id,
-    incidentId: row.incident_id,
-    actionType: row.action_type,
-    mode: row.mode,
-    target: row.target,
-    blocker: row.blocker,
+    ...camelFields(row, ['id', 'incident_id', 'action_type', 'mode', 'target', 'blocker']),
     status: row.status as ActionStatus,
     plan: row.plan ? JSON.parse(row.plan) : null,
     result: row.result ? JSON.parse(row.result) : null,
-    approvedBy: row.approved_by,
-    appliedAt: row.applied_at,
-    createdAt: row.created_at,
+    ...camelFields(row, ['approved_by', 'applied_at', 'created_at']),
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from './database.ts';
+import { camelFields } from './row-fields.ts';
 
 export interface BlockRecord {
   id: number;
@@ -67,12 +68,5 @@ export class BlockStore {
 }
 
 function toRecord(row: BlockRow): BlockRecord {
-  return {
-    id: row.id,
-    target: row.target,
-    blocker: row.blocker,
-    incidentId: row.incident_id,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  };
+  return camelFields(row, ['id', 'target', 'blocker', 'incident_id', 'created_at', 'expires_at']);
 }

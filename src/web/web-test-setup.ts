@@ -6,18 +6,12 @@ import { join } from 'node:path';
 import { defaultConfig } from '../config/load-config.ts';
 import type { LogEvent } from '../core/log-event.ts';
 import { normalizePath } from '../core/normalize-path.ts';
+import { PROBE_PATHS } from '../core/testing/log-events.ts';
 import { type AgentRuntime, openRuntime } from '../network-guard/agent-runtime.ts';
 import { NetworkGuard } from '../network-guard/network-guard.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
 
-export const PROBES = [
-  '/.env',
-  '/.git/config',
-  '/wp-config.php',
-  '/config.xml',
-  '/api/v1/secrets',
-  '/.aws/credentials',
-];
+export const PROBES = PROBE_PATHS.slice(0, 6);
 
 /** One scanner's burst: every probe path, a second apart, from `ip` with `userAgent`. */
 export function scanEvents(ip: string, options: { userAgent?: string; start?: number; status?: number } = {}) {

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { defaultConfig } from '../config/load-config.ts';
 import { type AgentRuntime, openRuntime } from '../network-guard/agent-runtime.ts';
-import { WorkloadTestCluster } from '../workload-guard/testing/workload-test-cluster.ts';
+import { NGINX_QUIC_VULNERABILITY, WorkloadTestCluster } from '../workload-guard/testing/workload-test-cluster.ts';
 import { runWorkloadChecks } from '../workload-guard/workload-checks.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
 
@@ -32,15 +32,7 @@ before(async () => {
     Results: [
       {
         Target: 'nginx',
-        Vulnerabilities: [
-          {
-            VulnerabilityID: 'CVE-2024-24989',
-            PkgName: 'nginx',
-            InstalledVersion: '1.25.3',
-            FixedVersion: '1.25.4',
-            Severity: 'HIGH',
-          },
-        ],
+        Vulnerabilities: [NGINX_QUIC_VULNERABILITY],
       },
     ],
   };

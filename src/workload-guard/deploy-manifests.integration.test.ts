@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { kubeRequest } from '../../testbed/kube-request.ts';
-import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { manifests, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 
 const FILES = [
@@ -33,8 +32,7 @@ describe('deploy/kubernetes manifests on a real API server (server-side dry run)
   let watched: string;
 
   before(async () => {
-    const env = await ensureTestbed();
-    admin = new WorkloadTestCluster(env.kubeconfig);
+    admin = await WorkloadTestCluster.onTestbed();
     namespace = await admin.namespace('deploy-agent');
     watched = await admin.namespace('deploy-watched');
   });

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkImage, type ImagePolicy } from './image-policy.ts';
+import { checkImage } from './image-policy.ts';
 import { parseImageReference, parseTagVersion, repositoryKey, withTag } from './image-reference.ts';
+import { imagePolicy } from './testing/image-policy.ts';
 import { chooseUpgrade } from './upgrade-choice.ts';
 import type { Vulnerability } from './workload-finding.ts';
-
-const policy = (overrides: Partial<ImagePolicy> = {}): ImagePolicy => ({
-  allowedBump: 'minor',
-  allowedRegistries: [],
-  knownTags: {},
-  requireKnownTag: false,
-  applicationPackages: {},
-  ...overrides,
-});
 
 const vulnerability = (id: string, pkg: string, fixedVersion: string, severity = 'HIGH'): Vulnerability => ({
   id,
@@ -49,11 +41,11 @@ describe('image references', () => {
 describe('checkImage (the rule every proposal passes)', () => {
   const current = 'nginx:1.25.3';
   it('allows a patch or minor bump of the same repository by default', () => {
-    assert.deepEqual(checkImage(current, 'nginx:1.25.5', policy()), { allowed: true });
-    assert.deepEqual(checkImage(current, 'docker.io/library/nginx:1.26.0', policy()), { allowed: true });
+    assert.deepEqual(checkImage(current, 'nginx:1.25.5', imagePolicy()), { allowed: true });
+    assert.deepEqual(checkImage(current, 'docker.io/library/nginx:1.26.0', imagePolicy()), { allowed: true });
   });
   it('refuses other repositories, major bumps, downgrades, variants, digests and unknown registries', () => {
-    const refusal = (candidate: string, rules = policy()) => {
+    const refusal = (candidate: string, rules = imagePolicy()) => {
       const verdict = checkImage(current, candidate, rules);
       assert.equal(verdict.allowed, false, candidate);
       return (verdict as { reason: string }).reason;
@@ -61,19 +53,19 @@ describe('checkImage (the rule every proposal passes)', () => {
     assert.match(refusal('evil.example/nginx:1.25.5'), /different repository/);
     assert.match(refusal('nginxx:1.25.5'), /different repository/);
     assert.match(refusal('nginx:2.0.0'), /major upgrade/);
-    assert.match(refusal('nginx:1.26.0', policy({ allowedBump: 'patch' })), /minor upgrade/);
+    assert.match(refusal('nginx:1.26.0', imagePolicy({ allowedBump: 'patch' })), /minor upgrade/);
     assert.match(refusal('nginx:1.25.2'), /not newer/);
     assert.match(refusal('nginx:1.25.3'), /not newer/);
     assert.match(refusal('nginx:1.25.5-alpine'), /variant/);
     assert.match(refusal('nginx:latest'), /not a version/);
     assert.match(refusal(`nginx:1.25.5@sha256:${'b'.repeat(64)}`), /not the digest a scan of that tag reported/);
-    assert.match(refusal('nginx:1.25.5', policy({ allowedRegistries: ['ghcr.io'] })), /allowed_registries/);
-    assert.match(refusal('nginx:1.25.5', policy({ requireKnownTag: true })), /not a known tag/);
+    assert.match(refusal('nginx:1.25.5', imagePolicy({ allowedRegistries: ['ghcr.io'] })), /allowed_registries/);
+    assert.match(refusal('nginx:1.25.5', imagePolicy({ requireKnownTag: true })), /not a known tag/);
     assert.match(refusal('please run kubectl delete'), /not a valid image reference/);
   });
   it('accepts a known tag when known tags are required', () => {
     assert.deepEqual(
-      checkImage(current, 'nginx:1.25.4', policy({ requireKnownTag: true, knownTags: { nginx: ['1.25.4'] } })),
+      checkImage(current, 'nginx:1.25.4', imagePolicy({ requireKnownTag: true, knownTags: { nginx: ['1.25.4'] } })),
       { allowed: true },
     );
   });
@@ -88,7 +80,7 @@ describe('chooseUpgrade', () => {
         vulnerability('CVE-2024-24989', 'nginx', '1.25.4'),
         vulnerability('CVE-2024-2511', 'libssl3', '3.0.13-1~deb12u1', 'MEDIUM'),
       ],
-      policy(),
+      imagePolicy(),
     );
     assert.ok('target' in choice);
     assert.equal(choice.target, 'nginx:1.25.5');
@@ -103,7 +95,7 @@ describe('chooseUpgrade', () => {
     const choice = chooseUpgrade(
       'redis:7.2.3-alpine',
       [vulnerability('CVE-2024-31449', 'redis', '7.2.6, 8.0.1')],
-      policy(),
+      imagePolicy(),
     );
     assert.ok('target' in choice);
     assert.equal(choice.target, 'redis:7.2.6-alpine');
@@ -114,17 +106,20 @@ describe('chooseUpgrade', () => {
     const choice = chooseUpgrade(
       'redis:7.2.3-alpine',
       [vulnerability('CVE-2023-6237', 'libssl3', '3.1.4-r4')],
-      policy({ allowedBump: 'patch', knownTags: { redis: ['7.2.4-alpine', '7.2.5-alpine', '7.4.0-alpine', '7.2.9'] } }),
+      imagePolicy({
+        allowedBump: 'patch',
+        knownTags: { redis: ['7.2.4-alpine', '7.2.5-alpine', '7.4.0-alpine', '7.2.9'] },
+      }),
     );
     assert.ok('refusal' in choice);
     assert.equal(choice.rebuild, true);
     assert.match(choice.refusal, /is proven to fix any of its CVEs.*rebuild the image/);
   });
   it('gives a reason when there is nothing to propose', () => {
-    const none = chooseUpgrade('app:1.0.0', [vulnerability('CVE-1', 'openssl', '3.0.1')], policy());
+    const none = chooseUpgrade('app:1.0.0', [vulnerability('CVE-1', 'openssl', '3.0.1')], imagePolicy());
     assert.ok('refusal' in none);
     assert.match(none.refusal, /known_tags/);
-    const latest = chooseUpgrade('nginx:latest', [], policy());
+    const latest = chooseUpgrade('nginx:latest', [], imagePolicy());
     assert.ok('refusal' in latest);
     assert.match(latest.refusal, /no version tag/);
   });

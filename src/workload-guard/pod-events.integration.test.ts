@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { defaultConfig } from '../config/load-config.ts';
 import { openStore, type Store } from '../store/store.ts';
-import { manifests, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import { containerStatus, manifests, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 import { runWorkloadChecks } from './workload-checks.ts';
 
 const EVENTS_RBAC = new URL('../../deploy/kubernetes/workload-guard-events-rbac.yaml', import.meta.url);
@@ -64,29 +64,13 @@ describe('pod Warning Events, opt-in, read-only', { timeout: 120_000 }, () => {
     await admin.podStatus(namespace, web.pods[0], {
       phase: 'Pending',
       containerStatuses: [
-        {
-          name: 'app',
-          image: 'nginx:1.25.3',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: { waiting: { reason: 'ContainerCreating' } },
-        },
+        containerStatus('app', 'nginx:1.25.3', { state: { waiting: { reason: 'ContainerCreating' } } }),
       ],
     });
     await admin.podStatus(namespace, web.pods[1], {
       phase: 'Running',
       conditions: [{ type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now }],
-      containerStatuses: [
-        {
-          name: 'app',
-          image: 'nginx:1.25.3',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: { running: { startedAt: now } },
-        },
-      ],
+      containerStatuses: [containerStatus('app', 'nginx:1.25.3', { state: { running: { startedAt: now } } })],
     });
     await event(
       'mount',

@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
-import { defaultConfig } from '../config/load-config.ts';
 import { type LoopbackServer, sendJson, startLoopbackServer } from '../notifiers/loopback-http-server.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { createRegistryClient } from './registry-client.ts';
-import { WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import {
+  NGINX_QUIC_VULNERABILITY,
+  reportFileChecksConfig,
+  WorkloadTestCluster,
+} from './testing/workload-test-cluster.ts';
 import { runWorkloadChecks } from './workload-checks.ts';
 
 const TOKEN = 'anonymous-pull-token';
@@ -105,8 +108,7 @@ describe('registry client and digest pins from the registry', { timeout: 120_000
     let namespace: string;
 
     before(async () => {
-      const env = await ensureTestbed();
-      const admin = new WorkloadTestCluster(env.kubeconfig);
+      const admin = await WorkloadTestCluster.onTestbed();
       namespace = await admin.namespace('registry');
       await admin.deployment(namespace, 'web', `nginx:1.25.3@${PINNED}`, { container: 'web' });
       directory = mkdtempSync(join(tmpdir(), 'devops-agent-registry-'));
@@ -128,14 +130,7 @@ describe('registry client and digest pins from the registry', { timeout: 120_000
               Class: 'os-pkgs',
               Type: 'debian',
               Vulnerabilities: [
-                {
-                  VulnerabilityID: 'CVE-2024-24989',
-                  PkgName: 'nginx',
-                  InstalledVersion: '1.25.3',
-                  FixedVersion: '1.25.4',
-                  Severity: 'HIGH',
-                  Title: 'nginx: HTTP/3 QUIC module null pointer dereference',
-                },
+                { ...NGINX_QUIC_VULNERABILITY, Title: 'nginx: HTTP/3 QUIC module null pointer dereference' },
               ],
             },
           ],
@@ -149,12 +144,7 @@ describe('registry client and digest pins from the registry', { timeout: 120_000
 
     it('proposes an existing tag that fixes the CVE, pinned with the digest the registry gave', async () => {
       const env = await ensureTestbed();
-      const config = defaultConfig({
-        'kubernetes.kubeconfig': env.kubeconfig,
-        'database.path': join(directory, 'agent.db'),
-        'workloads.namespaces': [namespace],
-        'workloads.vulnerabilities.operator': false,
-        'workloads.vulnerabilities.report_files': [join(directory, 'nginx.json')],
+      const config = reportFileChecksConfig(env.kubeconfig, directory, namespace, [join(directory, 'nginx.json')], {
         'workloads.policy.registry_lookup': true,
       });
       const result = await runWorkloadChecks({ config, store, registry: client() }, { record: false });

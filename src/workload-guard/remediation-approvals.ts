@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { errorMessage } from '../core/errors.ts';
 import { transaction } from '../store/database.ts';
+import { camelFields, optionalCamelFields } from '../store/row-fields.ts';
 import type { Store } from '../store/store.ts';
 import { applyImagePatch, type ImagePatchPlan } from './image-patch.ts';
 import type { RegistryClient } from './registry-client.ts';
@@ -96,27 +97,14 @@ interface Row {
 
 function fromRow(row: Row): Remediation {
   return {
-    id: row.id,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    namespace: row.namespace,
-    deployment: row.deployment,
-    container: row.container,
-    currentImage: row.current_image,
-    targetImage: row.target_image,
-    source: row.source,
-    explanation: row.explanation ?? undefined,
+    ...camelFields(row, ['id', 'created_at', 'expires_at', 'namespace', 'deployment', 'container']),
+    ...camelFields(row, ['current_image', 'target_image', 'source']),
+    ...optionalCamelFields(row, ['explanation']),
     finding: JSON.parse(row.finding),
     patchType: row.patch_type as ImagePatchPlan['patchType'],
     patch: JSON.parse(row.patch),
-    planHash: row.plan_hash,
-    diff: row.diff,
-    status: row.status,
-    decidedAt: row.decided_at ?? undefined,
-    decidedBy: row.decided_by ?? undefined,
-    decisionNote: row.decision_note ?? undefined,
-    appliedAt: row.applied_at ?? undefined,
-    error: row.error ?? undefined,
+    ...camelFields(row, ['plan_hash', 'diff', 'status']),
+    ...optionalCamelFields(row, ['decided_at', 'decided_by', 'decision_note', 'applied_at', 'error']),
   };
 }
 

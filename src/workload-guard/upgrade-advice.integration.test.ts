@@ -7,6 +7,7 @@ import { createLlmClient } from '../llm/create-llm-client.ts';
 import { ollamaGenerateOverrides, openTestStore } from '../llm/testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from '../llm/testing/scripted-llm-server.ts';
 import type { ImagePolicy, UpgradeChoice } from './image-policy.ts';
+import { imagePolicy } from './testing/image-policy.ts';
 import { adviseOnUpgrade } from './upgrade-advice.ts';
 import { chooseUpgrade } from './upgrade-choice.ts';
 import type { Vulnerability } from './workload-finding.ts';
@@ -23,13 +24,7 @@ after(async () => {
   env.cleanup();
 });
 
-const policy: ImagePolicy = {
-  allowedBump: 'minor',
-  allowedRegistries: [],
-  knownTags: {},
-  requireKnownTag: false,
-  applicationPackages: {},
-};
+const policy: ImagePolicy = imagePolicy();
 const vulnerabilities: Vulnerability[] = [
   {
     id: 'CVE-2024-7347',

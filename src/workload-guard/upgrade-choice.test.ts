@@ -6,21 +6,13 @@ import { isFixedBy, parseFixedVersions } from './fixed-versions.ts';
 import type { ImagePolicy } from './image-policy.ts';
 import { OwnerResolver } from './pod-health.ts';
 import { runningDigestsOf } from './running-images.ts';
+import { imagePolicy } from './testing/image-policy.ts';
 import { type ImageScan, readTrivyImageReports } from './trivy-reports.ts';
 import { chooseUpgrade } from './upgrade-choice.ts';
 
 const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url).pathname;
 const ALPINE_310_DIGEST = 'sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98';
 const ALPINE_31113_DIGEST = 'sha256:bcae378eacedab83da66079d9366c8f5df542d7ed9ab23bf487e3e1a8481375d';
-
-const policy = (overrides: Partial<ImagePolicy> = {}): ImagePolicy => ({
-  allowedBump: 'minor',
-  allowedRegistries: [],
-  knownTags: {},
-  requireKnownTag: false,
-  applicationPackages: {},
-  ...overrides,
-});
 
 function deployment(name: string, image: string): V1Deployment {
   return {
@@ -71,7 +63,7 @@ function plan(image: string, files: string[], rules: ImagePolicy) {
 describe('a moving tag is read from the report, not from its text', () => {
   for (const image of ['alpine:3.10', 'docker.io/library/alpine:3.10']) {
     it(`${image}: never proposes the 3.10.9 the report says was scanned`, () => {
-      const choice = plan(image, ['trivy-image-alpine-3.10.json'], policy({ knownTags: { alpine: ['3.10.9'] } }));
+      const choice = plan(image, ['trivy-image-alpine-3.10.json'], imagePolicy({ knownTags: { alpine: ['3.10.9'] } }));
       assert.ok('refusal' in choice);
       const refused = choice.refused.find((entry) => entry.tag === '3.10.9');
       assert.match(refused?.reason ?? '', /not newer than the scanned 3\.10\.9/);
@@ -81,13 +73,17 @@ describe('a moving tag is read from the report, not from its text', () => {
     const choice = chooseUpgrade(
       'ghcr.io/shop/tool:1.4',
       [{ id: 'CVE-1', severity: 'HIGH', package: 'zlib', installedVersion: '1.2.11', fixedVersion: '1.2.12' }],
-      policy({ knownTags: { 'ghcr.io/shop/tool': ['1.4.9'] } }),
+      imagePolicy({ knownTags: { 'ghcr.io/shop/tool': ['1.4.9'] } }),
     );
     assert.ok('refusal' in choice);
     assert.match(choice.refused[0].reason, /may be the image already scanned/);
   });
   it('moves to a newer base only when a scan of it proves the fixes, and lists what it cannot fix', () => {
-    const choice = plan('alpine:3.10', ['trivy-image-alpine-3.10.json', 'trivy-image-alpine-3.11.13.json'], policy());
+    const choice = plan(
+      'alpine:3.10',
+      ['trivy-image-alpine-3.10.json', 'trivy-image-alpine-3.11.13.json'],
+      imagePolicy(),
+    );
     assert.ok('target' in choice, 'refusal' in choice ? choice.refusal : '');
     assert.equal(choice.target, 'alpine:3.11.13');
     assert.equal(choice.source, 'scan-report');
@@ -98,7 +94,7 @@ describe('a moving tag is read from the report, not from its text', () => {
     const choice = plan(
       'alpine:3.10',
       ['trivy-image-alpine-3.10.json'],
-      policy({ knownTags: { alpine: ['3.11.13'] } }),
+      imagePolicy({ knownTags: { alpine: ['3.11.13'] } }),
     );
     assert.ok('refusal' in choice);
     assert.equal(choice.rebuild, true);
@@ -109,12 +105,12 @@ describe('a moving tag is read from the report, not from its text', () => {
 describe('a digest-pinned image stays pinned', () => {
   const pinned = `alpine:3.10@${ALPINE_310_DIGEST}`;
   it('proposes tag@digest with the digest the scan of the new tag reported', () => {
-    const choice = plan(pinned, ['trivy-image-alpine-3.10.json', 'trivy-image-alpine-3.11.13.json'], policy());
+    const choice = plan(pinned, ['trivy-image-alpine-3.10.json', 'trivy-image-alpine-3.11.13.json'], imagePolicy());
     assert.ok('target' in choice, 'refusal' in choice ? choice.refusal : '');
     assert.equal(choice.target, `alpine:3.11.13@${ALPINE_31113_DIGEST}`);
   });
   it('says a digest is needed when no scan of the candidate gives one', () => {
-    const choice = plan(pinned, ['trivy-image-alpine-3.10.json'], policy({ knownTags: { alpine: ['3.11.13'] } }));
+    const choice = plan(pinned, ['trivy-image-alpine-3.10.json'], imagePolicy({ knownTags: { alpine: ['3.11.13'] } }));
     assert.ok('refusal' in choice);
     const refused = choice.refused.find((entry) => entry.tag === '3.11.13');
     assert.match(refused?.reason ?? '', /digest-pinned and no scan of 3\.11\.13 gives its digest/);
@@ -165,7 +161,7 @@ describe('fixed versions: lists per release line and advisory ranges', () => {
         fixedVersion: '1.25.5, 1.26.2',
       },
     ];
-    const choice = chooseUpgrade('nginx:1.25.3', vulnerabilities, policy({ knownTags: { nginx: ['1.26.0'] } }));
+    const choice = chooseUpgrade('nginx:1.25.3', vulnerabilities, imagePolicy({ knownTags: { nginx: ['1.26.0'] } }));
     assert.ok('target' in choice);
     assert.equal(choice.target, 'nginx:1.25.5');
     assert.deepEqual(
@@ -202,7 +198,7 @@ describe('advice names the change that fixes each package', () => {
   });
   it('a distribution-name tag gets a rebuild, and CVEs without a fix are said so', () => {
     const { containers } = read(['trivy-image-debian-buster.json'], 'debian:buster');
-    const choice = chooseUpgrade('debian:buster', containers[0].vulnerabilities, policy(), {
+    const choice = chooseUpgrade('debian:buster', containers[0].vulnerabilities, imagePolicy(), {
       scanned: containers[0].scanned,
     });
     assert.ok('refusal' in choice);
@@ -224,7 +220,7 @@ describe('an application packaged by the distribution', () => {
         fixedVersion: '1.25.5-1~bookworm, 1.26.2-1~bookworm',
       },
     ];
-    const choice = chooseUpgrade('nginx:1.25', vulnerabilities, policy());
+    const choice = chooseUpgrade('nginx:1.25', vulnerabilities, imagePolicy());
     assert.ok('target' in choice, 'refusal' in choice ? choice.refusal : '');
     assert.equal(choice.target, 'nginx:1.25.5');
     assert.deepEqual(choice.fixes, ['CVE-2024-7347']);
@@ -242,7 +238,7 @@ describe('the registry tag list says which tags exist', () => {
         fixedVersion: '1.25.4',
       },
     ];
-    const choice = chooseUpgrade('nginx:1.25.3', vulnerabilities, policy(), {
+    const choice = chooseUpgrade('nginx:1.25.3', vulnerabilities, imagePolicy(), {
       registryTags: ['1.25.3', '1.25.5', '1.26.0', 'latest', 'mainline'],
     });
     assert.ok('target' in choice);

@@ -13,7 +13,7 @@ import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { defaultConfig } from '../config/load-config.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { detectHealthProblems } from './pod-health.ts';
-import { WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import { reportFileChecksConfig, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 import { runWorkloadChecks } from './workload-checks.ts';
 import { WorkloadCluster } from './workload-cluster.ts';
 import type { WorkloadFinding } from './workload-finding.ts';
@@ -197,8 +197,7 @@ describe('image plans from real Trivy report shapes on a real kube-apiserver', {
   let store: Store;
 
   before(async () => {
-    const env = await ensureTestbed();
-    admin = new WorkloadTestCluster(env.kubeconfig);
+    admin = await WorkloadTestCluster.onTestbed();
     namespace = await admin.namespace('images');
     directory = mkdtempSync(join(tmpdir(), 'devops-agent-images-'));
     store = openStore(join(directory, 'agent.db'), join(directory, 'audit.jsonl'));
@@ -230,17 +229,11 @@ describe('image plans from real Trivy report shapes on a real kube-apiserver', {
 
   it('plans a pinned newer base proven by its scan, and a rebuild where no tag is proven', async () => {
     const env = await ensureTestbed();
-    const config = defaultConfig({
-      'kubernetes.kubeconfig': env.kubeconfig,
-      'database.path': join(directory, 'agent.db'),
-      'workloads.namespaces': [namespace],
-      'workloads.vulnerabilities.operator': false,
-      'workloads.vulnerabilities.report_files': [
-        fixtureUrl('trivy-image-alpine-3.10.json').pathname,
-        fixtureUrl('trivy-image-alpine-3.11.13.json').pathname,
-        fixtureUrl('trivy-image-debian-buster.json').pathname,
-      ],
-    });
+    const config = reportFileChecksConfig(env.kubeconfig, directory, namespace, [
+      fixtureUrl('trivy-image-alpine-3.10.json').pathname,
+      fixtureUrl('trivy-image-alpine-3.11.13.json').pathname,
+      fixtureUrl('trivy-image-debian-buster.json').pathname,
+    ]);
     const result = await runWorkloadChecks({ config, store }, { record: false });
     const vulnerable = (name: string) =>
       result.findings.find((finding) => finding.kind === 'vulnerabilities' && finding.workload.name === name);

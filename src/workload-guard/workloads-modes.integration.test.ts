@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
-import { eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import { containerStatus, eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 
 const cli = (args: string[]) => runCliInProcess(args, { ...process.env, USER: 'tester' });
 
@@ -181,14 +181,9 @@ describe('workload guard: strategic merge, CLI approval, annotation rollback, au
     await admin.podStatus(namespace, shopPods[0], {
       phase: 'Pending',
       containerStatuses: [
-        {
-          name: 'app',
-          image: 'ghcr.io/acme/shop:1.4.3',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
+        containerStatus('app', 'ghcr.io/acme/shop:1.4.3', {
           state: { waiting: { reason: 'ErrImagePull', message: 'not found' } },
-        },
+        }),
       ],
     });
     const after = await cli(['workloads', 'scan', '--config', config, '--format', 'json', '--preview']);

@@ -3,17 +3,15 @@
 // patch (server dry run), waits for approval, applies it after a correctly signed Slack callback (real HTTP POST),
 // refuses forged, stale and replayed callbacks, approves through a signed Teams link, and rolls back.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getRequestListener } from '@hono/node-server';
-import { stringify } from 'yaml';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../cli/testing/run-cli.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { tempConfig } from '../config/testing/temp-config.ts';
 import { createHttpApp } from '../http/http-app.ts';
 import { RequestGuard } from '../http/request-guard.ts';
 import { KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
@@ -23,7 +21,7 @@ import { SLACK_INTERACTIONS_PATH, workloadApprovalRoutes } from './approval-rout
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
 import { getRemediation, listPendingRemediations, type WorkloadRuntime } from './remediation-approvals.ts';
 import { slackSignature } from './slack-interaction.ts';
-import { eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import { containerStatus, eventually, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 import { WorkloadCluster } from './workload-cluster.ts';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-the-test';
@@ -85,17 +83,10 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     const flaky = await admin.deployment(namespace, 'flaky', 'ghcr.io/shop/flaky:3.1.0');
     const queue = await admin.deployment(namespace, 'queue', 'ghcr.io/shop/queue:1.2.0');
     const cache = await admin.deployment(namespace, 'cache', 'redis:7.2.3-alpine', { container: 'cache' });
-    const container = (name: string, image: string, state: Record<string, unknown>) => ({
-      name,
-      image,
-      imageID: '',
-      ready: false,
-      restartCount: 0,
-      ...state,
-    });
+
     const running = (name: string, image: string) => ({
       phase: 'Running',
-      containerStatuses: [container(name, image, { ready: true, state: { running: {} } })],
+      containerStatuses: [containerStatus(name, image, { ready: true, state: { running: {} } })],
     });
     await admin.podStatus(namespace, web.pods[0], running('web', 'nginx:1.25.3'));
     await admin.podStatus(namespace, cache.pods[0], running('cache', 'redis:7.2.3-alpine'));
@@ -103,7 +94,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       await admin.podStatus(namespace, pod, {
         phase: 'Running',
         containerStatuses: [
-          container('app', 'ghcr.io/shop/api:2.4.0', {
+          containerStatus('app', 'ghcr.io/shop/api:2.4.0', {
             restartCount: 12,
             state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
             lastState: { terminated: { reason: 'Error', exitCode: 1 } },
@@ -114,7 +105,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     await admin.podStatus(namespace, worker.pods[0], {
       phase: 'Pending',
       containerStatuses: [
-        container('app', 'ghcr.io/shop/worker:9.9.9-missing', {
+        containerStatus('app', 'ghcr.io/shop/worker:9.9.9-missing', {
           state: { waiting: { reason: 'ImagePullBackOff', message: 'manifest unknown' } },
         }),
       ],
@@ -122,7 +113,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     await admin.podStatus(namespace, batch.pods[0], {
       phase: 'Running',
       containerStatuses: [
-        container('app', 'ghcr.io/shop/batch:1.0.0', {
+        containerStatus('app', 'ghcr.io/shop/batch:1.0.0', {
           restartCount: 2,
           state: { running: {} },
           lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } },
@@ -132,7 +123,7 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
     await admin.podStatus(namespace, flaky.pods[0], {
       phase: 'Running',
       containerStatuses: [
-        container('app', 'ghcr.io/shop/flaky:3.1.0', { restartCount: 8, ready: true, state: { running: {} } }),
+        containerStatus('app', 'ghcr.io/shop/flaky:3.1.0', { restartCount: 8, ready: true, state: { running: {} } }),
       ],
     });
     await admin.podStatus(namespace, queue.pods[0], {
@@ -148,34 +139,27 @@ describe('workload guard as the restricted user on a real kube-apiserver', { tim
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end('ok');
     });
-    directory = mkdtempSync(join(tmpdir(), 'devops-agent-workloads-'));
-    configPath = join(directory, 'config.yaml');
     approvals = createServer();
     await new Promise<void>((resolve) => approvals.listen(0, '127.0.0.1', resolve));
     approvalsUrl = `http://127.0.0.1:${(approvals.address() as AddressInfo).port}`;
-    writeFileSync(
-      configPath,
-      stringify({
-        mode: 'review',
-        database: { path: join(directory, 'agent.db') },
-        audit: { path: join(directory, 'audit.jsonl') },
-        kubernetes: { kubeconfig: env.kubeconfigRestricted, request_attempts: 2 },
-        workloads: {
-          namespaces: [namespace],
-          pending_timeout: '0s',
-          vulnerabilities: { report_files: [fixture('trivy-image-redis.json')] },
-          approval: { slack_signing_secret: SIGNING_SECRET, link_secret: LINK_SECRET, public_url: approvalsUrl },
-        },
-        // Slack buttons need the interaction endpoint, which only the web server serves (here: the test's server).
-        web: { enabled: true },
-        notifications: {
-          channels: [
-            { kind: 'slack', name: 'ops-slack', webhook_url: `${chat.url}/slack`, max_retries: 0 },
-            { kind: 'teams', name: 'ops-teams', webhook_url: `${chat.url}/teams`, max_retries: 0 },
-          ],
-        },
-      }),
-    );
+    ({ directory, config: configPath } = tempConfig('devops-agent-workloads-', () => ({
+      mode: 'review',
+      kubernetes: { kubeconfig: env.kubeconfigRestricted, request_attempts: 2 },
+      workloads: {
+        namespaces: [namespace],
+        pending_timeout: '0s',
+        vulnerabilities: { report_files: [fixture('trivy-image-redis.json')] },
+        approval: { slack_signing_secret: SIGNING_SECRET, link_secret: LINK_SECRET, public_url: approvalsUrl },
+      },
+      // Slack buttons need the interaction endpoint, which only the web server serves (here: the test's server).
+      web: { enabled: true },
+      notifications: {
+        channels: [
+          { kind: 'slack', name: 'ops-slack', webhook_url: `${chat.url}/slack`, max_retries: 0 },
+          { kind: 'teams', name: 'ops-teams', webhook_url: `${chat.url}/teams`, max_retries: 0 },
+        ],
+      },
+    })));
     const loaded = loadConfig({ path: configPath, env: {} });
     assert.ok(loaded.config, loaded.errors.join('\n'));
     store = openStore(loaded.config.database.path, loaded.config.audit.path);

@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
+import { tempConfig } from '../../config/testing/temp-config.ts';
 import { generateRealSiteTraffic, siteRequestLine } from '../../network-guard/sample-traffic/real-site-traffic.ts';
 import { runCliInProcess } from '../testing/run-cli.ts';
 
 test('scan learns the site, `site paths` shows it from SQLite, `incidents show` explains what was suppressed', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'cli-site-'));
-  const config = join(directory, 'config.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      mode: 'review',
-      database: { path: join(directory, 'agent.db') },
-      audit: { path: join(directory, 'audit.jsonl') },
-      blocking: { blocker: 'none' },
-      detection: { crawlers: { verify: false }, always_sensitive: ['/.env'] },
-    }),
-  );
+  const { directory, config } = tempConfig('cli-site-', () => ({
+    mode: 'review',
+    blocking: { blocker: 'none' },
+    detection: { crawlers: { verify: false }, always_sensitive: ['/.env'] },
+  }));
   const log = join(directory, 'access.log');
   const traffic = generateRealSiteTraffic(Date.parse('2026-11-23T09:00:00Z'));
   writeFileSync(log, `${traffic.requests.map(siteRequestLine).join('\n')}\n`);

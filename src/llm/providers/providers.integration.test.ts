@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { createGuardedLlmClient } from '../create-llm-client.ts';
 import type { GuardedLlmClient } from '../guarded-llm-client.ts';
-import { openTestStore, PROVIDER_SETUPS, testConfig } from '../testing/llm-test-setup.ts';
+import { PROVIDER_SETUPS, testConfig } from '../testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from '../testing/scripted-llm-server.ts';
+import { scriptedLlmSuite } from '../testing/scripted-llm-suite.ts';
 
 const schema = z.strictObject({ verdict: z.enum(['benign', 'malicious']), score: z.number().min(0).max(1) });
 const VALID = '{"verdict":"malicious","score":0.9}';
@@ -20,25 +21,13 @@ const request = {
 // One contract, run by every provider over its own wire protocol (hono's common.case pattern).
 for (const [name, setup] of Object.entries(PROVIDER_SETUPS)) {
   describe(`LLM provider contract: ${name}`, () => {
-    const server = new ScriptedLlmServer();
-    const env = openTestStore();
-    let base = '';
+    const { server, env, base } = scriptedLlmSuite();
     const client = (overrides: Record<string, unknown> = {}): GuardedLlmClient => {
-      const created = createGuardedLlmClient(testConfig({ ...setup.overrides(base), ...overrides }), env.store);
+      const created = createGuardedLlmClient(testConfig({ ...setup.overrides(base()), ...overrides }), env.store);
       assert.ok(created, 'a configured provider yields a client');
       return created;
     };
     const since = () => server.requests.length;
-
-    before(async () => {
-      base = await server.start();
-    });
-    after(async () => {
-      await server.close();
-      const verification = env.store.audit.verify();
-      assert.equal(verification.ok, true, verification.problem);
-      env.cleanup();
-    });
 
     it('answers schema-valid JSON, with tokens, and sends only redacted, fenced data', async () => {
       const start = since();

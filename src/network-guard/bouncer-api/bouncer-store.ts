@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Database, type Migration, migrate, transaction } from '../../store/database.ts';
+import { camelFields } from '../../store/row-fields.ts';
 
 /** Bouncer API keys (only their SHA-256 is kept) and, per key, the decisions that bouncer was last told about. */
 export const BOUNCER_MIGRATIONS: readonly Migration[] = [
@@ -143,12 +144,5 @@ function hashKey(key: string): string {
 }
 
 function toRecord(row: BouncerRow): BouncerRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    lastPullAt: row.last_pull_at,
-    lastAddress: row.last_address,
-    lastUserAgent: row.last_user_agent,
-  };
+  return camelFields(row, ['id', 'name', 'created_at', 'last_pull_at', 'last_address', 'last_user_agent']);
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ConfigOverrides } from '../../config/load-config.ts';
 import { createGuardedLlmClient, createLlmClient } from '../../llm/create-llm-client.ts';
 import { probeLlm } from '../../llm/probe-llm.ts';
 import { scanningFinding, VERDICT_JSON } from '../../llm/testing/incident-fixture.ts';
-import { openTestStore, PROVIDER_SETUPS, testConfig } from '../../llm/testing/llm-test-setup.ts';
-import { ScriptedLlmServer } from '../../llm/testing/scripted-llm-server.ts';
+import { PROVIDER_SETUPS, testConfig } from '../../llm/testing/llm-test-setup.ts';
+import { scriptedLlmSuite } from '../../llm/testing/scripted-llm-suite.ts';
 import { BlockPolicy } from '../blocking/block-policy.ts';
 import { adviseOnIncident } from './incident-advisor.ts';
 import { incidentVerdictSchema } from './incident-verdict.ts';
@@ -13,22 +13,11 @@ import { incidentVerdictSchema } from './incident-verdict.ts';
 const ATTACKER = '203.0.113.9';
 
 describe('agent loop policies (OpenAI wire)', () => {
-  const server = new ScriptedLlmServer();
-  const env = openTestStore();
-  let base = '';
+  const { server, env, base } = scriptedLlmSuite();
   let nextIp = 1;
-  before(async () => {
-    base = await server.start();
-  });
-  after(async () => {
-    await server.close();
-    const verification = env.store.audit.verify();
-    assert.equal(verification.ok, true, verification.problem);
-    env.cleanup();
-  });
 
   const setup = (overrides: ConfigOverrides = {}) => {
-    const config = testConfig({ ...PROVIDER_SETUPS.openai.overrides(base), ...overrides });
+    const config = testConfig({ ...PROVIDER_SETUPS.openai.overrides(base()), ...overrides });
     const client = createGuardedLlmClient(config, env.store);
     assert.ok(client);
     const ip = `198.18.0.${nextIp++}`;
@@ -177,7 +166,7 @@ describe('agent loop policies (OpenAI wire)', () => {
     assert.ok(used > 0 && used <= 2500, `used ${used}`);
     server.clearScript();
     // a new client (another process) sees the same charge, and a new run is refused before any request
-    const overrides = { ...PROVIDER_SETUPS.openai.overrides(base), 'llm.token_budget_per_incident': 2500 };
+    const overrides = { ...PROVIDER_SETUPS.openai.overrides(base()), 'llm.token_budget_per_incident': 2500 };
     assert.equal(createGuardedLlmClient(testConfig(overrides), env.store)?.tokensUsed(incident.id), used);
     const requests = server.requests.length;
     const again = await adviseOnIncident(client, incident, { tools });
@@ -201,7 +190,7 @@ describe('agent loop policies (OpenAI wire)', () => {
 
   it('single-call advice returns a verdict the pipeline can store', async () => {
     const config = testConfig({
-      ...PROVIDER_SETUPS.openai.overrides(base),
+      ...PROVIDER_SETUPS.openai.overrides(base()),
       'llm.input_cost_per_million': 3,
       'llm.output_cost_per_million': 15,
     });
@@ -237,7 +226,7 @@ describe('agent loop policies (OpenAI wire)', () => {
 
   it('probeLlm proves the model answers valid JSON, and reports when none is configured', async () => {
     server.script({ kind: 'text', text: '{"ok": true}' });
-    const probe = await probeLlm(createLlmClient(testConfig(PROVIDER_SETUPS.openai.overrides(base)), env.store));
+    const probe = await probeLlm(createLlmClient(testConfig(PROVIDER_SETUPS.openai.overrides(base())), env.store));
     assert.equal(probe.status, 'ok');
     if (probe.status === 'ok') assert.equal(probe.model, 'gpt-4o-mini');
     assert.deepEqual(await probeLlm(undefined), { status: 'not_configured' });

@@ -6,14 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { ensureTestbed } from '../../../testbed/testbed-env.ts';
 import { scanBurst } from '../../core/testing/log-events.ts';
 import { VERDICT_JSON } from '../../llm/testing/incident-fixture.ts';
 import { PROVIDER_SETUPS, testConfig } from '../../llm/testing/llm-test-setup.ts';
 import { ScriptedLlmServer } from '../../llm/testing/scripted-llm-server.ts';
 import { openStore } from '../../store/store.ts';
-import { eventually, KubeTestCluster } from '../blocking/kubernetes/kube-test-cluster.ts';
-import { setUpFixture } from '../blocking/kubernetes/kube-test-settings.ts';
+import { eventually, type KubeTestCluster } from '../blocking/kubernetes/kube-test-cluster.ts';
+import { setUpFixture, traefikCrdCluster } from '../blocking/kubernetes/kube-test-settings.ts';
 import { NetworkGuard } from '../network-guard.ts';
 import { createInvestigationQueue } from './create-investigation-queue.ts';
 import { InvestigationStore } from './investigation-store.ts';
@@ -24,10 +23,7 @@ let restricted: string;
 let base = '';
 
 before(async () => {
-  const env = await ensureTestbed();
-  admin = new KubeTestCluster(env.kubeconfig);
-  restricted = env.kubeconfigRestricted;
-  await admin.installTraefikCrds();
+  ({ admin, restricted } = await traefikCrdCluster());
   base = await server.start();
 });
 after(() => server.close());

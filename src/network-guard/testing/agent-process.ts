@@ -12,10 +12,27 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** `<dir>/<name>.yaml`, with the database and audit log `<dir>/<name>.db` and `<name>.audit.jsonl` unless `config` names them. */
 export function writeAgentConfig(dir: string, name: string, config: Record<string, unknown>): string {
   const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, stringify(config));
+  const files = { database: { path: join(dir, `${name}.db`) }, audit: { path: join(dir, `${name}.audit.jsonl`) } };
+  writeFileSync(path, stringify({ ...files, ...config }));
   return path;
+}
+
+/** An auto-mode agent tailing Traefik's access log from its end, without the web server; `settings` add or win. */
+export function tailingAgentConfig(
+  dir: string,
+  name: string,
+  accessLog: string,
+  settings: Record<string, unknown>,
+): string {
+  return writeAgentConfig(dir, name, {
+    mode: 'auto',
+    sources: { traefik_file: { path: accessLog, start_at: 'end' } },
+    web: { enabled: false },
+    ...settings,
+  });
 }
 
 export function startAgent(config: string): RunningAgent {

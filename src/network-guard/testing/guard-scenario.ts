@@ -65,6 +65,44 @@ export function incidents(config: string): IncidentRow[] {
   return (JSON.parse(run.stdout) as { incidents: IncidentRow[] }).incidents;
 }
 
+/** Waits for the pending incident of `ip` (review mode) and returns it. */
+export async function pendingIncident(
+  config: string,
+  ip: string,
+  timeoutMs: number,
+  diagnostics: () => string,
+): Promise<IncidentRow> {
+  let pending: IncidentRow | undefined;
+  await waitFor(
+    async () => {
+      pending = incidents(config).find((incident) => incident.ip === ip && incident.status === 'pending');
+      return pending !== undefined;
+    },
+    timeoutMs,
+    () => `no pending incident for ${ip}\n${diagnostics()}`,
+  );
+  return pending as IncidentRow;
+}
+
+/**
+ * Review mode: the scanner's probes open a pending incident, the scanner keeps 200 for `staysMs`, and once a human
+ * approves it gets 403 while an ordinary client keeps 200.
+ */
+export async function blockedOnApproval(
+  url: string,
+  config: string,
+  { scanner, pendingMs, staysMs = 3000 }: { scanner: string; pendingMs: number; staysMs?: number },
+  diagnostics: () => string,
+): Promise<void> {
+  for (const path of SCANNER_PATHS) await get(url, { from: scanner, path });
+  const pending = await pendingIncident(config, scanner, pendingMs, diagnostics);
+  await staysStatus(url, scanner, 200, staysMs);
+  const approve = runCli(['incidents', 'approve', String(pending.id), '--config', config]);
+  assert.equal(approve.status, 0, approve.stderr + approve.stdout);
+  await expectStatus(url, scanner, 403, 10_000, diagnostics);
+  assert.equal(await get(url, { from: '127.0.0.7' }), 200);
+}
+
 /**
  * Waits until the daemon has committed a read position of the access log (so it reads from there on), while an
  * ordinary client makes Traefik write lines: with `start_at: end`, probes sent before that would be skipped.

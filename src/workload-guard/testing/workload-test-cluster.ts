@@ -2,8 +2,11 @@
 // plain HTTPS with the admin token (independent of the client code under test). The testbed has no controllers:
 // Deployment -> ReplicaSet -> Pod chains are created by hand with ownerReferences, statuses set via /status.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointFromKubeconfig, type KubeEndpoint, kubeRequest } from '../../../testbed/kube-request.ts';
+import { ensureTestbed } from '../../../testbed/testbed-env.ts';
+import { defaultConfig } from '../../config/load-config.ts';
 import { loadManifests } from '../../kubernetes/testing/kube-fixtures.ts';
 
 export { eventually } from '../../kubernetes/testing/kube-fixtures.ts';
@@ -21,6 +24,11 @@ export class WorkloadTestCluster {
   readonly endpoint: KubeEndpoint;
   constructor(kubeconfig: string) {
     this.endpoint = endpointFromKubeconfig(kubeconfig);
+  }
+
+  /** The running testbed's kube-apiserver, as its admin. */
+  static async onTestbed(): Promise<WorkloadTestCluster> {
+    return new WorkloadTestCluster((await ensureTestbed()).kubeconfig);
   }
 
   async request(method: string, path: string, body?: unknown, contentType?: string): Promise<KubeObject> {
@@ -173,3 +181,35 @@ export class WorkloadTestCluster {
 export function manifests(url: URL | string, replacements: Record<string, string> = {}): KubeObject[] {
   return loadManifests<KubeObject>(url, replacements);
 }
+
+/** A container status as the kubelet reports it before the container is ready (no image ID, no restarts yet). */
+export function containerStatus(name: string, image: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return { name, image, imageID: '', ready: false, restartCount: 0, ...fields };
+}
+
+/** A config for `runWorkloadChecks` on one namespace, its database in `directory`, Trivy reports from files only. */
+export function reportFileChecksConfig(
+  kubeconfig: string,
+  directory: string,
+  namespace: string,
+  reportFiles: string[],
+  extra: Record<string, unknown> = {},
+) {
+  return defaultConfig({
+    'kubernetes.kubeconfig': kubeconfig,
+    'database.path': join(directory, 'agent.db'),
+    'workloads.namespaces': [namespace],
+    'workloads.vulnerabilities.operator': false,
+    'workloads.vulnerabilities.report_files': reportFiles,
+    ...extra,
+  });
+}
+
+/** Trivy's entry for nginx 1.25.3's HTTP/3 QUIC bug, fixed in 1.25.4: the CVE most workload tests plan a fix for. */
+export const NGINX_QUIC_VULNERABILITY = {
+  VulnerabilityID: 'CVE-2024-24989',
+  PkgName: 'nginx',
+  InstalledVersion: '1.25.3',
+  FixedVersion: '1.25.4',
+  Severity: 'HIGH',
+};

@@ -37,6 +37,14 @@ function middleware(list: string[], annotations?: Record<string, string>): KubeO
   };
 }
 
+function configMapLocation(
+  namespace: string,
+  name: string,
+  key: string,
+): Extract<BlockLocation, { kind: 'ConfigMap' }> {
+  return { kind: 'ConfigMap', pattern: 'configmap', namespace, name, key };
+}
+
 function mustChange(build: ReturnType<typeof buildAddition>) {
   assert.equal(build.status, 'change', JSON.stringify(build));
   return build as Extract<typeof build, { status: 'change' }>;
@@ -116,13 +124,7 @@ describe('buildAddition', () => {
   });
 
   it('appends to a ConfigMap line list, keeping comments, and refuses a key that is not a list', () => {
-    const location: BlockLocation = {
-      kind: 'ConfigMap',
-      pattern: 'configmap',
-      namespace: 'traefik',
-      name: 'traefik-blocklist',
-      key: 'blocked-ips.txt',
-    };
+    const location = configMapLocation('traefik', 'traefik-blocklist', 'blocked-ips.txt');
     const object: KubeObject = {
       metadata: { name: 'traefik-blocklist', namespace: 'traefik', resourceVersion: '5' },
       data: { 'blocked-ips.txt': '# ops\n203.0.113.7\n', README: 'hello' },
@@ -138,13 +140,7 @@ describe('buildAddition', () => {
   });
 
   it('keeps a JSON list JSON', () => {
-    const location: BlockLocation = {
-      kind: 'ConfigMap',
-      pattern: 'configmap',
-      namespace: 'n',
-      name: 'c',
-      key: 'blocked.json',
-    };
+    const location = configMapLocation('n', 'c', 'blocked.json');
     const object: KubeObject = {
       metadata: { name: 'c', namespace: 'n', resourceVersion: '1' },
       data: { 'blocked.json': '["203.0.113.7"]' },

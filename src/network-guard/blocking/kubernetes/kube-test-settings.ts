@@ -1,6 +1,7 @@
 // Test helper: blocker settings and fixtures for the kubernetes integration tests.
+import { ensureTestbed } from '../../../../testbed/testbed-env.ts';
 import { kubernetesSection } from '../../../config/sections/kubernetes.ts';
-import { type KubeTestCluster, loadManifests } from './kube-test-cluster.ts';
+import { KubeTestCluster, loadManifests } from './kube-test-cluster.ts';
 import { KubernetesBlocker, type KubernetesBlockerSettings } from './kubernetes-blocker.ts';
 
 export const FIXTURES = new URL('./__fixtures__/', import.meta.url).pathname;
@@ -53,3 +54,19 @@ export const expectedMark = (incident = 7) => ({
   addedAt: MARK_TIME,
   by: 'devops-agent',
 });
+
+export interface TraefikCrdCluster {
+  /** The testbed's kube-apiserver as its admin (fixtures). */
+  admin: KubeTestCluster;
+  adminKubeconfig: string;
+  /** The kubeconfig of the restricted user holding the network guard's RBAC (the code under test). */
+  restricted: string;
+}
+
+/** The testbed's cluster with Traefik's CRDs installed: what every Kubernetes-blocker test starts from. */
+export async function traefikCrdCluster(): Promise<TraefikCrdCluster> {
+  const env = await ensureTestbed();
+  const admin = new KubeTestCluster(env.kubeconfig);
+  await admin.installTraefikCrds();
+  return { admin, adminKubeconfig: env.kubeconfig, restricted: env.kubeconfigRestricted };
+}

@@ -5,24 +5,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { ensureTestbed } from '../../../../testbed/testbed-env.ts';
 import { defaultConfig } from '../../../config/load-config.ts';
 import { scanBurst } from '../../../core/testing/log-events.ts';
 import { openStore } from '../../../store/store.ts';
 import { approveIncident } from '../../incident-actions.ts';
 import { NetworkGuard } from '../../network-guard.ts';
 import { BLOCKS_ANNOTATION, readBlockMarks } from './block-marks.ts';
-import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
-import { expectedMark, type Fixture, request, setUpFixture } from './kube-test-settings.ts';
+import { eventually, type KubeTestCluster } from './kube-test-cluster.ts';
+import { expectedMark, type Fixture, request, setUpFixture, traefikCrdCluster } from './kube-test-settings.ts';
 
 let admin: KubeTestCluster;
 let restricted: string;
 
 before(async () => {
-  const env = await ensureTestbed();
-  admin = new KubeTestCluster(env.kubeconfig);
-  restricted = env.kubeconfigRestricted;
-  await admin.installTraefikCrds();
+  ({ admin, restricted } = await traefikCrdCluster());
 });
 
 const marksOf = (object: { metadata?: { annotations?: Record<string, string> } } | undefined) =>

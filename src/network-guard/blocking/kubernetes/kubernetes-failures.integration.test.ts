@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { endpointFromKubeconfig } from '../../../../testbed/kube-request.ts';
-import { ensureTestbed } from '../../../../testbed/testbed-env.ts';
 import { runCliInProcess } from '../../../cli/testing/run-cli.ts';
 import { defaultConfig } from '../../../config/load-config.ts';
 import { IntegrationError } from '../../../core/errors.ts';
@@ -22,18 +21,22 @@ import { expireBlocks, unblockTarget } from '../../incident-actions.ts';
 import { NetworkGuard } from '../../network-guard.ts';
 import { applyWithRetries } from '../block-executor.ts';
 import { readBlockMarks } from './block-marks.ts';
-import { eventually, KubeTestCluster } from './kube-test-cluster.ts';
-import { blockerSettings, MARK_TIME, RESTRICTED_USER, request, setUpFixture } from './kube-test-settings.ts';
+import { eventually, type KubeTestCluster } from './kube-test-cluster.ts';
+import {
+  blockerSettings,
+  MARK_TIME,
+  RESTRICTED_USER,
+  request,
+  setUpFixture,
+  traefikCrdCluster,
+} from './kube-test-settings.ts';
 import { KubernetesBlocker } from './kubernetes-blocker.ts';
 
 let admin: KubeTestCluster;
 let restricted: string;
 
 before(async () => {
-  const env = await ensureTestbed();
-  admin = new KubeTestCluster(env.kubeconfig);
-  restricted = env.kubeconfigRestricted;
-  await admin.installTraefikCrds();
+  ({ admin, restricted } = await traefikCrdCluster());
 });
 
 async function denyList(namespace: string): Promise<string[]> {

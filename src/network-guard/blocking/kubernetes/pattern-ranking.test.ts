@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseIpList, renderIpList } from './ip-list-format.ts';
 import { rankPatterns } from './pattern-ranking.ts';
-import type { MiddlewareInfo, TraefikInventory } from './traefik-inventory.ts';
+import type { MiddlewareInfo, NetworkPolicyInfo, TraefikInventory } from './traefik-inventory.ts';
 
 function inventory(parts: Partial<TraefikInventory>): TraefikInventory {
   return {
@@ -30,6 +30,20 @@ function inventory(parts: Partial<TraefikInventory>): TraefikInventory {
     protectedRanges: [],
     notes: [],
     ...parts,
+  };
+}
+
+/** The NetworkPolicy `traefik/np` on the Traefik pods, one IPv4 ipBlock (0.0.0.0/0) at `pointer`, not the agent's. */
+function ipv4NetworkPolicy(pointer: string): NetworkPolicyInfo {
+  return {
+    namespace: 'traefik',
+    name: 'np',
+    resourceVersion: '1',
+    podSelector: {},
+    selectsTraefik: true,
+    ipBlocks: [{ pointer, cidr: '0.0.0.0/0', except: [] }],
+    managedByAgent: false,
+    agentEntries: [],
   };
 }
 
@@ -87,18 +101,7 @@ describe('rankPatterns', () => {
             agentEntries: [],
           },
         ],
-        networkPolicies: [
-          {
-            namespace: 'traefik',
-            name: 'np',
-            resourceVersion: '1',
-            podSelector: {},
-            selectsTraefik: true,
-            ipBlocks: [{ pointer: '/spec/ingress/0/from/0/ipBlock', cidr: '0.0.0.0/0', except: [] }],
-            managedByAgent: false,
-            agentEntries: [],
-          },
-        ],
+        networkPolicies: [ipv4NetworkPolicy('/spec/ingress/0/from/0/ipBlock')],
       }),
       { ...auto, family: 'ipv4' },
     );
@@ -155,18 +158,7 @@ describe('rankPatterns', () => {
   it('a NetworkPolicy with only an IPv4 ipBlock cannot take an IPv6 address', () => {
     const choice = rankPatterns(
       inventory({
-        networkPolicies: [
-          {
-            namespace: 'traefik',
-            name: 'np',
-            resourceVersion: '1',
-            podSelector: {},
-            selectsTraefik: true,
-            ipBlocks: [{ pointer: '/x', cidr: '0.0.0.0/0', except: [] }],
-            managedByAgent: false,
-            agentEntries: [],
-          },
-        ],
+        networkPolicies: [ipv4NetworkPolicy('/x')],
       }),
       { ...auto, family: 'ipv6' },
     );

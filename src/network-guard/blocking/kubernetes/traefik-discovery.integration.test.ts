@@ -2,10 +2,9 @@
 // the cluster's own networks, and the IPv6 /64 collapse end to end.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { ensureTestbed } from '../../../../testbed/testbed-env.ts';
 import { createKubeClients } from '../../../kubernetes/kube-client.ts';
-import { KubeTestCluster, loadManifests } from './kube-test-cluster.ts';
-import { blockerSettings, request, setUpFixture } from './kube-test-settings.ts';
+import { type KubeTestCluster, loadManifests } from './kube-test-cluster.ts';
+import { blockerSettings, request, setUpFixture, traefikCrdCluster } from './kube-test-settings.ts';
 import { KubernetesBlocker } from './kubernetes-blocker.ts';
 import { discoverTraefik } from './traefik-discovery.ts';
 
@@ -14,11 +13,7 @@ let adminKubeconfig: string;
 let restricted: string;
 
 before(async () => {
-  const env = await ensureTestbed();
-  adminKubeconfig = env.kubeconfig;
-  restricted = env.kubeconfigRestricted;
-  admin = new KubeTestCluster(env.kubeconfig);
-  await admin.installTraefikCrds();
+  ({ admin, adminKubeconfig, restricted } = await traefikCrdCluster());
 });
 
 describe('discoverTraefik', () => {

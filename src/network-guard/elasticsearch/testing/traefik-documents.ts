@@ -1,3 +1,4 @@
+import { PROBE_PATHS } from '../../../core/testing/log-events.ts';
 import type { ProfileName } from '../field-profile.ts';
 
 /** One request, before it is written in one of the three document layouts. */
@@ -192,16 +193,7 @@ export function* backgroundTraffic(from: number, to: number, count: number, seed
   }
 }
 
-export const SENSITIVE_PROBES = [
-  '/.env',
-  '/.git/config',
-  '/wp-config.php',
-  '/config.xml',
-  '/api/v1/secrets',
-  '/.aws/credentials',
-  '/.env.production',
-  '/backup.sql',
-];
+export const SENSITIVE_PROBES = [...PROBE_PATHS.slice(0, 6), '/.env.production', '/backup.sql'];
 
 /** `count` requests to sensitive paths, `everyMs` apart, cycling through the probes. */
 export function* probes(
