@@ -39,7 +39,8 @@ const MONTHS: Record<string, number> = {
   dec: 11,
 };
 
-export function splitClfLine(input: string): ClfFields | undefined {
+/** `withTime: false` (the prefilter's case: it needs path and agents only) leaves `time` at 0 and skips its arithmetic. */
+export function splitClfLine(input: string, withTime = true): ClfFields | undefined {
   let line = input;
   let last = line.length;
   while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
@@ -57,7 +58,8 @@ export function splitClfLine(input: string): ClfFields | undefined {
   // Left side: <host> - <user> [<time>] "<request>" <status> <size>
   const timestamp = TIMESTAMP.exec(line);
   if (!timestamp || timestamp.index >= countSpace) return undefined;
-  const time = clfTime(timestamp);
+  // Without the time, the month is still checked: a line the parser would reject is not "ordinary traffic".
+  const time = withTime ? clfTime(timestamp) : MONTHS[timestamp[2].toLowerCase()] === undefined ? Number.NaN : 0;
   if (Number.isNaN(time)) return undefined;
   const prefix = line.slice(0, timestamp.index).trimEnd();
   const separator = prefix.indexOf(' - ');

@@ -164,5 +164,10 @@ describe('createPrefilter', () => {
     assert.equal(prefilter('{"ClientAddr":"1.2.3.4:1"'), true);
     assert.equal(prefilter('not a log line'), true);
     assert.equal(prefilter(base('/about').replace('Mozilla/5.0', 'Nuclei v3')), true);
+    // CLF: an ordinary line is dropped, but one the parser would reject (no such month) is passed on to be counted.
+    const clf = (month: string) =>
+      `1.2.3.4 - - [21/${month}/2026:08:00:00 +0000] "GET /about HTTP/1.1" 200 512 "-" "Mozilla/5.0" 1 "web@file" "http://10.0.0.9:80" 3ms`;
+    assert.equal(prefilter(clf('Nov')), false);
+    assert.equal(prefilter(clf('Nox')), true);
   });
 });

@@ -24,7 +24,7 @@ export function createPrefilter(needles: readonly string[], scannerAgents: reado
     let first = 0;
     while (first < line.length && line.charCodeAt(first) <= 32) first++;
     if (line.charCodeAt(first) !== 123 /* { */) {
-      const fields = splitClfLine(line);
+      const fields = splitClfLine(line, false);
       if (!fields) return true;
       return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent) || agentMayMatch(fields.referer);
     }
