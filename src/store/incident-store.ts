@@ -59,15 +59,6 @@ export class IncidentStore {
     return row && toIncident(row);
   }
 
-  /** When the newest resolved incident of this IP and threat was resolved (epoch ms), if there is one. */
-  lastResolvedAt(ip: string, threatType: string): number | undefined {
-    const row = this.#sql.get`SELECT MAX(updated_at) AS at FROM incidents
-      WHERE ip_address = ${ip} AND threat_type = ${threatType} AND status = 'resolved'` as
-      | { at: string | null }
-      | undefined;
-    return row?.at ? Date.parse(row.at) : undefined;
-  }
-
   create(finding: Finding, status: IncidentStatus, decision: Decision, now = new Date()): Incident {
     const time = now.toISOString();
     const evidence = JSON.stringify(finding.evidence);

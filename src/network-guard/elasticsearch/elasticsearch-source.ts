@@ -204,7 +204,7 @@ async function runWindow(
     (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
     signal,
   );
-  const findings = result.findings.filter((finding) => !settledBefore(runtime, finding));
+  const { findings } = result;
   const upToDate = findings.filter((finding) => unchanged(runtime, finding));
   const changed = findings
     .filter((finding) => !upToDate.includes(finding))
@@ -217,18 +217,6 @@ async function runWindow(
     if (incident) outcomes.push({ incident, decision: incident.decision, created: false });
   }
   return { ...result, outcomes };
-}
-
-/**
- * A human (or the expiry) resolved this client's incident after the last request the window shows: the overlapping
- * windows still hold those documents, but only activity after the resolution may open a new incident (an unblock
- * that the next cycle undid would make unblocking impossible).
- */
-function settledBefore(runtime: AgentRuntime, finding: Finding): boolean {
-  const { incidents } = runtime.store;
-  if (incidents.findActive(finding.ip, finding.threatType)) return false;
-  const resolvedAt = incidents.lastResolvedAt(finding.ip, finding.threatType);
-  return resolvedAt !== undefined && finding.evidence.lastSeen <= resolvedAt;
 }
 
 /** Recomputed evidence replaces the incident's; the LLM's queries of an earlier window stay with it. */
