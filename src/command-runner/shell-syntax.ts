@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { Language, type Node, Parser } from 'web-tree-sitter';
 import type { ShellWord } from './path-rules.ts';
 
@@ -10,6 +11,9 @@ let loading: Promise<Parser> | undefined;
 export function loadBashParser(): Promise<Parser> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
+    // V8 would soon re-compile the grammar's huge lexer with its optimising tier in the background: 450 MB and 0.3 s
+    // that a short command pays at exit. Its baseline code parses a command in well under a millisecond already.
+    setFlagsFromString('--wasm-tiering-budget=2000000000');
     await Parser.init();
     const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
     const parser = new Parser();
