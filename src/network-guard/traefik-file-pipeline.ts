@@ -17,7 +17,13 @@ export interface FileScanResult {
 
 /** The prefilter lets through every line the detector could care about and drops ordinary traffic unparsed. */
 export function prefilterFor(guard: NetworkGuard) {
-  return createPrefilter(guard.detector.pathMatcher.needles, guard.detector.agentMatcher.needles);
+  const { paths, agents } = prefilterNeedles(guard);
+  return createPrefilter(paths, agents);
+}
+
+/** The needles the prefilter is built from (plain data: worker threads build their own prefilter from them). */
+function prefilterNeedles(guard: NetworkGuard): { paths: string[]; agents: string[] } {
+  return { paths: guard.detector.pathMatcher.needles, agents: guard.detector.agentMatcher.needles };
 }
 
 function countBatch(batch: SourceBatch, source: string): void {
@@ -46,7 +52,7 @@ export async function scanTraefikFile(
     format: config.sources.traefik_file.format,
     maxLineBytes: config.sources.traefik_file.max_line_bytes,
     trustedProxies: config.trusted_proxies,
-    prefilter: { paths: guard.detector.pathMatcher.needles, agents: guard.detector.agentMatcher.needles },
+    prefilter: prefilterNeedles(guard),
     threads,
   };
   await warmSiteProfile(

@@ -125,7 +125,7 @@ export class SecretsScanningDetector {
     if (tracked === undefined) {
       if (!sensitive && agentClass !== 'scanner') return; // ordinary traffic from an unknown client costs nothing
       this.#makeRoom();
-      const seeded = this.#createState(key);
+      const seeded = this.#seededState(key);
       if (!seeded && !this.#flagsAlone(event, sensitive, agentClass)) {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
         // million one-probe clients cost a million small records, not a million evidence accumulators. The probe
@@ -271,7 +271,7 @@ export class SecretsScanningDetector {
   }
 
   /** The state of a client with a still-active incident (it continues counting), else undefined. */
-  #createState(key: string): ClientState | undefined {
+  #seededState(key: string): ClientState | undefined {
     const scanningSeed = this.#options.seed?.(key, 'secrets_scanning');
     const exposureSeed = this.#options.seed?.(key, 'secret_exposure');
     if (!scanningSeed && !exposureSeed) return undefined;

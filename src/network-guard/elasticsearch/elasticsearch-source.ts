@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, IntegrationError } from '../../core/errors.ts';
-import type { Finding } from '../../core/incident.ts';
+import type { Finding, Incident } from '../../core/incident.ts';
 import type { AgentRuntime } from '../agent-runtime.ts';
 import type { IncidentOutcome, NetworkGuard } from '../network-guard.ts';
 import type { TimeRange } from './detection-queries.ts';
@@ -204,31 +204,30 @@ async function runWindow(
     (ip, threatType) => store.incidents.findActive(ip, threatType)?.evidence,
     signal,
   );
-  const { findings } = result;
-  const upToDate = findings.filter((finding) => unchanged(runtime, finding));
-  const changed = findings
-    .filter((finding) => !upToDate.includes(finding))
-    .map((finding) => keepLlmQueries(runtime, finding));
+  // One look-up of the active incident per finding: unchanged counts are reported as they are, changed ones rewritten.
+  const upToDate: Incident[] = [];
+  const changed: Finding[] = [];
+  for (const finding of result.findings) {
+    const active = store.incidents.findActive(finding.ip, finding.threatType);
+    if (active && unchanged(active, finding)) upToDate.push(active);
+    else changed.push(active ? keepLlmQueries(active, finding) : finding);
+  }
   // New incidents go to the guard's investigation queue (if any) inside ingestFindings, which never waits for a model.
   const outcomes: IncidentOutcome[] = await guard.ingestFindings(changed);
   guard.saveProfile();
-  for (const finding of upToDate) {
-    const incident = store.incidents.findActive(finding.ip, finding.threatType);
-    if (incident) outcomes.push({ incident, decision: incident.decision, created: false });
-  }
+  for (const incident of upToDate) outcomes.push({ incident, decision: incident.decision, created: false });
   return { ...result, outcomes };
 }
 
 /** Recomputed evidence replaces the incident's; the LLM's queries of an earlier window stay with it. */
-function keepLlmQueries(runtime: AgentRuntime, finding: Finding): Finding {
-  const previous = runtime.store.incidents.findActive(finding.ip, finding.threatType)?.evidence.extra?.llmQueries;
+function keepLlmQueries(active: Incident, finding: Finding): Finding {
+  const previous = active.evidence.extra?.llmQueries;
   if (previous === undefined) return finding;
   return { ...finding, evidence: { ...finding.evidence, extra: { ...finding.evidence.extra, llmQueries: previous } } };
 }
 
 /** The same counts as the incident already holds: nothing to update (keeps overlapping cycles quiet). */
-function unchanged(runtime: AgentRuntime, finding: Finding): boolean {
-  const current = runtime.store.incidents.findActive(finding.ip, finding.threatType);
-  const previous = (current?.evidence.extra as { resultHash?: string } | undefined)?.resultHash;
+function unchanged(active: Incident, finding: Finding): boolean {
+  const previous = (active.evidence.extra as { resultHash?: string } | undefined)?.resultHash;
   return previous !== undefined && previous === finding.evidence.extra?.resultHash;
 }

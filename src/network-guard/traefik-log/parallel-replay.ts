@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { splitAtLines } from './line-boundaries.ts';
+import { createPrefilter } from './prefilter.ts';
 import { type ReplayOptions, replayFile } from './replay-file.ts';
 import type { ReplayWorkerData } from './replay-worker.ts';
 import type { SourceBatch } from './source-batch.ts';
@@ -29,7 +30,6 @@ export async function* replayFileParallel(path: string, options: ParallelReplayO
   const { size } = await stat(path);
   const wanted = Math.max(1, Math.min(threads, Math.floor(size / minBytesPerThread)));
   const bounds = wanted > 1 ? await splitAtLines(path, size, wanted) : [0, size];
-  const { createPrefilter } = await import('./prefilter.ts');
   const local = { ...rest, prefilter: prefilter && createPrefilter(prefilter.paths, prefilter.agents) };
   if (bounds.length <= 2) {
     yield* replayFile(path, local);
