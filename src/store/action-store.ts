@@ -1,4 +1,3 @@
-import type { StatementSync } from 'node:sqlite';
 import type { Database } from './database.ts';
 import { camelFields } from './row-fields.ts';
 
@@ -36,76 +35,49 @@ interface ActionRow {
 
 /** The spec's `actions` table: every planned, applied, failed or reverted action with its plan and outcome. */
 export class ActionStore {
-  readonly #db: Database;
-  readonly #statements = new Map<string, StatementSync>();
+  /** node:sqlite's statement cache, as IncidentStore uses: an incident storm runs the same few thousands of times. */
+  readonly #sql: ReturnType<Database['createTagStore']>;
   constructor(db: Database) {
-    this.#db = db;
-  }
-
-  /** Statements are prepared once: an incident storm runs the same few thousands of times. */
-  #prepare(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    this.#sql = db.createTagStore();
   }
 
   record(action: Omit<ActionRecord, 'id' | 'createdAt'>): ActionRecord {
-    const result = this.#prepare(
-      `INSERT INTO actions (incident_id, action_type, mode, target, blocker, status, plan, result, approved_by, applied_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      action.incidentId,
-      action.actionType,
-      action.mode,
-      action.target,
-      action.blocker,
-      action.status,
-      JSON.stringify(action.plan ?? null),
-      JSON.stringify(action.result ?? null),
-      action.approvedBy,
-      action.appliedAt,
-      new Date().toISOString(),
-    );
-    return this.get(Number(result.lastInsertRowid))!;
+    const plan = JSON.stringify(action.plan ?? null);
+    const result = JSON.stringify(action.result ?? null);
+    const inserted = this.#sql.run`
+      INSERT INTO actions (incident_id, action_type, mode, target, blocker, status, plan, result, approved_by, applied_at, created_at)
+      VALUES (${action.incidentId}, ${action.actionType}, ${action.mode}, ${action.target}, ${action.blocker},
+        ${action.status}, ${plan}, ${result}, ${action.approvedBy}, ${action.appliedAt}, ${new Date().toISOString()})`;
+    return this.get(Number(inserted.lastInsertRowid))!;
   }
 
   update(id: number, changes: Partial<Pick<ActionRecord, 'status' | 'result' | 'approvedBy' | 'appliedAt'>>): void {
     const current = this.get(id);
     if (!current) throw new Error(`action ${id} does not exist`);
     const next = { ...current, ...changes };
-    this.#prepare('UPDATE actions SET status = ?, result = ?, approved_by = ?, applied_at = ? WHERE id = ?').run(
-      next.status,
-      JSON.stringify(next.result ?? null),
-      next.approvedBy,
-      next.appliedAt,
-      id,
-    );
+    const result = JSON.stringify(next.result ?? null);
+    this.#sql.run`UPDATE actions SET status = ${next.status}, result = ${result}, approved_by = ${next.approvedBy},
+      applied_at = ${next.appliedAt} WHERE id = ${id}`;
   }
 
   get(id: number): ActionRecord | undefined {
-    const row = this.#prepare('SELECT * FROM actions WHERE id = ?').get(id) as ActionRow | undefined;
+    const row = this.#sql.get`SELECT * FROM actions WHERE id = ${id}` as ActionRow | undefined;
     return row && toRecord(row);
   }
 
   forIncident(incidentId: number): ActionRecord[] {
-    return (
-      this.#prepare('SELECT * FROM actions WHERE incident_id = ? ORDER BY id').all(incidentId) as unknown as ActionRow[]
-    ).map(toRecord);
+    const rows = this.#sql.all`SELECT * FROM actions WHERE incident_id = ${incidentId} ORDER BY id` as unknown;
+    return (rows as ActionRow[]).map(toRecord);
   }
 
   countsByTypeAndStatus(): Array<{ actionType: string; status: string; count: number }> {
-    return (
-      this.#prepare(
-        'SELECT action_type, status, COUNT(*) AS count FROM actions GROUP BY action_type, status',
-      ).all() as Array<{
-        action_type: string;
-        status: string;
-        count: number;
-      }>
-    ).map((row) => ({ actionType: row.action_type, status: row.status, count: row.count }));
+    const rows = this.#sql
+      .all`SELECT action_type, status, COUNT(*) AS count FROM actions GROUP BY action_type, status` as unknown;
+    return (rows as Array<{ action_type: string; status: string; count: number }>).map((row) => ({
+      actionType: row.action_type,
+      status: row.status,
+      count: row.count,
+    }));
   }
 }
 

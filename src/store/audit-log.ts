@@ -167,17 +167,14 @@ export class AuditLog {
     // The first entry is ours only if it names our chain: another database that claimed the same empty file
     // wrote the same genesis link.
     const ours = head && (head.seq > 0 || (head.chain !== null && entry.chain === head.chain));
-    if (head && ours && entry.seq === head.seq + 1 && entry.prev === head.hash && hashEntry(body) === hash) {
-      this.#saveHead(entry);
-      return { head: { seq: entry.seq, hash: entry.hash, chain: head.chain } };
-    }
-    // A batch (appendMany) can leave several complete entries past the head: ours when they chain from it.
+    // One entry past the head links to it; a batch (appendMany) can leave several, ours when they chain from it.
     if (
       head &&
       ours &&
-      entry.seq > head.seq + 1 &&
       hashEntry(body) === hash &&
-      chainsFrom(this.path, head, entry.seq)
+      (entry.seq === head.seq + 1
+        ? entry.prev === head.hash
+        : entry.seq > head.seq + 1 && chainsFrom(this.path, head, entry.seq))
     ) {
       this.#saveHead(entry);
       return { head: { seq: entry.seq, hash: entry.hash, chain: head.chain } };

@@ -115,8 +115,9 @@ export function readPreviousImages(annotations: Record<string, string> | undefin
   }
 }
 
-export function containerImage(deployment: V1Deployment, container: string): string | undefined {
-  return deployment.spec?.template?.spec?.containers?.find((entry) => entry.name === container)?.image;
+/** The image a deployment's pod template runs in `container` (undefined without the deployment or the container). */
+export function containerImage(deployment: V1Deployment | undefined, container: string): string | undefined {
+  return deployment?.spec?.template?.spec?.containers?.find((entry) => entry.name === container)?.image;
 }
 
 export function hashPatch(patch: unknown): string {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { V1Deployment } from '@kubernetes/client-node';
+import { containerImage } from './image-patch.ts';
 import { parseImageReference, repositoryKey } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
 import { type RunningDigests, sharesDigest } from './running-images.ts';
@@ -285,10 +286,6 @@ function cvssScore(cvss: unknown): number | undefined {
     .map((source) => source?.V3Score)
     .filter((score): score is number => typeof score === 'number');
   return scores.length > 0 ? Math.max(...scores) : undefined;
-}
-
-function containerImage(deployment: V1Deployment | undefined, container: string): string | undefined {
-  return deployment?.spec?.template?.spec?.containers?.find((entry) => entry.name === container)?.image;
 }
 
 /** Same repository (registry aliases folded) and same tag; a digest, when both have one, must match too. */

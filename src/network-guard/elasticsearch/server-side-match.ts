@@ -64,13 +64,3 @@ export function sensitivePathQuery(
   ];
   return { bool: { should, minimum_should_match: 1 } };
 }
-
-/** Named scanner agents as case-insensitive substrings of the user agent keyword. */
-export function scannerAgentQuery(field: string, needles: readonly string[]): SearchBody {
-  return {
-    bool: {
-      should: alternationRegexps(needles, '.*', '.*').map((value) => regexpClause(field, value)),
-      minimum_should_match: 1,
-    },
-  };
-}
