@@ -1,9 +1,15 @@
 /**
  * Removes secrets and personal data from text before it reaches a model, a log or the audit.
  * Patterns are conservative: a false redaction costs a little context, a missed one leaks a secret.
+ * A rule's third element is a literal every match contains: text without it skips that rule's scan (the slowest rules
+ * try a match at every position, and most log lines hold no `@` and no `=`).
  */
-const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[REDACTED:private-key]'],
+const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string), string?]> = [
+  [
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+    '[REDACTED:private-key]',
+    '-----BEGIN ',
+  ],
   [
     /\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(bearer|basic|token|digest)?\s*[^\s"',;]+/gi,
     '$1$2[REDACTED]',
@@ -21,17 +27,17 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   [/\bnpm_[A-Za-z0-9]{30,}/g, '[REDACTED:npm-token]'],
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
-  [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]'],
+  [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', '='],
   [/\bAIza[0-9A-Za-z_-]{30,}/g, '[REDACTED:api-key]'],
   [
     /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session|sig(?:nature)?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?\s*[=:]\s*["']?)([^&\s"',;}]+)/gi,
     '$1$2$3[REDACTED]',
   ],
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:[REDACTED]@'],
-  [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '[REDACTED:email]'],
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:[REDACTED]@', '@'],
+  [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '[REDACTED:email]', '@'],
   [/\b((?:set-)?cookie)(["']?\s*:\s*)[^\r\n"]+/gi, '$1$2[REDACTED]'],
   // personal identifiers passed in query strings
-  [/([?&;]|^)((?:user(?:name)?|login|email|e-mail|phone|mobile|ssn)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]'],
+  [/([?&;]|^)((?:user(?:name)?|login|email|e-mail|phone|mobile|ssn)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', '='],
   // card numbers: only digit runs that pass the Luhn check, so epoch milliseconds and counters survive
   [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (luhnValid(match.replace(/\D/g, '')) ? '[REDACTED:card]' : match)],
 ];
@@ -51,7 +57,8 @@ function luhnValid(digits: string): boolean {
 
 export function redactSecrets(text: string): string {
   let result = text;
-  for (const [pattern, replacement] of RULES) {
+  for (const [pattern, replacement, needs] of RULES) {
+    if (needs !== undefined && !result.includes(needs)) continue;
     result =
       typeof replacement === 'string' ? result.replace(pattern, replacement) : result.replace(pattern, replacement);
   }
