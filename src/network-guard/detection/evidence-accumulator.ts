@@ -1,6 +1,6 @@
 import type { Evidence } from '../../core/incident.ts';
 import type { LogEvent } from '../../core/log-event.ts';
-import { redactSecrets } from '../../core/redact.ts';
+import { redactRecurring, redactSecrets } from '../../core/redact.ts';
 
 const MAX_PATHS = 25;
 const MAX_AGENTS = 8;
@@ -8,7 +8,6 @@ const MAX_SAMPLES = 5;
 const MAX_SAMPLE_CHARS = 1500;
 const MAX_MINUTES = 120;
 const MAX_DISTINCT = 500;
-const MAX_REDACTED_AGENTS = 1000;
 
 /**
  * Evidence for one client, bounded whatever it sends: top-N maps are capped (new keys are dropped once full,
@@ -62,7 +61,7 @@ export class EvidenceAccumulator {
       lastSeen: this.lastSeen,
       statuses: statusCounts(this.statuses),
       topPaths: top(this.paths).map(([path, count]) => ({ path, count })),
-      userAgents: top(this.agents).map(([userAgent, count]) => ({ userAgent: redactAgent(userAgent), count })),
+      userAgents: top(this.agents).map(([userAgent, count]) => ({ userAgent: redactRecurring(userAgent), count })),
       scannerAgents: [...this.scannerAgents],
       distinctSensitivePaths: this.distinctSensitivePaths.size,
       peakPerMinute: Math.max(0, ...this.perMinute.values()),
@@ -101,19 +100,6 @@ function statusCounts(statuses: Map<string, number>): Record<string, number> {
   let json = '';
   for (const [status, count] of statuses) json += `${json === '' ? '' : ','}${JSON.stringify(status)}:${count}`;
   return JSON.parse(`{${json}}`) as Record<string, number>;
-}
-
-/** Agent -> redacted: evidence is rebuilt at every drain, and a storm's clients share a few agents (bounded). */
-const redactedAgents = new Map<string, string>();
-
-function redactAgent(agent: string): string {
-  let redacted = redactedAgents.get(agent);
-  if (redacted === undefined) {
-    if (redactedAgents.size >= MAX_REDACTED_AGENTS) redactedAgents.clear();
-    redacted = redactSecrets(agent);
-    redactedAgents.set(agent, redacted);
-  }
-  return redacted;
 }
 
 function bump<K>(map: Map<K, number>, key: K, cap: number): void {
