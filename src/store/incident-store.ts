@@ -156,12 +156,10 @@ export class IncidentStore {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const offset = Math.max(query.offset ?? 0, 0);
     const rows = (query.status
-      ? this.#db
-          .prepare('SELECT * FROM incidents WHERE status = ? ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?')
-          .all(query.status, limit, offset)
-      : this.#db
-          .prepare('SELECT * FROM incidents ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?')
-          .all(limit, offset)) as unknown as IncidentRow[];
+      ? this.#sql
+          .all`SELECT * FROM incidents WHERE status = ${query.status} ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
+      : this.#sql
+          .all`SELECT * FROM incidents ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`) as unknown as IncidentRow[];
     return rows.map(toIncident);
   }
 
