@@ -73,7 +73,7 @@ export class IpSet {
     this.#list.addSubnet(cidr.address, cidr.prefix, cidr.family);
     const formatted = formatCidr(cidr);
     this.#entries.push(formatted);
-    const [first, last] = cidrBounds(cidr).map(toBigInt);
+    const [first, last] = cidrRange(cidr);
     this.#ranges.push({ family: cidr.family, first, last, entry: formatted });
     return true;
   }
@@ -97,9 +97,10 @@ export class IpSet {
    * not be blocked when any protected, allowlisted or proxy address falls inside it.
    */
   overlapping(entry: string): string | undefined {
+    if (this.#ranges.length === 0) return undefined; // no trusted proxies, an empty allowlist: the common case
     const cidr = parseCidr(entry);
     if (!cidr) return undefined;
-    const [first, last] = cidrBounds(cidr).map(toBigInt);
+    const [first, last] = cidrRange(cidr);
     return this.#ranges.find((range) => range.family === cidr.family && range.first <= last && first <= range.last)
       ?.entry;
   }
@@ -111,13 +112,18 @@ export class IpSet {
 
 /** First and last address of a network, for range checks. */
 export function cidrBounds(cidr: Cidr): [string, string] {
+  const [first, last] = cidrRange(cidr);
+  return [fromBigInt(first, cidr.family), fromBigInt(last, cidr.family)];
+}
+
+/** First and last address of a network as integers (no round trip through their text). */
+function cidrRange(cidr: Cidr): [bigint, bigint] {
   const bits = cidr.family === 'ipv4' ? 32 : 128;
   const value = toBigInt(cidr.address);
   const hostBits = BigInt(bits - cidr.prefix);
   const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << hostBits) - 1n);
   const first = value & mask;
-  const last = first | ((1n << hostBits) - 1n);
-  return [fromBigInt(first, cidr.family), fromBigInt(last, cidr.family)];
+  return [first, first | ((1n << hostBits) - 1n)];
 }
 
 /** The /64 network of an IPv6 address (attackers rotate inside one), or the address itself for IPv4. */

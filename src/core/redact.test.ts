@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redactDeep, redactSecrets } from './redact.ts';
+import { redactDeep, redactRecurring, redactSecrets } from './redact.ts';
 
 // A Traefik access log kept with headers (accessLog.fields.headers.defaultMode: keep) as stored in Elasticsearch and
 // handed to the model by an investigation: opaque keys and session ids look like nothing, only the field names them.
@@ -43,4 +43,20 @@ test('provider tokens and credential query parameters seen in access logs are re
   ];
   for (const [input, expected] of cases) assert.equal(redactSecrets(input), expected, input);
   assert.equal(redactSecrets('GET /monkey/keyboard?keys=1'), 'GET /monkey/keyboard?keys=1', 'other parameters stay');
+});
+
+// The slow rules are skipped when their literal is absent (text lower-cased): upper case and text left after an
+// earlier rule's replacement must still reach them.
+test('rules skipped for absent literals still see upper-case text and what earlier rules left', () => {
+  for (const [input, secret] of [
+    ['GET /x?PASSWORD=hunter2', 'hunter2'],
+    ['Set-Cookie: SID=4f9a1c0e77b2', '4f9a1c0e77b2'],
+    ['GET /cb?CODE=oauth-abc&KEY=k7Qw2', 'oauth-abc'],
+    ['AUTHORIZATION: Basic Zm9vOmJhcg==', 'Zm9vOmJhcg'],
+    ['Contact BOB@EXAMPLE.COM', 'BOB@EXAMPLE.COM'],
+    ['sk-ant-abcdefghijklmnopqrstu then x-session-token: 12ab34cd', '12ab34cd'],
+  ])
+    assert.ok(!redactSecrets(input).includes(secret), `${secret} survived: ${redactSecrets(input)}`);
+  assert.equal(redactRecurring('Mozilla/5.0 token=abc'), redactSecrets('Mozilla/5.0 token=abc'));
+  assert.equal(redactRecurring('Mozilla/5.0 token=abc'), 'Mozilla/5.0 token=[REDACTED]');
 });

@@ -36,10 +36,9 @@ export function writeIncidents(
     const written: WrittenIncident[] = [];
     const audit: Array<{ type: string; data: Record<string, unknown> }> = [];
     for (const { finding, override } of batch) {
-      const existing = store.incidents.findActive(finding.ip, finding.threatType);
-      if (existing) {
-        const incident = store.incidents.updateEvidence(existing.id, finding.evidence, finding.severity, now);
-        written.push({ incident, created: false });
+      const updated = store.incidents.updateActiveEvidence(finding, now);
+      if (updated) {
+        written.push({ incident: updated, created: false });
         continue;
       }
       if (settled(finding)) continue; // closed, and nothing new since
@@ -50,8 +49,7 @@ export function writeIncidents(
       const reason = confirm
         ? `auto mode: awaiting the model's confirmation (up to ${config.llm.confirm_timeout}s, then blocked)`
         : proposed.reason;
-      const incident = store.incidents.create(finding, status, decision, now);
-      store.incidents.setStatus(incident.id, status, decision, reason);
+      const incident = store.incidents.create(finding, status, decision, now, reason);
       audit.push({
         type: 'incident_created',
         data: {
@@ -65,7 +63,7 @@ export function writeIncidents(
         },
       });
       metrics.increment('devops_agent_incidents_total', { threat_type: finding.threatType, decision });
-      written.push({ incident: { ...incident, status, decision }, created: true, awaitingConfirmation: confirm });
+      written.push({ incident, created: true, awaitingConfirmation: confirm });
     }
     store.audit.appendMany(audit);
     return written;

@@ -5,7 +5,6 @@ import type { Store } from '../store/store.ts';
 import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
 import { replayFileParallel } from './traefik-log/parallel-replay.ts';
 import { createPrefilter } from './traefik-log/prefilter.ts';
-import { type ReplayOptions, replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './traefik-log/source-batch.ts';
 import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
 
@@ -55,14 +54,9 @@ export async function scanTraefikFile(
     prefilter: prefilterNeedles(guard),
     threads,
   };
-  await warmSiteProfile(
-    guard,
-    path,
-    { ...options, prefilter: prefilterFor(guard) },
-    config.detection.site_profile.warmup,
-  );
+  const replay = afterWarmUp(guard, () => replayFileParallel(path, options), config.detection.site_profile.warmup);
   // Worker threads read, prefilter and parse; this thread runs the one detector over their batches in file order.
-  for await (const batch of replayFileParallel(path, options)) {
+  for await (const batch of replay) {
     guard.observe(batch.events);
     addStats(stats, batch.stats);
     countBatch(batch, 'traefik-file');
@@ -73,27 +67,64 @@ export async function scanTraefikFile(
   return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
 }
 
+/** Events the warm-up keeps for the scan (about 700 bytes each); past this it stops keeping and the scan reads again. */
+const MAX_KEPT_EVENTS = 100_000;
+
 /**
- * Warms the site profile from the first `warmupSeconds` (event time) of a replay before judging anything, so the
- * first visitors of a single-page app fetching `/config.js` are not leaks just because they came first.
+ * The batches of `replay()` for the scan, after warming the site profile from their first `warmupSeconds` (event
+ * time), so the first visitors of a single-page app fetching `/config.js` are not leaks just because they came first.
+ * The warm-up's batches are kept and handed on, so a window full of probes is read and parsed once; a window holding
+ * more than `maxKeptEvents` events is read again instead (memory stays bounded).
  */
+export async function* afterWarmUp(
+  guard: NetworkGuard,
+  replay: () => AsyncGenerator<SourceBatch>,
+  warmupSeconds: number,
+  maxKeptEvents = MAX_KEPT_EVENTS,
+): AsyncGenerator<SourceBatch> {
+  const batches = replay();
+  let kept: SourceBatch[] | undefined;
+  try {
+    kept = await warmSiteProfile(guard, batches, warmupSeconds, maxKeptEvents);
+    if (kept) {
+      // Handed over one by one, so each kept batch can be collected once the scan has observed it.
+      while (kept.length > 0) yield kept.shift()!;
+      yield* batches;
+    }
+  } finally {
+    // A no-op once it is finished; else (the window too big to keep, or the scan stopped on an error) this closes
+    // the replay's file and workers.
+    await batches.return(undefined);
+  }
+  if (!kept) yield* replay();
+}
+
+/** Feeds the profile until the warm-up window ends; returns the batches read, or undefined past `maxKeptEvents`. */
 async function warmSiteProfile(
   guard: NetworkGuard,
-  path: string,
-  options: ReplayOptions,
+  batches: AsyncGenerator<SourceBatch>,
   warmupSeconds: number,
-): Promise<void> {
+  maxKeptEvents: number,
+): Promise<SourceBatch[] | undefined> {
+  let kept: SourceBatch[] | undefined = [];
+  let keptEvents = 0;
   let start: number | undefined;
   const matcher = guard.detector.pathMatcher;
-  for await (const batch of replayFile(path, options)) {
+  // next() by hand: leaving a for-await loop would close the generator the scan continues with.
+  for (let next = await batches.next(); !next.done; next = await batches.next()) {
+    const batch = next.value;
+    keptEvents += batch.events.length;
+    if (kept && keptEvents <= maxKeptEvents) kept.push(batch);
+    else kept = undefined;
     for (const event of batch.events) {
       start ??= event.time;
-      if (event.time - start > warmupSeconds * 1000) return;
+      if (event.time - start > warmupSeconds * 1000) return kept;
       if (!matcher.matches(event.path)) continue;
       const client = guard.detector.clientKey(event.clientIp);
       guard.profile.observe(event.host, event.path, client, event.status, event.time, event.bytes);
     }
   }
+  return kept;
 }
 
 /** Follows the configured file until the signal aborts, committing the read position after each processed batch. */

@@ -14,6 +14,10 @@ export interface Migration {
 export function openDatabase(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
+  // 8 KiB pages for a new database (an existing one keeps its own): an incident row carries 2 to 3 KB of evidence, so
+  // a 4 KiB page held one row, and 10,000 incidents (23 MB of rows) took 42 MB of pages, each written twice (WAL and
+  // checkpoint). With 8 KiB: 28 MB, and writing a storm's incidents costs a fifth less CPU.
+  db.exec('PRAGMA page_size = 8192');
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
   );

@@ -59,32 +59,62 @@ export class IncidentStore {
     return row && toIncident(row);
   }
 
-  create(finding: Finding, status: IncidentStatus, decision: Decision, now = new Date()): Incident {
+  /**
+   * Inserts a new incident with its first status, decision and reason in one statement, and returns it without
+   * reading the row back: the evidence returned is the caller's object (already what was stored), not a parsed copy.
+   */
+  create(finding: Finding, status: IncidentStatus, decision: Decision, now = new Date(), reason?: string): Incident {
     const time = now.toISOString();
     const evidence = JSON.stringify(finding.evidence);
     const result = this.#sql.run`
-      INSERT INTO incidents (ip_address, threat_type, severity, detected_at, updated_at, status, decision, evidence)
-      VALUES (${finding.ip}, ${finding.threatType}, ${finding.severity}, ${time}, ${time}, ${status}, ${decision}, ${evidence})`;
-    return this.get(Number(result.lastInsertRowid))!;
+      INSERT INTO incidents (ip_address, threat_type, severity, detected_at, updated_at, status, decision, evidence, status_reason)
+      VALUES (${finding.ip}, ${finding.threatType}, ${finding.severity}, ${time}, ${time}, ${status}, ${decision}, ${evidence}, ${reason ?? null})`;
+    return {
+      id: Number(result.lastInsertRowid),
+      ip: finding.ip,
+      threatType: finding.threatType,
+      severity: finding.severity,
+      status,
+      detectedAt: time,
+      updatedAt: time,
+      decision,
+      evidence: finding.evidence,
+      llmOpinion: undefined,
+    };
   }
 
-  /** Replaces the evidence; severity only ever rises. */
+  /**
+   * Replaces the evidence of the active incident of this IP and threat (severity only ever rises) and returns it, or
+   * undefined when there is none. The stored evidence is neither read nor parsed (the index answers the look-up).
+   */
+  updateActiveEvidence(finding: Finding, now = new Date()): Incident | undefined {
+    const active = this.#sql
+      .get`SELECT id FROM incidents WHERE ip_address = ${finding.ip} AND threat_type = ${finding.threatType} AND status != 'resolved'` as
+      | { id: number }
+      | undefined;
+    return active && this.updateEvidence(active.id, finding.evidence, finding.severity, now);
+  }
+
+  /** Replaces the evidence (severity only ever rises) and returns the incident with the caller's evidence object. */
   updateEvidence(id: number, evidence: Evidence, severity: Severity, now = new Date()): Incident {
-    const current = this.get(id);
-    if (!current) throw new Error(`incident ${id} does not exist`);
-    const next = SEVERITY_RANK[severity] > SEVERITY_RANK[current.severity] ? severity : current.severity;
     const json = JSON.stringify(evidence);
-    this.#sql
-      .run`UPDATE incidents SET evidence = ${json}, severity = ${next}, updated_at = ${now.toISOString()} WHERE id = ${id}`;
-    return this.get(id)!;
+    const rank = SEVERITY_RANK[severity];
+    const row = this.#sql.get`
+      UPDATE incidents SET evidence = ${json}, updated_at = ${now.toISOString()},
+        severity = CASE WHEN ${rank} > CASE severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 WHEN 'critical' THEN 3 END THEN ${severity} ELSE severity END
+      WHERE id = ${id}
+      RETURNING id, ip_address, threat_type, severity, detected_at, updated_at, status, decision, llm_opinion` as
+      | Omit<IncidentRow, 'evidence'>
+      | undefined;
+    if (!row) throw new Error(`incident ${id} does not exist`);
+    return withEvidence(row, evidence);
   }
 
   setStatus(id: number, status: IncidentStatus, decision?: Decision, reason?: string): void {
-    this.#db
-      .prepare(
-        'UPDATE incidents SET status = ?, decision = COALESCE(?, decision), status_reason = COALESCE(?, status_reason), updated_at = ? WHERE id = ?',
-      )
-      .run(status, decision ?? null, reason ?? null, new Date().toISOString(), id);
+    this.#sql.run`
+      UPDATE incidents SET status = ${status}, decision = COALESCE(${decision ?? null}, decision),
+        status_reason = COALESCE(${reason ?? null}, status_reason), updated_at = ${new Date().toISOString()}
+      WHERE id = ${id}`;
   }
 
   /** Moves to `to` only from one of `from` (atomic compare-and-set); false when the incident was elsewhere. */
@@ -126,12 +156,10 @@ export class IncidentStore {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const offset = Math.max(query.offset ?? 0, 0);
     const rows = (query.status
-      ? this.#db
-          .prepare('SELECT * FROM incidents WHERE status = ? ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?')
-          .all(query.status, limit, offset)
-      : this.#db
-          .prepare('SELECT * FROM incidents ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?')
-          .all(limit, offset)) as unknown as IncidentRow[];
+      ? this.#sql
+          .all`SELECT * FROM incidents WHERE status = ${query.status} ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
+      : this.#sql
+          .all`SELECT * FROM incidents ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`) as unknown as IncidentRow[];
     return rows.map(toIncident);
   }
 
@@ -153,6 +181,11 @@ export class IncidentStore {
 }
 
 function toIncident(row: IncidentRow): Incident {
+  return withEvidence(row, JSON.parse(row.evidence) as Evidence);
+}
+
+/** The incident of a row read without its evidence column, with evidence the caller already holds. */
+function withEvidence(row: Omit<IncidentRow, 'evidence'>, evidence: Evidence): Incident {
   return {
     id: row.id,
     ip: row.ip_address,
@@ -162,7 +195,7 @@ function toIncident(row: IncidentRow): Incident {
     detectedAt: row.detected_at,
     updatedAt: row.updated_at,
     decision: row.decision as Decision,
-    evidence: JSON.parse(row.evidence) as Evidence,
+    evidence,
     llmOpinion: row.llm_opinion ? JSON.parse(row.llm_opinion) : undefined,
   };
 }

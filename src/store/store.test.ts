@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { IpSet, normalizeIp, parseCidr } from '../core/ip-address.ts';
 import { redactSecrets } from '../core/redact.ts';
+import { sixProbeScanFinding } from '../core/testing/findings.ts';
 import { openStore } from './store.ts';
 
 function fresh() {
@@ -86,6 +87,29 @@ test('migrations are applied once; reopening keeps data', () => {
     n: number;
   };
   assert.equal(applied.n, 2);
+});
+
+test('incidents: created with status, decision and reason in one row; evidence updates reach only the active one', () => {
+  const { store } = fresh();
+  const finding = sixProbeScanFinding('198.51.100.7', 1000, 'test');
+  const created = store.incidents.create(finding, 'pending', 'recommended', new Date(5000), 'awaiting review');
+  assert.deepEqual(store.incidents.get(created.id), created);
+  assert.equal(store.incidents.statusReason(created.id), 'awaiting review');
+  // Severity only rises; the returned incident is the stored one.
+  const high = { ...finding, severity: 'high' as const, evidence: { ...finding.evidence, requests: 9 } };
+  const raised = store.incidents.updateActiveEvidence(high, new Date(6000));
+  assert.deepEqual(raised, {
+    ...created,
+    severity: 'high',
+    updatedAt: new Date(6000).toISOString(),
+    evidence: high.evidence,
+  });
+  assert.deepEqual(store.incidents.get(created.id), raised);
+  assert.equal(store.incidents.updateActiveEvidence(finding, new Date(7000))?.severity, 'high');
+  assert.equal(store.incidents.updateActiveEvidence({ ...finding, threatType: 'secret_exposure' }), undefined);
+  store.incidents.setStatus(created.id, 'resolved');
+  assert.equal(store.incidents.updateActiveEvidence(high), undefined);
+  assert.equal(store.incidents.get(created.id)?.evidence.requests, 6);
 });
 
 test('a failed transaction leaves nothing behind', () => {

@@ -1,6 +1,6 @@
 import type { Evidence } from '../../core/incident.ts';
 import type { LogEvent } from '../../core/log-event.ts';
-import { redactSecrets } from '../../core/redact.ts';
+import { redactRecurring, redactSecrets } from '../../core/redact.ts';
 
 const MAX_PATHS = 25;
 const MAX_AGENTS = 8;
@@ -59,9 +59,9 @@ export class EvidenceAccumulator {
       sensitiveHits: this.sensitiveHits,
       firstSeen: this.firstSeen,
       lastSeen: this.lastSeen,
-      statuses: Object.fromEntries(this.statuses),
+      statuses: statusCounts(this.statuses),
       topPaths: top(this.paths).map(([path, count]) => ({ path, count })),
-      userAgents: top(this.agents).map(([userAgent, count]) => ({ userAgent: redactSecrets(userAgent), count })),
+      userAgents: top(this.agents).map(([userAgent, count]) => ({ userAgent: redactRecurring(userAgent), count })),
       scannerAgents: [...this.scannerAgents],
       distinctSensitivePaths: this.distinctSensitivePaths.size,
       peakPerMinute: Math.max(0, ...this.perMinute.values()),
@@ -89,6 +89,17 @@ export class EvidenceAccumulator {
     for (const [minute, count] of Object.entries(seed.perMinute)) this.perMinute.set(Number(minute), count);
     this.samples.push(...seed.samples.slice(0, MAX_SAMPLES));
   }
+}
+
+/**
+ * The status counts as a plain object, built by JSON.parse: an object given the key "404" any other way allocates fast
+ * elements for indices 0 to ~620 (5 KB, where JSON.parse makes a 0.2 KB dictionary), and a storm builds tens of
+ * thousands of evidences. Same keys, same order, same CPU.
+ */
+function statusCounts(statuses: Map<string, number>): Record<string, number> {
+  let json = '';
+  for (const [status, count] of statuses) json += `${json === '' ? '' : ','}${JSON.stringify(status)}:${count}`;
+  return JSON.parse(`{${json}}`) as Record<string, number>;
 }
 
 function bump<K>(map: Map<K, number>, key: K, cap: number): void {

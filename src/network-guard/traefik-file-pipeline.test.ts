@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { LogEvent } from '../core/log-event.ts';
+import { NetworkGuard } from './network-guard.ts';
+import { fileBlockerGuardParts } from './testing/file-blocker-guard.ts';
+import { afterWarmUp } from './traefik-file-pipeline.ts';
+import { emptyStats, type SourceBatch } from './traefik-log/source-batch.ts';
+
+const T0 = Date.parse('2026-11-21T08:00:00Z');
+
+function guard() {
+  const { config, store, blocker } = fileBlockerGuardParts(
+    mkdtempSync(join(tmpdir(), 'pipeline-')),
+    { mode: 'disabled' },
+    { maxEntries: 10 },
+  );
+  return new NetworkGuard({ config, store, blocker, source: 'test' });
+}
+
+/** Four batches of three `/.env` probes, one a minute: the batch at index 1 holds the end of a 4-minute warm-up. */
+function batches(): SourceBatch[] {
+  return [0, 1, 2, 3].map((index) => ({
+    events: [0, 1, 2].map(
+      (n): LogEvent => ({
+        time: T0 + (index * 3 + n) * 60_000,
+        clientIp: `198.51.100.${index * 3 + n}`,
+        method: 'GET',
+        rawPath: '/.env',
+        path: '/.env',
+        status: 404,
+        userAgent: 'curl/8.0',
+        host: 'shop.example.com',
+      }),
+    ),
+    stats: { ...emptyStats(), lines: 3 },
+    position: { path: '/x.log', dev: 0, ino: 0, offset: index + 1, size: 4, headHash: '', headLength: 0 },
+    hasMore: index < 3,
+    notices: [],
+  }));
+}
+
+/** A replay over `source`, counting how often it is opened and closed. */
+function replayOf(source: SourceBatch[]) {
+  const counts = { opened: 0, closed: 0 };
+  const replay = async function* () {
+    counts.opened++;
+    try {
+      yield* source;
+    } finally {
+      counts.closed++;
+    }
+  };
+  return { counts, replay };
+}
+
+async function collect(batchesOut: AsyncGenerator<SourceBatch>, stopAfter = Number.POSITIVE_INFINITY) {
+  const out: SourceBatch[] = [];
+  for await (const batch of batchesOut) {
+    out.push(batch);
+    if (out.length === stopAfter) break;
+  }
+  return out;
+}
+
+test('the warm-up hands its batches on: the file is read once, every batch once and in order', async () => {
+  const source = batches();
+  const { counts, replay } = replayOf(source);
+  const scanGuard = guard();
+  const observed: number[] = [];
+  const observe = scanGuard.profile.observe.bind(scanGuard.profile);
+  scanGuard.profile.observe = (host, path, client, status, time, bytes) => {
+    observed.push(time);
+    observe(host, path, client, status, time, bytes);
+  };
+  const out = await collect(afterWarmUp(scanGuard, replay, 240));
+  assert.deepEqual(out, source);
+  assert.ok(out.every((batch, index) => batch === source[index])); // the same objects: nothing parsed again
+  assert.deepEqual(counts, { opened: 1, closed: 1 });
+  // The warm-up saw the first 4 minutes (5 probes) and stopped at the first event past them.
+  assert.deepEqual(
+    observed,
+    [0, 1, 2, 3, 4].map((minute) => T0 + minute * 60_000),
+  );
+});
+
+test('a warm-up window with more events than it may keep is read again from the start', async () => {
+  const source = batches();
+  const { counts, replay } = replayOf(source);
+  const out = await collect(afterWarmUp(guard(), replay, 240, 4));
+  assert.deepEqual(out, source);
+  assert.deepEqual(counts, { opened: 2, closed: 2 });
+});
+
+test('a scan that stops while the kept batches are handed on closes the replay', async () => {
+  const { counts, replay } = replayOf(batches());
+  const out = await collect(afterWarmUp(guard(), replay, 240), 1);
+  assert.equal(out.length, 1);
+  assert.deepEqual(counts, { opened: 1, closed: 1 });
+});
