@@ -1,5 +1,6 @@
 // CLI start-up: wall time and peak RSS of one-shot commands, median of repeated runs (each a fresh process, the
-// first of which fills the compile cache).
+// first of which fills the compile cache), started as users start them: bin/devops-agent.js (which sets the heap
+// flags, see there).
 // Usage: node bench/cli-bench.ts [--runs 7]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
-const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const main = new URL('../bin/devops-agent.js', import.meta.url).pathname;
 const PEAK_RSS = new URL('./peak-rss.cjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cli-bench-'));
 const config = join(dir, 'config.yaml');

@@ -100,9 +100,13 @@ export class Metrics {
   }
 }
 
-/** Labels in name order, so the exposition is stable whatever order a caller wrote them in. */
+/**
+ * Labels in name order, so the exposition is stable whatever order a caller wrote them in. Label names are ASCII
+ * identifiers: a code-unit comparison orders them, and unlike localeCompare it does not page in ICU's collation data
+ * (about 8 MB of RSS in a process that otherwise never touches Intl).
+ */
 function sortedLabels(labels: Labels): Labels {
-  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The one registry of the process. */

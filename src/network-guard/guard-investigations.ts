@@ -1,7 +1,7 @@
+import { llmConfigured } from '../llm/llm-configured.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import type { ElasticsearchDetector } from './elasticsearch/elasticsearch-detector.ts';
-import { ElasticsearchInvestigator } from './elasticsearch/elasticsearch-investigator.ts';
-import { createInvestigationQueue } from './investigation/create-investigation-queue.ts';
+import type { ElasticsearchInvestigator } from './elasticsearch/elasticsearch-investigator.ts';
 import type { InvestigationQueue } from './investigation/investigation-queue.ts';
 import type { NetworkGuard } from './network-guard.ts';
 
@@ -14,7 +14,7 @@ export interface GuardInvestigations {
 /**
  * The LLM investigations of a guard, by source: Elasticsearch incidents get the multi-turn query investigation (unless
  * `elasticsearch.llm_queries.investigate: false`), file incidents the ReAct advisor over the file's recent events.
- * No LLM configured: no queue, and the deterministic path decides alone.
+ * No LLM configured: no queue, and the deterministic path decides alone (and none of the investigation code loads).
  */
 export async function startGuardInvestigations(
   runtime: AgentRuntime,
@@ -24,20 +24,23 @@ export async function startGuardInvestigations(
   const { config, store } = runtime;
   let elasticsearch: ElasticsearchInvestigator | undefined;
   const off = config.elasticsearch !== undefined && !config.elasticsearch.llm_queries.investigate;
-  const queue = off
-    ? undefined
-    : createInvestigationQueue({
-        config,
-        store,
-        guard,
-        log,
-        investigator: config.elasticsearch
-          ? (client) => {
-              elasticsearch = new ElasticsearchInvestigator(runtime, client, guard.blockContext);
-              return elasticsearch.investigate;
-            }
-          : undefined,
-      });
+  if (off || !llmConfigured(config.llm)) return { queue: undefined, onDetector: () => {} };
+  const { createInvestigationQueue } = await import('./investigation/create-investigation-queue.ts');
+  const Investigator = config.elasticsearch
+    ? (await import('./elasticsearch/elasticsearch-investigator.ts')).ElasticsearchInvestigator
+    : undefined;
+  const queue = createInvestigationQueue({
+    config,
+    store,
+    guard,
+    log,
+    investigator: Investigator
+      ? (client) => {
+          elasticsearch = new Investigator(runtime, client, guard.blockContext);
+          return elasticsearch.investigate;
+        }
+      : undefined,
+  });
   await queue?.start();
   return { queue, onDetector: (detector) => elasticsearch?.attach(detector) };
 }

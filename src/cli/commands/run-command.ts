@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorMessage, IntegrationError } from '../../core/errors.ts';
 import { redactSecrets } from '../../core/redact.ts';
-import { createLlmClient } from '../../llm/create-llm-client.ts';
+import { llmConfigured } from '../../llm/llm-configured.ts';
 import { openRuntime } from '../../network-guard/agent-runtime.ts';
-import { watchElasticsearch } from '../../network-guard/elasticsearch/elasticsearch-source.ts';
 import { startGuardInvestigations } from '../../network-guard/guard-investigations.ts';
 import { expireBlocks, resumeInterruptedBlocks } from '../../network-guard/incident-actions.ts';
 import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
@@ -58,7 +57,10 @@ export const runCommand: Command = {
       });
     }
     const notify = createIncidentNotifier(config, runtime.store, web?.url);
-    const llm = createLlmClient(config, runtime.store);
+    // The LLM client and the Elasticsearch source load only when configured: the idle daemon keeps less in memory.
+    const llm = llmConfigured(config.llm)
+      ? (await import('../../llm/create-llm-client.ts')).createLlmClient(config, runtime.store)
+      : undefined;
     const guard = new NetworkGuard({
       config,
       store: runtime.store,
@@ -108,9 +110,10 @@ export const runCommand: Command = {
       );
     }, expiryCheckMs(config.blocking.duration));
     try {
-      if (config.elasticsearch)
+      if (config.elasticsearch) {
+        const { watchElasticsearch } = await import('../../network-guard/elasticsearch/elasticsearch-source.ts');
         await watchElasticsearch(runtime, guard, stopSignal, { log, onDetector: investigations.onDetector });
-      else await tailTraefikFile(guard, config, runtime.store, stopSignal, log);
+      } else await tailTraefikFile(guard, config, runtime.store, stopSignal, log);
     } finally {
       clearInterval(expiry);
       await workloads?.stop();

@@ -3,8 +3,6 @@ import { availableParallelism } from 'node:os';
 import { parseDuration } from '../../config/duration.ts';
 import { UsageError } from '../../core/errors.ts';
 import { type AgentRuntime, openRuntime } from '../../network-guard/agent-runtime.ts';
-import { ElasticsearchDetector } from '../../network-guard/elasticsearch/elasticsearch-detector.ts';
-import { scanElasticsearch } from '../../network-guard/elasticsearch/elasticsearch-source.ts';
 import { startGuardInvestigations } from '../../network-guard/guard-investigations.ts';
 import { resumeInterruptedBlocks } from '../../network-guard/incident-actions.ts';
 import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
@@ -69,6 +67,8 @@ export const scanCommand: Command = {
           onIncident: notifyLeak,
         });
         const investigations = await startGuardInvestigations(runtime, guard);
+        const { ElasticsearchDetector } = await import('../../network-guard/elasticsearch/elasticsearch-detector.ts');
+        const { scanElasticsearch } = await import('../../network-guard/elasticsearch/elasticsearch-source.ts');
         // Our own connection, so investigations still queued when the last window is done can query it.
         const detector = await ElasticsearchDetector.connect(config);
         const progress = createProgress(io, 'scan', 'windows');

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { llmConfigured } from '../llm-configured.ts';
 import { createAnthropicModel } from './anthropic-provider.ts';
 import { createGroqModel } from './groq-provider.ts';
 import { createOllamaModel } from './ollama-provider.ts';
@@ -34,8 +35,8 @@ export function createProviderModel(llm: Config['llm']): ProviderModel | undefin
 }
 
 export function resolveProvider(llm: Config['llm']): { kind: ProviderKind; baseURL?: string } | undefined {
-  if (llm.service_type === 'api_key') {
-    if (!llm.api_key || !llm.provider) return undefined;
+  if (!llmConfigured(llm)) return undefined;
+  if (llm.service_type === 'api_key' && llm.provider) {
     if (llm.provider === 'ollama' || llm.provider === 'openai-compatible') {
       if (!llm.url) throw new ConfigError([`llm.url: required for provider ${llm.provider}`]);
       return classifyLlmUrl(llm.url, llm.provider);

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { startCompiledWorker } from '../../core/compiled-worker.ts';
 import { splitAtLines } from './line-boundaries.ts';
 import { createPrefilter } from './prefilter.ts';
 import { type ReplayOptions, replayFile } from './replay-file.ts';
@@ -56,7 +56,7 @@ function startRange(
   end: number,
 ) {
   const data: ReplayWorkerData = { path, options: { ...options, start, end }, prefilter };
-  const worker = new Worker(new URL('./replay-worker.ts', import.meta.url), { workerData: data });
+  const worker = startCompiledWorker(new URL('./replay-worker.ts', import.meta.url), { workerData: data });
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | undefined;
   const push = (message: WorkerMessage) => {

@@ -1,0 +1,2 @@
+/** See heap-flags.js. */
+export function heapFlags(argv: string[]): string[];
