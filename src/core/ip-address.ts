@@ -128,7 +128,8 @@ function cidrRange(cidr: Cidr): [bigint, bigint] {
 
 /** The /64 network of an IPv6 address (attackers rotate inside one), or the address itself for IPv4. */
 export function ipv6Slash64(ip: string): string {
-  if (ipFamily(ip) === 'ipv4') return ip;
+  // Without a colon it is not IPv6: skips isIP for the IPv4 client key of every event.
+  if (!ip.includes(':') || ipFamily(ip) === 'ipv4') return ip;
   const [first] = cidrBounds({ address: ip, prefix: 64, family: 'ipv6' });
   return `${first}/64`;
 }
