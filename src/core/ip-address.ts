@@ -1,4 +1,5 @@
 import { BlockList, isIP, SocketAddress } from 'node:net';
+import { detachedCopy } from './detached-copy.ts';
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
@@ -18,8 +19,12 @@ export function normalizeIp(input: string): string | undefined {
   const zone = value.indexOf('%');
   if (zone >= 0) value = value.slice(0, zone);
   const family = isIP(value);
+  // A copy, not the input: that is often a slice of a log line, which would stay in memory for as long as the
+  // address is remembered (client tables, caches, campaign members).
   if (family === 4)
-    return value.split('.').some((octet) => octet.length > 1 && octet.startsWith('0')) ? undefined : value;
+    return value.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))
+      ? undefined
+      : detachedCopy(value);
   if (family !== 6) return undefined;
   const compressed = SocketAddress.parse(`[${value}]:0`)?.address ?? value.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(compressed);

@@ -1,3 +1,4 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
@@ -50,6 +51,7 @@ type FirstSighting = Pick<LogEvent, 'time' | 'clientIp' | 'path' | 'status' | 'u
 
 /** Distinct strings the interning table holds before it starts again (it only saves memory, never decides). */
 const MAX_INTERNED = 4096;
+const MAX_INTERNED_LENGTH = 512;
 
 interface ClientState {
   evidence: EvidenceAccumulator;
@@ -177,11 +179,13 @@ export class SecretsScanningDetector {
   }
 
   #intern(text: string): string {
+    if (text.length > MAX_INTERNED_LENGTH) return detachedCopy(text);
     const known = this.#interned.get(text);
     if (known !== undefined) return known;
     if (this.#interned.size >= MAX_INTERNED) this.#interned = new Map();
-    this.#interned.set(text, text);
-    return text;
+    const copy = detachedCopy(text);
+    this.#interned.set(copy, copy);
+    return copy;
   }
 
   /** Sensitive and not public content of its site: learn first, then judge (the request that makes a path public is itself public content). */
