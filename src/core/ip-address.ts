@@ -1,4 +1,5 @@
 import { BlockList, isIP, SocketAddress } from 'node:net';
+import { detachedCopy } from './detached-copy.ts';
 
 export type IpFamily = 'ipv4' | 'ipv6';
 
@@ -18,8 +19,12 @@ export function normalizeIp(input: string): string | undefined {
   const zone = value.indexOf('%');
   if (zone >= 0) value = value.slice(0, zone);
   const family = isIP(value);
+  // A copy, not the input: that is often a slice of a log line, which would stay in memory for as long as the
+  // address is remembered (client tables, caches, campaign members).
   if (family === 4)
-    return value.split('.').some((octet) => octet.length > 1 && octet.startsWith('0')) ? undefined : value;
+    return value.split('.').some((octet) => octet.length > 1 && octet.startsWith('0'))
+      ? undefined
+      : detachedCopy(value);
   if (family !== 6) return undefined;
   const compressed = SocketAddress.parse(`[${value}]:0`)?.address ?? value.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(compressed);
@@ -128,7 +133,8 @@ function cidrRange(cidr: Cidr): [bigint, bigint] {
 
 /** The /64 network of an IPv6 address (attackers rotate inside one), or the address itself for IPv4. */
 export function ipv6Slash64(ip: string): string {
-  if (ipFamily(ip) === 'ipv4') return ip;
+  // Without a colon it is not IPv6: skips isIP for the IPv4 client key of every event.
+  if (!ip.includes(':') || ipFamily(ip) === 'ipv4') return ip;
   const [first] = cidrBounds({ address: ip, prefix: 64, family: 'ipv6' });
   return `${first}/64`;
 }

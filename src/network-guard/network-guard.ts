@@ -76,8 +76,9 @@ export class NetworkGuard {
     this.#activeKeys = store.incidents.activeKeys();
     this.detector = new SecretsScanningDetector(detection, {
       source: options.source,
+      // No active incident at all (a fresh scan): no key to build for each new client.
       seed: (ip, threatType) =>
-        this.#activeKeys.has(activeKey(ip, threatType))
+        this.#activeKeys.size > 0 && this.#activeKeys.has(activeKey(ip, threatType))
           ? store.incidents.findActive(ip, threatType)?.evidence
           : undefined,
       profile: this.profile,

@@ -28,15 +28,40 @@ export interface MemberProbes {
 interface Group {
   kind: 'prefix' | 'fingerprint';
   label: string;
-  members: Map<string, MemberProbes>;
+  members: MemberProbes[];
 }
+
+/** A member and the network it was filed under (computed once, when it joined). */
+interface Member {
+  probes: MemberProbes;
+  prefix: string;
+}
+
+/**
+ * One network's members. A flood of new addresses puts one member in each network, so a lone member is stored as
+ * itself and the Map comes with the second.
+ */
+type NetworkMembers = MemberProbes | Map<string, MemberProbes>;
 
 /** The network a client belongs to for campaigns: its /24 (IPv4) or /48 (IPv6, /64 client keys included). */
 export function campaignPrefix(clientKey: string): string {
-  const address = clientKey.split('/')[0];
-  if (ipFamily(address) === 'ipv4') return `${address.split('.').slice(0, 3).join('.')}.0/24`;
+  const slash = clientKey.indexOf('/');
+  const address = slash < 0 ? clientKey : clientKey.slice(0, slash);
+  // Without a colon it cannot be IPv6 (ipFamily's isIP not needed); its first three labels are found without
+  // split/join: a flood of new addresses computes one prefix per address.
+  if (!address.includes(':') || ipFamily(address) === 'ipv4') return `${firstLabels(address, 3)}.0/24`;
   const [first] = cidrBounds({ address, prefix: 48, family: 'ipv6' });
   return `${first}/48`;
+}
+
+/** The text before the `count`-th dot, or all of it when it has fewer dots (as split/slice/join would give). */
+function firstLabels(address: string, count: number): string {
+  let dot = -1;
+  for (let seen = 0; seen < count; seen++) {
+    dot = address.indexOf('.', dot + 1);
+    if (dot < 0) return address;
+  }
+  return address.slice(0, dot);
 }
 
 /** Same path set and same agent: the signature of one tool run from many addresses. */
@@ -55,14 +80,14 @@ export function probeFingerprint(paths: readonly string[], agent: string): strin
 export class CampaignTracker {
   readonly #settings: CampaignSettings;
   readonly #thresholds: CampaignThresholds;
-  readonly #members = new Map<string, MemberProbes>();
-  /** Each member's /24 or /48, computed once when it joins. */
-  readonly #prefixes = new Map<string, string>();
+  readonly #members = new Map<string, Member>();
   /** Members by /24 or /48, kept as they come and go, so findings() judges only the networks that changed. */
-  readonly #groups = new Map<string, Map<string, MemberProbes>>();
+  readonly #networks = new Map<string, NetworkMembers>();
   readonly #dirtyPrefixes = new Set<string>();
   /** Networks whose members crossed a threshold together when last judged (their members join no fingerprint). */
   readonly #crossing = new Set<string>();
+  /** Members with two paths or more: only they can share a fingerprint (none: findings() skips the walk). */
+  #multiPathMembers = 0;
   #changed = false;
 
   constructor(settings: CampaignSettings, thresholds: CampaignThresholds) {
@@ -75,22 +100,17 @@ export class CampaignTracker {
   }
 
   /** Records (or replaces) one client's summary. */
-  observe(member: MemberProbes): void {
+  observe(probes: MemberProbes): void {
     if (!this.#settings.enabled) return;
-    this.#members.delete(member.key);
-    if (this.#members.size >= this.#settings.max_tracked) this.#evictOldest();
-    this.#members.set(member.key, member);
-    let prefix = this.#prefixes.get(member.key);
-    if (prefix === undefined) {
-      prefix = campaignPrefix(member.key);
-      this.#prefixes.set(member.key, prefix);
-    }
-    let group = this.#groups.get(prefix);
-    if (!group) {
-      group = new Map();
-      this.#groups.set(prefix, group);
-    }
-    group.set(member.key, member);
+    const known = this.#members.get(probes.key);
+    if (known) {
+      this.#members.delete(probes.key); // re-insert: Map order is our least-recently-seen list
+      if (known.probes.paths.length >= 2) this.#multiPathMembers--;
+    } else if (this.#members.size >= this.#settings.max_tracked) this.#evictOldest();
+    const prefix = known?.prefix ?? campaignPrefix(probes.key);
+    this.#members.set(probes.key, { probes, prefix });
+    if (probes.paths.length >= 2) this.#multiPathMembers++;
+    this.#addToNetwork(prefix, probes);
     this.#dirtyPrefixes.add(prefix);
     this.#changed = true;
   }
@@ -108,14 +128,13 @@ export class CampaignTracker {
   }
 
   forget(key: string): void {
+    const member = this.#members.get(key);
+    if (member === undefined) return;
     this.#members.delete(key);
-    const prefix = this.#prefixes.get(key);
-    if (prefix === undefined) return;
-    this.#prefixes.delete(key);
-    const group = this.#groups.get(prefix);
-    group?.delete(key);
-    if (group?.size === 0) this.#groups.delete(prefix);
-    this.#dirtyPrefixes.add(prefix);
+    if (member.probes.paths.length >= 2) this.#multiPathMembers--;
+    const emptied = this.#removeFromNetwork(member.prefix, key);
+    // An emptied network needs judging again only to drop its crossing mark; otherwise there is nothing to judge.
+    if (!emptied || this.#crossing.has(member.prefix)) this.#dirtyPrefixes.add(member.prefix);
   }
 
   /** Campaign findings for the groups that cross a threshold together; `now` bounds the slow window. */
@@ -125,9 +144,13 @@ export class CampaignTracker {
     const windowStart = now - this.#thresholds.slow_window * 1000;
     const findings: Finding[] = [];
     for (const prefix of this.#dirtyPrefixes) {
-      for (const [key, member] of this.#groups.get(prefix) ?? []) if (member.lastSeen < windowStart) this.forget(key);
-      const members = this.#groups.get(prefix);
-      const finding = members && this.#judge({ kind: 'prefix', label: prefix, members }, source);
+      for (const member of this.#networkMembers(prefix)) if (member.lastSeen < windowStart) this.forget(member.key);
+      const members = this.#networkMembers(prefix);
+      // Fewer than min_members cannot be a campaign (#judge says so too, after copying them).
+      const finding =
+        members.length >= this.#settings.min_members
+          ? this.#judge({ kind: 'prefix', label: prefix, members }, source)
+          : undefined;
       if (finding) {
         findings.push(finding);
         this.#crossing.add(prefix);
@@ -136,10 +159,12 @@ export class CampaignTracker {
     this.#dirtyPrefixes.clear();
     // One tool run from many networks: members already in a network-level incident are not counted twice.
     const fingerprints = new Map<string, Group>();
-    for (const member of this.#members.values()) {
-      if (member.paths.length < 2 || member.lastSeen < windowStart) continue;
-      if (this.#crossing.has(this.#prefixes.get(member.key) ?? campaignPrefix(member.key))) continue;
-      addTo(fingerprints, 'fingerprint', probeFingerprint(member.paths, member.agent), member);
+    if (this.#multiPathMembers > 0) {
+      for (const { probes, prefix } of this.#members.values()) {
+        if (probes.paths.length < 2 || probes.lastSeen < windowStart) continue;
+        if (this.#crossing.has(prefix)) continue;
+        addTo(fingerprints, 'fingerprint', probeFingerprint(probes.paths, probes.agent), probes);
+      }
     }
     for (const group of fingerprints.values()) {
       const finding = this.#judge(group, source);
@@ -148,8 +173,41 @@ export class CampaignTracker {
     return findings.sort((a, b) => a.ip.localeCompare(b.ip));
   }
 
+  #addToNetwork(prefix: string, probes: MemberProbes): void {
+    const current = this.#networks.get(prefix);
+    if (current instanceof Map) current.set(probes.key, probes);
+    else if (current === undefined || current.key === probes.key) this.#networks.set(prefix, probes);
+    else
+      this.#networks.set(
+        prefix,
+        new Map([
+          [current.key, current],
+          [probes.key, probes],
+        ]),
+      );
+  }
+
+  /** Removes a member from its network; true when the network is left empty (and dropped). */
+  #removeFromNetwork(prefix: string, key: string): boolean {
+    const current = this.#networks.get(prefix);
+    if (current === undefined) return true;
+    if (current instanceof Map) {
+      current.delete(key);
+      if (current.size > 0) return false;
+    } else if (current.key !== key) return false;
+    this.#networks.delete(prefix);
+    return true;
+  }
+
+  /** A network's members in the order they joined. */
+  #networkMembers(prefix: string): MemberProbes[] {
+    const current = this.#networks.get(prefix);
+    if (current === undefined) return [];
+    return current instanceof Map ? [...current.values()] : [current];
+  }
+
   #judge(group: Group, source: string): Finding | undefined {
-    const members = [...group.members.values()];
+    const members = group.members;
     // A fingerprint group inside one prefix is that prefix's campaign already.
     if (group.kind === 'fingerprint' && new Set(members.map((m) => campaignPrefix(m.key))).size < 2) return undefined;
     if (members.length < this.#settings.min_members) return undefined;
@@ -217,8 +275,8 @@ export class CampaignTracker {
 function addTo(groups: Map<string, Group>, kind: Group['kind'], label: string, member: MemberProbes): void {
   let group = groups.get(label);
   if (!group) {
-    group = { kind, label, members: new Map() };
+    group = { kind, label, members: [] };
     groups.set(label, group);
   }
-  group.members.set(member.key, member);
+  group.members.push(member);
 }

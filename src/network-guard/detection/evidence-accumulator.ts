@@ -33,7 +33,11 @@ export class EvidenceAccumulator {
     if (seed) this.#restore(seed);
   }
 
-  add(event: LogEvent, sensitive: boolean, scannerName: string | undefined): void {
+  add(
+    event: Pick<LogEvent, 'time' | 'status' | 'userAgent' | 'path' | 'raw'>,
+    sensitive: boolean,
+    scannerName: string | undefined,
+  ): void {
     this.requests++;
     if (event.time < this.firstSeen) this.firstSeen = event.time;
     if (event.time > this.lastSeen) this.lastSeen = event.time;

@@ -1,4 +1,8 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
 import { GENERIC_CLIENT_AGENTS, SCANNER_USER_AGENTS } from './sensitive-paths.ts';
+
+const MAX_REMEMBERED = 4096;
+const MAX_REMEMBERED_LENGTH = 512;
 
 export type AgentClass = 'scanner' | 'generic_client' | 'none' | 'empty';
 
@@ -6,6 +10,8 @@ export type AgentClass = 'scanner' | 'generic_client' | 'none' | 'empty';
 export class ScannerAgentMatcher {
   readonly #scanners: string[];
   readonly #generic: string[];
+  /** Agents repeat from line to line: each verdict is remembered (bounded), sparing a lower-casing and ~50 searches. */
+  #classified = new Map<string, AgentClass>();
 
   constructor(extra: readonly string[] = [], replaceBuiltin = false) {
     const generic = new Set(GENERIC_CLIENT_AGENTS);
@@ -16,6 +22,16 @@ export class ScannerAgentMatcher {
 
   classify(userAgent: string): AgentClass {
     if (!userAgent || userAgent === '-') return 'empty';
+    const known = this.#classified.get(userAgent);
+    if (known !== undefined) return known;
+    const agentClass = this.#classifyNew(userAgent);
+    if (userAgent.length > MAX_REMEMBERED_LENGTH) return agentClass;
+    if (this.#classified.size >= MAX_REMEMBERED) this.#classified = new Map();
+    this.#classified.set(detachedCopy(userAgent), agentClass);
+    return agentClass;
+  }
+
+  #classifyNew(userAgent: string): AgentClass {
     const lower = userAgent.toLowerCase();
     const scanner = this.#scanners.find((needle) => lower.includes(needle));
     if (scanner) return 'scanner';

@@ -1,3 +1,4 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
@@ -42,6 +43,16 @@ const MAX_EXPOSURES = 20;
 const MAX_NOTES = 12;
 const FAILURE_STATUSES = new Set([401, 403, 404]);
 
+/**
+ * A one-probe client's only request, as much of it as the detector reads when the client comes back: no parser
+ * slices that pin their line (the raw line itself is kept for the evidence sample), repeated strings interned.
+ */
+type FirstSighting = Pick<LogEvent, 'time' | 'clientIp' | 'path' | 'status' | 'userAgent' | 'bytes' | 'host' | 'raw'>;
+
+/** Distinct strings the interning table holds before it starts again (it only saves memory, never decides). */
+const MAX_INTERNED = 4096;
+const MAX_INTERNED_LENGTH = 512;
+
 interface ClientState {
   evidence: EvidenceAccumulator;
   /** Times of the last `rate_per_window + 1` sensitive hits: enough to tell a burst, bounded. */
@@ -78,7 +89,9 @@ export class SecretsScanningDetector {
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
   /** Client key -> its state, or just its first event while it has sent one (see observe). */
-  readonly #clients = new Map<string, ClientState | LogEvent>();
+  readonly #clients = new Map<string, ClientState | FirstSighting>();
+  /** Paths, hosts and agents repeat across clients: one copy each for the first sightings (bounded). */
+  #interned = new Map<string, string>();
   /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
   readonly #changed = new Set<string>();
   /** Clients whose 2xx answers wait for the site profile (judged again at each drain until decided). */
@@ -130,8 +143,9 @@ export class SecretsScanningDetector {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
         // million one-probe clients cost a million small records, not a million evidence accumulators. The probe
         // still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
-        this.#clients.set(key, event);
-        if (sensitive && agentClass !== 'scanner') this.campaigns.observe(firstProbe(key, event));
+        const first = this.#firstSighting(event);
+        this.#clients.set(key, first);
+        if (sensitive && agentClass !== 'scanner') this.campaigns.observe(firstProbe(key, first));
         return;
       }
       state = seeded ?? this.#newState(undefined, undefined);
@@ -149,6 +163,31 @@ export class SecretsScanningDetector {
     if (state.exposures.length > 0) this.#pendingExposure.add(key);
   }
 
+  #firstSighting(event: LogEvent): FirstSighting {
+    const { time, clientIp, status, bytes, raw } = event;
+    const host = event.host === undefined ? undefined : this.#intern(event.host);
+    return {
+      time,
+      clientIp,
+      path: this.#intern(event.path),
+      status,
+      userAgent: this.#intern(event.userAgent),
+      bytes,
+      host,
+      raw,
+    };
+  }
+
+  #intern(text: string): string {
+    if (text.length > MAX_INTERNED_LENGTH) return detachedCopy(text);
+    const known = this.#interned.get(text);
+    if (known !== undefined) return known;
+    if (this.#interned.size >= MAX_INTERNED) this.#interned = new Map();
+    const copy = detachedCopy(text);
+    this.#interned.set(copy, copy);
+    return copy;
+  }
+
   /** Sensitive and not public content of its site: learn first, then judge (the request that makes a path public is itself public content). */
   #sensitive(event: LogEvent, key: string): boolean {
     if (!this.#paths.matches(event.path)) return false;
@@ -156,7 +195,7 @@ export class SecretsScanningDetector {
     return !this.profile.isPublic(event.host, event.path);
   }
 
-  #apply(key: string, state: ClientState, event: LogEvent, sensitive: boolean, agentClass: string): void {
+  #apply(key: string, state: ClientState, event: FirstSighting, sensitive: boolean, agentClass: string): void {
     if (!sensitive && this.#paths.matches(event.path) && state.notes.size < MAX_NOTES) {
       const fact = this.profile.publicFact(event.host, event.path);
       if (fact) state.notes.add(`not counted: ${fact.detail}`);
@@ -303,7 +342,7 @@ export class SecretsScanningDetector {
     return state;
   }
 
-  #recordSensitive(state: ClientState, event: LogEvent): void {
+  #recordSensitive(state: ClientState, event: FirstSighting): void {
     const limit = this.#settings.rate_per_window + 1;
     state.recentSensitive.push(event.time);
     if (state.recentSensitive.length > limit) state.recentSensitive.shift();
@@ -392,11 +431,11 @@ export class SecretsScanningDetector {
   }
 }
 
-function isFirstSighting(tracked: ClientState | LogEvent): tracked is LogEvent {
+function isFirstSighting(tracked: ClientState | FirstSighting): tracked is FirstSighting {
   return (tracked as ClientState).evidence === undefined;
 }
 
-function firstProbe(key: string, event: LogEvent): MemberProbes {
+function firstProbe(key: string, event: FirstSighting): MemberProbes {
   return {
     key,
     paths: [event.path],

@@ -1,3 +1,4 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
 import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
 import { splitClfLine } from './clf-fields.ts';
@@ -208,7 +209,7 @@ function rawOf(line: string, rawChars = DEFAULT_RAW_CHARS): string | undefined {
   if (line.length <= rawChars) return line;
   const cut =
     line.charCodeAt(rawChars - 1) >= 0xd800 && line.charCodeAt(rawChars - 1) <= 0xdbff ? rawChars - 1 : rawChars;
-  return line.slice(0, cut);
+  return detachedCopy(line.slice(0, cut)); // a slice would keep the whole (up to maxLineBytes) line alive
 }
 
 /**
