@@ -12,6 +12,7 @@ import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
+import { keepBounded } from './query-records.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
 import { learnSiteFacts } from './site-facts.ts';
 
@@ -106,7 +107,7 @@ export class ElasticsearchDetector {
       rejectedPaths += aggregates.rejectedPaths;
       const chunkRecords: QueryRecord[] = [];
       await this.#enrich(aggregates, range, chunkRecords, signal);
-      chunkQueries.push(...chunkRecords);
+      keepBounded(chunkQueries, chunkRecords);
       for (const client of aggregates.candidates()) {
         const found = await this.#judgeClient(client, aggregates, range, activeEvidence, chunkRecords, signal);
         if (found) deferred.push(found);
