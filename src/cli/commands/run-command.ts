@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { adaptHeapToLoad } from '../../core/adaptive-heap.ts';
 import { errorMessage, IntegrationError } from '../../core/errors.ts';
 import { redactSecrets } from '../../core/redact.ts';
 import { llmConfigured } from '../../llm/llm-configured.ts';
@@ -109,12 +110,14 @@ export const runCommand: Command = {
         (error) => log(`block expiry failed: ${errorMessage(error)}`),
       );
     }, expiryCheckMs(config.blocking.duration));
+    const stopAdaptingHeap = adaptHeapToLoad();
     try {
       if (config.elasticsearch) {
         const { watchElasticsearch } = await import('../../network-guard/elasticsearch/elasticsearch-source.ts');
         await watchElasticsearch(runtime, guard, stopSignal, { log, onDetector: investigations.onDetector });
       } else await tailTraefikFile(guard, config, runtime.store, stopSignal, log);
     } finally {
+      stopAdaptingHeap();
       clearInterval(expiry);
       await workloads?.stop();
       await investigations.queue?.stop();
