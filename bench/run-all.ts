@@ -7,6 +7,7 @@ const RUNS: Array<[string, string[]]> = [
   ['full path, JSON', ['bench/traefik-file-bench.ts', ...extra]],
   ['full path, CLF', ['bench/traefik-file-bench.ts', '--format', 'clf', ...extra]],
   ['CLI start-up', ['bench/cli-bench.ts']],
+  ['idle daemon memory', ['bench/daemon-idle-bench.ts']],
   ['incident storm and a million one-probe clients', ['bench/detection-load-bench.ts']],
 ];
 let failed = 0;
