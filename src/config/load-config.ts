@@ -152,6 +152,7 @@ export function splitListen(listen: string): [string, number] | [] {
   return port <= 65535 ? [match[1], port] : [];
 }
 
-function isLoopback(host: string): boolean {
+/** Whether a listen host is this machine only (the review page then needs no token or `allow_remote`). */
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

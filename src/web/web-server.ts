@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { splitListen } from '../config/load-config.ts';
+import { isLoopback, splitListen } from '../config/load-config.ts';
 import { metrics } from '../core/metrics.ts';
 import { createHttpApp } from '../http/http-app.ts';
 import { RequestGuard } from '../http/request-guard.ts';
@@ -80,8 +80,4 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         server.closeAllConnections();
       }),
   };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
