@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { globRegExp } from '../core/glob.ts';
 import type { Finding, FindingSeverity } from './findings.ts';
 import { inWindow, localTime } from './local-time.ts';
 
@@ -52,11 +53,7 @@ export interface MonitorContext {
 /** Shell-style glob (`*` only) to a whole-string, case-insensitive test. */
 export function globMatches(pattern: string | undefined, value: string): boolean {
   if (!pattern || pattern === '*') return true;
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'i').test(value);
+  return globRegExp(pattern, { ignoreCase: true }).test(value);
 }
 
 const DIRECTIVE = /^\s*(?:[-*]\s*)?(max|min)-severity:\s*(\S+)(?:\s+(\S+))?\s+(low|medium|high)\s*$/i;

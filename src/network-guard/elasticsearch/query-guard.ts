@@ -1,3 +1,4 @@
+import { globRegExp } from '../../core/glob.ts';
 import type { SearchBody } from './search-backend.ts';
 
 export interface QueryGuardLimits {
@@ -172,13 +173,9 @@ function checkIndex(index: unknown, pattern: string): string {
   return index;
 }
 
+/** An index pattern naming one pattern (a comma list is refused) that matches `value`, case-sensitive as indices are. */
 function globMatches(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
-  return pattern.split(',').length === 1 && regex.test(value);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return !pattern.includes(',') && globRegExp(pattern).test(value);
 }
 
 function scanForbidden(node: unknown, path: string): void {
