@@ -16,9 +16,12 @@ const args = process.argv.slice(2);
 const flags = heapFlags(args);
 if (major >= 24) {
   const missing = flags.filter((flag) => !process.execArgv.includes(flag));
-  // Replace this process (same pid, same stdio) with one that has the flags: about 25 ms, once.
+  // Replace this process (same pid, same stdio) with one that has the flags: about 25 ms, once. Where that is not
+  // possible (no execve on this platform, or refused), the command runs as it is, with V8's default heap.
   if (missing.length > 0 && typeof process.execve === 'function') {
-    process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)]);
+    try {
+      process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)]);
+    } catch {}
   }
   // V8's code cache on disk (NODE_COMPILE_CACHE, else the OS temp dir): every later start skips re-parsing and
   // re-stripping the TypeScript it loads, about half of a short command's start-up, and never loads the TypeScript
