@@ -56,7 +56,11 @@ export class NetworkGuard {
   readonly crawlers: CrawlerVerifier | undefined;
   readonly policy: BlockPolicy;
   readonly blockContext: BlockContext;
-  /** The events this guard observed lately, for the agent's query_logs on the file source. */
+  /**
+   * The events this guard observed lately, for the agent's query_logs on the file source: kept only while an
+   * investigation queue is attached (with no LLM nothing reads them, and holding 20,000 events made every parsed event
+   * outlive V8's young generation: a flood of new clients then filled the old generation with them).
+   */
   readonly recentEvents = new RecentLogEvents();
   readonly #options: NetworkGuardOptions;
   readonly #activeKeys: Set<string>;
@@ -106,7 +110,7 @@ export class NetworkGuard {
 
   observe(events: readonly LogEvent[]): void {
     for (const event of events) this.detector.observe(event);
-    this.recentEvents.push(events);
+    if (this.#investigations) this.recentEvents.push(events);
   }
 
   /**
