@@ -46,18 +46,7 @@ export class SiteProfileStore {
 
   load(profile: SiteProfile): number {
     const rows = this.#db.prepare('SELECT * FROM site_paths ORDER BY last_seen').all() as unknown as Row[];
-    for (const row of rows) {
-      profile.restore({
-        host: row.host,
-        path: row.path,
-        clients: row.clients,
-        okRequests: row.ok_requests,
-        firstSeen: row.first_seen,
-        lastSeen: row.last_seen,
-        public: row.public === 1,
-        members: JSON.parse(row.members) as string[],
-      });
-    }
+    for (const row of rows) profile.restore({ ...sitePathOf(row), members: JSON.parse(row.members) as string[] });
     const sizes = this.#db.prepare('SELECT host, bytes FROM site_fallback_sizes').all() as Array<{
       host: string;
       bytes: number;
@@ -101,15 +90,7 @@ export class SiteProfileStore {
     const rows = (host
       ? this.#db.prepare('SELECT * FROM site_paths WHERE host = ? ORDER BY clients DESC, path').all(host.toLowerCase())
       : this.#db.prepare('SELECT * FROM site_paths ORDER BY clients DESC, host, path').all()) as unknown as Row[];
-    return rows.map((row) => ({
-      host: row.host,
-      path: row.path,
-      clients: row.clients,
-      okRequests: row.ok_requests,
-      firstSeen: row.first_seen,
-      lastSeen: row.last_seen,
-      public: row.public === 1,
-    }));
+    return rows.map(sitePathOf);
   }
 
   fallbackSizes(): Array<{ host: string; bytes: number }> {
@@ -118,4 +99,16 @@ export class SiteProfileStore {
       bytes: number;
     }>;
   }
+}
+
+function sitePathOf(row: Row): SitePath {
+  return {
+    host: row.host,
+    path: row.path,
+    clients: row.clients,
+    okRequests: row.ok_requests,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    public: row.public === 1,
+  };
 }
