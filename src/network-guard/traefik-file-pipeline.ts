@@ -60,6 +60,7 @@ export async function scanTraefikFile(
     guard.observe(batch.events);
     addStats(stats, batch.stats);
     countBatch(batch, 'traefik-file');
+    if (batch.readContinues) continue; // findings are drained once per read, after its last batch
     outcomes.push(...(await guard.flush()));
     onProgress?.(stats, { read: batch.position.offset, total: size });
   }
