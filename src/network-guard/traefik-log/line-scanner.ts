@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
  * Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given. Returning false
  * pauses the scan after this line (see LineScanner.scan).
  */
-export type LineHandler = (line: string, cut: boolean) => boolean | undefined | void;
+export type LineHandler = (line: string, cut: boolean) => unknown;
 
 export interface ScanOutcome {
   /** File offset just after the last byte consumed: the start of a held-back partial line, or `to`. */

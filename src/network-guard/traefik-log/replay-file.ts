@@ -75,9 +75,10 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
         } else countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
         return events.length < maxBatchEvents;
       });
+      // Going on with a paused read may hand out nothing (its rest is the start of the next read's first line).
+      // Otherwise no progress only happens when the file shrank under us: what was there has been read.
+      const progressed = outcome.offset > offset || paused;
       paused = outcome.paused;
-      // No progress only happens when the file shrank under us: what was there has been read.
-      const progressed = outcome.offset > offset;
       offset = progressed ? outcome.offset : size;
       skipToNewline = outcome.skipToNewline;
       yield {

@@ -14,7 +14,7 @@ export interface ReplayWorkerData {
   prefilter?: { paths: string[]; agents: string[] };
 }
 
-export const MAX_PENDING_EVENTS = 1024;
+export const MAX_PENDING_EVENTS = 10_000;
 
 const port = parentPort;
 if (!port) throw new Error('replay-worker.ts runs as a worker thread');
