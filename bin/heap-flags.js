@@ -6,14 +6,13 @@
 // - no allocation-site pretenuring: a replay's parsed events are short-lived once a read is handed out in small
 //   batches, but V8 keeps allocating them straight into the old generation after the site-profile warm-up (which
 //   keeps its batches) taught it they survive.
-// - the old generation grows by 80% between full collections instead of up to 4x (V8's factor for a large machine):
-//   a flood of new clients turns a steady live set into old-generation garbage, and the default factor lets that
-//   garbage quadruple the heap. There is no hard cap (a bigger `max_tracked_ips` only costs more collections).
+// - (once the heap is large, src/core/heap-growth.ts caps how fast the old generation grows: that flag is read at
+//   runtime, so it is not here.)
 // - help needs none, and stays a single process start.
 
 /** @param {string[]} argv the arguments after the script @returns {string[]} */
 export function heapFlags(argv) {
   const [first] = argv;
   if (first === 'help' || argv.includes('--help') || argv.includes('-h')) return [];
-  return ['--max-semi-space-size=2', '--no-allocation-site-pretenuring', '--heap-growing-percent=80'];
+  return ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
 }
