@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { heapFlags } from '../../bin/heap-flags.js';
 
-const FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring', '--heap-growing-percent=80'];
+const FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
 
-test('every command but help gets a small young generation and a slower-growing old one', () => {
+test('every command but help gets a small young generation and no allocation-site pretenuring', () => {
   assert.deepEqual(heapFlags([]), FLAGS);
   assert.deepEqual(heapFlags(['--config', 'config/default.yaml']), FLAGS);
   assert.deepEqual(heapFlags(['run', '--config', 'x.yaml']), FLAGS);
