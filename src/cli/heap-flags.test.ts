@@ -3,11 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { heapFlags } from '../../bin/heap-flags.js';
 
-test('every command but help gets a small young generation', () => {
-  assert.deepEqual(heapFlags([]), ['--max-semi-space-size=2']);
-  assert.deepEqual(heapFlags(['--config', 'config/default.yaml']), ['--max-semi-space-size=2']);
-  assert.deepEqual(heapFlags(['run', '--config', 'x.yaml']), ['--max-semi-space-size=2']);
-  assert.deepEqual(heapFlags(['scan', '--log-file', 'access.log']), ['--max-semi-space-size=2']);
+const FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
+
+test('every command but help gets a small young generation and no allocation-site pretenuring', () => {
+  assert.deepEqual(heapFlags([]), FLAGS);
+  assert.deepEqual(heapFlags(['--config', 'config/default.yaml']), FLAGS);
+  assert.deepEqual(heapFlags(['run', '--config', 'x.yaml']), FLAGS);
+  assert.deepEqual(heapFlags(['scan', '--log-file', 'access.log']), FLAGS);
   assert.deepEqual(heapFlags(['help']), []);
   assert.deepEqual(heapFlags(['scan', '--help']), []);
   assert.deepEqual(heapFlags(['-h']), []);
@@ -27,6 +29,7 @@ test('bin/devops-agent.js re-executes itself with the flags (same process, same 
   assert.equal(run.status, 2);
   const lines = run.stderr.split('\n').filter((line) => line.startsWith('execArgv '));
   assert.equal(lines.length, 2, run.stderr); // before and after the re-execution
-  assert.ok(JSON.parse(lines[1]!.slice('execArgv '.length)).includes('--max-semi-space-size=2'), run.stderr);
+  const restarted = JSON.parse(lines[1]!.slice('execArgv '.length));
+  for (const flag of FLAGS) assert.ok(restarted.includes(flag), run.stderr);
   assert.match(run.stderr, /unknown command "no-such-command"/);
 });

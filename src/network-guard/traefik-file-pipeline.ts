@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
+import { limitHeapGrowthWhenLarge } from '../core/heap-growth.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
@@ -57,9 +59,17 @@ export async function scanTraefikFile(
   const replay = afterWarmUp(guard, () => replayFileParallel(path, options), config.detection.site_profile.warmup);
   // Worker threads read, prefilter and parse; this thread runs the one detector over their batches in file order.
   for await (const batch of replay) {
+    limitHeapGrowthWhenLarge();
     guard.observe(batch.events);
     addStats(stats, batch.stats);
     countBatch(batch, 'traefik-file');
+    if (batch.readContinues) {
+      // Findings are drained once per read, after its last batch. Until then a turn of the event loop per batch
+      // lets V8 finish its concurrent collection work (sweeping, marking), which waits for one: 431 instead of
+      // 507 MB for a million new clients.
+      await setImmediate();
+      continue;
+    }
     outcomes.push(...(await guard.flush()));
     onProgress?.(stats, { read: batch.position.offset, total: size });
   }
@@ -113,6 +123,7 @@ async function warmSiteProfile(
   // next() by hand: leaving a for-await loop would close the generator the scan continues with.
   for (let next = await batches.next(); !next.done; next = await batches.next()) {
     const batch = next.value;
+    limitHeapGrowthWhenLarge();
     keptEvents += batch.events.length;
     if (kept && keptEvents <= maxKeptEvents) kept.push(batch);
     else kept = undefined;
@@ -158,6 +169,7 @@ export async function tailTraefikFile(
       guard.observe(batch.events);
       countBatch(batch, 'traefik-file');
       await guard.flush();
+      limitHeapGrowthWhenLarge();
       source.commit(batch.position);
     });
   } finally {

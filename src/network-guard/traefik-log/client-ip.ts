@@ -1,3 +1,4 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
 import { IpSet, normalizeIp } from '../../core/ip-address.ts';
 
 /** What the access log says about who sent a request. Every value is as logged (ports, brackets, lists). */
@@ -101,7 +102,8 @@ export class ClientIpResolver {
       const ip = normalizeIp(text);
       known = { ip, trusted: ip !== undefined && this.#hasTrusted && this.#trusted.has(ip) };
       if (this.#known.size >= KNOWN_ADDRESSES) this.#known = new Map();
-      this.#known.set(text, known);
+      // The text is usually cut from a log line: a copy keeps the line collectable while its address is cached.
+      this.#known.set(detachedCopy(text), known);
     }
     return known;
   }

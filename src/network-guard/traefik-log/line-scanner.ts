@@ -1,7 +1,10 @@
 import type { FileHandle } from 'node:fs/promises';
 
-/** Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given. */
-export type LineHandler = (line: string, cut: boolean) => void;
+/**
+ * Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given. Returning false
+ * pauses the scan after this line (see LineScanner.scan).
+ */
+export type LineHandler = (line: string, cut: boolean) => unknown;
 
 export interface ScanOutcome {
   /** File offset just after the last byte consumed: the start of a held-back partial line, or `to`. */
@@ -10,6 +13,16 @@ export interface ScanOutcome {
   skipToNewline: boolean;
   /** NUL bytes skipped where lines should start (a sparse file after copytruncate). */
   nulBytes: number;
+  /** The handler paused the scan: `offset` is the next line, and scanning on from there reuses what was read. */
+  paused: boolean;
+}
+
+/** What a paused scan had read: the buffer holds file bytes [base, base + filled), the next line at `start`. */
+interface PausedRead {
+  handle: FileHandle;
+  base: number;
+  filled: number;
+  start: number;
 }
 
 const NEWLINE = 10;
@@ -24,6 +37,7 @@ export class LineScanner {
   readonly #buffer: Buffer;
   readonly #chunkBytes: number;
   readonly #maxLineBytes: number;
+  #paused: PausedRead | undefined;
 
   constructor(options: { chunkBytes: number; maxLineBytes: number }) {
     this.#chunkBytes = Math.max(options.chunkBytes, 64 * 1024);
@@ -31,6 +45,11 @@ export class LineScanner {
     this.#buffer = Buffer.allocUnsafe(this.#chunkBytes + options.maxLineBytes + 1);
   }
 
+  /**
+   * Hands out the whole lines of [from, to). A handler that returns false pauses the scan after that line; calling
+   * scan again from the outcome's offset goes on with the bytes already read (a consumer can take a large read in
+   * small batches without reading it again). Any other call starts afresh.
+   */
   async scan(
     handle: FileHandle,
     from: number,
@@ -40,21 +59,26 @@ export class LineScanner {
   ): Promise<ScanOutcome> {
     const buffer = this.#buffer;
     const max = this.#maxLineBytes;
-    let skipping = state.skipToNewline;
-    let base = from; // file offset of buffer[0]
-    let filled = 0;
+    const paused = this.#paused;
+    const resumed = paused?.handle === handle && paused.base + paused.start === from;
+    let { base, filled, start } = resumed ? paused! : { base: from, filled: 0, start: 0 };
+    let nulBytes = 0; // since the last outcome
+    this.#paused = undefined;
+    let skipping = !resumed && state.skipToNewline;
     let reachedEnd = false;
-    let nulBytes = 0;
-    while (base + filled < to) {
-      const want = Math.min(buffer.length - filled, this.#chunkBytes, to - base - filled);
-      const { bytesRead } = await handle.read(buffer, filled, want, base + filled);
-      if (bytesRead === 0) {
-        reachedEnd = true; // the file shrank under us; the caller notices on its next stat
-        break;
+    let read = resumed; // the buffer already holds bytes to hand out
+    while (read || base + filled < to) {
+      if (!read) {
+        const want = Math.min(buffer.length - filled, this.#chunkBytes, to - base - filled);
+        const { bytesRead } = await handle.read(buffer, filled, want, base + filled);
+        if (bytesRead === 0) {
+          reachedEnd = true; // the file shrank under us; the caller notices on its next stat
+          break;
+        }
+        filled += bytesRead;
       }
-      filled += bytesRead;
+      read = false;
       const view = buffer.subarray(0, filled);
-      let start = 0;
       for (;;) {
         // NUL padding where a line should start: the hole left in a sparse file when a writer without O_APPEND
         // keeps its offset after copytruncate. Skipped (and reported), so the next real line is not lost.
@@ -65,9 +89,14 @@ export class LineScanner {
         }
         const newline = view.indexOf(NEWLINE, start);
         if (newline < 0) break;
+        let more = true;
         if (skipping) skipping = false;
-        else emit(buffer, start, newline, max, onLine);
+        else more = emit(buffer, start, newline, max, onLine) !== false;
         start = newline + 1;
+        if (!more) {
+          this.#paused = { handle, base, filled, start };
+          return { offset: base + start, skipToNewline: false, nulBytes, paused: true };
+        }
       }
       const leftover = filled - start;
       if (skipping || leftover > max) {
@@ -80,18 +109,19 @@ export class LineScanner {
         base += start;
         filled = leftover;
       }
+      start = 0;
     }
     if (filled > 0 && state.final && !reachedEnd) {
       emit(buffer, 0, filled, max, onLine);
-      return { offset: base + filled, skipToNewline: false, nulBytes };
+      return { offset: base + filled, skipToNewline: false, nulBytes, paused: false };
     }
-    return { offset: base, skipToNewline: skipping, nulBytes };
+    return { offset: base, skipToNewline: skipping, nulBytes, paused: false };
   }
 }
 
-function emit(buffer: Buffer, start: number, end: number, max: number, onLine: LineHandler): void {
+function emit(buffer: Buffer, start: number, end: number, max: number, onLine: LineHandler) {
   let stop = end;
   if (stop > start && buffer[stop - 1] === CARRIAGE_RETURN) stop--;
-  if (stop - start > max) onLine(buffer.toString('utf8', start, start + max), true);
-  else onLine(buffer.toString('utf8', start, stop), false);
+  if (stop - start > max) return onLine(buffer.toString('utf8', start, start + max), true);
+  return onLine(buffer.toString('utf8', start, stop), false);
 }

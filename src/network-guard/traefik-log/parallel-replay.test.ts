@@ -8,7 +8,7 @@ import { writeTraefikLog } from '../sample-traffic/generate-traefik-log.ts';
 import { replayFileParallel } from './parallel-replay.ts';
 import { createPrefilter } from './prefilter.ts';
 import { replayFile } from './replay-file.ts';
-import { addStats, emptyStats } from './source-batch.ts';
+import { addStats, emptyStats, type SourceBatch } from './source-batch.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'parallel-replay-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -48,3 +48,36 @@ for (const format of ['json', 'clf'] as const) {
     });
   }
 }
+
+test('a read is handed out in batches of at most maxBatchEvents, drained once per read, with the same events', async () => {
+  const path = join(dir, 'batches.log');
+  await writeTraefikLog(path, { lines: 5000, seed: 5, format: 'json' });
+  // NUL padding where a line should start (copytruncate) and a last line without a newline.
+  await appendFile(path, `\0\0\0${'{"RequestPath":"/.env"}'}\n{"Req`);
+  const options = { maxLineBytes: 4096, chunkBytes: 256 * 1024 };
+  const whole: SourceBatch[] = [];
+  for await (const batch of replayFile(path, { ...options, maxBatchEvents: 1_000_000 })) whole.push(batch);
+  const small: SourceBatch[] = [];
+  for await (const batch of replayFile(path, { ...options, maxBatchEvents: 7 })) small.push(batch);
+  assert.ok(whole.length >= 3 && whole.every((batch) => !batch.readContinues), 'one batch per read');
+  assert.ok(small.every((batch) => batch.events.length <= 7));
+  assert.ok(small.length > whole.length * 10);
+  // The reads end where they ended before: the batches that do not continue are the reads' last ones.
+  const readEnds = (batches: SourceBatch[]) =>
+    batches.filter((batch) => !batch.readContinues).map((b) => b.position.offset);
+  assert.deepEqual(readEnds(small), readEnds(whole));
+  const all = await collect(replayFile(path, options));
+  assert.deepEqual(
+    small.flatMap((batch) => batch.events),
+    whole.flatMap((batch) => batch.events),
+  );
+  assert.deepEqual(
+    all.events,
+    whole.flatMap((batch) => batch.events),
+  );
+  const counted = emptyStats();
+  for (const batch of small) addStats(counted, batch.stats);
+  assert.deepEqual(counted, all.stats);
+  assert.equal(small.flatMap((batch) => batch.notices).length, whole.flatMap((batch) => batch.notices).length);
+  assert.equal(all.stats.lines, 5002);
+});

@@ -21,21 +21,31 @@ export interface ReplayOptions {
   chunkBytes?: number;
   /** Characters of each line kept in event.raw (default 2048). */
   rawChars?: number;
+  /**
+   * Events per yielded batch at most (default 256): a read is handed out in small batches, so its events are
+   * observed and collected young instead of a whole read's worth living long enough to be promoted.
+   */
+  maxBatchEvents?: number;
   /** Read only [start, end) (both at line starts, see splitAtLines): one worker's share of a parallel replay. */
   start?: number;
   end?: number;
 }
 
+const DEFAULT_BATCH_EVENTS = 256;
+
 /**
- * Streams a whole file once, from its first byte to the size it had when the replay started, in large chunks
- * (for one-shot scans). Each yielded batch has the same counters as TraefikFileSource.read(); its position is
- * informational (nothing is saved). A last line without a newline is read too.
+ * Streams a whole file once, from its first byte to the size it had when the replay started, in large reads (for
+ * one-shot scans). A read is yielded in batches of at most `maxBatchEvents` events; all but its last batch have
+ * `readContinues` (findings are drained once per read, after its last batch, whatever the batch size). Each batch
+ * has the same counters as TraefikFileSource.read(); its position is informational (nothing is saved). A last line
+ * without a newline is read too.
  */
 export async function* replayFile(path: string, options: ReplayOptions = {}): AsyncGenerator<SourceBatch> {
   const absolute = resolve(path);
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // A range must be able to hold a whole line plus its newline, or it could end without progress.
   const chunkBytes = Math.max(options.chunkBytes ?? 4 * 1024 * 1024, maxLineBytes + 1);
+  const maxBatchEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_BATCH_EVENTS);
   const parseOptions: ParseOptions = {
     format: options.format ?? 'auto',
     maxLineBytes,
@@ -51,20 +61,24 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     const size = Math.min(info.size, options.end ?? info.size);
     let offset = options.start ?? 0;
     let skipToNewline = false;
+    let readEnd = 0; // the end of the read in progress (a paused scan goes on to the same end)
+    let paused = false;
     while (offset < size) {
       const events: LogEvent[] = [];
       const stats = emptyStats();
-      const to = Math.min(size, offset + chunkBytes);
-      const outcome = await scanner.scan(handle, offset, to, { skipToNewline, final: to === size }, (line, cut) => {
+      if (!paused) readEnd = Math.min(size, offset + chunkBytes);
+      const state = { skipToNewline, final: readEnd === size };
+      const outcome = await scanner.scan(handle, offset, readEnd, state, (line, cut) => {
         if (line.length === 0) {
           stats.lines++;
           stats.skipped++;
-          return;
-        }
-        countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
+        } else countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
+        return events.length < maxBatchEvents;
       });
-      // No progress only happens when the file shrank under us: what was there has been read.
-      const progressed = outcome.offset > offset;
+      // Going on with a paused read may hand out nothing (its rest is the start of the next read's first line).
+      // Otherwise no progress only happens when the file shrank under us: what was there has been read.
+      const progressed = outcome.offset > offset || paused;
+      paused = outcome.paused;
       offset = progressed ? outcome.offset : size;
       skipToNewline = outcome.skipToNewline;
       yield {
@@ -72,6 +86,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
         stats,
         position: { path: absolute, dev: info.dev, ino: info.ino, offset, size, headHash: '', headLength: 0 },
         hasMore: offset < size,
+        readContinues: paused && offset < size,
         notices:
           outcome.nulBytes > 0 ? [`${absolute}: skipped ${outcome.nulBytes} NUL bytes where lines should start`] : [],
       };

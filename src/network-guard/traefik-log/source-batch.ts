@@ -41,6 +41,8 @@ export interface SourceBatch {
   position: TraefikFilePosition;
   /** More bytes were already available than this batch read: call read() again without waiting. */
   hasMore: boolean;
+  /** More events of the same read follow in the next batch: drain findings after the read's last batch. */
+  readContinues?: boolean;
   /** Rotation, truncation or replacement noticed during this read, in words (for the operator log). */
   notices: string[];
 }
