@@ -168,8 +168,11 @@ export async function tailTraefikFile(
       for (const notice of batch.notices) log(`traefik-file: ${notice}`);
       guard.observe(batch.events);
       countBatch(batch, 'traefik-file');
-      await guard.flush();
       limitHeapGrowthWhenLarge();
+      // As in scan: a read handed out in small batches is drained, and its position committed, after its last
+      // batch. A restart before then reads the uncommitted batches again, and they had written nothing.
+      if (batch.readContinues) return setImmediate();
+      await guard.flush();
       source.commit(batch.position);
     });
   } finally {
