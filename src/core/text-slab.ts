@@ -1,0 +1,86 @@
+const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/** Emptied chunks kept for reuse; more are left to the collector (a flood's chunks go back once it ends). */
+const SPARE_CHUNKS = 4;
+
+/**
+ * Strings kept outside the JS heap, as UTF-8 in chunks: for many long-lived texts that are seldom read again (a
+ * one-probe client's log line, kept in case it comes back) they cost their bytes and nothing more. On the heap the
+ * same lines are copied by every young-generation collection they survive, marked by every full one, and counted in
+ * the old generation's growth. Each text is released once (its chunk is reused when all its texts are), so memory
+ * follows the texts held, not the collector. UTF-8 is exact for well-formed strings (a lone surrogate comes back as
+ * U+FFFD, as it would from SQLite).
+ */
+export class TextSlab {
+  readonly #chunkBytes: number;
+  readonly #chunks: Array<Buffer | undefined> = [];
+  /** Texts appended and not released, per chunk. */
+  readonly #held: number[] = [];
+  /** Emptied chunks ready for reuse, and indexes whose chunk was given up. */
+  readonly #spare: number[] = [];
+  readonly #vacant: number[] = [];
+  #current = -1;
+  #used = 0;
+  /** Where the last `append` put its text. */
+  lastChunk = -1;
+  lastStart = 0;
+  lastEnd = 0;
+
+  constructor(chunkBytes = DEFAULT_CHUNK_BYTES) {
+    this.#chunkBytes = chunkBytes;
+  }
+
+  /** The longest text `append` takes: at most 3 UTF-8 bytes per UTF-16 code unit must fit in one chunk. */
+  get maxLength(): number {
+    return Math.floor(this.#chunkBytes / 3);
+  }
+
+  /** Bytes held in chunks, spare ones included. */
+  get bytes(): number {
+    return this.#chunks.reduce((sum, chunk) => sum + (chunk?.length ?? 0), 0);
+  }
+
+  /**
+   * Copies `text` (at most maxLength code units) into the current chunk; the text is then at `lastChunk`,
+   * [`lastStart`, `lastEnd`) for `read` and `release`.
+   */
+  append(text: string): void {
+    if (text.length > this.maxLength) throw new RangeError(`a text of ${text.length} code units is too long`);
+    if (this.#current < 0 || this.#chunkBytes - this.#used < text.length * 3) this.#nextChunk();
+    this.lastChunk = this.#current;
+    this.lastStart = this.#used;
+    this.#used += this.#chunks[this.#current]!.write(text, this.#used);
+    this.lastEnd = this.#used;
+    this.#held[this.#current]!++;
+  }
+
+  read(chunk: number, start: number, end: number): string {
+    return this.#chunks[chunk]!.toString('utf8', start, end);
+  }
+
+  /** The text in `chunk` is no longer needed (call once per append). */
+  release(chunk: number): void {
+    if (--this.#held[chunk]! === 0 && chunk !== this.#current) this.#retire(chunk);
+  }
+
+  #retire(chunk: number): void {
+    if (this.#spare.length < SPARE_CHUNKS) this.#spare.push(chunk);
+    else {
+      this.#chunks[chunk] = undefined;
+      this.#vacant.push(chunk);
+    }
+  }
+
+  #nextChunk(): void {
+    // The chunk being left may already be empty: then it is spare at once.
+    const left = this.#current;
+    if (left >= 0 && this.#held[left] === 0) this.#retire(left);
+    const spare = this.#spare.pop();
+    if (spare !== undefined) this.#current = spare;
+    else {
+      this.#current = this.#vacant.pop() ?? this.#chunks.length;
+      this.#chunks[this.#current] = Buffer.allocUnsafeSlow(this.#chunkBytes);
+    }
+    this.#held[this.#current] = 0;
+    this.#used = 0;
+  }
+}
