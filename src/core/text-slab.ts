@@ -1,6 +1,11 @@
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
-/** Emptied chunks kept for reuse; more are left to the collector (a flood's chunks go back once it ends). */
-const SPARE_CHUNKS = 4;
+/**
+ * Emptied chunks kept for reuse: at least a few, and an eighth of the chunks in use, since texts are often released
+ * in bursts (an eviction frees a twentieth of a table at once). More are left to the collector, which frees them
+ * only at its next full collection: a flood would otherwise pile up dead chunks between two.
+ */
+const MIN_SPARE_CHUNKS = 4;
+const SPARE_SHARE = 1 / 8;
 
 /**
  * Strings kept outside the JS heap, as UTF-8 in chunks: for many long-lived texts that are seldom read again (a
@@ -20,6 +25,8 @@ export class TextSlab {
   readonly #vacant: number[] = [];
   #current = -1;
   #used = 0;
+  /** Chunks holding texts not released (the current one included). */
+  #inUse = 0;
   /** Where the last `append` put its text. */
   lastChunk = -1;
   lastStart = 0;
@@ -63,10 +70,13 @@ export class TextSlab {
   }
 
   #retire(chunk: number): void {
-    if (this.#spare.length < SPARE_CHUNKS) this.#spare.push(chunk);
-    else {
-      this.#chunks[chunk] = undefined;
-      this.#vacant.push(chunk);
+    this.#inUse--;
+    this.#spare.push(chunk);
+    const keep = Math.max(MIN_SPARE_CHUNKS, Math.floor(this.#inUse * SPARE_SHARE));
+    while (this.#spare.length > keep) {
+      const dropped = this.#spare.pop()!;
+      this.#chunks[dropped] = undefined;
+      this.#vacant.push(dropped);
     }
   }
 
@@ -82,5 +92,6 @@ export class TextSlab {
     }
     this.#held[this.#current] = 0;
     this.#used = 0;
+    this.#inUse++;
   }
 }

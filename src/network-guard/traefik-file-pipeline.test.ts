@@ -89,7 +89,8 @@ test('the warm-up hands its batches on: the file is read once, every batch once 
 test('a warm-up window with more events than it may keep is read again from the start', async () => {
   const source = batches();
   const { counts, replay } = replayOf(source);
-  const out = await collect(afterWarmUp(guard(), replay, 240, 4));
+  // Room for four events of these (no raw line: 400 bytes each); the window holds five.
+  const out = await collect(afterWarmUp(guard(), replay, 240, 4 * 400));
   assert.deepEqual(out, source);
   assert.deepEqual(counts, { opened: 2, closed: 2 });
 });
