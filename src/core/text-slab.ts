@@ -17,6 +17,7 @@ const SPARE_SHARE = 1 / 8;
  */
 export class TextSlab {
   readonly #chunkBytes: number;
+  readonly #maxChunks: number;
   readonly #chunks: Array<Buffer | undefined> = [];
   /** Texts appended and not released, per chunk. */
   readonly #held: number[] = [];
@@ -32,8 +33,10 @@ export class TextSlab {
   lastStart = 0;
   lastEnd = 0;
 
-  constructor(chunkBytes = DEFAULT_CHUNK_BYTES) {
+  /** `maxBytes` bounds the chunks holding texts (spare ones are reused first); past it `append` refuses. */
+  constructor(maxBytes: number, chunkBytes = DEFAULT_CHUNK_BYTES) {
     this.#chunkBytes = chunkBytes;
+    this.#maxChunks = Math.max(1, Math.floor(maxBytes / chunkBytes));
   }
 
   /** The longest text `append` takes: at most 3 UTF-8 bytes per UTF-16 code unit must fit in one chunk. */
@@ -48,16 +51,19 @@ export class TextSlab {
 
   /**
    * Copies `text` (at most maxLength code units) into the current chunk; the text is then at `lastChunk`,
-   * [`lastStart`, `lastEnd`) for `read` and `release`.
+   * [`lastStart`, `lastEnd`) for `read` and `release`. False, and nothing kept, when the slab is full.
    */
-  append(text: string): void {
+  append(text: string): boolean {
     if (text.length > this.maxLength) throw new RangeError(`a text of ${text.length} code units is too long`);
-    if (this.#current < 0 || this.#chunkBytes - this.#used < text.length * 3) this.#nextChunk();
+    if (this.#current < 0 || this.#chunkBytes - this.#used < text.length * 3) {
+      if (!this.#nextChunk()) return false;
+    }
     this.lastChunk = this.#current;
     this.lastStart = this.#used;
     this.#used += this.#chunks[this.#current]!.write(text, this.#used);
     this.lastEnd = this.#used;
     this.#held[this.#current]!++;
+    return true;
   }
 
   read(chunk: number, start: number, end: number): string {
@@ -80,12 +86,17 @@ export class TextSlab {
     }
   }
 
-  #nextChunk(): void {
+  /** Moves on to an empty chunk (spare, else new); false when that would pass the bound. */
+  #nextChunk(): boolean {
     // The chunk being left may already be empty: then it is spare at once.
     const left = this.#current;
-    if (left >= 0 && this.#held[left] === 0) this.#retire(left);
+    if (left >= 0 && this.#held[left] === 0) {
+      this.#retire(left);
+      this.#current = -1;
+    }
     const spare = this.#spare.pop();
     if (spare !== undefined) this.#current = spare;
+    else if (this.#inUse >= this.#maxChunks) return false;
     else {
       this.#current = this.#vacant.pop() ?? this.#chunks.length;
       this.#chunks[this.#current] = Buffer.allocUnsafeSlow(this.#chunkBytes);
@@ -93,5 +104,6 @@ export class TextSlab {
     this.#held[this.#current] = 0;
     this.#used = 0;
     this.#inUse++;
+    return true;
   }
 }

@@ -62,6 +62,12 @@ interface FirstSighting extends Omit<ObservedRequest, 'raw'> {
 /** Distinct strings the interning table holds before it starts again (it only saves memory, never decides). */
 const MAX_INTERNED = 4096;
 const MAX_INTERNED_LENGTH = 512;
+/**
+ * Bytes of first sightings' raw lines kept for their evidence sample: 100,000 one-probe clients of 320-byte lines.
+ * Past it (a flood of long lines) a new one-probe client keeps no line until evictions make room; it is counted all
+ * the same, and a sample comes from its next request.
+ */
+const MAX_FIRST_LINE_BYTES = 32 * 1024 * 1024;
 
 interface ClientState {
   evidence: EvidenceAccumulator;
@@ -102,8 +108,8 @@ export class SecretsScanningDetector {
   readonly #clients = new Map<string, ClientState | FirstSighting>();
   /** Paths, hosts and agents repeat across clients: one copy each for the first sightings (bounded). */
   #interned = new Map<string, string>();
-  /** Where first sightings keep their raw lines. */
-  readonly #rawLines = new TextSlab(256 * 1024);
+  /** Where first sightings keep their raw lines (bounded: under a flood, the later ones keep none). */
+  readonly #rawLines = new TextSlab(MAX_FIRST_LINE_BYTES);
   /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
   readonly #changed = new Set<string>();
   /** Clients whose 2xx answers wait for the site profile (judged again at each drain until decided). */
@@ -181,8 +187,8 @@ export class SecretsScanningDetector {
     const { time, clientIp, status, bytes, raw } = event;
     const host = event.host === undefined ? undefined : this.#intern(event.host);
     // Only a sample's worth is ever read back (the evidence keeps that much of a line).
-    if (raw !== undefined) this.#rawLines.append(raw.length > MAX_SAMPLE_CHARS ? raw.slice(0, MAX_SAMPLE_CHARS) : raw);
     const slab = this.#rawLines;
+    const kept = raw !== undefined && slab.append(raw.length > MAX_SAMPLE_CHARS ? raw.slice(0, MAX_SAMPLE_CHARS) : raw);
     return {
       time,
       clientIp,
@@ -191,7 +197,7 @@ export class SecretsScanningDetector {
       userAgent: this.#intern(event.userAgent),
       bytes,
       host,
-      rawChunk: raw === undefined ? -1 : slab.lastChunk,
+      rawChunk: kept ? slab.lastChunk : -1,
       rawStart: slab.lastStart,
       rawEnd: slab.lastEnd,
     };
