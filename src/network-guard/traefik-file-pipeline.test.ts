@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogEvent } from '../core/log-event.ts';
-import { NetworkGuard } from './network-guard.ts';
+import { type IncidentOutcome, NetworkGuard } from './network-guard.ts';
 import { fileBlockerGuardParts } from './testing/file-blocker-guard.ts';
-import { afterWarmUp } from './traefik-file-pipeline.ts';
-import { emptyStats, type SourceBatch } from './traefik-log/source-batch.ts';
+import { afterWarmUp, scanTraefikFile, tailTraefikFile } from './traefik-file-pipeline.ts';
+import { emptyStats, type SourceBatch, type TraefikFilePosition } from './traefik-log/source-batch.ts';
 
 const T0 = Date.parse('2026-11-21T08:00:00Z');
 
@@ -89,7 +89,8 @@ test('the warm-up hands its batches on: the file is read once, every batch once 
 test('a warm-up window with more events than it may keep is read again from the start', async () => {
   const source = batches();
   const { counts, replay } = replayOf(source);
-  const out = await collect(afterWarmUp(guard(), replay, 240, 4));
+  // Room for four events of these (no raw line: 400 bytes each); the window holds five.
+  const out = await collect(afterWarmUp(guard(), replay, 240, 4 * 400));
   assert.deepEqual(out, source);
   assert.deepEqual(counts, { opened: 2, closed: 2 });
 });
@@ -99,4 +100,80 @@ test('a scan that stops while the kept batches are handed on closes the replay',
   const out = await collect(afterWarmUp(guard(), replay, 240), 1);
   assert.equal(out.length, 1);
   assert.deepEqual(counts, { opened: 1, closed: 1 });
+});
+
+/** 20 scanners (six sensitive paths each) among 2,100 one-probe clients: 2,220 events, one second apart. */
+function scannersAmongOneProbeClients(): string {
+  const paths = [
+    '/.env',
+    '/.git/config',
+    '/wp-config.php.bak',
+    '/.aws/credentials',
+    '/config.json.bak',
+    '/.ssh/id_rsa',
+  ];
+  let text = '';
+  for (let index = 0; index < 2120; index++) {
+    const scanner = index % 106 === 0 ? index / 106 : undefined;
+    const ip = scanner === undefined ? `203.0.${index >> 8}.${index & 255}` : `198.51.100.${scanner}`;
+    const time = new Date(T0 + index * 1000).toISOString();
+    for (const path of scanner === undefined ? ['/.env'] : paths) {
+      text += `${JSON.stringify({
+        ClientAddr: `${ip}:40000`,
+        ClientHost: ip,
+        DownstreamStatus: 404,
+        RequestHost: 'shop.example.com',
+        RequestMethod: 'GET',
+        RequestPath: path,
+        StartUTC: time,
+        'request_User-Agent': 'Mozilla/5.0',
+      })}\n`;
+    }
+  }
+  return text;
+}
+
+test('the tail drains and commits once per read, after its small batches, and finds what scan finds', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pipeline-tail-'));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, scannersAmongOneProbeClients());
+  const settings = { mode: 'disabled', 'sources.traefik_file.path': log, 'sources.traefik_file.start_at': 'beginning' };
+  const scanned = fileBlockerGuardParts(dir, settings, { label: 'scan', maxEntries: 10 });
+  const scanGuard = new NetworkGuard({ ...scanned, source: 'test' });
+  const scan = await scanTraefikFile(scanGuard, scanned.config, log);
+  const tailed = fileBlockerGuardParts(dir, settings, { label: 'tail', maxEntries: 10 });
+  const tailGuard = new NetworkGuard({ ...tailed, source: 'test' });
+  const commits: number[] = [];
+  const positions = tailed.store.positions;
+  const set = positions.set.bind(positions);
+  const stop = new AbortController();
+  positions.set = (source, position) => {
+    set(source, position);
+    commits.push((position as TraefikFilePosition).offset);
+    if ((position as TraefikFilePosition).offset === statSync(log).size) stop.abort();
+  };
+  const batchSizes: number[] = [];
+  const observe = tailGuard.observe.bind(tailGuard);
+  tailGuard.observe = (events) => {
+    batchSizes.push(events.length);
+    observe(events);
+  };
+  const flushes: number[] = [];
+  const flush = tailGuard.flush.bind(tailGuard);
+  tailGuard.flush = (final) => {
+    flushes.push(tailGuard.detector.trackedClients);
+    return flush(final);
+  };
+  await tailTraefikFile(tailGuard, tailed.config, tailed.store, stop.signal, () => {});
+  // 2,220 events in one read, handed out in batches of 256 events: one drain and one commit, at the file's end.
+  assert.deepEqual(commits, [statSync(log).size]);
+  assert.equal(flushes.length, 1);
+  assert.deepEqual(batchSizes, [256, 256, 256, 256, 256, 256, 256, 256, 172]);
+  const found = (outcomes: IncidentOutcome[]) =>
+    [...new Set(outcomes.map(({ incident }) => `${incident.ip} ${incident.threatType}`))].sort();
+  const tailedIncidents = tailed.store.incidents.list({}).map((incident) => `${incident.ip} ${incident.threatType}`);
+  assert.equal(found(scan.outcomes).length, 20);
+  assert.deepEqual([...new Set(tailedIncidents)].sort(), found(scan.outcomes));
+  scanned.store.close();
+  tailed.store.close();
 });

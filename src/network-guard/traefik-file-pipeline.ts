@@ -77,25 +77,30 @@ export async function scanTraefikFile(
   return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Events the warm-up keeps for the scan (about 700 bytes each); past this it stops keeping and the scan reads again. */
-const MAX_KEPT_EVENTS = 100_000;
+/**
+ * Memory the warm-up may keep for the scan, estimated as each event's raw line plus about 400 bytes of fields; past
+ * it the warm-up stops keeping and the scan reads the window again. Ordinary traffic is mostly prefiltered away, so
+ * a window seldom holds this much; a flood of probes in 1 KB lines holds about 25,000 events in it.
+ */
+const MAX_KEPT_BYTES = 32 * 1024 * 1024;
+const EVENT_FIELD_BYTES = 400;
 
 /**
  * The batches of `replay()` for the scan, after warming the site profile from their first `warmupSeconds` (event
  * time), so the first visitors of a single-page app fetching `/config.js` are not leaks just because they came first.
  * The warm-up's batches are kept and handed on, so a window full of probes is read and parsed once; a window holding
- * more than `maxKeptEvents` events is read again instead (memory stays bounded).
+ * more than `maxKeptBytes` of events is read again instead (memory stays bounded).
  */
 export async function* afterWarmUp(
   guard: NetworkGuard,
   replay: () => AsyncGenerator<SourceBatch>,
   warmupSeconds: number,
-  maxKeptEvents = MAX_KEPT_EVENTS,
+  maxKeptBytes = MAX_KEPT_BYTES,
 ): AsyncGenerator<SourceBatch> {
   const batches = replay();
   let kept: SourceBatch[] | undefined;
   try {
-    kept = await warmSiteProfile(guard, batches, warmupSeconds, maxKeptEvents);
+    kept = await warmSiteProfile(guard, batches, warmupSeconds, maxKeptBytes);
     if (kept) {
       // Handed over one by one, so each kept batch can be collected once the scan has observed it.
       while (kept.length > 0) yield kept.shift()!;
@@ -109,24 +114,26 @@ export async function* afterWarmUp(
   if (!kept) yield* replay();
 }
 
-/** Feeds the profile until the warm-up window ends; returns the batches read, or undefined past `maxKeptEvents`. */
+/** Feeds the profile until the warm-up window ends; returns the batches read, or undefined past `maxKeptBytes`. */
 async function warmSiteProfile(
   guard: NetworkGuard,
   batches: AsyncGenerator<SourceBatch>,
   warmupSeconds: number,
-  maxKeptEvents: number,
+  maxKeptBytes: number,
 ): Promise<SourceBatch[] | undefined> {
   let kept: SourceBatch[] | undefined = [];
-  let keptEvents = 0;
+  let keptBytes = 0;
   let start: number | undefined;
   const matcher = guard.detector.pathMatcher;
   // next() by hand: leaving a for-await loop would close the generator the scan continues with.
   for (let next = await batches.next(); !next.done; next = await batches.next()) {
     const batch = next.value;
     limitHeapGrowthWhenLarge();
-    keptEvents += batch.events.length;
-    if (kept && keptEvents <= maxKeptEvents) kept.push(batch);
-    else kept = undefined;
+    if (kept) {
+      for (const event of batch.events) keptBytes += (event.raw?.length ?? 0) + EVENT_FIELD_BYTES;
+      if (keptBytes <= maxKeptBytes) kept.push(batch);
+      else kept = undefined;
+    }
     for (const event of batch.events) {
       start ??= event.time;
       if (event.time - start > warmupSeconds * 1000) return kept;
@@ -168,8 +175,11 @@ export async function tailTraefikFile(
       for (const notice of batch.notices) log(`traefik-file: ${notice}`);
       guard.observe(batch.events);
       countBatch(batch, 'traefik-file');
-      await guard.flush();
       limitHeapGrowthWhenLarge();
+      // As in scan: a read handed out in small batches is drained, and its position committed, after its last
+      // batch. A restart before then reads the uncommitted batches again, and they had written nothing.
+      if (batch.readContinues) return setImmediate();
+      await guard.flush();
       source.commit(batch.position);
     });
   } finally {

@@ -5,7 +5,8 @@ import { redactRecurring, redactSecrets } from '../../core/redact.ts';
 const MAX_PATHS = 25;
 const MAX_AGENTS = 8;
 const MAX_SAMPLES = 5;
-const MAX_SAMPLE_CHARS = 1500;
+/** Characters of a log line kept as an evidence sample. */
+export const MAX_SAMPLE_CHARS = 1500;
 const MAX_MINUTES = 120;
 const MAX_DISTINCT = 500;
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
+import type { Finding } from '../../core/incident.ts';
 import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
 import { getEvent, PROBE_PATHS } from '../../core/testing/log-events.ts';
@@ -200,4 +201,45 @@ test('a full table evicts the least recently active clients and stays within max
   const survivor = d.drainFindings().find((finding) => finding.ip === '198.51.100.1');
   assert.ok(survivor, 'an active client is not evicted');
   assert.equal(survivor.evidence.requests, 201);
+});
+
+test('one-probe clients coming back after evictions each get their own first line as a sample, and only their own', () => {
+  const d = detector({ max_tracked_ips: 2000, min_sensitive_failures: 2, distinct_sensitive_paths: 50 });
+  const address = (index: number) => `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`;
+  const firstLine = (index: number) =>
+    `first line of ${address(index)} ${'é'.repeat(index % 7)}${'x'.repeat(index % 300)}`;
+  const flagged = new Map<string, string>();
+  const keepSamples = (findings: Finding[]) => {
+    // Campaign findings (a /24 of such clients) have no samples of their own.
+    for (const finding of findings)
+      if (!finding.ip.includes('/')) flagged.set(finding.ip, finding.evidence.samples[0]!);
+  };
+  for (let index = 0; index < 60_000; index++) {
+    d.observe({ ...event(address(index), PROBES[0]!, 404, T0 + index), raw: firstLine(index) });
+    // Every 7th client comes back a thousand clients later (still tracked); every 13th too late (evicted), twice.
+    const soon = index - 1000;
+    const late = index - 2500;
+    if (soon >= 0 && soon % 7 === 0)
+      d.observe({ ...event(address(soon), PROBES[1]!, 404, T0 + index), raw: `second line of ${address(soon)}` });
+    if (late >= 0 && late % 13 === 0 && late % 7 !== 0)
+      for (const probe of [PROBES[1]!, PROBES[2]!])
+        d.observe({ ...event(address(late), probe, 404, T0 + index), raw: `second line of ${address(late)}` });
+    if (index % 500 === 499) keepSamples(d.drainFindings());
+  }
+  keepSamples(d.drainFindings());
+  let remembered = 0;
+  let restarted = 0;
+  for (const [ip, sample] of flagged) {
+    const index = ip.split('.').reduce((value, octet, at) => (at === 0 ? 0 : value * 256 + Number(octet)), 0);
+    if (sample.startsWith('first')) {
+      remembered++;
+      assert.equal(sample, firstLine(index));
+    } else {
+      restarted++;
+      assert.equal(sample, `second line of ${ip}`, 'an evicted client starts again at its second line');
+    }
+  }
+  assert.ok(restarted > 1000, `${restarted} clients came back after they were evicted`);
+  assert.ok(remembered > 8000, `${remembered} clients came back while remembered`);
+  assert.ok(d.trackedClients <= 2000);
 });

@@ -2,9 +2,10 @@ import { detachedCopy } from '../../core/detached-copy.ts';
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
+import { TextSlab } from '../../core/text-slab.ts';
 import { type CampaignSettings, CampaignTracker, type MemberProbes } from './campaign-tracker.ts';
 import { claimedCrawler } from './crawler-claims.ts';
-import { EvidenceAccumulator } from './evidence-accumulator.ts';
+import { EvidenceAccumulator, MAX_SAMPLE_CHARS } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
 import { ScannerAgentMatcher } from './scanner-agent-matcher.ts';
@@ -43,15 +44,30 @@ const MAX_EXPOSURES = 20;
 const MAX_NOTES = 12;
 const FAILURE_STATUSES = new Set([401, 403, 404]);
 
+/** What the detector reads of a request. */
+type ObservedRequest = Pick<LogEvent, 'time' | 'clientIp' | 'path' | 'status' | 'userAgent' | 'bytes' | 'host' | 'raw'>;
+
 /**
  * A one-probe client's only request, as much of it as the detector reads when the client comes back: no parser
- * slices that pin their line (the raw line itself is kept for the evidence sample), repeated strings interned.
+ * slices that pin their line, repeated strings interned, and the raw line (for the evidence sample) outside the JS
+ * heap, in a TextSlab chunk: it is most of a one-probe client's memory, and seldom read again.
  */
-type FirstSighting = Pick<LogEvent, 'time' | 'clientIp' | 'path' | 'status' | 'userAgent' | 'bytes' | 'host' | 'raw'>;
+interface FirstSighting extends Omit<ObservedRequest, 'raw'> {
+  /** The slab chunk of the raw line (its first MAX_SAMPLE_CHARS), -1 when the event had none. */
+  rawChunk: number;
+  rawStart: number;
+  rawEnd: number;
+}
 
 /** Distinct strings the interning table holds before it starts again (it only saves memory, never decides). */
 const MAX_INTERNED = 4096;
 const MAX_INTERNED_LENGTH = 512;
+/**
+ * Bytes of first sightings' raw lines kept for their evidence sample: 100,000 one-probe clients of 320-byte lines.
+ * Past it (a flood of long lines) a new one-probe client keeps no line until evictions make room; it is counted all
+ * the same, and a sample comes from its next request.
+ */
+const MAX_FIRST_LINE_BYTES = 32 * 1024 * 1024;
 
 interface ClientState {
   evidence: EvidenceAccumulator;
@@ -92,6 +108,8 @@ export class SecretsScanningDetector {
   readonly #clients = new Map<string, ClientState | FirstSighting>();
   /** Paths, hosts and agents repeat across clients: one copy each for the first sightings (bounded). */
   #interned = new Map<string, string>();
+  /** Where first sightings keep their raw lines (bounded: under a flood, the later ones keep none). */
+  readonly #rawLines = new TextSlab(MAX_FIRST_LINE_BYTES);
   /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
   readonly #changed = new Set<string>();
   /** Clients whose 2xx answers wait for the site profile (judged again at each drain until decided). */
@@ -154,7 +172,9 @@ export class SecretsScanningDetector {
       if (isFirstSighting(tracked)) {
         state = this.#newState(undefined, undefined);
         const first = this.#paths.matches(tracked.path) && !this.profile.isPublic(tracked.host, tracked.path);
-        this.#apply(key, state, tracked, first, this.#agents.classify(tracked.userAgent));
+        const request = this.#requestOf(tracked);
+        this.#forgetFirstSighting(tracked);
+        this.#apply(key, state, request, first, this.#agents.classify(tracked.userAgent));
       } else state = tracked;
     }
     this.#clients.set(key, state);
@@ -166,6 +186,9 @@ export class SecretsScanningDetector {
   #firstSighting(event: LogEvent): FirstSighting {
     const { time, clientIp, status, bytes, raw } = event;
     const host = event.host === undefined ? undefined : this.#intern(event.host);
+    // Only a sample's worth is ever read back (the evidence keeps that much of a line).
+    const slab = this.#rawLines;
+    const kept = raw !== undefined && slab.append(raw.length > MAX_SAMPLE_CHARS ? raw.slice(0, MAX_SAMPLE_CHARS) : raw);
     return {
       time,
       clientIp,
@@ -174,8 +197,22 @@ export class SecretsScanningDetector {
       userAgent: this.#intern(event.userAgent),
       bytes,
       host,
-      raw,
+      rawChunk: kept ? slab.lastChunk : -1,
+      rawStart: slab.lastStart,
+      rawEnd: slab.lastEnd,
     };
+  }
+
+  /** A first sighting leaves the table (the client came back, or was evicted): its raw line is released. */
+  #forgetFirstSighting(first: FirstSighting): void {
+    if (first.rawChunk >= 0) this.#rawLines.release(first.rawChunk);
+  }
+
+  /** A first sighting as the request it was, its raw line read back. */
+  #requestOf(first: FirstSighting): ObservedRequest {
+    const { time, clientIp, path, status, userAgent, bytes, host, rawChunk } = first;
+    const raw = rawChunk < 0 ? undefined : this.#rawLines.read(rawChunk, first.rawStart, first.rawEnd);
+    return { time, clientIp, path, status, userAgent, bytes, host, raw };
   }
 
   #intern(text: string): string {
@@ -195,7 +232,7 @@ export class SecretsScanningDetector {
     return !this.profile.isPublic(event.host, event.path);
   }
 
-  #apply(key: string, state: ClientState, event: FirstSighting, sensitive: boolean, agentClass: string): void {
+  #apply(key: string, state: ClientState, event: ObservedRequest, sensitive: boolean, agentClass: string): void {
     if (!sensitive && this.#paths.matches(event.path) && state.notes.size < MAX_NOTES) {
       const fact = this.profile.publicFact(event.host, event.path);
       if (fact) state.notes.add(`not counted: ${fact.detail}`);
@@ -302,8 +339,9 @@ export class SecretsScanningDetector {
     const max = this.#settings.max_tracked_ips;
     if (this.#clients.size < max) return;
     let toEvict = Math.max(1, Math.floor(max / 20), this.#clients.size - max + 1);
-    for (const key of this.#clients.keys()) {
+    for (const [key, tracked] of this.#clients) {
       this.#clients.delete(key);
+      if (isFirstSighting(tracked)) this.#forgetFirstSighting(tracked);
       this.evicted++;
       if (--toEvict === 0) break;
     }
@@ -342,7 +380,7 @@ export class SecretsScanningDetector {
     return state;
   }
 
-  #recordSensitive(state: ClientState, event: FirstSighting): void {
+  #recordSensitive(state: ClientState, event: ObservedRequest): void {
     const limit = this.#settings.rate_per_window + 1;
     state.recentSensitive.push(event.time);
     if (state.recentSensitive.length > limit) state.recentSensitive.shift();

@@ -1,5 +1,5 @@
 import { detachedCopy } from '../../core/detached-copy.ts';
-import { IpSet, normalizeIp } from '../../core/ip-address.ts';
+import { IpSet, isCanonicalIpv4, normalizeIp } from '../../core/ip-address.ts';
 
 /** What the access log says about who sent a request. Every value is as logged (ports, brackets, lists). */
 export interface ClientAddressFields {
@@ -97,6 +97,9 @@ export class ClientIpResolver {
   }
 
   #lookup(text: string): KnownAddress {
+    // Without trusted proxies a canonical IPv4 address needs no cache: checking it costs less than a cache entry,
+    // and a flood of new addresses would only churn the cache.
+    if (!this.#hasTrusted && isCanonicalIpv4(text)) return { ip: detachedCopy(text), trusted: false };
     let known = this.#known.get(text);
     if (known === undefined) {
       const ip = normalizeIp(text);

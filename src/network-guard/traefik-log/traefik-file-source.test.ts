@@ -7,7 +7,7 @@ import { CORE_MIGRATIONS } from '../../store/core-migrations.ts';
 import { type Database, migrate, openDatabase } from '../../store/database.ts';
 import { PositionStore } from '../../store/position-store.ts';
 import { replayFile } from './replay-file.ts';
-import type { SourceBatch } from './source-batch.ts';
+import { addStats, emptyStats, type SourceBatch, type SourceStats } from './source-batch.ts';
 import { TraefikFileSource, type TraefikFileSourceOptions } from './traefik-file-source.ts';
 
 let directory: string;
@@ -41,6 +41,12 @@ function lines(from: number, to: number): string {
 
 function sequences(batch: SourceBatch): number[] {
   return batch.events.map((event) => Number(event.rawPath.split('/')[2]));
+}
+
+function sumStats(batches: SourceBatch[]): SourceStats {
+  const total = emptyStats();
+  for (const batch of batches) addStats(total, batch.stats);
+  return total;
 }
 
 function range(from: number, to: number): number[] {
@@ -148,6 +154,53 @@ describe('TraefikFileSource', () => {
     const third = source(path, sourceId);
     assert.equal((await third.read()).stats.lines, 0);
     await third.close();
+  });
+
+  it('hands a large read out in small batches: same events and counters, same read ends', async () => {
+    const bad = 'not a log line\n\n{"ClientAddr":"1.2.3.4:1"\n';
+    const { path, sourceId } = await freshLog(lines(0, 120) + bad + lines(120, 300));
+    const whole = source(path, sourceId, { maxBytesPerRead: 16 * 1024 + 1, maxBatchEvents: 100_000 });
+    const small = source(path, `${sourceId}-small`, { maxBytesPerRead: 16 * 1024 + 1, maxBatchEvents: 7 });
+    const expected = await drain(whole);
+    const got = await drain(small);
+    assert.deepEqual(got.seen, expected.seen);
+    assert.deepEqual(got.seen, range(0, 300));
+    assert.deepEqual(sumStats(got.batches), sumStats(expected.batches));
+    assert.ok(got.batches.every((batch) => batch.events.length <= 7));
+    assert.ok(expected.batches.every((batch) => !batch.readContinues));
+    // Every read ends where the one-batch read ends: the caller drains and commits at the same lines.
+    const ends = (batches: SourceBatch[]) =>
+      batches.filter((batch) => !batch.readContinues).map((batch) => batch.position.offset);
+    assert.deepEqual(ends(got.batches), ends(expected.batches));
+    assert.ok(got.batches.filter((batch) => batch.readContinues).length > 30);
+    await whole.close();
+    await small.close();
+  });
+
+  it('reads again, after a restart, the batches of a read whose end was never committed', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 40));
+    const first = source(path, sourceId, { maxBatchEvents: 10 });
+    const batch = await first.read();
+    assert.equal(batch.readContinues, true);
+    assert.deepEqual(sequences(batch), range(0, 10));
+    await first.read(); // observed, not committed (the read has not ended)
+    await first.close();
+    const second = source(path, sourceId, { maxBatchEvents: 10 });
+    assert.deepEqual((await drain(second)).seen, range(0, 40));
+    await second.close();
+  });
+
+  it('finishes a read in batches across a rotation, then the new file', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 30));
+    const reader = source(path, sourceId, { maxBatchEvents: 8 });
+    const first = await reader.read();
+    assert.equal(first.readContinues, true);
+    await rename(path, `${path}.1`);
+    await writeFile(path, lines(30, 45));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual([...sequences(first), ...seen], range(0, 45));
+    assert.ok(batches.every((batch) => batch.events.length <= 8));
+    await reader.close();
   });
 
   it('finishes a file rotated by rename, then reads the new one from its start', async () => {

@@ -38,17 +38,30 @@ export interface TraefikFileSourceOptions {
   watch?: boolean;
   /** Bytes read per read() call unless told otherwise. */
   maxBytesPerRead?: number;
+  /**
+   * Events per batch at most (default 256): a large read is handed out in small batches (read() goes on with the
+   * bytes already read), so its events are collected young instead of a whole read's worth being promoted.
+   */
+  maxBatchEvents?: number;
   /** Called by tail() when a read fails (permissions, I/O); tail keeps polling. */
   onError?: (error: unknown) => void;
 }
 
 const HEAD_BYTES = 1024;
 const DEFAULT_READ_BYTES = 8 * 1024 * 1024;
+const DEFAULT_BATCH_EVENTS = 256;
 
 interface OpenFile {
   handle: FileHandle;
   dev: number;
   ino: number;
+}
+
+/** A read handed out in batches: the next batch starts at `offset` of the same file and goes on to the same `end`. */
+interface ContinuingRead {
+  handle: FileHandle;
+  offset: number;
+  end: number;
 }
 
 /**
@@ -68,6 +81,8 @@ export class TraefikFileSource {
   /** A rotated-away file still being finished (after a restart) before the current one. */
   #draining: { file: OpenFile; offset: number; skipToNewline: boolean } | undefined;
   #cursor: TraefikFilePosition | undefined;
+  #continuing: ContinuingRead | undefined;
+  readonly #maxBatchEvents: number;
   #watcher: FSWatcher | undefined;
   #changed = false;
   #wake: (() => void) | undefined;
@@ -85,9 +100,13 @@ export class TraefikFileSource {
     };
     this.#scanner = new LineScanner({ chunkBytes: 1024 * 1024, maxLineBytes });
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.#maxBatchEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_BATCH_EVENTS);
   }
 
-  /** Reads the lines available now, up to about maxBytes. */
+  /**
+   * Reads the lines available now, up to about maxBytes, in batches of at most `maxBatchEvents` events: a batch with
+   * `readContinues` is followed by more of the same read (the caller drains and commits after the read's last one).
+   */
   async read(requestedBytes = this.#options.maxBytesPerRead ?? DEFAULT_READ_BYTES): Promise<SourceBatch> {
     // A range must be able to hold a whole line plus its newline, or a read could end without progress.
     const maxBytes = Math.max(requestedBytes, (this.#parseOptions.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 1);
@@ -139,14 +158,15 @@ export class TraefikFileSource {
       notices.push(`${this.path} ${reset}; reading it again from the start`);
       cursor = this.#fresh(this.#file, size);
     }
-    const to = Math.min(size, cursor.offset + maxBytes);
+    const to = this.#readEnd(this.#file.handle, cursor.offset, Math.min(size, cursor.offset + maxBytes));
     const outcome = await this.#scan(this.#file.handle, cursor.offset, to, !!cursor.skipToNewline, false, {
       events,
       stats,
       notices,
     });
     this.#cursor = await this.#positionAfter(this.#file, cursor, outcome.offset, size, outcome.skipToNewline);
-    return { events, stats, position: this.#cursor, hasMore: to < size, notices };
+    const readContinues = outcome.paused;
+    return { events, stats, position: this.#cursor, hasMore: readContinues || to < size, readContinues, notices };
   }
 
   /** Saves a position returned by read() (call it inside the transaction that stores the batch's results). */
@@ -233,7 +253,7 @@ export class TraefikFileSource {
   ): Promise<SourceBatch> {
     const draining = this.#draining!;
     const size = (await draining.file.handle.stat()).size;
-    const to = Math.min(size, draining.offset + maxBytes);
+    const to = this.#readEnd(draining.file.handle, draining.offset, Math.min(size, draining.offset + maxBytes));
     // The writer has moved to the new file, so a last line without a newline is complete.
     const outcome = await this.#scan(draining.file.handle, draining.offset, to, draining.skipToNewline, to === size, {
       events,
@@ -242,10 +262,10 @@ export class TraefikFileSource {
     });
     draining.offset = outcome.offset;
     draining.skipToNewline = outcome.skipToNewline;
-    if (outcome.offset < size) {
+    if (outcome.offset < size || outcome.paused) {
       this.#cursor = { ...this.#cursor!, dev: draining.file.dev, ino: draining.file.ino, offset: outcome.offset, size };
       this.#cursor.skipToNewline = outcome.skipToNewline || undefined;
-      return { events, stats, position: this.#cursor, hasMore: true, notices };
+      return { events, stats, position: this.#cursor, hasMore: true, readContinues: outcome.paused, notices };
     }
     await draining.file.handle.close();
     this.#draining = undefined;
@@ -255,6 +275,17 @@ export class TraefikFileSource {
     return { events, stats, position: this.#cursor, hasMore: current !== undefined && current.size > 0, notices };
   }
 
+  /**
+   * Where a read from `from` ends: where the read that paused there ends, when it did (so a read handed out in
+   * batches ends, and is drained and committed, however many batches it takes), else `to`.
+   */
+  #readEnd(handle: FileHandle, from: number, to: number): number {
+    const continuing = this.#continuing;
+    this.#continuing = undefined;
+    return continuing?.handle === handle && continuing.offset === from ? Math.min(continuing.end, to) : to;
+  }
+
+  /** Scans [from, to) into the sink, pausing after `maxBatchEvents` events (the scanner keeps what it read). */
   async #scan(
     handle: FileHandle,
     from: number,
@@ -265,14 +296,19 @@ export class TraefikFileSource {
   ): Promise<ScanOutcome> {
     const options = this.#parseOptions;
     const { events, stats } = sink;
+    const maxEvents = this.#maxBatchEvents;
     const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
         stats.lines++;
         stats.skipped++;
-        return;
+        return true;
       }
       countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
+      return events.length < maxEvents;
     });
+    // A pause at the read's end is no pause: nothing of the read is left.
+    if (outcome.paused && outcome.offset >= to) outcome.paused = false;
+    if (outcome.paused) this.#continuing = { handle, offset: outcome.offset, end: to };
     if (outcome.nulBytes > 0) {
       sink.notices.push(`${this.path}: skipped ${outcome.nulBytes} NUL bytes (a hole left by copytruncate?)`);
     }
