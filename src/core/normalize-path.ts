@@ -12,7 +12,7 @@ export function normalizePath(rawPath: string): string {
   path = path.toLowerCase();
   const semicolon = path.indexOf(';');
   if (semicolon >= 0) path = path.slice(0, semicolon);
-  if (path.includes('//') || path.includes('/.')) path = resolveSegments(path);
+  if (path.includes('//') || hasDotSegment(path)) path = resolveSegments(path);
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return path.startsWith('/') ? path : `/${path}`;
 }
@@ -29,6 +29,19 @@ function decodeTwice(path: string): string {
     }
   }
   return current;
+}
+
+/**
+ * A `.` or `..` segment (at the start, or after a slash); not a dotfile such as `/.env`, which most probes are and
+ * which needs no resolving.
+ */
+function hasDotSegment(path: string): boolean {
+  for (let at = path.indexOf('.'); at >= 0; at = path.indexOf('.', at + 1)) {
+    if (at > 0 && path.charCodeAt(at - 1) !== 47 /* / */) continue;
+    const next = path.charCodeAt(at + 1) === 46 /* . */ ? at + 2 : at + 1;
+    if (next === path.length || path.charCodeAt(next) === 47) return true;
+  }
+  return false;
 }
 
 function resolveSegments(path: string): string {

@@ -110,8 +110,7 @@ export class CampaignTracker {
     const prefix = known?.prefix ?? campaignPrefix(probes.key);
     this.#members.set(probes.key, { probes, prefix });
     if (probes.paths.length >= 2) this.#multiPathMembers++;
-    this.#addToNetwork(prefix, probes);
-    this.#dirtyPrefixes.add(prefix);
+    this.#markForJudging(prefix, this.#addToNetwork(prefix, probes));
     this.#changed = true;
   }
 
@@ -132,9 +131,16 @@ export class CampaignTracker {
     if (member === undefined) return;
     this.#members.delete(key);
     if (member.probes.paths.length >= 2) this.#multiPathMembers--;
-    const emptied = this.#removeFromNetwork(member.prefix, key);
-    // An emptied network needs judging again only to drop its crossing mark; otherwise there is nothing to judge.
-    if (!emptied || this.#crossing.has(member.prefix)) this.#dirtyPrefixes.add(member.prefix);
+    this.#markForJudging(member.prefix, this.#removeFromNetwork(member.prefix, key));
+  }
+
+  /**
+   * A network whose members changed is judged at the next findings(), when it can be a campaign (min_members or
+   * more) or was one (its crossing mark must go). A flood of new addresses puts one member in each of a million
+   * networks: none of them is judged.
+   */
+  #markForJudging(prefix: string, members: number): void {
+    if (members >= this.#settings.min_members || this.#crossing.has(prefix)) this.#dirtyPrefixes.add(prefix);
   }
 
   /** Campaign findings for the groups that cross a threshold together; `now` bounds the slow window. */
@@ -173,30 +179,34 @@ export class CampaignTracker {
     return findings.sort((a, b) => a.ip.localeCompare(b.ip));
   }
 
-  #addToNetwork(prefix: string, probes: MemberProbes): void {
+  /** Adds (or replaces) a member of its network; returns how many members the network has. */
+  #addToNetwork(prefix: string, probes: MemberProbes): number {
     const current = this.#networks.get(prefix);
-    if (current instanceof Map) current.set(probes.key, probes);
-    else if (current === undefined || current.key === probes.key) this.#networks.set(prefix, probes);
-    else
-      this.#networks.set(
-        prefix,
-        new Map([
-          [current.key, current],
-          [probes.key, probes],
-        ]),
-      );
+    if (current instanceof Map) return current.set(probes.key, probes).size;
+    if (current === undefined || current.key === probes.key) {
+      this.#networks.set(prefix, probes);
+      return 1;
+    }
+    this.#networks.set(
+      prefix,
+      new Map([
+        [current.key, current],
+        [probes.key, probes],
+      ]),
+    );
+    return 2;
   }
 
-  /** Removes a member from its network; true when the network is left empty (and dropped). */
-  #removeFromNetwork(prefix: string, key: string): boolean {
+  /** Removes a member from its network (dropped once empty); returns how many members are left. */
+  #removeFromNetwork(prefix: string, key: string): number {
     const current = this.#networks.get(prefix);
-    if (current === undefined) return true;
+    if (current === undefined) return 0;
     if (current instanceof Map) {
       current.delete(key);
-      if (current.size > 0) return false;
-    } else if (current.key !== key) return false;
+      if (current.size > 0) return current.size;
+    } else if (current.key !== key) return 1;
     this.#networks.delete(prefix);
-    return true;
+    return 0;
   }
 
   /** A network's members in the order they joined. */

@@ -78,22 +78,42 @@ export function findStringSpan(
   fromEnd = false,
   hint = 0,
 ): StringSpan | undefined | typeof INVALID {
+  const span: StringSpan = { start: 0, end: 0, escaped: false };
+  const found = locateString(line, quotedKey, fromEnd, hint, span);
+  return found === FOUND ? span : found === ABSENT ? undefined : INVALID;
+}
+
+const FOUND = 0;
+const ABSENT = 1;
+const NOT_A_STRING = 2;
+
+/** findStringSpan into a span the caller owns (a reader reuses one for the dozen fields of a line). */
+function locateString(line: string, quotedKey: string, fromEnd: boolean, hint: number, span: StringSpan): number {
   const valueStart = fromEnd ? findValueStartFromEnd(line, quotedKey) : findValueStart(line, quotedKey, hint);
-  if (valueStart < 0) return undefined;
+  if (valueStart < 0) return ABSENT;
   const first = line.charCodeAt(valueStart);
-  if (first !== 34 /* " */) return line.startsWith('null', valueStart) ? undefined : INVALID;
+  if (first !== 34 /* " */) return line.startsWith('null', valueStart) ? ABSENT : NOT_A_STRING;
   const start = valueStart + 1;
+  span.start = start;
   // Fast path: the first quote ends the value unless a backslash comes before it.
   const quote = line.indexOf('"', start);
-  if (quote < 0) return INVALID;
+  if (quote < 0) return NOT_A_STRING;
   const backslash = line.indexOf('\\', start);
-  if (backslash < 0 || backslash > quote) return { start, end: quote, escaped: false };
+  if (backslash < 0 || backslash > quote) {
+    span.end = quote;
+    span.escaped = false;
+    return FOUND;
+  }
   for (let index = backslash; index < line.length; index++) {
     const code = line.charCodeAt(index);
-    if (code === 34) return { start, end: index, escaped: true };
+    if (code === 34) {
+      span.end = index;
+      span.escaped = true;
+      return FOUND;
+    }
     if (code === 92) index++;
   }
-  return INVALID;
+  return NOT_A_STRING;
 }
 
 /** Decodes a string span; INVALID when its escapes are not valid JSON. */
@@ -147,14 +167,16 @@ function integerAt(line: string, valueStart: number): number | undefined | typeo
 export class JsonLineReader {
   readonly line: string;
   #hint = 0;
+  readonly #span: StringSpan = { start: 0, end: 0, escaped: false };
 
   constructor(line: string) {
     this.line = line;
   }
 
   string(quotedKey: string): string | undefined | typeof INVALID {
-    const span = findStringSpan(this.line, quotedKey, false, this.#hint);
-    if (span === undefined || span === INVALID) return span;
+    const span = this.#span;
+    const found = locateString(this.line, quotedKey, false, this.#hint, span);
+    if (found !== FOUND) return found === ABSENT ? undefined : INVALID;
     this.#hint = span.end;
     return decodeSpan(this.line, span);
   }

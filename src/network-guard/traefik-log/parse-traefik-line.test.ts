@@ -51,6 +51,30 @@ function event(result: ParseResult) {
 }
 
 describe('parseTraefikLine: JSON', () => {
+  it('reads every timestamp shape to the millisecond, line after line (the whole second is cached)', () => {
+    const stamps = [
+      '2026-11-21T08:02:38.534274475Z',
+      '2026-11-21T08:02:38.999Z',
+      '2026-11-21T08:02:38Z',
+      '2026-11-21T09:02:38.5+01:00',
+      '2026-11-21T09:02:38+01:00',
+      '2026-11-21T08:02:38.1-00:30',
+      '2026-11-21T08:02:39.000000001Z',
+      '2026-11-21T08:02:38.534274475Z',
+      '2026-11-22T08:02:38.534Z',
+      '2026-11-21T08:02:38',
+      '2026-11-21T08:02:38.25',
+      '2026-11-21T08:02:38.534274475Z',
+    ];
+    for (const stamp of stamps) {
+      // Date.parse itself, with the fraction cut to milliseconds.
+      const fraction = /^\.(\d+)/.exec(stamp.slice(19));
+      const millis = fraction ? `.${fraction[1].padEnd(3, '0').slice(0, 3)}` : '';
+      const expected = Date.parse(`${stamp.slice(0, 19)}${millis}${stamp.slice(19 + (fraction?.[0].length ?? 0))}`);
+      assert.equal(event(parseTraefikLine(jsonLine({ StartUTC: stamp }))).time, expected, stamp);
+    }
+  });
+
   it('reads the fields the detector needs', () => {
     const parsed = event(parseTraefikLine(jsonLine()));
     assert.equal(parsed.time, Date.parse('2026-11-21T08:02:38.534Z'));

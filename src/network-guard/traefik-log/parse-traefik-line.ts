@@ -159,7 +159,10 @@ function readTime(reader: JsonLineReader): number | undefined {
   return typeof logged === 'string' && !Number.isNaN(parseTimestamp(logged)) ? parseTimestamp(logged) : undefined;
 }
 
-let cachedSecond = '';
+// The last whole second parsed: its first 19 characters and its zone ('Z', '+01:00', or none). The prefix starts
+// as a NUL, which no timestamp starts with.
+let cachedPrefix = '\u0000';
+let cachedZone = '';
 let cachedSecondTime = Number.NaN;
 
 /**
@@ -182,10 +185,12 @@ function parseTimestamp(value: string): number {
     }
     milliseconds = Math.floor(milliseconds);
   }
-  const key = value.slice(0, 19) + value.slice(cursor);
-  if (key !== cachedSecond) {
-    cachedSecondTime = Date.parse(key);
-    cachedSecond = key;
+  // Compared in place: building the key for every line cost two strings per line.
+  const zoneLength = value.length - cursor;
+  if (!value.startsWith(cachedPrefix) || zoneLength !== cachedZone.length || !value.endsWith(cachedZone)) {
+    cachedPrefix = detachedCopy(value.slice(0, 19));
+    cachedZone = detachedCopy(value.slice(cursor));
+    cachedSecondTime = Date.parse(cachedPrefix + cachedZone);
   }
   return cachedSecondTime + milliseconds;
 }
