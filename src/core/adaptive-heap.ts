@@ -9,6 +9,18 @@ export interface AdaptiveHeapOptions {
   setMemorySaver?: (on: boolean) => void;
 }
 
+/** Set while adaptHeapToLoad runs: leaves memory-saver mode at once (see heapBusyNow). */
+let leaveMemorySaver: (() => void) | undefined;
+
+/**
+ * A caller that knows a burst of work has started (a backlog to read) says so: memory-saver mode, if on, goes off now
+ * instead of at the end of the interval. A million new clients appended while the daemon was idle ran their first
+ * five seconds compact, at twice the CPU per line. Does nothing when the heap is not adapting.
+ */
+export function heapBusyNow(): void {
+  leaveMemorySaver?.();
+}
+
 /**
  * The long-running daemon's heap: compact while idle, fast while busy. V8's memory-saver mode keeps the old
  * generation close to its live size (the idle daemon holds about 25 MB less), but under a flood (a million new
@@ -25,6 +37,11 @@ export function adaptHeapToLoad(options: AdaptiveHeapOptions = {}): () => void {
     ((on: boolean) => setFlagsFromString(on ? '--memory-saver-mode' : '--no-memory-saver-mode'));
   let saving = false;
   let last = cpuUsage();
+  leaveMemorySaver = () => {
+    if (!saving) return;
+    saving = false;
+    setMemorySaver(false);
+  };
   const timer = setInterval(() => {
     const now = cpuUsage();
     const share = (now.user - last.user + now.system - last.system) / 1000 / intervalMs;
@@ -37,6 +54,7 @@ export function adaptHeapToLoad(options: AdaptiveHeapOptions = {}): () => void {
   timer.unref();
   return () => {
     clearInterval(timer);
+    leaveMemorySaver = undefined;
     if (saving) setMemorySaver(false);
   };
 }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { setImmediate } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
+import { heapBusyNow } from '../core/adaptive-heap.ts';
 import { limitHeapGrowthWhenLarge } from '../core/heap-growth.ts';
 import { metrics } from '../core/metrics.ts';
 import type { Store } from '../store/store.ts';
@@ -173,6 +174,8 @@ export async function tailTraefikFile(
   try {
     await source.tail(signal, async (batch) => {
       for (const notice of batch.notices) log(`traefik-file: ${notice}`);
+      // A backlog (more written than one read takes): no memory-saver mode while it is read.
+      if (batch.hasMore) heapBusyNow();
       guard.observe(batch.events);
       countBatch(batch, 'traefik-file');
       limitHeapGrowthWhenLarge();
