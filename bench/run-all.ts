@@ -9,6 +9,7 @@ const RUNS: Array<[string, string[]]> = [
   ['CLI start-up', ['bench/cli-bench.ts']],
   ['idle daemon memory', ['bench/daemon-idle-bench.ts']],
   ['incident storm and a million one-probe clients', ['bench/detection-load-bench.ts']],
+  ['the daemon tailing a million one-probe clients', ['bench/daemon-flood-bench.ts']],
 ];
 let failed = 0;
 for (const [title, args] of RUNS) {
