@@ -269,6 +269,21 @@ describe('TraefikFileSource', () => {
     await reader.close();
   });
 
+  it('finishes the copytruncate copy when the truncation comes in the middle of a read in batches', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 30));
+    const reader = source(path, sourceId, { maxBatchEvents: 8 });
+    const first = await reader.read();
+    assert.equal(first.readContinues, true);
+    await appendFile(path, lines(30, 35));
+    await copyFile(path, `${path}.1`);
+    await truncate(path, 0);
+    await appendFile(path, lines(35, 40));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual([...sequences(first), ...seen], range(0, 40));
+    assert.ok(batches.every((batch) => batch.events.length <= 8));
+    await reader.close();
+  });
+
   it('finishes the copytruncate copy across a restart too', async () => {
     const { path, sourceId } = await freshLog(lines(0, 10));
     const first = source(path, sourceId);
