@@ -402,6 +402,26 @@ describe('TraefikFileSource', () => {
     assert.deepEqual(seen, [0, 1, 2, 3]);
     await reader.close();
   });
+  it('tails a read in batches to its end, even when its last batch brings nothing (a line still being written)', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 8) + line(8).slice(0, 40));
+    const reader = source(path, sourceId, { maxBatchEvents: 8 });
+    const controller = new AbortController();
+    const delivered: Array<{ events: number; readContinues: boolean }> = [];
+    await reader.tail(controller.signal, (batch) => {
+      delivered.push({ events: batch.events.length, readContinues: batch.readContinues === true });
+      if (!batch.readContinues) {
+        reader.commit(batch.position);
+        controller.abort();
+      }
+    });
+    // The pause came at the eighth event, before the partial line: the read's end still reaches the caller.
+    assert.deepEqual(delivered, [
+      { events: 8, readContinues: true },
+      { events: 0, readContinues: false },
+    ]);
+    await reader.close();
+  });
+
   it('wakes on file-system events when watching, long before the poll interval', async () => {
     const { path, sourceId } = await freshLog(lines(0, 1));
     const reader = source(path, sourceId, { watch: true, pollIntervalMs: 60_000 });

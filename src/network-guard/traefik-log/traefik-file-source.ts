@@ -177,6 +177,8 @@ export class TraefikFileSource {
   /** Polls until the signal aborts, handing every non-empty batch to onBatch (which commits it). */
   async tail(signal: AbortSignal, onBatch: (batch: SourceBatch) => void | Promise<void>): Promise<void> {
     let last: TraefikFilePosition | undefined;
+    /** The last batch handed on continues a read: its end is handed on even when it brings nothing new. */
+    let readOpen = false;
     if (this.#options.watch && !this.#watcher) this.#startWatching();
     while (!signal.aborted) {
       let more = false;
@@ -185,8 +187,9 @@ export class TraefikFileSource {
         const batch = await this.read();
         more = batch.hasMore;
         const moved = !last || last.offset !== batch.position.offset || last.ino !== batch.position.ino;
-        if (batch.stats.lines > 0 || batch.notices.length > 0 || moved) await onBatch(batch);
+        if (batch.stats.lines > 0 || batch.notices.length > 0 || moved || readOpen) await onBatch(batch);
         last = batch.position;
+        readOpen = batch.readContinues === true;
       } catch (error) {
         if (!this.#options.onError) throw error;
         this.#options.onError(error);
