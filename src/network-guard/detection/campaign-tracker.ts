@@ -31,10 +31,16 @@ interface Group {
   members: MemberProbes[];
 }
 
+/**
+ * A campaign network as the tracker keys it: an IPv4 /24 as the number of its first three octets (a flood of new
+ * addresses builds no string and hashes no text per address), anything else as its label.
+ */
+type NetworkKey = number | string;
+
 /** A member and the network it was filed under (computed once, when it joined). */
 interface Member {
   probes: MemberProbes;
-  prefix: string;
+  prefix: NetworkKey;
 }
 
 /**
@@ -45,13 +51,42 @@ type NetworkMembers = MemberProbes | Map<string, MemberProbes>;
 
 /** The network a client belongs to for campaigns: its /24 (IPv4) or /48 (IPv6, /64 client keys included). */
 export function campaignPrefix(clientKey: string): string {
+  return networkLabel(networkKey(clientKey));
+}
+
+function networkKey(clientKey: string): NetworkKey {
   const slash = clientKey.indexOf('/');
   const address = slash < 0 ? clientKey : clientKey.slice(0, slash);
-  // Without a colon it cannot be IPv6 (ipFamily's isIP not needed); its first three labels are found without
-  // split/join: a flood of new addresses computes one prefix per address.
-  if (!address.includes(':') || ipFamily(address) === 'ipv4') return `${firstLabels(address, 3)}.0/24`;
+  // Without a colon it cannot be IPv6 (ipFamily's isIP not needed).
+  if (!address.includes(':') || ipFamily(address) === 'ipv4')
+    return ipv4Network(address) ?? `${firstLabels(address, 3)}.0/24`;
   const [first] = cidrBounds({ address, prefix: 48, family: 'ipv6' });
   return `${first}/48`;
+}
+
+function networkLabel(key: NetworkKey): string {
+  return typeof key === 'number' ? `${key >>> 16}.${(key >>> 8) & 255}.${key & 255}.0/24` : key;
+}
+
+/** The first three octets of a dotted address as one number; undefined unless they are 0-255 without leading zeros. */
+function ipv4Network(address: string): number | undefined {
+  let network = 0;
+  let index = 0;
+  for (let octet = 0; octet < 3; octet++) {
+    const start = index;
+    let value = 0;
+    for (; index < address.length; index++) {
+      const code = address.charCodeAt(index);
+      if (code < 48 || code > 57) break;
+      value = value * 10 + code - 48;
+    }
+    const digits = index - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && address.charCodeAt(start) === 48)) return undefined;
+    if (address.charCodeAt(index) !== 46 /* . */) return undefined;
+    index++;
+    network = network * 256 + value;
+  }
+  return network;
 }
 
 /** The text before the `count`-th dot, or all of it when it has fewer dots (as split/slice/join would give). */
@@ -82,10 +117,10 @@ export class CampaignTracker {
   readonly #thresholds: CampaignThresholds;
   readonly #members = new Map<string, Member>();
   /** Members by /24 or /48, kept as they come and go, so findings() judges only the networks that changed. */
-  readonly #networks = new Map<string, NetworkMembers>();
-  readonly #dirtyPrefixes = new Set<string>();
+  readonly #networks = new Map<NetworkKey, NetworkMembers>();
+  readonly #dirtyPrefixes = new Set<NetworkKey>();
   /** Networks whose members crossed a threshold together when last judged (their members join no fingerprint). */
-  readonly #crossing = new Set<string>();
+  readonly #crossing = new Set<NetworkKey>();
   /** Members with two paths or more: only they can share a fingerprint (none: findings() skips the walk). */
   #multiPathMembers = 0;
   #changed = false;
@@ -107,7 +142,7 @@ export class CampaignTracker {
       this.#members.delete(probes.key); // re-insert: Map order is our least-recently-seen list
       if (known.probes.paths.length >= 2) this.#multiPathMembers--;
     } else if (this.#members.size >= this.#settings.max_tracked) this.#evictOldest();
-    const prefix = known?.prefix ?? campaignPrefix(probes.key);
+    const prefix = known?.prefix ?? networkKey(probes.key);
     this.#members.set(probes.key, { probes, prefix });
     if (probes.paths.length >= 2) this.#multiPathMembers++;
     this.#markForJudging(prefix, this.#addToNetwork(prefix, probes));
@@ -139,7 +174,7 @@ export class CampaignTracker {
    * more) or was one (its crossing mark must go). A flood of new addresses puts one member in each of a million
    * networks: none of them is judged.
    */
-  #markForJudging(prefix: string, members: number): void {
+  #markForJudging(prefix: NetworkKey, members: number): void {
     if (members >= this.#settings.min_members || this.#crossing.has(prefix)) this.#dirtyPrefixes.add(prefix);
   }
 
@@ -155,7 +190,7 @@ export class CampaignTracker {
       // Fewer than min_members cannot be a campaign (#judge says so too, after copying them).
       const finding =
         members.length >= this.#settings.min_members
-          ? this.#judge({ kind: 'prefix', label: prefix, members }, source)
+          ? this.#judge({ kind: 'prefix', label: networkLabel(prefix), members }, source)
           : undefined;
       if (finding) {
         findings.push(finding);
@@ -180,7 +215,7 @@ export class CampaignTracker {
   }
 
   /** Adds (or replaces) a member of its network; returns how many members the network has. */
-  #addToNetwork(prefix: string, probes: MemberProbes): number {
+  #addToNetwork(prefix: NetworkKey, probes: MemberProbes): number {
     const current = this.#networks.get(prefix);
     if (current instanceof Map) return current.set(probes.key, probes).size;
     if (current === undefined || current.key === probes.key) {
@@ -198,7 +233,7 @@ export class CampaignTracker {
   }
 
   /** Removes a member from its network (dropped once empty); returns how many members are left. */
-  #removeFromNetwork(prefix: string, key: string): number {
+  #removeFromNetwork(prefix: NetworkKey, key: string): number {
     const current = this.#networks.get(prefix);
     if (current === undefined) return 0;
     if (current instanceof Map) {
@@ -210,7 +245,7 @@ export class CampaignTracker {
   }
 
   /** A network's members in the order they joined. */
-  #networkMembers(prefix: string): MemberProbes[] {
+  #networkMembers(prefix: NetworkKey): MemberProbes[] {
     const current = this.#networks.get(prefix);
     if (current === undefined) return [];
     return current instanceof Map ? [...current.values()] : [current];
@@ -219,7 +254,7 @@ export class CampaignTracker {
   #judge(group: Group, source: string): Finding | undefined {
     const members = group.members;
     // A fingerprint group inside one prefix is that prefix's campaign already.
-    if (group.kind === 'fingerprint' && new Set(members.map((m) => campaignPrefix(m.key))).size < 2) return undefined;
+    if (group.kind === 'fingerprint' && new Set(members.map((m) => networkKey(m.key))).size < 2) return undefined;
     if (members.length < this.#settings.min_members) return undefined;
     const paths = new Map<string, number>();
     let failures = 0;
