@@ -1,3 +1,5 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
+
 /**
  * Search engine crawlers that publish forward-confirmed reverse DNS as their verification method: the PTR name of a
  * real crawler's address ends with one of the vendor's domains and resolves back to the same address.
@@ -30,11 +32,23 @@ export const CRAWLERS: readonly CrawlerClaim[] = [
   { name: 'PetalBot', agentNeedles: ['petalbot'], domains: ['.petalsearch.com'] },
 ];
 
+const MAX_REMEMBERED = 4096;
+const MAX_REMEMBERED_LENGTH = 512;
+/** Agents repeat from line to line: each answer is remembered (bounded), sparing a lower-casing and 16 searches. */
+let remembered = new Map<string, CrawlerClaim | null>();
+
 /** The crawler a user agent claims to be, if any. */
 export function claimedCrawler(userAgent: string): CrawlerClaim | undefined {
   if (!userAgent) return undefined;
+  const known = remembered.get(userAgent);
+  if (known !== undefined) return known ?? undefined;
   const lower = userAgent.toLowerCase();
-  return CRAWLERS.find((crawler) => crawler.agentNeedles.some((needle) => lower.includes(needle)));
+  const claim = CRAWLERS.find((crawler) => crawler.agentNeedles.some((needle) => lower.includes(needle)));
+  if (userAgent.length <= MAX_REMEMBERED_LENGTH) {
+    if (remembered.size >= MAX_REMEMBERED) remembered = new Map();
+    remembered.set(detachedCopy(userAgent), claim ?? null);
+  }
+  return claim;
 }
 
 export function crawlerByName(name: string): CrawlerClaim | undefined {
