@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { startCompiledWorker } from '../../core/compiled-worker.ts';
+import { decodeEvents, type WireEvents } from './event-wire.ts';
 import { splitAtLines } from './line-boundaries.ts';
 import { createPrefilter } from './prefilter.ts';
 import { type ReplayOptions, replayFile } from './replay-file.ts';
@@ -17,7 +18,10 @@ export interface ParallelReplayOptions extends Omit<ReplayOptions, 'prefilter' |
 
 const MIN_BYTES_PER_THREAD = 32 * 1024 * 1024;
 
-type WorkerMessage = { type: 'batch'; batch: SourceBatch } | { type: 'done' } | { type: 'error'; message: string };
+type WorkerMessage =
+  | { type: 'batch'; batch: SourceBatch; wire: WireEvents }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
 
 /**
  * replayFile, with reading, prefiltering and parsing spread over this thread and worker threads by line-aligned byte
@@ -74,8 +78,8 @@ function startRange(
         if (message.type === 'done') return;
         if (message.type === 'error')
           throw new Error(`replay worker for bytes ${start}-${end} of ${path}: ${message.message}`);
-        worker.postMessage(message.batch.events.length);
-        yield { ...message.batch, hasMore: true };
+        worker.postMessage(message.wire.count);
+        yield { ...message.batch, events: decodeEvents(message.wire), hasMore: true };
       }
     },
     stop: () => worker.terminate(),

@@ -5,6 +5,7 @@
 // of them waiting on the detector's thread, but stalled the worker while that thread reads the first range itself:
 // the ordinary two-thread scan was 30% slower.)
 import { parentPort, workerData } from 'node:worker_threads';
+import { encodeEvents } from './event-wire.ts';
 import { createPrefilter } from './prefilter.ts';
 import { type ReplayOptions, replayFile } from './replay-file.ts';
 
@@ -31,7 +32,9 @@ try {
   for await (const batch of replayFile(data.path, { ...data.options, prefilter })) {
     while (pending > MAX_PENDING_EVENTS) await new Promise<void>((resolve) => (wake = resolve));
     pending += batch.events.length;
-    port.postMessage({ type: 'batch', batch });
+    // The events go as typed arrays and spans of their lines (event-wire.ts), not as objects to clone.
+    const { wire, transfer } = encodeEvents(batch.events);
+    port.postMessage({ type: 'batch', batch: { ...batch, events: [] }, wire }, transfer);
   }
   port.postMessage({ type: 'done' });
 } catch (error) {

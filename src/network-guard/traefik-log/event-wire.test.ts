@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import type { LogEvent } from '../../core/log-event.ts';
+import { ClientIpResolver } from './client-ip.ts';
+import { decodeEvents, encodeEvents } from './event-wire.ts';
+import { type ParseOptions, parseTraefikLine } from './parse-traefik-line.ts';
+
+const fixtures = [
+  'traefik-v2-json.log',
+  'traefik-v3.6-clf.log',
+  'traefik-v3.6-json-user-agent.log',
+  'traefik-v3.6-json.log',
+];
+
+function json(fields: Record<string, unknown>): string {
+  return JSON.stringify({
+    ClientAddr: '10.0.0.2:41000',
+    ClientHost: '203.0.113.9',
+    DownstreamContentSize: 12,
+    DownstreamStatus: 404,
+    RequestHost: 'shop.example.com',
+    RequestMethod: 'GET',
+    RequestPath: '/.env',
+    RouterName: 'shop@file',
+    StartUTC: '2026-11-21T08:02:38.534Z',
+    'request_User-Agent': 'curl/8.0',
+    'request_X-Forwarded-For': '203.0.113.9',
+    ...fields,
+  });
+}
+
+/** Through a structured clone, as postMessage sends it (the typed arrays transferred). */
+function roundTrip(events: LogEvent[]): LogEvent[] {
+  const { wire, transfer } = encodeEvents(events);
+  return decodeEvents(structuredClone(wire, { transfer }));
+}
+
+test('events cross from a worker equal, key for key: fixtures, escapes, proxies, IPv6, CLF without host, cut raw lines', () => {
+  const lines = fixtures.flatMap((name) =>
+    readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
+      .split('\n')
+      .filter(Boolean),
+  );
+  lines.push(
+    json({ RequestPath: '/%2e%2E/.Git/CONFIG;x' }), // normalised: a path of its own
+    json({ 'request_User-Agent': 'say \\"hi\\" \\u00e9\\ud83d\\ude00' }), // decoded escapes: not in the raw line
+    json({ RequestHost: '', RouterName: null, DownstreamContentSize: null }),
+    json({ ClientAddr: '[2001:DB8::7]:443', ClientHost: '2001:db8::7' }),
+    json({ ClientAddr: '203.0.113.50:443', ClientHost: '203.0.113.50' }), // the peer is the client
+    json({ RequestMethod: 'PROPFIND', 'request_User-Agent': 'x'.repeat(3000) }), // past the raw line's 2048
+    '203.0.113.7 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "curl/8.0" 1 "r@file" "-" 3ms',
+  );
+  const behindProxy: ParseOptions = { resolver: new ClientIpResolver(['10.0.0.2']) };
+  const events: LogEvent[] = [];
+  for (const options of [behindProxy, {}, { rawChars: 0 }, { rawChars: 40 }]) {
+    for (const line of lines) {
+      const result = parseTraefikLine(line, options);
+      if (result.ok) events.push(result.event);
+    }
+  }
+  assert.ok(events.length > 70, `${events.length} events`);
+  assert.ok(events.some((event) => !('host' in event)) && events.some((event) => event.peerIp !== event.clientIp));
+  assert.ok(events.some((event) => event.raw === undefined) && events.some((event) => event.path !== event.rawPath));
+  assert.deepEqual(roundTrip(events), events);
+  assert.deepEqual(roundTrip([]), []);
+});
