@@ -1,9 +1,10 @@
 // Worker thread: replays one line-aligned byte range of a Traefik log and posts its batches (prefiltered, parsed
 // events plus counters) to the thread that runs the detector. It runs ahead of the detector by at most
 // MAX_PENDING_EVENTS unconsumed events: ordinary traffic (mostly prefiltered away) streams through at full speed,
-// while a range whose every line survives the prefilter cannot pile up in memory. (A bound of 1,024 events kept fewer
-// of them waiting on the detector's thread, but stalled the worker while that thread reads the first range itself:
-// the ordinary two-thread scan was 30% slower.)
+// while a range whose every line survives the prefilter cannot pile up in memory. (5,000 events: two runs each, a
+// flood of 1 KB probe lines peaked at 270 to 274 MB, 281 to 309 MB with 10,000, and the ordinary 1 GB log took the
+// same 1.05 to 1.09 s; 2,500 made that one 1.26 to 1.32 s, and 1,024 30% slower: the worker stalls while the
+// detector's thread reads the first range itself.)
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeEvents } from './event-wire.ts';
 import { createPrefilter } from './prefilter.ts';
@@ -16,7 +17,7 @@ export interface ReplayWorkerData {
   prefilter?: { paths: string[]; agents: string[] };
 }
 
-export const MAX_PENDING_EVENTS = 10_000;
+export const MAX_PENDING_EVENTS = 5_000;
 
 const port = parentPort;
 if (!port) throw new Error('replay-worker.ts runs as a worker thread');
