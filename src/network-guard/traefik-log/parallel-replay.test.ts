@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,7 +8,7 @@ import { writeTraefikLog } from '../sample-traffic/generate-traefik-log.ts';
 import { replayFileParallel } from './parallel-replay.ts';
 import { createPrefilter } from './prefilter.ts';
 import { replayFile } from './replay-file.ts';
-import { addStats, emptyStats, type SourceBatch } from './source-batch.ts';
+import { addStats, emptyStats, MAX_BATCH_CHARS, type SourceBatch } from './source-batch.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'parallel-replay-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -80,4 +80,22 @@ test('a read is handed out in batches of at most maxBatchEvents, drained once pe
   assert.deepEqual(counted, all.stats);
   assert.equal(small.flatMap((batch) => batch.notices).length, whole.flatMap((batch) => batch.notices).length);
   assert.equal(all.stats.lines, 5002);
+});
+
+test('a batch also ends after MAX_BATCH_CHARS of lines: a read of filtered traffic is handed out in several', async () => {
+  const path = join(dir, 'filtered.log');
+  await writeTraefikLog(path, { lines: 6_000, seed: 9, format: 'json' });
+  const rejectAll = () => false;
+  const batches: SourceBatch[] = [];
+  for await (const batch of replayFile(path, { prefilter: rejectAll, chunkBytes: 8 * 1024 * 1024 }))
+    batches.push(batch);
+  const total = emptyStats();
+  for (const batch of batches) addStats(total, batch.stats);
+  assert.equal(total.filtered, 6_000);
+  // One read (the file is under 8 MiB), in batches of about 1 MiB of lines each.
+  const { size } = await stat(path);
+  assert.ok(size > 3 * MAX_BATCH_CHARS && size < 8 * 1024 * 1024, `${size} bytes`);
+  assert.equal(batches.filter((batch) => !batch.readContinues).length, 1);
+  assert.ok(batches.length >= Math.floor(size / MAX_BATCH_CHARS), `${batches.length} batches`);
+  assert.ok(batches.every((batch) => batch.events.length === 0));
 });

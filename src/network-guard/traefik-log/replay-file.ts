@@ -10,7 +10,7 @@ import {
   type TraefikLogFormat,
 } from './parse-traefik-line.ts';
 import type { LinePrefilter } from './prefilter.ts';
-import { countResult, emptyStats, type SourceBatch } from './source-batch.ts';
+import { countResult, emptyStats, MAX_BATCH_CHARS, type SourceBatch } from './source-batch.ts';
 
 export interface ReplayOptions {
   format?: TraefikLogFormat;
@@ -23,7 +23,8 @@ export interface ReplayOptions {
   rawChars?: number;
   /**
    * Events per yielded batch at most (default 256): a read is handed out in small batches, so its events are
-   * observed and collected young instead of a whole read's worth living long enough to be promoted.
+   * observed and collected young instead of a whole read's worth living long enough to be promoted. A batch also
+   * ends after MAX_BATCH_CHARS (1 MiB) of lines.
    */
   maxBatchEvents?: number;
   /** Read only [start, end) (both at line starts, see splitAtLines): one worker's share of a parallel replay. */
@@ -54,7 +55,8 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     rawChars: options.rawChars,
   };
   const cutOptions: ParseOptions = { ...parseOptions, cut: true };
-  const scanner = new LineScanner({ chunkBytes, maxLineBytes });
+  // A read's bytes go through a buffer of a batch's size, not the read's.
+  const scanner = new LineScanner({ chunkBytes: Math.min(chunkBytes, MAX_BATCH_CHARS), maxLineBytes });
   const handle = await open(absolute, 'r');
   try {
     const info = await handle.stat();
@@ -68,12 +70,14 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
       const stats = emptyStats();
       if (!paused) readEnd = Math.min(size, offset + chunkBytes);
       const state = { skipToNewline, final: readEnd === size };
+      let chars = 0;
       const outcome = await scanner.scan(handle, offset, readEnd, state, (line, cut) => {
+        chars += line.length;
         if (line.length === 0) {
           stats.lines++;
           stats.skipped++;
         } else countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
-        return events.length < maxBatchEvents;
+        return events.length < maxBatchEvents && chars < MAX_BATCH_CHARS;
       });
       // Going on with a paused read may hand out nothing (its rest is the start of the next read's first line).
       // Otherwise no progress only happens when the file shrank under us: what was there has been read.

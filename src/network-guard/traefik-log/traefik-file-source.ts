@@ -17,6 +17,7 @@ import type { LinePrefilter } from './prefilter.ts';
 import {
   countResult,
   emptyStats,
+  MAX_BATCH_CHARS,
   type SourceBatch,
   type SourceStats,
   type TraefikFilePosition,
@@ -40,7 +41,8 @@ export interface TraefikFileSourceOptions {
   maxBytesPerRead?: number;
   /**
    * Events per batch at most (default 256): a large read is handed out in small batches (read() goes on with the
-   * bytes already read), so its events are collected young instead of a whole read's worth being promoted.
+   * bytes already read), so its events are collected young instead of a whole read's worth being promoted. A batch
+   * also ends after MAX_BATCH_CHARS (1 MiB) of lines.
    */
   maxBatchEvents?: number;
   /** Called by tail() when a read fails (permissions, I/O); tail keeps polling. */
@@ -288,7 +290,10 @@ export class TraefikFileSource {
     return continuing?.handle === handle && continuing.offset === from ? Math.min(continuing.end, to) : to;
   }
 
-  /** Scans [from, to) into the sink, pausing after `maxBatchEvents` events (the scanner keeps what it read). */
+  /**
+   * Scans [from, to) into the sink, pausing after `maxBatchEvents` events or MAX_BATCH_CHARS of lines (the scanner
+   * keeps what it read).
+   */
   async #scan(
     handle: FileHandle,
     from: number,
@@ -300,14 +305,14 @@ export class TraefikFileSource {
     const options = this.#parseOptions;
     const { events, stats } = sink;
     const maxEvents = this.#maxBatchEvents;
+    let chars = 0;
     const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
+      chars += line.length;
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
         stats.lines++;
         stats.skipped++;
-        return true;
-      }
-      countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
-      return events.length < maxEvents;
+      } else countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
+      return events.length < maxEvents && chars < MAX_BATCH_CHARS;
     });
     // A pause at the read's end is no pause: nothing of the read is left.
     if (outcome.paused && outcome.offset >= to) outcome.paused = false;
