@@ -10,9 +10,10 @@ import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { writeLines } from './write-lines.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,19 +58,8 @@ function shortLine(i: number): string {
   return `${JSON.stringify({ ClientAddr: `${ip}:51234`, ClientHost: ip, DownstreamStatus: 404, RequestMethod: 'GET', RequestPath: '/.env', RequestHost: 'shop.example.com', RouterName: 'web@file', StartUTC: new Date(START + i * 10).toISOString(), 'request_User-Agent': 'Mozilla/5.0 (X11; Linux x86_64)' })}\n`;
 }
 
-async function writeFlood(path: string): Promise<number> {
-  const out = createWriteStream(path);
-  let chunk = '';
-  for (let i = 0; i < clients; i++) {
-    chunk += values.short ? shortLine(i) : traefikLine(i);
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await finished(out);
-  return clients;
+function* flood(): Generator<string> {
+  for (let i = 0; i < clients; i++) yield values.short ? shortLine(i) : traefikLine(i);
 }
 
 function peakRssMb(pid: number): number {
@@ -84,10 +74,10 @@ async function linesRead(port: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-const flood = join(dir, 'flood.log');
+const floodPath = join(dir, 'flood.log');
 const results: Array<{ seconds: number; rss: number }> = [];
 process.on('exit', () => rmSync(dir, { recursive: true, force: true })); // the flood is about 1 GB: never left behind
-await writeFlood(flood);
+await writeLines(floodPath, flood());
 for (let run = 0; run < Number(values.runs); run++) {
   const runDir = mkdtempSync(join(dir, 'run-'));
   const log = join(runDir, 'access.log');
@@ -113,7 +103,7 @@ for (let run = 0; run < Number(values.runs); run++) {
     await sleep(100);
   }
   const started = performance.now();
-  await pipeline(createReadStream(flood), createWriteStream(log, { flags: 'a' }));
+  await pipeline(createReadStream(floodPath), createWriteStream(log, { flags: 'a' }));
   while ((await linesRead(values.port)) < clients) {
     if (daemon.exitCode !== null) throw new Error(`the daemon exited:\n${stderr}`);
     await sleep(50);

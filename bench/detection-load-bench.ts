@@ -1,14 +1,14 @@
 // Detection under load: an attacker with a million addresses (one /.env probe each) and an incident storm (10,000
 // scanners, each flagged), against a same-size log with no attacker. Prints wall and CPU time and peak heap.
 // Usage: node bench/detection-load-bench.ts [--clients 1000000] [--storm 10000]
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { NetworkGuard } from '../src/network-guard/network-guard.ts';
 import { fileBlockerGuardParts } from '../src/network-guard/testing/file-blocker-guard.ts';
 import { scanTraefikFile } from '../src/network-guard/traefik-file-pipeline.ts';
+import { writeLines } from './write-lines.ts';
 
 const { values } = parseArgs({
   options: { clients: { type: 'string', default: '1000000' }, storm: { type: 'string', default: '10000' } },
@@ -39,17 +39,7 @@ const address = (index: number) =>
 
 async function write(name: string, lines: Iterable<string>): Promise<string> {
   const path = join(dir, name);
-  const out = createWriteStream(path);
-  let chunk = '';
-  for (const text of lines) {
-    chunk += text;
-    if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await finished(out);
+  await writeLines(path, lines);
   return path;
 }
 

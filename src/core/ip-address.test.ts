@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { test } from 'node:test';
 import { normalizeIp } from './ip-address.ts';
+import { Prng } from './prng.ts';
 
 test('normalizeIp: canonical IPv4 comes back as it is, anything else is judged as isIP judges it', () => {
   for (const address of ['0.0.0.0', '1.2.3.4', '255.255.255.255', '10.0.0.10', '192.168.100.200'])
@@ -28,13 +29,8 @@ test('normalizeIp: canonical IPv4 comes back as it is, anything else is judged a
 });
 
 test('normalizeIp agrees with isIP on near-addresses: octets out of range, leading zeros, missing or extra parts', () => {
-  let state = 0x9e3779b9;
-  const random = (n: number) => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
+  const prng = new Prng(0x9e3779b9);
+  const random = (n: number) => prng.int(0, n - 1);
   const octet = () => {
     const kind = random(10);
     if (kind === 0) return '';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Prng } from './prng.ts';
 import { TextSlab } from './text-slab.ts';
 
 function put(slab: TextSlab, text: string) {
@@ -18,13 +19,8 @@ test('TextSlab gives back every text it was given, across chunks', () => {
 
 test('TextSlab reuses a chunk only once all its texts are released, and gives up chunks beyond a few spare', () => {
   const slab = new TextSlab(1 << 20, 3 * 100);
-  let state = 0x2545f491;
-  const random = (n: number) => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
+  const prng = new Prng(0x2545f491);
+  const random = (n: number) => prng.int(0, n - 1);
   // Texts come and go in a random order; every held text must read back as itself whatever was reused.
   const held: Array<ReturnType<typeof put>> = [];
   for (let round = 0; round < 20_000; round++) {

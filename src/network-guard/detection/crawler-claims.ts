@@ -1,4 +1,4 @@
-import { detachedCopy } from '../../core/detached-copy.ts';
+import { RememberedAnswers } from '../../core/remembered-answers.ts';
 
 /**
  * Search engine crawlers that publish forward-confirmed reverse DNS as their verification method: the PTR name of a
@@ -32,23 +32,18 @@ export const CRAWLERS: readonly CrawlerClaim[] = [
   { name: 'PetalBot', agentNeedles: ['petalbot'], domains: ['.petalsearch.com'] },
 ];
 
-const MAX_REMEMBERED = 4096;
-const MAX_REMEMBERED_LENGTH = 512;
 /** Agents repeat from line to line: each answer is remembered (bounded), sparing a lower-casing and 16 searches. */
-let remembered = new Map<string, CrawlerClaim | null>();
+const remembered = new RememberedAnswers<CrawlerClaim | undefined>(4096, 512);
 
 /** The crawler a user agent claims to be, if any. */
 export function claimedCrawler(userAgent: string): CrawlerClaim | undefined {
   if (!userAgent) return undefined;
-  const known = remembered.get(userAgent);
-  if (known !== undefined) return known ?? undefined;
+  return remembered.answer(userAgent, findClaim);
+}
+
+function findClaim(userAgent: string): CrawlerClaim | undefined {
   const lower = userAgent.toLowerCase();
-  const claim = CRAWLERS.find((crawler) => crawler.agentNeedles.some((needle) => lower.includes(needle)));
-  if (userAgent.length <= MAX_REMEMBERED_LENGTH) {
-    if (remembered.size >= MAX_REMEMBERED) remembered = new Map();
-    remembered.set(detachedCopy(userAgent), claim ?? null);
-  }
-  return claim;
+  return CRAWLERS.find((crawler) => crawler.agentNeedles.some((needle) => lower.includes(needle)));
 }
 
 export function crawlerByName(name: string): CrawlerClaim | undefined {

@@ -1,4 +1,4 @@
-import { detachedCopy } from '../../core/detached-copy.ts';
+import { RememberedAnswers } from '../../core/remembered-answers.ts';
 import { GENERIC_CLIENT_AGENTS, SCANNER_USER_AGENTS } from './sensitive-paths.ts';
 
 const MAX_REMEMBERED = 4096;
@@ -11,7 +11,7 @@ export class ScannerAgentMatcher {
   readonly #scanners: string[];
   readonly #generic: string[];
   /** Agents repeat from line to line: each verdict is remembered (bounded), sparing a lower-casing and ~50 searches. */
-  #classified = new Map<string, AgentClass>();
+  readonly #classified = new RememberedAnswers<AgentClass>(MAX_REMEMBERED, MAX_REMEMBERED_LENGTH);
 
   constructor(extra: readonly string[] = [], replaceBuiltin = false) {
     const generic = new Set(GENERIC_CLIENT_AGENTS);
@@ -22,21 +22,15 @@ export class ScannerAgentMatcher {
 
   classify(userAgent: string): AgentClass {
     if (!userAgent || userAgent === '-') return 'empty';
-    const known = this.#classified.get(userAgent);
-    if (known !== undefined) return known;
-    const agentClass = this.#classifyNew(userAgent);
-    if (userAgent.length > MAX_REMEMBERED_LENGTH) return agentClass;
-    if (this.#classified.size >= MAX_REMEMBERED) this.#classified = new Map();
-    this.#classified.set(detachedCopy(userAgent), agentClass);
-    return agentClass;
+    return this.#classified.answer(userAgent, this.#classifyNew);
   }
 
-  #classifyNew(userAgent: string): AgentClass {
+  readonly #classifyNew = (userAgent: string): AgentClass => {
     const lower = userAgent.toLowerCase();
     const scanner = this.#scanners.find((needle) => lower.includes(needle));
     if (scanner) return 'scanner';
     return this.#generic.some((needle) => lower.includes(needle)) ? 'generic_client' : 'none';
-  }
+  };
 
   /** The scanner name found in the agent, if any (for evidence). */
   scannerName(userAgent: string): string | undefined {

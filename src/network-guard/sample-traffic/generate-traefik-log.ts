@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Prng } from '../../core/prng.ts';
 import { formatTraefikLine, type GeneratedFormat, type GeneratedRequest } from './format-traefik-line.ts';
 import {
   ATTACKER_KINDS,
@@ -10,7 +11,6 @@ import {
   type LabelledAttacker,
 } from './labelled-actors.ts';
 import { NormalTraffic } from './normal-traffic.ts';
-import { Prng } from './prng.ts';
 import {
   CORPORATE_NAT_IP,
   CRAWLERS,

@@ -1,6 +1,6 @@
 import { normalizeIp } from '../../core/ip-address.ts';
+import type { Prng } from '../../core/prng.ts';
 import type { GeneratedRequest } from './format-traefik-line.ts';
-import type { Prng } from './prng.ts';
 import {
   ACCEPT_ANY,
   ACCEPT_HTML,

@@ -1,5 +1,5 @@
+import type { Prng } from '../../core/prng.ts';
 import type { GeneratedRequest } from './format-traefik-line.ts';
-import type { Prng } from './prng.ts';
 import {
   ACCEPT_ANY,
   ACCEPT_HTML,

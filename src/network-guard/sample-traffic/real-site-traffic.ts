@@ -1,4 +1,4 @@
-import { Prng } from './prng.ts';
+import { Prng } from '../../core/prng.ts';
 
 /** One request of a real-looking site, as both the file writer and the Elasticsearch loader take it. */
 export interface SiteRequest {

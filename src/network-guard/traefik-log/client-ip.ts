@@ -1,5 +1,6 @@
 import { detachedCopy } from '../../core/detached-copy.ts';
 import { IpSet, isCanonicalIpv4, normalizeIp } from '../../core/ip-address.ts';
+import { RememberedAnswers } from '../../core/remembered-answers.ts';
 
 /** What the access log says about who sent a request. Every value is as logged (ports, brackets, lists). */
 export interface ClientAddressFields {
@@ -44,7 +45,7 @@ export class ClientIpResolver {
   readonly #trusted: IpSet;
   readonly #hasTrusted: boolean;
   /** Addresses repeat from line to line: remember their canonical form and whether they are trusted (bounded). */
-  #known = new Map<string, KnownAddress>();
+  readonly #known = new RememberedAnswers<KnownAddress>(KNOWN_ADDRESSES);
 
   constructor(trustedProxies: Iterable<string> | IpSet = []) {
     this.#trusted = trustedProxies instanceof IpSet ? trustedProxies : new IpSet(trustedProxies);
@@ -100,16 +101,13 @@ export class ClientIpResolver {
     // Without trusted proxies a canonical IPv4 address needs no cache: checking it costs less than a cache entry,
     // and a flood of new addresses would only churn the cache.
     if (!this.#hasTrusted && isCanonicalIpv4(text)) return { ip: detachedCopy(text), trusted: false };
-    let known = this.#known.get(text);
-    if (known === undefined) {
-      const ip = normalizeIp(text);
-      known = { ip, trusted: ip !== undefined && this.#hasTrusted && this.#trusted.has(ip) };
-      if (this.#known.size >= KNOWN_ADDRESSES) this.#known = new Map();
-      // The text is usually cut from a log line: a copy keeps the line collectable while its address is cached.
-      this.#known.set(detachedCopy(text), known);
-    }
-    return known;
+    return this.#known.answer(text, this.#judge);
   }
+
+  readonly #judge = (text: string): KnownAddress => {
+    const ip = normalizeIp(text);
+    return { ip, trusted: ip !== undefined && this.#hasTrusted && this.#trusted.has(ip) };
+  };
 
   #walk(list: string, peerIp: string | undefined): ClientIpResolution {
     const hops = list.split(',');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Prng } from '../../core/prng.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { SCANNER_USER_AGENTS } from '../detection/sensitive-paths.ts';
 import { goJsonString } from '../sample-traffic/format-traefik-line.ts';
 import { generateTraefikLog } from '../sample-traffic/generate-traefik-log.ts';
-import { Prng } from '../sample-traffic/prng.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { parseTraefikLine } from './parse-traefik-line.ts';
 import { createPrefilter } from './prefilter.ts';
