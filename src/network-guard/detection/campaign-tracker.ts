@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Evidence, Finding } from '../../core/incident.ts';
 import { cidrBounds, ipFamily } from '../../core/ip-address.ts';
+import { CampaignMembers, type NetworkKey } from './campaign-members.ts';
 
 export interface CampaignSettings {
   enabled: boolean;
@@ -30,24 +31,6 @@ interface Group {
   label: string;
   members: MemberProbes[];
 }
-
-/**
- * A campaign network as the tracker keys it: an IPv4 /24 as the number of its first three octets (a flood of new
- * addresses builds no string and hashes no text per address), anything else as its label.
- */
-type NetworkKey = number | string;
-
-/** A member and the network it was filed under (computed once, when it joined). */
-interface Member {
-  probes: MemberProbes;
-  prefix: NetworkKey;
-}
-
-/**
- * One network's members. A flood of new addresses puts one member in each network, so a lone member is stored as
- * itself and the Map comes with the second.
- */
-type NetworkMembers = MemberProbes | Map<string, MemberProbes>;
 
 /** The network a client belongs to for campaigns: its /24 (IPv4) or /48 (IPv6, /64 client keys included). */
 export function campaignPrefix(clientKey: string): string {
@@ -115,14 +98,11 @@ export function probeFingerprint(paths: readonly string[], agent: string): strin
 export class CampaignTracker {
   readonly #settings: CampaignSettings;
   readonly #thresholds: CampaignThresholds;
-  readonly #members = new Map<string, Member>();
-  /** Members by /24 or /48, kept as they come and go, so findings() judges only the networks that changed. */
-  readonly #networks = new Map<NetworkKey, NetworkMembers>();
+  readonly #members = new CampaignMembers();
+  /** Networks whose members changed, so findings() judges only them. */
   readonly #dirtyPrefixes = new Set<NetworkKey>();
   /** Networks whose members crossed a threshold together when last judged (their members join no fingerprint). */
   readonly #crossing = new Set<NetworkKey>();
-  /** Members with two paths or more: only they can share a fingerprint (none: findings() skips the walk). */
-  #multiPathMembers = 0;
   #changed = false;
 
   constructor(settings: CampaignSettings, thresholds: CampaignThresholds) {
@@ -136,16 +116,29 @@ export class CampaignTracker {
 
   /** Records (or replaces) one client's summary. */
   observe(probes: MemberProbes): void {
+    const { key, paths, failures, requests, agent, firstSeen, lastSeen } = probes;
+    this.#record(key, paths, failures, requests, agent, firstSeen, lastSeen);
+  }
+
+  /** observe() of a client's first and only probe, without building its summary (a flood is made of these). */
+  observeProbe(key: string, path: string, failed: boolean, agent: string, time: number): void {
+    this.#record(key, path, failed ? 1 : 0, 1, agent, time, time);
+  }
+
+  #record(
+    key: string,
+    paths: string | readonly string[],
+    failures: number,
+    requests: number,
+    agent: string,
+    firstSeen: number,
+    lastSeen: number,
+  ): void {
     if (!this.#settings.enabled) return;
-    const known = this.#members.get(probes.key);
-    if (known) {
-      this.#members.delete(probes.key); // re-insert: Map order is our least-recently-seen list
-      if (known.probes.paths.length >= 2) this.#multiPathMembers--;
-    } else if (this.#members.size >= this.#settings.max_tracked) this.#evictOldest();
-    const prefix = known?.prefix ?? networkKey(probes.key);
-    this.#members.set(probes.key, { probes, prefix });
-    if (probes.paths.length >= 2) this.#multiPathMembers++;
-    this.#markForJudging(prefix, this.#addToNetwork(prefix, probes));
+    const members = this.#members;
+    if (members.size >= this.#settings.max_tracked && members.networkOf(key) === undefined) this.#evictOldest();
+    const count = members.set(key, paths, failures, requests, agent, firstSeen, lastSeen, networkKey);
+    this.#markForJudging(members.networkOf(key)!, count);
     this.#changed = true;
   }
 
@@ -162,11 +155,9 @@ export class CampaignTracker {
   }
 
   forget(key: string): void {
-    const member = this.#members.get(key);
-    if (member === undefined) return;
-    this.#members.delete(key);
-    if (member.probes.paths.length >= 2) this.#multiPathMembers--;
-    this.#markForJudging(member.prefix, this.#removeFromNetwork(member.prefix, key));
+    const network = this.#members.networkOf(key);
+    if (network === undefined) return;
+    this.#markForJudging(network, this.#members.delete(key));
   }
 
   /**
@@ -185,8 +176,9 @@ export class CampaignTracker {
     const windowStart = now - this.#thresholds.slow_window * 1000;
     const findings: Finding[] = [];
     for (const prefix of this.#dirtyPrefixes) {
-      for (const member of this.#networkMembers(prefix)) if (member.lastSeen < windowStart) this.forget(member.key);
-      const members = this.#networkMembers(prefix);
+      for (const member of this.#members.networkMembers(prefix))
+        if (member.lastSeen < windowStart) this.forget(member.key);
+      const members = this.#members.networkMembers(prefix);
       // Fewer than min_members cannot be a campaign (#judge says so too, after copying them).
       const finding =
         members.length >= this.#settings.min_members
@@ -200,55 +192,15 @@ export class CampaignTracker {
     this.#dirtyPrefixes.clear();
     // One tool run from many networks: members already in a network-level incident are not counted twice.
     const fingerprints = new Map<string, Group>();
-    if (this.#multiPathMembers > 0) {
-      for (const { probes, prefix } of this.#members.values()) {
-        if (probes.paths.length < 2 || probes.lastSeen < windowStart) continue;
-        if (this.#crossing.has(prefix)) continue;
-        addTo(fingerprints, 'fingerprint', probeFingerprint(probes.paths, probes.agent), probes);
-      }
+    for (const { probes, network } of this.#members.multiPath(windowStart)) {
+      if (this.#crossing.has(network)) continue;
+      addTo(fingerprints, 'fingerprint', probeFingerprint(probes.paths, probes.agent), probes);
     }
     for (const group of fingerprints.values()) {
       const finding = this.#judge(group, source);
       if (finding) findings.push(finding);
     }
     return findings.sort((a, b) => a.ip.localeCompare(b.ip));
-  }
-
-  /** Adds (or replaces) a member of its network; returns how many members the network has. */
-  #addToNetwork(prefix: NetworkKey, probes: MemberProbes): number {
-    const current = this.#networks.get(prefix);
-    if (current instanceof Map) return current.set(probes.key, probes).size;
-    if (current === undefined || current.key === probes.key) {
-      this.#networks.set(prefix, probes);
-      return 1;
-    }
-    this.#networks.set(
-      prefix,
-      new Map([
-        [current.key, current],
-        [probes.key, probes],
-      ]),
-    );
-    return 2;
-  }
-
-  /** Removes a member from its network (dropped once empty); returns how many members are left. */
-  #removeFromNetwork(prefix: NetworkKey, key: string): number {
-    const current = this.#networks.get(prefix);
-    if (current === undefined) return 0;
-    if (current instanceof Map) {
-      current.delete(key);
-      if (current.size > 0) return current.size;
-    } else if (current.key !== key) return 1;
-    this.#networks.delete(prefix);
-    return 0;
-  }
-
-  /** A network's members in the order they joined. */
-  #networkMembers(prefix: NetworkKey): MemberProbes[] {
-    const current = this.#networks.get(prefix);
-    if (current === undefined) return [];
-    return current instanceof Map ? [...current.values()] : [current];
   }
 
   #judge(group: Group, source: string): Finding | undefined {

@@ -1,12 +1,11 @@
-import { detachedCopy } from '../../core/detached-copy.ts';
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
-import { TextSlab } from '../../core/text-slab.ts';
-import { type CampaignSettings, CampaignTracker, type MemberProbes } from './campaign-tracker.ts';
+import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
 import { claimedCrawler } from './crawler-claims.ts';
-import { EvidenceAccumulator, MAX_SAMPLE_CHARS } from './evidence-accumulator.ts';
+import { EvidenceAccumulator } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
+import { FirstSightings, type ObservedRequest } from './first-sightings.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
 import { ScannerAgentMatcher } from './scanner-agent-matcher.ts';
 import { SiteProfile, type SiteProfileSettings } from './site-profile.ts';
@@ -44,31 +43,6 @@ const MAX_EXPOSURES = 20;
 const MAX_NOTES = 12;
 const FAILURE_STATUSES = new Set([401, 403, 404]);
 
-/** What the detector reads of a request. */
-type ObservedRequest = Pick<LogEvent, 'time' | 'clientIp' | 'path' | 'status' | 'userAgent' | 'bytes' | 'host' | 'raw'>;
-
-/**
- * A one-probe client's only request, as much of it as the detector reads when the client comes back: no parser
- * slices that pin their line, repeated strings interned, and the raw line (for the evidence sample) outside the JS
- * heap, in a TextSlab chunk: it is most of a one-probe client's memory, and seldom read again.
- */
-interface FirstSighting extends Omit<ObservedRequest, 'raw'> {
-  /** The slab chunk of the raw line (its first MAX_SAMPLE_CHARS), -1 when the event had none. */
-  rawChunk: number;
-  rawStart: number;
-  rawEnd: number;
-}
-
-/** Distinct strings the interning table holds before it starts again (it only saves memory, never decides). */
-const MAX_INTERNED = 4096;
-const MAX_INTERNED_LENGTH = 512;
-/**
- * Bytes of first sightings' raw lines kept for their evidence sample: 100,000 one-probe clients of 320-byte lines.
- * Past it (a flood of long lines) a new one-probe client keeps no line until evictions make room; it is counted all
- * the same, and a sample comes from its next request.
- */
-const MAX_FIRST_LINE_BYTES = 32 * 1024 * 1024;
-
 interface ClientState {
   evidence: EvidenceAccumulator;
   /** Times of the last `rate_per_window + 1` sensitive hits: enough to tell a burst, bounded. */
@@ -104,12 +78,9 @@ export class SecretsScanningDetector {
   readonly #options: DetectorOptions;
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
-  /** Client key -> its state, or just its first event while it has sent one (see observe). */
-  readonly #clients = new Map<string, ClientState | FirstSighting>();
-  /** Paths, hosts and agents repeat across clients: one copy each for the first sightings (bounded). */
-  #interned = new Map<string, string>();
-  /** Where first sightings keep their raw lines (bounded: under a flood, the later ones keep none). */
-  readonly #rawLines = new TextSlab(MAX_FIRST_LINE_BYTES);
+  /** Client key -> its state, or the slot of its first request while it has sent one (see observe). */
+  readonly #clients = new Map<string, ClientState | number>();
+  readonly #firstSightings = new FirstSightings();
   /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
   readonly #changed = new Set<string>();
   /** Clients whose 2xx answers wait for the site profile (judged again at each drain until decided). */
@@ -161,68 +132,29 @@ export class SecretsScanningDetector {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
         // million one-probe clients cost a million small records, not a million evidence accumulators. The probe
         // still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
-        const first = this.#firstSighting(event);
-        this.#clients.set(key, first);
-        if (sensitive && agentClass !== 'scanner') this.campaigns.observe(firstProbe(key, first));
+        const slot = this.#firstSightings.add(event);
+        this.#clients.set(key, slot);
+        if (sensitive && agentClass !== 'scanner') {
+          const path = this.#firstSightings.path(slot);
+          const agent = this.#firstSightings.userAgent(slot).slice(0, 300);
+          this.campaigns.observeProbe(key, path, FAILURE_STATUSES.has(event.status), agent, event.time);
+        }
         return;
       }
       state = seeded ?? this.#newState(undefined, undefined);
     } else {
       this.#clients.delete(key); // re-insert: Map order is our least-recently-active list
-      if (isFirstSighting(tracked)) {
+      if (typeof tracked === 'number') {
         state = this.#newState(undefined, undefined);
-        const first = this.#paths.matches(tracked.path) && !this.profile.isPublic(tracked.host, tracked.path);
-        const request = this.#requestOf(tracked);
-        this.#forgetFirstSighting(tracked);
-        this.#apply(key, state, request, first, this.#agents.classify(tracked.userAgent));
+        const request = this.#firstSightings.take(tracked);
+        const first = this.#paths.matches(request.path) && !this.profile.isPublic(request.host, request.path);
+        this.#apply(key, state, request, first, this.#agents.classify(request.userAgent));
       } else state = tracked;
     }
     this.#clients.set(key, state);
     this.#apply(key, state, event, sensitive, agentClass);
     if (state.flagged.size > 0) this.#changed.add(key);
     if (state.exposures.length > 0) this.#pendingExposure.add(key);
-  }
-
-  #firstSighting(event: LogEvent): FirstSighting {
-    const { time, clientIp, status, bytes, raw } = event;
-    const host = event.host === undefined ? undefined : this.#intern(event.host);
-    // Only a sample's worth is ever read back (the evidence keeps that much of a line).
-    const slab = this.#rawLines;
-    const kept = raw !== undefined && slab.append(raw.length > MAX_SAMPLE_CHARS ? raw.slice(0, MAX_SAMPLE_CHARS) : raw);
-    return {
-      time,
-      clientIp,
-      path: this.#intern(event.path),
-      status,
-      userAgent: this.#intern(event.userAgent),
-      bytes,
-      host,
-      rawChunk: kept ? slab.lastChunk : -1,
-      rawStart: slab.lastStart,
-      rawEnd: slab.lastEnd,
-    };
-  }
-
-  /** A first sighting leaves the table (the client came back, or was evicted): its raw line is released. */
-  #forgetFirstSighting(first: FirstSighting): void {
-    if (first.rawChunk >= 0) this.#rawLines.release(first.rawChunk);
-  }
-
-  /** A first sighting as the request it was, its raw line read back. */
-  #requestOf(first: FirstSighting): ObservedRequest {
-    const { time, clientIp, path, status, userAgent, bytes, host, rawChunk } = first;
-    const raw = rawChunk < 0 ? undefined : this.#rawLines.read(rawChunk, first.rawStart, first.rawEnd);
-    return { time, clientIp, path, status, userAgent, bytes, host, raw };
-  }
-
-  #intern(text: string): string {
-    if (text.length > MAX_INTERNED_LENGTH) return detachedCopy(text);
-    const known = this.#interned.get(text);
-    if (known !== undefined) return known;
-    if (this.#interned.size >= MAX_INTERNED) this.#interned = new Map();
-    const copy = detachedCopy(text);
-    this.#interned.set(copy, copy);
-    return copy;
   }
 
   /** Sensitive and not public content of its site: learn first, then judge (the request that makes a path public is itself public content). */
@@ -273,7 +205,7 @@ export class SecretsScanningDetector {
   drainFindings(final = false): Finding[] {
     for (const key of this.#pendingExposure) {
       const state = this.#clients.get(key);
-      if (state === undefined || isFirstSighting(state)) {
+      if (state === undefined || typeof state === 'number') {
         this.#pendingExposure.delete(key);
         continue;
       }
@@ -287,7 +219,7 @@ export class SecretsScanningDetector {
     const findings: Finding[] = [];
     for (const key of this.#changed) {
       const state = this.#clients.get(key);
-      if (state === undefined || isFirstSighting(state) || !state.dirty || state.flagged.size === 0) continue;
+      if (state === undefined || typeof state === 'number' || !state.dirty || state.flagged.size === 0) continue;
       state.dirty = false;
       for (const threatType of state.flagged) {
         findings.push({
@@ -341,7 +273,7 @@ export class SecretsScanningDetector {
     let toEvict = Math.max(1, Math.floor(max / 20), this.#clients.size - max + 1);
     for (const [key, tracked] of this.#clients) {
       this.#clients.delete(key);
-      if (isFirstSighting(tracked)) this.#forgetFirstSighting(tracked);
+      if (typeof tracked === 'number') this.#firstSightings.release(tracked);
       this.evicted++;
       if (--toEvict === 0) break;
     }
@@ -467,20 +399,4 @@ export class SecretsScanningDetector {
     const evidence = state.evidence.toEvidence(reasons, Object.keys(extra).length > 0 ? extra : undefined);
     return state.notes.size > 0 ? { ...evidence, explanations: [...state.notes] } : evidence;
   }
-}
-
-function isFirstSighting(tracked: ClientState | FirstSighting): tracked is FirstSighting {
-  return (tracked as ClientState).evidence === undefined;
-}
-
-function firstProbe(key: string, event: FirstSighting): MemberProbes {
-  return {
-    key,
-    paths: [event.path],
-    failures: FAILURE_STATUSES.has(event.status) ? 1 : 0,
-    requests: 1,
-    agent: event.userAgent.slice(0, 300),
-    firstSeen: event.time,
-    lastSeen: event.time,
-  };
 }
