@@ -120,15 +120,14 @@ export class SiteProfile {
   /** The fact that makes this path not count as sensitive on this host, if any. */
   publicFact(hostName: string | undefined, path: string): PathFact | undefined {
     const host = SiteProfile.hostOf(hostName);
-    const label = host === NO_HOST ? path : `${host}${path}`;
     if (this.#alwaysSensitive.matches(host, path)) return undefined;
     if (this.#configured.matches(host, path))
-      return { kind: 'public_config', detail: `${label} is in detection.public_paths` };
+      return { kind: 'public_config', detail: `${labelOf(host, path)} is in detection.public_paths` };
     const entry = this.#hosts.get(host)?.paths.get(path);
     if (entry?.public) {
       return {
         kind: 'public_learned',
-        detail: `public path ${label}: served 2xx/3xx to ${entry.clients.toLocaleString('en')}${entry.clients >= this.settings.public_min_clients ? '+' : ''} clients`,
+        detail: `public path ${labelOf(host, path)}: served 2xx/3xx to ${entry.clients.toLocaleString('en')}${entry.clients >= this.settings.public_min_clients ? '+' : ''} clients`,
       };
     }
     return undefined;
@@ -262,6 +261,11 @@ export class SiteProfile {
     const oldest = host.paths.keys().next().value;
     if (oldest !== undefined) host.paths.delete(oldest);
   }
+}
+
+/** A path as an operator reads it: with its host, unless it has none (built only for an answer). */
+function labelOf(host: string, path: string): string {
+  return host === NO_HOST ? path : `${host}${path}`;
 }
 
 function publicView(entry: PathEntry): SitePath {

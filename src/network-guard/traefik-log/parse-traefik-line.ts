@@ -73,23 +73,23 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   if (line.indexOf('{"', first + 1) >= 0 && !isOneObject(line, first)) return { ok: false, reason: 'malformed' };
   // In Traefik's (sorted) key order, so the searches together are about one pass over the line.
   const reader = new JsonLineReader(line);
-  const clientAddr = optional(reader.string('"ClientAddr"'));
-  const clientHost = optional(reader.string('"ClientHost"'));
-  const size = reader.integer('"DownstreamContentSize"');
-  const downstream = reader.integer('"DownstreamStatus"');
-  const origin = reader.integer('"OriginStatus"');
-  const host = reader.string('"RequestHost"');
-  const method = reader.string('"RequestMethod"');
-  const rawPath = reader.string('"RequestPath"');
-  const routerName = reader.string('"RouterName"');
+  const clientAddr = optional(reader.string('ClientAddr'));
+  const clientHost = optional(reader.string('ClientHost'));
+  const size = reader.integer('DownstreamContentSize');
+  const downstream = reader.integer('DownstreamStatus');
+  const origin = reader.integer('OriginStatus');
+  const host = reader.string('RequestHost');
+  const method = reader.string('RequestMethod');
+  const rawPath = reader.string('RequestPath');
+  const routerName = reader.string('RouterName');
   const time = readTime(reader);
-  let userAgent = reader.string('"request_User-Agent"');
+  let userAgent = reader.string('request_User-Agent');
   const resolver = options.resolver ?? NO_PROXY_RESOLVER;
   // Forwarding headers only count behind a trusted proxy: most lines never need them looked up.
   const forwarding =
     clientAddr !== INVALID && clientHost !== INVALID && resolver.needsForwardingHeaders(clientAddr, clientHost);
-  const forwardedFor = forwarding ? optional(reader.string('"request_X-Forwarded-For"')) : undefined;
-  const realIp = forwarding ? optional(reader.string('"request_X-Real-Ip"')) : undefined;
+  const forwardedFor = forwarding ? optional(reader.string('request_X-Forwarded-For')) : undefined;
+  const realIp = forwarding ? optional(reader.string('request_X-Real-Ip')) : undefined;
   if (rawPath === undefined || rawPath === INVALID) return { ok: false, reason: 'malformed' };
   const status = downstream === undefined || downstream === 0 ? origin : downstream;
   if (status === undefined || status === INVALID) return { ok: false, reason: 'malformed' };
@@ -148,14 +148,14 @@ function parseClf(line: string, options: ParseOptions): ParseResult {
 }
 
 function readTime(reader: JsonLineReader): number | undefined {
-  for (const key of ['"StartUTC"', '"StartLocal"']) {
+  for (const key of ['StartUTC', 'StartLocal']) {
     const value = reader.string(key);
     if (typeof value === 'string') {
       const time = parseTimestamp(value);
       if (!Number.isNaN(time)) return time;
     }
   }
-  const logged = reader.string('"time"');
+  const logged = reader.string('time');
   return typeof logged === 'string' && !Number.isNaN(parseTimestamp(logged)) ? parseTimestamp(logged) : undefined;
 }
 

@@ -28,11 +28,11 @@ export function createPrefilter(needles: readonly string[], scannerAgents: reado
       if (!fields) return true;
       return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent) || agentMayMatch(fields.referer);
     }
-    const pathSpan = findStringSpan(line, '"RequestPath"');
+    const pathSpan = findStringSpan(line, 'RequestPath');
     if (pathSpan === undefined || pathSpan === INVALID) return true;
     const path = pathBeforeQuery(line, pathSpan);
     if (path === INVALID || pathMayMatch(path)) return true;
-    const agentSpan = findStringSpan(line, '"request_User-Agent"', true);
+    const agentSpan = findStringSpan(line, 'request_User-Agent', true);
     if (agentSpan === undefined) return false;
     if (agentSpan === INVALID) return true;
     const agent = decodeSpan(line, agentSpan);
