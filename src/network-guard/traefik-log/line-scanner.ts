@@ -17,12 +17,21 @@ export interface ScanOutcome {
   paused: boolean;
 }
 
-/** What a paused scan had read: the buffer holds file bytes [base, base + filled), the next line at `start`. */
-interface PausedRead {
+/** The bytes a scan works on: file bytes [base + start, base + filled) are at buffer[start, filled). */
+interface Window {
   handle: FileHandle;
+  buffer: Buffer;
   base: number;
-  filled: number;
   start: number;
+  filled: number;
+}
+
+/** A read issued ahead into the buffer not in use, settled as a value (its error too) so nothing goes unhandled. */
+interface ReadAhead {
+  handle: FileHandle;
+  buffer: Buffer;
+  position: number;
+  result: Promise<number | Error>;
 }
 
 const NEWLINE = 10;
@@ -32,17 +41,27 @@ const CARRIAGE_RETURN = 13;
  * Reads a byte range of a file in large chunks and hands out whole lines, decoding only what is handed out. A line
  * never takes more than maxLineBytes of memory: a longer one is reported once, cut, and the rest is skipped. A
  * partial last line (no newline yet) is held back unless the range is final (the file is complete).
+ *
+ * Two buffers take turns: while the lines of one are handed out, the next chunk of the range is already being read
+ * into the other (a read from the page cache is a copy on a thread-pool thread; waiting for each one left this
+ * thread idle a fifth of a 1 GB scan). Each chunk is read after a headroom of maxLineBytes + 1, where the partial
+ * line before it is copied, so a line is contiguous without moving the chunk.
  */
 export class LineScanner {
-  readonly #buffer: Buffer;
+  readonly #buffers: [Buffer, Buffer];
   readonly #chunkBytes: number;
   readonly #maxLineBytes: number;
-  #paused: PausedRead | undefined;
+  readonly #headroom: number;
+  /** Where a paused scan stopped: scanning on from there reuses what was read (and is being read). */
+  #paused: Window | undefined;
+  #ahead: ReadAhead | undefined;
 
   constructor(options: { chunkBytes: number; maxLineBytes: number }) {
     this.#chunkBytes = Math.max(options.chunkBytes, 64 * 1024);
     this.#maxLineBytes = options.maxLineBytes;
-    this.#buffer = Buffer.allocUnsafe(this.#chunkBytes + options.maxLineBytes + 1);
+    this.#headroom = options.maxLineBytes + 1;
+    const size = this.#headroom + this.#chunkBytes;
+    this.#buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   }
 
   /**
@@ -57,27 +76,39 @@ export class LineScanner {
     state: { skipToNewline: boolean; final: boolean },
     onLine: LineHandler,
   ): Promise<ScanOutcome> {
-    const buffer = this.#buffer;
     const max = this.#maxLineBytes;
     const paused = this.#paused;
-    const resumed = paused?.handle === handle && paused.base + paused.start === from;
-    let { base, filled, start } = resumed ? paused! : { base: from, filled: 0, start: 0 };
-    let nulBytes = 0; // since the last outcome
     this.#paused = undefined;
+    const resumed = paused?.handle === handle && paused.base + paused.start === from;
+    if (!resumed) await this.#dropReadAhead();
+    let { buffer, base, start, filled } = resumed
+      ? paused!
+      : { buffer: this.#buffers[0], base: from, start: 0, filled: 0 };
+    let nulBytes = 0; // since the last outcome
     let skipping = !resumed && state.skipToNewline;
     let reachedEnd = false;
-    let read = resumed; // the buffer already holds bytes to hand out
-    while (read || base + filled < to) {
-      if (!read) {
-        const want = Math.min(buffer.length - filled, this.#chunkBytes, to - base - filled);
-        const { bytesRead } = await handle.read(buffer, filled, want, base + filled);
+    let fresh = resumed; // the window holds bytes not looked at yet
+    for (;;) {
+      if (!fresh) {
+        if (base + filled >= to) break;
+        const position = base + filled;
+        const other = buffer === this.#buffers[0] ? this.#buffers[1] : this.#buffers[0];
+        const bytesRead = await this.#read(handle, other, position, to);
         if (bytesRead === 0) {
           reachedEnd = true; // the file shrank under us; the caller notices on its next stat
           break;
         }
-        filled += bytesRead;
+        // The partial line before the chunk goes into the headroom just before it.
+        const leftover = filled - start;
+        buffer.copy(other, this.#headroom - leftover, start, filled);
+        const free = buffer;
+        buffer = other;
+        base = position - this.#headroom;
+        start = this.#headroom - leftover;
+        filled = this.#headroom + bytesRead;
+        this.#readAhead(handle, free, base + filled, to);
       }
-      read = false;
+      fresh = false;
       const view = buffer.subarray(0, filled);
       for (;;) {
         // NUL padding where a line should start: the hole left in a sparse file when a writer without O_APPEND
@@ -94,28 +125,55 @@ export class LineScanner {
         else more = emit(buffer, start, newline, max, onLine) !== false;
         start = newline + 1;
         if (!more) {
-          this.#paused = { handle, base, filled, start };
+          this.#paused = { handle, buffer, base, start, filled };
           return { offset: base + start, skipToNewline: false, nulBytes, paused: true };
         }
       }
-      const leftover = filled - start;
-      if (skipping || leftover > max) {
+      if (skipping || filled - start > max) {
         if (!skipping) emit(buffer, start, filled, max, onLine);
         skipping = true;
-        base += filled;
-        filled = 0;
-      } else {
-        if (start > 0) buffer.copyWithin(0, start, filled);
-        base += start;
-        filled = leftover;
+        start = filled; // the rest of the line is not kept
       }
-      start = 0;
     }
-    if (filled > 0 && state.final && !reachedEnd) {
-      emit(buffer, 0, filled, max, onLine);
+    await this.#dropReadAhead();
+    if (filled > start && state.final && !reachedEnd) {
+      emit(buffer, start, filled, max, onLine);
       return { offset: base + filled, skipToNewline: false, nulBytes, paused: false };
     }
-    return { offset: base, skipToNewline: skipping, nulBytes, paused: false };
+    return { offset: base + start, skipToNewline: skipping, nulBytes, paused: false };
+  }
+
+  /** The chunk at `position` read into `buffer` after its headroom: the read issued ahead if it is that one. */
+  async #read(handle: FileHandle, buffer: Buffer, position: number, to: number): Promise<number> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead) {
+      const result = await ahead.result;
+      if (ahead.handle === handle && ahead.buffer === buffer && ahead.position === position) {
+        if (result instanceof Error) throw result;
+        return Math.min(result, to - position); // a scan resumed with a nearer end ignores the bytes past it
+      }
+    }
+    const want = Math.min(this.#chunkBytes, to - position);
+    return (await handle.read(buffer, this.#headroom, want, position)).bytesRead;
+  }
+
+  /** Starts reading the chunk at `position` into `buffer` (the one not in use), when the range goes on. */
+  #readAhead(handle: FileHandle, buffer: Buffer, position: number, to: number): void {
+    if (position >= to) return;
+    const want = Math.min(this.#chunkBytes, to - position);
+    const result = handle.read(buffer, this.#headroom, want, position).then(
+      ({ bytesRead }) => bytesRead,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+    this.#ahead = { handle, buffer, position, result };
+  }
+
+  /** Waits for a read issued ahead that will not be used (its buffer is about to be written). */
+  async #dropReadAhead(): Promise<void> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead) await ahead.result;
   }
 }
 

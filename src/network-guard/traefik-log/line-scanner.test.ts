@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Prng } from '../../core/prng.ts';
+import { LineScanner } from './line-scanner.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'line-scanner-'));
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** A file of lines of every length around the limits, CRLF endings, NUL runs where lines start, a last line cut. */
+function content(random: Prng, maxLineBytes: number): string {
+  let text = '';
+  for (let index = 0; index < 400; index++) {
+    if (random.next() < 0.05) text += '\u0000'.repeat(random.int(1, 50));
+    const length = random.pick([
+      0,
+      1,
+      random.int(2, 200),
+      maxLineBytes - 1,
+      maxLineBytes,
+      maxLineBytes + 1,
+      random.int(1, maxLineBytes * 3),
+    ]);
+    text += `${index}:`.padEnd(Math.max(length, 0), 'x').slice(0, Math.max(length, `${index}:`.length));
+    text += random.next() < 0.2 ? '\r\n' : '\n';
+  }
+  return `${text}tail-without-newline`;
+}
+
+/** What a scan must hand out: each line (CR dropped), cut to maxLineBytes when longer, NUL runs at line starts skipped. */
+function expectedLines(text: string, maxLineBytes: number): Array<[string, boolean]> {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/^\u0000+/, ''))
+    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+    .map((line) => (line.length > maxLineBytes ? [line.slice(0, maxLineBytes), true] : [line, false]));
+}
+
+test('a scan hands out every line once, in order, whatever the chunk, the pauses and the reads it is given', async () => {
+  const random = new Prng(31);
+  for (let round = 0; round < 24; round++) {
+    const maxLineBytes = random.pick([100, 1000, 70_000]);
+    const chunkBytes = random.pick([1, 64 * 1024, 200_000]);
+    const text = content(random, maxLineBytes);
+    const path = join(dir, `lines-${round}.log`);
+    await writeFile(path, text, 'latin1');
+    const size = Buffer.byteLength(text, 'latin1');
+    const handle = await open(path, 'r');
+    try {
+      const scanner = new LineScanner({ chunkBytes, maxLineBytes });
+      const seen: Array<[string, boolean]> = [];
+      // Reads of random sizes like a tail's (final only at the end), each paused at random lines.
+      let offset = 0;
+      let skipToNewline = false;
+      while (offset < size) {
+        const to = random.next() < 0.3 ? size : Math.min(size, offset + random.int(1, 300_000));
+        const outcome = await scanner.scan(handle, offset, to, { skipToNewline, final: to === size }, (line, cut) => {
+          seen.push([line, cut]);
+          return random.next() > 0.1;
+        });
+        if (outcome.offset === offset && !outcome.paused && to < size) continue; // a partial line: read further
+        offset = outcome.offset;
+        skipToNewline = outcome.skipToNewline;
+      }
+      const expected = expectedLines(text, maxLineBytes);
+      assert.equal(seen.length, expected.length, `round ${round}: lines`);
+      assert.deepEqual(seen, expected, `round ${round}`);
+    } finally {
+      await handle.close();
+    }
+  }
+});
