@@ -130,8 +130,8 @@ export class SecretsScanningDetector {
       const seeded = this.#seededState(key);
       if (!seeded && !this.#flagsAlone(event, sensitive, agentClass)) {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
-        // million one-probe clients cost a million slots (FirstSightings), not a million evidence accumulators. The probe
-        // still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
+        // million one-probe clients cost a million slots (FirstSightings), not a million evidence accumulators.
+        // The probe still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
         const slot = this.#firstSightings.add(event);
         this.#clients.set(key, slot);
         if (sensitive && agentClass !== 'scanner') {
