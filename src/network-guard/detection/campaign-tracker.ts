@@ -116,29 +116,28 @@ export class CampaignTracker {
 
   /** Records (or replaces) one client's summary. */
   observe(probes: MemberProbes): void {
+    if (!this.#settings.enabled) return;
     const { key, paths, failures, requests, agent, firstSeen, lastSeen } = probes;
-    this.#record(key, paths, failures, requests, agent, firstSeen, lastSeen);
+    this.#makeRoomFor(key);
+    this.#joined(key, this.#members.set(key, paths, failures, requests, agent, firstSeen, lastSeen, networkKey));
   }
 
   /** observe() of a client's first and only probe, without building its summary (a flood is made of these). */
   observeProbe(key: string, path: string, failed: boolean, agent: string, time: number): void {
-    this.#record(key, path, failed ? 1 : 0, 1, agent, time, time);
+    if (!this.#settings.enabled) return;
+    this.#makeRoomFor(key);
+    this.#joined(key, this.#members.set(key, path, failed ? 1 : 0, 1, agent, time, time, networkKey));
   }
 
-  #record(
-    key: string,
-    paths: string | readonly string[],
-    failures: number,
-    requests: number,
-    agent: string,
-    firstSeen: number,
-    lastSeen: number,
-  ): void {
-    if (!this.#settings.enabled) return;
+  /** Evicts the oldest members when `key` is new and the tracker is full. */
+  #makeRoomFor(key: string): void {
     const members = this.#members;
     if (members.size >= this.#settings.max_tracked && members.networkOf(key) === undefined) this.#evictOldest();
-    const count = members.set(key, paths, failures, requests, agent, firstSeen, lastSeen, networkKey);
-    this.#markForJudging(members.networkOf(key)!, count);
+  }
+
+  /** After `key` joined (or changed in) its network of `count` members. */
+  #joined(key: string, count: number): void {
+    this.#markForJudging(this.#members.networkOf(key)!, count);
     this.#changed = true;
   }
 

@@ -135,7 +135,7 @@ export class LineScanner {
         start = filled; // the rest of the line is not kept
       }
     }
-    await this.#dropReadAhead();
+    // No read is ahead here: one is issued only while the range goes on, and the loop takes it before it ends.
     if (filled > start && state.final && !reachedEnd) {
       emit(buffer, start, filled, max, onLine);
       return { offset: base + filled, skipToNewline: false, nulBytes, paused: false };
