@@ -13,8 +13,20 @@ test('campaign members: networks, order and multi-path counts agree with plain m
   const expected = new Map<string, MemberProbes>(); // Map order: least recently seen first
   for (let step = 0; step < 30_000; step++) {
     const key = `10.${random.int(0, 300)}.${random.int(0, 3)}`; // networks of one to four members
+    if (step % 997 === 0) {
+      // Evict the five least recently seen, deleting while iterating, as the tracker does.
+      let toEvict = 5;
+      for (const oldest of members.keys()) {
+        assert.equal(oldest, expected.keys().next().value);
+        members.delete(networkOf(oldest), oldest);
+        expected.delete(oldest);
+        if (--toEvict === 0) break;
+      }
+      assert.deepEqual([...members.keys()], [...expected.keys()], `order at step ${step}`);
+    }
     if (random.next() < 0.3) {
-      assert.equal(members.delete(key), expected.delete(key) ? networkSize(expected, networkOf(key)) : -1);
+      const left = expected.delete(key) ? networkSize(expected, networkOf(key)) : -1;
+      assert.equal(members.delete(networkOf(key), key), left);
       continue;
     }
     const paths = random.next() < 0.6 ? ['/.env'] : ['/.env', '/.git/config', '/a'].slice(0, random.int(0, 3));
@@ -31,7 +43,7 @@ test('campaign members: networks, order and multi-path counts agree with plain m
     expected.delete(key);
     expected.set(key, probes);
     assert.equal(
-      members.set(key, paths, probes.failures, probes.requests, 'x', time, time, networkOf),
+      members.set(networkOf(key), key, paths, probes.failures, probes.requests, 'x', time, time),
       networkSize(expected, networkOf(key)),
     );
   }

@@ -7,14 +7,16 @@ import type { MemberProbes } from './campaign-tracker.ts';
 export type NetworkKey = number | string;
 
 /**
- * The members a campaign tracker holds, and the network each one is filed under. A flood of new addresses makes
- * every probe a member, so a member is a slot in columns (plain arrays: numbers stay unboxed), not objects: a slot
- * costs no allocation once the columns have grown, and nothing for the collector to copy. A member that probed one
- * path keeps the path itself, not an array of one. MemberProbes objects are built only for the networks judged.
+ * The members a campaign tracker holds, filed by network. A flood of new addresses makes every probe a member, so a
+ * member is a slot in columns (plain arrays: numbers stay unboxed), not objects: a slot costs no allocation once the
+ * columns have grown, and nothing for the collector to copy. A member is found through its network (an IPv4 /24 is a
+ * number: no text hashed per address), and the least recently seen comes first in a queue of slots, not in a Map of
+ * keys. A member that probed one path keeps the path itself, not an array of one. MemberProbes objects are built
+ * only for the networks judged.
  */
 export class CampaignMembers {
-  /** Member key -> slot; Map order is least recently seen first. */
-  readonly #slotOf = new Map<string, number>();
+  /** Network -> its lone member's slot, or its members' slots by key in the order they joined. */
+  readonly #networks = new Map<NetworkKey, number | Map<string, number>>();
   readonly #free: number[] = [];
   readonly #keys: Array<string | undefined> = [];
   readonly #paths: Array<string | readonly string[] | undefined> = [];
@@ -24,26 +26,31 @@ export class CampaignMembers {
   readonly #firstSeen: number[] = [];
   readonly #lastSeen: number[] = [];
   readonly #networkOf: NetworkKey[] = [];
-  /** Network -> its lone member's slot, or its members' slots by key in the order they joined. */
-  readonly #networks = new Map<NetworkKey, number | Map<string, number>>();
+  /** When each slot was last seen (-1: free): a queue entry is current only while its stamp is the slot's. */
+  readonly #stamp: number[] = [];
+  /** Slots in the order they were seen, with the stamps they had; stale entries are skipped, and dropped in bulk. */
+  #queue: number[] = [];
+  #queueStamps: number[] = [];
+  #head = 0;
+  #clock = 0;
+  #size = 0;
   /** Members with two paths or more: only they can share a fingerprint. */
   multiPathMembers = 0;
 
   get size(): number {
-    return this.#slotOf.size;
+    return this.#size;
   }
 
-  /** The network of a member (undefined when it is not one). */
-  networkOf(key: string): NetworkKey | undefined {
-    const slot = this.#slotOf.get(key);
-    return slot === undefined ? undefined : this.#networkOf[slot];
+  has(network: NetworkKey, key: string): boolean {
+    return this.#slotIn(network, key) !== undefined;
   }
 
   /**
-   * Records a member, or replaces what it probed (it then stays in the network it joined and becomes the most
-   * recently seen). `network` is asked for a new member only. Returns how many members its network has.
+   * Records a member of `network`, or replaces what it probed (it then becomes the most recently seen). Returns how
+   * many members the network has.
    */
   set(
+    network: NetworkKey,
     key: string,
     paths: string | readonly string[],
     failures: number,
@@ -51,18 +58,19 @@ export class CampaignMembers {
     agent: string,
     firstSeen: number,
     lastSeen: number,
-    network: (key: string) => NetworkKey,
   ): number {
-    let slot = this.#slotOf.get(key);
+    let slot = this.#slotIn(network, key);
+    let members = 0;
     if (slot !== undefined) {
-      this.#slotOf.delete(key); // re-insert: Map order is the least-recently-seen list
       if (isMultiPath(this.#paths[slot])) this.multiPathMembers--;
+      members = this.#networkSize(network);
     } else {
       slot = this.#free.pop() ?? this.#keys.length;
       this.#keys[slot] = key;
-      this.#networkOf[slot] = network(key);
+      this.#networkOf[slot] = network;
+      members = this.#join(network, key, slot);
+      this.#size++;
     }
-    this.#slotOf.set(key, slot);
     this.#paths[slot] = paths.length === 1 && typeof paths !== 'string' ? paths[0] : paths;
     if (isMultiPath(paths)) this.multiPathMembers++;
     this.#failures[slot] = failures;
@@ -70,26 +78,28 @@ export class CampaignMembers {
     this.#agents[slot] = agent;
     this.#firstSeen[slot] = firstSeen;
     this.#lastSeen[slot] = lastSeen;
-    return this.#join(this.#networkOf[slot]!, key, slot);
+    this.#touch(slot);
+    return members;
   }
 
   /** Removes a member; returns how many members its network has left, or -1 when it was none. */
-  delete(key: string): number {
-    const slot = this.#slotOf.get(key);
+  delete(network: NetworkKey, key: string): number {
+    const slot = this.#slotIn(network, key);
     if (slot === undefined) return -1;
-    this.#slotOf.delete(key);
     if (isMultiPath(this.#paths[slot])) this.multiPathMembers--;
-    const left = this.#leave(this.#networkOf[slot]!, key);
+    const left = this.#leave(network, key);
     this.#keys[slot] = undefined;
     this.#paths[slot] = undefined;
     this.#agents[slot] = undefined;
+    this.#stamp[slot] = -1;
     this.#free.push(slot);
+    this.#size--;
     return left;
   }
 
   /** Member keys, least recently seen first (deleting the ones already visited is allowed). */
-  keys(): IterableIterator<string> {
-    return this.#slotOf.keys();
+  *keys(): Generator<string> {
+    for (const slot of this.#inOrder()) yield this.#keys[slot]!;
   }
 
   /** A network's members in the order they joined. */
@@ -102,10 +112,62 @@ export class CampaignMembers {
   /** Members with two paths or more, seen since `since`, with their networks (least recently seen first). */
   *multiPath(since: number): Generator<{ probes: MemberProbes; network: NetworkKey }> {
     if (this.multiPathMembers === 0) return;
-    for (const slot of this.#slotOf.values()) {
+    for (const slot of this.#inOrder()) {
       if (isMultiPath(this.#paths[slot]) && this.#lastSeen[slot]! >= since)
         yield { probes: this.#probes(slot), network: this.#networkOf[slot]! };
     }
+  }
+
+  #slotIn(network: NetworkKey, key: string): number | undefined {
+    const current = this.#networks.get(network);
+    if (current === undefined) return undefined;
+    if (typeof current !== 'number') return current.get(key);
+    return this.#keys[current] === key ? current : undefined;
+  }
+
+  #networkSize(network: NetworkKey): number {
+    const current = this.#networks.get(network);
+    return current === undefined ? 0 : typeof current === 'number' ? 1 : current.size;
+  }
+
+  /** The slot becomes the most recently seen. */
+  #touch(slot: number): void {
+    const stamp = ++this.#clock;
+    this.#stamp[slot] = stamp;
+    this.#queue.push(slot);
+    this.#queueStamps.push(stamp);
+    // Stale entries (members seen again, or gone) are dropped once they outnumber the members, and the entries
+    // passed at the front once they are half the queue.
+    const length = this.#queue.length;
+    if (length - this.#head > 2 * this.#size + 1024 || (this.#head > 1024 && this.#head * 2 > length)) this.#compact();
+  }
+
+  /** Current slots, least recently seen first; stale entries at the front are dropped as they are passed. */
+  *#inOrder(): Generator<number> {
+    for (let index = this.#head; index < this.#queue.length; index++) {
+      const slot = this.#queue[index]!;
+      if (this.#stamp[slot] !== this.#queueStamps[index]) {
+        if (index === this.#head) this.#head++;
+        continue;
+      }
+      yield slot;
+      // A slot deleted while the caller had it is stale now: the front moves past it.
+      if (index === this.#head && this.#stamp[slot] !== this.#queueStamps[index]) this.#head++;
+    }
+  }
+
+  #compact(): void {
+    const queue: number[] = [];
+    const stamps: number[] = [];
+    for (let index = this.#head; index < this.#queue.length; index++) {
+      const slot = this.#queue[index]!;
+      if (this.#stamp[slot] !== this.#queueStamps[index]) continue;
+      queue.push(slot);
+      stamps.push(this.#queueStamps[index]!);
+    }
+    this.#queue = queue;
+    this.#queueStamps = stamps;
+    this.#head = 0;
   }
 
   #probes(slot: number): MemberProbes {
@@ -121,10 +183,10 @@ export class CampaignMembers {
     };
   }
 
-  /** Adds (or keeps) a member in its network; returns how many members the network has. */
+  /** Adds a new member to its network; returns how many members the network has. */
   #join(network: NetworkKey, key: string, slot: number): number {
     const current = this.#networks.get(network);
-    if (current === undefined || current === slot) {
+    if (current === undefined) {
       this.#networks.set(network, slot);
       return 1;
     }

@@ -118,32 +118,34 @@ export class CampaignTracker {
   observe(probes: MemberProbes): void {
     if (!this.#settings.enabled) return;
     const { key, paths, failures, requests, agent, firstSeen, lastSeen } = probes;
-    this.#makeRoomFor(key);
-    this.#joined(key, this.#members.set(key, paths, failures, requests, agent, firstSeen, lastSeen, networkKey));
+    const network = networkKey(key);
+    this.#makeRoomFor(network, key);
+    this.#joined(network, this.#members.set(network, key, paths, failures, requests, agent, firstSeen, lastSeen));
   }
 
   /** observe() of a client's first and only probe, without building its summary (a flood is made of these). */
   observeProbe(key: string, path: string, failed: boolean, agent: string, time: number): void {
     if (!this.#settings.enabled) return;
-    this.#makeRoomFor(key);
-    this.#joined(key, this.#members.set(key, path, failed ? 1 : 0, 1, agent, time, time, networkKey));
+    const network = networkKey(key);
+    this.#makeRoomFor(network, key);
+    this.#joined(network, this.#members.set(network, key, path, failed ? 1 : 0, 1, agent, time, time));
   }
 
   /** Evicts the oldest members when `key` is new and the tracker is full. */
-  #makeRoomFor(key: string): void {
+  #makeRoomFor(network: NetworkKey, key: string): void {
     const members = this.#members;
-    if (members.size >= this.#settings.max_tracked && members.networkOf(key) === undefined) this.#evictOldest();
+    if (members.size >= this.#settings.max_tracked && !members.has(network, key)) this.#evictOldest();
   }
 
-  /** After `key` joined (or changed in) its network of `count` members. */
-  #joined(key: string, count: number): void {
-    this.#markForJudging(this.#members.networkOf(key)!, count);
+  /** After a member joined (or changed in) `network`, which now has `count` members. */
+  #joined(network: NetworkKey, count: number): void {
+    this.#markForJudging(network, count);
     this.#changed = true;
   }
 
   /**
-   * The least recently seen twentieth goes at once: deleting the oldest one at a time walks the holes that deletes
-   * leave at the front of a Map, which made a flood of new addresses quadratic.
+   * The least recently seen twentieth goes at once (the tracker then has room for as many new members before it
+   * evicts again).
    */
   #evictOldest(): void {
     let toEvict = Math.max(1, Math.floor(this.#settings.max_tracked / 20));
@@ -154,9 +156,9 @@ export class CampaignTracker {
   }
 
   forget(key: string): void {
-    const network = this.#members.networkOf(key);
-    if (network === undefined) return;
-    this.#markForJudging(network, this.#members.delete(key));
+    const network = networkKey(key);
+    const left = this.#members.delete(network, key);
+    if (left >= 0) this.#markForJudging(network, left);
   }
 
   /**
