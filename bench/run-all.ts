@@ -10,6 +10,7 @@ const RUNS: Array<[string, string[]]> = [
   ['idle daemon memory', ['bench/daemon-idle-bench.ts']],
   ['incident storm and a million one-probe clients', ['bench/detection-load-bench.ts']],
   ['the daemon tailing a million one-probe clients', ['bench/daemon-flood-bench.ts']],
+  ['the daemon catching up on a million one-probe clients', ['bench/daemon-flood-bench.ts', '--backlog']],
 ];
 let failed = 0;
 for (const [title, args] of RUNS) {
