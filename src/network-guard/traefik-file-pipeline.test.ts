@@ -7,6 +7,8 @@ import type { LogEvent } from '../core/log-event.ts';
 import { type IncidentOutcome, NetworkGuard } from './network-guard.ts';
 import { fileBlockerGuardParts } from './testing/file-blocker-guard.ts';
 import { afterWarmUp, scanTraefikFile, tailTraefikFile } from './traefik-file-pipeline.ts';
+import { createPrefilter } from './traefik-log/prefilter.ts';
+import { replayFile } from './traefik-log/replay-file.ts';
 import { emptyStats, type SourceBatch, type TraefikFilePosition } from './traefik-log/source-batch.ts';
 
 const T0 = Date.parse('2026-11-21T08:00:00Z');
@@ -93,6 +95,52 @@ test('a warm-up window with more events than it may keep is read again from the 
   const out = await collect(afterWarmUp(guard(), replay, 240, 4 * 400));
   assert.deepEqual(out, source);
   assert.deepEqual(counts, { opened: 2, closed: 2 });
+});
+
+test('past what it may keep, the warm-up reads on with only answered lines, and the profile learns the same', async () => {
+  // A 240 s window full of 404 probes from new clients, where 12 clients fetch /.env with 200: public content.
+  let text = '';
+  for (let index = 0; index < 3000; index++) {
+    const answered = index % 250 === 0;
+    const line = {
+      ClientHost: `203.0.${index >> 8}.${index & 255}`,
+      DownstreamContentSize: 512,
+      DownstreamStatus: answered ? 200 : 404,
+      RequestHost: 'shop.example.com',
+      RequestMethod: 'GET',
+      RequestPath: answered ? '/.env' : '/.git/config',
+      StartUTC: new Date(T0 + index * 100).toISOString(),
+      'request_User-Agent': 'curl/8.0',
+    };
+    text += `${JSON.stringify(line)}\n`;
+  }
+  const path = join(mkdtempSync(join(tmpdir(), 'warm-rest-')), 'access.log');
+  writeFileSync(path, text);
+  const needles = { paths: ['/.env', '/.git'], agents: [] };
+  const replay = () =>
+    replayFile(path, { prefilter: createPrefilter(needles.paths, needles.agents), chunkBytes: 32768 });
+  const restReads: number[] = [];
+  let restEvents = 0;
+  const rest = async function* (start: number) {
+    restReads.push(start);
+    const profileOnly = createPrefilter(needles.paths, needles.agents, { profileOnly: true });
+    for await (const batch of replayFile(path, { start, prefilter: profileOnly })) {
+      restEvents += batch.events.length;
+      yield batch;
+    }
+  };
+  const withRest = guard();
+  const plain = guard();
+  const events = (batches: SourceBatch[]) => batches.flatMap((batch) => batch.events);
+  const scanned = await collect(afterWarmUp(withRest, replay, 240, 10 * 400, rest));
+  const reference = await collect(afterWarmUp(plain, replay, 240, 10 * 400));
+  assert.deepEqual(events(scanned), events(await collect(replay())), 'the scan still gets every event, once');
+  assert.deepEqual(events(scanned), events(reference));
+  assert.equal(restReads.length, 1);
+  // The 10 answered lines of the window, a 64th of the others (for the time), the first past the window.
+  assert.ok(restEvents > 10 && restEvents < 60, `${restEvents} lines read for the profile`);
+  assert.deepEqual(withRest.profile.paths(), plain.profile.paths());
+  assert.ok(withRest.profile.isPublic('shop.example.com', '/.env'), 'the profile learned /.env is public');
 });
 
 test('a scan that stops while the kept batches are handed on closes the replay', async () => {

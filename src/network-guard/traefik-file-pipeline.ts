@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import type { IncidentOutcome, NetworkGuard } from './network-guard.ts';
 import { replayFileParallel } from './traefik-log/parallel-replay.ts';
 import { createPrefilter } from './traefik-log/prefilter.ts';
+import { replayFile } from './traefik-log/replay-file.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './traefik-log/source-batch.ts';
 import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
 
@@ -57,7 +58,18 @@ export async function scanTraefikFile(
     prefilter: prefilterNeedles(guard),
     threads,
   };
-  const replay = afterWarmUp(guard, () => replayFileParallel(path, options), config.detection.site_profile.warmup);
+  // Past what the warm-up may keep, the rest of its window is read for the profile alone, one thread: only the lines
+  // that can teach it (a 2xx or 3xx answer), and one in 64 of the others for the time (where the window ends).
+  const { threads: _threads, prefilter, ...oneThread } = options;
+  const profileLines = createPrefilter(prefilter.paths, prefilter.agents, { profileOnly: true });
+  const rest = (start: number) => replayFile(path, { ...oneThread, start, prefilter: profileLines });
+  const replay = afterWarmUp(
+    guard,
+    () => replayFileParallel(path, options),
+    config.detection.site_profile.warmup,
+    MAX_KEPT_BYTES,
+    rest,
+  );
   // Worker threads read, prefilter and parse; this thread runs the one detector over their batches in file order.
   for await (const batch of replay) {
     limitHeapGrowthWhenLarge();
@@ -90,18 +102,21 @@ const EVENT_FIELD_BYTES = 400;
  * The batches of `replay()` for the scan, after warming the site profile from their first `warmupSeconds` (event
  * time), so the first visitors of a single-page app fetching `/config.js` are not leaks just because they came first.
  * The warm-up's batches are kept and handed on, so a window full of probes is read and parsed once; a window holding
- * more than `maxKeptBytes` of events is read again instead (memory stays bounded).
+ * more than `maxKeptBytes` of events is read again instead (memory stays bounded). Past that bound the warm-up goes on
+ * with `rest(offset)` when given: the rest of the file from there, holding at least every line answered 2xx or 3xx
+ * (the profile learns from nothing else, so it learns the same) and enough others to tell where the window ends.
  */
 export async function* afterWarmUp(
   guard: NetworkGuard,
   replay: () => AsyncGenerator<SourceBatch>,
   warmupSeconds: number,
   maxKeptBytes = MAX_KEPT_BYTES,
+  rest?: (offset: number) => AsyncGenerator<SourceBatch>,
 ): AsyncGenerator<SourceBatch> {
   const batches = replay();
   let kept: SourceBatch[] | undefined;
   try {
-    kept = await warmSiteProfile(guard, batches, warmupSeconds, maxKeptBytes);
+    kept = await warmSiteProfile(guard, batches, warmupSeconds, maxKeptBytes, rest);
     if (kept) {
       // Handed over one by one, so each kept batch can be collected once the scan has observed it.
       while (kept.length > 0) yield kept.shift()!;
@@ -121,29 +136,43 @@ async function warmSiteProfile(
   batches: AsyncGenerator<SourceBatch>,
   warmupSeconds: number,
   maxKeptBytes: number,
+  rest: ((offset: number) => AsyncGenerator<SourceBatch>) | undefined,
 ): Promise<SourceBatch[] | undefined> {
   let kept: SourceBatch[] | undefined = [];
   let keptBytes = 0;
-  let start: number | undefined;
-  const matcher = guard.detector.pathMatcher;
+  const window = { start: undefined as number | undefined, seconds: warmupSeconds };
   // next() by hand: leaving a for-await loop would close the generator the scan continues with.
   for (let next = await batches.next(); !next.done; next = await batches.next()) {
     const batch = next.value;
     limitHeapGrowthWhenLarge();
-    if (kept) {
-      for (const event of batch.events) keptBytes += (event.raw?.length ?? 0) + EVENT_FIELD_BYTES;
-      if (keptBytes <= maxKeptBytes) kept.push(batch);
-      else kept = undefined;
-    }
-    for (const event of batch.events) {
-      start ??= event.time;
-      if (event.time - start > warmupSeconds * 1000) return kept;
-      if (!matcher.matches(event.path)) continue;
-      const client = guard.detector.clientKey(event.clientIp);
-      guard.profile.observe(event.host, event.path, client, event.status, event.time, event.bytes);
+    keptBytes += batch.events.reduce((sum, event) => sum + (event.raw?.length ?? 0) + EVENT_FIELD_BYTES, 0);
+    if (keptBytes <= maxKeptBytes) kept?.push(batch);
+    else kept = undefined;
+    if (!learnFrom(guard, batch, window)) return kept;
+    if (!kept && rest) {
+      await batches.return(undefined);
+      for await (const more of rest(batch.position.offset)) if (!learnFrom(guard, more, window)) break;
+      return undefined;
     }
   }
   return kept;
+}
+
+/**
+ * Feeds a batch's sensitive-path events to the profile; false at the first event past the warm-up window (its
+ * start is the first event's time).
+ */
+function learnFrom(guard: NetworkGuard, batch: SourceBatch, window: { start?: number; seconds: number }): boolean {
+  const matcher = guard.detector.pathMatcher;
+  for (const event of batch.events) {
+    window.start ??= event.time;
+    if (event.time - window.start > window.seconds * 1000) return false;
+    if (!matcher.matches(event.path)) continue;
+    const client = guard.detector.clientKey(event.clientIp);
+    guard.profile.observe(event.host, event.path, client, event.status, event.time, event.bytes);
+  }
+  limitHeapGrowthWhenLarge();
+  return true;
 }
 
 /** Follows the configured file until the signal aborts, committing the read position after each processed batch. */

@@ -1,5 +1,5 @@
 import { splitClfLine } from './clf-fields.ts';
-import { decodeSpan, findStringSpan, INVALID, type StringSpan } from './json-fields.ts';
+import { decodeSpan, findStringSpan, INVALID, readInteger, type StringSpan } from './json-fields.ts';
 import { NeedleTrie } from './needle-trie.ts';
 
 /** True when a raw log line could matter to the secrets-scanning detector and must be parsed. */
@@ -13,7 +13,40 @@ export type LinePrefilter = (line: string) => boolean;
  * Otherwise normalizePath only lower-cases and cuts (query, `;param`, trailing slash), so the normalised path is a
  * prefix of the lower-cased raw path and every needle it contains is found in the raw path as well.
  */
-export function createPrefilter(needles: readonly string[], scannerAgents: readonly string[]): LinePrefilter {
+export function createPrefilter(
+  needles: readonly string[],
+  scannerAgents: readonly string[],
+  /** `profileOnly`: only the lines a site-profile warm-up needs (answered 2xx or 3xx, and a sample for the time). */
+  options: { profileOnly?: boolean } = {},
+): LinePrefilter {
+  const prefilter = detectorPrefilter(needles, scannerAgents);
+  if (!options.profileOnly) return prefilter;
+  let skipped = 0;
+  return (line) => {
+    if (!prefilter(line)) return false;
+    if (mayBeAnswered(line)) return true;
+    // One in TIME_SAMPLE of the others: its time tells a reader (the warm-up) that it is past its window.
+    if (++skipped < TIME_SAMPLE) return false;
+    skipped = 0;
+    return true;
+  };
+}
+
+const TIME_SAMPLE = 64;
+
+/**
+ * False only for a JSON line whose DownstreamStatus is 400 or more: not a 2xx or 3xx answer, whatever else it says
+ * (the status is DownstreamStatus unless that is absent or 0). What the site profile learns from is all let through.
+ */
+function mayBeAnswered(line: string): boolean {
+  let first = 0;
+  while (first < line.length && line.charCodeAt(first) <= 32) first++;
+  if (line.charCodeAt(first) !== 123 /* { */) return true;
+  const status = readInteger(line, 'DownstreamStatus');
+  return typeof status !== 'number' || status < 400;
+}
+
+function detectorPrefilter(needles: readonly string[], scannerAgents: readonly string[]): LinePrefilter {
   const pathNeedles = new NeedleTrie(needles);
   const agentNeedles = new NeedleTrie(scannerAgents);
   // Ordinary traffic repeats the same few hundred user agents and paths: remember the answers (bounded).
