@@ -51,21 +51,19 @@ export async function scanTraefikFile(
   const stats = emptyStats();
   const outcomes: IncidentOutcome[] = [];
   const { size } = await stat(path);
-  const options = {
+  const reading = {
     format: config.sources.traefik_file.format,
     maxLineBytes: config.sources.traefik_file.max_line_bytes,
     trustedProxies: config.trusted_proxies,
-    prefilter: prefilterNeedles(guard),
-    threads,
   };
+  const needles = prefilterNeedles(guard);
   // Past what the warm-up may keep, the rest of its window is read for the profile alone, one thread: only the lines
   // that can teach it (a 2xx or 3xx answer), and one in 64 of the others for the time (where the window ends).
-  const { threads: _threads, prefilter, ...oneThread } = options;
-  const profileLines = createPrefilter(prefilter.paths, prefilter.agents, { profileOnly: true });
-  const rest = (start: number) => replayFile(path, { ...oneThread, start, prefilter: profileLines });
+  const profileLines = createPrefilter(needles.paths, needles.agents, { profileOnly: true });
+  const rest = (start: number) => replayFile(path, { ...reading, start, prefilter: profileLines });
   const replay = afterWarmUp(
     guard,
-    () => replayFileParallel(path, options),
+    () => replayFileParallel(path, { ...reading, prefilter: needles, threads }),
     config.detection.site_profile.warmup,
     MAX_KEPT_BYTES,
     rest,
