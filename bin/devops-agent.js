@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI on Node 24 (native type stripping). When started by an older node (the system one), re-runs
 // itself with the project's own Node 24 from the `node` devDependency.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+// A namespace import: a named import of a function older Node lacks (enableCompileCache) fails before any line runs.
+import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapFlags } from './heap-flags.js';
@@ -26,7 +26,7 @@ if (major >= 24) {
   // V8's code cache on disk (NODE_COMPILE_CACHE, else the OS temp dir): every later start skips re-parsing and
   // re-stripping the TypeScript it loads, about half of a short command's start-up, and never loads the TypeScript
   // stripper itself (about 20 MB of RSS).
-  enableCompileCache();
+  nodeModule.enableCompileCache();
   const { main } = await import(entry);
   const io = {
     stdout: process.stdout,
@@ -41,6 +41,7 @@ if (major >= 24) {
     process.stderr.write(`devops-agent needs Node.js >= 24 (found ${process.versions.node}); run \`npm ci\` first.\n`);
     process.exit(1);
   }
+  const { spawnSync } = await import('node:child_process');
   const result = spawnSync(node24, [...flags, join(root, 'bin', 'devops-agent.js'), ...args], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }

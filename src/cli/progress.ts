@@ -1,5 +1,8 @@
-import { SingleBar } from 'cli-progress';
+import { lazyModule } from '../core/lazy-module.ts';
 import type { CliIo } from './command.ts';
+
+/** The bar is drawn on a terminal only. */
+const cliProgress = lazyModule<typeof import('cli-progress')>('cli-progress');
 
 export interface Progress {
   /** `done` of `total` units (bytes, windows); `detail` is shown beside the bar or in the plain line. */
@@ -17,7 +20,7 @@ export function createProgress(io: CliIo, label: string, unit: 'MB' | 'windows')
   const stream = io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
   const scale = unit === 'MB' ? 1e6 : 1;
   if (stream.isTTY) {
-    const bar = new SingleBar({
+    const bar = new (cliProgress().SingleBar)({
       stream: stream as never,
       format: `${label} [{bar}] {percentage}% {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted} | {detail}`,
       hideCursor: true,

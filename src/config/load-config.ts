@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseCidr } from '../core/ip-address.ts';
+import { lazyModule } from '../core/lazy-module.ts';
 import { type Config, configSchema } from './schema.ts';
+
+/** Only a config file needs the YAML parser. */
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 export interface ConfigResult {
   config?: Config;
@@ -31,7 +34,7 @@ export function loadConfig(options: LoadOptions = {}): ConfigResult {
     } catch (error) {
       return { warnings: [], errors: [`${options.path}: cannot read config file (${(error as Error).message})`] };
     }
-    const document = parseDocument(text);
+    const document = yaml().parseDocument(text);
     if (document.errors.length > 0) {
       return { warnings: [], errors: document.errors.map((error) => `${options.path}: ${error.message}`) };
     }

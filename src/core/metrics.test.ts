@@ -22,6 +22,16 @@ test('counters keep their names, help and labels (in name order); process and No
     3,
   );
   assert.throws(() => metrics.increment('devops_agent_no_such_total' as never), /unknown counter/);
+  // Counted before the registry existed (above), then after it (here): both are in it.
+  metrics.increment('devops_agent_http_requests_total', { code: '200', method: 'GET', route: '/api/x' });
+  assert.match(
+    await metrics.render(),
+    /devops_agent_http_requests_total\{code="200",method="GET",route="\/api\/x"\} 4\n/,
+  );
+  assert.equal(
+    await metrics.get('devops_agent_http_requests_total', { code: '200', method: 'GET', route: '/api/x' }),
+    4,
+  );
 });
 
 test('detection lag and block latency are histograms with buckets, sum and count', async () => {
@@ -41,4 +51,10 @@ test('detection lag and block latency are histograms with buckets, sum and count
     /devops_agent_block_latency_seconds_bucket\{le="0.05",blocker="traefik-file",status="applied"\} 1\n/,
   );
   assert.doesNotMatch(text, /^process_/m);
+  metrics.detectionLag.observe({ threat_type: 'secrets_scanning' }, 2);
+  assert.match(
+    await metrics.render(),
+    /devops_agent_detection_lag_seconds_bucket\{le="5",threat_type="secrets_scanning"\} 2\n/,
+    'observed before and after the registry existed',
+  );
 });

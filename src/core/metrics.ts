@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { lazyModule } from './lazy-module.ts';
 
 type Labels = Record<string, string>;
 
@@ -49,54 +50,119 @@ const DETECTION_LAG_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 21_6
 /** Seconds; a file write takes milliseconds, a Kubernetes discovery + dry run + patch (with retries) seconds. */
 const BLOCK_LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** The one registry of the process (prom-client), with the default process and Node.js metrics. */
+const promClient = lazyModule<typeof import('prom-client')>('prom-client');
+type Exported = { registry: Registry; counters: Map<string, Counter<string>> };
+
+/** Observations kept per histogram until something exports them (a one-shot command never does). */
+const MAX_PENDING_OBSERVATIONS = 100_000;
+
+/**
+ * A histogram of the process: observed at once into prom-client when the registry exists, else kept until it does.
+ */
+export class LazyHistogram<L extends string> {
+  readonly #pending: Array<[Partial<Record<L, string>>, number]> = [];
+  #target: Histogram<L> | undefined;
+  /** Observations not kept because the registry did not exist yet and MAX_PENDING_OBSERVATIONS were waiting. */
+  dropped = 0;
+
+  observe(labels: Partial<Record<L, string>>, value: number): void {
+    if (this.#target) this.#target.observe(labels, value);
+    else if (this.#pending.length < MAX_PENDING_OBSERVATIONS) this.#pending.push([labels, value]);
+    else this.dropped++;
+  }
+
+  /** From now on observations go to `target`, those kept first. */
+  attach(target: Histogram<L>): void {
+    for (const [labels, value] of this.#pending) target.observe(labels, value);
+    this.#pending.length = 0;
+    this.#target = target;
+  }
+}
+
+const HISTOGRAMS = {
+  devops_agent_detection_lag_seconds: [
+    'Seconds from the newest log line of a finding to the incident being recorded, by threat type.',
+    ['threat_type'],
+    DETECTION_LAG_BUCKETS,
+  ],
+  devops_agent_block_latency_seconds: [
+    'Seconds one block took to apply (plan, apply, retries), by blocker and outcome.',
+    ['blocker', 'status'],
+    BLOCK_LATENCY_BUCKETS,
+  ],
+} as const;
+
+/**
+ * The counters and histograms of the process. They are counted here, in plain maps; prom-client (with the default
+ * process and Node.js metrics) is loaded when something first asks for the registry: the web server's /metrics does,
+ * at start. A one-shot command counts without ever loading it (prom-client and its OpenTelemetry API are about 8 MB
+ * of a scan's peak RSS).
+ */
 export class Metrics {
-  readonly registry = new Registry();
-  readonly #counters = new Map<string, Counter<string>>();
+  readonly #defaultMetrics: boolean;
+  /** Counter name -> labels key -> the labels and their total. */
+  readonly #counts = new Map<string, Map<string, { labels: Labels; value: number }>>();
+  #exported: Exported | undefined;
   /** From the newest log line of a finding to the incident being recorded, by threat type. */
-  readonly detectionLag: Histogram<'threat_type'>;
+  readonly detectionLag = new LazyHistogram<'threat_type'>();
   /** One block's apply (plan, apply, retries) until the blocker answered, by blocker and outcome. */
-  readonly blockLatency: Histogram<'blocker' | 'status'>;
+  readonly blockLatency = new LazyHistogram<'blocker' | 'status'>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    for (const [name, [help, labelNames]] of Object.entries(COUNTERS)) {
-      this.#counters.set(name, new Counter({ name, help, labelNames, registers: [this.registry] }));
-    }
-    this.detectionLag = new Histogram({
-      name: 'devops_agent_detection_lag_seconds',
-      help: 'Seconds from the newest log line of a finding to the incident being recorded, by threat type.',
-      labelNames: ['threat_type'],
-      buckets: DETECTION_LAG_BUCKETS,
-      registers: [this.registry],
-    });
-    this.blockLatency = new Histogram({
-      name: 'devops_agent_block_latency_seconds',
-      help: 'Seconds one block took to apply (plan, apply, retries), by blocker and outcome.',
-      labelNames: ['blocker', 'status'],
-      buckets: BLOCK_LATENCY_BUCKETS,
-      registers: [this.registry],
-    });
+    this.#defaultMetrics = options.defaultMetrics !== false;
+    for (const name of Object.keys(COUNTERS)) this.#counts.set(name, new Map());
   }
 
   increment(name: CounterName, labels: Labels = {}, by = 1): void {
-    const counter = this.#counters.get(name);
-    if (!counter) throw new Error(`metrics: unknown counter ${name}`);
+    const samples = this.#counts.get(name);
+    if (!samples) throw new Error(`metrics: unknown counter ${name}`);
     // A zero still creates the sample, so a source that read nothing shows 0 rather than nothing.
-    counter.inc(sortedLabels(labels), by);
+    const sorted = sortedLabels(labels);
+    const key = JSON.stringify(sorted);
+    const sample = samples.get(key);
+    if (sample) sample.value += by;
+    else samples.set(key, { labels: sorted, value: by });
+    this.#exported?.counters.get(name)?.inc(sorted, by);
   }
 
   /** The current value of one counter sample (tests, the CLI's summaries). */
   async get(name: CounterName, labels: Labels = {}): Promise<number> {
-    const metric = await this.#counters.get(name)?.get();
-    const wanted = JSON.stringify(sortedLabels(labels));
-    const sample = metric?.values.find((value) => JSON.stringify(sortedLabels(value.labels as Labels)) === wanted);
-    return sample?.value ?? 0;
+    return this.#counts.get(name)?.get(JSON.stringify(sortedLabels(labels)))?.value ?? 0;
+  }
+
+  /** The prom-client registry of everything counted, built (and kept in step from then on) on first use. */
+  get registry(): Registry {
+    this.#exported ??= this.#export(promClient());
+    return this.#exported.registry;
   }
 
   /** Prometheus text exposition of everything in the registry. */
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  #export(client: typeof import('prom-client')): Exported {
+    const registry = new client.Registry();
+    if (this.#defaultMetrics) client.collectDefaultMetrics({ register: registry });
+    const counters = new Map<string, Counter<string>>();
+    for (const [name, [help, labelNames]] of Object.entries(COUNTERS)) {
+      const counter = new client.Counter({ name, help, labelNames, registers: [registry] });
+      for (const { labels, value } of this.#counts.get(name)!.values()) counter.inc(labels, value);
+      counters.set(name, counter);
+    }
+    const histogram = (name: keyof typeof HISTOGRAMS) => {
+      const [help, labelNames, buckets] = HISTOGRAMS[name];
+      return new client.Histogram({
+        name,
+        help,
+        labelNames: [...labelNames],
+        buckets: [...buckets],
+        registers: [registry],
+      });
+    };
+    this.detectionLag.attach(histogram('devops_agent_detection_lag_seconds'));
+    this.blockLatency.attach(histogram('devops_agent_block_latency_seconds'));
+    return { registry, counters };
   }
 }
 

@@ -51,11 +51,13 @@ export function storeGauges(runtime: AgentRuntime): Registry {
 }
 
 export function metricsRoute(runtime: AgentRuntime): Route {
+  // Loads prom-client and starts its process and Node.js collectors now, not at the first scrape.
+  const { registry } = metrics;
   return {
     method: 'GET',
     path: '/metrics',
     handler: async () => {
-      const merged = Registry.merge([metrics.registry, storeGauges(runtime)]);
+      const merged = Registry.merge([registry, storeGauges(runtime)]);
       return { status: 200, text: await merged.metrics(), contentType: merged.contentType };
     },
   };

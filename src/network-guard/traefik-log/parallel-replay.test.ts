@@ -35,13 +35,23 @@ for (const format of ['json', 'clf'] as const) {
       const single = await collect(
         replayFile(path, { ...options, prefilter: createPrefilter(NEEDLES.paths, NEEDLES.agents) }),
       );
-      for (const threads of [2, 3, 5]) {
-        const parallel = await collect(
-          replayFileParallel(path, { ...options, prefilter: NEEDLES, threads, minBytesPerThread: 64 * 1024 }),
-        );
-        assert.deepEqual(parallel.stats, single.stats, `${threads} threads: counters`);
-        assert.equal(parallel.events.length, single.events.length);
-        assert.deepEqual(parallel.events, single.events, `${threads} threads: events`);
+      // One range per thread, and ranges of 100 KB the threads take in turn.
+      for (const rangeBytes of [undefined, 100 * 1024]) {
+        for (const threads of [2, 3, 5]) {
+          const parallel = await collect(
+            replayFileParallel(path, {
+              ...options,
+              prefilter: NEEDLES,
+              threads,
+              minBytesPerThread: 64 * 1024,
+              rangeBytes,
+            }),
+          );
+          const label = `${threads} threads, ranges of ${rangeBytes ?? 'a share'}`;
+          assert.deepEqual(parallel.stats, single.stats, `${label}: counters`);
+          assert.equal(parallel.events.length, single.events.length);
+          assert.deepEqual(parallel.events, single.events, `${label}: events`);
+        }
       }
       assert.ok(single.events.length > 100 && single.stats.filtered > 1000, 'the log exercises both paths');
       assert.ok(single.stats.malformed >= 1 && single.stats.oversized >= 1);

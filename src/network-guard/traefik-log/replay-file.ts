@@ -27,9 +27,14 @@ export interface ReplayOptions {
    * ends after MAX_BATCH_CHARS (1 MiB) of lines.
    */
   maxBatchEvents?: number;
-  /** Read only [start, end) (both at line starts, see splitAtLines): one worker's share of a parallel replay. */
+  /** Read only [start, end) (both at line starts, see splitAtLines): one range of a parallel replay. */
   start?: number;
   end?: number;
+  /**
+   * The scanner (from replayScanner, with the same options) to read with, reused from one range to the next: its
+   * buffers are 2 MB, which a replay per range would otherwise leave to the collector each time.
+   */
+  scanner?: LineScanner;
 }
 
 const DEFAULT_BATCH_EVENTS = 256;
@@ -43,9 +48,7 @@ const DEFAULT_BATCH_EVENTS = 256;
  */
 export async function* replayFile(path: string, options: ReplayOptions = {}): AsyncGenerator<SourceBatch> {
   const absolute = resolve(path);
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  // A range must be able to hold a whole line plus its newline, or it could end without progress.
-  const chunkBytes = Math.max(options.chunkBytes ?? 4 * 1024 * 1024, maxLineBytes + 1);
+  const { maxLineBytes, chunkBytes } = readSizes(options);
   const maxBatchEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_BATCH_EVENTS);
   const parseOptions: ParseOptions = {
     format: options.format ?? 'auto',
@@ -55,8 +58,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     rawChars: options.rawChars,
   };
   const cutOptions: ParseOptions = { ...parseOptions, cut: true };
-  // A read's bytes go through a buffer of a batch's size, not the read's.
-  const scanner = new LineScanner({ chunkBytes: Math.min(chunkBytes, MAX_BATCH_CHARS), maxLineBytes });
+  const scanner = options.scanner ?? replayScanner(options);
   const handle = await open(absolute, 'r');
   try {
     const info = await handle.stat();
@@ -98,6 +100,18 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
   } finally {
     await handle.close();
   }
+}
+
+function readSizes(options: ReplayOptions): { maxLineBytes: number; chunkBytes: number } {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // A range must be able to hold a whole line plus its newline, or it could end without progress.
+  return { maxLineBytes, chunkBytes: Math.max(options.chunkBytes ?? 4 * 1024 * 1024, maxLineBytes + 1) };
+}
+
+/** The scanner replayFile reads with, for these options: a read's bytes go through buffers of a batch's size. */
+export function replayScanner(options: ReplayOptions): LineScanner {
+  const { maxLineBytes, chunkBytes } = readSizes(options);
+  return new LineScanner({ chunkBytes: Math.min(chunkBytes, MAX_BATCH_CHARS), maxLineBytes });
 }
 
 /** The same as replayFile (both names are part of the source's API). */

@@ -1,18 +1,25 @@
-// Worker thread: replays one line-aligned byte range of a Traefik log and posts its batches (prefiltered, parsed
+// Worker thread: replays line-aligned byte ranges of a Traefik log, in order, and posts their batches (prefiltered, parsed
 // events plus counters) to the thread that runs the detector. It runs ahead of the detector by at most
 // MAX_PENDING_EVENTS unconsumed events: ordinary traffic (mostly prefiltered away) streams through at full speed,
 // while a range whose every line survives the prefilter cannot pile up in memory. (5,000 events: two runs each, a
 // flood of 1 KB probe lines peaked at 270 to 274 MB, 281 to 309 MB with 10,000, and the ordinary 1 GB log took the
 // same 1.05 to 1.09 s; 2,500 made that one 1.26 to 1.32 s, and 1,024 30% slower: the worker stalls while the
 // detector's thread reads the first range itself.)
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { encodeEvents } from './event-wire.ts';
 import { createPrefilter } from './prefilter.ts';
-import { type ReplayOptions, replayFile } from './replay-file.ts';
+import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts';
 
 export interface ReplayWorkerData {
   path: string;
-  options: Omit<ReplayOptions, 'prefilter'>;
+  options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner'>;
+  /** The ranges to replay, in file order; a 'range-end' message follows the batches of each. */
+  ranges: Array<{ start: number; end: number }>;
+  /**
+   * Where the batches go. The detector's thread takes them from it when it wants them (receiveMessageOnPort), so a
+   * batch waits there serialized, off both heaps; a message on parentPort after each tells that thread one is there.
+   */
+  batches: MessagePort;
   /** Needles for the prefilter (functions cannot cross threads); none: every line is parsed. */
   prefilter?: { paths: string[]; agents: string[] };
 }
@@ -28,17 +35,27 @@ port.on('message', (consumed: number) => {
   pending -= consumed;
   wake?.();
 });
+const { batches } = data;
+const post = (message: unknown, transfer: ArrayBuffer[] = []) => {
+  batches.postMessage(message, transfer);
+  port.postMessage(null);
+};
 const prefilter = data.prefilter && createPrefilter(data.prefilter.paths, data.prefilter.agents);
 try {
-  for await (const batch of replayFile(data.path, { ...data.options, prefilter })) {
-    while (pending > MAX_PENDING_EVENTS) await new Promise<void>((resolve) => (wake = resolve));
-    pending += batch.events.length;
-    // The events go as typed arrays and spans of their lines (event-wire.ts), not as objects to clone.
-    const { wire, transfer } = encodeEvents(batch.events);
-    port.postMessage({ type: 'batch', batch: { ...batch, events: [] }, wire }, transfer);
+  const scanner = replayScanner(data.options);
+  for (const range of data.ranges) {
+    for await (const batch of replayFile(data.path, { ...data.options, ...range, prefilter, scanner })) {
+      while (pending > MAX_PENDING_EVENTS) await new Promise<void>((resolve) => (wake = resolve));
+      pending += batch.events.length;
+      // The events go as typed arrays and spans of their lines (event-wire.ts), not as objects to clone.
+      const { wire, transfer } = encodeEvents(batch.events);
+      post({ type: 'batch', batch: { ...batch, events: [] }, wire }, transfer);
+    }
+    post({ type: 'range-end' });
   }
-  port.postMessage({ type: 'done' });
+  post({ type: 'done' });
 } catch (error) {
-  port.postMessage({ type: 'error', message: (error as Error).message ?? String(error) });
+  post({ type: 'error', message: (error as Error).message ?? String(error) });
 }
+batches.close();
 port.unref();

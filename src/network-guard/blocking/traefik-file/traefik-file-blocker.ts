@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../../../core/atomic-write.ts';
 import { errorMessage } from '../../../core/errors.ts';
 import { formatCidr, parseCidr } from '../../../core/ip-address.ts';
+import { lazyModule } from '../../../core/lazy-module.ts';
 import { lineDiff } from '../../../core/unified-diff.ts';
 import type { ActionResult, Blocker, BlockPlan, BlockRequest } from '../blocker.ts';
+
+/** Loaded at the first read or write of the file (a scan that blocks nothing never needs it). */
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 export interface TraefikFileBlockerSettings {
   path: string;
@@ -117,7 +120,7 @@ export class TraefikFileBlocker implements Blocker {
   #read(): { text: string; entries: string[]; document: Record<string, unknown>; hasMiddleware: boolean } {
     if (!existsSync(this.#settings.path)) return { text: '', entries: [], document: {}, hasMiddleware: false };
     const text = readFileSync(this.#settings.path, 'utf8');
-    const parsed: unknown = parse(text);
+    const parsed: unknown = yaml().parse(text);
     if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
       throw new Error('the file is not a YAML mapping; fix or remove it');
     }
@@ -136,7 +139,7 @@ export class TraefikFileBlocker implements Blocker {
     const plugin = ensure(middleware, 'plugin');
     const config = ensure(plugin, this.#settings.plugin_name);
     config.ipDenyList = [...new Set(entries)];
-    return `# Traefik dynamic configuration maintained by devops-agent (file provider).\n# Reference the middleware as ${this.#settings.middleware_name}@file. Entries added by hand are kept.\n${stringify(next)}`;
+    return `# Traefik dynamic configuration maintained by devops-agent (file provider).\n# Reference the middleware as ${this.#settings.middleware_name}@file. Entries added by hand are kept.\n${yaml().stringify(next)}`;
   }
 }
 
