@@ -1,4 +1,4 @@
-// `node bench/elasticsearch-flood-bench.ts [--clients 1000000] [--url …] [--keep]`
+// `node bench/elasticsearch-flood-bench.ts [--clients 1000000] [--page-size N] [--url …] [--keep]`
 // Issue 18's attacker with many addresses, on the Elasticsearch path: a new address per document, each probing one
 // sensitive path once (404), all in one hour, then `scan --from --to` of that hour through bin/devops-agent.js, as
 // users run it. Prints the seconds, the incidents and the scan process's own peak RSS (VmHWM): detection pages the
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     url: { type: 'string' },
     clients: { type: 'string', default: '1000000' },
     keep: { type: 'boolean', default: true },
+    'page-size': { type: 'string' },
   },
 });
 const url = values.url ?? process.env.ES_URL ?? (await ensureTestbed()).esUrl;
@@ -65,7 +66,7 @@ writeFileSync(
     `database: { path: ${join(dir, 'agent.db')} }`,
     `audit: { path: ${join(dir, 'audit.jsonl')} }`,
     'blocking: { blocker: none }',
-    `elasticsearch: { url: "${url}", index_pattern: ${index}, ingest_delay: 0, llm_queries: { investigate: false } }`,
+    `elasticsearch: { url: "${url}", index_pattern: ${index}, ingest_delay: 0, llm_queries: { investigate: false }${values['page-size'] ? `, page_size: ${values['page-size']}` : ''} }`,
     'detection: { crawlers: { verify: false } }',
     '',
   ].join('\n'),

@@ -11,6 +11,10 @@ const RUNS: Array<[string, string[]]> = [
   ['incident storm and a million one-probe clients', ['bench/detection-load-bench.ts']],
   ['the daemon tailing a million one-probe clients', ['bench/daemon-flood-bench.ts']],
   ['the daemon catching up on a million one-probe clients', ['bench/daemon-flood-bench.ts', '--backlog']],
+  [
+    'Elasticsearch: a window of 100,000 one-probe clients',
+    ['bench/elasticsearch-flood-bench.ts', '--clients', '100000'],
+  ],
 ];
 let failed = 0;
 for (const [title, args] of RUNS) {

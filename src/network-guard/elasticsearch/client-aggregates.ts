@@ -51,6 +51,16 @@ export class ClientAggregate {
   readonly notes = new Set<string>();
   crawlerClaim: string | undefined;
   crawlerAddress: string | undefined;
+  /**
+   * Every request of the client, by address and user agent, from the user-agent pairs (in their order): all a client
+   * under every threshold needs (as a campaign member) without the activity query, which a flood of one-probe clients
+   * would run for each chunk. An agent is null for requests logged without one.
+   */
+  readonly byAgent = {
+    first: Number.POSITIVE_INFINITY,
+    last: 0,
+    pairs: [] as Array<{ address: string; agent: string | null; count: number }>,
+  };
 
   constructor(key: string) {
     this.key = key;
@@ -173,8 +183,16 @@ export class ClientAggregates {
     }
   }
 
-  /** A `scannerPairs` bucket: key {client, agent}. */
+  /** A `scannerPairs` bucket: key {client, agent}, the agent null for requests without one. */
   addScannerPair(bucket: SearchBody): void {
+    const seen = this.#client(bucket.key);
+    if (seen) {
+      const { byAgent } = seen;
+      const { agent, ...address } = bucket.key;
+      byAgent.pairs.push({ address: JSON.stringify(address), agent: agent ?? null, count: Number(bucket.doc_count) });
+      if (bucket.first?.value != null) byAgent.first = Math.min(byAgent.first, Number(bucket.first.value));
+      if (bucket.last?.value != null) byAgent.last = Math.max(byAgent.last, Number(bucket.last.value));
+    }
     const crawler = claimedCrawler(String(bucket.key.agent ?? ''));
     if (crawler) {
       const claimant = this.#client(bucket.key);
@@ -212,12 +230,60 @@ export class ClientAggregates {
     }
   }
 
-  /** Takes over one client of another chunk (its pairs continue on the next page). */
-  adopt(other: ClientAggregates, key: string): void {
-    const client = other.clients.get(key);
-    if (!client) return;
-    other.clients.delete(key);
-    this.clients.set(key, client);
+  /** The first `count` clients (in the order their pairs came) as aggregates of their own; the rest stay here. */
+  take(count: number): ClientAggregates {
+    const taken = new ClientAggregates(
+      this.#settings,
+      this.#paths,
+      this.#agents,
+      this.#resolver,
+      this.#addressOf,
+      this.profile,
+    );
+    for (const [key, client] of this.clients) {
+      if (taken.clients.size === count) break;
+      taken.clients.set(key, client);
+      this.clients.delete(key);
+    }
+    return taken;
+  }
+
+  /**
+   * Whether a rule could flag the client once its activity is known. Only the burst rule reads the activity (its fine
+   * histogram); every other rule, and the severity's absence, is decided by the sensitive and user-agent pairs.
+   */
+  mayBeFlagged(client: ClientAggregate): boolean {
+    return client.sensitiveHits > this.#settings.rate_per_window || this.verdicts(client).length > 0;
+  }
+
+  /**
+   * A client no rule flags, summed up from its user-agent pairs as addActivity sums its activity buckets: the same
+   * requests, first and last time, and the same agents in the same order. An activity bucket (one address) lists its
+   * top MAX_AGENTS agents by count, ties by agent, as the terms aggregation orders them; the buckets come in address
+   * order, which the pairs share.
+   */
+  settleFromAgentPairs(client: ClientAggregate): void {
+    const { byAgent } = client;
+    client.requests = byAgent.pairs.reduce((sum, pair) => sum + pair.count, 0);
+    client.firstSeen = byAgent.first;
+    client.lastSeen = byAgent.last;
+    client.agents.clear();
+    let address: string | undefined;
+    let bucket: Array<[string, number]> = [];
+    const fold = () => {
+      bucket.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (const [agent, count] of bucket.slice(0, MAX_AGENTS))
+        add(client.agents, agent.slice(0, 300) || '(none)', count);
+      bucket = [];
+    };
+    for (const pair of byAgent.pairs) {
+      if (pair.address !== address) {
+        fold();
+        address = pair.address;
+      }
+      if (pair.agent !== null) bucket.push([String(pair.agent), pair.count]);
+    }
+    fold();
   }
 
   /** Clients with at least one verified sensitive hit: the only ones whose activity is worth a query. */

@@ -1,3 +1,4 @@
+import { limitHeapGrowthWhenLarge } from '../../core/heap-growth.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import { type AddressingOptions, ClientAddressing, type ClientSelector } from './client-addressing.ts';
@@ -163,8 +164,9 @@ export class DetectionQueries {
   }
 
   /**
-   * Per (client, user agent) among the given clients. No server-side agent filter: the candidates are few, and a
-   * regular expression over every scanner name costs more to compile than their user agents cost to send.
+   * Per (client, user agent) among the given clients, requests without an agent included (a null agent), with their
+   * first and last time. No server-side agent filter: the candidates are few, and a regular expression over every
+   * scanner name costs more to compile than their user agents cost to send.
    */
   scannerPairs(range: TimeRange, clients: readonly ClientSelector[]): SearchBody | undefined {
     if (!this.profile.fields.user_agent) return undefined;
@@ -177,7 +179,14 @@ export class DetectionQueries {
         pairs: {
           composite: {
             size: this.#pageSize,
-            sources: [...this.addressing.sources(), { agent: { terms: { field: this.profile.fields.user_agent } } }],
+            sources: [
+              ...this.addressing.sources(),
+              { agent: { terms: { field: this.profile.fields.user_agent, missing_bucket: true } } },
+            ],
+          },
+          aggs: {
+            first: { min: { field: this.profile.fields.time } },
+            last: { max: { field: this.profile.fields.time } },
           },
         },
       },
@@ -269,18 +278,36 @@ export async function runComposite(
           aggs: { [aggName]: { ...body.aggs[aggName], composite: { ...body.aggs[aggName].composite, after } } },
         }
       : body;
-    const result = await backend.search(index, pageBody, { signal, filterPath: LEAN_RESPONSE });
-    record.pages++;
-    record.bytes += result.bytes;
-    record.elapsedMs += result.elapsedMs;
-    const total = result.body.hits?.total;
-    if (record.pages === 1) record.hits = typeof total === 'number' ? total : Number(total?.value ?? 0);
-    const aggregation = result.body.aggregations?.[aggName];
-    const buckets: SearchBody[] = aggregation?.buckets ?? [];
-    for (const bucket of buckets) onBucket(bucket);
-    record.buckets += buckets.length;
+    const page = takePage(
+      await backend.search(index, pageBody, { signal, filterPath: LEAN_RESPONSE }),
+      aggName,
+      record,
+    );
+    for (const bucket of page.buckets) onBucket(bucket);
+    // The page's buckets are dropped before judging what they brought (afterPage): 2,000 parsed buckets held across
+    // its queries were old-generation garbage by the time they were let go (a flood's scan peaked 40 MB higher).
+    const done = !page.after || page.buckets.length < body.aggs[aggName].composite.size;
+    after = page.after;
+    page.buckets = [];
+    limitHeapGrowthWhenLarge();
     await afterPage?.();
-    after = aggregation?.after_key;
-    if (!after || buckets.length < body.aggs[aggName].composite.size) return record;
+    if (done) return record;
   }
+}
+
+/** One page's buckets and after_key, counted into `record`. */
+function takePage(
+  result: { body: SearchBody; bytes: number; elapsedMs: number },
+  aggName: string,
+  record: QueryRecord,
+): { buckets: SearchBody[]; after: SearchBody | undefined } {
+  record.pages++;
+  record.bytes += result.bytes;
+  record.elapsedMs += result.elapsedMs;
+  const total = result.body.hits?.total;
+  if (record.pages === 1) record.hits = typeof total === 'number' ? total : Number(total?.value ?? 0);
+  const aggregation = result.body.aggregations?.[aggName];
+  const buckets: SearchBody[] = aggregation?.buckets ?? [];
+  record.buckets += buckets.length;
+  return { buckets, after: aggregation?.after_key };
 }

@@ -18,7 +18,7 @@ describe('elasticsearch config section', () => {
     assert.equal(settings.profile, 'auto');
     assert.equal(settings.interval, 60);
     assert.equal(settings.ingest_delay, 30);
-    assert.equal(settings.page_size, 500);
+    assert.equal(settings.page_size, 2000);
     assert.deepEqual(settings.llm_queries, {
       max_hits: 50,
       max_buckets: 100,

@@ -100,13 +100,13 @@ export class ElasticsearchDetector {
     // Evidence cites the window's own queries (counts, site facts, pairs) too, known only once paging is done.
     const deferred: Array<(windowRecords: QueryRecord[]) => Finding[]> = [];
     const campaigns = new CampaignTracker(this.#config.detection.campaigns, this.#config.detection);
-    let pending = this.#aggregates();
+    const pending = this.#aggregates();
     const chunkQueries: QueryRecord[] = [];
     let rejectedPaths = 0;
     const judge = async (aggregates: ClientAggregates) => {
       rejectedPaths += aggregates.rejectedPaths;
       const chunkRecords: QueryRecord[] = [];
-      await this.#enrich(aggregates, range, chunkRecords, signal);
+      await this.#enrich(aggregates, range, chunkRecords, signal, { judging: true });
       keepBounded(chunkQueries, chunkRecords);
       for (const client of aggregates.candidates()) {
         const found = await this.#judgeClient(client, aggregates, range, activeEvidence, chunkRecords, signal);
@@ -124,13 +124,9 @@ export class ElasticsearchDetector {
         (bucket) => pending.addSensitivePair(bucket),
         signal,
         async () => {
-          if (pending.clients.size <= CLIENT_CHUNK) return;
-          // The last client may continue on the next page: it moves to the next chunk.
-          const chunk = pending;
-          const lastKey = [...chunk.clients.keys()].at(-1)!;
-          pending = this.#aggregates();
-          pending.adopt(chunk, lastKey);
-          await judge(chunk);
+          // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
+          // continue on the next page: it stays pending.
+          while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
         },
       ),
     );
@@ -174,8 +170,14 @@ export class ElasticsearchDetector {
     return learnSiteFacts(site, this.#aggregates().profile, range, records, signal);
   }
 
-  /** Scanner agents and activity of one chunk of candidate clients. */
-  async #enrich(aggregates: ClientAggregates, range: TimeRange, records: QueryRecord[], signal?: AbortSignal) {
+  /** Scanner agents and activity of one chunk of candidate clients (`judging`: only what the verdicts need). */
+  async #enrich(
+    aggregates: ClientAggregates,
+    range: TimeRange,
+    records: QueryRecord[],
+    signal: AbortSignal | undefined,
+    options: { judging: boolean },
+  ) {
     const candidates = aggregates.candidates();
     if (candidates.length === 0) return;
     const index = this.index;
@@ -193,7 +195,20 @@ export class ElasticsearchDetector {
           signal,
         ),
       );
-    const activity = this.queries.clientActivity(range, ips, rawPaths);
+    // When judging, a client no rule can flag (one 404 probe of a flood) is summed up from its user-agent pairs: the
+    // activity query runs for the others, for the burst rule and the evidence. Without a user-agent field (or for an
+    // incident's evidence) it runs for all.
+    let active = candidates;
+    if (scanners && options.judging) {
+      active = [];
+      for (const client of candidates) {
+        if (aggregates.mayBeFlagged(client)) active.push(client);
+        else aggregates.settleFromAgentPairs(client);
+      }
+      if (active.length === 0) return;
+    }
+    const activeIps = active === candidates ? ips : active.flatMap((client) => [...client.selectors.values()]);
+    const activity = this.queries.clientActivity(range, activeIps, rawPaths);
     records.push(
       await runComposite(this.backend, index, 'activity_by_client', activity, (b) => aggregates.addActivity(b), signal),
     );
@@ -261,7 +276,7 @@ export class ElasticsearchDetector {
         ),
       );
     }
-    await this.#enrich(aggregates, range, records, signal);
+    await this.#enrich(aggregates, range, records, signal, { judging: false });
     return aggregates;
   }
 
