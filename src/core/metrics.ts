@@ -62,13 +62,11 @@ const MAX_PENDING_OBSERVATIONS = 100_000;
 export class LazyHistogram<L extends string> {
   readonly #pending: Array<[Partial<Record<L, string>>, number]> = [];
   #target: Histogram<L> | undefined;
-  /** Observations not kept because the registry did not exist yet and MAX_PENDING_OBSERVATIONS were waiting. */
-  dropped = 0;
 
+  /** Past MAX_PENDING_OBSERVATIONS waiting for a registry, an observation is not kept. */
   observe(labels: Partial<Record<L, string>>, value: number): void {
     if (this.#target) this.#target.observe(labels, value);
     else if (this.#pending.length < MAX_PENDING_OBSERVATIONS) this.#pending.push([labels, value]);
-    else this.dropped++;
   }
 
   /** From now on observations go to `target`, those kept first. */

@@ -4,7 +4,8 @@
 // while a range whose every line survives the prefilter cannot pile up in memory. (5,000 events: two runs each, a
 // flood of 1 KB probe lines peaked at 270 to 274 MB, 281 to 309 MB with 10,000, and the ordinary 1 GB log took the
 // same 1.05 to 1.09 s; 2,500 made that one 1.26 to 1.32 s, and 1,024 30% slower: the worker stalls while the
-// detector's thread reads the first range itself.)
+// detector's thread reads the first range itself. Measured when each thread had one half of the file; ranges now
+// alternate, so fewer of a worker's events wait, but a flood still reaches the bound.)
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { encodeEvents } from './event-wire.ts';
 import { createPrefilter } from './prefilter.ts';
