@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import { heapFlags } from '../../bin/heap-flags.js';
 
 const FLAGS = ['--max-semi-space-size=2', '--no-allocation-site-pretenuring'];
+const DAEMON_FLAGS = ['--max-semi-space-size=8', '--no-allocation-site-pretenuring'];
 
-test('every command but help gets a small young generation and no allocation-site pretenuring', () => {
-  assert.deepEqual(heapFlags([]), FLAGS);
-  assert.deepEqual(heapFlags(['--config', 'config/default.yaml']), FLAGS);
-  assert.deepEqual(heapFlags(['run', '--config', 'x.yaml']), FLAGS);
+test('one-shot commands get a small young generation, the daemon a larger one; none allocation-site pretenuring', () => {
+  assert.deepEqual(heapFlags([]), DAEMON_FLAGS);
+  assert.deepEqual(heapFlags(['--config', 'config/default.yaml']), DAEMON_FLAGS);
+  assert.deepEqual(heapFlags(['run', '--config', 'x.yaml']), DAEMON_FLAGS);
   assert.deepEqual(heapFlags(['scan', '--log-file', 'access.log']), FLAGS);
+  assert.deepEqual(heapFlags(['exec', '--dry-run', '--command', 'ls']), FLAGS);
   assert.deepEqual(heapFlags(['help']), []);
   assert.deepEqual(heapFlags(['scan', '--help']), []);
   assert.deepEqual(heapFlags(['-h']), []);
