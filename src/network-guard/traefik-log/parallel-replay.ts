@@ -33,8 +33,8 @@ type WorkerMessage =
 /**
  * replayFile, with reading, prefiltering and parsing spread over this thread and worker threads. The file is cut into
  * line-aligned ranges of about `rangeBytes`, which the threads take in turn once this thread has read the first
- * HEAD_START_RANGES alone (the workers are loading meanwhile). Batches come back in file order, so whoever consumes them (the one detector) sees
- * exactly the event sequence of a one-thread replay and reaches the same findings.
+ * HEAD_START_RANGES alone (the workers are loading meanwhile). Batches come back in file order, so whoever consumes
+ * them (the one detector) sees exactly the event sequence of a one-thread replay and reaches the same findings.
  *
  * Taking turns keeps a worker's finished batches, waiting for this thread to want them, at about one range's worth.
  * With one half of the file each, the second half's events waited until this thread had read the first half: 5,000
