@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { TraefikFileBlocker } from './traefik-file-blocker.ts';
 
 function blockerIn(directory: string) {
@@ -80,4 +80,23 @@ test('removing the last entry leaves the middleware in place with an empty list'
     [],
     'no temporary file is left for a directory-watching Traefik to see',
   );
+});
+
+test('plans follow the file: a block applied, a human edit, a deleted file all show in the next plan', async () => {
+  const { path, blocker } = blockerIn(mkdtempSync(join(tmpdir(), 'denylist-')));
+  await blocker.prepare();
+  const first = await blocker.plan(request('198.51.100.1'));
+  assert.equal(first.alreadyBlocked, false);
+  assert.match(first.diff, /^\+\s+- 198\.51\.100\.1$/m);
+  assert.deepEqual(await blocker.plan(request('198.51.100.1')), first, 'the same file, the same plan');
+  await blocker.apply(request('198.51.100.1'));
+  assert.equal((await blocker.plan(request('198.51.100.1'))).alreadyBlocked, true, 'after the write');
+  // A human adds an entry by hand (the file keeps its inode: written in place, not replaced).
+  const edited = parse(readFileSync(path, 'utf8'));
+  edited.http.middlewares['devops-agent-denylist'].plugin.denyip.ipDenyList.push('203.0.113.9');
+  writeFileSync(path, stringify(edited));
+  assert.equal((await blocker.plan(request('203.0.113.9'))).alreadyBlocked, true, 'after the human edit');
+  rmSync(path);
+  const fresh = await blocker.plan(request('203.0.113.9'));
+  assert.equal(fresh.alreadyBlocked, false, 'after the file was deleted');
 });

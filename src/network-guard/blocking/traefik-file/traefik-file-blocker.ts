@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../../core/atomic-write.ts';
 import { errorMessage } from '../../../core/errors.ts';
 import { formatCidr, parseCidr } from '../../../core/ip-address.ts';
@@ -21,9 +21,17 @@ export interface TraefikFileBlockerSettings {
  * (`plugin.denyip.ipDenyList`, github.com/kevtainer/denyip), which routers reference as `<name>@file`. Entries a
  * human put in the same list are kept; only the agent's own entries (tracked in SQLite) are ever removed.
  */
+type DenyFile = { text: string; entries: string[]; document: Record<string, unknown>; hasMiddleware: boolean };
+
 export class TraefikFileBlocker implements Blocker {
   readonly kind = 'traefik-file';
   readonly #settings: TraefikFileBlockerSettings;
+  /**
+   * The file as plan() last read it, with its stamp (inode, size, modification time in ns). An incident storm in
+   * review mode plans thousands of blocks against a file nothing writes meanwhile: parsing its YAML again for each
+   * took a quarter of a 10,000-incident scan. Writes (apply, revert, prepare) always read the file afresh.
+   */
+  #planned: { stamp: string; file: DenyFile } | undefined;
 
   constructor(settings: TraefikFileBlockerSettings) {
     this.#settings = settings;
@@ -31,7 +39,7 @@ export class TraefikFileBlocker implements Blocker {
 
   async plan(request: BlockRequest): Promise<BlockPlan> {
     const target = canonical(request.target);
-    const before = this.#read();
+    const before = this.#readForPlan();
     const alreadyBlocked = before.entries.includes(target);
     const after = alreadyBlocked ? before.text : this.#render([...before.entries, target], before.document);
     return {
@@ -116,8 +124,18 @@ export class TraefikFileBlocker implements Blocker {
     }
   }
 
+  /** #read(), or the file plan() read last when its stamp has not changed since (the document is never mutated). */
+  #readForPlan(): DenyFile {
+    const stat = statSync(this.#settings.path, { bigint: true, throwIfNoEntry: false });
+    const stamp = stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : 'absent';
+    if (this.#planned?.stamp === stamp) return this.#planned.file;
+    const file = this.#read();
+    this.#planned = { stamp, file };
+    return file;
+  }
+
   /** Current entries and the parsed document (other middlewares or settings in the file are preserved). */
-  #read(): { text: string; entries: string[]; document: Record<string, unknown>; hasMiddleware: boolean } {
+  #read(): DenyFile {
     if (!existsSync(this.#settings.path)) return { text: '', entries: [], document: {}, hasMiddleware: false };
     const text = readFileSync(this.#settings.path, 'utf8');
     const parsed: unknown = yaml().parse(text);
