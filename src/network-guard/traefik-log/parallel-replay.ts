@@ -21,7 +21,7 @@ export interface ParallelReplayOptions extends Omit<ReplayOptions, 'prefilter' |
 
 const MIN_BYTES_PER_THREAD = 32 * 1024 * 1024;
 const RANGE_BYTES = 32 * 1024 * 1024;
-/** Ranges this thread reads alone first, while the workers load (64 MiB of ordinary traffic: about 60 ms). */
+/** Ranges this thread reads alone first, while the workers load (64 MiB of ordinary traffic: 60 to 70 ms). */
 const HEAD_START_RANGES = 2;
 
 type WorkerMessage =
@@ -54,7 +54,7 @@ export async function* replayFileParallel(path: string, options: ParallelReplayO
   const scanner = replayScanner(local);
   const ranges = bounds.slice(0, -1).map((start, index) => ({ start, end: bounds[index + 1]! }));
   const threadCount = Math.min(wanted, ranges.length);
-  // Workers take a moment to load (50 to 100 ms): this thread reads the first HEAD_START_RANGES ranges alone
+  // Workers take a moment to load (80 to 110 ms to a first batch): this thread reads the first HEAD_START_RANGES alone
   // meanwhile, then the threads take turns.
   const head = Math.min(HEAD_START_RANGES, ranges.length - threadCount + 1);
   const owner = (range: number) => (range < head ? 0 : (range - head + 1) % threadCount);
