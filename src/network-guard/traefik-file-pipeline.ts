@@ -13,6 +13,7 @@ import { addStats, emptyStats, type SourceBatch, type SourceStats } from './trae
 import { TraefikFileSource } from './traefik-log/traefik-file-source.ts';
 
 export interface FileScanResult {
+  /** The last outcome of each incident the scan created or updated, by id (`created` when any drain created it). */
   outcomes: IncidentOutcome[];
   stats: SourceStats;
   seconds: number;
@@ -49,7 +50,15 @@ export async function scanTraefikFile(
 ): Promise<FileScanResult> {
   const started = performance.now();
   const stats = emptyStats();
-  const outcomes: IncidentOutcome[] = [];
+  // Only each incident's last outcome is kept: a storm updates thousands of incidents at several drains, and each
+  // outcome holds a copy of its incident (the store has the current one).
+  const latest = new Map<number, IncidentOutcome>();
+  const keep = (outcomes: IncidentOutcome[]) => {
+    for (const outcome of outcomes) {
+      const created = outcome.created || latest.get(outcome.incident.id)?.created === true;
+      latest.set(outcome.incident.id, created === outcome.created ? outcome : { ...outcome, created });
+    }
+  };
   const { size } = await stat(path);
   const reading = {
     format: config.sources.traefik_file.format,
@@ -81,10 +90,11 @@ export async function scanTraefikFile(
       await setImmediate();
       continue;
     }
-    outcomes.push(...(await guard.flush()));
+    keep(await guard.flush());
     onProgress?.(stats, { read: batch.position.offset, total: size });
   }
-  outcomes.push(...(await guard.flush(true))); // the whole file is seen: judge what waited for the profile
+  keep(await guard.flush(true)); // the whole file is seen: judge what waited for the profile
+  const outcomes = [...latest.values()].sort((a, b) => a.incident.id - b.incident.id);
   return { outcomes, stats, seconds: (performance.now() - started) / 1000 };
 }
 
