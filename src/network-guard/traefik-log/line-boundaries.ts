@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 
 const PROBE_BYTES = 64 * 1024;
 
@@ -6,9 +6,8 @@ const PROBE_BYTES = 64 * 1024;
  * Cuts [0, size) into `parts` ranges that each begin at the start of a line (just after a newline), so that every line
  * belongs to exactly one range, the one where it starts. Fewer ranges come back when lines are longer than a share.
  */
-export async function splitAtLines(path: string, size: number, parts: number): Promise<number[]> {
-  const handle = await open(path, 'r');
-  try {
+export async function splitAtLines(handle: FileHandle, size: number, parts: number): Promise<number[]> {
+  {
     const starts = [0];
     const probe = Buffer.allocUnsafe(PROBE_BYTES);
     for (let part = 1; part < parts; part++) {
@@ -26,7 +25,5 @@ export async function splitAtLines(path: string, size: number, parts: number): P
       starts.push(lineStart);
     }
     return [...starts, size];
-  } finally {
-    await handle.close();
   }
 }

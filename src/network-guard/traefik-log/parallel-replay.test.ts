@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -108,4 +108,35 @@ test('a batch also ends after MAX_BATCH_CHARS of lines: a read of filtered traff
   assert.equal(batches.filter((batch) => !batch.readContinues).length, 1);
   assert.ok(batches.length >= Math.floor(size / MAX_BATCH_CHARS), `${batches.length} batches`);
   assert.ok(batches.every((batch) => batch.events.length === 0));
+});
+
+test('a log rotated in the middle of a parallel replay is read to its end: every range reads the file it began with', async () => {
+  const path = join(dir, 'rotated.log');
+  await writeTraefikLog(path, { lines: 6000, seed: 23, format: 'json' });
+  const options = { maxLineBytes: 4096, chunkBytes: 64 * 1024 };
+  const single = await collect(
+    replayFile(path, { ...options, prefilter: createPrefilter(NEEDLES.paths, NEEDLES.agents) }),
+  );
+  const events: LogEvent[] = [];
+  const stats = emptyStats();
+  let rotated = false;
+  const replay = replayFileParallel(path, {
+    ...options,
+    prefilter: NEEDLES,
+    threads: 2,
+    minBytesPerThread: 64 * 1024,
+    rangeBytes: 100 * 1024,
+  });
+  for await (const batch of replay) {
+    events.push(...batch.events);
+    addStats(stats, batch.stats);
+    if (!rotated) {
+      // logrotate's create mode: the log moves aside and a new, short one takes its path.
+      await rename(path, `${path}.1`);
+      await writeFile(path, '{"RequestPath":"/.env","ClientAddr":"192.0.2.1:1"}\n');
+      rotated = true;
+    }
+  }
+  assert.deepEqual(stats, single.stats);
+  assert.deepEqual(events, single.events);
 });

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { startCompiledWorker } from '../../core/compiled-worker.ts';
 import { decodeEvents, type WireEvents } from './event-wire.ts';
@@ -8,7 +8,8 @@ import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts'
 import type { ReplayWorkerData } from './replay-worker.ts';
 import type { SourceBatch } from './source-batch.ts';
 
-export interface ParallelReplayOptions extends Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner'> {
+export interface ParallelReplayOptions
+  extends Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner' | 'handle'> {
   /** Prefilter needles (the detector's path and agent needles). */
   prefilter?: { paths: string[]; agents: string[] };
   /** Threads in all, this one included; 1 (or a small file) replays on this thread only. */
@@ -42,53 +43,66 @@ type WorkerMessage =
  */
 export async function* replayFileParallel(path: string, options: ParallelReplayOptions): AsyncGenerator<SourceBatch> {
   const { prefilter, threads, minBytesPerThread = MIN_BYTES_PER_THREAD, rangeBytes = RANGE_BYTES, ...rest } = options;
-  const { size } = await stat(path);
-  const wanted = Math.max(1, Math.min(threads, Math.floor(size / minBytesPerThread)));
-  const parts = wanted > 1 ? Math.max(wanted, Math.ceil(size / rangeBytes)) : 1;
-  const bounds = parts > 1 ? await splitAtLines(path, size, parts) : [0, size];
   const local = { ...rest, prefilter: prefilter && createPrefilter(prefilter.paths, prefilter.agents) };
-  if (bounds.length <= 2) {
-    yield* replayFile(path, local);
-    return;
-  }
-  const scanner = replayScanner(local);
-  const ranges = bounds.slice(0, -1).map((start, index) => ({ start, end: bounds[index + 1]! }));
-  const threadCount = Math.min(wanted, ranges.length);
-  // Workers take a moment to load (80 to 110 ms to a first batch): this thread reads the first HEAD_START_RANGES alone
-  // meanwhile, then the threads take turns.
-  const head = Math.min(HEAD_START_RANGES, ranges.length - threadCount + 1);
-  const owner = (range: number) => (range < head ? 0 : (range - head + 1) % threadCount);
-  const workers = Array.from({ length: threadCount - 1 }, (_, index) =>
-    startRanges(
-      path,
-      rest,
-      prefilter,
-      ranges.filter((_, range) => owner(range) === index + 1),
-    ),
-  );
+  // Every thread reads the file that is there now, through handles opened here: a range read later must not open a
+  // rotated or deleted path again (and read another file, or nothing).
+  const handle = await open(path, 'r');
+  const workers: Array<ReturnType<typeof startRanges>> = [];
   try {
+    const file = await handle.stat();
+    const wanted = Math.max(1, Math.min(threads, Math.floor(file.size / minBytesPerThread)));
+    const parts = wanted > 1 ? Math.max(wanted, Math.ceil(file.size / rangeBytes)) : 1;
+    const bounds = parts > 1 ? await splitAtLines(handle, file.size, parts) : [0, file.size];
+    const ranges = bounds.slice(0, -1).map((start, index) => ({ start, end: bounds[index + 1]! }));
+    const threadCount = Math.min(wanted, ranges.length);
+    const workerHandles = await openSameFile(path, file, threadCount - 1);
+    if (workerHandles.length < threadCount - 1) {
+      // The path was replaced between two opens: this thread alone reads the file it opened first.
+      yield* replayFile(path, { ...local, handle });
+      return;
+    }
+    // Workers take a moment to load (80 to 110 ms to a first batch): this thread reads the first HEAD_START_RANGES
+    // alone meanwhile, then the threads take turns.
+    const head = Math.min(HEAD_START_RANGES, ranges.length - threadCount + 1);
+    const owner = (range: number) => (range < head ? 0 : (range - head + 1) % threadCount);
+    for (const [index, workerHandle] of workerHandles.entries()) {
+      const own = ranges.filter((_, range) => owner(range) === index + 1);
+      workers.push(startRanges(path, rest, prefilter, own, workerHandle));
+    }
+    const scanner = replayScanner(local);
     for (const [index, range] of ranges.entries()) {
       const thread = owner(index);
-      if (thread === 0) yield* replayFile(path, { ...local, ...range, scanner });
+      if (thread === 0) yield* replayFile(path, { ...local, ...range, scanner, handle });
       else yield* workers[thread - 1]!.nextRange();
     }
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
+    await handle.close();
   }
+}
+
+/** `count` more handles on the file `file` describes, or none when the path is another file by now. */
+async function openSameFile(path: string, file: { dev: number; ino: number }, count: number): Promise<FileHandle[]> {
+  const handles = await Promise.all(Array.from({ length: count }, () => open(path, 'r')));
+  const stats = await Promise.all(handles.map((opened) => opened.stat()));
+  if (stats.every((stat) => stat.dev === file.dev && stat.ino === file.ino)) return handles;
+  await Promise.all(handles.map((opened) => opened.close()));
+  return [];
 }
 
 /** A worker replaying `ranges` in order; nextRange() hands out the batches of the next one. */
 function startRanges(
   path: string,
-  options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner'>,
+  options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner' | 'handle'>,
   prefilter: ParallelReplayOptions['prefilter'],
   ranges: Array<{ start: number; end: number }>,
+  handle: FileHandle,
 ) {
   const { port1: batches, port2 } = new MessageChannel();
-  const data: ReplayWorkerData = { path, options, ranges, batches: port2, prefilter };
+  const data: ReplayWorkerData = { path, options, ranges, batches: port2, handle, prefilter };
   const worker = startCompiledWorker(new URL('./replay-worker.ts', import.meta.url), {
     workerData: data,
-    transferList: [port2],
+    transferList: [port2, handle],
   });
   let ended: WorkerMessage | undefined;
   let wake: (() => void) | undefined;

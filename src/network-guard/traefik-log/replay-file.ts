@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { LogEvent } from '../../core/log-event.ts';
 import { ClientIpResolver } from './client-ip.ts';
@@ -35,6 +35,11 @@ export interface ReplayOptions {
    * buffers are 2 MB, which a replay per range would otherwise leave to the collector each time.
    */
   scanner?: LineScanner;
+  /**
+   * The file, already open (left open): every range of a parallel replay reads the file that was there when the
+   * replay began, even if the path is rotated or deleted meanwhile.
+   */
+  handle?: FileHandle;
 }
 
 const DEFAULT_BATCH_EVENTS = 256;
@@ -59,7 +64,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
   };
   const cutOptions: ParseOptions = { ...parseOptions, cut: true };
   const scanner = options.scanner ?? replayScanner(options);
-  const handle = await open(absolute, 'r');
+  const handle = options.handle ?? (await open(absolute, 'r'));
   try {
     const info = await handle.stat();
     const size = Math.min(info.size, options.end ?? info.size);
@@ -98,7 +103,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
       };
     }
   } finally {
-    await handle.close();
+    if (!options.handle) await handle.close();
   }
 }
 

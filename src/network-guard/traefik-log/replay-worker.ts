@@ -6,6 +6,7 @@
 // same 1.05 to 1.09 s; 2,500 made that one 1.26 to 1.32 s, and 1,024 30% slower: the worker stalls while the
 // detector's thread reads the first range itself. Measured when each thread had one half of the file; ranges now
 // alternate, so fewer of a worker's events wait, but a flood still reaches the bound.)
+import type { FileHandle } from 'node:fs/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { encodeEvents } from './event-wire.ts';
 import { createPrefilter } from './prefilter.ts';
@@ -13,7 +14,9 @@ import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts'
 
 export interface ReplayWorkerData {
   path: string;
-  options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner'>;
+  options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner' | 'handle'>;
+  /** The file, opened by the detector's thread when the replay began (transferred). */
+  handle: FileHandle;
   /** The ranges to replay, in file order; a 'range-end' message follows the batches of each. */
   ranges: Array<{ start: number; end: number }>;
   /**
@@ -44,8 +47,9 @@ const post = (message: unknown, transfer: ArrayBuffer[] = []) => {
 const prefilter = data.prefilter && createPrefilter(data.prefilter.paths, data.prefilter.agents);
 try {
   const scanner = replayScanner(data.options);
+  const { handle } = data;
   for (const range of data.ranges) {
-    for await (const batch of replayFile(data.path, { ...data.options, ...range, prefilter, scanner })) {
+    for await (const batch of replayFile(data.path, { ...data.options, ...range, prefilter, scanner, handle })) {
       while (pending > MAX_PENDING_EVENTS) await new Promise<void>((resolve) => (wake = resolve));
       pending += batch.events.length;
       // The events go as typed arrays and spans of their lines (event-wire.ts), not as objects to clone.
@@ -58,5 +62,6 @@ try {
 } catch (error) {
   post({ type: 'error', message: (error as Error).message ?? String(error) });
 }
+await data.handle.close().catch(() => undefined);
 batches.close();
 port.unref();
