@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   deleteIndex,
-  indexRequests,
+  indexUnlessPresent,
   type TestRequest,
 } from '../src/network-guard/elasticsearch/testing/traefik-documents.ts';
 import { ensureTestbed } from '../testbed/testbed-env.ts';
@@ -50,13 +50,7 @@ function* flood(): Generator<TestRequest> {
 }
 
 const index = `traefik-logs-flood-bench-${clients}`;
-const existing = await fetch(`${url}/${index}/_count`);
-if (!existing.ok || ((await existing.json()) as { count: number }).count !== clients) {
-  await deleteIndex(url, index).catch(() => undefined);
-  const started = performance.now();
-  await indexRequests(url, index, 'traefik-json', flood());
-  console.log(`indexed ${clients} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
+await indexUnlessPresent(url, index, clients, flood);
 const dir = mkdtempSync(join(tmpdir(), 'es-flood-'));
 const config = join(dir, 'config.yaml');
 writeFileSync(

@@ -11,7 +11,7 @@ import { openRuntime } from '../src/network-guard/agent-runtime.ts';
 import { scanElasticsearch } from '../src/network-guard/elasticsearch/elasticsearch-source.ts';
 import {
   deleteIndex,
-  indexRequests,
+  indexUnlessPresent,
   type TestRequest,
 } from '../src/network-guard/elasticsearch/testing/traefik-documents.ts';
 import { NetworkGuard } from '../src/network-guard/network-guard.ts';
@@ -39,14 +39,7 @@ function traffic(): Generator<TestRequest> {
 }
 
 const index = `traefik-logs-storm-bench-${visitors}-${scanners}`;
-const existing = await fetch(`${url}/${index}/_count`);
-const expected = visitors * 10 + scanners * SHOP_PROBES.length;
-if (!existing.ok || ((await existing.json()) as { count: number }).count !== expected) {
-  await deleteIndex(url, index).catch(() => undefined);
-  const started = performance.now();
-  await indexRequests(url, index, 'traefik-json', traffic());
-  console.log(`indexed ${expected} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
+await indexUnlessPresent(url, index, visitors * 10 + scanners * SHOP_PROBES.length, traffic);
 const dir = mkdtempSync(join(tmpdir(), 'es-storm-'));
 const config = defaultConfig({
   mode: 'review',

@@ -153,6 +153,24 @@ export async function deleteIndex(url: string, index: string): Promise<void> {
   await fetch(`${url}/${index}`, { method: 'DELETE' }).catch(() => undefined);
 }
 
+/**
+ * A benchmark's index, kept between runs: (re)built with `requests` unless it already holds `expected` documents.
+ * Prints how long the indexing took.
+ */
+export async function indexUnlessPresent(
+  url: string,
+  index: string,
+  expected: number,
+  requests: () => Iterable<TestRequest>,
+): Promise<void> {
+  const existing = await fetch(`${url}/${index}/_count`);
+  if (existing.ok && ((await existing.json()) as { count: number }).count === expected) return;
+  await deleteIndex(url, index);
+  const started = performance.now();
+  await indexRequests(url, index, 'traefik-json', requests());
+  console.log(`indexed ${expected} documents in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 /** A deterministic pseudo-random sequence (mulberry32), so generated traffic is the same on every run. */
 export function seeded(seed: number): () => number {
   let state = seed >>> 0;
