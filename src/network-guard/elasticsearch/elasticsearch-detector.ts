@@ -13,8 +13,8 @@ import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { keepBounded } from './query-records.ts';
-import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
-import { learnSiteFacts } from './site-facts.ts';
+import { type BackendOptions, createSearchBackend, type SearchBackend } from './search-backend.ts';
+import { learnSiteFacts, type SensitivePathFacts } from './site-facts.ts';
 
 const CLIENT_CHUNK = 1000;
 
@@ -96,13 +96,13 @@ export class ElasticsearchDetector {
     const started = performance.now();
     const records: QueryRecord[] = [];
     const { documents, skipped } = await this.countDocuments(range, records);
-    const exclude = await this.#learnSite(range, records, signal);
+    const site = await this.#learnSite(range, records, signal);
     // Evidence cites the window's own queries (counts, site facts, pairs) too, known only once paging is done.
     const deferred: Array<(windowRecords: QueryRecord[]) => Finding[]> = [];
     const campaigns = new CampaignTracker(this.#config.detection.campaigns, this.#config.detection);
     const pending = this.#aggregates();
     const chunkQueries: QueryRecord[] = [];
-    let rejectedPaths = 0;
+    let rejectedPaths = site.rejected;
     const judge = async (aggregates: ClientAggregates) => {
       rejectedPaths += aggregates.rejectedPaths;
       const chunkRecords: QueryRecord[] = [];
@@ -114,22 +114,24 @@ export class ElasticsearchDetector {
         else if (!client.crawlerClaim && client.scannerAgents.size === 0) campaigns.observe(memberOf(client));
       }
     };
-    const pairs = this.queries.sensitivePairs(range, undefined, exclude);
-    records.push(
-      await runComposite(
-        this.backend,
-        this.index,
-        'sensitive_paths_by_client',
-        pairs,
-        (bucket) => pending.addSensitivePair(bucket),
-        signal,
-        async () => {
-          // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
-          // continue on the next page: it stays pending.
-          while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
-        },
-      ),
-    );
+    const pairs = this.queries.sensitivePairs(range, undefined, site.exclude, site.rawPaths);
+    // No confirmed sensitive path in the window: no client to judge, and no pairs query.
+    if (site.rawPaths?.length !== 0)
+      records.push(
+        await runComposite(
+          this.backend,
+          this.index,
+          'sensitive_paths_by_client',
+          pairs,
+          (bucket) => pending.addSensitivePair(bucket),
+          signal,
+          async () => {
+            // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
+            // continue on the next page: it stays pending.
+            while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
+          },
+        ),
+      );
     await judge(pending);
     const windowRecords = [...records];
     records.push(...chunkQueries);
@@ -164,8 +166,8 @@ export class ElasticsearchDetector {
     );
   }
 
-  /** Site facts of the range into the profile; returns the must_not clauses for the public paths. */
-  async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SearchBody[]> {
+  /** The range's sensitive paths, their site facts into the profile (see learnSiteFacts). */
+  async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SensitivePathFacts> {
     const site = { backend: this.backend, index: this.index, queries: this.queries, paths: this.#paths };
     return learnSiteFacts(site, this.#aggregates().profile, range, records, signal);
   }
