@@ -9,11 +9,12 @@ import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './client-aggregates.ts';
+import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { keepBounded } from './query-records.ts';
-import { type BackendOptions, createSearchBackend, type SearchBackend } from './search-backend.ts';
+import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
 import { learnSiteFacts, type SensitivePathFacts } from './site-facts.ts';
 
 const CLIENT_CHUNK = 1000;
@@ -116,22 +117,36 @@ export class ElasticsearchDetector {
     };
     const pairs = this.queries.sensitivePairs(range, undefined, site.exclude, site.rawPaths);
     // No confirmed sensitive path in the window: no client to judge, and no pairs query.
-    if (site.rawPaths?.length !== 0)
-      records.push(
-        await runComposite(
-          this.backend,
-          this.index,
-          'sensitive_paths_by_client',
-          pairs,
-          (bucket) => pending.addSensitivePair(bucket),
-          signal,
-          async () => {
-            // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
-            // continue on the next page: it stays pending.
-            while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
-          },
-        ),
+    if (site.rawPaths?.length !== 0) {
+      const slices = await clientPartitions(
+        this.backend,
+        this.index,
+        this.queries.addressing,
+        this.#peerType(),
+        pairs.query,
+        site.documents,
+        records,
+        signal,
       );
+      const sliceRecords: QueryRecord[] = [];
+      for (const slice of slices)
+        sliceRecords.push(
+          await runComposite(
+            this.backend,
+            this.index,
+            'sensitive_paths_by_client',
+            withFilter(pairs, slice),
+            (bucket) => pending.addSensitivePair(bucket),
+            signal,
+            async () => {
+              // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
+              // continue on the next page (or slice): it stays pending.
+              while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
+            },
+          ),
+        );
+      records.push(mergedRecord(sliceRecords, pairs));
+    }
     await judge(pending);
     const windowRecords = [...records];
     records.push(...chunkQueries);
@@ -152,6 +167,12 @@ export class ElasticsearchDetector {
 
   /** The site profile the verdicts judge by; the guard's own, so file and Elasticsearch share what they learned. */
   siteProfile: SiteProfile | undefined;
+
+  /** The mapping type of the field the composite groups clients by ('ip/keyword' when indices differ). */
+  #peerType(): string | undefined {
+    const { fields, types } = this.profile;
+    return this.queries.addressing.peerField === fields.peer ? types.peer : types.client_ip;
+  }
 
   #aggregates(): ClientAggregates {
     const detection = this.#config.detection;
@@ -182,26 +203,27 @@ export class ElasticsearchDetector {
   ) {
     const candidates = aggregates.candidates();
     if (candidates.length === 0) return;
-    const index = this.index;
+    const addressing = this.queries.addressing;
     const ips = candidates.flatMap((client) => [...client.selectors.values()]);
     const rawPaths = [...new Set(candidates.flatMap((client) => [...client.sensitiveRawPaths]))];
-    const scanners = this.queries.scannerPairs(range, ips);
-    if (scanners)
-      records.push(
-        await runComposite(
-          this.backend,
-          index,
-          'user_agents_by_client',
-          scanners,
-          (b) => aggregates.addScannerPair(b),
-          signal,
-        ),
-      );
+    if (this.profile.fields.user_agent) {
+      const runs: QueryRecord[] = [];
+      for (const group of addressing.groups(ips))
+        runs.push(
+          await this.#composite(
+            'user_agents_by_client',
+            this.queries.scannerPairs(range, group)!,
+            (b) => aggregates.addScannerPair(b),
+            signal,
+          ),
+        );
+      if (runs.length > 0) records.push(mergedRecord(runs));
+    }
     // When judging, a client no rule can flag (one 404 probe of a flood) is summed up from its user-agent pairs: the
     // activity query runs for the others, for the burst rule and the evidence. Without a user-agent field (or for an
     // incident's evidence) it runs for all.
     let active = candidates;
-    if (scanners && options.judging) {
+    if (this.profile.fields.user_agent && options.judging) {
       active = [];
       for (const client of candidates) {
         if (aggregates.mayBeFlagged(client)) active.push(client);
@@ -210,10 +232,26 @@ export class ElasticsearchDetector {
       if (active.length === 0) return;
     }
     const activeIps = active === candidates ? ips : active.flatMap((client) => [...client.selectors.values()]);
-    const activity = this.queries.clientActivity(range, activeIps, rawPaths);
-    records.push(
-      await runComposite(this.backend, index, 'activity_by_client', activity, (b) => aggregates.addActivity(b), signal),
-    );
+    const runs: QueryRecord[] = [];
+    for (const group of addressing.groups(activeIps))
+      runs.push(
+        await this.#composite(
+          'activity_by_client',
+          this.queries.clientActivity(range, group, rawPaths),
+          (b) => aggregates.addActivity(b),
+          signal,
+        ),
+      );
+    if (runs.length > 0) records.push(mergedRecord(runs));
+  }
+
+  #composite(
+    name: string,
+    body: SearchBody,
+    onBucket: (bucket: SearchBody) => void,
+    signal?: AbortSignal,
+  ): Promise<QueryRecord> {
+    return runComposite(this.backend, this.index, name, body, onBucket, signal);
   }
 
   async #judgeClient(
@@ -265,19 +303,17 @@ export class ElasticsearchDetector {
     signal?: AbortSignal,
   ): Promise<ClientAggregates> {
     const aggregates = this.#aggregates();
-    for (const chunk of chunks(ips, CLIENT_CHUNK)) {
-      const body = this.queries.sensitivePairs(range, chunk);
-      records.push(
-        await runComposite(
-          this.backend,
-          this.index,
+    const runs: QueryRecord[] = [];
+    for (const group of this.queries.addressing.groups(ips))
+      runs.push(
+        await this.#composite(
           'sensitive_paths_by_client',
-          body,
+          this.queries.sensitivePairs(range, group),
           (b) => aggregates.addSensitivePair(b),
           signal,
         ),
       );
-    }
+    if (runs.length > 0) records.push(mergedRecord(runs));
     await this.#enrich(aggregates, range, records, signal, { judging: false });
     return aggregates;
   }
@@ -368,10 +404,31 @@ export class ElasticsearchDetector {
   }
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
-  return result;
+/** `body` with one more filter clause (a slice of the peers), or itself. */
+function withFilter(body: SearchBody, clause: SearchBody | undefined): SearchBody {
+  if (!clause) return body;
+  return {
+    ...body,
+    query: { ...body.query, bool: { ...body.query.bool, filter: [...body.query.bool.filter, clause] } },
+  };
+}
+
+/**
+ * The runs of one query (slices of the peers, groups of clients) as one record: evidence cites the query once, with
+ * its whole counts, and the first run's body.
+ */
+function mergedRecord(runs: readonly QueryRecord[], body = runs[0]!.body): QueryRecord {
+  const sum = (key: 'pages' | 'hits' | 'buckets' | 'bytes' | 'elapsedMs') =>
+    runs.reduce((total, record) => total + record[key], 0);
+  return {
+    name: runs[0]!.name,
+    body,
+    pages: sum('pages'),
+    hits: sum('hits'),
+    buckets: sum('buckets'),
+    bytes: sum('bytes'),
+    elapsedMs: sum('elapsedMs'),
+  };
 }
 
 /**

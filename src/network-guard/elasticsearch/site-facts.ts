@@ -29,6 +29,8 @@ export interface SensitivePathFacts {
   rawPaths: string[] | undefined;
   /** Raw paths the server-side filter returned that the matcher rejected (decoded to something harmless). */
   rejected: number;
+  /** Documents on sensitive-looking paths in the range. */
+  documents: number;
 }
 
 /**
@@ -47,32 +49,31 @@ export async function learnSiteFacts(
   const facts: Array<{ host: string | null; rawPath: string; path: string }> = [];
   const rawPaths = new Set<string>();
   let rejected = 0;
-  records.push(
-    await runComposite(
-      source.backend,
-      source.index,
-      'sensitive_paths_by_host',
-      source.queries.sensitivePaths(range),
-      (bucket) => {
-        const rawPath = String(bucket.key.path ?? '');
-        const path = normalizePath(rawPath);
-        if (!source.paths.matches(path)) {
-          rejected++;
-          return;
-        }
-        rawPaths.add(rawPath);
-        const served = bucket.served;
-        if (!served || Number(served.doc_count) === 0) return;
-        const host = bucket.key.host == null ? null : String(bucket.key.host);
-        const time = Number(served.last?.value ?? range.to);
-        profile.observeAggregate(host ?? undefined, path, Number(served.clients?.value ?? 0), time);
-        for (const size of served.ok?.sizes?.buckets ?? [])
-          profile.observeSize(host ?? undefined, path, Number(size.key), time);
-        facts.push({ host, rawPath, path });
-      },
-      signal,
-    ),
+  const record = await runComposite(
+    source.backend,
+    source.index,
+    'sensitive_paths_by_host',
+    source.queries.sensitivePaths(range),
+    (bucket) => {
+      const rawPath = String(bucket.key.path ?? '');
+      const path = normalizePath(rawPath);
+      if (!source.paths.matches(path)) {
+        rejected++;
+        return;
+      }
+      rawPaths.add(rawPath);
+      const served = bucket.served;
+      if (!served || Number(served.doc_count) === 0) return;
+      const host = bucket.key.host == null ? null : String(bucket.key.host);
+      const time = Number(served.last?.value ?? range.to);
+      profile.observeAggregate(host ?? undefined, path, Number(served.clients?.value ?? 0), time);
+      for (const size of served.ok?.sizes?.buckets ?? [])
+        profile.observeSize(host ?? undefined, path, Number(size.key), time);
+      facts.push({ host, rawPath, path });
+    },
+    signal,
   );
+  records.push(record);
   const publicRaw = new Map<string | null, string[]>();
   let excluded = 0;
   for (const { host, rawPath, path } of facts) {
@@ -86,5 +87,6 @@ export async function learnSiteFacts(
     exclude: [...publicRaw].map(([host, raws]) => source.queries.publicPathsClause(host, raws)),
     rawPaths: rawPaths.size <= MAX_EXACT_PATHS ? [...rawPaths] : undefined,
     rejected,
+    documents: record.hits,
   };
 }
