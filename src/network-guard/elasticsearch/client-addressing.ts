@@ -76,19 +76,32 @@ export class ClientAddressing {
     return { clientAddr: client, forwardedFor: forwarded };
   }
 
-  /** The documents of the given clients, at most one clause per selector (chunks stay under max_clause_count). */
-  filter(selectors: readonly ClientSelector[]): SearchBody {
-    // `host:port` keys (no Painless) name the same host many times: one clause per host (and forwarded value).
-    const unique = new Map<string, ClientSelector>();
-    for (const selector of selectors) {
-      const peer = this.peerHasPort ? withoutPort(selector.peer) : selector.peer;
-      const narrowed = selector.forwarded !== undefined && this.forwardedField !== undefined;
-      unique.set(JSON.stringify([peer, narrowed ? selector.forwarded : undefined]), {
-        peer,
-        ...(narrowed ? { forwarded: selector.forwarded } : {}),
-      });
+  /**
+   * The selectors in groups whose filters stay under `maxClauses` (OpenSearch refuses a query of more than 1,024,
+   * `indices.query.bool.max_clause_count`): one IPv6 /64 client can bring hundreds of addresses, so a chunk of
+   * clients is not a bound. Each selector is in one group, one host with all its ports (they share one clause).
+   */
+  groups(selectors: readonly ClientSelector[], maxClauses = MAX_FILTER_CLAUSES): ClientSelector[][] {
+    const groups: ClientSelector[][] = [];
+    let group: ClientSelector[] = [];
+    let clauses = 0;
+    for (const selector of this.#unique(selectors)) {
+      const cost = selector.forwarded === undefined ? 1 : 2;
+      if (group.length > 0 && clauses + cost > maxClauses) {
+        groups.push(group);
+        group = [];
+        clauses = 0;
+      }
+      group.push(selector);
+      clauses += cost;
     }
-    const all = [...unique.values()];
+    if (group.length > 0) groups.push(group);
+    return groups;
+  }
+
+  /** The documents of the given clients, at most one clause per selector (see `groups`). */
+  filter(selectors: readonly ClientSelector[]): SearchBody {
+    const all = this.#unique(selectors);
     const whole = all.filter((selector) => selector.forwarded === undefined).map((selector) => selector.peer);
     const should: SearchBody[] = [];
     if (whole.length > 0) should.push(this.#peers(whole));
@@ -103,6 +116,20 @@ export class ClientAddressing {
     return { bool: { should, minimum_should_match: 1 } };
   }
 
+  /** `host:port` keys (no Painless) name the same host many times: one selector per host (and forwarded value). */
+  #unique(selectors: readonly ClientSelector[]): ClientSelector[] {
+    const unique = new Map<string, ClientSelector>();
+    for (const selector of selectors) {
+      const peer = this.peerHasPort ? withoutPort(selector.peer) : selector.peer;
+      const narrowed = selector.forwarded !== undefined && this.forwardedField !== undefined;
+      unique.set(JSON.stringify([peer, narrowed ? selector.forwarded : undefined]), {
+        peer,
+        ...(narrowed ? { forwarded: selector.forwarded } : {}),
+      });
+    }
+    return [...unique.values()];
+  }
+
   #peers(peers: string[]): SearchBody {
     if (!this.peerHasPort) return { terms: { [this.peerField]: peers } };
     const field = this.peerField;
@@ -110,6 +137,9 @@ export class ClientAddressing {
     return prefixes.length === 1 ? prefixes[0] : { bool: { should: prefixes, minimum_should_match: 1 } };
   }
 }
+
+/** Client clauses per follow-up query: under OpenSearch's 1,024, with room for the query's other clauses. */
+const MAX_FILTER_CLAUSES = 900;
 
 export interface AddressingOptions {
   /** `trusted_proxies` is set: group by the forwarded field too. */

@@ -61,20 +61,24 @@ export class DetectionQueries {
    * Per (client, host, raw path) on sensitive paths: counts by status, first and last time, and the response sizes of
    * the 2xx answers (a leak needs content that is not the site's fallback page). `exclude` drops the public paths of
    * each host on the server, so a single-page app's `/config.js` fetched by every visitor never comes back as pairs.
+   * `rawPaths`: the window's confirmed sensitive raw paths (from `sensitivePaths`), matched as exact terms instead of
+   * the regular expressions, which Lucene would compile again for every page.
    */
   sensitivePairs(
     range: TimeRange,
     clients?: readonly ClientSelector[],
     exclude: readonly SearchBody[] = [],
+    rawPaths?: readonly string[],
   ): SearchBody {
     const { fields } = this.profile;
+    const paths = rawPaths ? { terms: { [fields.path]: rawPaths } } : this.sensitiveFilter;
     return {
       size: 0,
       timeout: this.#timeout,
       track_total_hits: true,
       query: {
         bool: {
-          filter: [this.timeFilter(range), this.sensitiveFilter, ...this.#clientFilter(clients)],
+          filter: [this.timeFilter(range), paths, ...this.#clientFilter(clients)],
           ...(exclude.length > 0 ? { must_not: exclude } : {}),
         },
       },
@@ -103,20 +107,18 @@ export class DetectionQueries {
   }
 
   /**
-   * What the site serves on sensitive-looking paths (2xx/3xx), per (host, raw path): distinct clients (public content
-   * when many) and the sizes of the 2xx answers (one size for several paths is the SPA fallback page).
+   * Every sensitive-looking (host, raw path) of the range, and what the site serves there (2xx/3xx, the `served`
+   * sub-aggregation): distinct clients (public content when many) and the sizes of the 2xx answers (one size for
+   * several paths is the SPA fallback page). The only query of a window that runs the regular expressions: the pairs
+   * then ask for the raw paths it returned.
    */
-  siteFacts(range: TimeRange): SearchBody {
+  sensitivePaths(range: TimeRange): SearchBody {
     const { fields } = this.profile;
     return {
       size: 0,
       timeout: this.#timeout,
       track_total_hits: true,
-      query: {
-        bool: {
-          filter: [this.timeFilter(range), this.sensitiveFilter, { range: { [fields.status]: { gte: 200, lt: 400 } } }],
-        },
-      },
+      query: { bool: { filter: [this.timeFilter(range), this.sensitiveFilter] } },
       aggs: {
         paths: {
           composite: {
@@ -127,11 +129,16 @@ export class DetectionQueries {
             ],
           },
           aggs: {
-            clients: { cardinality: { field: fields.client_ip, precision_threshold: 1000 } },
-            last: { max: { field: fields.time } },
-            ...(fields.size
-              ? { ok: { filter: this.#okFilter(), aggs: { sizes: { terms: { field: fields.size, size: 3 } } } } }
-              : {}),
+            served: {
+              filter: { range: { [fields.status]: { gte: 200, lt: 400 } } },
+              aggs: {
+                clients: { cardinality: { field: fields.client_ip, precision_threshold: 1000 } },
+                last: { max: { field: fields.time } },
+                ...(fields.size
+                  ? { ok: { filter: this.#okFilter(), aggs: { sizes: { terms: { field: fields.size, size: 3 } } } } }
+                  : {}),
+              },
+            },
           },
         },
       },

@@ -9,12 +9,13 @@ import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './client-aggregates.ts';
+import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { keepBounded } from './query-records.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
-import { learnSiteFacts } from './site-facts.ts';
+import { learnSiteFacts, type SensitivePathFacts } from './site-facts.ts';
 
 const CLIENT_CHUNK = 1000;
 
@@ -96,13 +97,13 @@ export class ElasticsearchDetector {
     const started = performance.now();
     const records: QueryRecord[] = [];
     const { documents, skipped } = await this.countDocuments(range, records);
-    const exclude = await this.#learnSite(range, records, signal);
+    const site = await this.#learnSite(range, records, signal);
     // Evidence cites the window's own queries (counts, site facts, pairs) too, known only once paging is done.
     const deferred: Array<(windowRecords: QueryRecord[]) => Finding[]> = [];
     const campaigns = new CampaignTracker(this.#config.detection.campaigns, this.#config.detection);
     const pending = this.#aggregates();
     const chunkQueries: QueryRecord[] = [];
-    let rejectedPaths = 0;
+    let rejectedPaths = site.rejected;
     const judge = async (aggregates: ClientAggregates) => {
       rejectedPaths += aggregates.rejectedPaths;
       const chunkRecords: QueryRecord[] = [];
@@ -114,22 +115,38 @@ export class ElasticsearchDetector {
         else if (!client.crawlerClaim && client.scannerAgents.size === 0) campaigns.observe(memberOf(client));
       }
     };
-    const pairs = this.queries.sensitivePairs(range, undefined, exclude);
-    records.push(
-      await runComposite(
+    const pairs = this.queries.sensitivePairs(range, undefined, site.exclude, site.rawPaths);
+    // No confirmed sensitive path in the window: no client to judge, and no pairs query.
+    if (site.rawPaths?.length !== 0) {
+      const slices = await clientPartitions(
         this.backend,
         this.index,
-        'sensitive_paths_by_client',
-        pairs,
-        (bucket) => pending.addSensitivePair(bucket),
+        this.queries.addressing,
+        this.#peerType(),
+        pairs.query,
+        site.documents,
+        records,
         signal,
-        async () => {
-          // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
-          // continue on the next page: it stays pending.
-          while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
-        },
-      ),
-    );
+      );
+      const sliceRecords: QueryRecord[] = [];
+      for (const slice of slices)
+        sliceRecords.push(
+          await runComposite(
+            this.backend,
+            this.index,
+            'sensitive_paths_by_client',
+            withFilter(pairs, slice),
+            (bucket) => pending.addSensitivePair(bucket),
+            signal,
+            async () => {
+              // A page holds more clients than a chunk: they are judged CLIENT_CHUNK at a time. The last client may
+              // continue on the next page (or slice): it stays pending.
+              while (pending.clients.size > CLIENT_CHUNK) await judge(pending.take(CLIENT_CHUNK));
+            },
+          ),
+        );
+      records.push(mergedRecord(sliceRecords, pairs));
+    }
     await judge(pending);
     const windowRecords = [...records];
     records.push(...chunkQueries);
@@ -151,6 +168,12 @@ export class ElasticsearchDetector {
   /** The site profile the verdicts judge by; the guard's own, so file and Elasticsearch share what they learned. */
   siteProfile: SiteProfile | undefined;
 
+  /** The mapping type of the field the composite groups clients by ('ip/keyword' when indices differ). */
+  #peerType(): string | undefined {
+    const { fields, types } = this.profile;
+    return this.queries.addressing.peerField === fields.peer ? types.peer : types.client_ip;
+  }
+
   #aggregates(): ClientAggregates {
     const detection = this.#config.detection;
     this.siteProfile ??= new SiteProfile(detection.site_profile, detection.public_paths, detection.always_sensitive);
@@ -164,8 +187,8 @@ export class ElasticsearchDetector {
     );
   }
 
-  /** Site facts of the range into the profile; returns the must_not clauses for the public paths. */
-  async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SearchBody[]> {
+  /** The range's sensitive paths, their site facts into the profile (see learnSiteFacts). */
+  async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SensitivePathFacts> {
     const site = { backend: this.backend, index: this.index, queries: this.queries, paths: this.#paths };
     return learnSiteFacts(site, this.#aggregates().profile, range, records, signal);
   }
@@ -180,26 +203,27 @@ export class ElasticsearchDetector {
   ) {
     const candidates = aggregates.candidates();
     if (candidates.length === 0) return;
-    const index = this.index;
+    const addressing = this.queries.addressing;
     const ips = candidates.flatMap((client) => [...client.selectors.values()]);
     const rawPaths = [...new Set(candidates.flatMap((client) => [...client.sensitiveRawPaths]))];
-    const scanners = this.queries.scannerPairs(range, ips);
-    if (scanners)
-      records.push(
-        await runComposite(
-          this.backend,
-          index,
-          'user_agents_by_client',
-          scanners,
-          (b) => aggregates.addScannerPair(b),
-          signal,
-        ),
-      );
+    if (this.profile.fields.user_agent) {
+      const runs: QueryRecord[] = [];
+      for (const group of addressing.groups(ips))
+        runs.push(
+          await this.#composite(
+            'user_agents_by_client',
+            this.queries.scannerPairs(range, group)!,
+            (b) => aggregates.addScannerPair(b),
+            signal,
+          ),
+        );
+      if (runs.length > 0) records.push(mergedRecord(runs));
+    }
     // When judging, a client no rule can flag (one 404 probe of a flood) is summed up from its user-agent pairs: the
     // activity query runs for the others, for the burst rule and the evidence. Without a user-agent field (or for an
     // incident's evidence) it runs for all.
     let active = candidates;
-    if (scanners && options.judging) {
+    if (this.profile.fields.user_agent && options.judging) {
       active = [];
       for (const client of candidates) {
         if (aggregates.mayBeFlagged(client)) active.push(client);
@@ -208,10 +232,26 @@ export class ElasticsearchDetector {
       if (active.length === 0) return;
     }
     const activeIps = active === candidates ? ips : active.flatMap((client) => [...client.selectors.values()]);
-    const activity = this.queries.clientActivity(range, activeIps, rawPaths);
-    records.push(
-      await runComposite(this.backend, index, 'activity_by_client', activity, (b) => aggregates.addActivity(b), signal),
-    );
+    const runs: QueryRecord[] = [];
+    for (const group of addressing.groups(activeIps))
+      runs.push(
+        await this.#composite(
+          'activity_by_client',
+          this.queries.clientActivity(range, group, rawPaths),
+          (b) => aggregates.addActivity(b),
+          signal,
+        ),
+      );
+    if (runs.length > 0) records.push(mergedRecord(runs));
+  }
+
+  #composite(
+    name: string,
+    body: SearchBody,
+    onBucket: (bucket: SearchBody) => void,
+    signal?: AbortSignal,
+  ): Promise<QueryRecord> {
+    return runComposite(this.backend, this.index, name, body, onBucket, signal);
   }
 
   async #judgeClient(
@@ -263,19 +303,17 @@ export class ElasticsearchDetector {
     signal?: AbortSignal,
   ): Promise<ClientAggregates> {
     const aggregates = this.#aggregates();
-    for (const chunk of chunks(ips, CLIENT_CHUNK)) {
-      const body = this.queries.sensitivePairs(range, chunk);
-      records.push(
-        await runComposite(
-          this.backend,
-          this.index,
+    const runs: QueryRecord[] = [];
+    for (const group of this.queries.addressing.groups(ips))
+      runs.push(
+        await this.#composite(
           'sensitive_paths_by_client',
-          body,
+          this.queries.sensitivePairs(range, group),
           (b) => aggregates.addSensitivePair(b),
           signal,
         ),
       );
-    }
+    if (runs.length > 0) records.push(mergedRecord(runs));
     await this.#enrich(aggregates, range, records, signal, { judging: false });
     return aggregates;
   }
@@ -366,10 +404,31 @@ export class ElasticsearchDetector {
   }
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let index = 0; index < items.length; index += size) result.push(items.slice(index, index + size));
-  return result;
+/** `body` with one more filter clause (a slice of the peers), or itself. */
+function withFilter(body: SearchBody, clause: SearchBody | undefined): SearchBody {
+  if (!clause) return body;
+  return {
+    ...body,
+    query: { ...body.query, bool: { ...body.query.bool, filter: [...body.query.bool.filter, clause] } },
+  };
+}
+
+/**
+ * The runs of one query (slices of the peers, groups of clients) as one record: evidence cites the query once, with
+ * its whole counts, and the first run's body.
+ */
+function mergedRecord(runs: readonly QueryRecord[], body = runs[0]!.body): QueryRecord {
+  const sum = (key: 'pages' | 'hits' | 'buckets' | 'bytes' | 'elapsedMs') =>
+    runs.reduce((total, record) => total + record[key], 0);
+  return {
+    name: runs[0]!.name,
+    body,
+    pages: sum('pages'),
+    hits: sum('hits'),
+    buckets: sum('buckets'),
+    bytes: sum('bytes'),
+    elapsedMs: sum('elapsedMs'),
+  };
 }
 
 /**

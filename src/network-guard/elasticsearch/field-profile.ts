@@ -172,12 +172,12 @@ function resolveRole(
     const types = capability.map((entry) => entry.type);
     seen.push(`${candidate} is ${types.join('/')}`);
     if (types.every((type) => ACCEPTED[role].has(type)) && capability.every((entry) => entry.aggregatable))
-      return { field: candidate, type: types[0] };
+      return { field: candidate, type: [...new Set(types)].join('/') }; // 'ip/keyword': mapped differently by index
     const keyword = caps[`${candidate}.keyword`];
     if (keyword?.every((entry) => ACCEPTED[role].has(entry.type) && entry.aggregatable)) {
       return {
         field: `${candidate}.keyword`,
-        type: keyword[0].type,
+        type: [...new Set(keyword.map((entry) => entry.type))].join('/'),
         note: `${candidate} is mapped as ${types.join('/')}; using its ${candidate}.keyword subfield`,
       };
     }
