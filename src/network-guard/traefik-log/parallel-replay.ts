@@ -4,6 +4,7 @@ import { startCompiledWorker } from '../../core/compiled-worker.ts';
 import { decodeEvents, type WireEvents } from './event-wire.ts';
 import { splitAtLines } from './line-boundaries.ts';
 import { createPrefilter } from './prefilter.ts';
+import { DETECTOR_THREAD, RangeClaims } from './range-claims.ts';
 import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts';
 import type { ReplayWorkerData } from './replay-worker.ts';
 import type { SourceBatch } from './source-batch.ts';
@@ -22,24 +23,24 @@ export interface ParallelReplayOptions
 
 const MIN_BYTES_PER_THREAD = 32 * 1024 * 1024;
 const RANGE_BYTES = 32 * 1024 * 1024;
-/** Ranges this thread reads alone first, while the workers load (64 MiB of ordinary traffic: 60 to 70 ms). */
-const HEAD_START_RANGES = 2;
 
 type WorkerMessage =
   | { type: 'batch'; batch: SourceBatch; wire: WireEvents }
-  | { type: 'range-end' }
+  | { type: 'range-end'; range: number }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
 /**
  * replayFile, with reading, prefiltering and parsing spread over this thread and worker threads. The file is cut into
- * line-aligned ranges of about `rangeBytes`, which the threads take in turn once this thread has read the first
- * HEAD_START_RANGES alone (the workers are loading meanwhile). Batches come back in file order, so whoever consumes
- * them (the one detector) sees exactly the event sequence of a one-thread replay and reaches the same findings.
+ * line-aligned ranges of about `rangeBytes`, each replayed by the thread that claims it (range-claims.ts). Batches come
+ * back in file order, so whoever consumes them (the one detector) sees exactly the event sequence of a one-thread
+ * replay and reaches the same findings.
  *
- * Taking turns keeps a worker's finished batches, waiting for this thread to want them, at about one range's worth.
- * With one half of the file each, the second half's events waited until this thread had read the first half: 5,000
- * events held (the worker's bound) in an ordinary scan, about 6 MB of the peak.
+ * The share follows the work. In ordinary traffic (mostly prefiltered away) this thread reads the first ranges alone
+ * while the workers load, then the threads take about every other range. When judging is the slow part (a flood
+ * where every line is a probe), a worker claims the next range while this thread is still judging its last batches,
+ * and this thread only judges: taking turns made it read and parse every other range too. A worker's finished
+ * batches, waiting for this thread to want them, stay bounded by its MAX_PENDING_EVENTS.
  */
 export async function* replayFileParallel(path: string, options: ParallelReplayOptions): AsyncGenerator<SourceBatch> {
   const { prefilter, threads, minBytesPerThread = MIN_BYTES_PER_THREAD, rangeBytes = RANGE_BYTES, ...rest } = options;
@@ -61,19 +62,14 @@ export async function* replayFileParallel(path: string, options: ParallelReplayO
       yield* replayFile(path, { ...local, handle });
       return;
     }
-    // Workers take a moment to load (80 to 110 ms to a first batch): this thread reads the first HEAD_START_RANGES
-    // alone meanwhile, then the threads take turns.
-    const head = Math.min(HEAD_START_RANGES, ranges.length - threadCount + 1);
-    const owner = (range: number) => (range < head ? 0 : (range - head + 1) % threadCount);
-    for (const [index, workerHandle] of workerHandles.entries()) {
-      const own = ranges.filter((_, range) => owner(range) === index + 1);
-      workers.push(startRanges(path, rest, prefilter, own, workerHandle));
-    }
+    const claims = new RangeClaims(ranges.length);
+    for (const [index, workerHandle] of workerHandles.entries())
+      workers.push(startRanges(path, rest, prefilter, ranges, claims, index + 1, workerHandle));
     const scanner = replayScanner(local);
     for (const [index, range] of ranges.entries()) {
-      const thread = owner(index);
-      if (thread === 0) yield* replayFile(path, { ...local, ...range, scanner, handle });
-      else yield* workers[thread - 1]!.nextRange();
+      const holder = claims.detectorReaches(index);
+      if (holder === DETECTOR_THREAD) yield* replayFile(path, { ...local, ...range, scanner, handle });
+      else yield* workers[holder - 1]!.nextRange(index);
     }
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -90,16 +86,27 @@ async function openSameFile(path: string, file: { dev: number; ino: number }, co
   return [];
 }
 
-/** A worker replaying `ranges` in order; nextRange() hands out the batches of the next one. */
+/** Worker number `id`, replaying the ranges it claims, in order; nextRange() hands out the batches of one. */
 function startRanges(
   path: string,
   options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner' | 'handle'>,
   prefilter: ParallelReplayOptions['prefilter'],
   ranges: Array<{ start: number; end: number }>,
+  claims: RangeClaims,
+  id: number,
   handle: FileHandle,
 ) {
   const { port1: batches, port2 } = new MessageChannel();
-  const data: ReplayWorkerData = { path, options, ranges, batches: port2, handle, prefilter };
+  const data: ReplayWorkerData = {
+    path,
+    options,
+    ranges,
+    claims: claims.shared,
+    id,
+    batches: port2,
+    handle,
+    prefilter,
+  };
   const worker = startCompiledWorker(new URL('./replay-worker.ts', import.meta.url), {
     workerData: data,
     transferList: [port2, handle],
@@ -124,13 +131,16 @@ function startRanges(
       await new Promise<void>((resolve) => (wake = resolve));
     }
   };
-  let next = 0;
   return {
-    async *nextRange(): AsyncGenerator<SourceBatch> {
-      const { start, end } = ranges[next++]!;
+    /** The batches of range `index`, which this worker claimed (its earlier ones were all taken already). */
+    async *nextRange(index: number): AsyncGenerator<SourceBatch> {
+      const { start, end } = ranges[index]!;
       for (;;) {
         const message = await receive();
-        if (message.type === 'range-end') return;
+        if (message.type === 'range-end') {
+          if (message.range !== index) throw new Error(`replay worker: range ${message.range} ended, not ${index}`);
+          return;
+        }
         if (message.type === 'done') throw new Error(`replay worker for bytes ${start}-${end} of ${path}: ended early`);
         if (message.type === 'error')
           throw new Error(`replay worker for bytes ${start}-${end} of ${path}: ${message.message}`);

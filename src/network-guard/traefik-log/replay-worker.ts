@@ -10,6 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { encodeEvents } from './event-wire.ts';
 import { createPrefilter } from './prefilter.ts';
+import { RangeClaims } from './range-claims.ts';
 import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts';
 
 export interface ReplayWorkerData {
@@ -17,8 +18,12 @@ export interface ReplayWorkerData {
   options: Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner' | 'handle'>;
   /** The file, opened by the detector's thread when the replay began (transferred). */
   handle: FileHandle;
-  /** The ranges to replay, in file order; a 'range-end' message follows the batches of each. */
+  /** All the ranges of the file, in file order. */
   ranges: Array<{ start: number; end: number }>;
+  /** Who replays each range (RangeClaims' shared memory); a 'range-end' naming the range follows its batches. */
+  claims: Int32Array;
+  /** This worker's claim value (1, 2, ...). */
+  id: number;
   /**
    * Where the batches go. The detector's thread takes them from it when it wants them (receiveMessageOnPort), so a
    * batch waits there serialized, off both heaps; a message on parentPort after each tells that thread one is there.
@@ -48,15 +53,23 @@ const prefilter = data.prefilter && createPrefilter(data.prefilter.paths, data.p
 try {
   const scanner = replayScanner(data.options);
   const { handle } = data;
-  for (const range of data.ranges) {
+  const claims = new RangeClaims(data.claims);
+  let waited = false;
+  for (let index = claims.nextForWorker(data.id, -1, false); index >= 0; ) {
+    const range = data.ranges[index]!;
     for await (const batch of replayFile(data.path, { ...data.options, ...range, prefilter, scanner, handle })) {
-      while (pending > MAX_PENDING_EVENTS) await new Promise<void>((resolve) => (wake = resolve));
+      while (pending > MAX_PENDING_EVENTS) {
+        waited = true;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
       pending += batch.events.length;
       // The events go as typed arrays and spans of their lines (event-wire.ts), not as objects to clone.
       const { wire, transfer } = encodeEvents(batch.events);
       post({ type: 'batch', batch: { ...batch, events: [] }, wire }, transfer);
     }
-    post({ type: 'range-end' });
+    post({ type: 'range-end', range: index });
+    index = claims.nextForWorker(data.id, index, waited);
+    waited = false;
   }
   post({ type: 'done' });
 } catch (error) {
