@@ -1,3 +1,4 @@
+import { RememberedAnswers } from '../../core/remembered-answers.ts';
 import {
   ENDING_NEEDLES,
   EXTRA_SENSITIVE_FRAGMENTS,
@@ -26,7 +27,15 @@ export class SensitivePathMatcher {
     ];
   }
 
+  /** Paths repeat from line to line (a flood probes a handful): each answer is remembered, bounded. */
+  readonly #answers = new RememberedAnswers<boolean>(4096, 512);
+  readonly #decide = (path: string) => this.#decideNow(path);
+
   matches(path: string): boolean {
+    return this.#answers.answer(path, this.#decide);
+  }
+
+  #decideNow(path: string): boolean {
     // Well-known URLs and health endpoints are fetched by validators and monitors, never worth a probe's weight.
     if (isNeverSensitive(path)) return false;
     if (this.#suffixes.has(path)) return true;
