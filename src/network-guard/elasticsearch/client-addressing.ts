@@ -138,8 +138,12 @@ export class ClientAddressing {
   }
 }
 
-/** Client clauses per follow-up query: under OpenSearch's 1,024, with room for the query's other clauses. */
-const MAX_FILTER_CLAUSES = 900;
+/**
+ * Client clauses per follow-up query: a chunk of 1,000 clients in one query, under OpenSearch's 1,024 with room for
+ * the query's other clauses (time, paths). At 900, every chunk took two user-agent queries: a million-client window
+ * spent 215 s in 2,000 of them.
+ */
+const MAX_FILTER_CLAUSES = 1000;
 
 export interface AddressingOptions {
   /** `trusted_proxies` is set: group by the forwarded field too. */
