@@ -99,6 +99,17 @@ export class ClientAddressing {
     return groups;
   }
 
+  /** The host a peer value or bucket key names (the port cut off a `host:port` peer): what the filter selects by. */
+  hostOf(peer: string): string {
+    return this.peerHasPort ? withoutPort(peer) : peer;
+  }
+
+  /** The text every `host:port` value of a peer's host starts with (Traefik writes `[v6]:port`). */
+  rawPrefix(peer: string): string {
+    const host = withoutPort(peer);
+    return host.includes(':') ? `[${host}]:` : `${host}:`;
+  }
+
   /** The documents of the given clients, at most one clause per selector (see `groups`). */
   filter(selectors: readonly ClientSelector[]): SearchBody {
     const all = this.#unique(selectors);
@@ -133,13 +144,17 @@ export class ClientAddressing {
   #peers(peers: string[]): SearchBody {
     if (!this.peerHasPort) return { terms: { [this.peerField]: peers } };
     const field = this.peerField;
-    const prefixes = peers.map((peer) => ({ prefix: { [field]: peer.includes(':') ? `[${peer}]:` : `${peer}:` } }));
+    const prefixes = peers.map((peer) => ({ prefix: { [field]: this.rawPrefix(peer) } }));
     return prefixes.length === 1 ? prefixes[0] : { bool: { should: prefixes, minimum_should_match: 1 } };
   }
 }
 
-/** Client clauses per follow-up query: under OpenSearch's 1,024, with room for the query's other clauses. */
-const MAX_FILTER_CLAUSES = 900;
+/**
+ * Client clauses per follow-up query: a chunk of 1,000 clients in one query, under OpenSearch's 1,024 with room for
+ * the query's other clauses (time, paths). At 900, every chunk took two user-agent queries: a million-client window
+ * spent 215 s in 2,000 of them.
+ */
+const MAX_FILTER_CLAUSES = 1000;
 
 export interface AddressingOptions {
   /** `trusted_proxies` is set: group by the forwarded field too. */

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { clientPartitions, hostPrefix, PARTITION_DOCUMENTS } from './client-partitions.ts';
+import { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
+import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { ClientAggregates } from './client-aggregates.ts';
+import { clientPartitions, hostPrefix, PARTITION_DOCUMENTS, peerSpan } from './client-partitions.ts';
 import { runComposite } from './detection-queries.ts';
 import { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import type { ProfileName } from './field-profile.ts';
@@ -32,6 +36,12 @@ function* traffic(): Generator<TestRequest> {
       status: 404,
       userAgent: BROWSER,
     };
+  // Ordinary pages: of the probing clients from another source port, and of clients that never probe, among them.
+  for (let i = 0; i < ONE_PROBE; i += 10) {
+    const time = T0 + Math.floor((i * HOUR) / ONE_PROBE) + 500;
+    yield { time, ip: `10.${i >> 8}.${i & 255}.7`, port: 50_000, path: '/', status: 200, userAgent: 'curl/8.5.0' };
+    yield { time, ip: `10.${i >> 8}.${i & 255}.9`, path: '/', status: 200, userAgent: BROWSER };
+  }
   for (let k = 0; k < SCANNERS; k++)
     for (let j = 0; j < 12; j++)
       yield {
@@ -68,7 +78,7 @@ for (const engine of engines)
           const range = { from: T0, to: T0 + HOUR };
           const { addressing } = detector.queries;
           const pairs = detector.queries.sensitivePairs(range, undefined, [], [...SENSITIVE_PROBES]);
-          const documents = ONE_PROBE + SCANNERS * 12 + V6_MEMBERS;
+          const documents = ONE_PROBE + SCANNERS * 12 + V6_MEMBERS; // the sensitive ones
           const peerType = addressing.peerField === detector.profile.fields.peer ? 'peer' : 'client_ip';
           const slices = await clientPartitions(
             detector.backend,
@@ -118,6 +128,44 @@ for (const engine of engines)
               sliceOfHost.set(host, at);
             }
           });
+
+          // A chunk's user agents by a span of peers (other clients' buckets skipped) equal those by prefix clauses.
+          const chunk = new ClientAggregates(
+            agent.config.detection,
+            new SensitivePathMatcher(),
+            new ScannerAgentMatcher(),
+            new ClientIpResolver(),
+            (key) => addressing.addressOf(key),
+          );
+          await runComposite(detector.backend, index, 'pairs', pairs, (bucket) => {
+            if (chunk.clients.size < 1000) chunk.addSensitivePair(bucket);
+          });
+          const ips = chunk.candidates().flatMap((client) => [...client.selectors.values()]);
+          const span = peerSpan(addressing, detector.profile.types[peerType], ips)!;
+          const agentsOf = async (clients: Parameters<typeof detector.queries.scannerPairs>[1]) => {
+            const hosts = new Set(ips.map((selector) => addressing.hostOf(selector.peer)));
+            const byClient = new Map<string, unknown>();
+            await runComposite(
+              detector.backend,
+              index,
+              'agents',
+              detector.queries.scannerPairs(range, clients)!,
+              (b) => {
+                const host = addressing.hostOf(String(b.key.client));
+                if (!hosts.has(host)) return;
+                const pairs = (byClient.get(host) ?? []) as unknown[];
+                pairs.push([b.key.agent, b.doc_count, b.first.value, b.last.value]);
+                byClient.set(host, pairs);
+              },
+            );
+            return byClient;
+          };
+          const bySpan = await agentsOf({ span });
+          assert.deepEqual(bySpan, await agentsOf(ips));
+          assert.ok(
+            [...bySpan.values()].some((pairs) => (pairs as unknown[]).length === 2),
+            'a probe and a page',
+          );
 
           const result = await detector.detect(range);
           const byKey = new Map(result.findings.map((finding) => [finding.ip, finding]));

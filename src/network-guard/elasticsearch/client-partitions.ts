@@ -1,5 +1,5 @@
 import { ipFamily, toBigInt } from '../../core/ip-address.ts';
-import type { ClientAddressing } from './client-addressing.ts';
+import type { ClientAddressing, ClientSelector } from './client-addressing.ts';
 import type { QueryRecord } from './detection-queries.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
 
@@ -74,6 +74,26 @@ export async function clientPartitions(
       range: { [field]: { ...(from === undefined ? {} : { gte: from }), ...(to === undefined ? {} : { lt: to }) } },
     };
   });
+}
+
+/**
+ * One range of the peer field that holds every document of the given selectors (none behind a trusted proxy), in
+ * the field's own order: `host:` to `host:\uffff` of the first and last host for a `host:port` peer.
+ */
+export function peerSpan(
+  addressing: ClientAddressing,
+  peerType: string | undefined,
+  selectors: readonly ClientSelector[],
+): SearchBody | undefined {
+  if (selectors.length === 0 || (peerType !== 'keyword' && peerType !== 'ip')) return undefined;
+  const bounds = selectors.map((selector) =>
+    addressing.peerHasPort ? addressing.rawPrefix(selector.peer) : selector.peer,
+  );
+  bounds.sort(peerType === 'ip' ? compareIps : compareText);
+  const last = bounds.at(-1)!;
+  return {
+    range: { [addressing.peerField]: { gte: bounds[0], lte: addressing.peerHasPort ? `${last}\uffff` : last } },
+  };
 }
 
 /** `1.2.3.4:5678` -> `1.2.3.4:`, `[2001:db8::1]:443` -> `[2001:db8::1]:`: below every port of the host, above the host before it. */

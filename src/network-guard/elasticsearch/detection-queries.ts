@@ -171,17 +171,18 @@ export class DetectionQueries {
   }
 
   /**
-   * Per (client, user agent) among the given clients, requests without an agent included (a null agent), with their
-   * first and last time. No server-side agent filter: the candidates are few, and a regular expression over every
+   * Per (client, user agent) among the given clients (or every client of a span of peers, see the detector's
+   * #agentSpan), requests without an agent included (a null agent), with their first and last time. No server-side agent filter: the candidates are few, and a regular expression over every
    * scanner name costs more to compile than their user agents cost to send.
    */
-  scannerPairs(range: TimeRange, clients: readonly ClientSelector[]): SearchBody | undefined {
+  scannerPairs(range: TimeRange, clients: readonly ClientSelector[] | { span: SearchBody }): SearchBody | undefined {
     if (!this.profile.fields.user_agent) return undefined;
+    const selected = 'span' in clients ? [clients.span] : this.#clientFilter(clients);
     return {
       size: 0,
       timeout: this.#timeout,
       track_total_hits: true,
-      query: { bool: { filter: [this.timeFilter(range), ...this.#clientFilter(clients)] } },
+      query: { bool: { filter: [this.timeFilter(range), ...selected] } },
       aggs: {
         pairs: {
           composite: {

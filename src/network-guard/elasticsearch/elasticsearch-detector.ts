@@ -9,7 +9,7 @@ import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './client-aggregates.ts';
-import { clientPartitions } from './client-partitions.ts';
+import { clientPartitions, peerSpan } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
@@ -18,6 +18,8 @@ import { type BackendOptions, createSearchBackend, type SearchBackend, type Sear
 import { learnSiteFacts, type SensitivePathFacts } from './site-facts.ts';
 
 const CLIENT_CHUNK = 1000;
+/** A span of peers is worth querying while it holds at most this many documents per sensitive hit of its clients. */
+const SPAN_DOCUMENTS_PER_SENSITIVE = 4;
 
 export interface DetectionResult {
   range: TimeRange;
@@ -208,15 +210,29 @@ export class ElasticsearchDetector {
     const rawPaths = [...new Set(candidates.flatMap((client) => [...client.sensitiveRawPaths]))];
     if (this.profile.fields.user_agent) {
       const runs: QueryRecord[] = [];
-      for (const group of addressing.groups(ips))
+      const span = await this.#agentSpan(candidates, ips, range, records, signal);
+      if (span) {
+        const hosts = new Set(ips.map((selector) => addressing.hostOf(selector.peer)));
         runs.push(
           await this.#composite(
             'user_agents_by_client',
-            this.queries.scannerPairs(range, group)!,
-            (b) => aggregates.addScannerPair(b),
+            this.queries.scannerPairs(range, { span })!,
+            (b) => {
+              if (hosts.has(addressing.hostOf(String(b.key.client)))) aggregates.addScannerPair(b);
+            },
             signal,
           ),
         );
+      } else
+        for (const group of addressing.groups(ips))
+          runs.push(
+            await this.#composite(
+              'user_agents_by_client',
+              this.queries.scannerPairs(range, group)!,
+              (b) => aggregates.addScannerPair(b),
+              signal,
+            ),
+          );
       if (runs.length > 0) records.push(mergedRecord(runs));
     }
     // When judging, a client no rule can flag (one 404 probe of a flood) is summed up from its user-agent pairs: the
@@ -243,6 +259,39 @@ export class ElasticsearchDetector {
         ),
       );
     if (runs.length > 0) records.push(mergedRecord(runs));
+  }
+
+  /**
+   * A range of peers holding the chunk's clients, when few other documents share it (a flood's chunk: little but
+   * its own probes): the user-agent query then selects by it, and skips the buckets of other clients, instead of
+   * sending a `prefix` clause per host, each expanded over the terms dictionary (a million clients in a window: 180
+   * ms a query, 21 ms by range). Not behind trusted proxies (a peer there is a proxy with many clients).
+   */
+  async #agentSpan(
+    candidates: readonly ClientAggregate[],
+    ips: readonly ClientSelector[],
+    range: TimeRange,
+    records: QueryRecord[],
+    signal?: AbortSignal,
+  ): Promise<SearchBody | undefined> {
+    if (ips.some((selector) => selector.forwarded !== undefined)) return undefined;
+    const span = peerSpan(this.queries.addressing, this.#peerType(), ips);
+    if (!span) return undefined;
+    signal?.throwIfAborted();
+    const query = { bool: { filter: [this.queries.timeFilter(range), span] } };
+    const counted = await this.backend.count(this.index, query);
+    const documents = counted.body.count;
+    records.push({
+      name: 'documents_in_client_span',
+      body: { query },
+      pages: 1,
+      hits: documents,
+      buckets: 0,
+      bytes: counted.bytes,
+      elapsedMs: counted.elapsedMs,
+    });
+    const sensitive = candidates.reduce((sum, client) => sum + client.sensitiveHits, 0);
+    return documents <= Math.max(2 * ips.length, SPAN_DOCUMENTS_PER_SENSITIVE * sensitive) ? span : undefined;
   }
 
   #composite(
