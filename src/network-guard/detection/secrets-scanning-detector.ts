@@ -41,7 +41,8 @@ export interface DetectorOptions {
 const MAX_DISTINCT_TRACKED = 500;
 const MAX_EXPOSURES = 20;
 const MAX_NOTES = 12;
-const FAILURE_STATUSES = new Set([401, 403, 404]);
+/** The answers that count as a failed probe (Elasticsearch asks for the same ones). */
+export const FAILURE_STATUSES = new Set([401, 403, 404]);
 
 interface ClientState {
   evidence: EvidenceAccumulator;

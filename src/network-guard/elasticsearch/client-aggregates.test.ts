@@ -10,7 +10,7 @@ const detection = detectionSection.parse({});
 const pair = (client: string) => ({
   key: { client, path: '/.env' },
   doc_count: 30,
-  statuses: { buckets: [{ key: 404, doc_count: 30 }] },
+  failures: { doc_count: 30 },
 });
 
 // Traefik writes the raw X-Forwarded-For into ClientHost. Behind a trusted CDN a scanner only had to send its own

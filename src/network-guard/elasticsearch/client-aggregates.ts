@@ -19,7 +19,6 @@ const MAX_AGENTS = 8;
 const MAX_SAMPLES = 5;
 const MAX_SAMPLE_CHARS = 1500;
 const MAX_MINUTES = 120;
-const FAILURES = new Set(['401', '403', '404']);
 
 /** What the aggregations say about one client (an IP, or an IPv6 /64) over one time range. */
 export class ClientAggregate {
@@ -164,10 +163,7 @@ export class ClientAggregates {
     client.sensitiveHits += count;
     client.sensitiveRawPaths.add(rawPath);
     client.sensitivePaths.set(path, (client.sensitivePaths.get(path) ?? 0) + count);
-    for (const status of bucket.statuses?.buckets ?? []) {
-      const code = String(status.key);
-      if (FAILURES.has(code)) client.sensitiveFailures += Number(status.doc_count);
-    }
+    client.sensitiveFailures += Number(bucket.failures?.doc_count ?? 0);
     const ok = bucket.ok;
     if (ok && Number(ok.doc_count) > 0 && client.exposures.length < 20) {
       const size = ok.sizes?.buckets?.[0]?.key;
@@ -177,7 +173,7 @@ export class ClientAggregates {
           path,
           status: 200,
           bytes: size === undefined ? undefined : Number(size),
-          time: Number(bucket.last?.value ?? 0),
+          time: Number(ok.last?.value ?? 0),
         });
       }
     }

@@ -1,6 +1,6 @@
 import { limitHeapGrowthWhenLarge } from '../../core/heap-growth.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
-import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
+import { FAILURE_STATUSES, type SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import { type AddressingOptions, ClientAddressing, type ClientSelector } from './client-addressing.ts';
 import type { FieldProfile } from './field-profile.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
@@ -58,7 +58,7 @@ export class DetectionQueries {
   }
 
   /**
-   * Per (client, host, raw path) on sensitive paths: counts by status, first and last time, and the response sizes of
+   * Per (client, host, raw path) on sensitive paths: the 401/403/404 failures, and the last time and response size of
    * the 2xx answers (a leak needs content that is not the site's fallback page). `exclude` drops the public paths of
    * each host on the server, so a single-page app's `/config.js` fetched by every visitor never comes back as pairs.
    * `rawPaths`: the window's confirmed sensitive raw paths (from `sensitivePaths`), matched as exact terms instead of
@@ -92,13 +92,16 @@ export class DetectionQueries {
               { path: { terms: { field: fields.path } } },
             ],
           },
+          // Only what the rules read, each as cheap as it can be (a page's sub-aggregations are most of its cost:
+          // 94 ms `took` for 2,000 buckets with a status terms and first/last, against 8 ms without any).
           aggs: {
-            statuses: { terms: { field: fields.status, size: 20 } },
-            first: { min: { field: fields.time } },
-            last: { max: { field: fields.time } },
+            failures: { filter: { terms: { [fields.status]: [...FAILURE_STATUSES] } } },
             ok: {
               filter: this.#okFilter(),
-              ...(fields.size ? { aggs: { sizes: { terms: { field: fields.size, size: 1 } } } } : {}),
+              aggs: {
+                last: { max: { field: fields.time } },
+                ...(fields.size ? { sizes: { terms: { field: fields.size, size: 1 } } } : {}),
+              },
             },
           },
         },

@@ -176,7 +176,7 @@ describe('detection query building', () => {
     const pair = (client: string, path: string, statuses: Record<string, number>) => ({
       key: { client, path },
       doc_count: Object.values(statuses).reduce((sum, count) => sum + count, 0),
-      statuses: { buckets: Object.entries(statuses).map(([key, doc_count]) => ({ key: Number(key), doc_count })) },
+      failures: { doc_count: (statuses[401] ?? 0) + (statuses[403] ?? 0) + (statuses[404] ?? 0) },
       ok: { doc_count: statuses[200] ?? 0 },
     });
     aggregates.addSensitivePair(pair('2001:db8:1:2::10', '/.env', { 404: 6 }));
