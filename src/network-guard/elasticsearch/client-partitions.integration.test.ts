@@ -4,7 +4,7 @@ import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { ClientAggregates } from './client-aggregates.ts';
-import { clientPartitions, hostPrefix, PARTITION_DOCUMENTS, peerSpan } from './client-partitions.ts';
+import { clientPartitions, PARTITION_DOCUMENTS, peerSpan } from './client-partitions.ts';
 import { runComposite } from './detection-queries.ts';
 import { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import type { ProfileName } from './field-profile.ts';
@@ -118,7 +118,7 @@ for (const engine of engines)
           else assert.deepEqual(sliced.flat(), whole);
           const hostOf = (key: string) => {
             const client = String(JSON.parse(key.slice(0, key.lastIndexOf(' '))).client);
-            return addressing.peerHasPort ? hostPrefix(client) : client;
+            return addressing.hostOf(client);
           };
           const sliceOfHost = new Map<string, number>();
           sliced.forEach((keys, at) => {

@@ -22,7 +22,7 @@ const MAX_SAMPLES = 10_000;
  *
  * The boundaries come from a random sample of the matching documents' peers (`random_score`): one request, whatever
  * the window holds. A boundary never falls inside one peer: a `host:port` peer (Traefik's ClientAddr) is cut at
- * `host:`, below every port of that host, so all of a host's documents stay in one slice.
+ * `host:` (`ClientAddressing.rawPrefix`), below every port of that host, so all of a host's documents stay in one slice.
  */
 export async function clientPartitions(
   backend: SearchBackend,
@@ -35,7 +35,8 @@ export async function clientPartitions(
   signal?: AbortSignal,
 ): Promise<Array<SearchBody | undefined>> {
   const slices = Math.ceil(documents / PARTITION_DOCUMENTS);
-  if (slices < 2 || (peerType !== 'keyword' && peerType !== 'ip')) return [undefined];
+  const order = peerOrder(peerType);
+  if (slices < 2 || !order) return [undefined];
   const field = addressing.peerField;
   const size = Math.min(MAX_SAMPLES, slices * SAMPLES_PER_PARTITION);
   const body: SearchBody = {
@@ -58,9 +59,8 @@ export async function clientPartitions(
   const peers: string[] = [];
   for (const hit of result.body.hits?.hits ?? []) {
     const value = hit.fields?.[field]?.[0];
-    if (typeof value === 'string') peers.push(addressing.peerHasPort ? hostPrefix(value) : value);
+    if (typeof value === 'string') peers.push(addressing.peerHasPort ? addressing.rawPrefix(value) : value);
   }
-  const order = peerType === 'ip' ? compareIps : compareText;
   peers.sort(order);
   const bounds: string[] = [];
   for (let slice = 1; slice < slices; slice++) {
@@ -85,21 +85,21 @@ export function peerSpan(
   peerType: string | undefined,
   selectors: readonly ClientSelector[],
 ): SearchBody | undefined {
-  if (selectors.length === 0 || (peerType !== 'keyword' && peerType !== 'ip')) return undefined;
+  const order = peerOrder(peerType);
+  if (selectors.length === 0 || !order) return undefined;
   const bounds = selectors.map((selector) =>
     addressing.peerHasPort ? addressing.rawPrefix(selector.peer) : selector.peer,
   );
-  bounds.sort(peerType === 'ip' ? compareIps : compareText);
+  bounds.sort(order);
   const last = bounds.at(-1)!;
   return {
     range: { [addressing.peerField]: { gte: bounds[0], lte: addressing.peerHasPort ? `${last}\uffff` : last } },
   };
 }
 
-/** `1.2.3.4:5678` -> `1.2.3.4:`, `[2001:db8::1]:443` -> `[2001:db8::1]:`: below every port of the host, above the host before it. */
-export function hostPrefix(peer: string): string {
-  const colon = peer.startsWith('[') ? peer.indexOf(']:') + 1 : peer.indexOf(':');
-  return colon > 0 && (peer.startsWith('[') || peer.indexOf(':', colon + 1) < 0) ? peer.slice(0, colon + 1) : peer;
+/** How the server orders the peer field's values, for the types a range can slice (else undefined). */
+function peerOrder(peerType: string | undefined): ((a: string, b: string) => number) | undefined {
+  return peerType === 'ip' ? compareIps : peerType === 'keyword' ? compareText : undefined;
 }
 
 /** Lucene's order of keyword terms (UTF-8 bytes; the same as code units for the ASCII of addresses). */

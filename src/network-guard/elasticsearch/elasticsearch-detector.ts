@@ -133,9 +133,7 @@ export class ElasticsearchDetector {
       const sliceRecords: QueryRecord[] = [];
       for (const slice of slices)
         sliceRecords.push(
-          await runComposite(
-            this.backend,
-            this.index,
+          await this.#composite(
             'sensitive_paths_by_client',
             withFilter(pairs, slice),
             (bucket) => pending.addSensitivePair(bucket),
@@ -299,8 +297,9 @@ export class ElasticsearchDetector {
     body: SearchBody,
     onBucket: (bucket: SearchBody) => void,
     signal?: AbortSignal,
+    afterPage?: () => Promise<void>,
   ): Promise<QueryRecord> {
-    return runComposite(this.backend, this.index, name, body, onBucket, signal);
+    return runComposite(this.backend, this.index, name, body, onBucket, signal, afterPage);
   }
 
   async #judgeClient(
