@@ -1,7 +1,7 @@
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
-import { RecentKeys } from '../../core/recent-keys.ts';
 import type { LogEvent } from '../../core/log-event.ts';
+import { RecentKeys } from '../../core/recent-keys.ts';
 import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
 import { claimedCrawler } from './crawler-claims.ts';
 import { EvidenceAccumulator } from './evidence-accumulator.ts';

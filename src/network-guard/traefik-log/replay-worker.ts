@@ -63,7 +63,14 @@ try {
   let waited = false;
   for (let index = claims.nextForWorker(data.id, -1, false); index >= 0; ) {
     const range = data.ranges[index]!;
-    for await (const batch of replayFile(data.path, { ...data.options, ...range, prefilter, scanner, handle, maxBatchEvents: WORKER_BATCH_EVENTS })) {
+    for await (const batch of replayFile(data.path, {
+      ...data.options,
+      ...range,
+      prefilter,
+      scanner,
+      handle,
+      maxBatchEvents: WORKER_BATCH_EVENTS,
+    })) {
       while (pending > MAX_PENDING_EVENTS) {
         waited = true;
         await new Promise<void>((resolve) => (wake = resolve));

@@ -7,6 +7,7 @@ import { CORE_MIGRATIONS } from '../../store/core-migrations.ts';
 import { type Database, migrate, openDatabase } from '../../store/database.ts';
 import { PositionStore } from '../../store/position-store.ts';
 import { replayFile } from './replay-file.ts';
+import type { TraefikFilePosition } from './source-batch.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './source-batch.ts';
 import { TraefikFileSource, type TraefikFileSourceOptions } from './traefik-file-source.ts';
 
@@ -175,6 +176,58 @@ describe('TraefikFileSource', () => {
     assert.ok(got.batches.filter((batch) => batch.readContinues).length > 30);
     await whole.close();
     await small.close();
+  });
+
+  it('reads a backlog with worker threads: the same events in order, commits at read ends, a restart goes on', async () => {
+    const bad = 'not a log line\n{"ClientAddr":"1.2.3.4:1"\n';
+    const { path, sourceId } = await freshLog(lines(0, 3000) + bad + lines(3000, 6000));
+    // About 1.2 MB: ranges of 64 KB, a backlog from 256 KB on (the daemon's are 32 and 64 MiB).
+    const catchUp = { threads: 2, minBacklogBytes: 256 * 1024, minBytesPerThread: 64 * 1024, rangeBytes: 64 * 1024 };
+    const alone = await drain(source(path, `${sourceId}-alone`, { maxBatchEvents: 50 }));
+    const first = source(path, sourceId, { catchUp, maxBatchEvents: 50 });
+    const seen: number[] = [];
+    const notices: string[] = [];
+    let committed: TraefikFilePosition | undefined;
+    const offsets: number[] = [];
+    while (seen.length < 2000) {
+      const batch = await first.read();
+      seen.push(...sequences(batch));
+      notices.push(...batch.notices);
+      offsets.push(batch.position.offset);
+      if (!batch.readContinues) {
+        first.commit(batch.position);
+        committed = batch.position;
+      }
+    }
+    await first.close(); // stops the workers in the middle of the backlog
+    assert.deepEqual(notices, [`${path}: reading a backlog of 1.2 MB with up to 2 threads`]);
+    assert.deepEqual(seen, range(0, seen.length), 'in file order, none twice, none left out');
+    assert.ok(committed && committed.offset > 0, 'a read end was committed');
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((x, y) => x - y),
+      'positions only move forward',
+    );
+    // After the restart: from the committed position on, every line once, in order, the counters as one thread's.
+    const second = source(path, sourceId, { catchUp, maxBatchEvents: 50 });
+    const rest = await drain(second);
+    const before = seen.slice(0, seen.indexOf(rest.seen[0]!));
+    assert.ok(before.length > 0 && before.length < seen.length, 'the uncommitted batches are read again');
+    assert.deepEqual([...before, ...rest.seen], alone.seen);
+    assert.deepEqual(alone.seen, range(0, 6000));
+    await appendFile(path, lines(6000, 6010));
+    assert.deepEqual(sequences(await second.read()), range(6000, 6010), 'then it tails as before');
+    await second.close();
+  });
+
+  it('a catch-up reads complete lines only: a last line still being written waits for its newline', async () => {
+    const { path, sourceId } = await freshLog(`${lines(0, 3000)}${line(3000).slice(0, 40)}`);
+    const catchUp = { threads: 2, minBacklogBytes: 64 * 1024, minBytesPerThread: 32 * 1024, rangeBytes: 32 * 1024 };
+    const reader = source(path, sourceId, { catchUp });
+    assert.deepEqual((await drain(reader)).seen, range(0, 3000));
+    await appendFile(path, line(3000).slice(40));
+    assert.deepEqual(sequences(await reader.read()), [3000]);
+    await reader.close();
   });
 
   it('reads again, after a restart, the batches of a read whose end was never committed', async () => {
