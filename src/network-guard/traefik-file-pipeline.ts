@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { setImmediate } from 'node:timers/promises';
 import type { Config } from '../config/schema.ts';
 import { heapBusyNow } from '../core/adaptive-heap.ts';
@@ -200,6 +201,7 @@ export async function tailTraefikFile(
     trustedProxies: config.trusted_proxies,
     positions: store.positions,
     prefilter: prefilterFor(guard),
+    catchUp: { threads: settings.catch_up_threads || availableParallelism(), prefilter: prefilterNeedles(guard) },
     pollIntervalMs: settings.poll_interval * 1000,
     // inotify (fs.watch on the directory) wakes the tail as soon as Traefik writes; polling stays as the fallback.
     watch: settings.watch,

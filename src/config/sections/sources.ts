@@ -17,6 +17,11 @@ export const sourcesSection = z
         /** Wake on inotify events for the log's directory as well, so new lines are read at once. */
         watch: z.boolean().default(true),
         max_line_bytes: z.number().int().positive().default(16384),
+        /**
+         * Threads that read a backlog of 64 MiB or more (after downtime, or a flood written faster than one thread
+         * reads), as `scan --threads` does; 0: the CPU count, 1: the daemon's thread alone.
+         */
+        catch_up_threads: z.number().int().min(0).max(64).default(0),
       })
       .prefault({}),
   })

@@ -41,10 +41,6 @@ export class CampaignMembers {
     return this.#size;
   }
 
-  has(network: NetworkKey, key: string): boolean {
-    return this.#slotIn(network, key) !== undefined;
-  }
-
   /**
    * Records a member of `network`, or replaces what it probed (it then becomes the most recently seen). Returns how
    * many members the network has.

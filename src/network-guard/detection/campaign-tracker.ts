@@ -119,7 +119,6 @@ export class CampaignTracker {
     if (!this.#settings.enabled) return;
     const { key, paths, failures, requests, agent, firstSeen, lastSeen } = probes;
     const network = networkKey(key);
-    this.#makeRoomFor(network, key);
     this.#joined(network, this.#members.set(network, key, paths, failures, requests, agent, firstSeen, lastSeen));
   }
 
@@ -127,20 +126,17 @@ export class CampaignTracker {
   observeProbe(key: string, path: string, failed: boolean, agent: string, time: number): void {
     if (!this.#settings.enabled) return;
     const network = networkKey(key);
-    this.#makeRoomFor(network, key);
     this.#joined(network, this.#members.set(network, key, path, failed ? 1 : 0, 1, agent, time, time));
   }
 
-  /** Evicts the oldest members when `key` is new and the tracker is full. */
-  #makeRoomFor(network: NetworkKey, key: string): void {
-    const members = this.#members;
-    if (members.size >= this.#settings.max_tracked && !members.has(network, key)) this.#evictOldest();
-  }
-
-  /** After a member joined (or changed in) `network`, which now has `count` members. */
+  /**
+   * After a member joined (or changed in) `network`, which now has `count` members. A new member past `max_tracked`
+   * makes the oldest go (it is the newest itself, so it stays): one lookup per member, not a check before it.
+   */
   #joined(network: NetworkKey, count: number): void {
     this.#markForJudging(network, count);
     this.#changed = true;
+    if (this.#members.size > this.#settings.max_tracked) this.#evictOldest();
   }
 
   /**

@@ -44,6 +44,7 @@ export class FirstSightings {
   readonly #rawEnd: number[] = [];
   readonly #rawLines = new TextSlab(MAX_FIRST_LINE_BYTES);
   #interned = new Map<string, string>();
+  #lastHost = { logged: NO_HOST, interned: NO_HOST };
 
   /** Keeps a request; returns its slot. */
   add(event: ObservedRequest): number {
@@ -54,7 +55,7 @@ export class FirstSightings {
     this.#clientIp[slot] = event.clientIp;
     this.#path[slot] = this.#intern(event.path);
     this.#userAgent[slot] = this.#intern(event.userAgent);
-    this.#host[slot] = event.host === undefined ? NO_HOST : this.#intern(event.host);
+    this.#host[slot] = event.host === undefined ? NO_HOST : this.#internHost(event.host);
     // Only a sample's worth is ever read back (the evidence keeps that much of a line).
     const { raw } = event;
     const slab = this.#rawLines;
@@ -106,6 +107,14 @@ export class FirstSightings {
     this.#userAgent[slot] = undefined;
     this.#host[slot] = undefined;
     this.#free.push(slot);
+  }
+
+  /** Most requests name the host the one before did: that one is checked first. */
+  #internHost(host: string): string {
+    if (host === this.#lastHost.logged) return this.#lastHost.interned;
+    const interned = this.#intern(host);
+    this.#lastHost = { logged: interned, interned };
+    return interned;
   }
 
   #intern(text: string): string {

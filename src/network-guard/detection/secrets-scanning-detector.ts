@@ -1,6 +1,7 @@
 import type { Evidence, Finding, Severity, ThreatType } from '../../core/incident.ts';
 import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
+import { RecentKeys } from '../../core/recent-keys.ts';
 import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
 import { claimedCrawler } from './crawler-claims.ts';
 import { EvidenceAccumulator } from './evidence-accumulator.ts';
@@ -79,8 +80,10 @@ export class SecretsScanningDetector {
   readonly #options: DetectorOptions;
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
-  /** Client key -> its state, or the slot of its first request while it has sent one (see observe). */
-  readonly #clients = new Map<string, ClientState | number>();
+  /** Tracked client keys, least recently active first. */
+  readonly #clients = new RecentKeys();
+  /** By client handle: its state, or the slot of its first request while it has sent one (see observe). */
+  readonly #tracked: Array<ClientState | number | undefined> = [];
   readonly #firstSightings = new FirstSightings();
   /** Flagged clients changed since the last drain (a drain visits these, not every tracked client). */
   readonly #changed = new Set<string>();
@@ -123,18 +126,19 @@ export class SecretsScanningDetector {
     if (event.time > this.#now) this.#now = event.time;
     const sensitive = this.#sensitive(event, key);
     const agentClass = this.#agents.classify(event.userAgent);
-    const tracked = this.#clients.get(key);
+    let handle = this.#clients.find(key);
     let state: ClientState;
-    if (tracked === undefined) {
+    if (handle === -1) {
       if (!sensitive && agentClass !== 'scanner') return; // ordinary traffic from an unknown client costs nothing
       this.#makeRoom();
+      handle = this.#clients.add(key);
       const seeded = this.#seededState(key);
       if (!seeded && !this.#flagsAlone(event, sensitive, agentClass)) {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
         // million one-probe clients cost a million slots (FirstSightings), not a million evidence accumulators.
         // The probe still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
         const slot = this.#firstSightings.add(event);
-        this.#clients.set(key, slot);
+        this.#tracked[handle] = slot;
         if (sensitive && agentClass !== 'scanner') {
           const path = this.#firstSightings.path(slot);
           const agent = this.#firstSightings.userAgent(slot).slice(0, 300);
@@ -144,7 +148,8 @@ export class SecretsScanningDetector {
       }
       state = seeded ?? this.#newState(undefined, undefined);
     } else {
-      this.#clients.delete(key); // re-insert: Map order is our least-recently-active list
+      this.#clients.touch(handle);
+      const tracked = this.#tracked[handle]!;
       if (typeof tracked === 'number') {
         state = this.#newState(undefined, undefined);
         const request = this.#firstSightings.take(tracked);
@@ -152,7 +157,7 @@ export class SecretsScanningDetector {
         this.#apply(key, state, request, first, this.#agents.classify(request.userAgent));
       } else state = tracked;
     }
-    this.#clients.set(key, state);
+    this.#tracked[handle] = state;
     this.#apply(key, state, event, sensitive, agentClass);
     if (state.flagged.size > 0) this.#changed.add(key);
     if (state.exposures.length > 0) this.#pendingExposure.add(key);
@@ -205,8 +210,8 @@ export class SecretsScanningDetector {
    */
   drainFindings(final = false): Finding[] {
     for (const key of this.#pendingExposure) {
-      const state = this.#clients.get(key);
-      if (state === undefined || typeof state === 'number') {
+      const state = this.#stateOf(key);
+      if (state === undefined) {
         this.#pendingExposure.delete(key);
         continue;
       }
@@ -219,8 +224,8 @@ export class SecretsScanningDetector {
     }
     const findings: Finding[] = [];
     for (const key of this.#changed) {
-      const state = this.#clients.get(key);
-      if (state === undefined || typeof state === 'number' || !state.dirty || state.flagged.size === 0) continue;
+      const state = this.#stateOf(key);
+      if (state === undefined || !state.dirty || state.flagged.size === 0) continue;
       state.dirty = false;
       for (const threatType of state.flagged) {
         findings.push({
@@ -265,19 +270,29 @@ export class SecretsScanningDetector {
   }
 
   /**
-   * Evicts the least recently active clients when the table is full: a twentieth at a time, because every delete
-   * at the front of a Map leaves a hole that the next "oldest" lookup walks over (one at a time made it quadratic).
+   * Evicts the least recently active clients when the table is full: a twentieth at a time, so that the first
+   * sightings' raw lines are released in bursts and their slab chunks empty whole (see TextSlab).
    */
   #makeRoom(): void {
     const max = this.#settings.max_tracked_ips;
     if (this.#clients.size < max) return;
     let toEvict = Math.max(1, Math.floor(max / 20), this.#clients.size - max + 1);
-    for (const [key, tracked] of this.#clients) {
-      this.#clients.delete(key);
+    for (let handle = this.#clients.oldest(); handle !== -1 && toEvict > 0; toEvict--) {
+      const next = this.#clients.newer(handle);
+      const tracked = this.#tracked[handle];
       if (typeof tracked === 'number') this.#firstSightings.release(tracked);
+      this.#tracked[handle] = undefined;
+      this.#clients.remove(handle);
       this.evicted++;
-      if (--toEvict === 0) break;
+      handle = next;
     }
+  }
+
+  /** A tracked client's full state (undefined while it has sent one request, or when it is not tracked). */
+  #stateOf(key: string): ClientState | undefined {
+    const handle = this.#clients.find(key);
+    const tracked = handle === -1 ? undefined : this.#tracked[handle];
+    return typeof tracked === 'number' ? undefined : tracked;
   }
 
   /** The state of a client with a still-active incident (it continues counting), else undefined. */

@@ -54,6 +54,9 @@ const NO_HOST = '*';
  * fallback size: one response size answered 2xx for several different sensitive paths is the index page a SPA serves
  * for every unknown path, not content.
  */
+/** The last host name hostOf() normalised, and its answer. */
+const lastHost = { logged: '', name: NO_HOST };
+
 export class SiteProfile {
   readonly settings: SiteProfileSettings;
   readonly #hosts = new Map<string, HostEntry>();
@@ -72,9 +75,13 @@ export class SiteProfile {
 
   static hostOf(host: string | undefined): string {
     if (!host) return NO_HOST;
+    if (host === lastHost.logged) return lastHost.name; // most requests name the host the one before did
     const lower = host.toLowerCase();
     const port = lower.lastIndexOf(':');
-    return port > 0 && !lower.endsWith(']') && lower.indexOf(':') === port ? lower.slice(0, port) : lower;
+    const name = port > 0 && !lower.endsWith(']') && lower.indexOf(':') === port ? lower.slice(0, port) : lower;
+    lastHost.logged = host;
+    lastHost.name = name;
+    return name;
   }
 
   /** Records a 2xx/3xx answer on a sensitive-looking path (other requests teach the profile nothing). */

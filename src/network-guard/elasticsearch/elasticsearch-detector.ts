@@ -9,17 +9,16 @@ import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './client-aggregates.ts';
-import { clientPartitions, peerSpan } from './client-partitions.ts';
+import { type ClientSearch, enrichClients } from './client-enrichment.ts';
+import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
-import { keepBounded } from './query-records.ts';
+import { compactBody, keepBounded, mergedRecord } from './query-records.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
 import { learnSiteFacts, type SensitivePathFacts } from './site-facts.ts';
 
 const CLIENT_CHUNK = 1000;
-/** A span of peers is worth querying while it holds at most this many documents per sensitive hit of its clients. */
-const SPAN_DOCUMENTS_PER_SENSITIVE = 4;
 
 export interface DetectionResult {
   range: TimeRange;
@@ -109,7 +108,7 @@ export class ElasticsearchDetector {
     const judge = async (aggregates: ClientAggregates) => {
       rejectedPaths += aggregates.rejectedPaths;
       const chunkRecords: QueryRecord[] = [];
-      await this.#enrich(aggregates, range, chunkRecords, signal, { judging: true });
+      await enrichClients(this.#search(), aggregates, range, chunkRecords, signal, { judging: true });
       keepBounded(chunkQueries, chunkRecords);
       for (const client of aggregates.candidates()) {
         const found = await this.#judgeClient(client, aggregates, range, activeEvidence, chunkRecords, signal);
@@ -174,6 +173,11 @@ export class ElasticsearchDetector {
     return this.queries.addressing.peerField === fields.peer ? types.peer : types.client_ip;
   }
 
+  #search(): ClientSearch {
+    const { backend, index, queries, profile } = this;
+    return { backend, index, queries, profile, peerType: this.#peerType() };
+  }
+
   #aggregates(): ClientAggregates {
     const detection = this.#config.detection;
     this.siteProfile ??= new SiteProfile(detection.site_profile, detection.public_paths, detection.always_sensitive);
@@ -191,105 +195,6 @@ export class ElasticsearchDetector {
   async #learnSite(range: TimeRange, records: QueryRecord[], signal?: AbortSignal): Promise<SensitivePathFacts> {
     const site = { backend: this.backend, index: this.index, queries: this.queries, paths: this.#paths };
     return learnSiteFacts(site, this.#aggregates().profile, range, records, signal);
-  }
-
-  /** Scanner agents and activity of one chunk of candidate clients (`judging`: only what the verdicts need). */
-  async #enrich(
-    aggregates: ClientAggregates,
-    range: TimeRange,
-    records: QueryRecord[],
-    signal: AbortSignal | undefined,
-    options: { judging: boolean },
-  ) {
-    const candidates = aggregates.candidates();
-    if (candidates.length === 0) return;
-    const addressing = this.queries.addressing;
-    const ips = candidates.flatMap((client) => [...client.selectors.values()]);
-    const rawPaths = [...new Set(candidates.flatMap((client) => [...client.sensitiveRawPaths]))];
-    if (this.profile.fields.user_agent) {
-      const runs: QueryRecord[] = [];
-      const span = await this.#agentSpan(candidates, ips, range, records, signal);
-      if (span) {
-        const hosts = new Set(ips.map((selector) => addressing.hostOf(selector.peer)));
-        runs.push(
-          await this.#composite(
-            'user_agents_by_client',
-            this.queries.scannerPairs(range, { span })!,
-            (b) => {
-              if (hosts.has(addressing.hostOf(String(b.key.client)))) aggregates.addScannerPair(b);
-            },
-            signal,
-          ),
-        );
-      } else
-        for (const group of addressing.groups(ips))
-          runs.push(
-            await this.#composite(
-              'user_agents_by_client',
-              this.queries.scannerPairs(range, group)!,
-              (b) => aggregates.addScannerPair(b),
-              signal,
-            ),
-          );
-      if (runs.length > 0) records.push(mergedRecord(runs));
-    }
-    // When judging, a client no rule can flag (one 404 probe of a flood) is summed up from its user-agent pairs: the
-    // activity query runs for the others, for the burst rule and the evidence. Without a user-agent field (or for an
-    // incident's evidence) it runs for all.
-    let active = candidates;
-    if (this.profile.fields.user_agent && options.judging) {
-      active = [];
-      for (const client of candidates) {
-        if (aggregates.mayBeFlagged(client)) active.push(client);
-        else aggregates.settleFromAgentPairs(client);
-      }
-      if (active.length === 0) return;
-    }
-    const activeIps = active === candidates ? ips : active.flatMap((client) => [...client.selectors.values()]);
-    const runs: QueryRecord[] = [];
-    for (const group of addressing.groups(activeIps))
-      runs.push(
-        await this.#composite(
-          'activity_by_client',
-          this.queries.clientActivity(range, group, rawPaths),
-          (b) => aggregates.addActivity(b),
-          signal,
-        ),
-      );
-    if (runs.length > 0) records.push(mergedRecord(runs));
-  }
-
-  /**
-   * A range of peers holding the chunk's clients, when few other documents share it (a flood's chunk: little but
-   * its own probes): the user-agent query then selects by it, and skips the buckets of other clients, instead of
-   * sending a `prefix` clause per host, each expanded over the terms dictionary (a million clients in a window: 180
-   * ms a query, 21 ms by range). Not behind trusted proxies (a peer there is a proxy with many clients).
-   */
-  async #agentSpan(
-    candidates: readonly ClientAggregate[],
-    ips: readonly ClientSelector[],
-    range: TimeRange,
-    records: QueryRecord[],
-    signal?: AbortSignal,
-  ): Promise<SearchBody | undefined> {
-    if (ips.some((selector) => selector.forwarded !== undefined)) return undefined;
-    const span = peerSpan(this.queries.addressing, this.#peerType(), ips);
-    if (!span) return undefined;
-    signal?.throwIfAborted();
-    const query = { bool: { filter: [this.queries.timeFilter(range), span] } };
-    const counted = await this.backend.count(this.index, query);
-    const documents = counted.body.count;
-    records.push({
-      name: 'documents_in_client_span',
-      body: { query },
-      pages: 1,
-      hits: documents,
-      buckets: 0,
-      bytes: counted.bytes,
-      elapsedMs: counted.elapsedMs,
-    });
-    const sensitive = candidates.reduce((sum, client) => sum + client.sensitiveHits, 0);
-    return documents <= Math.max(2 * ips.length, SPAN_DOCUMENTS_PER_SENSITIVE * sensitive) ? span : undefined;
   }
 
   #composite(
@@ -362,7 +267,7 @@ export class ElasticsearchDetector {
         ),
       );
     if (runs.length > 0) records.push(mergedRecord(runs));
-    await this.#enrich(aggregates, range, records, signal, { judging: false });
+    await enrichClients(this.#search(), aggregates, range, records, signal, { judging: false });
     return aggregates;
   }
 
@@ -459,37 +364,4 @@ function withFilter(body: SearchBody, clause: SearchBody | undefined): SearchBod
     ...body,
     query: { ...body.query, bool: { ...body.query.bool, filter: [...body.query.bool.filter, clause] } },
   };
-}
-
-/**
- * The runs of one query (slices of the peers, groups of clients) as one record: evidence cites the query once, with
- * its whole counts, and the first run's body.
- */
-function mergedRecord(runs: readonly QueryRecord[], body = runs[0]!.body): QueryRecord {
-  const sum = (key: 'pages' | 'hits' | 'buckets' | 'bytes' | 'elapsedMs') =>
-    runs.reduce((total, record) => total + record[key], 0);
-  return {
-    name: runs[0]!.name,
-    body,
-    pages: sum('pages'),
-    hits: sum('hits'),
-    buckets: sum('buckets'),
-    bytes: sum('bytes'),
-    elapsedMs: sum('elapsedMs'),
-  };
-}
-
-/**
- * A query as cited in one incident's evidence: lists longer than 50 (the client IPs and raw paths of a whole chunk)
- * keep their first 50 values and say how many more there were, so thousands of incidents do not each store the same
- * 1,000-address query.
- */
-function compactBody(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    const head = value.slice(0, 50).map(compactBody);
-    return value.length > 50 ? [...head, `(+${value.length - 50} more)`] : head;
-  }
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, compactBody(inner)]));
-  return value;
 }

@@ -30,3 +30,36 @@ export function keepBounded(listed: QueryRecord[], records: QueryRecord[]): void
     total.elapsedMs += record.elapsedMs;
   }
 }
+
+/**
+ * The runs of one query (slices of the peers, groups of clients) as one record: evidence cites the query once, with
+ * its whole counts, and the first run's body.
+ */
+export function mergedRecord(runs: readonly QueryRecord[], body = runs[0]!.body): QueryRecord {
+  const sum = (key: 'pages' | 'hits' | 'buckets' | 'bytes' | 'elapsedMs') =>
+    runs.reduce((total, record) => total + record[key], 0);
+  return {
+    name: runs[0]!.name,
+    body,
+    pages: sum('pages'),
+    hits: sum('hits'),
+    buckets: sum('buckets'),
+    bytes: sum('bytes'),
+    elapsedMs: sum('elapsedMs'),
+  };
+}
+
+/**
+ * A query as cited in one incident's evidence: lists longer than 50 (the client IPs and raw paths of a whole chunk)
+ * keep their first 50 values and say how many more there were, so thousands of incidents do not each store the same
+ * 1,000-address query.
+ */
+export function compactBody(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 50).map(compactBody);
+    return value.length > 50 ? [...head, `(+${value.length - 50} more)`] : head;
+  }
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, compactBody(inner)]));
+  return value;
+}

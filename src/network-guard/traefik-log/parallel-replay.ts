@@ -9,8 +9,7 @@ import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts'
 import type { ReplayWorkerData } from './replay-worker.ts';
 import type { SourceBatch } from './source-batch.ts';
 
-export interface ParallelReplayOptions
-  extends Omit<ReplayOptions, 'prefilter' | 'start' | 'end' | 'scanner' | 'handle'> {
+export interface ParallelReplayOptions extends Omit<ReplayOptions, 'prefilter' | 'scanner'> {
   /** Prefilter needles (the detector's path and agent needles). */
   prefilter?: { paths: string[]; agents: string[] };
   /** Threads in all, this one included; 1 (or a small file) replays on this thread only. */
@@ -44,27 +43,30 @@ type WorkerMessage =
  */
 export async function* replayFileParallel(path: string, options: ParallelReplayOptions): AsyncGenerator<SourceBatch> {
   const { prefilter, threads, minBytesPerThread = MIN_BYTES_PER_THREAD, rangeBytes = RANGE_BYTES, ...rest } = options;
-  const local = { ...rest, prefilter: prefilter && createPrefilter(prefilter.paths, prefilter.agents) };
-  // Every thread reads the file that is there now, through handles opened here: a range read later must not open a
-  // rotated or deleted path again (and read another file, or nothing).
-  const handle = await open(path, 'r');
+  const { start: from = 0, end: to, handle: given, ...reading } = rest;
+  const local = { ...reading, prefilter: prefilter && createPrefilter(prefilter.paths, prefilter.agents) };
+  // Every thread reads the file that is there now, through handles opened here (or the one given): a range read
+  // later must not open a rotated or deleted path again (and read another file, or nothing).
+  const handle = given ?? (await open(path, 'r'));
   const workers: Array<ReturnType<typeof startRanges>> = [];
   try {
     const file = await handle.stat();
-    const wanted = Math.max(1, Math.min(threads, Math.floor(file.size / minBytesPerThread)));
-    const parts = wanted > 1 ? Math.max(wanted, Math.ceil(file.size / rangeBytes)) : 1;
-    const bounds = parts > 1 ? await splitAtLines(handle, file.size, parts) : [0, file.size];
+    const end = Math.min(file.size, to ?? file.size);
+    const bytes = Math.max(0, end - from);
+    const wanted = Math.max(1, Math.min(threads, Math.floor(bytes / minBytesPerThread)));
+    const parts = wanted > 1 ? Math.max(wanted, Math.ceil(bytes / rangeBytes)) : 1;
+    const bounds = parts > 1 ? await splitAtLines(handle, from, end, parts) : [from, end];
     const ranges = bounds.slice(0, -1).map((start, index) => ({ start, end: bounds[index + 1]! }));
     const threadCount = Math.min(wanted, ranges.length);
     const workerHandles = await openSameFile(path, file, threadCount - 1);
     if (workerHandles.length < threadCount - 1) {
       // The path was replaced between two opens: this thread alone reads the file it opened first.
-      yield* replayFile(path, { ...local, handle });
+      yield* replayFile(path, { ...local, start: from, end, handle });
       return;
     }
     const claims = new RangeClaims(ranges.length);
     for (const [index, workerHandle] of workerHandles.entries())
-      workers.push(startRanges(path, rest, prefilter, ranges, claims, index + 1, workerHandle));
+      workers.push(startRanges(path, reading, prefilter, ranges, claims, index + 1, workerHandle));
     const scanner = replayScanner(local);
     for (const [index, range] of ranges.entries()) {
       const holder = claims.detectorReaches(index);
@@ -73,7 +75,7 @@ export async function* replayFileParallel(path: string, options: ParallelReplayO
     }
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
-    await handle.close();
+    if (!given) await handle.close();
   }
 }
 

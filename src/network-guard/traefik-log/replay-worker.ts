@@ -34,6 +34,12 @@ export interface ReplayWorkerData {
 }
 
 export const MAX_PENDING_EVENTS = 5_000;
+/**
+ * Events per posted batch. A batch's lines live until it is posted, so each young-generation collection copies the
+ * batch in progress: with 64 instead of replayFile's 256, a flood of 920-byte probes read with two threads took 6%
+ * less CPU and wall time (four runs each; ordinary logs, whose batches end at 1 MiB of lines, the same).
+ */
+const WORKER_BATCH_EVENTS = 64;
 
 const port = parentPort;
 if (!port) throw new Error('replay-worker.ts runs as a worker thread');
@@ -57,7 +63,14 @@ try {
   let waited = false;
   for (let index = claims.nextForWorker(data.id, -1, false); index >= 0; ) {
     const range = data.ranges[index]!;
-    for await (const batch of replayFile(data.path, { ...data.options, ...range, prefilter, scanner, handle })) {
+    for await (const batch of replayFile(data.path, {
+      ...data.options,
+      ...range,
+      prefilter,
+      scanner,
+      handle,
+      maxBatchEvents: WORKER_BATCH_EVENTS,
+    })) {
       while (pending > MAX_PENDING_EVENTS) {
         waited = true;
         await new Promise<void>((resolve) => (wake = resolve));

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { CORE_MIGRATIONS } from '../../store/core-migrations.ts';
 import { type Database, migrate, openDatabase } from '../../store/database.ts';
 import { PositionStore } from '../../store/position-store.ts';
+import { createPrefilter } from './prefilter.ts';
 import { replayFile } from './replay-file.ts';
+import type { TraefikFilePosition } from './source-batch.ts';
 import { addStats, emptyStats, type SourceBatch, type SourceStats } from './source-batch.ts';
 import { TraefikFileSource, type TraefikFileSourceOptions } from './traefik-file-source.ts';
 
@@ -31,6 +33,13 @@ after(async () => {
 function line(sequence: number, extra = ''): string {
   const time = new Date(Date.parse('2026-11-21T08:00:00Z') + sequence * 1000).toISOString();
   return `{"ClientAddr":"81.2.69.${sequence % 250}:5000","ClientHost":"81.2.69.${sequence % 250}","DownstreamStatus":200,"RequestMethod":"GET","RequestPath":"/page/${sequence}${extra}","StartUTC":"${time}","request_User-Agent":"Mozilla/5.0"}\n`;
+}
+
+/** Ordinary lines with a `/.env` probe every fourth (its path still starts `/page/<sequence>`). */
+function probesAmong(from: number, to: number): string {
+  let text = '';
+  for (let sequence = from; sequence < to; sequence++) text += line(sequence, sequence % 4 === 0 ? '/.env' : '');
+  return text;
 }
 
 function lines(from: number, to: number): string {
@@ -175,6 +184,99 @@ describe('TraefikFileSource', () => {
     assert.ok(got.batches.filter((batch) => batch.readContinues).length > 30);
     await whole.close();
     await small.close();
+  });
+
+  it('reads a backlog with worker threads: the same events in order, commits at read ends, a restart goes on', async () => {
+    const bad = 'not a log line\n{"ClientAddr":"1.2.3.4:1"\n';
+    const { path, sourceId } = await freshLog(probesAmong(0, 12_000) + bad + probesAmong(12_000, 24_000));
+    // About 4.6 MB: ranges of 256 KB, a backlog from 1 MB on (the daemon's are 32 and 64 MiB), after a first read.
+    const catchUp = {
+      threads: 2,
+      prefilter: { paths: ['/.env'], agents: [] },
+      minBacklogBytes: 1024 * 1024,
+      minBytesPerThread: 256 * 1024,
+      rangeBytes: 256 * 1024,
+    };
+    const options = { prefilter: createPrefilter(['/.env'], []), maxBatchEvents: 50, maxBytesPerRead: 256 * 1024 };
+    const alone = await drain(source(path, `${sourceId}-alone`, options));
+    const first = source(path, sourceId, { ...options, catchUp });
+    const seen: number[] = [];
+    const notices: string[] = [];
+    let committed: TraefikFilePosition | undefined;
+    let linesRead = 0;
+    let committedLines = 0;
+    const offsets: number[] = [];
+    while (seen.length < 2000) {
+      const batch = await first.read();
+      seen.push(...sequences(batch));
+      notices.push(...batch.notices);
+      offsets.push(batch.position.offset);
+      linesRead += batch.stats.lines;
+      if (!batch.readContinues) {
+        first.commit(batch.position);
+        committed = batch.position;
+        committedLines = linesRead;
+      }
+    }
+    await first.close(); // stops the workers in the middle of the backlog
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /: reading a backlog of 4\.\d MB with up to 2 threads$/);
+    assert.deepEqual(seen, alone.seen.slice(0, seen.length), 'in file order, none twice, none left out');
+    assert.ok(committed && committed.offset > 0, 'a read end was committed');
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((x, y) => x - y),
+      'positions only move forward',
+    );
+    // After the restart: from the committed position on, every line once, in order, the counters as one thread's.
+    const second = source(path, sourceId, { ...options, catchUp });
+    const rest = await drain(second);
+    const before = seen.slice(0, seen.indexOf(rest.seen[0]!));
+    assert.ok(before.length > 0 && before.length < seen.length, 'the uncommitted batches are read again');
+    assert.deepEqual([...before, ...rest.seen], alone.seen);
+    assert.deepEqual(
+      alone.seen,
+      range(0, 24_000).filter((sequence) => sequence % 4 === 0),
+    );
+    assert.equal(committedLines + sumStats(rest.batches).lines, 24_002, 'every line counted once');
+    await appendFile(path, probesAmong(24_000, 24_010));
+    assert.deepEqual(sequences(await second.read()), [24_000, 24_004, 24_008], 'then it tails as before');
+    await second.close();
+  });
+
+  it('a catch-up reads complete lines only: a last line still being written waits for its newline', async () => {
+    const { path, sourceId } = await freshLog(`${probesAmong(0, 12_000)}${line(12_000, '/.env').slice(0, 40)}`);
+    const catchUp = {
+      threads: 2,
+      prefilter: { paths: ['/.env'], agents: [] },
+      minBacklogBytes: 256 * 1024,
+      minBytesPerThread: 128 * 1024,
+      rangeBytes: 128 * 1024,
+    };
+    const reader = source(path, sourceId, {
+      catchUp,
+      prefilter: createPrefilter(['/.env'], []),
+      maxBytesPerRead: 128 * 1024,
+    });
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(
+      seen,
+      range(0, 12_000).filter((sequence) => sequence % 4 === 0),
+    );
+    assert.ok(batches.some((batch) => batch.notices.some((notice) => notice.includes('reading a backlog'))));
+    await appendFile(path, line(12_000, '/.env').slice(40));
+    assert.deepEqual(sequences(await reader.read()), [12_000]);
+    await reader.close();
+  });
+
+  it('a flood (most lines pass the prefilter) is read by this thread alone: judging is the slow part there', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 12_000).replaceAll('/page/', '/.env/page/'));
+    const catchUp = { threads: 2, minBacklogBytes: 256 * 1024, minBytesPerThread: 128 * 1024, rangeBytes: 128 * 1024 };
+    const reader = source(path, sourceId, { catchUp, maxBytesPerRead: 128 * 1024 });
+    const { batches } = await drain(reader);
+    assert.equal(sumStats(batches).lines, 12_000);
+    assert.ok(batches.every((batch) => batch.notices.length === 0));
+    await reader.close();
   });
 
   it('reads again, after a restart, the batches of a read whose end was never committed', async () => {
