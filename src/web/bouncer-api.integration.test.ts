@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCliInProcess } from '../cli/testing/run-cli.ts';
+import type { BouncerUsage } from '../network-guard/bouncer-api/usage-metrics.ts';
 import { scanEvents, startWebFixture } from './web-test-setup.ts';
 
 const BOUNCER_AGENT = 'crowdsec-firewall-bouncer/v0.0.25';
@@ -126,6 +127,76 @@ test('a missing or wrong key gets 403 and is audited without the key; a removed 
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal((await call('/v1/decisions/stream', { key })).status, 403);
     assert.match(readFileSync(join(fixture.dir, 'audit.jsonl'), 'utf8'), /"bouncer_removed"/);
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('usage reports: 201 and no body as the Local API, summed per bouncer and shown by bouncers ls', async () => {
+  const { fixture, key, configPath, env } = await fixtureWithKey();
+  const report = (dropped: number) =>
+    JSON.stringify({
+      remediation_components: [
+        {
+          version: 'v0.0.31',
+          type: 'crowdsec-firewall-bouncer',
+          os: { name: 'Debian GNU/Linux', version: '12' },
+          feature_flags: [],
+          utc_startup_timestamp: 1764000000,
+          metrics: [
+            {
+              items: [
+                {
+                  name: 'dropped',
+                  unit: 'packet',
+                  value: dropped,
+                  labels: { ip_type: 'ipv4', origin: 'devops-agent' },
+                },
+              ],
+              meta: { window_size_seconds: 900, utc_now_timestamp: 1764000900 },
+            },
+          ],
+        },
+      ],
+    });
+  const post = (body: string, presented?: string) =>
+    fetch(`${fixture.server.url}/v1/usage-metrics`, {
+      method: 'POST',
+      headers: {
+        'User-Agent': BOUNCER_AGENT,
+        'Content-Type': 'application/json',
+        ...(presented ? { 'X-Api-Key': presented } : {}),
+      },
+      body,
+    });
+  try {
+    const created = await post(report(5), key);
+    assert.equal(created.status, 201);
+    assert.equal(await created.text(), '');
+    assert.equal((await post(report(7), key)).status, 201);
+    const refused = await post(report(1));
+    assert.equal(refused.status, 403);
+    assert.deepEqual(await refused.json(), { message: 'access forbidden' });
+    const invalid = await post(JSON.stringify({ remediation_components: [{ version: 'v1' }] }), key);
+    assert.equal(invalid.status, 422);
+    assert.deepEqual(await invalid.json(), {
+      message: 'validation failure list:\nremediation_components.0.utc_startup_timestamp in body is required',
+    });
+
+    const listed = await runCliInProcess(['bouncers', 'ls', '--format', 'json', '--config', configPath], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [bouncer] = (
+      JSON.parse(listed.stdout) as { bouncers: Array<{ lastUsageAt: string | null; usage: BouncerUsage }> }
+    ).bouncers;
+    assert.ok(bouncer);
+    assert.equal(bouncer.usage.reports, 2);
+    assert.equal(bouncer.usage.version, 'v0.0.31');
+    assert.deepEqual(bouncer.usage.series, [
+      { name: 'dropped', unit: 'packet', labels: { ip_type: 'ipv4', origin: 'devops-agent' }, value: 12 },
+    ]);
+    assert.ok(bouncer.lastUsageAt);
+    const table = await runCliInProcess(['bouncers', 'ls', '--config', configPath], env);
+    assert.match(table.stdout, /v0\.0\.31\s+12 packet/);
   } finally {
     await fixture.close();
   }

@@ -19,6 +19,7 @@ export const bouncersCommand: Command = {
     // Loaded only when this command runs, so `help` and other commands do not pay for them.
     const { openConfiguredStore } = await import('../../store/store.ts');
     const { BouncerStore } = await import('../../network-guard/bouncer-api/bouncer-store.ts');
+    const { droppedSummary } = await import('../../network-guard/bouncer-api/usage-metrics.ts');
     const store = openConfiguredStore(config);
     try {
       const bouncers = new BouncerStore(store.db);
@@ -28,7 +29,7 @@ export const bouncersCommand: Command = {
         else
           printTable(
             io.stdout,
-            ['NAME', 'CREATED', 'LAST PULL', 'ADDRESS', 'USER AGENT', 'DECISIONS'],
+            ['NAME', 'CREATED', 'LAST PULL', 'ADDRESS', 'USER AGENT', 'DECISIONS', 'VERSION', 'DROPPED'],
             rows.map((row) => [
               row.name,
               row.createdAt,
@@ -36,6 +37,8 @@ export const bouncersCommand: Command = {
               safeCell(row.lastAddress ?? '-'),
               safeCell(row.lastUserAgent ?? '-', 40),
               String(row.decisionsHeld),
+              safeCell(row.usage?.version ?? '-', 30),
+              safeCell(droppedSummary(row.usage), 40),
             ]),
           );
         return 0;

@@ -5,4 +5,5 @@ export const USAGE = `Usage:
   devops-agent bouncers rm <name>
 
 API keys for CrowdSec bouncers (firewall, Traefik plugin, nginx, ...) that pull our blocks from the daemon's
-/v1/decisions endpoints. Give the key to the bouncer as its api_key, and the daemon's web address as its api_url.`;
+/v1/decisions endpoints. Give the key to the bouncer as its api_key, and the daemon's web address as its api_url.
+\`ls\` also shows what each bouncer reports through /v1/usage-metrics: its version, and what it dropped (summed).`;

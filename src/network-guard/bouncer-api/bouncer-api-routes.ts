@@ -4,6 +4,7 @@ import { type BouncerRecord, BouncerStore } from './bouncer-store.ts';
 import { parseDecisionFilter } from './decision-filter.ts';
 import { pullDecisionStream, queryDecisions } from './decision-stream.ts';
 import { RefusedKeyAudit } from './refused-key-audit.ts';
+import { parseUsageReport } from './usage-metrics.ts';
 
 export interface BouncerApiOptions {
   store: Store;
@@ -21,7 +22,8 @@ export interface BouncerRequest {
 export type BouncerReply = { status: number; json: unknown };
 
 /**
- * The bouncer side of the CrowdSec Local API (`/v1/decisions`, `/v1/decisions/stream`, HEAD for health), so existing
+ * The bouncer side of the CrowdSec Local API (`/v1/decisions`, `/v1/decisions/stream`, HEAD for health, and the
+ * bouncers' `POST /v1/usage-metrics` reports), so existing
  * CrowdSec bouncers enforce our blocks. Bouncers authenticate with `X-Api-Key` (keys from `devops-agent bouncers
  * add`), not the review page's bearer token; Host checks and the server's binding still apply.
  */
@@ -63,6 +65,16 @@ export function createBouncerApi(options: BouncerApiOptions) {
     return { status: 200, json: found.length > 0 ? found : null };
   }
 
+  /** POST /v1/usage-metrics: the bouncer's counters for a window (usage-metrics.ts), added to what it sent before. */
+  function usageMetrics(request: BouncerRequest, body: string): BouncerReply | RouteReply {
+    const bouncer = authenticate(request);
+    if (!bouncer) return FORBIDDEN;
+    const report = parseUsageReport(body);
+    if (!report.ok) return { status: report.status, json: { message: report.message } };
+    bouncers.recordUsage(bouncer.id, report.component, now());
+    return CREATED;
+  }
+
   /** The key's bouncer; a missing or unknown key is audited (address, agent and path, never the key itself). */
   function authenticate(request: BouncerRequest): BouncerRecord | undefined {
     const key = request.header('x-api-key');
@@ -79,7 +91,7 @@ export function createBouncerApi(options: BouncerApiOptions) {
     return bouncer;
   }
 
-  return { stream, decisions };
+  return { stream, decisions, usageMetrics };
 }
 
 /**
@@ -91,6 +103,12 @@ export function bouncerApiRoutes(options: BouncerApiOptions): Route[] {
   return [
     { method: 'GET', path: '/v1/decisions/stream', access: 'self', handler: (request) => api.stream(adapt(request)) },
     { method: 'GET', path: '/v1/decisions', access: 'self', handler: (request) => api.decisions(adapt(request)) },
+    {
+      method: 'POST',
+      path: '/v1/usage-metrics',
+      access: 'self',
+      handler: async (request) => api.usageMetrics(adapt(request), await request.text()),
+    },
   ];
 }
 
@@ -104,6 +122,8 @@ function adapt(request: RouteRequest): BouncerRequest {
 }
 
 const FORBIDDEN: RouteReply & BouncerReply = { status: 403, json: { message: 'access forbidden' } };
+/** The Local API answers a stored report with 201 and no body. */
+const CREATED: RouteReply = { status: 201, text: '', contentType: 'text/plain' };
 
 /** Capped and stripped of control characters: it is the client's text and ends up in `bouncers ls` and the audit. */
 function userAgent(request: BouncerRequest): string {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Database, type Migration, migrate, transaction } from '../../store/database.ts';
 import { camelFields } from '../../store/row-fields.ts';
+import { type BouncerUsage, type UsageComponent, withReport } from './usage-metrics.ts';
 
 /** Bouncer API keys (only their SHA-256 is kept) and, per key, the decisions that bouncer was last told about. */
 export const BOUNCER_MIGRATIONS: readonly Migration[] = [
@@ -25,6 +26,14 @@ export const BOUNCER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: '002-bouncer-usage-metrics',
+    sql: `
+      -- what the bouncer reported through POST /v1/usage-metrics (usage-metrics.ts), and when
+      ALTER TABLE bouncers ADD COLUMN usage_json TEXT;
+      ALTER TABLE bouncers ADD COLUMN last_usage_at TEXT;
+    `,
+  },
 ];
 
 export interface BouncerRecord {
@@ -34,6 +43,9 @@ export interface BouncerRecord {
   lastPullAt: string | null;
   lastAddress: string | null;
   lastUserAgent: string | null;
+  lastUsageAt: string | null;
+  /** Its usage reports (POST /v1/usage-metrics), summed; null before the first. */
+  usage: BouncerUsage | null;
 }
 
 interface BouncerRow {
@@ -43,6 +55,8 @@ interface BouncerRow {
   last_pull_at: string | null;
   last_address: string | null;
   last_user_agent: string | null;
+  last_usage_at: string | null;
+  usage_json: string | null;
 }
 
 /** Names as `cscli bouncers add` accepts them: no spaces or control characters, so `ls` output stays one line each. */
@@ -129,6 +143,20 @@ export class BouncerStore {
     });
   }
 
+  /** Adds one usage report to what the bouncer reported before (one transaction: reports never lose each other). */
+  recordUsage(id: number, report: UsageComponent, at: Date): void {
+    transaction(this.#db, () => {
+      const row = this.#db.prepare('SELECT usage_json FROM bouncers WHERE id = ?').get(id) as
+        | { usage_json: string | null }
+        | undefined;
+      if (!row) return;
+      const usage = withReport(parseUsage(row.usage_json), report);
+      this.#db
+        .prepare('UPDATE bouncers SET usage_json = ?, last_usage_at = ? WHERE id = ?')
+        .run(JSON.stringify(usage), at.toISOString(), id);
+    });
+  }
+
   seenCount(id: number): number {
     return (
       this.#db.prepare('SELECT COUNT(*) AS count FROM bouncer_seen_decisions WHERE bouncer_id = ?').get(id) as {
@@ -144,5 +172,25 @@ function hashKey(key: string): string {
 }
 
 function toRecord(row: BouncerRow): BouncerRecord {
-  return camelFields(row, ['id', 'name', 'created_at', 'last_pull_at', 'last_address', 'last_user_agent']);
+  const fields = camelFields(row, [
+    'id',
+    'name',
+    'created_at',
+    'last_pull_at',
+    'last_address',
+    'last_user_agent',
+    'last_usage_at',
+  ]);
+  return { ...fields, usage: parseUsage(row.usage_json) };
+}
+
+/** The stored usage; null when none, or when the row holds something else (it is never trusted to be well-formed). */
+function parseUsage(json: string | null): BouncerUsage | null {
+  if (!json) return null;
+  try {
+    const usage = JSON.parse(json) as BouncerUsage;
+    return Array.isArray(usage?.series) ? usage : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -198,7 +198,9 @@ describe('TraefikFileSource', () => {
       rangeBytes: 256 * 1024,
     };
     const options = { prefilter: createPrefilter(['/.env'], []), maxBatchEvents: 50, maxBytesPerRead: 256 * 1024 };
-    const alone = await drain(source(path, `${sourceId}-alone`, options));
+    const single = source(path, `${sourceId}-alone`, options);
+    const alone = await drain(single);
+    await single.close();
     const first = source(path, sourceId, { ...options, catchUp });
     const seen: number[] = [];
     const notices: string[] = [];
@@ -266,6 +268,42 @@ describe('TraefikFileSource', () => {
     assert.ok(batches.some((batch) => batch.notices.some((notice) => notice.includes('reading a backlog'))));
     await appendFile(path, line(12_000, '/.env').slice(40));
     assert.deepEqual(sequences(await reader.read()), [12_000]);
+    await reader.close();
+  });
+
+  it('a catch-up that runs into a flood stops at a read end and this thread reads on alone', async () => {
+    let flood = '';
+    for (let sequence = 12_000; sequence < 40_000; sequence++) flood += line(sequence, '/.env');
+    const { path, sourceId } = await freshLog(probesAmong(0, 12_000) + flood);
+    const catchUp = {
+      threads: 2,
+      prefilter: { paths: ['/.env'], agents: [] },
+      minBacklogBytes: 256 * 1024,
+      minBytesPerThread: 128 * 1024,
+      rangeBytes: 128 * 1024,
+    };
+    const reader = source(path, sourceId, {
+      catchUp,
+      prefilter: createPrefilter(['/.env'], []),
+      maxBytesPerRead: 128 * 1024,
+    });
+    const { seen, batches } = await drain(reader);
+    const notices = batches.flatMap((batch) => batch.notices);
+    assert.equal(notices.length, 2, notices.join('\n'));
+    assert.match(notices[0]!, /reading a backlog/);
+    assert.match(notices[1]!, /most lines are probes now; reading on with one thread$/);
+    const stopped = batches.findIndex((batch) => batch.notices.some((notice) => notice.includes('probes now')));
+    assert.equal(batches[stopped]!.readContinues, false, 'it stops where the caller drains and commits');
+    assert.ok(batches[stopped]!.position.offset < (await stat(path)).size, 'before the end of the backlog');
+    const probes = range(0, 12_000).filter((sequence) => sequence % 4 === 0);
+    const expected = [...probes, ...range(12_000, 40_000)];
+    // Compared by hand: a failing deepEqual of 31,000 numbers takes minutes and gigabytes to print its diff.
+    assert.equal(seen.length, expected.length);
+    assert.equal(
+      seen.findIndex((sequence, index) => sequence !== expected[index]),
+      -1,
+    );
+    assert.equal(sumStats(batches).lines, 40_000);
     await reader.close();
   });
 

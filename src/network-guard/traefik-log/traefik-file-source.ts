@@ -224,9 +224,23 @@ export class TraefikFileSource {
   #shouldCatchUp(cursor: TraefikFilePosition, size: number): boolean {
     const catchUp = this.#options.catchUp;
     if (!catchUp || catchUp.threads < 2 || this.#catchUpFailed || cursor.skipToNewline) return false;
-    const recent = this.#recent;
-    if (recent.lines < MIN_RECENT_LINES || recent.filtered * 2 < recent.lines) return false; // a flood, or no sample
+    if (this.#recent.lines < MIN_RECENT_LINES || !this.#ordinaryTraffic()) return false;
     return size - cursor.offset >= (catchUp.minBacklogBytes ?? MIN_BACKLOG_BYTES);
+  }
+
+  /** Whether most recent lines were prefiltered away (else a flood: see CatchUpOptions). */
+  #ordinaryTraffic(): boolean {
+    return this.#recent.filtered * 2 >= this.#recent.lines;
+  }
+
+  #countRecent(stats: SourceStats): void {
+    const recent = this.#recent;
+    recent.lines += stats.lines;
+    recent.filtered += stats.filtered;
+    if (recent.lines > MAX_RECENT_LINES) {
+      recent.lines /= 2;
+      recent.filtered /= 2;
+    }
   }
 
   /** Starts reading the backlog's complete lines with several threads; its first batch, or undefined (nothing). */
@@ -281,6 +295,13 @@ export class TraefikFileSource {
     const batch = next.value;
     const cursor = await this.#positionAfter(file, this.#cursor!, batch.position.offset, batch.position.size, false);
     this.#cursor = cursor;
+    this.#countRecent(batch.stats);
+    if (!batch.readContinues && !this.#ordinaryTraffic()) {
+      // A flood began in the backlog: this thread goes on alone from this read's end (its workers' memory goes).
+      this.#catchingUp = undefined;
+      await catchingUp.batches.return(undefined);
+      batch.notices.push(`${this.path}: most lines are probes now; reading on with one thread`);
+    }
     // Every batch but the catch-up's last has more after it; where its reads end (readContinues) is where the caller
     // drains and commits, as with this thread's own reads.
     return { ...batch, position: cursor, hasMore: true };
@@ -447,13 +468,7 @@ export class TraefikFileSource {
       } else countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
       return events.length < maxEvents && chars < MAX_BATCH_CHARS;
     });
-    const recent = this.#recent;
-    recent.lines += stats.lines;
-    recent.filtered += stats.filtered;
-    if (recent.lines > MAX_RECENT_LINES) {
-      recent.lines /= 2;
-      recent.filtered /= 2;
-    }
+    this.#countRecent(stats);
     // A pause at the read's end is no pause: nothing of the read is left.
     if (outcome.paused && outcome.offset >= to) outcome.paused = false;
     if (outcome.paused) this.#continuing = { handle, offset: outcome.offset, end: to };
