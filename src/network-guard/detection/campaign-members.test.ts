@@ -14,14 +14,14 @@ test('campaign members: networks, order and multi-path counts agree with plain m
   for (let step = 0; step < 30_000; step++) {
     const key = `10.${random.int(0, 300)}.${random.int(0, 3)}`; // networks of one to four members
     if (step % 997 === 0) {
-      // Evict the five least recently seen, deleting while iterating, as the tracker does.
-      let toEvict = 5;
-      for (const oldest of members.keys()) {
-        assert.equal(oldest, expected.keys().next().value);
-        members.delete(networkOf(oldest), oldest);
-        expected.delete(oldest);
-        if (--toEvict === 0) break;
-      }
+      // Evict the five least recently seen, as the tracker does.
+      const evicted: Array<[string, number]> = [];
+      members.evictOldest(5, (network, left) => evicted.push([String(network), left]));
+      const wanted = [...expected.keys()].slice(0, 5).map((key): [string, number] => {
+        expected.delete(key);
+        return [networkOf(key), networkSize(expected, networkOf(key))];
+      });
+      assert.deepEqual(evicted, wanted, `evicted at step ${step}`);
       assert.deepEqual([...members.keys()], [...expected.keys()], `order at step ${step}`);
     }
     if (random.next() < 0.3) {

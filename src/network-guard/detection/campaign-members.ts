@@ -81,7 +81,10 @@ export class CampaignMembers {
   /** Removes a member; returns how many members its network has left, or -1 when it was none. */
   delete(network: NetworkKey, key: string): number {
     const slot = this.#slotIn(network, key);
-    if (slot === undefined) return -1;
+    return slot === undefined ? -1 : this.#remove(network, key, slot);
+  }
+
+  #remove(network: NetworkKey, key: string, slot: number): number {
     if (isMultiPath(this.#paths[slot])) this.multiPathMembers--;
     const left = this.#leave(network, key);
     this.#keys[slot] = undefined;
@@ -91,6 +94,19 @@ export class CampaignMembers {
     this.#free.push(slot);
     this.#size--;
     return left;
+  }
+
+  /**
+   * Removes the `count` least recently seen members, telling `left` each one's network and how many members it has
+   * left (by slot: no key parsed or looked up again).
+   */
+  evictOldest(count: number, left: (network: NetworkKey, members: number) => void): void {
+    let toEvict = count;
+    for (const slot of this.#inOrder()) {
+      const network = this.#networkOf[slot]!;
+      left(network, this.#remove(network, this.#keys[slot]!, slot));
+      if (--toEvict === 0) break;
+    }
   }
 
   /** Member keys, least recently seen first (deleting the ones already visited is allowed). */

@@ -144,11 +144,8 @@ export class CampaignTracker {
    * evicts again).
    */
   #evictOldest(): void {
-    let toEvict = Math.max(1, Math.floor(this.#settings.max_tracked / 20));
-    for (const key of this.#members.keys()) {
-      this.forget(key);
-      if (--toEvict === 0) break;
-    }
+    const count = Math.max(1, Math.floor(this.#settings.max_tracked / 20));
+    this.#members.evictOldest(count, (network, left) => this.#markForJudging(network, left));
   }
 
   forget(key: string): void {
