@@ -7,7 +7,7 @@ const MIN_CELLS = 1024;
  * keeps what belongs to a key in its own arrays, indexed by handle; a removed key's handle is given out again.
  *
  * It does what a Map of keys in insertion order does for a least-recently-used table (delete and set again to move a
- * key to the end), for a tenth of the cost when most keys are new: a flood of new addresses made the Map's hashing,
+ * key to the end), for a quarter of the cost when most keys are new (0.2 instead of 0.8 us per new key): a flood of new addresses made the Map's hashing,
  * its holes at the front and its rehashing most of the work per address. Here the table is open addressing over
  * typed arrays (each cell holds a handle and its key's hash, so a lookup compares text only when hashes are equal),
  * deletion shifts entries back instead of leaving holes, and the recency order is a doubly linked list of handles.

@@ -48,6 +48,7 @@ test('campaign members: networks, order and multi-path counts agree with plain m
     );
   }
   assert.equal(members.size, expected.size);
+  members.evictOldest(0, () => assert.fail('nothing is evicted when none is asked for'));
   assert.deepEqual([...members.keys()], [...expected.keys()]);
   const multi = [...expected.values()].filter((probes) => probes.paths.length >= 2);
   assert.equal(members.multiPathMembers, multi.length);

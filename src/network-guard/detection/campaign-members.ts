@@ -103,9 +103,9 @@ export class CampaignMembers {
   evictOldest(count: number, left: (network: NetworkKey, members: number) => void): void {
     let toEvict = count;
     for (const slot of this.#inOrder()) {
+      if (toEvict-- <= 0) break;
       const network = this.#networkOf[slot]!;
       left(network, this.#remove(network, this.#keys[slot]!, slot));
-      if (--toEvict === 0) break;
     }
   }
 
