@@ -3,12 +3,11 @@ import { ipv6Slash64 } from '../../core/ip-address.ts';
 import type { LogEvent } from '../../core/log-event.ts';
 import { RecentKeys } from '../../core/recent-keys.ts';
 import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
-import { claimedCrawler } from './crawler-claims.ts';
 import { EvidenceAccumulator } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
 import { FirstSightings, type ObservedRequest } from './first-sightings.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
-import { ScannerAgentMatcher } from './scanner-agent-matcher.ts';
+import { type AgentFacts, ScannerAgentMatcher } from './scanner-agent-matcher.ts';
 import { SiteProfile, type SiteProfileSettings } from './site-profile.ts';
 
 export interface SecretsScanningSettings {
@@ -125,21 +124,21 @@ export class SecretsScanningDetector {
     const key = this.clientKey(event.clientIp);
     if (event.time > this.#now) this.#now = event.time;
     const sensitive = this.#sensitive(event, key);
-    const agentClass = this.#agents.classify(event.userAgent);
+    const agent = this.#agents.facts(event.userAgent);
     let handle = this.#clients.find(key);
     let state: ClientState;
     if (handle === -1) {
-      if (!sensitive && agentClass !== 'scanner') return; // ordinary traffic from an unknown client costs nothing
+      if (!sensitive && agent.kind !== 'scanner') return; // ordinary traffic from an unknown client costs nothing
       this.#makeRoom();
       handle = this.#clients.add(key);
       const seeded = this.#seededState(key);
-      if (!seeded && !this.#flagsAlone(event, sensitive, agentClass)) {
+      if (!seeded && !this.#flagsAlone(event, sensitive, agent)) {
         // One probe seldom crosses a threshold: remember only the event until the client comes back, so that a
         // million one-probe clients cost a million slots (FirstSightings), not a million evidence accumulators.
         // The probe still counts towards its /24, /48 and fingerprint: a campaign may be one probe per address.
         const slot = this.#firstSightings.add(event);
         this.#tracked[handle] = slot;
-        if (sensitive && agentClass !== 'scanner') {
+        if (sensitive && agent.kind !== 'scanner') {
           const path = this.#firstSightings.path(slot);
           const agent = this.#firstSightings.userAgent(slot).slice(0, 300);
           this.campaigns.observeProbe(key, path, FAILURE_STATUSES.has(event.status), agent, event.time);
@@ -154,11 +153,11 @@ export class SecretsScanningDetector {
         state = this.#newState(undefined, undefined);
         const request = this.#firstSightings.take(tracked);
         const first = this.#paths.matches(request.path) && !this.profile.isPublic(request.host, request.path);
-        this.#apply(key, state, request, first, this.#agents.classify(request.userAgent));
+        this.#apply(key, state, request, first, this.#agents.facts(request.userAgent));
       } else state = tracked;
     }
     this.#tracked[handle] = state;
-    this.#apply(key, state, event, sensitive, agentClass);
+    this.#apply(key, state, event, sensitive, agent);
     if (state.flagged.size > 0) this.#changed.add(key);
     if (state.exposures.length > 0) this.#pendingExposure.add(key);
   }
@@ -170,18 +169,18 @@ export class SecretsScanningDetector {
     return !this.profile.isPublic(event.host, event.path);
   }
 
-  #apply(key: string, state: ClientState, event: ObservedRequest, sensitive: boolean, agentClass: string): void {
+  #apply(key: string, state: ClientState, event: ObservedRequest, sensitive: boolean, agent: AgentFacts): void {
     if (!sensitive && this.#paths.matches(event.path) && state.notes.size < MAX_NOTES) {
       const fact = this.profile.publicFact(event.host, event.path);
       if (fact) state.notes.add(`not counted: ${fact.detail}`);
     }
-    const scannerName = agentClass === 'scanner' ? this.#agents.scannerName(event.userAgent) : undefined;
+    const scannerName = agent.kind === 'scanner' ? this.#agents.scannerName(event.userAgent) : undefined;
     state.evidence.add(event, sensitive, scannerName);
     state.dirty = true;
     if (scannerName) state.scannerRequests++;
     if (sensitive) {
       if (!state.crawlerClaim) {
-        state.crawlerClaim = claimedCrawler(event.userAgent)?.name;
+        state.crawlerClaim = agent.crawler?.name;
         if (state.crawlerClaim) state.crawlerAddress = event.clientIp;
       }
       this.#recordSensitive(state, event);
@@ -191,12 +190,12 @@ export class SecretsScanningDetector {
   }
 
   /** Whether this event alone crosses a threshold (then the client gets its full state at once). */
-  #flagsAlone(event: LogEvent, sensitive: boolean, agentClass: string): boolean {
+  #flagsAlone(event: LogEvent, sensitive: boolean, agent: AgentFacts): boolean {
     const settings = this.#settings;
-    if (agentClass === 'scanner' && settings.scanner_agent_min_requests <= 1 && sensitive) return true;
+    if (agent.kind === 'scanner' && settings.scanner_agent_min_requests <= 1 && sensitive) return true;
     if (!sensitive) return false;
     if (event.status >= 200 && event.status < 300 && event.status !== 204) return true;
-    if (claimedCrawler(event.userAgent)) return true; // a crawler claim is checked at once (verified, or a spoofer)
+    if (agent.crawler) return true; // a crawler claim is checked at once (verified, or a spoofer)
     return (
       settings.rate_per_window < 1 ||
       settings.distinct_sensitive_paths <= 1 ||
