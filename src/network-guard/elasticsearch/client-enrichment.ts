@@ -39,9 +39,8 @@ export async function enrichClients(
     if (span) {
       const hosts = new Set(ips.map((selector) => addressing.hostOf(selector.peer)));
       runs.push(
-        await runComposite(
-          search.backend,
-          search.index,
+        await composite(
+          search,
           'user_agents_by_client',
           search.queries.scannerPairs(range, { span })!,
           (b) => {
@@ -53,9 +52,8 @@ export async function enrichClients(
     } else
       for (const group of addressing.groups(ips))
         runs.push(
-          await runComposite(
-            search.backend,
-            search.index,
+          await composite(
+            search,
             'user_agents_by_client',
             search.queries.scannerPairs(range, group)!,
             (b) => aggregates.addScannerPair(b),
@@ -80,9 +78,8 @@ export async function enrichClients(
   const runs: QueryRecord[] = [];
   for (const group of addressing.groups(activeIps))
     runs.push(
-      await runComposite(
-        search.backend,
-        search.index,
+      await composite(
+        search,
         'activity_by_client',
         search.queries.clientActivity(range, group, rawPaths),
         (b) => aggregates.addActivity(b),
@@ -124,4 +121,15 @@ async function agentSpan(
   });
   const sensitive = candidates.reduce((sum, client) => sum + client.sensitiveHits, 0);
   return documents <= Math.max(2 * ips.length, SPAN_DOCUMENTS_PER_SENSITIVE * sensitive) ? span : undefined;
+}
+
+/** runComposite against the search's backend and index. */
+function composite(
+  search: ClientSearch,
+  name: string,
+  body: SearchBody,
+  onBucket: (bucket: SearchBody) => void,
+  signal: AbortSignal | undefined,
+): Promise<QueryRecord> {
+  return runComposite(search.backend, search.index, name, body, onBucket, signal);
 }

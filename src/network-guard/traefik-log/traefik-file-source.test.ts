@@ -35,6 +35,21 @@ function line(sequence: number, extra = ''): string {
   return `{"ClientAddr":"81.2.69.${sequence % 250}:5000","ClientHost":"81.2.69.${sequence % 250}","DownstreamStatus":200,"RequestMethod":"GET","RequestPath":"/page/${sequence}${extra}","StartUTC":"${time}","request_User-Agent":"Mozilla/5.0"}\n`;
 }
 
+/**
+ * A source that catches up with two threads from a 256 KB backlog on (ranges of 128 KB, reads of 128 KB), with a
+ * `/.env` prefilter: the daemon's figures, scaled down to small files.
+ */
+function catchUpSource(path: string, sourceId: string): TraefikFileSource {
+  const catchUp = {
+    threads: 2,
+    prefilter: { paths: ['/.env'], agents: [] },
+    minBacklogBytes: 256 * 1024,
+    minBytesPerThread: 128 * 1024,
+    rangeBytes: 128 * 1024,
+  };
+  return source(path, sourceId, { catchUp, prefilter: createPrefilter(['/.env'], []), maxBytesPerRead: 128 * 1024 });
+}
+
 /** Ordinary lines with a `/.env` probe every fourth (its path still starts `/page/<sequence>`). */
 function probesAmong(from: number, to: number): string {
   let text = '';
@@ -248,18 +263,7 @@ describe('TraefikFileSource', () => {
 
   it('a catch-up reads complete lines only: a last line still being written waits for its newline', async () => {
     const { path, sourceId } = await freshLog(`${probesAmong(0, 12_000)}${line(12_000, '/.env').slice(0, 40)}`);
-    const catchUp = {
-      threads: 2,
-      prefilter: { paths: ['/.env'], agents: [] },
-      minBacklogBytes: 256 * 1024,
-      minBytesPerThread: 128 * 1024,
-      rangeBytes: 128 * 1024,
-    };
-    const reader = source(path, sourceId, {
-      catchUp,
-      prefilter: createPrefilter(['/.env'], []),
-      maxBytesPerRead: 128 * 1024,
-    });
+    const reader = catchUpSource(path, sourceId);
     const { seen, batches } = await drain(reader);
     assert.deepEqual(
       seen,
@@ -275,18 +279,7 @@ describe('TraefikFileSource', () => {
     let flood = '';
     for (let sequence = 12_000; sequence < 40_000; sequence++) flood += line(sequence, '/.env');
     const { path, sourceId } = await freshLog(probesAmong(0, 12_000) + flood);
-    const catchUp = {
-      threads: 2,
-      prefilter: { paths: ['/.env'], agents: [] },
-      minBacklogBytes: 256 * 1024,
-      minBytesPerThread: 128 * 1024,
-      rangeBytes: 128 * 1024,
-    };
-    const reader = source(path, sourceId, {
-      catchUp,
-      prefilter: createPrefilter(['/.env'], []),
-      maxBytesPerRead: 128 * 1024,
-    });
+    const reader = catchUpSource(path, sourceId);
     const { seen, batches } = await drain(reader);
     const notices = batches.flatMap((batch) => batch.notices);
     assert.equal(notices.length, 2, notices.join('\n'));
