@@ -24,6 +24,12 @@ export interface WireEvents {
 const TEXT_FIELDS = ['method', 'rawPath', 'path', 'userAgent', 'host', 'routerName'] as const;
 const FIELDS = TEXT_FIELDS.length;
 const HOST = 4;
+/**
+ * TEXT_FIELDS in the order they come in a Traefik line (JSON keys sorted; CLF's method, path and agent too): each is
+ * looked for from where the one before was found, so the searches together pass over the line about once (searching
+ * each from the start of a 920-byte line was an eighth of a worker's time in a flood of probes).
+ */
+const SEARCH_ORDER = [HOST, 0, 1, 2, 5, 3];
 /** Span codes: a start below 0. */
 const IN_TEXTS = -1;
 const UNDEFINED = -2;
@@ -56,15 +62,23 @@ export function encodeEvents(events: readonly LogEvent[]): { wire: WireEvents; t
     flags[index] = flag;
     const raw = event.raw;
     raws[index] = raw;
-    for (let field = 0; field < FIELDS; field++) {
+    let from = 0;
+    for (const field of SEARCH_ORDER) {
       const at = (index * FIELDS + field) * 2;
       const value = event[TEXT_FIELDS[field]!];
-      const start = value === undefined || raw === undefined ? -1 : raw.indexOf(value);
-      if (value === undefined) spans[at] = UNDEFINED;
-      else if (field === 2 && value === event.rawPath) spans[at] = SAME_AS_RAW_PATH;
-      else if (start >= 0) {
+      if (value === undefined) {
+        spans[at] = UNDEFINED;
+        continue;
+      }
+      if (field === 2 && value === event.rawPath) {
+        spans[at] = SAME_AS_RAW_PATH;
+        continue;
+      }
+      const start = raw === undefined ? -1 : find(raw, value, from);
+      if (start >= 0) {
         spans[at] = start;
-        spans[at + 1] = start + value.length;
+        from = start + value.length;
+        spans[at + 1] = from;
       } else {
         spans[at] = IN_TEXTS;
         spans[at + 1] = texts.length;
@@ -76,6 +90,12 @@ export function encodeEvents(events: readonly LogEvent[]): { wire: WireEvents; t
     wire: { count, numbers, flags, spans, raws, texts },
     transfer: [numbers.buffer, flags.buffer, spans.buffer],
   };
+}
+
+/** Where `value` is in `raw` at or after `from`, else anywhere, else -1 (any place holding the same text will do). */
+function find(raw: string, value: string, from: number): number {
+  const ahead = raw.indexOf(value, from);
+  return ahead >= 0 || from === 0 ? ahead : raw.indexOf(value);
 }
 
 export function decodeEvents(wire: WireEvents): LogEvent[] {

@@ -25,7 +25,7 @@ const RANGE_BYTES = 32 * 1024 * 1024;
 
 type WorkerMessage =
   | { type: 'batch'; batch: SourceBatch; wire: WireEvents }
-  | { type: 'range-end'; range: number }
+  | { type: 'range-end'; range: number; readMs: number }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
@@ -124,23 +124,31 @@ function startRanges(
     ended ??= code === 0 ? { type: 'done' } : { type: 'error', message: `exit ${code}` };
     wake?.();
   });
+  /** Milliseconds this thread waited for the worker's batches during the current range. */
+  let waitedMs = 0;
   /** The worker's next message, taken off `batches` only now: until then it waits there serialized. */
   const receive = async (): Promise<WorkerMessage> => {
     for (;;) {
       const received = receiveMessageOnPort(batches);
       if (received) return received.message as WorkerMessage;
       if (ended) return ended;
+      waitedMs -= performance.now();
       await new Promise<void>((resolve) => (wake = resolve));
+      waitedMs += performance.now();
     }
   };
   return {
     /** The batches of range `index`, which this worker claimed (its earlier ones were all taken already). */
     async *nextRange(index: number): AsyncGenerator<SourceBatch> {
       const { start, end } = ranges[index]!;
+      const began = performance.now();
+      waitedMs = 0;
       for (;;) {
         const message = await receive();
         if (message.type === 'range-end') {
           if (message.range !== index) throw new Error(`replay worker: range ${message.range} ended, not ${index}`);
+          // Busy is this thread's time in the range, judging the batches included (the consumer runs between them).
+          claims.detectorFinished(performance.now() - began - waitedMs, message.readMs);
           return;
         }
         if (message.type === 'done') throw new Error(`replay worker for bytes ${start}-${end} of ${path}: ended early`);
