@@ -35,11 +35,12 @@ type WorkerMessage =
  * back in file order, so whoever consumes them (the one detector) sees exactly the event sequence of a one-thread
  * replay and reaches the same findings.
  *
- * The share follows the work. In ordinary traffic (mostly prefiltered away) this thread reads the first ranges alone
- * while the workers load, then the threads take about every other range. When judging is the slow part (a flood
- * where every line is a probe), a worker claims the next range while this thread is still judging its last batches,
- * and this thread only judges: taking turns made it read and parse every other range too. A worker's finished
- * batches, waiting for this thread to want them, stay bounded by its MAX_PENDING_EVENTS.
+ * The share follows the work. This thread reads the first ranges alone while the workers load. In ordinary traffic
+ * (mostly prefiltered away) it judges a worker's range in a fraction of the time the worker took to read it, and the
+ * threads then take about every other range. When judging is the slow part (a flood where every line is a probe),
+ * the workers claim every range and this thread only judges: a range it read itself left the worker idle once its
+ * batches waited, and a third of a flood was read that way (range-claims.ts). A worker's finished batches, waiting
+ * for this thread to want them, stay bounded by its MAX_PENDING_EVENTS.
  */
 export async function* replayFileParallel(path: string, options: ParallelReplayOptions): AsyncGenerator<SourceBatch> {
   const { prefilter, threads, minBytesPerThread = MIN_BYTES_PER_THREAD, rangeBytes = RANGE_BYTES, ...rest } = options;
