@@ -72,6 +72,7 @@ try {
       scanner,
       handle,
       maxBatchEvents: WORKER_BATCH_EVENTS,
+      textStarts: true,
     })) {
       if (pending > MAX_PENDING_EVENTS) {
         waited = true;
@@ -81,8 +82,9 @@ try {
       }
       pending += batch.events.length;
       // The events go as typed arrays and spans of their lines (event-wire.ts), not as objects to clone.
-      const { wire, transfer } = encodeEvents(batch.events);
-      post({ type: 'batch', batch: { ...batch, events: [] }, wire }, transfer);
+      const { events, textStarts, ...counters } = batch;
+      const { wire, transfer } = encodeEvents(events, textStarts);
+      post({ type: 'batch', batch: { ...counters, events: [] }, wire }, transfer);
     }
     post({ type: 'range-end', range: index, readMs: readMs + performance.now() });
     index = claims.nextForWorker(data.id, index, waited);
