@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { LogEvent } from '../../core/log-event.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { decodeEvents, encodeEvents } from './event-wire.ts';
-import { type ParseOptions, parseTraefikLine } from './parse-traefik-line.ts';
+import { type ParseOptions, parseTraefikLine, TEXT_START_FIELDS } from './parse-traefik-line.ts';
 
 const fixtures = [
   'traefik-v2-json.log',
@@ -31,8 +31,8 @@ function json(fields: Record<string, unknown>): string {
 }
 
 /** Through a structured clone, as postMessage sends it (the typed arrays transferred). */
-function roundTrip(events: LogEvent[]): LogEvent[] {
-  const { wire, transfer } = encodeEvents(events);
+function roundTrip(events: LogEvent[], textStarts?: Int32Array): LogEvent[] {
+  const { wire, transfer } = encodeEvents(events, textStarts);
   return decodeEvents(structuredClone(wire, { transfer }));
 }
 
@@ -53,10 +53,14 @@ test('events cross from a worker equal, key for key: fixtures, escapes, proxies,
   );
   const behindProxy: ParseOptions = { resolver: new ClientIpResolver(['10.0.0.2']) };
   const events: LogEvent[] = [];
+  const lineStarts = new Int32Array(TEXT_START_FIELDS);
+  const starts: number[] = [];
   for (const options of [behindProxy, {}, { rawChars: 0 }, { rawChars: 40 }]) {
     for (const line of lines) {
-      const result = parseTraefikLine(line, options);
-      if (result.ok) events.push(result.event);
+      const result = parseTraefikLine(line, { ...options, textStarts: lineStarts });
+      if (!result.ok) continue;
+      events.push(result.event);
+      starts.push(...lineStarts);
     }
   }
   assert.ok(events.length > 70, `${events.length} events`);
@@ -64,4 +68,20 @@ test('events cross from a worker equal, key for key: fixtures, escapes, proxies,
   assert.ok(events.some((event) => event.raw === undefined) && events.some((event) => event.path !== event.rawPath));
   assert.deepEqual(roundTrip(events), events);
   assert.deepEqual(roundTrip([]), []);
+  // The parser's starts are where the texts are in their lines (the wire trusts them: it checks only that a cut raw
+  // line still holds the text).
+  const placed = Int32Array.from(starts);
+  assert.ok(placed.some((start) => start > 0) && placed.includes(-1), 'placed texts, and texts the parser decoded');
+  const fields = ['method', 'rawPath', 'userAgent', 'host', 'routerName'] as const;
+  for (const [index, event] of events.entries()) {
+    const line = event.raw;
+    for (const [slot, field] of fields.entries()) {
+      const start = placed[index * TEXT_START_FIELDS + slot]!;
+      const value = event[field];
+      // (a raw line cut at rawChars may end inside the text)
+      if (start >= 0 && line && value !== undefined && start + value.length <= line.length)
+        assert.ok(line.startsWith(value, start), `${field} at ${start} in ${line}`);
+    }
+  }
+  assert.deepEqual(roundTrip(events, placed), events);
 });

@@ -180,9 +180,17 @@ export class JsonLineReader {
   string(key: string): string | undefined | typeof INVALID {
     const span = this.#span;
     const found = locateString(this.line, key, false, this.#hint, span);
-    if (found !== FOUND) return found === ABSENT ? undefined : INVALID;
+    if (found !== FOUND) {
+      span.escaped = true; // lastStart: no plain slice of the line
+      return found === ABSENT ? undefined : INVALID;
+    }
     this.#hint = span.end;
     return decodeSpan(this.line, span);
+  }
+
+  /** Where the last string() value starts in the line when it is a plain slice of it (no escapes), else -1. */
+  get lastStart(): number {
+    return this.#span.escaped ? -1 : this.#span.start;
   }
 
   integer(key: string): number | undefined | typeof INVALID {

@@ -25,7 +25,7 @@ const RANGE_BYTES = 32 * 1024 * 1024;
 
 type WorkerMessage =
   | { type: 'batch'; batch: SourceBatch; wire: WireEvents }
-  | { type: 'range-end'; range: number }
+  | { type: 'range-end'; range: number; readMs: number }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
@@ -35,11 +35,12 @@ type WorkerMessage =
  * back in file order, so whoever consumes them (the one detector) sees exactly the event sequence of a one-thread
  * replay and reaches the same findings.
  *
- * The share follows the work. In ordinary traffic (mostly prefiltered away) this thread reads the first ranges alone
- * while the workers load, then the threads take about every other range. When judging is the slow part (a flood
- * where every line is a probe), a worker claims the next range while this thread is still judging its last batches,
- * and this thread only judges: taking turns made it read and parse every other range too. A worker's finished
- * batches, waiting for this thread to want them, stay bounded by its MAX_PENDING_EVENTS.
+ * The share follows the work. This thread reads the first ranges alone while the workers load. In ordinary traffic
+ * (mostly prefiltered away) it judges a worker's range in a fraction of the time the worker took to read it, and the
+ * threads then take about every other range. When judging is the slow part (a flood where every line is a probe),
+ * the workers claim every range and this thread only judges: a range it read itself left the worker idle once its
+ * batches waited, and a third of a flood was read that way (range-claims.ts). A worker's finished batches, waiting
+ * for this thread to want them, stay bounded by its MAX_PENDING_EVENTS.
  */
 export async function* replayFileParallel(path: string, options: ParallelReplayOptions): AsyncGenerator<SourceBatch> {
   const { prefilter, threads, minBytesPerThread = MIN_BYTES_PER_THREAD, rangeBytes = RANGE_BYTES, ...rest } = options;
@@ -124,23 +125,31 @@ function startRanges(
     ended ??= code === 0 ? { type: 'done' } : { type: 'error', message: `exit ${code}` };
     wake?.();
   });
+  /** Milliseconds this thread waited for the worker's batches during the current range. */
+  let waitedMs = 0;
   /** The worker's next message, taken off `batches` only now: until then it waits there serialized. */
   const receive = async (): Promise<WorkerMessage> => {
     for (;;) {
       const received = receiveMessageOnPort(batches);
       if (received) return received.message as WorkerMessage;
       if (ended) return ended;
+      waitedMs -= performance.now();
       await new Promise<void>((resolve) => (wake = resolve));
+      waitedMs += performance.now();
     }
   };
   return {
     /** The batches of range `index`, which this worker claimed (its earlier ones were all taken already). */
     async *nextRange(index: number): AsyncGenerator<SourceBatch> {
       const { start, end } = ranges[index]!;
+      const began = performance.now();
+      waitedMs = 0;
       for (;;) {
         const message = await receive();
         if (message.type === 'range-end') {
           if (message.range !== index) throw new Error(`replay worker: range ${message.range} ended, not ${index}`);
+          // Busy is this thread's time in the range, judging the batches included (the consumer runs between them).
+          claims.detectorFinished(performance.now() - began - waitedMs, message.readMs);
           return;
         }
         if (message.type === 'done') throw new Error(`replay worker for bytes ${start}-${end} of ${path}: ended early`);

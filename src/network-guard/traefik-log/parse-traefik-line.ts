@@ -27,7 +27,16 @@ export interface ParseOptions {
   rawChars?: number;
   /** Set by a reader that already cut the line at `maxLineBytes` (the line is known to be oversized). */
   cut?: boolean;
+  /**
+   * Filled with where each TEXT_START field of the event starts in the line, -1 where it is not a plain slice of it
+   * (escaped, absent, CLF): the replay worker's wire sends such a text as its place in the line (event-wire.ts).
+   */
+  textStarts?: Int32Array;
 }
+
+/** The fields `textStarts` holds, by index. */
+export const TEXT_START = { method: 0, rawPath: 1, userAgent: 2, host: 3, routerName: 4 } as const;
+export const TEXT_START_FIELDS = 5;
 
 export const DEFAULT_MAX_LINE_BYTES = 16_384;
 const DEFAULT_RAW_CHARS = 2048;
@@ -49,6 +58,7 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
     line = Buffer.from(line).toString('utf8', 0, maxLineBytes);
     oversized = true;
   }
+  options.textStarts?.fill(-1);
   if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
   if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
   let first = 0;
@@ -73,17 +83,23 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   if (line.indexOf('{"', first + 1) >= 0 && !isOneObject(line, first)) return { ok: false, reason: 'malformed' };
   // In Traefik's (sorted) key order, so the searches together are about one pass over the line.
   const reader = new JsonLineReader(line);
+  const starts = options.textStarts;
   const clientAddr = optional(reader.string('ClientAddr'));
   const clientHost = optional(reader.string('ClientHost'));
   const size = reader.integer('DownstreamContentSize');
   const downstream = reader.integer('DownstreamStatus');
   const origin = reader.integer('OriginStatus');
   const host = reader.string('RequestHost');
+  if (starts) starts[TEXT_START.host] = reader.lastStart;
   const method = reader.string('RequestMethod');
+  if (starts) starts[TEXT_START.method] = reader.lastStart;
   const rawPath = reader.string('RequestPath');
+  if (starts) starts[TEXT_START.rawPath] = reader.lastStart;
   const routerName = reader.string('RouterName');
+  if (starts) starts[TEXT_START.routerName] = reader.lastStart;
   const time = readTime(reader);
   let userAgent = reader.string('request_User-Agent');
+  if (starts) starts[TEXT_START.userAgent] = reader.lastStart;
   const resolver = options.resolver ?? NO_PROXY_RESOLVER;
   // Forwarding headers only count behind a trusted proxy: most lines never need them looked up.
   const forwarding =

@@ -3,30 +3,45 @@ import { describe, it } from 'node:test';
 import { DETECTOR_THREAD, RangeClaims } from './range-claims.ts';
 
 describe('range claims of a parallel replay', () => {
-  it('a worker leaves the range after the detector’s to it while judging keeps up', () => {
-    const claims = new RangeClaims(6);
+  it('until the detector’s thread has judged a worker’s range, a worker claims the range right after its position', () => {
+    const claims = new RangeClaims(4);
     assert.equal(claims.detectorReaches(0), DETECTOR_THREAD);
-    assert.equal(claims.nextForWorker(1, -1, false), 2, 'range 1 is left to the detector’s thread');
-    assert.equal(claims.detectorReaches(1), DETECTOR_THREAD);
-    assert.equal(claims.detectorReaches(2), 1, 'the worker holds it');
-    assert.equal(claims.nextForWorker(1, 2, false), 4, 'the detector is at 2: 3 is left to it');
-    assert.equal(claims.detectorReaches(3), DETECTOR_THREAD);
-    assert.equal(claims.detectorReaches(4), 1);
-    assert.equal(claims.nextForWorker(1, 4, false), -1, 'range 5 is the detector’s: nothing left');
-    assert.equal(claims.detectorReaches(5), DETECTOR_THREAD);
+    assert.equal(claims.nextForWorker(1, -1, false), 1, 'a flood would leave the worker idle while range 1 is read');
+    assert.equal(claims.detectorReaches(1), 1);
   });
 
-  it('a worker that waited for the detector’s thread claims the next range, so that thread only judges', () => {
-    const claims = new RangeClaims(5);
+  it('a worker leaves the range after the detector’s to it while that thread has time to spare', () => {
+    const claims = new RangeClaims(7);
     assert.equal(claims.detectorReaches(0), DETECTOR_THREAD);
-    assert.equal(claims.nextForWorker(1, -1, false), 2);
-    assert.equal(claims.detectorReaches(1), DETECTOR_THREAD);
+    assert.equal(claims.nextForWorker(1, -1, false), 1);
+    assert.equal(claims.detectorReaches(1), 1);
+    claims.detectorFinished(3, 35); // ordinary traffic: judged in 3 ms what took 35 ms to read
+    assert.equal(claims.nextForWorker(1, 1, false), 3, 'the detector is at 1: 2 is left to it');
+    assert.equal(claims.detectorReaches(2), DETECTOR_THREAD);
+    assert.equal(claims.detectorReaches(3), 1, 'the worker holds it');
+    claims.detectorFinished(17, 35);
+    assert.equal(claims.nextForWorker(1, 3, false), 5, 'just under half the time: still spare');
+    assert.equal(claims.detectorReaches(4), DETECTOR_THREAD);
+    assert.equal(claims.detectorReaches(5), 1);
+    assert.equal(claims.nextForWorker(1, 5, false), -1, 'range 6 is the detector’s: nothing left');
+    assert.equal(claims.detectorReaches(6), DETECTOR_THREAD);
+  });
+
+  it('a worker claims the next range when judging is the slow part, so the detector’s thread only judges', () => {
+    const claims = new RangeClaims(6);
+    assert.equal(claims.detectorReaches(0), DETECTOR_THREAD);
+    assert.equal(claims.nextForWorker(1, -1, false), 1);
+    assert.equal(claims.detectorReaches(1), 1);
+    claims.detectorFinished(160, 180); // a flood: judging took about as long as reading
+    assert.equal(claims.nextForWorker(1, 1, false), 2, 'no time to spare: the range right after the detector’s');
     assert.equal(claims.detectorReaches(2), 1);
-    assert.equal(claims.nextForWorker(1, 2, true), 3, 'it waited: the range right after the detector’s');
+    claims.detectorFinished(3, 35);
+    assert.equal(claims.nextForWorker(1, 2, true), 3, 'the worker waited for the detector’s thread during range 2');
     assert.equal(claims.detectorReaches(3), 1);
-    assert.equal(claims.nextForWorker(1, 3, true), 4);
-    assert.equal(claims.detectorReaches(4), 1);
-    assert.equal(claims.nextForWorker(1, 4, true), -1);
+    claims.detectorFinished(3, 35);
+    assert.equal(claims.nextForWorker(1, 3, false), 5, 'spare time again: range 4 is left to the detector’s thread');
+    assert.equal(claims.detectorReaches(4), DETECTOR_THREAD);
+    assert.equal(claims.detectorReaches(5), 1);
   });
 
   it('two workers and the detector never hold one range together, and every range is held', () => {

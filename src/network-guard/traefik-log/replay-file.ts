@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_LINE_BYTES,
   type ParseOptions,
   parseTraefikLine,
+  TEXT_START_FIELDS,
   type TraefikLogFormat,
 } from './parse-traefik-line.ts';
 import type { LinePrefilter } from './prefilter.ts';
@@ -27,6 +28,8 @@ export interface ReplayOptions {
    * ends after MAX_BATCH_CHARS (1 MiB) of lines.
    */
   maxBatchEvents?: number;
+  /** Each batch says where its events' texts start in their lines (SourceBatch.textStarts), for a replay worker. */
+  textStarts?: boolean;
   /** Read only [start, end) (both at line starts, see splitAtLines): one range of a parallel replay. */
   start?: number;
   end?: number;
@@ -61,6 +64,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     resolver: new ClientIpResolver(options.trustedProxies ?? []),
     prefilter: options.prefilter,
     rawChars: options.rawChars,
+    textStarts: options.textStarts ? new Int32Array(TEXT_START_FIELDS) : undefined,
   };
   const cutOptions: ParseOptions = { ...parseOptions, cut: true };
   const scanner = options.scanner ?? replayScanner(options);
@@ -75,6 +79,8 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     while (offset < size) {
       const events: LogEvent[] = [];
       const stats = emptyStats();
+      const lineStarts = parseOptions.textStarts;
+      const textStarts = lineStarts ? new Int32Array(maxBatchEvents * TEXT_START_FIELDS) : undefined;
       if (!paused) readEnd = Math.min(size, offset + chunkBytes);
       const state = { skipToNewline, final: readEnd === size };
       let chars = 0;
@@ -83,7 +89,11 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
         if (line.length === 0) {
           stats.lines++;
           stats.skipped++;
-        } else countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
+        } else {
+          const before = events.length;
+          countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
+          if (textStarts && events.length > before) textStarts.set(lineStarts!, before * TEXT_START_FIELDS);
+        }
         return events.length < maxBatchEvents && chars < MAX_BATCH_CHARS;
       });
       // Going on with a paused read may hand out nothing (its rest is the start of the next read's first line).
@@ -94,6 +104,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
       skipToNewline = outcome.skipToNewline;
       yield {
         events,
+        ...(textStarts && { textStarts }),
         stats,
         position: { path: absolute, dev: info.dev, ino: info.ino, offset, size, headHash: '', headLength: 0 },
         hasMore: offset < size,

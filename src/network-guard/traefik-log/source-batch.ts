@@ -36,6 +36,8 @@ export interface TraefikFilePosition {
 
 export interface SourceBatch {
   events: LogEvent[];
+  /** When asked for (ReplayOptions.textStarts): per event, TEXT_START_FIELDS starts of its texts in its line. */
+  textStarts?: Int32Array;
   stats: SourceStats;
   /** Give it to `commit()` once the events are processed. */
   position: TraefikFilePosition;
