@@ -55,16 +55,18 @@ export class CampaignMembers {
     firstSeen: number,
     lastSeen: number,
   ): number {
-    let slot = this.#slotIn(network, key);
+    // One lookup of the network for both questions: is the key a member, and how many are there.
+    const current = this.#networks.get(network);
+    let slot = this.#slotOf(current, key);
     let members = 0;
     if (slot !== undefined) {
       if (isMultiPath(this.#paths[slot])) this.multiPathMembers--;
-      members = this.#networkSize(network);
+      members = typeof current === 'number' ? 1 : current!.size;
     } else {
       slot = this.#free.pop() ?? this.#keys.length;
       this.#keys[slot] = key;
       this.#networkOf[slot] = network;
-      members = this.#join(network, key, slot);
+      members = this.#join(network, current, key, slot);
       this.#size++;
     }
     this.#paths[slot] = paths.length === 1 && typeof paths !== 'string' ? paths[0] : paths;
@@ -101,12 +103,15 @@ export class CampaignMembers {
    * left (by slot: no key parsed or looked up again).
    */
   evictOldest(count: number, left: (network: NetworkKey, members: number) => void): void {
-    let toEvict = count;
-    for (const slot of this.#inOrder()) {
-      if (toEvict-- <= 0) break;
+    let index = this.#head;
+    for (let toEvict = count; toEvict > 0 && index < this.#queue.length; index++) {
+      const slot = this.#queue[index]!;
+      if (this.#stamp[slot] !== this.#queueStamps[index]) continue; // seen again later, or gone
       const network = this.#networkOf[slot]!;
       left(network, this.#remove(network, this.#keys[slot]!, slot));
+      toEvict--;
     }
+    this.#head = index; // every entry before it is stale now
   }
 
   /** Member keys, least recently seen first (deleting the ones already visited is allowed). */
@@ -131,15 +136,14 @@ export class CampaignMembers {
   }
 
   #slotIn(network: NetworkKey, key: string): number | undefined {
-    const current = this.#networks.get(network);
+    return this.#slotOf(this.#networks.get(network), key);
+  }
+
+  /** The slot of `key` among a network's members (`current`, as #networks holds them). */
+  #slotOf(current: number | Map<string, number> | undefined, key: string): number | undefined {
     if (current === undefined) return undefined;
     if (typeof current !== 'number') return current.get(key);
     return this.#keys[current] === key ? current : undefined;
-  }
-
-  #networkSize(network: NetworkKey): number {
-    const current = this.#networks.get(network);
-    return current === undefined ? 0 : typeof current === 'number' ? 1 : current.size;
   }
 
   /** The slot becomes the most recently seen. */
@@ -195,9 +199,8 @@ export class CampaignMembers {
     };
   }
 
-  /** Adds a new member to its network; returns how many members the network has. */
-  #join(network: NetworkKey, key: string, slot: number): number {
-    const current = this.#networks.get(network);
+  /** Adds a new member to its network (whose members are `current`); returns how many members the network has. */
+  #join(network: NetworkKey, current: number | Map<string, number> | undefined, key: string, slot: number): number {
     if (current === undefined) {
       this.#networks.set(network, slot);
       return 1;

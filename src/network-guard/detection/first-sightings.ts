@@ -13,11 +13,12 @@ export type ObservedRequest = Pick<
 const MAX_INTERNED = 4096;
 const MAX_INTERNED_LENGTH = 512;
 /**
- * Bytes of first sightings' raw lines kept for their evidence sample: 100,000 one-probe clients of 320-byte lines.
+ * Bytes of first sightings' raw lines kept for their evidence sample: 50,000 one-probe clients of 320-byte lines.
  * Past it (a flood of long lines) a new one-probe client keeps no line until evictions make room; it is counted all
- * the same, and a sample comes from its next request.
+ * the same, and a sample comes from its next request. (32 MiB until the daemon caught up on floods with a worker
+ * thread: a million one-probe clients of 920-byte lines then peaked at 240 to 258 MB, 224 to 243 MB with 16.)
  */
-const MAX_FIRST_LINE_BYTES = 32 * 1024 * 1024;
+const MAX_FIRST_LINE_BYTES = 16 * 1024 * 1024;
 /** `host` of a request that had none (the column holds strings only). */
 const NO_HOST = '\u0000';
 

@@ -1,11 +1,11 @@
 // Worker thread: replays line-aligned byte ranges of a Traefik log, in order, and posts their batches (prefiltered, parsed
 // events plus counters) to the thread that runs the detector. It runs ahead of the detector by at most
 // MAX_PENDING_EVENTS unconsumed events: ordinary traffic (mostly prefiltered away) streams through at full speed,
-// while a range whose every line survives the prefilter cannot pile up in memory. (5,000 events: two runs each, a
-// flood of 1 KB probe lines peaked at 270 to 274 MB, 281 to 309 MB with 10,000, and the ordinary 1 GB log took the
-// same 1.05 to 1.09 s; 2,500 made that one 1.26 to 1.32 s, and 1,024 30% slower: the worker stalls while the
-// detector's thread reads the first range itself. Measured when each thread had one half of the file; ranges now
-// alternate, so fewer of a worker's events wait, but a flood still reaches the bound.)
+// while a range whose every line survives the prefilter cannot pile up in memory. (2,500 events: the daemon catching
+// up on a million one-probe clients in 1 KB lines peaked at 243 and 247 MB, 250 to 271 MB with 5,000; a two-thread
+// scan of the ordinary 1M-line log took the same 1.98 to 2.20 s with either, three runs each. When each thread had
+// one half of the file, 2,500 made that scan 20% slower: the worker stalled while the detector's thread read its
+// half. Ranges alternate now, and in a flood the workers read them all, so few of a worker's events wait.)
 import type { FileHandle } from 'node:fs/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { encodeEvents } from './event-wire.ts';
@@ -33,7 +33,7 @@ export interface ReplayWorkerData {
   prefilter?: { paths: string[]; agents: string[] };
 }
 
-export const MAX_PENDING_EVENTS = 5_000;
+export const MAX_PENDING_EVENTS = 2_500;
 /**
  * Events per posted batch. A batch's lines live until it is posted, so each young-generation collection copies the
  * batch in progress: with 64 instead of replayFile's 256, a flood of 920-byte probes read with two threads took 6%

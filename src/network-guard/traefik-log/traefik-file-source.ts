@@ -58,10 +58,10 @@ export interface TraefikFileSourceOptions {
  * threads read, prefilter and parse line-aligned ranges, and their batches come back in file order, so the detector
  * sees the same events in the same order. The workers stop when the backlog is read.
  *
- * Only while most lines of this thread's recent reads were prefiltered away (ordinary traffic: reading and parsing
- * are the slow part: a 1 GB backlog took 2.28 s instead of 2.82, medians of five). In a flood of probes every line is
- * judged, and judging has one thread: a worker did not make a million one-probe clients measurably faster, and it
- * took the daemon's peak from 214-233 MB to 262-275 MB, past its 256 MB bound.
+ * Ordinary traffic (reading and parsing are the slow part): a 1 GB backlog took 2.28 s instead of 2.82, medians of
+ * five. A flood of probes (every line judged, on this thread): a million one-probe clients took 6.1 to 6.6 s
+ * instead of 8.5 to 10 s, since the workers read every range then (range-claims.ts), in a peak of 243 to 247 MB
+ * (MAX_PENDING_EVENTS of replay-worker.ts).
  */
 export interface CatchUpOptions extends Pick<ParallelReplayOptions, 'threads' | 'minBytesPerThread' | 'rangeBytes'> {
   /** The prefilter's needles (the workers build their own prefilter from them); none: every line is parsed. */
@@ -74,9 +74,6 @@ const HEAD_BYTES = 1024;
 const DEFAULT_READ_BYTES = 8 * 1024 * 1024;
 const DEFAULT_BATCH_EVENTS = 256;
 const MIN_BACKLOG_BYTES = 64 * 1024 * 1024;
-/** Lines of recent reads that tell ordinary traffic from a flood (see CatchUpOptions); halved past the maximum. */
-const MIN_RECENT_LINES = 1000;
-const MAX_RECENT_LINES = 100_000;
 
 interface OpenFile {
   handle: FileHandle;
@@ -118,8 +115,6 @@ export class TraefikFileSource {
   #catchingUp: CatchingUp | undefined;
   /** A parallel catch-up failed once (a worker could not start or died): this thread reads alone from then on. */
   #catchUpFailed = false;
-  /** Lines this thread read lately, and how many of them the prefilter dropped. */
-  readonly #recent = { lines: 0, filtered: 0 };
   readonly #maxBatchEvents: number;
   #watcher: FSWatcher | undefined;
   #changed = false;
@@ -224,23 +219,7 @@ export class TraefikFileSource {
   #shouldCatchUp(cursor: TraefikFilePosition, size: number): boolean {
     const catchUp = this.#options.catchUp;
     if (!catchUp || catchUp.threads < 2 || this.#catchUpFailed || cursor.skipToNewline) return false;
-    if (this.#recent.lines < MIN_RECENT_LINES || !this.#ordinaryTraffic()) return false;
     return size - cursor.offset >= (catchUp.minBacklogBytes ?? MIN_BACKLOG_BYTES);
-  }
-
-  /** Whether most recent lines were prefiltered away (else a flood: see CatchUpOptions). */
-  #ordinaryTraffic(): boolean {
-    return this.#recent.filtered * 2 >= this.#recent.lines;
-  }
-
-  #countRecent(stats: SourceStats): void {
-    const recent = this.#recent;
-    recent.lines += stats.lines;
-    recent.filtered += stats.filtered;
-    if (recent.lines > MAX_RECENT_LINES) {
-      recent.lines /= 2;
-      recent.filtered /= 2;
-    }
   }
 
   /** Starts reading the backlog's complete lines with several threads; its first batch, or undefined (nothing). */
@@ -295,13 +274,6 @@ export class TraefikFileSource {
     const batch = next.value;
     const cursor = await this.#positionAfter(file, this.#cursor!, batch.position.offset, batch.position.size, false);
     this.#cursor = cursor;
-    this.#countRecent(batch.stats);
-    if (!batch.readContinues && !this.#ordinaryTraffic()) {
-      // A flood began in the backlog: this thread goes on alone from this read's end (its workers' memory goes).
-      this.#catchingUp = undefined;
-      await catchingUp.batches.return(undefined);
-      batch.notices.push(`${this.path}: most lines are probes now; reading on with one thread`);
-    }
     // Every batch but the catch-up's last has more after it; where its reads end (readContinues) is where the caller
     // drains and commits, as with this thread's own reads.
     return { ...batch, position: cursor, hasMore: true };
@@ -468,7 +440,6 @@ export class TraefikFileSource {
       } else countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
       return events.length < maxEvents && chars < MAX_BATCH_CHARS;
     });
-    this.#countRecent(stats);
     // A pause at the read's end is no pause: nothing of the read is left.
     if (outcome.paused && outcome.offset >= to) outcome.paused = false;
     if (outcome.paused) this.#continuing = { handle, offset: outcome.offset, end: to };
