@@ -24,8 +24,9 @@ const MIN_BYTES_PER_THREAD = 32 * 1024 * 1024;
 const RANGE_BYTES = 32 * 1024 * 1024;
 /**
  * A worker's young generation (2 MB semi-spaces, as one-shot commands have; the daemon's own 8 MB would be copied
- * into each worker). The daemon catching up on a million one-probe clients peaked at 240 to 248 MB instead of 245 to
- * 263 MB (six runs and three), as fast; an ordinary 1 GB backlog took the same 2.0 to 2.6 s at 145 MB.
+ * into each worker). The daemon catching up on a million one-probe clients peaked at 240 to 245 MB in three runs (a
+ * median of 248 in three more) instead of 245 to 263 MB, as fast; an ordinary 1 GB backlog took the same 2.0 to
+ * 2.6 s at 145 MB.
  */
 const WORKER_YOUNG_GENERATION_MB = 6;
 

@@ -48,7 +48,11 @@ export class RangeClaims {
 }
 
 const UNCLAIMED = 0;
-/** Whether the detector's thread has time to spare; until it finished a worker's range the slot holds 0 (as if it had). */
+/**
+ * Whether the detector's thread has time to spare. Until it finished a worker's range the slot holds 0, taken as no
+ * time to spare: a worker's first claim is the range right after the detector's (in ordinary traffic the threads
+ * take turns from the first report on).
+ */
 const SPARE_TIME = 1;
 const NO_SPARE_TIME = 2;
 export const DETECTOR_THREAD = -1;

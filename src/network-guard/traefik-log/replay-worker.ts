@@ -2,7 +2,7 @@
 // events plus counters) to the thread that runs the detector. It runs ahead of the detector by at most
 // MAX_PENDING_EVENTS unconsumed events: ordinary traffic (mostly prefiltered away) streams through at full speed,
 // while a range whose every line survives the prefilter cannot pile up in memory. (2,500 events: the daemon catching
-// up on a million one-probe clients in 1 KB lines peaked at 243 and 247 MB, 250 to 271 MB with 5,000; a two-thread
+// up on a million one-probe clients in 1 KB lines peaked at 243 to 263 MB, 266 to 271 MB with 5,000; a two-thread
 // scan of the ordinary 1M-line log took the same 1.98 to 2.20 s with either, three runs each. When each thread had
 // one half of the file, 2,500 made that scan 20% slower: the worker stalled while the detector's thread read its
 // half. Ranges alternate now, and in a flood the workers read them all, so few of a worker's events wait.)

@@ -59,9 +59,10 @@ export interface TraefikFileSourceOptions {
  * sees the same events in the same order. The workers stop when the backlog is read.
  *
  * Ordinary traffic (reading and parsing are the slow part): a 1 GB backlog took 2.28 s instead of 2.82, medians of
- * five. A flood of probes (every line judged, on this thread): a million one-probe clients took 6.1 to 6.6 s
- * instead of 8.5 to 10 s, since the workers read every range then (range-claims.ts), in a peak of 243 to 247 MB
- * (MAX_PENDING_EVENTS of replay-worker.ts).
+ * five. A flood of probes (every line judged, on this thread): the workers read every range then (range-claims.ts),
+ * and a million one-probe clients took 5.0 s instead of 6.2 (medians of three, bench/README "Session 10"), at 229 to
+ * 249 MB (the bounds that keep it there: MAX_PENDING_EVENTS of replay-worker.ts, a worker's young generation in
+ * parallel-replay.ts, the first sightings' raw lines).
  */
 export interface CatchUpOptions extends Pick<ParallelReplayOptions, 'threads' | 'minBytesPerThread' | 'rangeBytes'> {
   /** The prefilter's needles (the workers build their own prefilter from them); none: every line is parsed. */
