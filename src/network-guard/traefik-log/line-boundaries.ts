@@ -26,3 +26,36 @@ export async function splitAtLines(handle: FileHandle, start: number, end: numbe
   }
   return [...starts, end];
 }
+
+/**
+ * splitAtLines, with each range starting where a one-thread replayFile's read of `chunkBytes` ends (the start of
+ * the first line that read left whole): every read of a range then ends where the one-thread replay's read ends, so
+ * a scan drains its findings at the same lines whatever its thread count (when a finding is drained decides which
+ * incident comes first). Where a line longer than `maxLineBytes` crosses a read end (the scanner then skips it),
+ * it falls back to splitAtLines.
+ */
+export async function splitAtReadEnds(
+  handle: FileHandle,
+  start: number,
+  end: number,
+  parts: number,
+  sizes: { chunkBytes: number; maxLineBytes: number },
+): Promise<number[]> {
+  const starts = [start];
+  // The bytes before a read end that hold the line it leaves for the next read (at most maxLineBytes of it).
+  const window = Buffer.allocUnsafe(Math.min(sizes.chunkBytes, sizes.maxLineBytes + 1));
+  for (let read = start, cut = 1; cut < parts; ) {
+    const readEnd = read + sizes.chunkBytes;
+    if (readEnd >= end) break;
+    const from = Math.max(read, readEnd - window.length);
+    const { bytesRead } = await handle.read(window, 0, readEnd - from, from);
+    const newline = window.subarray(0, bytesRead).lastIndexOf(10);
+    if (bytesRead < readEnd - from || newline < 0) return splitAtLines(handle, start, end, parts);
+    read = from + newline + 1;
+    if (read >= start + ((end - start) * cut) / parts) {
+      starts.push(read);
+      cut++;
+    }
+  }
+  return [...starts, end];
+}

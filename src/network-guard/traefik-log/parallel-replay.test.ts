@@ -14,14 +14,17 @@ const dir = await mkdtemp(join(tmpdir(), 'parallel-replay-'));
 after(() => rm(dir, { recursive: true, force: true }));
 const NEEDLES = { paths: ['/.env', '/.git', '/wp-config', '/backup'], agents: ['trufflehog', 'nuclei', 'sqlmap'] };
 
-async function collect(batches: AsyncIterable<{ events: LogEvent[]; stats: ReturnType<typeof emptyStats> }>) {
+async function collect(batches: AsyncIterable<SourceBatch>) {
   const events: LogEvent[] = [];
   const stats = emptyStats();
+  /** Where each read ends: where a scan drains its findings. */
+  const readEnds: number[] = [];
   for await (const batch of batches) {
     events.push(...batch.events);
     addStats(stats, batch.stats);
+    if (!batch.readContinues) readEnds.push(batch.position.offset);
   }
-  return { events, stats };
+  return { events, stats, readEnds };
 }
 
 for (const format of ['json', 'clf'] as const) {
@@ -51,8 +54,11 @@ for (const format of ['json', 'clf'] as const) {
           assert.deepEqual(parallel.stats, single.stats, `${label}: counters`);
           assert.equal(parallel.events.length, single.events.length);
           assert.deepEqual(parallel.events, single.events, `${label}: events`);
+          // Ranges start where one thread's reads end: findings are drained at the same lines.
+          assert.deepEqual(parallel.readEnds, single.readEnds, `${label}: read ends`);
         }
       }
+      assert.ok(single.readEnds.length > 10, `${single.readEnds.length} reads`);
       assert.ok(single.events.length > 100 && single.stats.filtered > 1000, 'the log exercises both paths');
       assert.ok(single.stats.malformed >= 1 && single.stats.oversized >= 1);
     });

@@ -2,10 +2,10 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { startCompiledWorker } from '../../core/compiled-worker.ts';
 import { decodeEvents, type WireEvents } from './event-wire.ts';
-import { splitAtLines } from './line-boundaries.ts';
+import { splitAtReadEnds } from './line-boundaries.ts';
 import { createPrefilter } from './prefilter.ts';
 import { DETECTOR_THREAD, RangeClaims } from './range-claims.ts';
-import { type ReplayOptions, replayFile, replayScanner } from './replay-file.ts';
+import { type ReplayOptions, readSizes, replayFile, replayScanner } from './replay-file.ts';
 import type { ReplayWorkerData } from './replay-worker.ts';
 import type { SourceBatch } from './source-batch.ts';
 
@@ -63,7 +63,7 @@ export async function* replayFileParallel(path: string, options: ParallelReplayO
     const bytes = Math.max(0, end - from);
     const wanted = Math.max(1, Math.min(threads, Math.floor(bytes / minBytesPerThread)));
     const parts = wanted > 1 ? Math.max(wanted, Math.ceil(bytes / rangeBytes)) : 1;
-    const bounds = parts > 1 ? await splitAtLines(handle, from, end, parts) : [from, end];
+    const bounds = parts > 1 ? await splitAtReadEnds(handle, from, end, parts, readSizes(reading)) : [from, end];
     const ranges = bounds.slice(0, -1).map((start, index) => ({ start, end: bounds[index + 1]! }));
     const threadCount = Math.min(wanted, ranges.length);
     const workerHandles = await openSameFile(path, file, threadCount - 1);

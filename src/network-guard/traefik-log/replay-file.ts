@@ -118,7 +118,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
   }
 }
 
-function readSizes(options: ReplayOptions): { maxLineBytes: number; chunkBytes: number } {
+export function readSizes(options: ReplayOptions): { maxLineBytes: number; chunkBytes: number } {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   // A range must be able to hold a whole line plus its newline, or it could end without progress.
   return { maxLineBytes, chunkBytes: Math.max(options.chunkBytes ?? 4 * 1024 * 1024, maxLineBytes + 1) };

@@ -238,6 +238,8 @@ export class TraefikFileSource {
       minBytesPerThread,
       rangeBytes,
       maxBatchEvents: this.#maxBatchEvents,
+      // Reads of this thread's size: the caller drains and commits at their ends, as often as without workers.
+      chunkBytes: this.#options.maxBytesPerRead ?? DEFAULT_READ_BYTES,
       start: cursor.offset,
       end,
       handle: file.handle,
