@@ -60,8 +60,8 @@ export interface TraefikFileSourceOptions {
  *
  * Ordinary traffic (reading and parsing are the slow part): a 1 GB backlog took 2.28 s instead of 2.82, medians of
  * five. A flood of probes (every line judged, on this thread): the workers read every range then (range-claims.ts),
- * and a million one-probe clients took 5.0 s instead of 6.2 (medians of three, bench/README "Session 10"), at 229 to
- * 249 MB (the bounds that keep it there: MAX_PENDING_EVENTS of replay-worker.ts, a worker's young generation in
+ * and a million one-probe clients took 5.0 s instead of 6.2 (medians of three, bench/README "Session 10"), at 226 to
+ * 253 MB (the bounds that keep it there: MAX_PENDING_EVENTS of replay-worker.ts, a worker's young generation in
  * parallel-replay.ts, the first sightings' raw lines).
  */
 export interface CatchUpOptions extends Pick<ParallelReplayOptions, 'threads' | 'minBytesPerThread' | 'rangeBytes'> {
