@@ -58,9 +58,9 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
     line = Buffer.from(line).toString('utf8', 0, maxLineBytes);
     oversized = true;
   }
-  options.textStarts?.fill(-1);
   if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
   if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
+  options.textStarts?.fill(-1); // only a line that may give an event (most of ordinary traffic stops above)
   let first = 0;
   while (first < line.length && isSpace(line.charCodeAt(first))) first++;
   if (first === line.length) return { ok: false, reason: 'malformed' };
