@@ -170,6 +170,12 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'negotiation_failed', method: 'bad protocol version', sourceIp: m[1], port: port(m[2]) }),
   },
   {
+    // the obfuscated-handshake patch some distributions carry: "Magic value check failed (%u) on obfuscated
+    // handshake from %s port %d"
+    pattern: `^Magic value check failed \\(\\d+\\) on obfuscated handshake from ${IP} port (\\d+)$`,
+    build: (m) => ({ type: 'negotiation_failed', method: 'obfuscated handshake', sourceIp: m[1], port: port(m[2]) }),
+  },
+  {
     // OpenSSH 7.x sshd.c: "Did not receive identification string from %s port %d"
     pattern: `^Did not receive identification string from ${IP}(?: port (\\d+))?$`,
     build: (m) => ({ type: 'negotiation_failed', method: 'no identification', sourceIp: m[1], port: port(m[2]) }),
