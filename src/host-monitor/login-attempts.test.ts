@@ -18,10 +18,10 @@ const NOW = Date.parse('2025-09-14T22:05:00Z');
 const FINGERPRINT = 'SHA256:7lG3dY2kB8qH0pX1nV4mZ6cJ9sT5wR2eA8uI1oP3yQk';
 
 /** sshd's lines (the messages it writes, in the order it writes them) as the events the monitor keeps. */
-function attempts(messages: string[]): AuthEvent[] {
+function attempts(messages: string[], program = 'sshd'): AuthEvent[] {
   return dedupeAttempts(
     messages.flatMap((message) => {
-      const record = parseSyslogLine(`2025-09-14T22:04:00Z web sshd[1]: ${message}`, NOW);
+      const record = parseSyslogLine(`2025-09-14T22:04:00Z web ${program}[1]: ${message}`, NOW);
       const event = record && parseAuthEvent(record);
       return event ? [event] : [];
     }),
@@ -79,6 +79,19 @@ test('one connection hitting MaxAuthTries counts its attempts once: no extra for
     'PAM 5 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.5',
   ]);
   assert.equal(counted(events).length, 6);
+});
+
+test('dropbear: each bad password counts once, its exit at the limit adds none, a login elsewhere is no attack', () => {
+  const events = attempts(
+    [
+      ...Array.from({ length: 10 }, () => "Bad password attempt for 'root' from 203.0.113.90:40900"),
+      "Exit before auth from <203.0.113.90:40900>: (user 'root', 10 fails): Max auth tries reached - user 'root'",
+      "Password auth succeeded for 'alice' from 192.168.1.30:50030",
+    ],
+    'dropbear',
+  );
+  assert.equal(counted(events).length, 10);
+  assert.deepEqual(findingsFor(events, 'dropbear'), ['login-burst:203.0.113.90']);
 });
 
 test('a limit whose failures were logged below the level read counts once, not twice', () => {

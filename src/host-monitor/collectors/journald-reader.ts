@@ -24,7 +24,7 @@ function messageText(message: JournalEntry['MESSAGE']): string {
 
 /** Programs whose lines become login events or kernel findings: only root (or the kernel) may speak for them. */
 const PRIVILEGED_IDENTIFIERS =
-  /^(sshd|sshd-session|sshd-auth|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|kernel)$/;
+  /^(sshd|sshd-session|sshd-auth|dropbear|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|kernel)$/;
 
 /**
  * SYSLOG_IDENTIFIER is whatever the sender wrote (`logger -t sshd "Failed password for root from 9.9.9.9 ..."` works

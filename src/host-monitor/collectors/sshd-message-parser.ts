@@ -1,23 +1,34 @@
 import { isIP } from 'node:net';
 import type { AuthEvent, AuthEventType } from '../observations.ts';
 
-type SshdEvent = Omit<AuthEvent, 'program' | 'time' | 'host'>;
+export type SshdEvent = Omit<AuthEvent, 'program' | 'time' | 'host'>;
 
 /** An address as sshd prints it (ssh_remote_ipaddr): IPv4, IPv6, IPv4-mapped; checked with isIP afterwards. */
 const IP = '([0-9A-Fa-f:.]+)';
-/** sshd's own key description after `ssh2: ` (format_key_info): `RSA SHA256:...`, `ED25519-CERT SHA256:... ID ...`. */
-const KEY_INFO = '(?:: [A-Z0-9-]+ (?:SHA256|MD5):\\S+.*)?';
+/**
+ * What auth_log writes after the address: the protocol (`ssh2`, `ssh1` before OpenSSH 7.4, nothing in some builds),
+ * then `: ` and the method's details (key fingerprints, old colon-separated MD5 ones, certificate IDs, hostbased
+ * client user and host: partly the client's text). Any text may follow `: `, so a user name ending in `ssh2:` reads
+ * two ways and blames nobody.
+ */
+const AUTH_LOG_END = '(?: ssh[12])?(?:: .*)?';
 const PREAUTH = '(?: \\[preauth\\])?';
 /** `log_preamble` of packet.c: `authenticating user root `, `invalid user admin `, `user root `, or nothing. */
 const PREAMBLE = '(?:(?:authenticating |invalid )?user (.*) )?';
 
-interface Shape {
+export interface Shape {
   /** Written with a greedy user group; the lazy twin is derived from it. */
   pattern: string;
   build: (match: RegExpExecArray) => SshdEvent | undefined;
 }
 
-const port = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+interface CompiledShape {
+  greedy: RegExp;
+  lazy: RegExp;
+  build: Shape['build'];
+}
+
+export const port = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 const failureType = (method: string): AuthEventType => (method === 'none' ? 'failed_none' : 'failed_password');
 
 /**
@@ -30,7 +41,7 @@ const failureType = (method: string): AuthEventType => (method === 'none' ? 'fai
 const SHAPES: Shape[] = [
   {
     // auth.c auth_log: "%s %s%s%s for %s%.100s from %.200s port %d ssh2%s%s" (Accepted|Failed|Partial|Postponed)
-    pattern: `^(Accepted|Failed) (\\S+) for (invalid user )?(.*) from ${IP} port (\\d+) ssh2${KEY_INFO}$`,
+    pattern: `^(Accepted|Failed) (\\S+) for (invalid user )?(.*) from ${IP} port (\\d+)${AUTH_LOG_END}$`,
     build: (m) => ({
       type: m[1] === 'Accepted' ? 'accepted' : failureType(m[2]),
       method: m[2],
@@ -52,7 +63,7 @@ const SHAPES: Shape[] = [
   },
   {
     // auth.c auth_root_allowed: "ROOT LOGIN REFUSED FROM %.200s port %d"
-    pattern: `^ROOT LOGIN REFUSED FROM ${IP}(?: port (\\d+))?$`,
+    pattern: `^ROOT LOGIN REFUSED FROM ${IP}(?: port (\\d+))?${PREAUTH}$`,
     build: (m) => ({ type: 'refused', user: 'root', sourceIp: m[1], port: port(m[2]), method: 'PermitRootLogin' }),
   },
   {
@@ -72,8 +83,9 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'max_auth_attempts', user: m[1], sourceIp: m[2], port: port(m[3]), method: 'disconnect' }),
   },
   {
-    // auth-pam.c: "PAM: Authentication failure for %s%.100s from %.100s" ("illegal user " when invalid)
-    pattern: `^PAM: Authentication failure for (illegal user )?(.*) from ${IP}$`,
+    // auth-pam.c: "PAM: %s for %s%.100s from %.100s" with pam_strerror's text ("illegal user " when invalid);
+    // macOS adds "via <local address>"
+    pattern: `^PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module) for (illegal user )?(.*) from ${IP}(?: via \\S+)? ?$`,
     build: (m) => ({
       type: 'pam_auth_failure',
       method: 'sshd',
@@ -88,6 +100,11 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'disconnected', method: m[1], user: m[2], sourceIp: m[3], port: port(m[4]) }),
   },
   {
+    // the same before OpenSSH 7.2: the address alone
+    pattern: `^(Connection closed by|Disconnected from|Connection reset by) ${IP}${PREAUTH}$`,
+    build: (m) => ({ type: 'disconnected', method: m[1], sourceIp: m[2] }),
+  },
+  {
     // packet.c: "Received disconnect from <id>:%u: %.400s" (the text after the code is the client's)
     pattern: `^Received disconnect from ${PREAMBLE}${IP} port (\\d+):(\\d+): (?:.*)$`,
     build: (m) => ({
@@ -99,9 +116,32 @@ const SHAPES: Shape[] = [
     }),
   },
   {
+    // the same before OpenSSH 7.2: "Received disconnect from %s: %u: %.400s"
+    pattern: `^Received disconnect from ${IP}: ?(\\d+): (?:.*)$`,
+    build: (m) => ({ type: 'disconnected', method: `received disconnect ${m[2]}`, sourceIp: m[1] }),
+  },
+  {
     // sshd.c grace_alarm_handler: "Timeout before authentication for %s port %d"
     pattern: `^Timeout before authentication for ${IP} port (\\d+)$`,
     build: (m) => ({ type: 'disconnected', method: 'login grace timeout', sourceIp: m[1], port: port(m[2]) }),
+  },
+  {
+    // OpenSSH 9.8 sshd.c, the listener about a session process: "Timeout before authentication for connection from
+    // %s to %s, pid = %ld"
+    pattern: `^Timeout before authentication for connection from ${IP} to \\S+, pid = \\d+$`,
+    build: (m) => ({ type: 'disconnected', method: 'login grace timeout', sourceIp: m[1] }),
+  },
+  {
+    // auth2.c input_userauth_request: a second user name on one connection, "Change of username or service not
+    // allowed: (%s,%s) -> (%s,%s)", through ssh_packet_disconnect with the connection id
+    pattern: `^Disconnecting ${PREAMBLE}${IP} port (\\d+): Change of username or service not allowed: (?:.*)$`,
+    build: (m) => ({ type: 'refused', user: m[1], sourceIp: m[2], port: port(m[3]), method: 'change of user name' }),
+  },
+  {
+    // tcp_wrappers (libwrap, refuse()): "refused connect from %s" with eval_client: the client's ident and host name
+    // (its text), then the address in parentheses
+    pattern: `^refused connect from (?:.*) \\(${IP}\\)$`,
+    build: (m) => ({ type: 'refused', sourceIp: m[1], method: 'tcp_wrappers' }),
   },
   {
     // packet.c: "Unable to negotiate with <id>: no matching %s found. Their offer: %s"
@@ -120,9 +160,20 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'negotiation_failed', method: 'banner exchange', sourceIp: m[1], port: port(m[2]) }),
   },
   {
+    // packet.c sshpkt_fatal from the dispatch loop: "ssh_dispatch_run_fatal: Connection from <id>: <error>"
+    pattern: `^ssh_dispatch_run_fatal: Connection from ${PREAMBLE}${IP} port (\\d+): (?:.*)$`,
+    build: (m) => ({ type: 'negotiation_failed', method: 'dispatch', user: m[1], sourceIp: m[2], port: port(m[3]) }),
+  },
+  {
     // OpenSSH 7.x sshd.c: "Bad protocol version identification '%.100s' from %s port %d" (client text first)
     pattern: `^Bad protocol version identification '(?:.*)' from ${IP} port (\\d+)$`,
     build: (m) => ({ type: 'negotiation_failed', method: 'bad protocol version', sourceIp: m[1], port: port(m[2]) }),
+  },
+  {
+    // the obfuscated-handshake patch some distributions carry: "Magic value check failed (%u) on obfuscated
+    // handshake from %s port %d"
+    pattern: `^Magic value check failed \\(\\d+\\) on obfuscated handshake from ${IP} port (\\d+)$`,
+    build: (m) => ({ type: 'negotiation_failed', method: 'obfuscated handshake', sourceIp: m[1], port: port(m[2]) }),
   },
   {
     // OpenSSH 7.x sshd.c: "Did not receive identification string from %s port %d"
@@ -131,23 +182,34 @@ const SHAPES: Shape[] = [
   },
 ];
 
-const COMPILED = SHAPES.map((shape) => ({
-  greedy: new RegExp(shape.pattern),
-  // Only the user fields are free text: `(.*)` becomes lazy, the client's trailing texts `(?:.*)` stay as written.
-  lazy: new RegExp(shape.pattern.replaceAll('(.*)', '(.*?)')),
-  build: shape.build,
-}));
+const COMPILED = compileShapes(SHAPES);
 
 /** sshd's message (after `error: `/`fatal: ` and the Solaris `[ID ... auth.info]` prefix) as an event, or nothing. */
 export function parseSshdMessage(message: string): SshdEvent | undefined {
-  for (const { greedy, lazy, build } of COMPILED) {
+  return readShapes(COMPILED, message);
+}
+
+/** Each shape with its lazy twin: only the user fields are free text, so `(.*)` becomes lazy; `(?:.*)` stays. */
+export function compileShapes(shapes: readonly Shape[]): CompiledShape[] {
+  return shapes.map((shape) => ({
+    greedy: new RegExp(shape.pattern),
+    lazy: new RegExp(shape.pattern.replaceAll('(.*)', '(.*?)')),
+    build: shape.build,
+  }));
+}
+
+/**
+ * The event of the first shape the message has, when its greedy and lazy readings agree on the address, port and
+ * user; else nothing. Two readings of one line: the user name carries an address of its own, and nobody is blamed.
+ */
+export function readShapes(shapes: readonly CompiledShape[], message: string): SshdEvent | undefined {
+  for (const { greedy, lazy, build } of shapes) {
     const first = greedy.exec(message);
     if (!first) continue;
     const second = lazy.exec(message);
     const event = build(first);
     if (!event?.sourceIp || !isIP(event.sourceIp)) return undefined;
     const twin = second ? build(second) : undefined;
-    // Two readings of one line: the user name carries an address of its own. Nobody is blamed for it.
     if (!twin || twin.sourceIp !== event.sourceIp || twin.port !== event.port || twin.user !== event.user)
       return undefined;
     return event;

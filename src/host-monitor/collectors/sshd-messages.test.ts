@@ -52,7 +52,17 @@ test('every line of the sshd/PAM corpus gives its attempt, address and user, or 
   }
   assert.deepEqual(failures, []);
   const classes = new Set(corpus.lines.map((entry) => entry.class));
-  for (const name of ['failure', 'framing', 'refusal', 'limit', 'disconnect', 'negotiation', 'pam', 'shape'])
+  for (const name of [
+    'failure',
+    'framing',
+    'refusal',
+    'limit',
+    'disconnect',
+    'negotiation',
+    'pam',
+    'shape',
+    'dropbear',
+  ])
     assert.ok(classes.has(name), `the corpus covers ${name}`);
 });
 

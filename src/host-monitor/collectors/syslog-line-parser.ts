@@ -79,7 +79,17 @@ export function parseSyslogLine(line: string, now: number = Date.now()): SyslogR
 }
 
 const PROBLEM = /\b(error|failed|failure|critical|panic|segfault|oom-killer|out of memory|i\/o error|call trace)\b/i;
-const BENIGN_PROGRAMS = new Set(['sshd', 'sshd-session', 'sshd-auth', 'sudo', 'login', 'su', 'CRON', 'cron']);
+const BENIGN_PROGRAMS = new Set([
+  'sshd',
+  'sshd-session',
+  'sshd-auth',
+  'dropbear',
+  'sudo',
+  'login',
+  'su',
+  'CRON',
+  'cron',
+]);
 
 /** Lines worth counting as system problems (auth programs are handled by the auth parser instead). */
 export function isSyslogProblem(record: SyslogRecord): boolean {

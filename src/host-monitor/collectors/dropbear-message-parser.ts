@@ -1,0 +1,74 @@
+import { compileShapes, port, readShapes, type Shape, type SshdEvent } from './sshd-message-parser.ts';
+
+/**
+ * Where dropbear writes the client (svr-session.c addrstring): `203.0.113.5:40022`, an IPv6 address in brackets
+ * since 2026.94 (`[2001:db8::5]:40022`), without them before (`2001:db8::5:40022`: the last colon starts the port).
+ * Groups: the bracketed address, the bare one, the port.
+ */
+const ADDRESS = '(?:\\[([0-9A-Fa-f:.]+)\\]|([0-9A-Fa-f:.]+)):(\\d+)';
+/** The user name as dropbear quotes it: the client's text, quotes and all. */
+const USER = "'(.*)'";
+
+/** svr-auth.c writes `is invalid` where the user does not exist. */
+const maxTriesUser = (user: string) => (user === 'is invalid' ? { invalidUser: true } : { user });
+
+const address = (match: RegExpExecArray, at: number) => ({
+  sourceIp: match[at] ?? match[at + 1],
+  port: port(match[at + 2]),
+});
+
+/**
+ * The messages dropbear (2019-2026: svr-auth.c, svr-authpasswd.c, svr-authpubkey.c, svr-session.c) writes about
+ * logins. The address ends the line, or (an exit) comes right after its fixed start, so a user name holding
+ * `' from 9.9.9.9:1` cannot move it; the greedy and lazy readings are compared all the same.
+ */
+const SHAPES: Shape[] = [
+  {
+    // svr-authpasswd.c: "Bad password attempt for '%s' from %s" (lower-case in old releases) and "Too-long password
+    // attempt for '%s' from %s"
+    pattern: `^(?:[Bb]ad|Too-long) password attempt for ${USER} from ${ADDRESS}$`,
+    build: (m) => ({ type: 'failed_password', method: 'password', user: m[1], ...address(m, 2) }),
+  },
+  {
+    // svr-authpubkey.c: "Pubkey auth bad signature for '%s' with key %s from %s"
+    pattern: `^Pubkey auth bad signature for ${USER} with key \\S+ from ${ADDRESS}$`,
+    build: (m) => ({ type: 'failed_password', method: 'publickey', user: m[1], ...address(m, 2) }),
+  },
+  {
+    // svr-auth.c checkusername: "Login attempt for nonexistent user from %s" (older: "login attempt ...")
+    pattern: `^[Ll]ogin attempt for nonexistent user from ${ADDRESS}$`,
+    build: (m) => ({ type: 'invalid_user', invalidUser: true, ...address(m, 1) }),
+  },
+  {
+    // svr-session.c svr_dropbear_exit: "Exit before auth from <%s>: (user '%s', %u fails): %s", without the user
+    // part before a valid user name; the message is svr-auth.c's "Max auth tries reached - user '%s'" ('is invalid'
+    // for a user that does not exist)
+    pattern: `^Exit before auth from <${ADDRESS}>: (?:\\(user '(?:.*)', \\d+ fails\\): )?Max auth tries reached - user ${USER}$`,
+    build: (m) => ({ type: 'max_auth_attempts', method: 'max auth tries', ...maxTriesUser(m[4]!), ...address(m, 1) }),
+  },
+  {
+    // before 2019 the address came last: "Exit before auth (user '%s', %u fails): Max auth tries reached - user '%s'
+    // from %s"
+    pattern: `^Exit before auth \\(user '(?:.*)', \\d+ fails\\): Max auth tries reached - user ${USER} from ${ADDRESS}$`,
+    build: (m) => ({ type: 'max_auth_attempts', method: 'max auth tries', ...maxTriesUser(m[1]!), ...address(m, 2) }),
+  },
+  {
+    // svr-authpasswd.c / svr-authpubkey.c success (not the "extra auth required" partial one)
+    pattern: `^(Password|Pubkey) auth succeeded for ${USER}(?: with \\S+ key \\S+)? from ${ADDRESS}$`,
+    build: (m) => ({
+      type: 'accepted',
+      method: m[1] === 'Password' ? 'password' : 'publickey',
+      user: m[2],
+      ...address(m, 3),
+    }),
+  },
+];
+
+const COMPILED = compileShapes(SHAPES);
+/** dropbear run in the foreground with its stderr sent to syslog puts its pid and time first: `[825] Jul 10 23:53:52 `. */
+const STDERR_PREFIX = /^\[\d+\] [A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d /;
+
+/** A dropbear message as an event, or nothing. */
+export function parseDropbearMessage(message: string): SshdEvent | undefined {
+  return readShapes(COMPILED, message.replace(STDERR_PREFIX, ''));
+}
