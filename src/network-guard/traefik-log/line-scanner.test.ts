@@ -9,11 +9,16 @@ import { LineScanner } from './line-scanner.ts';
 const dir = await mkdtemp(join(tmpdir(), 'line-scanner-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** A file of lines of every length around the limits, CRLF endings, NUL runs where lines start, a last line cut. */
+/**
+ * A file of lines of every length around the limits, CRLF endings, NUL runs where lines start, short lines of UTF-8
+ * text among the ASCII ones (the scanner decodes ASCII a block of lines at a time, the others line by line), a last
+ * line cut.
+ */
 function content(random: Prng, maxLineBytes: number): string {
   let text = '';
   for (let index = 0; index < 400; index++) {
     if (random.next() < 0.05) text += '\u0000'.repeat(random.int(1, 50));
+    if (random.next() < 0.1) text += `${index}: caf\u00e9 \u20ac \u{1f600}\n`;
     const length = random.pick([
       0,
       1,
@@ -45,8 +50,8 @@ test('a scan hands out every line once, in order, whatever the chunk, the pauses
     const chunkBytes = random.pick([1, 64 * 1024, 200_000]);
     const text = content(random, maxLineBytes);
     const path = join(dir, `lines-${round}.log`);
-    await writeFile(path, text, 'latin1');
-    const size = Buffer.byteLength(text, 'latin1');
+    await writeFile(path, text, 'utf8');
+    const size = Buffer.byteLength(text, 'utf8');
     const handle = await open(path, 'r');
     try {
       const scanner = new LineScanner({ chunkBytes, maxLineBytes });

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
@@ -36,6 +37,12 @@ interface ReadAhead {
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
+/**
+ * Whole lines of ASCII are decoded this many bytes at a time, and handed out as slices of the block: one string and
+ * one native call per block instead of per line. Small enough to stay out of V8's large-object space (a larger
+ * block there made a prefiltered scan slower than decoding each line).
+ */
+const BLOCK_BYTES = 64 * 1024;
 
 /**
  * Reads a byte range of a file in large chunks and hands out whole lines, decoding only what is handed out. A line
@@ -88,6 +95,7 @@ export class LineScanner {
     let skipping = !resumed && state.skipToNewline;
     let reachedEnd = false;
     let fresh = resumed; // the window holds bytes not looked at yet
+    let lineByLine = 0; // in the window, lines before this offset are decoded one by one
     for (;;) {
       if (!fresh) {
         if (base + filled >= to) break;
@@ -107,6 +115,7 @@ export class LineScanner {
         start = this.#headroom - leftover;
         filled = this.#headroom + bytesRead;
         this.#readAhead(handle, free, base + filled, to);
+        lineByLine = 0;
       }
       fresh = false;
       const view = buffer.subarray(0, filled);
@@ -118,6 +127,22 @@ export class LineScanner {
           while (start < filled && buffer[start] === 0) start++;
           nulBytes += start - padding;
         }
+        const blockEnd =
+          skipping || start < lineByLine
+            ? -1
+            : view.lastIndexOf(NEWLINE, Math.min(filled, start + BLOCK_BYTES) - 1) + 1;
+        if (blockEnd > start && isAscii(view.subarray(start, blockEnd))) {
+          const block = emitBlock(buffer.toString('latin1', start, blockEnd), max, onLine);
+          nulBytes += block.nulBytes;
+          start += block.consumed;
+          if (block.paused) {
+            this.#paused = { handle, buffer, base, start, filled };
+            return { offset: base + start, skipToNewline: false, nulBytes, paused: true };
+          }
+          continue;
+        }
+        // Not ASCII: the lines up to the block's end are decoded one by one (UTF-8), then blocks again.
+        if (blockEnd > start) lineByLine = blockEnd;
         const newline = view.indexOf(NEWLINE, start);
         if (newline < 0) break;
         let more = true;
@@ -175,6 +200,36 @@ export class LineScanner {
     this.#ahead = undefined;
     if (ahead) await ahead.result;
   }
+}
+
+/**
+ * Hands out the lines of `block` (whole lines of ASCII bytes, decoded at once: a character per byte, so lengths are
+ * byte counts). Each line is a slice of the block, not a string of its own: a handler that keeps a line, or text cut
+ * from it, must copy it (detachedCopy), or it keeps the whole block alive. Stops after a line whose handler returns
+ * false. Returns the bytes consumed and the NUL padding skipped.
+ */
+function emitBlock(
+  block: string,
+  max: number,
+  onLine: LineHandler,
+): { consumed: number; nulBytes: number; paused: boolean } {
+  let nulBytes = 0;
+  let at = 0;
+  while (at < block.length) {
+    if (block.charCodeAt(at) === 0) {
+      const padding = at;
+      while (at < block.length && block.charCodeAt(at) === 0) at++;
+      nulBytes += at - padding;
+      if (at === block.length) break;
+    }
+    const newline = block.indexOf('\n', at);
+    let stop = newline;
+    if (stop > at && block.charCodeAt(stop - 1) === CARRIAGE_RETURN) stop--;
+    const more = stop - at > max ? onLine(block.slice(at, at + max), true) : onLine(block.slice(at, stop), false);
+    at = newline + 1;
+    if (more === false) return { consumed: at, nulBytes, paused: true };
+  }
+  return { consumed: block.length, nulBytes, paused: false };
 }
 
 function emit(buffer: Buffer, start: number, end: number, max: number, onLine: LineHandler) {

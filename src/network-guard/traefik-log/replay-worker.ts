@@ -73,6 +73,7 @@ try {
       handle,
       maxBatchEvents: WORKER_BATCH_EVENTS,
       textStarts: true,
+      posted: true,
     })) {
       if (pending > MAX_PENDING_EVENTS) {
         waited = true;
