@@ -32,12 +32,6 @@ export interface ParseOptions {
    * (escaped, absent, CLF): the replay worker's wire sends such a text as its place in the line (event-wire.ts).
    */
   textStarts?: Int32Array;
-  /**
-   * Copy a line that may give an event before cutting its texts (the default): the scanner hands out slices of a
-   * 64 KB block of lines, and texts the detector keeps would keep the whole block alive. A replay worker, whose
-   * events are posted (copied) as soon as their batch is read, needs no copy.
-   */
-  detach?: boolean;
 }
 
 /** The fields `textStarts` holds, by index. */
@@ -66,7 +60,9 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
   }
   if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
   if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
-  if (options.detach !== false) line = detachedCopy(line);
+  // The scanner hands out slices of a 64 KB block of lines: an event's texts are cut from a copy of its line alone,
+  // so what is kept of them (by the detector, or by a worker's batch until it is posted) keeps only that line alive.
+  line = detachedCopy(line);
   options.textStarts?.fill(-1); // only a line that may give an event (most of ordinary traffic stops above)
   let first = 0;
   while (first < line.length && isSpace(line.charCodeAt(first))) first++;

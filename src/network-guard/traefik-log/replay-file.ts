@@ -30,8 +30,6 @@ export interface ReplayOptions {
   maxBatchEvents?: number;
   /** Each batch says where its events' texts start in their lines (SourceBatch.textStarts), for a replay worker. */
   textStarts?: boolean;
-  /** The events are posted to another thread as soon as their batch is read: no line is copied (ParseOptions.detach). */
-  posted?: boolean;
   /** Read only [start, end) (both at line starts, see splitAtLines): one range of a parallel replay. */
   start?: number;
   end?: number;
@@ -67,7 +65,6 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     prefilter: options.prefilter,
     rawChars: options.rawChars,
     textStarts: options.textStarts ? new Int32Array(TEXT_START_FIELDS) : undefined,
-    detach: !options.posted,
   };
   const cutOptions: ParseOptions = { ...parseOptions, cut: true };
   const scanner = options.scanner ?? replayScanner(options);

@@ -73,7 +73,6 @@ try {
       handle,
       maxBatchEvents: WORKER_BATCH_EVENTS,
       textStarts: true,
-      posted: true,
     })) {
       if (pending > MAX_PENDING_EVENTS) {
         waited = true;
