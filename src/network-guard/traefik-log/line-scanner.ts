@@ -62,6 +62,7 @@ export class LineScanner {
   /** Where a paused scan stopped: scanning on from there reuses what was read (and is being read). */
   #paused: Window | undefined;
   #ahead: ReadAhead | undefined;
+  #blocks = true;
 
   constructor(options: { chunkBytes: number; maxLineBytes: number }) {
     this.#chunkBytes = Math.max(options.chunkBytes, 64 * 1024);
@@ -69,6 +70,15 @@ export class LineScanner {
     this.#headroom = options.maxLineBytes + 1;
     const size = this.#headroom + this.#chunkBytes;
     this.#buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  }
+
+  /**
+   * Tells the scanner how many of the lines its last scan handed out were kept (parsed into events, each copied out
+   * of its block). When most are (a flood of probes), later scans decode line by line: a block decoded and then
+   * copied line by line allocates each line twice. When few are, blocks again.
+   */
+  kept(lines: number, kept: number): void {
+    if (lines > 0) this.#blocks = kept * 4 < lines;
   }
 
   /**
@@ -128,7 +138,7 @@ export class LineScanner {
           nulBytes += start - padding;
         }
         const blockEnd =
-          skipping || start < lineByLine
+          skipping || start < lineByLine || !this.#blocks
             ? -1
             : view.lastIndexOf(NEWLINE, Math.min(filled, start + BLOCK_BYTES) - 1) + 1;
         if (blockEnd > start && isAscii(view.subarray(start, blockEnd))) {

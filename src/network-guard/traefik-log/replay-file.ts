@@ -96,6 +96,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
         }
         return events.length < maxBatchEvents && chars < MAX_BATCH_CHARS;
       });
+      scanner.kept(stats.lines, events.length);
       // Going on with a paused read may hand out nothing (its rest is the start of the next read's first line).
       // Otherwise no progress only happens when the file shrank under us: what was there has been read.
       const progressed = outcome.offset > offset || paused;

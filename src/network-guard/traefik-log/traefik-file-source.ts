@@ -435,6 +435,7 @@ export class TraefikFileSource {
     const { events, stats } = sink;
     const maxEvents = this.#maxBatchEvents;
     let chars = 0;
+    const [linesBefore, eventsBefore] = [stats.lines, events.length];
     const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
       chars += line.length;
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
@@ -443,6 +444,7 @@ export class TraefikFileSource {
       } else countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
       return events.length < maxEvents && chars < MAX_BATCH_CHARS;
     });
+    this.#scanner.kept(stats.lines - linesBefore, events.length - eventsBefore);
     // A pause at the read's end is no pause: nothing of the read is left.
     if (outcome.paused && outcome.offset >= to) outcome.paused = false;
     if (outcome.paused) this.#continuing = { handle, offset: outcome.offset, end: to };
