@@ -2,10 +2,11 @@ import { isAscii } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
- * Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given. Returning false
- * pauses the scan after this line (see LineScanner.scan).
+ * Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given; `shared` when the
+ * line is a slice of a block of lines (see BLOCK_BYTES): whatever is kept of it must be copied first, or it keeps the
+ * whole block alive. Returning false pauses the scan after this line (see LineScanner.scan).
  */
-export type LineHandler = (line: string, cut: boolean) => unknown;
+export type LineHandler = (line: string, cut: boolean, shared: boolean) => unknown;
 
 export interface ScanOutcome {
   /** File offset just after the last byte consumed: the start of a held-back partial line, or `to`. */
@@ -214,9 +215,7 @@ export class LineScanner {
 
 /**
  * Hands out the lines of `block` (whole lines of ASCII bytes, decoded at once: a character per byte, so lengths are
- * byte counts). Each line is a slice of the block, not a string of its own: a handler that keeps a line, or text cut
- * from it, must copy it (detachedCopy), or it keeps the whole block alive. Stops after a line whose handler returns
- * false. Returns the bytes consumed and the NUL padding skipped.
+ * byte counts), as slices of it (`shared`). Stops after a line whose handler returns false. Returns the bytes consumed and the NUL padding skipped.
  */
 function emitBlock(
   block: string,
@@ -235,7 +234,8 @@ function emitBlock(
     const newline = block.indexOf('\n', at);
     let stop = newline;
     if (stop > at && block.charCodeAt(stop - 1) === CARRIAGE_RETURN) stop--;
-    const more = stop - at > max ? onLine(block.slice(at, at + max), true) : onLine(block.slice(at, stop), false);
+    const more =
+      stop - at > max ? onLine(block.slice(at, at + max), true, true) : onLine(block.slice(at, stop), false, true);
     at = newline + 1;
     if (more === false) return { consumed: at, nulBytes, paused: true };
   }
@@ -245,6 +245,6 @@ function emitBlock(
 function emit(buffer: Buffer, start: number, end: number, max: number, onLine: LineHandler) {
   let stop = end;
   if (stop > start && buffer[stop - 1] === CARRIAGE_RETURN) stop--;
-  if (stop - start > max) return onLine(buffer.toString('utf8', start, start + max), true);
-  return onLine(buffer.toString('utf8', start, stop), false);
+  if (stop - start > max) return onLine(buffer.toString('utf8', start, start + max), true, false);
+  return onLine(buffer.toString('utf8', start, stop), false, false);
 }
