@@ -77,3 +77,50 @@ test('a scan hands out every line once, in order, whatever the chunk, the pauses
     }
   }
 });
+
+test('ASCII lines come as slices of a block; lines near UTF-8 text, and a read whose lines were kept, one by one', async () => {
+  const ascii = Array.from({ length: 50 }, (_, index) => `line ${index} ${'x'.repeat(100)}`);
+  const path = join(dir, 'shared.log');
+  await writeFile(path, `${[...ascii, 'caf\u00e9', ...ascii].join('\n')}\n`, 'utf8');
+  const handle = await open(path, 'r');
+  try {
+    const scanner = new LineScanner({ chunkBytes: 64 * 1024, maxLineBytes: 1000 });
+    const read = async () => {
+      const lines: Array<[string, boolean]> = [];
+      await scanner.scan(
+        handle,
+        0,
+        (await handle.stat()).size,
+        { skipToNewline: false, final: true },
+        (line, _cut, shared) => {
+          lines.push([line, shared]);
+        },
+      );
+      return lines;
+    };
+    // One block of 64 KB holds the whole file, UTF-8 line and all: it is read line by line (UTF-8), every line.
+    const first = await read();
+    assert.deepEqual(
+      first.map(([line]) => line),
+      [...ascii, 'caf\u00e9', ...ascii],
+    );
+    assert.ok(first.every(([, shared]) => !shared));
+    await writeFile(path, `${ascii.join('\n')}\n`);
+    assert.ok(
+      (await read()).every(([, shared]) => shared),
+      'ASCII: slices of the block',
+    );
+    scanner.kept(50, 49); // a flood: nearly every line gave an event
+    assert.ok(
+      (await read()).every(([, shared]) => !shared),
+      'then line by line',
+    );
+    scanner.kept(50, 1);
+    assert.ok(
+      (await read()).every(([, shared]) => shared),
+      'and blocks again',
+    );
+  } finally {
+    await handle.close();
+  }
+});
