@@ -1,10 +1,12 @@
+import { isAscii } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
 
 /**
- * Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given. Returning false
- * pauses the scan after this line (see LineScanner.scan).
+ * Receives each line; `cut` when the line was longer than maxLineBytes and only its head is given; `shared` when the
+ * line is a slice of a block of lines (see BLOCK_BYTES): whatever is kept of it must be copied first, or it keeps the
+ * whole block alive. Returning false pauses the scan after this line (see LineScanner.scan).
  */
-export type LineHandler = (line: string, cut: boolean) => unknown;
+export type LineHandler = (line: string, cut: boolean, shared: boolean) => unknown;
 
 export interface ScanOutcome {
   /** File offset just after the last byte consumed: the start of a held-back partial line, or `to`. */
@@ -36,6 +38,12 @@ interface ReadAhead {
 
 const NEWLINE = 10;
 const CARRIAGE_RETURN = 13;
+/**
+ * Whole lines of ASCII are decoded this many bytes at a time, and handed out as slices of the block: one string and
+ * one native call per block instead of per line. Small enough to stay out of V8's large-object space (a larger
+ * block there made a prefiltered scan slower than decoding each line).
+ */
+const BLOCK_BYTES = 64 * 1024;
 
 /**
  * Reads a byte range of a file in large chunks and hands out whole lines, decoding only what is handed out. A line
@@ -55,6 +63,7 @@ export class LineScanner {
   /** Where a paused scan stopped: scanning on from there reuses what was read (and is being read). */
   #paused: Window | undefined;
   #ahead: ReadAhead | undefined;
+  #blocks = true;
 
   constructor(options: { chunkBytes: number; maxLineBytes: number }) {
     this.#chunkBytes = Math.max(options.chunkBytes, 64 * 1024);
@@ -62,6 +71,15 @@ export class LineScanner {
     this.#headroom = options.maxLineBytes + 1;
     const size = this.#headroom + this.#chunkBytes;
     this.#buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  }
+
+  /**
+   * Tells the scanner how many of the lines its last scan handed out were kept (parsed into events, each copied out
+   * of its block). When most are (a flood of probes), later scans decode line by line: a block decoded and then
+   * copied line by line allocates each line twice. When few are, blocks again.
+   */
+  kept(lines: number, kept: number): void {
+    if (lines > 0) this.#blocks = kept * 4 < lines;
   }
 
   /**
@@ -88,6 +106,7 @@ export class LineScanner {
     let skipping = !resumed && state.skipToNewline;
     let reachedEnd = false;
     let fresh = resumed; // the window holds bytes not looked at yet
+    let lineByLine = 0; // in the window, lines before this offset are decoded one by one
     for (;;) {
       if (!fresh) {
         if (base + filled >= to) break;
@@ -107,6 +126,7 @@ export class LineScanner {
         start = this.#headroom - leftover;
         filled = this.#headroom + bytesRead;
         this.#readAhead(handle, free, base + filled, to);
+        lineByLine = 0;
       }
       fresh = false;
       const view = buffer.subarray(0, filled);
@@ -118,6 +138,22 @@ export class LineScanner {
           while (start < filled && buffer[start] === 0) start++;
           nulBytes += start - padding;
         }
+        const blockEnd =
+          skipping || start < lineByLine || !this.#blocks
+            ? -1
+            : view.lastIndexOf(NEWLINE, Math.min(filled, start + BLOCK_BYTES) - 1) + 1;
+        if (blockEnd > start && isAscii(view.subarray(start, blockEnd))) {
+          const block = emitBlock(buffer.toString('latin1', start, blockEnd), max, onLine);
+          nulBytes += block.nulBytes;
+          start += block.consumed;
+          if (block.paused) {
+            this.#paused = { handle, buffer, base, start, filled };
+            return { offset: base + start, skipToNewline: false, nulBytes, paused: true };
+          }
+          continue;
+        }
+        // Not ASCII: the lines up to the block's end are decoded one by one (UTF-8), then blocks again.
+        if (blockEnd > start) lineByLine = blockEnd;
         const newline = view.indexOf(NEWLINE, start);
         if (newline < 0) break;
         let more = true;
@@ -177,9 +213,38 @@ export class LineScanner {
   }
 }
 
+/**
+ * Hands out the lines of `block` (whole lines of ASCII bytes, decoded at once: a character per byte, so lengths are
+ * byte counts), as slices of it (`shared`). Stops after a line whose handler returns false. Returns the bytes consumed and the NUL padding skipped.
+ */
+function emitBlock(
+  block: string,
+  max: number,
+  onLine: LineHandler,
+): { consumed: number; nulBytes: number; paused: boolean } {
+  let nulBytes = 0;
+  let at = 0;
+  while (at < block.length) {
+    if (block.charCodeAt(at) === 0) {
+      const padding = at;
+      while (at < block.length && block.charCodeAt(at) === 0) at++;
+      nulBytes += at - padding;
+      if (at === block.length) break;
+    }
+    const newline = block.indexOf('\n', at);
+    let stop = newline;
+    if (stop > at && block.charCodeAt(stop - 1) === CARRIAGE_RETURN) stop--;
+    const more =
+      stop - at > max ? onLine(block.slice(at, at + max), true, true) : onLine(block.slice(at, stop), false, true);
+    at = newline + 1;
+    if (more === false) return { consumed: at, nulBytes, paused: true };
+  }
+  return { consumed: block.length, nulBytes, paused: false };
+}
+
 function emit(buffer: Buffer, start: number, end: number, max: number, onLine: LineHandler) {
   let stop = end;
   if (stop > start && buffer[stop - 1] === CARRIAGE_RETURN) stop--;
-  if (stop - start > max) return onLine(buffer.toString('utf8', start, start + max), true);
-  return onLine(buffer.toString('utf8', start, stop), false);
+  if (stop - start > max) return onLine(buffer.toString('utf8', start, start + max), true, false);
+  return onLine(buffer.toString('utf8', start, stop), false, false);
 }

@@ -32,11 +32,23 @@ export interface ParseOptions {
    * (escaped, absent, CLF): the replay worker's wire sends such a text as its place in the line (event-wire.ts).
    */
   textStarts?: Int32Array;
+  /**
+   * The line is a slice of a larger string (LineScanner's block): a line that may give an event is copied before its
+   * texts are cut, so what is kept of them (by the detector, or in a worker's batch until it is posted) keeps only
+   * that line alive.
+   */
+  shared?: boolean;
 }
 
 /** The fields `textStarts` holds, by index. */
 export const TEXT_START = { method: 0, rawPath: 1, userAgent: 2, host: 3, routerName: 4 } as const;
 export const TEXT_START_FIELDS = 5;
+
+/** The options for each line as LineScanner hands it out (cut, shared), from four objects made once. */
+export function scannedLineOptions(base: ParseOptions): (cut: boolean, shared: boolean) => ParseOptions {
+  const table = [base, { ...base, shared: true }, { ...base, cut: true }, { ...base, cut: true, shared: true }];
+  return (cut, shared) => table[(cut ? 2 : 0) + (shared ? 1 : 0)]!;
+}
 
 export const DEFAULT_MAX_LINE_BYTES = 16_384;
 const DEFAULT_RAW_CHARS = 2048;
@@ -60,6 +72,7 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
   }
   if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
   if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
+  if (options.shared) line = detachedCopy(line);
   options.textStarts?.fill(-1); // only a line that may give an event (most of ordinary traffic stops above)
   let first = 0;
   while (first < line.length && isSpace(line.charCodeAt(first))) first++;

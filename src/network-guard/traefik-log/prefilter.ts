@@ -1,3 +1,4 @@
+import { detachedCopy } from '../../core/detached-copy.ts';
 import { splitClfLine } from './clf-fields.ts';
 import { decodeSpan, findStringSpan, INVALID, readInteger, type StringSpan } from './json-fields.ts';
 import { NeedleTrie } from './needle-trie.ts';
@@ -97,7 +98,7 @@ function memoize(test: (text: string) => boolean): (text: string) => boolean {
     if (known !== undefined) return known;
     const answer = test(text);
     if (answers.size >= MEMO_ENTRIES) answers = new Map();
-    answers.set(text, answer);
+    answers.set(detachedCopy(text), answer); // a slice of the line would keep the scanner's whole block alive
     return answer;
   };
 }

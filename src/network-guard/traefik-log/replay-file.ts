@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_LINE_BYTES,
   type ParseOptions,
   parseTraefikLine,
+  scannedLineOptions,
   TEXT_START_FIELDS,
   type TraefikLogFormat,
 } from './parse-traefik-line.ts';
@@ -66,7 +67,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     rawChars: options.rawChars,
     textStarts: options.textStarts ? new Int32Array(TEXT_START_FIELDS) : undefined,
   };
-  const cutOptions: ParseOptions = { ...parseOptions, cut: true };
+  const optionsFor = scannedLineOptions(parseOptions);
   const scanner = options.scanner ?? replayScanner(options);
   const handle = options.handle ?? (await open(absolute, 'r'));
   try {
@@ -84,18 +85,19 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
       if (!paused) readEnd = Math.min(size, offset + chunkBytes);
       const state = { skipToNewline, final: readEnd === size };
       let chars = 0;
-      const outcome = await scanner.scan(handle, offset, readEnd, state, (line, cut) => {
+      const outcome = await scanner.scan(handle, offset, readEnd, state, (line, cut, shared) => {
         chars += line.length;
         if (line.length === 0) {
           stats.lines++;
           stats.skipped++;
         } else {
           const before = events.length;
-          countResult(stats, events, parseTraefikLine(line, cut ? cutOptions : parseOptions), cut);
+          countResult(stats, events, parseTraefikLine(line, optionsFor(cut, shared)), cut);
           if (textStarts && events.length > before) textStarts.set(lineStarts!, before * TEXT_START_FIELDS);
         }
         return events.length < maxBatchEvents && chars < MAX_BATCH_CHARS;
       });
+      scanner.kept(stats.lines, events.length);
       // Going on with a paused read may hand out nothing (its rest is the start of the next read's first line).
       // Otherwise no progress only happens when the file shrank under us: what was there has been read.
       const progressed = outcome.offset > offset || paused;

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_LINE_BYTES,
   type ParseOptions,
   parseTraefikLine,
+  scannedLineOptions,
   type TraefikLogFormat,
 } from './parse-traefik-line.ts';
 import type { LinePrefilter } from './prefilter.ts';
@@ -106,6 +107,8 @@ export class TraefikFileSource {
   readonly path: string;
   readonly #options: TraefikFileSourceOptions;
   readonly #parseOptions: ParseOptions;
+  /** The options for each line the scanner hands out (scannedLineOptions). */
+  readonly #lineOptions: (cut: boolean, shared: boolean) => ParseOptions;
   readonly #scanner: LineScanner;
   readonly #pollIntervalMs: number;
   #file: OpenFile | undefined;
@@ -132,6 +135,7 @@ export class TraefikFileSource {
       resolver: new ClientIpResolver(options.trustedProxies ?? []),
       prefilter: options.prefilter,
     };
+    this.#lineOptions = scannedLineOptions(this.#parseOptions);
     this.#scanner = new LineScanner({ chunkBytes: 1024 * 1024, maxLineBytes });
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#maxBatchEvents = Math.max(1, options.maxBatchEvents ?? DEFAULT_BATCH_EVENTS);
@@ -431,18 +435,20 @@ export class TraefikFileSource {
     final: boolean,
     sink: { events: LogEvent[]; stats: SourceStats; notices: string[] },
   ): Promise<ScanOutcome> {
-    const options = this.#parseOptions;
+    const options = this.#lineOptions;
     const { events, stats } = sink;
     const maxEvents = this.#maxBatchEvents;
     let chars = 0;
-    const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut) => {
+    const [linesBefore, eventsBefore] = [stats.lines, events.length];
+    const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut, shared) => {
       chars += line.length;
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
         stats.lines++;
         stats.skipped++;
-      } else countResult(stats, events, parseTraefikLine(line, cut ? { ...options, cut: true } : options), cut);
+      } else countResult(stats, events, parseTraefikLine(line, options(cut, shared)), cut);
       return events.length < maxEvents && chars < MAX_BATCH_CHARS;
     });
+    this.#scanner.kept(stats.lines - linesBefore, events.length - eventsBefore);
     // A pause at the read's end is no pause: nothing of the read is left.
     if (outcome.paused && outcome.offset >= to) outcome.paused = false;
     if (outcome.paused) this.#continuing = { handle, offset: outcome.offset, end: to };
