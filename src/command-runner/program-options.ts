@@ -87,6 +87,11 @@ const TRACER: ProgramOptions = {
 };
 
 export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
+  // GNU base64 has -w/--wrap; the BSD and macOS one writes its output to a file with -o/--output.
+  base64: {
+    short: { ...values('wbi'), o: 'write' },
+    long: { '--wrap': 'value', '--break': 'value', '--input': 'value', '--output': 'write' },
+  },
   rg: {
     short: values('eEfgtTmAMBCjrd'),
     long: { '--pre': 'exec', '--hostname-bin': 'exec', '--pre-glob': 'value', '--regexp': 'value' },
