@@ -6,7 +6,7 @@ import { PathPatternList } from './sensitive-path-rules.ts';
 
 const matcher = new SensitivePathMatcher();
 
-test('recall gaps: bare dot-directories, history and rc files, dumps, backups, state, CI, cloud SDKs, profilers', () => {
+test('recall gaps: bare dot-directories, VCS, trust files, history and rc files, dumps, backups, state, CI, cloud SDKs, profilers', () => {
   for (const raw of [
     '/.git',
     '/.svn/',
@@ -15,6 +15,12 @@ test('recall gaps: bare dot-directories, history and rc files, dumps, backups, s
     '/.bashrc',
     '/.mysql_history',
     '/.psql_history',
+    '/.subversion',
+    '/.cvs',
+    '/CVS/Root',
+    '/.rhosts',
+    '/.forward',
+    '/.pwd',
     '/shop_2024-01-01.sql',
     '/backups/prod.sql.gz',
     '/config.php.bak',

@@ -16,6 +16,16 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/.kube',
   '/.docker',
   '/.terraform',
+  '/.subversion',
+  // CVS working copies (like .git and .svn above), and the files of old remote trust and password schemes
+  '/.cvs',
+  '/.cvsignore',
+  '/cvs/root',
+  '/cvs/entries',
+  '/.rhosts',
+  '/.shosts',
+  '/.forward',
+  '/.pwd',
   // shell history and rc files
   '/.bashrc',
   '/.bash_profile',
