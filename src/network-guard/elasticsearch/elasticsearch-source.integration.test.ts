@@ -18,7 +18,13 @@ import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/
 
 const engines = await searchEngines();
 const suffix = uniqueSuffix();
-const PROFILES: ProfileName[] = ['traefik-json', 'elastic-agent', 'filebeat'];
+/** The layouts Traefik logs reach Elasticsearch in: the three profiles, and Traefik's JSON nested by a shipper. */
+const LAYOUTS: Array<{ name: string; profile: ProfileName; nest?: string }> = [
+  { name: 'traefik-json', profile: 'traefik-json' },
+  { name: 'traefik-json-nested', profile: 'traefik-json', nest: 'json' },
+  { name: 'elastic-agent', profile: 'elastic-agent' },
+  { name: 'filebeat', profile: 'filebeat' },
+];
 
 function byKey(incidents: Incident[]): Map<string, Incident> {
   return new Map(incidents.map((incident) => [`${incident.ip} ${incident.threatType}`, incident]));
@@ -31,14 +37,14 @@ for (const engine of engines) {
       for (const index of indices) await deleteIndex(engine.url, index);
     });
 
-    for (const profile of PROFILES) {
-      it(`detects every scanner in ${profile} documents, like the file detector, and a rescan changes nothing`, async () => {
-        const index = `traefik-logs-it-${profile}-${suffix}`;
+    for (const { name, profile, nest } of LAYOUTS) {
+      it(`detects every scanner in ${name} documents, like the file detector, and a rescan changes nothing`, async () => {
+        const index = `traefik-logs-it-${name}-${suffix}`;
         indices.push(index);
-        const documents = await indexRequests(engine.url, index, profile, scenario());
+        const documents = await indexRequests(engine.url, index, profile, scenario(), 5000, nest);
         const agent = await testAgent({
           'elasticsearch.url': engine.url,
-          'elasticsearch.index_pattern': `traefik-logs-it-${profile}-${suffix}*`,
+          'elasticsearch.index_pattern': `traefik-logs-it-${name}-${suffix}*`,
           'elasticsearch.kibana_url': 'https://kibana.example.com',
         });
         try {

@@ -8,7 +8,7 @@ import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { ClientAggregates, peakBurst } from './client-aggregates.ts';
 import { DetectionQueries } from './detection-queries.ts';
-import { detectProfileName, type FieldProfile, resolveFieldProfile } from './field-profile.ts';
+import { detectProfileName, type FieldProfile, resolveFieldProfile, traefikPrefix } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { parseFieldCaps } from './search-backend.ts';
 import { alternationRegexps, escapeRegex } from './server-side-match.ts';
@@ -30,6 +30,7 @@ describe('field profiles from recorded _field_caps', () => {
     assert.deepEqual(profile.fields, {
       time: 'StartUTC',
       client_ip: 'ClientHost.keyword',
+      peer: 'ClientAddr.keyword',
       path: 'RequestPath.keyword',
       status: 'DownstreamStatus',
       user_agent: 'request_User-Agent.keyword',
@@ -38,6 +39,43 @@ describe('field profiles from recorded _field_caps', () => {
     });
     assert.ok(
       profile.warnings.some((warning) => /RequestPath is mapped as text; using its RequestPath.keyword/.test(warning)),
+    );
+  });
+
+  it('Traefik JSON nested by a shipper (Filebeat json.*): detected, every field under json., @timestamp beside it', () => {
+    const caps = fixture('traefik-json-nested');
+    assert.equal(detectProfileName(caps), 'traefik-json');
+    assert.equal(traefikPrefix(caps), 'json.');
+    const profile = resolveFieldProfile(caps, SETTINGS);
+    assert.deepEqual(profile.fields, {
+      time: 'json.StartUTC',
+      client_ip: 'json.ClientHost.keyword',
+      peer: 'json.ClientAddr.keyword',
+      path: 'json.RequestPath.keyword',
+      status: 'json.DownstreamStatus',
+      user_agent: 'json.request_User-Agent.keyword',
+      method: 'json.RequestMethod.keyword',
+      host: 'json.RequestHost.keyword',
+    });
+  });
+
+  it('Traefik fields at the top win over nested ones; under two objects they are an error naming both', () => {
+    const both = { ...fixture('traefik-json-nested'), ...fixture('traefik-json') };
+    assert.equal(traefikPrefix(both), '');
+    assert.equal(resolveFieldProfile(both, SETTINGS).fields.path, 'RequestPath.keyword');
+    const nested = fixture('traefik-json-nested');
+    const twice = {
+      ...nested,
+      ...Object.fromEntries(
+        Object.entries(nested).map(([name, caps]) => [`log_processed.${name.replace(/^json\./, '')}`, caps]),
+      ),
+    };
+    assert.throws(
+      () => resolveFieldProfile(twice, SETTINGS),
+      (error: unknown) =>
+        error instanceof IntegrationError &&
+        !error.isRetryable &&
+        /several objects \(json\., log_processed\.\)/.test(error.message),
     );
   });
 
@@ -77,8 +115,8 @@ describe('field profiles from recorded _field_caps', () => {
   it('a missing field is named, with the override key when it came from config', () => {
     const caps = fixture('elastic-agent');
     assert.throws(
-      () => resolveFieldProfile(caps, { ...SETTINGS, fields: { client_ip: 'network.forwarded_ip' } }),
-      /elasticsearch\.fields\.client_ip \(network\.forwarded_ip\): missing from the mapping/,
+      () => resolveFieldProfile(caps, { ...SETTINGS, fields: { client_ip: 'source.nat.ip' } }),
+      /elasticsearch\.fields\.client_ip \(source\.nat\.ip\): missing from the mapping/,
     );
     assert.throws(() => resolveFieldProfile({}, SETTINGS), /has none of the Traefik access-log fields/);
   });

@@ -72,7 +72,10 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
   },
 };
 
-const MARKERS = ['RequestPath', 'ClientHost', 'DownstreamStatus', 'fileset.name', 'data_stream.dataset', 'url.path'];
+const TRAEFIK_MARKERS = ['RequestPath', 'ClientHost', 'DownstreamStatus'];
+const MARKERS = [...TRAEFIK_MARKERS, 'fileset.name', 'data_stream.dataset', 'url.path'];
+/** Added by the shipper, never under Traefik's object. */
+const SHIPPER_FIELDS = new Set(['@timestamp']);
 
 const ACCEPTED: Record<FieldRole, Set<string>> = {
   time: new Set(['date', 'date_nanos']),
@@ -101,20 +104,47 @@ const ROLES: FieldRole[] = [
   'size',
 ];
 
-/** Every field `_field_caps` must be asked about to resolve any profile (and the `.keyword` subfields). */
+/**
+ * Every field `_field_caps` must be asked about to resolve any profile (and the `.keyword` subfields). Traefik's own
+ * fields are also asked for under any object (`*.RequestPath`): shippers often nest the parsed line (Filebeat's
+ * `json.`, Fluent Bit's `log_processed.`, a Logstash `target`).
+ */
 export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields'>): string[] {
   const names = new Set<string>(MARKERS);
   for (const profile of Object.values(PROFILE_CANDIDATES))
     for (const candidates of Object.values(profile)) for (const name of candidates) names.add(name);
+  for (const candidates of Object.values(PROFILE_CANDIDATES['traefik-json']))
+    for (const name of candidates) if (!SHIPPER_FIELDS.has(name)) names.add(`*.${name}`);
   for (const value of Object.values(settings.fields)) if (value) names.add(value);
   return [...names].flatMap((name) => [name, `${name}.keyword`]);
 }
 
 /** Which layout the documents use, from the fields that exist. */
 export function detectProfileName(caps: FieldCaps): ProfileName {
-  if (caps.RequestPath || caps.ClientHost || caps.DownstreamStatus) return 'traefik-json';
+  if (traefikPrefix(caps) !== undefined) return 'traefik-json';
   if (caps['fileset.name'] || (caps['url.original'] && !caps['url.path'])) return 'filebeat';
   return 'elastic-agent';
+}
+
+/**
+ * Where Traefik's JSON fields are: '' at the top of the documents, `json.` when a shipper nested them under `json`,
+ * undefined when there are none. Fields at the top win; two different objects holding them are an error (which
+ * one is the access log cannot be told).
+ */
+export function traefikPrefix(caps: FieldCaps): string | undefined {
+  if (TRAEFIK_MARKERS.some((marker) => caps[marker])) return '';
+  const prefixes = new Set<string>();
+  for (const name of Object.keys(caps)) {
+    const marker = TRAEFIK_MARKERS.find((candidate) => name.endsWith(`.${candidate}`));
+    if (marker) prefixes.add(name.slice(0, name.length - marker.length));
+  }
+  if (prefixes.size > 1)
+    throw new IntegrationError(
+      'elasticsearch',
+      `Traefik's fields are under several objects (${[...prefixes].sort().join(', ')}): set elasticsearch.fields, or an index_pattern that holds one layout`,
+      { isRetryable: false },
+    );
+  return prefixes.size === 1 ? [...prefixes][0] : undefined;
 }
 
 /**
@@ -132,13 +162,16 @@ export function resolveFieldProfile(
       { isRetryable: false },
     );
   const name = settings.profile === 'auto' ? detectProfileName(caps) : settings.profile;
+  const prefix = name === 'traefik-json' ? (traefikPrefix(caps) ?? '') : '';
   const problems: string[] = [];
   const warnings: string[] = [];
   const fields: Partial<Record<FieldRole, string>> = {};
   const types: Partial<Record<FieldRole, string>> = {};
   for (const role of ROLES) {
     const override = settings.fields[role];
-    const candidates = override ? [override] : PROFILE_CANDIDATES[name][role];
+    const candidates = override
+      ? [override]
+      : PROFILE_CANDIDATES[name][role].map((field) => (SHIPPER_FIELDS.has(field) ? field : `${prefix}${field}`));
     const label = override ? `elasticsearch.fields.${role} (${override})` : `${role} (${candidates.join(' or ')})`;
     const resolved = resolveRole(role, candidates, caps);
     if (resolved.field) {

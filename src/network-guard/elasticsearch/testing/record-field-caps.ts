@@ -19,10 +19,16 @@ const info = (await (await fetch(`${url}/_nodes/_local?filter_path=nodes.*.versi
   nodes: Record<string, { version: string }>;
 };
 const version = Object.values(info.nodes)[0].version;
-for (const profile of ['traefik-json', 'elastic-agent', 'filebeat'] as const) {
-  const index = `record-field-caps-${profile}`;
+const layouts = [
+  { name: 'traefik-json', profile: 'traefik-json' },
+  { name: 'traefik-json-nested', profile: 'traefik-json', nest: 'json' },
+  { name: 'elastic-agent', profile: 'elastic-agent' },
+  { name: 'filebeat', profile: 'filebeat' },
+] as const;
+for (const layout of layouts) {
+  const index = `record-field-caps-${layout.name}`;
   await deleteIndex(url, index);
-  await indexRequests(url, index, profile, [request]);
+  await indexRequests(url, index, layout.profile, [request], 5000, 'nest' in layout ? layout.nest : undefined);
   const response = await fetch(`${url}/${index}/_field_caps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -30,7 +36,7 @@ for (const profile of ['traefik-json', 'elastic-agent', 'filebeat'] as const) {
   });
   const body = await response.json();
   writeFileSync(
-    join(fixtures, `field-caps-${profile}.json`),
+    join(fixtures, `field-caps-${layout.name}.json`),
     `${JSON.stringify({ recordedFrom: `Elasticsearch ${version}`, ...body }, null, 2)}\n`,
   );
   await deleteIndex(url, index);

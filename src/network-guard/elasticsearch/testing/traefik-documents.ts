@@ -21,10 +21,15 @@ export interface TestRequest {
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
-/** The document Traefik's JSON log, the Elastic Agent integration or the Filebeat module would have indexed. */
-export function toDocument(request: TestRequest, profile: ProfileName): Record<string, unknown> {
+/**
+ * The document Traefik's JSON log, the Elastic Agent integration or the Filebeat module would have indexed. `nest`:
+ * Traefik's fields under that object, with the shipper's `@timestamp` beside it (Filebeat's `json.`, Fluent Bit's
+ * `log_processed.`).
+ */
+export function toDocument(request: TestRequest, profile: ProfileName, nest?: string): Record<string, unknown> {
   const time = new Date(request.time).toISOString();
   const method = request.method ?? 'GET';
+  if (profile === 'traefik-json' && nest) return { '@timestamp': time, [nest]: toDocument(request, profile) };
   if (profile === 'traefik-json')
     return {
       StartUTC: time,
@@ -111,6 +116,7 @@ export async function indexRequests(
   profile: ProfileName,
   requests: Iterable<TestRequest>,
   batch = 5000,
+  nest?: string,
 ): Promise<number> {
   const mapping = mappingFor(profile);
   const created = await fetch(`${url}/${index}`, {
@@ -139,7 +145,7 @@ export async function indexRequests(
     lines = [];
   };
   for (const request of requests) {
-    lines.push('{"index":{}}', JSON.stringify(toDocument(request, profile)));
+    lines.push('{"index":{}}', JSON.stringify(toDocument(request, profile, nest)));
     count++;
     if (lines.length >= batch * 2) await flush();
   }
