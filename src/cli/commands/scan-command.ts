@@ -146,7 +146,7 @@ function report(
   io: CliIo,
   format: string,
   outcomes: IncidentOutcome[],
-  stats: { lines: number; skipped: number; seconds: number },
+  stats: { lines: number; skipped: number; seconds: number } & Partial<Record<SkipReason, number>>,
   runtime: AgentRuntime,
   filtered?: number,
 ): void {
@@ -182,10 +182,19 @@ function report(
       incident.evidence.reasons[0] ?? '',
     ]),
   );
-  const prefiltered = filtered === undefined ? '' : `, ${filtered} ordinary lines prefiltered`;
-  io.stdout.write(
-    `\n${stats.lines} lines in ${stats.seconds}s (${stats.skipped} skipped as malformed${prefiltered})\n`,
+  const prefiltered = filtered === undefined ? '' : `; ${filtered} ordinary lines prefiltered`;
+  io.stdout.write(`\n${stats.lines} lines in ${stats.seconds}s (${skippedText(stats)}${prefiltered})\n`);
+}
+
+const SKIP_REASONS = ['malformed', 'truncated', 'binary', 'oversized', 'unattributed'] as const;
+type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** `12 skipped: 9 malformed, 3 binary`, by reason where the source counts them (a log file does). */
+function skippedText(stats: { skipped: number } & Partial<Record<SkipReason, number>>): string {
+  const reasons = SKIP_REASONS.filter((reason) => (stats[reason] ?? 0) > 0).map(
+    (reason) => `${stats[reason]} ${reason}`,
   );
+  return reasons.length > 0 ? `${stats.skipped} skipped: ${reasons.join(', ')}` : `${stats.skipped} skipped`;
 }
 
 function timeRange(values: { since?: string; from?: string; to?: string }): { from: Date; to: Date } | undefined {
