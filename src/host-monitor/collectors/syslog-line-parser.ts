@@ -2,13 +2,20 @@ import type { SyslogRecord } from '../observations.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-// `Sep 14 22:01:00 host sshd[1234]: message` (RFC 3164 as written by rsyslog's traditional format).
-const TRADITIONAL = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
-// `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+).
+// `Sep 14 22:01:00 host sshd[1234]: message` (RFC 3164 as written by rsyslog's traditional format; a fraction of a
+// second, as some templates add, is read and dropped).
+const TRADITIONAL =
+  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+// `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+,
+// journalctl's short-iso); with a space for the `T` and no zone (local time) as syslog-ng's ISO date templates write it.
 const RFC3339 =
-  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
 // `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.
-const TRADITIONAL_NO_HOST = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
+const TRADITIONAL_NO_HOST =
+  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
+// The priority of a line as it came over the network (`<38>Sep 14 ...`), kept by some collectors; RFC 5424's
+// `<38>1 2025-...` has its own format below.
+const PRIORITY = /^<\d{1,3}>(?=[A-Z]|\d{4}-)/;
 // RFC 5424: `<34>1 2025-09-14T22:01:00.003Z host app 1234 ID47 [sd-id k="v"][other k="a \"quoted\" ]"] message`.
 // Structured data is one or more elements whose quoted values may hold `]` and escaped quotes.
 const SD_ELEMENT = '\\[[^\\]"\\s]+(?: [^=\\s\\]"]+="(?:[^"\\\\]|\\\\.)*")*\\]';
@@ -33,7 +40,7 @@ function traditionalTime(match: RegExpExecArray, now: number): string | undefine
  * timestamps lack (a December line read in January belongs to last year). Undefined for lines that are none of these.
  */
 export function parseSyslogLine(line: string, now: number = Date.now()): SyslogRecord | undefined {
-  const text = line.replace(/\r$/, '');
+  const text = line.replace(/\r$/, '').replace(PRIORITY, '');
   let match = RFC3339.exec(text);
   if (match) {
     const time = Date.parse(match[1]);
