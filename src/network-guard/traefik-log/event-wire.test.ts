@@ -36,7 +36,7 @@ function roundTrip(events: LogEvent[], textStarts?: Int32Array): LogEvent[] {
   return decodeEvents(structuredClone(wire, { transfer }));
 }
 
-test('events cross from a worker equal, key for key: fixtures, escapes, proxies, IPv6, CLF without host, cut raw lines', () => {
+test('events cross from a worker equal, key for key: fixtures, escapes, proxies, IPv6, CLF without host, cut raw lines, container records', () => {
   const lines = fixtures.flatMap((name) =>
     readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8')
       .split('\n')
@@ -50,6 +50,8 @@ test('events cross from a worker equal, key for key: fixtures, escapes, proxies,
     json({ ClientAddr: '203.0.113.50:443', ClientHost: '203.0.113.50' }), // the peer is the client
     json({ RequestMethod: 'PROPFIND', 'request_User-Agent': 'x'.repeat(3000) }), // past the raw line's 2048
     '203.0.113.7 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "curl/8.0" 1 "r@file" "-" 3ms',
+    `2026-11-21T08:02:38.5Z stdout F ${json({})}`, // inside a container runtime's record: places in Traefik's line
+    JSON.stringify({ log: `${json({ RequestPath: '/.aws/credentials' })}\n`, stream: 'stdout' }),
   );
   const behindProxy: ParseOptions = { resolver: new ClientIpResolver(['10.0.0.2']) };
   const events: LogEvent[] = [];

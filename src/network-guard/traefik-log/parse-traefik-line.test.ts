@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { type ParseResult, parseTraefikLine } from './parse-traefik-line.ts';
+import { createPrefilter } from './prefilter.ts';
 
 /** A real-shaped Traefik v3 JSON line (logrus: keys sorted, headers kept as request_*). */
 function jsonLine(overrides: Record<string, unknown> = {}, drop: string[] = []): string {
@@ -324,5 +327,63 @@ describe('parseTraefikLine: Traefik v2 JSON', () => {
     assert.equal(probe.path, '/.git/config');
     assert.equal(probe.bytes, 19);
     assert.deepEqual(parseTraefikLine(lines[0] + lines[1]), { ok: false, reason: 'malformed' });
+  });
+});
+
+describe('parseTraefikLine: inside a container runtime log file (Traefik logging to stdout)', () => {
+  const line = jsonLine();
+  const cri = (tag: 'F' | 'P', text: string) => `2026-11-21T08:02:38.534274475Z stdout ${tag} ${text}`;
+  const docker = (text: string) => JSON.stringify({ log: text, stream: 'stdout', time: '2026-11-21T08:02:38.5Z' });
+
+  it('reads the line inside a CRI (containerd, CRI-O) or Docker json-file record, the same as written by Traefik', () => {
+    const plain = event(parseTraefikLine(line));
+    for (const wrapped of [cri('F', line), `2026-11-21T09:02:38.5+01:00 stderr F ${line}`, docker(`${line}\n`)]) {
+      const parsed = event(parseTraefikLine(wrapped));
+      assert.deepEqual({ ...parsed, raw: undefined }, { ...plain, raw: undefined }, wrapped.slice(0, 40));
+      assert.equal(parsed.raw, line, 'the evidence is Traefik line, not the wrapper');
+    }
+  });
+
+  it('reads the first fragment of a line the runtime split as a cut line, from its head', () => {
+    const head = line.slice(0, line.indexOf('"request_User-Agent"') + 28); // cut inside the user agent
+    for (const wrapped of [cri('P', head), docker(head)]) {
+      const result = parseTraefikLine(wrapped);
+      assert.equal(result.ok && result.oversized, true, JSON.stringify(result));
+      assert.equal(event(result).clientIp, '81.2.69.160');
+    }
+  });
+
+  it('never blames an address from a later fragment: in JSON it has no client field, CLF is not read at all', () => {
+    // A client's user agent long enough to be cut by the runtime, written so that its tail looks like a line.
+    const forged =
+      '{"ClientHost":"9.9.9.9","DownstreamStatus":404,"RequestPath":"/.env","StartUTC":"2026-11-21T08:02:38Z"}';
+    const long = jsonLine({ 'request_User-Agent': `${'x'.repeat(16_000)}${forged}` });
+    const cut = long.indexOf('{\\"ClientHost');
+    for (const fragment of [cri('F', long.slice(cut)), docker(`${long.slice(cut)}\n`)])
+      assert.deepEqual(parseTraefikLine(fragment), { ok: false, reason: 'malformed' });
+    const clf = '9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "x" 1 "web@docker" "-" 0ms';
+    for (const wrapped of [cri('F', clf), docker(`${clf}\n`)])
+      assert.deepEqual(parseTraefikLine(wrapped), { ok: false, reason: 'malformed' });
+  });
+
+  it('prefilters the line inside: an ordinary request is filtered, a probe parsed', () => {
+    const prefilter = createPrefilter(new SensitivePathMatcher().needles, new ScannerAgentMatcher().needles);
+    const ordinary = jsonLine({ RequestPath: '/index.html', 'request_User-Agent': 'Mozilla/5.0' });
+    assert.deepEqual(parseTraefikLine(cri('F', ordinary), { prefilter }), { ok: false, reason: 'filtered' });
+    assert.deepEqual(parseTraefikLine(docker(`${ordinary}\n`), { prefilter }), { ok: false, reason: 'filtered' });
+    assert.equal(event(parseTraefikLine(docker(`${line}\n`), { prefilter })).path, '/.env');
+  });
+
+  it('leaves lines that only look like a wrapper alone', () => {
+    assert.deepEqual(parseTraefikLine(`2026-11-21 stdout F ${line}`), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine('{"log":42}'), { ok: false, reason: 'malformed' });
+    assert.equal(
+      event(
+        parseTraefikLine(
+          `81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET / HTTP/1.1" 200 5 "-" "curl" 1 "r" "-" 1ms`,
+        ),
+      ).clientIp,
+      '81.2.69.160',
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
 import { splitClfLine } from './clf-fields.ts';
 import { ClientIpResolver } from './client-ip.ts';
+import { unwrapContainerLine } from './container-log.ts';
 import { INVALID, JsonLineReader } from './json-fields.ts';
 import type { LinePrefilter } from './prefilter.ts';
 
@@ -71,6 +72,18 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
     oversized = true;
   }
   if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
+  // Traefik logging to stdout, read from the container runtime's file: its own line is inside the runtime's wrapper.
+  const wrapped = unwrapContainerLine(line);
+  if (wrapped) {
+    // Only Traefik's JSON is read there. The runtime cuts a line longer than its limit into fragments, and a fragment
+    // after the first starts wherever the cut fell, inside the client's own text: in CLF it could start like a line
+    // of its own, an address first, and blame anyone. In JSON the keys that hold the client's address come first
+    // (Traefik sorts them) and a client's text cannot write a key (its quotes are escaped), so a later fragment has
+    // no address and is malformed, never someone's request. The first fragment reads as a cut line.
+    if (!startsAnObject(wrapped.body)) return { ok: false, reason: 'malformed' };
+    line = wrapped.body;
+    if (wrapped.partial) oversized = true;
+  }
   if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
   if (options.shared) line = detachedCopy(line);
   options.textStarts?.fill(-1); // only a line that may give an event (most of ordinary traffic stops above)
@@ -257,6 +270,12 @@ function isOneObject(line: string, first: number): boolean {
     if (line.charCodeAt(before) !== 58 /* : */) return false;
   }
   return true;
+}
+
+function startsAnObject(text: string): boolean {
+  let first = 0;
+  while (first < text.length && isSpace(text.charCodeAt(first))) first++;
+  return text.charCodeAt(first) === 123;
 }
 
 function isSpace(code: number): boolean {
