@@ -10,8 +10,9 @@ const AUTH_PROGRAMS =
 
 /**
  * pam_unix support.c: "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s  user=%s", the
- * `  user=` part only with a user, after `pam_unix(<service>:auth): ` (`(pam_unix) ` before Linux-PAM 0.99). The user name is the client's text, so it is everything after the first
- * `rhost=<token> ` that ends the line or is followed by ` user=`; a user named `x rhost=9.9.9.9` changes nothing.
+ * `  user=` part only with a user, after `pam_unix(<service>:auth): ` (`(pam_unix) ` before Linux-PAM 0.99). The user
+ * name is the client's text, so it is everything after the first `rhost=<token> ` that ends the line or is followed
+ * by ` user=`; a user named `x rhost=9.9.9.9` changes nothing.
  */
 const PAM_FAILURE =
   /^(?:pam_unix\((\S+?):auth\):|\(pam_unix\)) authentication failure; logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=(.*?) rhost=(\S*) ?(?: user=(.*))?$/;

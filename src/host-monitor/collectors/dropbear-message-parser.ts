@@ -40,15 +40,15 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'invalid_user', invalidUser: true, ...address(m, 1) }),
   },
   {
-    // svr-session.c svr_dropbear_exit: "Exit before auth from <%s>: (user '%s', %u fails): %s", without the user
-    // part before a valid user name; the message is svr-auth.c's "Max auth tries reached - user '%s'" ('is invalid'
-    // for a user that does not exist)
-    pattern: `^Exit before auth from <${ADDRESS}>: (?:\\(user '(?:.*)', \\d+ fails\\): )?Max auth tries reached - user ${USER}$`,
+    // svr-session.c svr_dropbear_exit: "Exit before auth from <%s>: (user '%s', %u fails): %s" (no colon after the
+    // address before 2020.79), without the user part before a valid user name; the message is svr-auth.c's "Max auth
+    // tries reached - user '%s'" ('is invalid' for a user that does not exist)
+    pattern: `^Exit before auth from <${ADDRESS}>:? (?:\\(user '(?:.*)', \\d+ fails\\): )?Max auth tries reached - user ${USER}$`,
     build: (m) => ({ type: 'max_auth_attempts', method: 'max auth tries', ...maxTriesUser(m[4]!), ...address(m, 1) }),
   },
   {
-    // before 2019 the address came last: "Exit before auth (user '%s', %u fails): Max auth tries reached - user '%s'
-    // from %s"
+    // older releases wrote the address last: "Exit before auth (user '%s', %u fails): Max auth tries reached - user
+    // '%s' from %s"
     pattern: `^Exit before auth \\(user '(?:.*)', \\d+ fails\\): Max auth tries reached - user ${USER} from ${ADDRESS}$`,
     build: (m) => ({ type: 'max_auth_attempts', method: 'max auth tries', ...maxTriesUser(m[1]!), ...address(m, 2) }),
   },
@@ -65,7 +65,7 @@ const SHAPES: Shape[] = [
 ];
 
 const COMPILED = compileShapes(SHAPES);
-/** dropbear run in the foreground with its stderr sent to syslog puts its pid and time first: `[825] Jul 10 23:53:52 `. */
+/** dropbear in the foreground, its stderr sent to syslog, puts its pid and time first: `[825] Jul 10 23:53:52 `. */
 const STDERR_PREFIX = /^\[\d+\] [A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d /;
 
 /** A dropbear message as an event, or nothing. */

@@ -7,7 +7,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const TRADITIONAL =
   /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
 // `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+,
-// journalctl's short-iso); with a space for the `T` and no zone (local time) as syslog-ng's ISO date templates write it.
+// journalctl's short-iso); with a space for the `T` and no zone (local time), as syslog-ng's ISO templates write it.
 const RFC3339 =
   /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
 // `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.

@@ -215,7 +215,8 @@ export class LineScanner {
 
 /**
  * Hands out the lines of `block` (whole lines of ASCII bytes, decoded at once: a character per byte, so lengths are
- * byte counts), as slices of it (`shared`). Stops after a line whose handler returns false. Returns the bytes consumed and the NUL padding skipped.
+ * byte counts), as slices of it (`shared`). Stops after a line whose handler returns false. Returns the bytes
+ * consumed and the NUL padding skipped.
  */
 function emitBlock(
   block: string,
