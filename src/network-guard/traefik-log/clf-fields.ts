@@ -1,10 +1,12 @@
 /**
- * Splits Traefik's Common Log Format line:
+ * Splits Traefik's Common Log Format line (`format: common`, the default):
  * `<ClientHost> - <user> [<time>] "<method> <path> <proto>" <status> <size> "<referer>" "<user-agent>" <count>
- * "<router>" "<service-url>" <duration>ms`.
+ * "<router>" "<service-url>" <duration>ms`, or its generic CLF (`format: genericCLF`, Traefik 3.6), which ends after
+ * the user agent (no router then).
  * Traefik wraps referer and user agent in quotes without escaping them, so both may contain quotes. The fixed
- * fields are anchored from the right (router and service URL cannot contain quotes) and the request from the
- * timestamp; the referer/user-agent pair is split at the first `" "` (browsers percent-encode quotes in URLs).
+ * fields are anchored from the right (router and service URL cannot contain quotes; in generic CLF the line's last
+ * quote closes the user agent) and the request from the timestamp; the referer/user-agent pair is split at the
+ * first `" "` (browsers percent-encode quotes in URLs).
  */
 export interface ClfFields {
   clientHost: string;
@@ -45,16 +47,9 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
   let last = line.length;
   while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
   line = line.slice(0, last);
-  if (!line.endsWith('ms')) return undefined;
-  // Right side: <count> "<router>" "<service-url>" <duration>ms
-  const durationSpace = line.lastIndexOf(' ');
-  if (durationSpace < 0) return undefined;
-  const service = quotedBefore(line, durationSpace);
-  if (!service) return undefined;
-  const router = quotedBefore(line, service.open - 1);
-  if (!router) return undefined;
-  const countSpace = line.lastIndexOf(' ', router.open - 2);
-  if (countSpace < 0) return undefined;
+  const right = traefikTail(line);
+  if (!right) return undefined;
+  const { countSpace, router, service } = right;
   // Left side: <host> - <user> [<time>] "<request>" <status> <size>
   const timestamp = TIMESTAMP.exec(line);
   if (!timestamp || timestamp.index >= countSpace) return undefined;
@@ -96,9 +91,28 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
     size: statusMatch[2] === '-' ? undefined : Number(statusMatch[2]),
     referer: unDash(pair.slice(1, middle)),
     userAgent: unDash(pair.slice(middle + 3, -1)),
-    routerName: unDash(router.value),
-    serviceUrl: unDash(service.value),
+    routerName: unDash(router),
+    serviceUrl: unDash(service),
   };
+}
+
+/**
+ * Where the referer/user-agent pair ends (`countSpace`), and the router and service URL after it: `<count>
+ * "<router>" "<service-url>" <duration>ms` in Traefik's CLF; nothing in generic CLF, whose line ends with the user
+ * agent's closing quote.
+ */
+function traefikTail(line: string): { countSpace: number; router: string; service: string } | undefined {
+  if (line.endsWith('"')) return { countSpace: line.length, router: '-', service: '-' };
+  if (!line.endsWith('ms')) return undefined;
+  const durationSpace = line.lastIndexOf(' ');
+  if (durationSpace < 0) return undefined;
+  const service = quotedBefore(line, durationSpace);
+  if (!service) return undefined;
+  const router = quotedBefore(line, service.open - 1);
+  if (!router) return undefined;
+  const countSpace = line.lastIndexOf(' ', router.open - 2);
+  if (countSpace < 0) return undefined;
+  return { countSpace, router: router.value, service: service.value };
 }
 
 /** The quoted value that ends just before `end` (a space index): `... "value" `. */

@@ -62,3 +62,21 @@ test('JSON with request_User-Agent kept carries the agent; headers dropped (the 
     );
   }
 });
+
+test("Traefik v3.6's generic CLF (format: genericCLF, headers kept): every line, its agent and referer, no router", async () => {
+  // Recorded the same way, with `accessLog.format: genericCLF`: the line ends after the user agent.
+  const { stats, events } = await replay('traefik-v3.6-generic-clf.log');
+  assert.equal(stats.lines, 5);
+  assert.equal(stats.skipped, 0, JSON.stringify(stats));
+  assert.deepEqual(
+    events.map((event) => ({ ip: event.clientIp, path: event.path, status: event.status, agent: event.userAgent })),
+    [
+      { ip: '127.0.0.7', path: '/index.html', status: 200, agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+      { ip: '127.0.0.8', path: '/.env', status: 404, agent: 'gitleaks/8.21.2' },
+      { ip: '127.0.0.8', path: '/.git/config', status: 404, agent: 'gitleaks/8.21.2' },
+      { ip: '127.0.0.9', path: '/.aws/credentials', status: 404, agent: 'say "hi" " "x' },
+      { ip: '127.0.0.6', path: '/', status: 200, agent: 'curl/7.88.1' },
+    ],
+  );
+  assert.ok(events.every((event) => event.routerName === undefined));
+});
