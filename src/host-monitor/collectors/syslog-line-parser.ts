@@ -3,9 +3,10 @@ import type { SyslogRecord } from '../observations.ts';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 // `Sep 14 22:01:00 host sshd[1234]: message` (RFC 3164 as written by rsyslog's traditional format; a fraction of a
-// second, as some templates add, is read and dropped).
+// second, as some templates add, is read and dropped). BusyBox syslogd (Alpine, OpenWrt) writes the facility and
+// level after the host: `Sep 14 22:01:00 host authpriv.info sshd[1234]: message`.
 const TRADITIONAL =
-  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\S+) (?:[a-z0-9]+\.(?:emerg|alert|crit|err|warning|warn|notice|info|debug) )?([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
 // `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+,
 // journalctl's short-iso); with a space for the `T` and no zone (local time), as syslog-ng's ISO templates write it.
 const RFC3339 =
