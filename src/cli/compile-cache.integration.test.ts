@@ -25,7 +25,7 @@ const stripped = (log: string) =>
 
 test('after the install warm-up, help, exec and a two-thread scan strip no TypeScript themselves', () => {
   const cache = join(dir, 'cache');
-  const warm = spawnSync(process.execPath, [join(root, 'scripts/warm-compile-cache.ts')], {
+  const warm = spawnSync(process.execPath, [join(root, 'scripts/warm-compile-cache.js')], {
     encoding: 'utf8',
     env: { ...process.env, NODE_COMPILE_CACHE: cache },
   });

@@ -2,11 +2,14 @@
 // command after `npm ci` starts as small and as fast as the later ones. On a cold cache each thread compiles its
 // TypeScript with the type stripper loaded (about 20 MB): a first two-thread scan of 1M lines peaked at 157 MB, the
 // next ones at 116. V8 keys the cache by its flags, so this runs once under each set bin/heap-flags.js chooses.
-// Run by `npm ci` (postinstall). A cache is an optimisation: whatever goes wrong here is printed, never fatal.
-//   node scripts/warm-compile-cache.ts
+// Run by `npm ci` (postinstall). A cache is an optimisation: whatever goes wrong here is printed, never fatal. Plain
+// JavaScript, so that an install run by an older Node (`npm ci --omit=dev` leaves out the Node 24 devDependency) is
+// told so instead of failing on TypeScript.
+//   node scripts/warm-compile-cache.js
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+// A namespace import: a named import of enableCompileCache fails on an older Node before the version check runs.
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,11 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { heapFlags } from '../bin/heap-flags.js';
 
 const CHILD = '--child';
+const major = Number(process.versions.node.split('.')[0]);
 
-if (process.argv[2] === CHILD) await warm(process.argv[3] === 'worker');
+if (major < 24) console.log(`warm-compile-cache: skipped (Node ${process.versions.node}; the agent runs on Node 24)`);
+else if (process.argv[2] === CHILD) await warm(process.argv[3] === 'worker');
 else warmEveryFlagSet();
 
-function warmEveryFlagSet(): void {
+function warmEveryFlagSet() {
   const script = fileURLToPath(import.meta.url);
   const sets = [
     { name: 'help', flags: heapFlags(['help']), worker: false },
@@ -41,8 +46,9 @@ function warmEveryFlagSet(): void {
  * Loads every command's module and runs the commands that need no server on a small log in a temporary directory:
  * a command imports most of what it uses only when it runs. With `worker`, the replay worker's module too.
  */
-async function warm(worker: boolean): Promise<void> {
-  enableCompileCache();
+/** @param {boolean} worker */
+async function warm(worker) {
+  nodeModule.enableCompileCache();
   const { main } = await import('../src/cli/main.ts'); // what bin/devops-agent.js imports (it runs nothing on import)
   const { COMMANDS } = await import('../src/cli/commands/index.ts');
   for (const entry of COMMANDS) {
