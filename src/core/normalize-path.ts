@@ -1,7 +1,7 @@
 /**
  * The form of a request path used for matching: query and fragment removed, percent-decoding applied twice
- * (`/%252eenv`), backslashes as slashes, lower-cased, duplicate slashes and dot segments resolved, trailing slash and
- * `;param` suffixes dropped. Scanners use all of these to slip past naive string matching.
+ * (`/%252eenv`), backslashes as slashes, lower-cased, `;param` of each segment dropped, duplicate slashes and dot
+ * segments resolved, trailing slash dropped. Scanners use all of these to slip past naive string matching.
  */
 export function normalizePath(rawPath: string): string {
   let path = rawPath;
@@ -10,8 +10,9 @@ export function normalizePath(rawPath: string): string {
   if (path.includes('%')) path = decodeTwice(path);
   if (path.includes('\\')) path = path.replaceAll('\\', '/');
   path = path.toLowerCase();
-  const semicolon = path.indexOf(';');
-  if (semicolon >= 0) path = path.slice(0, semicolon);
+  // Each segment's `;param` goes (`/a;jsessionid=1/b`), as servlet containers drop it: `/..;/.env` is `/../.env`
+  // there, that is `/.env`, a trick to get past proxies that compare the raw path.
+  if (path.includes(';')) path = path.replace(/;[^/]*/g, '');
   if (path.includes('//') || hasDotSegment(path)) path = resolveSegments(path);
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return path.startsWith('/') ? path : `/${path}`;

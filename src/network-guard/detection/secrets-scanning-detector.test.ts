@@ -21,7 +21,7 @@ function detector(overrides: Record<string, unknown> = {}) {
 
 const PROBES = PROBE_PATHS;
 
-test('path matching sees through encoding, case, dot segments and query strings', () => {
+test('path matching sees through encoding, case, dot segments, path parameters and query strings', () => {
   const matcher = new SensitivePathMatcher();
   for (const raw of [
     '/.env',
@@ -34,6 +34,8 @@ test('path matching sees through encoding, case, dot segments and query strings'
     '/static/.git/config',
     '/.git%2fconfig',
     '/wp-config.php;jsessionid=1',
+    '/..;/.env', // servlet containers drop each segment's ;param: this is /../.env there
+    '/.git;v=1/config',
     '\\.env',
   ]) {
     assert.ok(matcher.matches(normalizePath(raw)), raw);

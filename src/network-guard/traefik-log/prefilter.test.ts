@@ -54,7 +54,7 @@ function randomPath(random: Prng): string {
   if (random.chance(0.5)) path = `${path === '/' ? '' : path}${random.pick(matcher.needles)}`;
   if (random.chance(0.3)) path = randomCase(random, path);
   if (random.chance(0.25)) path = percentEncode(random, path);
-  if (random.chance(0.1)) path = path.replace('/', random.pick(['/./', '//', '/x/../', '/.//']));
+  if (random.chance(0.1)) path = path.replace('/', random.pick(['/./', '//', '/x/../', '/.//', '/..;/', '/x;v=1/../']));
   if (random.chance(0.05)) path = path.replaceAll('/', '\\');
   if (random.chance(0.05)) path = path.replace(/k/i, '\u212a'); // Kelvin sign: lower-cases to an ASCII k
   if (random.chance(0.05)) path = path.slice(1);

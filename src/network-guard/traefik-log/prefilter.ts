@@ -9,10 +9,10 @@ export type LinePrefilter = (line: string) => boolean;
 /**
  * A cheap test on the raw line that drops ordinary traffic before parsing. It must never drop a line whose
  * normalised path matches a sensitive needle or whose user agent contains a scanner needle, so it answers true
- * whenever it is unsure: a line it cannot read, a path with `%`, `\`, `//`, dot segments, a missing leading slash
- * or non-ASCII text (anything normalizePath could rewrite into a match), a user agent with non-ASCII text.
- * Otherwise normalizePath only lower-cases and cuts (query, `;param`, trailing slash), so the normalised path is a
- * prefix of the lower-cased raw path and every needle it contains is found in the raw path as well.
+ * whenever it is unsure: a line it cannot read, a path with `%`, `\`, `;`, `//`, dot segments, a missing leading
+ * slash or non-ASCII text (anything normalizePath could rewrite into a match), a user agent with non-ASCII text.
+ * Otherwise normalizePath only lower-cases and cuts (query, trailing slash), so the normalised path is a prefix of
+ * the lower-cased raw path and every needle it contains is found in the raw path as well.
  */
 export function createPrefilter(
   needles: readonly string[],
@@ -114,7 +114,7 @@ export function pathMayBeSensitive(path: string, needles: NeedleTrie): boolean {
       end = index;
       break;
     }
-    if (code === 37 /* % */ || code === 92 /* \ */ || code < 32 || code > 126) return true;
+    if (code === 37 /* % */ || code === 92 /* \ */ || code === 59 /* ; */ || code < 32 || code > 126) return true;
     if (previous === 47 && code === 47) return true; // '//'
     if (previous === 46 && code === 46) return true; // '..'
     if (previous === 47 && code === 46) {
