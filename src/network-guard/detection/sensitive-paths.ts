@@ -244,6 +244,7 @@ export const SCANNER_USER_AGENTS: readonly string[] = [
   'gobuster',
   'dirbuster',
   'dirb/',
+  'dirsearch',
   'feroxbuster',
   'ffuf',
   'wfuzz',
@@ -273,5 +274,7 @@ export const SCANNER_USER_AGENTS: readonly string[] = [
   'censys',
   'expanse',
   'internet-measurement',
+  'getodin.com',
+  'modatscanner',
   ...GENERIC_CLIENT_AGENTS,
 ];
