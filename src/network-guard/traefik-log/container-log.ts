@@ -15,7 +15,7 @@ export interface ContainerLine {
 }
 
 const CRI = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) (?:stdout|stderr) ([PF]) /;
-const DOCKER_START = '{"log":"';
+const DOCKER_START = '{"log":';
 
 /** The line inside a runtime's wrapper, or undefined when the line is not wrapped (Traefik wrote it to a file). */
 export function unwrapContainerLine(line: string): ContainerLine | undefined {

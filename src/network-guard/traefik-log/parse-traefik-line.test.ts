@@ -337,7 +337,13 @@ describe('parseTraefikLine: inside a container runtime log file (Traefik logging
 
   it('reads the line inside a CRI (containerd, CRI-O) or Docker json-file record, the same as written by Traefik', () => {
     const plain = event(parseTraefikLine(line));
-    for (const wrapped of [cri('F', line), `2026-11-21T09:02:38.5+01:00 stderr F ${line}`, docker(`${line}\n`)]) {
+    const spaced = `{"log": ${JSON.stringify(`${line}\n`)}, "stream": "stdout"}`; // as other tools re-write Docker's
+    for (const wrapped of [
+      cri('F', line),
+      `2026-11-21T09:02:38.5+01:00 stderr F ${line}`,
+      docker(`${line}\n`),
+      spaced,
+    ]) {
       const parsed = event(parseTraefikLine(wrapped));
       assert.deepEqual({ ...parsed, raw: undefined }, { ...plain, raw: undefined }, wrapped.slice(0, 40));
       assert.equal(parsed.raw, line, 'the evidence is Traefik line, not the wrapper');
