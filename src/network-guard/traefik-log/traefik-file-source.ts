@@ -439,7 +439,8 @@ export class TraefikFileSource {
     const { events, stats } = sink;
     const maxEvents = this.#maxBatchEvents;
     let chars = 0;
-    const [linesBefore, eventsBefore] = [stats.lines, events.length];
+    const linesBefore = stats.lines;
+    const eventsBefore = events.length;
     const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut, shared) => {
       chars += line.length;
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
