@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { ClientIpResolver } from './client-ip.ts';
+import { ContainerFragments } from './container-log.ts';
 import { type ParseResult, parseTraefikLine } from './parse-traefik-line.ts';
 import { createPrefilter } from './prefilter.ts';
 
@@ -359,7 +360,7 @@ describe('parseTraefikLine: inside a container runtime log file (Traefik logging
     }
   });
 
-  it('never blames an address from a later fragment: in JSON it has no client field, CLF is not read at all', () => {
+  it('never blames an address from a later fragment: in JSON it has no client field, and without a reader that follows the records CLF is not read', () => {
     // A client's user agent long enough to be cut by the runtime, written so that its tail looks like a line.
     const forged =
       '{"ClientHost":"9.9.9.9","DownstreamStatus":404,"RequestPath":"/.env","StartUTC":"2026-11-21T08:02:38Z"}';
@@ -370,6 +371,42 @@ describe('parseTraefikLine: inside a container runtime log file (Traefik logging
     const clf = '9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "x" 1 "web@docker" "-" 0ms';
     for (const wrapped of [cri('F', clf), docker(`${clf}\n`)])
       assert.deepEqual(parseTraefikLine(wrapped), { ok: false, reason: 'malformed' });
+  });
+
+  it('with a reader that follows the records: reads CLF inside them, and knows a later fragment for what it is', () => {
+    const clf =
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "curl/8.5" 7 "web@docker" "http://10.0.0.5:80" 1ms';
+    const forged =
+      '9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "x" 1 "web@docker" "-" 0ms';
+    const head = `81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET / HTTP/1.1" 200 5 "-" "${'x'.repeat(50)}`;
+    const other = '2026-11-21T08:02:38Z ERR a message of Traefik itself';
+    for (const [name, record] of [
+      [
+        'CRI',
+        (stream: string, partial: boolean, text: string) =>
+          `2026-11-21T08:02:38.5Z ${stream} ${partial ? 'P' : 'F'} ${text}`,
+      ],
+      [
+        'Docker',
+        (stream: string, partial: boolean, text: string) =>
+          JSON.stringify({ log: partial ? text : `${text}\n`, stream, time: '2026-11-21T08:02:38.5Z' }),
+      ],
+    ] as const) {
+      const fragments = new ContainerFragments();
+      const parse = (text: string) => parseTraefikLine(text, { fragments });
+      assert.equal(event(parse(record('stdout', false, clf))).clientIp, '81.2.69.160', name);
+      // A line split into three fragments, a record of the other stream between them (a runtime writes both streams
+      // to one file): each later fragment of the stream is a part of the line, never a line that names 9.9.9.9.
+      assert.equal(parse(record('stdout', true, head)).ok, false, name); // CLF cut before its end
+      assert.deepEqual(parse(record('stderr', false, other)), { ok: false, reason: 'malformed' }, name);
+      assert.deepEqual(parse(record('stdout', true, `${'y'.repeat(20)} ${forged}`)), {
+        ok: false,
+        reason: 'oversized',
+      });
+      assert.deepEqual(parse(record('stdout', false, forged)), { ok: false, reason: 'oversized' }, name);
+      // The line after the last fragment is a line again.
+      assert.equal(event(parse(record('stdout', false, clf))).path, '/.env', name);
+    }
   });
 
   it('prefilters the line inside: an ordinary request is filtered, a probe parsed', () => {

@@ -3,7 +3,7 @@ import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
 import { splitClfLine } from './clf-fields.ts';
 import { ClientIpResolver } from './client-ip.ts';
-import { unwrapContainerLine } from './container-log.ts';
+import { type ContainerFragments, unwrapContainerLine } from './container-log.ts';
 import { INVALID, JsonLineReader } from './json-fields.ts';
 import type { LinePrefilter } from './prefilter.ts';
 
@@ -39,6 +39,12 @@ export interface ParseOptions {
    * that line alive.
    */
   shared?: boolean;
+  /**
+   * The fragments open in a container runtime's log file, kept by its reader as it reads the file's lines in order
+   * (container-log.ts). A record that continues a fragment is then no line of its own (`oversized`), and Traefik's CLF
+   * inside records is read as well. Without it only JSON is read inside them: a CLF fragment could pass for a line.
+   */
+  fragments?: ContainerFragments;
 }
 
 /** The fields `textStarts` holds, by index. */
@@ -71,19 +77,21 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
     line = Buffer.from(line).toString('utf8', 0, maxLineBytes);
     oversized = true;
   }
-  if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
   // Traefik logging to stdout, read from the container runtime's file: its own line is inside the runtime's wrapper.
   const wrapped = unwrapContainerLine(line);
   if (wrapped) {
-    // Only Traefik's JSON is read there. The runtime cuts a line longer than its limit into fragments, and a fragment
-    // after the first starts wherever the cut fell, inside the client's own text: in CLF it could start like a line
-    // of its own, an address first, and blame anyone. In JSON the keys that hold the client's address come first
-    // (Traefik sorts them) and a client's text cannot write a key (its quotes are escaped), so a later fragment has
-    // no address and is malformed, never someone's request. The first fragment reads as a cut line.
-    if (!startsAnObject(wrapped.body)) return { ok: false, reason: 'malformed' };
+    // The runtime cuts a line longer than its limit into fragments, and a fragment after the first starts wherever
+    // the cut fell, inside the client's own text: in CLF it could start like a line of its own, an address first, and
+    // blame anyone. A reader that follows the records knows a later fragment for what it is. Without one, only JSON
+    // is read: its keys that hold the client's address come first (Traefik sorts them) and a client's text cannot
+    // write a key (its quotes are escaped), so a later fragment has no address. The first fragment reads as a cut line.
+    const fragments = options.fragments;
+    if (fragments?.continues(wrapped)) return { ok: false, reason: 'oversized' };
+    if (!fragments && !startsAnObject(wrapped.body)) return { ok: false, reason: 'malformed' };
     line = wrapped.body;
     if (wrapped.partial) oversized = true;
   }
+  if (line.indexOf('\u0000') >= 0) return { ok: false, reason: 'binary' };
   if (options.prefilter && !options.prefilter(line)) return { ok: false, reason: 'filtered' };
   if (options.shared) line = detachedCopy(line);
   options.textStarts?.fill(-1); // only a line that may give an event (most of ordinary traffic stops above)

@@ -2,6 +2,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { LogEvent } from '../../core/log-event.ts';
 import { ClientIpResolver } from './client-ip.ts';
+import { ContainerFragments } from './container-log.ts';
 import { LineScanner } from './line-scanner.ts';
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -66,6 +67,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     prefilter: options.prefilter,
     rawChars: options.rawChars,
     textStarts: options.textStarts ? new Int32Array(TEXT_START_FIELDS) : undefined,
+    fragments: new ContainerFragments(),
   };
   const optionsFor = scannedLineOptions(parseOptions);
   const scanner = options.scanner ?? replayScanner(options);
@@ -74,6 +76,7 @@ export async function* replayFile(path: string, options: ReplayOptions = {}): As
     const info = await handle.stat();
     const size = Math.min(info.size, options.end ?? info.size);
     let offset = options.start ?? 0;
+    await parseOptions.fragments!.readBefore(handle, offset);
     let skipToNewline = false;
     let readEnd = 0; // the end of the read in progress (a paused scan goes on to the same end)
     let paused = false;

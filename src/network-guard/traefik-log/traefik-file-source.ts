@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEvent } from '../../core/log-event.ts';
 import type { PositionStore } from '../../store/position-store.ts';
 import { ClientIpResolver } from './client-ip.ts';
+import { ContainerFragments } from './container-log.ts';
 import { findByIdentity, findCopy, hashHead, lastLineStart, statOrUndefined } from './file-identity.ts';
 import { LineScanner, type ScanOutcome } from './line-scanner.ts';
 import { type ParallelReplayOptions, replayFileParallel } from './parallel-replay.ts';
@@ -110,6 +111,9 @@ export class TraefikFileSource {
   /** The options for each line the scanner hands out (scannedLineOptions). */
   readonly #lineOptions: (cut: boolean, shared: boolean) => ParseOptions;
   readonly #scanner: LineScanner;
+  /** The fragments open in a container log where the last scan ended (its handle and offset). */
+  readonly #fragments = new ContainerFragments();
+  #fragmentsAt: { handle: FileHandle; offset: number } | undefined;
   readonly #pollIntervalMs: number;
   #file: OpenFile | undefined;
   /** A rotated-away file still being finished (after a restart) before the current one. */
@@ -134,6 +138,7 @@ export class TraefikFileSource {
       maxLineBytes,
       resolver: new ClientIpResolver(options.trustedProxies ?? []),
       prefilter: options.prefilter,
+      fragments: this.#fragments,
     };
     this.#lineOptions = scannedLineOptions(this.#parseOptions);
     this.#scanner = new LineScanner({ chunkBytes: 1024 * 1024, maxLineBytes });
@@ -441,6 +446,10 @@ export class TraefikFileSource {
     let chars = 0;
     const linesBefore = stats.lines;
     const eventsBefore = events.length;
+    // A read that does not go on from where the last one ended (another file, a restart, after a catch-up) first
+    // reads the records before it.
+    if (this.#fragmentsAt?.handle !== handle || this.#fragmentsAt.offset !== from)
+      await this.#fragments.readBefore(handle, from);
     const outcome = await this.#scanner.scan(handle, from, to, { skipToNewline, final }, (line, cut, shared) => {
       chars += line.length;
       if (line.length === 0 || (line.length < 3 && line.trim() === '')) {
@@ -450,6 +459,7 @@ export class TraefikFileSource {
       return events.length < maxEvents && chars < MAX_BATCH_CHARS;
     });
     this.#scanner.kept(stats.lines - linesBefore, events.length - eventsBefore);
+    this.#fragmentsAt = { handle, offset: outcome.offset };
     // A pause at the read's end is no pause: nothing of the read is left.
     if (outcome.paused && outcome.offset >= to) outcome.paused = false;
     if (outcome.paused) this.#continuing = { handle, offset: outcome.offset, end: to };
