@@ -85,7 +85,8 @@ test('a December line read in January belongs to the previous year; RFC 5424 lin
 });
 
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
-  const readings = parseSensorsJson(fixture('sensors.json'));
+  const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
+  assert.deepEqual([skipped, unreadLines], [0, 0]);
   const byKind = (kind: string) => readings.filter((reading) => reading.kind === kind).map((reading) => reading.sensor);
   assert.deepEqual(byKind('cpu'), [
     'coretemp-isa-0000/Package id 0',
@@ -100,6 +101,62 @@ test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () =>
   assert.equal(nvmeSensor?.high, undefined, '65261.85 is lm-sensors for "no limit"');
   assert.equal(readings[0].celsius, 52);
   assert.equal(readings[0].critical, 100);
+});
+
+const sensorsFixture = (name: string) => parseSensorsJson(fixture(`sensors/${name}`));
+const summary = (result: ReturnType<typeof parseSensorsJson>) =>
+  result.readings.map((reading) => `${reading.sensor}=${reading.celsius} ${reading.kind}`);
+
+test('sensors -j 3.4: a feature that could not be read (iwlwifi radio off) is counted, the rest is read', () => {
+  const result = sensorsFixture('lm-sensors-3.4-iwlwifi-read-error.json');
+  assert.deepEqual(summary(result), [
+    'pch_skylake-virtual-0/temp1=56.5 other',
+    'acpitz-virtual-0/temp1=25 other',
+    'dell_smm-virtual-0/CPU=67 cpu',
+    'dell_smm-virtual-0/Ambient=60 other',
+    'dell_smm-virtual-0/SODIMM=45 other',
+    'dell_smm-virtual-0/Other=37 other',
+    'coretemp-isa-0000/Package id 0=88 cpu',
+    'coretemp-isa-0000/Core 0=88 cpu',
+  ]);
+  assert.equal(result.readings[1].critical, 107);
+  assert.deepEqual([result.skipped, result.unreadLines], [1, 1], 'the empty iwlwifi feature; the stderr line');
+});
+
+test('sensors -j 3.6: a chip without features leaves a trailing comma; the other chips still count', () => {
+  const result = sensorsFixture('lm-sensors-3.6-chip-without-features.json');
+  assert.deepEqual(summary(result), ['nvme-pci-0b00/Composite=27.85 other', 'amdgpu-pci-0c00/edge=32 gpu']);
+  assert.equal(result.readings[0].high, 79.85);
+  assert.equal(result.readings[0].critical, 84.85);
+  assert.deepEqual([result.skipped, result.unreadLines], [0, 0], 'voltages and power are not temperatures');
+});
+
+test('sensors -j 3.5: stray comma, nan, and a label repeated four times (dell_smm SODIMM) keep every sensor', () => {
+  const result = sensorsFixture('lm-sensors-3.5-stray-comma-nan.json');
+  assert.deepEqual(summary(result), [
+    'coretemp-isa-0000/Core 0=41 cpu',
+    'dell_smm-isa-00de/SODIMM=34 other',
+    'dell_smm-isa-00de/SODIMM (temp4)=39 other',
+    'dell_smm-isa-00de/SODIMM (temp5)=44 other',
+    'dell_smm-isa-00de/SODIMM (temp6)=33 other',
+    'dell_smm-isa-00de/GPU=52 gpu',
+  ]);
+  assert.equal(result.skipped, 2, 'Package id 0 (input unreadable) and Core 1 (nan)');
+});
+
+test('sensors -j re-indented by another formatter, `{}` on one line, and compact JSON read the same', () => {
+  const result = sensorsFixture('reformatted-pve-mods.json');
+  assert.deepEqual(summary(result), [
+    'pch_cannonlake-virtual-0/temp1=53 other',
+    'nvme-pci-0300/Composite=44.85 other',
+    'nvme-pci-0300/Sensor 1=44.85 other',
+  ]);
+  assert.equal(result.readings[2].high, undefined, '65261.85 means no limit');
+  assert.equal(result.skipped, 1, 'iwlwifi temp1 {}');
+  const compact = parseSensorsJson(JSON.stringify(JSON.parse(fixture('sensors/reformatted-pve-mods.json'))));
+  assert.deepEqual(summary(compact), summary(result));
+  assert.deepEqual(parseSensorsJson('{\n\n}\n').readings, [], 'no sensors found');
+  assert.throws(() => parseSensorsJson('No sensors found!'), SyntaxError);
 });
 
 test('nvidia-smi CSV: temperatures per GPU, [Not Supported] skipped', () => {
@@ -134,6 +191,30 @@ test('ping: Linux iputils, Linux unreachable with errors, BSD/macOS', () => {
   assert.equal(parsePingOutput('x', 'ping: unknown host'), undefined);
   assert.equal(isValidPingTarget('-f'), false);
   assert.equal(isValidPingTarget('router.lan'), true);
+});
+
+test('ping: real iputils, FreeBSD, macOS and BusyBox outputs (jc fixtures) and the other summary forms', () => {
+  const ping = (name: string) => {
+    const result = parsePingOutput('t', fixture(`ping/${name}`));
+    return result && [result.transmitted, result.received, result.lossPercent, result.rttAvgMs ?? null];
+  };
+  assert.deepEqual(ping('iputils-centos7-broadcast-dup.txt'), [2, 2, 0, 504.26], '+19 duplicates, `, pipe 2` after rtt');
+  assert.deepEqual(ping('iputils-ubuntu2204-unreachable.txt'), [3, 0, 100, null]);
+  assert.deepEqual(ping('freebsd12-ping6.txt'), [3, 3, 0, 0.044], 'round-trip min/avg/max/std-dev');
+  assert.deepEqual(ping('macos-all-lost.txt'), [8, 0, 100, null]);
+  assert.deepEqual(ping('macos-ping6-dup.txt'), [5, 5, 0, 180.26]);
+  assert.deepEqual(ping('busybox-alpine313.txt'), [1, 1, 0, 1.637]);
+  // iputils ping_output.c prints `, +N corrupted` between duplicates and errors; BusyBox prints `N duplicates` (no +).
+  const corrupted = parsePingOutput(
+    't',
+    '5 packets transmitted, 4 received, +1 corrupted, 20% packet loss, time 4005ms\nrtt min/avg/max/mdev = 1.1/1.2/1.3/0.1 ms',
+  );
+  assert.deepEqual([corrupted?.received, corrupted?.lossPercent, corrupted?.rttMaxMs], [4, 20, 1.3]);
+  const busyboxDuplicates = parsePingOutput('t', '3 packets transmitted, 3 packets received, 2 duplicates, 0% packet loss');
+  assert.equal(busyboxDuplicates?.received, 3);
+  assert.equal(parsePingOutput('t', '3 packets transmitted, 3 received, 33.3333% packet loss')?.lossPercent, 33.3333);
+  // Under a German locale iputils prints this; pingTarget runs ping with LC_ALL=C so it never has to be read.
+  assert.equal(parsePingOutput('t', '3 Pakete übertragen, 3 empfangen, 0% Paketverlust, Zeit 2003ms'), undefined);
 });
 
 test('nmap XML: hosts, status, hostnames, open ports with services; diff against a previous scan', () => {
