@@ -252,6 +252,57 @@ test('nmap XML: hosts, status, hostnames, open ports with services; diff against
   assert.deepEqual(nmapArguments('-T4 -F', '127.0.0.1'), ['-T4', '-F', '-oX', '-', '127.0.0.1']);
 });
 
+test('nmap XML from the nmap test scans (ndiff, zenmap): scripts, UDP, open|filtered, MAC beside IPv4, no host up', () => {
+  const complex = parseNmapXml('scanme.nmap.org', fixture('nmap/ndiff-complex.xml'));
+  assert.deepEqual(complex.hosts[0].hostnames, ['scanme.nmap.org']);
+  assert.deepEqual(
+    complex.hosts[0].ports.map((port) => `${port.port}/${port.protocol} ${port.state} ${port.product ?? '-'}`),
+    [
+      '22/tcp open OpenSSH',
+      '25/tcp closed -',
+      '53/tcp open ISC BIND',
+      '70/tcp closed -',
+      '80/tcp open Apache httpd',
+      '53/udp open ISC BIND',
+    ],
+  );
+  const lan = parseNmapXml('10.0.0.0/24', fixture('nmap/zenmap-test11-mac.xml'));
+  assert.deepEqual(
+    lan.hosts.map((host) => host.address),
+    ['10.0.0.100', '10.0.0.138', '10.0.0.140', '10.0.0.150'],
+  );
+  assert.deepEqual(parseNmapXml('scanme.nmap.org', fixture('nmap/ndiff-down.xml')).hosts, []);
+});
+
+test('nmap XML: a cut-short scan and an error run throw; timed-out hosts keep their ports unknown; entities decoded', () => {
+  const complete = fixture('nmap/ndiff-complex.xml');
+  assert.throws(() => parseNmapXml('x', complete.slice(0, complete.indexOf('<runstats>'))), /cut short/);
+  assert.throws(() => parseNmapXml('x', complete.slice(0, complete.length / 2)), /cut short/);
+  // The closing lines nmap_error.cc writes when it quits (fatal()).
+  const failed = `${complete.slice(0, complete.indexOf('<runstats>'))}<runstats><finished time="1" timestr="x" elapsed="0.1" exit="error" errormsg="Failed to open device eth9"/><hosts up="0" down="0" total="0"/>\n</runstats>\n</nmaprun>\n`;
+  assert.throws(() => parseNmapXml('x', failed), /nmap stopped with an error: Failed to open device eth9/);
+  const run = (hosts: string) =>
+    `<?xml version="1.0"?>\n<nmaprun scanner="nmap">\n${hosts}<runstats><finished time="2" elapsed="1" exit="success"/><hosts up="1" down="0" total="1"/></runstats>\n</nmaprun>\n`;
+  const full = parseNmapXml(
+    't',
+    run(
+      '<host><status state="up" reason="nd-response" reason_ttl="64"/><address addr="2001:db8::5" addrtype="ipv6"/><address addr="52:54:00:12:34:56" addrtype="mac"/><hostnames><hostname name="nas.lan" type="PTR"/></hostnames><ports><port protocol="tcp" portid="445"><state state="open" reason="syn-ack" reason_ttl="64"/><service name="microsoft-ds" product="Samba smbd 4.6.2 &amp; more"/></port></ports></host>\n',
+    ),
+  );
+  assert.equal(full.hosts[0].address, '2001:db8::5');
+  assert.equal(full.hosts[0].ports[0].product, 'Samba smbd 4.6.2 & more');
+  // nmap.cc writes a timed-out host as its header only: status, address, hostnames, times.
+  const timedOut = parseNmapXml(
+    't',
+    run(
+      '<host starttime="1" endtime="2" timedout="true"><status state="up" reason="nd-response" reason_ttl="64"/><address addr="2001:db8::5" addrtype="ipv6"/><times srtt="1" rttvar="1" to="100000"/></host>\n',
+    ),
+  );
+  assert.equal(timedOut.hosts[0].timedOut, true);
+  assert.deepEqual(diffNmapScans(full, timedOut), [], 'not port-closed');
+  assert.deepEqual(diffNmapScans(timedOut, full), [], 'not port-opened either');
+});
+
 test('Docker inspect JSON: state, health, restart count, OOMKilled; secrets in Env are not copied', () => {
   const inspects = JSON.parse(fixture('docker-inspect.json')) as Record<
     string,
