@@ -198,7 +198,11 @@ test('ping: real iputils, FreeBSD, macOS and BusyBox outputs (jc fixtures) and t
     const result = parsePingOutput('t', fixture(`ping/${name}`));
     return result && [result.transmitted, result.received, result.lossPercent, result.rttAvgMs ?? null];
   };
-  assert.deepEqual(ping('iputils-centos7-broadcast-dup.txt'), [2, 2, 0, 504.26], '+19 duplicates, `, pipe 2` after rtt');
+  assert.deepEqual(
+    ping('iputils-centos7-broadcast-dup.txt'),
+    [2, 2, 0, 504.26],
+    '+19 duplicates, `, pipe 2` after rtt',
+  );
   assert.deepEqual(ping('iputils-ubuntu2204-unreachable.txt'), [3, 0, 100, null]);
   assert.deepEqual(ping('freebsd12-ping6.txt'), [3, 3, 0, 0.044], 'round-trip min/avg/max/std-dev');
   assert.deepEqual(ping('macos-all-lost.txt'), [8, 0, 100, null]);
@@ -210,7 +214,10 @@ test('ping: real iputils, FreeBSD, macOS and BusyBox outputs (jc fixtures) and t
     '5 packets transmitted, 4 received, +1 corrupted, 20% packet loss, time 4005ms\nrtt min/avg/max/mdev = 1.1/1.2/1.3/0.1 ms',
   );
   assert.deepEqual([corrupted?.received, corrupted?.lossPercent, corrupted?.rttMaxMs], [4, 20, 1.3]);
-  const busyboxDuplicates = parsePingOutput('t', '3 packets transmitted, 3 packets received, 2 duplicates, 0% packet loss');
+  const busyboxDuplicates = parsePingOutput(
+    't',
+    '3 packets transmitted, 3 packets received, 2 duplicates, 0% packet loss',
+  );
   assert.equal(busyboxDuplicates?.received, 3);
   assert.equal(parsePingOutput('t', '3 packets transmitted, 3 received, 33.3333% packet loss')?.lossPercent, 33.3333);
   // Under a German locale iputils prints this; pingTarget runs ping with LC_ALL=C so it never has to be read.
@@ -318,6 +325,13 @@ test('Docker inspect JSON: state, health, restart count, OOMKilled; secrets in E
     ],
   );
   assert.doesNotMatch(JSON.stringify(statuses), /should-never-be-read/);
+  // moby api/swagger.yaml Health.Status: none | starting | healthy | unhealthy; `none` means no health check.
+  const noCheck = containerFromInspect({
+    Id: 'abc',
+    Name: '/x',
+    State: { Status: 'running', Health: { Status: 'none' } },
+  });
+  assert.equal(noCheck.health, undefined);
 });
 
 test('journalctl -o json: cursor, time, identifier, byte-array messages; bad lines counted', () => {

@@ -22,7 +22,9 @@ export function parsePingOutput(target: string, text: string): PingResult | unde
     received: Number(counts[2]),
     lossPercent: Number(counts[3]),
   };
-  const rtt = /(?:rtt|round-trip) min\/avg\/max(?:\/(?:mdev|stddev|std-dev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(text);
+  const rtt = /(?:rtt|round-trip) min\/avg\/max(?:\/(?:mdev|stddev|std-dev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(
+    text,
+  );
   if (rtt) {
     result.rttMinMs = Number(rtt[1]);
     result.rttAvgMs = Number(rtt[2]);
@@ -49,6 +51,8 @@ export async function pingTarget(
   const parsed = parsePingOutput(target, command.stdout);
   if (parsed) return parsed;
   const reason =
-    command.status === 'failed' ? command.stderr.trim().slice(0, 300) || command.error : 'no statistics line in its output';
+    command.status === 'failed'
+      ? command.stderr.trim().slice(0, 300) || command.error
+      : 'no statistics line in its output';
   return { target, error: `ping ${target}: ${reason}` };
 }

@@ -180,7 +180,8 @@ export async function collectTemperatures(options: { hwmonPath: string; thermalP
       const parsed = parseSensorsJson(sensors.stdout);
       result.readings.push(...parsed.readings);
       result.sources.push('sensors');
-      if (parsed.skipped > 0) result.notes.push(`sensors: ${parsed.skipped} unreadable or out-of-range readings skipped`);
+      if (parsed.skipped > 0)
+        result.notes.push(`sensors: ${parsed.skipped} unreadable or out-of-range readings skipped`);
       if (parsed.unreadLines > 0) result.notes.push(`sensors: ${parsed.unreadLines} output lines not understood`);
     } catch (error) {
       result.missing.push(`sensors: unreadable JSON (${(error as Error).message})`);
