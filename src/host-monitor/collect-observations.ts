@@ -116,8 +116,8 @@ export async function collectObservations(
         items: temperatures.readings.length,
         detail:
           temperatures.readings.length > 0
-            ? `from ${temperatures.sources.join(', ')}`
-            : `no sensors found: ${temperatures.missing.join('; ')}`,
+            ? [`from ${temperatures.sources.join(', ')}`, ...temperatures.notes].join('; ')
+            : `no sensors found: ${[...temperatures.missing, ...temperatures.notes].join('; ')}`,
       });
     } catch (error) {
       report({ name: 'temperatures', status: 'failed', detail: errorMessage(error) });

@@ -85,6 +85,8 @@ export interface NmapHost {
   hostnames: string[];
   status: string;
   ports: NmapPort[];
+  /** nmap gave up on this host (`--host-timeout`): its ports were not listed. */
+  timedOut?: boolean;
 }
 
 export interface NmapScan {

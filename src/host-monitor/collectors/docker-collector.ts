@@ -87,7 +87,8 @@ export function containerFromInspect(inspect: ContainerInspect, summary?: Contai
     state: state.Status ?? summary?.State ?? 'unknown',
     running: state.Running === true,
     restarting: state.Restarting === true,
-    health: state.Health?.Status,
+    // The Engine API says `none` when the image has no health check: the same as no Health object.
+    health: state.Health?.Status === 'none' ? undefined : state.Health?.Status,
     failingStreak: state.Health?.FailingStreak,
     restartCount: inspect.RestartCount ?? 0,
     oomKilled: state.OOMKilled === true,

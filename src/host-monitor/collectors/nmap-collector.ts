@@ -25,38 +25,76 @@ interface RawPort {
 }
 
 interface RawHost {
+  timedout?: string;
   status?: { state?: string };
   address?: Array<{ addr?: string; addrtype?: string }>;
   hostnames?: { hostname?: Array<{ name?: string }> } | string;
   ports?: { port?: RawPort[] } | string;
 }
 
-/** Parses `nmap -oX -` output into hosts with status, hostnames and ports (open ones and their services). */
+interface RawRun {
+  host?: RawHost[];
+  runstats?: { finished?: { exit?: string; errormsg?: string } };
+}
+
+/** The parser reads no entities (see above); nmap escapes the five XML ones and control characters as `&#xN;`. */
+function decodeXml(text: string | undefined): string | undefined {
+  return text?.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-f]+|#\d+);/gi, (entity, name: string) => {
+    const named: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+    if (name in named) return named[name];
+    const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  });
+}
+
+/** A list the XML may hold once, many times or (in a cut document) in another shape. */
+const asArray = <T>(value: T | T[] | undefined): T[] => (Array.isArray(value) ? value : value ? [value] : []);
+
+/**
+ * Parses `nmap -oX -` output into hosts with status, hostnames and ports (open ones and their services). Output
+ * without `<runstats>` and `</nmaprun>` (a scan cut short) and a run nmap ended with `exit="error"` throw: diffing
+ * half a scan would report every host it did not reach as gone. A host nmap gave up on (`--host-timeout`,
+ * `timedout="true"`) has no port list and is marked so the diff leaves its ports alone.
+ */
 export function parseNmapXml(target: string, xml: string): NmapScan {
-  const document = parser.parse(xml) as { nmaprun?: { host?: RawHost[] } };
-  if (!document.nmaprun) throw new Error('not nmap XML output (no <nmaprun> element)');
+  if (!/<nmaprun[\s>]/.test(xml)) throw new Error('not nmap XML output (no <nmaprun> element)');
+  if (!/<runstats>/.test(xml) || !/<\/nmaprun>\s*$/.test(xml)) {
+    throw new Error('incomplete nmap XML output (no <runstats> or </nmaprun>: the scan was cut short)');
+  }
+  const document = parser.parse(xml) as { nmaprun?: RawRun };
+  if (!document.nmaprun || typeof document.nmaprun !== 'object') {
+    throw new Error('not nmap XML output (no <nmaprun> element)');
+  }
+  const finished = document.nmaprun.runstats?.finished;
+  if (finished?.exit === 'error') {
+    throw new Error(`nmap stopped with an error: ${decodeXml(finished.errormsg ?? 'no message')?.slice(0, 200)}`);
+  }
   const hosts: NmapHost[] = [];
-  for (const raw of document.nmaprun.host ?? []) {
-    const addresses = raw.address ?? [];
+  for (const raw of asArray(document.nmaprun.host)) {
+    const addresses = asArray(raw.address);
     const address = (addresses.find((item) => item.addrtype === 'ipv4' || item.addrtype === 'ipv6') ?? addresses[0])
       ?.addr;
     if (!address) continue;
     const hostnames =
       typeof raw.hostnames === 'object'
-        ? (raw.hostnames.hostname ?? []).map((item) => item.name ?? '').filter(Boolean)
+        ? asArray(raw.hostnames.hostname)
+            .map((item) => decodeXml(item.name) ?? '')
+            .filter(Boolean)
         : [];
     const ports: NmapPort[] =
       typeof raw.ports === 'object'
-        ? (raw.ports.port ?? []).map((port) => ({
+        ? asArray(raw.ports.port).map((port) => ({
             protocol: port.protocol ?? 'tcp',
             port: Number(port.portid),
             state: port.state?.state ?? 'unknown',
-            service: port.service?.name,
-            product: port.service?.product,
-            version: port.service?.version,
+            service: decodeXml(port.service?.name),
+            product: decodeXml(port.service?.product),
+            version: decodeXml(port.service?.version),
           }))
         : [];
-    hosts.push({ address, hostnames, status: raw.status?.state ?? 'unknown', ports });
+    const host: NmapHost = { address, hostnames, status: raw.status?.state ?? 'unknown', ports };
+    if (raw.timedout === 'true') host.timedOut = true;
+    hosts.push(host);
   }
   return { target, hosts };
 }
@@ -75,17 +113,17 @@ export function diffNmapScans(previous: NmapScan | undefined, current: NmapScan)
     if (!old) {
       changes.push({ target: current.target, host: address, change: 'host-appeared' });
     }
-    const oldPorts = new Set(old ? openPorts(old).map(portKey) : []);
+    // A host nmap gave up on has no port list, then or now: its ports are unknown, not opened or closed.
+    if (!old || old.timedOut || host.timedOut) continue;
+    const oldPorts = new Set(openPorts(old).map(portKey));
     for (const port of openPorts(host)) {
-      if (old && !oldPorts.has(portKey(port)))
+      if (!oldPorts.has(portKey(port)))
         changes.push({ target: current.target, host: address, change: 'port-opened', port });
     }
-    if (old) {
-      const newPorts = new Set(openPorts(host).map(portKey));
-      for (const port of openPorts(old)) {
-        if (!newPorts.has(portKey(port)))
-          changes.push({ target: current.target, host: address, change: 'port-closed', port });
-      }
+    const newPorts = new Set(openPorts(host).map(portKey));
+    for (const port of openPorts(old)) {
+      if (!newPorts.has(portKey(port)))
+        changes.push({ target: current.target, host: address, change: 'port-closed', port });
     }
   }
   for (const address of before.keys()) {

@@ -85,7 +85,8 @@ test('a December line read in January belongs to the previous year; RFC 5424 lin
 });
 
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
-  const readings = parseSensorsJson(fixture('sensors.json'));
+  const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
+  assert.deepEqual([skipped, unreadLines], [0, 0]);
   const byKind = (kind: string) => readings.filter((reading) => reading.kind === kind).map((reading) => reading.sensor);
   assert.deepEqual(byKind('cpu'), [
     'coretemp-isa-0000/Package id 0',
@@ -100,6 +101,62 @@ test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () =>
   assert.equal(nvmeSensor?.high, undefined, '65261.85 is lm-sensors for "no limit"');
   assert.equal(readings[0].celsius, 52);
   assert.equal(readings[0].critical, 100);
+});
+
+const sensorsFixture = (name: string) => parseSensorsJson(fixture(`sensors/${name}`));
+const summary = (result: ReturnType<typeof parseSensorsJson>) =>
+  result.readings.map((reading) => `${reading.sensor}=${reading.celsius} ${reading.kind}`);
+
+test('sensors -j 3.4: a feature that could not be read (iwlwifi radio off) is counted, the rest is read', () => {
+  const result = sensorsFixture('lm-sensors-3.4-iwlwifi-read-error.json');
+  assert.deepEqual(summary(result), [
+    'pch_skylake-virtual-0/temp1=56.5 other',
+    'acpitz-virtual-0/temp1=25 other',
+    'dell_smm-virtual-0/CPU=67 cpu',
+    'dell_smm-virtual-0/Ambient=60 other',
+    'dell_smm-virtual-0/SODIMM=45 other',
+    'dell_smm-virtual-0/Other=37 other',
+    'coretemp-isa-0000/Package id 0=88 cpu',
+    'coretemp-isa-0000/Core 0=88 cpu',
+  ]);
+  assert.equal(result.readings[1].critical, 107);
+  assert.deepEqual([result.skipped, result.unreadLines], [1, 1], 'the empty iwlwifi feature; the stderr line');
+});
+
+test('sensors -j 3.6: a chip without features leaves a trailing comma; the other chips still count', () => {
+  const result = sensorsFixture('lm-sensors-3.6-chip-without-features.json');
+  assert.deepEqual(summary(result), ['nvme-pci-0b00/Composite=27.85 other', 'amdgpu-pci-0c00/edge=32 gpu']);
+  assert.equal(result.readings[0].high, 79.85);
+  assert.equal(result.readings[0].critical, 84.85);
+  assert.deepEqual([result.skipped, result.unreadLines], [0, 0], 'voltages and power are not temperatures');
+});
+
+test('sensors -j 3.5: stray comma, nan, and a label repeated four times (dell_smm SODIMM) keep every sensor', () => {
+  const result = sensorsFixture('lm-sensors-3.5-stray-comma-nan.json');
+  assert.deepEqual(summary(result), [
+    'coretemp-isa-0000/Core 0=41 cpu',
+    'dell_smm-isa-00de/SODIMM=34 other',
+    'dell_smm-isa-00de/SODIMM (temp4)=39 other',
+    'dell_smm-isa-00de/SODIMM (temp5)=44 other',
+    'dell_smm-isa-00de/SODIMM (temp6)=33 other',
+    'dell_smm-isa-00de/GPU=52 gpu',
+  ]);
+  assert.equal(result.skipped, 2, 'Package id 0 (input unreadable) and Core 1 (nan)');
+});
+
+test('sensors -j re-indented by another formatter, `{}` on one line, and compact JSON read the same', () => {
+  const result = sensorsFixture('reformatted-pve-mods.json');
+  assert.deepEqual(summary(result), [
+    'pch_cannonlake-virtual-0/temp1=53 other',
+    'nvme-pci-0300/Composite=44.85 other',
+    'nvme-pci-0300/Sensor 1=44.85 other',
+  ]);
+  assert.equal(result.readings[2].high, undefined, '65261.85 means no limit');
+  assert.equal(result.skipped, 1, 'iwlwifi temp1 {}');
+  const compact = parseSensorsJson(JSON.stringify(JSON.parse(fixture('sensors/reformatted-pve-mods.json'))));
+  assert.deepEqual(summary(compact), summary(result));
+  assert.deepEqual(parseSensorsJson('{\n\n}\n').readings, [], 'no sensors found');
+  assert.throws(() => parseSensorsJson('No sensors found!'), SyntaxError);
 });
 
 test('nvidia-smi CSV: temperatures per GPU, [Not Supported] skipped', () => {
@@ -134,6 +191,37 @@ test('ping: Linux iputils, Linux unreachable with errors, BSD/macOS', () => {
   assert.equal(parsePingOutput('x', 'ping: unknown host'), undefined);
   assert.equal(isValidPingTarget('-f'), false);
   assert.equal(isValidPingTarget('router.lan'), true);
+});
+
+test('ping: real iputils, FreeBSD, macOS and BusyBox outputs (jc fixtures) and the other summary forms', () => {
+  const ping = (name: string) => {
+    const result = parsePingOutput('t', fixture(`ping/${name}`));
+    return result && [result.transmitted, result.received, result.lossPercent, result.rttAvgMs ?? null];
+  };
+  assert.deepEqual(
+    ping('iputils-centos7-broadcast-dup.txt'),
+    [2, 2, 0, 504.26],
+    '+19 duplicates, `, pipe 2` after rtt',
+  );
+  assert.deepEqual(ping('iputils-ubuntu2204-unreachable.txt'), [3, 0, 100, null]);
+  assert.deepEqual(ping('freebsd12-ping6.txt'), [3, 3, 0, 0.044], 'round-trip min/avg/max/std-dev');
+  assert.deepEqual(ping('macos-all-lost.txt'), [8, 0, 100, null]);
+  assert.deepEqual(ping('macos-ping6-dup.txt'), [5, 5, 0, 180.26]);
+  assert.deepEqual(ping('busybox-alpine313.txt'), [1, 1, 0, 1.637]);
+  // iputils ping_output.c prints `, +N corrupted` between duplicates and errors; BusyBox prints `N duplicates` (no +).
+  const corrupted = parsePingOutput(
+    't',
+    '5 packets transmitted, 4 received, +1 corrupted, 20% packet loss, time 4005ms\nrtt min/avg/max/mdev = 1.1/1.2/1.3/0.1 ms',
+  );
+  assert.deepEqual([corrupted?.received, corrupted?.lossPercent, corrupted?.rttMaxMs], [4, 20, 1.3]);
+  const busyboxDuplicates = parsePingOutput(
+    't',
+    '3 packets transmitted, 3 packets received, 2 duplicates, 0% packet loss',
+  );
+  assert.equal(busyboxDuplicates?.received, 3);
+  assert.equal(parsePingOutput('t', '3 packets transmitted, 3 received, 33.3333% packet loss')?.lossPercent, 33.3333);
+  // Under a German locale iputils prints this; pingTarget runs ping with LC_ALL=C so it never has to be read.
+  assert.equal(parsePingOutput('t', '3 Pakete übertragen, 3 empfangen, 0% Paketverlust, Zeit 2003ms'), undefined);
 });
 
 test('nmap XML: hosts, status, hostnames, open ports with services; diff against a previous scan', () => {
@@ -171,6 +259,57 @@ test('nmap XML: hosts, status, hostnames, open ports with services; diff against
   assert.deepEqual(nmapArguments('-T4 -F', '127.0.0.1'), ['-T4', '-F', '-oX', '-', '127.0.0.1']);
 });
 
+test('nmap XML from the nmap test scans (ndiff, zenmap): scripts, UDP, open|filtered, MAC beside IPv4, no host up', () => {
+  const complex = parseNmapXml('scanme.nmap.org', fixture('nmap/ndiff-complex.xml'));
+  assert.deepEqual(complex.hosts[0].hostnames, ['scanme.nmap.org']);
+  assert.deepEqual(
+    complex.hosts[0].ports.map((port) => `${port.port}/${port.protocol} ${port.state} ${port.product ?? '-'}`),
+    [
+      '22/tcp open OpenSSH',
+      '25/tcp closed -',
+      '53/tcp open ISC BIND',
+      '70/tcp closed -',
+      '80/tcp open Apache httpd',
+      '53/udp open ISC BIND',
+    ],
+  );
+  const lan = parseNmapXml('10.0.0.0/24', fixture('nmap/zenmap-test11-mac.xml'));
+  assert.deepEqual(
+    lan.hosts.map((host) => host.address),
+    ['10.0.0.100', '10.0.0.138', '10.0.0.140', '10.0.0.150'],
+  );
+  assert.deepEqual(parseNmapXml('scanme.nmap.org', fixture('nmap/ndiff-down.xml')).hosts, []);
+});
+
+test('nmap XML: a cut-short scan and an error run throw; timed-out hosts keep their ports unknown; entities decoded', () => {
+  const complete = fixture('nmap/ndiff-complex.xml');
+  assert.throws(() => parseNmapXml('x', complete.slice(0, complete.indexOf('<runstats>'))), /cut short/);
+  assert.throws(() => parseNmapXml('x', complete.slice(0, complete.length / 2)), /cut short/);
+  // The closing lines nmap_error.cc writes when it quits (fatal()).
+  const failed = `${complete.slice(0, complete.indexOf('<runstats>'))}<runstats><finished time="1" timestr="x" elapsed="0.1" exit="error" errormsg="Failed to open device eth9"/><hosts up="0" down="0" total="0"/>\n</runstats>\n</nmaprun>\n`;
+  assert.throws(() => parseNmapXml('x', failed), /nmap stopped with an error: Failed to open device eth9/);
+  const run = (hosts: string) =>
+    `<?xml version="1.0"?>\n<nmaprun scanner="nmap">\n${hosts}<runstats><finished time="2" elapsed="1" exit="success"/><hosts up="1" down="0" total="1"/></runstats>\n</nmaprun>\n`;
+  const full = parseNmapXml(
+    't',
+    run(
+      '<host><status state="up" reason="nd-response" reason_ttl="64"/><address addr="2001:db8::5" addrtype="ipv6"/><address addr="52:54:00:12:34:56" addrtype="mac"/><hostnames><hostname name="nas.lan" type="PTR"/></hostnames><ports><port protocol="tcp" portid="445"><state state="open" reason="syn-ack" reason_ttl="64"/><service name="microsoft-ds" product="Samba smbd 4.6.2 &amp; more"/></port></ports></host>\n',
+    ),
+  );
+  assert.equal(full.hosts[0].address, '2001:db8::5');
+  assert.equal(full.hosts[0].ports[0].product, 'Samba smbd 4.6.2 & more');
+  // nmap.cc writes a timed-out host as its header only: status, address, hostnames, times.
+  const timedOut = parseNmapXml(
+    't',
+    run(
+      '<host starttime="1" endtime="2" timedout="true"><status state="up" reason="nd-response" reason_ttl="64"/><address addr="2001:db8::5" addrtype="ipv6"/><times srtt="1" rttvar="1" to="100000"/></host>\n',
+    ),
+  );
+  assert.equal(timedOut.hosts[0].timedOut, true);
+  assert.deepEqual(diffNmapScans(full, timedOut), [], 'not port-closed');
+  assert.deepEqual(diffNmapScans(timedOut, full), [], 'not port-opened either');
+});
+
 test('Docker inspect JSON: state, health, restart count, OOMKilled; secrets in Env are not copied', () => {
   const inspects = JSON.parse(fixture('docker-inspect.json')) as Record<
     string,
@@ -186,6 +325,13 @@ test('Docker inspect JSON: state, health, restart count, OOMKilled; secrets in E
     ],
   );
   assert.doesNotMatch(JSON.stringify(statuses), /should-never-be-read/);
+  // moby api/swagger.yaml Health.Status: none | starting | healthy | unhealthy; `none` means no health check.
+  const noCheck = containerFromInspect({
+    Id: 'abc',
+    Name: '/x',
+    State: { Status: 'running', Health: { Status: 'none' } },
+  });
+  assert.equal(noCheck.health, undefined);
 });
 
 test('journalctl -o json: cursor, time, identifier, byte-array messages; bad lines counted', () => {

@@ -2,46 +2,73 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TemperatureReading } from '../observations.ts';
 import { runCommand } from './run-command.ts';
+import { readSensorsJson } from './sensors-json-reader.ts';
 
 const CPU_CHIPS =
   /^(coretemp|k10temp|zenpower|cpu_thermal|cpu-thermal|x86_pkg_temp|soc_thermal|cpu\d*_thermal|tmp\d+)/i;
 const GPU_CHIPS = /^(amdgpu|radeon|nouveau|gpu_thermal|gpu-thermal|i915|xe)/i;
 const CPU_LABELS = /^(package id|tctl|tdie|core \d+|cpu)/i;
+// Laptop embedded controllers (dell_smm, thinkpad) name their GPU sensor so.
+const GPU_LABELS = /^gpu\b/i;
 
 function classify(chip: string, label: string): TemperatureReading['kind'] {
-  if (GPU_CHIPS.test(chip)) return 'gpu';
+  if (GPU_CHIPS.test(chip) || GPU_LABELS.test(label)) return 'gpu';
   if (CPU_CHIPS.test(chip)) return 'cpu';
   if (CPU_LABELS.test(label) && !/nvme|drivetemp|acpitz/i.test(chip)) return 'cpu';
   return 'other';
 }
 
-/** A plausible reading: lm-sensors reports -273.15 or 65261.85 for absent sensors. */
+/** A plausible reading: lm-sensors reports -273.15 or 65261.85 for absent sensors, and `nan` for broken ones. */
 const plausible = (value: unknown): value is number => typeof value === 'number' && value > -60 && value < 200;
 
-/** Parses `sensors -j` (lm-sensors JSON): chip -> feature -> `tempN_input`, `tempN_max`, `tempN_crit`. */
-export function parseSensorsJson(text: string): TemperatureReading[] {
-  const data = JSON.parse(text) as Record<string, Record<string, unknown>>;
-  const readings: TemperatureReading[] = [];
-  for (const [chip, features] of Object.entries(data)) {
-    if (!features || typeof features !== 'object') continue;
-    for (const [label, values] of Object.entries(features)) {
-      if (!values || typeof values !== 'object') continue;
-      const entries = Object.entries(values as Record<string, unknown>);
-      const input = entries.find(([key]) => /^temp\d+_input$/.test(key));
-      if (!input || !plausible(input[1])) continue;
-      const max = entries.find(([key]) => /^temp\d+_max$/.test(key))?.[1];
-      const critical = entries.find(([key]) => /^temp\d+_crit$/.test(key))?.[1];
-      readings.push({
-        sensor: `${chip}/${label}`,
-        kind: classify(chip, label),
-        celsius: input[1],
-        source: 'sensors',
-        high: plausible(max) ? max : undefined,
-        critical: plausible(critical) ? critical : undefined,
-      });
+export interface SensorsReadings {
+  readings: TemperatureReading[];
+  /** Temperatures left out: input out of range, `nan` or unreadable, or a feature with no value at all. */
+  skipped: number;
+  /** Lines of the output that were not understood. */
+  unreadLines: number;
+}
+
+/**
+ * Temperatures from `sensors -j`: each feature's `tempN_input` (°C; `sensors -f` is never used), with `tempN_max` and
+ * `tempN_crit`. Fans, voltages, power and intrusion features are not temperatures and are left out without counting;
+ * a feature with no subfeature at all (a read error: iwlwifi with the radio off) is counted as skipped. A label a chip
+ * repeats gets its subfeature name added (`SODIMM (temp4)`), so every sensor keeps its own baseline.
+ */
+export function parseSensorsJson(text: string): SensorsReadings {
+  const document = readSensorsJson(text);
+  const result: SensorsReadings = { readings: [], skipped: 0, unreadLines: document.unreadLines };
+  const seen = new Set<string>();
+  for (const feature of document.features) {
+    const entries = Object.entries(feature.values);
+    if (entries.length === 0) {
+      result.skipped++;
+      continue;
     }
+    const input = entries.find(([key]) => /^temp\d+_input$/.test(key));
+    // A temperature whose input could not be read keeps only its limits (`temp1_max`, `temp1_crit`).
+    const temperature = input ?? entries.find(([key]) => /^temp\d+_/.test(key));
+    if (!temperature) continue;
+    if (!input || !plausible(input[1])) {
+      result.skipped++;
+      continue;
+    }
+    const prefix = input[0].replace(/_input$/, '');
+    const max = feature.values[`${prefix}_max`];
+    const critical = feature.values[`${prefix}_crit`];
+    let sensor = `${feature.chip}/${feature.label}`;
+    if (seen.has(sensor)) sensor = `${sensor} (${prefix})`;
+    seen.add(sensor);
+    result.readings.push({
+      sensor,
+      kind: classify(feature.chip, feature.label),
+      celsius: input[1],
+      source: 'sensors',
+      high: plausible(max) ? max : undefined,
+      critical: plausible(critical) ? critical : undefined,
+    });
   }
-  return readings;
+  return result;
 }
 
 export const NVIDIA_QUERY = 'index,name,temperature.gpu,utilization.gpu,memory.used,memory.total,power.draw';
@@ -137,6 +164,8 @@ export interface TemperatureCollection {
   /** Which sources answered and which were absent, for the cycle report. */
   sources: string[];
   missing: string[];
+  /** What a source answered but could not be used (`sensors: 2 readings skipped`). */
+  notes: string[];
 }
 
 /**
@@ -144,12 +173,16 @@ export interface TemperatureCollection {
  * lm-sensors is absent; thermal zones and nvidia-smi add what the others do not see.
  */
 export async function collectTemperatures(options: { hwmonPath: string; thermalPath: string }) {
-  const result: TemperatureCollection = { readings: [], sources: [], missing: [] };
-  const sensors = await runCommand('sensors', ['-j'], { timeoutMs: 15_000 });
+  const result: TemperatureCollection = { readings: [], sources: [], missing: [], notes: [] };
+  const sensors = await runCommand('sensors', ['-j'], { timeoutMs: 15_000, cLocale: true });
   if (sensors.status === 'ok' || (sensors.status === 'failed' && sensors.stdout.trim().startsWith('{'))) {
     try {
-      result.readings.push(...parseSensorsJson(sensors.stdout));
+      const parsed = parseSensorsJson(sensors.stdout);
+      result.readings.push(...parsed.readings);
       result.sources.push('sensors');
+      if (parsed.skipped > 0)
+        result.notes.push(`sensors: ${parsed.skipped} unreadable or out-of-range readings skipped`);
+      if (parsed.unreadLines > 0) result.notes.push(`sensors: ${parsed.unreadLines} output lines not understood`);
     } catch (error) {
       result.missing.push(`sensors: unreadable JSON (${(error as Error).message})`);
     }
@@ -170,6 +203,7 @@ export async function collectTemperatures(options: { hwmonPath: string; thermalP
   } else result.missing.push(`no thermal zones under ${options.thermalPath}`);
   const nvidia = await runCommand('nvidia-smi', [`--query-gpu=${NVIDIA_QUERY}`, '--format=csv,noheader,nounits'], {
     timeoutMs: 15_000,
+    cLocale: true,
   });
   if (nvidia.status === 'ok') {
     result.readings.push(...parseNvidiaSmiCsv(nvidia.stdout));
