@@ -26,6 +26,7 @@ export interface ClfFields {
 }
 
 const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
+const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
 const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
 const MONTHS: Record<string, number> = {
   jan: 0,
@@ -57,11 +58,18 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
   // Without the time, the month is still checked: a line the parser would reject is not "ordinary traffic".
   const time = withTime ? clfTime(timestamp) : MONTHS[timestamp[2].toLowerCase()] === undefined ? Number.NaN : 0;
   if (Number.isNaN(time)) return undefined;
+  // `<ClientHost> - <ClientUsername>`: both may be a client's own text, unquoted (ClientHost is the raw X-Forwarded-For
+  // when a trusted proxy passed one on; the user name of a failed basic auth is logged too), and either can hold a
+  // whole line head, `9.9.9.9 - - [<time>] "GET /.env ...`. A second ` - `, or a second timestamp before the pair's
+  // end, leaves no telling where Traefik's own address is: the line is refused rather than read with an address a
+  // client chose.
   const prefix = line.slice(0, timestamp.index).trimEnd();
   const separator = prefix.indexOf(' - ');
-  const clientHost = separator >= 0 ? prefix.slice(0, separator) : prefix;
-  const user = separator >= 0 ? prefix.slice(separator + 3) : '-';
+  if (separator < 0 || prefix.indexOf(' - ', separator + 1) >= 0) return undefined;
+  const clientHost = prefix.slice(0, separator);
+  const user = prefix.slice(separator + 3);
   const requestStart = timestamp.index + timestamp[0].length;
+  if (hasTimestampBetween(line, requestStart, countSpace)) return undefined;
   let statusMatch: RegExpExecArray | null = null;
   let requestEnd = line.indexOf('" ', requestStart - 1);
   while (requestEnd >= 0 && requestEnd < countSpace) {
@@ -95,6 +103,15 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
     routerName: unDash(router),
     serviceUrl: unDash(service),
   };
+}
+
+/** Whether a CLF timestamp (`[21/Nov/2026:08:02:38 +0000] "`) starts in [from, end): the `] "` it ends with is rare. */
+function hasTimestampBetween(line: string, from: number, end: number): boolean {
+  const close = line.indexOf('] "', from);
+  if (close < 0 || close >= end) return false;
+  ANY_TIMESTAMP.lastIndex = from;
+  const match = ANY_TIMESTAMP.exec(line);
+  return match !== null && match.index < end;
 }
 
 /**

@@ -340,9 +340,32 @@ describe('parseTraefikLine: Common Log Format', () => {
     const routed = line.replace('- - 0ms', '"frontend-shop" - 0ms');
     assert.equal(event(parseTraefikLine(routed)).routerName, 'frontend-shop');
     // Before v3.6.18 the agent's quotes are not escaped: it can spell a whole tail, the real one is still the last.
-    const spelled = clf.replace('"gitleaks/8.21.2"', '"x" 1 - - 0ms" "9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env"');
+    const spelled = clf.replace('"gitleaks/8.21.2"', '"x" 1 - - 0ms" "y" 2 "r" - 0ms"');
     const read = event(parseTraefikLine(spelled));
     assert.deepEqual([read.clientIp, read.status, read.routerName], ['81.2.69.160', 404, 'shop-www@kubernetescrd']);
+  });
+
+  it("refuses a line whose ClientHost or user name holds a line head: never the address a client chose", () => {
+    const resolver = new ClientIpResolver(['10.0.0.2']);
+    const rest = ' - - [21/Nov/2026:08:02:38 +0000] "GET /index.html HTTP/1.1" 200 5 "-" "curl" 1 "web@docker" "-" 0ms';
+    // ClientHost is the raw X-Forwarded-For a trusted proxy passed on: the client's text, then the proxy's hop.
+    const forwarded = [
+      '9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "-", 203.0.113.5',
+      '9.9.9.9 [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "-", 203.0.113.5',
+      '9.9.9.9 - x, 203.0.113.5',
+    ];
+    for (const head of forwarded)
+      assert.deepEqual(parseTraefikLine(head + rest, { resolver }), { ok: false, reason: 'malformed' }, head);
+    // Without ` - ` or a timestamp in it, the list is walked from the right as usual.
+    assert.equal(event(parseTraefikLine(`9.9.9.9 x, 203.0.113.5${rest}`, { resolver })).clientIp, '203.0.113.5');
+    // basicAuth logs the user name a client sent, also when the password is wrong.
+    const user = '203.0.113.5 - u [21/Nov/2026:08:02:38 +0000] "GET / HTTP/1.1" 200 5 "-" "-" 1 "r" "s" 0ms';
+    assert.deepEqual(parseTraefikLine(user + rest.slice(5)), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine(clf.replace(' - - [', ' - a - 9.9.9.9 [')), { ok: false, reason: 'malformed' });
+    // The cost: before v3.6.18 (quotes in the agent not escaped) an agent spelling a timestamp hides its own line.
+    const agent = clf.replace('"gitleaks/8.21.2"', '"x [21/Nov/2026:09:02:38 +0100] "GET /"');
+    assert.deepEqual(parseTraefikLine(agent), { ok: false, reason: 'malformed' });
+    assert.equal(event(parseTraefikLine(agent.replace('0100] "GET', '0100] \\"GET'))).clientIp, '81.2.69.160');
   });
 
   it("reads v2's service URL holding the client's raw query (quotes) without taking anything from it", () => {

@@ -1,7 +1,11 @@
 // What Traefik's own tests say its access log looks like, version by version and under the `accessLog.fields`
-// settings (defaultMode keep/drop, names, headers keep/drop/redact), each with what we must read from it. Sources are
-// in __fixtures__/README.md (traefik/traefik: pkg/middlewares/accesslog/ at HEAD fd5a576d (v3.7), v3.6.18 32da5991,
-// v2.11.53 e31d5708, v2.0.0 3d784a14; middlewares/accesslog/ at v1.7.34 bf650d76).
+// settings (defaultMode keep/drop, names, headers keep/drop/redact), each with what we must read from it.
+// CLF lines are verbatim from traefik/traefik pkg/middlewares/accesslog/{logger_formatters,logger,parser}_test.go at
+// fd5a576df2e8 (v3.7, which escapes quotes since v3.6.18 32da599169a0) and v2.0.0 3d784a14f9a5, and
+// middlewares/accesslog/ at v1.7.34 bf650d7623bf; where Traefik's test host "TestHost" stands for the client, a
+// second copy puts an address in its place. JSON lines are built from TestLoggerJSON's expected field sets (Traefik
+// checks them as maps, not as text), in logrus' encoding: sorted keys, HTML-safe escapes. Lines named "built on"
+// follow the Go code they name (v2.11.53 e31d5708e4b0 field_middleware.go, logger.go), not a test.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitClfLine } from './clf-fields.ts';
