@@ -155,7 +155,8 @@ function unusualServiceBefore(line: string, end: number): { value: string; open:
   const dash = dashBefore(line, end);
   if (dash) return dash;
   const space = line.lastIndexOf(' ', end - 1);
-  if (space < 0 || end - space < 3 || line.charCodeAt(space + 1) !== 34 || line.charCodeAt(end - 1) !== 34) return undefined;
+  if (space < 0 || end - space < 3 || line.charCodeAt(space + 1) !== 34 || line.charCodeAt(end - 1) !== 34)
+    return undefined;
   return { value: line.slice(space + 2, end - 1), open: space + 1 };
 }
 

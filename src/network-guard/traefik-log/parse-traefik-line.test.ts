@@ -336,7 +336,10 @@ describe('parseTraefikLine: Common Log Format', () => {
   it('reads a v1.7 or v2.0-v2.1 tail with a bare "-" router or service, whatever the user agent spells', () => {
     const line = '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" - - "-" "x" 7 - - 0ms';
     const parsed = event(parseTraefikLine(line));
-    assert.deepEqual([parsed.clientIp, parsed.path, parsed.status, parsed.routerName], ['81.2.69.160', '/.env', 0, undefined]);
+    assert.deepEqual(
+      [parsed.clientIp, parsed.path, parsed.status, parsed.routerName],
+      ['81.2.69.160', '/.env', 0, undefined],
+    );
     const routed = line.replace('- - 0ms', '"frontend-shop" - 0ms');
     assert.equal(event(parseTraefikLine(routed)).routerName, 'frontend-shop');
     // Before v3.6.18 the agent's quotes are not escaped: it can spell a whole tail, the real one is still the last.
@@ -345,7 +348,7 @@ describe('parseTraefikLine: Common Log Format', () => {
     assert.deepEqual([read.clientIp, read.status, read.routerName], ['81.2.69.160', 404, 'shop-www@kubernetescrd']);
   });
 
-  it("refuses a line whose ClientHost or user name holds a line head: never the address a client chose", () => {
+  it('refuses a line whose ClientHost or user name holds a line head: never the address a client chose', () => {
     const resolver = new ClientIpResolver(['10.0.0.2']);
     const rest = ' - - [21/Nov/2026:08:02:38 +0000] "GET /index.html HTTP/1.1" 200 5 "-" "curl" 1 "web@docker" "-" 0ms';
     // ClientHost is the raw X-Forwarded-For a trusted proxy passed on: the client's text, then the proxy's hop.
@@ -372,7 +375,10 @@ describe('parseTraefikLine: Common Log Format', () => {
     const line =
       '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env?a="x HTTP/1.1" 404 19 "-" "curl" 9 "shop@docker" "http://10.0.0.9/.env?a="x" 2ms';
     const parsed = event(parseTraefikLine(line));
-    assert.deepEqual([parsed.clientIp, parsed.path, parsed.status, parsed.routerName], ['81.2.69.160', '/.env', 404, 'shop@docker']);
+    assert.deepEqual(
+      [parsed.clientIp, parsed.path, parsed.status, parsed.routerName],
+      ['81.2.69.160', '/.env', 404, 'shop@docker'],
+    );
     const forged = line.replaceAll('?a="x', '?a="9.9.9.9"-"404"');
     assert.deepEqual(
       [event(parseTraefikLine(forged)).clientIp, event(parseTraefikLine(forged)).status],
@@ -384,7 +390,10 @@ describe('parseTraefikLine: Common Log Format', () => {
     const escaped = clf.replace('"-" "gitleaks/8.21.2"', '"a\\" \\"b" "x\\" 1 \\"r\\" \\"s\\" 0ms"');
     const parsed = event(parseTraefikLine(escaped));
     assert.equal(parsed.userAgent, 'x" 1 "r" "s" 0ms');
-    assert.deepEqual([parsed.clientIp, parsed.status, parsed.routerName], ['81.2.69.160', 404, 'shop-www@kubernetescrd']);
+    assert.deepEqual(
+      [parsed.clientIp, parsed.status, parsed.routerName],
+      ['81.2.69.160', 404, 'shop-www@kubernetescrd'],
+    );
     const redacted = clf.replace('"-" "gitleaks/8.21.2"', '"REDACTED" "REDACTED"');
     assert.equal(event(parseTraefikLine(redacted)).userAgent, '');
   });

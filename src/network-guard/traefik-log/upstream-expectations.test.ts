@@ -391,7 +391,8 @@ function check(testCase: Case): string | undefined {
   const resolver = new ClientIpResolver(testCase.trustedProxies ?? []);
   const result = parseTraefikLine(testCase.line, { resolver });
   const { expect } = testCase;
-  if (typeof expect === 'string') return result.ok ? `an event, expected ${expect}` : result.reason === expect ? undefined : result.reason;
+  if (typeof expect === 'string')
+    return result.ok ? `an event, expected ${expect}` : result.reason === expect ? undefined : result.reason;
   if (!result.ok) return result.reason;
   const event = result.event;
   const got: Expected = { ip: event.clientIp, path: event.path, status: event.status };
