@@ -3,10 +3,11 @@
  * `<ClientHost> - <user> [<time>] "<method> <path> <proto>" <status> <size> "<referer>" "<user-agent>" <count>
  * "<router>" "<service-url>" <duration>ms`, or its generic CLF (`format: genericCLF`, Traefik 3.6), which ends after
  * the user agent (no router then).
- * Traefik wraps referer and user agent in quotes without escaping them, so both may contain quotes. The fixed
- * fields are anchored from the right (router and service URL cannot contain quotes; in generic CLF the line's last
- * quote closes the user agent) and the request from the timestamp; the referer/user-agent pair is split at the
- * first `" "` (browsers percent-encode quotes in URLs).
+ * Traefik before v3.6.18 wraps referer and user agent in quotes without escaping them, so both may contain quotes
+ * (v3.6.18 and later write a quote in them as `\"`, read back as `"`). The fixed fields are anchored from the right
+ * (router and service URL are quoted, or a bare `-` when missing in v1.7 and v2.0-v2.1; in generic CLF the line's
+ * last quote closes the user agent) and the request from the timestamp; the referer/user-agent pair is split at the
+ * first `" "` (browsers percent-encode quotes in URLs). A header Traefik redacts (`"REDACTED"`) reads as empty.
  */
 export interface ClfFields {
   clientHost: string;
@@ -25,6 +26,7 @@ export interface ClfFields {
 }
 
 const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
+const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
 const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
 const MONTHS: Record<string, number> = {
   jan: 0,
@@ -56,11 +58,18 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
   // Without the time, the month is still checked: a line the parser would reject is not "ordinary traffic".
   const time = withTime ? clfTime(timestamp) : MONTHS[timestamp[2].toLowerCase()] === undefined ? Number.NaN : 0;
   if (Number.isNaN(time)) return undefined;
+  // `<ClientHost> - <ClientUsername>`: both may be a client's own text, unquoted (ClientHost is the raw X-Forwarded-For
+  // when a trusted proxy passed one on; the user name of a failed basic auth is logged too), and either can hold a
+  // whole line head, `9.9.9.9 - - [<time>] "GET /.env ...`. A second ` - `, or a second timestamp before the pair's
+  // end, leaves no telling where Traefik's own address is: the line is refused rather than read with an address a
+  // client chose.
   const prefix = line.slice(0, timestamp.index).trimEnd();
   const separator = prefix.indexOf(' - ');
-  const clientHost = separator >= 0 ? prefix.slice(0, separator) : prefix;
-  const user = separator >= 0 ? prefix.slice(separator + 3) : '-';
+  if (separator < 0 || prefix.indexOf(' - ', separator + 1) >= 0) return undefined;
+  const clientHost = prefix.slice(0, separator);
+  const user = prefix.slice(separator + 3);
   const requestStart = timestamp.index + timestamp[0].length;
+  if (hasTimestampBetween(line, requestStart, countSpace)) return undefined;
   let statusMatch: RegExpExecArray | null = null;
   let requestEnd = line.indexOf('" ', requestStart - 1);
   while (requestEnd >= 0 && requestEnd < countSpace) {
@@ -89,11 +98,20 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
     protocol: request.slice(lastSpace + 1),
     status: statusMatch[1] === '-' ? 0 : Number(statusMatch[1]),
     size: statusMatch[2] === '-' ? undefined : Number(statusMatch[2]),
-    referer: unDash(pair.slice(1, middle)),
-    userAgent: unDash(pair.slice(middle + 3, -1)),
+    referer: headerValue(pair.slice(1, middle)),
+    userAgent: headerValue(pair.slice(middle + 3, -1)),
     routerName: unDash(router),
     serviceUrl: unDash(service),
   };
+}
+
+/** Whether a CLF timestamp (`[21/Nov/2026:08:02:38 +0000] "`) starts in [from, end): the `] "` it ends with is rare. */
+function hasTimestampBetween(line: string, from: number, end: number): boolean {
+  const close = line.indexOf('] "', from);
+  if (close < 0 || close >= end) return false;
+  ANY_TIMESTAMP.lastIndex = from;
+  const match = ANY_TIMESTAMP.exec(line);
+  return match !== null && match.index < end;
 }
 
 /**
@@ -106,9 +124,9 @@ function traefikTail(line: string): { countSpace: number; router: string; servic
   if (!line.endsWith('ms')) return undefined;
   const durationSpace = line.lastIndexOf(' ');
   if (durationSpace < 0) return undefined;
-  const service = quotedBefore(line, durationSpace);
+  const service = quotedBefore(line, durationSpace) ?? unusualServiceBefore(line, durationSpace);
   if (!service) return undefined;
-  const router = quotedBefore(line, service.open - 1);
+  const router = quotedBefore(line, service.open - 1) ?? dashBefore(line, service.open - 1);
   if (!router) return undefined;
   const countSpace = line.lastIndexOf(' ', router.open - 2);
   if (countSpace < 0) return undefined;
@@ -121,6 +139,31 @@ function quotedBefore(line: string, end: number): { value: string; open: number 
   const open = line.lastIndexOf('"', end - 2);
   if (open < 0 || line.charCodeAt(open - 1) !== 32) return undefined;
   return { value: line.slice(open + 1, end - 1), open };
+}
+
+/** A bare `-` just before `end` (a space index): v1.7 and v2.0-v2.1 write a missing router or service unquoted. */
+function dashBefore(line: string, end: number): { value: string; open: number } | undefined {
+  return line.charCodeAt(end - 1) === 45 && line.charCodeAt(end - 2) === 32 ? { value: '-', open: end - 1 } : undefined;
+}
+
+/**
+ * The service URL when it is not a plain quoted value: a bare `-`, or a quoted value with quotes inside. Traefik v2
+ * writes the URL the request was sent on, raw query included (`?a="x`); a URL has no spaces (HTTP/1 cannot send one
+ * in a query), so it starts after the last space.
+ */
+function unusualServiceBefore(line: string, end: number): { value: string; open: number } | undefined {
+  const dash = dashBefore(line, end);
+  if (dash) return dash;
+  const space = line.lastIndexOf(' ', end - 1);
+  if (space < 0 || end - space < 3 || line.charCodeAt(space + 1) !== 34 || line.charCodeAt(end - 1) !== 34)
+    return undefined;
+  return { value: line.slice(space + 2, end - 1), open: space + 1 };
+}
+
+/** A quoted header as the client sent it: `-` (absent) and `REDACTED` (Traefik's placeholder) are empty. */
+function headerValue(value: string): string {
+  if (value === '-' || value === 'REDACTED') return '';
+  return value.includes('\\"') ? value.replaceAll('\\"', '"') : value;
 }
 
 function unDash(value: string): string {

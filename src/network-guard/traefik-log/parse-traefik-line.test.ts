@@ -257,6 +257,45 @@ describe('parseTraefikLine: JSON', () => {
   });
 });
 
+describe('parseTraefikLine: JSON under accessLog.fields (drop, redact) and in v1.7', () => {
+  const resolver = new ClientIpResolver(['10.0.0.2']);
+
+  it('never reads a kept header as the client when ClientAddr and ClientHost are dropped', () => {
+    const line = jsonLine({ 'request_X-Forwarded-For': '198.51.100.1', 'request_X-Real-Ip': '198.51.100.2' }, [
+      'ClientAddr',
+      'ClientHost',
+    ]);
+    assert.deepEqual(parseTraefikLine(line, { resolver }), { ok: false, reason: 'malformed' });
+  });
+
+  it('never reads another field as the path when RequestPath is dropped', () => {
+    const line = jsonLine({ request_Referer: '/.env', RequestLine: 'GET /.env HTTP/1.1' }, ['RequestPath']);
+    assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'malformed' });
+  });
+
+  it('takes a redacted X-Forwarded-For as absent: ClientHost (its raw value) is walked, REDACTED is nobody', () => {
+    const behindProxy = { ClientAddr: '10.0.0.2:41000', 'request_X-Forwarded-For': 'REDACTED' };
+    const parsed = event(parseTraefikLine(jsonLine({ ...behindProxy, ClientHost: '203.0.113.10' }), { resolver }));
+    assert.equal(parsed.clientIp, '203.0.113.10');
+    assert.equal(parsed.peerIp, '10.0.0.2');
+    // A client that sends the word itself through the proxy names nobody, the proxy least of all.
+    const literal = jsonLine({ ...behindProxy, ClientHost: 'REDACTED', 'request_X-Real-Ip': 'REDACTED' });
+    assert.deepEqual(parseTraefikLine(literal, { resolver }), { ok: false, reason: 'unattributed' });
+  });
+
+  it('reads a redacted user agent as none', () => {
+    assert.equal(event(parseTraefikLine(jsonLine({ 'request_User-Agent': 'REDACTED' }))).userAgent, '');
+  });
+
+  it("reads v1.7's FrontendName as the router, and not one a user agent spells out", () => {
+    const v17 = (extra: Record<string, unknown>) =>
+      `{"BackendAddr":"10.42.1.17:8080","BackendName":"backend-shop",${jsonLine(extra, ['RouterName']).slice(1)}`;
+    assert.equal(event(parseTraefikLine(v17({ FrontendName: 'frontend-shop' }))).routerName, 'frontend-shop');
+    const spelled = v17({ 'request_User-Agent': 'x","FrontendName":"forged' });
+    assert.equal(event(parseTraefikLine(spelled)).routerName, undefined);
+  });
+});
+
 describe('parseTraefikLine: Common Log Format', () => {
   const clf =
     '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.git/config?x=1 HTTP/1.1" 404 19 "-" "gitleaks/8.21.2" 1834 "shop-www@kubernetescrd" "http://10.42.1.17:8080" 2ms';
@@ -293,6 +332,79 @@ describe('parseTraefikLine: Common Log Format', () => {
     assert.equal(parsed.status, 0);
     assert.equal(parsed.userAgent, '');
     assert.equal(parsed.routerName, undefined);
+  });
+
+  it('reads a v1.7 or v2.0-v2.1 tail with a bare "-" router or service, whatever the user agent spells', () => {
+    const line = '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" - - "-" "x" 7 - - 0ms';
+    const parsed = event(parseTraefikLine(line));
+    assert.deepEqual(
+      [parsed.clientIp, parsed.path, parsed.status, parsed.routerName],
+      ['81.2.69.160', '/.env', 0, undefined],
+    );
+    const routed = line.replace('- - 0ms', '"frontend-shop" - 0ms');
+    assert.equal(event(parseTraefikLine(routed)).routerName, 'frontend-shop');
+    // Before v3.6.18 the agent's quotes are not escaped: it can spell a whole tail, the real one is still the last.
+    const spelled = clf.replace('"gitleaks/8.21.2"', '"x" 1 - - 0ms" "y" 2 "r" - 0ms"');
+    const read = event(parseTraefikLine(spelled));
+    assert.deepEqual([read.clientIp, read.status, read.routerName], ['81.2.69.160', 404, 'shop-www@kubernetescrd']);
+  });
+
+  it('refuses a line whose ClientHost or user name holds a line head: never the address a client chose', () => {
+    const resolver = new ClientIpResolver(['10.0.0.2']);
+    const rest = ' - - [21/Nov/2026:08:02:38 +0000] "GET /index.html HTTP/1.1" 200 5 "-" "curl" 1 "web@docker" "-" 0ms';
+    // ClientHost is the raw X-Forwarded-For a trusted proxy passed on: the client's text, then the proxy's hop.
+    const forwarded = [
+      '9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "-", 203.0.113.5',
+      '9.9.9.9 [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "-", 203.0.113.5',
+      '9.9.9.9 - x, 203.0.113.5',
+    ];
+    for (const head of forwarded)
+      assert.deepEqual(parseTraefikLine(head + rest, { resolver }), { ok: false, reason: 'malformed' }, head);
+    // Without ` - ` or a timestamp in it, the list is walked from the right as usual.
+    assert.equal(event(parseTraefikLine(`9.9.9.9 x, 203.0.113.5${rest}`, { resolver })).clientIp, '203.0.113.5');
+    // basicAuth logs the user name a client sent, also when the password is wrong.
+    const user = '203.0.113.5 - u [21/Nov/2026:08:02:38 +0000] "GET / HTTP/1.1" 200 5 "-" "-" 1 "r" "s" 0ms';
+    assert.deepEqual(parseTraefikLine(user + rest.slice(5)), { ok: false, reason: 'malformed' });
+    assert.deepEqual(parseTraefikLine(clf.replace(' - - [', ' - a - 9.9.9.9 [')), { ok: false, reason: 'malformed' });
+    // The cost: before v3.6.18 (quotes in the agent not escaped) an agent spelling a timestamp hides its own line.
+    const agent = clf.replace('"gitleaks/8.21.2"', '"x [21/Nov/2026:09:02:38 +0100] "GET /"');
+    assert.deepEqual(parseTraefikLine(agent), { ok: false, reason: 'malformed' });
+    assert.equal(event(parseTraefikLine(agent.replace('0100] "GET', '0100] \\"GET'))).clientIp, '81.2.69.160');
+  });
+
+  it("reads v2's service URL holding the client's raw query (quotes) without taking anything from it", () => {
+    const line =
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env?a="x HTTP/1.1" 404 19 "-" "curl" 9 "shop@docker" "http://10.0.0.9/.env?a="x" 2ms';
+    const parsed = event(parseTraefikLine(line));
+    assert.deepEqual(
+      [parsed.clientIp, parsed.path, parsed.status, parsed.routerName],
+      ['81.2.69.160', '/.env', 404, 'shop@docker'],
+    );
+    const forged = line.replaceAll('?a="x', '?a="9.9.9.9"-"404"');
+    assert.deepEqual(
+      [event(parseTraefikLine(forged)).clientIp, event(parseTraefikLine(forged)).status],
+      ['81.2.69.160', 404],
+    );
+  });
+
+  it('reads the quotes v3.6.18+ escapes in referer and user agent, and REDACTED headers as empty', () => {
+    const escaped = clf.replace('"-" "gitleaks/8.21.2"', '"a\\" \\"b" "x\\" 1 \\"r\\" \\"s\\" 0ms"');
+    const parsed = event(parseTraefikLine(escaped));
+    assert.equal(parsed.userAgent, 'x" 1 "r" "s" 0ms');
+    assert.deepEqual(
+      [parsed.clientIp, parsed.status, parsed.routerName],
+      ['81.2.69.160', 404, 'shop-www@kubernetescrd'],
+    );
+    const redacted = clf.replace('"-" "gitleaks/8.21.2"', '"REDACTED" "REDACTED"');
+    assert.equal(event(parseTraefikLine(redacted)).userAgent, '');
+  });
+
+  it('names nobody when ClientHost or the time are dropped ("-")', () => {
+    assert.deepEqual(parseTraefikLine(clf.replace('81.2.69.160', '-')), { ok: false, reason: 'unattributed' });
+    assert.deepEqual(parseTraefikLine(clf.replace('[21/Nov/2026:08:02:38 +0000]', '[-]')), {
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('walks a raw X-Forwarded-For list in ClientHost from the right, skipping trusted proxies', () => {

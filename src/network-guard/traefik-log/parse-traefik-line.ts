@@ -61,6 +61,7 @@ export const DEFAULT_MAX_LINE_BYTES = 16_384;
 const DEFAULT_RAW_CHARS = 2048;
 const NO_PROXY_RESOLVER = new ClientIpResolver();
 const EMPTY = '';
+const REDACTED = 'REDACTED';
 
 /**
  * Parses one Traefik access-log line (JSON or the default Common Log Format) into a LogEvent. Bad lines are answered,
@@ -129,7 +130,10 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   if (starts) starts[TEXT_START.method] = reader.lastStart;
   const rawPath = reader.string('RequestPath');
   if (starts) starts[TEXT_START.rawPath] = reader.lastStart;
-  const routerName = reader.string('RouterName');
+  let routerName = reader.string('RouterName');
+  // Traefik v1.7 names the router a frontend. It writes one with the backend (BackendAddr, BackendName, BackendURL),
+  // whose keys sort first: a v2/v3 line without a router (a 404 nothing routed) costs no second search.
+  if (routerName === undefined && line.startsWith('{"Backend', first)) routerName = reader.string('FrontendName');
   if (starts) starts[TEXT_START.routerName] = reader.lastStart;
   const time = readTime(reader);
   let userAgent = reader.string('request_User-Agent');
@@ -138,8 +142,8 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   // Forwarding headers only count behind a trusted proxy: most lines never need them looked up.
   const forwarding =
     clientAddr !== INVALID && clientHost !== INVALID && resolver.needsForwardingHeaders(clientAddr, clientHost);
-  const forwardedFor = forwarding ? optional(reader.string('request_X-Forwarded-For')) : undefined;
-  const realIp = forwarding ? optional(reader.string('request_X-Real-Ip')) : undefined;
+  const forwardedFor = forwarding ? header(reader.string('request_X-Forwarded-For')) : undefined;
+  const realIp = forwarding ? header(reader.string('request_X-Real-Ip')) : undefined;
   if (rawPath === undefined || rawPath === INVALID) return { ok: false, reason: 'malformed' };
   const status = downstream === undefined || downstream === 0 ? origin : downstream;
   if (status === undefined || status === INVALID) return { ok: false, reason: 'malformed' };
@@ -163,7 +167,7 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
     rawPath: withoutQuery(rawPath),
     path: EMPTY,
     status,
-    userAgent: typeof userAgent === 'string' ? userAgent : EMPTY,
+    userAgent: typeof userAgent === 'string' && userAgent !== REDACTED ? userAgent : EMPTY,
     host: typeof host === 'string' && host !== '' ? host : undefined,
     routerName: typeof routerName === 'string' && routerName !== '' ? routerName : undefined,
     bytes: typeof size === 'number' ? size : undefined,
@@ -252,6 +256,14 @@ function unterminatedString(line: string, quotedKey: string): string {
 
 function optional<T>(value: T | undefined | typeof INVALID): T | undefined | typeof INVALID {
   return value === '' ? undefined : value;
+}
+
+/**
+ * A header `accessLog.fields.headers` redacts is written as REDACTED: it is not there (ClientHost still holds the raw
+ * X-Forwarded-For, a core field Traefik never redacts).
+ */
+function header(value: string | undefined | typeof INVALID): string | undefined | typeof INVALID {
+  return value === '' || value === REDACTED ? undefined : value;
 }
 
 function withoutQuery(path: string): string {
