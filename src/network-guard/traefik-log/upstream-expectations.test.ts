@@ -416,7 +416,6 @@ describe("Traefik's own access-log expectations", () => {
     it(`reads every ${format} line with the right values (or gives the right reason)`, () => {
       const wrong = cases.map((testCase) => [testCase.name, check(testCase)]).filter(([, problem]) => problem);
       const report = wrong.map(([name, problem]) => `${name}: ${problem}`).join('\n');
-      console.log(`${format}: ${cases.length - wrong.length} of ${cases.length} right`);
       assert.equal(wrong.length, 0, report);
     });
   }
