@@ -43,13 +43,18 @@ const MONTHS: Record<string, number> = {
   dec: 11,
 };
 
-/** `withTime: false` (the prefilter's case: it needs path and agents only) leaves `time` at 0 and skips its arithmetic. */
-export function splitClfLine(input: string, withTime = true): ClfFields | undefined {
+/**
+ * `withTime: false` (the prefilter's case: it needs path and agents only) leaves `time` at 0 and skips its arithmetic.
+ * `cut`: the line lost its end (longer than the line limit, or a container runtime's first fragment). Its head is
+ * Traefik's as in a whole line, so it is read up to where it stops: address, time, request, status and size, then
+ * as much of the referer and user agent as is left (no router).
+ */
+export function splitClfLine(input: string, withTime = true, cut = false): ClfFields | undefined {
   let line = input;
   let last = line.length;
   while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
   line = line.slice(0, last);
-  const right = traefikTail(line);
+  const right = traefikTail(line) ?? (cut ? { countSpace: line.length, router: '-', service: '-' } : undefined);
   if (!right) return undefined;
   const { countSpace, router, service } = right;
   // Left side: <host> - <user> [<time>] "<request>" <status> <size>
@@ -83,12 +88,14 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
   const firstSpace = request.indexOf(' ');
   const lastSpace = request.lastIndexOf(' ');
   if (firstSpace < 0 || lastSpace === firstSpace) return undefined;
-  // "<referer>" "<user-agent>": between the size and the count
+  // "<referer>" "<user-agent>": between the size and the count (to the end of a cut line, which may stop in either)
   const pairStart = requestEnd + statusMatch[0].length - 1;
   const pair = line.slice(pairStart, countSpace);
-  if (pair.length < 5 || !pair.startsWith('"') || !pair.endsWith('"')) return undefined;
+  const whole = pair.length >= 5 && pair.startsWith('"') && pair.endsWith('"');
   const middle = pair.indexOf('" "');
-  if (middle < 0) return undefined;
+  if ((!whole || middle < 0) && !(cut && pair.startsWith('"'))) return undefined;
+  const refererEnd = middle < 0 ? pair.length : middle;
+  const agentEnd = whole && middle >= 0 ? -1 : pair.length;
   return {
     clientHost,
     user,
@@ -98,8 +105,8 @@ export function splitClfLine(input: string, withTime = true): ClfFields | undefi
     protocol: request.slice(lastSpace + 1),
     status: statusMatch[1] === '-' ? 0 : Number(statusMatch[1]),
     size: statusMatch[2] === '-' ? undefined : Number(statusMatch[2]),
-    referer: headerValue(pair.slice(1, middle)),
-    userAgent: headerValue(pair.slice(middle + 3, -1)),
+    referer: headerValue(pair.slice(1, refererEnd)),
+    userAgent: middle < 0 ? '' : headerValue(pair.slice(middle + 3, agentEnd)),
     routerName: unDash(router),
     serviceUrl: unDash(service),
   };

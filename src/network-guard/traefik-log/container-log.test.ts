@@ -66,8 +66,9 @@ describe('container log records', () => {
     }
     await writeFile(path, text);
     const whole = await events(replayFile(path, { chunkBytes: 64 * 1024 }));
-    assert.equal(whole.seen.length, 3000 - continuations.length, 'every whole line is an event');
+    assert.equal(whole.seen.length, 3000, 'every line is an event, a cut one read from its head');
     assert.ok(whole.seen.every((event) => event.clientIp !== '9.9.9.9'));
+    assert.equal(whole.seen.filter((event) => event.path === '/.env/3').length, 1, 'the cut line, of its own client');
     assert.equal(whole.stats.oversized, continuations.length * 2, 'each first fragment, and each later one');
     // A range (a worker's share, a read after a restart) that starts at a later fragment knows it for one.
     const fromFragment = await events(replayFile(path, { start: continuations[100]!, chunkBytes: 64 * 1024 }));
@@ -96,7 +97,8 @@ describe('container log records', () => {
     await before.close();
     assert.deepEqual(
       read.events.map((event) => event.clientIp),
-      ['81.2.0.0'],
+      ['81.2.0.0', '81.2.0.1'],
+      'a first fragment is read from its head',
     );
     await appendFile(path, rest + cri('stdout', 'F', clf(2)));
     const after = new TraefikFileSource({ path, sourceId: 'cri', positions });

@@ -201,6 +201,35 @@ describe('parseTraefikLine: JSON', () => {
     assert.deepEqual(unreadable, { ok: false, reason: 'oversized' });
   });
 
+  it('reads an oversized CLF line from its head, and never a line head a client wrote into what is left', () => {
+    const head = '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19';
+    const long = parseTraefikLine(`${head} "-" "gitleaks/8.21.2 ${'A'.repeat(40_000)}" 7 "web@docker" "-" 1ms`, {
+      maxLineBytes: 4096,
+    });
+    assert.equal(long.ok && long.oversized, true);
+    assert.deepEqual(
+      [event(long).clientIp, event(long).path, event(long).status, event(long).routerName],
+      ['81.2.69.160', '/.env', 404, undefined],
+    );
+    assert.ok(event(long).userAgent.startsWith('gitleaks/8.21.2 AAAA'));
+    // Cut inside the referer: no user agent.
+    const inReferer = parseTraefikLine(`${head} "https://${'r'.repeat(9000)}" "curl/8.5" 7 "-" "-" 1ms`, {
+      maxLineBytes: 4096,
+    });
+    assert.deepEqual([event(inReferer).clientIp, event(inReferer).userAgent], ['81.2.69.160', '']);
+    // A forged head in the user agent, before the cut: no telling which address is Traefik's, so none is read.
+    const forged = `${head} "-" "x 9.9.9.9 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 ${'A'.repeat(9000)}"`;
+    assert.deepEqual(parseTraefikLine(forged, { maxLineBytes: 4096 }), { ok: false, reason: 'oversized' });
+    // Cut inside the request: no status, nothing read.
+    const inPath = parseTraefikLine(
+      `81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /${'p'.repeat(9000)} HTTP/1.1" 404 19`,
+      {
+        maxLineBytes: 4096,
+      },
+    );
+    assert.deepEqual(inPath, { ok: false, reason: 'oversized' });
+  });
+
   it('caps event.raw at about 2 KB', () => {
     const parsed = event(parseTraefikLine(jsonLine({ 'request_User-Agent': 'x'.repeat(5000) })));
     assert.equal(parsed.raw?.length, 2048);
@@ -509,7 +538,13 @@ describe('parseTraefikLine: inside a container runtime log file (Traefik logging
       assert.equal(event(parse(record('stdout', false, clf))).clientIp, '81.2.69.160', name);
       // A line split into three fragments, a record of the other stream between them (a runtime writes both streams
       // to one file): each later fragment of the stream is a part of the line, never a line that names 9.9.9.9.
-      assert.equal(parse(record('stdout', true, head)).ok, false, name); // CLF cut before its end
+      // CLF cut before its end: its head is Traefik's, read as far as it goes (the runtime cut it, not the client).
+      const cut = parse(record('stdout', true, head));
+      assert.deepEqual(
+        [event(cut).clientIp, event(cut).path, cut.ok && cut.oversized],
+        ['81.2.69.160', '/', true],
+        name,
+      );
       assert.deepEqual(parse(record('stderr', false, other)), { ok: false, reason: 'malformed' }, name);
       assert.deepEqual(parse(record('stdout', true, `${'y'.repeat(20)} ${forged}`)), {
         ok: false,

@@ -100,7 +100,7 @@ export function parseTraefikLine(input: string, options: ParseOptions = {}): Par
   while (first < line.length && isSpace(line.charCodeAt(first))) first++;
   if (first === line.length) return { ok: false, reason: 'malformed' };
   const json = options.format === 'json' || (options.format !== 'clf' && line.charCodeAt(first) === 123);
-  const result = json ? parseJson(line, first, oversized, options) : parseClf(line, options);
+  const result = json ? parseJson(line, first, oversized, options) : parseClf(line, oversized, options);
   if (result.ok) return oversized ? { ok: true, event: result.event, oversized: true } : result;
   if (oversized && result.reason !== 'unattributed') return { ok: false, reason: 'oversized' };
   if (result.reason === 'malformed' && looksBinary(line)) return { ok: false, reason: 'binary' };
@@ -177,8 +177,8 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
   return { ok: true, event };
 }
 
-function parseClf(line: string, options: ParseOptions): ParseResult {
-  const fields = splitClfLine(line);
+function parseClf(line: string, oversized: boolean, options: ParseOptions): ParseResult {
+  const fields = splitClfLine(line, true, oversized);
   if (!fields) return { ok: false, reason: 'malformed' };
   const resolution = (options.resolver ?? NO_PROXY_RESOLVER).resolve({ clientHost: fields.clientHost });
   if (!resolution.ok) return { ok: false, reason: 'unattributed' };
