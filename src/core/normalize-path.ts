@@ -2,6 +2,9 @@
  * The form of a request path used for matching: query and fragment removed, percent-decoding applied twice
  * (`/%252eenv`), backslashes as slashes, lower-cased, `;param` of each segment dropped, duplicate slashes and dot
  * segments resolved, trailing slash dropped. Scanners use all of these to slip past naive string matching.
+ * A path that climbs above the root (`/static/../../etc/passwd`, `/%2e%2e/.env`) keeps one `..` in front
+ * (`/../etc/passwd`): no browser or HTTP library sends one (they resolve dot segments first), so it is a crafted
+ * request, a path traversal, and stays recognisable as one (see `climbsAboveRoot`).
  */
 export function normalizePath(rawPath: string): string {
   let path = rawPath;
@@ -47,10 +50,26 @@ function hasDotSegment(path: string): boolean {
 
 function resolveSegments(path: string): string {
   const output: string[] = [];
+  let climbed = false;
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
-    if (segment === '..') output.pop();
-    else output.push(segment);
+    if (segment !== '..') output.push(segment);
+    else if (output.length > 0) output.pop();
+    else climbed = true;
   }
-  return `/${output.join('/')}${path.endsWith('/') ? '/' : ''}`;
+  if (climbed && output.length === 0) return TRAVERSAL;
+  const resolved = `/${output.join('/')}${path.endsWith('/') ? '/' : ''}`;
+  return climbed ? `${TRAVERSAL}${resolved}` : resolved;
+}
+
+const TRAVERSAL = '/..';
+
+/** Whether a normalised path climbed above the root: a path traversal (`/../etc/passwd`). */
+export function climbsAboveRoot(path: string): boolean {
+  return path.startsWith(TRAVERSAL) && (path.length === 3 || path.charCodeAt(3) === 47) /* / */;
+}
+
+/** What a traversal reaches (`/etc/passwd` of `/../etc/passwd`); the path itself otherwise. */
+export function traversalTarget(path: string): string {
+  return climbsAboveRoot(path) ? path.slice(TRAVERSAL.length) || '/' : path;
 }

@@ -1,3 +1,4 @@
+import { climbsAboveRoot, traversalTarget } from '../../core/normalize-path.ts';
 import { RememberedAnswers } from '../../core/remembered-answers.ts';
 import {
   ENDING_NEEDLES,
@@ -7,6 +8,9 @@ import {
   matchesEnding,
 } from './sensitive-path-rules.ts';
 import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from './sensitive-paths.ts';
+
+/** The reason a client that sent one `traversesToSensitive` request is flagged for. */
+export const TRAVERSAL_REASON = 'path traversal out of the web root to a sensitive file';
 
 /** Decides whether a normalised path is one that secrets scanners probe. */
 export class SensitivePathMatcher {
@@ -36,6 +40,8 @@ export class SensitivePathMatcher {
   }
 
   #decideNow(path: string): boolean {
+    // A path traversal is a crafted request whatever it reaches (`/../foo` tests whether traversal works at all).
+    if (climbsAboveRoot(path)) return true;
     // Well-known URLs and health endpoints are fetched by validators and monitors, never worth a probe's weight.
     if (isNeverSensitive(path)) return false;
     if (this.#suffixes.has(path)) return true;
@@ -44,6 +50,15 @@ export class SensitivePathMatcher {
     }
     for (const fragment of this.#fragments) if (path.includes(fragment)) return true;
     return this.#builtin && matchesEnding(path);
+  }
+
+  /**
+   * A path that climbs above the web root to a file scanners want (`/static/../../../etc/passwd`): no browser sends
+   * one, so one such request is an attack, like CrowdSec's one-request CVE scenarios. A traversal to anything else
+   * (`/../foo`, testing whether traversal works) is only a sensitive path (`matches`), counted towards the thresholds.
+   */
+  traversesToSensitive(path: string): boolean {
+    return climbsAboveRoot(path) && this.matches(traversalTarget(path));
   }
 
   /** Every literal a sensitive line must contain (lower-cased), for a cheap prefilter on raw log lines. */

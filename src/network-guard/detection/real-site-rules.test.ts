@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import type { LogEvent } from '../../core/log-event.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
 import { getEvent, PROBE_PATHS } from '../../core/testing/log-events.ts';
 import { openStore } from '../../store/store.ts';
 import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
@@ -180,4 +181,50 @@ test('the site profile survives a restart through SQLite', () => {
     ],
   );
   store.close();
+});
+
+test('a path traversal out of the web root to a sensitive file is an attack in one request; to anything else, a probe', () => {
+  const d = detector();
+  d.observe(
+    hit('203.0.113.30', normalizePath('/public/plugins/grafana/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd'), 400, T0, 166),
+  );
+  for (let i = 1; i <= 4; i++)
+    d.observe(hit('203.0.113.31', normalizePath(`/%252E%252E%252Ffoo${i}`), 404, T0 + i, 162));
+  d.observe(hit('203.0.113.32', '/../probe', 404, T0, 162));
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => [f.ip, f.threatType, f.severity, f.evidence.reasons[0]]),
+    [['203.0.113.30', 'secrets_scanning', 'high', 'path traversal out of the web root to a sensitive file']],
+  );
+  assert.deepEqual(findings[0]!.evidence.topPaths, [{ path: '/../etc/passwd', count: 1 }]);
+  // A fifth distinct traversal crosses the distinct-paths threshold.
+  d.observe(hit('203.0.113.31', '/../foo5', 404, T0 + 5, 162));
+  assert.deepEqual(
+    d.drainFindings(true).map((f) => f.ip),
+    ['203.0.113.31'],
+  );
+});
+
+test('a traversal never becomes public content, however many clients a fallback page answers', () => {
+  const d = detector();
+  for (let i = 0; i < 30; i++) d.observe(hit(`198.51.100.${i + 1}`, '/../etc/passwd', 200, T0 + i * 1000, 4312));
+  assert.equal(d.profile.isPublic(HOST, '/../etc/passwd'), false);
+  const scanning = d.drainFindings(true).filter((f) => f.threatType === 'secrets_scanning');
+  assert.equal(scanning.length, 30);
+});
+
+test("well-known applications' ordinary content is not counted, and says why; always_sensitive still wins", () => {
+  const d = detector();
+  for (const path of ['/remote.php/dav/files/alice/project/.env', '/remote.php/dav/files/alice/project/.git/config'])
+    for (let i = 0; i < 6; i++) d.observe(hit('192.0.2.44', `${path}${i}`, 200, T0 + i, 900));
+  for (let i = 0; i < 9; i++)
+    d.observe(hit('192.0.2.45', `/data/migrations/15489579706${i}_payees.sql`, 200, T0 + i, 434));
+  assert.deepEqual(d.drainFindings(true), []);
+  assert.match(d.profile.publicFact(HOST, '/data/migrations/1_a.sql')!.detail, /Actual Budget's database migrations/);
+  const pinned = detector({ always_sensitive: ['/remote.php/dav/*'] });
+  pinned.observe(hit('192.0.2.44', '/remote.php/dav/files/alice/.env', 200, T0, 900));
+  assert.deepEqual(
+    pinned.drainFindings(true).map((f) => f.threatType),
+    ['secret_exposure'],
+  );
 });

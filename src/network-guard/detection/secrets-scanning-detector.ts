@@ -6,7 +6,7 @@ import { type CampaignSettings, CampaignTracker } from './campaign-tracker.ts';
 import { EvidenceAccumulator } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
 import { FirstSightings, type ObservedRequest } from './first-sightings.ts';
-import { SensitivePathMatcher } from './path-matcher.ts';
+import { SensitivePathMatcher, TRAVERSAL_REASON } from './path-matcher.ts';
 import { type AgentFacts, ScannerAgentMatcher } from './scanner-agent-matcher.ts';
 import { SiteProfile, type SiteProfileSettings } from './site-profile.ts';
 
@@ -178,6 +178,7 @@ export class SecretsScanningDetector {
     state.evidence.add(event, sensitive, scannerName);
     state.dirty = true;
     if (scannerName) state.scannerRequests++;
+    if (sensitive && this.#paths.traversesToSensitive(event.path)) state.reasons.add(TRAVERSAL_REASON);
     if (sensitive) {
       if (!state.crawlerClaim) {
         state.crawlerClaim = agent.crawler?.name;
@@ -195,6 +196,7 @@ export class SecretsScanningDetector {
     if (agent.kind === 'scanner' && settings.scanner_agent_min_requests <= 1 && sensitive) return true;
     if (!sensitive) return false;
     if (event.status >= 200 && event.status < 300 && event.status !== 204) return true;
+    if (this.#paths.traversesToSensitive(event.path)) return true;
     if (agent.crawler) return true; // a crawler claim is checked at once (verified, or a spoofer)
     return (
       settings.rate_per_window < 1 ||
@@ -394,6 +396,7 @@ export class SecretsScanningDetector {
     const statuses = state.evidence.statuses;
     const authProbed = (statuses.get('401') ?? 0) + (statuses.get('403') ?? 0) > 0;
     if (state.burst || state.scannerRequests >= this.#settings.scanner_agent_min_requests) return 'high';
+    if (state.reasons.has(TRAVERSAL_REASON)) return 'high';
     if (state.evidence.distinctSensitivePaths.size >= 20 || authProbed) return 'high';
     return 'medium';
   }

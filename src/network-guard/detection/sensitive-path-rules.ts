@@ -79,6 +79,12 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/actuator/threaddump',
   '/actuator/loggers',
   '/debug/pprof/heap',
+  // the files a path traversal reads to prove it works (CrowdSec's path-traversal and CVE test logs)
+  '/win.ini',
+  '/boot.ini',
+  '/windows/system.ini',
+  '/etc/group',
+  '/etc/hosts',
 ];
 
 /** Fragments anywhere in the path. */
@@ -94,6 +100,12 @@ export const EXTRA_SENSITIVE_FRAGMENTS: readonly string[] = [
   '/_debugbar/',
   '/telescope/',
   '/jolokia/',
+  // a Java web application's private directories (never served: its descriptors, classes and their configuration)
+  '/web-inf/',
+  '/meta-inf/',
+  // phpinfo() pages print the environment, secrets included, whatever the script is called (GetPhpInfo.php)
+  'phpinfo',
+  '/proc/self/',
 ];
 
 /** Endings of the last segment: database dumps and state files by extension, whatever they are called. */
@@ -165,6 +177,27 @@ export const NEVER_SENSITIVE: readonly string[] = [
   '/livez',
   '/ping',
 ];
+
+/**
+ * Content well-known self-hosted applications serve to every one of their users under names our rules would count
+ * (CrowdSec keeps the same knowledge as per-application whitelists): path prefixes, and the application. A site
+ * with few visitors never serves them to enough clients for the site profile to learn them.
+ */
+export const KNOWN_APPLICATION_CONTENT: ReadonlyArray<{ prefix: string; application: string }> = [
+  // the browser client downloads every database migration (`/data/migrations/1548957970627_remove-db-version.sql`)
+  { prefix: '/data/migrations/', application: "Actual Budget's database migrations" },
+  // WebDAV: each user's own synced files, whatever they are called (a synced project's `.env` or `.git/`)
+  { prefix: '/remote.php/dav/', application: "a Nextcloud/ownCloud user's files (WebDAV)" },
+  { prefix: '/remote.php/webdav/', application: "a Nextcloud/ownCloud user's files (WebDAV)" },
+  { prefix: '/public.php/dav/', application: 'a Nextcloud/ownCloud public share (WebDAV)' },
+  { prefix: '/public.php/webdav/', application: 'a Nextcloud/ownCloud public share (WebDAV)' },
+];
+
+/** The application whose ordinary content a normalised path is, if any. */
+export function knownApplicationOf(path: string): string | undefined {
+  for (const { prefix, application } of KNOWN_APPLICATION_CONTENT) if (path.startsWith(prefix)) return application;
+  return undefined;
+}
 
 /** True for a normalised path that is a well-known URL or a health endpoint. */
 export function isNeverSensitive(path: string): boolean {

@@ -1,4 +1,5 @@
-import { PathPatternList } from './sensitive-path-rules.ts';
+import { climbsAboveRoot } from '../../core/normalize-path.ts';
+import { knownApplicationOf, PathPatternList } from './sensitive-path-rules.ts';
 
 export interface SiteProfileSettings {
   /** Distinct clients served 2xx/3xx on one host's path that make it public content. */
@@ -127,9 +128,12 @@ export class SiteProfile {
   /** The fact that makes this path not count as sensitive on this host, if any. */
   publicFact(hostName: string | undefined, path: string): PathFact | undefined {
     const host = SiteProfile.hostOf(hostName);
-    if (this.#alwaysSensitive.matches(host, path)) return undefined;
+    // A traversal is a crafted request, never content: a fallback page answering it to many clients changes nothing.
+    if (climbsAboveRoot(path) || this.#alwaysSensitive.matches(host, path)) return undefined;
     if (this.#configured.matches(host, path))
       return { kind: 'public_config', detail: `${labelOf(host, path)} is in detection.public_paths` };
+    const application = knownApplicationOf(path);
+    if (application) return { kind: 'public_config', detail: `${labelOf(host, path)} is ${application}` };
     const entry = this.#hosts.get(host)?.paths.get(path);
     if (entry?.public) {
       return {

@@ -44,3 +44,30 @@ test('a value that names nobody (garbage, or only trusted proxies) is skipped an
   assert.equal(aggregates.clients.size, 0);
   assert.equal(aggregates.unattributed, 3);
 });
+
+test('one request that climbs out of the web root to a sensitive file is flagged, as the file detector flags it', () => {
+  const aggregates = new ClientAggregates(
+    detection,
+    new SensitivePathMatcher(),
+    new ScannerAgentMatcher(),
+    new ClientIpResolver([]),
+  );
+  const traversal = (client: string, path: string) => ({
+    key: { client, path },
+    doc_count: 1,
+    failures: { doc_count: 1 },
+  });
+  aggregates.addSensitivePair(
+    traversal('203.0.113.30', '/public/plugins/grafana/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd'),
+  );
+  aggregates.addSensitivePair(traversal('203.0.113.31', '/%252E%252E%252Ffoo1'));
+  const verdicts = (ip: string) => aggregates.verdicts(aggregates.clients.get(ip)!);
+  assert.deepEqual(verdicts('203.0.113.30'), [
+    {
+      threatType: 'secrets_scanning',
+      severity: 'high',
+      reasons: ['path traversal out of the web root to a sensitive file'],
+    },
+  ]);
+  assert.deepEqual(verdicts('203.0.113.31'), [], 'a traversal to anything else is one sensitive path');
+});

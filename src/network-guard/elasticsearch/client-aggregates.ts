@@ -32,6 +32,8 @@ export class ClientAggregate {
   readonly sensitiveRawPaths = new Set<string>();
   sensitiveHits = 0;
   sensitiveFailures = 0;
+  /** Requests that climbed above the web root to a sensitive file (`SensitivePathMatcher.traversesToSensitive`). */
+  traversals = 0;
   readonly exposedPaths = new Set<string>();
   scannerRequests = 0;
   readonly scannerAgents = new Set<string>();
@@ -164,6 +166,7 @@ export class ClientAggregates {
     client.sensitiveRawPaths.add(rawPath);
     client.sensitivePaths.set(path, (client.sensitivePaths.get(path) ?? 0) + count);
     client.sensitiveFailures += Number(bucket.failures?.doc_count ?? 0);
+    if (this.#paths.traversesToSensitive(path)) client.traversals += count;
     const ok = bucket.ok;
     if (ok && Number(ok.doc_count) > 0 && client.exposures.length < 20) {
       const size = ok.sizes?.buckets?.[0]?.key;

@@ -1,4 +1,5 @@
 import { judgeExposures } from '../detection/exposure-judge.ts';
+import { TRAVERSAL_REASON } from '../detection/path-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import type { SiteProfile } from '../detection/site-profile.ts';
 import { type ClientAggregate, peakBurst, type Verdict } from './client-aggregates.ts';
@@ -25,12 +26,13 @@ export function clientVerdicts(
     reasons.push(
       `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
     );
+  if (client.traversals > 0) reasons.push(TRAVERSAL_REASON);
   if (client.crawlerClaim && client.sensitiveHits > 0)
     reasons.push(`claims to be ${client.crawlerClaim} while requesting sensitive paths (verified by reverse DNS)`);
   const verdicts: Verdict[] = [];
   if (reasons.length > 0) {
     const authProbed = (client.statuses.get('401') ?? 0) + (client.statuses.get('403') ?? 0) > 0;
-    const high = burst || scanner || distinct >= 20 || authProbed;
+    const high = burst || scanner || distinct >= 20 || authProbed || client.traversals > 0;
     verdicts.push({ threatType: 'secrets_scanning', severity: high ? 'high' : 'medium', reasons });
   }
   if (client.exposures.length > 0) {
