@@ -45,3 +45,19 @@ test('climbsAboveRoot and traversalTarget', () => {
     ],
   );
 });
+
+test('a query parameter that climbs above the root twice or more makes the request one for the file it reaches', () => {
+  const cases: Array<[string, string]> = [
+    ['/index.php?page=../../../../etc/passwd', '/../etc/passwd'],
+    ['/remote/fgt_lang?lang=/../../..//////////dev/cmdb/sslvpn_websession', '/../dev/cmdb/sslvpn_websession'],
+    ['/download?file=..%2F..%2F..%2Fetc%2Fshadow&x=1', '/../etc/shadow'],
+    ['/view?f=%252e%252e%252f%252e%252e%252fwindows%5cwin.ini', '/../windows/win.ini'],
+    ['/a?x=..\\..\\boot.ini', '/../boot.ini'],
+    // one climb is a relative link; no climb is no traversal; a dot pair inside a name is a name
+    ['/login?next=../account', '/login'],
+    ['/docs?path=guide/../intro', '/docs'],
+    ['/search?q=wait...what', '/search'],
+    ['/files?name=report..final.pdf', '/files'],
+  ];
+  for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
+});

@@ -4,12 +4,17 @@
  * segments resolved, trailing slash dropped. Scanners use all of these to slip past naive string matching.
  * A path that climbs above the root (`/static/../../etc/passwd`, `/%2e%2e/.env`) keeps one `..` in front
  * (`/../etc/passwd`): no browser or HTTP library sends one (they resolve dot segments first), so it is a crafted
- * request, a path traversal, and stays recognisable as one (see `climbsAboveRoot`).
+ * request, a path traversal, and stays recognisable as one (see `climbsAboveRoot`). A query parameter that climbs
+ * at least twice (`?file=../../../etc/passwd`, a file inclusion probe) makes the request one for what it reaches.
  */
 export function normalizePath(rawPath: string): string {
   let path = rawPath;
   const cut = path.search(/[?#]/);
-  if (cut >= 0) path = path.slice(0, cut);
+  if (cut >= 0) {
+    const reached = queryTraversal(path.slice(cut + 1));
+    if (reached) return reached;
+    path = path.slice(0, cut);
+  }
   if (path.includes('%')) path = decodeTwice(path);
   if (path.includes('\\')) path = path.replaceAll('\\', '/');
   path = path.toLowerCase();
@@ -49,17 +54,61 @@ function hasDotSegment(path: string): boolean {
 }
 
 function resolveSegments(path: string): string {
+  return resolveCounting(path).resolved;
+}
+
+/** Dot segments resolved, and how many `..` climbed above the root (the path keeps one `..` then). */
+function resolveCounting(path: string): { resolved: string; climbs: number } {
   const output: string[] = [];
-  let climbed = false;
+  let climbs = 0;
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
     if (segment !== '..') output.push(segment);
     else if (output.length > 0) output.pop();
-    else climbed = true;
+    else climbs++;
   }
-  if (climbed && output.length === 0) return TRAVERSAL;
+  if (climbs > 0 && output.length === 0) return { resolved: TRAVERSAL, climbs };
   const resolved = `/${output.join('/')}${path.endsWith('/') ? '/' : ''}`;
-  return climbed ? `${TRAVERSAL}${resolved}` : resolved;
+  return { resolved: climbs > 0 ? `${TRAVERSAL}${resolved}` : resolved, climbs };
+}
+
+/**
+ * Whether a query (`text` from `from` to `end`, after its `?`) may hold a traversal `normalizePath` reads: it contains
+ * `..`, or an encoded dot or percent sign (`%2e`, `%25`, or JSON's `\u002e`, `\u0025`). A cheap superset, for
+ * prefilters on raw lines.
+ */
+export function queryMayTraverse(text: string, from = 0, end = text.length): boolean {
+  for (let index = from; index < end - 1; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46 /* . */ && text.charCodeAt(index + 1) === 46) return true;
+    let hex = -1;
+    if (code === 37 /* % */) hex = index + 1;
+    else if (code === 92 /* \ */ && text.startsWith('u00', index + 1)) hex = index + 4;
+    if (hex < 0 || text.charCodeAt(hex) !== 50 /* 2 */) continue;
+    const last = text.charCodeAt(hex + 1) | 32;
+    if (last === 101 /* e */ || last === 53 /* 5 */) return true;
+  }
+  return false;
+}
+/** Climbs above the root a query value needs to count: a relative link (`?next=../account`) climbs once. */
+const MIN_QUERY_CLIMBS = 2;
+
+/**
+ * The file a query parameter's path traversal reaches (`/index.php?page=../../../etc/passwd`: `/../etc/passwd`), the
+ * way a file inclusion bug would read it; undefined for every other query. The request is then matched as a request
+ * for that file, everywhere paths are matched.
+ */
+function queryTraversal(query: string): string | undefined {
+  if (!queryMayTraverse(query)) return undefined;
+  let decoded = query.includes('%') ? decodeTwice(query) : query;
+  if (decoded.includes('\\')) decoded = decoded.replaceAll('\\', '/');
+  for (const value of decoded.toLowerCase().split(/[&=]/)) {
+    if (!value.includes('..')) continue;
+    const { resolved, climbs } = resolveCounting(`/${value.replace(/;[^/]*/g, '')}`);
+    if (climbs >= MIN_QUERY_CLIMBS)
+      return resolved.length > 3 && resolved.endsWith('/') ? resolved.slice(0, -1) : resolved;
+  }
+  return undefined;
 }
 
 const TRAVERSAL = '/..';

@@ -34,6 +34,8 @@ test("CrowdSec's sensitive-file, path-traversal and leak test logs: the sources 
       '192.168.1.3 secret_exposure',
       '192.168.1.3 secrets_scanning',
     ],
+    // a traversal in the query (`/remote/fgt_lang?lang=/../../..//////////dev/cmdb/sslvpn_websession`) answered 200
+    'fortinet-cve-2018-13379': ['192.168.1.3 secret_exposure', '192.168.1.3 secrets_scanning'],
     // a phpinfo() page answered 200 (4.5.6.7); one 404 from 1.2.3.4 is one probe, under every threshold
     'cve-2023-49103': ['4.5.6.7 secret_exposure'],
     // a Nikto run through Traefik (JSON)

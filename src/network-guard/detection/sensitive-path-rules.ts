@@ -85,6 +85,8 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/windows/system.ini',
   '/etc/group',
   '/etc/hosts',
+  // FortiGate's SSL VPN session file, with its users' credentials (CVE-2018-13379 reads it through a traversal)
+  '/dev/cmdb/sslvpn_websession',
 ];
 
 /** Fragments anywhere in the path. */

@@ -173,7 +173,7 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
     bytes: typeof size === 'number' ? size : undefined,
     raw: rawOf(line, options.rawChars),
   };
-  event.path = normalizePath(event.rawPath);
+  event.path = normalizePath(rawPath); // the query too: a traversal in it names the file the request is for
   return { ok: true, event };
 }
 
@@ -191,7 +191,7 @@ function parseClf(line: string, oversized: boolean, options: ParseOptions): Pars
       peerIp: resolution.peerIp,
       method: fields.method,
       rawPath,
-      path: normalizePath(rawPath),
+      path: normalizePath(fields.path),
       status: fields.status,
       bytes: fields.size,
       userAgent: fields.userAgent,

@@ -59,6 +59,9 @@ function randomPath(random: Prng): string {
   if (random.chance(0.05)) path = path.replace(/k/i, '\u212a'); // Kelvin sign: lower-cases to an ASCII k
   if (random.chance(0.05)) path = path.slice(1);
   if (random.chance(0.15)) path += random.pick([';jsessionid=1', '?x=1&y=2', '#top', '/', '%00', '?', '.bak']);
+  // a file inclusion probe in the query: the request is one for the file it reaches
+  if (random.chance(0.05))
+    path += random.pick(['?page=../../../etc/passwd', '?f=..%2f..%2fwin.ini&x=1', '?a=1&b=%252e%252e/%252e%252e/.env']);
   return path.replaceAll(' ', '%20').replaceAll('"', '%22');
 }
 

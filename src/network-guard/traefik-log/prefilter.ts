@@ -1,4 +1,5 @@
 import { detachedCopy } from '../../core/detached-copy.ts';
+import { queryMayTraverse } from '../../core/normalize-path.ts';
 import { splitClfLine } from './clf-fields.ts';
 import { decodeSpan, findStringSpan, INVALID, readInteger, type StringSpan } from './json-fields.ts';
 import { NeedleTrie } from './needle-trie.ts';
@@ -83,7 +84,11 @@ function pathBeforeQuery(line: string, span: StringSpan): string | typeof INVALI
   for (let index = span.start; index < end; index++) {
     const code = line.charCodeAt(index);
     if (code === 92 /* \ */) return decodeSpan(line, span); // an escape before any '?': decode it all (rare)
-    if (code === 63 /* ? */ || code === 35 /* # */) end = index;
+    if (code === 63 /* ? */ || code === 35 /* # */) {
+      // a traversal in the query names the file the request is for (normalizePath): parse it
+      if (queryMayTraverse(line, index + 1, span.end)) return INVALID;
+      end = index;
+    }
   }
   return line.slice(span.start, end);
 }
@@ -111,6 +116,7 @@ export function pathMayBeSensitive(path: string, needles: NeedleTrie): boolean {
   for (let index = 0; index < path.length; index++) {
     const code = path.charCodeAt(index);
     if (code === 63 /* ? */ || code === 35 /* # */) {
+      if (queryMayTraverse(path, index + 1)) return true;
       end = index;
       break;
     }
