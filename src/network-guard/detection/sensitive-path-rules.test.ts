@@ -38,6 +38,20 @@ test('recall gaps: bare dot-directories, VCS, trust files, history and rc files,
     '/_profiler/phpinfo',
     '/__debug__/sql',
     '/telescope/requests',
+    // traversal canaries, Java private directories, phpinfo pages, logs and debug panels, SQLite files, SSH keys
+    '/c:/win.ini',
+    '/boot.ini',
+    '/etc/group',
+    '/s/lkx/_/;/WEB-INF/classes/seraph-config.xml',
+    '/owncloud/apps/graphapi/vendor/microsoft/microsoft-graph/tests/GetPhpInfo.php',
+    '/storage/logs/laravel.log',
+    '/wp-content/debug.log',
+    '/debug/default/view',
+    '/db.sqlite',
+    '/backup/app.sqlite3',
+    '/.ssh/id_ed25519',
+    '/id_ecdsa',
+    '/index.php?page=../../../../etc/passwd',
   ]) {
     assert.ok(matcher.matches(normalizePath(raw)), raw);
   }

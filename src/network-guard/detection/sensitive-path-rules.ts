@@ -85,6 +85,12 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/windows/system.ini',
   '/etc/group',
   '/etc/hosts',
+  // application logs and debug panels that print the environment, connection strings and stack traces
+  '/storage/logs/laravel.log',
+  '/wp-content/debug.log',
+  '/debug/default/view',
+  '/php.ini',
+  '/.user.ini',
   // FortiGate's SSL VPN session file, with its users' credentials (CVE-2018-13379 reads it through a traversal)
   '/dev/cmdb/sslvpn_websession',
 ];
@@ -108,6 +114,10 @@ export const EXTRA_SENSITIVE_FRAGMENTS: readonly string[] = [
   // phpinfo() pages print the environment, secrets included, whatever the script is called (GetPhpInfo.php)
   'phpinfo',
   '/proc/self/',
+  // private SSH keys of the other key types (id_rsa is in the first list)
+  'id_ed25519',
+  'id_ecdsa',
+  'id_dsa',
 ];
 
 /** Endings of the last segment: database dumps and state files by extension, whatever they are called. */
@@ -122,6 +132,8 @@ export const SENSITIVE_PATH_ENDINGS: readonly string[] = [
   '.tfstate',
   '.tfstate.backup',
   '.tfvars',
+  '.sqlite',
+  '.sqlite3',
 ];
 
 /** A backup of a configuration file: a config-like name with a backup ending (`config.php.bak`, `settings.py~`). */
