@@ -1,18 +1,38 @@
 import { smallestFix } from './fixed-versions.ts';
+import { comparePackageVersions } from './image-reference.ts';
 import type { ScannedImage, Vulnerability } from './workload-finding.ts';
 
-/** How each OS family upgrades its packages in an image build. */
+/**
+ * How each OS family (Trivy's names, pkg/fanal/types/const.go) upgrades its packages in an image build. Families
+ * without a package manager in the image (bottlerocket, coreos) are absent: the advice is a rebuild.
+ */
 const UPGRADE_COMMANDS: Record<string, string> = {
   alpine: 'apk upgrade --no-cache',
+  wolfi: 'apk upgrade --no-cache',
+  chainguard: 'apk upgrade --no-cache',
+  minimos: 'apk upgrade --no-cache',
   debian: 'apt-get update && apt-get upgrade -y',
   ubuntu: 'apt-get update && apt-get upgrade -y',
+  echo: 'apt-get update && apt-get upgrade -y',
   redhat: 'microdnf upgrade -y (or dnf upgrade -y)',
   centos: 'yum update -y',
+  'centos-stream': 'dnf upgrade -y',
+  fedora: 'dnf upgrade -y',
   rocky: 'dnf upgrade -y',
   alma: 'dnf upgrade -y',
-  amazon: 'yum update -y',
-  oracle: 'dnf upgrade -y',
+  amazon: 'yum update -y (dnf upgrade -y on Amazon Linux 2023)',
+  oracle: 'dnf upgrade -y (yum update -y on Oracle Linux 7)',
   photon: 'tdnf update -y',
+  'cbl-mariner': 'tdnf update -y',
+  azurelinux: 'tdnf update -y',
+  opensuse: 'zypper --non-interactive update',
+  'opensuse-leap': 'zypper --non-interactive update',
+  'opensuse.leap': 'zypper --non-interactive update',
+  'opensuse-tumbleweed': 'zypper --non-interactive update',
+  'opensuse.tumbleweed': 'zypper --non-interactive update',
+  sles: 'zypper --non-interactive update',
+  suse: 'zypper --non-interactive update',
+  slem: 'zypper --non-interactive update',
 };
 
 /** Trivy package types of application dependencies, named the way their ecosystems say it. */
@@ -37,6 +57,22 @@ const ECOSYSTEMS: Record<string, string> = {
   composer: 'Composer',
   nuget: 'NuGet',
   'dotnet-core': 'NuGet',
+  'packages-props': 'NuGet',
+  'composer-vendor': 'Composer',
+  hex: 'Hex',
+  pub: 'Dart pub',
+  swift: 'Swift package',
+  cocoapods: 'CocoaPods',
+  conan: 'Conan',
+  bun: 'npm (bun)',
+  uv: 'pip (uv)',
+  pylock: 'pip',
+  sbt: 'Maven (sbt)',
+  // PURL types, when the Operator report carries only packagePURL.
+  golang: 'Go module',
+  maven: 'Maven',
+  pypi: 'pip',
+  gem: 'Ruby gem',
 };
 
 /**
@@ -60,10 +96,23 @@ export function fixAdvice(
     const ids = [...new Set(entries.map((entry) => entry.id))].join(', ');
     const fixable = entries.filter((entry) => entry.fixedVersion);
     if (fixable.length === 0) {
-      lines.push(`${first.package} ${first.installedVersion}: no fixed version yet (${ids})`);
+      const statuses = [
+        ...new Set(entries.map((entry) => entry.status).filter((status) => status && status !== 'fixed')),
+      ];
+      const why = statuses.length > 0 ? `no fix (${statuses.join(', ')})` : 'no fixed version yet';
+      lines.push(`${first.package} ${first.installedVersion}: ${why} (${ids})`);
       continue;
     }
-    const to = highest(fixable.map((entry) => smallestFix(first.installedVersion, entry.fixedVersion) ?? ''));
+    const upgrades = fixable.map((entry) => smallestFix(first.installedVersion, entry.fixedVersion));
+    if (upgrades.some((version) => version === undefined)) {
+      // A fixed version not above the installed one: the report disagrees with itself; say so, never advise going down.
+      const listed = [...new Set(fixable.map((entry) => entry.fixedVersion))].join('; ');
+      lines.push(
+        `${first.package} ${first.installedVersion}: fixed in ${listed}, none above the installed version: check the package (${ids})`,
+      );
+      continue;
+    }
+    const to = highest(upgrades as string[]);
     const fixes = `(fixes ${[...new Set(fixable.map((entry) => entry.id))].join(', ')})`;
     if (first.package === applicationPackage) {
       lines.push(
@@ -76,7 +125,7 @@ export function fixAdvice(
         `upgrade ${ecosystem} dependency ${first.package} ${first.installedVersion} -> ${to}${where} and rebuild the application image ${fixes}`,
       );
     } else {
-      const family = scanned?.os?.family.toLowerCase() ?? first.packageType ?? '';
+      const family = (scanned?.os?.family || first.packageType || '').toLowerCase();
       const os = scanned?.os ? ` (${scanned.os.family} ${scanned.os.name})` : '';
       const command = UPGRADE_COMMANDS[family];
       lines.push(
@@ -93,10 +142,5 @@ function isLanguagePackage(vulnerability: Vulnerability): boolean {
 }
 
 function highest(versions: string[]): string {
-  return (
-    versions
-      .filter(Boolean)
-      .sort((left, right) => left.localeCompare(right, 'en', { numeric: true }))
-      .pop() ?? '?'
-  );
+  return versions.reduce((left, right) => (comparePackageVersions(left, right) >= 0 ? left : right));
 }
