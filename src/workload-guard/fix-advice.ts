@@ -96,10 +96,8 @@ export function fixAdvice(
     const ids = [...new Set(entries.map((entry) => entry.id))].join(', ');
     const fixable = entries.filter((entry) => entry.fixedVersion);
     if (fixable.length === 0) {
-      const statuses = [
-        ...new Set(entries.map((entry) => entry.status).filter((status) => status && status !== 'fixed')),
-      ];
-      const why = statuses.length > 0 ? `no fix (${statuses.join(', ')})` : 'no fixed version yet';
+      const statuses = statusesOf(entries);
+      const why = statuses ? `no fix (${statuses})` : 'no fixed version yet';
       lines.push(`${first.package} ${first.installedVersion}: ${why} (${ids})`);
       continue;
     }
@@ -113,7 +111,12 @@ export function fixAdvice(
       continue;
     }
     const to = highest(upgrades as string[]);
-    const fixes = `(fixes ${[...new Set(fixable.map((entry) => entry.id))].join(', ')})`;
+    // CVEs of the same package the upgrade does not fix are named too, so the advice does not read as complete.
+    const open = entries.filter((entry) => !entry.fixedVersion);
+    const openIds = [...new Set(open.map((entry) => entry.id))].join(', ');
+    const openText =
+      open.length > 0 ? `; still open: ${openIds}${statusesOf(open) ? ` (${statusesOf(open)})` : ''}` : '';
+    const fixes = `(fixes ${[...new Set(fixable.map((entry) => entry.id))].join(', ')}${openText})`;
     if (first.package === applicationPackage) {
       lines.push(
         `${first.package} ${first.installedVersion} -> ${to}: the image's own version, a newer tag carries it ${fixes}`,
@@ -123,6 +126,11 @@ export function fixAdvice(
       const where = first.target ? ` in ${first.target}` : '';
       lines.push(
         `upgrade ${ecosystem} dependency ${first.package} ${first.installedVersion} -> ${to}${where} and rebuild the application image ${fixes}`,
+      );
+    } else if (first.packageClass !== 'os' && !scanned?.os && !((first.packageType ?? '') in UPGRADE_COMMANDS)) {
+      // An older Operator report of an image without an OS: nothing says which kind of package this is.
+      lines.push(
+        `package ${first.package} ${first.installedVersion} -> ${to}: rebuild the image with it (the report does not say whether it is an OS or a language package) ${fixes}`,
       );
     } else {
       const family = (scanned?.os?.family || first.packageType || '').toLowerCase();
@@ -134,6 +142,11 @@ export function fixAdvice(
     }
   }
   return lines;
+}
+
+/** The report's Status values other than `fixed`, for the reader (`will_not_fix, affected`). */
+function statusesOf(entries: readonly Vulnerability[]): string {
+  return [...new Set(entries.map((entry) => entry.status).filter((status) => status && status !== 'fixed'))].join(', ');
 }
 
 function isLanguagePackage(vulnerability: Vulnerability): boolean {

@@ -9,6 +9,7 @@ import {
   type EntryKeys,
   OPERATOR_KEYS,
   REPORT_LIMITS,
+  type ReportLimits,
   TRIVY_JSON_KEYS,
   toVulnerability,
 } from './vulnerability-entries.ts';
@@ -70,6 +71,7 @@ export function readVulnerabilityReports(
   reports: readonly VulnerabilityReportObject[],
   owners: OwnerResolver,
   running: RunningDigests = () => [],
+  limits: ReportLimits = REPORT_LIMITS,
 ): ReportReadResult {
   const result: ReportReadResult = { containers: [], scans: [], skipped: [] };
   for (const report of reports) {
@@ -102,7 +104,7 @@ export function readVulnerabilityReports(
       tags: artifact.tag ? [reportImage] : [],
     };
     const entries = report.report?.vulnerabilities ?? [];
-    const refusal = entriesRefusal(entries);
+    const refusal = entriesRefusal(entries, limits);
     if (refusal) {
       result.skipped.push({ source, reason: `report.vulnerabilities ${refusal}` });
       continue;
@@ -148,6 +150,7 @@ export function readTrivyImageReports(
   paths: readonly string[],
   deployments: readonly V1Deployment[],
   running: RunningDigests = () => [],
+  limits: ReportLimits = REPORT_LIMITS,
 ): ReportReadResult {
   const result: ReportReadResult = { containers: [], scans: [], skipped: [] };
   for (const path of paths) {
@@ -155,10 +158,10 @@ export function readTrivyImageReports(
     let document: TrivyImageReport;
     try {
       const { size } = statSync(path);
-      if (size > REPORT_LIMITS.bytes) {
+      if (size > limits.bytes) {
         result.skipped.push({
           source,
-          reason: `too large: ${size} bytes, over the ${REPORT_LIMITS.bytes}-byte limit (scan one image per file)`,
+          reason: `too large: ${size} bytes, over the ${limits.bytes}-byte limit (scan one image per file)`,
         });
         continue;
       }
@@ -181,6 +184,7 @@ export function readTrivyImageReports(
     }
     const refusal = entriesRefusal(
       results.flatMap((entry) => (Array.isArray(entry.Vulnerabilities) ? entry.Vulnerabilities : [])),
+      limits,
     );
     if (refusal) {
       result.skipped.push({ source, reason: `Results[].Vulnerabilities ${refusal}` });
@@ -292,10 +296,10 @@ function resourceName(report: VulnerabilityReportObject): string | undefined {
 }
 
 /** Why a report's entries are refused: not a list, or more entries than REPORT_LIMITS allows. */
-function entriesRefusal(entries: unknown): string | undefined {
+function entriesRefusal(entries: unknown, limits: ReportLimits): string | undefined {
   if (!Array.isArray(entries)) return 'is not a list';
-  if (entries.length > REPORT_LIMITS.entries) {
-    return `has ${entries.length} entries, over the ${REPORT_LIMITS.entries}-entry limit`;
+  if (entries.length > limits.entries) {
+    return `has ${entries.length} entries, over the ${limits.entries}-entry limit`;
   }
   return undefined;
 }
