@@ -258,6 +258,41 @@ describe('Trivy golden reports read as `trivy --format json` files', () => {
       assert.match(fixAdvice(scan.vulnerabilities, scan.scanned, undefined)[0], new RegExp(`no fix \\(${status}\\)`));
     }
   });
+  it('a scan of a candidate tag proves only the kinds of packages it looked at', () => {
+    // spring4shell-jre8 runs as ghcr.io/acme/spring4shell:1.0.0; 1.0.1 is scanned twice: with `--pkg-types os` (Trivy
+    // then writes only the OS Result) and with the default (a Result for the jar too, its CVE gone).
+    const document = goldenJson('spring4shell-jre8.json');
+    const directory = mkdtempSync(join(tmpdir(), 'trivy-kinds-'));
+    const write = (name: string, results: GoldenResult[]) => {
+      const path = join(directory, name);
+      writeFileSync(
+        path,
+        JSON.stringify({ ...document, ArtifactName: 'ghcr.io/acme/spring4shell:1.0.1', Results: results }),
+      );
+      return path;
+    };
+    const osOnly = write(
+      'os-only.json',
+      document.Results.filter((result: GoldenResult) => result.Class === 'os-pkgs'),
+    );
+    const both = write(
+      'both.json',
+      document.Results.map((result: GoldenResult) =>
+        result.Class === 'lang-pkgs' ? { ...result, Vulnerabilities: [] } : result,
+      ),
+    );
+    const [current] = readTrivyImageReports([golden('spring4shell-jre8.json')], []).scans;
+    const choose = (path: string) =>
+      chooseUpgrade('ghcr.io/acme/spring4shell:1.0.0', current.vulnerabilities, imagePolicy(), {
+        scanned: current.scanned,
+        scans: readTrivyImageReports([path], []).scans,
+      });
+    assert.ok('refusal' in choose(osOnly), 'an OS-only scan says nothing about the jar');
+    const proven = choose(both);
+    assert.ok('target' in proven);
+    assert.equal(proven.target, 'ghcr.io/acme/spring4shell:1.0.1');
+    assert.deepEqual(proven.fixes, ['CVE-2022-22965']);
+  });
 });
 
 // --- The same goldens as the Trivy Operator writes them (pkg/vulnerabilityreport/io.go, default fields). ---

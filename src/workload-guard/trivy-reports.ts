@@ -57,6 +57,12 @@ export interface ImageScan {
   image: string;
   scanned: ScannedImage;
   vulnerabilities: Vulnerability[];
+  /**
+   * The kinds of packages a Trivy file's Results show were scanned (Trivy writes a Result for every OS and every
+   * application it found, with or without vulnerabilities). Absent for an Operator report (it scans both by default).
+   * A scan that did not look at a kind proves nothing about its CVEs.
+   */
+  packageClasses?: Array<'os' | 'language'>;
 }
 
 export interface ReportReadResult {
@@ -201,7 +207,11 @@ export function readTrivyImageReports(
       ),
     );
     const vulnerabilities = readEntries(entries, TRIVY_JSON_KEYS);
-    result.scans.push({ image: artifact, scanned, vulnerabilities });
+    const packageClasses = [
+      ...(results.some((entry) => entry.Class === 'os-pkgs') ? (['os'] as const) : []),
+      ...(results.some((entry) => entry.Class === 'lang-pkgs') ? (['language'] as const) : []),
+    ];
+    result.scans.push({ image: artifact, scanned, vulnerabilities, packageClasses });
     const names = [artifact, ...scanned.tags];
     let matched = 0;
     for (const deployment of deployments) {
