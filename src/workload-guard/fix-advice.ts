@@ -1,4 +1,4 @@
-import { smallestFix } from './fixed-versions.ts';
+import { parseFixedVersions, smallestFix } from './fixed-versions.ts';
 import { comparePackageVersions } from './image-reference.ts';
 import type { ScannedImage, Vulnerability } from './workload-finding.ts';
 
@@ -105,9 +105,9 @@ export function fixAdvice(
     if (upgrades.some((version) => version === undefined)) {
       // A fixed version not above the installed one: the report disagrees with itself; say so, never advise going down.
       const listed = [...new Set(fixable.map((entry) => entry.fixedVersion))].join('; ');
-      lines.push(
-        `${first.package} ${first.installedVersion}: fixed in ${listed}, none above the installed version: check the package (${ids})`,
-      );
+      const understood = fixable.every((entry) => parseFixedVersions(entry.fixedVersion).length > 0);
+      const why = understood ? 'none above the installed version' : 'not a version this reads';
+      lines.push(`${first.package} ${first.installedVersion}: fixed in ${listed}, ${why}: check the package (${ids})`);
       continue;
     }
     const to = highest(upgrades as string[]);

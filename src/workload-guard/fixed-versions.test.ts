@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fixAdvice } from './fix-advice.ts';
 import { isFixedBy, parseFixedVersions, smallestFix } from './fixed-versions.ts';
 import { comparePackageVersions } from './image-reference.ts';
 
@@ -51,5 +52,23 @@ describe('fixed versions', () => {
     assert.equal(smallestFix('1:1.0.2k-19.el7', '1:1.0.2k-19.el7'), undefined);
     assert.equal(smallestFix('v0.35.0', '0.37.0'), '0.37.0', 'the v prefix does not hide a newer fix');
     assert.equal(smallestFix('1:1.0.2k-16.el7', '1:1.0.2k-19.el7'), '1:1.0.2k-19.el7');
+  });
+  it('advice says so instead of naming a lower or an unreadable version', () => {
+    const entry = {
+      id: 'CVE-2022-3215',
+      severity: 'MEDIUM' as const,
+      package: '_NIODataStructures',
+      installedVersion: '2.43.0',
+      fixedVersion: '2.29.1, 2.39.1, 2.42.0',
+      packageClass: 'language' as const,
+    };
+    assert.deepEqual(fixAdvice([entry], undefined, undefined), [
+      '_NIODataStructures 2.43.0: fixed in 2.29.1, 2.39.1, 2.42.0, none above the installed version: check the package (CVE-2022-3215)',
+    ]);
+    assert.deepEqual(parseFixedVersions('< 2.0.0'), [], 'an upper bound alone names no fix');
+    assert.match(
+      fixAdvice([{ ...entry, fixedVersion: '< 2.0.0' }], undefined, undefined)[0],
+      /not a version this reads/,
+    );
   });
 });
