@@ -84,14 +84,26 @@ export function compareVersions(left: TagVersion, right: TagVersion): number {
   return 0;
 }
 
-/** Compares package versions as Trivy prints them (`1.2.3-r1`, `2:1.1.1k-1+deb11u2`): numeric runs numerically. */
+/**
+ * Compares package versions as Trivy prints them (`1.2.3-r1`, `2:1.1.1k-1+deb11u2`, `v0.35.0`): numeric runs
+ * numerically, a Go module's `v` ignored, Debian's `~` before anything (`1.0~rc1` < `1.0`). An epoch (`1:`) counts
+ * only when both sides carry one: an rpm or deb epoch says nothing against an upstream or tag version.
+ */
 export function comparePackageVersions(left: string, right: string): number {
-  const split = (text: string) => text.replace(/^\d+:/, '').match(/\d+|[A-Za-z]+/g) ?? [];
-  const a = split(left);
-  const b = split(right);
-  for (let index = 0; index < Math.max(a.length, b.length); index++) {
-    const x = a[index];
-    const y = b[index];
+  const parse = (text: string) => {
+    const match = /^(\d+):(.*)$/.exec(text.trim());
+    const rest = (match ? match[2] : text.trim()).replace(/^v(?=\d)/, '');
+    return { epoch: match ? Number(match[1]) : undefined, tokens: rest.match(/\d+|[A-Za-z]+|~/g) ?? [] };
+  };
+  const a = parse(left);
+  const b = parse(right);
+  if (a.epoch !== undefined && b.epoch !== undefined && a.epoch !== b.epoch) return Math.sign(a.epoch - b.epoch);
+  for (let index = 0; index < Math.max(a.tokens.length, b.tokens.length); index++) {
+    const x = a.tokens[index];
+    const y = b.tokens[index];
+    if (x === y) continue;
+    if (x === '~') return -1;
+    if (y === '~') return 1;
     if (x === undefined) return -1;
     if (y === undefined) return 1;
     const numeric = /^\d/.test(x) && /^\d/.test(y);

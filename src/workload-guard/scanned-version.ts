@@ -14,6 +14,7 @@ const OS_REPOSITORIES: Record<string, RegExp> = {
   oracle: /^oraclelinux$/,
   photon: /^photon$/,
   'opensuse.leap': /^leap$/,
+  'opensuse-leap': /^leap$/,
 };
 
 export interface ScannedVersion {

@@ -1,24 +1,34 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { containerImage } from './image-patch.ts';
 import { parseImageReference, repositoryKey } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
 import { type RunningDigests, sharesDigest } from './running-images.ts';
 import {
-  normalizeSeverity,
-  type ScannedImage,
-  type Vulnerability,
-  type WorkloadReference,
-} from './workload-finding.ts';
+  dedupeVulnerabilities,
+  type EntryKeys,
+  OPERATOR_KEYS,
+  REPORT_LIMITS,
+  type ReportLimits,
+  TRIVY_JSON_KEYS,
+  toVulnerability,
+} from './vulnerability-entries.ts';
+import type { ScannedImage, Vulnerability, WorkloadReference } from './workload-finding.ts';
 
 /** The Trivy Operator's VulnerabilityReport (aquasecurity.github.io/v1alpha1), the fields we read. */
 export interface VulnerabilityReportObject {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   report?: {
     artifact?: { repository?: string; tag?: string; digest?: string };
     registry?: { server?: string };
     os?: { family?: string; name?: string };
-    vulnerabilities?: Array<Record<string, unknown>>;
+    /** null when the scan found nothing (Go's nil slice). */
+    vulnerabilities?: Array<Record<string, unknown>> | null;
   };
 }
 
@@ -47,6 +57,12 @@ export interface ImageScan {
   image: string;
   scanned: ScannedImage;
   vulnerabilities: Vulnerability[];
+  /**
+   * The kinds of packages a Trivy file's Results show were scanned (Trivy writes a Result for every OS and every
+   * application it found, with or without vulnerabilities). Absent for an Operator report (it scans both by default).
+   * A scan that did not look at a kind proves nothing about its CVEs.
+   */
+  packageClasses?: Array<'os' | 'language'>;
 }
 
 export interface ReportReadResult {
@@ -61,13 +77,18 @@ export function readVulnerabilityReports(
   reports: readonly VulnerabilityReportObject[],
   owners: OwnerResolver,
   running: RunningDigests = () => [],
+  limits: ReportLimits = REPORT_LIMITS,
 ): ReportReadResult {
   const result: ReportReadResult = { containers: [], scans: [], skipped: [] };
   for (const report of reports) {
+    if (!report || typeof report !== 'object') {
+      result.skipped.push({ source: 'vulnerabilityreport ?', reason: 'not an object' });
+      continue;
+    }
     const labels = report.metadata?.labels ?? {};
     const source = `vulnerabilityreport ${report.metadata?.namespace}/${report.metadata?.name}`;
     const kind = labels['trivy-operator.resource.kind'];
-    const name = labels['trivy-operator.resource.name'];
+    const name = resourceName(report);
     const namespace = labels['trivy-operator.resource.namespace'] ?? report.metadata?.namespace;
     const container = labels['trivy-operator.container.name'];
     if (!kind || !name || !namespace || !container) {
@@ -88,9 +109,13 @@ export function readVulnerabilityReports(
       digests: artifact.digest ? [artifact.digest] : [],
       tags: artifact.tag ? [reportImage] : [],
     };
-    const vulnerabilities = (report.report?.vulnerabilities ?? []).flatMap((entry) =>
-      toVulnerability(entry, 'vulnerabilityID', 'resource'),
-    );
+    const entries = report.report?.vulnerabilities ?? [];
+    const refusal = entriesRefusal(entries, limits);
+    if (refusal) {
+      result.skipped.push({ source, reason: `report.vulnerabilities ${refusal}` });
+      continue;
+    }
+    const vulnerabilities = readEntries(entries as unknown[], OPERATOR_KEYS);
     result.scans.push({ image: reportImage, scanned, vulnerabilities });
     const specImage =
       workload.kind === 'Deployment'
@@ -131,40 +156,62 @@ export function readTrivyImageReports(
   paths: readonly string[],
   deployments: readonly V1Deployment[],
   running: RunningDigests = () => [],
+  limits: ReportLimits = REPORT_LIMITS,
 ): ReportReadResult {
   const result: ReportReadResult = { containers: [], scans: [], skipped: [] };
   for (const path of paths) {
     const source = `trivy file ${path}`;
     let document: TrivyImageReport;
     try {
+      const { size } = statSync(path);
+      if (size > limits.bytes) {
+        result.skipped.push({
+          source,
+          reason: `too large: ${size} bytes, over the ${limits.bytes}-byte limit (scan one image per file)`,
+        });
+        continue;
+      }
       document = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
       result.skipped.push({ source, reason: `cannot read: ${(error as Error).message}` });
       continue;
     }
-    if (typeof document?.ArtifactName !== 'string' || !Array.isArray(document.Results)) {
+    if (typeof document?.ArtifactName !== 'string') {
       result.skipped.push({ source, reason: 'not a trivy image JSON report (ArtifactName, Results)' });
+      continue;
+    }
+    // Trivy leaves Results out when it found nothing to scan (no OS, no packages): that proves nothing about a tag.
+    const results = Array.isArray(document.Results)
+      ? document.Results.filter((entry) => entry && typeof entry === 'object')
+      : [];
+    if (!results.some((entry) => entry.Class === 'os-pkgs' || entry.Class === 'lang-pkgs')) {
+      result.skipped.push({ source, reason: 'no OS or language package results: Trivy scanned no packages' });
+      continue;
+    }
+    const refusal = entriesRefusal(
+      results.flatMap((entry) => (Array.isArray(entry.Vulnerabilities) ? entry.Vulnerabilities : [])),
+      limits,
+    );
+    if (refusal) {
+      result.skipped.push({ source, reason: `Results[].Vulnerabilities ${refusal}` });
       continue;
     }
     const artifact = document.ArtifactName;
     const scanned = scannedImageOf(document);
-    const vulnerabilities = document.Results.flatMap((entry) =>
-      Array.isArray(entry?.Vulnerabilities)
-        ? entry.Vulnerabilities.flatMap((item) =>
-            toVulnerability(
-              {
-                ...item,
-                class: entry.Class,
-                packageType: entry.Type,
-                target: typeof item.PkgPath === 'string' ? item.PkgPath : entry.Target,
-              },
-              'VulnerabilityID',
-              'PkgName',
-            ),
-          )
-        : [],
+    // Each entry carries its Result's class, type and target, as the Operator's additional fields do.
+    const entries = results.flatMap((entry) =>
+      (Array.isArray(entry.Vulnerabilities) ? entry.Vulnerabilities : []).map((item) =>
+        item && typeof item === 'object'
+          ? { ...item, class: entry.Class, packageType: entry.Type, target: entry.Target }
+          : item,
+      ),
     );
-    result.scans.push({ image: artifact, scanned, vulnerabilities });
+    const vulnerabilities = readEntries(entries, TRIVY_JSON_KEYS);
+    const packageClasses = [
+      ...(results.some((entry) => entry.Class === 'os-pkgs') ? (['os'] as const) : []),
+      ...(results.some((entry) => entry.Class === 'lang-pkgs') ? (['language'] as const) : []),
+    ];
+    result.scans.push({ image: artifact, scanned, vulnerabilities, packageClasses });
     const names = [artifact, ...scanned.tags];
     let matched = 0;
     for (const deployment of deployments) {
@@ -212,7 +259,12 @@ interface TrivyImageReport {
     RepoTags?: unknown;
     RepoDigests?: unknown;
   };
-  Results: Array<{ Target?: string; Class?: string; Type?: string; Vulnerabilities?: Array<Record<string, unknown>> }>;
+  Results?: Array<{
+    Target?: string;
+    Class?: string;
+    Type?: string;
+    Vulnerabilities?: Array<Record<string, unknown>>;
+  }> | null;
 }
 
 /** OS, digests (RepoDigests' and the image ID, which containerd reports as imageID) and tags from Metadata. */
@@ -234,40 +286,6 @@ function scannedImageOf(document: TrivyImageReport): ScannedImage {
   };
 }
 
-function toVulnerability(entry: Record<string, unknown>, idKey: string, packageKey: string): Vulnerability[] {
-  const text = (key: string) => (typeof entry[key] === 'string' ? (entry[key] as string) : '');
-  const id = text(idKey);
-  if (!id) return [];
-  const title = text('title') || text('Title');
-  const packageClass = text('class') === 'os-pkgs' ? 'os' : text('class') === 'lang-pkgs' ? 'language' : undefined;
-  const packageType = text('packageType');
-  // Where a language package lives (its lock file or jar); the Operator's `target` names the image for OS packages.
-  const target = text('pkgPath') || (packageClass === 'language' ? text('target') : '');
-  const score = typeof entry.score === 'number' ? entry.score : cvssScore(entry.CVSS);
-  const links = [
-    ...new Set(
-      [text('primaryLink') || text('PrimaryURL'), ...strings(entry.links)]
-        .filter((link) => /^https?:\/\//.test(link))
-        .map((link) => link.slice(0, 300)),
-    ),
-  ].slice(0, 5);
-  return [
-    {
-      id: id.slice(0, 100),
-      severity: normalizeSeverity(entry.severity ?? entry.Severity),
-      package: text(packageKey).slice(0, 200),
-      installedVersion: (text('installedVersion') || text('InstalledVersion')).slice(0, 100),
-      fixedVersion: (text('fixedVersion') || text('FixedVersion')).slice(0, 200),
-      ...(title ? { title: title.slice(0, 300) } : {}),
-      ...(packageClass ? { packageClass } : {}),
-      ...(packageType ? { packageType: packageType.slice(0, 40) } : {}),
-      ...(target ? { target: target.slice(0, 300) } : {}),
-      ...(score !== undefined ? { score } : {}),
-      ...(links.length > 0 ? { links } : {}),
-    },
-  ];
-}
-
 /** What the pods report wins; without it, a digest pinned in the spec is what runs. */
 function withSpecDigest(running: string[], specImage: string | undefined): string[] {
   if (running.length > 0 || !specImage) return running;
@@ -275,17 +293,34 @@ function withSpecDigest(running: string[], specImage: string | undefined): strin
   return digest ? [digest] : [];
 }
 
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+/**
+ * The workload's name: the `trivy-operator.resource.name` label, or for a name too long for a label value (over 63
+ * characters) the annotation of that name, which the Operator writes beside a `trivy-operator.resource.name-hash`
+ * label. Either way it only names an object to look up among the ReplicaSets and Deployments the cluster lists.
+ */
+function resourceName(report: VulnerabilityReportObject): string | undefined {
+  const labels = report.metadata?.labels ?? {};
+  if (labels['trivy-operator.resource.name']) return labels['trivy-operator.resource.name'];
+  if (!labels['trivy-operator.resource.name-hash']) return undefined;
+  return report.metadata?.annotations?.['trivy-operator.resource.name'] || undefined;
 }
 
-/** The highest V3 score among the report's CVSS sources (nvd, redhat, ghsa...). */
-function cvssScore(cvss: unknown): number | undefined {
-  if (!cvss || typeof cvss !== 'object') return undefined;
-  const scores = Object.values(cvss as Record<string, { V3Score?: unknown }>)
-    .map((source) => source?.V3Score)
-    .filter((score): score is number => typeof score === 'number');
-  return scores.length > 0 ? Math.max(...scores) : undefined;
+/** Why a report's entries are refused: not a list, or more entries than REPORT_LIMITS allows. */
+function entriesRefusal(entries: unknown, limits: ReportLimits): string | undefined {
+  if (!Array.isArray(entries)) return 'is not a list';
+  if (entries.length > limits.entries) {
+    return `has ${entries.length} entries, over the ${limits.entries}-entry limit`;
+  }
+  return undefined;
+}
+
+function readEntries(entries: readonly unknown[], keys: EntryKeys): Vulnerability[] {
+  return dedupeVulnerabilities(
+    entries.flatMap((entry) => {
+      const vulnerability = toVulnerability(entry, keys);
+      return vulnerability ? [vulnerability] : [];
+    }),
+  );
 }
 
 /** Same repository (registry aliases folded) and same tag; a digest, when both have one, must match too. */

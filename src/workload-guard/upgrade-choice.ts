@@ -166,12 +166,19 @@ function fixesOf(
   const version = parseTagVersion(tag)!;
   const tagVersion = version.numbers.join('.');
   const fixed = new Set<string>();
+  const unproven = new Set<string>();
   for (const vulnerability of fixable) {
     if (vulnerability.package === applicationPackage && version.precision === 3) {
       if (isFixedBy(tagVersion, upstreamVersions(vulnerability.fixedVersion))) fixed.add(vulnerability.id);
       continue;
     }
     if (!scan) continue;
+    // A scan that did not look at this kind of package (`trivy --pkg-types os`) cannot show it fixed.
+    const kind = vulnerability.packageClass;
+    if (scan.packageClasses && kind && !scan.packageClasses.includes(kind)) {
+      unproven.add(vulnerability.id);
+      continue;
+    }
     const same = scan.vulnerabilities.find(
       (entry) => entry.id === vulnerability.id && entry.package === vulnerability.package,
     );
@@ -185,7 +192,7 @@ function fixesOf(
       false;
     const otherUnproven =
       !scan && fixable.some((entry) => entry.id === vulnerability.id && entry.package !== applicationPackage);
-    if (stillThere || otherUnproven) fixed.delete(vulnerability.id);
+    if (stillThere || otherUnproven || unproven.has(vulnerability.id)) fixed.delete(vulnerability.id);
   }
   return [...fixed];
 }

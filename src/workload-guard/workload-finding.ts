@@ -40,12 +40,14 @@ export interface Vulnerability {
   severity: Severity;
   package: string;
   installedVersion: string;
-  /** Empty when no fix exists yet. */
+  /** Empty when no fix exists yet, or when the report's Status says it is not fixed (will_not_fix, affected...). */
   fixedVersion: string;
+  /** Trivy's Status (`fixed`, `affected`, `will_not_fix`, `fix_deferred`, `end_of_life`...), when the report has it. */
+  status?: string;
   title?: string;
   /** `os` for distribution packages (apk, deb, rpm), `language` for application dependencies (npm, pip, go, jar). */
   packageClass?: 'os' | 'language';
-  /** Trivy's package type: alpine, debian, ubuntu, redhat, npm, python-pkg, gobinary, jar... */
+  /** Trivy's package type (alpine, debian, redhat, npm, python-pkg, gobinary, jar...), else the PURL's (golang, maven). */
   packageType?: string;
   /** Where the package was found (a lock file, a binary, a jar), for language packages. */
   target?: string;
