@@ -52,6 +52,19 @@ const SHAPES: Shape[] = [
     }),
   },
   {
+    // the same line without ` port N` at all, as sshd releases before the port was logged wrote it: the address ends
+    // the line, so text before it (the user name) cannot move it. Real lines with a port never get here (the shape
+    // above matches them first, or they blame nobody).
+    pattern: `^(Accepted|Failed) (\\S+) for (invalid user )?(.*) from ${IP}$`,
+    build: (m) => ({
+      type: m[1] === 'Accepted' ? 'accepted' : failureType(m[2]),
+      method: m[2],
+      invalidUser: Boolean(m[3]) || undefined,
+      user: m[4],
+      sourceIp: m[5],
+    }),
+  },
+  {
     // auth.c getpwnamallow: "Invalid user %.100s from %.100s port %d" (OpenSSH < 7.4: without the port)
     pattern: `^Invalid user (.*) from ${IP}(?: port (\\d+))?$`,
     build: (m) => ({ type: 'invalid_user', invalidUser: true, user: m[1], sourceIp: m[2], port: port(m[3]) }),
