@@ -77,7 +77,7 @@ function whyMissed({ line }: Reading): string | undefined {
   if (line.failureOf === undefined) return undefined;
   if (!isIP(line.failureOf)) return 'a host name, not an address';
   if (!text.includes(line.failureOf)) return 'no address in the line';
-  if (/ port \d+ ssh2: from \S+ port \d+ ssh2$/.test(text)) return 'reads two ways: nobody is blamed';
+  if (/ port \d+ ssh[12]: .*from \S+(?: port \d+ ssh2)?$/.test(text)) return 'reads two ways: nobody is blamed';
   if (/ sshd\[\d+\]: kernel: ?\[ *\d+\.\d+\]:? /.test(text)) return "the kernel's time before sshd's text";
   return undefined;
 }
