@@ -48,14 +48,13 @@ const tests = readdirSync(ROOT).sort();
 
 test("CrowdSec's sshd parser tests: every address CrowdSec reads is ours, and no line blames another", (t) => {
   assert.ok(tests.length >= 6, 'the CrowdSec tests are there');
-  const readings = tests.flatMap(crowdsecTest);
-  const readingsOf = compareCorpus(readings.map((line) => line));
-  t.diagnostic(JSON.stringify(tally(readingsOf)));
-  for (const reading of readingsOf)
+  const readings = compareCorpus(tests.flatMap(crowdsecTest));
+  t.diagnostic(JSON.stringify(tally(readings)));
+  for (const reading of readings)
     if (reading.verdict !== 'failure' && reading.verdict !== 'no failure')
       t.diagnostic(`${reading.verdict}: ${describe(reading)}`);
   assert.deepEqual(
-    readingsOf.filter((reading) => reading.verdict === 'wrong' || reading.verdict === 'missed').map(describe),
+    readings.filter((reading) => reading.verdict === 'wrong' || reading.verdict === 'missed').map(describe),
     [],
   );
 });
