@@ -208,7 +208,7 @@ export function parseSshdMessage(message: string): SshdEvent | undefined {
   const event = readShapes(COMPILED, message);
   if (event && AUTH_LOG_START.test(message)) {
     const last = ADDRESS_LAST.exec(message);
-    if (last && last[1] !== event.sourceIp) return undefined;
+    if (last && isIP(last[1]) && last[1] !== event.sourceIp) return undefined;
   }
   return event;
 }
