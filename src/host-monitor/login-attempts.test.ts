@@ -55,6 +55,37 @@ test('an agent offering five keys before the right one is a login, not an attack
   assert.deepEqual(findingsFor(events, 'agent'), []);
 });
 
+test('a PAM stack where pam_unix fails before pam_ldap succeeds (fail2ban gh-2070) is a login, not an attack', () => {
+  const pam = (rhost: string, user: string) =>
+    `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${rhost}  user=${user}`;
+  const logins = [1, 2, 3, 4, 5, 6].flatMap((port) => [
+    pam('192.0.2.73', 'rda'),
+    `Accepted password for rda from 192.0.2.73 port ${40730 + port} ssh2`,
+  ]);
+  assert.deepEqual(counted(attempts(logins)), []);
+  assert.deepEqual(findingsFor(attempts(logins), 'pam-stack'), []);
+  // Failures of other users before a login (fail2ban's "forget by success" attempt) still count...
+  const others = attempts([
+    ...['root', 'admin', 'oracle', 'test', 'guest'].map((user) => pam('192.0.2.74', user)),
+    'Accepted password for known from 192.0.2.74 port 40740 ssh2',
+  ]);
+  assert.equal(counted(others).length, 5);
+  // ...and so does a brute force that succeeds: sshd's Failed lines are counted, the PAM lines beside them are not.
+  const guessed = attempts([
+    ...[1, 2, 3, 4, 5].flatMap((port) => [
+      pam('192.0.2.75', 'rda'),
+      `Failed password for rda from 192.0.2.75 port ${40750 + port} ssh2`,
+    ]),
+    pam('192.0.2.75', 'rda'),
+    'Accepted password for rda from 192.0.2.75 port 40756 ssh2',
+  ]);
+  assert.deepEqual(
+    counted(guessed).map((event) => event.type),
+    Array(5).fill('failed_password'),
+  );
+  assert.ok(findingsFor(guessed, 'pam-guessed').includes('login-after-failures:192.0.2.75:rda'));
+});
+
 test('publickey failures that end without a success still count, and so do those of another connection', () => {
   const events = attempts([
     ...[1, 2, 3, 4, 5].map(

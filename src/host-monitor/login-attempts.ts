@@ -12,7 +12,10 @@ const account = (event: AuthEvent) => `${event.sourceIp}|${event.user}`;
  * - `maximum authentication attempts exceeded` and `Disconnecting ...: Too many authentication failures` close a
  *   connection whose failures were already counted: at most one per connection, none when its failures are there;
  * - a key-offering agent tries its keys one by one: `Failed publickey` lines of a connection that ends with
- *   `Accepted` for the same user are the client's search, not an attack.
+ *   `Accepted` for the same user are the client's search, not an attack;
+ * - sshd writes `Failed <method>` for every attempt that fails, so an sshd PAM failure with none from its address is
+ *   one module of a stack that went on to succeed (pam_unix before pam_ldap, fail2ban gh-2070) when that address
+ *   logged in as that user: not counted then.
  * Lines of one connection split across two reads are settled against the store by recordAttempts.
  */
 export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
@@ -31,12 +34,14 @@ export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
   const failedConnections = new Set(failures.map(connection));
   const failedAccounts = new Set(failures.map(account));
   const failedIps = new Set(failures.map((event) => event.sourceIp));
+  const loggedIn = new Set(kept.filter((event) => event.type === 'accepted').map(account));
   const sameAttempt = (event: AuthEvent) =>
     event.port === undefined ? failedAccounts.has(account(event)) : failedConnections.has(connection(event));
   const limited = new Set<string>();
   return kept.filter((event) => {
     if (event.type === 'invalid_user' || event.type === 'refused') return !sameAttempt(event);
-    if (event.type === 'pam_auth_failure' && /^sshd/.test(event.method ?? '')) return !failedIps.has(event.sourceIp);
+    if (event.type === 'pam_auth_failure' && /^sshd/.test(event.method ?? ''))
+      return !failedIps.has(event.sourceIp) && !loggedIn.has(account(event));
     if (event.type === 'max_auth_attempts') {
       if (failedConnections.has(connection(event)) || limited.has(connection(event))) return false;
       limited.add(connection(event));

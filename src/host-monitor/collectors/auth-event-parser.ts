@@ -11,11 +11,26 @@ const AUTH_PROGRAMS =
 /**
  * pam_unix support.c: "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s  user=%s", the
  * `  user=` part only with a user, after `pam_unix(<service>:auth): ` (`(pam_unix) ` before Linux-PAM 0.99). The user
- * name is the client's text, so it is everything after the first `rhost=<token> ` that ends the line or is followed
- * by ` user=`; a user named `x rhost=9.9.9.9` changes nothing.
+ * is the client's text, and so may be ruser (OpenSSH leaves it empty, but a PAM module or another program may set it
+ * from what the client sent: fail2ban's gh-2070 sample has `ruser=root` in sshd's lines). Read both ways, the
+ * earliest and the latest ` rhost=`: a line that reads two ways (a name holding ` rhost=9.9.9.9`) blames nobody.
  */
-const PAM_FAILURE =
-  /^(?:pam_unix\((\S+?):auth\):|\(pam_unix\)) authentication failure; logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=(.*?) rhost=(\S*) ?(?: user=(.*))?$/;
+const PAM_FAILURE_SHAPE =
+  '^(?:pam_unix\\((\\S+?):auth\\):|\\(pam_unix\\)) authentication failure; logname=\\S* uid=\\d+ euid=\\d+ tty=\\S* ruser=(.*) rhost=(\\S*) ?(?: user=(.*))?$';
+const PAM_FAILURE = new RegExp(PAM_FAILURE_SHAPE);
+const PAM_FAILURE_LAZY = new RegExp(PAM_FAILURE_SHAPE.replace('ruser=(.*)', 'ruser=(.*?)'));
+
+/** The PAM failure's service, rhost and user when both readings agree; null when they do not; undefined: not one. */
+function pamFailure(message: string) {
+  const greedy = PAM_FAILURE.exec(message);
+  if (!greedy) return undefined;
+  const lazy = PAM_FAILURE_LAZY.exec(message);
+  if (!lazy || lazy[2] !== greedy[2] || lazy[3] !== greedy[3] || lazy[4] !== greedy[4]) return null;
+  return { service: greedy[1], rhost: greedy[3], user: greedy[4] };
+}
+
+/** sshd and dropbear print an IPv4 client of a dual-stack socket as `::ffff:1.2.3.4` at times: one client, one key. */
+const unmapped = (ip: string | undefined) => ip?.replace(/^::ffff:(?=\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$)/i, '');
 
 /** FAILED LOGIN (1) on '/dev/tty1' FROM 'host' FOR 'root', Authentication failure  (util-linux login) */
 const FAILED_LOGIN = /^FAILED LOGIN \(\d+\) on '([^']*)'(?: FROM '([^']*)')? FOR '(.*)', /;
@@ -28,20 +43,20 @@ export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
   if (!AUTH_PROGRAMS.test(record.program)) return undefined;
   const message = record.message.replace(MESSAGE_PREFIX, '');
   const base = { time: record.time, host: record.host, program: record.program };
-  const pam = PAM_FAILURE.exec(message);
+  const pam = pamFailure(message);
+  if (pam === null) return undefined;
   if (pam) {
-    const rhost = pam[3];
     return {
       ...base,
       type: 'pam_auth_failure',
-      method: pam[1] ?? record.program,
-      user: pam[4] || undefined,
-      sourceIp: rhost && isIP(rhost) ? rhost : undefined,
+      method: pam.service ?? record.program,
+      user: pam.user || undefined,
+      sourceIp: pam.rhost && isIP(pam.rhost) ? unmapped(pam.rhost) : undefined,
     };
   }
   if (SSHD_PROGRAMS.test(record.program) || record.program === 'dropbear') {
     const event = record.program === 'dropbear' ? parseDropbearMessage(message) : parseSshdMessage(message);
-    return event ? { ...base, ...event } : undefined;
+    return event ? { ...base, ...event, sourceIp: unmapped(event.sourceIp) } : undefined;
   }
   const login = FAILED_LOGIN.exec(message);
   if (login) {
@@ -50,7 +65,7 @@ export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
       type: 'failed_login',
       method: login[1],
       user: login[3],
-      sourceIp: login[2] && isIP(login[2]) ? login[2] : undefined,
+      sourceIp: login[2] && isIP(login[2]) ? unmapped(login[2]) : undefined,
     };
   }
   return undefined;

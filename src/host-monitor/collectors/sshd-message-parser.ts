@@ -52,6 +52,18 @@ const SHAPES: Shape[] = [
     }),
   },
   {
+    // the same line without ` port N` (fail2ban's corpus has it): the address ends the line, so the user name before
+    // it cannot move it; a line the shape above also reads with another address blames nobody (parseSshdMessage).
+    pattern: `^(Accepted|Failed) (\\S+) for (invalid user )?(.*) from ${IP}$`,
+    build: (m) => ({
+      type: m[1] === 'Accepted' ? 'accepted' : failureType(m[2]),
+      method: m[2],
+      invalidUser: Boolean(m[3]) || undefined,
+      user: m[4],
+      sourceIp: m[5],
+    }),
+  },
+  {
     // auth.c getpwnamallow: "Invalid user %.100s from %.100s port %d" (OpenSSH < 7.4: without the port)
     pattern: `^Invalid user (.*) from ${IP}(?: port (\\d+))?$`,
     build: (m) => ({ type: 'invalid_user', invalidUser: true, user: m[1], sourceIp: m[2], port: port(m[3]) }),
@@ -183,10 +195,22 @@ const SHAPES: Shape[] = [
 ];
 
 const COMPILED = compileShapes(SHAPES);
+/**
+ * An auth_log line that ends in ` from <address>` reads two ways: a line without the port whose user name holds
+ * `x from 9.9.9.9 port 22 ssh2: x`, or a line with the port whose details end so (protocol 1's `ssh1: ruser <client
+ * text>`). Unless both give one address, nobody is blamed.
+ */
+const AUTH_LOG_START = /^(?:Accepted|Failed) \S+ for /;
+const ADDRESS_LAST = new RegExp(` from ${IP}$`);
 
 /** sshd's message (after `error: `/`fatal: ` and the Solaris `[ID ... auth.info]` prefix) as an event, or nothing. */
 export function parseSshdMessage(message: string): SshdEvent | undefined {
-  return readShapes(COMPILED, message);
+  const event = readShapes(COMPILED, message);
+  if (event && AUTH_LOG_START.test(message)) {
+    const last = ADDRESS_LAST.exec(message);
+    if (last && isIP(last[1]) && last[1] !== event.sourceIp) return undefined;
+  }
+  return event;
 }
 
 /** Each shape with its lazy twin: only the user fields are free text, so `(.*)` becomes lazy; `(?:.*)` stays. */

@@ -14,6 +14,9 @@ const RFC3339 =
 // `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.
 const TRADITIONAL_NO_HOST =
   /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
+// `Mar  3 00:17:22 [sshd]: message` and `... [sshd] message`: old syslog daemons that wrote the program in brackets,
+// with no host and no pid (fail2ban's sshd corpus keeps both).
+const BRACKETED_PROGRAM = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) \[([^\s\]:[]+)\]:? (.*)$/;
 // The priority of a line as it came over the network (`<38>Sep 14 ...`), kept by some collectors; RFC 5424's
 // `<38>1 2025-...` has its own format below.
 const PRIORITY = /^<\d{1,3}>(?=[A-Z]|\d{4}-)/;
@@ -71,6 +74,12 @@ export function parseSyslogLine(line: string, now: number = Date.now()): SyslogR
       pid: match[8] ? Number(match[8]) : undefined,
       message: match[9],
     };
+  }
+  match = BRACKETED_PROGRAM.exec(text);
+  if (match) {
+    const time = traditionalTime(match, now);
+    if (time === null) return undefined;
+    return { time, program: match[6], message: match[7] };
   }
   match = RFC5424.exec(text);
   if (match) {
