@@ -90,6 +90,7 @@ export function queryMayTraverse(text: string, from = 0, end = text.length): boo
   }
   return false;
 }
+
 /** Climbs above the root a query value needs to count: a relative link (`?next=../account`) climbs once. */
 const MIN_QUERY_CLIMBS = 2;
 
@@ -115,7 +116,7 @@ const TRAVERSAL = '/..';
 
 /** Whether a normalised path climbed above the root: a path traversal (`/../etc/passwd`). */
 export function climbsAboveRoot(path: string): boolean {
-  return path.startsWith(TRAVERSAL) && (path.length === 3 || path.charCodeAt(3) === 47) /* / */;
+  return path.startsWith(TRAVERSAL) && (path.length === TRAVERSAL.length || path.charCodeAt(TRAVERSAL.length) === 47);
 }
 
 /** What a traversal reaches (`/etc/passwd` of `/../etc/passwd`); the path itself otherwise. */
