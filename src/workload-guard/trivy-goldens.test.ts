@@ -216,6 +216,29 @@ describe('Trivy golden reports read as `trivy --format json` files', () => {
       Array(3).fill('no OS or language package results: Trivy scanned no packages'),
     );
   });
+  it('a report of Trivy before v0.20 (Results without Class) is read, as a scan of both package kinds', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'trivy-golden-'));
+    const path = join(directory, 'schema-1.json');
+    const entry = {
+      VulnerabilityID: 'CVE-2024-24989',
+      PkgName: 'nginx',
+      InstalledVersion: '1.25.3',
+      FixedVersion: '1.25.4',
+    };
+    writeFileSync(
+      path,
+      JSON.stringify({ ArtifactName: 'nginx:1.25.3', Results: [{ Target: 'nginx', Vulnerabilities: [entry] }] }),
+    );
+    const { scans, skipped } = readTrivyImageReports([path], []);
+    assert.deepEqual(
+      skipped.map((entry) => entry.reason),
+      ['no deployment runs nginx:1.25.3 (kept as evidence for upgrades)'],
+    );
+    assert.deepEqual(
+      scans.map((scan) => [scan.image, scan.vulnerabilities.length, scan.packageClasses]),
+      [['nginx:1.25.3', 1, ['os', 'language']]],
+    );
+  });
   it('a report over the size or entry limit is refused before it is used', () => {
     const path = golden('alpine-310.json');
     const bytes = readFileSync(path).length;

@@ -184,7 +184,10 @@ export function readTrivyImageReports(
     const results = Array.isArray(document.Results)
       ? document.Results.filter((entry) => entry && typeof entry === 'object')
       : [];
-    if (!results.some((entry) => entry.Class === 'os-pkgs' || entry.Class === 'lang-pkgs')) {
+    // Trivy before v0.20 (schema 1, 2021) wrote no Class: such a result of vulnerabilities is a package scan of a
+    // kind it does not say.
+    const classless = results.some((entry) => entry.Class === undefined && Array.isArray(entry.Vulnerabilities));
+    if (!classless && !results.some((entry) => entry.Class === 'os-pkgs' || entry.Class === 'lang-pkgs')) {
       result.skipped.push({ source, reason: 'no OS or language package results: Trivy scanned no packages' });
       continue;
     }
@@ -208,8 +211,8 @@ export function readTrivyImageReports(
     );
     const vulnerabilities = readEntries(entries, TRIVY_JSON_KEYS);
     const packageClasses = [
-      ...(results.some((entry) => entry.Class === 'os-pkgs') ? (['os'] as const) : []),
-      ...(results.some((entry) => entry.Class === 'lang-pkgs') ? (['language'] as const) : []),
+      ...(classless || results.some((entry) => entry.Class === 'os-pkgs') ? (['os'] as const) : []),
+      ...(classless || results.some((entry) => entry.Class === 'lang-pkgs') ? (['language'] as const) : []),
     ];
     result.scans.push({ image: artifact, scanned, vulnerabilities, packageClasses });
     const names = [artifact, ...scanned.tags];
