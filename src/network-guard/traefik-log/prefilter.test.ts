@@ -164,6 +164,15 @@ describe('createPrefilter', () => {
     }
     assert.equal(prefilter(base('/about/team')), false);
     assert.equal(prefilter(base('/about/team?next=/.env')), false); // the query is not part of the matched path
+    // ...unless it climbs out of the root: a file inclusion probe is a request for the file it reaches
+    assert.equal(prefilter(base('/index.php?page=../../../etc/passwd')), true);
+    assert.equal(prefilter(base('/index.php?page=%2e%2e/%2e%2e/etc/passwd')), true);
+    assert.equal(
+      prefilter(
+        '1.2.3.4 - - [21/Nov/2026:08:00:00 +0000] "GET /index.php?page=../../../etc/passwd HTTP/1.1" 200 512 "-" "Mozilla/5.0" 1 "web@file" "http://10.0.0.9:80" 3ms',
+      ),
+      true,
+    );
     assert.equal(prefilter('{"ClientAddr":"1.2.3.4:1"'), true);
     assert.equal(prefilter('not a log line'), true);
     assert.equal(prefilter(base('/about').replace('Mozilla/5.0', 'Nuclei v3')), true);
