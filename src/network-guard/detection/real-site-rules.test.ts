@@ -219,7 +219,22 @@ test("well-known applications' ordinary content is not counted, and says why; al
     for (let i = 0; i < 6; i++) d.observe(hit('192.0.2.44', `${path}${i}`, 200, T0 + i, 900));
   for (let i = 0; i < 9; i++)
     d.observe(hit('192.0.2.45', `/data/migrations/15489579706${i}_payees.sql`, 200, T0 + i, 434));
+  // a developer browsing their own repositories in Gitea/Forgejo and GitLab
+  for (const [i, path] of [
+    '/alice/shop/src/branch/main/.env.example',
+    '/alice/shop/raw/branch/main/docker-compose.yml',
+    '/alice/shop/src/commit/4f2a9c1/config/database.yml',
+    '/alice/shop/src/branch/main/.github/workflows/ci.yml',
+    '/group/sub/app/-/blob/main/.env.production',
+    '/group/app/-/raw/main/config/secrets.yml',
+    '/group/app/-/tree/main/.git',
+  ].entries())
+    d.observe(hit('192.0.2.46', path, 200, T0 + i, 4000 + i));
   assert.deepEqual(d.drainFindings(true), []);
+  assert.match(d.profile.publicFact(HOST, '/group/app/-/blob/main/.env')!.detail, /code forge's view/);
+  // the same files outside a forge's views, or a traversal out of one, are probes
+  for (const path of ['/alice/shop/.env', '/src/branch/main/.env', '/../alice/shop/src/branch/main/.env'])
+    assert.equal(d.profile.isPublic(HOST, path), false, path);
   assert.match(d.profile.publicFact(HOST, '/data/migrations/1_a.sql')!.detail, /Actual Budget's database migrations/);
   const pinned = detector({ always_sensitive: ['/remote.php/dav/*'] });
   pinned.observe(hit('192.0.2.44', '/remote.php/dav/files/alice/.env', 200, T0, 900));

@@ -207,10 +207,19 @@ export const KNOWN_APPLICATION_CONTENT: ReadonlyArray<{ prefix: string; applicat
   { prefix: '/public.php/webdav/', application: 'a Nextcloud/ownCloud public share (WebDAV)' },
 ];
 
+/**
+ * A code forge's views of the files of a repository (`/alice/shop/src/branch/main/.env.example` in Gitea and Forgejo,
+ * `/group/app/-/blob/main/config/secrets.yml` in GitLab): its users browse their own repositories' `.env.example`,
+ * `docker-compose.yml` and CI files, and the forge decides who may. A repository's secrets are for a repository
+ * scanner (gitleaks, trufflehog), not this detector; a server that is no forge answers these paths 404.
+ */
+const FORGE_FILE_VIEW =
+  /^\/(?:[^/]+\/){2,}-\/(?:blob|raw|tree|blame|commits|edit)\/|^\/[^/]+\/[^/]+\/(?:src|raw|blame|commits|media)\/(?:branch|commit|tag)\//;
+
 /** The application whose ordinary content a normalised path is, if any. */
 export function knownApplicationOf(path: string): string | undefined {
   for (const { prefix, application } of KNOWN_APPLICATION_CONTENT) if (path.startsWith(prefix)) return application;
-  return undefined;
+  return FORGE_FILE_VIEW.test(path) ? "a code forge's view of a repository file (Gitea, Forgejo, GitLab)" : undefined;
 }
 
 /** True for a normalised path that is a well-known URL or a health endpoint. */
