@@ -18,11 +18,25 @@ export interface ExposureJudgement {
 }
 
 /**
+ * A single-page app's runtime configuration (`/config.js`, `/env.js`, `/assets/config.json`): its pages load it in
+ * every browser. Scanners ask for these names hoping for keys inside, so they stay sensitive; but one answered 2xx to
+ * a client that probed nothing else is the page loading, on a site too small for the profile to learn it is public
+ * (a self-hosted app with one user). Not under a dot-directory (`/.docker/config.json` holds registry credentials).
+ */
+const PAGE_ASSET = /^(?:(?:config|env)\.m?js|config\.json)$/;
+
+export function isPageAsset(path: string): boolean {
+  return PAGE_ASSET.test(path.slice(path.lastIndexOf('/') + 1)) && !path.includes('/.');
+}
+
+/**
  * What a leak is: a sensitive path answered 2xx to few clients (not public content), with content (more than
- * `leak_min_bytes`), and not the site's fallback answer (the SPA index served, same size, for unknown paths).
+ * `leak_min_bytes`), and not the site's fallback answer (the SPA index served, same size, for unknown paths), nor a
+ * page asset (`isPageAsset`) fetched by a client that is not `probing` (no failed sensitive request, not flagged).
  * Both detectors call this, so the file and Elasticsearch paths give the same verdicts. `final` judges what is still
  * pending (the end of a replay: everything the profile will learn has been seen). `graceMs` holds each candidate
- * that long (event time), so the probes that follow it can show the site's fallback size first.
+ * that long (event time), so the probes that follow it can show the site's fallback size, and the client's probing,
+ * first.
  */
 export function judgeExposures(
   candidates: readonly ExposureCandidate[],
@@ -30,6 +44,7 @@ export function judgeExposures(
   now: number,
   final: boolean,
   graceMs = 0,
+  probing = true,
 ): ExposureJudgement {
   const judgement: ExposureJudgement = { leaks: [], pending: [], notes: [] };
   const minBytes = profile.settings.leak_min_bytes;
@@ -57,6 +72,12 @@ export function judgeExposures(
     const early = now < candidate.time + graceMs || !profile.isWarm(candidate.host, now);
     if (!final && early && !pinned) {
       judgement.pending.push(candidate);
+      continue;
+    }
+    if (!probing && !pinned && isPageAsset(candidate.path)) {
+      judgement.notes.push(
+        `not a leak: ${where} is a page's runtime configuration, fetched by a client that probed nothing else`,
+      );
       continue;
     }
     judgement.leaks.push(candidate);

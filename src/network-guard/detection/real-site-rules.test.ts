@@ -243,3 +243,23 @@ test("well-known applications' ordinary content is not counted, and says why; al
     ['secret_exposure'],
   );
 });
+
+test("a small site's runtime configuration loaded by its one user is no leak; fetched by a prober, it is", () => {
+  const d = detector();
+  // a self-hosted single-page app with one user: far from the 10 clients that teach the profile it is public
+  d.observe(hit('192.0.2.60', '/config.js', 200, T0, 2113));
+  d.observe(hit('192.0.2.60', '/assets/config.json', 200, T0 + 100, 812));
+  // a registry credentials file is never a page's configuration
+  d.observe(hit('192.0.2.61', '/.docker/config.json', 200, T0, 640));
+  // a scanner probing first, then finding the configuration
+  d.observe(hit('203.0.113.62', '/.env', 404, T0, 19));
+  d.observe(hit('203.0.113.62', '/config.js', 200, T0 + 200, 2113));
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => [f.ip, f.threatType, f.evidence.extra?.leakedPaths]),
+    [
+      ['192.0.2.61', 'secret_exposure', ['/.docker/config.json']],
+      ['203.0.113.62', 'secret_exposure', ['/config.js']],
+    ],
+  );
+});

@@ -243,7 +243,9 @@ export class SecretsScanningDetector {
   }
 
   #judgeExposures(state: ClientState, final: boolean): void {
-    const judgement = judgeExposures(state.exposures, this.profile, this.#now, final, this.#settings.window * 1000);
+    const probing = state.flagged.has('secrets_scanning') || state.failuresPerMinute.size > 0;
+    const window = this.#settings.window * 1000;
+    const judgement = judgeExposures(state.exposures, this.profile, this.#now, final, window, probing);
     const before = state.leakedPaths.size;
     state.exposures = judgement.pending;
     for (const note of judgement.notes) if (state.notes.size < MAX_NOTES) state.notes.add(note);

@@ -71,3 +71,23 @@ test('one request that climbs out of the web root to a sensitive file is flagged
   ]);
   assert.deepEqual(verdicts('203.0.113.31'), [], 'a traversal to anything else is one sensitive path');
 });
+
+test("a page's runtime configuration answered 2xx to a client that probed nothing else is no leak", () => {
+  const aggregates = new ClientAggregates(
+    detection,
+    new SensitivePathMatcher(),
+    new ScannerAgentMatcher(),
+    new ClientIpResolver([]),
+  );
+  const answered = (client: string, path: string, failures: number) => ({
+    key: { client, path },
+    doc_count: 1 + failures,
+    failures: { doc_count: failures },
+    ok: { doc_count: 1, sizes: { buckets: [{ key: 2113 }] } },
+  });
+  aggregates.addSensitivePair(answered('192.0.2.60', '/config.js', 0));
+  aggregates.addSensitivePair(answered('203.0.113.62', '/config.js', 1));
+  const threats = (ip: string) => aggregates.verdicts(aggregates.clients.get(ip)!).map((verdict) => verdict.threatType);
+  assert.deepEqual(threats('192.0.2.60'), []);
+  assert.deepEqual(threats('203.0.113.62'), ['secret_exposure']);
+});

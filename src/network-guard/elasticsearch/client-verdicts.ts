@@ -36,7 +36,8 @@ export function clientVerdicts(
     verdicts.push({ threatType: 'secrets_scanning', severity: high ? 'high' : 'medium', reasons });
   }
   if (client.exposures.length > 0) {
-    const judgement = judgeExposures(client.exposures, profile, client.lastSeen, true);
+    const probing = reasons.length > 0 || client.sensitiveFailures > 0;
+    const judgement = judgeExposures(client.exposures, profile, client.lastSeen, true, 0, probing);
     for (const note of judgement.notes) if (client.notes.size < 12) client.notes.add(note);
     const leaked = [...new Set(judgement.leaks.map((leak) => leak.path.slice(0, 300)))].slice(0, 10);
     if (leaked.length > 0) {
