@@ -1,3 +1,4 @@
+import { isStatusPage } from './sensitive-path-rules.ts';
 import type { SiteProfile } from './site-profile.ts';
 
 /** A sensitive path answered 2xx (not 204) to one client: a leak, unless the site's facts say otherwise. */
@@ -54,6 +55,10 @@ export function judgeExposures(
     const fact = profile.publicFact(candidate.host, candidate.path);
     if (fact) {
       judgement.notes.push(`not a leak: ${fact.detail}`);
+      continue;
+    }
+    if (!pinned && isStatusPage(candidate.path)) {
+      judgement.notes.push(`not a leak: ${where} is a status page monitors poll (the server's state, not a secret)`);
       continue;
     }
     if (candidate.bytes !== undefined && candidate.bytes <= minBytes) {

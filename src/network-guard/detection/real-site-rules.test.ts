@@ -263,3 +263,18 @@ test("a small site's runtime configuration loaded by its one user is no leak; fe
     ],
   );
 });
+
+test('a monitor polling a status page answered 2xx is no leak; an actuator that gives out the environment is', () => {
+  const d = detector();
+  for (let i = 0; i < 240; i++) {
+    d.observe(hit('198.51.100.9', '/actuator/prometheus', 200, T0 + i * 15_000, 48_213, 'Prometheus/2.53.0'));
+    d.observe(
+      hit('198.51.100.10', normalizePath('/server-status?auto'), 200, T0 + i * 15_000, 912, 'Go-http-client/1.1'),
+    );
+  }
+  d.observe(hit('203.0.113.70', '/actuator/env', 200, T0, 5120));
+  assert.deepEqual(
+    d.drainFindings(true).map((f) => [f.ip, f.threatType]),
+    [['203.0.113.70', 'secret_exposure']],
+  );
+});

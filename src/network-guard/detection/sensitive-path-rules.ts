@@ -222,6 +222,27 @@ export function knownApplicationOf(path: string): string | undefined {
   return FORGE_FILE_VIEW.test(path) ? "a code forge's view of a repository file (Gitea, Forgejo, GitLab)" : undefined;
 }
 
+/**
+ * Status and metrics pages that monitors and scrapers poll (Prometheus on `/actuator/prometheus`, a status poller on
+ * `/server-status?auto`): scanners probe them too, so they stay sensitive, but one answered 2xx discloses the
+ * server's state, not a secret, so it is no leak. Exact paths, or prefixes when they end with `/`.
+ */
+export const STATUS_PAGES: readonly string[] = [
+  '/server-status',
+  '/server-info',
+  '/nginx_status',
+  '/stub_status',
+  '/actuator/prometheus',
+  '/actuator/metrics',
+  '/actuator/metrics/',
+  '/actuator/info',
+];
+
+export function isStatusPage(path: string): boolean {
+  for (const entry of STATUS_PAGES) if (entry.endsWith('/') ? path.startsWith(entry) : path === entry) return true;
+  return false;
+}
+
 /** True for a normalised path that is a well-known URL or a health endpoint. */
 export function isNeverSensitive(path: string): boolean {
   for (const entry of NEVER_SENSITIVE) {
