@@ -106,6 +106,46 @@ describe('command classifier', () => {
   });
 });
 
+describe('rules found while checking against Codex (codex-command-safety.test.ts)', () => {
+  test('sed file commands after an address or without a space write or read files', () => {
+    const cases: Array<[string, string, string]> = [
+      ["sed -n '1,5w /tmp/x' f", 'MEDIUM', 'file-write'],
+      ["sed -n '$w/etc/cron.d/x' f", 'CRITICAL', 'system-path-write'],
+      ["sed -n '/x/w /etc/passwd' f", 'CRITICAL', 'system-path-write'],
+      ["sed -n 'r /etc/shadow' f", 'HIGH', 'secret-file'],
+      ["sed -n '1R ~/.ssh/id_rsa' f", 'HIGH', 'secret-file'],
+      ["sed -n 'r notes.txt' f", 'LOW', 'stream-edit'],
+      ["sed -n '/warn/p' f", 'LOW', 'stream-edit'],
+      ["sed 's/war/peace/' f", 'LOW', 'stream-edit'],
+    ];
+    for (const [command, expected, rule] of cases) {
+      const result = classifier.classify(command);
+      assert.deepEqual([result.level, result.rule], [expected, rule], command);
+    }
+  });
+
+  test('git commands that drop history or reflog entries, in every spelling, are held', () => {
+    for (const command of [
+      'git reflog expire --expire=now --all',
+      'git reflog delete HEAD@{1}',
+      'git clean --force',
+      'git clean --forc -d',
+      'git clean -Xf',
+      'git reset --ha',
+      'git stash drop',
+      'git stash clear',
+    ])
+      assert.deepEqual([level(command), classifier.classify(command).rule], ['HIGH', 'git-discard'], command);
+    assert.equal(level('git branch --set-upstream-to=origin/main'), 'HIGH');
+    assert.equal(level('git branch --edit-description'), 'HIGH', 'runs an editor and writes config');
+    assert.equal(level('git reflog'), 'LOW');
+    assert.equal(level('git reflog show --all'), 'LOW');
+    assert.equal(level('git stash list'), 'LOW');
+    assert.equal(level('git worktree list'), 'LOW');
+    assert.equal(level('git branch list'), 'HIGH', 'creates a branch named list');
+  });
+});
+
 describe('command policy (config exec.policy)', () => {
   test('program overrides replace the built-in rule; structural rules still apply', async () => {
     const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });

@@ -4,6 +4,7 @@ import {
   destructiveTargetFinding,
   isSystemPath,
   resolvePath,
+  SECRET_FILES,
   type ShellWord,
   writeTargetFinding,
 } from './path-rules.ts';
@@ -166,6 +167,20 @@ const compress: ProgramRule = (args) =>
     ? [finding('LOW', 'compress-read', 'reads a compressed file')]
     : [finding('MEDIUM', 'compress-write', 'replaces files with (de)compressed ones')];
 
+/**
+ * The file commands of a sed script: `w`/`W` write a file, `r`/`R` read one into the output. A command may follow an
+ * address (`1,5w out`, `$r file`, `/x/w out`) or an `s///` flag (`s/a/b/w out`); GNU sed reads the file name to the end
+ * of the line, with or without a space after the command letter (`1w/tmp/x`).
+ */
+function sedFileCommands(code: string): Array<{ command: string; file: string }> {
+  const spaced = /(?:^|[;\n{}!]|[0-9$]|\/[gpIiMme0-9]*)\s*([wWrR])[ \t]+([^\n]+)/g;
+  const joined = /(?:^|[;\n{}!]|[0-9$])\s*([wWrR])([/~.][^\n]*)/g;
+  const found: Array<{ command: string; file: string }> = [];
+  for (const pattern of [spaced, joined])
+    for (const match of code.matchAll(pattern)) found.push({ command: match[1], file: match[2].trimEnd() });
+  return found;
+}
+
 const sed: ProgramRule = (args, context) => {
   // Every -e script in every spelling (`-ne 'e id'`, `--expr=...`); without one, the first operand is the script.
   const expressions = optionValues(args, PROGRAM_OPTIONS.sed, '-e').concat(
@@ -184,8 +199,14 @@ const sed: ProgramRule = (args, context) => {
     }
     if (/(^|[;\n{}]\s*|\d\s*|\/\s*)e(\s|$)|\/[gpIiMm0-9]*e[gpIiMm0-9]*\s*($|;|})/.test(code))
       found.push(finding('CRITICAL', 'sed-execute', 'sed script runs a shell command (e)'));
-    for (const match of code.matchAll(/(?:^|[;\n}]|\/[gpIiMm0-9]*)\s*[wW]\s+(\S+)/g)) {
-      const write = writeTargetFinding(literalWord(match[1]), context, 'sed w');
+    for (const { command, file } of sedFileCommands(code)) {
+      if (command === 'r' || command === 'R') {
+        const path = resolvePath(literalWord(file), context);
+        if (path && SECRET_FILES.test(path))
+          found.push(finding('HIGH', 'secret-file', `sed ${command} reads credential file ${path}`));
+        continue;
+      }
+      const write = writeTargetFinding(literalWord(file), context, `sed ${command}`);
       if (write) found.push(write);
     }
   }
