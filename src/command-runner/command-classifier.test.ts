@@ -146,6 +146,68 @@ describe('rules found while checking against Codex (codex-command-safety.test.ts
   });
 });
 
+describe('rules found while checking against Qwen Code (qwen-shell-read-only.test.ts)', () => {
+  test('sed scripts are read command by command: e and w without a space, any s delimiter, -i in clusters', () => {
+    const cases: Array<[string, string]> = [
+      ["sed 'etouch marker' file", 'sed-execute'],
+      ["sed '1etouch marker' file", 'sed-execute'],
+      ["sed 's#a#printf hacked > marker#pe' file", 'sed-execute'],
+      ["sed 'woutput' file", 'file-write'],
+      ["sed '/pattern/woutput' file", 'file-write'],
+      ["sed 's/a/b/woutput' file", 'file-write'],
+      ['sed -newout input', 'file-write'],
+      ["sed -ni.bak 's/a/b/' file", 'in-place-edit'],
+      ["sed -I.bak 's/a/b/' file", 'in-place-edit'],
+      ["sed --in-pl=.bak 's/a/b/' file", 'in-place-edit'],
+      ['sed s/a/*/ file', 'dynamic-script'],
+    ];
+    for (const [command, rule] of cases) {
+      const result = classifier.classify(command);
+      assert.ok(
+        result.findings.some((found) => found.rule === rule),
+        `${command}: ${result.rule}`,
+      );
+      assert.notEqual(result.decision, 'allow', command);
+    }
+    for (const command of [
+      "sed 's/a/woutput/' file",
+      "sed 's#x#foo;woutput#' file",
+      "sed -n '/needle/p' file",
+      "sed 'p;d' file",
+    ])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
+  test('awk: indirect calls, @include, -W exec and printing to a computed file name are held', () => {
+    assert.equal(level('awk \'BEGIN { fn = "system"; @fn("touch /tmp/pwned") }\''), 'CRITICAL');
+    assert.equal(level('awk \'{ cmd = "sh"; print "id" | cmd }\''), 'CRITICAL');
+    assert.equal(level('awk \'@include "library.awk"\' file'), 'HIGH');
+    assert.equal(level('awk -W exec=script.awk file'), 'HIGH');
+    assert.equal(level("awk '{ print > output }' file"), 'HIGH');
+    assert.equal(level("awk '$3 > limit { print }' file"), 'LOW', 'a comparison is not a redirect');
+  });
+
+  test('a word that may become an option at run time holds programs whose options run or write', () => {
+    for (const command of [
+      'X=-delete; find . $X',
+      'X=--pre=sh; rg $X pattern',
+      'sort "$OPTIONS" input',
+      'sort {-o,output} input',
+      'git status "$OPTIONS"',
+    ])
+      assert.equal(classifier.classify(command).rule, 'dynamic-option', command);
+    for (const command of ['find . -name "$X"', 'find . -path "$P" -type f', 'ls $DIR', 'cat "$FILE"', 'echo $PATH'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
+  test('tree --output and uniq with a glob write; git paths after -- and remote get-url only read', () => {
+    assert.equal(level('tree --output=tree.txt'), 'MEDIUM');
+    assert.equal(level('uniq *'), 'MEDIUM');
+    assert.equal(level('git log -- --output=log.out'), 'LOW');
+    assert.equal(level('git remote get-url origin'), 'LOW');
+  });
+});
+
 describe('command policy (config exec.policy)', () => {
   test('program overrides replace the built-in rule; structural rules still apply', async () => {
     const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });

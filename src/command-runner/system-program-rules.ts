@@ -92,6 +92,8 @@ const git: ProgramRule = (args) => {
   }
   for (const [index, word] of args.entries()) {
     const value = text(word);
+    // After `--` git reads paths only (`git log -- --output=x` names a file), before it too in the global options.
+    if (value === '--') break;
     // `-c name=value`, joined `-cname=value`, `--config-env name=VAR` and `--config-env=name=VAR` (also abbreviated).
     const joined = /^-c./.test(value)
       ? value.slice(2)
@@ -139,7 +141,7 @@ const git: ProgramRule = (args) => {
           value,
         ),
       ) ||
-        (command === 'remote' && rest.length > 0 && !['show', '-v'].includes(rest[0])) ||
+        (command === 'remote' && rest.length > 0 && !['show', '-v', 'get-url'].includes(rest[0])) ||
         (command === 'config' &&
           !flags.some((value) => /^(--get|--list|-l|--get-all|--get-regexp|--show-origin)$/.test(value)) &&
           rest.length > 1) ||
