@@ -179,7 +179,7 @@ interface SedScript {
   unread: boolean;
 }
 
-const SED_NO_ARGUMENT = new Set([...'=dDgGhHlnNpPxzF']);
+const SED_NO_ARGUMENT = new Set([...'=dDgGhHlnNpPxzF{}']);
 
 /** GNU sed's file and command arguments run to the end of the line, after optional blanks. */
 function restOfLine(code: string, at: number): [string, number] {
