@@ -174,6 +174,9 @@ describe('rules found while checking against Qwen Code (qwen-shell-read-only.tes
       "sed 's#x#foo;woutput#' file",
       "sed -n '/needle/p' file",
       "sed 'p;d' file",
+      "sed -n '/re/{p;q}' file",
+      "sed ':a;N;$!ba;s/\\n/ /g' file",
+      "sed 'y/abc/xyz/' file",
     ])
       assert.equal(classifier.classify(command).decision, 'allow', command);
   });
