@@ -106,6 +106,111 @@ describe('command classifier', () => {
   });
 });
 
+describe('rules found while checking against Codex (codex-command-safety.test.ts)', () => {
+  test('sed file commands after an address or without a space write or read files', () => {
+    const cases: Array<[string, string, string]> = [
+      ["sed -n '1,5w /tmp/x' f", 'MEDIUM', 'file-write'],
+      ["sed -n '$w/etc/cron.d/x' f", 'CRITICAL', 'system-path-write'],
+      ["sed -n '/x/w /etc/passwd' f", 'CRITICAL', 'system-path-write'],
+      ["sed -n 'r /etc/shadow' f", 'HIGH', 'secret-file'],
+      ["sed -n '1R ~/.ssh/id_rsa' f", 'HIGH', 'secret-file'],
+      ["sed -n 'r notes.txt' f", 'LOW', 'stream-edit'],
+      ["sed -n '/warn/p' f", 'LOW', 'stream-edit'],
+      ["sed 's/war/peace/' f", 'LOW', 'stream-edit'],
+    ];
+    for (const [command, expected, rule] of cases) {
+      const result = classifier.classify(command);
+      assert.deepEqual([result.level, result.rule], [expected, rule], command);
+    }
+  });
+
+  test('git commands that drop history or reflog entries, in every spelling, are held', () => {
+    for (const command of [
+      'git reflog expire --expire=now --all',
+      'git reflog delete HEAD@{1}',
+      'git clean --force',
+      'git clean --forc -d',
+      'git clean -Xf',
+      'git reset --ha',
+      'git stash drop',
+      'git stash clear',
+    ])
+      assert.deepEqual([level(command), classifier.classify(command).rule], ['HIGH', 'git-discard'], command);
+    assert.equal(level('git branch --set-upstream-to=origin/main'), 'HIGH');
+    assert.equal(level('git branch --edit-description'), 'HIGH', 'runs an editor and writes config');
+    assert.equal(level('git reflog'), 'LOW');
+    assert.equal(level('git reflog show --all'), 'LOW');
+    assert.equal(level('git stash list'), 'LOW');
+    assert.equal(level('git worktree list'), 'LOW');
+    assert.equal(level('git branch list'), 'HIGH', 'creates a branch named list');
+  });
+});
+
+describe('rules found while checking against Qwen Code (qwen-shell-read-only.test.ts)', () => {
+  test('sed scripts are read command by command: e and w without a space, any s delimiter, -i in clusters', () => {
+    const cases: Array<[string, string]> = [
+      ["sed 'etouch marker' file", 'sed-execute'],
+      ["sed '1etouch marker' file", 'sed-execute'],
+      ["sed 's#a#printf hacked > marker#pe' file", 'sed-execute'],
+      ["sed 'woutput' file", 'file-write'],
+      ["sed '/pattern/woutput' file", 'file-write'],
+      ["sed 's/a/b/woutput' file", 'file-write'],
+      ['sed -newout input', 'file-write'],
+      ["sed -ni.bak 's/a/b/' file", 'in-place-edit'],
+      ["sed -I.bak 's/a/b/' file", 'in-place-edit'],
+      ["sed --in-pl=.bak 's/a/b/' file", 'in-place-edit'],
+      ['sed s/a/*/ file', 'dynamic-script'],
+    ];
+    for (const [command, rule] of cases) {
+      const result = classifier.classify(command);
+      assert.ok(
+        result.findings.some((found) => found.rule === rule),
+        `${command}: ${result.rule}`,
+      );
+      assert.notEqual(result.decision, 'allow', command);
+    }
+    for (const command of [
+      "sed 's/a/woutput/' file",
+      "sed 's#x#foo;woutput#' file",
+      "sed -n '/needle/p' file",
+      "sed 'p;d' file",
+      "sed -n '/re/{p;q}' file",
+      "sed ':a;N;$!ba;s/\\n/ /g' file",
+      "sed 'y/abc/xyz/' file",
+    ])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
+  test('awk: indirect calls, @include, -W exec and printing to a computed file name are held', () => {
+    assert.equal(level('awk \'BEGIN { fn = "system"; @fn("touch /tmp/pwned") }\''), 'CRITICAL');
+    assert.equal(level('awk \'{ cmd = "sh"; print "id" | cmd }\''), 'CRITICAL');
+    assert.equal(level('awk \'@include "library.awk"\' file'), 'HIGH');
+    assert.equal(level('awk -W exec=script.awk file'), 'HIGH');
+    assert.equal(level("awk '{ print > output }' file"), 'HIGH');
+    assert.equal(level("awk '$3 > limit { print }' file"), 'LOW', 'a comparison is not a redirect');
+  });
+
+  test('a word that may become an option at run time holds programs whose options run or write', () => {
+    for (const command of [
+      'X=-delete; find . $X',
+      'X=--pre=sh; rg $X pattern',
+      'sort "$OPTIONS" input',
+      'sort {-o,output} input',
+      'git status "$OPTIONS"',
+    ])
+      assert.equal(classifier.classify(command).rule, 'dynamic-option', command);
+    for (const command of ['find . -name "$X"', 'find . -path "$P" -type f', 'ls $DIR', 'cat "$FILE"', 'echo $PATH'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
+  test('tree --output and uniq with a glob write; git paths after -- and remote get-url only read', () => {
+    assert.equal(level('tree --output=tree.txt'), 'MEDIUM');
+    assert.equal(level('uniq *'), 'MEDIUM');
+    assert.equal(level('git log -- --output=log.out'), 'LOW');
+    assert.equal(level('git remote get-url origin'), 'LOW');
+  });
+});
+
 describe('command policy (config exec.policy)', () => {
   test('program overrides replace the built-in rule; structural rules still apply', async () => {
     const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });

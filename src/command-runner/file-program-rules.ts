@@ -1,9 +1,10 @@
 import type { Finding } from './danger-level.ts';
-import { optionValues } from './option-model.ts';
+import { optionValues, scanOptions } from './option-model.ts';
 import {
   destructiveTargetFinding,
   isSystemPath,
   resolvePath,
+  SECRET_FILES,
   type ShellWord,
   writeTargetFinding,
 } from './path-rules.ts';
@@ -166,6 +167,96 @@ const compress: ProgramRule = (args) =>
     ? [finding('LOW', 'compress-read', 'reads a compressed file')]
     : [finding('MEDIUM', 'compress-write', 'replaces files with (de)compressed ones')];
 
+/** What a sed script does besides filtering text, read the way GNU sed parses it. */
+interface SedScript {
+  /** `e command`, a bare `e` (runs the pattern space) or the `e` flag of `s`. */
+  executes: boolean;
+  /** Files named by `w`/`W` and the `w` flag of `s`. */
+  writes: string[];
+  /** Files named by `r`/`R`. */
+  reads: string[];
+  /** A command we do not know stopped the reading. */
+  unread: boolean;
+}
+
+const SED_NO_ARGUMENT = new Set([...'=dDgGhHlnNpPxzF{}']);
+
+/** GNU sed's file and command arguments run to the end of the line, after optional blanks. */
+function restOfLine(code: string, at: number): [string, number] {
+  const end = code.indexOf('\n', at);
+  const stop = end === -1 ? code.length : end;
+  return [code.slice(at, stop).trim(), stop];
+}
+
+/** Index just after the delimited part that starts at `at` (the delimiter itself is code[at - 1]). */
+function skipDelimited(code: string, at: number, delimiter: string): number {
+  let index = at;
+  while (index < code.length && code[index] !== delimiter) index += code[index] === '\\' ? 2 : 1;
+  return index + 1;
+}
+
+function readSedScript(code: string): SedScript {
+  const script: SedScript = { executes: false, writes: [], reads: [], unread: false };
+  let index = 0;
+  const address = () => {
+    if (code[index] === '$') index++;
+    else if (/[0-9]/.test(code[index] ?? '')) while (/[0-9~]/.test(code[index] ?? '')) index++;
+    else if (code[index] === '/' || code[index] === '\\') {
+      const delimiter = code[index] === '/' ? '/' : code[index + 1];
+      index = skipDelimited(code, index + (code[index] === '/' ? 1 : 2), delimiter);
+      while (/[IM]/.test(code[index] ?? '')) index++;
+    }
+  };
+  while (index < code.length) {
+    const char = code[index];
+    if (/[\s;{}!]/.test(char)) {
+      index++;
+      continue;
+    }
+    if (char === '#') {
+      index = restOfLine(code, index)[1];
+      continue;
+    }
+    const before = index;
+    address();
+    if (index !== before && code[index] === ',') {
+      index++;
+      if (/[+~]/.test(code[index] ?? '')) index++;
+      address();
+    }
+    while (/[\s!]/.test(code[index] ?? '')) index++;
+    const command = code[index++];
+    if (command === undefined) break;
+    if (command === 's' || command === 'y') {
+      const delimiter = code[index];
+      index = skipDelimited(code, skipDelimited(code, index + 1, delimiter), delimiter);
+      if (command === 'y') continue;
+      while (index < code.length && /[gpiImMe0-9w]/.test(code[index])) {
+        const flag = code[index++];
+        if (flag === 'e') script.executes = true;
+        if (flag === 'w') {
+          const [file, stop] = restOfLine(code, index);
+          script.writes.push(file);
+          index = stop;
+        }
+      }
+    } else if (command === 'w' || command === 'W' || command === 'r' || command === 'R' || command === 'e') {
+      const [argument, stop] = restOfLine(code, index);
+      if (command === 'e') script.executes = true;
+      else (command === 'r' || command === 'R' ? script.reads : script.writes).push(argument);
+      index = stop;
+    } else if (/[aic:btTqQlLv]/.test(command)) {
+      // Text (a, i, c), a label (: b t T) or a number (q Q l L): read up to the end of the command.
+      while (index < code.length && code[index] !== '\n' && (/[aic]/.test(command) || code[index] !== ';')) index++;
+    } else if (!SED_NO_ARGUMENT.has(command)) {
+      // sed rejects a command it does not know; a script we cannot read further is not called harmless.
+      script.unread = true;
+      break;
+    }
+  }
+  return script;
+}
+
 const sed: ProgramRule = (args, context) => {
   // Every -e script in every spelling (`-ne 'e id'`, `--expr=...`); without one, the first operand is the script.
   const expressions = optionValues(args, PROGRAM_OPTIONS.sed, '-e').concat(
@@ -184,12 +275,29 @@ const sed: ProgramRule = (args, context) => {
     }
     if (/(^|[;\n{}]\s*|\d\s*|\/\s*)e(\s|$)|\/[gpIiMm0-9]*e[gpIiMm0-9]*\s*($|;|})/.test(code))
       found.push(finding('CRITICAL', 'sed-execute', 'sed script runs a shell command (e)'));
-    for (const match of code.matchAll(/(?:^|[;\n}]|\/[gpIiMm0-9]*)\s*[wW]\s+(\S+)/g)) {
-      const write = writeTargetFinding(literalWord(match[1]), context, 'sed w');
+    const read = readSedScript(code);
+    if (read.executes) found.push(finding('CRITICAL', 'sed-execute', 'sed script runs a shell command (e)'));
+    if (read.unread)
+      found.push(finding('HIGH', 'sed-script-unread', `sed script ${script.raw.slice(0, 60)} not understood`));
+    for (const file of read.reads) {
+      const path = resolvePath(literalWord(file), context);
+      if (path && SECRET_FILES.test(path))
+        found.push(finding('HIGH', 'secret-file', `sed r reads credential file ${path}`));
+    }
+    for (const file of read.writes) {
+      const write = file
+        ? writeTargetFinding(literalWord(file), context, 'sed w')
+        : finding('MEDIUM', 'file-write', 'sed w without a file name');
       if (write) found.push(write);
     }
+    if (script.pattern)
+      found.push(finding('HIGH', 'dynamic-script', `sed script ${script.raw} is a pattern the shell expands`));
   }
-  if (hasFlag(args, 'i', ['--in-place'])) {
+  const inPlace =
+    hasFlag(args, 'i', ['--in-place']) ||
+    scanOptions(args, PROGRAM_OPTIONS.sed).some((use) => use.option === '-i' || use.option === '-I') ||
+    args.some((word) => /^--i(n(-(p(l(a(ce?)?)?)?)?)?)?(=|$)/.test(word.value ?? ''));
+  if (inPlace) {
     found.push(finding('MEDIUM', 'in-place-edit', 'sed -i edits files'));
     for (const file of operands(args, ['-e', '-f', '--expression', '--file', '-l']).slice(scripts.length > 1 ? 0 : 1)) {
       const write = writeTargetFinding(file, context, 'sed -i edits');
@@ -200,7 +308,7 @@ const sed: ProgramRule = (args, context) => {
 };
 
 const awk: ProgramRule = (args, context) => {
-  const [program, ...files] = operands(args, ['-f', '-v', '-F', '--file', '--assign', '--field-separator']);
+  const [program, ...files] = operands(args, ['-f', '-v', '-F', '-W', '--file', '--assign', '--field-separator']);
   const found: Finding[] = [
     files.length > 0
       ? finding('LOW', 'read-files', 'awk reads files')
@@ -209,8 +317,23 @@ const awk: ProgramRule = (args, context) => {
   if (hasFlag(args, 'f', ['--file'])) found.push(finding('HIGH', 'run-script', 'awk runs a program file'));
   const code = program?.value;
   if (program && code === undefined) found.push(finding('HIGH', 'dynamic-script', 'awk program decided at run time'));
-  if (code && /system\s*\(|\|\s*getline|\|&|print[^;}]*\|\s*"/.test(code))
+  if (program?.pattern)
+    found.push(finding('HIGH', 'dynamic-script', `awk program ${program.raw} is a pattern the shell expands`));
+  // gawk's `@fn(...)` calls the function whose name is in fn, system() included; `print | cmd` pipes to a command.
+  if (code && /system\s*\(|\|\s*getline|\|&|print[^;}]*\|\s*["A-Za-z_(]|@\s*[A-Za-z_]\w*\s*\(|@load\b/.test(code))
     found.push(finding('CRITICAL', 'awk-execute', 'awk program runs shell commands'));
+  if (code && /@include\b/.test(code)) found.push(finding('HIGH', 'run-script', 'awk program includes a program file'));
+  if (
+    args.some(
+      (word, index) =>
+        /^-W\s*exec(=|$)|^--ex/.test(word.value ?? '') ||
+        (word.value === '-W' && /^exec/.test(args[index + 1]?.value ?? '')),
+    )
+  )
+    found.push(finding('HIGH', 'run-script', 'awk -W exec runs a program file'));
+  // `print > name` writes to the file whose name is in a variable (or computed).
+  if (code && /print[f]?\b[^;}]*[^>]>>?\s*[A-Za-z_$(]/.test(code))
+    found.push(finding('HIGH', 'write-dynamic-path', 'awk prints to a file named at run time'));
   for (const match of (code ?? '').matchAll(/>>?\s*"([^"]+)"/g)) {
     const write = writeTargetFinding(literalWord(match[1]), context, 'awk writes');
     if (write) found.push(write);

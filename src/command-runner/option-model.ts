@@ -60,8 +60,23 @@ function staticPrefix(word: ShellWord): string {
   return word.raw.replace(/^["']/, '').split(/[$`"'\\]/)[0];
 }
 
-/** Every option the table knows in `args`, in order, in every spelling the program accepts. */
-export function scanOptions(args: readonly ShellWord[], spec: ProgramOptions): OptionUse[] {
+/**
+ * A word bash may turn into an option the table cannot see: a value decided at run time with no literal start
+ * (`$X`, `"$OPTS"`, `-$X`), or a brace expansion that yields an option (`{-o,out}`). `X=--pre=sh; rg $X p`.
+ */
+function mayBecomeOption(word: ShellWord): boolean {
+  if (word.value === undefined) {
+    const prefix = staticPrefix(word);
+    return prefix === '' || (prefix.startsWith('-') && !prefix.includes('='));
+  }
+  return word.pattern && /^\{[^}]*-/.test(word.value);
+}
+
+/**
+ * Every option the table knows in `args`, in order, in every spelling the program accepts. Words that may become
+ * options only at run time (and are not the value of an option) are added to `unseen` when it is given.
+ */
+export function scanOptions(args: readonly ShellWord[], spec: ProgramOptions, unseen?: ShellWord[]): OptionUse[] {
   const uses: OptionUse[] = [];
   const long = spec.long ?? {};
   const short = spec.short ?? {};
@@ -70,6 +85,7 @@ export function scanOptions(args: readonly ShellWord[], spec: ProgramOptions): O
     const value = word.value ?? staticPrefix(word);
     const dynamic = word.value === undefined;
     if (value === '--') break;
+    if (unseen && mayBecomeOption(word)) unseen.push(word);
     if (spec.plus && value.startsWith('+') && !dynamic) {
       const effect = spec.plus(value.slice(1));
       if (effect) uses.push({ option: '+', written: value, effect, value: slice(word, 1) });
@@ -153,7 +169,16 @@ export function optionFindings(
   context: PathContext,
 ): Finding[] {
   const found: Finding[] = [];
-  for (const use of scanOptions(args, spec)) {
+  const unseen: ShellWord[] = [];
+  const uses = scanOptions(args, spec, unseen);
+  const effects = [...Object.values(spec.short ?? {}), ...Object.values(spec.long ?? {})];
+  if (unseen.length > 0 && (spec.plus || effects.some((effect) => DANGER[effect] >= DANGER.write)))
+    found.push({
+      level: 'HIGH',
+      rule: 'dynamic-option',
+      reason: `${program} ${unseen[0].raw.slice(0, 80)} may become an option at run time (one that runs a program or writes)`,
+    });
+  for (const use of uses) {
     const shown = use.value ? (use.value.value ?? use.value.raw) : '';
     const label = `${program} ${use.written}${use.value && !use.written.includes(shown) ? ` ${shown}` : ''}`.slice(
       0,

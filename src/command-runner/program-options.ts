@@ -130,7 +130,7 @@ export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
       '--check': 'flag',
     },
   },
-  tree: { short: { ...values('LPIHT'), o: 'write' } },
+  tree: { short: { ...values('LPIHT'), o: 'write' }, long: { '--output': 'write', '--filelimit': 'value' } },
   yq: { short: { s: 'write' }, long: { '--split-exp': 'write' } },
   nm: BINUTILS,
   objdump: BINUTILS,
@@ -266,6 +266,8 @@ export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
   tcpdump: TCPDUMP,
   sed: {
     short: { e: 'value', l: 'value', f: 'config' },
+    // GNU `-i[SUFFIX]` (`-ni.bak`), BSD `-I[SUFFIX]`: in-place editing, the suffix joined if given.
+    optionalShort: 'iI',
     long: { '--expression': 'value', '--file': 'config', '--line-length': 'value' },
   },
   awk: AWK,
@@ -274,7 +276,18 @@ export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
   nawk: AWK,
   find: {
     singleDash: true,
-    long: { '-fprint': 'write', '-fprint0': 'write', '-fprintf': 'write', '-fls': 'write', '-name': 'value' },
+    long: {
+      '-fprint': 'write',
+      '-fprint0': 'write',
+      '-fprintf': 'write',
+      '-fls': 'write',
+      // Tests that take a value: a value decided at run time there cannot become an action.
+      ...Object.fromEntries(
+        'name iname path ipath wholename iwholename regex iregex lname ilname type xtype newer anewer cnewer samefile mtime mmin atime amin ctime cmin size user group uid gid perm maxdepth mindepth inum links fstype printf'
+          .split(' ')
+          .map((test) => [`-${test}`, 'value' as const]),
+      ),
+    },
   },
   rsync: {
     long: {

@@ -130,5 +130,12 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
   lshw: (args) => (args.some((word) => word.value === '-dump') ? writes('lshw') : undefined),
   hwinfo: (args) => (hasFlag(args, '', ['--log', '--dump-db']) ? writes('hwinfo') : undefined),
   // uniq's second operand is its output file.
-  uniq: (args) => (operands(args, ['-f', '-s', '-w']).length > 1 ? writes('uniq') : undefined),
+  // A second operand is the output file; an unquoted glob or expansion may supply one (`uniq *`).
+  uniq: (args) => {
+    const named = operands(args, ['-f', '-s', '-w']);
+    return named.length > 1 ||
+      named.some((word) => word.pattern || (word.value === undefined && !word.raw.startsWith('"')))
+      ? writes('uniq')
+      : undefined;
+  },
 };

@@ -92,6 +92,8 @@ const git: ProgramRule = (args) => {
   }
   for (const [index, word] of args.entries()) {
     const value = text(word);
+    // After `--` git reads paths only (`git log -- --output=x` names a file), before it too in the global options.
+    if (value === '--') break;
     // `-c name=value`, joined `-cname=value`, `--config-env name=VAR` and `--config-env=name=VAR` (also abbreviated).
     const joined = /^-c./.test(value)
       ? value.slice(2)
@@ -119,7 +121,8 @@ const git: ProgramRule = (args) => {
   const flags = args.map(text);
   if (
     command === undefined ||
-    /^(status|log|diff|show|blame|describe|shortlog|reflog|rev-parse|rev-list|ls-files|ls-tree|ls-remote|cat-file|grep|version|help|whatchanged|count-objects|fsck|for-each-ref|name-rev|merge-base|check-ignore|var)$/.test(
+    (command === 'reflog' && !/^(expire|delete)$/.test(rest[0] ?? '')) ||
+    /^(status|log|diff|show|blame|describe|shortlog|rev-parse|rev-list|ls-files|ls-tree|ls-remote|cat-file|grep|version|help|whatchanged|count-objects|fsck|for-each-ref|name-rev|merge-base|check-ignore|var)$/.test(
       command,
     )
   )
@@ -133,12 +136,18 @@ const git: ProgramRule = (args) => {
     command === 'worktree'
   )
     found.push(
-      flags.some((value) => /^-(D|d|m|M|f|-delete|-force|-move|-unset.*|-add|-replace-all)$/.test(value)) ||
-        (command === 'remote' && rest.length > 0 && !['show', '-v'].includes(rest[0])) ||
+      flags.some((value) =>
+        /^-(D|d|m|M|f|-delete|-force|-move|-unset.*|-add|-replace-all|-edit-description|-set-upstream-to(=.*)?)$/.test(
+          value,
+        ),
+      ) ||
+        (command === 'remote' && rest.length > 0 && !['show', '-v', 'get-url'].includes(rest[0])) ||
         (command === 'config' &&
           !flags.some((value) => /^(--get|--list|-l|--get-all|--get-regexp|--show-origin)$/.test(value)) &&
           rest.length > 1) ||
-        (command !== 'config' && command !== 'remote' && rest.length > 0)
+        (command !== 'config' &&
+          command !== 'remote' &&
+          rest.length > ((command === 'stash' || command === 'worktree') && rest[0] === 'list' ? 1 : 0))
         ? finding('HIGH', 'git-ref-change', `git ${command} changes refs or settings`)
         : finding('LOW', 'git-read', `git ${command} lists`),
     );
@@ -150,8 +159,10 @@ const git: ProgramRule = (args) => {
   )
     found.push(finding('HIGH', 'git-publish', `git ${command} changes shared history`));
   else if (
-    (command === 'reset' && flags.includes('--hard')) ||
-    (command === 'clean' && flags.some((value) => /^-[a-z]*f/.test(value))) ||
+    (command === 'reset' && flags.some((value) => /^--ha(r(d)?)?$/.test(value))) ||
+    (command === 'clean' && flags.some((value) => /^-[a-zA-Z]*f|^--f(o(r(ce?)?)?)?$/.test(value))) ||
+    (command === 'reflog' && /^(expire|delete)$/.test(rest[0] ?? '')) ||
+    (command === 'stash' && /^(drop|clear)$/.test(rest[0] ?? '')) ||
     (command === 'checkout' && flags.includes('--')) ||
     command === 'restore'
   )
