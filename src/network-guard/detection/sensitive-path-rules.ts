@@ -219,6 +219,10 @@ const FORGE_FILE_VIEW =
 /** The application whose ordinary content a normalised path is, if any. */
 export function knownApplicationOf(path: string): string | undefined {
   for (const { prefix, application } of KNOWN_APPLICATION_CONTENT) if (path.startsWith(prefix)) return application;
+  // A forge's view has five segments or more (`/owner/repo/src/branch/main`): most probes have one or two.
+  let slashes = 0;
+  for (let at = path.indexOf('/'); at >= 0 && slashes < 5; at = path.indexOf('/', at + 1)) slashes++;
+  if (slashes < 5) return undefined;
   return FORGE_FILE_VIEW.test(path) ? "a code forge's view of a repository file (Gitea, Forgejo, GitLab)" : undefined;
 }
 
