@@ -144,13 +144,14 @@ export async function runWorkloadChecks(
   const scans: ImageScan[] = [];
   const running = runningDigestsOf(inventory, owners);
   if (settings.vulnerabilities.operator) {
-    const { installed, reports } = await cluster.vulnerabilityReports(namespaces);
+    const { installed } = await cluster.vulnerabilityReports(namespaces, (reports) => {
+      const read = readVulnerabilityReports(reports, owners, running);
+      vulnerable.push(...read.containers);
+      scans.push(...read.scans);
+      result.skipped.push(...read.skipped);
+    });
     if (!installed)
       result.notes.push('Trivy Operator VulnerabilityReports are not served by this cluster (CRD absent)');
-    const read = readVulnerabilityReports(reports, owners, running);
-    vulnerable.push(...read.containers);
-    scans.push(...read.scans);
-    result.skipped.push(...read.skipped);
   }
   if (settings.vulnerabilities.report_files.length > 0) {
     const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments, running);

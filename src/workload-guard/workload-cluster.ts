@@ -16,6 +16,9 @@ import { VULNERABILITY_REPORT_RESOURCE, type VulnerabilityReportObject } from '.
 
 export const WORKLOAD_RBAC_FILE = 'deploy/kubernetes/workload-guard-rbac.yaml';
 
+/** VulnerabilityReports per list request (one report of a large image is a few hundred KB). */
+const REPORT_PAGE = 50;
+
 export type PatchType = 'json' | 'strategic';
 
 /**
@@ -65,26 +68,42 @@ export class WorkloadCluster {
     return inventory;
   }
 
-  /** Trivy Operator reports; `installed: false` when the CRD is not served (the operator is not installed). */
+  /**
+   * Trivy Operator reports, handed to `read` a page at a time (`limit` and `continue`): a report can hold thousands
+   * of entries, so a large cluster's reports in one response, and all of them held at once, could exhaust memory;
+   * `read` keeps what it needs of a page and the page goes. `installed: false` when the CRD is not served (the
+   * operator is not installed).
+   */
   async vulnerabilityReports(
     namespaces: readonly string[],
-  ): Promise<{ installed: boolean; reports: VulnerabilityReportObject[] }> {
+    read: (reports: readonly VulnerabilityReportObject[]) => void,
+    pageSize = REPORT_PAGE,
+  ): Promise<{ installed: boolean; pages: number }> {
     const { group, version, plural } = VULNERABILITY_REPORT_RESOURCE;
-    const reports: VulnerabilityReportObject[] = [];
+    let pages = 0;
     try {
       for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
-        const list = (await this.call({ verb: 'list', resource: `${plural}.${group}`, namespace }, (options) =>
-          namespace
-            ? this.clients.customObjects.listNamespacedCustomObject({ group, version, namespace, plural }, options)
-            : this.clients.customObjects.listClusterCustomObject({ group, version, plural }, options),
-        )) as { items?: VulnerabilityReportObject[] };
-        reports.push(...(list.items ?? []));
+        let token: string | undefined;
+        do {
+          const page = { limit: pageSize, _continue: token };
+          const list = (await this.call({ verb: 'list', resource: `${plural}.${group}`, namespace }, (options) =>
+            namespace
+              ? this.clients.customObjects.listNamespacedCustomObject(
+                  { group, version, namespace, plural, ...page },
+                  options,
+                )
+              : this.clients.customObjects.listClusterCustomObject({ group, version, plural, ...page }, options),
+          )) as { items?: VulnerabilityReportObject[]; metadata?: { continue?: string } };
+          pages++;
+          read(list.items ?? []);
+          token = list.metadata?.continue || undefined;
+        } while (token);
       }
     } catch (error) {
-      if (error instanceof KubernetesApiError && error.reason === 'not_found') return { installed: false, reports: [] };
+      if (error instanceof KubernetesApiError && error.reason === 'not_found') return { installed: false, pages };
       throw error;
     }
-    return { installed: true, reports };
+    return { installed: true, pages };
   }
 
   /**
