@@ -21,7 +21,7 @@ export function normalizePath(rawPath: string): string {
   // Each segment's `;param` goes (`/a;jsessionid=1/b`), as servlet containers drop it: `/..;/.env` is `/../.env`
   // there, that is `/.env`, a trick to get past proxies that compare the raw path.
   if (path.includes(';')) path = path.replace(/;[^/]*/g, '');
-  if (path.includes('//') || hasDotSegment(path)) path = resolveSegments(path);
+  if (path.includes('//') || hasDotSegment(path)) path = resolveSegments(path).resolved;
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return path.startsWith('/') ? path : `/${path}`;
 }
@@ -53,12 +53,8 @@ function hasDotSegment(path: string): boolean {
   return false;
 }
 
-function resolveSegments(path: string): string {
-  return resolveCounting(path).resolved;
-}
-
 /** Dot segments resolved, and how many `..` climbed above the root (the path keeps one `..` then). */
-function resolveCounting(path: string): { resolved: string; climbs: number } {
+function resolveSegments(path: string): { resolved: string; climbs: number } {
   const output: string[] = [];
   let climbs = 0;
   for (const segment of path.split('/')) {
@@ -105,7 +101,7 @@ function queryTraversal(query: string): string | undefined {
   if (decoded.includes('\\')) decoded = decoded.replaceAll('\\', '/');
   for (const value of decoded.toLowerCase().split(/[&=]/)) {
     if (!value.includes('..')) continue;
-    const { resolved, climbs } = resolveCounting(`/${value.replace(/;[^/]*/g, '')}`);
+    const { resolved, climbs } = resolveSegments(`/${value.replace(/;[^/]*/g, '')}`);
     if (climbs >= MIN_QUERY_CLIMBS)
       return resolved.length > 3 && resolved.endsWith('/') ? resolved.slice(0, -1) : resolved;
   }

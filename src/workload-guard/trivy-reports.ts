@@ -187,7 +187,9 @@ export function readTrivyImageReports(
     // Trivy before v0.20 (schema 1, 2021) wrote no Class: such a result of vulnerabilities is a package scan of a
     // kind it does not say.
     const classless = results.some((entry) => entry.Class === undefined && Array.isArray(entry.Vulnerabilities));
-    if (!classless && !results.some((entry) => entry.Class === 'os-pkgs' || entry.Class === 'lang-pkgs')) {
+    const scansOs = classless || results.some((entry) => entry.Class === 'os-pkgs');
+    const scansLanguages = classless || results.some((entry) => entry.Class === 'lang-pkgs');
+    if (!scansOs && !scansLanguages) {
       result.skipped.push({ source, reason: 'no OS or language package results: Trivy scanned no packages' });
       continue;
     }
@@ -210,10 +212,7 @@ export function readTrivyImageReports(
       ),
     );
     const vulnerabilities = readEntries(entries, TRIVY_JSON_KEYS);
-    const packageClasses = [
-      ...(classless || results.some((entry) => entry.Class === 'os-pkgs') ? (['os'] as const) : []),
-      ...(classless || results.some((entry) => entry.Class === 'lang-pkgs') ? (['language'] as const) : []),
-    ];
+    const packageClasses = [...(scansOs ? (['os'] as const) : []), ...(scansLanguages ? (['language'] as const) : [])];
     result.scans.push({ image: artifact, scanned, vulnerabilities, packageClasses });
     const names = [artifact, ...scanned.tags];
     let matched = 0;

@@ -31,6 +31,18 @@ interface CompiledShape {
 export const port = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 const failureType = (method: string): AuthEventType => (method === 'none' ? 'failed_none' : 'failed_password');
 
+/** auth.c auth_log's line, with or without its ` port N` (the sixth group). */
+function authLogEvent(m: RegExpExecArray): SshdEvent {
+  return {
+    type: m[1] === 'Accepted' ? 'accepted' : failureType(m[2]!),
+    method: m[2],
+    invalidUser: Boolean(m[3]) || undefined,
+    user: m[4],
+    sourceIp: m[5],
+    ...(m[6] === undefined ? {} : { port: port(m[6]) }),
+  };
+}
+
 /**
  * The messages OpenSSH 7-9 writes about authentication and connections (auth.c, auth2.c, auth-pam.c, packet.c,
  * sshd.c), each anchored where sshd writes the address: a user name is whatever the client sent (spaces, `from`,
@@ -42,26 +54,13 @@ const SHAPES: Shape[] = [
   {
     // auth.c auth_log: "%s %s%s%s for %s%.100s from %.200s port %d ssh2%s%s" (Accepted|Failed|Partial|Postponed)
     pattern: `^(Accepted|Failed) (\\S+) for (invalid user )?(.*) from ${IP} port (\\d+)${AUTH_LOG_END}$`,
-    build: (m) => ({
-      type: m[1] === 'Accepted' ? 'accepted' : failureType(m[2]),
-      method: m[2],
-      invalidUser: Boolean(m[3]) || undefined,
-      user: m[4],
-      sourceIp: m[5],
-      port: port(m[6]),
-    }),
+    build: authLogEvent,
   },
   {
     // the same line without ` port N` (fail2ban's corpus has it): the address ends the line, so the user name before
     // it cannot move it; a line the shape above also reads with another address blames nobody (parseSshdMessage).
     pattern: `^(Accepted|Failed) (\\S+) for (invalid user )?(.*) from ${IP}$`,
-    build: (m) => ({
-      type: m[1] === 'Accepted' ? 'accepted' : failureType(m[2]),
-      method: m[2],
-      invalidUser: Boolean(m[3]) || undefined,
-      user: m[4],
-      sourceIp: m[5],
-    }),
+    build: authLogEvent,
   },
   {
     // auth.c getpwnamallow: "Invalid user %.100s from %.100s port %d" (OpenSSH < 7.4: without the port)

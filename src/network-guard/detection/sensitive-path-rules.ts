@@ -243,15 +243,18 @@ export const STATUS_PAGES: readonly string[] = [
 ];
 
 export function isStatusPage(path: string): boolean {
-  for (const entry of STATUS_PAGES) if (entry.endsWith('/') ? path.startsWith(entry) : path === entry) return true;
+  return isListed(STATUS_PAGES, path);
+}
+
+/** Whether a list of exact paths and `/`-ended prefixes holds a normalised path. */
+function isListed(entries: readonly string[], path: string): boolean {
+  for (const entry of entries) if (entry.endsWith('/') ? path.startsWith(entry) : path === entry) return true;
   return false;
 }
 
 /** True for a normalised path that is a well-known URL or a health endpoint. */
 export function isNeverSensitive(path: string): boolean {
-  for (const entry of NEVER_SENSITIVE) {
-    if (entry.endsWith('/') ? path.startsWith(entry) : path === entry) return true;
-  }
+  if (isListed(NEVER_SENSITIVE, path)) return true;
   // `/health*`: /healthz, /health.json, /health_check and the like
   return path.startsWith('/health') && !path.includes('/', 1);
 }
