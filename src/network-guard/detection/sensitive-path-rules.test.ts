@@ -52,6 +52,18 @@ test('recall gaps: bare dot-directories, VCS, trust files, history and rc files,
     '/.ssh/id_ed25519',
     '/id_ecdsa',
     '/index.php?page=../../../../etc/passwd',
+    // editors' FTP deployment settings, TLS keys by certbot's names, Django settings, Bazaar, a repository archive
+    '/.ftpconfig',
+    '/ftpsync.settings',
+    '/.remote-sync.json',
+    '/deployment-config.json',
+    '/filezilla.xml',
+    '/etc/letsencrypt/live/example.org/privkey.pem',
+    '/ssl.key',
+    '/settings.py',
+    '/app/local_settings.py',
+    '/.bzr/branch/branch.conf',
+    '/.git.zip',
   ]) {
     assert.ok(matcher.matches(normalizePath(raw)), raw);
   }

@@ -93,11 +93,34 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/.user.ini',
   // FortiGate's SSL VPN session file, with its users' credentials (CVE-2018-13379 reads it through a traversal)
   '/dev/cmdb/sslvpn_websession',
+  // editors' FTP/SFTP deployment settings, with the server's password (Sublime SFTP/FTPSync, Atom, FileZilla)
+  '/.ftpconfig',
+  '/.ftppass',
+  '/ftpsync.settings',
+  '/ftp-sync.json',
+  '/.remote-sync.json',
+  '/deployment-config.json',
+  '/filezilla.xml',
+  '/sitemanager.xml',
+  '/recentservers.xml',
+  // TLS private keys under the names certbot and tutorials give them, and the chain they sit beside
+  '/privkey.pem',
+  '/server.pem',
+  '/ssl.key',
+  '/tls.key',
+  '/fullchain.pem',
+  '/google-api-private-key.json',
+  // Django settings (SECRET_KEY, database passwords) and a web root's repository archive
+  '/settings.py',
+  '/local_settings.py',
+  '/.git.zip',
+  '/.git.tar.gz',
 ];
 
 /** Fragments anywhere in the path. */
 export const EXTRA_SENSITIVE_FRAGMENTS: readonly string[] = [
   '/.config/gcloud/',
+  '/.bzr/',
   '/.azure/',
   '/.oci/',
   '/.github/workflows/',
