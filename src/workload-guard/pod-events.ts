@@ -32,8 +32,10 @@ export function applyPodEvents(
   const byPod = new Map<string, CoreV1Event[]>();
   for (const event of events) {
     if (event.type !== 'Warning' || event.involvedObject?.kind !== 'Pod') continue;
-    const key = `${event.involvedObject.namespace ?? event.metadata?.namespace}/${event.involvedObject.name}`;
-    byPod.set(key, [...(byPod.get(key) ?? []), event]);
+    const key = podKey(event);
+    const list = byPod.get(key);
+    if (list) list.push(event);
+    else byPod.set(key, [event]);
   }
   const latest = (namespace: string, pod: string) =>
     (byPod.get(`${namespace}/${pod}`) ?? []).sort((left, right) => (eventTime(right) ?? 0) - (eventTime(left) ?? 0));
@@ -83,6 +85,11 @@ export function applyPodEvents(
   return [...findings, ...added.values()];
 }
 
+/** `namespace/name` of the pod an event is about. */
+function podKey(event: CoreV1Event): string {
+  return `${event.involvedObject?.namespace ?? event.metadata?.namespace}/${event.involvedObject?.name}`;
+}
+
 function eventTime(event: CoreV1Event): number | undefined {
   return toTime(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp);
 }
@@ -97,7 +104,15 @@ export async function withPodEvents(
   notes: string[],
 ): Promise<WorkloadFinding[]> {
   try {
-    return applyPodEvents(findings, pods, await cluster.podWarningEvents(namespaces), owners);
+    const checked = new Set(pods.map((pod) => `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? '?'}`));
+    const { events, pages, truncated } = await cluster.podWarningEvents(namespaces, (event) =>
+      checked.has(podKey(event)),
+    );
+    if (truncated)
+      notes.push(
+        `workloads.events: read ${pages} pages of Warning Events and ${events.length} of the pods checked; the rest were not read`,
+      );
+    return applyPodEvents(findings, pods, events, owners);
   } catch (error) {
     notes.push(
       `workloads.events: cannot list events (${errorMessage(error).slice(0, 200)}); bind deploy/kubernetes/workload-guard-events-rbac.yaml or set workloads.events: false`,

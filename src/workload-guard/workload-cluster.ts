@@ -18,6 +18,11 @@ export const WORKLOAD_RBAC_FILE = 'deploy/kubernetes/workload-guard-rbac.yaml';
 
 /** VulnerabilityReports per list request (one report of a large image is a few hundred KB). */
 const REPORT_PAGE = 50;
+/** Warning Events per list request (about 1 KB each), as kubectl pages them. */
+const EVENT_PAGE = 500;
+/** Pages of events read per check (50,000 events), and events kept for the pods checked. */
+const MAX_EVENT_PAGES = 100;
+const MAX_KEPT_EVENTS = 5_000;
 
 export type PatchType = 'json' | 'strategic';
 
@@ -83,21 +88,22 @@ export class WorkloadCluster {
     let pages = 0;
     try {
       for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
-        let token: string | undefined;
-        do {
-          const page = { limit: pageSize, _continue: token };
-          const list = (await this.call({ verb: 'list', resource: `${plural}.${group}`, namespace }, (options) =>
-            namespace
-              ? this.clients.customObjects.listNamespacedCustomObject(
-                  { group, version, namespace, plural, ...page },
-                  options,
-                )
-              : this.clients.customObjects.listClusterCustomObject({ group, version, plural, ...page }, options),
-          )) as { items?: VulnerabilityReportObject[]; metadata?: { continue?: string } };
+        const operation: KubeOperation = { verb: 'list', resource: `${plural}.${group}`, namespace };
+        const listed = this.#listPages<VulnerabilityReportObject>(operation, (page, options) =>
+          namespace
+            ? this.clients.customObjects.listNamespacedCustomObject(
+                { group, version, namespace, plural, limit: pageSize, ...page },
+                options,
+              )
+            : this.clients.customObjects.listClusterCustomObject(
+                { group, version, plural, limit: pageSize, ...page },
+                options,
+              ),
+        );
+        for await (const items of listed) {
           pages++;
-          read(list.items ?? []);
-          token = list.metadata?.continue || undefined;
-        } while (token);
+          read(items);
+        }
       }
     } catch (error) {
       if (error instanceof KubernetesApiError && error.reason === 'not_found') return { installed: false, pages };
@@ -109,19 +115,53 @@ export class WorkloadCluster {
   /**
    * Warning Events about pods (FailedMount, FailedCreatePodSandBox, Unhealthy...): causes a pod status does not carry.
    * Only with `workloads.events` on; needs deploy/kubernetes/workload-guard-events-rbac.yaml (list events).
+   *
+   * Listed `pageSize` at a time, every page, keeping only the events `wanted` (those of the pods checked now): most
+   * of a busy cluster's warnings are about pods long gone (a crash-looping Job's), and the list is in name order,
+   * not time order, so one page of them said nothing about the pods that matter. At most `maxPages` pages
+   * (`truncated` then) and MAX_KEPT_EVENTS events.
    */
-  async podWarningEvents(namespaces: readonly string[]): Promise<CoreV1Event[]> {
+  async podWarningEvents(
+    namespaces: readonly string[],
+    wanted: (event: CoreV1Event) => boolean = () => true,
+    { pageSize = EVENT_PAGE, maxPages = MAX_EVENT_PAGES } = {},
+  ): Promise<{ events: CoreV1Event[]; pages: number; truncated: boolean }> {
     const fieldSelector = 'type=Warning,involvedObject.kind=Pod';
     const events: CoreV1Event[] = [];
+    let pages = 0;
     for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
-      const list = await this.call({ verb: 'list', resource: 'events', namespace }, (options) =>
+      const listed = this.#listPages<CoreV1Event>({ verb: 'list', resource: 'events', namespace }, (page, options) =>
         namespace
-          ? this.clients.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }, options)
-          : this.clients.core.listEventForAllNamespaces({ fieldSelector, limit: 500 }, options),
+          ? this.clients.core.listNamespacedEvent({ namespace, fieldSelector, limit: pageSize, ...page }, options)
+          : this.clients.core.listEventForAllNamespaces({ fieldSelector, limit: pageSize, ...page }, options),
       );
-      events.push(...(list.items as CoreV1Event[]));
+      for await (const items of listed) {
+        if (++pages > maxPages) return { events, pages: maxPages, truncated: true };
+        for (const event of items)
+          if (wanted(event)) {
+            if (events.length >= MAX_KEPT_EVENTS) return { events, pages, truncated: true };
+            events.push(event);
+          }
+      }
     }
-    return events;
+    return { events, pages, truncated: false };
+  }
+
+  /** The pages of one list request, following `continue` until the server has no more. */
+  async *#listPages<T>(
+    operation: KubeOperation,
+    list: (page: { _continue?: string }, options: ConfigurationOptions) => Promise<unknown>,
+  ): AsyncGenerator<T[]> {
+    let token: string | undefined;
+    do {
+      const page = (await this.call(operation, (options) => list(token ? { _continue: token } : {}, options))) as {
+        items?: T[];
+        metadata?: { _continue?: string; continue?: string };
+      };
+      yield page.items ?? [];
+      // Typed clients name it `_continue`; custom objects come back as the server's JSON (`continue`).
+      token = page.metadata?._continue || page.metadata?.continue || undefined;
+    } while (token);
   }
 
   async deployment(namespace: string, name: string): Promise<V1Deployment> {
