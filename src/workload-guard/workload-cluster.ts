@@ -4,8 +4,6 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
-  type V1Pod,
-  type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import type { Config } from '../config/schema.ts';
 import { createKubeClients, type KubeClients } from '../kubernetes/kube-client.ts';
@@ -18,6 +16,8 @@ export const WORKLOAD_RBAC_FILE = 'deploy/kubernetes/workload-guard-rbac.yaml';
 
 /** VulnerabilityReports per list request (one report of a large image is a few hundred KB). */
 const REPORT_PAGE = 50;
+/** Pods, ReplicaSets, Deployments per list request. */
+const INVENTORY_PAGE = 500;
 /** Warning Events per list request (about 1 KB each), as kubectl pages them. */
 const EVENT_PAGE = 500;
 /** Pages of events read per check (50,000 events), and events kept for the pods checked. */
@@ -25,6 +25,9 @@ const MAX_EVENT_PAGES = 100;
 const MAX_KEPT_EVENTS = 5_000;
 
 export type PatchType = 'json' | 'strategic';
+
+/** One page of a list request: `page` holds the continue token of the page before, if any. */
+type ListPage = (page: { _continue?: string }, options: ConfigurationOptions) => Promise<unknown>;
 
 /**
  * The only Kubernetes operations the workload guard performs: list pods, replicasets, deployments and
@@ -45,30 +48,43 @@ export class WorkloadCluster {
     return new WorkloadCluster(createKubeClients(settings), config.kubernetes?.field_manager ?? 'devops-agent');
   }
 
-  /** Pods, ReplicaSets and Deployments of the namespaces (all namespaces when the list is empty). */
-  async inventory(namespaces: readonly string[]): Promise<WorkloadInventory> {
+  /**
+   * Pods, ReplicaSets and Deployments of the namespaces (all namespaces when the list is empty), listed 500 at a time
+   * as kubectl does: one response of a large cluster's pods is tens of MB, built and sent by the API server at once.
+   */
+  async inventory(namespaces: readonly string[], limit = INVENTORY_PAGE): Promise<WorkloadInventory> {
     const inventory: WorkloadInventory = { pods: [], replicaSets: [], deployments: [] };
+    const all = async <T>(operation: KubeOperation, list: ListPage, into: T[]) => {
+      for await (const items of this.#listPages<T>(operation, list)) for (const item of items) into.push(item);
+    };
+    const { core, apps } = this.clients;
     for (const namespace of namespaces.length > 0 ? namespaces : [undefined]) {
-      const [pods, replicaSets, deployments] = await Promise.all([
-        this.call({ verb: 'list', resource: 'pods', namespace }, (options) =>
-          namespace
-            ? this.clients.core.listNamespacedPod({ namespace }, options)
-            : this.clients.core.listPodForAllNamespaces({}, options),
+      await Promise.all([
+        all(
+          { verb: 'list', resource: 'pods', namespace },
+          (page, options) =>
+            namespace
+              ? core.listNamespacedPod({ namespace, limit, ...page }, options)
+              : core.listPodForAllNamespaces({ limit, ...page }, options),
+          inventory.pods,
         ),
-        this.call({ verb: 'list', resource: 'replicasets.apps', namespace }, (options) =>
-          namespace
-            ? this.clients.apps.listNamespacedReplicaSet({ namespace }, options)
-            : this.clients.apps.listReplicaSetForAllNamespaces({}, options),
+        all(
+          { verb: 'list', resource: 'replicasets.apps', namespace },
+          (page, options) =>
+            namespace
+              ? apps.listNamespacedReplicaSet({ namespace, limit, ...page }, options)
+              : apps.listReplicaSetForAllNamespaces({ limit, ...page }, options),
+          inventory.replicaSets,
         ),
-        this.call({ verb: 'list', resource: 'deployments.apps', namespace }, (options) =>
-          namespace
-            ? this.clients.apps.listNamespacedDeployment({ namespace }, options)
-            : this.clients.apps.listDeploymentForAllNamespaces({}, options),
+        all(
+          { verb: 'list', resource: 'deployments.apps', namespace },
+          (page, options) =>
+            namespace
+              ? apps.listNamespacedDeployment({ namespace, limit, ...page }, options)
+              : apps.listDeploymentForAllNamespaces({ limit, ...page }, options),
+          inventory.deployments,
         ),
       ]);
-      inventory.pods.push(...(pods.items as V1Pod[]));
-      inventory.replicaSets.push(...(replicaSets.items as V1ReplicaSet[]));
-      inventory.deployments.push(...(deployments.items as V1Deployment[]));
     }
     return inventory;
   }
@@ -148,10 +164,7 @@ export class WorkloadCluster {
   }
 
   /** The pages of one list request, following `continue` until the server has no more. */
-  async *#listPages<T>(
-    operation: KubeOperation,
-    list: (page: { _continue?: string }, options: ConfigurationOptions) => Promise<unknown>,
-  ): AsyncGenerator<T[]> {
+  async *#listPages<T>(operation: KubeOperation, list: ListPage): AsyncGenerator<T[]> {
     let token: string | undefined;
     do {
       const page = (await this.call(operation, (options) => list(token ? { _continue: token } : {}, options))) as {

@@ -138,6 +138,12 @@ describe('pod and rollout failures on a real kube-apiserver', { timeout: 120_000
     const cluster = WorkloadCluster.fromConfig(defaultConfig({ 'kubernetes.kubeconfig': kubeconfig }));
     const inventory = await cluster.inventory([namespace]);
     findings = detectHealthProblems(inventory, { restartThreshold: 5, pendingTimeout: 600, notReadyTimeout: 300 });
+    // Listed a page at a time (500 in the daemon): pages of one object read the same inventory.
+    const paged = await cluster.inventory([namespace], 1);
+    const names = (objects: Array<{ metadata?: { name?: string } }>) => objects.map((o) => o.metadata?.name).sort();
+    for (const kind of ['pods', 'replicaSets', 'deployments'] as const)
+      assert.deepEqual(names(paged[kind]), names(inventory[kind]), kind);
+    assert.ok(inventory.pods.length > 1, 'more than one page of pods');
   });
 
   it('reports every failure class with its cause, read back from the API server', () => {
