@@ -264,6 +264,28 @@ test("a small site's runtime configuration loaded by its one user is no leak; fe
   );
 });
 
+test("an application's pages are scripts the server runs: its admin browsing them is no leak; a prober's find is", () => {
+  const d = detector();
+  // FreePBX's administrator: the whole admin interface is /admin/config.php?display=..., answered with HTML
+  for (const [index, display] of ['extensions', 'trunks', 'dashboard', 'routing'].entries())
+    d.observe(hit('192.0.2.80', normalizePath(`/admin/config.php?display=${display}`), 200, T0 + index * 4000, 45_210));
+  // Moodle's site administration: /admin/settings.php?section=...
+  d.observe(hit('192.0.2.81', normalizePath('/admin/settings.php?section=sitepolicies'), 200, T0, 61_120));
+  // a scanner probing first, then getting a configuration script's source from a broken interpreter
+  d.observe(hit('203.0.113.82', '/.env', 404, T0, 19));
+  d.observe(hit('203.0.113.82', '/wp-config.php', 200, T0 + 300, 3_410));
+  // a phpinfo page's output is the environment, whoever fetches it
+  d.observe(hit('192.0.2.83', '/info.php', 200, T0, 88_000));
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => [f.ip, f.threatType, f.evidence.extra?.leakedPaths]),
+    [
+      ['203.0.113.82', 'secret_exposure', ['/wp-config.php']],
+      ['192.0.2.83', 'secret_exposure', ['/info.php']],
+    ],
+  );
+});
+
 test('a monitor polling a status page answered 2xx is no leak; an actuator that gives out the environment is', () => {
   const d = detector();
   for (let i = 0; i < 240; i++) {
