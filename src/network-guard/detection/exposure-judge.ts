@@ -31,22 +31,25 @@ export function isPageAsset(path: string): boolean {
 }
 
 /**
- * A script the server runs (`/admin/config.php`, `/setup.aspx`): its 2xx answer is the script's output, not its
+ * A page of an application: a script the server runs (`/admin/config.php`): its 2xx answer is the script's output, not its
  * source, and web applications name their pages so (FreePBX's whole admin interface is `/admin/config.php?display=`).
  * Its source leaks through a backup copy (`config.php.bak`, matched by other rules) or a broken interpreter, which a
  * scanner finds by probing. The exceptions print the environment as their output: phpinfo pages.
  */
 const EXECUTED_SCRIPT = /\.(?:php[3-8]?|phtml|aspx?|ashx|jspx?|cfm|cgi|do|action)$/;
 const PRINTS_ENVIRONMENT = /phpinfo|(?:^|\/)info\.php$/;
+/** Application routes named like configuration: Drupal's configuration page (`/admin/config`, HTML for its admins). */
+const APPLICATION_ROUTES = new Set(['/admin/config']);
 
-export function isExecutedScript(path: string): boolean {
+export function isApplicationPage(path: string): boolean {
+  if (APPLICATION_ROUTES.has(path)) return true;
   return EXECUTED_SCRIPT.test(path) && !PRINTS_ENVIRONMENT.test(path);
 }
 
 /**
  * What a leak is: a sensitive path answered 2xx to few clients (not public content), with content (more than
  * `leak_min_bytes`), and not the site's fallback answer (the SPA index served, same size, for unknown paths), nor a
- * page asset (`isPageAsset`) or a script's output (`isExecutedScript`) fetched by a client that is not `probing` (no
+ * page asset (`isPageAsset`) or an application's page (`isApplicationPage`) fetched by a client that is not `probing` (no
  * failed sensitive request, not flagged).
  * Both detectors call this, so the file and Elasticsearch paths give the same verdicts. `final` judges what is still
  * pending (the end of a replay: everything the profile will learn has been seen). `graceMs` holds each candidate
@@ -99,7 +102,7 @@ export function judgeExposures(
       );
       continue;
     }
-    if (!probing && !pinned && isExecutedScript(candidate.path)) {
+    if (!probing && !pinned && isApplicationPage(candidate.path)) {
       judgement.notes.push(
         `not a leak: ${where} is a script the server runs (its output, not its source), fetched by a client that probed nothing else`,
       );

@@ -271,6 +271,8 @@ test("an application's pages are scripts the server runs: its admin browsing the
     d.observe(hit('192.0.2.80', normalizePath(`/admin/config.php?display=${display}`), 200, T0 + index * 4000, 45_210));
   // Moodle's site administration: /admin/settings.php?section=...
   d.observe(hit('192.0.2.81', normalizePath('/admin/settings.php?section=sitepolicies'), 200, T0, 61_120));
+  // Drupal's configuration page, for its administrator
+  d.observe(hit('192.0.2.84', '/admin/config', 200, T0, 38_400));
   // a scanner probing first, then getting a configuration script's source from a broken interpreter
   d.observe(hit('203.0.113.82', '/.env', 404, T0, 19));
   d.observe(hit('203.0.113.82', '/wp-config.php', 200, T0 + 300, 3_410));
@@ -294,6 +296,8 @@ test('a monitor polling a status page answered 2xx is no leak; an actuator that 
       hit('198.51.100.10', normalizePath('/server-status?auto'), 200, T0 + i * 15_000, 912, 'Go-http-client/1.1'),
     );
   }
+  // Vault's web UI polling its (unauthenticated) seal status
+  for (let i = 0; i < 40; i++) d.observe(hit('192.0.2.71', '/v1/sys/seal-status', 200, T0 + i * 5_000, 310));
   d.observe(hit('203.0.113.70', '/actuator/env', 200, T0, 5120));
   assert.deepEqual(
     d.drainFindings(true).map((f) => [f.ip, f.threatType]),

@@ -263,6 +263,8 @@ export const STATUS_PAGES: readonly string[] = [
   '/actuator/metrics',
   '/actuator/metrics/',
   '/actuator/info',
+  // HashiCorp Vault's unauthenticated seal status, which its web UI, its CLI (`vault status`) and load balancers poll
+  '/v1/sys/seal-status',
 ];
 
 export function isStatusPage(path: string): boolean {
