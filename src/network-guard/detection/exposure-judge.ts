@@ -19,12 +19,15 @@ export interface ExposureJudgement {
 }
 
 /**
- * A single-page app's runtime configuration (`/config.js`, `/env.js`, `/assets/config.json`): its pages load it in
- * every browser. Scanners ask for these names hoping for keys inside, so they stay sensitive; but one answered 2xx to
- * a client that probed nothing else is the page loading, on a site too small for the profile to learn it is public
- * (a self-hosted app with one user). Not under a dot-directory (`/.docker/config.json` holds registry credentials).
+ * A single-page app's runtime configuration (`/config.js`, `/env.js`, `/assets/config.json`), or a file a site
+ * publishes under a generic configuration name (`/files/logstash/config.xml`, an example linked from an article):
+ * its pages load the one in every browser, its visitors follow links to the other. Scanners ask for these names
+ * hoping for keys inside, so they stay sensitive; but one answered 2xx to a client that probed nothing else is a
+ * page loading or a link followed, on a site too small for the profile to learn it is public (a self-hosted app with
+ * one user, a blog's file read by two visitors in a day). Not under a dot-directory (`/.docker/config.json` holds
+ * registry credentials); names that only secrets have (`wp-config.php`, `secrets.yml`, `.env`) are never assets.
  */
-const PAGE_ASSET = /^(?:(?:config|env)\.m?js|config\.json)$/;
+const PAGE_ASSET = /^(?:(?:config|env)\.m?js|config\.(?:json|xml|ya?ml))$/;
 
 export function isPageAsset(path: string): boolean {
   return PAGE_ASSET.test(path.slice(path.lastIndexOf('/') + 1)) && !path.includes('/.');
@@ -98,7 +101,7 @@ export function judgeExposures(
     }
     if (!probing && !pinned && isPageAsset(candidate.path)) {
       judgement.notes.push(
-        `not a leak: ${where} is a page's runtime configuration, fetched by a client that probed nothing else`,
+        `not a leak: ${where} is a page's configuration or a published file with a generic name, fetched by a client that probed nothing else`,
       );
       continue;
     }

@@ -1,0 +1,37 @@
+// Real sites' own traffic (fixtures in __fixtures__/real-sites, sources in its README): none of their visitors is an
+// incident, and a scanner probing the same site still is.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { defaultConfig } from '../../config/load-config.ts';
+import { getEvent } from '../../core/testing/log-events.ts';
+import { replayFile } from '../traefik-log/replay-file.ts';
+import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
+
+const BROWSER =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+const SEMICOMPLETE = join(import.meta.dirname, '__fixtures__', 'real-sites', 'semicomplete-2015.log');
+
+async function replayed(path: string): Promise<SecretsScanningDetector> {
+  const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
+  for await (const batch of replayFile(path)) for (const event of batch.events) detector.observe(event);
+  return detector;
+}
+
+test('a blog whose visitors open a config.xml from its directory listing: no incident', async () => {
+  const detector = await replayed(SEMICOMPLETE);
+  assert.deepEqual(detector.drainFindings(true), []);
+});
+
+test('the same file found by a client that probed first is a leak', async () => {
+  const detector = await replayed(SEMICOMPLETE);
+  const end = Date.parse('2015-05-19T18:00:00Z');
+  detector.observe(getEvent('203.0.113.5', '/.env', 404, end, BROWSER));
+  detector.observe({ ...getEvent('203.0.113.5', '/files/logstash/config.xml', 200, end + 1000, BROWSER), bytes: 3304 });
+  assert.deepEqual(
+    detector
+      .drainFindings(true)
+      .map((finding) => [finding.ip, finding.threatType, finding.evidence.extra?.leakedPaths]),
+    [['203.0.113.5', 'secret_exposure', ['/files/logstash/config.xml']]],
+  );
+});
