@@ -7,7 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Config } from '../config/schema.ts';
 import { createKubeClients, type KubeClients } from '../kubernetes/kube-client.ts';
-import { type KubeOperation, KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
+import { describeOperation, type KubeOperation, KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 import type { WorkloadInventory } from './pod-health.ts';
 import { readPodLog } from './pod-log-reader.ts';
 import { VULNERABILITY_REPORT_RESOURCE, type VulnerabilityReportObject } from './trivy-reports.ts';
@@ -173,7 +173,15 @@ export class WorkloadCluster {
       };
       yield page.items ?? [];
       // Typed clients name it `_continue`; custom objects come back as the server's JSON (`continue`).
-      token = page.metadata?._continue || page.metadata?.continue || undefined;
+      const next = page.metadata?._continue || page.metadata?.continue || undefined;
+      if (next !== undefined && next === token)
+        throw new KubernetesApiError(
+          operation,
+          'other',
+          `${describeOperation(operation)}: the API server answered the same continue token twice (a list that never ends); stopped`,
+          { isRetryable: false },
+        );
+      token = next;
     } while (token);
   }
 
