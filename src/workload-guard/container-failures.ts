@@ -63,7 +63,10 @@ export function containerFailures(status: V1ContainerStatus, context: ContainerC
   } else if (current && (current.exitCode ?? 0) !== 0) {
     failures.push({ kind: 'exited', severity: 'HIGH', reason: describeExit(current) });
   }
-  if (failures.length === 0 && (status.restartCount ?? 0) >= context.restartThreshold) {
+  // Restarts are the program's only when its last run ended by itself: a run the runtime lost (the node or
+  // containerd restarted under it) says nothing about the program, and a node that reboots daily counts one a day.
+  const lostLastRun = lostByRuntime(last) && status.state?.running !== undefined;
+  if (failures.length === 0 && !lostLastRun && (status.restartCount ?? 0) >= context.restartThreshold) {
     const lastRun = last ? ` (last run ${describeExit(last)})` : '';
     failures.push({ kind: 'restarts', severity: 'MEDIUM', reason: `${status.restartCount} restarts${lastRun}` });
   }
@@ -98,8 +101,19 @@ function unreadyReason(status: V1ContainerStatus, context: ContainerCheckContext
   return `not ready${seconds === undefined ? '' : ` for ${formatAge(seconds)}`} (${probe}${why})`;
 }
 
+/**
+ * containerd's mark for a container whose task it could not find after it (or its node) restarted: exit code 255
+ * with reason `Unknown`. A program exiting 255 by itself is reported with reason `Error`.
+ */
+export function lostByRuntime(terminated: V1ContainerStateTerminated | undefined): boolean {
+  return terminated?.reason === 'Unknown' && terminated.exitCode === 255;
+}
+
 /** `exit code 1 (Error): message`; signals are named because 137 and 143 mean killed, not a bug in the program. */
 export function describeExit(terminated: V1ContainerStateTerminated): string {
+  if (lostByRuntime(terminated)) {
+    return `lost by the container runtime (exit code 255, Unknown: its node or containerd restarted)${message(terminated.message)}`;
+  }
   const code = terminated.exitCode ?? 0;
   const signal = terminated.signal ?? (code > 128 && code < 160 ? code - 128 : undefined);
   const signalName = signal === 9 ? ', SIGKILL' : signal === 15 ? ', SIGTERM' : signal ? `, signal ${signal}` : '';

@@ -31,7 +31,7 @@ const TITLES: Record<WorkloadFinding['kind'], string> = {
   'pod-failed': 'Pod failed',
   pending: 'Pod stuck Pending',
   'rollout-stuck': 'Rollout stuck',
-  'replica-failure': 'ReplicaSet cannot create pods',
+  'replica-failure': 'ReplicaSet cannot create or delete pods',
   'unavailable-replicas': 'Replicas unavailable',
   vulnerabilities: 'Vulnerable image',
 };

@@ -109,4 +109,15 @@ describe('rollout failures from Deployment and ReplicaSet conditions', () => {
   it('leaves the healthy Deployment alone', () => {
     assert.deepEqual(of('healthy'), []);
   });
+  it('says what a ReplicaFailure stops: creating pods, deleting them, or a reason named as it stands (k8sgpt states)', () => {
+    const replicaSets = parse(fixture('k8sgpt/replicasets.yaml')) as V1ReplicaSet[];
+    const details = detectHealthProblems({ pods: [], replicaSets, deployments: [] }, thresholds, now).map(
+      (finding) => `${finding.kind} ${finding.workload.name}: ${finding.detail}`,
+    );
+    assert.deepEqual(details, [
+      'replica-failure ReplicaSet1: cannot create pods: FailedCreate: failed to create test replica set 1',
+      'replica-failure ReplicaSet3: replica failure: RandomError',
+      'replica-failure scale-down-blocked: cannot delete pods: FailedDelete: admission webhook "pods.guard.example" denied the request: pod deletion is frozen',
+    ]);
+  });
 });

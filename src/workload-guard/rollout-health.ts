@@ -5,7 +5,8 @@ import type { WorkloadFinding, WorkloadReference } from './workload-finding.ts';
 
 /**
  * Rollout failures the controllers write on Deployments and ReplicaSets: a rollout past its progress deadline, a
- * ReplicaSet that cannot create pods (quota, admission, missing service account), and unavailable replicas.
+ * ReplicaSet that cannot create pods (quota, admission, missing service account) or delete them, and unavailable
+ * replicas.
  */
 export function detectRolloutProblems(
   inventory: Pick<WorkloadInventory, 'deployments' | 'replicaSets'>,
@@ -16,7 +17,9 @@ export function detectRolloutProblems(
   const addReplicaFailure = (workload: WorkloadReference, condition: V1DeploymentCondition | V1ReplicaSetCondition) => {
     const key = `${workload.namespace}/${workload.kind}/${workload.name}`;
     const entry = replicaFailures.get(key) ?? { workload, reasons: new Set<string>() };
-    entry.reasons.add(`${condition.reason ?? 'ReplicaFailure'}${message(condition.message)}`);
+    entry.reasons.add(
+      `${replicaFailureWhat(condition.reason)}: ${condition.reason || 'ReplicaFailure'}${message(condition.message)}`,
+    );
     replicaFailures.set(key, entry);
   };
 
@@ -63,8 +66,19 @@ export function detectRolloutProblems(
       kind: 'replica-failure',
       workload,
       severity: 'HIGH',
-      detail: `cannot create pods: ${[...reasons].join('; ')}`,
+      detail: [...reasons].join('; '),
     });
   }
   return findings;
+}
+
+/**
+ * What a ReplicaFailure condition says the controller cannot do: the ReplicaSet controller writes `FailedCreate` when
+ * it cannot create a pod (quota, admission, a missing service account) and `FailedDelete` when it cannot delete one
+ * on scale-down; another reason is named as it stands.
+ */
+function replicaFailureWhat(reason: string | undefined): string {
+  if (reason === 'FailedCreate') return 'cannot create pods';
+  if (reason === 'FailedDelete') return 'cannot delete pods';
+  return 'replica failure';
 }
