@@ -82,6 +82,16 @@ test('a repeated line reads as its message; a cut, empty or outsized one as no m
     occurrences: 2,
   });
   assert.equal(line(`message repeated 3 times: [${failed}]`)?.occurrences, 3);
+  // Debian 12+ rsyslog (RFC 3339 timestamps) and OpenSSH 9.8's sshd-session fold the same way.
+  const iso = parseSyslogLine(
+    `2024-03-01T10:00:00.123456+00:00 host sshd-session[4811]: message repeated 4 times: [ ${failed}]`,
+    NOW,
+  );
+  assert.ok(iso);
+  assert.deepEqual(
+    parseAuthEvents(iso).map((event) => [event.type, event.sourceIp, event.port]),
+    Array.from({ length: 4 }, () => ['failed_password', '116.31.116.8', 39385]),
+  );
   // rsyslog cuts the message at 800 characters: such a line may be another message's start, and stays unread.
   const long = `Failed password for invalid user ${'a'.repeat(760)} from 116.31.116.8 port 39385 ssh2`;
   const cut = line(`message repeated 2 times: [ ${long.slice(0, 800)}]`);
