@@ -1,6 +1,6 @@
 import type { MonitorSettings } from '../config/sections/monitor.ts';
 import { errorMessage } from '../core/errors.ts';
-import { parseAuthEvent } from './collectors/auth-event-parser.ts';
+import { parseAuthEvents } from './collectors/auth-event-parser.ts';
 import { collectContainers } from './collectors/docker-collector.ts';
 import { readJournal } from './collectors/journald-reader.ts';
 import { type PositionKeeper, readNewLines } from './collectors/log-file-reader.ts';
@@ -28,8 +28,8 @@ export interface CollectOptions {
 
 function addRecords(observations: Observations, records: SyslogRecord[], authEvents: AuthEvent[]) {
   for (const record of records) {
-    const event = parseAuthEvent(record);
-    if (event) authEvents.push(event);
+    const events = parseAuthEvents(record);
+    if (events.length > 0) authEvents.push(...events);
     else if (isSyslogProblem(record) && observations.syslogProblems.length < MAX_SYSLOG_PROBLEMS) {
       observations.syslogProblems.push({ ...record, message: record.message.slice(0, 500) });
     }

@@ -37,6 +37,12 @@ export interface SyslogRecord {
   program: string;
   pid?: number;
   message: string;
+  /**
+   * How many identical messages this line stands for (1 when absent): rsyslog's RepeatedMsgReduction (on in Ubuntu's
+   * default rsyslog.conf) writes a message once, then the N identical ones that followed it as one line
+   * `message repeated N times: [ <message>]`, read here as the message with `occurrences: N`.
+   */
+  occurrences?: number;
 }
 
 export interface AuthEvent {

@@ -70,3 +70,13 @@ export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
   }
   return undefined;
 }
+
+/**
+ * The record's event once for each message the line stands for: rsyslog writes `message repeated N times: [ ...]`
+ * for N identical messages (N failed passwords of one connection), each an attempt of its own.
+ */
+export function parseAuthEvents(record: SyslogRecord): AuthEvent[] {
+  const event = parseAuthEvent(record);
+  if (!event) return [];
+  return Array.from({ length: record.occurrences ?? 1 }, () => ({ ...event }));
+}

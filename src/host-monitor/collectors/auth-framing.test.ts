@@ -27,6 +27,7 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['sshd', "User U from REAL not allowed because none of user's groups are listed in AllowGroups"],
   ['sshd', 'error: maximum authentication attempts exceeded for invalid user U from REAL port PORT ssh2 [preauth]'],
   ['sshd', 'Disconnecting invalid user U REAL port PORT: Too many authentication failures [preauth]'],
+  ['sshd', 'Disconnecting: Too many authentication failures for invalid user U from REAL port PORT ssh2 [preauth]'],
   [
     'sshd',
     'Disconnecting authenticating user U REAL port PORT: Change of username or service not allowed: (U,ssh-connection) -> (K,ssh-connection) [preauth]',

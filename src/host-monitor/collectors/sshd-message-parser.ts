@@ -89,6 +89,19 @@ const SHAPES: Shape[] = [
     }),
   },
   {
+    // OpenSSH 6.x auth.c auth_maxtries_exceeded: packet_disconnect("Too many authentication failures for %s%.100s
+    // from %.200s port %d %s") (Debian 8, Ubuntu 14.04); 7.x logs "maximum authentication attempts exceeded" instead
+    pattern: `^Disconnecting: Too many authentication failures for (invalid user )?(.*) from ${IP} port (\\d+) ssh[12]${PREAUTH}$`,
+    build: (m) => ({
+      type: 'max_auth_attempts',
+      invalidUser: Boolean(m[1]) || undefined,
+      user: m[2],
+      sourceIp: m[3],
+      port: port(m[4]),
+      method: 'disconnect',
+    }),
+  },
+  {
     // packet.c ssh_packet_disconnect with the connection id: "Disconnecting <preamble><ip> port <n>: Too many ..."
     pattern: `^Disconnecting ${PREAMBLE}${IP} port (\\d+): Too many authentication failures${PREAUTH}$`,
     build: (m) => ({ type: 'max_auth_attempts', user: m[1], sourceIp: m[2], port: port(m[3]), method: 'disconnect' }),

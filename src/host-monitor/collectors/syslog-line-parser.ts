@@ -40,10 +40,33 @@ function traditionalTime(match: RegExpExecArray, now: number): string | undefine
 }
 
 /**
+ * rsyslog's repeated-message reduction: `message repeated %d times: [%.800s]`, the count of identical messages after
+ * the one written before (the message keeps its leading space).
+ * An inner text of 800 characters may have been cut, and a cut line may read as another one: it stays unread.
+ */
+const REPEATED = /^message repeated (\d+) times: \[ ?(.*)\]$/;
+const REPEATED_TEXT_MAX = 800;
+/** A line claims its count itself (`logger` can write one), so one line stands for at most this many messages. */
+const MAX_REPEATS = 1000;
+
+function unfoldRepeats(record: SyslogRecord): SyslogRecord {
+  if (!record.message.startsWith('message repeated ')) return record;
+  const match = REPEATED.exec(record.message);
+  if (!match || match[2].length >= REPEATED_TEXT_MAX) return record;
+  const occurrences = Math.min(Number(match[1]), MAX_REPEATS);
+  return occurrences > 0 ? { ...record, message: match[2], occurrences } : record;
+}
+
+/**
  * Parses one syslog line in the traditional, RFC 3339 or RFC 5424 format. `now` supplies the year that traditional
  * timestamps lack (a December line read in January belongs to last year). Undefined for lines that are none of these.
  */
 export function parseSyslogLine(line: string, now: number = Date.now()): SyslogRecord | undefined {
+  const record = parseSyslogShape(line, now);
+  return record && unfoldRepeats(record);
+}
+
+function parseSyslogShape(line: string, now: number): SyslogRecord | undefined {
   const text = line.replace(/\r$/, '').replace(PRIORITY, '');
   let match = RFC3339.exec(text);
   if (match) {
