@@ -12,6 +12,7 @@ import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 const SEMICOMPLETE = join(import.meta.dirname, '__fixtures__', 'real-sites', 'semicomplete-2015.log');
+const EMUZONE = join(import.meta.dirname, '__fixtures__', 'real-sites', 'emuzone-2010-common.log');
 const GRANDJET = join(import.meta.dirname, '__fixtures__', 'real-sites', 'grandjet-2019.log');
 
 async function replayed(path: string): Promise<SecretsScanningDetector> {
@@ -69,4 +70,30 @@ test('on that site a traversal and a secrets scanner, written the same way, are 
     ['203.0.113.8', 'secrets_scanning', ['/../etc/passwd']],
     ['203.0.113.9', 'secrets_scanning', [...probes].sort()],
   ]);
+});
+
+test("a XAMPP server's log in the Common Log Format: every line read, its visitors and a phpMyAdmin finder no incident", async () => {
+  const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
+  let lines = 0;
+  let skipped = 0;
+  for await (const batch of replayFile(EMUZONE)) {
+    lines += batch.stats.lines;
+    skipped += batch.stats.skipped;
+    for (const event of batch.events) detector.observe(event);
+  }
+  assert.deepEqual([lines, skipped], [201, 0]);
+  assert.deepEqual(detector.drainFindings(true), []);
+});
+
+test('in that format a secrets scanner is an incident', async () => {
+  const detector = await replayed(EMUZONE);
+  const probes = ['/.env', '/.git/config', '/wp-config.php.bak', '/.aws/credentials', '/config/database.yml'];
+  observeLines(
+    detector,
+    probes.map((path, index) => `203.0.113.9 - - [23/Jan/2010:19:20:0${index} +0100] "GET ${path} HTTP/1.1" 404 212`),
+  );
+  assert.deepEqual(
+    detector.drainFindings(true).map((finding) => [finding.ip, finding.threatType, finding.evidence.statuses]),
+    [['203.0.113.9', 'secrets_scanning', { 404: 5 }]],
+  );
 });

@@ -8,6 +8,8 @@
  * (router and service URL are quoted, or a bare `-` when missing in v1.7 and v2.0-v2.1; in generic CLF the line's
  * last quote closes the user agent) and the request from the timestamp; the referer/user-agent pair is split at the
  * first `" "` (browsers percent-encode quotes in URLs). A header Traefik redacts (`"REDACTED"`) reads as empty.
+ * The NCSA Common Log Format itself (Apache's `common`, the default of its stock configuration and XAMPP's), which
+ * ends after the size (`... "GET /.env HTTP/1.1" 404 196`), is read too, with no referer and no user agent.
  */
 export interface ClfFields {
   clientHost: string;
@@ -28,6 +30,8 @@ export interface ClfFields {
 const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
 const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
 const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
+/** The end of a Common Log Format line: the request's closing quote, status and size, and nothing after them. */
+const COMMON_END = /" (\d{1,3}|-) (\d+|-)$/y;
 const MONTHS: Record<string, number> = {
   jan: 0,
   feb: 1,
@@ -54,7 +58,10 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   let last = line.length;
   while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
   line = line.slice(0, last);
-  const right = traefikTail(line) ?? (cut ? { countSpace: line.length, router: '-', service: '-' } : undefined);
+  const tail = traefikTail(line);
+  // Only a line Traefik's shapes do not end (most end with `"` or `ms`) is tried as Common: a cheap test per line.
+  const common = tail || cut ? null : commonEnd(line);
+  const right = tail ?? (cut || common ? { countSpace: line.length, router: '-', service: '-' } : undefined);
   if (!right) return undefined;
   const { countSpace, router, service } = right;
   // Left side: <host> - <user> [<time>] "<request>" <status> <size>
@@ -75,6 +82,8 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   const user = prefix.slice(separator + 3);
   const requestStart = timestamp.index + timestamp[0].length;
   if (hasTimestampBetween(line, requestStart, countSpace)) return undefined;
+  // Common: the line's last quote closes the request (a client's quote in it is escaped by Apache and nginx alike).
+  if (common) return commonFields(line, clientHost, user, time, requestStart, common);
   let statusMatch: RegExpExecArray | null = null;
   let requestEnd = line.indexOf('" ', requestStart - 1);
   while (requestEnd >= 0 && requestEnd < countSpace) {
@@ -109,6 +118,43 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
     userAgent: middle < 0 ? '' : headerValue(pair.slice(middle + 3, agentEnd)),
     routerName: unDash(router),
     serviceUrl: unDash(service),
+  };
+}
+
+function commonEnd(line: string): RegExpExecArray | null {
+  const last = line.charCodeAt(line.length - 1);
+  if (last !== 45 /* - */ && (last < 48 || last > 57)) return null;
+  const quote = line.lastIndexOf('"');
+  if (quote < 0) return null;
+  COMMON_END.lastIndex = quote;
+  return COMMON_END.exec(line);
+}
+
+function commonFields(
+  line: string,
+  clientHost: string,
+  user: string,
+  time: number,
+  requestStart: number,
+  end: RegExpExecArray,
+): ClfFields | undefined {
+  const request = line.slice(requestStart, end.index);
+  const firstSpace = request.indexOf(' ');
+  const lastSpace = request.lastIndexOf(' ');
+  if (end.index < requestStart || firstSpace < 0 || lastSpace === firstSpace) return undefined;
+  return {
+    clientHost,
+    user,
+    time,
+    method: request.slice(0, firstSpace),
+    path: request.slice(firstSpace + 1, lastSpace),
+    protocol: request.slice(lastSpace + 1),
+    status: end[1] === '-' ? 0 : Number(end[1]),
+    size: end[2] === '-' ? undefined : Number(end[2]),
+    referer: '',
+    userAgent: '',
+    routerName: '',
+    serviceUrl: '',
   };
 }
 

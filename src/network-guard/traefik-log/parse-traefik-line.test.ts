@@ -442,6 +442,30 @@ describe('parseTraefikLine: Common Log Format', () => {
     assert.equal(event(parseTraefikLine(line, { resolver })).clientIp, '192.0.2.150');
   });
 
+  it("reads the NCSA Common Log Format (Apache's `common`: no referer, no user agent)", () => {
+    // as a real XAMPP server wrote them (real-sites/emuzone-2010-common.log)
+    const probe = '61.6.64.185 - - [23/Jan/2010:19:11:30 +0100] "GET //admin/phpmyadmin/ HTTP/1.1" 403 -';
+    const parsed = event(parseTraefikLine(probe));
+    assert.equal(parsed.time, Date.parse('2010-01-23T18:11:30Z'));
+    assert.equal(parsed.clientIp, '61.6.64.185');
+    assert.equal(parsed.path, '/admin/phpmyadmin');
+    assert.equal(parsed.status, 403);
+    assert.equal(parsed.bytes, undefined);
+    assert.equal(parsed.userAgent, '');
+    const sized = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196'));
+    assert.deepEqual([sized.path, sized.status, sized.bytes], ['/.env', 404, 196]);
+    // the request's own quotes are escaped by the server: the line's last quote closes it
+    const quoted = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /a\\"b HTTP/1.1" 404 5'));
+    assert.equal(quoted.rawPath, '/a\\"b');
+    for (const broken of [
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 404 196',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "" 400 0',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] GET /.env HTTP/1.1 404 196',
+      '81.2.69.160 - - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196',
+    ])
+      assert.deepEqual(parseTraefikLine(broken), { ok: false, reason: 'malformed' }, broken);
+  });
+
   it('reports broken CLF lines as malformed and honours a forced format', () => {
     assert.deepEqual(parseTraefikLine(clf.slice(0, 80)), { ok: false, reason: 'malformed' });
     assert.deepEqual(parseTraefikLine(clf.replace('[21/Nov/2026:08:02:38 +0000]', '[yesterday]')), {
