@@ -27,6 +27,16 @@ export interface ClfFields {
   serviceUrl: string;
 }
 
+/**
+ * A well-formed line whose quoted request is no HTTP request line (`"\x16\x03\x01"`, `""`, `"-"`, `"SSH-2.0-..."`),
+ * answered 400 or 408: nginx and Apache log so a connection that sent a TLS handshake or another protocol to the HTTP
+ * port, or nothing at all. No path, nothing to judge, and not a line the parser failed to read.
+ */
+export const NOT_HTTP = Symbol('not an HTTP request');
+const NOT_HTTP_STATUSES = new Set(['400', '408']);
+/** `GET /x` without a protocol (HTTP/0.9) names a path: that stays a line the parser could not read. */
+const ASKS_FOR_A_PATH = /^[A-Za-z]+ +\//;
+
 const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
 const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
 const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
@@ -53,7 +63,7 @@ const MONTHS: Record<string, number> = {
  * Traefik's as in a whole line, so it is read up to where it stops: address, time, request, status and size, then
  * as much of the referer and user agent as is left (no router).
  */
-export function splitClfLine(input: string, withTime = true, cut = false): ClfFields | undefined {
+export function splitClfLine(input: string, withTime = true, cut = false): ClfFields | typeof NOT_HTTP | undefined {
   let line = input;
   let last = line.length;
   while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
@@ -96,7 +106,7 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   const request = line.slice(requestStart, requestEnd);
   const firstSpace = request.indexOf(' ');
   const lastSpace = request.lastIndexOf(' ');
-  if (firstSpace < 0 || lastSpace === firstSpace) return undefined;
+  if (firstSpace < 0 || lastSpace === firstSpace) return notHttp(request, statusMatch[1]);
   // "<referer>" "<user-agent>": between the size and the count (to the end of a cut line, which may stop in either)
   const pairStart = requestEnd + statusMatch[0].length - 1;
   const pair = line.slice(pairStart, countSpace);
@@ -121,6 +131,11 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   };
 }
 
+/** A request field with fewer than three parts, answered as a server answers what is no HTTP request. */
+function notHttp(request: string, status: string): typeof NOT_HTTP | undefined {
+  return NOT_HTTP_STATUSES.has(status) && !ASKS_FOR_A_PATH.test(request) ? NOT_HTTP : undefined;
+}
+
 function commonEnd(line: string): RegExpExecArray | null {
   const last = line.charCodeAt(line.length - 1);
   if (last !== 45 /* - */ && (last < 48 || last > 57)) return null;
@@ -137,11 +152,12 @@ function commonFields(
   time: number,
   requestStart: number,
   end: RegExpExecArray,
-): ClfFields | undefined {
+): ClfFields | typeof NOT_HTTP | undefined {
+  if (end.index < requestStart) return undefined;
   const request = line.slice(requestStart, end.index);
   const firstSpace = request.indexOf(' ');
   const lastSpace = request.lastIndexOf(' ');
-  if (end.index < requestStart || firstSpace < 0 || lastSpace === firstSpace) return undefined;
+  if (firstSpace < 0 || lastSpace === firstSpace) return notHttp(request, end[1]);
   return {
     clientHost,
     user,
