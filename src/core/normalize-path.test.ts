@@ -61,3 +61,21 @@ test('a query parameter that climbs above the root twice or more makes the reque
   ];
   for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
 });
+
+test('a request target in absolute form (RFC 9112 3.2.2) is matched by its path', () => {
+  const cases: Array<[string, string]> = [
+    // Apache behind a front proxy speaking HTTP/1.0 logs every request so (a real site: real-sites/README.md)
+    ['http://www.grandjet.ru/index.php', '/index.php'],
+    ['http://www.grandjet.ru/.env', '/.env'],
+    ['HTTPS://Example.com:8443/.git/config?x=1', '/.git/config'],
+    ['http://example.com', '/'],
+    ['http://example.com?x=1', '/'],
+    // the path's own rules still apply: a traversal keeps its climb, in the path or in the query
+    ['http://example.com/static/../../etc/passwd', '/../etc/passwd'],
+    ['http://example.com/index.php?page=../../../etc/passwd', '/../etc/passwd'],
+    // not absolute form: a scheme only names one with `://`; CONNECT's authority form stays a name
+    ['/redirect/http://example.com/.env', '/redirect/http:/example.com/.env'],
+    ['www.google.com:443', '/www.google.com:443'],
+  ];
+  for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
+});

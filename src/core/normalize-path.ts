@@ -6,9 +6,13 @@
  * (`/../etc/passwd`): no browser or HTTP library sends one (they resolve dot segments first), so it is a crafted
  * request, a path traversal, and stays recognisable as one (see `climbsAboveRoot`). A query parameter that climbs
  * at least twice (`?file=../../../etc/passwd`, a file inclusion probe) makes the request one for what it reaches.
+ * A request target in absolute form (`GET http://example.com/.env`: RFC 9112 3.2.2, which every server must accept;
+ * Apache logs it as sent, and a front proxy speaking HTTP/1.0 to Apache sends every request so) is its path: the
+ * scheme and authority go, so the path's own rules apply (a health URL, a traversal's climb, an application's tree).
  */
 export function normalizePath(rawPath: string): string {
   let path = rawPath;
+  if (path.charCodeAt(0) !== 47 /* / */) path = withoutSchemeAndAuthority(path);
   const cut = path.search(/[?#]/);
   if (cut >= 0) {
     const reached = queryTraversal(path.slice(cut + 1));
@@ -24,6 +28,15 @@ export function normalizePath(rawPath: string): string {
   if (path.includes('//') || hasDotSegment(path)) path = resolveSegments(path).resolved;
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   return path.startsWith('/') ? path : `/${path}`;
+}
+
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+function withoutSchemeAndAuthority(target: string): string {
+  const authority = ABSOLUTE_FORM.exec(target);
+  if (!authority) return target;
+  const rest = target.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 function decodeTwice(path: string): string {

@@ -186,7 +186,7 @@ function report(
   io.stdout.write(`\n${stats.lines} lines in ${stats.seconds}s (${skippedText(stats)}${prefiltered})\n`);
 }
 
-const SKIP_REASONS = ['malformed', 'truncated', 'binary', 'oversized', 'unattributed'] as const;
+const SKIP_REASONS = ['malformed', 'truncated', 'binary', 'oversized', 'unattributed', 'not_http'] as const;
 type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** `12 skipped: 9 malformed, 3 binary`, by reason where the source counts them (a log file does). */

@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import { getEvent } from '../../core/testing/log-events.ts';
+import { parseTraefikLine } from '../traefik-log/parse-traefik-line.ts';
 import { replayFile } from '../traefik-log/replay-file.ts';
 import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
 
 const BROWSER =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 const SEMICOMPLETE = join(import.meta.dirname, '__fixtures__', 'real-sites', 'semicomplete-2015.log');
+const EMUZONE = join(import.meta.dirname, '__fixtures__', 'real-sites', 'emuzone-2010-common.log');
+const GRANDJET = join(import.meta.dirname, '__fixtures__', 'real-sites', 'grandjet-2019.log');
 
 async function replayed(path: string): Promise<SecretsScanningDetector> {
   const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
@@ -33,5 +36,64 @@ test('the same file found by a client that probed first is a leak', async () => 
       .drainFindings(true)
       .map((finding) => [finding.ip, finding.threatType, finding.evidence.extra?.leakedPaths]),
     [['203.0.113.5', 'secret_exposure', ['/files/logstash/config.xml']]],
+  );
+});
+
+/** Lines as the site's Apache writes them (request target in absolute form), read as any log line is. */
+function observeLines(detector: SecretsScanningDetector, lines: string[]): void {
+  for (const line of lines) {
+    const parsed = parseTraefikLine(line);
+    assert.ok(parsed.ok, line);
+    detector.observe(parsed.event);
+  }
+}
+
+test('a site whose Apache logs every request target in absolute form: its visitors are no incident', async () => {
+  const detector = await replayed(GRANDJET);
+  assert.deepEqual(detector.drainFindings(true), []);
+});
+
+test('on that site a traversal and a secrets scanner, written the same way, are read by their paths', async () => {
+  const detector = await replayed(GRANDJET);
+  const line = (ip: string, second: number, target: string) =>
+    `${ip} - - [16/Nov/2019:19:00:${String(second).padStart(2, '0')} +0300] "GET http://www.grandjet.ru${target} HTTP/1.0" 404 208 "-" "${BROWSER}"`;
+  observeLines(detector, [line('203.0.113.8', 1, '/libs/../../../etc/passwd')]);
+  const probes = ['/.env', '/.git/config', '/wp-config.php.bak', '/.aws/credentials', '/config/database.yml'];
+  observeLines(
+    detector,
+    probes.map((target, index) => line('203.0.113.9', 10 + index, target)),
+  );
+  const findings = detector
+    .drainFindings(true)
+    .map((finding) => [finding.ip, finding.threatType, finding.evidence.topPaths.map((top) => top.path).sort()]);
+  assert.deepEqual(findings, [
+    ['203.0.113.8', 'secrets_scanning', ['/../etc/passwd']],
+    ['203.0.113.9', 'secrets_scanning', [...probes].sort()],
+  ]);
+});
+
+test("a XAMPP server's log in the Common Log Format: every line read, its visitors and a phpMyAdmin finder no incident", async () => {
+  const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
+  let lines = 0;
+  let skipped = 0;
+  for await (const batch of replayFile(EMUZONE)) {
+    lines += batch.stats.lines;
+    skipped += batch.stats.skipped;
+    for (const event of batch.events) detector.observe(event);
+  }
+  assert.deepEqual([lines, skipped], [201, 0]);
+  assert.deepEqual(detector.drainFindings(true), []);
+});
+
+test('in that format a secrets scanner is an incident', async () => {
+  const detector = await replayed(EMUZONE);
+  const probes = ['/.env', '/.git/config', '/wp-config.php.bak', '/.aws/credentials', '/config/database.yml'];
+  observeLines(
+    detector,
+    probes.map((path, index) => `203.0.113.9 - - [23/Jan/2010:19:20:0${index} +0100] "GET ${path} HTTP/1.1" 404 212`),
+  );
+  assert.deepEqual(
+    detector.drainFindings(true).map((finding) => [finding.ip, finding.threatType, finding.evidence.statuses]),
+    [['203.0.113.9', 'secrets_scanning', { 404: 5 }]],
   );
 });

@@ -8,6 +8,8 @@
  * (router and service URL are quoted, or a bare `-` when missing in v1.7 and v2.0-v2.1; in generic CLF the line's
  * last quote closes the user agent) and the request from the timestamp; the referer/user-agent pair is split at the
  * first `" "` (browsers percent-encode quotes in URLs). A header Traefik redacts (`"REDACTED"`) reads as empty.
+ * The NCSA Common Log Format itself (Apache's `common`, the default of its stock configuration and XAMPP's), which
+ * ends after the size (`... "GET /.env HTTP/1.1" 404 196`), is read too, with no referer and no user agent.
  */
 export interface ClfFields {
   clientHost: string;
@@ -25,9 +27,21 @@ export interface ClfFields {
   serviceUrl: string;
 }
 
+/**
+ * A well-formed line whose quoted request is no HTTP request line (`"\x16\x03\x01"`, `""`, `"-"`, `"SSH-2.0-..."`),
+ * answered 400 or 408: nginx and Apache log so a connection that sent a TLS handshake or another protocol to the HTTP
+ * port, or nothing at all. No path, nothing to judge, and not a line the parser failed to read.
+ */
+export const NOT_HTTP = Symbol('not an HTTP request');
+const NOT_HTTP_STATUSES = new Set(['400', '408']);
+/** `GET /x` without a protocol (HTTP/0.9) names a path: that stays a line the parser could not read. */
+const ASKS_FOR_A_PATH = /^[A-Za-z]+ +\//;
+
 const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
 const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
 const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
+/** The end of a Common Log Format line: the request's closing quote, status and size, and nothing after them. */
+const COMMON_END = /" (\d{1,3}|-) (\d+|-)$/y;
 const MONTHS: Record<string, number> = {
   jan: 0,
   feb: 1,
@@ -49,12 +63,15 @@ const MONTHS: Record<string, number> = {
  * Traefik's as in a whole line, so it is read up to where it stops: address, time, request, status and size, then
  * as much of the referer and user agent as is left (no router).
  */
-export function splitClfLine(input: string, withTime = true, cut = false): ClfFields | undefined {
+export function splitClfLine(input: string, withTime = true, cut = false): ClfFields | typeof NOT_HTTP | undefined {
   let line = input;
   let last = line.length;
   while (last > 0 && (line.charCodeAt(last - 1) === 32 || line.charCodeAt(last - 1) === 13)) last--;
   line = line.slice(0, last);
-  const right = traefikTail(line) ?? (cut ? { countSpace: line.length, router: '-', service: '-' } : undefined);
+  const tail = traefikTail(line);
+  // Only a line Traefik's shapes do not end (most end with `"` or `ms`) is tried as Common: a cheap test per line.
+  const common = tail || cut ? null : commonEnd(line);
+  const right = tail ?? (cut || common ? { countSpace: line.length, router: '-', service: '-' } : undefined);
   if (!right) return undefined;
   const { countSpace, router, service } = right;
   // Left side: <host> - <user> [<time>] "<request>" <status> <size>
@@ -75,6 +92,8 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   const user = prefix.slice(separator + 3);
   const requestStart = timestamp.index + timestamp[0].length;
   if (hasTimestampBetween(line, requestStart, countSpace)) return undefined;
+  // Common: the line's last quote closes the request (a client's quote in it is escaped by Apache and nginx alike).
+  if (common) return commonFields(line, clientHost, user, time, requestStart, common);
   let statusMatch: RegExpExecArray | null = null;
   let requestEnd = line.indexOf('" ', requestStart - 1);
   while (requestEnd >= 0 && requestEnd < countSpace) {
@@ -87,7 +106,7 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   const request = line.slice(requestStart, requestEnd);
   const firstSpace = request.indexOf(' ');
   const lastSpace = request.lastIndexOf(' ');
-  if (firstSpace < 0 || lastSpace === firstSpace) return undefined;
+  if (firstSpace < 0 || lastSpace === firstSpace) return notHttp(request, statusMatch[1]);
   // "<referer>" "<user-agent>": between the size and the count (to the end of a cut line, which may stop in either)
   const pairStart = requestEnd + statusMatch[0].length - 1;
   const pair = line.slice(pairStart, countSpace);
@@ -109,6 +128,49 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
     userAgent: middle < 0 ? '' : headerValue(pair.slice(middle + 3, agentEnd)),
     routerName: unDash(router),
     serviceUrl: unDash(service),
+  };
+}
+
+/** A request field with fewer than three parts, answered as a server answers what is no HTTP request. */
+function notHttp(request: string, status: string): typeof NOT_HTTP | undefined {
+  return NOT_HTTP_STATUSES.has(status) && !ASKS_FOR_A_PATH.test(request) ? NOT_HTTP : undefined;
+}
+
+function commonEnd(line: string): RegExpExecArray | null {
+  const last = line.charCodeAt(line.length - 1);
+  if (last !== 45 /* - */ && (last < 48 || last > 57)) return null;
+  const quote = line.lastIndexOf('"');
+  if (quote < 0) return null;
+  COMMON_END.lastIndex = quote;
+  return COMMON_END.exec(line);
+}
+
+function commonFields(
+  line: string,
+  clientHost: string,
+  user: string,
+  time: number,
+  requestStart: number,
+  end: RegExpExecArray,
+): ClfFields | typeof NOT_HTTP | undefined {
+  if (end.index < requestStart) return undefined;
+  const request = line.slice(requestStart, end.index);
+  const firstSpace = request.indexOf(' ');
+  const lastSpace = request.lastIndexOf(' ');
+  if (firstSpace < 0 || lastSpace === firstSpace) return notHttp(request, end[1]);
+  return {
+    clientHost,
+    user,
+    time,
+    method: request.slice(0, firstSpace),
+    path: request.slice(firstSpace + 1, lastSpace),
+    protocol: request.slice(lastSpace + 1),
+    status: end[1] === '-' ? 0 : Number(end[1]),
+    size: end[2] === '-' ? undefined : Number(end[2]),
+    referer: '',
+    userAgent: '',
+    routerName: '',
+    serviceUrl: '',
   };
 }
 

@@ -442,6 +442,47 @@ describe('parseTraefikLine: Common Log Format', () => {
     assert.equal(event(parseTraefikLine(line, { resolver })).clientIp, '192.0.2.150');
   });
 
+  it("reads the NCSA Common Log Format (Apache's `common`: no referer, no user agent)", () => {
+    // as a real XAMPP server wrote them (real-sites/emuzone-2010-common.log)
+    const probe = '61.6.64.185 - - [23/Jan/2010:19:11:30 +0100] "GET //admin/phpmyadmin/ HTTP/1.1" 403 -';
+    const parsed = event(parseTraefikLine(probe));
+    assert.equal(parsed.time, Date.parse('2010-01-23T18:11:30Z'));
+    assert.equal(parsed.clientIp, '61.6.64.185');
+    assert.equal(parsed.path, '/admin/phpmyadmin');
+    assert.equal(parsed.status, 403);
+    assert.equal(parsed.bytes, undefined);
+    assert.equal(parsed.userAgent, '');
+    const sized = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196'));
+    assert.deepEqual([sized.path, sized.status, sized.bytes], ['/.env', 404, 196]);
+    // the request's own quotes are escaped by the server: the line's last quote closes it
+    const quoted = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /a\\"b HTTP/1.1" 404 5'));
+    assert.equal(quoted.rawPath, '/a\\"b');
+    for (const broken of [
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 404 196',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] GET /.env HTTP/1.1 404 196',
+      '81.2.69.160 - - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196',
+    ])
+      assert.deepEqual(parseTraefikLine(broken), { ok: false, reason: 'malformed' }, broken);
+  });
+
+  it('counts a connection that sent no HTTP request (answered 400/408) apart from lines it cannot read', () => {
+    // as real nginx and Apache servers wrote them (dmjacas/logs, 1geek0/weblog, whatsinthebox/boglogs)
+    for (const line of [
+      '80.82.77.202 - - [05/Aug/2024:00:57:28 +0000] "\\x16\\x03\\x02\\x01o\\x01" 400 859 "-" "-"',
+      '172.214.114.81 - - [05/Aug/2024:01:20:05 +0000] "MGLNDD_35.199.119.115_80\\n" 400 859 "-" "-"',
+      '93.174.93.218 - - [12/Sep/2015:13:23:11 +0000] "-" 408 0 "-" "-"',
+      '185.142.236.40 - - [09/Nov/2020:13:29:42 +0000] "" 400 0 "-" "-"',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "" 400 0',
+    ])
+      assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'not_http' }, line);
+    // a request for a path without a protocol, or another status, is still a line the parser failed to read
+    for (const line of [
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 400 0 "-" "-"',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "\\x16\\x03\\x01" 200 0 "-" "-"',
+    ])
+      assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'malformed' }, line);
+  });
+
   it('reports broken CLF lines as malformed and honours a forced format', () => {
     assert.deepEqual(parseTraefikLine(clf.slice(0, 80)), { ok: false, reason: 'malformed' });
     assert.deepEqual(parseTraefikLine(clf.replace('[21/Nov/2026:08:02:38 +0000]', '[yesterday]')), {

@@ -1,7 +1,7 @@
 import { detachedCopy } from '../../core/detached-copy.ts';
 import type { LogEvent } from '../../core/log-event.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
-import { splitClfLine } from './clf-fields.ts';
+import { NOT_HTTP, splitClfLine } from './clf-fields.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { type ContainerFragments, unwrapContainerLine } from './container-log.ts';
 import { INVALID, JsonLineReader } from './json-fields.ts';
@@ -9,7 +9,14 @@ import type { LinePrefilter } from './prefilter.ts';
 
 export type TraefikLogFormat = 'auto' | 'json' | 'clf';
 
-export type ParseFailureReason = 'malformed' | 'truncated' | 'binary' | 'oversized' | 'filtered' | 'unattributed';
+export type ParseFailureReason =
+  | 'malformed'
+  | 'truncated'
+  | 'binary'
+  | 'oversized'
+  | 'filtered'
+  | 'unattributed'
+  | 'not_http';
 
 export type ParseResult =
   /** `oversized` is set when the event was salvaged from the first `maxLineBytes` of a longer line. */
@@ -179,6 +186,7 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
 
 function parseClf(line: string, oversized: boolean, options: ParseOptions): ParseResult {
   const fields = splitClfLine(line, true, oversized);
+  if (fields === NOT_HTTP) return { ok: false, reason: 'not_http' };
   if (!fields) return { ok: false, reason: 'malformed' };
   const resolution = (options.resolver ?? NO_PROXY_RESOLVER).resolve({ clientHost: fields.clientHost });
   if (!resolution.ok) return { ok: false, reason: 'unattributed' };

@@ -1,6 +1,6 @@
 import { detachedCopy } from '../../core/detached-copy.ts';
 import { queryMayTraverse } from '../../core/normalize-path.ts';
-import { splitClfLine } from './clf-fields.ts';
+import { NOT_HTTP, splitClfLine } from './clf-fields.ts';
 import { decodeSpan, findStringSpan, INVALID, readInteger, type StringSpan } from './json-fields.ts';
 import { NeedleTrie } from './needle-trie.ts';
 
@@ -60,7 +60,7 @@ function detectorPrefilter(needles: readonly string[], scannerAgents: readonly s
     while (first < line.length && line.charCodeAt(first) <= 32) first++;
     if (line.charCodeAt(first) !== 123 /* { */) {
       const fields = splitClfLine(line, false);
-      if (!fields) return true;
+      if (!fields || fields === NOT_HTTP) return true; // the parser says which
       return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent) || agentMayMatch(fields.referer);
     }
     const pathSpan = findStringSpan(line, 'RequestPath');

@@ -16,6 +16,8 @@ export interface SourceStats {
   filtered: number;
   /** No valid client address outside the trusted proxies. */
   unattributed: number;
+  /** A connection's line with no HTTP request in it (a TLS handshake on the HTTP port, nothing sent), answered 400/408. */
+  not_http: number;
 }
 
 /** Where a Traefik file source stands: the file's identity and how far it has been read. */
@@ -57,7 +59,17 @@ export interface SourceBatch {
 export const MAX_BATCH_CHARS = 1024 * 1024;
 
 export function emptyStats(): SourceStats {
-  return { lines: 0, skipped: 0, malformed: 0, truncated: 0, binary: 0, oversized: 0, filtered: 0, unattributed: 0 };
+  return {
+    lines: 0,
+    skipped: 0,
+    malformed: 0,
+    truncated: 0,
+    binary: 0,
+    oversized: 0,
+    filtered: 0,
+    unattributed: 0,
+    not_http: 0,
+  };
 }
 
 /** Adds one parse result to the counters, and its event to the list. */
