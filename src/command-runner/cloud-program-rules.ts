@@ -41,6 +41,10 @@ const has = (args: readonly ShellWord[], ...names: string[]) =>
 
 const credentialRead = (what: string) => finding('HIGH', 'cloud-secret-read', what);
 
+/** For aws, whose argparse also takes an unambiguous prefix (`--endpoint` for `--endpoint-url`). */
+const hasPrefixed = (args: readonly ShellWord[], name: string) =>
+  args.some((word) => word.value !== undefined && isLongOption(word.value, name));
+
 /** AWS operations whose answer is a credential, a password or a token (or the key to decrypt one). */
 const AWS_SECRET_OPERATION =
   /secret-value|password|credential|token|login|session|api-key|private-key|key-material|decrypt|export-credentials/;
@@ -64,11 +68,12 @@ const aws: ProgramRule = (args) => {
   const [service, operation, ...rest] = commandPath(args, AWS_GLOBAL_VALUES);
   const found: Finding[] = [];
   // The request (signed with the profile's keys) goes to whatever host --endpoint-url names.
-  if (has(args, '--endpoint-url'))
+  if (hasPrefixed(args, '--endpoint-url'))
     found.push(finding('HIGH', 'cloud-credential-send', 'aws --endpoint-url sends signed requests to another host'));
   // botocore's debug log prints every request's headers, the session token among them.
-  if (has(args, '--debug')) found.push(credentialRead('aws --debug prints request headers with the session token'));
-  if (has(args, '--no-verify-ssl'))
+  if (hasPrefixed(args, '--debug'))
+    found.push(credentialRead('aws --debug prints request headers with the session token'));
+  if (hasPrefixed(args, '--no-verify-ssl'))
     found.push(finding('MEDIUM', 'insecure-transport', 'aws --no-verify-ssl sends credentials to an unverified host'));
   // `aws`, `aws help`, `aws ec2 help`, `aws s3 cp help`: help pages.
   if (
@@ -83,8 +88,8 @@ const aws: ProgramRule = (args) => {
   if (
     AWS_SECRET_OPERATION.test(operation) ||
     (service === 'configure' && operation === 'get') ||
-    (service === 'ssm' && has(args, '--with-decryption')) ||
-    has(args, '--include-value')
+    (service === 'ssm' && hasPrefixed(args, '--with-decryption')) ||
+    hasPrefixed(args, '--include-value')
   )
     return [...found, credentialRead(`${command} prints a credential`)];
   // Operations that stream their answer take a file name as a bare word (`get-object --bucket b --key k out`).
