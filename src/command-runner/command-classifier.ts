@@ -370,7 +370,8 @@ class Walk {
 
   /**
    * A credential file named inside a word rather than as it: `--file=/etc/shadow`, `if=/etc/shadow`, `-f/etc/shadow`,
-   * `-rf~/.ssh/id_rsa` (a value joined to a bundle of short options). Which program reads it does not matter.
+   * `-rf~/.ssh/id_rsa` (a value joined to a bundle of short options), `file:///etc/shadow`, `@/etc/shadow`. Which
+   * program reads it does not matter.
    */
   #secretInOption(word: ShellWord): Finding | undefined {
     const value = word.value;
@@ -379,6 +380,11 @@ class Walk {
     const equals = value.indexOf('=');
     if (equals > 0) candidates.push(value.slice(equals + 1));
     if (/^-[^-]/.test(value)) for (let start = 2; start < value.length; start++) candidates.push(value.slice(start));
+    // A file handed over by reference: aws `file://`/`fileb://` parameters, az and curl `@file`.
+    for (const candidate of [value, ...candidates]) {
+      const reference = /^(?:fileb?:\/\/|@)(.+)$/.exec(candidate);
+      if (reference) candidates.push(reference[1]);
+    }
     for (const candidate of candidates) {
       const path = resolvePath({ ...word, value: candidate, raw: candidate }, this.#paths);
       if (path && SECRET_FILES.test(path))

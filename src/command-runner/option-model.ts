@@ -19,6 +19,11 @@ export interface ProgramOptions {
   long?: Record<string, OptionEffect>;
   /** Long options are written with one dash (openssl, find, go); two dashes are accepted too. */
   singleDash?: boolean;
+  /**
+   * Long options are whole names only, no abbreviation (Go's pflag, under cobra: kubectl, helm, docker): `helm list
+   * --output json` names the format, not a prefix of `--output-dir`.
+   */
+  exactLong?: boolean;
   /** Options end at the first operand (wrappers: what follows belongs to the wrapped command). */
   stopAtOperand?: boolean;
   /** `+text` is a command to the program (less): the effect when the text runs something, else undefined. */
@@ -102,14 +107,15 @@ export function scanOptions(args: readonly ShellWord[], spec: ProgramOptions, un
       const name = equals === -1 ? body : body.slice(0, equals);
       // A dynamic word is judged by its literal start only when that start names the option completely.
       if (dynamic && equals === -1) continue;
-      // Single-dash parsers (Go's flag package, openssl, find) take whole names only.
-      const resolved = spec.singleDash
-        ? Object.hasOwn(long, name)
-          ? ([name, long[name]] as [string, OptionEffect])
-          : undefined
-        : name.length > 2
-          ? resolveLong(name, long)
-          : undefined;
+      // Single-dash parsers (Go's flag package, openssl, find) and pflag take whole names only.
+      const resolved =
+        spec.singleDash || spec.exactLong
+          ? Object.hasOwn(long, name)
+            ? ([name, long[name]] as [string, OptionEffect])
+            : undefined
+          : name.length > 2
+            ? resolveLong(name, long)
+            : undefined;
       if (!resolved) continue;
       const [option, effect] = resolved;
       if (!TAKES_VALUE.has(effect)) continue;

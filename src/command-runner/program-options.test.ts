@@ -78,6 +78,9 @@ describe('options that run a program, spawn a pager, load a config or write a fi
       ['openssl x509 -in cert.pem -noout -dates', 'LOW allow'],
       ['time ls -o', 'SAFE allow'],
       ['man ls', 'SAFE allow'],
+      // helm reads options the pflag way, whole names only: --output is the format, not a prefix of --output-dir.
+      ['helm list --output json', 'LOW allow'],
+      ['helm status rel --output=yaml', 'LOW allow'],
     ];
     for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
   });
@@ -119,7 +122,8 @@ function spellings(spec: ProgramOptions): Array<[(value: string) => string, Opti
     for (const dash of dashes) result.push([(value) => `${dash}${bare} ${value}`, effect]);
     if (!spec.singleDash) {
       result.push([(value) => `--${bare}=${value}`, effect]);
-      if (bare.length > 2) result.push([(value) => `--${bare.slice(0, -1)}=${value}`, effect]);
+      // pflag programs (exactLong) take whole names only; the others accept an unambiguous prefix.
+      if (bare.length > 2 && !spec.exactLong) result.push([(value) => `--${bare.slice(0, -1)}=${value}`, effect]);
     }
   }
   const free = [...'qnvabcdefghijklmrstuwxyz'].find(

@@ -198,9 +198,10 @@ export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
       '--output-indicator-context': 'value',
     },
   },
-  docker: { long: { '--config': 'config', '--context': 'value', '--host': 'value' } },
-  podman: { long: { '--config': 'config', '--connection': 'value' } },
+  docker: { exactLong: true, long: { '--config': 'config', '--context': 'value', '--host': 'value' } },
+  podman: { exactLong: true, long: { '--config': 'config', '--connection': 'value' } },
   kubectl: {
+    exactLong: true,
     long: {
       '--kubeconfig': 'config',
       '--cache-dir': 'write',
@@ -209,6 +210,7 @@ export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
     },
   },
   helm: {
+    exactLong: true,
     long: {
       '--post-renderer': 'exec',
       '--post-renderer-args': 'value',

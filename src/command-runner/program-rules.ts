@@ -1,4 +1,5 @@
 import { BUILD_TOOL_RULES } from './build-tool-rules.ts';
+import { CLOUD_PROGRAM_RULES } from './cloud-program-rules.ts';
 import { FILE_PROGRAM_RULES } from './file-program-rules.ts';
 import { escalating, REPORTING_ESCALATIONS } from './reporting-program-rules.ts';
 import { finding, fixed, hasFlag, operands, type ProgramRule } from './rule-helpers.ts';
@@ -235,7 +236,17 @@ const FILTERS: Record<string, ProgramRule> = {
   grep: filter('grep', GREP_VALUES, 1),
   egrep: filter('egrep', GREP_VALUES, 1),
   fgrep: filter('fgrep', GREP_VALUES, 1),
-  sort: filter('sort', ['-k', '-t', '-S', '-T', '--key', '--field-separator', '--buffer-size', '--parallel']),
+  sort: filter('sort', [
+    '-k',
+    '-t',
+    '-S',
+    '-T',
+    '--key',
+    '--field-separator',
+    '--buffer-size',
+    '--parallel',
+    '--temporary-directory',
+  ]),
   uniq: filter('uniq', ['-f', '-s', '-w']),
   cut: filter('cut', ['-d', '-f', '-b', '-c', '--delimiter', '--fields']),
   tr: fixed('SAFE', 'filter', 'tr filters its input'),
@@ -250,6 +261,7 @@ const BUILT_IN: Record<string, ProgramRule> = {
   ...FILTERS,
   ...FILE_PROGRAM_RULES,
   ...SYSTEM_PROGRAM_RULES,
+  ...CLOUD_PROGRAM_RULES,
   ...SHELL_PROGRAM_RULES,
   ...BUILD_TOOL_RULES,
   // ldd may run the binary it inspects (it sets LD_TRACE_LOADED_OBJECTS and execs it): a human looks first.

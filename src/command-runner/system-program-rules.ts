@@ -180,9 +180,16 @@ const docker: ProgramRule = (args, context) => {
     /^(ps|images|logs|inspect|stats|top|version|info|port|diff|history|events|search)$/.test(command)
   )
     return [finding('LOW', 'container-read', `docker ${command ?? ''} only reads`)];
-  if (/^(container|image|network|volume|system|node|service|context|compose|plugin)$/.test(command)) {
+  if (
+    /^(container|image|network|volume|system|node|service|context|compose|plugin|stack|secret|config)$/.test(command)
+  ) {
     const inner = subcommand(afterCommand) ?? '';
-    if (/^(ls|list|ps|inspect|df|info|logs|top|config|version|images|events|history|port|stats)$/.test(inner))
+    // `secret inspect` shows a secret's metadata only: the engine never returns secret data.
+    if (
+      /^(ls|list|ps|inspect|df|info|logs|top|config|version|images|events|history|port|stats|diff|services|show)$/.test(
+        inner,
+      )
+    )
       return [finding('LOW', 'container-read', `docker ${command} ${inner} only reads`)];
     return [finding('HIGH', 'container-change', `docker ${command} ${inner} changes containers`)];
   }
@@ -482,11 +489,6 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
   podman: docker,
   nerdctl: docker,
   kubectl,
-  helm: bySubcommand(
-    'helm',
-    ['list', 'ls', 'status', 'get', 'history', 'show', 'search', 'template', 'version', 'env', 'lint', 'verify'],
-    { bare: 'SAFE' },
-  ),
   apt: packages('apt', PACKAGE_READS),
   'apt-get': packages('apt-get', ['check', 'changelog', 'indextargets']),
   'apt-cache': fixed('LOW', 'package-read', 'queries the package cache'),
