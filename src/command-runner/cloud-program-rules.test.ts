@@ -102,7 +102,11 @@ test('helm: the read forms of its command groups run; the rest is held', () => {
     ['helm registry login r.example', 'HIGH ask helm-change'],
     ['helm upgrade --install rel ./chart', 'HIGH ask helm-change'],
     // pflag takes whole option names: --output is the format, --output-dir writes.
-    ['helm get values rel --output json', 'LOW allow helm-read'],
+    ['helm get notes rel --output json', 'LOW allow helm-read'],
+    // what the release was installed with, and its rendered Secrets (like kubectl get secret -o yaml)
+    ['helm get values rel --output json', 'HIGH ask kubernetes-secret-read'],
+    ['helm get manifest rel', 'HIGH ask kubernetes-secret-read'],
+    ['helm -n prod get all rel', 'HIGH ask kubernetes-secret-read'],
     ['helm template rel ./chart --output-dir /etc', 'CRITICAL deny system-path-write'],
     ['helm template rel ./chart --post-renderer ./x', 'CRITICAL deny option-runs-program'],
   ]);

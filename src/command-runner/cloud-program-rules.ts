@@ -192,6 +192,11 @@ const argocd: ProgramRule = (args) => {
 /** Helm reads, with the read forms of its command groups (`helm repo list`) and the helm-diff plugin. */
 const HELM_READS =
   /^(list|ls|status|get|history|hist|show|inspect|search|template|version|env|lint|verify|help|completion)$/;
+/**
+ * `helm get` forms that print what the release was installed with (`--set db.password=...`) and its rendered
+ * manifests, Secrets included: held like `kubectl get secret -o yaml`. `notes` and `metadata` only read.
+ */
+const HELM_SECRET_READS = /^(values|manifest|all|hooks)$/;
 const HELM_GROUP_READS: Record<string, RegExp> = {
   repo: /^(list|ls)$/,
   plugin: /^(list|ls)$/,
@@ -219,6 +224,10 @@ const helm: ProgramRule = (args) => {
       return [finding('LOW', 'helm-read', `helm ${command} ${inner ?? ''} only reads`)];
     return [finding('HIGH', 'helm-change', `helm ${command} ${inner ?? ''} changes releases, repositories or plugins`)];
   }
+  if (command === 'get' && HELM_SECRET_READS.test(inner ?? ''))
+    return [
+      finding('HIGH', 'kubernetes-secret-read', `helm get ${inner} prints the release's values and rendered Secrets`),
+    ];
   if (HELM_READS.test(command)) return [finding('LOW', 'helm-read', `helm ${command} only reads`)];
   return [finding('HIGH', 'helm-change', `helm ${command} changes the system`)];
 };
