@@ -149,3 +149,15 @@ test('kubectl pointed at another API server asks, in every spelling', () => {
   }
   assert.equal(classifier.classify('kubectl get pods -n prod -l app=web').decision, 'allow');
 });
+
+// Without certificate verification, a machine in the middle is handed the same token.
+test('kubectl without TLS verification asks; explicitly verifying stays a read', () => {
+  for (const command of [
+    'kubectl get pods --insecure-skip-tls-verify',
+    'kubectl --insecure-skip-tls-verify=true get nodes',
+  ]) {
+    const result = classifier.classify(command);
+    assert.equal(`${command}: ${result.rule} ${result.decision}`, `${command}: insecure-transport ask`);
+  }
+  assert.equal(classifier.classify('kubectl get pods --insecure-skip-tls-verify=false').decision, 'allow');
+});

@@ -259,6 +259,15 @@ const kubectl: ProgramRule = (args, context) => {
     ];
   const secretRead = kubectlSecretRead(command, all);
   if (secretRead) return [secretRead];
+  // Without verifying the server's certificate, whoever answers gets the kubeconfig's token (as aws --no-verify-ssl).
+  if (all.some((value) => /^--insecure-skip-tls-verify(=true)?$/.test(value)))
+    return [
+      finding(
+        'MEDIUM',
+        'insecure-transport',
+        'kubectl --insecure-skip-tls-verify sends credentials to an unverified host',
+      ),
+    ];
   if (
     command === undefined ||
     /^(get|describe|logs|top|explain|api-resources|api-versions|version|cluster-info|events|diff|wait)$/.test(command)
