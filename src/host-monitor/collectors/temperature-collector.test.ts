@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readHwmon } from './temperature-collector.ts';
@@ -31,4 +31,20 @@ test('hwmon (node_exporter sysfs fixture): two coretemp sockets and a repeated l
     ],
   );
   assert.equal(new Set(readings.map((reading) => reading.sensor)).size, readings.length);
+});
+
+test('hwmon: readings on the parent device (the old layout of applesmc in the same fixture) are read', async (t) => {
+  const root = materializeTtar(fixture('node-exporter/hwmon.ttar'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  // The fixture's applesmc has only fans there; this temperature is written by the test, in the same place.
+  const device = join(root, 'sys/devices/platform/applesmc.768');
+  writeFileSync(join(device, 'temp1_input'), '41000\n');
+  writeFileSync(join(device, 'temp1_label'), 'TC0P\n');
+  const readings = await readHwmon(join(root, 'sys/class/hwmon'));
+  assert.deepEqual(
+    readings
+      .filter((reading) => reading.sensor.startsWith('applesmc'))
+      .map((reading) => [reading.sensor, reading.celsius]),
+    [['applesmc/TC0P', 41]],
+  );
 });

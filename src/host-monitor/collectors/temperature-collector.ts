@@ -112,17 +112,24 @@ interface HwmonChip {
   hwmon: string;
 }
 
+async function hasTemperatures(directory: string): Promise<boolean> {
+  try {
+    return (await readdir(directory)).some((name) => /^temp\d+_input$/.test(name));
+  } catch {
+    return false;
+  }
+}
+
 async function readHwmonChip(root: string, hwmon: string): Promise<HwmonChip> {
   const directory = join(root, hwmon);
   let attributes = directory;
   let name = await readText(join(directory, 'name'));
-  // Drivers registered before the kernel's hwmon attribute groups (applesmc on old kernels) keep `name` and the
-  // readings on the parent device, as libsensors also reads them.
-  const deviceName = name === undefined ? await readText(join(directory, 'device', 'name')) : undefined;
-  if (deviceName) {
+  // Drivers registered through the kernel's old hwmon_device_register() keep `name` and the readings on the parent
+  // device (applesmc in node_exporter's fixture; CentOS hosts in psutil issue #971), where libsensors reads them too.
+  if (!(await hasTemperatures(directory)) && (await hasTemperatures(join(directory, 'device')))) {
     attributes = join(directory, 'device');
-    name = deviceName;
   }
+  if (!name) name = await readText(join(directory, 'device', 'name'));
   let device = hwmon;
   try {
     device = basename(await realpath(join(directory, 'device')));
