@@ -77,18 +77,23 @@ interface ContainerInspect {
 
 const cleanName = (name: string | undefined) => (name ?? '').replace(/^\//, '');
 
-/** Maps an inspect answer to what the rules need; environment and config values are deliberately not copied. */
+/**
+ * Maps an inspect answer to what the rules need; environment and config values are deliberately not copied. An
+ * empty name, image or status in the inspect answer falls back to the list's (Telegraf's captured answers have them
+ * empty there), and the health status is compared lower-cased.
+ */
 export function containerFromInspect(inspect: ContainerInspect, summary?: ContainerSummary): ContainerStatus {
   const state = inspect.State ?? {};
+  const health = state.Health?.Status?.toLowerCase() || undefined;
   return {
     id: inspect.Id.slice(0, 12),
-    name: cleanName(inspect.Name ?? summary?.Names?.[0]),
-    image: inspect.Config?.Image ?? summary?.Image ?? '',
-    state: state.Status ?? summary?.State ?? 'unknown',
+    name: cleanName(inspect.Name || summary?.Names?.[0]),
+    image: inspect.Config?.Image || summary?.Image || '',
+    state: state.Status || summary?.State || 'unknown',
     running: state.Running === true,
     restarting: state.Restarting === true,
     // The Engine API says `none` when the image has no health check: the same as no Health object.
-    health: state.Health?.Status === 'none' ? undefined : state.Health?.Status,
+    health: health === 'none' ? undefined : health,
     failingStreak: state.Health?.FailingStreak,
     restartCount: inspect.RestartCount ?? 0,
     oomKilled: state.OOMKilled === true,

@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { TemperatureReading } from '../observations.ts';
 import { runCommand } from './run-command.ts';
 import { readSensorsJson } from './sensors-json-reader.ts';
@@ -103,34 +103,85 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-/** Reads /sys/class/hwmon/hwmon*: `name`, `tempN_input` in millidegrees, `tempN_label`, `tempN_crit`. */
+interface HwmonChip {
+  /** Where the `tempN_*` files are: the hwmon directory, or its `device/` on old drivers. */
+  attributes: string;
+  name: string;
+  /** The device the chip belongs to (`coretemp.1`, `0000:03:00.0`), else the hwmon directory's own name. */
+  device: string;
+  hwmon: string;
+}
+
+async function hasTemperatures(directory: string): Promise<boolean> {
+  try {
+    return (await readdir(directory)).some((name) => /^temp\d+_input$/.test(name));
+  } catch {
+    return false;
+  }
+}
+
+async function readHwmonChip(root: string, hwmon: string): Promise<HwmonChip> {
+  const directory = join(root, hwmon);
+  let attributes = directory;
+  let name = await readText(join(directory, 'name'));
+  // Drivers registered through the kernel's old hwmon_device_register() keep `name` and the readings on the parent
+  // device (applesmc in node_exporter's fixture; CentOS hosts in psutil issue #971), where libsensors reads them too.
+  if (!(await hasTemperatures(directory)) && (await hasTemperatures(join(directory, 'device')))) {
+    attributes = join(directory, 'device');
+  }
+  if (!name) name = await readText(join(directory, 'device', 'name'));
+  let device = hwmon;
+  try {
+    device = basename(await realpath(join(directory, 'device')));
+  } catch {
+    // A virtual chip (no parent device): the hwmon directory names it.
+  }
+  return { attributes, name: name || hwmon, device, hwmon };
+}
+
+/**
+ * Reads /sys/class/hwmon/hwmon*: `name`, `tempN_input` in millidegrees, `tempN_label`, `tempN_max`, `tempN_crit`.
+ * Every reading gets its own sensor name, so each keeps its own baseline: a chip name several hwmon devices share
+ * (two sockets' `coretemp`, two cards' `amdgpu`) gets its device added (`coretemp (coretemp.1)`), as lm-sensors tells
+ * `coretemp-isa-0000` from `coretemp-isa-0001`; a label a chip repeats gets its subfeature (`foosensor (temp2)`).
+ */
 export async function readHwmon(root: string): Promise<TemperatureReading[]> {
   const readings: TemperatureReading[] = [];
-  let devices: string[];
+  let entries: string[];
   try {
-    devices = await readdir(root);
+    entries = await readdir(root);
   } catch {
     return readings;
   }
-  for (const device of devices.sort()) {
-    const directory = join(root, device);
-    const chip = (await readText(join(directory, 'name'))) ?? device;
+  const chips = await Promise.all(entries.sort().map((hwmon) => readHwmonChip(root, hwmon)));
+  const count = (key: (chip: HwmonChip) => string, chip: HwmonChip) =>
+    chips.filter((other) => key(other) === key(chip)).length;
+  for (const chip of chips) {
+    let chipName = chip.name;
+    if (count((other) => other.name, chip) > 1) {
+      const byDevice = count((other) => `${other.name}/${other.device}`, chip) === 1;
+      chipName = `${chip.name} (${byDevice ? chip.device : chip.hwmon})`;
+    }
     let files: string[];
     try {
-      files = await readdir(directory);
+      files = await readdir(chip.attributes);
     } catch {
       continue;
     }
-    for (const file of files.filter((name) => /^temp\d+_input$/.test(name)).sort()) {
+    const seen = new Set<string>();
+    for (const file of files.filter((name) => /^temp\d+_input$/.test(name)).sort(byNumber)) {
       const prefix = file.replace(/_input$/, '');
-      const milli = await readNumber(join(directory, file));
+      const milli = await readNumber(join(chip.attributes, file));
       if (milli === undefined || !plausible(milli / 1000)) continue;
-      const label = (await readText(join(directory, `${prefix}_label`))) ?? prefix;
-      const critical = await readNumber(join(directory, `${prefix}_crit`));
-      const max = await readNumber(join(directory, `${prefix}_max`));
+      const label = (await readText(join(chip.attributes, `${prefix}_label`))) || prefix;
+      const critical = await readNumber(join(chip.attributes, `${prefix}_crit`));
+      const max = await readNumber(join(chip.attributes, `${prefix}_max`));
+      let sensor = `${chipName}/${label}`;
+      if (seen.has(sensor)) sensor = `${sensor} (${prefix})`;
+      seen.add(sensor);
       readings.push({
-        sensor: `${chip}/${label}`,
-        kind: classify(chip, label),
+        sensor,
+        kind: classify(chip.name, label),
         celsius: milli / 1000,
         source: 'hwmon',
         high: max !== undefined && plausible(max / 1000) ? max / 1000 : undefined,
@@ -140,6 +191,9 @@ export async function readHwmon(root: string): Promise<TemperatureReading[]> {
   }
   return readings;
 }
+
+/** `temp2_input` before `temp10_input`. */
+const byNumber = (a: string, b: string) => Number(/\d+/.exec(a)?.[0]) - Number(/\d+/.exec(b)?.[0]);
 
 /** Reads /sys/class/thermal/thermal_zone*: `type` and `temp` in millidegrees. */
 export async function readThermalZones(root: string): Promise<TemperatureReading[]> {
