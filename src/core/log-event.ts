@@ -9,6 +9,8 @@ export interface LogEvent {
   method: string;
   /** Path as sent (no query string), before decoding. */
   rawPath: string;
+  /** Characters of the query (with its `?`) that followed rawPath in the request target; absent without one. */
+  queryLength?: number;
   /** Percent-decoded, lower-cased, dot-segment-normalised path used for matching. */
   path: string;
   status: number;

@@ -145,7 +145,10 @@ export function reviewApiRoutes(runtime: AgentRuntime, startedAt: Date): Route[]
         const profile = new SiteProfileStore(store.db);
         const host = request.url.searchParams.get('host') ?? undefined;
         const paths = profile.list(host).slice(0, 500);
-        return { status: 200, json: { paths, fallbackSizes: profile.fallbackSizes() } };
+        return {
+          status: 200,
+          json: { paths, fallbackSizes: profile.fallbackSizes(), echoFallbacks: profile.echoFallbacks() },
+        };
       },
     },
     {

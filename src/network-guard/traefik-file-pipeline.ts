@@ -178,7 +178,8 @@ function learnFrom(guard: NetworkGuard, batch: SourceBatch, window: { start?: nu
     if (event.time - window.start > window.seconds * 1000) return false;
     if (!matcher.matches(event.path)) continue;
     const client = guard.detector.clientKey(event.clientIp);
-    guard.profile.observe(event.host, event.path, client, event.status, event.time, event.bytes);
+    const { host, path, status, time, bytes } = event;
+    guard.profile.observe(host, path, client, status, time, bytes, event.rawPath.length, event.queryLength);
   }
   limitHeapGrowthWhenLarge();
   return true;

@@ -8,6 +8,9 @@ export interface ExposureCandidate {
   status: number;
   bytes?: number;
   time: number;
+  /** The request target as the server saw it (LogEvent.rawPath's length, queryLength), when known: for echo pages. */
+  rawLength?: number;
+  queryLength?: number;
 }
 
 export interface ExposureJudgement {
@@ -51,7 +54,8 @@ export function isApplicationPage(path: string): boolean {
 
 /**
  * What a leak is: a sensitive path answered 2xx to few clients (not public content), with content (more than
- * `leak_min_bytes`), and not the site's fallback answer (the SPA index served, same size, for unknown paths), nor a
+ * `leak_min_bytes`), and not the site's fallback answer (the SPA index served, same size, for unknown paths; or a page
+ * that prints the request, whose size is a base plus the path's length: SiteProfile.echoFallbackOf), nor a
  * page asset (`isPageAsset`) or an application's page (`isApplicationPage`) fetched by a client that is not `probing` (no
  * failed sensitive request, not flagged).
  * Both detectors call this, so the file and Elasticsearch paths give the same verdicts. `final` judges what is still
@@ -90,6 +94,20 @@ export function judgeExposures(
     if (profile.isFallbackSize(candidate.host, candidate.bytes)) {
       judgement.notes.push(
         `not a leak: ${where} answered with the site's fallback page (${candidate.bytes} bytes, the size served for ${profile.settings.fallback_min_paths}+ different paths)`,
+      );
+      continue;
+    }
+    // An echo base is matched within a few bytes, not exactly: a path pinned by always_sensitive is never excused by it.
+    const echo = pinned
+      ? undefined
+      : profile.echoFallbackOf(candidate.host, candidate.bytes, candidate.rawLength, candidate.queryLength);
+    if (echo) {
+      const printed =
+        echo.repeats === 1
+          ? `the request's ${echo.length} characters`
+          : `twice the request's ${echo.length} characters`;
+      judgement.notes.push(
+        `not a leak: ${where} answered with the site's fallback page, which echoes the path (${candidate.bytes} bytes: ${candidate.bytes! - echo.repeats * echo.length} plus ${printed}, as for ${profile.settings.fallback_min_paths}+ different paths)`,
       );
       continue;
     }

@@ -3,11 +3,15 @@ import type { LogEvent } from '../../core/log-event.ts';
 import { TextSlab } from '../../core/text-slab.ts';
 import { MAX_SAMPLE_CHARS } from './evidence-accumulator.ts';
 
-/** What the detector reads of a request. */
+/**
+ * What the detector reads of a request. A first sighting keeps no request target: it is never a 2xx on a sensitive
+ * path (that flags its client at once), the only request whose target length (echo pages) is read.
+ */
 export type ObservedRequest = Pick<
   LogEvent,
   'time' | 'clientIp' | 'path' | 'status' | 'userAgent' | 'bytes' | 'host' | 'raw'
->;
+> &
+  Partial<Pick<LogEvent, 'rawPath' | 'queryLength'>>;
 
 /** Distinct strings the interning table holds before it starts again (it only saves memory, never decides). */
 const MAX_INTERNED = 4096;

@@ -97,3 +97,53 @@ test('in that format a secrets scanner is an incident', async () => {
     [['203.0.113.9', 'secrets_scanning', { 404: 5 }]],
   );
 });
+
+const WHOAMI = join(import.meta.dirname, '__fixtures__', 'real-sites', 'aleksturbo-2024-whoami.log');
+const WHOAMI_SCANNER = '188.166.108.93';
+
+test('a scanner against a page that echoes the request (whoami): a scan, no leak, each answer explained', async () => {
+  const detector = await replayed(WHOAMI);
+  const findings = detector.drainFindings(true);
+  assert.deepEqual(
+    findings.map((finding) => [finding.ip, finding.threatType]),
+    [
+      [WHOAMI_SCANNER, 'secrets_scanning'],
+      ['165.227.39.235', 'secrets_scanning'],
+    ],
+  );
+  const notes = findings[0]!.evidence.explanations ?? [];
+  assert.ok(
+    notes.includes(
+      "not a leak: /.env answered with the site's fallback page, which echoes the path (381 bytes: 376 plus the request's 5 characters, as for 3+ different paths)",
+    ),
+    notes.join('\n'),
+  );
+  // whoami prints the whole request target: this one's query is part of the length
+  assert.ok(notes.some((note) => note.startsWith('not a leak: /debug/default/view') && note.includes("request's 32")));
+  assert.equal(notes.filter((note) => note.includes('which echoes the path')).length, 8);
+});
+
+test('among those echo pages a real .env (900 bytes) is a leak, and always_sensitive keeps an echoed one a leak', async () => {
+  const detector = await replayed(WHOAMI);
+  const line = (ip: string, target: string, bytes: number) =>
+    `${ip} - - [11/Nov/2024:11:30:00 +0000] "GET ${target} HTTP/1.1" 200 ${bytes} "-" "-" 900 "https-who@docker" "http://172.18.0.9:80" 0ms`;
+  observeLines(detector, [line('203.0.113.7', '/.git/config', 389), line('203.0.113.7', '/.env', 900)]);
+  const leaks = detector
+    .drainFindings(true)
+    .filter((finding) => finding.threatType === 'secret_exposure')
+    .map((finding) => [finding.ip, finding.evidence.extra?.leakedPaths]);
+  assert.deepEqual(leaks, [['203.0.113.7', ['/.env']]]);
+
+  const pinned = new SecretsScanningDetector(
+    { ...defaultConfig().detection, always_sensitive: ['/.git/config'] },
+    { source: 'test' },
+  );
+  for await (const batch of replayFile(WHOAMI)) for (const event of batch.events) pinned.observe(event);
+  assert.deepEqual(
+    pinned
+      .drainFindings(true)
+      .filter((finding) => finding.threatType === 'secret_exposure')
+      .map((finding) => [finding.ip, finding.evidence.extra?.leakedPaths]),
+    [[WHOAMI_SCANNER, ['/.git/config']]],
+  );
+});

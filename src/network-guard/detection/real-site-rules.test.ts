@@ -304,3 +304,82 @@ test('a monitor polling a status page answered 2xx is no leak; an actuator that 
     [['203.0.113.70', 'secret_exposure']],
   );
 });
+
+/** A soft 404 that prints the path in its title and its body: 512 bytes plus twice the path. */
+const softNotFound = (path: string) => 512 + 2 * path.length;
+
+test('a fallback page that prints the path twice (a soft 404) is learned from three paths of different lengths', () => {
+  const d = detector();
+  const probes = ['/.env', '/.git/config', '/.aws/credentials', '/wp-config.php.bak', '/config/database.yml'];
+  for (const [i, path] of probes.entries())
+    d.observe(hit('203.0.113.40', path, 200, T0 + i * 500, softNotFound(path) + (i % 2)));
+  const findings = d.drainFindings(true);
+  assert.deepEqual(
+    findings.map((f) => [f.ip, f.threatType]),
+    [['203.0.113.40', 'secrets_scanning']],
+  );
+  assert.deepEqual(
+    d.profile.echoFallbacks().map(({ repeats }) => repeats),
+    [2, 2],
+  );
+  assert.ok(
+    findings[0]!.evidence.explanations?.includes(
+      "not a leak: shop.example/.env answered with the site's fallback page, which echoes the path (522 bytes: 512 plus twice the request's 5 characters, as for 3+ different paths)",
+    ),
+  );
+});
+
+test('one page size on paths of close lengths is a fallback size, never an echo fallback', () => {
+  const profile = new SiteProfile(defaultConfig().detection.site_profile);
+  const observe = (path: string, bytes: number) =>
+    profile.observe(HOST, path, '203.0.113.41', 200, T0, bytes, path.length);
+  for (const path of ['/.env', '/.env1', '/.git/c']) observe(path, 4312);
+  assert.ok(profile.isFallbackSize(HOST, 4312));
+  assert.deepEqual(profile.echoFallbacks(), []);
+  // an echo page's first three paths are 7 characters apart at most: not yet told from one size
+  for (const path of ['/.env.bak', '/.env.old', '/.git/config']) observe(`/echo${path}`, 300 + path.length + 5);
+  assert.deepEqual(profile.echoFallbacks(), []);
+  observe('/echo/.aws/credentials', 300 + '/echo/.aws/credentials'.length);
+  assert.deepEqual(
+    profile.echoFallbacks().map(({ repeats, low }) => [repeats, low]),
+    [
+      [1, 296],
+      [1, 300],
+    ],
+  );
+  assert.equal(profile.echoFallbackOf(HOST, 900, 5), undefined, 'a real .env of 900 bytes does not fit');
+  assert.deepEqual(profile.echoFallbackOf(HOST, 306, 5), { repeats: 1, low: 296, length: 5 });
+});
+
+test('echo fallbacks survive a restart, and a database from before them is migrated', () => {
+  const store = openStore(':memory:', `/tmp/site-profile-echo-audit-${process.pid}.jsonl`);
+  // the schema as the first migration left it, with a fallback size learned then
+  store.db.exec(`
+    CREATE TABLE site_paths (host TEXT NOT NULL, path TEXT NOT NULL, clients INTEGER NOT NULL,
+      ok_requests INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, public INTEGER NOT NULL,
+      members TEXT NOT NULL, PRIMARY KEY (host, path));
+    CREATE TABLE site_fallback_sizes (host TEXT NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY (host, bytes));
+    INSERT INTO site_fallback_sizes VALUES ('${HOST}', 4312);
+    INSERT INTO schema_migrations (family, id, applied_at) VALUES ('site-profile', '001-site-paths', '2026-01-01');
+  `);
+  const profileStore = new SiteProfileStore(store.db);
+  const settings = defaultConfig().detection.site_profile;
+  const first = new SiteProfile(settings);
+  profileStore.load(first);
+  assert.ok(first.isFallbackSize(HOST, 4312));
+  for (const path of ['/.env', '/.git/config', '/.aws/credentials'])
+    first.observe(HOST, path, '203.0.113.42', 200, T0, 376 + path.length, path.length);
+  profileStore.save(first);
+  assert.deepEqual(
+    profileStore.echoFallbacks().map(({ host, repeats, low }) => [host, repeats, low]),
+    [
+      [HOST, 1, 372],
+      [HOST, 1, 376],
+    ],
+  );
+  const second = new SiteProfile(settings);
+  profileStore.load(second);
+  assert.deepEqual(second.echoFallbackOf(HOST, 395, 18), { repeats: 1, low: 372, length: 18 });
+  assert.ok(second.isFallbackSize(HOST, 4312));
+  store.close();
+});

@@ -165,7 +165,8 @@ export class SecretsScanningDetector {
   /** Sensitive and not public content of its site: learn first, then judge (the request that makes a path public is itself public content). */
   #sensitive(event: LogEvent, key: string): boolean {
     if (!this.#paths.matches(event.path)) return false;
-    this.profile.observe(event.host, event.path, key, event.status, event.time, event.bytes);
+    const { host, path, status, time, bytes } = event;
+    this.profile.observe(host, path, key, status, time, bytes, event.rawPath.length, event.queryLength);
     return !this.profile.isPublic(event.host, event.path);
   }
 
@@ -356,6 +357,8 @@ export class SecretsScanningDetector {
           status: event.status,
           bytes: event.bytes,
           time: event.time,
+          rawLength: event.rawPath?.length,
+          queryLength: event.queryLength,
         });
     }
   }

@@ -1,5 +1,5 @@
 import { type Database, migrate, transaction } from '../../store/database.ts';
-import type { SitePath, SiteProfile } from './site-profile.ts';
+import type { EchoFallback, SitePath, SiteProfile } from './site-profile.ts';
 
 const MIGRATIONS = [
   {
@@ -19,6 +19,17 @@ const MIGRATIONS = [
       CREATE TABLE site_fallback_sizes (host TEXT NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY (host, bytes));
     `,
   },
+  {
+    id: '002-site-echo-fallbacks',
+    sql: `
+      CREATE TABLE site_echo_fallbacks (
+        host TEXT NOT NULL,
+        repeats INTEGER NOT NULL,
+        low INTEGER NOT NULL,
+        PRIMARY KEY (host, repeats, low)
+      );
+    `,
+  },
 ];
 
 interface Row {
@@ -34,7 +45,7 @@ interface Row {
 
 /**
  * The site profile in SQLite, so a restart keeps what the site taught us: one row per profiled path (with its client
- * set while it is not yet public), one per learned fallback size. Saves only what changed, one transaction per save.
+ * set while it is not yet public), one per learned fallback size, one per echo fallback. Saves only what changed, one transaction per save.
  */
 export class SiteProfileStore {
   readonly #db: Database;
@@ -52,13 +63,15 @@ export class SiteProfileStore {
       bytes: number;
     }>;
     for (const { host, bytes } of sizes) profile.restoreFallbackSize(host, bytes);
+    for (const { host, repeats, low } of this.echoFallbacks()) profile.restoreEchoFallback(host, repeats, low);
     return rows.length;
   }
 
   save(profile: SiteProfile): number {
     const dirty = profile.takeDirty();
     const sizes = profile.fallbackSizes();
-    if (dirty.length === 0 && sizes.length === 0) return 0;
+    const echoes = profile.echoFallbacks();
+    if (dirty.length === 0 && sizes.length === 0 && echoes.length === 0) return 0;
     transaction(this.#db, () => {
       const upsert = this.#db.prepare(
         `INSERT INTO site_paths (host, path, clients, ok_requests, first_seen, last_seen, public, members)
@@ -81,6 +94,8 @@ export class SiteProfileStore {
       }
       const size = this.#db.prepare('INSERT OR IGNORE INTO site_fallback_sizes (host, bytes) VALUES (?, ?)');
       for (const { host, bytes } of sizes) size.run(host, bytes);
+      const echo = this.#db.prepare('INSERT OR IGNORE INTO site_echo_fallbacks (host, repeats, low) VALUES (?, ?, ?)');
+      for (const { host, repeats, low } of echoes) echo.run(host, repeats, low);
     });
     return dirty.length;
   }
@@ -98,6 +113,13 @@ export class SiteProfileStore {
       host: string;
       bytes: number;
     }>;
+  }
+
+  /** Echo fallbacks as stored: sizes whose `bytes - repeats * path length` is in [low, low + ECHO_WIDTH). */
+  echoFallbacks(): Array<{ host: string } & EchoFallback> {
+    return this.#db
+      .prepare('SELECT host, repeats, low FROM site_echo_fallbacks ORDER BY host, repeats, low')
+      .all() as unknown as Array<{ host: string } & EchoFallback>;
   }
 }
 

@@ -37,7 +37,25 @@ interface HostEntry {
   /** Response size -> distinct sensitive paths answered 2xx with it (capped at fallback_min_paths). */
   sizes: Map<number, Set<string>>;
   fallbackSizes: Set<number>;
+  /** Echo base key (`echoKey`) -> sensitive path -> the request's length that put it there (oldest key first out). */
+  echoes: Map<string, Map<string, number>>;
+  echoFallbacks: Map<string, EchoFallback>;
 }
+
+/**
+ * A fallback page that prints the request (a `whoami` echo, a soft 404 saying "/.env was not found"): its size is a
+ * base plus the request's length, `repeats` times (title and body), so no one size repeats. Sizes whose base
+ * (`bytes - repeats * length`) falls in [low, low + ECHO_WIDTH) are that page.
+ */
+export interface EchoFallback {
+  repeats: number;
+  low: number;
+}
+
+/** Width of an echo base's bucket. Two grids offset by half of it, so bases up to 3 bytes apart share one of them. */
+export const ECHO_WIDTH = 8;
+const ECHO_GRIDS = [0, ECHO_WIDTH / 2];
+const ECHO_REPEATS = [1, 2];
 
 /** Why a sensitive-looking path does not count, in words an operator can check ("served 2xx to 5,812 clients"). */
 export type PathFact =
@@ -53,7 +71,7 @@ const NO_HOST = '*';
  * paths are profiled (the only ones whose verdict it can change), and the profile is bounded: `max_hosts` hosts and
  * `max_paths_per_host` paths each, least recently seen non-public paths evicted first. It also learns each host's
  * fallback size: one response size answered 2xx for several different sensitive paths is the index page a SPA serves
- * for every unknown path, not content.
+ * for every unknown path, not content; and its echo fallbacks (EchoFallback), the same for a page that prints the path.
  */
 /** The last host name hostOf() normalised, and its answer. */
 const lastHost = { logged: '', name: NO_HOST };
@@ -85,8 +103,20 @@ export class SiteProfile {
     return name;
   }
 
-  /** Records a 2xx/3xx answer on a sensitive-looking path (other requests teach the profile nothing). */
-  observe(hostName: string | undefined, path: string, clientKey: string, status: number, time: number, bytes?: number) {
+  /**
+   * Records a 2xx/3xx answer on a sensitive-looking path (other requests teach the profile nothing). `rawLength` and
+   * `queryLength`: the request target as the server saw it (LogEvent.rawPath, LogEvent.queryLength), for echo pages.
+   */
+  observe(
+    hostName: string | undefined,
+    path: string,
+    clientKey: string,
+    status: number,
+    time: number,
+    bytes?: number,
+    rawLength?: number,
+    queryLength?: number,
+  ) {
     if (status < 200 || status >= 400) return;
     const host = this.#host(SiteProfile.hostOf(hostName), time);
     const entry = this.#path(host, SiteProfile.hostOf(hostName), path, time);
@@ -101,7 +131,10 @@ export class SiteProfile {
         entry.members = undefined; // public for good: the client set is no longer needed
       }
     }
-    if (status < 300 && status !== 204 && bytes !== undefined) this.#learnSize(host, path, bytes);
+    if (status < 300 && status !== 204 && bytes !== undefined) {
+      this.#learnSize(host, path, bytes);
+      if (rawLength !== undefined) this.#learnEcho(host, path, bytes, rawLength, queryLength);
+    }
   }
 
   /** Facts the Elasticsearch path computed with aggregations: the same counting, in bulk. */
@@ -121,8 +154,17 @@ export class SiteProfile {
   }
 
   /** Sizes the Elasticsearch path saw answered 2xx for one sensitive path of a host. */
-  observeSize(hostName: string | undefined, path: string, bytes: number, time: number): void {
-    this.#learnSize(this.#host(SiteProfile.hostOf(hostName), time), path, bytes);
+  observeSize(
+    hostName: string | undefined,
+    path: string,
+    bytes: number,
+    time: number,
+    rawLength?: number,
+    queryLength?: number,
+  ): void {
+    const host = this.#host(SiteProfile.hostOf(hostName), time);
+    this.#learnSize(host, path, bytes);
+    if (rawLength !== undefined) this.#learnEcho(host, path, bytes, rawLength, queryLength);
   }
 
   /** The fact that makes this path not count as sensitive on this host, if any. */
@@ -158,6 +200,22 @@ export class SiteProfile {
     return this.#hosts.get(SiteProfile.hostOf(hostName))?.fallbackSizes.has(bytes) ?? false;
   }
 
+  /**
+   * The host's echo fallback that `bytes` fits for a request of `rawLength` characters (plus `queryLength` of query:
+   * a page may print the path alone or the whole target), with the length it fits for.
+   */
+  echoFallbackOf(
+    hostName: string | undefined,
+    bytes: number | undefined,
+    rawLength: number | undefined,
+    queryLength?: number,
+  ): (EchoFallback & { length: number }) | undefined {
+    if (bytes === undefined || rawLength === undefined) return undefined;
+    const fallbacks = this.#hosts.get(SiteProfile.hostOf(hostName))?.echoFallbacks;
+    if (!fallbacks || fallbacks.size === 0) return undefined;
+    return echoFit(fallbacks, bytes, lengthsOf(rawLength, queryLength));
+  }
+
   /** True once the host has been watched for `warmup` seconds of its own traffic (event time). */
   isWarm(hostName: string | undefined, now: number): boolean {
     const host = this.#hosts.get(SiteProfile.hostOf(hostName));
@@ -176,6 +234,12 @@ export class SiteProfile {
 
   fallbackSizes(): Array<{ host: string; bytes: number }> {
     return [...this.#hosts].flatMap(([host, entry]) => [...entry.fallbackSizes].map((bytes) => ({ host, bytes })));
+  }
+
+  echoFallbacks(): Array<{ host: string } & EchoFallback> {
+    return [...this.#hosts].flatMap(([host, entry]) =>
+      [...entry.echoFallbacks.values()].map((echo) => ({ host, ...echo })),
+    );
   }
 
   /** Entries changed since the last call, with their client sets (for persistence). */
@@ -203,6 +267,10 @@ export class SiteProfile {
     this.#host(hostName, Date.now()).fallbackSizes.add(bytes);
   }
 
+  restoreEchoFallback(hostName: string, repeats: number, low: number): void {
+    this.#host(hostName, Date.now()).echoFallbacks.set(echoKey(repeats, low), { repeats, low });
+  }
+
   #makePublic(entry: PathEntry, clients: number): void {
     entry.public = true;
     entry.clients = Math.max(entry.clients, clients);
@@ -224,6 +292,51 @@ export class SiteProfile {
     }
   }
 
+  /**
+   * Files the answer under each base it could have (the path printed once or twice, the path alone or with its query,
+   * on both grids). `fallback_min_paths` distinct paths under one base, of lengths at least ECHO_WIDTH apart, make it
+   * the host's echo fallback: a page of one size on paths of close lengths (`/.env`, `/.env1`, `/.git/c`) also shares
+   * a base, and lengths that far apart are what tell a page that grows with the path from one that does not.
+   */
+  #learnEcho(host: HostEntry, path: string, bytes: number, rawLength: number, queryLength: number | undefined): void {
+    const lengths = lengthsOf(rawLength, queryLength);
+    // An answer the host's echo page explains teaches nothing more: its other readings (printed twice, the path
+    // without its query) would line up with its fellows' by chance and make a second, wrong echo fallback.
+    if (host.echoFallbacks.size > 0 && echoFit(host.echoFallbacks, bytes, lengths)) return;
+    for (const length of lengths) {
+      for (const repeats of ECHO_REPEATS) {
+        const base = bytes - repeats * length;
+        if (base < 0) continue;
+        for (const grid of ECHO_GRIDS) {
+          const low = Math.floor((base - grid) / ECHO_WIDTH) * ECHO_WIDTH + grid;
+          const key = echoKey(repeats, low);
+          if (host.echoFallbacks.has(key)) continue;
+          let paths = host.echoes.get(key);
+          if (!paths) {
+            if (host.echoes.size >= this.settings.max_paths_per_host * 4) {
+              const oldest = host.echoes.keys().next().value;
+              if (oldest !== undefined) host.echoes.delete(oldest);
+            }
+            paths = new Map();
+            host.echoes.set(key, paths);
+          }
+          if (paths.has(path)) continue;
+          paths.set(path, length);
+          if (paths.size < this.settings.fallback_min_paths) continue;
+          let shortest = Number.POSITIVE_INFINITY;
+          let longest = 0;
+          for (const seen of paths.values()) {
+            shortest = Math.min(shortest, seen);
+            longest = Math.max(longest, seen);
+          }
+          if (longest - shortest < ECHO_WIDTH) continue;
+          host.echoFallbacks.set(key, { repeats, low });
+          host.echoes.delete(key);
+        }
+      }
+    }
+  }
+
   #host(name: string, time: number): HostEntry {
     let host = this.#hosts.get(name);
     if (!host) {
@@ -231,7 +344,14 @@ export class SiteProfile {
         const oldest = this.#hosts.keys().next().value;
         if (oldest !== undefined) this.#hosts.delete(oldest);
       }
-      host = { firstSeen: time, paths: new Map(), sizes: new Map(), fallbackSizes: new Set() };
+      host = {
+        firstSeen: time,
+        paths: new Map(),
+        sizes: new Map(),
+        fallbackSizes: new Set(),
+        echoes: new Map(),
+        echoFallbacks: new Map(),
+      };
       this.#hosts.set(name, host);
     }
     host.firstSeen = Math.min(host.firstSeen, time);
@@ -272,6 +392,33 @@ export class SiteProfile {
     const oldest = host.paths.keys().next().value;
     if (oldest !== undefined) host.paths.delete(oldest);
   }
+}
+
+/** The fallback `bytes` fits for one of `lengths`: the plainer reading first (printed once, the path as given). */
+function echoFit(
+  fallbacks: ReadonlyMap<string, EchoFallback>,
+  bytes: number,
+  lengths: readonly number[],
+): (EchoFallback & { length: number }) | undefined {
+  for (const repeats of ECHO_REPEATS) {
+    for (const length of lengths) {
+      for (const fallback of fallbacks.values()) {
+        if (fallback.repeats !== repeats) continue;
+        const base = bytes - repeats * length;
+        if (base >= fallback.low && base < fallback.low + ECHO_WIDTH) return { ...fallback, length };
+      }
+    }
+  }
+  return undefined;
+}
+
+function echoKey(repeats: number, low: number): string {
+  return `${repeats}:${low}`;
+}
+
+/** The lengths a page may print: the path as sent, and with its query when it had one. */
+function lengthsOf(rawLength: number, queryLength: number | undefined): number[] {
+  return queryLength ? [rawLength, rawLength + queryLength] : [rawLength];
 }
 
 /** A path as an operator reads it: with its host, unless it has none (built only for an answer). */

@@ -13,6 +13,7 @@ import type { ClientSelector } from './client-addressing.ts';
 import { clientVerdicts } from './client-verdicts.ts';
 import { BURST_STEPS } from './detection-queries.ts';
 import type { SearchBody } from './search-backend.ts';
+import { targetLengths } from './site-facts.ts';
 
 const MAX_PATHS = 25;
 const MAX_AGENTS = 8;
@@ -177,6 +178,7 @@ export class ClientAggregates {
           status: 200,
           bytes: size === undefined ? undefined : Number(size),
           time: Number(ok.last?.value ?? 0),
+          ...targetLengths(rawPath),
         });
       }
     }

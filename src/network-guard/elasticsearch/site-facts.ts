@@ -4,6 +4,17 @@ import type { SiteProfile } from '../detection/site-profile.ts';
 import { type DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
 import type { SearchBackend, SearchBody } from './search-backend.ts';
 
+/**
+ * The request target's lengths as LogEvent has them (rawPath without the query, then the query's): the path field
+ * holds the target as logged (Traefik's RequestPath keeps its query).
+ */
+export function targetLengths(rawPath: string): { rawLength: number; queryLength: number | undefined } {
+  const query = rawPath.indexOf('?');
+  return query < 0
+    ? { rawLength: rawPath.length, queryLength: undefined }
+    : { rawLength: query, queryLength: rawPath.length - query };
+}
+
 /** Public raw paths excluded on the server per query (the rest still count for nothing on our side). */
 const MAX_EXCLUDED = 1000;
 
@@ -67,8 +78,9 @@ export async function learnSiteFacts(
       const host = bucket.key.host == null ? null : String(bucket.key.host);
       const time = Number(served.last?.value ?? range.to);
       profile.observeAggregate(host ?? undefined, path, Number(served.clients?.value ?? 0), time);
+      const { rawLength, queryLength } = targetLengths(rawPath);
       for (const size of served.ok?.sizes?.buckets ?? [])
-        profile.observeSize(host ?? undefined, path, Number(size.key), time);
+        profile.observeSize(host ?? undefined, path, Number(size.key), time, rawLength, queryLength);
       facts.push({ host, rawPath, path });
     },
     signal,

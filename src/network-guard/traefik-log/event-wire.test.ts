@@ -52,6 +52,8 @@ test('events cross from a worker equal, key for key: fixtures, escapes, proxies,
     '203.0.113.7 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "curl/8.0" 1 "r@file" "-" 3ms',
     `2026-11-21T08:02:38.5Z stdout F ${json({})}`, // inside a container runtime's record: places in Traefik's line
     JSON.stringify({ log: `${json({ RequestPath: '/.aws/credentials' })}\n`, stream: 'stdout' }),
+    json({ RequestPath: '/debug/default/view?panel=config' }), // a query: its length travels (echo pages)
+    '203.0.113.7 - - [21/Nov/2026:08:02:38 +0000] "GET /?rest_route=/wp/v2/users/ HTTP/1.1" 200 403 "-" "-" 1 "r@file" "-" 0ms',
   );
   const behindProxy: ParseOptions = { resolver: new ClientIpResolver(['10.0.0.2']) };
   const events: LogEvent[] = [];
@@ -68,6 +70,8 @@ test('events cross from a worker equal, key for key: fixtures, escapes, proxies,
   assert.ok(events.length > 70, `${events.length} events`);
   assert.ok(events.some((event) => !('host' in event)) && events.some((event) => event.peerIp !== event.clientIp));
   assert.ok(events.some((event) => event.raw === undefined) && events.some((event) => event.path !== event.rawPath));
+  const queries = new Set(events.map((event) => event.queryLength));
+  assert.ok(queries.has(13) && queries.has(25) && queries.has(undefined), 'queries of JSON and CLF lines, and none');
   assert.deepEqual(roundTrip(events), events);
   assert.deepEqual(roundTrip([]), []);
   // The parser's starts are where the texts are in their lines (the wire trusts them: it checks only that a cut raw

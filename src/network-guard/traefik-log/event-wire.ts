@@ -11,7 +11,7 @@ import { TEXT_START, TEXT_START_FIELDS } from './parse-traefik-line.ts';
  */
 export interface WireEvents {
   count: number;
-  /** time, status, bytes (NaN: undefined) per event. */
+  /** time, status, bytes, queryLength (NaN: undefined) per event. */
   numbers: Float64Array;
   /** Per event, FLAG_* bits. */
   flags: Uint8Array;
@@ -24,6 +24,8 @@ export interface WireEvents {
 
 const TEXT_FIELDS = ['method', 'rawPath', 'path', 'userAgent', 'host', 'routerName'] as const;
 const FIELDS = TEXT_FIELDS.length;
+/** Numbers per event in WireEvents.numbers. */
+const NUMBERS = 4;
 const HOST = 4;
 /** Span codes: a start below 0. */
 const IN_TEXTS = -1;
@@ -44,16 +46,17 @@ export function encodeEvents(
   textStarts?: Int32Array,
 ): { wire: WireEvents; transfer: ArrayBuffer[] } {
   const count = events.length;
-  const numbers = new Float64Array(count * 3);
+  const numbers = new Float64Array(count * NUMBERS);
   const flags = new Uint8Array(count);
   const spans = new Int32Array(count * FIELDS * 2);
   const raws: Array<string | undefined> = new Array(count);
   const texts: string[] = [];
   for (let index = 0; index < count; index++) {
     const event = events[index]!;
-    numbers[index * 3] = event.time;
-    numbers[index * 3 + 1] = event.status;
-    numbers[index * 3 + 2] = event.bytes ?? Number.NaN;
+    numbers[index * NUMBERS] = event.time;
+    numbers[index * NUMBERS + 1] = event.status;
+    numbers[index * NUMBERS + 2] = event.bytes ?? Number.NaN;
+    numbers[index * NUMBERS + 3] = event.queryLength ?? Number.NaN;
     texts.push(event.clientIp);
     let flag = 'host' in event ? 0 : FLAG_NO_HOST;
     if (event.peerIp === undefined) flag |= FLAG_NO_PEER;
@@ -156,21 +159,23 @@ export function decodeEvents(wire: WireEvents): LogEvent[] {
     for (let field = 0; field < FIELDS; field++) if (spans[base + field * 2] === IN_TEXTS) next++;
     const rawPath = text(spans, base + 2, raw, texts)!;
     const path = spans[base + 4] === SAME_AS_RAW_PATH ? rawPath : text(spans, base + 4, raw, texts)!;
-    const bytes = numbers[index * 3 + 2]!;
+    const bytes = numbers[index * NUMBERS + 2]!;
+    const queryLength = numbers[index * NUMBERS + 3]!;
     const event: LogEvent = {
-      time: numbers[index * 3]!,
+      time: numbers[index * NUMBERS]!,
       clientIp,
       peerIp,
       method: text(spans, base, raw, texts)!,
       rawPath,
       path,
-      status: numbers[index * 3 + 1]!,
+      status: numbers[index * NUMBERS + 1]!,
       userAgent: text(spans, base + 6, raw, texts)!,
       host: text(spans, base + HOST * 2, raw, texts),
       routerName: text(spans, base + 10, raw, texts),
       bytes: Number.isNaN(bytes) ? undefined : bytes,
       raw,
     };
+    if (!Number.isNaN(queryLength)) event.queryLength = queryLength;
     if (flag & FLAG_NO_HOST) {
       const { host: _absent, ...withoutHost } = event;
       events[index] = withoutHost;

@@ -181,6 +181,7 @@ function parseJson(line: string, first: number, oversized: boolean, options: Par
     raw: rawOf(line, options.rawChars),
   };
   event.path = normalizePath(rawPath); // the query too: a traversal in it names the file the request is for
+  if (event.rawPath.length < rawPath.length) event.queryLength = rawPath.length - event.rawPath.length;
   return { ok: true, event };
 }
 
@@ -191,22 +192,21 @@ function parseClf(line: string, oversized: boolean, options: ParseOptions): Pars
   const resolution = (options.resolver ?? NO_PROXY_RESOLVER).resolve({ clientHost: fields.clientHost });
   if (!resolution.ok) return { ok: false, reason: 'unattributed' };
   const rawPath = withoutQuery(fields.path);
-  return {
-    ok: true,
-    event: {
-      time: fields.time,
-      clientIp: resolution.clientIp,
-      peerIp: resolution.peerIp,
-      method: fields.method,
-      rawPath,
-      path: normalizePath(fields.path),
-      status: fields.status,
-      bytes: fields.size,
-      userAgent: fields.userAgent,
-      routerName: fields.routerName || undefined,
-      raw: rawOf(line, options.rawChars),
-    },
+  const event: LogEvent = {
+    time: fields.time,
+    clientIp: resolution.clientIp,
+    peerIp: resolution.peerIp,
+    method: fields.method,
+    rawPath,
+    path: normalizePath(fields.path),
+    status: fields.status,
+    bytes: fields.size,
+    userAgent: fields.userAgent,
+    routerName: fields.routerName || undefined,
+    raw: rawOf(line, options.rawChars),
   };
+  if (rawPath.length < fields.path.length) event.queryLength = fields.path.length - rawPath.length;
+  return { ok: true, event };
 }
 
 function readTime(reader: JsonLineReader): number | undefined {
