@@ -195,6 +195,30 @@ test('containers, processes, nmap changes and temperatures give the expected sev
   store.db.close();
 });
 
+test("a GPU's junction sensor is judged by its own critical limit; its edge sensor by the GPU thresholds", () => {
+  const store = new MonitorStore(openDatabase(join(directory, 'hotspot.db')));
+  const observations = emptyObservations(NOW);
+  // amdgpu under load (sensors -j): edge 78, junction 96 (temp2_crit 110), memory 92 (temp3_crit 105); a second
+  // card's junction at its limit, and a junction with no published limit
+  observations.temperatures = [
+    { sensor: 'amdgpu-pci-0300/edge', kind: 'gpu', celsius: 78, source: 'sensors', critical: 100 },
+    { sensor: 'amdgpu-pci-0300/junction', kind: 'gpu', celsius: 96, source: 'sensors', critical: 110 },
+    { sensor: 'amdgpu-pci-0300/mem', kind: 'gpu', celsius: 92, source: 'sensors', critical: 105 },
+    { sensor: 'amdgpu-pci-0400/junction', kind: 'gpu', celsius: 110, source: 'sensors', critical: 110 },
+    { sensor: 'amdgpu-pci-0500/junction', kind: 'gpu', celsius: 93, source: 'sensors' },
+  ];
+  const summary = Object.fromEntries(
+    evaluateRules(observations, settings({}), store).map((item) => [item.key, item.severity]),
+  );
+  assert.deepEqual(summary, {
+    'temperature:amdgpu-pci-0300/junction': 'medium',
+    'temperature:amdgpu-pci-0300/mem': 'high',
+    'temperature:amdgpu-pci-0400/junction': 'high',
+    'temperature:amdgpu-pci-0500/junction': 'high',
+  });
+  store.db.close();
+});
+
 test('local time, quiet-hours windows across midnight', () => {
   assert.deepEqual(localTime(Date.parse('2026-07-01T18:30:00Z'), 'Europe/Paris'), {
     date: '2026-07-01',

@@ -4,6 +4,9 @@ import { type Finding, finding } from './findings.ts';
 import type { MonitorStore } from './monitor-store.ts';
 import { collectorSucceeded, FAILURE_EVENT_TYPES, type Observations } from './observations.ts';
 
+/** The label of a GPU's hottest-point sensor (amdgpu's `junction`, `hotspot` in other drivers and tools). */
+const HOTSPOT = /(?:^|[/ ])(?:junction|hot ?spot)$/i;
+
 export interface MetricSample {
   name: string;
   value: number;
@@ -105,8 +108,20 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
   for (const reading of judgedReadings) {
     if (reading.kind === 'other') continue;
     const subject = reading.kind === 'cpu' ? 'cpu' : reading.sensor;
-    const high = reading.kind === 'cpu' ? thresholds.cpu_temperature_high : thresholds.gpu_temperature_high;
-    const medium = reading.kind === 'cpu' ? thresholds.cpu_temperature_medium : thresholds.gpu_temperature_medium;
+    let high = reading.kind === 'cpu' ? thresholds.cpu_temperature_high : thresholds.gpu_temperature_high;
+    let medium = reading.kind === 'cpu' ? thresholds.cpu_temperature_medium : thresholds.gpu_temperature_medium;
+    // A GPU's hottest point (AMD's junction, a hotspot) runs 10 to 20 degrees above its edge sensor by design, 90 to
+    // 105 under ordinary load: judged by its own critical limit when it has one above the GPU threshold, so a busy
+    // card is a medium note at the GPU's high threshold and a high alert only at the limit its driver sets.
+    if (
+      reading.kind === 'gpu' &&
+      HOTSPOT.test(reading.sensor) &&
+      reading.critical !== undefined &&
+      reading.critical > high
+    ) {
+      medium = high;
+      high = reading.critical;
+    }
     const critical = reading.critical !== undefined && reading.celsius >= reading.critical;
     const severity = critical || reading.celsius >= high ? 'high' : reading.celsius >= medium ? 'medium' : undefined;
     if (!severity) continue;
