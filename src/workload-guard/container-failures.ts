@@ -66,7 +66,10 @@ export function containerFailures(status: V1ContainerStatus, context: ContainerC
   // Restarts are the program's only when its last run ended by itself: a run the runtime lost (the node or
   // containerd restarted under it) says nothing about the program, and a node that reboots daily counts one a day.
   const lostLastRun = lostByRuntime(last) && status.state?.running !== undefined;
-  if (failures.length === 0 && !lostLastRun && (status.restartCount ?? 0) >= context.restartThreshold) {
+  // An init container that has completed did its job: its earlier runs (a wait-for-db that failed until the database
+  // came up, re-runs after the pod's sandbox was recreated) are history, not a failing program.
+  const initDone = context.init && current !== undefined && (current.exitCode ?? 0) === 0;
+  if (failures.length === 0 && !lostLastRun && !initDone && (status.restartCount ?? 0) >= context.restartThreshold) {
     const lastRun = last ? ` (last run ${describeExit(last)})` : '';
     failures.push({ kind: 'restarts', severity: 'MEDIUM', reason: `${status.restartCount} restarts${lastRun}` });
   }

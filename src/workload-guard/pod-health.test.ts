@@ -91,6 +91,34 @@ describe('detectHealthProblems', () => {
     assert.equal(byKind.get('pending')?.pods?.join(), 'web-f', 'a pod pending for one minute is not reported');
     assert.equal(byKind.get('unavailable-replicas')?.detail, '2 of 3 replicas unavailable (1 available)');
   });
+  it("an init container's restarts count while it has not completed, not once it has", () => {
+    const init = (restartCount: number, state: V1ContainerStatus['state']) =>
+      pod(
+        `web-init-${restartCount}-${Object.keys(state ?? {})[0]}`,
+        [status({ ready: true, state: { running: {} } })],
+        {
+          initContainerStatuses: [{ ...status({ restartCount, state }), name: 'wait-for-db' }],
+        },
+      );
+    const found = detectHealthProblems(
+      {
+        deployments: [],
+        replicaSets: [replicaSet],
+        pods: [
+          // completed after 6 runs (a database that came up late, a node restart): the pod runs
+          init(6, { terminated: { exitCode: 0, reason: 'Completed' } }),
+          // running its 7th attempt: still failing to get there
+          init(7, { running: {} }),
+        ],
+      },
+      { restartThreshold: 5, pendingTimeout: 600 },
+      now,
+    );
+    assert.deepEqual(
+      found.map((finding) => [finding.kind, finding.pods]),
+      [['restarts', ['web-init-7-running']]],
+    );
+  });
   it('leaves a pod whose ReplicaSet is unknown attached to the ReplicaSet', () => {
     const [finding] = detectHealthProblems(
       {
