@@ -17,30 +17,12 @@ before(async () => {
   const admin = new WorkloadTestCluster(env.kubeconfig);
   namespace = await admin.namespace('event-pages');
   const event = (name: string, pod: string, reason: string) =>
-    admin.request('POST', `/api/v1/namespaces/${namespace}/events`, {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod, namespace },
-      reason,
-      message: `${reason} of ${pod}`,
-      type: 'Warning',
-      source: { component: 'kubelet', host: 'node-1' },
-      lastTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    });
+    admin.podEvent(namespace, name, pod, reason, `${reason} of ${pod}`);
   // Events of a crash-looping Job's pods, gone now, named to sort before the live pod's.
   for (let index = 0; index < GONE; index++) await event(`a-job-${index}`, `job-${index}-x7k2p`, 'BackOff');
   await event('z-web', 'web-5d8f7-abcde', 'FailedMount');
   // A Normal event is not listed at all (the field selector asks the server for Warnings).
-  await admin.request('POST', `/api/v1/namespaces/${namespace}/events`, {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: 'z-web-normal', namespace },
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', name: 'web-5d8f7-abcde', namespace },
-    reason: 'Pulled',
-    message: 'pulled',
-    type: 'Normal',
-  });
+  await admin.podEvent(namespace, 'z-web-normal', 'web-5d8f7-abcde', 'Pulled', 'pulled', { type: 'Normal' });
   cluster = WorkloadCluster.fromConfig(defaultConfig({ 'kubernetes.kubeconfig': env.kubeconfig }));
 });
 

@@ -22,18 +22,9 @@ describe('pod Warning Events, opt-in, read-only', { timeout: 120_000 }, () => {
   let restrictedKubeconfig: string;
 
   const event = (name: string, pod: string, reason: string, text: string, count: number) =>
-    admin.request('POST', `/api/v1/namespaces/${namespace}/events`, {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod, namespace },
-      reason,
-      message: text,
-      type: 'Warning',
+    admin.podEvent(namespace, name, pod, reason, text, {
       count,
-      source: { component: 'kubelet', host: 'node-1' },
       firstTimestamp: new Date(Date.now() - 120_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      lastTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
   const scan = () =>
     runWorkloadChecks(

@@ -43,6 +43,17 @@ function authLogEvent(m: RegExpExecArray): SshdEvent {
   };
 }
 
+/** auth.c auth_maxtries_exceeded's line, in either OpenSSH's wording: (invalid user )?, user, address, port. */
+function maxAttempts(m: RegExpExecArray): SshdEvent {
+  return {
+    type: 'max_auth_attempts',
+    invalidUser: Boolean(m[1]) || undefined,
+    user: m[2],
+    sourceIp: m[3],
+    port: port(m[4]),
+  };
+}
+
 /**
  * The messages OpenSSH 7-9 writes about authentication and connections (auth.c, auth2.c, auth-pam.c, packet.c,
  * sshd.c), each anchored where sshd writes the address: a user name is whatever the client sent (spaces, `from`,
@@ -80,26 +91,13 @@ const SHAPES: Shape[] = [
   {
     // auth.c auth_maxtries_exceeded: "maximum authentication attempts exceeded for %s%.100s from %.200s port %d ssh2"
     pattern: `^maximum authentication attempts exceeded for (invalid user )?(.*) from ${IP} port (\\d+) ssh2${PREAUTH}$`,
-    build: (m) => ({
-      type: 'max_auth_attempts',
-      invalidUser: Boolean(m[1]) || undefined,
-      user: m[2],
-      sourceIp: m[3],
-      port: port(m[4]),
-    }),
+    build: maxAttempts,
   },
   {
     // OpenSSH 6.x auth.c auth_maxtries_exceeded: packet_disconnect("Too many authentication failures for %s%.100s
     // from %.200s port %d %s") (Debian 8, Ubuntu 14.04); 7.x logs "maximum authentication attempts exceeded" instead
     pattern: `^Disconnecting: Too many authentication failures for (invalid user )?(.*) from ${IP} port (\\d+) ssh[12]${PREAUTH}$`,
-    build: (m) => ({
-      type: 'max_auth_attempts',
-      invalidUser: Boolean(m[1]) || undefined,
-      user: m[2],
-      sourceIp: m[3],
-      port: port(m[4]),
-      method: 'disconnect',
-    }),
+    build: (m) => ({ ...maxAttempts(m), method: 'disconnect' }),
   },
   {
     // packet.c ssh_packet_disconnect with the connection id: "Disconnecting <preamble><ip> port <n>: Too many ..."

@@ -131,10 +131,8 @@ export class SiteProfile {
         entry.members = undefined; // public for good: the client set is no longer needed
       }
     }
-    if (status < 300 && status !== 204 && bytes !== undefined) {
-      this.#learnSize(host, path, bytes);
-      if (rawLength !== undefined) this.#learnEcho(host, path, bytes, rawLength, queryLength);
-    }
+    if (status < 300 && status !== 204 && bytes !== undefined)
+      this.#learnAnswer(host, path, bytes, rawLength, queryLength);
   }
 
   /** Facts the Elasticsearch path computed with aggregations: the same counting, in bulk. */
@@ -162,9 +160,7 @@ export class SiteProfile {
     rawLength?: number,
     queryLength?: number,
   ): void {
-    const host = this.#host(SiteProfile.hostOf(hostName), time);
-    this.#learnSize(host, path, bytes);
-    if (rawLength !== undefined) this.#learnEcho(host, path, bytes, rawLength, queryLength);
+    this.#learnAnswer(this.#host(SiteProfile.hostOf(hostName), time), path, bytes, rawLength, queryLength);
   }
 
   /** The fact that makes this path not count as sensitive on this host, if any. */
@@ -275,6 +271,12 @@ export class SiteProfile {
     entry.public = true;
     entry.clients = Math.max(entry.clients, clients);
     entry.members = undefined;
+  }
+
+  /** A 2xx answer with content: its size, and (when the request's length is known) the echo bases it could have. */
+  #learnAnswer(host: HostEntry, path: string, bytes: number, rawLength?: number, queryLength?: number): void {
+    this.#learnSize(host, path, bytes);
+    if (rawLength !== undefined) this.#learnEcho(host, path, bytes, rawLength, queryLength);
   }
 
   #learnSize(host: HostEntry, path: string, bytes: number): void {

@@ -103,10 +103,8 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
     requestEnd = line.indexOf('" ', requestEnd + 1);
   }
   if (!statusMatch || requestEnd < requestStart) return undefined;
-  const request = line.slice(requestStart, requestEnd);
-  const firstSpace = request.indexOf(' ');
-  const lastSpace = request.lastIndexOf(' ');
-  if (firstSpace < 0 || lastSpace === firstSpace) return notHttp(request, statusMatch[1]);
+  const request = requestFields(line.slice(requestStart, requestEnd), statusMatch[1]!, statusMatch[2]!);
+  if (request === undefined || request === NOT_HTTP) return request;
   // "<referer>" "<user-agent>": between the size and the count (to the end of a cut line, which may stop in either)
   const pairStart = requestEnd + statusMatch[0].length - 1;
   const pair = line.slice(pairStart, countSpace);
@@ -119,11 +117,7 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
     clientHost,
     user,
     time,
-    method: request.slice(0, firstSpace),
-    path: request.slice(firstSpace + 1, lastSpace),
-    protocol: request.slice(lastSpace + 1),
-    status: statusMatch[1] === '-' ? 0 : Number(statusMatch[1]),
-    size: statusMatch[2] === '-' ? undefined : Number(statusMatch[2]),
+    ...request,
     referer: headerValue(pair.slice(1, refererEnd)),
     userAgent: middle < 0 ? '' : headerValue(pair.slice(middle + 3, agentEnd)),
     routerName: unDash(router),
@@ -131,9 +125,26 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   };
 }
 
-/** A request field with fewer than three parts, answered as a server answers what is no HTTP request. */
-function notHttp(request: string, status: string): typeof NOT_HTTP | undefined {
-  return NOT_HTTP_STATUSES.has(status) && !ASKS_FOR_A_PATH.test(request) ? NOT_HTTP : undefined;
+/**
+ * Method, path and protocol of the quoted request, with the status and size after it. A request field with fewer
+ * than three parts is NOT_HTTP when answered as a server answers what is no HTTP request, else unreadable.
+ */
+function requestFields(
+  request: string,
+  status: string,
+  size: string,
+): Pick<ClfFields, 'method' | 'path' | 'protocol' | 'status' | 'size'> | typeof NOT_HTTP | undefined {
+  const firstSpace = request.indexOf(' ');
+  const lastSpace = request.lastIndexOf(' ');
+  if (firstSpace < 0 || lastSpace === firstSpace)
+    return NOT_HTTP_STATUSES.has(status) && !ASKS_FOR_A_PATH.test(request) ? NOT_HTTP : undefined;
+  return {
+    method: request.slice(0, firstSpace),
+    path: request.slice(firstSpace + 1, lastSpace),
+    protocol: request.slice(lastSpace + 1),
+    status: status === '-' ? 0 : Number(status),
+    size: size === '-' ? undefined : Number(size),
+  };
 }
 
 function commonEnd(line: string): RegExpExecArray | null {
@@ -154,19 +165,13 @@ function commonFields(
   end: RegExpExecArray,
 ): ClfFields | typeof NOT_HTTP | undefined {
   if (end.index < requestStart) return undefined;
-  const request = line.slice(requestStart, end.index);
-  const firstSpace = request.indexOf(' ');
-  const lastSpace = request.lastIndexOf(' ');
-  if (firstSpace < 0 || lastSpace === firstSpace) return notHttp(request, end[1]);
+  const request = requestFields(line.slice(requestStart, end.index), end[1]!, end[2]!);
+  if (request === undefined || request === NOT_HTTP) return request;
   return {
     clientHost,
     user,
     time,
-    method: request.slice(0, firstSpace),
-    path: request.slice(firstSpace + 1, lastSpace),
-    protocol: request.slice(lastSpace + 1),
-    status: end[1] === '-' ? 0 : Number(end[1]),
-    size: end[2] === '-' ? undefined : Number(end[2]),
+    ...request,
     referer: '',
     userAgent: '',
     routerName: '',

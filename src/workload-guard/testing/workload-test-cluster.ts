@@ -39,6 +39,29 @@ export class WorkloadTestCluster {
     return response.body as KubeObject;
   }
 
+  /** A kubelet's Warning Event about a pod (`extra` adds or overrides fields: count, timestamps, type). */
+  async podEvent(
+    namespace: string,
+    name: string,
+    pod: string,
+    reason: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<KubeObject> {
+    return this.request('POST', `/api/v1/namespaces/${namespace}/events`, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod, namespace },
+      reason,
+      message,
+      type: 'Warning',
+      source: { component: 'kubelet', host: 'node-1' },
+      lastTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...extra,
+    });
+  }
+
   async namespace(prefix: string): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
     await this.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
