@@ -13,6 +13,12 @@ export const detectionSection = z
     distinct_sensitive_paths: z.number().int().positive().default(5),
     /** Sensitive hits answered 401/403/404 within the slow window. */
     min_sensitive_failures: z.number().int().positive().default(10),
+    /**
+     * A returning scanner: refused (401/403/404) on sensitive paths in this many separate visits (runs of clock hours
+     * with a quiet hour between them) within `revisit_window` (0 turns the rule off).
+     */
+    revisits: z.number().int().nonnegative().default(3),
+    revisit_window: duration().default(86400),
     /** A known scanner user agent needs at least this many requests before an incident opens. */
     scanner_agent_min_requests: z.number().int().positive().default(3),
     sensitive_paths: z.array(z.string()).default([]),

@@ -7,10 +7,11 @@ import { EvidenceAccumulator } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
 import { FirstSightings, type ObservedRequest } from './first-sightings.ts';
 import { SensitivePathMatcher, TRAVERSAL_REASON } from './path-matcher.ts';
+import { countsAsRevisit, ProbeHours, type RevisitSettings } from './returning-probes.ts';
 import { type AgentFacts, ScannerAgentMatcher } from './scanner-agent-matcher.ts';
 import { SiteProfile, type SiteProfileSettings } from './site-profile.ts';
 
-export interface SecretsScanningSettings {
+export interface SecretsScanningSettings extends RevisitSettings {
   /** Seconds. */
   window: number;
   rate_per_window: number;
@@ -52,6 +53,8 @@ interface ClientState {
   failuresPerMinute: Map<number, number>;
   /** Sensitive path -> last time seen, within the slow window. */
   sensitivePathsSeen: Map<string, number>;
+  /** Refused sensitive probes per hour within the revisit window (created by the first). */
+  probeHours?: ProbeHours;
   scannerRequests: number;
   /** 2xx answers on sensitive paths not judged yet (the profile may still learn they are public). */
   exposures: ExposureCandidate[];
@@ -202,7 +205,8 @@ export class SecretsScanningDetector {
     return (
       settings.rate_per_window < 1 ||
       settings.distinct_sensitive_paths <= 1 ||
-      (settings.min_sensitive_failures <= 1 && FAILURE_STATUSES.has(event.status))
+      (settings.min_sensitive_failures <= 1 && FAILURE_STATUSES.has(event.status)) ||
+      (settings.revisits === 1 && FAILURE_STATUSES.has(event.status) && countsAsRevisit(event.path))
     );
   }
 
@@ -342,6 +346,10 @@ export class SecretsScanningDetector {
       state.failuresPerMinute.set(minute, (state.failuresPerMinute.get(minute) ?? 0) + 1);
       for (const bucket of state.failuresPerMinute.keys())
         if (bucket * 60000 < slowStart - 60000) state.failuresPerMinute.delete(bucket);
+      if (countsAsRevisit(event.path)) {
+        state.probeHours ??= new ProbeHours();
+        state.probeHours.add(event.time);
+      }
     }
     state.sensitivePathsSeen.delete(event.path);
     state.sensitivePathsSeen.set(event.path, event.time);
@@ -388,6 +396,8 @@ export class SecretsScanningDetector {
         `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
       );
     }
+    const returning = state.probeHours?.verdict(settings);
+    if (returning) state.reasons.add(returning);
     if (state.crawlerClaim && state.evidence.sensitiveHits > 0) {
       state.reasons.add(
         `claims to be ${state.crawlerClaim} while requesting sensitive paths (verified by reverse DNS)`,

@@ -5,6 +5,7 @@ import type { MemberProbes } from '../detection/campaign-tracker.ts';
 import { claimedCrawler } from '../detection/crawler-claims.ts';
 import type { ExposureCandidate } from '../detection/exposure-judge.ts';
 import type { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import { countsAsRevisit, type ReturningClients } from '../detection/returning-probes.ts';
 import type { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import { SiteProfile } from '../detection/site-profile.ts';
@@ -93,6 +94,8 @@ export class ClientAggregates {
   readonly #resolver: ClientIpResolver;
   readonly #addressOf: (key: SearchBody) => ClientAddressFields;
   readonly profile: SiteProfile;
+  /** Refused probes per hour of clients seen in earlier ranges (the returning-scanner rule), when kept. */
+  readonly #returning: ReturningClients | undefined;
   /** Bucket client values that name nobody (garbage, or only trusted proxies): skipped, counted. */
   unattributed = 0;
 
@@ -103,7 +106,9 @@ export class ClientAggregates {
     resolver: ClientIpResolver = new ClientIpResolver(),
     addressOf: (key: SearchBody) => ClientAddressFields = (key) => ({ clientHost: String(key.client) }),
     profile?: SiteProfile,
+    returning?: ReturningClients,
   ) {
+    this.#returning = returning;
     this.#addressOf = addressOf;
     this.#settings = settings;
     this.#paths = paths;
@@ -166,7 +171,11 @@ export class ClientAggregates {
     client.sensitiveHits += count;
     client.sensitiveRawPaths.add(rawPath);
     client.sensitivePaths.set(path, (client.sensitivePaths.get(path) ?? 0) + count);
-    client.sensitiveFailures += Number(bucket.failures?.doc_count ?? 0);
+    const failures = Number(bucket.failures?.doc_count ?? 0);
+    client.sensitiveFailures += failures;
+    const lastFailure = bucket.failures?.last?.value;
+    if (failures > 0 && lastFailure != null && countsAsRevisit(path))
+      this.#returning?.add(client.key, Number(lastFailure));
     if (this.#paths.traversesToSensitive(path)) client.traversals += count;
     const ok = bucket.ok;
     if (ok && Number(ok.doc_count) > 0 && client.exposures.length < 20) {
@@ -240,6 +249,7 @@ export class ClientAggregates {
       this.#resolver,
       this.#addressOf,
       this.profile,
+      this.#returning,
     );
     for (const [key, client] of this.clients) {
       if (taken.clients.size === count) break;
@@ -294,7 +304,7 @@ export class ClientAggregates {
 
   /** The file detector's rules over this range's aggregates; empty when nothing crossed a threshold. */
   verdicts(client: ClientAggregate): Verdict[] {
-    return clientVerdicts(client, this.#settings, this.profile);
+    return clientVerdicts(client, this.#settings, this.profile, this.#returning?.hours(client.key));
   }
 }
 

@@ -4,6 +4,7 @@ import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.
 import type { Evidence, Finding } from '../../core/incident.ts';
 import { CampaignTracker } from '../detection/campaign-tracker.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import { ReturningClients } from '../detection/returning-probes.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
@@ -51,6 +52,8 @@ export class ElasticsearchDetector {
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
   readonly #resolver: ClientIpResolver;
+  /** Refused probes per hour, across the ranges this detector reads (a returning scanner spans many). */
+  readonly #returning: ReturningClients;
 
   constructor(backend: SearchBackend, profile: FieldProfile, config: Config, peerScript = true) {
     const settings = config.elasticsearch!;
@@ -66,6 +69,7 @@ export class ElasticsearchDetector {
     this.#paths = new SensitivePathMatcher(detection.sensitive_paths, detection.replace_builtin_lists);
     this.#agents = new ScannerAgentMatcher(detection.scanner_user_agents, detection.replace_builtin_lists);
     this.#resolver = new ClientIpResolver(config.trusted_proxies);
+    this.#returning = new ReturningClients(detection.max_tracked_ips);
   }
 
   /** Connects (flavor from GET /), reads `_field_caps` of the index pattern and resolves the field profile. */
@@ -188,6 +192,7 @@ export class ElasticsearchDetector {
       this.#resolver,
       (key) => this.queries.addressing.addressOf(key),
       this.siteProfile,
+      this.#returning,
     );
   }
 

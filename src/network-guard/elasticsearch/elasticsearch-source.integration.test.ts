@@ -252,6 +252,40 @@ describe('Elasticsearch cycles, restarts and faults', () => {
     }
   });
 
+  it('a scanner back for /.env every three hours is one incident across windows, as in the file path', async () => {
+    const returningIndex = `traefik-logs-it-returning-${suffix}`;
+    const scanner = '198.51.100.77';
+    const agent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/81.0.4044.129 Safari/537.36';
+    // The Androxgh0st pattern: GET /.env, then POST /, once per visit; a poller refused every ten minutes beside it.
+    const requests: TestRequest[] = [0, 3, 6].flatMap((hours) => [
+      { time: T0 + hours * HOUR, ip: scanner, path: '/.env', status: 404, userAgent: agent },
+      { time: T0 + hours * HOUR + 1000, ip: scanner, path: '/', status: 200, userAgent: agent, method: 'POST' },
+    ]);
+    for (let minute = 0; minute < 8 * 60; minute += 10)
+      requests.push({
+        time: T0 + minute * 60_000,
+        ip: '198.51.100.78',
+        path: '/api/v1/secrets',
+        status: 401,
+        userAgent: 'python-requests/2.32',
+      });
+    await indexRequests(engine.url, returningIndex, 'traefik-json', requests);
+    const tested = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': returningIndex });
+    try {
+      await scanElasticsearch(tested.runtime, tested.guard, { from: T0 - HOUR, to: T0 + 8 * HOUR }, undefined, {});
+      const incidents = tested.runtime.store.incidents.list({ limit: 50 });
+      assert.deepEqual(
+        incidents.map((incident) => [incident.ip, incident.threatType, incident.severity]),
+        [[scanner, 'secrets_scanning', 'medium']],
+        'the poller is one long visit',
+      );
+      assert.ok(incidents[0]!.evidence.reasons.some((reason) => reason.includes('3+ separate visits')));
+    } finally {
+      tested.cleanup();
+      await deleteIndex(engine.url, returningIndex);
+    }
+  });
+
   it('the daemon loop connects, logs its profile, creates the incidents once and stops on abort', async () => {
     const agent = await testAgent({
       'elasticsearch.url': engine.url,
