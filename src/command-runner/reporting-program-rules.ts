@@ -145,7 +145,12 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
   hwinfo: (args) => (hasFlag(args, '', ['--log', '--dump-db']) ? writes('hwinfo') : undefined),
   ...Object.fromEntries(NETWORK_PROBES.map((name) => [name, (args: ShellWord[]) => runtimeNetworkData(name, args)])),
   // `getent hosts NAME` asks the resolver (DNS); passwd, group and the other databases are local files.
-  getent: (args) => (/^a?hosts/.test(firstWord(args, []) ?? '') ? runtimeNetworkData('getent', args) : undefined),
+  getent: (args) => {
+    const database = operands(args)[0];
+    return database && (database.value === undefined || /^a?hosts/.test(database.value))
+      ? runtimeNetworkData('getent', args)
+      : undefined;
+  },
   // uniq's second operand is its output file.
   // A second operand is the output file; an unquoted glob or expansion may supply one (`uniq *`).
   uniq: (args) => {
