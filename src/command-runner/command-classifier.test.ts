@@ -209,6 +209,25 @@ describe('rules found while checking against Qwen Code (qwen-shell-read-only.tes
     assert.equal(level('git log -- --output=log.out'), 'LOW');
     assert.equal(level('git remote get-url origin'), 'LOW');
   });
+
+  test('an argument that spells printable text as escapes is held: the approver cannot read it', () => {
+    // Continue's terminal-security case `echo $'\x72\x6d' -rf /` (disabled there) ran as SAFE.
+    for (const command of [
+      "echo $'\\x72\\x6d' -rf /",
+      "echo $'\\162\\155'",
+      "grep $'\\u0070assword' notes.txt",
+      "bash -c $'\\x6c\\x73'",
+    ])
+      assert.equal(classifier.classify(command).rule, 'hidden-text', command);
+    // Escapes for what cannot be typed (tab, newline, colours, a quote) are what $'...' is for.
+    for (const command of [
+      "sort -t $'\\t' -k2 data.tsv",
+      "printf '%s' $'a\\nb'",
+      "echo $'\\033[31mred\\033[0m'",
+      "echo $'It\\'s'",
+    ])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
 });
 
 describe('command policy (config exec.policy)', () => {

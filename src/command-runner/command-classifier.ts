@@ -250,6 +250,13 @@ class Walk {
     for (const word of words.slice(1)) {
       const secret = this.#notePath(word) ?? this.#secretInOption(word);
       if (secret) found.push(secret);
+      // Escapes for letters have no use but hiding them from the person who approves or audits the command.
+      if (word.hidden)
+        found.push({
+          level: 'MEDIUM',
+          rule: 'hidden-text',
+          reason: `${word.raw.slice(0, 60)} spells printable text as escapes (${JSON.stringify((word.value ?? '').slice(0, 40))})`,
+        });
     }
     const name = words[0];
     if (name.value === undefined)

@@ -42,6 +42,19 @@ const DANGEROUS_VARIABLES: Record<string, Finding> = {
   LESSKEY: { level: 'HIGH', rule: 'environment-config', reason: 'less loads key bindings from it' },
   PYTHONPATH: { level: 'HIGH', rule: 'environment-config', reason: 'python imports modules from it' },
   PERL5LIB: { level: 'HIGH', rule: 'environment-config', reason: 'perl loads modules from it' },
+  // A config file of the command's choosing, like `curl -K file` or `wget -e`: it can upload, write or run programs.
+  CURL_HOME: { level: 'HIGH', rule: 'environment-config', reason: 'curl loads .curlrc (upload-file, output) from it' },
+  WGETRC: { level: 'HIGH', rule: 'environment-config', reason: 'wget loads its startup commands from it' },
+  XDG_CONFIG_HOME: {
+    level: 'HIGH',
+    rule: 'environment-config',
+    reason: 'git, curl and others load their config (core.pager...) from it',
+  },
+  HOME: {
+    level: 'HIGH',
+    rule: 'environment-config',
+    reason: 'programs load their dotfiles from it (~/.gitconfig core.pager, ~/.curlrc, ~/.ssh/config)',
+  },
 };
 
 /** Families named by prefix: git's numbered config (`GIT_CONFIG_KEY_0=core.pager`) and npm's (`npm_config_script_shell`). */

@@ -18,6 +18,7 @@ import {
   optionValue,
   type ProgramRule,
   type RuleContext,
+  runtimeNetworkData,
   text,
 } from './rule-helpers.ts';
 
@@ -362,10 +363,12 @@ const curl: ProgramRule = (args, context) => {
     const write = writeTargetFinding(output, context, 'curl -o');
     if (write) found.push(write);
   } else if (hasFlag(args, 'O', ['--remote-name'])) found.push(finding('MEDIUM', 'file-write', 'curl -O saves a file'));
+  const sent = runtimeNetworkData('curl', args);
+  if (sent) found.push(sent);
   return found;
 };
 
-const wget: ProgramRule = (args, context) => {
+const wgetDownload: ProgramRule = (args, context) => {
   const all = args.map(text);
   if (hasFlag(args, 'e', ['--execute', '--use-askpass']))
     return [finding('HIGH', 'wget-execute', 'wget -e runs wgetrc commands')];
@@ -381,6 +384,11 @@ const wget: ProgramRule = (args, context) => {
     return [finding('MEDIUM', 'download', 'wget saves a file'), ...(write ? [write] : [])];
   }
   return [finding('MEDIUM', 'download', 'wget saves files in the working directory')];
+};
+
+const wget: ProgramRule = (args, context) => {
+  const sent = runtimeNetworkData('wget', args);
+  return sent ? [sent, ...wgetDownload(args, context)] : wgetDownload(args, context);
 };
 
 const netcat: ProgramRule = (args) => {

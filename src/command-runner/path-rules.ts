@@ -10,6 +10,8 @@ export interface ShellWord {
   pattern: boolean;
   /** Written with `$'...'` escapes, a classic way to hide a program name. */
   obfuscated: boolean;
+  /** Spells printable characters as numeric escapes (`$'\x72\x6d'` for `rm`): text hidden from whoever reads it. */
+  hidden?: boolean;
 }
 
 /** Where writes destroy the system or persist an attacker (changes here are CRITICAL). */

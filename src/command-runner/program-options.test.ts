@@ -164,7 +164,13 @@ test('the environment is another spelling of the same options: assigned directly
     ['GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0=sh git log', 'CRITICAL deny'],
     ['KUBECONFIG=/tmp/k kubectl get pods', 'HIGH ask'],
     ['RIPGREP_CONFIG_PATH=/tmp/rc rg x', 'HIGH ask'],
+    // Like `curl -K file` and `wget -e`: a config of the command's choosing (output, upload-file, core.pager).
+    ['CURL_HOME=. curl https://example.com', 'HIGH ask'],
+    ['WGETRC=./rc wget -qO- https://example.com', 'HIGH ask'],
+    ['HOME=/srv/project git log', 'HIGH ask'],
+    ['export XDG_CONFIG_HOME=/tmp/cfg; git status', 'HIGH ask'],
     ['env LANG=C ls', 'SAFE allow'],
+    ['API_KEY=secret curl https://api.example.com', 'LOW allow'],
   ];
   for (const [command, expected] of cases) assert.equal(verdict(command), expected, command);
 });

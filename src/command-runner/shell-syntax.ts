@@ -64,6 +64,18 @@ export function decodeAnsiC(body: string): string {
   );
 }
 
+/** True when a `$'...'` body writes a printable ASCII character as a numeric escape (`\x72`, `\162`, `\u0072`). */
+export function hidesPrintableText(body: string): boolean {
+  for (const match of body.matchAll(
+    /\\(?:x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|U([0-9a-fA-F]{1,8})|([0-7]{1,3})|.)/g,
+  )) {
+    const [, hex, short, long, octal] = match;
+    const code = octal ? Number.parseInt(octal, 8) & 0xff : Number.parseInt(hex ?? short ?? long ?? '', 16);
+    if (code >= 0x20 && code <= 0x7e) return true;
+  }
+  return false;
+}
+
 /** Unquoted text: backslash escapes the next character (`\rm` is `rm`), a backslash-newline disappears. */
 function unescapeBare(text: string): string {
   return text.replace(/\\(\n|.)/g, (_match, character: string) => (character === '\n' ? '' : character));
@@ -108,6 +120,7 @@ function append(node: Node, word: ShellWord): void {
       return;
     case 'ansi_c_string':
       word.obfuscated = true;
+      if (hidesPrintableText(node.text.slice(2, -1))) word.hidden = true;
       word.value += decodeAnsiC(node.text.slice(2, -1));
       return;
     case 'string':

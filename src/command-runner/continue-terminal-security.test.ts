@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { execSection } from '../config/sections/exec.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom } from './command-policy.ts';
+import type { Decision } from './danger-level.ts';
+
+/**
+ * Continue's terminal-security cases (see __fixtures__/README.md). `disabled` (never runs there) and `named-held` must
+ * never run without an approval here, and may not be excused; `ask` (Continue asks) is held unless the fixture says
+ * why it only reads or prints (`ours`); `safe` and `named-safe` run unless `ours` says why they do more than read.
+ */
+interface ContinueCase {
+  command: string;
+  upstream: 'disabled' | 'ask' | 'safe' | 'named-safe' | 'named-held';
+  source: string;
+  ours?: { decision: Decision; why: string };
+}
+
+const cases: ContinueCase[] = readFileSync(
+  new URL('./__fixtures__/continue-terminal-security.jsonl', import.meta.url),
+  'utf8',
+)
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as ContinueCase);
+
+const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const count = (verdict: ContinueCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
+const mustHold = (entry: ContinueCase) => entry.upstream === 'disabled' || entry.upstream === 'named-held';
+
+test('Continue cases: the fixture covers every verdict and names its sources and reasons', () => {
+  assert.ok(count('disabled') >= 45, `disabled ${count('disabled')}`);
+  assert.ok(count('ask') >= 110, `ask ${count('ask')}`);
+  assert.ok(count('safe') + count('named-safe') >= 30, `safe ${count('safe')} + ${count('named-safe')}`);
+  for (const entry of cases) {
+    assert.match(
+      entry.source,
+      /^terminalCommandSecurity\.test\.ts@[0-9a-f]{8} L\d+: /,
+      `${entry.command} names its test`,
+    );
+    if (entry.ours) assert.ok(entry.ours.why.length > 20, `${entry.command}: a disagreement needs its reason`);
+  }
+});
+
+test('Continue disabled commands never run without an approval, and none is excused', (t) => {
+  let denied = 0;
+  for (const entry of cases.filter(mustHold)) {
+    assert.equal(entry.ours, undefined, `${JSON.stringify(entry.command)}: a disabled command may not be excused`);
+    const result = classifier.classify(entry.command);
+    assert.notEqual(result.decision, 'allow', `${JSON.stringify(entry.command)} is ${result.level} (${result.rule})`);
+    if (result.decision === 'deny') denied++;
+  }
+  t.diagnostic(`held ${cases.filter(mustHold).length}/${cases.filter(mustHold).length}, denied outright ${denied}`);
+});
+
+test('Continue asks and safe commands: held or run as Continue says, unless the fixture says why not', (t) => {
+  const agreed = { ask: 0, safe: 0 };
+  const failures: string[] = [];
+  for (const entry of cases.filter((item) => !mustHold(item))) {
+    const result = classifier.classify(entry.command);
+    const held = entry.upstream === 'ask';
+    const agrees = held ? result.decision !== 'allow' : result.decision === 'allow';
+    if (agrees) agreed[held ? 'ask' : 'safe']++;
+    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
+      failures.push(
+        `${JSON.stringify(entry.command)}: upstream ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})` +
+          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
+      );
+  }
+  t.diagnostic(
+    `asks held ${agreed.ask}/${count('ask')}, safe allowed ${agreed.safe}/${count('safe') + count('named-safe')}`,
+  );
+  assert.deepEqual(failures, []);
+});

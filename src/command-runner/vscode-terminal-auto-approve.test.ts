@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { execSection } from '../config/sections/exec.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom } from './command-policy.ts';
+import type { Decision } from './danger-level.ts';
+
+/**
+ * VS Code's default terminal auto-approve cases (see __fixtures__/README.md): what its default rules run without
+ * asking must run here (no exception may be written); what they ask about is held unless the fixture says why it
+ * only reads or prints (`ours`).
+ */
+interface VsCodeCase {
+  command: string;
+  upstream: 'auto-approved' | 'confirmation-required';
+  source: string;
+  ours?: { decision: Decision; why: string };
+}
+
+const cases: VsCodeCase[] = readFileSync(
+  new URL('./__fixtures__/vscode-terminal-auto-approve.jsonl', import.meta.url),
+  'utf8',
+)
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as VsCodeCase);
+
+const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+
+test('VS Code default auto-approve cases: approved ones run, the rest is held unless the fixture says why', (t) => {
+  assert.ok(cases.length >= 65, `${cases.length} cases`);
+  const agreed = { 'auto-approved': 0, 'confirmation-required': 0 };
+  const failures: string[] = [];
+  for (const entry of cases) {
+    assert.match(entry.source, /^runInTerminalTool\.test\.ts@[0-9a-f]{8}: /, `${entry.command} names its test`);
+    if (entry.upstream === 'auto-approved')
+      assert.equal(entry.ours, undefined, `${entry.command}: may not be held silently`);
+    if (entry.ours) assert.ok(entry.ours.why.length > 20, `${entry.command}: a disagreement needs its reason`);
+    const result = classifier.classify(entry.command);
+    const agrees = entry.upstream === 'auto-approved' ? result.decision === 'allow' : result.decision !== 'allow';
+    if (agrees) agreed[entry.upstream]++;
+    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
+      failures.push(
+        `${JSON.stringify(entry.command)}: upstream ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})`,
+      );
+  }
+  const total = (verdict: VsCodeCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
+  t.diagnostic(
+    `auto-approved allowed ${agreed['auto-approved']}/${total('auto-approved')}, ` +
+      `confirmation-required held ${agreed['confirmation-required']}/${total('confirmation-required')}`,
+  );
+  assert.deepEqual(failures, []);
+});
