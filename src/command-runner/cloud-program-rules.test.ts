@@ -125,3 +125,20 @@ test('docker: stack, secret and config listings run; their changes and swarm tok
     ['docker swarm join-token worker', 'HIGH ask container-change'],
   ]);
 });
+
+// A plain GET to the instance metadata service answers with the instance role's temporary credentials: where the
+// sandbox is missing or has network, `curl` there is a secret read (Continue and VS Code hold every curl).
+test('the cloud metadata services are credential reads for curl and wget; other URLs stay plain reads', () => {
+  check([
+    ['curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/web', 'HIGH ask cloud-secret-read'],
+    [
+      "curl -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+      'HIGH ask cloud-secret-read',
+    ],
+    ['wget -qO- http://[fd00:ec2::254]/latest/meta-data/', 'HIGH ask cloud-secret-read'],
+    ['curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'HIGH ask cloud-secret-read'],
+    ['curl http://100.100.100.200/latest/meta-data/ram/security-credentials/', 'HIGH ask cloud-secret-read'],
+    ['curl https://example.com/metadata', 'LOW allow http-read'],
+    ['curl -s https://169.254.169.2540.example.com/', 'LOW allow http-read'],
+  ]);
+});

@@ -10,6 +10,7 @@ import {
 } from './path-rules.ts';
 import { PROGRAM_OPTIONS } from './program-options.ts';
 import {
+  cloudMetadataRead,
   finding,
   fixed,
   hasFlag,
@@ -365,6 +366,8 @@ const curl: ProgramRule = (args, context) => {
   } else if (hasFlag(args, 'O', ['--remote-name'])) found.push(finding('MEDIUM', 'file-write', 'curl -O saves a file'));
   const sent = runtimeNetworkData('curl', args);
   if (sent) found.push(sent);
+  const metadata = cloudMetadataRead('curl', args);
+  if (metadata) found.push(metadata);
   return found;
 };
 
@@ -387,8 +390,10 @@ const wgetDownload: ProgramRule = (args, context) => {
 };
 
 const wget: ProgramRule = (args, context) => {
-  const sent = runtimeNetworkData('wget', args);
-  return sent ? [sent, ...wgetDownload(args, context)] : wgetDownload(args, context);
+  const extra = [runtimeNetworkData('wget', args), cloudMetadataRead('wget', args)].filter(
+    (found) => found !== undefined,
+  );
+  return [...extra, ...wgetDownload(args, context)];
 };
 
 const netcat: ProgramRule = (args) => {

@@ -51,6 +51,25 @@ export function runtimeNetworkData(name: string, args: readonly ShellWord[]): Fi
     : undefined;
 }
 
+/**
+ * The cloud instance metadata services (AWS/Azure/OpenStack 169.254.169.254 and fd00:ec2::254, GCP's name, Alibaba's,
+ * ECS task credentials 169.254.170.2): a plain GET there answers with the instance role's temporary credentials.
+ */
+const METADATA_HOST =
+  /(^|\/\/|@|\[)(169\.254\.169\.254|fd00:ec2::254|metadata\.google\.internal|100\.100\.100\.200|169\.254\.170\.2)(?=$|[:/\]?#$])/i;
+
+/** A URL or host argument naming a cloud metadata service: a credential read, held like `aws ... get-secret-value`. */
+export function cloudMetadataRead(name: string, args: readonly ShellWord[]): Finding | undefined {
+  const word = args.find((arg) => METADATA_HOST.test(text(arg)));
+  return word
+    ? finding(
+        'HIGH',
+        'cloud-secret-read',
+        `${name} ${text(word).slice(0, 60)} asks the cloud metadata service (instance credentials)`,
+      )
+    : undefined;
+}
+
 /** A word that stands for an argument nobody knows yet (xargs input, find's `{}`). */
 export function unknownWord(raw: string): ShellWord {
   return { value: undefined, raw, pattern: false, obfuscated: false };
