@@ -18,7 +18,7 @@ export const detectionSection = z
      * with a quiet hour between them) within `revisit_window` (0 turns the rule off).
      */
     revisits: z.number().int().nonnegative().default(3),
-    revisit_window: duration().default(86400),
+    revisit_window: duration().default(259200),
     /** A known scanner user agent needs at least this many requests before an incident opens. */
     scanner_agent_min_requests: z.number().int().positive().default(3),
     sensitive_paths: z.array(z.string()).default([]),

@@ -65,7 +65,7 @@ test('the third visit, with quiet hours between, makes the incident; two do not'
 });
 
 test('visits further apart than the revisit window, or with the rule off, are no incident', () => {
-  assert.deepEqual(observeAll(detector(), androxgh0st('198.51.100.7', 4, 13 * HOUR)), []);
+  assert.deepEqual(observeAll(detector(), androxgh0st('198.51.100.7', 4, 37 * HOUR)), []);
   assert.deepEqual(observeAll(detector({ revisits: 0 }), androxgh0st('198.51.100.7', 6, 3 * HOUR)), []);
   assert.deepEqual(observeAll(detector({ revisit_window: 4 * 3600 }), androxgh0st('198.51.100.7', 4, 3 * HOUR)), []);
 });
@@ -105,7 +105,7 @@ function aggregates(returning: ReturningClients): ClientAggregates {
 }
 
 test('Elasticsearch: the hours of earlier ranges add up as in the file path, overlapping ranges counted once', () => {
-  const returning = new ReturningClients(100);
+  const returning = new ReturningClients(detection, 100);
   const verdictsOf = (ranges: Array<[number, number]>) => {
     let reasons: string[] = [];
     for (const [failures, at] of ranges) {
@@ -126,7 +126,7 @@ test('Elasticsearch: the hours of earlier ranges add up as in the file path, ove
     'two hours so far',
   );
   assert.deepEqual(verdictsOf([[1, T0 + 6 * HOUR]]), [REASON], 'the third hour, as the file detector says');
-  const poller = new ReturningClients(100);
+  const poller = new ReturningClients(detection, 100);
   for (let hour = 0; hour < 4; hour++) {
     const range = aggregates(poller);
     range.addSensitivePair(pair('192.0.2.10', '/api/v1/secrets', 6, T0 + hour * HOUR));
@@ -135,8 +135,14 @@ test('Elasticsearch: the hours of earlier ranges add up as in the file path, ove
 });
 
 test('Elasticsearch: the memory of earlier ranges is bounded, oldest client out first', () => {
-  const returning = new ReturningClients(2);
+  const returning = new ReturningClients(detection, 2);
   for (const [index, ip] of ['192.0.2.1', '192.0.2.2', '192.0.2.3'].entries()) returning.add(ip, T0 + index);
-  assert.equal(returning.hours('192.0.2.1'), undefined);
-  assert.ok(returning.hours('192.0.2.2') && returning.hours('192.0.2.3'));
+  assert.deepEqual(
+    ['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((ip) => returning.has(ip)),
+    [false, true, true],
+  );
+  for (const visit of [0, 3, 6]) returning.add('192.0.2.2', T0 + visit * HOUR);
+  returning.add('192.0.2.4', T0 + 6 * HOUR); // evicts 192.0.2.3, the least recently seen
+  assert.equal(returning.verdict('192.0.2.2'), REASON);
+  assert.equal(returning.has('192.0.2.3'), false);
 });

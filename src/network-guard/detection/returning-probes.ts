@@ -1,3 +1,4 @@
+import { RecentKeys } from '../../core/recent-keys.ts';
 import { isPageAsset } from './exposure-judge.ts';
 import { isStatusPage } from './sensitive-path-rules.ts';
 
@@ -19,64 +20,97 @@ export interface RevisitSettings {
 }
 
 const HOUR_MS = 3_600_000;
-/** Hours kept per client, whatever the window (bounded memory). */
-const MAX_HOURS = 200;
+
+/**
+ * A client's visits, in a few integers of an Int32Array (one per client on the file path, a slab for many on
+ * Elasticsearch): the latest hour with a refusal, how many visits began, then the first hours of the last `revisits`
+ * visits in a ring. An hour at most one after the latest continues its visit; an earlier one is already counted.
+ */
+const LATEST = 0;
+const COUNT = 1;
+const STARTS = 2;
+
+/** The integers one client's visits take. */
+export function visitsStride(settings: RevisitSettings): number {
+  return STARTS + Math.max(1, settings.revisits);
+}
 
 /** Whether a refused probe of this normalised sensitive path counts towards the rule. */
 export function countsAsRevisit(path: string): boolean {
   return !isStatusPage(path) && !isPageAsset(path);
 }
 
-/** The epoch hours in which one client was refused on a sensitive path, within the revisit window. */
-export class ProbeHours {
-  readonly #hours = new Set<number>();
-  /** The latest probe's time: the window ends there. */
-  #latest = 0;
-
-  /** A refused probe at `time` (a range's latest one, from Elasticsearch: overlapping ranges give the same hour). */
-  add(time: number): void {
-    this.#hours.add(Math.floor(time / HOUR_MS));
-    this.#latest = Math.max(this.#latest, time);
-    if (this.#hours.size > MAX_HOURS) this.#hours.delete(Math.min(...this.#hours));
+/** Records a refused probe at `time` in the visits at `at` (a range's latest one, on Elasticsearch). */
+export function addRefusal(visits: Int32Array, at: number, settings: RevisitSettings, time: number): void {
+  const hour = Math.floor(time / HOUR_MS);
+  const count = visits[at + COUNT]!;
+  if (count > 0 && hour <= visits[at + LATEST]! + 1) {
+    if (hour > visits[at + LATEST]!) visits[at + LATEST] = hour;
+    return;
   }
+  visits[at + STARTS + (count % Math.max(1, settings.revisits))] = hour;
+  visits[at + COUNT] = count + 1;
+  visits[at + LATEST] = hour;
+}
 
-  /** The reason when the rule holds in the window ending at the latest probe, else undefined (older hours are forgotten). */
-  verdict(settings: RevisitSettings): string | undefined {
-    if (settings.revisits < 1) return undefined;
-    const oldest = Math.floor((this.#latest - settings.revisit_window * 1000) / HOUR_MS);
-    let visits = 0;
-    for (const hour of this.#hours) {
-      if (hour < oldest) this.#hours.delete(hour);
-      else if (!this.#hours.has(hour - 1) || hour === oldest) visits++;
-    }
-    return visits >= settings.revisits ? revisitReason(settings) : undefined;
-  }
+/** The reason when the last `revisits` visits all began within the window before the latest refusal, else undefined. */
+export function returningVerdict(visits: Int32Array, at: number, settings: RevisitSettings): string | undefined {
+  const needed = settings.revisits;
+  const count = visits[at + COUNT]!;
+  if (needed < 1 || count < needed) return undefined;
+  const earliest = visits[at + STARTS + (count % needed)]!;
+  const windowHours = Math.floor(settings.revisit_window / 3600);
+  return earliest >= visits[at + LATEST]! - windowHours ? revisitReason(settings) : undefined;
 }
 
 export function revisitReason(settings: RevisitSettings): string {
   return `came back to sensitive paths, refused (401/403/404), in ${settings.revisits}+ separate visits within ${settings.revisit_window}s`;
 }
 
-/** Per client key, for a detector that sees its clients range by range (Elasticsearch): bounded, oldest out first. */
+/**
+ * Visits per client key, for a detector that sees its clients range by range (Elasticsearch): least recently seen
+ * out first beyond `maxClients`, a few integers each (a flood of a million one-probe clients keeps its bound).
+ */
 export class ReturningClients {
-  readonly #clients = new Map<string, ProbeHours>();
+  readonly #keys = new RecentKeys();
+  readonly #settings: RevisitSettings;
+  readonly #stride: number;
   readonly #max: number;
+  #visits: Int32Array;
 
-  constructor(maxClients: number) {
+  constructor(settings: RevisitSettings, maxClients: number) {
+    this.#settings = settings;
+    this.#stride = visitsStride(settings);
     this.#max = maxClients;
-  }
-
-  hours(key: string): ProbeHours | undefined {
-    return this.#clients.get(key);
+    this.#visits = new Int32Array(this.#stride * Math.min(maxClients, 1024));
   }
 
   /** A refused probe of the client at `time`. */
   add(key: string, time: number): void {
-    let hours = this.#clients.get(key);
-    if (hours) this.#clients.delete(key);
-    else if (this.#clients.size >= this.#max) this.#clients.delete(this.#clients.keys().next().value!);
-    hours ??= new ProbeHours();
-    this.#clients.set(key, hours);
-    hours.add(time);
+    if (this.#settings.revisits < 1) return;
+    let handle = this.#keys.find(key);
+    if (handle === -1) {
+      if (this.#keys.size >= this.#max) this.#keys.remove(this.#keys.oldest());
+      handle = this.#keys.add(key);
+      this.#room(handle);
+      this.#visits.fill(0, handle * this.#stride, (handle + 1) * this.#stride);
+    } else this.#keys.touch(handle);
+    addRefusal(this.#visits, handle * this.#stride, this.#settings, time);
+  }
+
+  verdict(key: string): string | undefined {
+    const handle = this.#keys.find(key);
+    return handle === -1 ? undefined : returningVerdict(this.#visits, handle * this.#stride, this.#settings);
+  }
+
+  has(key: string): boolean {
+    return this.#keys.find(key) !== -1;
+  }
+
+  #room(handle: number): void {
+    if ((handle + 1) * this.#stride <= this.#visits.length) return;
+    const grown = new Int32Array(Math.max(this.#visits.length * 2, (handle + 1) * this.#stride));
+    grown.set(this.#visits);
+    this.#visits = grown;
   }
 }

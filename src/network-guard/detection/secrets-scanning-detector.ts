@@ -7,7 +7,13 @@ import { EvidenceAccumulator } from './evidence-accumulator.ts';
 import { type ExposureCandidate, judgeExposures } from './exposure-judge.ts';
 import { FirstSightings, type ObservedRequest } from './first-sightings.ts';
 import { SensitivePathMatcher, TRAVERSAL_REASON } from './path-matcher.ts';
-import { countsAsRevisit, ProbeHours, type RevisitSettings } from './returning-probes.ts';
+import {
+  addRefusal,
+  countsAsRevisit,
+  type RevisitSettings,
+  returningVerdict,
+  visitsStride,
+} from './returning-probes.ts';
 import { type AgentFacts, ScannerAgentMatcher } from './scanner-agent-matcher.ts';
 import { SiteProfile, type SiteProfileSettings } from './site-profile.ts';
 
@@ -53,8 +59,8 @@ interface ClientState {
   failuresPerMinute: Map<number, number>;
   /** Sensitive path -> last time seen, within the slow window. */
   sensitivePathsSeen: Map<string, number>;
-  /** Refused sensitive probes per hour within the revisit window (created by the first). */
-  probeHours?: ProbeHours;
+  /** Its visits with refused sensitive probes (returning-probes.ts; created by the first). */
+  visits?: Int32Array;
   scannerRequests: number;
   /** 2xx answers on sensitive paths not judged yet (the profile may still learn they are public). */
   exposures: ExposureCandidate[];
@@ -347,8 +353,8 @@ export class SecretsScanningDetector {
       for (const bucket of state.failuresPerMinute.keys())
         if (bucket * 60000 < slowStart - 60000) state.failuresPerMinute.delete(bucket);
       if (countsAsRevisit(event.path)) {
-        state.probeHours ??= new ProbeHours();
-        state.probeHours.add(event.time);
+        state.visits ??= new Int32Array(visitsStride(this.#settings));
+        addRefusal(state.visits, 0, this.#settings, event.time);
       }
     }
     state.sensitivePathsSeen.delete(event.path);
@@ -396,7 +402,7 @@ export class SecretsScanningDetector {
         `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
       );
     }
-    const returning = state.probeHours?.verdict(settings);
+    const returning = state.visits && returningVerdict(state.visits, 0, settings);
     if (returning) state.reasons.add(returning);
     if (state.crawlerClaim && state.evidence.sensitiveHits > 0) {
       state.reasons.add(

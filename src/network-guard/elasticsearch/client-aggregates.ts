@@ -304,7 +304,7 @@ export class ClientAggregates {
 
   /** The file detector's rules over this range's aggregates; empty when nothing crossed a threshold. */
   verdicts(client: ClientAggregate): Verdict[] {
-    return clientVerdicts(client, this.#settings, this.profile, this.#returning?.hours(client.key));
+    return clientVerdicts(client, this.#settings, this.profile, this.#returning?.verdict(client.key));
   }
 }
 

@@ -1,6 +1,5 @@
 import { judgeExposures } from '../detection/exposure-judge.ts';
 import { TRAVERSAL_REASON } from '../detection/path-matcher.ts';
-import type { ProbeHours } from '../detection/returning-probes.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import type { SiteProfile } from '../detection/site-profile.ts';
 import { type ClientAggregate, peakBurst, type Verdict } from './client-aggregates.ts';
@@ -8,14 +7,14 @@ import { type ClientAggregate, peakBurst, type Verdict } from './client-aggregat
 /**
  * The file detector's rules over one client's aggregates for a range: burst, scanner agent, distinct sensitive
  * paths, 401/403/404 failures on more than one path (a single polled path is a poller), a claimed crawler, and leaks
- * judged with the site profile (the whole range is known, so nothing waits), and a returning scanner by the hours
- * of earlier ranges (`hours`). Same thresholds, same severities.
+ * judged with the site profile (the whole range is known, so nothing waits), and `returning`: the returning-scanner
+ * reason its visits over earlier ranges give (ReturningClients), if any. Same thresholds, same severities.
  */
 export function clientVerdicts(
   client: ClientAggregate,
   settings: SecretsScanningSettings,
   profile: SiteProfile,
-  hours?: ProbeHours,
+  returning?: string,
 ): Verdict[] {
   const reasons: string[] = [];
   const burst = peakBurst(client, settings.window) > settings.rate_per_window;
@@ -30,7 +29,6 @@ export function clientVerdicts(
       `${settings.min_sensitive_failures}+ sensitive requests answered 401/403/404 within ${settings.slow_window}s`,
     );
   if (client.traversals > 0) reasons.push(TRAVERSAL_REASON);
-  const returning = hours?.verdict(settings);
   if (returning) reasons.push(returning);
   if (client.crawlerClaim && client.sensitiveHits > 0)
     reasons.push(`claims to be ${client.crawlerClaim} while requesting sensitive paths (verified by reverse DNS)`);

@@ -69,7 +69,7 @@ export class ElasticsearchDetector {
     this.#paths = new SensitivePathMatcher(detection.sensitive_paths, detection.replace_builtin_lists);
     this.#agents = new ScannerAgentMatcher(detection.scanner_user_agents, detection.replace_builtin_lists);
     this.#resolver = new ClientIpResolver(config.trusted_proxies);
-    this.#returning = new ReturningClients(detection.max_tracked_ips);
+    this.#returning = new ReturningClients(detection, detection.max_tracked_ips);
   }
 
   /** Connects (flavor from GET /), reads `_field_caps` of the index pattern and resolves the field profile. */
