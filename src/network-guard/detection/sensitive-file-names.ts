@@ -59,6 +59,9 @@ const NAMED_ENV = /.\.env$/;
 /** Deployment and environment INI files (Pyramid's `production.ini`, FTP deploy tools' `deployment.ini`). */
 const DEPLOYMENT_INI = /^(?:deploy|deployment|production|prod|staging)(?:[._-][a-z0-9_-]+)*\.ini$/;
 
+/** A shell's or a client's history dotfile (`.ksh_history`, `.irb_history`): commands typed, passwords among them. */
+const HISTORY_DOTFILE = /^\.[a-z0-9]+_history$/;
+
 /** Docker Compose files per environment (`docker-compose.prod.yml`): their `environment:` blocks hold secrets. */
 const COMPOSE_FILE = /^docker-compose[^/]*\.ya?ml$/;
 
@@ -77,6 +80,7 @@ export function matchesFileName(path: string): boolean {
     APPLICATION_LOG.test(segment) ||
     NAMED_ENV.test(segment) ||
     DEPLOYMENT_INI.test(segment) ||
+    HISTORY_DOTFILE.test(segment) ||
     COMPOSE_FILE.test(segment) ||
     CONFIG_DIRECTORY.test(path)
   );
@@ -120,4 +124,5 @@ export const FILE_NAME_NEEDLES: readonly string[] = [
   '.ini',
   '.env',
   'docker-compose',
+  '_history',
 ];

@@ -107,6 +107,9 @@ test('file names that are secrets wherever they sit (the gaps nuclei exposure te
     '/.msmtprc',
     '/cgi-bin/printenv.pl',
     '/_darcs/prefs/binaries',
+    '/.ksh_history',
+    '/.irb_history',
+    '/metadata/v1.json',
   ]) {
     assert.ok(matcher.matches(normalizePath(raw)), raw);
   }

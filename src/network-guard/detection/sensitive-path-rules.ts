@@ -135,6 +135,8 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/cloud-config.yml',
   '/cloud-config.txt',
   '/configurations/config_default',
+  // DigitalOcean's metadata service (through an open proxy or an SSRF), like /latest/meta-data
+  '/metadata/v1.json',
   // CGI scripts that print the server's environment, secrets included (like phpinfo)
   '/printenv',
   '/printenv.pl',
