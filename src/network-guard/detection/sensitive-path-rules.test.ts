@@ -69,6 +69,73 @@ test('recall gaps: bare dot-directories, VCS, trust files, history and rc files,
   }
 });
 
+test('file names that are secrets wherever they sit (the gaps nuclei exposure templates showed)', () => {
+  for (const raw of [
+    '/client_secrets.json',
+    '/oauth-credentials.json',
+    '/assets/other/service-account-credentials.json',
+    '/config/initializers/secret_token.rb',
+    '/database_credentials.inc',
+    '/token.json',
+    '/access_tokens.db',
+    '/localhost.key',
+    '/www.example.com.key',
+    '/apiserver-etcd-client.key',
+    '/.putty/my.ppk',
+    '/private-key',
+    '/backup_2024-01-01.tar.gz',
+    '/wwwroot.bak',
+    '/db.7z',
+    '/public_html.zip',
+    '/users.sql.rar',
+    '/database/production.db',
+    '/site/default/settings.php.bk',
+    '/config.php.txt',
+    '/configuration.php-dist',
+    '/app/etc/local.xml.1',
+    '/application/configs/application.ini',
+    '/core/config/databases.yml',
+    '/config/packages/security.yaml',
+    '/log/production.log',
+    '/php_errors.log',
+    '/npm-debug.log',
+    '/error_log',
+    '/sendgrid.env',
+    '/docker-compose.prod.yml',
+    '/production.ini',
+    '/.dbeaver/credentials-config.json',
+    '/.msmtprc',
+    '/cgi-bin/printenv.pl',
+    '/_darcs/prefs/binaries',
+    '/.ksh_history',
+    '/.irb_history',
+    '/metadata/v1.json',
+  ]) {
+    assert.ok(matcher.matches(normalizePath(raw)), raw);
+  }
+  // what real sites served their visitors under similar names: a page, an article, a download, a sample, a phone's
+  // provisioning file, Windows' thumbnail cache (the logs in README's test table)
+  for (const raw of [
+    '/password.html',
+    '/web_siswa/forgot_password.php',
+    '/featured/20160815-secret-ledge-ukraine.php',
+    '/api/token',
+    '/files/xdotool/xdotool-2.20101014.3063.tar.gz',
+    '/downloads/mysql-connector-j-8.4.0.zip', // a download named after a database, not a backup of one
+    '/db-tools.zip',
+    '/files/logstash/logstash-1.1.9-flatjar.jar',
+    '/sitemap.xml.gz',
+    '/misc/sample.log',
+    '/pv/000000000000.cfg',
+    '/template/simpleweb/images/Thumbs.db',
+    '/talks/keynote.key',
+    '/js/tokenizer.json',
+    '/robots.txt',
+  ]) {
+    assert.ok(!matcher.matches(normalizePath(raw)), raw);
+  }
+});
+
 test('well-known URLs and health endpoints are never sensitive', () => {
   for (const raw of [
     '/.well-known/acme-challenge/Zm9vYmFyLmVudg',

@@ -1,9 +1,11 @@
 /**
- * Second half of the sensitive-path knowledge (the first is sensitive-paths.ts): the recall gaps other projects'
+ * Second part of the sensitive-path knowledge (the first is sensitive-paths.ts, the third sensitive-file-names.ts,
+ * reached through matchesEnding): the recall gaps other projects'
  * fixtures showed (bare dot-directories, shell history and rc files, dumps by extension, config backups, Terraform
  * state, CI definitions, cloud SDK configs, profilers), and the paths that are never sensitive (well-known URLs,
  * health endpoints) whatever the lists say.
  */
+import { FILE_NAME_NEEDLES, matchesFileName } from './sensitive-file-names.ts';
 
 export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   // bare dot-directories: a listing or a redirect to the directory already tells a scanner it exists
@@ -115,6 +117,31 @@ export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
   '/local_settings.py',
   '/.git.zip',
   '/.git.tar.gz',
+  // mail, FTP and S3 clients' settings with their passwords and keys (nuclei's exposure templates)
+  '/.esmtprc',
+  '/.msmtprc',
+  '/_netrc',
+  '/s3cmd.ini',
+  '/ws_ftp.ini',
+  '/sftp.json',
+  '/.htdeployment',
+  '/.wgetrc',
+  '/phinx.yml',
+  '/phinx.yaml',
+  '/dockerrun.aws.json',
+  '/robomongo.json',
+  '/.composer-auth.json',
+  '/config.properties',
+  '/cloud-config.yml',
+  '/cloud-config.txt',
+  '/configurations/config_default',
+  // DigitalOcean's metadata service (through an open proxy or an SSRF), like /latest/meta-data
+  '/metadata/v1.json',
+  // CGI scripts that print the server's environment, secrets included (like phpinfo)
+  '/printenv',
+  '/printenv.pl',
+  '/printenv.cgi',
+  '/test-cgi',
 ];
 
 /** Fragments anywhere in the path. */
@@ -141,6 +168,10 @@ export const EXTRA_SENSITIVE_FRAGMENTS: readonly string[] = [
   'id_ed25519',
   'id_ecdsa',
   'id_dsa',
+  // DBeaver's saved connections and their credentials; darcs and BitKeeper working copies (like .git)
+  '/.dbeaver/',
+  '/_darcs/',
+  '/bitkeeper/etc/',
 ];
 
 /** Endings of the last segment: database dumps and state files by extension, whatever they are called. */
@@ -176,6 +207,7 @@ export const ENDING_NEEDLES: readonly string[] = [
   '.tmp',
   '.copy',
   '~',
+  ...FILE_NAME_NEEDLES,
 ];
 
 export function matchesEnding(path: string): boolean {
@@ -183,7 +215,7 @@ export function matchesEnding(path: string): boolean {
   const segment = path.slice(slash + 1);
   if (segment === '') return false;
   for (const ending of SENSITIVE_PATH_ENDINGS) if (segment.endsWith(ending) && segment !== ending) return true;
-  return CONFIG_BACKUP.test(segment);
+  return CONFIG_BACKUP.test(segment) || matchesFileName(path);
 }
 
 /**

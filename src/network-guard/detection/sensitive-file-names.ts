@@ -1,0 +1,129 @@
+/**
+ * Third part of the sensitive-path knowledge (after sensitive-paths.ts and sensitive-path-rules.ts): file names that
+ * are secrets whatever directory they sit in, as patterns rather than lists. Nuclei's exposure templates
+ * (`http/exposures/`) showed the gaps: credential files under names of their own (`client_secrets.json`,
+ * `oauth-credentials.json`, `secret_token.rb`), private keys by name (`localhost.key`, `my.ppk`), SQLite databases,
+ * web-root archives and dumps (`backup-2024.tar.gz`, `wwwroot.bak`), copies of configuration scripts that the server
+ * no longer runs (`settings.php.bk`, `config.php.txt`), a framework's configuration directory, error and application
+ * logs. Real sites' traffic bounds them: a published `sample.log`, a download `xdotool-2.tar.gz`, a phone's
+ * provisioning `.cfg`, a page `password.html` or an article `...-secret-....php` match none of them.
+ */
+
+/** Credentials under a name of their own, in a data format (not a page: `password.html`, `forgot_password.php`). */
+const CREDENTIAL_FILE =
+  /(?:secret|credential|passwords?|passwd)[^/]*\.(?:json|ya?ml|xml|ini|conf|cfg|txt|inc|rb|py|properties|env|toml|csv)$/;
+/** OAuth and API tokens saved to a file (`token.json`, `access_tokens.db`), not a word inside a name (`tokenizer.json`). */
+const TOKEN_FILE = /(?:^|[._-])(?:access_?|api_?|auth_?)?tokens?\.(?:json|ya?ml|txt|db)$/;
+
+/** Private keys: PuTTY's, and `.key` files named as a server's or a client's key (not Keynote's `talk.key`). */
+const PRIVATE_KEY =
+  /\.ppk$|private[-_.]?key|privkey|(?:^|[._-])private\.pem$|(?:^|[._-])(?:server|host|localhost|www|ssl|tls|site|domain|my|client|apiserver|etcd|priv|private)[^/]*\.key$|^[a-z0-9-]+(?:\.[a-z0-9-]+)+\.key$/;
+
+/**
+ * A web root or database packed for a backup: a name that says so (`backup_2024-01-01.zip`, `db.tar.gz`, `www.7z`,
+ * `wwwroot.bak`, `backup-full.zip`) with an archive or backup extension, the name's other words only dates, numbers
+ * or backup words. Downloads have names of their own (`xdotool-2.tar.gz`, `mysql-connector-j.zip`, `db-tools.zip`).
+ */
+const BACKUP_ARCHIVE =
+  /^(?:backups?|bak|dump|mysqldump|mysql|db|database|sql|www|wwwroot|htdocs|httpdocs|public_html|webroot|inetpub)(?:[._-](?:\d[\d._-]*|backups?|bak|old|full|dump|latest|all|site|web|files|data|db|sql|www))*\.(?:tar\.)?(?:zip|tar|tgz|gz|bz2|xz|7z|rar|lz|z|war|bak)$/;
+
+/** A dump with any compression or backup ending after `.sql` (`db.sql.rar`, `users.sql.bak`). */
+const SQL_DUMP = /.\.sql\.[a-z0-9]+(?:\.[a-z0-9]+)?$/;
+
+/** SQLite databases by extension, but not Windows' thumbnail caches (`Thumbs.db`: image names, not a secret). */
+const DATABASE_FILE = /.\.(?:db|sqlitedb)$/;
+const THUMBNAIL_CACHE = /^e?h?thumbs\.db$/;
+
+/**
+ * A configuration script or file copied under a name the server no longer runs or parses (`settings.php.bk`,
+ * `config.php.txt`, `local.xml.dist`, `configuration.php-dist`, `settings.php_bak`): served as its source. The
+ * `.bak`/`.old`/`~` family is CONFIG_BACKUP's (sensitive-path-rules.ts).
+ */
+const CONFIG_COPY_EXTENSIONS = ['php', 'inc', 'xml', 'yml', 'yaml', 'json', 'ini', 'py', 'rb', 'conf', 'config'];
+const CONFIG_COPY = new RegExp(
+  `(?:^|[._-])(?:config|configuration|settings|secrets?|credentials?|database|db|env|local|localconf|parameters|application|conn|connection)[^/]*\\.(?:${CONFIG_COPY_EXTENSIONS.join('|')})(?:\\.(?:bk|bkp|txt|new|dist|blank|disabled|original|swn|eski|[0-9])|[-_](?:bak|dist|old))$`,
+);
+/** Every CONFIG_COPY match contains its extension and the separator after it (`.php.`, `.php-`, `.php_`). */
+const CONFIG_COPY_NEEDLES = CONFIG_COPY_EXTENSIONS.flatMap((extension) =>
+  ['.', '-', '_'].map((separator) => `.${extension}${separator}`),
+);
+
+/** A framework's configuration directory (Rails, Zend, Symfony, Sphinx): YAML, INI and properties files are never pages. */
+const CONFIG_DIRECTORY = /\/(?:config|configs|conf)\/(?:[^/]+\/)*[^/]+\.(?:ya?ml|ini|properties|conf|toml|neon|xml)$/;
+
+/** Error, debug and framework logs: connection strings, stack traces, request parameters (a `sample.log` is none). */
+const APPLICATION_LOG = /(?:errors?|debug|development|production|sqlnet)\.log$|^error_log$/;
+
+/** Environment files under a name (`sendgrid.env`, `backup.env`); the bare `.env` family is in the lists. */
+const NAMED_ENV = /.\.env$/;
+
+/** Deployment and environment INI files (Pyramid's `production.ini`, FTP deploy tools' `deployment.ini`). */
+const DEPLOYMENT_INI = /^(?:deploy|deployment|production|prod|staging)(?:[._-][a-z0-9_-]+)*\.ini$/;
+
+/** A shell's or a client's history dotfile (`.ksh_history`, `.irb_history`): commands typed, passwords among them. */
+const HISTORY_DOTFILE = /^\.[a-z0-9]+_history$/;
+
+/** Docker Compose files per environment (`docker-compose.prod.yml`): their `environment:` blocks hold secrets. */
+const COMPOSE_FILE = /^docker-compose[^/]*\.ya?ml$/;
+
+/** Whether the last segment of a normalised path, or the path, is a secret by one of these patterns. */
+export function matchesFileName(path: string): boolean {
+  const segment = path.slice(path.lastIndexOf('/') + 1);
+  if (segment === '') return false;
+  if (DATABASE_FILE.test(segment)) return !THUMBNAIL_CACHE.test(segment);
+  return (
+    CREDENTIAL_FILE.test(segment) ||
+    TOKEN_FILE.test(segment) ||
+    PRIVATE_KEY.test(segment) ||
+    BACKUP_ARCHIVE.test(segment) ||
+    SQL_DUMP.test(segment) ||
+    CONFIG_COPY.test(segment) ||
+    APPLICATION_LOG.test(segment) ||
+    NAMED_ENV.test(segment) ||
+    DEPLOYMENT_INI.test(segment) ||
+    HISTORY_DOTFILE.test(segment) ||
+    COMPOSE_FILE.test(segment) ||
+    CONFIG_DIRECTORY.test(path)
+  );
+}
+
+/**
+ * Literals (lower-cased) one of which every path these patterns match contains: the prefilter's and the Elasticsearch
+ * filter's needles for them.
+ */
+export const FILE_NAME_NEEDLES: readonly string[] = [
+  'secret',
+  'credential',
+  'passw',
+  'token.',
+  'tokens.',
+  '.ppk',
+  'private',
+  'privkey',
+  '.key',
+  '.zip',
+  '.tar',
+  '.tgz',
+  '.gz',
+  '.bz2',
+  '.xz',
+  '.7z',
+  '.rar',
+  '.lz',
+  '.z',
+  '.war',
+  '.bak',
+  '.sql.',
+  '.db',
+  '.sqlitedb',
+  ...CONFIG_COPY_NEEDLES,
+  '/config/',
+  '/configs/',
+  '/conf/',
+  '.log',
+  'error_log',
+  '.ini',
+  '.env',
+  'docker-compose',
+  '_history',
+];
