@@ -28,7 +28,11 @@ describe('image references', () => {
     assert.equal(ghcr?.tag, 'v2.1.0');
     assert.equal(parseImageReference('localhost:5000/app:1.0')?.registry, 'localhost:5000');
     assert.equal(repositoryKey(parseImageReference('index.docker.io/library/nginx:1')!), 'docker.io/library/nginx');
-    for (const bad of ['', 'Nginx:1', 'nginx:1 ; rm -rf /', 'a//b:1', 'nginx:', 'nginx@sha256:zz']) {
+    // Docker Hub's old name keeps its shorthand: `index.docker.io/nginx` is the official nginx, as `docker.io/nginx` is.
+    assert.equal(repositoryKey(parseImageReference('index.docker.io/nginx:1')!), 'docker.io/library/nginx');
+    assert.equal(parseImageReference('[::1]:5000/team/app:1.0')?.registry, '[::1]:5000');
+    const bads = ['', 'Nginx:1', 'nginx:1 ; rm -rf /', 'a//b:1', 'nginx:', 'nginx@sha256:zz', 'bad_host.com:80/app:1'];
+    for (const bad of [...bads, `nginx@sha256:${'a'.repeat(40)}`, `nginx@md5:${'a'.repeat(32)}`]) {
       assert.equal(parseImageReference(bad), undefined, bad);
     }
     assert.equal(withTag('registry.local:5000/team/app:1.0.0', '1.0.1'), 'registry.local:5000/team/app:1.0.1');

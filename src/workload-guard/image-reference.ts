@@ -9,18 +9,33 @@ export interface ImageReference {
 }
 
 const DEFAULT_REGISTRY = 'docker.io';
+const LEGACY_REGISTRY = 'index.docker.io';
 
-/** Parses an image reference; undefined when it is not one (so a model's free text never becomes an image). */
+// The grammar of distribution/reference (what Docker, containerd and the kubelet accept), checked part by part.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+/** The algorithms the OCI image spec registers, each with its exact length. */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** A repository path (with Docker Hub's `library/`) is at most 255 characters. */
+const MAX_PATH = 255;
+
+/**
+ * Parses an image reference as Docker reads it (distribution/reference's ParseNormalizedNamed); undefined when it is
+ * not one (so a model's free text never becomes an image). The first component is the registry when it has a dot, a
+ * port or uppercase, or is `localhost`; otherwise the image is on Docker Hub.
+ */
 export function parseImageReference(text: string): ImageReference | undefined {
   const value = text.trim();
-  if (!/^[a-z0-9][a-zA-Z0-9._\-/:@+]*$/.test(value) || value.length > 512) return undefined;
+  if (value.length > 1024 || /^[a-f0-9]{64}$/.test(value)) return undefined; // a bare image id is no name
   let rest = value;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!/^[a-z0-9]+:[a-f0-9]{32,}$/.test(digest)) return undefined;
+    if (!DIGEST.test(digest)) return undefined;
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -28,21 +43,26 @@ export function parseImageReference(text: string): ImageReference | undefined {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return undefined;
+    if (!TAG.test(tag)) return undefined;
   }
   const parts = rest.split('/');
   let registry = DEFAULT_REGISTRY;
-  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
+  const first = parts[0];
+  if (parts.length > 1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first)) {
+    if (!DOMAIN.test(first)) return undefined;
     registry = parts.shift()!;
   }
-  if (parts.length === 0 || parts.some((part) => !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(part))) return undefined;
-  if (registry === DEFAULT_REGISTRY && parts.length === 1) parts.unshift('library');
-  return { registry, repository: parts.join('/'), tag, digest };
+  if (parts.some((part) => !PATH_COMPONENT.test(part))) return undefined;
+  // `index.docker.io` is Docker Hub's old name: its single-name images are official images too.
+  if ((registry === DEFAULT_REGISTRY || registry === LEGACY_REGISTRY) && parts.length === 1) parts.unshift('library');
+  const repository = parts.join('/');
+  if (repository.length > MAX_PATH) return undefined;
+  return { registry, repository, tag, digest };
 }
 
 /** Canonical `registry/repository` used to decide "same repository". */
 export function repositoryKey(reference: ImageReference): string {
-  const registry = reference.registry === 'index.docker.io' ? DEFAULT_REGISTRY : reference.registry;
+  const registry = reference.registry === LEGACY_REGISTRY ? DEFAULT_REGISTRY : reference.registry;
   return `${registry}/${reference.repository}`;
 }
 
