@@ -9,6 +9,7 @@ import { runningDigestsOf } from './running-images.ts';
 import { imagePolicy } from './testing/image-policy.ts';
 import { type ImageScan, readTrivyImageReports } from './trivy-reports.ts';
 import { chooseUpgrade } from './upgrade-choice.ts';
+import type { Vulnerability } from './workload-finding.ts';
 
 const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url).pathname;
 const ALPINE_310_DIGEST = 'sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98';
@@ -249,5 +250,36 @@ describe('the registry tag list says which tags exist', () => {
       choice.refused.find((entry) => entry.tag === '1.25.4')?.reason ?? '',
       /not in the registry's tag list/,
     );
+  });
+});
+
+describe('a scan proves fixes only for tags of its own repository', () => {
+  // A local image tagged twice (`docker tag`) is scanned with both names in RepoTags; the other name's tag says
+  // nothing about the tag of that number in the deployment's repository.
+  it('a RepoTags entry of another repository neither proves a fix nor gives a digest', () => {
+    const libssl: Vulnerability = {
+      id: 'CVE-2024-2511',
+      severity: 'MEDIUM',
+      package: 'libssl3',
+      installedVersion: '3.0.11-1~deb12u2',
+      fixedVersion: '3.0.13-1~deb12u1',
+      packageClass: 'os',
+    };
+    const scan: ImageScan = {
+      image: 'nginx:1.25.4',
+      scanned: {
+        digests: [`sha256:${'c'.repeat(64)}`],
+        tags: ['nginx:1.25.4', 'registry.example.com/mirror/nginx:1.25.5'],
+      },
+      vulnerabilities: [],
+      packageClasses: ['os', 'language'],
+    };
+    const choice = chooseUpgrade(`nginx:1.25.3@sha256:${'a'.repeat(64)}`, [libssl], imagePolicy(), {
+      scans: [scan],
+      registryTags: ['1.25.5'],
+      registryDigests: { '1.25.5': `sha256:${'d'.repeat(64)}` },
+    });
+    assert.ok('refusal' in choice, JSON.stringify(choice));
+    assert.match(choice.refusal, /no allowed tag .* is proven to fix/);
   });
 });

@@ -80,7 +80,8 @@ export function chooseUpgrade(
     if (seen.has(tag)) return;
     seen.add(tag);
     const digest = reference.digest
-      ? (scanOf(scansOfRepository, tag)?.scanned.digests.find(isRegistryDigest) ?? evidence.registryDigests?.[tag])
+      ? (scanOf(scansOfRepository, current, tag)?.scanned.digests.find(isRegistryDigest) ??
+        evidence.registryDigests?.[tag])
       : '';
     const image = `${withTag(current, tag)}${digest ? `@${digest}` : ''}`;
     candidates.push({ image, tag, source });
@@ -125,7 +126,12 @@ export function chooseUpgrade(
       });
       continue;
     }
-    candidate.fixes = fixesOf(candidate.tag, fixable, applicationPackage, scanOf(scansOfRepository, candidate.tag));
+    candidate.fixes = fixesOf(
+      candidate.tag,
+      fixable,
+      applicationPackage,
+      scanOf(scansOfRepository, current, candidate.tag),
+    );
     allowed.push(candidate);
   }
   const fixing = allowed
@@ -214,9 +220,12 @@ function newest(candidates: readonly ImageCandidate[]): ImageCandidate {
   );
 }
 
-function scanOf(scans: readonly ImageScan[], tag: string): ImageScan | undefined {
+/** The scan of `tag` in the current image's repository (a RepoTags name of another repository says nothing of it). */
+function scanOf(scans: readonly ImageScan[], current: string, tag: string): ImageScan | undefined {
   return scans.find((scan) =>
-    [scan.image, ...scan.scanned.tags].some((name) => parseImageReference(name)?.tag === tag),
+    [scan.image, ...scan.scanned.tags].some(
+      (name) => parseImageReference(name)?.tag === tag && sameRepository(name, current),
+    ),
   );
 }
 
