@@ -279,9 +279,8 @@ function scannedImageOf(document: TrivyImageReport): ScannedImage {
   const metadata = document.Metadata ?? {};
   const strings = (value: unknown) =>
     Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-  const digests = strings(metadata.RepoDigests)
-    .map((entry) => entry.slice(entry.indexOf('@') + 1))
-    .filter((digest) => /^sha256:[a-f0-9]{64}$/.test(digest));
+  const repoDigests = strings(metadata.RepoDigests).filter((entry) => /@sha256:[a-f0-9]{64}$/.test(entry));
+  const digests = repoDigests.map((entry) => entry.slice(entry.indexOf('@') + 1));
   if (typeof metadata.ImageID === 'string' && /^sha256:[a-f0-9]{64}$/.test(metadata.ImageID)) {
     digests.push(`id:${metadata.ImageID}`);
   }
@@ -289,6 +288,7 @@ function scannedImageOf(document: TrivyImageReport): ScannedImage {
   return {
     ...(os?.Family && os.Name ? { os: { family: os.Family, name: String(os.Name) } } : {}),
     digests,
+    ...(repoDigests.length > 0 ? { repoDigests } : {}),
     tags: strings(metadata.RepoTags),
   };
 }

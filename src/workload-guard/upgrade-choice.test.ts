@@ -283,3 +283,42 @@ describe('a scan proves fixes only for tags of its own repository', () => {
     assert.match(choice.refusal, /no allowed tag .* is proven to fix/);
   });
 });
+
+describe('a digest pin comes from the RepoDigests entry of the same repository', () => {
+  // An image pulled from Docker Hub and pushed to a private registry keeps both RepoDigests, and they differ
+  // (`docker push` of a multi-platform image pushes its platform manifest): each repository has its own digest.
+  const hub = `sha256:${'1'.repeat(64)}`;
+  const mirror = `sha256:${'2'.repeat(64)}`;
+  const scan = (image: string): ImageScan => ({
+    image,
+    scanned: {
+      digests: [hub, mirror],
+      repoDigests: [`nginx@${hub}`, `registry.example.com/mirror/nginx@${mirror}`],
+      tags: [image],
+    },
+    vulnerabilities: [],
+    packageClasses: ['os', 'language'],
+  });
+  const libssl: Vulnerability = {
+    id: 'CVE-2024-2511',
+    severity: 'MEDIUM',
+    package: 'libssl3',
+    installedVersion: '3.0.11-1~deb12u2',
+    fixedVersion: '3.0.13-1~deb12u1',
+    packageClass: 'os',
+  };
+  for (const [current, candidate, digest] of [
+    [
+      `registry.example.com/mirror/nginx:1.25.3@sha256:${'a'.repeat(64)}`,
+      'registry.example.com/mirror/nginx:1.25.5',
+      mirror,
+    ],
+    [`nginx:1.25.3@sha256:${'a'.repeat(64)}`, 'nginx:1.25.5', hub],
+  ]) {
+    it(`${current.split('@')[0]} is pinned to its own repository's digest`, () => {
+      const choice = chooseUpgrade(current, [libssl], imagePolicy(), { scans: [scan(candidate)] });
+      assert.ok('target' in choice, JSON.stringify(choice));
+      assert.equal(choice.target, `${candidate}@${digest}`);
+    });
+  }
+});

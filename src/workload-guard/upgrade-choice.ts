@@ -80,8 +80,7 @@ export function chooseUpgrade(
     if (seen.has(tag)) return;
     seen.add(tag);
     const digest = reference.digest
-      ? (scanOf(scansOfRepository, current, tag)?.scanned.digests.find(isRegistryDigest) ??
-        evidence.registryDigests?.[tag])
+      ? (pinnableDigests(scanOf(scansOfRepository, current, tag), current)[0] ?? evidence.registryDigests?.[tag])
       : '';
     const image = `${withTag(current, tag)}${digest ? `@${digest}` : ''}`;
     candidates.push({ image, tag, source });
@@ -96,7 +95,7 @@ export function chooseUpgrade(
     derivedTags: [...derived, ...scanTags, ...(evidence.registryTags ?? [])],
     ...(scanned ? { scannedVersion: scanned.version } : {}),
     knownDigests: [
-      ...scansOfRepository.flatMap((scan) => scan.scanned.digests.filter(isRegistryDigest)),
+      ...scansOfRepository.flatMap((scan) => pinnableDigests(scan, current)),
       ...Object.values(evidence.registryDigests ?? {}),
     ],
   };
@@ -235,6 +234,16 @@ function sameRepository(left: string, right: string): boolean {
   return Boolean(a && b && repositoryKey(a) === repositoryKey(b));
 }
 
-function isRegistryDigest(digest: string): boolean {
-  return digest.startsWith('sha256:');
+/**
+ * The registry digests of a scan that `current`'s repository has: its RepoDigests entries of that repository (an image
+ * pushed to another registry has another digest there), or, without RepoDigests (an Operator report, which is of one
+ * repository), every registry digest.
+ */
+function pinnableDigests(scan: ImageScan | undefined, current: string): string[] {
+  if (!scan) return [];
+  if (!scan.scanned.repoDigests) return scan.scanned.digests.filter((digest) => digest.startsWith('sha256:'));
+  return scan.scanned.repoDigests.flatMap((entry) => {
+    const reference = parseImageReference(entry);
+    return reference?.digest && sameRepository(entry, current) ? [reference.digest] : [];
+  });
 }
