@@ -67,6 +67,31 @@ describe('checkImage (the rule every proposal passes)', () => {
     assert.match(refusal('nginx:1.25.5', imagePolicy({ requireKnownTag: true })), /not a known tag/);
     assert.match(refusal('please run kubectl delete'), /not a valid image reference/);
   });
+  it('reads a trailing -rN as a rebuild of the same version and variant (Bitnami, Alpine-style revisions)', () => {
+    const bitnami = 'bitnami/redis:7.2.4-debian-12-r3';
+    const verdict = (candidate: string, current = bitnami) => checkImage(current, candidate, imagePolicy());
+    assert.deepEqual(verdict('bitnami/redis:7.2.4-debian-12-r4'), { allowed: true });
+    assert.deepEqual(verdict('bitnami/redis:7.2.5-debian-12-r0'), { allowed: true });
+    assert.deepEqual(verdict('registry.local:5000/team/app:3.10.9-r1', 'registry.local:5000/team/app:3.10.9-r0'), {
+      allowed: true,
+    });
+    // with the scanned version the report gives (the tag's own numbers)
+    assert.deepEqual(
+      checkImage(bitnami, 'bitnami/redis:7.2.4-debian-12-r4', imagePolicy(), { scannedVersion: '7.2.4' }),
+      { allowed: true },
+    );
+    for (const older of ['7.2.4-debian-12-r3', '7.2.4-debian-12-r1', '7.2.3-debian-12-r9']) {
+      assert.match((verdict(`bitnami/redis:${older}`) as { reason: string }).reason, /not newer/, older);
+      const scanned = checkImage(bitnami, `bitnami/redis:${older}`, imagePolicy(), { scannedVersion: '7.2.4' });
+      assert.match((scanned as { reason: string }).reason, /not newer/, older);
+    }
+    for (const variant of ['7.2.4-debian-11-r5', '7.2.5-r0', '7.2.5-debian-12', '7.2.5']) {
+      assert.match((verdict(`bitnami/redis:${variant}`) as { reason: string }).reason, /variant/, variant);
+    }
+    assert.deepEqual(parseTagVersion('7.2.4-debian-12-r3')?.revision, 3);
+    assert.equal(parseTagVersion('7.2.4-debian-12-r3')?.variant, '-debian-12');
+    assert.equal(parseTagVersion('1.0.0-rc1')?.revision, undefined);
+  });
   it('accepts a known tag when known tags are required', () => {
     assert.deepEqual(
       checkImage(current, 'nginx:1.25.4', imagePolicy({ requireKnownTag: true, knownTags: { nginx: ['1.25.4'] } })),

@@ -75,32 +75,45 @@ export function withTag(original: string, tag: string): string {
   return `${base}:${tag}`;
 }
 
-/** A tag read as a version: `1.25.3`, `v2.1`, `7.2.4-alpine` (the suffix is a variant that must stay the same). */
+/**
+ * A tag read as a version: `1.25.3`, `v2.1`, `7.2.4-alpine` (the suffix is a variant that must stay the same), and a
+ * trailing `-rN` as the revision of a rebuild of that version and variant (`7.2.4-debian-12-r3`, `3.10.9-r0`).
+ */
 export interface TagVersion {
   prefix: string;
   numbers: [number, number, number];
   /** How many numbers were written (1.25 has 2). */
   precision: number;
+  /** Everything after the numbers, as written (`-debian-12-r3`). */
   suffix: string;
+  /** The suffix without its revision (`-debian-12`). */
+  variant: string;
+  revision?: number;
 }
 
 export function parseTagVersion(tag: string): TagVersion | undefined {
   const match = /^(v?)(\d{1,9})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?((?:[-+_][A-Za-z0-9._-]*)?)$/.exec(tag);
   if (!match) return undefined;
   const written = [match[2], match[3], match[4]].filter((part) => part !== undefined);
+  const suffix = match[5] ?? '';
+  const revision = /^(.*)-r(\d{1,9})$/.exec(suffix);
   return {
     prefix: match[1],
     numbers: [Number(match[2]), Number(match[3] ?? 0), Number(match[4] ?? 0)],
     precision: written.length,
-    suffix: match[5] ?? '',
+    suffix,
+    variant: revision ? revision[1] : suffix,
+    ...(revision ? { revision: Number(revision[2]) } : {}),
   };
 }
 
+/** Orders by the numbers, then by the revision when both carry one. */
 export function compareVersions(left: TagVersion, right: TagVersion): number {
   for (let index = 0; index < 3; index++) {
     const difference = left.numbers[index] - right.numbers[index];
     if (difference !== 0) return Math.sign(difference);
   }
+  if (left.revision !== undefined && right.revision !== undefined) return Math.sign(left.revision - right.revision);
   return 0;
 }
 

@@ -322,3 +322,29 @@ describe('a digest pin comes from the RepoDigests entry of the same repository',
     });
   }
 });
+
+describe('a newer revision of the same version is a rebuild candidate', () => {
+  it('bitnami/redis:7.2.4-debian-12-r0 moves to the revision a scan proves fixes its OS packages', () => {
+    const libssl: Vulnerability = {
+      id: 'CVE-2024-2511',
+      severity: 'MEDIUM',
+      package: 'libssl3',
+      installedVersion: '3.0.11-1~deb12u2',
+      fixedVersion: '3.0.13-1~deb12u1',
+      packageClass: 'os',
+    };
+    const scan: ImageScan = {
+      image: 'bitnami/redis:7.2.4-debian-12-r3',
+      scanned: { digests: [], tags: ['bitnami/redis:7.2.4-debian-12-r3'] },
+      vulnerabilities: [],
+      packageClasses: ['os', 'language'],
+    };
+    const choice = chooseUpgrade('bitnami/redis:7.2.4-debian-12-r0', [libssl], imagePolicy({ allowedBump: 'patch' }), {
+      scans: [scan],
+      registryTags: ['7.2.4-debian-12-r1', '7.2.4-debian-12-r3', '7.2.4-debian-11-r9', '7.2.4'],
+    });
+    assert.ok('target' in choice, JSON.stringify(choice));
+    assert.equal(choice.target, 'bitnami/redis:7.2.4-debian-12-r3');
+    assert.deepEqual(choice.fixes, ['CVE-2024-2511']);
+  });
+});
