@@ -348,3 +348,19 @@ describe('a newer revision of the same version is a rebuild candidate', () => {
     assert.deepEqual(choice.fixes, ['CVE-2024-2511']);
   });
 });
+
+describe('a revision of the same version proves nothing by its version', () => {
+  it('app:3.10.9-r0 with the package fixed in 3.10.9-r1 is not fixed by tag 3.10.9-r1 unless a scan says so', () => {
+    const app: Vulnerability = {
+      id: 'CVE-2024-0001',
+      severity: 'HIGH',
+      package: 'app',
+      installedVersion: '3.10.9-r0',
+      fixedVersion: '3.10.9-r1',
+    };
+    const choice = chooseUpgrade('registry.local:5000/team/app:3.10.9-r0', [app], imagePolicy(), {
+      registryTags: ['3.10.9-r1'],
+    });
+    assert.ok('refusal' in choice, JSON.stringify(choice));
+  });
+});

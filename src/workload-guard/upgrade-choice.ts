@@ -9,7 +9,7 @@ import {
   type UpgradeChoice,
 } from './image-policy.ts';
 import { compareVersions, parseImageReference, parseTagVersion, repositoryKey, withTag } from './image-reference.ts';
-import { scannedVersion } from './scanned-version.ts';
+import { numericVersion, scannedVersion } from './scanned-version.ts';
 import type { ImageScan } from './trivy-reports.ts';
 import type { ScannedImage, Vulnerability } from './workload-finding.ts';
 
@@ -173,7 +173,10 @@ function fixesOf(
   const fixed = new Set<string>();
   const unproven = new Set<string>();
   for (const vulnerability of fixable) {
-    if (vulnerability.package === applicationPackage && version.precision === 3) {
+    // The tag's version proves a fix of the application only when it is another release than the one installed: a
+    // rebuild of the same release (`3.10.9-r1` of an installed `3.10.9-r0`) says nothing by its number.
+    const sameRelease = numericVersion(vulnerability.installedVersion) === tagVersion;
+    if (vulnerability.package === applicationPackage && version.precision === 3 && !sameRelease) {
       if (isFixedBy(tagVersion, upstreamVersions(vulnerability.fixedVersion))) fixed.add(vulnerability.id);
       continue;
     }
