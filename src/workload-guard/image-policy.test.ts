@@ -28,7 +28,11 @@ describe('image references', () => {
     assert.equal(ghcr?.tag, 'v2.1.0');
     assert.equal(parseImageReference('localhost:5000/app:1.0')?.registry, 'localhost:5000');
     assert.equal(repositoryKey(parseImageReference('index.docker.io/library/nginx:1')!), 'docker.io/library/nginx');
-    for (const bad of ['', 'Nginx:1', 'nginx:1 ; rm -rf /', 'a//b:1', 'nginx:', 'nginx@sha256:zz']) {
+    // Docker Hub's old name keeps its shorthand: `index.docker.io/nginx` is the official nginx, as `docker.io/nginx` is.
+    assert.equal(repositoryKey(parseImageReference('index.docker.io/nginx:1')!), 'docker.io/library/nginx');
+    assert.equal(parseImageReference('[::1]:5000/team/app:1.0')?.registry, '[::1]:5000');
+    const bads = ['', 'Nginx:1', 'nginx:1 ; rm -rf /', 'a//b:1', 'nginx:', 'nginx@sha256:zz', 'bad_host.com:80/app:1'];
+    for (const bad of [...bads, `nginx@sha256:${'a'.repeat(40)}`, `nginx@md5:${'a'.repeat(32)}`]) {
       assert.equal(parseImageReference(bad), undefined, bad);
     }
     assert.equal(withTag('registry.local:5000/team/app:1.0.0', '1.0.1'), 'registry.local:5000/team/app:1.0.1');
@@ -62,6 +66,31 @@ describe('checkImage (the rule every proposal passes)', () => {
     assert.match(refusal('nginx:1.25.5', imagePolicy({ allowedRegistries: ['ghcr.io'] })), /allowed_registries/);
     assert.match(refusal('nginx:1.25.5', imagePolicy({ requireKnownTag: true })), /not a known tag/);
     assert.match(refusal('please run kubectl delete'), /not a valid image reference/);
+  });
+  it('reads a trailing -rN as a rebuild of the same version and variant (Bitnami, Alpine-style revisions)', () => {
+    const bitnami = 'bitnami/redis:7.2.4-debian-12-r3';
+    const verdict = (candidate: string, current = bitnami) => checkImage(current, candidate, imagePolicy());
+    assert.deepEqual(verdict('bitnami/redis:7.2.4-debian-12-r4'), { allowed: true });
+    assert.deepEqual(verdict('bitnami/redis:7.2.5-debian-12-r0'), { allowed: true });
+    assert.deepEqual(verdict('registry.local:5000/team/app:3.10.9-r1', 'registry.local:5000/team/app:3.10.9-r0'), {
+      allowed: true,
+    });
+    // with the scanned version the report gives (the tag's own numbers)
+    assert.deepEqual(
+      checkImage(bitnami, 'bitnami/redis:7.2.4-debian-12-r4', imagePolicy(), { scannedVersion: '7.2.4' }),
+      { allowed: true },
+    );
+    for (const older of ['7.2.4-debian-12-r3', '7.2.4-debian-12-r1', '7.2.3-debian-12-r9']) {
+      assert.match((verdict(`bitnami/redis:${older}`) as { reason: string }).reason, /not newer/, older);
+      const scanned = checkImage(bitnami, `bitnami/redis:${older}`, imagePolicy(), { scannedVersion: '7.2.4' });
+      assert.match((scanned as { reason: string }).reason, /not newer/, older);
+    }
+    for (const variant of ['7.2.4-debian-11-r5', '7.2.5-r0', '7.2.5-debian-12', '7.2.5']) {
+      assert.match((verdict(`bitnami/redis:${variant}`) as { reason: string }).reason, /variant/, variant);
+    }
+    assert.deepEqual(parseTagVersion('7.2.4-debian-12-r3')?.revision, 3);
+    assert.equal(parseTagVersion('7.2.4-debian-12-r3')?.variant, '-debian-12');
+    assert.equal(parseTagVersion('1.0.0-rc1')?.revision, undefined);
   });
   it('accepts a known tag when known tags are required', () => {
     assert.deepEqual(

@@ -1,4 +1,10 @@
-import { compareVersions, parseImageReference, parseTagVersion, repositoryKey } from './image-reference.ts';
+import {
+  compareVersions,
+  parseImageReference,
+  parseTagVersion,
+  repositoryKey,
+  type TagVersion,
+} from './image-reference.ts';
 
 export interface ImagePolicy {
   /** Largest version step the agent may propose: `patch` keeps major.minor, `minor` keeps major. */
@@ -84,12 +90,24 @@ export function checkImage(
   const toVersion = parseTagVersion(to.tag);
   if (!fromVersion) return { allowed: false, reason: `current tag "${from.tag}" is not a version` };
   if (!toVersion) return { allowed: false, reason: `tag "${to.tag}" is not a version` };
-  if (fromVersion.suffix !== toVersion.suffix || fromVersion.prefix !== toVersion.prefix) {
+  const revised = (version: TagVersion) => version.revision !== undefined;
+  if (
+    fromVersion.variant !== toVersion.variant ||
+    revised(fromVersion) !== revised(toVersion) ||
+    fromVersion.prefix !== toVersion.prefix
+  ) {
     return { allowed: false, reason: `tag "${to.tag}" changes the variant of "${from.tag}"` };
   }
   const scanned = options.scannedVersion ? parseTagVersion(options.scannedVersion) : undefined;
   const baseline = scanned ?? fromVersion;
-  if (scanned && compareVersions(toVersion, scanned) <= 0) {
+  // A newer revision of the very version scanned (7.2.4-debian-12-r3 -> -r4) is a rebuild of it: newer too.
+  const rebuild =
+    scanned !== undefined &&
+    fromVersion.precision === 3 &&
+    compareNumbers(fromVersion.numbers, scanned.numbers) === 0 &&
+    compareNumbers(toVersion.numbers, scanned.numbers) === 0 &&
+    compareVersions(toVersion, fromVersion) > 0;
+  if (scanned && compareVersions(toVersion, scanned) <= 0 && !rebuild) {
     return { allowed: false, reason: `tag "${to.tag}" is not newer than the scanned ${options.scannedVersion}` };
   }
   if (!scanned && fromVersion.precision < 3) {

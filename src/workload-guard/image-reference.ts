@@ -9,18 +9,33 @@ export interface ImageReference {
 }
 
 const DEFAULT_REGISTRY = 'docker.io';
+const LEGACY_REGISTRY = 'index.docker.io';
 
-/** Parses an image reference; undefined when it is not one (so a model's free text never becomes an image). */
+// The grammar of distribution/reference (what Docker, containerd and the kubelet accept), checked part by part.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+/** The algorithms the OCI image spec registers, each with its exact length. */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+/** A repository path (with Docker Hub's `library/`) is at most 255 characters. */
+const MAX_PATH = 255;
+
+/**
+ * Parses an image reference as Docker reads it (distribution/reference's ParseNormalizedNamed); undefined when it is
+ * not one (so a model's free text never becomes an image). The first component is the registry when it has a dot, a
+ * port or uppercase, or is `localhost`; otherwise the image is on Docker Hub.
+ */
 export function parseImageReference(text: string): ImageReference | undefined {
   const value = text.trim();
-  if (!/^[a-z0-9][a-zA-Z0-9._\-/:@+]*$/.test(value) || value.length > 512) return undefined;
+  if (value.length > 1024 || /^[a-f0-9]{64}$/.test(value)) return undefined; // a bare image id is no name
   let rest = value;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!/^[a-z0-9]+:[a-f0-9]{32,}$/.test(digest)) return undefined;
+    if (!DIGEST.test(digest)) return undefined;
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -28,21 +43,26 @@ export function parseImageReference(text: string): ImageReference | undefined {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return undefined;
+    if (!TAG.test(tag)) return undefined;
   }
   const parts = rest.split('/');
   let registry = DEFAULT_REGISTRY;
-  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
+  const first = parts[0];
+  if (parts.length > 1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first)) {
+    if (!DOMAIN.test(first)) return undefined;
     registry = parts.shift()!;
   }
-  if (parts.length === 0 || parts.some((part) => !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(part))) return undefined;
-  if (registry === DEFAULT_REGISTRY && parts.length === 1) parts.unshift('library');
-  return { registry, repository: parts.join('/'), tag, digest };
+  if (parts.some((part) => !PATH_COMPONENT.test(part))) return undefined;
+  // `index.docker.io` is Docker Hub's old name: its single-name images are official images too.
+  if ((registry === DEFAULT_REGISTRY || registry === LEGACY_REGISTRY) && parts.length === 1) parts.unshift('library');
+  const repository = parts.join('/');
+  if (repository.length > MAX_PATH) return undefined;
+  return { registry, repository, tag, digest };
 }
 
 /** Canonical `registry/repository` used to decide "same repository". */
 export function repositoryKey(reference: ImageReference): string {
-  const registry = reference.registry === 'index.docker.io' ? DEFAULT_REGISTRY : reference.registry;
+  const registry = reference.registry === LEGACY_REGISTRY ? DEFAULT_REGISTRY : reference.registry;
   return `${registry}/${reference.repository}`;
 }
 
@@ -55,32 +75,45 @@ export function withTag(original: string, tag: string): string {
   return `${base}:${tag}`;
 }
 
-/** A tag read as a version: `1.25.3`, `v2.1`, `7.2.4-alpine` (the suffix is a variant that must stay the same). */
+/**
+ * A tag read as a version: `1.25.3`, `v2.1`, `7.2.4-alpine` (the suffix is a variant that must stay the same), and a
+ * trailing `-rN` as the revision of a rebuild of that version and variant (`7.2.4-debian-12-r3`, `3.10.9-r0`).
+ */
 export interface TagVersion {
   prefix: string;
   numbers: [number, number, number];
   /** How many numbers were written (1.25 has 2). */
   precision: number;
+  /** Everything after the numbers, as written (`-debian-12-r3`). */
   suffix: string;
+  /** The suffix without its revision (`-debian-12`). */
+  variant: string;
+  revision?: number;
 }
 
 export function parseTagVersion(tag: string): TagVersion | undefined {
   const match = /^(v?)(\d{1,9})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?((?:[-+_][A-Za-z0-9._-]*)?)$/.exec(tag);
   if (!match) return undefined;
   const written = [match[2], match[3], match[4]].filter((part) => part !== undefined);
+  const suffix = match[5] ?? '';
+  const revision = /^(.*)-r(\d{1,9})$/.exec(suffix);
   return {
     prefix: match[1],
     numbers: [Number(match[2]), Number(match[3] ?? 0), Number(match[4] ?? 0)],
     precision: written.length,
-    suffix: match[5] ?? '',
+    suffix,
+    variant: revision ? revision[1] : suffix,
+    ...(revision ? { revision: Number(revision[2]) } : {}),
   };
 }
 
+/** Orders by the numbers, then by the revision when both carry one. */
 export function compareVersions(left: TagVersion, right: TagVersion): number {
   for (let index = 0; index < 3; index++) {
     const difference = left.numbers[index] - right.numbers[index];
     if (difference !== 0) return Math.sign(difference);
   }
+  if (left.revision !== undefined && right.revision !== undefined) return Math.sign(left.revision - right.revision);
   return 0;
 }
 

@@ -7,13 +7,9 @@ import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { fixAdvice } from './fix-advice.ts';
 import { OwnerResolver } from './pod-health.ts';
+import { sameImage } from './report-images.ts';
 import { runningDigestsOf } from './running-images.ts';
-import {
-  readTrivyImageReports,
-  readVulnerabilityReports,
-  sameImage,
-  type VulnerabilityReportObject,
-} from './trivy-reports.ts';
+import { readTrivyImageReports, readVulnerabilityReports, type VulnerabilityReportObject } from './trivy-reports.ts';
 
 const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url).pathname;
 
@@ -181,5 +177,83 @@ describe('an Operator report of a moving tag', () => {
       owners,
     );
     assert.equal(readVulnerabilityReports([report()], owners, same).containers.length, 1);
+  });
+});
+
+describe('Operator reports of digest-pinned images', () => {
+  const digest = 'sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98';
+  const owners = (image: string) =>
+    new OwnerResolver({
+      deployments: [
+        {
+          metadata: { name: 'web', namespace: 'shop', uid: 'web-uid' },
+          spec: { selector: {}, template: { spec: { containers: [{ name: 'app', image }] } } },
+        },
+      ],
+      replicaSets: [replicaSet],
+    });
+  const report = (artifact: { repository: string; tag: string; digest: string }) => {
+    const object = parse(
+      readFileSync(fixture('vulnerability-report-alpine.yaml'), 'utf8')
+        .replaceAll('RS_NAME', 'web-5d8c9f6b4')
+        .replaceAll('NAMESPACE', 'shop'),
+    ) as VulnerabilityReportObject;
+    object.report!.artifact = artifact;
+    return object;
+  };
+  const read = (image: string, tag: string, scanned = digest) =>
+    readVulnerabilityReports([report({ repository: 'library/alpine', tag, digest: scanned })], owners(image));
+
+  // The Operator before aquasecurity/trivy-operator#3056 leaves the pod spec's spelling in artifact.tag of a
+  // Docker Hub `name:tag@digest` reference (issue #3049: `tag: dockurr/chrony:4.8`,
+  // `tag: docker.io/grafana/grafana:13.2.0`), and older ones left it empty (issue #2411, images pinned by a webhook).
+  it('are used when the Operator wrote the spec spelling, or nothing, as the tag', () => {
+    for (const [image, tag] of [
+      [`alpine:3.10@${digest}`, 'alpine:3.10'],
+      [`docker.io/library/alpine:3.10@${digest}`, 'docker.io/library/alpine:3.10'],
+      [`alpine:3.10@${digest}`, ''],
+      [`alpine@${digest}`, 'alpine'],
+      [`library/alpine@${digest}`, 'library/alpine'],
+    ]) {
+      const { containers, skipped } = read(image, tag);
+      assert.deepEqual(skipped, [], `${image} / ${tag}`);
+      assert.equal(containers[0]?.image, image);
+      assert.deepEqual(containers[0].scanned.digests, [digest]);
+    }
+    assert.deepEqual(read(`alpine:3.10@${digest}`, 'alpine:3.10').containers[0].scanned.tags, [
+      'index.docker.io/library/alpine:3.10',
+    ]);
+  });
+  it('are never taken for another image: another digest, or a tag naming another repository', () => {
+    const other = read(`alpine:3.10@${digest}`, 'alpine:3.10', `sha256:${'e'.repeat(64)}`);
+    assert.equal(other.containers.length, 0);
+    assert.match(other.skipped[0].reason, /^stale/);
+    const foreign = read(`alpine:3.10@${digest}`, 'busybox:3.10');
+    assert.equal(foreign.containers.length, 0);
+    assert.match(foreign.skipped[0].reason, /artifact\.tag "busybox:3\.10" is neither a tag nor/);
+  });
+  it('name the same image by digest, and a digest-only reference has no implicit latest', () => {
+    assert.equal(sameImage(`nginx@${digest}`, `index.docker.io/library/nginx:1.25@${digest}`), true);
+    assert.equal(sameImage(`nginx:1.25@${digest}`, `nginx:1.25@sha256:${'e'.repeat(64)}`), false);
+    assert.equal(sameImage(`nginx@${digest}`, 'nginx:latest'), false);
+    assert.equal(sameImage(`nginx@${digest}`, 'nginx'), false);
+    assert.equal(sameImage('nginx', 'nginx:latest'), true);
+    assert.equal(sameImage(`nginx:1.25@${digest}`, 'nginx:1.25'), true);
+  });
+  it('a Trivy file of nginx:latest without digests is not the scan of a digest-pinned nginx', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'trivy-pinned-'));
+    const path = join(directory, 'nginx.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        SchemaVersion: 2,
+        ArtifactName: 'nginx:latest',
+        Metadata: { RepoTags: ['nginx:latest'] },
+        Results: [{ Target: 'nginx (debian 12.5)', Class: 'os-pkgs', Type: 'debian', Vulnerabilities: [] }],
+      }),
+    );
+    const pinned = readTrivyImageReports([path], [deployment('web', `nginx@${digest}`)]);
+    assert.equal(pinned.containers.length, 0);
+    assert.equal(readTrivyImageReports([path], [deployment('web', 'nginx')]).containers.length, 1);
   });
 });

@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { containerImage } from './image-patch.ts';
-import { parseImageReference, repositoryKey } from './image-reference.ts';
+import { parseImageReference } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
+import { operatorImage, sameImage } from './report-images.ts';
 import { type RunningDigests, sharesDigest } from './running-images.ts';
 import {
   dedupeVulnerabilities,
@@ -100,14 +101,18 @@ export function readVulnerabilityReports(
       result.skipped.push({ source, reason: 'report.artifact.repository is missing' });
       continue;
     }
-    const server = report.report?.registry?.server;
-    const reportImage = `${server ? `${server}/` : ''}${artifact.repository}${artifact.tag ? `:${artifact.tag}` : ''}`;
+    const named = operatorImage({ ...artifact, repository: artifact.repository }, report.report?.registry?.server);
+    if ('refusal' in named) {
+      result.skipped.push({ source, reason: named.refusal });
+      continue;
+    }
+    const reportImage = named.name;
     const workload = owners.workloadOf(namespace, kind, name);
     const os = report.report?.os;
     const scanned: ScannedImage = {
       ...(os?.family && os.name ? { os: { family: os.family, name: String(os.name) } } : {}),
       digests: artifact.digest ? [artifact.digest] : [],
-      tags: artifact.tag ? [reportImage] : [],
+      tags: named.tag ? [reportImage] : [],
     };
     const entries = report.report?.vulnerabilities ?? [];
     const refusal = entriesRefusal(entries, limits);
@@ -136,8 +141,8 @@ export function readVulnerabilityReports(
         result.skipped.push({ source, reason: `deployment ${workload.name} has no container ${container}` });
         continue;
       }
-      if (!sameImage(current, reportImage)) {
-        result.skipped.push({ source, reason: `stale: scanned ${reportImage}, the deployment now runs ${current}` });
+      if (!sameImage(current, named.image)) {
+        result.skipped.push({ source, reason: `stale: scanned ${named.image}, the deployment now runs ${current}` });
         continue;
       }
       image = current;
@@ -274,9 +279,8 @@ function scannedImageOf(document: TrivyImageReport): ScannedImage {
   const metadata = document.Metadata ?? {};
   const strings = (value: unknown) =>
     Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-  const digests = strings(metadata.RepoDigests)
-    .map((entry) => entry.slice(entry.indexOf('@') + 1))
-    .filter((digest) => /^sha256:[a-f0-9]{64}$/.test(digest));
+  const repoDigests = strings(metadata.RepoDigests).filter((entry) => /@sha256:[a-f0-9]{64}$/.test(entry));
+  const digests = repoDigests.map((entry) => entry.slice(entry.indexOf('@') + 1));
   if (typeof metadata.ImageID === 'string' && /^sha256:[a-f0-9]{64}$/.test(metadata.ImageID)) {
     digests.push(`id:${metadata.ImageID}`);
   }
@@ -284,6 +288,7 @@ function scannedImageOf(document: TrivyImageReport): ScannedImage {
   return {
     ...(os?.Family && os.Name ? { os: { family: os.Family, name: String(os.Name) } } : {}),
     digests,
+    ...(repoDigests.length > 0 ? { repoDigests } : {}),
     tags: strings(metadata.RepoTags),
   };
 }
@@ -323,14 +328,4 @@ function readEntries(entries: readonly unknown[], keys: EntryKeys): Vulnerabilit
       return vulnerability ? [vulnerability] : [];
     }),
   );
-}
-
-/** Same repository (registry aliases folded) and same tag; a digest, when both have one, must match too. */
-export function sameImage(left: string, right: string): boolean {
-  const a = parseImageReference(left);
-  const b = parseImageReference(right);
-  if (!a || !b) return left === right;
-  if (repositoryKey(a) !== repositoryKey(b)) return false;
-  if ((a.tag ?? 'latest') !== (b.tag ?? 'latest')) return false;
-  return !(a.digest && b.digest && a.digest !== b.digest);
 }

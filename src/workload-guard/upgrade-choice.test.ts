@@ -9,6 +9,7 @@ import { runningDigestsOf } from './running-images.ts';
 import { imagePolicy } from './testing/image-policy.ts';
 import { type ImageScan, readTrivyImageReports } from './trivy-reports.ts';
 import { chooseUpgrade } from './upgrade-choice.ts';
+import type { Vulnerability } from './workload-finding.ts';
 
 const fixture = (name: string) => new URL(`./__fixtures__/${name}`, import.meta.url).pathname;
 const ALPINE_310_DIGEST = 'sha256:451eee8bedcb2f029756dc3e9d73bab0e7943c1ac55cff3a4861c52a0fdd3e98';
@@ -249,5 +250,117 @@ describe('the registry tag list says which tags exist', () => {
       choice.refused.find((entry) => entry.tag === '1.25.4')?.reason ?? '',
       /not in the registry's tag list/,
     );
+  });
+});
+
+describe('a scan proves fixes only for tags of its own repository', () => {
+  // A local image tagged twice (`docker tag`) is scanned with both names in RepoTags; the other name's tag says
+  // nothing about the tag of that number in the deployment's repository.
+  it('a RepoTags entry of another repository neither proves a fix nor gives a digest', () => {
+    const libssl: Vulnerability = {
+      id: 'CVE-2024-2511',
+      severity: 'MEDIUM',
+      package: 'libssl3',
+      installedVersion: '3.0.11-1~deb12u2',
+      fixedVersion: '3.0.13-1~deb12u1',
+      packageClass: 'os',
+    };
+    const scan: ImageScan = {
+      image: 'nginx:1.25.4',
+      scanned: {
+        digests: [`sha256:${'c'.repeat(64)}`],
+        tags: ['nginx:1.25.4', 'registry.example.com/mirror/nginx:1.25.5'],
+      },
+      vulnerabilities: [],
+      packageClasses: ['os', 'language'],
+    };
+    const choice = chooseUpgrade(`nginx:1.25.3@sha256:${'a'.repeat(64)}`, [libssl], imagePolicy(), {
+      scans: [scan],
+      registryTags: ['1.25.5'],
+      registryDigests: { '1.25.5': `sha256:${'d'.repeat(64)}` },
+    });
+    assert.ok('refusal' in choice, JSON.stringify(choice));
+    assert.match(choice.refusal, /no allowed tag .* is proven to fix/);
+  });
+});
+
+describe('a digest pin comes from the RepoDigests entry of the same repository', () => {
+  // An image pulled from Docker Hub and pushed to a private registry keeps both RepoDigests, and they differ
+  // (`docker push` of a multi-platform image pushes its platform manifest): each repository has its own digest.
+  const hub = `sha256:${'1'.repeat(64)}`;
+  const mirror = `sha256:${'2'.repeat(64)}`;
+  const scan = (image: string): ImageScan => ({
+    image,
+    scanned: {
+      digests: [hub, mirror],
+      repoDigests: [`nginx@${hub}`, `registry.example.com/mirror/nginx@${mirror}`],
+      tags: [image],
+    },
+    vulnerabilities: [],
+    packageClasses: ['os', 'language'],
+  });
+  const libssl: Vulnerability = {
+    id: 'CVE-2024-2511',
+    severity: 'MEDIUM',
+    package: 'libssl3',
+    installedVersion: '3.0.11-1~deb12u2',
+    fixedVersion: '3.0.13-1~deb12u1',
+    packageClass: 'os',
+  };
+  for (const [current, candidate, digest] of [
+    [
+      `registry.example.com/mirror/nginx:1.25.3@sha256:${'a'.repeat(64)}`,
+      'registry.example.com/mirror/nginx:1.25.5',
+      mirror,
+    ],
+    [`nginx:1.25.3@sha256:${'a'.repeat(64)}`, 'nginx:1.25.5', hub],
+  ]) {
+    it(`${current.split('@')[0]} is pinned to its own repository's digest`, () => {
+      const choice = chooseUpgrade(current, [libssl], imagePolicy(), { scans: [scan(candidate)] });
+      assert.ok('target' in choice, JSON.stringify(choice));
+      assert.equal(choice.target, `${candidate}@${digest}`);
+    });
+  }
+});
+
+describe('a newer revision of the same version is a rebuild candidate', () => {
+  it('bitnami/redis:7.2.4-debian-12-r0 moves to the revision a scan proves fixes its OS packages', () => {
+    const libssl: Vulnerability = {
+      id: 'CVE-2024-2511',
+      severity: 'MEDIUM',
+      package: 'libssl3',
+      installedVersion: '3.0.11-1~deb12u2',
+      fixedVersion: '3.0.13-1~deb12u1',
+      packageClass: 'os',
+    };
+    const scan: ImageScan = {
+      image: 'bitnami/redis:7.2.4-debian-12-r3',
+      scanned: { digests: [], tags: ['bitnami/redis:7.2.4-debian-12-r3'] },
+      vulnerabilities: [],
+      packageClasses: ['os', 'language'],
+    };
+    const choice = chooseUpgrade('bitnami/redis:7.2.4-debian-12-r0', [libssl], imagePolicy({ allowedBump: 'patch' }), {
+      scans: [scan],
+      registryTags: ['7.2.4-debian-12-r1', '7.2.4-debian-12-r3', '7.2.4-debian-11-r9', '7.2.4'],
+    });
+    assert.ok('target' in choice, JSON.stringify(choice));
+    assert.equal(choice.target, 'bitnami/redis:7.2.4-debian-12-r3');
+    assert.deepEqual(choice.fixes, ['CVE-2024-2511']);
+  });
+});
+
+describe('a revision of the same version proves nothing by its version', () => {
+  it('app:3.10.9-r0 with the package fixed in 3.10.9-r1 is not fixed by tag 3.10.9-r1 unless a scan says so', () => {
+    const app: Vulnerability = {
+      id: 'CVE-2024-0001',
+      severity: 'HIGH',
+      package: 'app',
+      installedVersion: '3.10.9-r0',
+      fixedVersion: '3.10.9-r1',
+    };
+    const choice = chooseUpgrade('registry.local:5000/team/app:3.10.9-r0', [app], imagePolicy(), {
+      registryTags: ['3.10.9-r1'],
+    });
+    assert.ok('refusal' in choice, JSON.stringify(choice));
   });
 });

@@ -9,7 +9,7 @@ import {
   type UpgradeChoice,
 } from './image-policy.ts';
 import { compareVersions, parseImageReference, parseTagVersion, repositoryKey, withTag } from './image-reference.ts';
-import { scannedVersion } from './scanned-version.ts';
+import { numericVersion, scannedVersion } from './scanned-version.ts';
 import type { ImageScan } from './trivy-reports.ts';
 import type { ScannedImage, Vulnerability } from './workload-finding.ts';
 
@@ -80,7 +80,7 @@ export function chooseUpgrade(
     if (seen.has(tag)) return;
     seen.add(tag);
     const digest = reference.digest
-      ? (scanOf(scansOfRepository, tag)?.scanned.digests.find(isRegistryDigest) ?? evidence.registryDigests?.[tag])
+      ? (pinnableDigests(scanOf(scansOfRepository, current, tag), current)[0] ?? evidence.registryDigests?.[tag])
       : '';
     const image = `${withTag(current, tag)}${digest ? `@${digest}` : ''}`;
     candidates.push({ image, tag, source });
@@ -95,7 +95,7 @@ export function chooseUpgrade(
     derivedTags: [...derived, ...scanTags, ...(evidence.registryTags ?? [])],
     ...(scanned ? { scannedVersion: scanned.version } : {}),
     knownDigests: [
-      ...scansOfRepository.flatMap((scan) => scan.scanned.digests.filter(isRegistryDigest)),
+      ...scansOfRepository.flatMap((scan) => pinnableDigests(scan, current)),
       ...Object.values(evidence.registryDigests ?? {}),
     ],
   };
@@ -125,7 +125,12 @@ export function chooseUpgrade(
       });
       continue;
     }
-    candidate.fixes = fixesOf(candidate.tag, fixable, applicationPackage, scanOf(scansOfRepository, candidate.tag));
+    candidate.fixes = fixesOf(
+      candidate.tag,
+      fixable,
+      applicationPackage,
+      scanOf(scansOfRepository, current, candidate.tag),
+    );
     allowed.push(candidate);
   }
   const fixing = allowed
@@ -168,7 +173,10 @@ function fixesOf(
   const fixed = new Set<string>();
   const unproven = new Set<string>();
   for (const vulnerability of fixable) {
-    if (vulnerability.package === applicationPackage && version.precision === 3) {
+    // The tag's version proves a fix of the application only when it is another release than the one installed: a
+    // rebuild of the same release (`3.10.9-r1` of an installed `3.10.9-r0`) says nothing by its number.
+    const sameRelease = numericVersion(vulnerability.installedVersion) === tagVersion;
+    if (vulnerability.package === applicationPackage && version.precision === 3 && !sameRelease) {
       if (isFixedBy(tagVersion, upstreamVersions(vulnerability.fixedVersion))) fixed.add(vulnerability.id);
       continue;
     }
@@ -214,9 +222,12 @@ function newest(candidates: readonly ImageCandidate[]): ImageCandidate {
   );
 }
 
-function scanOf(scans: readonly ImageScan[], tag: string): ImageScan | undefined {
+/** The scan of `tag` in the current image's repository (a RepoTags name of another repository says nothing of it). */
+function scanOf(scans: readonly ImageScan[], current: string, tag: string): ImageScan | undefined {
   return scans.find((scan) =>
-    [scan.image, ...scan.scanned.tags].some((name) => parseImageReference(name)?.tag === tag),
+    [scan.image, ...scan.scanned.tags].some(
+      (name) => parseImageReference(name)?.tag === tag && sameRepository(name, current),
+    ),
   );
 }
 
@@ -226,6 +237,16 @@ function sameRepository(left: string, right: string): boolean {
   return Boolean(a && b && repositoryKey(a) === repositoryKey(b));
 }
 
-function isRegistryDigest(digest: string): boolean {
-  return digest.startsWith('sha256:');
+/**
+ * The registry digests of a scan that `current`'s repository has: its RepoDigests entries of that repository (an image
+ * pushed to another registry has another digest there), or, without RepoDigests (an Operator report, which is of one
+ * repository), every registry digest.
+ */
+function pinnableDigests(scan: ImageScan | undefined, current: string): string[] {
+  if (!scan) return [];
+  if (!scan.scanned.repoDigests) return scan.scanned.digests.filter((digest) => digest.startsWith('sha256:'));
+  return scan.scanned.repoDigests.flatMap((entry) => {
+    const reference = parseImageReference(entry);
+    return reference?.digest && sameRepository(entry, current) ? [reference.digest] : [];
+  });
 }

@@ -62,6 +62,8 @@ export interface ScannedImage {
   os?: { family: string; name: string };
   /** `sha256:...` digests of the scanned image (RepoDigests, the Operator's artifact.digest). */
   digests: string[];
+  /** RepoDigests as Trivy wrote them (`repository@sha256:...`): each repository has its own digest to pin. */
+  repoDigests?: string[];
   /** Tags the scanned image carried (RepoTags, the Operator's artifact tag). */
   tags: string[];
 }
