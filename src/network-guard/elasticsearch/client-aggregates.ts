@@ -94,7 +94,7 @@ export class ClientAggregates {
   readonly #resolver: ClientIpResolver;
   readonly #addressOf: (key: SearchBody) => ClientAddressFields;
   readonly profile: SiteProfile;
-  /** Refused probes per hour of clients seen in earlier ranges (the returning-scanner rule), when kept. */
+  /** The visits (refused sensitive probes) of clients seen in earlier ranges, for the returning-scanner rule. */
   readonly #returning: ReturningClients | undefined;
   /** Bucket client values that name nobody (garbage, or only trusted proxies): skipped, counted. */
   unattributed = 0;

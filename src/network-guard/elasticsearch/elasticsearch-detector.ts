@@ -52,7 +52,7 @@ export class ElasticsearchDetector {
   readonly #paths: SensitivePathMatcher;
   readonly #agents: ScannerAgentMatcher;
   readonly #resolver: ClientIpResolver;
-  /** Refused probes per hour, across the ranges this detector reads (a returning scanner spans many). */
+  /** Clients' visits with refused sensitive probes, across the ranges this detector reads (a returning scanner spans many). */
   readonly #returning: ReturningClients;
 
   constructor(backend: SearchBackend, profile: FieldProfile, config: Config, peerScript = true) {
