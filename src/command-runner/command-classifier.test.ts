@@ -230,6 +230,26 @@ describe('rules found while checking against Qwen Code (qwen-shell-read-only.tes
   });
 });
 
+describe('rules found while checking against Gemini CLI (gemini-cli-shell-safety.test.ts)', () => {
+  test('${var@P} runs the command substitutions in the value, wherever the expansion stands', () => {
+    for (const command of [
+      'echo ${foo@P}',
+      'echo "${x=\\140id\\140}${x@P}"',
+      'echo ${arr[@]@P}',
+      'for i in ${x@P}; do echo $i; done',
+      '[[ ${x@P} == a ]]',
+      'cat <<EOF\n${x@P}\nEOF',
+      'x=${y@P}',
+    ]) {
+      const result = classifier.classify(command);
+      assert.equal(result.rule, 'prompt-expansion', command);
+      assert.equal(result.decision, 'deny', command);
+    }
+    for (const command of ['echo ${x@Q} ${x@U} ${x@E}', 'echo ${x/@P/}', 'echo "$x@P"', 'echo ${arr[@]}'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+});
+
 describe('command policy (config exec.policy)', () => {
   test('program overrides replace the built-in rule; structural rules still apply', async () => {
     const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });
