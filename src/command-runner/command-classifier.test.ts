@@ -248,6 +248,17 @@ describe('rules found while checking against Gemini CLI (gemini-cli-shell-safety
     for (const command of ['echo ${x@Q} ${x@U} ${x@E}', 'echo ${x/@P/}', 'echo "$x@P"', 'echo ${arr[@]}'])
       assert.equal(classifier.classify(command).decision, 'allow', command);
   });
+
+  test('the key file google-github-actions/auth writes is a credential, by name or by a pattern spelling its start', () => {
+    for (const command of [
+      'cat gha-creds-0123456789abcdef.json',
+      'cat gha-creds-*.json',
+      'jq . /home/runner/work/app/app/gha-creds-1a2b.json',
+    ])
+      assert.equal(classifier.classify(command).rule, 'secret-file', command);
+    for (const command of ['cat *.json', 'cat src/*.ts', 'cat gha-creds.md'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
 });
 
 describe('command policy (config exec.policy)', () => {
