@@ -249,6 +249,13 @@ describe('rules found while checking against Gemini CLI (gemini-cli-shell-safety
       assert.equal(classifier.classify(command).decision, 'allow', command);
   });
 
+  test('rg -z runs decompressors on what its search reaches: held; other rg reads are not', () => {
+    for (const command of ['rg -z needle', 'rg -nz needle', 'rg --search-zip needle .', 'rg --search-z needle'])
+      assert.equal(classifier.classify(command).rule, 'runs-decompressors', command);
+    for (const command of ['rg needle', 'rg --no-search-zip needle', 'rg -- -z', 'rg -n needle src'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
   test('the key file google-github-actions/auth writes is a credential, by name or by a pattern spelling its start', () => {
     for (const command of [
       'cat gha-creds-0123456789abcdef.json',
