@@ -230,6 +230,44 @@ describe('rules found while checking against Qwen Code (qwen-shell-read-only.tes
   });
 });
 
+describe('rules found while checking against Gemini CLI (gemini-cli-shell-safety.test.ts)', () => {
+  test('${var@P} runs the command substitutions in the value, wherever the expansion stands', () => {
+    for (const command of [
+      'echo ${foo@P}',
+      'echo "${x=\\140id\\140}${x@P}"',
+      'echo ${arr[@]@P}',
+      'for i in ${x@P}; do echo $i; done',
+      '[[ ${x@P} == a ]]',
+      'cat <<EOF\n${x@P}\nEOF',
+      'x=${y@P}',
+    ]) {
+      const result = classifier.classify(command);
+      assert.equal(result.rule, 'prompt-expansion', command);
+      assert.equal(result.decision, 'deny', command);
+    }
+    for (const command of ['echo ${x@Q} ${x@U} ${x@E}', 'echo ${x/@P/}', 'echo "$x@P"', 'echo ${arr[@]}'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
+  test('rg -z runs decompressors on what its search reaches: held; other rg reads are not', () => {
+    for (const command of ['rg -z needle', 'rg -nz needle', 'rg --search-zip needle .', 'rg --search-z needle'])
+      assert.equal(classifier.classify(command).rule, 'runs-decompressors', command);
+    for (const command of ['rg needle', 'rg --no-search-zip needle', 'rg -- -z', 'rg -n needle src'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+
+  test('the key file google-github-actions/auth writes is a credential, by name or by a pattern spelling its start', () => {
+    for (const command of [
+      'cat gha-creds-0123456789abcdef.json',
+      'cat gha-creds-*.json',
+      'jq . /home/runner/work/app/app/gha-creds-1a2b.json',
+    ])
+      assert.equal(classifier.classify(command).rule, 'secret-file', command);
+    for (const command of ['cat *.json', 'cat src/*.ts', 'cat gha-creds.md'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+});
+
 describe('command policy (config exec.policy)', () => {
   test('program overrides replace the built-in rule; structural rules still apply', async () => {
     const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });

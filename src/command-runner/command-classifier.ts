@@ -17,6 +17,7 @@ import { credentialFileMatching } from './secret-patterns.ts';
 import {
   evaluateWord,
   firstSyntaxError,
+  isPromptExpansion,
   lenientSyntax,
   loadBashParser,
   type SyntaxNode,
@@ -201,6 +202,8 @@ class Walk {
       case 'command_substitution':
       case 'process_substitution':
         return this.#substitution(node, depth);
+      case 'expansion':
+        return isPromptExpansion(node) ? this.#substitution(node, depth) : this.#children(node, depth);
       case 'pipeline':
         return this.#pipeline(node, depth);
       case 'redirected_statement':
@@ -406,6 +409,12 @@ class Walk {
 
   /** `$(...)`, `<(...)` and `>(...)` run too; `>(sh)` makes an interpreter read whatever is written to it. */
   #substitution(node: SyntaxNode, depth: number): Finding[] {
+    if (node.type === 'expansion')
+      return this.#add({
+        level: 'CRITICAL',
+        rule: 'prompt-expansion',
+        reason: `${node.text.slice(0, 40)} expands a value as a prompt string, which runs the command substitutions in it`,
+      });
     // Inside backticks bash unescapes \` \\ \$ and parses the text again (nested backticks run): so do we.
     const found =
       node.type === 'command_substitution' && node.text.startsWith('`')

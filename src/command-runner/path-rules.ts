@@ -40,10 +40,11 @@ const PERSISTENCE_FILES =
 
 /**
  * Files whose contents are credentials: reading them is HIGH (the output reaches a terminal, a model, a log).
- * /run/secrets holds a pod's service-account token (a cluster credential) and Docker's secrets.
+ * /run/secrets holds a pod's service-account token (a cluster credential) and Docker's secrets; google-github-actions/auth
+ * writes `gha-creds-<random>.json` (a service-account key or federation config) into the checked-out workspace.
  */
 export const SECRET_FILES =
-  /^(\/etc\/(shadow|gshadow|sudoers)(-|$)|(\/var)?\/run\/secrets\/.+|\/etc\/ssh\/ssh_host_.*_key$|\/proc\/[^/]+\/environ$|.*\/\.ssh\/id_[^/]*$|.*\/\.aws\/credentials$|.*\/\.kube\/config$|.*\/\.docker\/config\.json$|.*\/\.netrc$|.*\/\.pgpass$|.*\/\.git-credentials$|.*\.(key|p12|pfx|jks)$|.*\/[^/]*(priv|key)[^/]*\.pem$)/;
+  /^(\/etc\/(shadow|gshadow|sudoers)(-|$)|(\/var)?\/run\/secrets\/.+|\/etc\/ssh\/ssh_host_.*_key$|\/proc\/[^/]+\/environ$|.*\/\.ssh\/id_[^/]*$|.*\/\.aws\/credentials$|.*\/\.kube\/config$|.*\/\.docker\/config\.json$|.*\/\.netrc$|.*\/\.pgpass$|.*\/\.git-credentials$|.*\/gha-creds-[^/]*\.json$|.*\.(key|p12|pfx|jks)$|.*\/[^/]*(priv|key)[^/]*\.pem$)/;
 
 /** Devices a redirect may write to without harm. */
 const HARMLESS_DEVICES = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero|full)$/;

@@ -140,6 +140,12 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
         : undefined,
   arp: (args) =>
     hasFlag(args, 'dsf', ['--delete', '--set', '--file']) ? change('arp', 'changes the ARP cache') : undefined,
+  // -z starts a decompressor (gzip, xz, bzip2, lz4, zstd, brotli) for every compressed file the search reaches, named
+  // in the command or not: Codex, Qwen Code and Gemini CLI all hold it.
+  rg: (args) =>
+    hasFlag(args, 'z', ['--search-zip'])
+      ? finding('MEDIUM', 'runs-decompressors', 'rg -z runs a decompressor program on each compressed file it searches')
+      : undefined,
   dmidecode: (args) => (hasFlag(args, '', ['--dump-bin']) ? writes('dmidecode') : undefined),
   lshw: (args) => (args.some((word) => word.value === '-dump') ? writes('lshw') : undefined),
   hwinfo: (args) => (hasFlag(args, '', ['--log', '--dump-db']) ? writes('hwinfo') : undefined),

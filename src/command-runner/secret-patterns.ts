@@ -29,6 +29,8 @@ const CREDENTIAL_EXAMPLES = [
   '/proc/1/environ',
   ...HOMES.flatMap((home) => IN_HOME.map((file) => `${home}/${file}`)),
 ];
+/** Credential files by name in any directory: their random part is what a pattern stands for (`gha-creds-*.json`). */
+const ANYWHERE = ['gha-creds-0123456789abcdef.json'];
 
 /** The credential file a glob or brace pattern (already statically evaluated) can expand to, if any. */
 export function credentialFileMatching(pattern: string, context: PathContext): string | undefined {
@@ -39,7 +41,15 @@ export function credentialFileMatching(pattern: string, context: PathContext): s
   else if (context.unknownDirectory && !text.startsWith('/')) return undefined;
   const absolute = posix.resolve(context.workingDirectory, text);
   const matcher = globToRegExp(absolute);
-  return CREDENTIAL_EXAMPLES.find((example) => matcher.test(example));
+  const found = CREDENTIAL_EXAMPLES.find((example) => matcher.test(example));
+  if (found) return found;
+  // Only a pattern that spells the start of the name: `*.json` would otherwise hold every read of a JSON file.
+  const directory = posix.dirname(absolute);
+  const literalStart = posix.basename(absolute).split(/[*?[{]/)[0];
+  if (literalStart === '') return undefined;
+  return ANYWHERE.map((name) => `${directory}/${name}`).find(
+    (example) => posix.basename(example).startsWith(literalStart) && matcher.test(example),
+  );
 }
 
 /** Bash pathname expansion as a regular expression: `*`, `?`, `[...]`/`[!...]`, `{a,b}`; `**` may cross directories. */

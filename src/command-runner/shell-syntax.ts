@@ -154,17 +154,33 @@ function append(node: Node, word: ShellWord): void {
   }
 }
 
-/** Every command and process substitution inside a node: they run too and are classified. */
+/**
+ * `${var@P}` expands the value as a prompt string, and prompt strings undergo command substitution: the value (set
+ * earlier in the command, or inherited) runs as code, like `eval "$var"`.
+ */
+export function isPromptExpansion(node: Node): boolean {
+  if (node.type !== 'expansion') return false;
+  const children = node.children;
+  for (let index = 1; index < children.length; index++)
+    if (children[index - 1]?.type === '@' && children[index]?.text === 'P') return true;
+  return false;
+}
+
+function runsCode(node: Node): boolean {
+  return node.type === 'command_substitution' || node.type === 'process_substitution' || isPromptExpansion(node);
+}
+
+/** Every command and process substitution (and `${var@P}`) inside a node: they run too and are classified. */
 export function substitutionsIn(node: Node): Node[] {
   const found: Node[] = [];
   const visit = (current: Node) => {
     for (const child of current.namedChildren) {
       if (!child) continue;
-      if (child.type === 'command_substitution' || child.type === 'process_substitution') found.push(child);
+      if (runsCode(child)) found.push(child);
       else visit(child);
     }
   };
-  if (node.type === 'command_substitution' || node.type === 'process_substitution') found.push(node);
+  if (runsCode(node)) found.push(node);
   else visit(node);
   return found;
 }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { execSection } from '../config/sections/exec.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom } from './command-policy.ts';
+import type { Decision } from './danger-level.ts';
+
+/**
+ * Google Gemini CLI's shell-safety test cases (see __fixtures__/README.md): what Gemini refuses must never run without
+ * an approval here; what it asks about must be held unless the fixture says why it only reads; what it runs without
+ * asking must run here unless the fixture says why not (`ours`). `policy` is the rule set the upstream test builds.
+ */
+interface GeminiCase {
+  command: string;
+  upstream: 'allow' | 'ask' | 'deny';
+  policy: string;
+  source: string;
+  ours?: { decision: Decision; why: string };
+}
+
+const cases: GeminiCase[] = readFileSync(
+  new URL('./__fixtures__/gemini-cli-shell-safety.jsonl', import.meta.url),
+  'utf8',
+)
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as GeminiCase);
+
+const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+
+test('Gemini CLI cases: the fixture covers every verdict and explains each disagreement', () => {
+  const count = (verdict: GeminiCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
+  assert.ok(count('allow') >= 20 && count('ask') >= 30 && count('deny') >= 8, `${cases.length} cases`);
+  for (const entry of cases) {
+    assert.ok(entry.source && entry.policy, `${entry.command}: names its upstream test and rule set`);
+    if (entry.ours) assert.ok(entry.ours.why.length > 20, `${entry.command}: a disagreement needs its reason`);
+    if (entry.upstream === 'deny')
+      assert.equal(entry.ours, undefined, `${entry.command}: a refusal may not be excused`);
+  }
+});
+
+test('Gemini CLI cases: refused and asked commands are held, allowed ones run, unless the fixture says why', (t) => {
+  const agreed = { allow: 0, ask: 0, deny: 0 };
+  const failures: string[] = [];
+  for (const entry of cases) {
+    const result = classifier.classify(entry.command);
+    const agrees = entry.upstream === 'allow' ? result.decision === 'allow' : result.decision !== 'allow';
+    if (agrees) agreed[entry.upstream]++;
+    const expected = entry.ours ? result.decision === entry.ours.decision : agrees;
+    if (!expected)
+      failures.push(
+        `${JSON.stringify(entry.command)}: Gemini ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})`,
+      );
+  }
+  const total = (verdict: GeminiCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
+  t.diagnostic(
+    `allowed ${agreed.allow}/${total('allow')}, asked held ${agreed.ask}/${total('ask')}, denied held ${agreed.deny}/${total('deny')}`,
+  );
+  assert.deepEqual(failures, []);
+});
