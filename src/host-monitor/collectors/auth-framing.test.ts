@@ -63,7 +63,7 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['dropbear', "Password auth succeeded for 'U' from REAL:PORT"],
 ];
 
-const FORGED = ['9.9.9.9', '2001:db8::9'];
+const FORGED = ['9.9.9.9', '2001:db8::9', 'fe80::9%eth0'];
 /** Each template's own ending after a client field, with a forged address: what a client would write to frame it. */
 function payloads(): string[] {
   const endings = new Set<string>();

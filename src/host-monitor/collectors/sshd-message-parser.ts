@@ -3,8 +3,11 @@ import type { AuthEvent, AuthEventType } from '../observations.ts';
 
 export type SshdEvent = Omit<AuthEvent, 'program' | 'time' | 'host'>;
 
-/** An address as sshd prints it (ssh_remote_ipaddr): IPv4, IPv6, IPv4-mapped; checked with isIP afterwards. */
-const IP = '([0-9A-Fa-f:.]+)';
+/**
+ * An address as sshd prints it (ssh_remote_ipaddr): IPv4, IPv6, IPv4-mapped; checked with isIP afterwards. getnameinfo
+ * writes a link-local IPv6 client with its zone (`fe80::1%eth0`): an interface name, dropped from the address.
+ */
+const IP = '([0-9A-Fa-f:.]+)(?:%[0-9A-Za-z_.-]+)?';
 /**
  * What auth_log writes after the address: the protocol (`ssh2`, `ssh1` before OpenSSH 7.4, nothing in some builds),
  * then `: ` and the method's details (key fingerprints, old colon-separated MD5 ones, certificate IDs, hostbased

@@ -70,7 +70,6 @@ function sshguardCases(): SshguardCase[] {
  * attack (danger 10), we a probe of the same address, which the monitor reports but does not count as a failed login.
  */
 const NOT_ALLOWED = 'XYZ stands for the reason: sshd writes one of five (auth.c allowed_user), which our shape lists';
-const ZONE = 'a link-local client with its zone (`%eth0`), as getnameinfo prints it: not read yet';
 const NO_PROGRAM = 'no program name: any program (or `logger`) could have written the line, we read sshd only';
 const SOCKLOG = "socklog's banner (time, facility.level) before the line: not read";
 const PROBE = 'a probe: no password or key was tried (a connection that tried some is counted on its `Failed` lines)';
@@ -78,21 +77,18 @@ const COCKPIT = "cockpit's web login (cockpit-session's pam_unix line): cockpit-
 const DROPBEAR_EXIT = 'dropbear: a connection that ended before auth, a probe: not read yet';
 
 const KNOWN: Record<string, { ours: Verdict; why: string }> = {
-  'Invalid user inexu from 2001:db8::a11:beef:7ac0%abcdefgh1234567': { ours: 'missed', why: ZONE },
   'User mario from 6.6.6.0 not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
   'User mario from 2001:db8::a11:beef:7ac0 not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
   'User mario from 2001:db8::a11:beef:7ac0%lo not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
-  'Failed XYZ for XYZ from 2001:db8::a11:beef:7ac0%enp3s0 port 14423 ssh2': { ours: 'missed', why: ZONE },
   'fatal: Unable to negotiate with 6.6.6.6 port 2222: no matching key exchange method found. Their offer: diffie-hellman-group14-sha1':
     { ours: 'pre-auth', why: PROBE },
-  'error: PAM: authentication failure for mario from 2001:db8::a11:beef:7ac0%vbr1': { ours: 'missed', why: ZONE },
   'error: PAM: unknown user for illegal user mario from 6.6.6.6': {
     ours: 'missed',
     why: "OpenPAM's (FreeBSD) pam_strerror text for PAM_USER_UNKNOWN: not read yet",
   },
   'Did not receive identification string from 6.6.6.0': { ours: 'pre-auth', why: PROBE },
   'Did not receive identification string from 2001:db8::a11:beef:7ac0': { ours: 'pre-auth', why: PROBE },
-  'Did not receive identification string from 2001:db8::a11:beef:7ac0%eth0': { ours: 'missed', why: ZONE },
+  'Did not receive identification string from 2001:db8::a11:beef:7ac0%eth0': { ours: 'pre-auth', why: PROBE },
   'Bad protocol version identification XYZ from 6.6.6.0': {
     ours: 'missed',
     why: "XYZ stands for the client's text, which sshd quotes ('%.100s'): our shape wants the quotes",
