@@ -35,6 +35,7 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['sshd', 'error: PAM: Authentication failure for U from REAL'],
   ['sshd', 'error: PAM: Authentication failure for illegal user U from REAL'],
   ['sshd', 'error: PAM: authentication error for U from REAL via 192.168.1.201'],
+  ['sshd', 'error: PAM: unknown user for illegal user U from REAL'],
   ['sshd', 'Connection closed by invalid user U REAL port PORT [preauth]'],
   ['sshd', 'Disconnected from authenticating user U REAL port PORT [preauth]'],
   ['sshd', 'Connection reset by authenticating user U REAL port PORT [preauth]'],

@@ -108,9 +108,10 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'max_auth_attempts', user: m[1], sourceIp: m[2], port: port(m[3]), method: 'disconnect' }),
   },
   {
-    // auth-pam.c: "PAM: %s for %s%.100s from %.100s" with pam_strerror's text ("illegal user " when invalid);
-    // macOS adds "via <local address>"
-    pattern: `^PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module) for (illegal user )?(.*) from ${IP}(?: via \\S+)? ?$`,
+    // auth-pam.c: "PAM: %s for %s%.100s from %.100s" with pam_strerror's text ("illegal user " when invalid):
+    // Linux-PAM's "Authentication failure", "User not known to the underlying authentication module", OpenPAM's
+    // (FreeBSD, macOS) "authentication error", "unknown user"; macOS adds "via <local address>"
+    pattern: `^PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module|unknown user) for (illegal user )?(.*) from ${IP}(?: via \\S+)? ?$`,
     build: (m) => ({
       type: 'pam_auth_failure',
       method: 'sshd',

@@ -82,10 +82,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   'User mario from 2001:db8::a11:beef:7ac0%lo not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
   'fatal: Unable to negotiate with 6.6.6.6 port 2222: no matching key exchange method found. Their offer: diffie-hellman-group14-sha1':
     { ours: 'pre-auth', why: PROBE },
-  'error: PAM: unknown user for illegal user mario from 6.6.6.6': {
-    ours: 'missed',
-    why: "OpenPAM's (FreeBSD) pam_strerror text for PAM_USER_UNKNOWN: not read yet",
-  },
   'Did not receive identification string from 6.6.6.0': { ours: 'pre-auth', why: PROBE },
   'Did not receive identification string from 2001:db8::a11:beef:7ac0': { ours: 'pre-auth', why: PROBE },
   'Did not receive identification string from 2001:db8::a11:beef:7ac0%eth0': { ours: 'pre-auth', why: PROBE },
