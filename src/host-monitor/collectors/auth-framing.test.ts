@@ -57,6 +57,8 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ],
   ['login', "FAILED LOGIN (1) on '/dev/pts/1' FROM 'REAL' FOR 'U', Authentication failure"],
   ['dropbear', "Bad password attempt for 'U' from REAL:PORT"],
+  ['dropbear', "Bad PAM password attempt for 'U' from REAL:PORT"],
+  ['dropbear', "PAM password auth succeeded for 'U' from REAL:PORT"],
   ['dropbear', "Pubkey auth bad signature for 'U' with key K from REAL:PORT"],
   ['dropbear', 'Login attempt for nonexistent user from REAL:PORT'],
   ['dropbear', "Exit before auth from <REAL:PORT>: (user 'U', 10 fails): Max auth tries reached - user 'U'"],

@@ -113,10 +113,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   },
   'Oct 20 08:54:36 quasar sshd[59756]: drop connection #0 from [1.2.3.4]:48602 on [1.1.1.1]:22 penalty: exceeded LoginGraceTime':
     { ours: 'missed', why: "OpenSSH 9.8's PerSourcePenalties refusal: not read yet" },
-  "Bad PAM password attempt for 'user23' from ::ffff:1.2.3.4:55992": {
-    ours: 'missed',
-    why: "dropbear's svr-authpam.c failure: not read yet",
-  },
   "May 08 09:49:25 hostname dropbear[1773]: Exit before auth from <::ffff:10.42.42.135:46154>: (user 'root', 0 fails): Exited normally":
     { ours: 'missed', why: DROPBEAR_EXIT },
   'May 08 10:02:05 server dropbear[1977]: Exit before auth from <::ffff:10.42.63.135:50288>: Exited normally': {
