@@ -63,6 +63,7 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['dropbear', 'Login attempt for nonexistent user from REAL:PORT'],
   ['dropbear', "Exit before auth from <REAL:PORT>: (user 'U', 10 fails): Max auth tries reached - user 'U'"],
   ['dropbear', "Exit before auth (user 'U', 10 fails): Max auth tries reached - user 'U' from REAL:PORT"],
+  ['dropbear', "Exit before auth from <REAL:PORT>: (user 'U', 1 fails): Exited normally"],
   ['dropbear', "Password auth succeeded for 'U' from REAL:PORT"],
 ];
 

@@ -53,6 +53,13 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'max_auth_attempts', method: 'max auth tries', ...maxTriesUser(m[1]!), ...address(m, 2) }),
   },
   {
+    // svr_dropbear_exit for any other end before auth (the client left, a read failed, the auth timeout): a
+    // connection that tried no login or whose failures were written above, a disconnect; the address comes right
+    // after the fixed start, before the client's user name
+    pattern: `^Exit before auth from <${ADDRESS}>:? (?:.*)$`,
+    build: (m) => ({ type: 'disconnected', method: 'exit before auth', ...address(m, 1) }),
+  },
+  {
     // svr-authpasswd.c / svr-authpubkey.c / svr-authpam.c ("PAM password auth succeeded") success (not the "extra
     // auth required" partial one)
     pattern: `^(Password|Pubkey|PAM password) auth succeeded for ${USER}(?: with \\S+ key \\S+)? from ${ADDRESS}$`,

@@ -67,14 +67,13 @@ function sshguardCases(): SshguardCase[] {
 
 /**
  * Where we read a case otherwise than SSHGuard, and why, by the case's input line. `pre-auth`: SSHGuard counts a full
- * attack (danger 10), we a probe of the same address, which the monitor reports but does not count as a failed login.
+ * attack (danger 10), we a probe of the same address, which the monitor records but does not count as a failed login.
  */
 const NOT_ALLOWED = 'XYZ stands for the reason: sshd writes one of five (auth.c allowed_user), which our shape lists';
 const NO_PROGRAM = 'no program name: any program (or `logger`) could have written the line, we read sshd only';
 const SOCKLOG = "socklog's banner (time, facility.level) before the line: not read";
 const PROBE = 'a probe: no password or key was tried (a connection that tried some is counted on its `Failed` lines)';
 const COCKPIT = "cockpit's web login (cockpit-session's pam_unix line): cockpit-session is not among our programs yet";
-const DROPBEAR_EXIT = 'dropbear: a connection that ended before auth, a probe: not read yet';
 
 const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   'User mario from 6.6.6.0 not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
@@ -113,16 +112,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   },
   'Oct 20 08:54:36 quasar sshd[59756]: drop connection #0 from [1.2.3.4]:48602 on [1.1.1.1]:22 penalty: exceeded LoginGraceTime':
     { ours: 'missed', why: "OpenSSH 9.8's PerSourcePenalties refusal: not read yet" },
-  "May 08 09:49:25 hostname dropbear[1773]: Exit before auth from <::ffff:10.42.42.135:46154>: (user 'root', 0 fails): Exited normally":
-    { ours: 'missed', why: DROPBEAR_EXIT },
-  'May 08 10:02:05 server dropbear[1977]: Exit before auth from <::ffff:10.42.63.135:50288>: Exited normally': {
-    ours: 'missed',
-    why: DROPBEAR_EXIT,
-  },
-  "Exit before auth from <::ffff:1.2.3.4:47810>: (user 'root', 0 fails): Error reading: Connection reset by peer": {
-    ours: 'missed',
-    why: DROPBEAR_EXIT,
-  },
   'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=172.22.10.15 user=jeff': {
     ours: 'missed',
     why: COCKPIT,
