@@ -56,6 +56,10 @@ const TEMPLATES: Array<[program: string, message: string]> = [
     'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/pts/1 ruser= rhost=REAL  user=U',
   ],
   ['login', "FAILED LOGIN (1) on '/dev/pts/1' FROM 'REAL' FOR 'U', Authentication failure"],
+  [
+    'cockpit-session',
+    'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=REAL  user=U',
+  ],
   ['dropbear', "Bad password attempt for 'U' from REAL:PORT"],
   ['dropbear', "Bad PAM password attempt for 'U' from REAL:PORT"],
   ['dropbear', "PAM password auth succeeded for 'U' from REAL:PORT"],

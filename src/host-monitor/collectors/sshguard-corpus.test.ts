@@ -73,7 +73,6 @@ const NOT_ALLOWED = 'XYZ stands for the reason: sshd writes one of five (auth.c 
 const NO_PROGRAM = 'no program name: any program (or `logger`) could have written the line, we read sshd only';
 const SOCKLOG = "socklog's banner (time, facility.level) before the line: not read";
 const PROBE = 'a probe: no password or key was tried (a connection that tried some is counted on its `Failed` lines)';
-const COCKPIT = "cockpit's web login (cockpit-session's pam_unix line): cockpit-session is not among our programs yet";
 
 const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   'User mario from 6.6.6.0 not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
@@ -112,26 +111,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   },
   'Oct 20 08:54:36 quasar sshd[59756]: drop connection #0 from [1.2.3.4]:48602 on [1.1.1.1]:22 penalty: exceeded LoginGraceTime':
     { ours: 'missed', why: "OpenSSH 9.8's PerSourcePenalties refusal: not read yet" },
-  'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=172.22.10.15 user=jeff': {
-    ours: 'missed',
-    why: COCKPIT,
-  },
-  'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=2001:db8::a11:beef:7ac0 user=root':
-    { ours: 'missed', why: COCKPIT },
-  'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=172.22.10.15': {
-    ours: 'missed',
-    why: COCKPIT,
-  },
-  'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=2001:db8::a11:beef:7ac1': {
-    ours: 'missed',
-    why: COCKPIT,
-  },
-  'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=172.22.10.15  user=jeff': {
-    ours: 'missed',
-    why: COCKPIT,
-  },
-  'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=2001:db8::a11:beef:7ac1  user=jeff':
-    { ours: 'missed', why: COCKPIT },
   '2018-06-26 13:22:02.108781500 Failed password for woold from 10.10.10.76 port 34718 ssh2': {
     ours: 'missed',
     why: NO_PROGRAM,
