@@ -158,6 +158,13 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'disconnected', method: 'login grace timeout', sourceIp: m[1] }),
   },
   {
+    // OpenSSH 9.8 sshd.c drop_connection, PerSourcePenalties: "drop connection #%d from [%s]:%d on [%s]:%d %s" with
+    // srclimit.c's "penalty: <reason>" (the listener refuses a source it penalised for what it logged before: not
+    // another attempt); "past MaxStartups", the same line for any source when sshd is full, is not read
+    pattern: `^drop connection #\\d+ from \\[${IP}\\]:(\\d+) on \\[[^\\]]*\\]:\\d+ (penalty: .+)$`,
+    build: (m) => ({ type: 'disconnected', method: m[3], sourceIp: m[1], port: port(m[2]) }),
+  },
+  {
     // auth2.c input_userauth_request: a second user name on one connection, "Change of username or service not
     // allowed: (%s,%s) -> (%s,%s)", through ssh_packet_disconnect with the connection id
     pattern: `^Disconnecting ${PREAMBLE}${IP} port (\\d+): Change of username or service not allowed: (?:.*)$`,

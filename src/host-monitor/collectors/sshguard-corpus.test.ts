@@ -109,8 +109,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
     ours: 'pre-auth',
     why: PROBE,
   },
-  'Oct 20 08:54:36 quasar sshd[59756]: drop connection #0 from [1.2.3.4]:48602 on [1.1.1.1]:22 penalty: exceeded LoginGraceTime':
-    { ours: 'missed', why: "OpenSSH 9.8's PerSourcePenalties refusal: not read yet" },
   '2018-06-26 13:22:02.108781500 Failed password for woold from 10.10.10.76 port 34718 ssh2': {
     ours: 'missed',
     why: NO_PROGRAM,
