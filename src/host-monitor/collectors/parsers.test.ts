@@ -84,6 +84,20 @@ test('a December line read in January belongs to the previous year; RFC 5424 lin
   assert.equal(parseAuthEvent(rfc5424!)?.sourceIp, '192.0.2.9');
 });
 
+test('FreeBSD syslogd -v and -vv: the facility and level before the host', () => {
+  for (const line of [
+    'Jan  1 00:00:00 <10.5> foxtrot sshd[1234]: Invalid user admin from 192.0.2.4',
+    'Jan  1 00:00:00 <auth.notice> foxtrot sshd[1234]: Invalid user admin from 192.0.2.4',
+  ]) {
+    const record = parseSyslogLine(line, NOW);
+    assert.deepEqual(
+      record && [record.host, record.program, record.pid, record.message],
+      ['foxtrot', 'sshd', 1234, 'Invalid user admin from 192.0.2.4'],
+      line,
+    );
+  }
+});
+
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
   const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
   assert.deepEqual([skipped, unreadLines], [0, 0]);

@@ -4,9 +4,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 // `Sep 14 22:01:00 host sshd[1234]: message` (RFC 3164 as written by rsyslog's traditional format; a fraction of a
 // second, as some templates add, is read and dropped). BusyBox syslogd (Alpine, OpenWrt) writes the facility and
-// level after the host: `Sep 14 22:01:00 host authpriv.info sshd[1234]: message`.
+// level after the host: `Sep 14 22:01:00 host authpriv.info sshd[1234]: message`. FreeBSD's syslogd -v writes them
+// in angle brackets before the host, as numbers (`<10.5>`), with -vv as names (`<auth.notice>`).
 const TRADITIONAL =
-  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\S+) (?:[a-z0-9]+\.(?:emerg|alert|crit|err|warning|warn|notice|info|debug) )?([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (?:<[a-z0-9]+\.[a-z0-9]+> )?(\S+) (?:[a-z0-9]+\.(?:emerg|alert|crit|err|warning|warn|notice|info|debug) )?([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
 // `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+,
 // journalctl's short-iso); with a space for the `T` and no zone (local time), as syslog-ng's ISO templates write it.
 const RFC3339 =
