@@ -98,6 +98,19 @@ test('FreeBSD syslogd -v and -vv: the facility and level before the host', () =>
   }
 });
 
+test("sysklogd's RFC 5424 file format: the same fields without <PRI>1", () => {
+  const record = parseSyslogLine(
+    "2022-02-24T21:00:42.021457+00:00 evse dropbear 6052 - - Bad password attempt for 'root' from 192.0.2.4:50532",
+  );
+  assert.deepEqual(record && [record.time, record.host, record.program, record.pid], [
+    '2022-02-24T21:00:42.021Z',
+    'evse',
+    'dropbear',
+    6052,
+  ]);
+  assert.equal(parseAuthEvent(record!)?.sourceIp, '192.0.2.4');
+});
+
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
   const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
   assert.deepEqual([skipped, unreadLines], [0, 0]);

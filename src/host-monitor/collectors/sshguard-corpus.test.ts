@@ -123,10 +123,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
     ours: 'missed',
     why: SOCKLOG,
   },
-  "2022-02-24T21:00:42.021457+00:00 evse dropbear 6052 - - Bad password attempt for 'root' from 1.2.3.4:50532": {
-    ours: 'missed',
-    why: 'RFC 5424 without its `<PRI>1` (sysklogd): not read yet',
-  },
 };
 
 const describe = (reading: Reading) =>

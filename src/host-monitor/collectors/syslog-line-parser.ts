@@ -24,7 +24,11 @@ const PRIORITY = /^<\d{1,3}>(?=[A-Z]|\d{4}-)/;
 // RFC 5424: `<34>1 2025-09-14T22:01:00.003Z host app 1234 ID47 [sd-id k="v"][other k="a \"quoted\" ]"] message`.
 // Structured data is one or more elements whose quoted values may hold `]` and escaped quotes.
 const SD_ELEMENT = '\\[[^\\]"\\s]+(?: [^=\\s\\]"]+="(?:[^"\\\\]|\\\\.)*")*\\]';
-const RFC5424 = new RegExp(`^<\\d{1,3}>1 (\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (?:-|(?:${SD_ELEMENT})+)(?: (.*))?$`);
+// sysklogd (troglobit's, on embedded systems) writes the same to files without the `<PRI>1 ` (its RFC5424 format):
+// `2022-02-24T21:00:42.021457+00:00 host dropbear 6052 - - message`.
+const RFC5424 = new RegExp(
+  `^(?:<\\d{1,3}>1 (\\S+)|(\\d{4}-\\d{2}-\\d{2}T\\S+)) (\\S+) (\\S+) (\\S+) (\\S+) (?:-|(?:${SD_ELEMENT})+)(?: (.*))?$`,
+);
 
 /**
  * A traditional timestamp (`Sep 14 22:01:00`, no year) as ISO time in local time, as the host wrote it; null when the
@@ -107,13 +111,13 @@ function parseSyslogShape(line: string, now: number): SyslogRecord | undefined {
   }
   match = RFC5424.exec(text);
   if (match) {
-    const time = Date.parse(match[1]);
+    const time = Date.parse(match[1] ?? match[2]);
     return {
       time: Number.isNaN(time) ? undefined : new Date(time).toISOString(),
-      host: match[2] === '-' ? undefined : match[2],
-      program: match[3],
-      pid: /^\d+$/.test(match[4]) ? Number(match[4]) : undefined,
-      message: (match[6] ?? '').replace(/^\uFEFF/, ''),
+      host: match[3] === '-' ? undefined : match[3],
+      program: match[4],
+      pid: /^\d+$/.test(match[5]) ? Number(match[5]) : undefined,
+      message: (match[7] ?? '').replace(/^\uFEFF/, ''),
     };
   }
   return undefined;
