@@ -111,6 +111,21 @@ test("sysklogd's RFC 5424 file format: the same fields without <PRI>1", () => {
   assert.equal(parseAuthEvent(record!)?.sourceIp, '192.0.2.4');
 });
 
+test('a tag with its pid and no colon (an rsyslog 8 template); without a pid the colon is needed', () => {
+  for (const line of [
+    '2020-05-29T11:28:56.058908+02:00 bastion sshd[20974] error: PAM: Authentication error for plop from 192.0.2.4',
+    'May 29 11:28:56 bastion sshd[20974] error: PAM: Authentication error for plop from 192.0.2.4',
+  ]) {
+    const record = parseSyslogLine(line, NOW);
+    assert.deepEqual(
+      record && [record.host, record.program, record.pid, record.message],
+      ['bastion', 'sshd', 20974, 'error: PAM: Authentication error for plop from 192.0.2.4'],
+      line,
+    );
+  }
+  assert.equal(parseSyslogLine('May 29 11:28:56 bastion sshd Failed password for a from 192.0.2.4', NOW), undefined);
+});
+
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
   const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
   assert.deepEqual([skipped, unreadLines], [0, 0]);

@@ -113,8 +113,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
     ours: 'missed',
     why: NO_PROGRAM,
   },
-  '2020-05-29T11:28:56.058908+02:00 bastion sshd[20974] error: PAM: Authentication error for illegal user plop from 10.11.12.13':
-    { ours: 'missed', why: 'no colon after `sshd[pid]` (an rsyslog template, SSHGuard #128): not read yet' },
   '2015-05-27T04:31:28.10040 auth.info: May 27 04:31:28 sshd[30993]: Invalid user admin from 1.2.3.4': {
     ours: 'missed',
     why: SOCKLOG,

@@ -7,11 +7,12 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 // level after the host: `Sep 14 22:01:00 host authpriv.info sshd[1234]: message`. FreeBSD's syslogd -v writes them
 // in angle brackets before the host, as numbers (`<10.5>`), with -vv as names (`<auth.notice>`).
 const TRADITIONAL =
-  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (?:<[a-z0-9]+\.[a-z0-9]+> )?(\S+) (?:[a-z0-9]+\.(?:emerg|alert|crit|err|warning|warn|notice|info|debug) )?([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+  /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (?:<[a-z0-9]+\.[a-z0-9]+> )?(\S+) (?:[a-z0-9]+\.(?:emerg|alert|crit|err|warning|warn|notice|info|debug) )?([^\s:[]+)(?:\[(\d+)\])?(?:: ?|(?<=\]) )(.*)$/;
 // `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+,
 // journalctl's short-iso); with a space for the `T` and no zone (local time), as syslog-ng's ISO templates write it.
+// In both, a tag with its pid may lack the colon (`sshd[20974] error: ...`, an rsyslog 8 template: SSHGuard #128).
 const RFC3339 =
-  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?(.*)$/;
+  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?(?:: ?|(?<=\]) )(.*)$/;
 // `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.
 const TRADITIONAL_NO_HOST =
   /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
