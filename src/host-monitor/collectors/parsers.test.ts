@@ -126,6 +126,24 @@ test('a tag with its pid and no colon (an rsyslog 8 template); without a pid the
   assert.equal(parseSyslogLine('May 29 11:28:56 bastion sshd Failed password for a from 192.0.2.4', NOW), undefined);
 });
 
+test("socklog's lines: svlogd's UTC time and the facility, then the program's line with or without its time", () => {
+  for (const line of [
+    '2015-05-27T04:31:28.10040 auth.info: May 27 04:31:28 sshd[30993]: Invalid user admin from 192.0.2.4',
+    '2015-05-27T04:31:28.10040 auth.info: sshd[30993]:  Invalid user admin from 192.0.2.4',
+  ]) {
+    const record = parseSyslogLine(line, NOW);
+    assert.deepEqual(
+      record && [record.time, record.host, record.program, record.pid, record.message],
+      ['2015-05-27T04:31:28.100Z', undefined, 'sshd', 30993, 'Invalid user admin from 192.0.2.4'],
+      line,
+    );
+  }
+  assert.equal(
+    parseSyslogLine('2015-05-27T04:31:27.46667 auth.info: Invalid user admin from 192.0.2.4', NOW),
+    undefined,
+  );
+});
+
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
   const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
   assert.deepEqual([skipped, unreadLines], [0, 0]);

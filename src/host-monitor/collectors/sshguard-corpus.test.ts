@@ -65,15 +65,14 @@ function sshguardCases(): SshguardCase[] {
   return cases;
 }
 
+const NOT_ALLOWED = 'XYZ stands for the reason: sshd writes one of five (auth.c allowed_user), which our shape lists';
+const NO_PROGRAM = 'no program name: any program (or `logger`) could have written the line, we read sshd only';
+const PROBE = 'a probe: no password or key was tried (a connection that tried some is counted on its `Failed` lines)';
+
 /**
  * Where we read a case otherwise than SSHGuard, and why, by the case's input line. `pre-auth`: SSHGuard counts a full
  * attack (danger 10), we a probe of the same address, which the monitor records but does not count as a failed login.
  */
-const NOT_ALLOWED = 'XYZ stands for the reason: sshd writes one of five (auth.c allowed_user), which our shape lists';
-const NO_PROGRAM = 'no program name: any program (or `logger`) could have written the line, we read sshd only';
-const SOCKLOG = "socklog's banner (time, facility.level) before the line: not read";
-const PROBE = 'a probe: no password or key was tried (a connection that tried some is counted on its `Failed` lines)';
-
 const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   'User mario from 6.6.6.0 not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
   'User mario from 2001:db8::a11:beef:7ac0 not allowed because XYZ': { ours: 'missed', why: NOT_ALLOWED },
@@ -112,14 +111,6 @@ const KNOWN: Record<string, { ours: Verdict; why: string }> = {
   '2018-06-26 13:22:02.108781500 Failed password for woold from 10.10.10.76 port 34718 ssh2': {
     ours: 'missed',
     why: NO_PROGRAM,
-  },
-  '2015-05-27T04:31:28.10040 auth.info: May 27 04:31:28 sshd[30993]: Invalid user admin from 1.2.3.4': {
-    ours: 'missed',
-    why: SOCKLOG,
-  },
-  '2015-05-27T04:31:28.10040 auth.info: sshd[30993]:  Invalid user admin from 1.2.3.4': {
-    ours: 'missed',
-    why: SOCKLOG,
   },
 };
 

@@ -16,6 +16,11 @@ const RFC3339 =
 // `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.
 const TRADITIONAL_NO_HOST =
   /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
+// socklog (runit's syslogd, Void Linux) through svlogd -ttt: a UTC time, the facility and level, then what the program
+// sent, its own time kept or cut: `2015-05-27T04:31:28.10040 auth.info: May 27 04:31:28 sshd[30993]: message` or
+// `2015-05-27T04:31:28.10040 auth.info: sshd[30993]:  message`.
+const SOCKLOG = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?) [a-z0-9]+\.[a-z]+: (.*)$/;
+const SOCKLOG_TAG = /^([^\s:[]+)\[(\d+)\]: *(.*)$/;
 // `Mar  3 00:17:22 [sshd]: message` and `... [sshd] message`: old syslog daemons that wrote the program in brackets,
 // with no host and no pid (fail2ban's sshd corpus keeps both).
 const BRACKETED_PROGRAM = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) \[([^\s\]:[]+)\]:? (.*)$/;
@@ -74,7 +79,9 @@ export function parseSyslogLine(line: string, now: number = Date.now()): SyslogR
 
 function parseSyslogShape(line: string, now: number): SyslogRecord | undefined {
   const text = line.replace(/\r$/, '').replace(PRIORITY, '');
-  let match = RFC3339.exec(text);
+  let match = SOCKLOG.exec(text);
+  if (match) return socklogRecord(match[1], match[2]);
+  match = RFC3339.exec(text);
   if (match) {
     const time = Date.parse(match[1]);
     return {
@@ -122,6 +129,20 @@ function parseSyslogShape(line: string, now: number): SyslogRecord | undefined {
     };
   }
   return undefined;
+}
+
+/** socklog's line, its time (svlogd's, UTC) kept; undefined when the program's part has no tag with a pid. */
+function socklogRecord(time: string, sent: string): SyslogRecord | undefined {
+  const inner = TRADITIONAL_NO_HOST.exec(sent);
+  const tag = inner ? [inner[6], inner[7], inner[8]] : SOCKLOG_TAG.exec(sent)?.slice(1);
+  if (!tag) return undefined;
+  const parsed = Date.parse(`${time}Z`);
+  return {
+    time: Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString(),
+    program: tag[0],
+    pid: Number(tag[1]),
+    message: tag[2],
+  };
 }
 
 const PROBLEM = /\b(error|failed|failure|critical|panic|segfault|oom-killer|out of memory|i\/o error|call trace)\b/i;
