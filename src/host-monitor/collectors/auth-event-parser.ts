@@ -5,8 +5,12 @@ import { parseSshdMessage } from './sshd-message-parser.ts';
 
 /** sshd before 9.8, its per-connection process since 9.8 and its auth process since 10.0. */
 const SSHD_PROGRAMS = /^(sshd|sshd-session|sshd-auth)$/;
+/**
+ * Programs whose login lines we read. cockpit-session checks a web console login (the host's accounts) through PAM
+ * and writes pam_unix's failure with the rhost cockpit-ws gave it: the client's socket address.
+ */
 const AUTH_PROGRAMS =
-  /^(sshd|sshd-session|sshd-auth|dropbear|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd)$/;
+  /^(sshd|sshd-session|sshd-auth|dropbear|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|cockpit-session)$/;
 
 /**
  * pam_unix support.c: "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s  user=%s", the

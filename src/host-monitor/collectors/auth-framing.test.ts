@@ -35,6 +35,7 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['sshd', 'error: PAM: Authentication failure for U from REAL'],
   ['sshd', 'error: PAM: Authentication failure for illegal user U from REAL'],
   ['sshd', 'error: PAM: authentication error for U from REAL via 192.168.1.201'],
+  ['sshd', 'error: PAM: unknown user for illegal user U from REAL'],
   ['sshd', 'Connection closed by invalid user U REAL port PORT [preauth]'],
   ['sshd', 'Disconnected from authenticating user U REAL port PORT [preauth]'],
   ['sshd', 'Connection reset by authenticating user U REAL port PORT [preauth]'],
@@ -55,15 +56,22 @@ const TEMPLATES: Array<[program: string, message: string]> = [
     'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/pts/1 ruser= rhost=REAL  user=U',
   ],
   ['login', "FAILED LOGIN (1) on '/dev/pts/1' FROM 'REAL' FOR 'U', Authentication failure"],
+  [
+    'cockpit-session',
+    'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=REAL  user=U',
+  ],
   ['dropbear', "Bad password attempt for 'U' from REAL:PORT"],
+  ['dropbear', "Bad PAM password attempt for 'U' from REAL:PORT"],
+  ['dropbear', "PAM password auth succeeded for 'U' from REAL:PORT"],
   ['dropbear', "Pubkey auth bad signature for 'U' with key K from REAL:PORT"],
   ['dropbear', 'Login attempt for nonexistent user from REAL:PORT'],
   ['dropbear', "Exit before auth from <REAL:PORT>: (user 'U', 10 fails): Max auth tries reached - user 'U'"],
   ['dropbear', "Exit before auth (user 'U', 10 fails): Max auth tries reached - user 'U' from REAL:PORT"],
+  ['dropbear', "Exit before auth from <REAL:PORT>: (user 'U', 1 fails): Exited normally"],
   ['dropbear', "Password auth succeeded for 'U' from REAL:PORT"],
 ];
 
-const FORGED = ['9.9.9.9', '2001:db8::9'];
+const FORGED = ['9.9.9.9', '2001:db8::9', 'fe80::9%eth0'];
 /** Each template's own ending after a client field, with a forged address: what a client would write to frame it. */
 function payloads(): string[] {
   const endings = new Set<string>();

@@ -25,8 +25,8 @@ const address = (match: RegExpExecArray, at: number) => ({
 const SHAPES: Shape[] = [
   {
     // svr-authpasswd.c: "Bad password attempt for '%s' from %s" (lower-case in old releases) and "Too-long password
-    // attempt for '%s' from %s"
-    pattern: `^(?:[Bb]ad|Too-long) password attempt for ${USER} from ${ADDRESS}$`,
+    // attempt for '%s' from %s"; svr-authpam.c (built with PAM): "Bad PAM password attempt for '%s' from %s"
+    pattern: `^(?:[Bb]ad(?: PAM)?|Too-long) password attempt for ${USER} from ${ADDRESS}$`,
     build: (m) => ({ type: 'failed_password', method: 'password', user: m[1], ...address(m, 2) }),
   },
   {
@@ -53,11 +53,19 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'max_auth_attempts', method: 'max auth tries', ...maxTriesUser(m[1]!), ...address(m, 2) }),
   },
   {
-    // svr-authpasswd.c / svr-authpubkey.c success (not the "extra auth required" partial one)
-    pattern: `^(Password|Pubkey) auth succeeded for ${USER}(?: with \\S+ key \\S+)? from ${ADDRESS}$`,
+    // svr_dropbear_exit for any other end before auth (the client left, a read failed, the auth timeout): a
+    // connection that tried no login or whose failures were written above, a disconnect; the address comes right
+    // after the fixed start, before the client's user name
+    pattern: `^Exit before auth from <${ADDRESS}>:? (?:.*)$`,
+    build: (m) => ({ type: 'disconnected', method: 'exit before auth', ...address(m, 1) }),
+  },
+  {
+    // svr-authpasswd.c / svr-authpubkey.c / svr-authpam.c ("PAM password auth succeeded") success (not the "extra
+    // auth required" partial one)
+    pattern: `^(Password|Pubkey|PAM password) auth succeeded for ${USER}(?: with \\S+ key \\S+)? from ${ADDRESS}$`,
     build: (m) => ({
       type: 'accepted',
-      method: m[1] === 'Password' ? 'password' : 'publickey',
+      method: m[1] === 'Pubkey' ? 'publickey' : 'password',
       user: m[2],
       ...address(m, 3),
     }),

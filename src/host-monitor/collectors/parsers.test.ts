@@ -84,6 +84,66 @@ test('a December line read in January belongs to the previous year; RFC 5424 lin
   assert.equal(parseAuthEvent(rfc5424!)?.sourceIp, '192.0.2.9');
 });
 
+test('FreeBSD syslogd -v and -vv: the facility and level before the host', () => {
+  for (const line of [
+    'Jan  1 00:00:00 <10.5> foxtrot sshd[1234]: Invalid user admin from 192.0.2.4',
+    'Jan  1 00:00:00 <auth.notice> foxtrot sshd[1234]: Invalid user admin from 192.0.2.4',
+  ]) {
+    const record = parseSyslogLine(line, NOW);
+    assert.deepEqual(
+      record && [record.host, record.program, record.pid, record.message],
+      ['foxtrot', 'sshd', 1234, 'Invalid user admin from 192.0.2.4'],
+      line,
+    );
+  }
+});
+
+test("sysklogd's RFC 5424 file format: the same fields without <PRI>1", () => {
+  const record = parseSyslogLine(
+    "2022-02-24T21:00:42.021457+00:00 evse dropbear 6052 - - Bad password attempt for 'root' from 192.0.2.4:50532",
+  );
+  assert.deepEqual(record && [record.time, record.host, record.program, record.pid], [
+    '2022-02-24T21:00:42.021Z',
+    'evse',
+    'dropbear',
+    6052,
+  ]);
+  assert.equal(parseAuthEvent(record!)?.sourceIp, '192.0.2.4');
+});
+
+test('a tag with its pid and no colon (an rsyslog 8 template); without a pid the colon is needed', () => {
+  for (const line of [
+    '2020-05-29T11:28:56.058908+02:00 bastion sshd[20974] error: PAM: Authentication error for plop from 192.0.2.4',
+    'May 29 11:28:56 bastion sshd[20974] error: PAM: Authentication error for plop from 192.0.2.4',
+  ]) {
+    const record = parseSyslogLine(line, NOW);
+    assert.deepEqual(
+      record && [record.host, record.program, record.pid, record.message],
+      ['bastion', 'sshd', 20974, 'error: PAM: Authentication error for plop from 192.0.2.4'],
+      line,
+    );
+  }
+  assert.equal(parseSyslogLine('May 29 11:28:56 bastion sshd Failed password for a from 192.0.2.4', NOW), undefined);
+});
+
+test("socklog's lines: svlogd's UTC time and the facility, then the program's line with or without its time", () => {
+  for (const line of [
+    '2015-05-27T04:31:28.10040 auth.info: May 27 04:31:28 sshd[30993]: Invalid user admin from 192.0.2.4',
+    '2015-05-27T04:31:28.10040 auth.info: sshd[30993]:  Invalid user admin from 192.0.2.4',
+  ]) {
+    const record = parseSyslogLine(line, NOW);
+    assert.deepEqual(
+      record && [record.time, record.host, record.program, record.pid, record.message],
+      ['2015-05-27T04:31:28.100Z', undefined, 'sshd', 30993, 'Invalid user admin from 192.0.2.4'],
+      line,
+    );
+  }
+  assert.equal(
+    parseSyslogLine('2015-05-27T04:31:27.46667 auth.info: Invalid user admin from 192.0.2.4', NOW),
+    undefined,
+  );
+});
+
 test('sensors -j: CPU, GPU and other sensors, implausible values ignored', () => {
   const { readings, skipped, unreadLines } = parseSensorsJson(fixture('sensors.json'));
   assert.deepEqual([skipped, unreadLines], [0, 0]);

@@ -3,8 +3,11 @@ import type { AuthEvent, AuthEventType } from '../observations.ts';
 
 export type SshdEvent = Omit<AuthEvent, 'program' | 'time' | 'host'>;
 
-/** An address as sshd prints it (ssh_remote_ipaddr): IPv4, IPv6, IPv4-mapped; checked with isIP afterwards. */
-const IP = '([0-9A-Fa-f:.]+)';
+/**
+ * An address as sshd prints it (ssh_remote_ipaddr): IPv4, IPv6, IPv4-mapped; checked with isIP afterwards. getnameinfo
+ * writes a link-local IPv6 client with its zone (`fe80::1%eth0`): an interface name, dropped from the address.
+ */
+const IP = '([0-9A-Fa-f:.]+)(?:%[0-9A-Za-z_.-]+)?';
 /**
  * What auth_log writes after the address: the protocol (`ssh2`, `ssh1` before OpenSSH 7.4, nothing in some builds),
  * then `: ` and the method's details (key fingerprints, old colon-separated MD5 ones, certificate IDs, hostbased
@@ -105,9 +108,10 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'max_auth_attempts', user: m[1], sourceIp: m[2], port: port(m[3]), method: 'disconnect' }),
   },
   {
-    // auth-pam.c: "PAM: %s for %s%.100s from %.100s" with pam_strerror's text ("illegal user " when invalid);
-    // macOS adds "via <local address>"
-    pattern: `^PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module) for (illegal user )?(.*) from ${IP}(?: via \\S+)? ?$`,
+    // auth-pam.c: "PAM: %s for %s%.100s from %.100s" with pam_strerror's text ("illegal user " when invalid):
+    // Linux-PAM's "Authentication failure", "User not known to the underlying authentication module", OpenPAM's
+    // (FreeBSD, macOS) "authentication error", "unknown user"; macOS adds "via <local address>"
+    pattern: `^PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module|unknown user) for (illegal user )?(.*) from ${IP}(?: via \\S+)? ?$`,
     build: (m) => ({
       type: 'pam_auth_failure',
       method: 'sshd',
@@ -152,6 +156,13 @@ const SHAPES: Shape[] = [
     // %s to %s, pid = %ld"
     pattern: `^Timeout before authentication for connection from ${IP} to \\S+, pid = \\d+$`,
     build: (m) => ({ type: 'disconnected', method: 'login grace timeout', sourceIp: m[1] }),
+  },
+  {
+    // OpenSSH 9.8 sshd.c drop_connection, PerSourcePenalties: "drop connection #%d from [%s]:%d on [%s]:%d %s" with
+    // srclimit.c's "penalty: <reason>" (the listener refuses a source it penalised for what it logged before: not
+    // another attempt); "past MaxStartups", the same line for any source when sshd is full, is not read
+    pattern: `^drop connection #\\d+ from \\[${IP}\\]:(\\d+) on \\[[^\\]]*\\]:\\d+ (penalty: .+)$`,
+    build: (m) => ({ type: 'disconnected', method: m[3], sourceIp: m[1], port: port(m[2]) }),
   },
   {
     // auth2.c input_userauth_request: a second user name on one connection, "Change of username or service not
