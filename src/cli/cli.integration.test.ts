@@ -4,16 +4,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { writeTraefikLog } from '../network-guard/sample-traffic/generate-traefik-log.ts';
 
 const BIN = new URL('../../bin/devops-agent.js', import.meta.url).pathname;
 
 /** Runs the real CLI (bin/devops-agent.js) in a child process, as a user would. */
-function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, input?: Buffer) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    input,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -155,4 +157,39 @@ test('malformed, binary and truncated lines are counted and skipped', () => {
   assert.equal(parsed.stats.lines >= 4, true);
   assert.equal(parsed.stats.skipped >= 4, true);
   assert.deepEqual(parsed.incidents, []);
+});
+
+test('a rotated, gzip-compressed log and one piped in on standard input find the same incidents as the plain file', async () => {
+  const { dir } = workspace('disabled');
+  const log = join(dir, 'access.log');
+  await writeTraefikLog(log, { lines: 20000, seed: 5, format: 'clf' });
+  const compressed = gzipSync(readFileSync(log));
+  writeFileSync(join(dir, 'access.log.2.gz'), compressed);
+  // Each scan with its own database (and audit chain), so each finds the incidents afresh.
+  const scan = (logFile: string, input?: Buffer) => {
+    const result = cli(
+      ['scan', '--log-file', logFile, '--format', 'json', '--config', workspace('disabled').config],
+      dir,
+      {},
+      input,
+    );
+    return { ...result, parsed: result.code === 0 ? (JSON.parse(result.stdout) as ScanJson) : undefined };
+  };
+  const found = (result: ReturnType<typeof scan>) => {
+    assert.equal(result.code, 0, result.stderr);
+    return result.parsed!.incidents.map((incident) => `${incident.ip} ${incident.threatType}`);
+  };
+  const plain = scan(log);
+  assert.ok(found(plain).length > 0);
+  const rotated = scan(join(dir, 'access.log.2.gz'));
+  assert.deepEqual(found(rotated), found(plain));
+  assert.equal(rotated.parsed!.stats.lines, plain.parsed!.stats.lines);
+  assert.match(rotated.stderr, /gzip-compressed, decompressing it/);
+  assert.deepEqual(found(scan('-', compressed)), found(plain));
+  const unreadable = scan('-', Buffer.from([0x42, 0x5a, 0x68, 0x39]));
+  assert.equal(unreadable.code, 2);
+  assert.match(
+    unreadable.stderr,
+    /bzip2-compressed, which scan does not read: bzip2 -dc <file> \| devops-agent scan --log-file -/,
+  );
 });

@@ -9,6 +9,7 @@ import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts
 import type { IncidentOutcome } from '../../network-guard/network-guard.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { scanTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
+import { openScanInput } from '../../network-guard/traefik-log/scan-input.ts';
 import type { CliIo, Command } from '../command.ts';
 import { loadCliConfig, parseCommandArgs } from '../global-options.ts';
 import { printTable } from '../output.ts';
@@ -43,8 +44,13 @@ export const scanCommand: Command = {
       throw new UsageError('--since/--from/--to scan Elasticsearch: configure the elasticsearch: section');
     if (!path && !range)
       throw new UsageError(`--log-file (or, with Elasticsearch, --since/--from) is required\n\n${USAGE}`);
-    if (path && !existsSync(path)) throw new UsageError(`--log-file: ${path} does not exist`);
-    const runtime = await openRuntime(config);
+    if (path && path !== '-' && !existsSync(path)) throw new UsageError(`--log-file: ${path} does not exist`);
+    // Before anything opens: a compressed log or standard input becomes a plain file first (or a usage error).
+    const input = path ? await openScanInput(path, (text) => io.stderr.write(`${text}\n`)) : undefined;
+    const runtime = await openRuntime(config).catch(async (error) => {
+      await input?.close();
+      throw error;
+    });
     // A leak found by a scan is the same emergency as one found live: the configured notifiers hear of it at once.
     const notify = createIncidentNotifier(config, runtime.store);
     const sent: Array<Promise<void>> = [];
@@ -98,7 +104,7 @@ export const scanCommand: Command = {
         );
         return 0;
       }
-      if (!path) throw new UsageError('--log-file is required');
+      if (!path || !input) throw new UsageError('--log-file is required');
       const guard = new NetworkGuard({
         config,
         store: runtime.store,
@@ -112,7 +118,7 @@ export const scanCommand: Command = {
       const result = await scanTraefikFile(
         guard,
         config,
-        path,
+        input.path,
         (stats, bytes) =>
           progress.update(
             bytes.read,
@@ -125,7 +131,9 @@ export const scanCommand: Command = {
       await Promise.all(sent);
       await investigations.queue?.idle();
       await investigations.queue?.stop();
-      const { filtered } = result.stats;
+      const { filtered, binary, lines } = result.stats;
+      if (binary > lines / 2)
+        io.stderr.write(`warning: ${binary} of ${lines} lines of ${path} are binary: is it a Traefik access log?\n`);
       report(
         io,
         format,
@@ -137,6 +145,7 @@ export const scanCommand: Command = {
       return 0;
     } finally {
       runtime.close();
+      await input?.close();
     }
   },
 };
