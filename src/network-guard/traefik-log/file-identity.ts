@@ -42,11 +42,24 @@ async function rotatedCandidates(path: string): Promise<string[]> {
   return names.filter((name) => name.startsWith(prefix) && name !== prefix).map((name) => join(directory, name));
 }
 
-/** A rotated copy of the file (same device and inode as the saved position) in the same directory. */
-export async function findByIdentity(path: string, dev: number, ino: number): Promise<string | undefined> {
+/**
+ * A rotated copy of the file (same device and inode as the saved position, and the same first bytes: a freed inode
+ * is given out again, to a compressed copy or a new file) in the same directory.
+ */
+export async function findByIdentity(
+  path: string,
+  known: { dev: number; ino: number; headHash: string; headLength: number },
+): Promise<string | undefined> {
   for (const candidate of await rotatedCandidates(path)) {
     const info = await statOrUndefined(candidate, true);
-    if (info && info.ino === ino && info.dev === dev) return candidate;
+    if (!info || info.ino !== known.ino || info.dev !== known.dev) continue;
+    if (known.headLength === 0) return candidate;
+    const handle = await open(candidate, 'r');
+    try {
+      if ((await hashHead(handle, known.headLength)) === known.headHash) return candidate;
+    } finally {
+      await handle.close();
+    }
   }
   return undefined;
 }
@@ -93,4 +106,61 @@ export async function findCopy(
     if (!best || info.mtimeMs > best.modified) best = { path: candidate, modified: info.mtimeMs };
   }
   return best?.path;
+}
+
+/** A rotated copy of the file, open for reading (name: where it was found). */
+export interface OpenedCopy {
+  handle: FileHandle;
+  dev: number;
+  ino: number;
+  name: string;
+}
+
+/**
+ * The copy of the file as we knew it (findCopy), open; else a compressed one: logrotate's `compress` (without
+ * `delaycompress`) leaves only `access.log.1.gz` of the file we were reading, and a copytruncate's copy may be
+ * compressed at once too. A gzip or zstd copy whose decompressed first bytes are the ones we knew is decompressed into
+ * a temporary file, already removed when this returns: it lives as long as the handle.
+ */
+export async function openCopy(
+  path: string,
+  known: { headHash: string; headLength: number; offset: number },
+  currentIno: number,
+  notice: (text: string) => void,
+): Promise<OpenedCopy | undefined> {
+  const plain = await findCopy(path, known, currentIno);
+  if (plain) return openFound(plain, plain);
+  if (known.headLength === 0) return undefined;
+  const { compressionFormat, decompressedCopy, decompressedHead } = await import('./scan-input.ts');
+  let best: { path: string; modified: number; compression: 'gzip' | 'zstd' } | undefined;
+  for (const candidate of await rotatedCandidates(path)) {
+    try {
+      const info = await stat(candidate);
+      if (!info.isFile() || (best && info.mtimeMs <= best.modified)) continue;
+      const compression = (await compressionFormat(candidate))?.read;
+      if (!compression) continue;
+      const head = await decompressedHead(candidate, compression, known.headLength);
+      if (head.length < known.headLength || createHash('sha256').update(head).digest('hex') !== known.headHash)
+        continue;
+      best = { path: candidate, modified: info.mtimeMs, compression };
+    } catch {
+      // Unreadable or corrupt: not the copy.
+    }
+  }
+  if (!best) return undefined;
+  const copy = await decompressedCopy(best.path, best.compression, notice);
+  try {
+    const opened = await openFound(copy.path, best.path);
+    if ((await opened.handle.stat()).size >= known.offset) return opened;
+    await opened.handle.close();
+    return undefined;
+  } finally {
+    await copy.close();
+  }
+}
+
+async function openFound(path: string, name: string): Promise<OpenedCopy> {
+  const handle = await open(path, 'r');
+  const info = await handle.stat();
+  return { handle, dev: info.dev, ino: info.ino, name };
 }

@@ -12,7 +12,7 @@ export interface ScanInput {
   close(): Promise<void>;
 }
 
-type Compression = 'gzip' | 'zstd';
+export type Compression = 'gzip' | 'zstd';
 
 /**
  * The formats a log may be compressed in, by their magic bytes. logrotate's `compress` writes gzip (its default) or
@@ -52,6 +52,17 @@ export async function openScanInput(path: string, notice: (text: string) => void
 
 /** The compression `path` is in (undefined: none), or a UsageError naming one we do not read. */
 async function compressionOf(path: string, name: string): Promise<Compression | undefined> {
+  const format = await compressionFormat(path);
+  if (!format) return undefined;
+  if (format.read) return format.read;
+  const shown = name === 'standard input' ? '<file>' : name;
+  throw new UsageError(
+    `${name} is ${format.name}-compressed, which scan does not read: ${format.command} ${shown} | devops-agent scan --log-file -`,
+  );
+}
+
+/** The compression format of the file at `path`, by its first bytes; undefined when none. */
+export async function compressionFormat(path: string): Promise<(typeof FORMATS)[number] | undefined> {
   const handle = await open(path, 'r');
   const head = Buffer.alloc(6);
   try {
@@ -59,13 +70,37 @@ async function compressionOf(path: string, name: string): Promise<Compression | 
   } finally {
     await handle.close();
   }
-  const format = FORMATS.find(({ magic }) => magic.every((byte, index) => head[index] === byte));
-  if (!format) return undefined;
-  if (format.read) return format.read;
-  const shown = name === 'standard input' ? '<file>' : name;
-  throw new UsageError(
-    `${name} is ${format.name}-compressed, which scan does not read: ${format.command} ${shown} | devops-agent scan --log-file -`,
-  );
+  return FORMATS.find(({ magic }) => magic.every((byte, index) => head[index] === byte));
+}
+
+/** The first `length` bytes of a compressed file, decompressed (fewer when it holds fewer). */
+export async function decompressedHead(path: string, compression: Compression, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const source = createReadStream(path);
+  const stream = source.pipe(decompressor(compression));
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      have += chunk.length;
+      if (have >= length) break;
+    }
+  } catch (error) {
+    if (!isCutShort(error)) throw error;
+  } finally {
+    source.destroy();
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, length);
+}
+
+/** A compressed file decompressed into a private temporary file (see spool). */
+export function decompressedCopy(path: string, compression: Compression, notice: (text: string) => void) {
+  return spool(createReadStream(path), path, compression, notice);
+}
+
+function decompressor(compression: Compression) {
+  return compression === 'gzip' ? createGunzip() : createZstdDecompress();
 }
 
 /**
@@ -85,7 +120,7 @@ async function spool(
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'wx', 0o600);
-    const stream = compression ? source.pipe(compression === 'gzip' ? createGunzip() : createZstdDecompress()) : source;
+    const stream = compression ? source.pipe(decompressor(compression)) : source;
     // On an error the source is not piped any more: it is closed here, not left open.
     stream.once('error', () => source.destroy());
     let written = 0;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { CORE_MIGRATIONS } from '../../store/core-migrations.ts';
 import { type Database, migrate, openDatabase } from '../../store/database.ts';
 import { PositionStore } from '../../store/position-store.ts';
@@ -379,6 +380,65 @@ describe('TraefikFileSource', () => {
     const { seen, batches } = await drain(second);
     assert.deepEqual(seen, range(10, 25));
     assert.ok(batches[0].notices.some((notice) => notice.includes('while stopped')));
+    await second.close();
+  });
+
+  it("finishes a file renamed and compressed while stopped (logrotate's compress, no delaycompress)", async () => {
+    for (const [suffix, compress] of [
+      ['.1.gz', gzipSync],
+      ['-20261121.zst', zstdCompressSync],
+    ] as const) {
+      const { path, sourceId } = await freshLog(lines(0, 10));
+      const first = source(path, sourceId);
+      first.commit((await first.read()).position);
+      await first.close();
+      await appendFile(path, lines(10, 20)); // written after our last read: only the compressed file will have them
+      await writeFile(`${path}${suffix}`, compress(await readFile(path)));
+      await rm(path);
+      await writeFile(`${path}.2.gz`, gzipSync(lines(100, 120))); // an older rotation: another head
+      await writeFile(path, lines(20, 25));
+      const second = source(path, sourceId);
+      const { seen, batches } = await drain(second);
+      assert.deepEqual(seen, range(10, 25), suffix);
+      assert.ok(
+        batches[0].notices.some((notice) => notice.includes(`finishing ${path}${suffix}`)),
+        suffix,
+      );
+      await second.close();
+    }
+  });
+
+  it('finishes a copytruncate copy compressed at once', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const reader = source(path, sourceId);
+    assert.equal((await reader.read()).events.length, 10);
+    await appendFile(path, lines(10, 15));
+    await writeFile(`${path}.1.gz`, gzipSync(await readFile(path)));
+    await truncate(path, 0);
+    await appendFile(path, lines(15, 18));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(seen, range(10, 18));
+    assert.ok(batches[0].notices.some((notice) => notice.includes(`finishing its copy ${path}.1.gz`)));
+    await reader.close();
+  });
+
+  it('does not take a compressed file with another head, or one cut before the read offset, for the copy', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const first = source(path, sourceId);
+    first.commit((await first.read()).position);
+    await first.close();
+    const whole = await readFile(path);
+    await writeFile(`${path}.1.gz`, gzipSync(whole.subarray(0, whole.length - 200)));
+    await writeFile(`${path}.2.gz`, gzipSync(lines(50, 60)));
+    await writeFile(`${path}.3.gz`, Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    await rm(path);
+    await writeFile(path, lines(20, 22));
+    const second = source(path, sourceId);
+    const { seen, batches } = await drain(second);
+    assert.deepEqual(seen, range(20, 22));
+    // The new file may have the old one's inode (freed when it was removed): then it reads as truncated.
+    assert.ok(batches[0].notices.some((notice) => /the old one is gone|truncated/.test(notice)));
+    assert.ok(!batches.some((batch) => batch.notices.some((notice) => notice.includes('finishing'))));
     await second.close();
   });
 

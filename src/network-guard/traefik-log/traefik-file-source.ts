@@ -6,7 +6,7 @@ import type { LogEvent } from '../../core/log-event.ts';
 import type { PositionStore } from '../../store/position-store.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { ContainerFragments } from './container-log.ts';
-import { findByIdentity, findCopy, hashHead, lastLineStart, statOrUndefined } from './file-identity.ts';
+import { findByIdentity, hashHead, lastLineStart, openCopy, statOrUndefined } from './file-identity.ts';
 import { LineScanner, type ScanOutcome } from './line-scanner.ts';
 import { type ParallelReplayOptions, replayFileParallel } from './parallel-replay.ts';
 import {
@@ -202,14 +202,12 @@ export class TraefikFileSource {
       reset = 'was replaced in place (its first bytes changed)';
     }
     if (reset) {
-      const copy = await findCopy(this.path, cursor, this.#file.ino);
+      const copy = await openCopy(this.path, cursor, this.#file.ino, (text) => notices.push(text));
       if (copy) {
         // copytruncate: the lines we had not read yet went into the copy; finish it first.
-        notices.push(`${this.path} ${reset}; finishing its copy ${copy} first`);
-        const handle = await open(copy, 'r');
-        const info = await handle.stat();
+        notices.push(`${this.path} ${reset}; finishing its copy ${copy.name} first`);
         this.#draining = {
-          file: { handle, dev: info.dev, ino: info.ino },
+          file: copy,
           offset: cursor.offset,
           skipToNewline: !!cursor.skipToNewline,
         };
@@ -474,7 +472,7 @@ export class TraefikFileSource {
     const current = await statOrUndefined(this.path);
     if (saved && typeof saved.offset === 'number' && typeof saved.ino === 'number' && saved.ino !== 0) {
       if (current && current.ino === saved.ino && current.dev === saved.dev) return { ...saved, path: this.path };
-      const rotated = await findByIdentity(this.path, saved.dev, saved.ino);
+      const rotated = await findByIdentity(this.path, saved);
       if (rotated) {
         notices.push(`${this.path} was rotated while stopped; finishing ${rotated}`);
         const handle = await open(rotated, 'r');
@@ -483,6 +481,13 @@ export class TraefikFileSource {
           offset: saved.offset,
           skipToNewline: !!saved.skipToNewline,
         };
+        return { ...saved, path: this.path };
+      }
+      // Renamed and compressed while we were stopped (logrotate's compress without delaycompress).
+      const compressed = await openCopy(this.path, saved, current?.ino ?? -1, (text) => notices.push(text));
+      if (compressed) {
+        notices.push(`${this.path} was rotated while stopped; finishing ${compressed.name}`);
+        this.#draining = { file: compressed, offset: saved.offset, skipToNewline: !!saved.skipToNewline };
         return { ...saved, path: this.path };
       }
       notices.push(`${this.path} is a different file than the saved position and the old one is gone; from the start`);
