@@ -62,6 +62,19 @@ test('rotation (rename + new file) finishes the rotated file, then reads the new
   assert.deepEqual(result.events, ['rotated']);
 });
 
+test("dateext rotation (Red Hat's `secure` -> `secure-20261201`) is finished too, not an older rotation", async () => {
+  const path = join(directory, 'secure');
+  writeFileSync(`${path}-20261130`, 'older-rotation\n');
+  writeFileSync(path, 'a\n');
+  await readNewLines(path, store.positions, options);
+  appendFileSync(path, 'b-written-before-rotation\n');
+  renameSync(path, `${path}-20261201`);
+  writeFileSync(path, 'c\n');
+  const result = await readNewLines(path, store.positions, options);
+  assert.deepEqual(result.lines, ['b-written-before-rotation', 'c']);
+  assert.deepEqual(result.events, ['rotated']);
+});
+
 test('a cap per call leaves the rest for the next call; a missing file is reported, not thrown', async () => {
   const path = join(directory, 'big.log');
   writeFileSync(path, `${'x'.repeat(60)}\n`.repeat(10));

@@ -1,4 +1,5 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
+import { rotatedByInode } from '../../core/rotated-files.ts';
 
 /** The part of PositionStore the reader needs (src/store/position-store.ts). */
 export interface PositionKeeper {
@@ -83,8 +84,8 @@ function completeLines(chunk: Buffer, capped: boolean): { lines: string[]; consu
 
 /**
  * Reads the lines appended to a log since the last call, keeping the position in the store so a restart neither
- * repeats nor skips. Rotation (a new inode at the path) first finishes the rotated file when it is found at
- * `<path>.1`, then starts the new file at 0; truncation (same inode, smaller size) restarts at 0.
+ * repeats nor skips. Rotation (a new inode at the path) first finishes the rotated file when it is found beside it
+ * (`<path>.1`, `<path>-20261201`: the same inode), then starts the new file at 0; truncation (same inode, smaller size) restarts at 0.
  */
 export async function readNewLines(path: string, positions: PositionKeeper, options: ReadOptions): Promise<ReadResult> {
   const key = `monitor:file:${path}`;
@@ -118,7 +119,8 @@ export async function readNewLines(path: string, positions: PositionKeeper, opti
     }
   } else if (saved.inode !== info.ino || saved.device !== info.dev) {
     result.events.push('rotated');
-    await finishRotated(`${path}.1`, saved, options.maxBytes, result);
+    const rotated = await rotatedByInode(path, { dev: saved.device, ino: saved.inode });
+    if (rotated) await finishRotated(rotated, saved, options.maxBytes, result);
     offset = 0;
   } else if (info.size < saved.offset) {
     result.events.push('truncated');
@@ -146,7 +148,10 @@ export async function readNewLines(path: string, positions: PositionKeeper, opti
   return result;
 }
 
-/** logrotate renames `auth.log` to `auth.log.1`: read what was appended there after our last position. */
+/**
+ * logrotate renames `auth.log` to `auth.log.1` (Debian), `secure` to `secure-20261201` (dateext: Red Hat, Fedora,
+ * Amazon Linux): read what was appended there after our last position.
+ */
 async function finishRotated(rotatedPath: string, saved: FilePosition, maxBytes: number, result: ReadResult) {
   try {
     const info = await stat(rotatedPath);

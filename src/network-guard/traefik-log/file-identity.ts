@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { rotatedCandidates } from '../../core/rotated-files.ts';
 
 /** Helpers that tell which file is which: identity (device, inode), head hash, rotated copies, line starts. */
 
@@ -27,19 +27,6 @@ export async function hashHead(handle: FileHandle, length: number): Promise<stri
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, 0);
   return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
-}
-
-/** Paths in the file's directory whose name extends its name (access.log.1, access.log-20261122...); [] if unreadable. */
-async function rotatedCandidates(path: string): Promise<string[]> {
-  const directory = dirname(path);
-  const prefix = basename(path);
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch {
-    return [];
-  }
-  return names.filter((name) => name.startsWith(prefix) && name !== prefix).map((name) => join(directory, name));
 }
 
 /**
