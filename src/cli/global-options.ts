@@ -19,8 +19,25 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
-/** Parses a command's arguments together with the global flags; unknown flags are usage errors. */
-export function parseCommandArgs<T extends OptionSpec>(args: string[], options: T, usage: string) {
+/**
+ * Parses a command's arguments together with the global flags. An unknown flag is a usage error, and so are more
+ * than `maxPositionals` positionals: a word the command does not read (the second file of a shell glob) is never
+ * dropped silently.
+ */
+export function parseCommandArgs<T extends OptionSpec>(
+  args: string[],
+  options: T,
+  usage: string,
+  maxPositionals = Number.POSITIVE_INFINITY,
+) {
+  const parsed = parseOrExplain(args, options, usage);
+  const extra = parsed.positionals.slice(maxPositionals);
+  if (extra.length > 0)
+    throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}\n\n${usage}`);
+  return parsed;
+}
+
+function parseOrExplain<T extends OptionSpec>(args: string[], options: T, usage: string) {
   try {
     return parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (error) {

@@ -51,3 +51,23 @@ test('the daemon log never prints the password of the Elasticsearch URL it canno
   assert.match(output, /GET \/ on http:\/\/elastic:\[REDACTED\]@127\.0\.0\.1:1/);
   assert.doesNotMatch(output, /s3cr3tPassw0rd/);
 });
+
+// `scan --log-file access.log*` hands the shell's other matches to scan as extra words: they were dropped silently.
+test('a word a command does not read is a usage error, not ignored', async () => {
+  const glob = await runCliInProcess(['scan', '--log-file', 'access.log', 'access.log.1', 'access.log.2.gz'], {});
+  assert.equal(glob.code, 2);
+  assert.match(
+    glob.stderr,
+    /scan reads one log, and access\.log\.1 access\.log\.2\.gz was left over \(a shell glob\?\)/,
+  );
+  assert.match(glob.stderr, /zcat -f access\.log\.2\.gz access\.log\.1 access\.log \| devops-agent scan --log-file -/);
+  for (const args of [
+    ['unblock', '203.0.113.7', '203.0.113.8'],
+    ['incidents', 'approve', '1', '2'],
+    ['run', 'now'],
+  ]) {
+    const run = await runCliInProcess(args, {});
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, new RegExp(`unexpected argument: ${args.at(-1)}`), args.join(' '));
+  }
+});

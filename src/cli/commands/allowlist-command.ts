@@ -18,6 +18,7 @@ export const allowlistCommand: Command = {
         format: { type: 'string' },
       },
       USAGE,
+      2,
     );
     const [verb, target] = positionals;
     if (!verb || !['ls', 'list', 'add', 'rm', 'remove'].includes(verb))

@@ -11,6 +11,7 @@ export const bouncersCommand: Command = {
       args,
       { key: { type: 'string' }, format: { type: 'string' } },
       USAGE,
+      2,
     );
     const [verb, name] = positionals;
     if (!verb || !['ls', 'list', 'add', 'rm', 'remove', 'delete'].includes(verb))

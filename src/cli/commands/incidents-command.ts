@@ -20,6 +20,7 @@ export const incidentsCommand: Command = {
         reason: { type: 'string' },
       },
       USAGE,
+      2,
     );
     const [verb = 'ls', idText] = positionals;
     if (values.status && !INCIDENT_STATUSES.includes(values.status as IncidentStatus)) {

@@ -13,7 +13,7 @@ import { USAGE } from './k8s-usage.ts';
 export const k8sCommand: Command = {
   name: 'k8s',
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { format: { type: 'string' } }, USAGE);
+    const { values, positionals } = parseCommandArgs(args, { format: { type: 'string' } }, USAGE, 2);
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json') throw new UsageError(`--format: expected table or json\n\n${USAGE}`);
     const [verb, target] = positionals;

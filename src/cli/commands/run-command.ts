@@ -25,7 +25,7 @@ export function expiryCheckMs(blockSeconds: number): number {
 export const runCommand: Command = {
   name: 'run',
   async run(args, io) {
-    const { values } = parseCommandArgs(args, {}, USAGE);
+    const { values } = parseCommandArgs(args, {}, USAGE, 0);
     const config = loadCliConfig(values, io);
     // Error lines name config URLs (`http://user:password@es:9200`): redacted like everything else we log.
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${redactSecrets(line)}\n`);

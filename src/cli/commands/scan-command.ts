@@ -19,7 +19,7 @@ import { USAGE } from './scan-usage.ts';
 export const scanCommand: Command = {
   name: 'scan',
   async run(args, io) {
-    const { values } = parseCommandArgs(
+    const { values, positionals } = parseCommandArgs(
       args,
       {
         'log-file': { type: 'string' },
@@ -31,6 +31,10 @@ export const scanCommand: Command = {
       },
       USAGE,
     );
+    if (positionals.length > 0)
+      throw new UsageError(
+        `scan reads one log, and ${positionals.join(' ')} was left over (a shell glob?): scan rotated logs oldest first, one at a time, or as one stream: zcat -f access.log.2.gz access.log.1 access.log | devops-agent scan --log-file -`,
+      );
     const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
     if (!Number.isInteger(threads) || threads < 1 || threads > 64)
       throw new UsageError(`--threads: expected a whole number from 1 to 64, got ${JSON.stringify(values.threads)}`);

@@ -14,6 +14,7 @@ export const siteCommand: Command = {
       args,
       { host: { type: 'string' }, public: { type: 'boolean' }, format: { type: 'string' } },
       USAGE,
+      1,
     );
     if (positionals[0] !== 'paths') throw new UsageError(`expected paths\n\n${USAGE}`);
     const format = values.format ?? 'table';

@@ -13,6 +13,7 @@ export const unblockCommand: Command = {
       args,
       { reason: { type: 'string' }, by: { type: 'string' } },
       USAGE,
+      1,
     );
     const [target] = positionals;
     if (!target || !parseCidr(target)) throw new UsageError(`expected an IP address or CIDR\n\n${USAGE}`);
