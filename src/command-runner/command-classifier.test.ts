@@ -268,6 +268,33 @@ describe('rules found while checking against Gemini CLI (gemini-cli-shell-safety
   });
 });
 
+describe('rules found while checking against Amazon Q CLI (amazon-q-command-safety.test.ts)', () => {
+  test('the rest of a line after a here-document start runs: redirects, pipes and chained commands', () => {
+    // The grammar nests these inside the here-document node.
+    const cases: Array<[string, string]> = [
+      ['cat <<EOF > out\nx\nEOF', 'file-write'],
+      ['cat <<-EOF >> out\n\tx\n\tEOF', 'file-write'],
+      ["cat <<'EOF' > /etc/passwd\nx\nEOF", 'system-path-write'],
+      ['grep x <<EOF 2> out\nx\nEOF', 'file-write'],
+      ['cat <<EOF > $(rm x)\nx\nEOF', 'delete'],
+      ['cat <<EOF | tee out\nx\nEOF', 'file-write'],
+      ['cat <<EOF | sh\necho hi\nEOF', 'pipe-to-shell'],
+      ['cat <<EOF | cat | bash\necho hi\nEOF', 'pipe-to-shell'],
+      ['cat <<EOF | tee out && rm x\nx\nEOF', 'delete'],
+      ['cat <<EOF && rm -rf /\nx\nEOF', 'recursive-force-delete'],
+      ['cat <<EOF || rm x\nx\nEOF', 'delete'],
+      ['bash <<EOF > out\nrm -rf /\nEOF', 'recursive-force-delete'],
+    ];
+    for (const [command, rule] of cases) {
+      const result = classifier.classify(command);
+      assert.notEqual(result.decision, 'allow', command);
+      assert.equal(result.rule, rule, command);
+    }
+    assert.equal(classifier.classify('cat <<EOF | grep x\nx\nEOF').decision, 'allow');
+    assert.equal(classifier.classify('cat <<EOF 2>&1\nx\nEOF').decision, 'allow');
+  });
+});
+
 describe('command policy (config exec.policy)', () => {
   test('program overrides replace the built-in rule; structural rules still apply', async () => {
     const exec = execSection.parse({ policy: { programs: { df: 'HIGH', rm: 'MEDIUM' } } });

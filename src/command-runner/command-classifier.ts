@@ -429,9 +429,10 @@ class Walk {
     return found;
   }
 
-  #pipeline(node: SyntaxNode, depth: number): Finding[] {
+  /** `piped`: the first stage too reads what an earlier command writes (the rest of a line after `cat <<EOF |`). */
+  #pipeline(node: SyntaxNode, depth: number, piped = false): Finding[] {
     const found: Finding[] = [];
-    let index = 0;
+    let index = piped ? 1 : 0;
     for (const child of node.namedChildren) {
       if (!child) continue;
       const stage = this.#node(child, depth);
@@ -461,29 +462,21 @@ class Walk {
 
   /** Writes count by their target; a here-document or here-string fed to an interpreter is classified as code. */
   #redirect(node: SyntaxNode, bodyFindings: Finding[], depth: number): Finding[] {
+    if (node.type === 'heredoc_redirect') return this.#heredoc(node, bodyFindings, depth);
     const found: Finding[] = [];
     for (const substitution of substitutionsIn(node)) found.push(...this.#substitution(substitution, depth));
     const feedsInterpreter = bodyFindings.some(readsStdin);
-    const feedsShell = bodyFindings.some((finding) => finding.rule === STDIN_SCRIPT_RULE);
-    const code = (text: string | undefined, origin: string): Finding[] => {
-      if (feedsShell) return this.script(text, origin, depth + 1);
-      if (text === undefined)
-        return [{ level: 'CRITICAL', rule: 'dynamic-script', reason: `${origin} is decided at run time` }];
-      return DANGEROUS_CODE.test(text)
-        ? [{ level: 'CRITICAL', rule: 'interpreter-dangerous-code', reason: `${origin} runs commands or deletes` }]
-        : [];
-    };
-    if (node.type === 'heredoc_redirect') {
-      if (feedsInterpreter) {
-        const heredocBody = node.namedChildren.find((child) => child?.type === 'heredoc_body');
-        found.push(...code(heredocBody?.text ?? '', 'here-document fed to an interpreter'));
-      }
-      return found;
-    }
     if (node.type === 'herestring_redirect') {
       const content = node.namedChildren.at(-1);
       if (feedsInterpreter)
-        found.push(...code(content ? evaluateWord(content).value : undefined, 'here-string fed to an interpreter'));
+        found.push(
+          ...this.#code(
+            content ? evaluateWord(content).value : undefined,
+            'here-string fed to an interpreter',
+            bodyFindings,
+            depth,
+          ),
+        );
       return found;
     }
     const destination = node.childForFieldName('destination');
@@ -514,6 +507,35 @@ class Walk {
     const finding = writeTargetFinding(target, this.#paths, `redirect ${operator}`);
     if (finding) found.push(...this.#add(finding));
     return found;
+  }
+
+  /**
+   * The grammar puts the rest of the line after `<<EOF` inside the here-document node: more redirects of the same
+   * command (`> out`), the pipe it feeds (`| sh`) and the commands chained after it (`&& rm -rf /`). All run.
+   */
+  #heredoc(node: SyntaxNode, bodyFindings: Finding[], depth: number): Finding[] {
+    const found: Finding[] = [];
+    for (const child of node.namedChildren) {
+      if (!child || child.type === 'heredoc_start' || child.type === 'heredoc_end') continue;
+      if (child.type === 'heredoc_body') {
+        for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
+        if (bodyFindings.some(readsStdin))
+          found.push(...this.#code(child.text, 'here-document fed to an interpreter', bodyFindings, depth));
+      } else if (child.type.endsWith('_redirect')) found.push(...this.#redirect(child, bodyFindings, depth));
+      else if (child.type === 'pipeline') found.push(...this.#pipeline(child, depth, true));
+      else found.push(...this.#node(child, depth));
+    }
+    return found;
+  }
+
+  /** Text an interpreter reads as its program: a shell's is classified as a script, other languages by pattern. */
+  #code(text: string | undefined, origin: string, bodyFindings: Finding[], depth: number): Finding[] {
+    if (bodyFindings.some((finding) => finding.rule === STDIN_SCRIPT_RULE)) return this.script(text, origin, depth + 1);
+    if (text === undefined)
+      return [{ level: 'CRITICAL', rule: 'dynamic-script', reason: `${origin} is decided at run time` }];
+    return DANGEROUS_CODE.test(text)
+      ? [{ level: 'CRITICAL', rule: 'interpreter-dangerous-code', reason: `${origin} runs commands or deletes` }]
+      : [];
   }
 
   #functionDefinition(node: SyntaxNode, depth: number): Finding[] {

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { execSection } from '../config/sections/exec.ts';
+import { createCommandClassifier } from './command-classifier.ts';
+import { commandPolicyFrom } from './command-policy.ts';
+import type { Decision } from './danger-level.ts';
+
+/**
+ * Amazon Q Developer CLI's execute_bash acceptance cases (see __fixtures__/README.md): what Amazon Q asks the user to
+ * accept (`ask`) must be held here unless the fixture says why it only reads or prints; what it runs without asking
+ * (`run`) must run here unless the fixture says why not (`ours`).
+ */
+interface AmazonQCase {
+  command: string;
+  upstream: 'ask' | 'run';
+  source: string;
+  ours?: { decision: Decision; why: string };
+}
+
+const cases: AmazonQCase[] = readFileSync(
+  new URL('./__fixtures__/amazon-q-command-safety.jsonl', import.meta.url),
+  'utf8',
+)
+  .split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as AmazonQCase);
+
+const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const count = (verdict: AmazonQCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
+
+test('Amazon Q cases: the fixture covers both verdicts and explains each disagreement', () => {
+  assert.ok(count('ask') >= 50 && count('run') >= 10, `${cases.length} cases`);
+  for (const entry of cases) {
+    assert.match(entry.source, /^crates\/chat-cli\/src\/cli\/chat\/tools\/execute\/mod\.rs: test_\w+$/);
+    if (!entry.ours) continue;
+    assert.ok(entry.ours.why.length > 20, `${JSON.stringify(entry.command)}: a disagreement needs its reason`);
+    // An exception records a disagreement: allowing what Amazon Q asks about, or holding what it runs.
+    assert.equal(entry.ours.decision === 'allow', entry.upstream === 'ask', `${JSON.stringify(entry.command)}`);
+  }
+});
+
+test('Amazon Q cases: accepted commands are held, the others run, unless the fixture says why not', (t) => {
+  const agreed = { ask: 0, run: 0 };
+  const failures: string[] = [];
+  for (const entry of cases) {
+    const result = classifier.classify(entry.command);
+    const agrees = entry.upstream === 'ask' ? result.decision !== 'allow' : result.decision === 'allow';
+    if (agrees) agreed[entry.upstream]++;
+    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
+      failures.push(
+        `${JSON.stringify(entry.command)}: Amazon Q ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})` +
+          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
+      );
+  }
+  t.diagnostic(`asked held ${agreed.ask}/${count('ask')}, run allowed ${agreed.run}/${count('run')}`);
+  assert.deepEqual(failures, []);
+});
