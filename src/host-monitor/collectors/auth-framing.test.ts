@@ -6,7 +6,7 @@ import { parseAuthEvent } from './auth-event-parser.ts';
  * Every message we read, with the client's text (`U`: the user name, `K`: key IDs, hostbased names, disconnect
  * reasons, ident, offers) replaced by text built to look like another message's address part. The address read must
  * be the real one or none: never one the client wrote. The templates follow the format strings of OpenSSH (auth.c,
- * auth2*.c, auth-pam.c, packet.c, sshd.c), pam_unix (support.c), tcp_wrappers, dropbear and util-linux login.
+ * auth2*.c, auth-pam.c, packet.c, sshd.c), pam_unix (support.c), tcp_wrappers, dropbear and shadow's and util-linux's login.
  */
 const REAL = '192.0.2.200';
 const PORT = '40200';
@@ -57,7 +57,11 @@ const TEMPLATES: Array<[program: string, message: string]> = [
     'login',
     'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/pts/1 ruser= rhost=REAL  user=U',
   ],
-  ['login', "FAILED LOGIN (1) on '/dev/pts/1' FROM 'REAL' FOR 'U', Authentication failure"],
+  ['login', "FAILED LOGIN (1) on '/dev/pts/1' from 'REAL' FOR 'U', Authentication failure"],
+  ['login', "TOO MANY LOGIN TRIES (3) on '/dev/pts/1' from 'REAL' FOR 'U'"],
+  ['login', 'FAILED LOGIN 1 FROM REAL FOR U, Authentication failure'],
+  ['login', 'TOO MANY LOGIN TRIES (3) FROM REAL FOR U, Maximum number of tries exceeded'],
+  ['login', 'FAILED LOGIN SESSION FROM REAL FOR U, Authentication failure'],
   [
     'cockpit-session',
     'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=REAL  user=U',
