@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import type { AuthEvent, SyslogRecord } from '../observations.ts';
+import { clientAddress, unmapped } from './client-address.ts';
 import { parseDropbearMessage } from './dropbear-message-parser.ts';
 import { parseLoginMessage } from './login-message-parser.ts';
 import { parseSshdMessage } from './sshd-message-parser.ts';
@@ -34,9 +34,6 @@ function pamFailure(message: string) {
   return { service: greedy[1], rhost: greedy[3], user: greedy[4] };
 }
 
-/** sshd and dropbear print an IPv4 client of a dual-stack socket as `::ffff:1.2.3.4` at times: one client, one key. */
-const unmapped = (ip: string | undefined) => ip?.replace(/^::ffff:(?=\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$)/i, '');
-
 /** Prefixes in front of the message: sshd's log level, the Solaris message id (`[ID 800047 auth.info]`). */
 const MESSAGE_PREFIX = /^(?:\[ID \d+ [a-z0-9]+\.[a-z]+\] )?(?:(?:error|fatal|warning|info|verbose): )?/;
 
@@ -53,7 +50,7 @@ export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
       type: 'pam_auth_failure',
       method: pam.service ?? record.program,
       user: pam.user || undefined,
-      sourceIp: pam.rhost && isIP(pam.rhost) ? unmapped(pam.rhost) : undefined,
+      sourceIp: clientAddress(pam.rhost),
     };
   }
   if (SSHD_PROGRAMS.test(record.program) || record.program === 'dropbear') {
@@ -61,7 +58,7 @@ export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
     return event ? { ...base, ...event, sourceIp: unmapped(event.sourceIp) } : undefined;
   }
   const login = parseLoginMessage(message);
-  return login ? { ...base, ...login, sourceIp: unmapped(login.sourceIp) } : undefined;
+  return login ? { ...base, ...login } : undefined;
 }
 
 /**

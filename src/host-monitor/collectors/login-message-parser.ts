@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { clientAddress } from './client-address.ts';
 import type { SshdEvent } from './sshd-message-parser.ts';
 
 interface LoginShape {
@@ -31,7 +31,7 @@ const SHAPES: LoginShape[] = [
 ];
 function read(shape: LoginShape, match: RegExpExecArray): SshdEvent {
   const host = match[shape.host];
-  const address = host !== undefined && isIP(host) ? host : undefined;
+  const address = clientAddress(host);
   return {
     type: 'failed_login',
     method: shape.tty !== undefined ? match[shape.tty] : address === undefined ? host : undefined,
