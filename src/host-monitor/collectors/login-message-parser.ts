@@ -29,6 +29,7 @@ const SHAPES: LoginShape[] = [
     user: 2,
   },
 ];
+
 function read(shape: LoginShape, match: RegExpExecArray): SshdEvent {
   const host = match[shape.host];
   const address = clientAddress(host);
