@@ -125,6 +125,65 @@ test('dropbear: each bad password counts once, its exit at the limit adds none, 
   assert.deepEqual(findingsFor(events, 'dropbear'), ['login-burst:203.0.113.90']);
 });
 
+test("login over telnet: each attempt counts once, pam_unix's line and login's own for it are one attempt", () => {
+  const pam = (user: string) =>
+    `pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/pts/3 ruser= rhost=203.0.113.95  user=${user}`;
+  // shadow's login (Debian): two failures, then the limit; an unknown name logged as UNKNOWN
+  const shadow = attempts(
+    [
+      pam('root'),
+      "FAILED LOGIN (1) on '/dev/pts/3' from '203.0.113.95' FOR 'root', Authentication failure",
+      pam('root'),
+      "FAILED LOGIN (2) on '/dev/pts/3' from '203.0.113.95' FOR 'UNKNOWN', Authentication failure",
+      pam('admin'),
+      "TOO MANY LOGIN TRIES (3) on '/dev/pts/3' from '203.0.113.95' FOR 'admin'",
+    ],
+    'login',
+  );
+  assert.deepEqual(
+    counted(shadow).map((event) => [event.type, event.sourceIp]),
+    Array.from({ length: 3 }, () => ['failed_login', '203.0.113.95']),
+  );
+  // util-linux's login (Fedora): the last attempt is the session line
+  const utilLinux = attempts(
+    [
+      pam('root'),
+      'FAILED LOGIN 1 FROM 203.0.113.95 FOR root, Authentication failure',
+      pam('root'),
+      'FAILED LOGIN 2 FROM 203.0.113.95 FOR root, Authentication failure',
+      pam('root'),
+      'FAILED LOGIN SESSION FROM 203.0.113.95 FOR root, Authentication failure',
+    ],
+    'login',
+  );
+  assert.equal(counted(utilLinux).length, 3);
+  // A login module other than pam_unix writes no pam_unix line; a pam_unix line alone still counts.
+  assert.equal(counted(attempts([pam('root')], 'login')).length, 1);
+});
+
+test('a link-local client is one address in every line: its PAM failure is not counted beside its Failed line', () => {
+  const events = attempts([
+    'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=fe80::5%eth0  user=root',
+    'Failed password for root from fe80::5%eth0 port 40950 ssh2',
+  ]);
+  assert.deepEqual(
+    counted(events).map((event) => [event.type, event.sourceIp]),
+    [['failed_password', 'fe80::5']],
+  );
+  const login = attempts(
+    [
+      'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/pts/3 ruser= rhost=fe80::5%eth0  user=root',
+      "FAILED LOGIN (1) on '/dev/pts/3' from 'fe80::5%eth0' FOR 'root', Authentication failure",
+      'FAILED LOGIN 1 FROM fe80::5%eth0 FOR root, Authentication failure',
+    ],
+    'login',
+  );
+  assert.deepEqual(
+    counted(login).map((event) => event.sourceIp),
+    ['fe80::5', 'fe80::5'],
+  );
+});
+
 test('a limit whose failures were logged below the level read counts once, not twice', () => {
   const events = attempts([
     'error: maximum authentication attempts exceeded for root from 203.0.113.6 port 52130 ssh2 [preauth]',

@@ -15,7 +15,10 @@ const account = (event: AuthEvent) => `${event.sourceIp}|${event.user}`;
  *   `Accepted` for the same user are the client's search, not an attack;
  * - sshd writes `Failed <method>` for every attempt that fails, so an sshd PAM failure with none from its address is
  *   one module of a stack that went on to succeed (pam_unix before pam_ldap, fail2ban gh-2070) when that address
- *   logged in as that user: not counted then.
+ *   logged in as that user: not counted then;
+ * - login writes its own line for each failed attempt (`FAILED LOGIN`, the last one `TOO MANY LOGIN TRIES` or
+ *   `FAILED LOGIN SESSION`) after pam_unix's: login's pam_unix failure counts only when no login line names its
+ *   address (login may log the name as `UNKNOWN`, so by address alone).
  * Lines of one connection split across two reads are settled against the store by recordAttempts.
  */
 export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
@@ -35,6 +38,9 @@ export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
   const failedAccounts = new Set(failures.map(account));
   const failedIps = new Set(failures.map((event) => event.sourceIp));
   const loggedIn = new Set(kept.filter((event) => event.type === 'accepted').map(account));
+  const loginFailureIps = new Set(
+    kept.filter((event) => event.type === 'failed_login' && event.sourceIp).map((event) => event.sourceIp),
+  );
   const sameAttempt = (event: AuthEvent) =>
     event.port === undefined ? failedAccounts.has(account(event)) : failedConnections.has(connection(event));
   const limited = new Set<string>();
@@ -42,6 +48,7 @@ export function dedupeAttempts(events: AuthEvent[]): AuthEvent[] {
     if (event.type === 'invalid_user' || event.type === 'refused') return !sameAttempt(event);
     if (event.type === 'pam_auth_failure' && /^sshd/.test(event.method ?? ''))
       return !failedIps.has(event.sourceIp) && !loggedIn.has(account(event));
+    if (event.type === 'pam_auth_failure' && event.program === 'login') return !loginFailureIps.has(event.sourceIp);
     if (event.type === 'max_auth_attempts') {
       if (failedConnections.has(connection(event)) || limited.has(connection(event))) return false;
       limited.add(connection(event));

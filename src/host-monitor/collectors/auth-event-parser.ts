@@ -1,6 +1,7 @@
-import { isIP } from 'node:net';
 import type { AuthEvent, SyslogRecord } from '../observations.ts';
+import { clientAddress, unmapped } from './client-address.ts';
 import { parseDropbearMessage } from './dropbear-message-parser.ts';
+import { parseLoginMessage } from './login-message-parser.ts';
 import { parseSshdMessage } from './sshd-message-parser.ts';
 
 /** sshd before 9.8, its per-connection process since 9.8 and its auth process since 10.0. */
@@ -33,12 +34,6 @@ function pamFailure(message: string) {
   return { service: greedy[1], rhost: greedy[3], user: greedy[4] };
 }
 
-/** sshd and dropbear print an IPv4 client of a dual-stack socket as `::ffff:1.2.3.4` at times: one client, one key. */
-const unmapped = (ip: string | undefined) => ip?.replace(/^::ffff:(?=\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$)/i, '');
-
-/** FAILED LOGIN (1) on '/dev/tty1' FROM 'host' FOR 'root', Authentication failure  (util-linux login) */
-const FAILED_LOGIN = /^FAILED LOGIN \(\d+\) on '([^']*)'(?: FROM '([^']*)')? FOR '(.*)', /;
-
 /** Prefixes in front of the message: sshd's log level, the Solaris message id (`[ID 800047 auth.info]`). */
 const MESSAGE_PREFIX = /^(?:\[ID \d+ [a-z0-9]+\.[a-z]+\] )?(?:(?:error|fatal|warning|info|verbose): )?/;
 
@@ -55,24 +50,15 @@ export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
       type: 'pam_auth_failure',
       method: pam.service ?? record.program,
       user: pam.user || undefined,
-      sourceIp: pam.rhost && isIP(pam.rhost) ? unmapped(pam.rhost) : undefined,
+      sourceIp: clientAddress(pam.rhost),
     };
   }
   if (SSHD_PROGRAMS.test(record.program) || record.program === 'dropbear') {
     const event = record.program === 'dropbear' ? parseDropbearMessage(message) : parseSshdMessage(message);
     return event ? { ...base, ...event, sourceIp: unmapped(event.sourceIp) } : undefined;
   }
-  const login = FAILED_LOGIN.exec(message);
-  if (login) {
-    return {
-      ...base,
-      type: 'failed_login',
-      method: login[1],
-      user: login[3],
-      sourceIp: login[2] && isIP(login[2]) ? unmapped(login[2]) : undefined,
-    };
-  }
-  return undefined;
+  const login = parseLoginMessage(message);
+  return login ? { ...base, ...login } : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseAuthEvent } from './auth-event-parser.ts';
  * Every message we read, with the client's text (`U`: the user name, `K`: key IDs, hostbased names, disconnect
  * reasons, ident, offers) replaced by text built to look like another message's address part. The address read must
  * be the real one or none: never one the client wrote. The templates follow the format strings of OpenSSH (auth.c,
- * auth2*.c, auth-pam.c, packet.c, sshd.c), pam_unix (support.c), tcp_wrappers, dropbear and util-linux login.
+ * auth2*.c, auth-pam.c, packet.c, sshd.c), pam_unix (support.c), tcp_wrappers, dropbear and shadow's and util-linux's login.
  */
 const REAL = '192.0.2.200';
 const PORT = '40200';
@@ -51,11 +51,17 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['sshd', 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=K rhost=REAL  user=U'],
   ['sshd', 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=K rhost=REAL'],
   ['sshd', '(pam_unix) authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=REAL  user=U'],
+  // vsftpd sets PAM_RUSER to the name the client sent as well (fail2ban's vsftpd samples): one text in both fields
+  ['login', 'pam_unix(login:auth): authentication failure; logname= uid=0 euid=0 tty=ftp ruser=U rhost=REAL  user=U'],
   [
     'login',
     'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=/dev/pts/1 ruser= rhost=REAL  user=U',
   ],
-  ['login', "FAILED LOGIN (1) on '/dev/pts/1' FROM 'REAL' FOR 'U', Authentication failure"],
+  ['login', "FAILED LOGIN (1) on '/dev/pts/1' from 'REAL' FOR 'U', Authentication failure"],
+  ['login', "TOO MANY LOGIN TRIES (3) on '/dev/pts/1' from 'REAL' FOR 'U'"],
+  ['login', 'FAILED LOGIN 1 FROM REAL FOR U, Authentication failure'],
+  ['login', 'TOO MANY LOGIN TRIES (3) FROM REAL FOR U, Maximum number of tries exceeded'],
+  ['login', 'FAILED LOGIN SESSION FROM REAL FOR U, Authentication failure'],
   [
     'cockpit-session',
     'pam_unix(cockpit:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=REAL  user=U',
@@ -143,4 +149,25 @@ test('no client text in any message we read makes us blame an address the client
   }
   assert.deepEqual(framed.slice(0, 20), []);
   assert.ok(read > TEMPLATES.length * 10, `${read} framed lines still read with the real address`);
+});
+
+/**
+ * fail2ban's pam-generic injection samples (tests/files/logs/pam-generic, deffcbcd) with the module named as Linux-PAM's
+ * pam_syslog writes it (`pam_unix(<service>:auth)`; the samples have `pam_unix(auth)`), and dovecot's `ruser=rhost=`.
+ */
+test("fail2ban's pam_unix injection samples: its address where the line reads one way, nobody where it reads two", () => {
+  const read = (fields: string) =>
+    parseAuthEvent({
+      program: 'login',
+      message: `pam_unix(login:auth): authentication failure; logname= uid=0 euid=0 tty=xxx ${fields}`,
+    })?.sourceIp;
+  assert.equal(read('ruser=test rhost=192.0.2.151 rhost=192.0.2.1'), '192.0.2.1');
+  assert.equal(read('ruser=rhost=1.2.3.4 rhost=192.0.43.10'), '192.0.43.10');
+  // fail2ban blames 192.0.2.2 (its `ruser=\S*` first). The same line is a client-set ruser ` rhost=192.0.2.2 user=test`
+  // with rhost 192.0.2.152, and with the name in both ruser and user (vsftpd) fail2ban's reading is framed:
+  // `ruser=a rhost=9.9.9.9  user=b rhost=192.0.2.9  user=a rhost=9.9.9.9  user=b` is 9.9.9.9 to fail2ban-regex.
+  // Ours reads such a line two ways and blames nobody.
+  assert.equal(read('ruser= rhost=192.0.2.2 user=test rhost=192.0.2.152'), undefined);
+  assert.equal(read('ruser= rhost=192.0.2.2  user=test rhost=192.0.2.152'), undefined);
+  assert.equal(read('ruser=a rhost=9.9.9.9  user=b rhost=192.0.2.9  user=a rhost=9.9.9.9  user=b'), undefined);
 });

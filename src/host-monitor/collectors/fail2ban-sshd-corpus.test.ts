@@ -1,54 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { test } from 'node:test';
 import type { SyslogRecord } from '../observations.ts';
 import { parseJournalJson } from './journald-reader.ts';
 import { parseSyslogLine } from './syslog-line-parser.ts';
-import { type CorpusLine, compareCorpus, type Reading, tally } from './testing/upstream-sshd-corpus.ts';
+import { failJsonCorpus as corpus, CORPUS_NOW as NOW } from './testing/fail2ban-fail-json.ts';
+import { compareCorpus, type Reading, tally } from './testing/upstream-sshd-corpus.ts';
 
 /**
  * fail2ban's own sshd test corpus (`fail2ban/tests/files/logs/sshd`, `sshd-journal` and `dropbear` at deffcbcd,
  * copied unchanged into __fixtures__/fail2ban/): each line follows a `# failJSON:` comment saying whether fail2ban's
  * filter (config/filter.d/sshd.conf, any of its modes) counts it as a failure, and of which host.
  */
-const NOW = Date.parse('2025-12-31T12:00:00Z');
-const fixture = (name: string) =>
-  readFileSync(new URL(`../__fixtures__/fail2ban/${name}`, import.meta.url), 'utf8').split('\n');
-
-interface FailJson {
-  match: boolean;
-  host?: string;
-  ip4?: string;
-  ip6?: string;
-}
-
-/** An address fail2ban ties to the line from an earlier line of the same connection (the line has none). */
-const FROM_CONNECTION = '(the connection)';
-
-/** The lines after a `# failJSON:` comment, each read by `read` (a syslog line, or a journal entry). */
-function corpus(name: string, read: (text: string, index: number) => SyslogRecord | undefined): CorpusLine[] {
-  const lines: CorpusLine[] = [];
-  let expected: FailJson | undefined;
-  fixture(name).forEach((text, index) => {
-    const json = /^# failJSON: (.*)$/.exec(text);
-    if (json) {
-      expected = JSON.parse(json[1]) as FailJson;
-      return;
-    }
-    if (!expected || text.startsWith('#') || !text.trim()) return;
-    const record = read(text, index);
-    lines.push({
-      label: `${name}:${index + 1}: ${text}`,
-      record,
-      failureOf: expected.match ? (expected.host ?? expected.ip4 ?? expected.ip6 ?? FROM_CONNECTION) : undefined,
-      connection: record?.pid !== undefined ? `${name}|${record.program}[${record.pid}]` : `${name}:${index + 1}`,
-    });
-    expected = undefined;
-  });
-  return lines;
-}
-
 /** fail2ban's journal corpus is `host program[pid]: message`, as its journal backend prints an entry. */
 function journalRecord(text: string, index: number): SyslogRecord | undefined {
   const match = /^(\S+) ([^\s[]+)\[(\d+)\]: (.*)$/.exec(text);
