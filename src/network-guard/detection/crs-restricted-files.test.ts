@@ -24,6 +24,11 @@ const names = tsv('restricted-files.tsv').map(([entry, path, kind]) => ({
   path: path as string,
   kind: kind as string,
 }));
+const osFiles = tsv('lfi-os-files.tsv').map(([entry, path, kind]) => ({
+  entry: entry as string,
+  path: path as string,
+  kind: kind as string,
+}));
 const cases = tsv('lfi-tests.tsv').map(([rule, id, method, uri, expected, kind]) => ({
   name: `${rule}-${id} ${method} ${uri}`,
   uri: uri as string,
@@ -112,6 +117,39 @@ test('the restricted-file names left out, by why', () => {
   assert.deepEqual(
     counts,
     Object.fromEntries(Object.entries(LEFT_OUT).map(([kind, { names, matched }]) => [kind, { names, matched }])),
+  );
+});
+
+/** The OS-file names left out as a traversal's target (kinds shared with the restricted files are counted apart). */
+const OS_FILES_LEFT_OUT: Record<string, { names: number; why: string }> = {
+  'os-file': {
+    names: 476,
+    why: "an operating system's or a daemon's files, logs, spools and directories (etc/issue, etc/nginx, var/log, apache2/httpd.conf): no credential of their own; a traversal to one is a probe, counted towards the thresholds, and the few ours know (etc/hosts, error logs) are one-request attacks",
+  },
+  'key-directory': {
+    names: 9,
+    why: 'directories that hold keys or password hashes (etc/ssh, etc/ssl, etc/letsencrypt, system32/config): a traversal reads a file in one, and CRS names none',
+  },
+  'unclear-name': {
+    names: 2,
+    why: 'config/custom.php and security.yml: no credential by name (Symfony keeps one only for in-memory users)',
+  },
+};
+
+test('CRS OS files about secrets, reached by a traversal: 18 of 30 a one-request attack (14 before)', () => {
+  const secrets = osFiles.filter((file) => file.kind === 'sensitive');
+  assert.equal(osFiles.length, 532);
+  assert.equal(secrets.length, 30);
+  assert.equal(secrets.filter((file) => matcher.traversesToSensitive(normalizePath(file.path))).length, 18);
+  const leftOut: Record<string, number> = {};
+  for (const file of osFiles) {
+    if (file.kind === 'sensitive' || file.kind in LEFT_OUT) continue;
+    assert.ok(file.kind in OS_FILES_LEFT_OUT, `${file.entry}: kind ${file.kind}`);
+    leftOut[file.kind] = (leftOut[file.kind] ?? 0) + 1;
+  }
+  assert.deepEqual(
+    leftOut,
+    Object.fromEntries(Object.entries(OS_FILES_LEFT_OUT).map(([kind, { names }]) => [kind, names])),
   );
 });
 
