@@ -1,7 +1,7 @@
 /**
  * Fourth part of the sensitive-path knowledge (after sensitive-paths.ts, sensitive-path-rules.ts and
- * sensitive-file-names.ts): the credential files and directories the OWASP Core Rule Set's restricted-file list
- * (rule 930130) names and ours did not (crs-restricted-files.test.ts measures it). Dotfiles and tool directories a
+ * sensitive-file-names.ts): the credential files and directories the OWASP Core Rule Set's restricted-file and OS-file
+ * lists (rules 930130, 930120) name and ours did not (crs-restricted-files.test.ts measures it). Dotfiles and tool directories a
  * web root never serves, and the configuration files of a few products under their own names: no page has them.
  */
 export const CREDENTIAL_FILE_SUFFIXES: readonly string[] = [
@@ -49,12 +49,27 @@ export const CREDENTIAL_FILE_SUFFIXES: readonly string[] = [
   // application configuration with database passwords (Drupal, PrestaShop, Rails-style YAML), CI, Compose
   '/settings.local.php',
   '/config/settings.inc.php',
-  '/app/config/parameters.php',
   '/.config.local.php',
   '/database.yaml',
   '/.travis.yaml',
   '/compose.yml',
   '/compose.yaml',
+  // password databases a traversal reads besides /etc/passwd and /etc/shadow (BSD's, Samba's, the shadow groups)
+  '/etc/gshadow',
+  '/etc/master.passwd',
+  '/etc/npasswd',
+  '/etc/password',
+  '/etc/smbpasswd',
+  '/etc/security/opasswd',
+  // a kickstart file's root password hash; MySQL's option files elsewhere; old web applications' database logins
+  '/anaconda-ks.cfg',
+  '/etc/my.conf',
+  '/my.ini',
+  '/global.asa',
+  '/includes/configure.php',
+  '/typo3conf/localconf.php',
+  '/typo3conf/localconfiguration.php',
+  '/config/parameters.php',
   // FortiGate's SSL VPN session file under any prefix (the full path is in sensitive-path-rules.ts)
   '/sslvpn_websession',
   // bare directories whose listing or redirect already tells a scanner they exist (files inside: the fragments)
