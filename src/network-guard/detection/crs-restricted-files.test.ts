@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { normalizePath } from '../../core/normalize-path.ts';
+import { climbsAboveRoot, normalizePath } from '../../core/normalize-path.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
 
 const FIXTURES = join(import.meta.dirname, '__fixtures__', 'crs');
@@ -217,4 +217,19 @@ test('CRS false-positive tests (no_expect_ids): none of the 12 reads as sensitiv
     negatives.filter((entry) => sensitive(entry.uri)).map((entry) => entry.name),
     [],
   );
+});
+
+test('every CRS path we read as sensitive contains a prefilter needle (the file and Elasticsearch filters see it)', () => {
+  const needles = matcher.needles;
+  for (const path of [...names, ...osFiles].map((name) => name.path).concat(cases.map((entry) => entry.uri))) {
+    const normalized = normalizePath(path);
+    // a traversal to a file we do not know passes the filters by its `..` alone
+    if (!matcher.matches(normalized) || (climbsAboveRoot(normalized) && !matcher.traversesToSensitive(normalized)))
+      continue;
+    const raw = path.toLowerCase();
+    assert.ok(
+      needles.some((needle) => raw.includes(needle)),
+      path,
+    );
+  }
 });
