@@ -31,6 +31,11 @@ export const CREDENTIAL_FILE_SUFFIXES: readonly string[] = [
   '/.lftprc',
   '/.curlrc',
   '/.ws_ftp.ini',
+  // cookies and tokens: X11's authentication cookies, a text browser's sessions, Coveralls' and Yarn's tokens
+  '/.xauthority',
+  '/.lynx_cookies',
+  '/.coveralls.yml',
+  '/.yarnrc.yml',
   // shell startup files other than bash's and zsh's (exported tokens, like .bashrc), and shells' histories
   '/.cshrc',
   '/.tcshrc',
@@ -96,6 +101,8 @@ const CREDENTIAL_DIRECTORIES: readonly string[] = [
   '.kaggle',
   '.pip',
   '.m2',
+  '.gradle',
+  '.bundle',
   '.pulumi',
   '.linode-cli',
   '.opc',
