@@ -29,6 +29,11 @@ test('normalizePath resolves dot segments and duplicate slashes, and leaves dotf
     ['/%252E%252E%252Ffoo1', '/../foo1'],
     ['/..;/..;/.env', '/../.env'],
     ['/a/../../', '/..'],
+    // a NUL ends the last segment, as a C file API reads it; one before a later `/` leaves the climb to resolve
+    ['/.htpasswd%00.jpg', '/.htpasswd'],
+    ['/index.php?op=../../../../boot.ini%00', '/../boot.ini'],
+    ['/index.php?op=../../../etc/passwd%00.php&x=1', '/../etc/passwd'],
+    ['/a%00/../../etc/passwd', '/../etc/passwd'],
   ];
   for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
 });

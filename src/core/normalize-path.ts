@@ -21,6 +21,7 @@ export function normalizePath(rawPath: string): string {
   }
   if (path.includes('%')) path = decodeTwice(path);
   if (path.includes('\\')) path = path.replaceAll('\\', '/');
+  if (path.includes('\0')) path = beforeNullByte(path);
   path = path.toLowerCase();
   // Each segment's `;param` goes (`/a;jsessionid=1/b`), as servlet containers drop it: `/..;/.env` is `/../.env`
   // there, that is `/.env`, a trick to get past proxies that compare the raw path.
@@ -37,6 +38,17 @@ function withoutSchemeAndAuthority(target: string): string {
   if (!authority) return target;
   const rest = target.slice(authority[0].length);
   return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+/**
+ * What a file API written in C reads of a last segment with a NUL in it: the part before (`/.htpasswd%00.jpg` is
+ * `/.htpasswd`). Scanners end a traversal with `%00` to cut off the extension a file inclusion appends
+ * (`?page=../../boot.ini%00` reads boot.ini, not boot.ini.php); no browser sends one. A NUL before a later `/`
+ * stays, so the segments after it (a climb) are still resolved.
+ */
+function beforeNullByte(text: string): string {
+  const nul = text.indexOf('\0');
+  return nul < 0 || text.includes('/', nul) ? text : text.slice(0, nul);
 }
 
 function decodeTwice(path: string): string {
@@ -112,6 +124,7 @@ function queryTraversal(query: string): string | undefined {
   if (!queryMayTraverse(query)) return undefined;
   let decoded = query.includes('%') ? decodeTwice(query) : query;
   if (decoded.includes('\\')) decoded = decoded.replaceAll('\\', '/');
+  if (decoded.includes('\0')) decoded = decoded.split('&').map(beforeNullByte).join('&');
   for (const value of decoded.toLowerCase().split(/[&=]/)) {
     if (!value.includes('..')) continue;
     const { resolved, climbs } = resolveSegments(`/${value.replace(/;[^/]*/g, '')}`);

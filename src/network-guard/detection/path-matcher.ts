@@ -1,6 +1,11 @@
 import { climbsAboveRoot, traversalTarget } from '../../core/normalize-path.ts';
 import { RememberedAnswers } from '../../core/remembered-answers.ts';
 import {
+  CREDENTIAL_DIRECTORY_FRAGMENTS,
+  CREDENTIAL_DIRECTORY_SUFFIXES,
+  CREDENTIAL_FILE_SUFFIXES,
+} from './credential-files.ts';
+import {
   ENDING_NEEDLES,
   EXTRA_SENSITIVE_FRAGMENTS,
   EXTRA_SENSITIVE_SUFFIXES,
@@ -12,6 +17,18 @@ import { SENSITIVE_PATH_FRAGMENTS, SENSITIVE_PATH_SUFFIXES } from './sensitive-p
 /** The reason a client that sent one `traversesToSensitive` request is flagged for. */
 export const TRAVERSAL_REASON = 'path traversal out of the web root to a sensitive file';
 
+const BUILTIN_SUFFIXES = [
+  ...SENSITIVE_PATH_SUFFIXES,
+  ...EXTRA_SENSITIVE_SUFFIXES,
+  ...CREDENTIAL_FILE_SUFFIXES,
+  ...CREDENTIAL_DIRECTORY_SUFFIXES,
+];
+const BUILTIN_FRAGMENTS = [
+  ...SENSITIVE_PATH_FRAGMENTS,
+  ...EXTRA_SENSITIVE_FRAGMENTS,
+  ...CREDENTIAL_DIRECTORY_FRAGMENTS,
+];
+
 /** Decides whether a normalised path is one that secrets scanners probe. */
 export class SensitivePathMatcher {
   readonly #suffixes: Set<string>;
@@ -21,14 +38,8 @@ export class SensitivePathMatcher {
   constructor(extraPaths: readonly string[] = [], replaceBuiltin = false) {
     const extras = extraPaths.map((path) => path.toLowerCase());
     this.#builtin = !replaceBuiltin;
-    this.#suffixes = new Set([
-      ...(replaceBuiltin ? [] : [...SENSITIVE_PATH_SUFFIXES, ...EXTRA_SENSITIVE_SUFFIXES]),
-      ...extras.filter((p) => p.startsWith('/')),
-    ]);
-    this.#fragments = [
-      ...(replaceBuiltin ? [] : [...SENSITIVE_PATH_FRAGMENTS, ...EXTRA_SENSITIVE_FRAGMENTS]),
-      ...extras.filter((p) => !p.startsWith('/')),
-    ];
+    this.#suffixes = new Set([...(replaceBuiltin ? [] : BUILTIN_SUFFIXES), ...extras.filter((p) => p.startsWith('/'))]);
+    this.#fragments = [...(replaceBuiltin ? [] : BUILTIN_FRAGMENTS), ...extras.filter((p) => !p.startsWith('/'))];
   }
 
   /** Paths repeat from line to line (a flood probes a handful): each answer is remembered, bounded. */

@@ -48,6 +48,18 @@ const CONFIG_COPY_NEEDLES = CONFIG_COPY_EXTENSIONS.flatMap((extension) =>
   ['.', '-', '_'].map((separator) => `.${extension}${separator}`),
 );
 
+/**
+ * A configuration file or script named `config` for an environment (`config_dev.php`, `config.prod.yml`,
+ * `config-test.ini`), or a bare `config` in a format no page has (`config.ini`, `config.py`, `config.asp`): the names
+ * CRS's restricted files list (rule 930130) for scanners' probes. Not `config.json` and its variants, which single-page
+ * applications load (a bare `config.json`, `.xml`, `.yml`, `.php` is in the lists); not `config.rb` (Compass) or
+ * `config.toml` (Hugo), site generators' settings; not `config.sample.*`, shipped templates.
+ */
+const ENVIRONMENT_CONFIG = /^config(?:[._-](?:dev|prod|test))?\.(?:php|asp|pl|py|ini|xml|ya?ml)$/;
+
+/** GitLab's configuration backup (`gitlab-ctl backup-etc`: `gitlab_config_1700000000_2023_11_14.tar`), its secrets. */
+const GITLAB_CONFIG_BACKUP = /^gitlab_config_[\d_]+\.tar$/;
+
 /** A framework's configuration directory (Rails, Zend, Symfony, Sphinx): YAML, INI and properties files are never pages. */
 const CONFIG_DIRECTORY = /\/(?:config|configs|conf)\/(?:[^/]+\/)*[^/]+\.(?:ya?ml|ini|properties|conf|toml|neon|xml)$/;
 
@@ -83,6 +95,8 @@ export function matchesFileName(path: string): boolean {
     DEPLOYMENT_INI.test(segment) ||
     HISTORY_DOTFILE.test(segment) ||
     COMPOSE_FILE.test(segment) ||
+    ENVIRONMENT_CONFIG.test(segment) ||
+    GITLAB_CONFIG_BACKUP.test(segment) ||
     CONFIG_DIRECTORY.test(path)
   );
 }
@@ -125,5 +139,8 @@ export const FILE_NAME_NEEDLES: readonly string[] = [
   '.ini',
   '.env',
   'docker-compose',
+  '/config.',
+  '/config_',
+  '/config-',
   '_history',
 ];
