@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { NmapChange, NmapHost, NmapPort, NmapScan } from '../observations.ts';
 import { runCommand } from './run-command.ts';
 
@@ -52,7 +52,8 @@ const asArray = <T>(value: T | T[] | undefined): T[] => (Array.isArray(value) ? 
 
 /**
  * Parses `nmap -oX -` output into hosts with status, hostnames and ports (open ones and their services). Output
- * without `<runstats>` and `</nmaprun>` (a scan cut short) and a run nmap ended with `exit="error"` throw: diffing
+ * without `<runstats>` and `</nmaprun>` (a scan cut short), markup that is not well-formed and a run nmap ended with
+ * `exit="error"` throw: diffing
  * half a scan would report every host it did not reach as gone. A host nmap gave up on (`--host-timeout`,
  * `timedout="true"`) has no port list and is marked so the diff leaves its ports alone.
  */
@@ -60,6 +61,13 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
   if (!/<nmaprun[\s>]/.test(xml)) throw new Error('not nmap XML output (no <nmaprun> element)');
   if (!/<runstats>/.test(xml) || !/<\/nmaprun>\s*$/.test(xml)) {
     throw new Error('incomplete nmap XML output (no <runstats> or </nmaprun>: the scan was cut short)');
+  }
+  // The parser reads broken markup without a word (`<ports><host>aaa</ports>` is a host with no ports): refuse it,
+  // or a damaged document reads as every port closed. Position only: the text around it comes from scanned hosts.
+  const wellFormed = XMLValidator.validate(xml);
+  if (wellFormed !== true) {
+    const { code, line, col } = wellFormed.err;
+    throw new Error(`nmap XML output is not well-formed (${code} at line ${line}, column ${col})`);
   }
   const document = parser.parse(xml) as { nmaprun?: RawRun };
   if (!document.nmaprun || typeof document.nmaprun !== 'object') {
