@@ -20,7 +20,8 @@ const parser = new XMLParser({
 interface RawPort {
   protocol?: string;
   portid?: string;
-  state?: { state?: string };
+  /** `''` for an empty `<state/>`. */
+  state?: { state?: string } | string;
   service?: { name?: string; product?: string; version?: string };
 }
 
@@ -29,7 +30,7 @@ interface RawHost {
   status?: { state?: string };
   address?: Array<{ addr?: string; addrtype?: string }>;
   hostnames?: { hostname?: Array<{ name?: string }> } | string;
-  ports?: { port?: RawPort[] } | string;
+  ports?: { port?: Array<RawPort | string> } | string;
 }
 
 interface RawRun {
@@ -49,6 +50,28 @@ function decodeXml(text: string | undefined): string | undefined {
 
 /** A list the XML may hold once, many times or (in a cut document) in another shape. */
 const asArray = <T>(value: T | T[] | undefined): T[] => (Array.isArray(value) ? value : value ? [value] : []);
+
+/**
+ * nmap writes every `<port>` with a protocol, a number and a `<state>`. One without them is a damaged document: it
+ * throws rather than become port NaN, port 0 (`Number("")`) or a guessed tcp, which the diff would report as a
+ * port opened and the real one as closed.
+ */
+function readPort(address: string, raw: RawPort | string): NmapPort {
+  const port = typeof raw === 'object' ? raw : {};
+  const number = /^\d{1,5}$/.test(port.portid ?? '') ? Number(port.portid) : Number.NaN;
+  if (!/^[a-z]+$/.test(port.protocol ?? '') || !(number <= 65535) || port.state === undefined) {
+    throw new Error(`nmap XML output has an incomplete <port> for ${address} (protocol, portid 0-65535 and <state>)`);
+  }
+  return {
+    protocol: port.protocol as string,
+    port: number,
+    // `<state/>` is read (libnmap does too) as a state nmap did not name: not open.
+    state: (typeof port.state === 'object' && port.state.state) || 'unknown',
+    service: decodeXml(port.service?.name),
+    product: decodeXml(port.service?.product),
+    version: decodeXml(port.service?.version),
+  };
+}
 
 /**
  * Parses `nmap -oX -` output into hosts with status, hostnames and ports (open ones and their services). Output
@@ -90,16 +113,7 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
             .filter(Boolean)
         : [];
     const ports: NmapPort[] =
-      typeof raw.ports === 'object'
-        ? asArray(raw.ports.port).map((port) => ({
-            protocol: port.protocol ?? 'tcp',
-            port: Number(port.portid),
-            state: port.state?.state ?? 'unknown',
-            service: decodeXml(port.service?.name),
-            product: decodeXml(port.service?.product),
-            version: decodeXml(port.service?.version),
-          }))
-        : [];
+      typeof raw.ports === 'object' ? asArray(raw.ports.port).map((port) => readPort(address, port)) : [];
     const host: NmapHost = { address, hostnames, status: raw.status?.state ?? 'unknown', ports };
     if (raw.timedout === 'true') host.timedOut = true;
     hosts.push(host);
