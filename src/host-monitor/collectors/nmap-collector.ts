@@ -115,6 +115,8 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
     const ports: NmapPort[] =
       typeof raw.ports === 'object' ? asArray(raw.ports.port).map((port) => readPort(address, port)) : [];
     const host: NmapHost = { address, hostnames, status: raw.status?.state ?? 'unknown', ports };
+    const mac = addresses.find((item) => item.addrtype === 'mac')?.addr;
+    if (mac) host.mac = mac.toUpperCase();
     if (raw.timedout === 'true') host.timedOut = true;
     hosts.push(host);
   }
@@ -124,7 +126,11 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
 export const openPorts = (host: NmapHost) => host.ports.filter((port) => port.state === 'open');
 const portKey = (port: NmapPort) => `${port.port}/${port.protocol}`;
 
-/** What changed since the previous scan of the same target: hosts up/gone, ports opened/closed. */
+/**
+ * What changed since the previous scan of the same target: hosts up/gone, ports opened/closed, and an address that
+ * answers from another MAC (another device took the address, or ARP spoofing). A MAC is only compared when both scans
+ * saw one: a routed scan sees none.
+ */
 export function diffNmapScans(previous: NmapScan | undefined, current: NmapScan): NmapChange[] {
   if (!previous) return [];
   const changes: NmapChange[] = [];
@@ -134,6 +140,14 @@ export function diffNmapScans(previous: NmapScan | undefined, current: NmapScan)
     const old = before.get(address);
     if (!old) {
       changes.push({ target: current.target, host: address, change: 'host-appeared' });
+    } else if (old.mac && host.mac && old.mac !== host.mac) {
+      changes.push({
+        target: current.target,
+        host: address,
+        change: 'mac-changed',
+        previousMac: old.mac,
+        mac: host.mac,
+      });
     }
     // A host nmap gave up on has no port list, then or now: its ports are unknown, not opened or closed.
     if (!old || old.timedOut || host.timedOut) continue;

@@ -244,9 +244,7 @@ const CHECKS: Check[] = [
  * Where we read differently, and why. `ours` says we keep our reading on purpose (it is the safer one); the others
  * are mismatches to fix.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  'diff 1_host_ping -> mac changed: host changed': 'we drop the MAC address, so a changed MAC is no change',
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 test('python-libnmap test reports and assertions: agreement, and every difference known', () => {
   const differing: string[] = [];
@@ -299,6 +297,21 @@ test('every python-libnmap report parses; hosts up and open ports agree with the
     const open = scan.hosts.reduce((sum, host) => sum + openPorts(host).length, 0);
     assert.equal(open, openInText, `${name}: open ports`);
   }
+});
+
+test('a MAC is compared only when both scans saw one (a routed scan, or a scan stored before MACs were kept)', () => {
+  const withMac = report('1_host_ping.xml');
+  const withoutMac: NmapScan = { ...withMac, hosts: withMac.hosts.map(({ mac: _mac, ...host }) => host) };
+  assert.deepEqual(diffNmapScans(withoutMac, report('diff_1_host_ping_mac_changed.xml')), []);
+  assert.deepEqual(diffNmapScans(report('diff_1_host_ping_mac_changed.xml'), withoutMac), []);
+  assert.deepEqual(diffNmapScans(withMac, report('1_host_ping.xml')), []);
+  assert.deepEqual(diffNmapScans(withMac, report('diff_1_host_ping_mac_changed.xml'))[0], {
+    target: 't',
+    host: '172.28.1.3',
+    change: 'mac-changed',
+    previousMac: '02:42:AC:1C:01:03',
+    mac: '02:42:AC:1C:01:04',
+  });
 });
 
 test('a damaged report says what is wrong, never "no open ports"', () => {
