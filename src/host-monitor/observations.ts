@@ -91,6 +91,8 @@ export interface NmapHost {
   hostnames: string[];
   status: string;
   ports: NmapPort[];
+  /** The hardware address nmap saw (hosts on the scanner's own segment only), upper case. */
+  mac?: string;
   /** nmap gave up on this host (`--host-timeout`): its ports were not listed. */
   timedOut?: boolean;
 }
@@ -103,8 +105,11 @@ export interface NmapScan {
 export interface NmapChange {
   target: string;
   host: string;
-  change: 'host-appeared' | 'host-disappeared' | 'port-opened' | 'port-closed';
+  change: 'host-appeared' | 'host-disappeared' | 'port-opened' | 'port-closed' | 'mac-changed';
   port?: NmapPort;
+  /** For `mac-changed`: the hardware address in the previous scan and now. */
+  previousMac?: string;
+  mac?: string;
 }
 
 export interface ProcessStatus {

@@ -166,6 +166,8 @@ test('containers, processes, nmap changes and temperatures give the expected sev
     { target: '10.0.0.0/24', host: '10.0.0.2', change: 'port-opened', port },
     { target: '10.0.0.0/24', host: '10.0.0.3', change: 'port-opened', port },
     { target: '10.0.0.0/24', host: '10.0.0.9', change: 'host-appeared' },
+    { target: '10.0.0.0/24', host: '10.0.0.2', change: 'mac-changed', previousMac: '02:42:AC:1C:01:03', mac: 'AA:BB' },
+    { target: '10.0.0.0/24', host: '10.0.0.4', change: 'mac-changed', previousMac: '02:42:AC:1C:01:03', mac: 'AA:BB' },
   ];
   observations.temperatures = [
     { sensor: 'coretemp/Core 0', kind: 'cpu', celsius: 83, source: 'hwmon' },
@@ -183,6 +185,8 @@ test('containers, processes, nmap changes and temperatures give the expected sev
     'new-open-port:10.0.0.2:2375/tcp': 'high locked',
     'new-open-port:10.0.0.3:2375/tcp': 'medium',
     'new-host:10.0.0.9': 'low',
+    'mac-changed:10.0.0.2:AA:BB': 'high locked',
+    'mac-changed:10.0.0.4:AA:BB': 'medium',
     'process-down:nginx': 'high locked',
     'container-restarting:web': 'medium',
     'container-unhealthy:db': 'high',

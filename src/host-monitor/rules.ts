@@ -210,6 +210,18 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
           },
         ),
       );
+    } else if (change.change === 'mac-changed') {
+      findings.push(
+        finding(
+          'mac-changed',
+          `${change.host}:${change.mac}`,
+          'nmap',
+          isCritical ? 'high' : 'medium',
+          `${change.host} answers from another MAC address${isCritical ? ' (critical host)' : ''}`,
+          `The scan of ${change.target} saw ${change.host} at ${change.mac}; the previous scan saw it at ${change.previousMac}. Another device took the address, or someone is spoofing it (ARP).`,
+          { locked: isCritical, event: true },
+        ),
+      );
     } else {
       const appeared = change.change === 'host-appeared';
       findings.push(

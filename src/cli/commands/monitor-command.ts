@@ -107,7 +107,7 @@ export function formatReport(report: CycleReport): string {
   }
   for (const change of observations.nmapChanges)
     lines.push(
-      `  nmap change: ${change.change} ${change.host}${change.port ? ` ${change.port.port}/${change.port.protocol}` : ''}`,
+      `  nmap change: ${change.change} ${change.host}${change.port ? ` ${change.port.port}/${change.port.protocol}` : ''}${change.mac ? ` ${change.previousMac} -> ${change.mac}` : ''}`,
     );
   for (const process of observations.processes)
     lines.push(

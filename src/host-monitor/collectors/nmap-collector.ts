@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { NmapChange, NmapHost, NmapPort, NmapScan } from '../observations.ts';
 import { runCommand } from './run-command.ts';
 
@@ -20,7 +20,8 @@ const parser = new XMLParser({
 interface RawPort {
   protocol?: string;
   portid?: string;
-  state?: { state?: string };
+  /** `''` for an empty `<state/>`. */
+  state?: { state?: string } | string;
   service?: { name?: string; product?: string; version?: string };
 }
 
@@ -29,7 +30,7 @@ interface RawHost {
   status?: { state?: string };
   address?: Array<{ addr?: string; addrtype?: string }>;
   hostnames?: { hostname?: Array<{ name?: string }> } | string;
-  ports?: { port?: RawPort[] } | string;
+  ports?: { port?: Array<RawPort | string> } | string;
 }
 
 interface RawRun {
@@ -51,8 +52,31 @@ function decodeXml(text: string | undefined): string | undefined {
 const asArray = <T>(value: T | T[] | undefined): T[] => (Array.isArray(value) ? value : value ? [value] : []);
 
 /**
+ * nmap writes every `<port>` with a protocol, a number and a `<state>`. One without them is a damaged document: it
+ * throws rather than become port NaN, port 0 (`Number("")`) or a guessed tcp, which the diff would report as a
+ * port opened and the real one as closed.
+ */
+function readPort(address: string, raw: RawPort | string): NmapPort {
+  const port = typeof raw === 'object' ? raw : {};
+  const number = /^\d{1,5}$/.test(port.portid ?? '') ? Number(port.portid) : Number.NaN;
+  if (!/^[a-z]+$/.test(port.protocol ?? '') || !(number <= 65535) || port.state === undefined) {
+    throw new Error(`nmap XML output has an incomplete <port> for ${address} (protocol, portid 0-65535 and <state>)`);
+  }
+  return {
+    protocol: port.protocol as string,
+    port: number,
+    // `<state/>` is read (libnmap does too) as a state nmap did not name: not open.
+    state: (typeof port.state === 'object' && port.state.state) || 'unknown',
+    service: decodeXml(port.service?.name),
+    product: decodeXml(port.service?.product),
+    version: decodeXml(port.service?.version),
+  };
+}
+
+/**
  * Parses `nmap -oX -` output into hosts with status, hostnames and ports (open ones and their services). Output
- * without `<runstats>` and `</nmaprun>` (a scan cut short) and a run nmap ended with `exit="error"` throw: diffing
+ * without `<runstats>` and `</nmaprun>` (a scan cut short), markup that is not well-formed and a run nmap ended with
+ * `exit="error"` throw: diffing
  * half a scan would report every host it did not reach as gone. A host nmap gave up on (`--host-timeout`,
  * `timedout="true"`) has no port list and is marked so the diff leaves its ports alone.
  */
@@ -60,6 +84,13 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
   if (!/<nmaprun[\s>]/.test(xml)) throw new Error('not nmap XML output (no <nmaprun> element)');
   if (!/<runstats>/.test(xml) || !/<\/nmaprun>\s*$/.test(xml)) {
     throw new Error('incomplete nmap XML output (no <runstats> or </nmaprun>: the scan was cut short)');
+  }
+  // The parser reads broken markup without a word (`<ports><host>aaa</ports>` is a host with no ports): refuse it,
+  // or a damaged document reads as every port closed. Position only: the text around it comes from scanned hosts.
+  const wellFormed = XMLValidator.validate(xml);
+  if (wellFormed !== true) {
+    const { code, line, col } = wellFormed.err;
+    throw new Error(`nmap XML output is not well-formed (${code} at line ${line}, column ${col})`);
   }
   const document = parser.parse(xml) as { nmaprun?: RawRun };
   if (!document.nmaprun || typeof document.nmaprun !== 'object') {
@@ -82,17 +113,10 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
             .filter(Boolean)
         : [];
     const ports: NmapPort[] =
-      typeof raw.ports === 'object'
-        ? asArray(raw.ports.port).map((port) => ({
-            protocol: port.protocol ?? 'tcp',
-            port: Number(port.portid),
-            state: port.state?.state ?? 'unknown',
-            service: decodeXml(port.service?.name),
-            product: decodeXml(port.service?.product),
-            version: decodeXml(port.service?.version),
-          }))
-        : [];
+      typeof raw.ports === 'object' ? asArray(raw.ports.port).map((port) => readPort(address, port)) : [];
     const host: NmapHost = { address, hostnames, status: raw.status?.state ?? 'unknown', ports };
+    const mac = addresses.find((item) => item.addrtype === 'mac')?.addr;
+    if (mac) host.mac = mac.toUpperCase();
     if (raw.timedout === 'true') host.timedOut = true;
     hosts.push(host);
   }
@@ -102,7 +126,11 @@ export function parseNmapXml(target: string, xml: string): NmapScan {
 export const openPorts = (host: NmapHost) => host.ports.filter((port) => port.state === 'open');
 const portKey = (port: NmapPort) => `${port.port}/${port.protocol}`;
 
-/** What changed since the previous scan of the same target: hosts up/gone, ports opened/closed. */
+/**
+ * What changed since the previous scan of the same target: hosts up/gone, ports opened/closed, and an address that
+ * answers from another MAC (another device took the address, or ARP spoofing). A MAC is only compared when both scans
+ * saw one: a routed scan sees none.
+ */
 export function diffNmapScans(previous: NmapScan | undefined, current: NmapScan): NmapChange[] {
   if (!previous) return [];
   const changes: NmapChange[] = [];
@@ -112,6 +140,14 @@ export function diffNmapScans(previous: NmapScan | undefined, current: NmapScan)
     const old = before.get(address);
     if (!old) {
       changes.push({ target: current.target, host: address, change: 'host-appeared' });
+    } else if (old.mac && host.mac && old.mac !== host.mac) {
+      changes.push({
+        target: current.target,
+        host: address,
+        change: 'mac-changed',
+        previousMac: old.mac,
+        mac: host.mac,
+      });
     }
     // A host nmap gave up on has no port list, then or now: its ports are unknown, not opened or closed.
     if (!old || old.timedOut || host.timedOut) continue;

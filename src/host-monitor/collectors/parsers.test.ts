@@ -357,6 +357,7 @@ test('nmap XML: a cut-short scan and an error run throw; timed-out hosts keep th
     ),
   );
   assert.equal(full.hosts[0].address, '2001:db8::5');
+  assert.equal(full.hosts[0].mac, '52:54:00:12:34:56'.toUpperCase());
   assert.equal(full.hosts[0].ports[0].product, 'Samba smbd 4.6.2 & more');
   // nmap.cc writes a timed-out host as its header only: status, address, hostnames, times.
   const timedOut = parseNmapXml(
