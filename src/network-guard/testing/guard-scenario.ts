@@ -107,7 +107,7 @@ export async function blockedOnApproval(
  * Waits until the daemon has committed a read position of the access log (so it reads from there on), while an
  * ordinary client makes Traefik write lines: with `start_at: end`, probes sent before that would be skipped.
  */
-export async function agentIsTailing(url: string, database: string, timeoutMs = 20_000): Promise<void> {
+export async function agentIsTailing(url: string, database: string, timeoutMs = 45_000): Promise<void> {
   await waitFor(
     async () => {
       await get(url, { from: '127.0.0.7' });
