@@ -167,6 +167,13 @@ function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
   if (phase === 'Failed' && podReason === 'Evicted') {
     return { kind: 'evicted', severity: 'MEDIUM', reason: `Evicted${message(pod.status?.message)}` };
   }
+  if (phase === 'Failed' && endedByNodeShutdown(pod)) {
+    return {
+      kind: 'evicted',
+      severity: 'MEDIUM',
+      reason: `node shutdown (${podReason})${message(pod.status?.message)}`,
+    };
+  }
   const exits: string[] = [];
   const statuses = [
     ...(pod.status?.initContainerStatuses ?? []).map((status) => ({ status, label: 'init container' })),
@@ -182,6 +189,22 @@ function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
       ? 'pod status Unknown (its node stopped reporting)'
       : `Failed${podReason ? ` (${podReason})` : ''}${message(pod.status?.message)}`;
   return { kind: 'pod-failed', severity: 'HIGH', reason: [head, ...exits].join('; ') };
+}
+
+/**
+ * A pod the kubelet ended because its node was shutting down (nodeshutdown_manager_linux.go): `Terminated` with the
+ * DisruptionTarget condition it sets on an eviction too, or `NodeShutdown` for a pod it refused to start meanwhile.
+ * A node going down for maintenance ends every pod on it this way; their programs did nothing wrong.
+ */
+function endedByNodeShutdown(pod: V1Pod): boolean {
+  const reason = pod.status?.reason;
+  if (reason === 'NodeShutdown') return true;
+  if (reason !== 'Terminated') return false;
+  const disruption = pod.status?.conditions?.find((condition) => condition.type === 'DisruptionTarget');
+  return (
+    (disruption?.status === 'True' && disruption.reason === 'TerminationByKubelet') ||
+    /node shutdown/i.test(pod.status?.message ?? '')
+  );
 }
 
 /** Why a pod is still Pending: the scheduler's refusal, or what its containers wait for. */
