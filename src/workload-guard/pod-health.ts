@@ -162,8 +162,17 @@ const DEFAULT_NOT_READY_TIMEOUT = 300;
 /** Failed and Unknown pods, with the pod's own reason (Evicted, DeadlineExceeded...) and each container's exit. */
 function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
   const phase = pod.status?.phase;
-  if (phase !== 'Failed' && phase !== 'Unknown') return undefined;
+  if (phase !== 'Failed' && phase !== 'Unknown' && pod.status?.reason !== 'NodeLost') return undefined;
   const podReason = pod.status?.reason;
+  // The node lifecycle controller's mark on the pods of a node that stopped reporting, before it deletes them: the
+  // phase stays Running and the containers as last reported, ready.
+  if (podReason === 'NodeLost') {
+    return {
+      kind: 'pod-failed',
+      severity: 'HIGH',
+      reason: `pod status Unknown (its node stopped reporting): NodeLost${message(pod.status?.message)}`,
+    };
+  }
   if (phase === 'Failed' && podReason === 'Evicted') {
     return { kind: 'evicted', severity: 'MEDIUM', reason: `Evicted${message(pod.status?.message)}` };
   }
