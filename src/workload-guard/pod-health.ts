@@ -127,6 +127,13 @@ export function detectHealthProblems(
     };
     for (const status of pod.status?.initContainerStatuses ?? []) check(status, true);
     for (const status of pod.status?.containerStatuses ?? []) check(status, false);
+    const podUnready = reported
+      ? undefined
+      : podUnreadyReason(pod, thresholds.notReadyTimeout ?? DEFAULT_NOT_READY_TIMEOUT, now);
+    if (podUnready) {
+      add(pod, { kind: 'not-ready', severity: 'MEDIUM', reason: podUnready });
+      reported = true;
+    }
     if (!reported && phase === 'Pending') {
       const since = toTime(pod.metadata?.creationTimestamp);
       const age = since === undefined ? undefined : (now.getTime() - since) / 1000;
@@ -214,6 +221,28 @@ function endedByNodeShutdown(pod: V1Pod): boolean {
     (disruption?.status === 'True' && disruption.reason === 'TerminationByKubelet') ||
     /node shutdown/i.test(pod.status?.message ?? '')
   );
+}
+
+/**
+ * A running pod that is not Ready while every container says it is: a readiness gate nobody opened
+ * (ReadinessGatesNotReady, status/generate.go), or Ready=False with no reason, which the node lifecycle controller
+ * writes when the pod's node stops reporting (MarkPodsNotReady) and the kubelet that would update the containers is
+ * gone with it. Reported after the not-ready timeout, counted from the condition's transition.
+ */
+function podUnreadyReason(pod: V1Pod, timeout: number, now: Date): string | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  if (pod.status?.phase !== 'Running' || statuses.length === 0 || !statuses.every((status) => status.ready)) {
+    return undefined;
+  }
+  const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+  if (!ready || ready.status === 'True') return undefined;
+  const since = toTime(ready.lastTransitionTime);
+  const seconds = since === undefined ? undefined : (now.getTime() - since) / 1000;
+  if (seconds !== undefined && seconds < timeout) return undefined;
+  const why = ready.reason
+    ? `${ready.reason}${message(ready.message)}`
+    : 'Ready=False with no reason, as the node controller marks the pods of a node that stopped reporting';
+  return `pod not ready${seconds === undefined ? '' : ` for ${formatAge(seconds)}`} while its containers report ready (${why})`;
 }
 
 /** Why a pod is still Pending: the scheduler's refusal, or what its containers wait for. */
