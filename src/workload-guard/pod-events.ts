@@ -60,7 +60,7 @@ export function applyPodEvents(
     if (reported.has(`${namespace}/${name}`) || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
       continue;
     }
-    const cause = latest(namespace, name).find((event) => CAUSE_REASONS[event.reason ?? '']);
+    const cause = latest(namespace, name).find((event) => CAUSE_REASONS[event.reason ?? ''] && !outlived(pod, event));
     if (!cause) continue;
     const kind = CAUSE_REASONS[cause.reason!];
     const workload = owners.workloadOfPod(pod);
@@ -83,6 +83,31 @@ export function applyPodEvents(
     finding.detail += ` in ${count} pod${count === 1 ? '' : 's'}`;
   }
   return [...findings, ...added.values()];
+}
+
+/**
+ * The condition whose later turn to True shows the pod got past what a cause event reports: the scheduler placed it
+ * after a FailedScheduling; its sandbox was made and its volumes mounted (the kubelet mounts before it creates the
+ * sandbox, and both come before any container) after a FailedMount or FailedCreatePodSandBox; its containers passed
+ * readiness after a failed readiness or startup probe. A liveness failure has no such condition: it stays news.
+ */
+const RECOVERED_BY: Record<string, (event: CoreV1Event) => string[]> = {
+  FailedScheduling: () => ['PodScheduled'],
+  FailedMount: () => ['PodReadyToStartContainers', 'ContainersReady'],
+  FailedAttachVolume: () => ['PodReadyToStartContainers', 'ContainersReady'],
+  FailedCreatePodSandBox: () => ['PodReadyToStartContainers', 'ContainersReady'],
+  Unhealthy: (event) => (/^(Readiness|Startup) probe/.test(event.message ?? '') ? ['ContainersReady'] : []),
+};
+
+/** The pod's status says it got past the event: a condition it names turned True at or after the event's last time. */
+function outlived(pod: V1Pod, event: CoreV1Event): boolean {
+  const happened = eventTime(event);
+  if (happened === undefined) return false;
+  const types = RECOVERED_BY[event.reason ?? '']?.(event) ?? [];
+  return (pod.status?.conditions ?? []).some((condition) => {
+    const since = toTime(condition.lastTransitionTime);
+    return types.includes(condition.type) && condition.status === 'True' && since !== undefined && since >= happened;
+  });
 }
 
 /** `namespace/name` of the pod an event is about. */
