@@ -57,7 +57,13 @@ export function applyPodEvents(
   for (const pod of pods) {
     const namespace = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '?';
-    if (reported.has(`${namespace}/${name}`) || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+    // A pod being deleted fails its probes as it drains: only its status, checked once its grace is over, is news.
+    if (
+      reported.has(`${namespace}/${name}`) ||
+      pod.status?.phase === 'Succeeded' ||
+      pod.status?.phase === 'Failed' ||
+      pod.metadata?.deletionTimestamp
+    ) {
       continue;
     }
     const cause = latest(namespace, name).find((event) => CAUSE_REASONS[event.reason ?? ''] && !outlived(pod, event));

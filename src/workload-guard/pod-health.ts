@@ -106,6 +106,7 @@ export function detectHealthProblems(
     const phase = pod.status?.phase;
     // A completed pod (a Job's, a finished bare pod) exited 0 everywhere: nothing to report.
     if (phase === 'Succeeded') continue;
+    if (shuttingDown(pod, now)) continue;
     const podFailure = failedPodReason(pod);
     if (podFailure) {
       add(pod, podFailure);
@@ -165,6 +166,21 @@ export function detectHealthProblems(
 }
 
 const DEFAULT_NOT_READY_TIMEOUT = 300;
+
+/** Seconds past its deletion deadline a pod is still taken for one shutting down (the kubelet's kill and cleanup). */
+const SHUTDOWN_MARGIN = 60;
+
+/**
+ * A pod deleted and still within its grace period: its containers stop on the SIGTERM of the deletion (many programs
+ * exit 143 on it), it fails readiness as it drains, and the kubelet gives it a terminal phase, Failed if a container
+ * exited non-zero, whatever its restart policy (kubelet_pods.go getPhase). None of that is news; a pod still there
+ * well past its deadline is stuck and is checked as usual, and so is one its node controller marked NodeLost.
+ */
+function shuttingDown(pod: V1Pod, now: Date): boolean {
+  const deadline = toTime(pod.metadata?.deletionTimestamp);
+  if (deadline === undefined || pod.status?.reason === 'NodeLost') return false;
+  return now.getTime() <= deadline + SHUTDOWN_MARGIN * 1000;
+}
 
 /** Failed and Unknown pods, with the pod's own reason (Evicted, DeadlineExceeded...) and each container's exit. */
 function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
