@@ -138,8 +138,10 @@ export function detectHealthProblems(
     if (!reported && phase === 'Pending') {
       const since = toTime(pod.metadata?.creationTimestamp);
       const age = since === undefined ? undefined : (now.getTime() - since) / 1000;
-      // The scheduler's refusal is a cause by itself; otherwise a pod is only news once it has waited too long.
-      const unschedulable = scheduledCondition(pod)?.reason === 'Unschedulable';
+      // The scheduler's refusal (Unschedulable) or failure (SchedulerError: a volume it cannot bind, a plugin error)
+      // is a cause by itself; otherwise a pod is only news once it has waited too long.
+      const scheduling = scheduledCondition(pod)?.reason;
+      const unschedulable = scheduling === 'Unschedulable' || scheduling === 'SchedulerError';
       if (unschedulable || (age !== undefined && age >= thresholds.pendingTimeout)) {
         add(pod, {
           kind: 'pending',
