@@ -37,8 +37,17 @@ export function applyPodEvents(
     if (list) list.push(event);
     else byPod.set(key, [event]);
   }
-  const latest = (namespace: string, pod: string) =>
-    (byPod.get(`${namespace}/${pod}`) ?? []).sort((left, right) => (eventTime(right) ?? 0) - (eventTime(left) ?? 0));
+  // A pod recreated under the same name (a StatefulSet's) is a new object: its predecessor's events, named by uid, are
+  // not about it. An event or a pod without a uid is matched by name.
+  const uids = new Map(
+    pods.map((pod) => [`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`, pod.metadata?.uid]),
+  );
+  const latest = (namespace: string, pod: string) => {
+    const uid = uids.get(`${namespace}/${pod}`);
+    return (byPod.get(`${namespace}/${pod}`) ?? [])
+      .filter((event) => !uid || !event.involvedObject?.uid || event.involvedObject.uid === uid)
+      .sort((left, right) => (eventTime(right) ?? 0) - (eventTime(left) ?? 0));
+  };
   const describe = (event: CoreV1Event) =>
     `event ${event.reason ?? 'Warning'}${message(event.message)}${(event.count ?? 1) > 1 ? ` (x${event.count})` : ''}`;
 
