@@ -117,6 +117,11 @@ export function describeExit(terminated: V1ContainerStateTerminated): string {
   if (lostByRuntime(terminated)) {
     return `lost by the container runtime (exit code 255, Unknown: its node or containerd restarted)${message(terminated.message)}`;
   }
+  // The kubelet writes this state itself, exit code 137 included, for a container the runtime no longer knows of: it
+  // says nothing was seen, not that a signal killed the program.
+  if (terminated.reason === 'ContainerStatusUnknown') {
+    return `not found by the kubelet (ContainerStatusUnknown, its exit code ${terminated.exitCode ?? 137} written by the kubelet)${message(terminated.message)}`;
+  }
   const code = terminated.exitCode ?? 0;
   const signal = terminated.signal ?? (code > 128 && code < 160 ? code - 128 : undefined);
   const signalName = signal === 9 ? ', SIGKILL' : signal === 15 ? ', SIGTERM' : signal ? `, signal ${signal}` : '';

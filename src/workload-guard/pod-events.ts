@@ -37,8 +37,17 @@ export function applyPodEvents(
     if (list) list.push(event);
     else byPod.set(key, [event]);
   }
-  const latest = (namespace: string, pod: string) =>
-    (byPod.get(`${namespace}/${pod}`) ?? []).sort((left, right) => (eventTime(right) ?? 0) - (eventTime(left) ?? 0));
+  // A pod recreated under the same name (a StatefulSet's) is a new object: its predecessor's events, named by uid, are
+  // not about it. An event or a pod without a uid is matched by name.
+  const uids = new Map(
+    pods.map((pod) => [`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`, pod.metadata?.uid]),
+  );
+  const latest = (namespace: string, pod: string) => {
+    const uid = uids.get(`${namespace}/${pod}`);
+    return (byPod.get(`${namespace}/${pod}`) ?? [])
+      .filter((event) => !uid || !event.involvedObject?.uid || event.involvedObject.uid === uid)
+      .sort((left, right) => (eventTime(right) ?? 0) - (eventTime(left) ?? 0));
+  };
   const describe = (event: CoreV1Event) =>
     `event ${event.reason ?? 'Warning'}${message(event.message)}${(event.count ?? 1) > 1 ? ` (x${event.count})` : ''}`;
 
@@ -57,10 +66,16 @@ export function applyPodEvents(
   for (const pod of pods) {
     const namespace = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '?';
-    if (reported.has(`${namespace}/${name}`) || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
+    // A pod being deleted fails its probes as it drains: only its status, checked once its grace is over, is news.
+    if (
+      reported.has(`${namespace}/${name}`) ||
+      pod.status?.phase === 'Succeeded' ||
+      pod.status?.phase === 'Failed' ||
+      pod.metadata?.deletionTimestamp
+    ) {
       continue;
     }
-    const cause = latest(namespace, name).find((event) => CAUSE_REASONS[event.reason ?? '']);
+    const cause = latest(namespace, name).find((event) => CAUSE_REASONS[event.reason ?? ''] && !outlived(pod, event));
     if (!cause) continue;
     const kind = CAUSE_REASONS[cause.reason!];
     const workload = owners.workloadOfPod(pod);
@@ -83,6 +98,31 @@ export function applyPodEvents(
     finding.detail += ` in ${count} pod${count === 1 ? '' : 's'}`;
   }
   return [...findings, ...added.values()];
+}
+
+/**
+ * The condition whose later turn to True shows the pod got past what a cause event reports: the scheduler placed it
+ * after a FailedScheduling; its sandbox was made and its volumes mounted (the kubelet mounts before it creates the
+ * sandbox, and both come before any container) after a FailedMount or FailedCreatePodSandBox; its containers passed
+ * readiness after a failed readiness or startup probe. A liveness failure has no such condition: it stays news.
+ */
+const RECOVERED_BY: Record<string, (event: CoreV1Event) => string[]> = {
+  FailedScheduling: () => ['PodScheduled'],
+  FailedMount: () => ['PodReadyToStartContainers', 'ContainersReady'],
+  FailedAttachVolume: () => ['PodReadyToStartContainers', 'ContainersReady'],
+  FailedCreatePodSandBox: () => ['PodReadyToStartContainers', 'ContainersReady'],
+  Unhealthy: (event) => (/^(Readiness|Startup) probe/.test(event.message ?? '') ? ['ContainersReady'] : []),
+};
+
+/** The pod's status says it got past the event: a condition it names turned True at or after the event's last time. */
+function outlived(pod: V1Pod, event: CoreV1Event): boolean {
+  const happened = eventTime(event);
+  if (happened === undefined) return false;
+  const types = RECOVERED_BY[event.reason ?? '']?.(event) ?? [];
+  return (pod.status?.conditions ?? []).some((condition) => {
+    const since = toTime(condition.lastTransitionTime);
+    return types.includes(condition.type) && condition.status === 'True' && since !== undefined && since >= happened;
+  });
 }
 
 /** `namespace/name` of the pod an event is about. */

@@ -106,6 +106,7 @@ export function detectHealthProblems(
     const phase = pod.status?.phase;
     // A completed pod (a Job's, a finished bare pod) exited 0 everywhere: nothing to report.
     if (phase === 'Succeeded') continue;
+    if (shuttingDown(pod, now)) continue;
     const podFailure = failedPodReason(pod);
     if (podFailure) {
       add(pod, podFailure);
@@ -127,11 +128,20 @@ export function detectHealthProblems(
     };
     for (const status of pod.status?.initContainerStatuses ?? []) check(status, true);
     for (const status of pod.status?.containerStatuses ?? []) check(status, false);
+    const podUnready = reported
+      ? undefined
+      : podUnreadyReason(pod, thresholds.notReadyTimeout ?? DEFAULT_NOT_READY_TIMEOUT, now);
+    if (podUnready) {
+      add(pod, { kind: 'not-ready', severity: 'MEDIUM', reason: podUnready });
+      reported = true;
+    }
     if (!reported && phase === 'Pending') {
       const since = toTime(pod.metadata?.creationTimestamp);
       const age = since === undefined ? undefined : (now.getTime() - since) / 1000;
-      // The scheduler's refusal is a cause by itself; otherwise a pod is only news once it has waited too long.
-      const unschedulable = scheduledCondition(pod)?.reason === 'Unschedulable';
+      // The scheduler's refusal (Unschedulable) or failure (SchedulerError: a volume it cannot bind, a plugin error)
+      // is a cause by itself; otherwise a pod is only news once it has waited too long.
+      const scheduling = scheduledCondition(pod)?.reason;
+      const unschedulable = scheduling === 'Unschedulable' || scheduling === 'SchedulerError';
       if (unschedulable || (age !== undefined && age >= thresholds.pendingTimeout)) {
         add(pod, {
           kind: 'pending',
@@ -159,13 +169,44 @@ export function detectHealthProblems(
 
 const DEFAULT_NOT_READY_TIMEOUT = 300;
 
+/** Seconds past its deletion deadline a pod is still taken for one shutting down (the kubelet's kill and cleanup). */
+const SHUTDOWN_MARGIN = 60;
+
+/**
+ * A pod deleted and still within its grace period: its containers stop on the SIGTERM of the deletion (many programs
+ * exit 143 on it), it fails readiness as it drains, and the kubelet gives it a terminal phase, Failed if a container
+ * exited non-zero, whatever its restart policy (kubelet_pods.go getPhase). None of that is news; a pod still there
+ * well past its deadline is stuck and is checked as usual, and so is one its node controller marked NodeLost.
+ */
+function shuttingDown(pod: V1Pod, now: Date): boolean {
+  const deadline = toTime(pod.metadata?.deletionTimestamp);
+  if (deadline === undefined || pod.status?.reason === 'NodeLost') return false;
+  return now.getTime() <= deadline + SHUTDOWN_MARGIN * 1000;
+}
+
 /** Failed and Unknown pods, with the pod's own reason (Evicted, DeadlineExceeded...) and each container's exit. */
 function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
   const phase = pod.status?.phase;
-  if (phase !== 'Failed' && phase !== 'Unknown') return undefined;
+  if (phase !== 'Failed' && phase !== 'Unknown' && pod.status?.reason !== 'NodeLost') return undefined;
   const podReason = pod.status?.reason;
+  // The node lifecycle controller's mark on the pods of a node that stopped reporting, before it deletes them: the
+  // phase stays Running and the containers as last reported, ready.
+  if (podReason === 'NodeLost') {
+    return {
+      kind: 'pod-failed',
+      severity: 'HIGH',
+      reason: `pod status Unknown (its node stopped reporting): NodeLost${message(pod.status?.message)}`,
+    };
+  }
   if (phase === 'Failed' && podReason === 'Evicted') {
     return { kind: 'evicted', severity: 'MEDIUM', reason: `Evicted${message(pod.status?.message)}` };
+  }
+  if (phase === 'Failed' && endedByNodeShutdown(pod)) {
+    return {
+      kind: 'evicted',
+      severity: 'MEDIUM',
+      reason: `node shutdown (${podReason})${message(pod.status?.message)}`,
+    };
   }
   const exits: string[] = [];
   const statuses = [
@@ -182,6 +223,44 @@ function failedPodReason(pod: V1Pod): ContainerFailure | undefined {
       ? 'pod status Unknown (its node stopped reporting)'
       : `Failed${podReason ? ` (${podReason})` : ''}${message(pod.status?.message)}`;
   return { kind: 'pod-failed', severity: 'HIGH', reason: [head, ...exits].join('; ') };
+}
+
+/**
+ * A pod the kubelet ended because its node was shutting down (nodeshutdown_manager_linux.go): `Terminated` with the
+ * DisruptionTarget condition it sets on an eviction too, or `NodeShutdown` for a pod it refused to start meanwhile.
+ * A node going down for maintenance ends every pod on it this way; their programs did nothing wrong.
+ */
+function endedByNodeShutdown(pod: V1Pod): boolean {
+  const reason = pod.status?.reason;
+  if (reason === 'NodeShutdown') return true;
+  if (reason !== 'Terminated') return false;
+  const disruption = pod.status?.conditions?.find((condition) => condition.type === 'DisruptionTarget');
+  return (
+    (disruption?.status === 'True' && disruption.reason === 'TerminationByKubelet') ||
+    /node shutdown/i.test(pod.status?.message ?? '')
+  );
+}
+
+/**
+ * A running pod that is not Ready while every container says it is: a readiness gate nobody opened
+ * (ReadinessGatesNotReady, status/generate.go), or Ready=False with no reason, which the node lifecycle controller
+ * writes when the pod's node stops reporting (MarkPodsNotReady) and the kubelet that would update the containers is
+ * gone with it. Reported after the not-ready timeout, counted from the condition's transition.
+ */
+function podUnreadyReason(pod: V1Pod, timeout: number, now: Date): string | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  if (pod.status?.phase !== 'Running' || statuses.length === 0 || !statuses.every((status) => status.ready)) {
+    return undefined;
+  }
+  const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+  if (!ready || ready.status === 'True') return undefined;
+  const since = toTime(ready.lastTransitionTime);
+  const seconds = since === undefined ? undefined : (now.getTime() - since) / 1000;
+  if (seconds !== undefined && seconds < timeout) return undefined;
+  const why = ready.reason
+    ? `${ready.reason}${message(ready.message)}`
+    : 'Ready=False with no reason, as the node controller marks the pods of a node that stopped reporting';
+  return `pod not ready${seconds === undefined ? '' : ` for ${formatAge(seconds)}`} while its containers report ready (${why})`;
 }
 
 /** Why a pod is still Pending: the scheduler's refusal, or what its containers wait for. */
