@@ -6,7 +6,10 @@
  * a literal is scanned fast by the regex engine itself); an incident storm redacts tens of thousands of samples.
  */
 const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string), string[]?]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[REDACTED:private-key]'],
+  [
+    /-----BEGIN[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    '[REDACTED:private-key]',
+  ],
   [
     /\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(bearer|basic|token|digest)?\s*[^\s"',;]+/gi,
     '$1$2[REDACTED]',
@@ -14,12 +17,12 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   ],
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [REDACTED]', ['bearer', 'basic']],
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[REDACTED:jwt]'],
-  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '[REDACTED:aws-key]'],
+  [/\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b/g, '[REDACTED:aws-key]'],
   [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, '[REDACTED:github-token]'],
-  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, '[REDACTED:slack-token]'],
+  [/\b(?:xox[abeposr]|xapp)-[A-Za-z0-9-]{10,}/g, '[REDACTED:slack-token]'],
   [/\bsk-(ant-)?[A-Za-z0-9_-]{16,}/g, '[REDACTED:api-key]'],
   [/\bgsk_[A-Za-z0-9]{20,}/g, '[REDACTED:api-key]'],
-  [/\b[rsp]k_(live|test)_[A-Za-z0-9]{10,}/g, '[REDACTED:api-key]'],
+  [/\b[rsp]k_(?:live|test|prod)_[A-Za-z0-9]{10,}/g, '[REDACTED:api-key]'],
   [/\bgithub_pat_[A-Za-z0-9_]{30,}/g, '[REDACTED:github-token]'],
   [/\bglpat-[A-Za-z0-9_-]{20,}/g, '[REDACTED:gitlab-token]'],
   [/\bnpm_[A-Za-z0-9]{30,}/g, '[REDACTED:npm-token]'],
