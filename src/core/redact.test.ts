@@ -60,3 +60,13 @@ test('rules skipped for absent literals still see upper-case text and what earli
   assert.equal(redactRecurring('Mozilla/5.0 token=abc'), redactSecrets('Mozilla/5.0 token=abc'));
   assert.equal(redactRecurring('Mozilla/5.0 token=abc'), 'Mozilla/5.0 token=[REDACTED]');
 });
+
+test('prefixed tokens tried in one scan are labelled by the alternative that matched', () => {
+  const vault = `hvs.${'a1B2c3D4e5'.repeat(10)}`;
+  const pulumi = `pul-${'0123456789abcdef0123456789abcdef01234567'}`;
+  assert.equal(
+    redactSecrets(`VAULT_TOKEN=x ${vault} and ${pulumi}.`),
+    'VAULT_TOKEN=[REDACTED] [REDACTED:vault-token] and [REDACTED:pulumi-token].',
+  );
+  assert.equal(redactSecrets('ask the disk task: SKIP dp.test skipped'), 'ask the disk task: SKIP dp.test skipped');
+});

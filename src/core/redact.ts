@@ -1,4 +1,39 @@
 /**
+ * Tokens that carry their issuer's prefix, each with the label it is redacted to (gitleaks' rule ids for them are in
+ * __fixtures__/gitleaks-cases.jsonl). All are tried in one scan: each alternative starts with its literal, so the regex
+ * engine skips ahead to a possible first character instead of trying every rule at every position.
+ */
+const PREFIXED_TOKENS: Array<[string, RegExp]> = [
+  // every GitLab family: personal (and routable), CI job, deploy, feature flag, feed, mail, agent, OAuth app, trigger,
+  // runner, SCIM, runner registration
+  ['gitlab-token', /(?:gl(?:pat|cbt|dt|ffct|ft|imt|agent|oas|ptt|rt|soat)-|GR1348941)[\w.-]{20,}/],
+  ['grafana-token', /gl(?:c_[A-Za-z0-9+/]{32,}={0,3}|sa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b)/],
+  ['grafana-token', /eyJrIjoi[A-Za-z0-9]{70,}={0,3}/],
+  ['api-key', /api_org_[A-Za-z]{34}\b/],
+  ['digitalocean-token', /do[opr]_v1_[a-f0-9]{64}\b/],
+  ['vault-token', /hv[sbr]\.[\w-]{24,}/],
+  ['pypi-token', /pypi-AgEIcHlwaS5vcmc[\w-]{50,}/],
+  ['doppler-token', /dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}/],
+  ['pulumi-token', /pul-[a-f0-9]{40}\b/],
+  ['databricks-token', /dapi[a-f0-9]{32}(?:-\d)?\b/],
+  ['sentry-token', /sntry(?:s_[A-Za-z0-9+/=_]{60,}|u_[a-f0-9]{64}\b)/],
+  ['heroku-key', /HRKU-AA[\w-]{58}/],
+  ['sendgrid-key', /SG\.[\w-]{16,32}\.[\w-]{16,64}/],
+  ['twilio-key', /SK[0-9a-fA-F]{32}\b/],
+  ['aws-bedrock-key', /ABSK[A-Za-z0-9+/]{100,}={0,2}/],
+  ['age-key', /AGE-SECRET-KEY-1[0-9A-Z]{58}\b/],
+];
+const PREFIXED_TOKEN = new RegExp(
+  `\\b(?:${PREFIXED_TOKENS.map(([, pattern]) => `(${pattern.source})`).join('|')})`,
+  'g',
+);
+
+function labelPrefixedToken(...match: unknown[]): string {
+  const alternative = match.slice(1, 1 + PREFIXED_TOKENS.length).findIndex((group) => group !== undefined);
+  return `[REDACTED:${PREFIXED_TOKENS[alternative][0]}]`;
+}
+
+/**
  * Removes secrets and personal data from text before it reaches a model, a log or the audit.
  * Patterns are conservative: a false redaction costs a little context, a missed one leaks a secret.
  * A rule's third element lists lower-case literals one of which every match contains: text (lower-cased) holding none
@@ -24,9 +59,10 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   [/\bgsk_[A-Za-z0-9]{20,}/g, '[REDACTED:api-key]'],
   [/\b[rsp]k_(?:live|test|prod)_[A-Za-z0-9]{10,}/g, '[REDACTED:api-key]'],
   [/\bgithub_pat_[A-Za-z0-9_]{30,}/g, '[REDACTED:github-token]'],
-  [/\bglpat-[A-Za-z0-9_-]{20,}/g, '[REDACTED:gitlab-token]'],
   [/\bnpm_[A-Za-z0-9]{30,}/g, '[REDACTED:npm-token]'],
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
+  [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
+  [PREFIXED_TOKEN, labelPrefixedToken],
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
   [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', ['key=', 'code=']],
   [/\bAIza[0-9A-Za-z_-]{30,}/g, '[REDACTED:api-key]'],
