@@ -70,3 +70,14 @@ test('prefixed tokens tried in one scan are labelled by the alternative that mat
   );
   assert.equal(redactSecrets('ask the disk task: SKIP dp.test skipped'), 'ask the disk task: SKIP dp.test skipped');
 });
+
+test('incoming-webhook URLs keep their host and lose the path that authorises a post', () => {
+  assert.equal(
+    redactSecrets('POST https://discord.com/api/webhooks/1234567890123456789/AbC-dEf_123456789xyz ok'),
+    'POST https://discord.com/api/webhooks/1234567890123456789/[REDACTED] ok',
+  );
+  assert.equal(
+    redactSecrets('notify https://hooks.slack.com/services/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'),
+    'notify https://hooks.slack.com/services/[REDACTED]',
+  );
+});

@@ -63,6 +63,10 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
   [PREFIXED_TOKEN, labelPrefixedToken],
+  // incoming-webhook URLs are their own credential: keep the host, drop the path that authorises a post
+  [/\b(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9+/]{20,}/g, '$1[REDACTED]'],
+  [/(\.webhook\.office\.com\/webhookb2\/)[^\s"'<>]+/gi, '$1[REDACTED]', ['webhookb2']],
+  [/\b(discord(?:app)?\.com\/api\/webhooks\/\d+\/)[\w-]+/gi, '$1[REDACTED]', ['/webhooks/']],
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
   [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', ['key=', 'code=']],
   [/\bAIza[0-9A-Za-z_-]{30,}/g, '[REDACTED:api-key]'],
