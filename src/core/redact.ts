@@ -63,6 +63,8 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
   [PREFIXED_TOKEN, labelPrefixedToken],
+  // Azure AD (Entra) client secrets: three characters, a digit, `Q~`, then 31-34 more; standing alone as a word
+  [/(?<![\w~.-])[\w~.]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])/g, '[REDACTED:azure-client-secret]', ['q~']],
   // incoming-webhook URLs are their own credential: keep the host, drop the path that authorises a post
   [/\b(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9+/]{20,}/g, '$1[REDACTED]'],
   [/(\.webhook\.office\.com\/webhookb2\/)[^\s"'<>]+/gi, '$1[REDACTED]', ['webhookb2']],
