@@ -81,3 +81,16 @@ test('incoming-webhook URLs keep their host and lose the path that authorises a 
     'notify https://hooks.slack.com/services/[REDACTED]',
   );
 });
+
+test('curl credentials: the password goes, the user name and shell variables stay', () => {
+  assert.equal(
+    redactSecrets('curl -s -u elastic:Pa55w0rd http://es:9200'),
+    'curl -s -u elastic:[REDACTED] http://es:9200',
+  );
+  assert.equal(
+    redactSecrets('curl -u "$ES_USER:$ES_PASSWORD" http://es:9200'),
+    'curl -u "$ES_USER:$ES_PASSWORD" http://es:9200',
+  );
+  assert.equal(redactSecrets('docker run -u 1000:1000 app'), 'docker run -u 1000:1000 app', 'only behind curl');
+  assert.equal(redactSecrets('-H "Authorization: Api-Token 22cb9878"'), '-H "Authorization: [REDACTED]"');
+});

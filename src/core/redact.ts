@@ -41,12 +41,19 @@ function labelPrefixedToken(...match: unknown[]): string {
  * a literal is scanned fast by the regex engine itself); an incident storm redacts tens of thousands of samples.
  */
 const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string), string[]?]> = [
+  // `curl -u user:password`, quoted or not, and the flag may sit on a continuation line of the same command
+  [
+    /(\s(?:-u|--user)(?:=|[ \t]+))((?=\S)(?:"[^"]*"|'[^']*'|[^\s'":]+)?(?::(?:"[^"]*"|'[^']*'|[^\s'"]*))?)/g,
+    redactCurlUser,
+    ['curl'],
+  ],
   [
     /-----BEGIN[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[ A-Z0-9_-]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
     '[REDACTED:private-key]',
   ],
   [
-    /\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(bearer|basic|token|digest)?\s*[^\s"',;]+/gi,
+    // any scheme (Bearer, Basic, Token, Api-Token, Negotiate, AWS4-HMAC-SHA256...) or none
+    /\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(?:[A-Za-z][\w-]*[ \t]+(?=[^\s"',;]))?[^\s"',;]+/gi,
     '$1$2[REDACTED]',
     ['authorization'],
   ],
@@ -85,6 +92,16 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   // card numbers: only digit runs that pass the Luhn check, so epoch milliseconds and counters survive
   [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (luhnValid(match.replace(/\D/g, '')) ? '[REDACTED:card]' : match)],
 ];
+
+/** Keeps the user name and the quoting; a password that is a shell variable names no secret and stays. */
+function redactCurlUser(_match: string, flag: string, credential: string): string {
+  const colon = credential.indexOf(':');
+  if (colon < 0) return flag + credential; // no password: curl asks for it
+  const password = credential.slice(colon + 1).replace(/^["'{]+|["'}]+$/g, '');
+  if (password.startsWith('$')) return flag + credential;
+  if (password === '') return `${flag}[REDACTED]`; // "secret:" puts the secret in the user part
+  return `${flag}${credential.slice(0, colon + 1)}[REDACTED]`;
+}
 
 function luhnValid(digits: string): boolean {
   let sum = 0;
