@@ -1,3 +1,10 @@
+import {
+  redactSecretDataJson,
+  redactSecretDataYaml,
+  SECRET_DATA_JSON,
+  SECRET_DATA_YAML,
+} from './redact-kubernetes-secret.ts';
+
 /**
  * Tokens that carry their issuer's prefix, each with the label it is redacted to (gitleaks' rule ids for them are in
  * __fixtures__/gitleaks-cases.jsonl). All are tried in one scan: each alternative starts with its literal, so the regex
@@ -40,7 +47,10 @@ function labelPrefixedToken(...match: unknown[]): string {
  * of them skips that rule's scan. Given for the rules that try a match at almost every position (one that starts with
  * a literal is scanned fast by the regex engine itself); an incident storm redacts tens of thousands of samples.
  */
-const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => string), string[]?]> = [
+/** What String.replace hands a replacer: the match, its groups, then the offset and the whole text. */
+// biome-ignore lint/suspicious/noExplicitAny: the lib types a replacer's arguments as any[] (groups, offset, text)
+type Replacer = (match: string, ...groups: any[]) => string;
+const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   // `curl -u user:password`, quoted or not, and the flag may sit on a continuation line of the same command
   [
     /(\s(?:-u|--user)(?:=|[ \t]+))((?=\S)(?:"[^"]*"|'[^']*'|[^\s'":]+)?(?::(?:"[^"]*"|'[^']*'|[^\s'"]*))?)/g,
@@ -70,6 +80,8 @@ const RULES: Array<[RegExp, string | ((match: string, ...groups: string[]) => st
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
   [PREFIXED_TOKEN, labelPrefixedToken],
+  [SECRET_DATA_YAML, redactSecretDataYaml, ['secret']],
+  [SECRET_DATA_JSON, redactSecretDataJson, ['secret']],
   // Azure AD (Entra) client secrets: three characters, a digit, `Q~`, then 31-34 more; standing alone as a word
   [/(?<![\w~.-])[\w~.]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])/g, '[REDACTED:azure-client-secret]', ['q~']],
   // incoming-webhook URLs are their own credential: keep the host, drop the path that authorises a post
