@@ -94,3 +94,15 @@ test('curl credentials: the password goes, the user name and shell variables sta
   assert.equal(redactSecrets('docker run -u 1000:1000 app'), 'docker run -u 1000:1000 app', 'only behind curl');
   assert.equal(redactSecrets('-H "Authorization: Api-Token 22cb9878"'), '-H "Authorization: [REDACTED]"');
 });
+
+test('a name=value separator stays on its line: an empty value does not swallow the next line', () => {
+  assert.equal(redactSecrets('GITHUB_API_KEY=\nREGION=eu-west-1'), 'GITHUB_API_KEY=\nREGION=eu-west-1');
+  assert.equal(
+    redactSecrets('spec:\n  secretStoreRef:\n    kind: ClusterSecretStore'),
+    'spec:\n  secretStoreRef:\n    kind: ClusterSecretStore',
+  );
+  assert.equal(
+    redactSecrets('DB_CREDS=u:p4ss os.getenv("API_TOKEN", "d3f4ult")'),
+    'DB_CREDS=[REDACTED] os.getenv("API_TOKEN", "[REDACTED]")',
+  );
+});

@@ -91,10 +91,12 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
   [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', ['key=', 'code=']],
   [/\bAIza[0-9A-Za-z_-]{30,}/g, '[REDACTED:api-key]'],
+  // name=value, name: value, ("name", "value") as in getenv/setProperty calls; the separator stays on its line, so
+  // an empty `API_KEY=` does not take the next line's name for its value
   [
-    /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session|sig(?:nature)?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?\s*[=:]\s*["']?)([^&\s"',;}]+)/gi,
+    /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session|sig(?:nature)?|creds?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?[ \t]*[=:][ \t]*["']?|["'][ \t]*,[ \t]*["'])([^&\s"',;}]+)/gi,
     '$1$2$3[REDACTED]',
-    ['pass', 'secret', 'token', 'key', 'auth', 'session', 'sig', 'credential'],
+    ['pass', 'secret', 'token', 'key', 'auth', 'session', 'sig', 'cred'],
   ],
   [/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:[REDACTED]@', ['@']],
   [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '[REDACTED:email]', ['@']],
