@@ -80,6 +80,9 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
   [PREFIXED_TOKEN, labelPrefixedToken],
+  // Vault tokens before 1.10: `s.` and 24 letters and digits, both present (gitleaks' false positives are code like
+  // s.AcceptanceTimeoutSeconds); starts with its literal
+  [/\bs\.(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{24}\b/g, '[REDACTED:vault-token]'],
   [SECRET_DATA_YAML, redactSecretDataYaml, ['secret']],
   [SECRET_DATA_JSON, redactSecretDataJson, ['secret']],
   // Azure AD (Entra) client secrets: three characters, a digit, `Q~`, then 31-34 more; standing alone as a word
