@@ -16,6 +16,8 @@ type GitleaksCase = {
   source: string;
   sample?: string;
   known?: 'missed' | 'over-redacted';
+  /** why a miss is left as it is */
+  why?: string;
 };
 
 const cases: GitleaksCase[] = readFileSync(new URL('./__fixtures__/gitleaks-cases.jsonl', import.meta.url), 'utf8')

@@ -29,6 +29,36 @@ const PREFIXED_TOKENS: Array<[string, RegExp]> = [
   ['twilio-key', /SK[0-9a-fA-F]{32}\b/],
   ['aws-bedrock-key', /ABSK[A-Za-z0-9+/]{100,}={0,2}/],
   ['age-key', /AGE-SECRET-KEY-1[0-9A-Z]{58}\b/],
+  ['openshift-token', /sha256~[\w-]{43}(?![\w-])/],
+  ['1password-token', /ops_eyJ[A-Za-z0-9+/]{250,}={0,3}/],
+  [
+    '1password-secret-key',
+    /A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b/,
+  ],
+  ['dynatrace-token', /dt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}/],
+  ['artifactory-token', /(?:AKCp[A-Za-z0-9]{69}|cmVmd[A-Za-z0-9]{59})\b/],
+  ['api-key', /pplx-[A-Za-z0-9]{48}/],
+  ['flyio-token', /(?:fo1_[\w-]{43}|fm(?:1[ar]|2)_[A-Za-z0-9+/]{100,}={0,3})/],
+  ['planetscale-token', /pscale_(?:pw|tkn|oauth)_[\w=.-]{32,64}/],
+  ['prefect-token', /pnu_[A-Za-z0-9]{36}/],
+  ['linear-token', /lin_(?:api|oauth)_[A-Za-z0-9]{40}/],
+  ['notion-token', /ntn_\d{11}[A-Za-z0-9]{35}\b/],
+  ['atlassian-token', /ATATT3[\w=-]{186}/],
+  ['postman-key', /PMAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}/],
+  ['shopify-token', /shp(?:ss|at|ca|pa)_[A-Fa-f0-9]{32}/],
+  ['square-token', /(?:EAAA|sq0atp-)[\w-]{22,60}|sq0csp-[\w-]{43}/],
+  ['rubygems-key', /rubygems_[a-f0-9]{48}/],
+  ['brevo-key', /x(?:keysib|smtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16}/],
+  ['alibaba-key', /LTAI[A-Za-z0-9]{20}\b/],
+  // not a favicon's digest: `favicon.ico-<32 hex>.png`
+  ['infracost-token', /ico-[A-Za-z0-9]{32}(?![\w-]|\.\w)/],
+  ['harness-key', /[ps]at\.[\w-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}/],
+  ['octopus-key', /API-[A-Z0-9]{26}\b/],
+  ['scalingo-token', /tk-us-[\w-]{48}/],
+  ['clickhouse-key', /4b1d[A-Za-z0-9]{38}\b/],
+  ['defined-networking-key', /dnkey-[\w=-]{26}-[\w=-]{52}/],
+  ['sourcegraph-token', /sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}\b/],
+  ['mailgun-key', /key-[a-f0-9]{32}\b/],
 ];
 const PREFIXED_TOKEN = new RegExp(
   `\\b(?:${PREFIXED_TOKENS.map(([, pattern]) => `(${pattern.source})`).join('|')})`,
@@ -80,6 +110,8 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
   [PREFIXED_TOKEN, labelPrefixedToken],
+  // Telegram bot tokens (also inside the Bot API URL, api.telegram.org/bot<token>/), only where Telegram is named
+  [/(?<!\d)\d{5,16}:A[\w-]{34}(?![\w-])/g, '[REDACTED:telegram-token]', ['telegr']],
   // Vault tokens before 1.10: `s.` and 24 letters and digits, both present (gitleaks' false positives are code like
   // s.AcceptanceTimeoutSeconds); starts with its literal
   [/\bs\.(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{24}\b/g, '[REDACTED:vault-token]'],
