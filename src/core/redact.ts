@@ -11,6 +11,17 @@ import {
  * engine skips ahead to a possible first character instead of trying every rule at every position.
  */
 const PREFIXED_TOKENS: Array<[string, RegExp]> = [
+  ['jwt', /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/],
+  ['aws-key', /(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b/],
+  ['github-token', /gh[pousr]_[A-Za-z0-9]{30,}\b/],
+  ['slack-token', /(?:xox[abeposr]|xapp)-[A-Za-z0-9-]{10,}/],
+  ['api-key', /sk-(?:ant-)?[A-Za-z0-9_-]{16,}/],
+  ['api-key', /gsk_[A-Za-z0-9]{20,}/],
+  ['api-key', /[rsp]k_(?:live|test|prod)_[A-Za-z0-9]{10,}/],
+  ['github-token', /github_pat_[A-Za-z0-9_]{30,}/],
+  ['npm-token', /npm_[A-Za-z0-9]{30,}/],
+  ['api-key', /hf_[A-Za-z0-9]{30,}/],
+  ['api-key', /AIza[0-9A-Za-z_-]{30,}/],
   // every GitLab family: personal (and routable), CI job, deploy, feature flag, feed, mail, agent, OAuth app, trigger,
   // runner, SCIM, runner registration
   ['gitlab-token', /(?:gl(?:pat|cbt|dt|ffct|ft|imt|agent|oas|ptt|rt|soat)-|GR1348941)[\w.-]{20,}/],
@@ -98,16 +109,6 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
     ['authorization'],
   ],
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [REDACTED]', ['bearer', 'basic']],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[REDACTED:jwt]'],
-  [/\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b/g, '[REDACTED:aws-key]'],
-  [/\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, '[REDACTED:github-token]'],
-  [/\b(?:xox[abeposr]|xapp)-[A-Za-z0-9-]{10,}/g, '[REDACTED:slack-token]'],
-  [/\bsk-(ant-)?[A-Za-z0-9_-]{16,}/g, '[REDACTED:api-key]'],
-  [/\bgsk_[A-Za-z0-9]{20,}/g, '[REDACTED:api-key]'],
-  [/\b[rsp]k_(?:live|test|prod)_[A-Za-z0-9]{10,}/g, '[REDACTED:api-key]'],
-  [/\bgithub_pat_[A-Za-z0-9_]{30,}/g, '[REDACTED:github-token]'],
-  [/\bnpm_[A-Za-z0-9]{30,}/g, '[REDACTED:npm-token]'],
-  [/\bhf_[A-Za-z0-9]{30,}/g, '[REDACTED:api-key]'],
   [/\b[a-z0-9]{14}\.atlasv1\.[\w=-]{60,70}/gi, '[REDACTED:terraform-token]', ['atlasv1']],
   [PREFIXED_TOKEN, labelPrefixedToken],
   // Telegram bot tokens (also inside the Bot API URL, api.telegram.org/bot<token>/), only where Telegram is named
@@ -125,7 +126,6 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   [/\b(discord(?:app)?\.com\/api\/webhooks\/\d+\/)[\w-]+/gi, '$1[REDACTED]', ['/webhooks/']],
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
   [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', ['key=', 'code=']],
-  [/\bAIza[0-9A-Za-z_-]{30,}/g, '[REDACTED:api-key]'],
   // name=value, name: value, ("name", "value") as in getenv/setProperty calls; the separator stays on its line, so
   // an empty `API_KEY=` does not take the next line's name for its value
   [
