@@ -106,3 +106,12 @@ test('a name=value separator stays on its line: an empty value does not swallow 
     'DB_CREDS=[REDACTED] os.getenv("API_TOKEN", "[REDACTED]")',
   );
 });
+
+test('git log authors and certificate authorities are not credentials; authorization still is', () => {
+  assert.equal(redactSecrets('Author: Jane Doe <jane@example.com>'), 'Author: Jane Doe <[REDACTED:email]>');
+  assert.equal(redactSecrets('X-Authority: ca.internal'), 'X-Authority: ca.internal');
+  assert.equal(
+    redactSecrets('proxy_authorization=abc123 authKey=k1'),
+    'proxy_authorization=[REDACTED] authKey=[REDACTED]',
+  );
+});

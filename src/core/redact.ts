@@ -127,9 +127,10 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
   [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', ['key=', 'code=']],
   // name=value, name: value, ("name", "value") as in getenv/setProperty calls; the separator stays on its line, so
-  // an empty `API_KEY=` does not take the next line's name for its value
+  // an empty `API_KEY=` does not take the next line's name for its value; `auth` names a credential, `author` and `authority`
+  // (git log, certificates) do not
   [
-    /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session|sig(?:nature)?|creds?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?[ \t]*[=:][ \t]*["']?|["'][ \t]*,[ \t]*["'])([^&\s"',;}]+)/gi,
+    /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?!or(?!i[sz]))|session|sig(?:nature)?|creds?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?[ \t]*[=:][ \t]*["']?|["'][ \t]*,[ \t]*["'])([^&\s"',;}]+)/gi,
     '$1$2$3[REDACTED]',
     ['pass', 'secret', 'token', 'key', 'auth', 'session', 'sig', 'cred'],
   ],
