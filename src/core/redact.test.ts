@@ -115,3 +115,9 @@ test('git log authors and certificate authorities are not credentials; authoriza
     'proxy_authorization=[REDACTED] authKey=[REDACTED]',
   );
 });
+
+test('database URLs lose their password, also when the user name is empty', () => {
+  assert.equal(redactSecrets('REDIS_URL=redis://:s3cr3tpw@redis:6379/0'), 'REDIS_URL=redis://:[REDACTED]@redis:6379/0');
+  assert.equal(redactSecrets('postgres://app:s3cr3t@db:5432/app'), 'postgres://app:[REDACTED]@db:5432/app');
+  assert.equal(redactSecrets('GET http://web:8080/users/@me'), 'GET http://web:8080/users/@me');
+});

@@ -134,7 +134,8 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
     '$1$2$3[REDACTED]',
     ['pass', 'secret', 'token', 'key', 'auth', 'session', 'sig', 'cred'],
   ],
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+):([^/\s@]+)@/gi, '$1$2:[REDACTED]@', ['@']],
+  // user:password@ in any URL; the user may be empty (redis://:password@host)
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]*):([^/\s@]+)@/gi, '$1$2:[REDACTED]@', ['@']],
   [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '[REDACTED:email]', ['@']],
   [/\b((?:set-)?cookie)(["']?\s*:\s*)[^\r\n"]+/gi, '$1$2[REDACTED]', ['cookie']],
   // personal identifiers passed in query strings
