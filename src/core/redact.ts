@@ -7,8 +7,9 @@ import {
 
 /**
  * Tokens that carry their issuer's prefix, each with the label it is redacted to (gitleaks' rule ids for them are in
- * __fixtures__/gitleaks-cases.jsonl). All are tried in one scan: each alternative starts with its literal, so the regex
- * engine skips ahead to a possible first character instead of trying every rule at every position.
+ * __fixtures__/gitleaks-cases.jsonl). All are tried in one scan: each alternative starts with a literal or a few
+ * letters, so the regex engine skips ahead to a possible first character, and one scan costs about what one rule did
+ * (with 70 alternatives it matches the time of the 11 separate rules it replaced).
  */
 const PREFIXED_TOKENS: Array<[string, RegExp]> = [
   ['jwt', /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/],
@@ -81,6 +82,10 @@ function labelPrefixedToken(...match: unknown[]): string {
   return `[REDACTED:${PREFIXED_TOKENS[alternative][0]}]`;
 }
 
+/** What String.replace hands a replacer: the match, its groups, then the offset and the whole text. */
+// biome-ignore lint/suspicious/noExplicitAny: the lib types a replacer's arguments as any[] (groups, offset, text)
+type Replacer = (match: string, ...groups: any[]) => string;
+
 /**
  * Removes secrets and personal data from text before it reaches a model, a log or the audit.
  * Patterns are conservative: a false redaction costs a little context, a missed one leaks a secret.
@@ -88,9 +93,6 @@ function labelPrefixedToken(...match: unknown[]): string {
  * of them skips that rule's scan. Given for the rules that try a match at almost every position (one that starts with
  * a literal is scanned fast by the regex engine itself); an incident storm redacts tens of thousands of samples.
  */
-/** What String.replace hands a replacer: the match, its groups, then the offset and the whole text. */
-// biome-ignore lint/suspicious/noExplicitAny: the lib types a replacer's arguments as any[] (groups, offset, text)
-type Replacer = (match: string, ...groups: any[]) => string;
 const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   // `curl -u user:password`, quoted or not, and the flag may sit on a continuation line of the same command
   [
@@ -126,9 +128,9 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   [/\b(discord(?:app)?\.com\/api\/webhooks\/\d+\/)[\w-]+/gi, '$1[REDACTED]', ['/webhooks/']],
   // `?key=` (API keys) and `?code=` (OAuth authorization codes in callback URLs) are live credentials in access logs.
   [/([?&;])((?:key|code)=)([^&\s"',;#]+)/gi, '$1$2[REDACTED]', ['key=', 'code=']],
-  // name=value, name: value, ("name", "value") as in getenv/setProperty calls; the separator stays on its line, so
-  // an empty `API_KEY=` does not take the next line's name for its value; `auth` names a credential, `author` and `authority`
-  // (git log, certificates) do not
+  // name=value, name: value, ("name", "value") as in getenv/setProperty calls. The separator stays on its line, so an
+  // empty `API_KEY=` does not take the next line's name for its value. `auth` names a credential; `author` and
+  // `authority` (git log, certificates) do not.
   [
     /([?&;\s"'{,]|^)((?:[\w-]*?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?!or(?!i[sz]))|session|sig(?:nature)?|creds?|credential|private[_-]?key|client[_-]?secret)[\w-]*)(["']?[ \t]*[=:][ \t]*["']?|["'][ \t]*,[ \t]*["'])([^&\s"',;}]+)/gi,
     '$1$2$3[REDACTED]',
