@@ -9,7 +9,7 @@ import {
  * Tokens that carry their issuer's prefix, each with the label it is redacted to (gitleaks' rule ids for them are in
  * __fixtures__/gitleaks-cases.jsonl). All are tried in one scan: each alternative starts with a literal or a few
  * letters, so the regex engine skips ahead to a possible first character, and one scan costs about what one rule did
- * (with 70 alternatives it matches the time of the 11 separate rules it replaced).
+ * (with 53 alternatives it takes the time the 11 separate rules it replaced took).
  */
 const PREFIXED_TOKENS: Array<[string, RegExp]> = [
   ['jwt', /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/],
