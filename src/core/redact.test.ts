@@ -60,3 +60,64 @@ test('rules skipped for absent literals still see upper-case text and what earli
   assert.equal(redactRecurring('Mozilla/5.0 token=abc'), redactSecrets('Mozilla/5.0 token=abc'));
   assert.equal(redactRecurring('Mozilla/5.0 token=abc'), 'Mozilla/5.0 token=[REDACTED]');
 });
+
+test('prefixed tokens tried in one scan are labelled by the alternative that matched', () => {
+  const vault = `hvs.${'a1B2c3D4e5'.repeat(10)}`;
+  const pulumi = `pul-${'0123456789abcdef0123456789abcdef01234567'}`;
+  assert.equal(
+    redactSecrets(`VAULT_TOKEN=x ${vault} and ${pulumi}.`),
+    'VAULT_TOKEN=[REDACTED] [REDACTED:vault-token] and [REDACTED:pulumi-token].',
+  );
+  assert.equal(redactSecrets('ask the disk task: SKIP dp.test skipped'), 'ask the disk task: SKIP dp.test skipped');
+});
+
+test('incoming-webhook URLs keep their host and lose the path that authorises a post', () => {
+  assert.equal(
+    redactSecrets('POST https://discord.com/api/webhooks/1234567890123456789/AbC-dEf_123456789xyz ok'),
+    'POST https://discord.com/api/webhooks/1234567890123456789/[REDACTED] ok',
+  );
+  assert.equal(
+    redactSecrets('notify https://hooks.slack.com/services/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'),
+    'notify https://hooks.slack.com/services/[REDACTED]',
+  );
+});
+
+test('curl credentials: the password goes, the user name and shell variables stay', () => {
+  assert.equal(
+    redactSecrets('curl -s -u elastic:Pa55w0rd http://es:9200'),
+    'curl -s -u elastic:[REDACTED] http://es:9200',
+  );
+  assert.equal(
+    redactSecrets('curl -u "$ES_USER:$ES_PASSWORD" http://es:9200'),
+    'curl -u "$ES_USER:$ES_PASSWORD" http://es:9200',
+  );
+  assert.equal(redactSecrets('docker run -u 1000:1000 app'), 'docker run -u 1000:1000 app', 'only behind curl');
+  assert.equal(redactSecrets('-H "Authorization: Api-Token 22cb9878"'), '-H "Authorization: [REDACTED]"');
+});
+
+test('a name=value separator stays on its line: an empty value does not swallow the next line', () => {
+  assert.equal(redactSecrets('GITHUB_API_KEY=\nREGION=eu-west-1'), 'GITHUB_API_KEY=\nREGION=eu-west-1');
+  assert.equal(
+    redactSecrets('spec:\n  secretStoreRef:\n    kind: ClusterSecretStore'),
+    'spec:\n  secretStoreRef:\n    kind: ClusterSecretStore',
+  );
+  assert.equal(
+    redactSecrets('DB_CREDS=u:p4ss os.getenv("API_TOKEN", "d3f4ult")'),
+    'DB_CREDS=[REDACTED] os.getenv("API_TOKEN", "[REDACTED]")',
+  );
+});
+
+test('git log authors and certificate authorities are not credentials; authorization still is', () => {
+  assert.equal(redactSecrets('Author: Jane Doe <jane@example.com>'), 'Author: Jane Doe <[REDACTED:email]>');
+  assert.equal(redactSecrets('X-Authority: ca.internal'), 'X-Authority: ca.internal');
+  assert.equal(
+    redactSecrets('proxy_authorization=abc123 authKey=k1'),
+    'proxy_authorization=[REDACTED] authKey=[REDACTED]',
+  );
+});
+
+test('database URLs lose their password, also when the user name is empty', () => {
+  assert.equal(redactSecrets('REDIS_URL=redis://:s3cr3tpw@redis:6379/0'), 'REDIS_URL=redis://:[REDACTED]@redis:6379/0');
+  assert.equal(redactSecrets('postgres://app:s3cr3t@db:5432/app'), 'postgres://app:[REDACTED]@db:5432/app');
+  assert.equal(redactSecrets('GET http://web:8080/users/@me'), 'GET http://web:8080/users/@me');
+});
