@@ -14,6 +14,8 @@ export interface ScanInput {
 
 export type Compression = 'gzip' | 'zstd';
 
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 /**
  * The formats a log may be compressed in, by their magic bytes. logrotate's `compress` writes gzip (its default) or
  * whatever `compresscmd` names: the two Node decompresses are read, the others named so the user can decompress them.
@@ -100,7 +102,9 @@ export function decompressedCopy(path: string, compression: Compression, notice:
 }
 
 function decompressor(compression: Compression) {
-  return compression === 'gzip' ? createGunzip() : createZstdDecompress();
+  // 256 KiB output chunks (zlib's default is 16 KiB): fewer turns through the stream for the same bytes.
+  const chunkSize = 256 * 1024;
+  return compression === 'gzip' ? createGunzip({ chunkSize }) : createZstdDecompress({ chunkSize });
 }
 
 /**
@@ -125,15 +129,28 @@ async function spool(
     stream.once('error', () => source.destroy());
     let written = 0;
     let lineEnd = 0; // the byte after the last newline written
+    // zlib hands out 16 KiB at a time: written in batches of about 1 MiB (one write each, it took 6.5 s for 1 GB).
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batchBytes === 0) return;
+      await handle!.writev(batch);
+      batch = [];
+      batchBytes = 0;
+    };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        await handle.write(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
         const newline = chunk.lastIndexOf(0x0a);
         if (newline >= 0) lineEnd = written + newline + 1;
         written += chunk.length;
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
       }
+      await flush();
     } catch (error) {
       if (!isCutShort(error)) throw error;
+      await flush();
       await handle.truncate(lineEnd);
       notice(
         `${name}: the ${compression} stream ends early (cut, or still being written): scanning the ${lineEnd} bytes of whole lines before`,
