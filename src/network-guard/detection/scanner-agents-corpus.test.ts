@@ -59,37 +59,14 @@ const KNOWN_MISSES: Record<string, string> = {};
 
 /** Upstream scanners we do not read as scanners yet (measured; names are added one family at a time). */
 const NOT_YET_READ: string[] = [
-  'crowdsec: Cloud mapping',
   'crowdsec: Nimbostratus',
   'crowdsec: Nmap',
-  'crowdsec: ScanAlert',
-  'crowdsec: scan.lol',
-  'crowdsec: Shodan',
   'crs: bilbo',
   'crs: BFAC',
   'crs: brutus',
   'crs: grabber',
   'crs: metis',
   'crs: pangolin',
-  'crawler-user-agents UT-Dorkbot: UT-Dorkbot/1.0',
-  'crawler-user-agents BitSightBot\\/: Mozilla/5.0 (compatible; BitSightBot/1.0)',
-  'crawler-user-agents NetSystemsResearch: NetSystemsResearch studies the availability of various services across the internet. Our website is netsystemsresearch.com',
-  'crawler-user-agents HTTP Banner Detection: HTTP Banner Detection (https://security.ipip.net)',
-  'crawler-user-agents AliyunSecBot: AliyunSecBot/Aliyun AliyunSecBot@service.alibaba.com',
-  'crawler-user-agents air\\.ai\\/scanning: air.ai/scanning Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/126.0.0.0 Safari/537.36',
-  'crawler-user-agents asnriskscorer: asnriskscorer/1.0',
-  'crawler-user-agents cypex\\.ai\\/scanning: cypex.ai/scanning Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/126.0.0.0 Safari/537.36',
-  'crawler-user-agents Software-Security-Research: Mozilla/5.0 (compatible; Software-Security-Research; +https://www.ruhr-uni-bochum.de/)',
-  'crawler-user-agents visionheight\\.com\\/scan: visionheight.com/scan Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/126.0.0.0 Safari/537.36',
-  'crawler-user-agents Keydrop\\.io: Mozilla/5.0; Keydrop.io/1.0(onlyscans.com/about);',
-  'crawler-user-agents WanscannerBot: Mozilla/5.0 (X11; Linux x86_64; WanscannerBot/1.2; +https://abuse.pend.re) Gecko/20100101 Firefox/10.0',
-  'crawler-user-agents CERT PL: Mozilla/5.0 (compatible; Artemis; CERT PL; +https://cert.pl/skanowanie)',
-  'crawler-user-agents ISSCyberRiskCrawler\\/: Mozilla/5.0 (Macintosh; Intel Mac OS X 13_0_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/107.0.0.0 Safari/537.36 ISSCyberRiskCrawler/1.1.4',
-  'crawler-user-agents ProbelySPDR\\/: Mozilla/5.0 (compatible; +https://probely.com/sos) ProbelySPDR/0.1.0',
-  'crawler-user-agents Riddler \\(http:\\/\\/riddler\\.io: Riddler (http://riddler.io/about)',
-  'crawler-user-agents TwinWaveScanner: TwinWaveScanner',
-  'crawler-user-agents abuse\\.xmco\\.fr: Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:103.0) Gecko/20100101 Firefox/103.0 abuse.xmco.fr',
-  'crawler-user-agents watchTowr: Mozilla/5.0 (watchTowr; Windows NT 10.0; Win64; x64; rv:84.0) Gecko/20100101 Firefox/84.0',
 ];
 
 /** Generic client libraries: what monitors, health checks, CI jobs and people's own scripts send. */
