@@ -53,6 +53,7 @@ export const SCANNER_USER_AGENTS: readonly string[] = [
   'keyhacks',
   'envscan',
   'dotenv-scanner',
+  'mazen160/bfac', // BFAC's own agent, 'BFAC 1.2 (https://github.com/mazen160/bfac)'
   'l9explore',
   'l9tcpid',
   'leakix',
