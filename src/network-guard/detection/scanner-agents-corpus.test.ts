@@ -63,14 +63,13 @@ const KNOWN_MISSES: Record<string, string> = {
   'crowdsec: Nmap':
     "nmap's agent is 'Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)', matched; a bare 'nmap' is inside 'unmapped' and 'DomainMapper'",
   'crs: BFAC':
-    "BFAC's own agent 'BFAC 1.2 (https://github.com/mazen160/bfac)' is matched by 'mazen160/bfac'; a bare 'bfac' is four hex digits, which device and build ids in app agents contain",
+    "BFAC's own agent 'BFAC 1.2 (https://github.com/mazen160/bfac)' is matched by 'mazen160/bfac'; a bare 'bfac' is four hex digits: a GUID in an Internet Explorer 6 agent of uap-core's list holds them",
   'crs: brutus': "'brutus/aet' (the tool's agent) is matched; 'brutus' alone is a name",
-  'crs: grabber':
-    "a word in scrapers' and downloaders' names (ecairn-grabber, PageGrabber, EirGrabber); the Grabber scanner is unmaintained since 2007",
-  'crs: metis': 'a name; the Metis scanner is unmaintained since 2002',
-  'crs: bilbo': 'a name; Bilbo, a Nessus web front end, is unmaintained since 2003 (and Nessus is matched)',
+  'crs: grabber': "a word in other clients' names: yum's urlgrabber (uap-core), ecairn-grabber, PageGrabber",
+  'crs: metis': 'a name, of an old scanner whose agent nothing upstream shows',
+  'crs: bilbo': 'a name; Bilbo is a Nessus web front end CRS calls dead since 2003 (and Nessus is matched)',
   'crs: pangolin':
-    'Pangolin is also the self-hosted tunnelling reverse proxy built on Traefik, whose users this guard serves; the SQL-injection tool is unmaintained since 2012',
+    'Pangolin is also the self-hosted tunnelling reverse proxy built on Traefik, whose users this guard serves; the SQL-injection tool of that name is old and its agent unknown',
   'crs: webinspect':
     "inside 'Comodo-Webinspector-Crawler', Comodo's malware check for site owners (uap-core): WebInspect's probes are left to the path rules",
   'crs: whcc/':
