@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SensitivePathMatcher } from '../src/network-guard/detection/path-matcher.ts';
-import { SCANNER_USER_AGENTS } from '../src/network-guard/detection/sensitive-paths.ts';
+import { SCANNER_USER_AGENTS } from '../src/network-guard/detection/scanner-user-agents.ts';
 import { writeTraefikLog } from '../src/network-guard/sample-traffic/generate-traefik-log.ts';
 import { createPrefilter } from '../src/network-guard/traefik-log/prefilter.ts';
 import { replayFile } from '../src/network-guard/traefik-log/replay-file.ts';

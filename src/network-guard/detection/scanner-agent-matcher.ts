@@ -1,6 +1,6 @@
 import { RememberedAnswers } from '../../core/remembered-answers.ts';
 import { type CrawlerClaim, claimedCrawler } from './crawler-claims.ts';
-import { GENERIC_CLIENT_AGENTS, SCANNER_USER_AGENTS } from './sensitive-paths.ts';
+import { GENERIC_CLIENT_AGENTS, SCANNER_USER_AGENTS } from './scanner-user-agents.ts';
 
 const MAX_REMEMBERED = 4096;
 const MAX_REMEMBERED_LENGTH = 512;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Prng } from '../../core/prng.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
-import { SCANNER_USER_AGENTS } from '../detection/sensitive-paths.ts';
+import { SCANNER_USER_AGENTS } from '../detection/scanner-user-agents.ts';
 import { goJsonString } from '../sample-traffic/format-traefik-line.ts';
 import { generateTraefikLog } from '../sample-traffic/generate-traefik-log.ts';
 import { ClientIpResolver } from './client-ip.ts';
