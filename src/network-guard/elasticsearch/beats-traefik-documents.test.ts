@@ -28,9 +28,9 @@ interface Layout {
   name: string;
   /** Fixture file of upstream documents. */
   file: string;
-  /** Mapping the documents live under (mappings.json), with or without the dynamic fields the pipeline adds. */
+  /** Mapping the documents live under (mappings.json), and which of its dynamic fields documents have mapped. */
   mapping: 'filebeat' | 'elastic-agent';
-  dynamic: boolean;
+  dynamic: string[];
   /** The fields the profile must pick for these documents, as upstream writes them. */
   profile: Partial<Record<FieldRole, string>>;
   /** JSON documents carry the TCP peer's port (Traefik's ClientAddr): the behind-a-proxy reading applies. */
@@ -49,7 +49,7 @@ const LAYOUTS: Layout[] = [
     name: 'filebeat-clf',
     file: 'filebeat-clf.json',
     mapping: 'filebeat',
-    dynamic: false,
+    dynamic: [],
     json: false,
     profile: CLF_FIELDS,
   },
@@ -57,7 +57,7 @@ const LAYOUTS: Layout[] = [
     name: 'agent-clf',
     file: 'elastic-agent-clf.json',
     mapping: 'elastic-agent',
-    dynamic: false,
+    dynamic: [],
     json: false,
     profile: CLF_FIELDS,
   },
@@ -67,7 +67,7 @@ const LAYOUTS: Layout[] = [
     name: 'agent-clf-mixed',
     file: 'elastic-agent-clf.json',
     mapping: 'elastic-agent',
-    dynamic: true,
+    dynamic: ['url.path'],
     json: false,
     profile: {},
   },
@@ -75,7 +75,7 @@ const LAYOUTS: Layout[] = [
     name: 'agent-json',
     file: 'elastic-agent-json.json',
     mapping: 'elastic-agent',
-    dynamic: true,
+    dynamic: ['url.path'],
     json: true,
     profile: {
       time: '@timestamp',
@@ -90,9 +90,18 @@ const LAYOUTS: Layout[] = [
     name: 'agent-json-grok',
     file: 'elastic-agent-json-grok.json',
     mapping: 'elastic-agent',
-    dynamic: true,
+    dynamic: ['url.path', 'network.forwarded_ip'],
     json: true,
     profile: { peer: 'source.address', forwarded: 'network.forwarded_ip', path: 'url.path' },
+  },
+  // 2.0's documents in a data stream where a later pipeline has already mapped network.forwarded_ip.
+  {
+    name: 'agent-json-upgraded',
+    file: 'elastic-agent-json.json',
+    mapping: 'elastic-agent',
+    dynamic: ['url.path', 'network.forwarded_ip'],
+    json: true,
+    profile: { peer: 'source.address', forwarded: 'network.forwarded_ip' },
   },
 ];
 
@@ -104,13 +113,20 @@ const PEER_IN_SOURCE_ADDRESS =
   "integration 2.0's format-json pipeline (the expected output at e2e8adf) puts Traefik's ClientHost in source.ip and the TCP peer (ClientAddr) only in source.address; we group ECS documents by source.ip";
 const NO_SOURCE_IP = `${PEER_IN_SOURCE_ADDRESS}: a line without ClientHost has no source.ip, so the document is in no client bucket (invisible to detection)`;
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  'agent-json:profile.peer': PEER_IN_SOURCE_ADDRESS,
   'agent-json-grok:profile.peer': `${PEER_IN_SOURCE_ADDRESS} (c81e9fe's pipeline groks source.ip out of ClientAddr, so source.ip is right there, but source.address is right in both)`,
-  'agent-json#3:client': NO_SOURCE_IP,
-  'agent-json#3:client_behind_proxy': NO_SOURCE_IP,
-  'agent-json#4:client': NO_SOURCE_IP,
-  'agent-json#4:client_behind_proxy': NO_SOURCE_IP,
-  'agent-json#5:client': `${PEER_IN_SOURCE_ADDRESS}: ClientHost is the raw X-Forwarded-For a client sent (175.16.199.10), so without trusted proxies we blame an address the client wrote, not its peer 10.10.8.105`,
+  ...Object.fromEntries(
+    ['agent-json', 'agent-json-upgraded'].flatMap((layout) => [
+      [`${layout}:profile.peer`, PEER_IN_SOURCE_ADDRESS],
+      [`${layout}#3:client`, NO_SOURCE_IP],
+      [`${layout}#3:client_behind_proxy`, NO_SOURCE_IP],
+      [`${layout}#4:client`, NO_SOURCE_IP],
+      [`${layout}#4:client_behind_proxy`, NO_SOURCE_IP],
+      [
+        `${layout}#5:client`,
+        `${PEER_IN_SOURCE_ADDRESS}: ClientHost is the raw X-Forwarded-For a client sent (175.16.199.10), so without trusted proxies we blame an address the client wrote, not its peer 10.10.8.105`,
+      ],
+    ]),
+  ),
   ...Object.fromEntries(
     [0, 1, 2, 3, 4, 5, 6, 7].map((index) => [
       `agent-clf-mixed#${index}:path`,
@@ -121,7 +137,8 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
 
 function capsOf(layout: Layout): FieldCaps {
   const mapping = MAPPINGS[layout.mapping] as { declared: Record<string, string>; dynamic?: Record<string, string> };
-  const types = { ...mapping.declared, ...(layout.dynamic ? mapping.dynamic : {}) };
+  const dynamic = layout.dynamic.map((field): [string, string] => [field, mapping.dynamic?.[field] ?? 'keyword']);
+  const types = { ...mapping.declared, ...Object.fromEntries(dynamic) };
   return Object.fromEntries(
     Object.entries(types).map(([field, type]) => [field, [{ type, aggregatable: true, searchable: true }]]),
   );
