@@ -284,7 +284,7 @@ export class ElasticsearchDetector {
     const incomplete = {
       bool: {
         filter: [timeFilter],
-        should: [fields.client_ip, fields.path, fields.status].map((field) => ({
+        should: [this.queries.addressing.peerField, fields.path, fields.status].map((field) => ({
           bool: { must_not: { exists: { field } } },
         })),
         minimum_should_match: 1,

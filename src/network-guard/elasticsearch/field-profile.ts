@@ -49,8 +49,11 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
   'elastic-agent': {
     time: ['@timestamp'],
     client_ip: ['source.ip', 'client.ip', 'source.address'],
-    peer: [],
-    forwarded: ['network.forwarded_ip'],
+    // The TCP peer: the integration's JSON pipeline renames ClientAddr (`host:port`) here, while source.ip is
+    // ClientHost (a client's own X-Forwarded-For) in 2.0 or absent when the line has none. CLF lines: the host alone.
+    peer: ['source.address'],
+    // Behind a trusted proxy: ClientHost, in network.forwarded_ip (later pipelines) or else source.ip (2.0).
+    forwarded: ['network.forwarded_ip', 'source.ip'],
     path: ['url.path', 'url.original'],
     status: ['http.response.status_code'],
     user_agent: ['user_agent.original'],
