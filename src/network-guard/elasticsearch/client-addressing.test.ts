@@ -191,3 +191,20 @@ test('Elastic Agent: the peer field is never sliced in ranges (a host sorts as `
   assert.equal(plain.peerHasPort, false);
   assert.equal(plain.peerMayLackPort, false);
 });
+
+test("a path's distinct clients are counted by the peer's host, not a field a client writes", () => {
+  const counted = new ClientAddressing(agent, { peerScript: true }).distinctClients('source.ip');
+  assert.equal(counted.script.lang, 'painless');
+  assert.deepEqual(counted.script.params, { field: 'source.address' });
+  assert.deepEqual(new ClientAddressing(traefik).distinctClients('ClientHost.keyword').script.params, {
+    field: 'ClientAddr.keyword',
+  });
+  // Behind trusted proxies (the peer is the proxy) and without Painless (every port a client): the client field.
+  assert.deepEqual(new ClientAddressing(agent, { trustedProxies: true }).distinctClients('source.ip'), {
+    field: 'source.ip',
+  });
+  assert.deepEqual(new ClientAddressing(agent, { peerScript: false }).distinctClients('source.ip'), {
+    field: 'source.ip',
+  });
+  assert.deepEqual(new ClientAddressing(ecs).distinctClients('source.ip'), { field: 'source.ip' });
+});

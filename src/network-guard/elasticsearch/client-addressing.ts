@@ -88,6 +88,18 @@ export class ClientAddressing {
     return sources;
   }
 
+  /**
+   * What a path's distinct clients are counted by (served to many: public content, for good): the peer's host, as
+   * the composite groups it, never a field a client writes. Two cases keep the client field (ClientHost, source.ip:
+   * the peer's host unless a client sent X-Forwarded-For): behind trusted proxies, where the peer is the proxy, and
+   * a `host:port` peer without Painless, whose every connection would count as one more client.
+   */
+  distinctClients(clientField: string): SearchBody {
+    if (this.forwardedField === undefined && this.peerHasPort && this.peerScript)
+      return { script: { source: PEER_HOST, lang: 'painless', params: { field: this.peerField } } };
+    return { field: this.forwardedField === undefined && !this.peerHasPort ? this.peerField : clientField };
+  }
+
   /** What a bucket key says about the request, in the resolver's terms. */
   addressOf(key: SearchBody): ClientAddressFields {
     const client = key.client == null ? undefined : String(key.client);
