@@ -1,6 +1,6 @@
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import { IntegrationError } from '../../core/errors.ts';
-import type { FieldCaps } from './search-backend.ts';
+import type { FieldCaps, SearchBackend } from './search-backend.ts';
 
 export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat';
 export type FieldRole =
@@ -223,4 +223,24 @@ function resolveRole(
   return {
     problem: `${seen.join('; ')}: aggregations need ${wanted}${role === 'time' ? '' : ' (add a keyword subfield or map it as keyword)'}`,
   };
+}
+
+/**
+ * The Elastic Agent integration sends Traefik's JSON and CLF lines to one data stream (its pipeline picks by the
+ * first character): once a JSON line has mapped url.path the profile groups by it, and a CLF line's document has only
+ * url.original, a path no query reads (those documents are counted as skipped). One `_count` at connect says so.
+ */
+export async function unreadPathWarning(
+  backend: Pick<SearchBackend, 'count'>,
+  index: string,
+  profile: FieldProfile,
+  caps: FieldCaps,
+): Promise<string | undefined> {
+  if (profile.fields.path !== 'url.path' || !caps['url.original']) return undefined;
+  const query = {
+    bool: { filter: [{ exists: { field: 'url.original' } }], must_not: [{ exists: { field: 'url.path' } }] },
+  };
+  const { count } = (await backend.count(index, query)).body;
+  if (count === 0) return undefined;
+  return `${count.toLocaleString('en')} documents in ${index} have url.original but no url.path (Traefik CLF lines beside JSON ones): their paths are not read, and they are counted as skipped; log one format (Traefik's accessLog.format: json), or point elasticsearch.fields.path at a field every document has`;
 }
