@@ -22,9 +22,10 @@ const PEER_HOST = `
 /**
  * The client of a request is decided the way the file path decides it (`ClientIpResolver`): the TCP peer, and the
  * forwarded value only when the peer is a trusted proxy. Elasticsearch groups by the peer (Traefik's `ClientAddr`
- * with its port cut off by a script source; ECS `source.ip`) and, only when trusted proxies are configured, by the
- * forwarded field too (Traefik's `ClientHost`, which holds a client's own X-Forwarded-For; ECS
- * `network.forwarded_ip`); the resolver then reads each bucket. Without a peer field (Traefik JSON lacking
+ * with its port cut off by a script source; the Elastic Agent integration's `source.address` likewise; Filebeat's
+ * `source.ip`) and, only when trusted proxies are configured, by the forwarded field too (Traefik's `ClientHost`,
+ * which holds a client's own X-Forwarded-For; ECS `network.forwarded_ip`, or the integration 2.0's `source.ip`,
+ * which is ClientHost); the resolver then reads each bucket. Without a peer field (Traefik JSON lacking
  * ClientAddr) ClientHost is read as the file path reads CLF.
  */
 export class ClientAddressing {
@@ -37,21 +38,41 @@ export class ClientAddressing {
    * `host:port` and the resolver cuts the port: the same clients, more buckets.
    */
   readonly peerScript: boolean;
+  /**
+   * Some peer values are a bare host (ECS `source.address` of a CLF line, in the same data stream as JSON lines'
+   * `host:port`): filters match the host exactly too, and the field cannot be sliced in ranges (a host's documents
+   * would sort in two places: `1.2.3.4` and `1.2.3.4:80`, `::1` and `[::1]:80`).
+   */
+  readonly peerMayLackPort: boolean;
   readonly #traefik: boolean;
+  /** The forwarded field holds Traefik's ClientHost (the peer's host, or a raw X-Forwarded-For), not a bare list. */
+  readonly #forwardedIsClientHost: boolean;
 
   constructor(profile: FieldProfile, options: AddressingOptions = {}) {
     const { fields } = profile;
     const trustedProxies = options.trustedProxies ?? false;
     this.peerScript = options.peerScript ?? true;
     this.#traefik = profile.name === 'traefik-json';
+    this.peerMayLackPort = false;
+    this.#forwardedIsClientHost = false;
     if (this.#traefik && fields.peer) {
       this.peerField = fields.peer;
       this.peerHasPort = true;
       this.forwardedField = trustedProxies ? fields.client_ip : undefined;
+      this.#forwardedIsClientHost = true;
+    } else if (fields.peer && !(profile.types.peer ?? '').split('/').includes('ip')) {
+      // (An `ip` mapping holds no port and takes no prefix query: then it is read like source.ip below.)
+      this.peerField = fields.peer;
+      this.peerHasPort = true;
+      this.peerMayLackPort = true;
+      this.forwardedField = trustedProxies ? fields.forwarded : undefined;
+      // Integration 2.0 leaves ClientHost in source.ip: the same as the peer's host unless a header was forwarded.
+      this.#forwardedIsClientHost = fields.forwarded !== undefined && fields.forwarded === fields.client_ip;
     } else {
       this.peerField = fields.client_ip;
       this.peerHasPort = false;
-      this.forwardedField = trustedProxies && !this.#traefik ? fields.forwarded : undefined;
+      const forwarded = fields.forwarded === fields.client_ip ? undefined : fields.forwarded;
+      this.forwardedField = trustedProxies && !this.#traefik ? forwarded : undefined;
     }
   }
 
@@ -67,11 +88,24 @@ export class ClientAddressing {
     return sources;
   }
 
+  /**
+   * What a path's distinct clients are counted by (served to many: public content, for good): the peer's host, as
+   * the composite groups it, never a field a client writes. Two cases keep the client field (ClientHost, source.ip:
+   * the peer's host unless a client sent X-Forwarded-For): behind trusted proxies, where the peer is the proxy, and
+   * a `host:port` peer without Painless, whose every connection would count as one more client.
+   */
+  distinctClients(clientField: string): SearchBody {
+    if (this.forwardedField === undefined && this.peerHasPort && this.peerScript)
+      return { script: { source: PEER_HOST, lang: 'painless', params: { field: this.peerField } } };
+    return { field: this.forwardedField === undefined && !this.peerHasPort ? this.peerField : clientField };
+  }
+
   /** What a bucket key says about the request, in the resolver's terms. */
   addressOf(key: SearchBody): ClientAddressFields {
     const client = key.client == null ? undefined : String(key.client);
     const forwarded = key.forwarded == null ? undefined : String(key.forwarded);
-    if (this.peerHasPort) return { clientAddr: client, clientHost: forwarded };
+    if (this.peerHasPort && this.#forwardedIsClientHost) return { clientAddr: client, clientHost: forwarded };
+    if (this.peerHasPort) return { clientAddr: client, forwardedFor: forwarded };
     if (this.#traefik) return { clientHost: client };
     return { clientAddr: client, forwardedFor: forwarded };
   }
@@ -84,13 +118,16 @@ export class ClientAddressing {
   groups(selectors: readonly ClientSelector[], maxClauses = MAX_FILTER_CLAUSES): ClientSelector[][] {
     const groups: ClientSelector[][] = [];
     let group: ClientSelector[] = [];
-    let clauses = 0;
+    // A peer that may lack its port is also matched exactly: one `terms` of the whole peers per group, and one more
+    // clause beside the prefix of each peer narrowed by a forwarded value.
+    const shared = this.peerMayLackPort ? 1 : 0;
+    let clauses = shared;
     for (const selector of this.#unique(selectors)) {
-      const cost = selector.forwarded === undefined ? 1 : 2;
+      const cost = selector.forwarded === undefined ? 1 : 2 + shared;
       if (group.length > 0 && clauses + cost > maxClauses) {
         groups.push(group);
         group = [];
-        clauses = 0;
+        clauses = shared;
       }
       group.push(selector);
       clauses += cost;
@@ -144,7 +181,8 @@ export class ClientAddressing {
   #peers(peers: string[]): SearchBody {
     if (!this.peerHasPort) return { terms: { [this.peerField]: peers } };
     const field = this.peerField;
-    const prefixes = peers.map((peer) => ({ prefix: { [field]: this.rawPrefix(peer) } }));
+    const prefixes: SearchBody[] = peers.map((peer) => ({ prefix: { [field]: this.rawPrefix(peer) } }));
+    if (this.peerMayLackPort) prefixes.push({ terms: { [field]: peers.map(withoutPort) } });
     return prefixes.length === 1 ? prefixes[0] : { bool: { should: prefixes, minimum_should_match: 1 } };
   }
 }

@@ -62,7 +62,9 @@ function* traffic(): Generator<TestRequest> {
     };
 }
 
-const PROFILES: ProfileName[] = ['traefik-json', 'elastic-agent'];
+// Not elastic-agent: its peer (source.address) may be a bare host beside `host:port` values, which no range can keep in
+// one slice, so it is never sliced (client-addressing.test.ts).
+const PROFILES: ProfileName[] = ['traefik-json'];
 
 for (const engine of engines)
   for (const profile of PROFILES)

@@ -36,7 +36,7 @@ export async function clientPartitions(
 ): Promise<Array<SearchBody | undefined>> {
   const slices = Math.ceil(documents / PARTITION_DOCUMENTS);
   const order = peerOrder(peerType);
-  if (slices < 2 || !order) return [undefined];
+  if (slices < 2 || !order || addressing.peerMayLackPort) return [undefined];
   const field = addressing.peerField;
   const size = Math.min(MAX_SAMPLES, slices * SAMPLES_PER_PARTITION);
   const body: SearchBody = {
@@ -86,7 +86,7 @@ export function peerSpan(
   selectors: readonly ClientSelector[],
 ): SearchBody | undefined {
   const order = peerOrder(peerType);
-  if (selectors.length === 0 || !order) return undefined;
+  if (selectors.length === 0 || !order || addressing.peerMayLackPort) return undefined;
   const bounds = selectors.map((selector) =>
     addressing.peerHasPort ? addressing.rawPrefix(selector.peer) : selector.peer,
   );

@@ -138,7 +138,9 @@ export class DetectionQueries {
             served: {
               filter: { range: { [fields.status]: { gte: 200, lt: 400 } } },
               aggs: {
-                clients: { cardinality: { field: fields.client_ip, precision_threshold: 1000 } },
+                clients: {
+                  cardinality: { ...this.addressing.distinctClients(fields.client_ip), precision_threshold: 1000 },
+                },
                 last: { max: { field: fields.time } },
                 ...(fields.size
                   ? { ok: { filter: this.#okFilter(), aggs: { sizes: { terms: { field: fields.size, size: 3 } } } } }

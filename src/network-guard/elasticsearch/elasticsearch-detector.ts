@@ -13,7 +13,7 @@ import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './
 import { type ClientSearch, enrichClients } from './client-enrichment.ts';
 import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
-import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
+import { type FieldProfile, fieldCapsRequest, resolveFieldProfile, unreadPathWarning } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { compactBody, keepBounded, mergedRecord } from './query-records.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
@@ -80,6 +80,8 @@ export class ElasticsearchDetector {
     try {
       const caps = await backend.fieldCaps(settings.index_pattern, fieldCapsRequest(settings));
       const profile = resolveFieldProfile(caps, settings);
+      const unread = await unreadPathWarning(backend, settings.index_pattern, profile, caps);
+      if (unread) profile.warnings.push(unread);
       const peerScript = await peerScriptWorks(backend, settings.index_pattern, profile);
       return new ElasticsearchDetector(backend, profile, config, peerScript);
     } catch (error) {
@@ -284,7 +286,7 @@ export class ElasticsearchDetector {
     const incomplete = {
       bool: {
         filter: [timeFilter],
-        should: [fields.client_ip, fields.path, fields.status].map((field) => ({
+        should: [this.queries.addressing.peerField, fields.path, fields.status].map((field) => ({
           bool: { must_not: { exists: { field } } },
         })),
         minimum_should_match: 1,

@@ -76,12 +76,14 @@ describe('field profiles from recorded _field_caps', () => {
     );
   });
 
-  it('Elastic Agent integration (ECS): source.ip as ip, url.path', () => {
+  it('Elastic Agent integration (ECS): the peer in source.address, url.path', () => {
     const caps = fixture('elastic-agent');
     assert.equal(detectProfileName(caps), 'elastic-agent');
     const profile = resolveFieldProfile(caps, SETTINGS);
     assert.equal(profile.fields.client_ip, 'source.ip');
     assert.equal(profile.types.client_ip, 'ip');
+    assert.equal(profile.fields.peer, 'source.address');
+    assert.equal(profile.fields.forwarded, 'network.forwarded_ip');
     assert.equal(profile.fields.path, 'url.path');
     assert.equal(profile.fields.status, 'http.response.status_code');
     assert.equal(profile.fields.user_agent, 'user_agent.original');

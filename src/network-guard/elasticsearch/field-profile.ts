@@ -1,6 +1,6 @@
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import { IntegrationError } from '../../core/errors.ts';
-import type { FieldCaps } from './search-backend.ts';
+import type { FieldCaps, SearchBackend } from './search-backend.ts';
 
 export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat';
 export type FieldRole =
@@ -49,8 +49,11 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
   'elastic-agent': {
     time: ['@timestamp'],
     client_ip: ['source.ip', 'client.ip', 'source.address'],
-    peer: [],
-    forwarded: ['network.forwarded_ip'],
+    // The TCP peer: the integration's JSON pipeline renames ClientAddr (`host:port`) here, while source.ip is
+    // ClientHost (a client's own X-Forwarded-For) in 2.0 or absent when the line has none. CLF lines: the host alone.
+    peer: ['source.address'],
+    // Behind a trusted proxy: ClientHost, in network.forwarded_ip (later pipelines) or else source.ip (2.0).
+    forwarded: ['network.forwarded_ip', 'source.ip'],
     path: ['url.path', 'url.original'],
     status: ['http.response.status_code'],
     user_agent: ['user_agent.original'],
@@ -220,4 +223,24 @@ function resolveRole(
   return {
     problem: `${seen.join('; ')}: aggregations need ${wanted}${role === 'time' ? '' : ' (add a keyword subfield or map it as keyword)'}`,
   };
+}
+
+/**
+ * The Elastic Agent integration sends Traefik's JSON and CLF lines to one data stream (its pipeline picks by the
+ * first character): once a JSON line has mapped url.path the profile groups by it, and a CLF line's document has only
+ * url.original, a path no query reads (those documents are counted as skipped). One `_count` at connect says so.
+ */
+export async function unreadPathWarning(
+  backend: Pick<SearchBackend, 'count'>,
+  index: string,
+  profile: FieldProfile,
+  caps: FieldCaps,
+): Promise<string | undefined> {
+  if (profile.fields.path !== 'url.path' || !caps['url.original']) return undefined;
+  const query = {
+    bool: { filter: [{ exists: { field: 'url.original' } }], must_not: [{ exists: { field: 'url.path' } }] },
+  };
+  const { count } = (await backend.count(index, query)).body;
+  if (count === 0) return undefined;
+  return `${count.toLocaleString('en')} documents in ${index} have url.original but no url.path (Traefik CLF lines beside JSON ones): their paths are not read, and they are counted as skipped; log one format (Traefik's accessLog.format: json), or point elasticsearch.fields.path at a field every document has`;
 }
