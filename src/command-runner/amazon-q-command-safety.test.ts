@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Amazon Q Developer CLI's execute_bash acceptance cases (see __fixtures__/README.md): what Amazon Q asks the user to
@@ -18,15 +15,9 @@ interface AmazonQCase {
   ours?: { decision: Decision; why: string };
 }
 
-const cases: AmazonQCase[] = readFileSync(
-  new URL('./__fixtures__/amazon-q-command-safety.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as AmazonQCase);
+const cases = fixtureCases<AmazonQCase>('amazon-q-command-safety.jsonl');
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 const count = (verdict: AmazonQCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
 
 test('Amazon Q cases: the fixture covers both verdicts and explains each disagreement', () => {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
+import { defaultClassifier } from './testing/upstream-cases.ts';
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 const verdict = (command: string) => {
   const result = classifier.classify(command);
   return `${result.level} ${result.decision} ${result.rule}`;

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * OpenAI Codex CLI's own command-safety test cases (see __fixtures__/README.md): what Codex calls known-safe must run
@@ -18,11 +15,7 @@ interface CodexCase {
   ours?: { decision: Decision; why: string };
 }
 
-const FIXTURE = new URL('./__fixtures__/codex-command-safety.jsonl', import.meta.url);
-const cases: CodexCase[] = readFileSync(FIXTURE, 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as CodexCase);
+const cases = fixtureCases<CodexCase>('codex-command-safety.jsonl');
 
 /** The command line whose words are exactly the upstream argv (what Codex executes). */
 function shellLine(argv: readonly string[]): string {
@@ -31,7 +24,7 @@ function shellLine(argv: readonly string[]): string {
     .join(' ');
 }
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 
 test('Codex command-safety cases: the fixture covers every verdict', () => {
   const count = (verdict: CodexCase['codex']) => cases.filter((entry) => entry.codex === verdict).length;

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Continue's terminal-security cases (see __fixtures__/README.md). `disabled` (never runs there) and `named-held` must
@@ -18,15 +15,9 @@ interface ContinueCase {
   ours?: { decision: Decision; why: string };
 }
 
-const cases: ContinueCase[] = readFileSync(
-  new URL('./__fixtures__/continue-terminal-security.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as ContinueCase);
+const cases = fixtureCases<ContinueCase>('continue-terminal-security.jsonl');
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 const count = (verdict: ContinueCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
 const mustHold = (entry: ContinueCase) => entry.upstream === 'disabled' || entry.upstream === 'named-held';
 

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Google Gemini CLI's shell-safety test cases (see __fixtures__/README.md): what Gemini refuses must never run without
@@ -19,15 +16,9 @@ interface GeminiCase {
   ours?: { decision: Decision; why: string };
 }
 
-const cases: GeminiCase[] = readFileSync(
-  new URL('./__fixtures__/gemini-cli-shell-safety.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as GeminiCase);
+const cases = fixtureCases<GeminiCase>('gemini-cli-shell-safety.jsonl');
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 
 test('Gemini CLI cases: the fixture covers every verdict and explains each disagreement', () => {
   const count = (verdict: GeminiCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * HolmesGPT's bash-toolset cases (see __fixtures__/README.md): a command it refuses as unsafe must never run without
@@ -20,15 +17,9 @@ interface HolmesCase {
   ours?: { decision: Decision; why: string };
 }
 
-const cases: HolmesCase[] = readFileSync(
-  new URL('./__fixtures__/holmesgpt-bash-toolset.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as HolmesCase);
+const cases = fixtureCases<HolmesCase>('holmesgpt-bash-toolset.jsonl');
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 const count = (verdict: HolmesCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
 
 test('HolmesGPT cases: the fixture covers every verdict and names its sources and reasons', () => {

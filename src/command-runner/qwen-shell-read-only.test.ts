@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Qwen Code's read-only shell checker cases (see __fixtures__/README.md): a command it schedules as read-only must
@@ -17,12 +14,9 @@ interface QwenCase {
   ours?: { decision: Decision; why: string };
 }
 
-const cases: QwenCase[] = readFileSync(new URL('./__fixtures__/qwen-shell-read-only.jsonl', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as QwenCase);
+const cases = fixtureCases<QwenCase>('qwen-shell-read-only.jsonl');
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 
 test('Qwen Code read-only cases: read-only runs, the rest is held unless the fixture says why', (t) => {
   assert.ok(cases.length >= 240, `${cases.length} cases`);

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
+import { defaultClassifier } from './testing/upstream-cases.ts';
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 
 // Options whose value is a whole command line (env -S, mapfile -C) hide a program in every spelling getopt accepts;
 // before the fix each of these was LOW or SAFE and allowed.

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { execSection } from '../config/sections/exec.ts';
-import { createCommandClassifier } from './command-classifier.ts';
-import { commandPolicyFrom } from './command-policy.ts';
 import type { Decision } from './danger-level.ts';
+import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * VS Code's default terminal auto-approve cases (see __fixtures__/README.md): what its default rules run without
@@ -18,15 +15,9 @@ interface VsCodeCase {
   ours?: { decision: Decision; why: string };
 }
 
-const cases: VsCodeCase[] = readFileSync(
-  new URL('./__fixtures__/vscode-terminal-auto-approve.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line) as VsCodeCase);
+const cases = fixtureCases<VsCodeCase>('vscode-terminal-auto-approve.jsonl');
 
-const classifier = await createCommandClassifier(commandPolicyFrom(execSection.parse({})), '/srv/project');
+const classifier = await defaultClassifier();
 
 test('VS Code default auto-approve cases: approved ones run, the rest is held unless the fixture says why', (t) => {
   assert.ok(cases.length >= 65, `${cases.length} cases`);
