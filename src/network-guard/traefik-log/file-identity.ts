@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { rotatedCandidates } from '../../core/rotated-files.ts';
+import { rotatedByInode, rotatedCandidates } from '../../core/rotated-files.ts';
 
 /** Helpers that tell which file is which: identity (device, inode), head hash, rotated copies, line starts. */
 
@@ -37,18 +37,14 @@ export async function findByIdentity(
   path: string,
   known: { dev: number; ino: number; headHash: string; headLength: number },
 ): Promise<string | undefined> {
-  for (const candidate of await rotatedCandidates(path)) {
-    const info = await statOrUndefined(candidate, true);
-    if (!info || info.ino !== known.ino || info.dev !== known.dev) continue;
-    if (known.headLength === 0) return candidate;
-    const handle = await open(candidate, 'r');
-    try {
-      if ((await hashHead(handle, known.headLength)) === known.headHash) return candidate;
-    } finally {
-      await handle.close();
-    }
+  const candidate = await rotatedByInode(path, known);
+  if (!candidate || known.headLength === 0) return candidate;
+  const handle = await open(candidate, 'r');
+  try {
+    return (await hashHead(handle, known.headLength)) === known.headHash ? candidate : undefined;
+  } finally {
+    await handle.close();
   }
-  return undefined;
 }
 
 /** Offset just after the last newline of the file (0 when there is none). */
