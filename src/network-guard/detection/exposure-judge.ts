@@ -22,7 +22,9 @@ export interface ExposureJudgement {
 }
 
 /**
- * A single-page app's runtime configuration (`/config.js`, `/env.js`, `/assets/config.json`), or a file a site
+ * A single-page app's runtime configuration (`/config.js`, `/env.js`, `/assets/config.json`; a Blazor WebAssembly
+ * app's `/appsettings.json` and `/appsettings.{ENVIRONMENT}.json`, which the framework loads from its web root in every
+ * browser: Microsoft's configuration docs warn they are public), or a file a site
  * publishes under a generic configuration name (`/files/logstash/config.xml`, an example linked from an article):
  * its pages load the one in every browser, its visitors follow links to the other. Scanners ask for these names
  * hoping for keys inside, so they stay sensitive; but one answered 2xx to a client that probed nothing else is a
@@ -30,7 +32,7 @@ export interface ExposureJudgement {
  * one user, a blog's file read by two visitors in a day). Not under a dot-directory (`/.docker/config.json` holds
  * registry credentials); names that only secrets have (`wp-config.php`, `secrets.yml`, `.env`) are never assets.
  */
-const PAGE_ASSET = /^(?:(?:config|env)\.m?js|config\.(?:json|xml|ya?ml))$/;
+const PAGE_ASSET = /^(?:(?:config|env)\.m?js|config\.(?:json|xml|ya?ml)|appsettings(?:\.[A-Za-z0-9_-]+)?\.json)$/;
 
 export function isPageAsset(path: string): boolean {
   return PAGE_ASSET.test(path.slice(path.lastIndexOf('/') + 1)) && !path.includes('/.');

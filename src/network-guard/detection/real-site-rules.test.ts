@@ -264,6 +264,25 @@ test("a small site's runtime configuration loaded by its one user is no leak; fe
   );
 });
 
+test("a Blazor WebAssembly app's settings, loaded by each of its first visitors, are no leak; fetched by a prober, they are", () => {
+  const d = detector();
+  // Blazor loads wwwroot/appsettings.json and appsettings.{ENVIRONMENT}.json in every browser (learn.microsoft.com,
+  // "ASP.NET Core Blazor configuration"); a small internal app has fewer visitors than the profile needs to learn it
+  for (let i = 0; i < 5; i++) {
+    const ip = `192.0.2.${90 + i}`;
+    d.observe(hit(ip, '/_framework/blazor.boot.json', 200, T0 + i * 60_000, 9_120));
+    d.observe(hit(ip, '/appsettings.json', 200, T0 + i * 60_000 + 200, 312));
+    d.observe(hit(ip, '/appsettings.Production.json', 200, T0 + i * 60_000 + 210, 148));
+  }
+  // a scanner that probed first, then got an ASP.NET server's settings (connection strings) from its root
+  d.observe(hit('203.0.113.96', '/.env', 404, T0, 19));
+  d.observe(hit('203.0.113.96', '/appsettings.json', 200, T0 + 300, 1_884));
+  assert.deepEqual(
+    d.drainFindings(true).map((f) => [f.ip, f.threatType, f.evidence.extra?.leakedPaths]),
+    [['203.0.113.96', 'secret_exposure', ['/appsettings.json']]],
+  );
+});
+
 test("an application's pages are scripts the server runs: its admin browsing them is no leak; a prober's find is", () => {
   const d = detector();
   // FreePBX's administrator: the whole admin interface is /admin/config.php?display=..., answered with HTML
