@@ -8,6 +8,8 @@
  * (router and service URL are quoted, or a bare `-` when missing in v1.7 and v2.0-v2.1; in generic CLF the line's
  * last quote closes the user agent) and the request from the timestamp; the referer/user-agent pair is split at the
  * first `" "` (browsers percent-encode quotes in URLs). A header Traefik redacts (`"REDACTED"`) reads as empty.
+ * Traefik v1.4 wrote a missing referer or user agent as a bare `-` too, and a status and size it had none for (a
+ * request no backend took) as Go's `%!d(<nil>)`: read as no status (0) and no size, as `-` is.
  * The NCSA Common Log Format itself (Apache's `common`, the default of its stock configuration and XAMPP's), which
  * ends after the size (`... "GET /.env HTTP/1.1" 404 196`), is read too, with no referer and no user agent.
  */
@@ -39,7 +41,10 @@ const ASKS_FOR_A_PATH = /^[A-Za-z]+ +\//;
 
 const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
 const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
-const STATUS_AND_SIZE = /" (\d{1,3}|-) (\d+|-) "/y;
+/** `%!d(<nil>)`: Traefik v1.4's status and size when it had none (its format said %d, the value was nil). */
+const NIL = '%!d(<nil>)';
+/** The request's closing quote, status and size, and the start of the referer: quoted, or v1.4's bare `-`. */
+const STATUS_AND_SIZE = /" (\d{1,3}|-|%!d\(<nil>\)) (\d+|-|%!d\(<nil>\)) ("|- )/y;
 /** The end of a Common Log Format line: the request's closing quote, status and size, and nothing after them. */
 const COMMON_END = /" (\d{1,3}|-) (\d+|-)$/y;
 const MONTHS: Record<string, number> = {
@@ -106,8 +111,21 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   const request = requestFields(line.slice(requestStart, requestEnd), statusMatch[1]!, statusMatch[2]!);
   if (request === undefined || request === NOT_HTTP) return request;
   // "<referer>" "<user-agent>": between the size and the count (to the end of a cut line, which may stop in either)
-  const pairStart = requestEnd + statusMatch[0].length - 1;
+  const pairStart = requestEnd + statusMatch[0].length - statusMatch[3]!.length;
   const pair = line.slice(pairStart, countSpace);
+  if (!cut && isBareDashPair(pair)) {
+    const agent = pair.startsWith('- ') ? pair.slice(2) : '-';
+    return {
+      clientHost,
+      user,
+      time,
+      ...request,
+      referer: pair.startsWith('- ') ? '' : headerValue(pair.slice(1, -3)),
+      userAgent: agent === '-' ? '' : headerValue(agent.slice(1, -1)),
+      routerName: unDash(router),
+      serviceUrl: unDash(service),
+    };
+  }
   const whole = pair.length >= 5 && pair.startsWith('"') && pair.endsWith('"');
   const middle = pair.indexOf('" "');
   if ((!whole || middle < 0) && !(cut && pair.startsWith('"'))) return undefined;
@@ -142,8 +160,8 @@ function requestFields(
     method: request.slice(0, firstSpace),
     path: request.slice(firstSpace + 1, lastSpace),
     protocol: request.slice(lastSpace + 1),
-    status: status === '-' ? 0 : Number(status),
-    size: size === '-' ? undefined : Number(size),
+    status: status === '-' || status === NIL ? 0 : Number(status),
+    size: size === '-' || size === NIL ? undefined : Number(size),
   };
 }
 
@@ -232,6 +250,19 @@ function unusualServiceBefore(line: string, end: number): { value: string; open:
   if (space < 0 || end - space < 3 || line.charCodeAt(space + 1) !== 34 || line.charCodeAt(end - 1) !== 34)
     return undefined;
   return { value: line.slice(space + 2, end - 1), open: space + 1 };
+}
+
+/**
+ * Traefik v1.4's referer/user-agent pair with one or both missing, written as a bare `-`: `- -`, `- "<agent>"`,
+ * `"<referer>" -`. A quoted value always ends with its quote, so a pair that ends with ` -` has no user agent, even
+ * when the referer (client text, unescaped) holds `" "`.
+ */
+function isBareDashPair(pair: string): boolean {
+  if (pair.startsWith('- ')) {
+    const agent = pair.slice(2);
+    return agent === '-' || (agent.length >= 2 && agent.startsWith('"') && agent.endsWith('"'));
+  }
+  return pair.length >= 5 && pair.startsWith('"') && pair.endsWith('" -');
 }
 
 /** A quoted header as the client sent it: `-` (absent) and `REDACTED` (Traefik's placeholder) are empty. */

@@ -378,6 +378,42 @@ describe('parseTraefikLine: Common Log Format', () => {
     assert.deepEqual([read.clientIp, read.status, read.routerName], ['81.2.69.160', 404, 'shop-www@kubernetescrd']);
   });
 
+  it("reads v1.4's bare '-' for a missing referer or user agent, and its %!d(<nil>) status and size", () => {
+    // middlewares/accesslog/logger_formatters.go at 6ee1a2b1db57 (v1.4): toLogString gives "-" unquoted for a
+    // missing header, and `%d` of a nil status prints %!d(<nil>) (traefik/traefik#2112).
+    const head = '10.255.0.3 - - [05/Jan/2018:07:01:43 +0000] "POST /login HTTP/1.1"';
+    const read = (rest: string) => {
+      const parsed = event(parseTraefikLine(`${head} ${rest}`));
+      return [parsed.clientIp, parsed.path, parsed.status, parsed.bytes, parsed.userAgent, parsed.routerName];
+    };
+    const app = '9692 "Host-app1-com-0" "http://10.0.2.9:9000" 1001ms';
+    assert.deepEqual(read(`204 0 - "Java/1.8.0_121" ${app}`), [
+      '10.255.0.3',
+      '/login',
+      204,
+      0,
+      'Java/1.8.0_121',
+      'Host-app1-com-0',
+    ]);
+    assert.deepEqual(read(`204 0 "https://a.example/" - ${app}`), [
+      '10.255.0.3',
+      '/login',
+      204,
+      0,
+      '',
+      'Host-app1-com-0',
+    ]);
+    assert.deepEqual(read('%!d(<nil>) %!d(<nil>) - - 155025 - - 0ms'), [
+      '10.255.0.3',
+      '/login',
+      0,
+      undefined,
+      '',
+      undefined,
+    ]);
+    // The referer is the client's text, unquoted inside: a pair ending in ` -` has no agent, whatever it spells.
+    assert.deepEqual(read(`200 5 "x" "curl/8" - ${app}`)[4], '');
+  });
   it('refuses a line whose ClientHost or user name holds a line head: never the address a client chose', () => {
     const resolver = new ClientIpResolver(['10.0.0.2']);
     const rest = ' - - [21/Nov/2026:08:02:38 +0000] "GET /index.html HTTP/1.1" 200 5 "-" "curl" 1 "web@docker" "-" 0ms';
