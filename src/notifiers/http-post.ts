@@ -73,7 +73,9 @@ async function postOnce(url: string, body: string, options: PostOptions, timeout
     });
     text = await response.text();
   } catch (error) {
-    const reason = `${options.integration}: request failed (${errorMessage(error)})`;
+    // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, a TLS error): host, never path.
+    const cause = error instanceof Error && error.cause !== undefined ? `: ${errorMessage(error.cause)}` : '';
+    const reason = `${options.integration}: request failed (${errorMessage(error)}${cause})`;
     return { result: { status: 'failed', error: reason, isRetryable: true } };
   }
   if (response.ok) {

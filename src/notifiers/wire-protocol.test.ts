@@ -110,6 +110,18 @@ describe('discord: documented rate-limit answers (docs/topics/rate-limits.md)', 
   }
 });
 
+test('a refused connection says why, and never shows the secret path of the webhook URL', async () => {
+  const server = await serve(() => {});
+  const { url } = server;
+  await server.close();
+  for (const kind of ['discord', 'slack', 'teams']) {
+    const result = await createNotifier(settingsFor(kind, url), { sleep: async () => {} }).send(sample);
+    assert.equal(outcomeOf(result), 'retryable');
+    assert.match(errorOf(result), new RegExp(`^${kind}: request failed \\(fetch failed: .*ECONNREFUSED`));
+    assert.doesNotMatch(errorOf(result), /secret/);
+  }
+});
+
 describe('slack: incoming webhook answers (changelog 2016-05-17: status + plain-text body)', () => {
   const responses = readFixture<Array<DocumentedResponse & { outcome: Outcome }>>('slack/webhook-responses.json');
   for (const response of responses) {
