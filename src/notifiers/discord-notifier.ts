@@ -88,7 +88,19 @@ export function embedCharacterCount(embed: DiscordEmbed): number {
   );
 }
 
+/**
+ * Webhook URLs copied from Discord have no API version, and unversioned routes go to the default version (v6, whose
+ * 429 `retry_after` and `Retry-After` were milliseconds: docs/reference.md#api-versioning, docs/topics/Rate_Limits.md).
+ * Pin v10, as discord.js's REST client does (DefaultRestOptions.version), so answers come in the documented units.
+ */
+export function versionedWebhookUrl(webhookUrl: string): string {
+  const url = new URL(webhookUrl);
+  url.pathname = url.pathname.replace(/^\/api\/webhooks\//, '/api/v10/webhooks/');
+  return url.toString();
+}
+
 export function createDiscordNotifier(settings: DiscordSettings, options: NotifierOptions = {}): Notifier {
+  const webhookUrl = versionedWebhookUrl(settings.webhook_url);
   return {
     kind: 'discord',
     name: settings.name ?? 'discord',
@@ -99,7 +111,7 @@ export function createDiscordNotifier(settings: DiscordSettings, options: Notifi
         // Text from logs could contain @everyone or role mentions: never ping anyone from an alert.
         allowed_mentions: { parse: [] },
       };
-      return postWithRetry(settings.webhook_url, JSON.stringify(payload), {
+      return postWithRetry(webhookUrl, JSON.stringify(payload), {
         integration: `discord${settings.name ? `:${settings.name}` : ''}`,
         timeoutMs: settings.timeout * 1000,
         maxRetries: settings.max_retries,

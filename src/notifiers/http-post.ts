@@ -13,8 +13,11 @@ export interface PostOptions {
   maxRetryWaitMs?: number;
   /** Injectable for tests with a fake clock; real timers otherwise. */
   sleep?: (milliseconds: number) => Promise<void>;
-  /** Decides whether a 2xx body still means failure (Slack answers 200 "ok"). */
-  acceptBody?: (body: string) => string | undefined;
+  /**
+   * Decides whether a 2xx body still means failure: a reason (final), or a reason with `isRetryable` (Teams
+   * connectors report throttling as a 200 whose body says `returned HTTP error 429`).
+   */
+  acceptBody?: (body: string) => string | { reason: string; isRetryable: boolean } | undefined;
 }
 
 const DEFAULT_BACKOFF_MS = 1000;
@@ -70,14 +73,16 @@ async function postOnce(url: string, body: string, options: PostOptions, timeout
     });
     text = await response.text();
   } catch (error) {
-    const reason = `${options.integration}: request failed (${errorMessage(error)})`;
+    // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, a TLS error): host, never path.
+    const cause = error instanceof Error && error.cause !== undefined ? `: ${errorMessage(error.cause)}` : '';
+    const reason = `${options.integration}: request failed (${errorMessage(error)}${cause})`;
     return { result: { status: 'failed', error: reason, isRetryable: true } };
   }
   if (response.ok) {
     const refusal = options.acceptBody?.(text);
-    if (refusal)
-      return { result: { status: 'failed', error: `${options.integration}: ${refusal}`, isRetryable: false } };
-    return { result: { status: 'sent' } };
+    if (!refusal) return { result: { status: 'sent' } };
+    const { reason, isRetryable } = typeof refusal === 'string' ? { reason: refusal, isRetryable: false } : refusal;
+    return { result: { status: 'failed', error: `${options.integration}: ${reason}`, isRetryable } };
   }
   const detail = text.slice(0, 300).replace(/\s+/g, ' ').trim();
   const error = `${options.integration}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`;
@@ -93,13 +98,21 @@ async function postOnce(url: string, body: string, options: PostOptions, timeout
   return { result: { status: 'failed', error, isRetryable: false } };
 }
 
-/** The wait a 429 asks for: the JSON body's `retry_after` (seconds, may be fractional) wins over the header. */
+/**
+ * The wait a 429 asks for: the JSON body's `retry_after` (seconds, may be fractional) refines the header's whole
+ * seconds, but never exceeds it: Discord documents both as the same wait, and a body far above the header is the
+ * old API's milliseconds (docs/topics/Rate_Limits.md, v6).
+ */
 export function retryAfterMs(header: string | null, body: string): number | undefined {
+  const fromHeader = parseRetryAfter(header);
+  let fromBody: number | undefined;
   try {
     const parsed = JSON.parse(body) as { retry_after?: unknown };
-    if (typeof parsed.retry_after === 'number' && parsed.retry_after >= 0) return Math.ceil(parsed.retry_after * 1000);
+    if (typeof parsed.retry_after === 'number' && parsed.retry_after >= 0)
+      fromBody = Math.ceil(parsed.retry_after * 1000);
   } catch {
-    // Not JSON: fall back to the header.
+    // Not JSON: the header alone.
   }
-  return parseRetryAfter(header);
+  if (fromBody === undefined) return fromHeader;
+  return fromHeader === undefined ? fromBody : Math.min(fromBody, fromHeader);
 }

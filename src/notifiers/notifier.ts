@@ -37,24 +37,31 @@ export interface Notifier {
 
 /**
  * Chat markdown (Discord embeds, Teams Adaptive Card text) turns `[Approve the block](https://phish.example)` from a
- * request path into a clickable masked link in our own alert, and `<@id>`/`<#channel>` into mentions: backslash-escape
- * the link and mention syntax. Emphasis is left alone (the daily recap uses it; in log text it is only cosmetic).
+ * request path into a clickable masked link in our own alert, `<@id>`/`<#channel>` into mentions and `||text||` into
+ * a spoiler that hides it: backslash-escape the link, mention and spoiler syntax (as discord.js's escapeMaskedLink and
+ * escapeSpoiler do). Emphasis is left alone (the daily recap uses it; in log text it is only cosmetic).
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\[\]<>]/g, '\\$&');
+  return text.replace(/[\\[\]<>]/g, '\\$&').replace(/\|\|/g, '\\|\\|');
 }
 
-/** Cuts text to `limit` characters, marking the cut with an ellipsis. */
+/**
+ * Cuts text to `limit` UTF-16 code units (the length discord.js and JavaScript clients validate, and never more than
+ * a count in code points), marking the cut with an ellipsis; never splits a surrogate pair.
+ */
 export function truncate(text: string, limit: number): string {
   if (limit <= 0) return '';
-  const chars = Array.from(text);
-  if (chars.length <= limit) return text;
-  return `${chars
-    .slice(0, limit - 1)
-    .join('')
-    .trimEnd()}…`;
+  if (text.length <= limit) return text;
+  let end = limit - 1;
+  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+  return `${text.slice(0, end).trimEnd()}…`;
 }
 
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** The length our limits count: UTF-16 code units, see `truncate`. */
 export function characterCount(text: string): number {
-  return Array.from(text).length;
+  return text.length;
 }

@@ -129,7 +129,8 @@ describe('discord', () => {
     assert.deepEqual(await notifier.send(sample), { status: 'sent' });
     assert.equal(server.requests.length, 2);
     assert.deepEqual(waits, [250], 'the JSON retry_after wins over the rounded header');
-    assert.equal(server.requests[0].path, '/api/webhooks/1/abc');
+    // The copied URL has no version; we pin v10 (see versionedWebhookUrl).
+    assert.equal(server.requests[0].path, '/api/v10/webhooks/1/abc');
   });
 
   test('falls back to the Retry-After header when the body has no retry_after', async () => {
