@@ -1,3 +1,5 @@
+import { CLF_TIMESTAMP_LENGTH, clfMonth, clfTimestampTime, findClfTimestamp } from './clf-timestamp.ts';
+
 /**
  * Splits Traefik's Common Log Format line (`format: common`, the default):
  * `<ClientHost> - <user> [<time>] "<method> <path> <proto>" <status> <size> "<referer>" "<user-agent>" <count>
@@ -39,28 +41,12 @@ const NOT_HTTP_STATUSES = new Set(['400', '408']);
 /** `GET /x` without a protocol (HTTP/0.9) names a path: that stays a line the parser could not read. */
 const ASKS_FOR_A_PATH = /^[A-Za-z]+ +\//;
 
-const TIMESTAMP = /\[(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\] "/;
-const ANY_TIMESTAMP = new RegExp(TIMESTAMP.source, 'g');
 /** `%!d(<nil>)`: Traefik v1.4's status and size when it had none (its format said %d, the value was nil). */
 const NIL = '%!d(<nil>)';
 /** The request's closing quote, status and size, and the start of the referer: quoted, or v1.4's bare `-`. */
 const STATUS_AND_SIZE = /" (\d{1,3}|-|%!d\(<nil>\)) (\d+|-|%!d\(<nil>\)) ("|- )/y;
 /** The end of a Common Log Format line: the request's closing quote, status and size, and nothing after them. */
 const COMMON_END = /" (\d{1,3}|-) (\d+|-)$/y;
-const MONTHS: Record<string, number> = {
-  jan: 0,
-  feb: 1,
-  mar: 2,
-  apr: 3,
-  may: 4,
-  jun: 5,
-  jul: 6,
-  aug: 7,
-  sep: 8,
-  oct: 9,
-  nov: 10,
-  dec: 11,
-};
 
 /**
  * `withTime: false` (the prefilter's case: it needs path and agents only) leaves `time` at 0 and skips its arithmetic.
@@ -80,22 +66,22 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   if (!right) return undefined;
   const { countSpace, router, service } = right;
   // Left side: <host> - <user> [<time>] "<request>" <status> <size>
-  const timestamp = TIMESTAMP.exec(line);
-  if (!timestamp || timestamp.index >= countSpace) return undefined;
+  const timestamp = findClfTimestamp(line);
+  if (timestamp < 0 || timestamp >= countSpace) return undefined;
   // Without the time, the month is still checked: a line the parser would reject is not "ordinary traffic".
-  const time = withTime ? clfTime(timestamp) : MONTHS[timestamp[2].toLowerCase()] === undefined ? Number.NaN : 0;
+  const time = withTime ? clfTimestampTime(line, timestamp) : clfMonth(line, timestamp) < 0 ? Number.NaN : 0;
   if (Number.isNaN(time)) return undefined;
   // `<ClientHost> - <ClientUsername>`: both may be a client's own text, unquoted (ClientHost is the raw X-Forwarded-For
   // when a trusted proxy passed one on; the user name of a failed basic auth is logged too), and either can hold a
   // whole line head, `9.9.9.9 - - [<time>] "GET /.env ...`. A second ` - `, or a second timestamp before the pair's
   // end, leaves no telling where Traefik's own address is: the line is refused rather than read with an address a
   // client chose.
-  const prefix = line.slice(0, timestamp.index).trimEnd();
+  const prefix = line.slice(0, timestamp).trimEnd();
   const separator = prefix.indexOf(' - ');
   if (separator < 0 || prefix.indexOf(' - ', separator + 1) >= 0) return undefined;
   const clientHost = prefix.slice(0, separator);
   const user = prefix.slice(separator + 3);
-  const requestStart = timestamp.index + timestamp[0].length;
+  const requestStart = timestamp + CLF_TIMESTAMP_LENGTH;
   if (hasTimestampBetween(line, requestStart, countSpace)) return undefined;
   // Common: the line's last quote closes the request (a client's quote in it is escaped by Apache and nginx alike).
   if (common) return commonFields(line, clientHost, user, time, requestStart, common);
@@ -201,9 +187,8 @@ function commonFields(
 function hasTimestampBetween(line: string, from: number, end: number): boolean {
   const close = line.indexOf('] "', from);
   if (close < 0 || close >= end) return false;
-  ANY_TIMESTAMP.lastIndex = from;
-  const match = ANY_TIMESTAMP.exec(line);
-  return match !== null && match.index < end;
+  const match = findClfTimestamp(line, from);
+  return match >= 0 && match < end;
 }
 
 /**
@@ -273,12 +258,4 @@ function headerValue(value: string): string {
 
 function unDash(value: string): string {
   return value === '-' ? '' : value;
-}
-
-function clfTime(match: RegExpExecArray): number {
-  const month = MONTHS[match[2].toLowerCase()];
-  if (month === undefined) return Number.NaN;
-  const utc = Date.UTC(Number(match[3]), month, Number(match[1]), Number(match[4]), Number(match[5]), Number(match[6]));
-  const offsetMinutes = (Number(match[8]) * 60 + Number(match[9])) * (match[7] === '-' ? -1 : 1);
-  return utc - offsetMinutes * 60_000;
 }
