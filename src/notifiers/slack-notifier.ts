@@ -26,7 +26,7 @@ export function truncateEscaped(text: string, limit: number): string {
  * mrkdwn text carrying log text: escaped, and `verbatim` so Slack does not auto-link channel names or parse mentions
  * in it (reference/block-kit/composition-objects/text-object: the default, false, does).
  */
-function mrkdwn(text: string, limit: number) {
+export function mrkdwn(text: string, limit: number) {
   return { type: 'mrkdwn', text: truncateEscaped(text, limit), verbatim: true };
 }
 

@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.ts';
 import { postWithRetry } from '../notifiers/http-post.ts';
-import { escapeMarkdown, truncate } from '../notifiers/notifier.ts';
-import { escapeSlack } from '../notifiers/slack-notifier.ts';
-import { adaptiveCardMessage } from '../notifiers/teams-notifier.ts';
+import { truncate } from '../notifiers/notifier.ts';
+import { escapeSlack, mrkdwn, truncateEscaped } from '../notifiers/slack-notifier.ts';
+import { adaptiveCardMessage, breakTeamsLinks } from '../notifiers/teams-notifier.ts';
 import { approvalLink } from './approval-links.ts';
 import type { Remediation } from './remediation-approvals.ts';
 import { APPROVE_ACTION, buttonValue, REJECT_ACTION } from './slack-interaction.ts';
@@ -40,14 +40,12 @@ export function buildSlackApprovalMessage(remediation: Remediation) {
   const { title, lines } = summary(remediation);
   const value = buttonValue(remediation.id, remediation.planHash);
   return {
-    text: truncate(escapeSlack(title), 3000),
+    text: truncateEscaped(escapeSlack(title), 3000),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: truncate(title, 150) } },
-      { type: 'section', text: { type: 'mrkdwn', text: truncate(escapeSlack(lines.join('\n')), 3000) } },
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: truncate(`\`\`\`${escapeSlack(remediation.diff)}\`\`\``, 3000) },
-      },
+      // Image, package and CVE names come from the scanned image and the model: escaped and verbatim (slack-notifier.ts).
+      { type: 'section', text: mrkdwn(escapeSlack(lines.join('\n')), 3000) },
+      { type: 'section', text: mrkdwn(`\`\`\`${escapeSlack(remediation.diff)}\`\`\``, 3000) },
       {
         type: 'actions',
         block_id: `workloads-remediation-${remediation.id}`,
@@ -86,9 +84,9 @@ export function buildTeamsApprovalCard(remediation: Remediation, approveUrl: str
   const { title, lines } = summary(remediation);
   return adaptiveCardMessage({
     body: [
-      { type: 'TextBlock', text: truncate(escapeMarkdown(title), 256), weight: 'Bolder', size: 'Medium', wrap: true },
+      { type: 'TextBlock', text: truncate(breakTeamsLinks(title), 256), weight: 'Bolder', size: 'Medium', wrap: true },
       // Image names, package names from the scanned image and the model's explanation: no masked link beside our button.
-      ...lines.map((line) => ({ type: 'TextBlock', text: truncate(escapeMarkdown(line), 2000), wrap: true })),
+      ...lines.map((line) => ({ type: 'TextBlock', text: truncate(breakTeamsLinks(line), 2000), wrap: true })),
     ],
     actions: approveUrl ? [{ type: 'Action.OpenUrl', title: 'Review and approve', url: approveUrl }] : [],
   });
