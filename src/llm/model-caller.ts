@@ -6,6 +6,7 @@ import { errorMessage, IntegrationError } from '../core/errors.ts';
 import { redactSecrets } from '../core/redact.ts';
 import { parseRetryAfter, type RetryPolicy, withRetry } from '../core/retry.ts';
 import type { ProviderModel } from './providers/provider-model.ts';
+import { withoutReasoning } from './reasoning-text.ts';
 
 /** A tool as offered to the model: the arguments' JSON Schema comes from the zod schema we validate with. */
 export interface OfferedTool {
@@ -103,7 +104,7 @@ export class ModelCaller {
           });
           return {
             status: 'ok',
-            text: result.text,
+            text: withoutReasoning(result.text),
             toolCalls: result.toolCalls.map((call) => ({
               id: call.toolCallId,
               name: call.toolName,

@@ -21,7 +21,7 @@ const RULES: ReadonlyArray<[string, RegExp]> = [
   ['prompt-reference', /\b(system prompt|developer message|jailbreak|DAN mode)\b/i],
   [
     'role-marker',
-    /(<\|im_(start|end)\|>|\[\/?INST\]|<<\/?SYS>>|^\s*(system|assistant)\s*:|<\/?(system|assistant|tool)>)/im,
+    /(<\|im_(start|end)\|>|\[\/?INST\]|<<\/?SYS>>|^\s*(system|assistant)\s*:|<\/?(system|assistant|tool|think)>)/im,
   ],
   ['fence-escape', /<\/?untrusted-data\b|```\s*(system|assistant)/i],
   [

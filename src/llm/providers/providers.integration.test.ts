@@ -29,6 +29,21 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS)) {
     };
     const since = () => server.requests.length;
 
+    // DeepSeek-R1, Qwen3 and QwQ behind a server without a reasoning parser: the thinking comes first in the answer
+    // text, in a <think> block (or after a template-opened one, with only its </think>), and quotes braces and drafts.
+    it("reads a reasoning model's answer after its <think> block", async () => {
+      const thinking = 'The client asked for /.env {"path":"/.env"}; a draft: {"verdict":"benign"}. Decide.';
+      server.script(
+        { kind: 'text', text: `<think>\n${thinking}\n</think>\n\n${VALID}` },
+        { kind: 'text', text: `${thinking}\n</think>\n${VALID}` },
+      );
+      for (let answer = 0; answer < 2; answer++) {
+        const result = await client().generateJson(request);
+        assert.equal(result.status, 'ok', JSON.stringify(result));
+        if (result.status === 'ok') assert.deepEqual(result.value, { verdict: 'malicious', score: 0.9 });
+      }
+    });
+
     it('answers schema-valid JSON, with tokens, and sends only redacted, fenced data', async () => {
       const start = since();
       server.script({ kind: 'text', text: VALID, inputTokens: 321, outputTokens: 12 });
