@@ -92,6 +92,8 @@ describe('command classifier', () => {
     assert.equal(classifier.classify('cat <<EOF\n`rm -rf /`\nEOF').rule, 'unparsed-substitution');
     assert.equal(classifier.classify("cat <<'EOF'\n`rm -rf /`\nEOF").level, 'LOW', 'quoted here-document is literal');
     assert.equal(classifier.classify('ls\rrm -rf /').rule, 'control-characters');
+    assert.equal(classifier.classify('echo hello\u2028rm -rf /').rule, 'control-characters');
+    assert.equal(classifier.classify('echo "a\u2029b"').rule, 'control-characters');
     assert.equal(level("echo '`x`' \\`y\\`"), 'SAFE');
     assert.equal(level('echo "`uname -r`" $(date)'), 'SAFE');
   });

@@ -69,8 +69,11 @@ export interface CommandPolicy {
 const MAX_DEPTH = 6;
 
 // C1 controls (U+009B is CSI to some terminals) and bidirectional overrides make the approval prompt show other text
-// than bash runs ("Trojan Source"): refused with the C0 controls.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+// than bash runs ("Trojan Source"): refused with the C0 controls. So are the line and paragraph separators: bash
+// reads them as letters of a word, but a browser or chat client breaks the line there, so the approver sees
+// `echo hi<U+2028>rm -rf /` as two commands where bash runs one.
+const CONTROL_CHARACTERS =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
 const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;
