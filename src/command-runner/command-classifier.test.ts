@@ -372,3 +372,20 @@ describe('command policy (config exec.policy)', () => {
     assert.equal(defaults.retry.max_retries, 3);
   });
 });
+
+describe('rules found while checking against Goose (goose-command-safety.test.ts)', () => {
+  test("a home directory's hidden files and directories are held: programs keep their settings and tokens there", () => {
+    for (const command of [
+      'cat ~/.hello.txt',
+      'cat ~/.config/gh/hosts.yml',
+      'cat /home/bob/.npmrc',
+      'head /root/.bash_history',
+      'ls ~/.ssh',
+    ])
+      assert.equal(classifier.classify(command).rule, 'home-settings-file', command);
+    // Named credential files stay HIGH; files that are not hidden, or deeper in a project, are plain reads.
+    assert.equal(classifier.classify('cat ~/.aws/credentials').level, 'HIGH');
+    for (const command of ['cat ~/notes.txt', 'ls -la ~', 'cat /home/bob/project/.gitignore', 'cat .editorconfig'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+});

@@ -4,6 +4,7 @@ import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, t
 import { variableFinding } from './dangerous-variables.ts';
 import { optionFindings } from './option-model.ts';
 import {
+  HOME_SETTINGS_FILES,
   isOutside,
   type PathContext,
   resolvePath,
@@ -363,7 +364,7 @@ class Walk {
     };
   }
 
-  /** Records paths outside the working directory; returns a finding when the path is a credential file. */
+  /** Records paths outside the working directory; returns a finding when the path is a credential or home settings file. */
   #notePath(word: ShellWord): Finding | undefined {
     if (word.value === undefined) return undefined;
     const path = resolvePath(word, this.#paths);
@@ -372,11 +373,17 @@ class Walk {
     if (SECRET_FILES.test(path))
       return { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` };
     const matched = word.pattern ? credentialFileMatching(word.value, this.#paths) : undefined;
-    return matched
+    if (matched)
+      return {
+        level: 'HIGH',
+        rule: 'secret-file',
+        reason: `${word.value.slice(0, 80)} can expand to credential file ${matched}`,
+      };
+    return HOME_SETTINGS_FILES.test(path)
       ? {
-          level: 'HIGH',
-          rule: 'secret-file',
-          reason: `${word.value.slice(0, 80)} can expand to credential file ${matched}`,
+          level: 'MEDIUM',
+          rule: 'home-settings-file',
+          reason: `touches ${path}, a home directory's hidden settings, where programs keep their tokens`,
         }
       : undefined;
   }
