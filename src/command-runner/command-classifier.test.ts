@@ -389,3 +389,19 @@ describe('rules found while checking against Goose (goose-command-safety.test.ts
       assert.equal(classifier.classify(command).decision, 'allow', command);
   });
 });
+
+describe('rules found while checking against Cline (cline-command-permissions.test.ts)', () => {
+  test('git stash show, submodule status and <command> --help only read; their changing forms are still held', () => {
+    for (const command of [
+      'git stash show -p',
+      'git stash show stash@{1}',
+      'git submodule status --recursive',
+      'git switch --help',
+      'git commit --help',
+    ])
+      assert.equal(classifier.classify(command).rule, 'git-read', command);
+    for (const command of ['git stash', 'git stash pop', 'git submodule update', 'git commit -m x --help'])
+      assert.equal(classifier.classify(command).decision, 'ask', command);
+    assert.equal(classifier.classify('git stash show --ext-diff').level, 'CRITICAL');
+  });
+});

@@ -119,8 +119,15 @@ const git: ProgramRule = (args) => {
   const command = subcommand(args, ['-c', '-C', '--git-dir', '--work-tree', '--namespace', '--config-env']);
   const rest = operands(args.slice(args.findIndex((word) => word.value === command) + 1)).map(text);
   const flags = args.map(text);
+  // `git <command> --help` is `git help <command>` (git rewrites it before the command runs); stash show prints a
+  // stash as git diff prints changes, and submodule status lists the submodules' commits.
+  const commandIndex = args.findIndex((word) => word.value === command);
+  const asksHelp = command !== undefined && text(args[commandIndex + 1] ?? literalWord('')) === '--help';
   if (
     command === undefined ||
+    asksHelp ||
+    (command === 'stash' && rest[0] === 'show') ||
+    (command === 'submodule' && rest[0] === 'status') ||
     (command === 'reflog' && !/^(expire|delete)$/.test(rest[0] ?? '')) ||
     /^(status|log|diff|show|blame|describe|shortlog|rev-parse|rev-list|ls-files|ls-tree|ls-remote|cat-file|grep|version|help|whatchanged|count-objects|fsck|for-each-ref|name-rev|merge-base|check-ignore|var)$/.test(
       command,
