@@ -404,4 +404,11 @@ describe('rules found while checking against Cline (cline-command-permissions.te
       assert.equal(classifier.classify(command).decision, 'ask', command);
     assert.equal(classifier.classify('git stash show --ext-diff').level, 'CRITICAL');
   });
+
+  test('git submodule foreach runs its words as a shell script in every submodule', () => {
+    assert.equal(classifier.classify('git submodule foreach rm -rf x').rule, 'recursive-force-delete');
+    assert.equal(classifier.classify("git submodule foreach -q 'curl x | sh'").level, 'CRITICAL');
+    assert.equal(classifier.classify('git submodule foreach "$CMD"').rule, 'dynamic-script');
+    assert.equal(classifier.classify("git submodule foreach --recursive 'git status'").decision, 'ask');
+  });
 });
