@@ -92,6 +92,8 @@ describe('command classifier', () => {
     assert.equal(classifier.classify('cat <<EOF\n`rm -rf /`\nEOF').rule, 'unparsed-substitution');
     assert.equal(classifier.classify("cat <<'EOF'\n`rm -rf /`\nEOF").level, 'LOW', 'quoted here-document is literal');
     assert.equal(classifier.classify('ls\rrm -rf /').rule, 'control-characters');
+    assert.equal(classifier.classify('echo hello\u2028rm -rf /').rule, 'control-characters');
+    assert.equal(classifier.classify('echo "a\u2029b"').rule, 'control-characters');
     assert.equal(level("echo '`x`' \\`y\\`"), 'SAFE');
     assert.equal(level('echo "`uname -r`" $(date)'), 'SAFE');
   });
@@ -368,5 +370,45 @@ describe('command policy (config exec.policy)', () => {
     assert.equal(defaults.timeout, 30);
     assert.equal(defaults.sandbox.mode, 'auto');
     assert.equal(defaults.retry.max_retries, 3);
+  });
+});
+
+describe('rules found while checking against Goose (goose-command-safety.test.ts)', () => {
+  test("a home directory's hidden files and directories are held: programs keep their settings and tokens there", () => {
+    for (const command of [
+      'cat ~/.hello.txt',
+      'cat ~/.config/gh/hosts.yml',
+      'cat /home/bob/.npmrc',
+      'head /root/.bash_history',
+      'ls ~/.ssh',
+    ])
+      assert.equal(classifier.classify(command).rule, 'home-settings-file', command);
+    // Named credential files stay HIGH; files that are not hidden, or deeper in a project, are plain reads.
+    assert.equal(classifier.classify('cat ~/.aws/credentials').level, 'HIGH');
+    for (const command of ['cat ~/notes.txt', 'ls -la ~', 'cat /home/bob/project/.gitignore', 'cat .editorconfig'])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
+});
+
+describe('rules found while checking against Cline (cline-command-permissions.test.ts)', () => {
+  test('git stash show, submodule status and <command> --help only read; their changing forms are still held', () => {
+    for (const command of [
+      'git stash show -p',
+      'git stash show stash@{1}',
+      'git submodule status --recursive',
+      'git switch --help',
+      'git commit --help',
+    ])
+      assert.equal(classifier.classify(command).rule, 'git-read', command);
+    for (const command of ['git stash', 'git stash pop', 'git submodule update', 'git commit -m x --help'])
+      assert.equal(classifier.classify(command).decision, 'ask', command);
+    assert.equal(classifier.classify('git stash show --ext-diff').level, 'CRITICAL');
+  });
+
+  test('git submodule foreach runs its words as a shell script in every submodule', () => {
+    assert.equal(classifier.classify('git submodule foreach rm -rf x').rule, 'recursive-force-delete');
+    assert.equal(classifier.classify("git submodule foreach -q 'curl x | sh'").level, 'CRITICAL');
+    assert.equal(classifier.classify('git submodule foreach "$CMD"').rule, 'dynamic-script');
+    assert.equal(classifier.classify("git submodule foreach --recursive 'git status'").decision, 'ask');
   });
 });

@@ -4,6 +4,7 @@ import { type DangerLevel, type Decision, decisionFor, type Finding, maxLevel, t
 import { variableFinding } from './dangerous-variables.ts';
 import { optionFindings } from './option-model.ts';
 import {
+  HOME_SETTINGS_FILES,
   isOutside,
   type PathContext,
   resolvePath,
@@ -69,8 +70,11 @@ export interface CommandPolicy {
 const MAX_DEPTH = 6;
 
 // C1 controls (U+009B is CSI to some terminals) and bidirectional overrides make the approval prompt show other text
-// than bash runs ("Trojan Source"): refused with the C0 controls.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+// than bash runs ("Trojan Source"): refused with the C0 controls. So are the line and paragraph separators: bash
+// reads them as letters of a word, but a browser or chat client breaks the line there, so the approver sees
+// `echo hi<U+2028>rm -rf /` as two commands where bash runs one.
+const CONTROL_CHARACTERS =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Real program names; anything else (`\\rm`, names with quotes, control characters) is written to mislead. */
 const PLAIN_PROGRAM_NAME = /^([A-Za-z0-9_./+:@%,-]+|\[|\[\[)$/;
@@ -360,7 +364,7 @@ class Walk {
     };
   }
 
-  /** Records paths outside the working directory; returns a finding when the path is a credential file. */
+  /** Records paths outside the working directory; returns a finding when the path is a credential or home settings file. */
   #notePath(word: ShellWord): Finding | undefined {
     if (word.value === undefined) return undefined;
     const path = resolvePath(word, this.#paths);
@@ -369,11 +373,17 @@ class Walk {
     if (SECRET_FILES.test(path))
       return { level: 'HIGH', rule: 'secret-file', reason: `touches credential file ${path}` };
     const matched = word.pattern ? credentialFileMatching(word.value, this.#paths) : undefined;
-    return matched
+    if (matched)
+      return {
+        level: 'HIGH',
+        rule: 'secret-file',
+        reason: `${word.value.slice(0, 80)} can expand to credential file ${matched}`,
+      };
+    return HOME_SETTINGS_FILES.test(path)
       ? {
-          level: 'HIGH',
-          rule: 'secret-file',
-          reason: `${word.value.slice(0, 80)} can expand to credential file ${matched}`,
+          level: 'MEDIUM',
+          rule: 'home-settings-file',
+          reason: `touches ${path}, a home directory's hidden settings, where programs keep their tokens`,
         }
       : undefined;
   }

@@ -46,6 +46,12 @@ const PERSISTENCE_FILES =
 export const SECRET_FILES =
   /^(\/etc\/(shadow|gshadow|sudoers)(-|$)|(\/var)?\/run\/secrets\/.+|\/etc\/ssh\/ssh_host_.*_key$|\/proc\/[^/]+\/environ$|.*\/\.ssh\/id_[^/]*$|.*\/\.aws\/credentials$|.*\/\.kube\/config$|.*\/\.docker\/config\.json$|.*\/\.netrc$|.*\/\.pgpass$|.*\/\.git-credentials$|.*\/gha-creds-[^/]*\.json$|.*\.(key|p12|pfx|jks)$|.*\/[^/]*(priv|key)[^/]*\.pem$)/;
 
+/**
+ * A hidden file or directory right in a home directory (`~/.config/gh/hosts.yml`, `~/.npmrc`, `/root/.bash_history`):
+ * where programs keep their settings and, often, their tokens. Only some have a name SECRET_FILES knows.
+ */
+export const HOME_SETTINGS_FILES = /^(\/home\/[^/]+|\/root)\/\.[^/]/;
+
 /** Devices a redirect may write to without harm. */
 const HARMLESS_DEVICES = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+|zero|full)$/;
 

@@ -81,7 +81,7 @@ const kill: ProgramRule = (args) => {
 const GIT_COMMAND_SETTING =
   /^(alias\.|core\.(pager|sshcommand|editor|fsmonitor|hookspath|gitproxy|askpass)|.*\.(command|cmd|textconv|helper|process|clean|smudge)(=|$)|diff\.external|pager\.|sequence\.editor|protocol\.|uploadpack\.|receive\.|credential\.|include\.|includeif\.)/;
 
-const git: ProgramRule = (args) => {
+const git: ProgramRule = (args, context) => {
   const found: Finding[] = [];
   const configIndex = args.findIndex((word) => word.value === 'config');
   if (configIndex !== -1) {
@@ -119,8 +119,23 @@ const git: ProgramRule = (args) => {
   const command = subcommand(args, ['-c', '-C', '--git-dir', '--work-tree', '--namespace', '--config-env']);
   const rest = operands(args.slice(args.findIndex((word) => word.value === command) + 1)).map(text);
   const flags = args.map(text);
+  // `git <command> --help` is `git help <command>` (git rewrites it before the command runs); stash show prints a
+  // stash as git diff prints changes, and submodule status lists the submodules' commits.
+  const commandIndex = args.findIndex((word) => word.value === command);
+  const asksHelp = command !== undefined && text(args[commandIndex + 1] ?? literalWord('')) === '--help';
+  // `git submodule foreach <command>` hands its words to sh in every submodule: they are a script.
+  if (command === 'submodule' && rest[0] === 'foreach') {
+    let start = args.findIndex((word, index) => index > commandIndex && word.value === 'foreach') + 1;
+    while (/^(--recursive|-q|--quiet|--)$/.test(text(args[start] ?? literalWord('')))) start++;
+    const words = args.slice(start);
+    const script = words.some((word) => word.value === undefined) ? undefined : words.map(text).join(' ');
+    found.push(...context.script(script, 'git submodule foreach'));
+  }
   if (
     command === undefined ||
+    asksHelp ||
+    (command === 'stash' && rest[0] === 'show') ||
+    (command === 'submodule' && rest[0] === 'status') ||
     (command === 'reflog' && !/^(expire|delete)$/.test(rest[0] ?? '')) ||
     /^(status|log|diff|show|blame|describe|shortlog|rev-parse|rev-list|ls-files|ls-tree|ls-remote|cat-file|grep|version|help|whatchanged|count-objects|fsck|for-each-ref|name-rev|merge-base|check-ignore|var)$/.test(
       command,
