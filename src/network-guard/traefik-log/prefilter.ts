@@ -61,7 +61,8 @@ function detectorPrefilter(needles: readonly string[], scannerAgents: readonly s
     if (line.charCodeAt(first) !== 123 /* { */) {
       const fields = splitClfLine(line, false);
       if (!fields || fields === NOT_HTTP) return true; // the parser says which
-      return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent) || agentMayMatch(fields.referer);
+      // The parser's own reading of the line: the detector judges its path and user agent, never its referer.
+      return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent);
     }
     const pathSpan = findStringSpan(line, 'RequestPath');
     if (pathSpan === undefined || pathSpan === INVALID) return true;
