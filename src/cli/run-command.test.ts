@@ -3,9 +3,10 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { tempConfig } from '../config/testing/temp-config.ts';
-import { spawnCli } from './testing/run-cli.ts';
+import { runCliInProcess, spawnCli } from './testing/run-cli.ts';
 
 const denylistIn = (directory: string) => join(directory, 'traefik-dynamic', 'devops-agent-denylist.yaml');
 
@@ -69,4 +70,23 @@ test('the daemon handles new access-log lines without waiting for the poll inter
   } finally {
     await daemon.stop();
   }
+});
+
+// A config pointing the daemon at a rotated copy (`access.log.1.gz`) would tail binary noise that never grows.
+test('the daemon refuses a compressed log as its source, naming the key, and starts nothing', async () => {
+  const { directory, config } = tempConfig('run-compressed-', (directory) => ({
+    mode: 'disabled',
+    sources: { traefik_file: { path: join(directory, 'access.log.1.gz') } },
+    blocking: { blocker: 'none' },
+    web: { enabled: false },
+  }));
+  writeFileSync(
+    join(directory, 'access.log.1.gz'),
+    gzipSync('1.2.3.4 - - [01/Dec/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 19\n'),
+  );
+  const run = await runCliInProcess(['run', '--config', config], process.env);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /sources\.traefik_file\.path: .*access\.log\.1\.gz is a gzip file/);
+  assert.match(run.stderr, /devops-agent scan --log-file /);
+  assert.equal(existsSync(join(directory, 'agent.db')), false, 'no database was opened');
 });

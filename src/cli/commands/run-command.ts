@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { adaptHeapToLoad } from '../../core/adaptive-heap.ts';
-import { errorMessage, IntegrationError } from '../../core/errors.ts';
+import { ConfigError, errorMessage, IntegrationError } from '../../core/errors.ts';
 import { redactSecrets } from '../../core/redact.ts';
 import { llmConfigured } from '../../llm/llm-configured.ts';
 import { openRuntime } from '../../network-guard/agent-runtime.ts';
@@ -10,6 +10,7 @@ import { expireBlocks, resumeInterruptedBlocks } from '../../network-guard/incid
 import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { tailTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
+import { compressionFormat } from '../../network-guard/traefik-log/scan-input.ts';
 import { workloadGuardEnabled } from '../../web/capability-routes.ts';
 import { startWebServer } from '../../web/web-server.ts';
 import type { Command } from '../command.ts';
@@ -22,6 +23,18 @@ export function expiryCheckMs(blockSeconds: number): number {
   return Math.min(30_000, Math.max(1000, (blockSeconds * 1000) / 4));
 }
 
+/**
+ * The daemon follows the live log Traefik appends to. A path naming a rotated, compressed copy (`access.log.1.gz`)
+ * would be read as binary noise and never grow: refused at start, naming the key (`scan` reads such a file).
+ */
+async function refuseCompressedLog(path: string): Promise<void> {
+  const format = existsSync(path) ? await compressionFormat(path).catch(() => undefined) : undefined;
+  if (!format) return;
+  throw new ConfigError([
+    `sources.traefik_file.path: ${path} is a ${format.name} file; the daemon follows the plain log Traefik writes (e.g. access.log). To read this one once: devops-agent scan --log-file ${path}`,
+  ]);
+}
+
 export const runCommand: Command = {
   name: 'run',
   async run(args, io) {
@@ -30,6 +43,7 @@ export const runCommand: Command = {
     // Error lines name config URLs (`http://user:password@es:9200`): redacted like everything else we log.
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${redactSecrets(line)}\n`);
     const fileSettings = config.sources.traefik_file;
+    if (!config.elasticsearch) await refuseCompressedLog(fileSettings.path);
     const runtime = await openRuntime(config);
     // Before anything else: routers referencing the deny-list middleware answer 404 to everybody until it exists.
     const prepared = await runtime.blocker.prepare?.();
