@@ -347,15 +347,19 @@ export class SecretsScanningDetector {
     state.recentSensitive.push(event.time);
     if (state.recentSensitive.length > limit) state.recentSensitive.shift();
     const slowStart = event.time - this.#settings.slow_window * 1000;
-    if (FAILURE_STATUSES.has(event.status)) {
+    const failed = FAILURE_STATUSES.has(event.status);
+    if (failed) {
       const minute = Math.floor(event.time / 60000);
       state.failuresPerMinute.set(minute, (state.failuresPerMinute.get(minute) ?? 0) + 1);
       for (const bucket of state.failuresPerMinute.keys())
         if (bucket * 60000 < slowStart - 60000) state.failuresPerMinute.delete(bucket);
-      if (countsAsRevisit(event.path)) {
-        state.visits ??= new Int32Array(visitsStride(this.#settings));
-        addRefusal(state.visits, 0, this.#settings, event.time);
-      }
+    }
+    // A single-page app answers its index (the fallback size) to every unknown path: for the returning scanner that
+    // is the same "not here" as a 404 (a real site's scanners came back for days to such answers).
+    const refused = failed || (isSuccess(event.status) && this.profile.isFallbackSize(event.host, event.bytes));
+    if (refused && countsAsRevisit(event.path)) {
+      state.visits ??= new Int32Array(visitsStride(this.#settings));
+      addRefusal(state.visits, 0, this.#settings, event.time);
     }
     state.sensitivePathsSeen.delete(event.path);
     state.sensitivePathsSeen.set(event.path, event.time);
@@ -363,7 +367,7 @@ export class SecretsScanningDetector {
       if (seen >= slowStart && state.sensitivePathsSeen.size <= MAX_DISTINCT_TRACKED) break;
       state.sensitivePathsSeen.delete(path);
     }
-    if (event.status >= 200 && event.status < 300 && event.status !== 204 && state.exposures.length < MAX_EXPOSURES) {
+    if (isSuccess(event.status) && state.exposures.length < MAX_EXPOSURES) {
       if (!state.leakedPaths.has(event.path) && !state.exposures.some((known) => known.path === event.path))
         state.exposures.push({
           host: event.host,
@@ -438,4 +442,9 @@ export class SecretsScanningDetector {
     const evidence = state.evidence.toEvidence(reasons, Object.keys(extra).length > 0 ? extra : undefined);
     return state.notes.size > 0 ? { ...evidence, explanations: [...state.notes] } : evidence;
   }
+}
+
+/** A 2xx answer with a body (204 has none). */
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300 && status !== 204;
 }

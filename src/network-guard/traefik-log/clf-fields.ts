@@ -13,7 +13,8 @@ import { CLF_TIMESTAMP_LENGTH, clfMonth, clfTimestampTime, findClfTimestamp } fr
  * Traefik v1.4 wrote a missing referer or user agent as a bare `-` too, and a status and size it had none for (a
  * request no backend took) as Go's `%!d(<nil>)`: read as no status (0) and no size, as `-` is.
  * The NCSA Common Log Format itself (Apache's `common`, the default of its stock configuration and XAMPP's), which
- * ends after the size (`... "GET /.env HTTP/1.1" 404 196`), is read too, with no referer and no user agent.
+ * ends after the size (`... "GET /.env HTTP/1.1" 404 196`), is read too, with no referer and no user agent, and
+ * Apache's `vhost_combined` and `vhost_common`, which start with the virtual host's name (see VIRTUAL_HOST).
  */
 export interface ClfFields {
   clientHost: string;
@@ -38,8 +39,24 @@ export interface ClfFields {
  */
 export const NOT_HTTP = Symbol('not an HTTP request');
 const NOT_HTTP_STATUSES = new Set(['400', '408']);
+/** An HTTP method is a token (RFC 9110, 5.6.2). */
+const METHOD = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** `GET /x` without a protocol (HTTP/0.9) names a path: that stays a line the parser could not read. */
 const ASKS_FOR_A_PATH = /^[A-Za-z]+ +\//;
+
+/**
+ * Apache's `vhost_combined` and `vhost_common` start with the server's own name (`%v:%p`, `%v`) before the client
+ * (`neutralbank.app:443 1.2.3.4 - - [...`): a name with a letter in it (never an address), then one word with no
+ * comma (never a list). Not on Traefik's own CLF (its router tail), which writes no such field. The word left must
+ * still be a valid address (client-ip.ts); a client whose raw X-Forwarded-For Traefik logs as ClientHost (generic CLF
+ * ends as Apache's does) names nobody this way it could not name by sending that one address alone.
+ */
+const VIRTUAL_HOST = /^[A-Za-z0-9-]*[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})? (?=[^\s,]+$)/;
+
+function withoutVirtualHost(host: string): string {
+  const match = VIRTUAL_HOST.exec(host);
+  return match ? host.slice(match[0].length) : host;
+}
 
 /** `%!d(<nil>)`: Traefik v1.4's status and size when it had none (its format said %d, the value was nil). */
 const NIL = '%!d(<nil>)';
@@ -79,7 +96,8 @@ export function splitClfLine(input: string, withTime = true, cut = false): ClfFi
   const prefix = line.slice(0, timestamp).trimEnd();
   const separator = prefix.indexOf(' - ');
   if (separator < 0 || prefix.indexOf(' - ', separator + 1) >= 0) return undefined;
-  const clientHost = prefix.slice(0, separator);
+  const host = prefix.slice(0, separator);
+  const clientHost = countSpace < line.length ? host : withoutVirtualHost(host);
   const user = prefix.slice(separator + 3);
   const requestStart = timestamp + CLF_TIMESTAMP_LENGTH;
   if (hasTimestampBetween(line, requestStart, countSpace)) return undefined;
@@ -151,6 +169,9 @@ function requestFields(
   const lastSpace = request.lastIndexOf(' ');
   if (firstSpace < 0 || lastSpace === firstSpace)
     return NOT_HTTP_STATUSES.has(status) && !ASKS_FOR_A_PATH.test(request) ? NOT_HTTP : undefined;
+  // Another protocol's message with spaces in it (a miner's JSON-RPC login, `{"id":1,"method":"login",...}`),
+  // refused: its first word is no HTTP method.
+  if (NOT_HTTP_STATUSES.has(status) && !METHOD.test(request.slice(0, firstSpace))) return NOT_HTTP;
   return {
     method: request.slice(0, firstSpace),
     path: request.slice(firstSpace + 1, lastSpace),

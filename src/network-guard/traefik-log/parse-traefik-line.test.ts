@@ -501,6 +501,26 @@ describe('parseTraefikLine: Common Log Format', () => {
       assert.deepEqual(parseTraefikLine(broken), { ok: false, reason: 'malformed' }, broken);
   });
 
+  it("reads Apache's vhost_combined and vhost_common, whose line starts with the server's own name", () => {
+    // as dmjacas/logs' Apache wrote it (other_vhosts_access.log)
+    const vhost =
+      'neutralbank.app:443 91.92.246.158 - - [23/Jul/2024:01:30:38 +0000] "GET /.git/config HTTP/1.1" 200 4773 "-" "python-requests/2.32.3"';
+    const read = event(parseTraefikLine(vhost));
+    assert.deepEqual([read.clientIp, read.path, read.status, read.bytes], ['91.92.246.158', '/.git/config', 200, 4773]);
+    assert.equal(
+      event(
+        parseTraefikLine('www.example.org 81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196'),
+      ).clientIp,
+      '81.2.69.160',
+    );
+    // never a second word that is no address; never on Traefik's own CLF (its router tail)
+    for (const line of [
+      'example.org:443 example.net - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196',
+      'example.org:443 81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 19 "-" "-" 1 "r@docker" "http://10.0.0.2" 0ms',
+    ])
+      assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'unattributed' }, line);
+  });
+
   it('counts a connection that sent no HTTP request (answered 400/408) apart from lines it cannot read', () => {
     // as real nginx and Apache servers wrote them (dmjacas/logs, 1geek0/weblog, whatsinthebox/boglogs)
     for (const line of [
@@ -509,6 +529,8 @@ describe('parseTraefikLine: Common Log Format', () => {
       '93.174.93.218 - - [12/Sep/2015:13:23:11 +0000] "-" 408 0 "-" "-"',
       '185.142.236.40 - - [09/Nov/2020:13:29:42 +0000] "" 400 0 "-" "-"',
       '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "" 400 0',
+      // a miner's JSON-RPC login has spaces, but its first word is no HTTP method (dmjacas/logs, vhost_combined)
+      'neutralbank.app:443 106.75.186.101 - - [01/Aug/2024:17:34:11 +0000] "{\\"params\\": [\\"miner1\\", \\"password\\"], \\"id\\": 2, \\"method\\": \\"mining.authorize\\"}\\n" 400 3227 "-" "-"',
     ])
       assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'not_http' }, line);
     // a request for a path without a protocol, or another status, is still a line the parser failed to read
