@@ -36,6 +36,8 @@ export type ModelCallResult =
       status: 'ok';
       text: string;
       toolCalls: RawToolCall[];
+      /** The AI SDK's unified reason: `length` means the answer was cut at llm.max_output_tokens. */
+      finishReason: string;
       modelId: string;
       inputTokens?: number;
       outputTokens?: number;
@@ -110,6 +112,7 @@ export class ModelCaller {
               name: call.toolName,
               input: call.input,
             })),
+            finishReason: result.finishReason,
             modelId: result.response.modelId || this.provider.description,
             inputTokens: result.usage.inputTokens,
             outputTokens: result.usage.outputTokens,
@@ -124,6 +127,7 @@ export class ModelCaller {
               status: 'ok',
               text: '',
               toolCalls: [{ id: 'tool-choice-violation', name: '(tool call where none is allowed)', input: null }],
+              finishReason: 'tool-calls',
               modelId: this.provider.description,
               latencyMs: elapsed(),
               attempts: attempt,
