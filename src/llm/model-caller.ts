@@ -133,7 +133,7 @@ export class ModelCaller {
               attempts: attempt,
             };
           }
-          const failure = classify(error, signal, timeoutMs, providerErrors.APICallError);
+          const failure = classify(error, signal, timeoutMs, providerErrors.APICallError, this.provider.description);
           lastError = failure.message;
           if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
           throw new IntegrationError('llm', failure.message, {
@@ -169,7 +169,13 @@ interface Failure {
   retryAfterMs?: number;
 }
 
-function classify(error: unknown, signal: AbortSignal, timeoutMs: number, ApiCallError: typeof APICallError): Failure {
+function classify(
+  error: unknown,
+  signal: AbortSignal,
+  timeoutMs: number,
+  ApiCallError: typeof APICallError,
+  model: string,
+): Failure {
   if (signal.aborted) {
     return { message: `no answer within ${timeoutMs / 1000}s (llm.timeout)`, retryable: false, unreachable: false };
   }
@@ -181,15 +187,45 @@ function classify(error: unknown, signal: AbortSignal, timeoutMs: number, ApiCal
       return { message: apiError.message, retryable: false, unreachable: true };
     }
     const retryable = status === 429 || status >= 500;
-    const detail = apiError.responseBody ? `: ${apiError.responseBody.slice(0, 300)}` : '';
     return {
-      message: `HTTP ${status} ${apiError.message}${detail}`,
+      message: `HTTP ${status} from ${endpoint(apiError.url)} (${model}): ${serverMessage(apiError)}`,
       retryable,
       unreachable: false,
       retryAfterMs: retryable ? retryAfter(apiError.responseHeaders) : undefined,
     };
   }
   return { message: errorMessage(error), retryable: false, unreachable: false };
+}
+
+/** Where the call went, without credentials or query: the user must see which server and path said no. */
+function endpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'the LLM server';
+  }
+}
+
+/**
+ * The server's own words. Error bodies differ: `{"error":{"message"}}` (OpenAI, llama.cpp, vLLM, Ollama's /v1),
+ * `{"error":"..."}` (Ollama's native API, where the SDK falls back to the status text), `{"message"}` or `{"detail"}`
+ * (FastAPI-based servers); anything else is quoted, cut short.
+ */
+function serverMessage(apiError: APICallError): string {
+  const body = apiError.responseBody ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body ? `${apiError.message}: ${body.slice(0, 300)}` : apiError.message;
+  }
+  const fields = (parsed ?? {}) as { error?: unknown; message?: unknown; detail?: unknown };
+  const nested = (fields.error ?? {}) as { message?: unknown };
+  for (const candidate of [nested.message, fields.error, fields.message, fields.detail]) {
+    if (typeof candidate === 'string' && candidate.trim()) return candidate.slice(0, 300);
+  }
+  return `${apiError.message}: ${body.slice(0, 300)}`;
 }
 
 function findApiError(error: unknown, ApiCallError: typeof APICallError): APICallError | undefined {
