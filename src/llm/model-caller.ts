@@ -114,8 +114,10 @@ export class ModelCaller {
             })),
             finishReason: result.finishReason,
             modelId: result.response.modelId || this.provider.description,
-            inputTokens: result.usage.inputTokens,
-            outputTokens: result.usage.outputTokens,
+            // ollama-ai-provider-v2 reads counts Ollama left out (omitempty, e.g. a cached prompt) as 0; no prompt
+            // is 0 tokens, so 0 means unknown and the budget charges an estimate instead of nothing.
+            inputTokens: result.usage.inputTokens || undefined,
+            outputTokens: result.usage.outputTokens || undefined,
             latencyMs: elapsed(),
             attempts: attempt,
           };
