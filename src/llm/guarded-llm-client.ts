@@ -89,7 +89,7 @@ export class GuardedLlmClient implements LlmClient {
         outputTokens: totals.outputTokens + usage.outputTokens,
         latencyMs: totals.latencyMs + result.latencyMs,
       };
-      const answer = parseJsonAnswer(result.text, request.schema);
+      const answer = this.#cutOff(result) ?? parseJsonAnswer(result.text, request.schema);
       const validation: ExchangeValidation = answer.ok ? (attempt === 1 ? 'valid' : 'repaired') : 'invalid';
       this.#record({ ...base, system, messages }, result, validation, answer.ok ? undefined : answer.error);
       if (answer.ok) {
@@ -140,6 +140,11 @@ export class GuardedLlmClient implements LlmClient {
     }
     const usage = this.#usage(request.system, request.messages, result);
     const tokens = usage.inputTokens + usage.outputTokens;
+    const cut = this.#cutOff(result);
+    if (cut) {
+      this.#record(prompt, result, 'invalid', cut.error);
+      return { status: 'invalid_answer', text: result.text, error: cut.error, tokens };
+    }
     if (result.toolCalls.length > 0 && request.toolChoice === 'none') {
       const error = 'tool calls in the final turn, where no tool may be called';
       this.#record(prompt, result, 'invalid', error);
@@ -199,6 +204,19 @@ export class GuardedLlmClient implements LlmClient {
       }
     }
     return undefined;
+  }
+
+  /**
+   * An answer the token limit cut off is not read, tool calls included: what parses of it may be a draft the model
+   * was about to revise (a cut `{"verdict":"benign"} ... but {"verdict":"malic` reads as benign), and a cut tool call
+   * is not the call the model meant.
+   */
+  #cutOff(result: ModelCallResult & { status: 'ok' }): { ok: false; error: string } | undefined {
+    if (result.finishReason !== 'length') return undefined;
+    return {
+      ok: false,
+      error: `the answer was cut off at llm.max_output_tokens (${this.settings.max_output_tokens}) before it ended; answer shorter`,
+    };
   }
 
   #usage(system: string, messages: ModelMessage[], result: ModelCallResult & { status: 'ok' }) {

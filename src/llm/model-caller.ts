@@ -36,6 +36,8 @@ export type ModelCallResult =
       status: 'ok';
       text: string;
       toolCalls: RawToolCall[];
+      /** The AI SDK's unified reason: `length` means the answer was cut at llm.max_output_tokens. */
+      finishReason: string;
       modelId: string;
       inputTokens?: number;
       outputTokens?: number;
@@ -110,9 +112,12 @@ export class ModelCaller {
               name: call.toolName,
               input: call.input,
             })),
+            finishReason: result.finishReason,
             modelId: result.response.modelId || this.provider.description,
-            inputTokens: result.usage.inputTokens,
-            outputTokens: result.usage.outputTokens,
+            // ollama-ai-provider-v2 reads counts Ollama left out (omitempty, e.g. a cached prompt) as 0; no prompt
+            // is 0 tokens, so 0 means unknown and the budget charges an estimate instead of nothing.
+            inputTokens: result.usage.inputTokens || undefined,
+            outputTokens: result.usage.outputTokens || undefined,
             latencyMs: elapsed(),
             attempts: attempt,
           };
@@ -124,12 +129,13 @@ export class ModelCaller {
               status: 'ok',
               text: '',
               toolCalls: [{ id: 'tool-choice-violation', name: '(tool call where none is allowed)', input: null }],
+              finishReason: 'tool-calls',
               modelId: this.provider.description,
               latencyMs: elapsed(),
               attempts: attempt,
             };
           }
-          const failure = classify(error, signal, timeoutMs, providerErrors.APICallError);
+          const failure = classify(error, signal, timeoutMs, providerErrors.APICallError, this.provider.description);
           lastError = failure.message;
           if (failure.unreachable) this.#unreachableUntil = Date.now() + this.#llm.unavailable_cooldown * 1000;
           throw new IntegrationError('llm', failure.message, {
@@ -165,7 +171,13 @@ interface Failure {
   retryAfterMs?: number;
 }
 
-function classify(error: unknown, signal: AbortSignal, timeoutMs: number, ApiCallError: typeof APICallError): Failure {
+function classify(
+  error: unknown,
+  signal: AbortSignal,
+  timeoutMs: number,
+  ApiCallError: typeof APICallError,
+  model: string,
+): Failure {
   if (signal.aborted) {
     return { message: `no answer within ${timeoutMs / 1000}s (llm.timeout)`, retryable: false, unreachable: false };
   }
@@ -177,15 +189,45 @@ function classify(error: unknown, signal: AbortSignal, timeoutMs: number, ApiCal
       return { message: apiError.message, retryable: false, unreachable: true };
     }
     const retryable = status === 429 || status >= 500;
-    const detail = apiError.responseBody ? `: ${apiError.responseBody.slice(0, 300)}` : '';
     return {
-      message: `HTTP ${status} ${apiError.message}${detail}`,
+      message: `HTTP ${status} from ${endpoint(apiError.url)} (${model}): ${serverMessage(apiError)}`,
       retryable,
       unreachable: false,
       retryAfterMs: retryable ? retryAfter(apiError.responseHeaders) : undefined,
     };
   }
   return { message: errorMessage(error), retryable: false, unreachable: false };
+}
+
+/** Where the call went, without credentials or query: the user must see which server and path said no. */
+function endpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'the LLM server';
+  }
+}
+
+/**
+ * The server's own words. Error bodies differ: `{"error":{"message"}}` (OpenAI, llama.cpp, vLLM, Ollama's /v1),
+ * `{"error":"..."}` (Ollama's native API, where the SDK falls back to the status text), `{"message"}` or `{"detail"}`
+ * (FastAPI-based servers); anything else is quoted, cut short.
+ */
+function serverMessage(apiError: APICallError): string {
+  const body = apiError.responseBody ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body ? `${apiError.message}: ${body.slice(0, 300)}` : apiError.message;
+  }
+  const fields = (parsed ?? {}) as { error?: unknown; message?: unknown; detail?: unknown };
+  const nested = (fields.error ?? {}) as { message?: unknown };
+  for (const candidate of [nested.message, fields.error, fields.message, fields.detail]) {
+    if (typeof candidate === 'string' && candidate.trim()) return candidate.slice(0, 300);
+  }
+  return `${apiError.message}: ${body.slice(0, 300)}`;
 }
 
 function findApiError(error: unknown, ApiCallError: typeof APICallError): APICallError | undefined {

@@ -1,4 +1,5 @@
 import type { ProviderModel, ProviderSettings } from './provider-model.ts';
+import { fetchWithToolArgumentsAsText } from './tool-arguments-as-text.ts';
 
 /**
  * Any server speaking OpenAI chat completions under a `/v1` base URL (vLLM, LM Studio, llama.cpp server, LocalAI).
@@ -16,6 +17,7 @@ export function createOpenAiCompatibleModel(settings: ProviderSettings): Provide
         baseURL,
         apiKey: settings.apiKey,
         includeUsage: true,
+        fetch: fetchWithToolArgumentsAsText(),
       });
       return provider.chatModel(settings.model);
     },

@@ -20,6 +20,11 @@ export type ScriptStep =
     }
   | { kind: 'status'; status: number; headers?: Record<string, string>; message?: string }
   | { kind: 'malformed' }
+  /**
+   * A body exactly as a real server sent it (an object is sent as JSON, a string verbatim), whatever the endpoint:
+   * the shapes of llama.cpp, vLLM, Ollama and the rest, beside OpenAI's own (src/llm/providers/__fixtures__/).
+   */
+  | { kind: 'raw'; status?: number; headers?: Record<string, string>; body: unknown }
   | { kind: 'hang' };
 
 export type WireProtocol = 'ollama' | 'openai' | 'anthropic';
@@ -96,6 +101,10 @@ export class ScriptedLlmServer {
       case 'malformed':
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end('{"id": "x", "choices": [ {"message": ');
+        return;
+      case 'raw':
+        response.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });
+        response.end(typeof step.body === 'string' ? step.body : JSON.stringify(step.body));
         return;
       case 'status':
         return send(response, step.status, errorBody(protocol, step.message ?? `status ${step.status}`), step.headers);
