@@ -105,6 +105,9 @@ test('helm: the read forms of its command groups run; the rest is held', () => {
     ['helm get values rel --output json', 'HIGH ask kubernetes-secret-read'],
     ['helm get manifest rel', 'HIGH ask kubernetes-secret-read'],
     ['helm -n prod get all rel', 'HIGH ask kubernetes-secret-read'],
+    // Helm 2 read `helm get RELEASE` as `get all`; Helm 3 refuses it
+    ['helm get rel', 'HIGH ask kubernetes-secret-read'],
+    ['helm get metadata rel', 'LOW allow helm-read'],
     ['helm template rel ./chart --output-dir /etc', 'CRITICAL deny system-path-write'],
     ['helm template rel ./chart --post-renderer ./x', 'CRITICAL deny option-runs-program'],
   ]);

@@ -192,11 +192,6 @@ const argocd: ProgramRule = (args) => {
 /** Helm reads, with the read forms of its command groups (`helm repo list`) and the helm-diff plugin. */
 const HELM_READS =
   /^(list|ls|status|get|history|hist|show|inspect|search|template|version|env|lint|verify|help|completion)$/;
-/**
- * `helm get` forms that print what the release was installed with (`--set db.password=...`) and its rendered
- * manifests, Secrets included: held like `kubectl get secret -o yaml`. `notes` and `metadata` only read.
- */
-const HELM_SECRET_READS = /^(values|manifest|all|hooks)$/;
 const HELM_GROUP_READS: Record<string, RegExp> = {
   repo: /^(list|ls)$/,
   plugin: /^(list|ls)$/,
@@ -224,7 +219,10 @@ const helm: ProgramRule = (args) => {
       return [finding('LOW', 'helm-read', `helm ${command} ${inner ?? ''} only reads`)];
     return [finding('HIGH', 'helm-change', `helm ${command} ${inner ?? ''} changes releases, repositories or plugins`)];
   }
-  if (command === 'get' && HELM_SECRET_READS.test(inner ?? ''))
+  // `helm get values|manifest|all|hooks` print what the release was installed with (`--set db.password=...`) and
+  // its rendered manifests, Secrets included: held like `kubectl get secret -o yaml`. Helm 2's `helm get RELEASE`
+  // printed the same (Helm 3 refuses it), so any word but the reads `notes` and `metadata` is held.
+  if (command === 'get' && inner !== undefined && !/^(notes|metadata|help)$/.test(inner))
     return [
       finding('HIGH', 'kubernetes-secret-read', `helm get ${inner} prints the release's values and rendered Secrets`),
     ];

@@ -411,4 +411,43 @@ describe('rules found while checking against Cline (cline-command-permissions.te
     assert.equal(classifier.classify('git submodule foreach "$CMD"').rule, 'dynamic-script');
     assert.equal(classifier.classify("git submodule foreach --recursive 'git status'").decision, 'ask');
   });
+
+  test('signal names with an L are signals, mount -a mounts, zfs destroy deletes (tldr-pages gaps)', () => {
+    for (const command of ['kill -KILL 1234', 'kill -SIGALRM 1234', 'kill -ALRM 1234', 'kill -lL 1234'])
+      assert.equal(classifier.classify(command).rule, 'kill', command);
+    for (const command of ['kill -l', 'kill -L', 'kill --list', 'kill --table', 'kill -l 9'])
+      assert.equal(classifier.classify(command).rule, 'signal-list', command);
+    for (const command of ['mount -a', 'mount --all', 'mount -a -t nfs', 'mount -av'])
+      assert.equal(classifier.classify(command).rule, 'mount-change', command);
+    assert.equal(classifier.classify('mount -l -t ext4').decision, 'ask');
+    assert.equal(classifier.classify('mount').rule, 'mount-read');
+    assert.equal(classifier.classify('sudo zfs destroy -r tank/data').level, 'CRITICAL');
+    assert.equal(classifier.classify('zfs rollback -r tank/data@nightly').level, 'HIGH');
+    assert.equal(classifier.classify('zfs list').decision, 'ask');
+  });
+
+  test('curl: a method other than GET or HEAD, or a credential on the line, asks', () => {
+    for (const command of [
+      'curl -X PURGE https://cdn.example/x',
+      'curl --request MKCOL https://dav.example/d',
+      'curl -X "$M" https://x.example',
+    ])
+      assert.equal(classifier.classify(command).decision, 'ask', command);
+    for (const command of [
+      "curl -H 'Authorization: Bearer t' https://x.example",
+      "curl --header 'Cookie: session=1' https://x.example",
+      "curl -H 'X-Api-Key: k' https://x.example",
+      "curl --header='PRIVATE-TOKEN: t' https://x.example",
+      'curl -u deploy:s3cret https://x.example',
+      'curl --oauth2-bearer t https://x.example',
+      "curl -x http://proxy:8080 --proxy-header 'Proxy-Authorization: Basic eA==' https://x.example",
+    ])
+      assert.equal(classifier.classify(command).rule, 'credential-send', command);
+    for (const command of [
+      'curl -X GET https://x.example',
+      'curl -X HEAD https://x.example',
+      "curl -H 'Accept: application/json' https://x.example",
+    ])
+      assert.equal(classifier.classify(command).decision, 'allow', command);
+  });
 });

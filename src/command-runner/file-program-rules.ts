@@ -20,6 +20,7 @@ import {
   type ProgramRule,
   type RuleContext,
   runtimeNetworkData,
+  subcommand,
   text,
 } from './rule-helpers.ts';
 
@@ -131,6 +132,19 @@ const DESTROYERS = [
   'zpool',
   'debugfs',
 ];
+
+/**
+ * zfs: `destroy` deletes datasets and snapshots like `zpool destroy`, `rollback` discards the newer data; no rule reads
+ * the other sub-commands (most create, set, mount, send or receive datasets), so they are held.
+ */
+const zfs: ProgramRule = (args) => {
+  const command = subcommand(args);
+  if (command === 'destroy')
+    return [finding('CRITICAL', 'disk-destroyer', 'zfs destroy deletes a dataset or snapshot and its data')];
+  if (command === 'rollback')
+    return [finding('HIGH', 'zfs-rollback', 'zfs rollback discards every change since the snapshot')];
+  return [finding('HIGH', 'zfs-change', `zfs ${command ?? ''} may create, set, mount or send datasets`)];
+};
 
 const tar: ProgramRule = (args, context) => {
   const first = args[0]?.value ?? '';
@@ -345,6 +359,18 @@ const awk: ProgramRule = (args, context) => {
   return found;
 };
 
+/** A login, token or cookie given on the line: whoever runs the host named (or the proxy) receives it. */
+const CREDENTIAL_HEADER = /^\s*(proxy-)?authorization\s*:|^\s*cookie\s*:|^\s*[\w-]*(token|api-?key|secret)[\w-]*\s*:/i;
+
+function sendsCredential(args: readonly ShellWord[]): boolean {
+  const spec = PROGRAM_OPTIONS.curl;
+  const headers = ['-H', '--header', '--proxy-header'].flatMap((option) => optionValues(args, spec, option));
+  if (headers.some((header) => header.value === undefined || CREDENTIAL_HEADER.test(header.value))) return true;
+  return ['-u', '--user', '-U', '--proxy-user', '--oauth2-bearer'].some(
+    (option) => optionValues(args, spec, option).length > 0,
+  );
+}
+
 const curl: ProgramRule = (args, context) => {
   const found: Finding[] = [finding('LOW', 'http-read', 'fetches a URL (the sandbox has no network)')];
   const all = args.map(text);
@@ -356,9 +382,12 @@ const curl: ProgramRule = (args, context) => {
     found.push(finding('HIGH', 'upload', 'curl uploads a local file or reads a config'));
   else if (
     hasFlag(args, 'dF', ['--data', '--data-raw', '--data-binary', '--form', '--json']) ||
-    /^(POST|PUT|DELETE|PATCH)$/i.test(text(optionValue(args, '-X', '--request') ?? literalWord('GET')))
+    // Any method but GET and HEAD may change something: PURGE empties a CDN cache, MKCOL and MOVE edit WebDAV.
+    !/^(GET|HEAD)$/i.test(text(optionValue(args, '-X', '--request') ?? literalWord('GET')))
   )
     found.push(finding('MEDIUM', 'http-write', 'curl sends data'));
+  if (sendsCredential(args))
+    found.push(finding('MEDIUM', 'credential-send', 'curl sends a credential to the host it names'));
   const output = optionValue(args, '-o', '--output');
   if (output && output.value !== '-') {
     const write = writeTargetFinding(output, context, 'curl -o');
@@ -513,6 +542,7 @@ export const FILE_PROGRAM_RULES: Record<string, ProgramRule> = {
       fixed('CRITICAL', 'disk-destroyer', `${name} writes or wipes disks and filesystems`),
     ]),
   ),
+  zfs,
   tar,
   gzip: compress,
   gunzip: compress,

@@ -169,6 +169,11 @@ export const PROGRAM_OPTIONS: Record<string, ProgramOptions> = {
       '--config': 'config',
       '--engine': 'exec',
       '--cookie': 'value',
+      '--header': 'value',
+      '--proxy-header': 'value',
+      '--user': 'value',
+      '--proxy-user': 'value',
+      '--oauth2-bearer': 'value',
     },
   },
   wget: {

@@ -3,6 +3,7 @@ import {
   finding,
   fixed,
   hasFlag,
+  isLongOption,
   literalWord,
   operands,
   type ProgramRule,
@@ -64,7 +65,10 @@ const systemctl: ProgramRule = (args) => {
 };
 
 const kill: ProgramRule = (args) => {
-  if (hasFlag(args, 'lL', ['--list', '--table'])) return [finding('SAFE', 'signal-list', 'lists signals')];
+  // Only a first word that is the list option itself lists: `-KILL`, `-SIGALRM` are signal names that hold an L.
+  const first = args[0]?.value ?? '';
+  if (first === '-l' || first === '-L' || isLongOption(first, '--list') || isLongOption(first, '--table'))
+    return [finding('SAFE', 'signal-list', 'lists signals')];
   const targets = operands(args, ['-s', '-n', '--signal'])
     .map(text)
     .filter((value) => !/^-[A-Z0-9]+$/.test(value));
@@ -464,8 +468,9 @@ export const SYSTEM_PROGRAM_RULES: Record<string, ProgramRule> = {
   telinit: fixed('CRITICAL', 'system-power', 'changes the run level'),
   init: fixed('CRITICAL', 'system-power', 'changes the run level'),
   kexec: fixed('CRITICAL', 'system-power', 'boots another kernel'),
+  // Without a device or directory mount lists, except `-a`/`--all`, which mounts everything /etc/fstab names.
   mount: (args) =>
-    operands(args).length === 0
+    operands(args).length === 0 && !hasFlag(args, 'a', ['--all'])
       ? [finding('LOW', 'mount-read', 'lists mounts')]
       : [finding('HIGH', 'mount-change', 'mounts a filesystem')],
   umount: fixed('HIGH', 'mount-change', 'unmounts a filesystem'),
