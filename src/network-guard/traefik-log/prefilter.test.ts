@@ -181,5 +181,12 @@ describe('createPrefilter', () => {
       `1.2.3.4 - - [21/${month}/2026:08:00:00 +0000] "GET /about HTTP/1.1" 200 512 "-" "Mozilla/5.0" 1 "web@file" "http://10.0.0.9:80" 3ms`;
     assert.equal(prefilter(clf('Nov')), false);
     assert.equal(prefilter(clf('Nox')), true);
+    // CLF paths carry their query: judged as JSON ones are (the path before it, plus whether the query climbs)
+    const clfPath = (path: string) => clf('Nov').replace('GET /about ', `GET ${path} `);
+    assert.equal(prefilter(clfPath('/about?q=shoes&page=2')), false);
+    assert.equal(prefilter(clfPath('/about?next=/.env')), false);
+    assert.equal(prefilter(clfPath('/.env?x=1')), true);
+    assert.equal(prefilter(clfPath('/view?file=../../../../etc/passwd')), true);
+    assert.equal(prefilter(clfPath('?x=/.env')), true); // no leading slash: normalisation could make anything of it
   });
 });

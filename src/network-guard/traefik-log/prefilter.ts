@@ -54,6 +54,13 @@ function detectorPrefilter(needles: readonly string[], scannerAgents: readonly s
   // Ordinary traffic repeats the same few hundred user agents and paths: remember the answers (bounded).
   const pathMayMatch = memoize((path: string): boolean => pathMayBeSensitive(path, pathNeedles));
   const agentMayMatch = memoize((agent: string): boolean => agentMayBeScanner(agent, agentNeedles));
+  // A CLF path carries its query: the memo key is the path before it (as for JSON), the query only asked whether it
+  // may traverse (the one thing pathMayBeSensitive reads of it), so search queries do not churn the memo.
+  const clfPathMayMatch = (path: string): boolean => {
+    const query = queryStart(path);
+    if (query <= 0) return pathMayMatch(path); // at 0 the path does not start with '/': pathMayMatch passes it
+    return queryMayTraverse(path, query + 1) || pathMayMatch(path.slice(0, query));
+  };
 
   return (line: string): boolean => {
     let first = 0;
@@ -62,7 +69,7 @@ function detectorPrefilter(needles: readonly string[], scannerAgents: readonly s
       const fields = splitClfLine(line, false);
       if (!fields || fields === NOT_HTTP) return true; // the parser says which
       // The parser's own reading of the line: the detector judges its path and user agent, never its referer.
-      return pathMayMatch(fields.path) || agentMayMatch(fields.userAgent);
+      return clfPathMayMatch(fields.path) || agentMayMatch(fields.userAgent);
     }
     const pathSpan = findStringSpan(line, 'RequestPath');
     if (pathSpan === undefined || pathSpan === INVALID) return true;
@@ -92,6 +99,15 @@ function pathBeforeQuery(line: string, span: StringSpan): string | typeof INVALI
     }
   }
   return line.slice(span.start, end);
+}
+
+/** Where a raw path's query or fragment starts (its `?` or `#`), -1 without one. */
+function queryStart(path: string): number {
+  for (let index = 0; index < path.length; index++) {
+    const code = path.charCodeAt(index);
+    if (code === 63 /* ? */ || code === 35 /* # */) return index;
+  }
+  return -1;
 }
 
 const MEMO_ENTRIES = 4096;
