@@ -25,6 +25,8 @@ describe('k8s patterns on Helm-installed Traefik', () => {
   it('chart v41: a denyip Middleware on the websecure entry point is used by every router on websecure', async () => {
     const { choice, middleware } = await patterns('traefik-helm-chart/chart-v41-denyip-on-websecure.yaml');
     assert.deepEqual(middleware('traefik', 'deny-scanners')?.usedBy, [
+      'Ingress default/blog via entrypoint websecure',
+      'IngressRoute default/admin',
       'IngressRoute default/shop via entrypoint websecure',
       'entrypoint websecure (traefik/traefik-5d8f7c9b6-x2x7k)',
     ]);
@@ -41,7 +43,7 @@ describe('k8s patterns on Helm-installed Traefik', () => {
     });
     assert.equal(
       choice.chosen?.reason,
-      'deny list already used by 2 route(s): IngressRoute default/shop via entrypoint websecure, entrypoint websecure (traefik/traefik-5d8f7c9b6-x2x7k)',
+      'deny list already used by 4 route(s): Ingress default/blog via entrypoint websecure, IngressRoute default/admin, IngressRoute default/shop via entrypoint websecure, ...',
     );
   });
 
@@ -58,7 +60,10 @@ describe('k8s patterns on Helm-installed Traefik', () => {
     // shape of a field a human wrote; the candidate is listed, not used, and says how to make it usable.
     const candidate = choice.candidates.find((entry) => entry.location.name === 'fail2ban-test');
     assert.equal(candidate?.eligible, false);
-    assert.match(candidate?.reason ?? '', /denylist\.ip is a single string/);
+    assert.equal(
+      candidate?.reason,
+      'denylist.ip is a single string, not a list: the agent does not rewrite it; write it as a YAML list (- 127.0.0.1) to let the agent add entries',
+    );
     assert.equal(choice.chosen?.pattern, 'networkpolicy-fallback');
   });
 

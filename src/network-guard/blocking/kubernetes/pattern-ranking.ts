@@ -86,14 +86,16 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
     const label = `Middleware ${middleware.namespace}/${middleware.name} (${middleware.group})`;
     if (!middleware.denyList) continue;
     const used = middleware.usedBy.length;
+    const field = middleware.denyList.path.slice(1).join('.');
     candidates.push({
       pattern: middleware.denyList.pattern,
-      object: `${label} ${middleware.denyList.path.slice(1).join('.')}`,
+      object: `${label} ${field}`,
       location: middlewareLocation(middleware, middleware.denyList),
-      eligible: used > 0,
+      eligible: used > 0 && !middleware.denyList.oneString,
       tier: 1,
-      reason:
-        used > 0
+      reason: middleware.denyList.oneString
+        ? `${field.replace(/^plugin\.[^.]+\./, '')} is a single string, not a list: the agent does not rewrite it; write it as a YAML list (- ${middleware.denyList.entries[0] ?? '<ip>'}) to let the agent add entries`
+        : used > 0
           ? `deny list already used by ${used} route(s): ${middleware.usedBy.slice(0, 3).join(', ')}${used > 3 ? ', ...' : ''}`
           : 'deny list not referenced by any route or entrypoint: a block there would have no effect',
       entries: middleware.denyList.entries.length,
