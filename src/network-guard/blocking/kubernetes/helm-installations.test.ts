@@ -7,6 +7,7 @@ import { loadManifests } from '../../../kubernetes/testing/kube-fixtures.ts';
 import { fixtureKubeClients } from './fixture-kube-clients.ts';
 import { KubernetesBlocker } from './kubernetes-blocker.ts';
 import type { ListedObject } from './traefik-inventory.ts';
+import { declaredPlugins } from './traefik-references.ts';
 
 async function patterns(fixture: string) {
   const manifests = loadManifests<ListedObject>(new URL(`__fixtures__/${fixture}`, import.meta.url));
@@ -43,12 +44,12 @@ describe('k8s patterns on Helm-installed Traefik', () => {
     });
     assert.equal(
       choice.chosen?.reason,
-      'deny list already used by 4 route(s): Ingress default/blog via entrypoint websecure, IngressRoute default/admin, IngressRoute default/shop via entrypoint websecure, ...',
+      'deny list already used by 4 route(s): Ingress default/blog via entrypoint websecure, IngressRoute default/admin, IngressRoute default/shop via entrypoint websecure, ...; plugin denyip loaded as github.com/kevtainer/denyip',
     );
   });
 
   it('chart v25: lower-case --entrypoints args; the fail2ban readme writes denylist.ip as one string', async () => {
-    const { choice, middleware } = await patterns('traefik-helm-chart/chart-v25-fail2ban-readme.yaml');
+    const { inventory, choice, middleware } = await patterns('traefik-helm-chart/chart-v25-fail2ban-readme.yaml');
     const fail2ban = middleware('default', 'fail2ban-test');
     assert.deepEqual(fail2ban?.usedBy, [
       'IngressRoute default/simplecrd',
@@ -65,6 +66,9 @@ describe('k8s patterns on Helm-installed Traefik', () => {
       'denylist.ip is a single string, not a list: the agent does not rewrite it; write it as a YAML list (- 127.0.0.1) to let the agent add entries',
     );
     assert.equal(choice.chosen?.pattern, 'networkpolicy-fallback');
+    assert.deepEqual(Object.fromEntries(declaredPlugins(inventory.traefikPods[0].args)), {
+      fail2ban: 'github.com/tomMoulard/fail2ban',
+    });
   });
 
   it('k3s (brunostjohn/homelab): a chain on both entry points, a crowdsec bouncer that is not a deny list', async () => {
@@ -82,6 +86,9 @@ describe('k8s patterns on Helm-installed Traefik', () => {
     assert.deepEqual(middleware('kube-system', 'bouncer')?.types, ['plugin']);
     assert.equal(middleware('kube-system', 'bouncer')?.denyList, undefined);
     assert.deepEqual(inventory.traefikPods[0].secrets, [{ name: 'crowdsec-bouncer-tls', keys: undefined }]);
+    assert.deepEqual(Object.fromEntries(declaredPlugins(inventory.traefikPods[0].args)), {
+      bouncer: 'github.com/maxlerebourg/crowdsec-bouncer-traefik-plugin',
+    });
     assert.deepEqual(
       choice.candidates.map((candidate) => candidate.pattern),
       ['networkpolicy-fallback'],

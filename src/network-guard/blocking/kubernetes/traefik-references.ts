@@ -102,6 +102,19 @@ export function entryPointOptions(args: string[]): { middlewares: Map<string, st
   return { middlewares, defaults };
 }
 
+/**
+ * Plugins Traefik's command line declares (`--experimental.plugins.<name>.moduleName`, `.localPlugins.` likewise), as
+ * name -> module; option names in any case (charts before v26 and users write `modulename`).
+ */
+export function declaredPlugins(args: string[]): Map<string, string> {
+  const plugins = new Map<string, string>();
+  for (const arg of args) {
+    const match = /^--?experimental\.(?:plugins|localplugins)\.([^.=]+)\.modulename=(.+)$/is.exec(arg);
+    if (match && !plugins.has(match[1])) plugins.set(match[1], match[2]);
+  }
+  return plugins;
+}
+
 /** `ns-name@kubernetescrd, other@file` → the CRD middlewares it names (other providers are not ours to edit). */
 export function resolveProviderReferences(value: string, byDashedName: Map<string, string>): string[] {
   return value
