@@ -123,6 +123,24 @@ describe('buildAddition', () => {
     });
   });
 
+  it('refuses a fail2ban denylist.ip written as one string (the plugin readme form), even as a forced target', () => {
+    const location: BlockLocation = {
+      ...denyipLocation,
+      pattern: 'fail2ban-middleware',
+      name: 'fail2ban-test',
+      path: ['spec', 'plugin', 'fail2ban', 'denylist', 'ip'],
+    };
+    const object: KubeObject = {
+      metadata: { name: 'fail2ban-test', namespace: 'default', resourceVersion: '3' },
+      spec: { plugin: { fail2ban: { logLevel: 'DEBUG', denylist: { ip: '127.0.0.1' } } } },
+    };
+    assert.deepEqual(buildAddition(object, location, '198.51.100.23', mark, 100), {
+      status: 'refused',
+      detail:
+        'Middleware traefik/fail2ban-test (traefik.io) plugin.fail2ban.denylist.ip is no longer a list of addresses',
+    });
+  });
+
   it('appends to a ConfigMap line list, keeping comments, and refuses a key that is not a list', () => {
     const location = configMapLocation('traefik', 'traefik-blocklist', 'blocked-ips.txt');
     const object: KubeObject = {

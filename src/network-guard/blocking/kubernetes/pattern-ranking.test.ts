@@ -118,6 +118,11 @@ describe('rankPatterns', () => {
     );
     assert.equal(choice.chosen?.location.name, 'deny');
     assert.match(choice.candidates[5].reason, /not referenced by any route/);
+    // Informational only: the static configuration may also come from a file or TRAEFIK_ variables.
+    assert.match(
+      choice.candidates[0].reason,
+      /; plugin denyip not declared in the Traefik args \(config file or environment\?\)$/,
+    );
   });
 
   it('falls back to a new NetworkPolicy on the Traefik pods, without volatile labels, and warns about client IPs', () => {

@@ -1,5 +1,6 @@
 import { type IpFamily, parseCidr } from '../../../core/ip-address.ts';
 import type { DenyPattern, MiddlewareInfo, PatternKind, TraefikInventory } from './traefik-inventory.ts';
+import { declaredPlugins } from './traefik-references.ts';
 
 /** Where a block lands: the exact object (and field) the blocker edits or creates. */
 export type BlockLocation =
@@ -82,19 +83,22 @@ const NETWORK_POLICY_CAVEAT =
  */
 export function rankPatterns(inventory: TraefikInventory, options: RankingOptions): PatternChoice {
   const candidates: PatternCandidate[] = [];
+  const plugins = new Map(inventory.traefikPods.flatMap((pod) => [...declaredPlugins(pod.args)]));
   for (const middleware of inventory.middlewares) {
     const label = `Middleware ${middleware.namespace}/${middleware.name} (${middleware.group})`;
     if (!middleware.denyList) continue;
     const used = middleware.usedBy.length;
+    const field = middleware.denyList.path.slice(1).join('.');
     candidates.push({
       pattern: middleware.denyList.pattern,
-      object: `${label} ${middleware.denyList.path.slice(1).join('.')}`,
+      object: `${label} ${field}`,
       location: middlewareLocation(middleware, middleware.denyList),
-      eligible: used > 0,
+      eligible: used > 0 && !middleware.denyList.oneString,
       tier: 1,
-      reason:
-        used > 0
-          ? `deny list already used by ${used} route(s): ${middleware.usedBy.slice(0, 3).join(', ')}${used > 3 ? ', ...' : ''}`
+      reason: middleware.denyList.oneString
+        ? `${field.replace(/^plugin\.[^.]+\./, '')} is a single string, not a list: the agent does not rewrite it; write it as a YAML list (- ${middleware.denyList.entries[0] ?? '<ip>'}) to let the agent add entries`
+        : used > 0
+          ? `deny list already used by ${used} route(s): ${middleware.usedBy.slice(0, 3).join(', ')}${used > 3 ? ', ...' : ''}; ${pluginNote(plugins, middleware.denyList.plugin)}`
           : 'deny list not referenced by any route or entrypoint: a block there would have no effect',
       entries: middleware.denyList.entries.length,
     });
@@ -208,6 +212,14 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
     warnings.push(`NetworkPolicy blocking: ${NETWORK_POLICY_CAVEAT}`);
   }
   return { candidates, chosen, warnings };
+}
+
+/** Informational: a plugin may also be declared in a config file or TRAEFIK_ environment variables. */
+function pluginNote(plugins: Map<string, string>, plugin: string): string {
+  const declared = [...plugins].find(([name]) => name.toLowerCase() === plugin.toLowerCase());
+  return declared
+    ? `plugin ${plugin} loaded as ${declared[1]}`
+    : `plugin ${plugin} not declared in the Traefik args (config file or environment?)`;
 }
 
 function compareCandidates(inventory: TraefikInventory) {

@@ -48,6 +48,7 @@ describe('discoverTraefik', () => {
         namespace,
         name: 'postgres',
         middlewares: [`${namespace}/office-only`],
+        entryPoints: ['postgres'],
       },
     ]);
     assert.deepEqual(

@@ -24,6 +24,7 @@ import {
   isTraefikPod,
   linkMiddlewareUsers,
   resolveProviderReferences,
+  routeEntryPoints,
   routeMiddlewares,
 } from './traefik-references.ts';
 
@@ -89,6 +90,13 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
     );
   const traefikPods = pods.filter((pod) => isTraefikPod(pod, selector)).map(describePod);
 
+  const middlewares = custom.Middleware.map(({ object, raw }) => describeMiddleware(object, raw));
+  const byDashedName = new Map(
+    middlewares.map((middleware) => [
+      `${middleware.namespace}-${middleware.name}`,
+      `${middleware.namespace}/${middleware.name}`,
+    ]),
+  );
   const routes: RouteInfo[] = [];
   for (const kind of ['IngressRoute', 'IngressRouteTCP'] as const) {
     for (const { object, raw } of custom[kind]) {
@@ -97,7 +105,8 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
         group: object.group,
         namespace: object.namespace,
         name: object.name,
-        middlewares: routeMiddlewares(raw, object.namespace),
+        middlewares: routeMiddlewares(raw, object.namespace, byDashedName),
+        entryPoints: routeEntryPoints(raw.spec?.entryPoints),
       });
     }
   }
@@ -110,22 +119,21 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
         ? clients.networking.listNamespacedIngress({ namespace }, options)
         : clients.networking.listIngressForAllNamespaces({}, options),
   );
-  const middlewares = custom.Middleware.map(({ object, raw }) => describeMiddleware(object, raw));
-  const byDashedName = new Map(
-    middlewares.map((middleware) => [
-      `${middleware.namespace}-${middleware.name}`,
-      `${middleware.namespace}/${middleware.name}`,
-    ]),
-  );
   for (const ingress of ingresses) {
-    const value = ingress.metadata?.annotations?.['traefik.ingress.kubernetes.io/router.middlewares'];
-    if (!value) continue;
+    const annotations = ingress.metadata?.annotations ?? {};
+    const value = annotations['traefik.ingress.kubernetes.io/router.middlewares'];
+    // Another controller's Ingress is no Traefik router (the chart's and k3s's IngressClass is named traefik).
+    const ingressClass =
+      (ingress.spec as { ingressClassName?: string } | undefined)?.ingressClassName ??
+      annotations['kubernetes.io/ingress.class'];
+    if (!value && ingressClass && !/traefik/i.test(ingressClass)) continue;
     routes.push({
       kind: 'Ingress',
       group: 'networking.k8s.io',
       namespace: ingress.metadata?.namespace ?? '',
       name: ingress.metadata?.name ?? '',
-      middlewares: resolveProviderReferences(value, byDashedName),
+      middlewares: value ? resolveProviderReferences(value, byDashedName) : [],
+      entryPoints: routeEntryPoints(annotations['traefik.ingress.kubernetes.io/router.entrypoints']),
     });
   }
   linkMiddlewareUsers(middlewares, routes, traefikPods, byDashedName);

@@ -33,9 +33,12 @@ export interface TraefikObject extends ObjectRef {
 export interface MiddlewareInfo extends TraefikObject {
   /** First-level spec keys (`plugin`, `ipAllowList`, `chain`...): what kind of middleware this is. */
   types: string[];
-  /** Set when the middleware is a deny list the agent knows how to extend. */
-  denyList?: { pattern: DenyPattern; plugin: string; path: string[]; entries: string[] };
-  /** Middlewares this one chains to (`namespace/name`). */
+  /**
+   * Set when the middleware is a deny list of a plugin the agent knows. `oneString`: the list is written as one string
+   * (Traefik reads `a,b` as a list); the agent reports it and never changes its shape.
+   */
+  denyList?: { pattern: DenyPattern; plugin: string; path: string[]; entries: string[]; oneString?: boolean };
+  /** Middlewares this one chains to (`namespace/name`, or `name@provider` as written for another provider). */
   chains: string[];
   /** Who uses it: `IngressRoute ns/name`, `Ingress ns/name`, `entrypoint web`, through chains too. */
   usedBy: string[];
@@ -48,6 +51,8 @@ export interface RouteInfo extends ObjectRef {
   group: string;
   /** Middlewares referenced, as `namespace/name`. */
   middlewares: string[];
+  /** Entry points it names; absent: Traefik attaches it to the default entry points. */
+  entryPoints?: string[];
 }
 
 export interface TraefikPodInfo extends ObjectRef {

@@ -32,12 +32,15 @@ export function describeMiddleware(object: TraefikObject, raw: Raw): MiddlewareI
       break;
     }
     const denylist = config.denylist as Record<string, unknown> | undefined;
-    if (denylist && typeof denylist === 'object' && isStringArray(denylist.ip)) {
+    if (denylist && typeof denylist === 'object' && (isStringArray(denylist.ip) || typeof denylist.ip === 'string')) {
+      // The plugin's own readme writes `ip: 127.0.0.1`; Traefik decodes a string into a list, split at commas.
+      const oneString = typeof denylist.ip === 'string';
       info.denyList = {
         pattern: 'fail2ban-middleware',
         plugin,
         path: ['spec', 'plugin', plugin, 'denylist', 'ip'],
-        entries: denylist.ip,
+        entries: oneString ? splitList(denylist.ip as string) : (denylist.ip as string[]),
+        ...(oneString ? { oneString } : {}),
       };
       break;
     }
@@ -45,15 +48,24 @@ export function describeMiddleware(object: TraefikObject, raw: Raw): MiddlewareI
   return info;
 }
 
+/** A name with `@provider` is taken whole by Traefik (its namespace ignored): kept as written, resolved later. */
 function chainReferences(spec: Record<string, unknown>, namespace: string): string[] {
   const chain = spec.chain as { middlewares?: { name?: unknown; namespace?: unknown }[] } | undefined;
   if (!chain || !Array.isArray(chain.middlewares)) return [];
   return chain.middlewares
     .filter((reference) => typeof reference?.name === 'string')
-    .map((reference) => {
-      const [name] = String(reference.name).split('@');
-      return `${typeof reference.namespace === 'string' && reference.namespace ? reference.namespace : namespace}/${name}`;
-    });
+    .map((reference) =>
+      String(reference.name).includes('@')
+        ? String(reference.name)
+        : `${typeof reference.namespace === 'string' && reference.namespace ? reference.namespace : namespace}/${reference.name}`,
+    );
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function isStringArray(value: unknown): value is string[] {
