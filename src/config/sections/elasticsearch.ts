@@ -54,7 +54,7 @@ export const elasticsearchSection = z
     /** `auto` asks GET / (OpenSearch says `distribution: opensearch`). */
     flavor: z.enum(['auto', 'elasticsearch', 'opensearch']).default('auto'),
     /** Field layout of the documents; `auto` detects it from `_field_caps`. */
-    profile: z.enum(['auto', 'traefik-json', 'elastic-agent', 'filebeat']).default('auto'),
+    profile: z.enum(['auto', 'traefik-json', 'elastic-agent', 'filebeat', 'logstash']).default('auto'),
     fields: fieldOverrides,
     /** Documents become searchable some time after Traefik wrote them; cycles stop this far behind now. */
     ingest_delay: duration().default(30),

@@ -13,7 +13,7 @@ import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './
 import { type ClientSearch, enrichClients } from './client-enrichment.ts';
 import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
-import { type FieldProfile, fieldCapsRequest, resolveFieldProfile, unreadPathWarning } from './field-profile.ts';
+import { connectProfile, type FieldProfile, fieldCapsRequest } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { compactBody, keepBounded, mergedRecord } from './query-records.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
@@ -79,9 +79,7 @@ export class ElasticsearchDetector {
     const backend = await createSearchBackend(settings, options);
     try {
       const caps = await backend.fieldCaps(settings.index_pattern, fieldCapsRequest(settings));
-      const profile = resolveFieldProfile(caps, settings);
-      const unread = await unreadPathWarning(backend, settings.index_pattern, profile, caps);
-      if (unread) profile.warnings.push(unread);
+      const profile = await connectProfile(backend, caps, settings);
       const peerScript = await peerScriptWorks(backend, settings.index_pattern, profile);
       return new ElasticsearchDetector(backend, profile, config, peerScript);
     } catch (error) {

@@ -2,7 +2,7 @@ import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.
 import { IntegrationError } from '../../core/errors.ts';
 import type { FieldCaps, SearchBackend } from './search-backend.ts';
 
-export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat';
+export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat' | 'logstash';
 export type FieldRole =
   | 'time'
   | 'client_ip'
@@ -28,9 +28,10 @@ export interface FieldProfile {
 }
 
 /**
- * Candidate fields per role, in order of preference, for the three ways Traefik logs reach Elasticsearch:
- * Traefik's own JSON access log shipped as is, the Elastic Agent Traefik integration (ECS), and the Filebeat traefik
- * module (ECS parsed from the common log format, so `url.original` carries the query string).
+ * Candidate fields per role, in order of preference, for the four ways Traefik logs reach Elasticsearch:
+ * Traefik's own JSON access log shipped as is, the Elastic Agent Traefik integration (ECS), the Filebeat traefik
+ * module (ECS parsed from the common log format, so `url.original` carries the query string), and Logstash's grok
+ * `%{HTTPD_COMBINEDLOG}` / `%{COMBINEDAPACHELOG}` of the common log format (legacy names, then ECS names).
  */
 export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>> = {
   'traefik-json': {
@@ -73,6 +74,25 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
     host: ['url.domain', 'destination.domain'],
     size: ['http.response.body.bytes', 'http.response.bytes'],
   },
+  logstash: {
+    time: ['@timestamp'],
+    // The line's first field (Traefik's CLF writes ClientHost there: the CLF limit). Never source.ip: Logstash's
+    // ECS template declares it, and grok leaves it empty.
+    client_ip: ['clientip', 'source.address'],
+    // ECS source.address read as a peer: a bare host from CLF, `host:port` should JSON documents share the index.
+    peer: ['source.address'],
+    forwarded: [],
+    // The request target with its query string, like Filebeat's url.original.
+    path: ['request', 'url.original'],
+    // Legacy captures are strings ("404", a keyword): the terms and ranges of the queries compare three-digit text.
+    status: ['response', 'http.response.status_code'],
+    // Legacy `agent` keeps QS's quotes; the matchers look for substrings, so they read it the same.
+    user_agent: ['agent', 'user_agent.original'],
+    method: ['verb', 'http.request.method'],
+    // Logstash's own `host` is the machine that shipped the line, not the request's host: none.
+    host: [],
+    size: ['bytes', 'http.response.body.bytes'],
+  },
 };
 
 const TRAEFIK_MARKERS = ['RequestPath', 'ClientHost', 'DownstreamStatus'];
@@ -90,7 +110,8 @@ const ACCEPTED: Record<FieldRole, Set<string>> = {
   user_agent: new Set(['keyword', 'wildcard', 'constant_keyword']),
   method: new Set(['keyword', 'constant_keyword']),
   host: new Set(['keyword', 'constant_keyword']),
-  size: new Set(['long', 'integer', 'unsigned_long', 'float', 'double']),
+  // Only read as the key of a terms aggregation (Number(key)): a legacy grok `bytes` keyword ("203023") works too.
+  size: new Set(['long', 'integer', 'unsigned_long', 'float', 'double', 'keyword']),
 };
 
 const REQUIRED: FieldRole[] = ['time', 'client_ip', 'path', 'status'];
@@ -125,6 +146,8 @@ export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields'>
 /** Which layout the documents use, from the fields that exist. */
 export function detectProfileName(caps: FieldCaps): ProfileName {
   if (traefikPrefix(caps) !== undefined) return 'traefik-json';
+  // Logstash grok's legacy names for a common-log line (its ECS mode is told by the documents: connectProfile).
+  if (caps.clientip && (caps.request || caps.response)) return 'logstash';
   if (caps['fileset.name'] || (caps['url.original'] && !caps['url.path'])) return 'filebeat';
   return 'elastic-agent';
 }
@@ -214,7 +237,9 @@ function resolveRole(
       return {
         field: `${candidate}.keyword`,
         type: [...new Set(keyword.map((entry) => entry.type))].join('/'),
-        note: `${candidate} is mapped as ${types.join('/')}; using its ${candidate}.keyword subfield`,
+        // Dynamic mappings (and Logstash's template) give the subfield ignore_above 256: a longer value (a padded
+        // probe, a long user agent) is not indexed there and reads as absent (no path: counted as skipped).
+        note: `${candidate} is mapped as ${types.join('/')}; using its ${candidate}.keyword subfield (a value over its ignore_above, 256 in dynamic mappings, is not indexed there and reads as absent)`,
       };
     }
   }
@@ -223,6 +248,42 @@ function resolveRole(
   return {
     problem: `${seen.join('; ')}: aggregations need ${wanted}${role === 'time' ? '' : ' (add a keyword subfield or map it as keyword)'}`,
   };
+}
+
+/**
+ * The profile, checked against the documents where the mapping cannot tell: an index template that declares every ECS
+ * field (Logstash's `ecs-logstash` template, for `ecs_compatibility => v1/v8`) maps `url.path` in indices whose
+ * grok documents only have `url.original`. When no document has url.path but some have url.original, the documents
+ * are ECS parsed from the common log format: read them as the logstash profile (url.original with its query string,
+ * the client from source.address, no forwarded field). Then the CLF-beside-JSON warning, one `_count` each.
+ */
+export async function connectProfile(
+  backend: Pick<SearchBackend, 'count'>,
+  caps: FieldCaps,
+  settings: Pick<ElasticsearchSettings, 'fields' | 'profile' | 'index_pattern'>,
+): Promise<FieldProfile> {
+  const index = settings.index_pattern;
+  let profile = resolveFieldProfile(caps, settings);
+  if (
+    settings.profile === 'auto' &&
+    !settings.fields.path &&
+    profile.fields.path === 'url.path' &&
+    caps['url.original']
+  ) {
+    const withPath = (await backend.count(index, { exists: { field: 'url.path' } })).body.count;
+    const withOriginal =
+      withPath > 0 ? 0 : (await backend.count(index, { exists: { field: 'url.original' } })).body.count;
+    if (withOriginal > 0) {
+      profile = resolveFieldProfile(caps, { ...settings, profile: 'logstash' });
+      profile.warnings.push(
+        `url.path is mapped in ${index} but no document has it, ${withOriginal.toLocaleString('en')} have url.original (an index template declares every ECS field, as Logstash's ECS template does): read as profile logstash, ECS from the common log format`,
+      );
+      return profile;
+    }
+  }
+  const unread = await unreadPathWarning(backend, index, profile, caps);
+  if (unread) profile.warnings.push(unread);
+  return profile;
 }
 
 /**
