@@ -283,6 +283,30 @@ test("a Blazor WebAssembly app's settings, loaded by each of its first visitors,
   );
 });
 
+test("an n8n user's credentials page and its REST call are the application's content; a scanner's /credentials is not", () => {
+  const d = detector();
+  const n8n = (path: string, status: number, time: number, bytes: number) => ({
+    ...hit('192.0.2.70', normalizePath(path), status, time, bytes),
+    host: 'n8n.example',
+  });
+  for (const [index, [path, bytes]] of (
+    [
+      ['/home/credentials', 1_486],
+      ['/rest/credentials?includeScopes=true&includeData=false', 2_345],
+      ['/projects/K2fQ9/credentials', 1_486],
+      ['/rest/credentials/12', 611],
+    ] as const
+  ).entries())
+    d.observe(n8n(path, 200, T0 + index * 1000, bytes));
+  // the AWS CLI's credentials file at a web root, fetched by a client that probed first
+  d.observe(hit('203.0.113.71', '/.env', 404, T0, 19));
+  d.observe(hit('203.0.113.71', '/credentials', 200, T0 + 500, 116));
+  assert.deepEqual(
+    d.drainFindings(true).map((f) => [f.ip, f.threatType, f.evidence.extra?.leakedPaths]),
+    [['203.0.113.71', 'secret_exposure', ['/credentials']]],
+  );
+});
+
 test("an application's pages are scripts the server runs: its admin browsing them is no leak; a prober's find is", () => {
   const d = detector();
   // FreePBX's administrator: the whole admin interface is /admin/config.php?display=..., answered with HTML

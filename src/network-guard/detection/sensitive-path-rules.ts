@@ -271,9 +271,18 @@ export const KNOWN_APPLICATION_CONTENT: ReadonlyArray<{ prefix: string; applicat
 const FORGE_FILE_VIEW =
   /^\/(?:[^/]+\/){2,}-\/(?:blob|raw|tree|blame|commits|edit)\/|^\/[^/]+\/[^/]+\/(?:src|raw|blame|commits|media)\/(?:branch|commit|tag)\//;
 
+/**
+ * n8n's credentials: its UI pages (`/home/credentials`, `/projects/<id>/credentials`) and the REST calls they make
+ * (`GET /rest/credentials?includeScopes=true` lists the user's own, as JSON, on every visit). n8n's own docs put it
+ * behind Traefik; with a handful of users the profile never learns them, and its owner was a critical leak on a
+ * first visit.
+ */
+const N8N_CREDENTIALS = /^\/(?:rest|home|projects\/[^/]+)\/credentials(?:\/|$)/;
+
 /** The application whose ordinary content a normalised path is, if any. */
 export function knownApplicationOf(path: string): string | undefined {
   for (const { prefix, application } of KNOWN_APPLICATION_CONTENT) if (path.startsWith(prefix)) return application;
+  if (N8N_CREDENTIALS.test(path)) return "n8n's credentials pages and API (each user's own)";
   // A forge's view has five segments or more (`/owner/repo/src/branch/main`): most probes have one or two.
   let slashes = 0;
   for (let at = path.indexOf('/'); at >= 0 && slashes < 5; at = path.indexOf('/', at + 1)) slashes++;
