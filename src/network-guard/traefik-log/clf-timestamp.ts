@@ -46,35 +46,32 @@ const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep
 
 /** `[dd/Mon/yyyy:hh:mm:ss +zzzz] "` at `at`: digits where \d stands, ASCII letters for the month. */
 function isClfTimestampAt(line: string, at: number): boolean {
-  return (
-    isDigits(line, at + 1, 2) &&
-    line.charCodeAt(at + 3) === 47 /* / */ &&
-    isLetter(line.charCodeAt(at + 4)) &&
-    isLetter(line.charCodeAt(at + 5)) &&
-    isLetter(line.charCodeAt(at + 6)) &&
-    line.charCodeAt(at + 7) === 47 &&
-    isDigits(line, at + 8, 4) &&
-    line.charCodeAt(at + 12) === 58 /* : */ &&
-    isDigits(line, at + 13, 2) &&
-    line.charCodeAt(at + 15) === 58 &&
-    isDigits(line, at + 16, 2) &&
-    line.charCodeAt(at + 18) === 58 &&
-    isDigits(line, at + 19, 2) &&
-    line.charCodeAt(at + 21) === 32 &&
-    (line.charCodeAt(at + 22) === 43 /* + */ || line.charCodeAt(at + 22) === 45) /* - */ &&
-    isDigits(line, at + 23, 4) &&
-    line.charCodeAt(at + 27) === 93 /* ] */ &&
-    line.charCodeAt(at + 28) === 32 &&
-    line.charCodeAt(at + 29) === 34 /* " */
-  );
+  // The separators first: a `[` that starts something else fails on one of them at once.
+  if (
+    line.charCodeAt(at + 3) !== 47 /* / */ ||
+    line.charCodeAt(at + 7) !== 47 ||
+    line.charCodeAt(at + 12) !== 58 /* : */ ||
+    line.charCodeAt(at + 15) !== 58 ||
+    line.charCodeAt(at + 18) !== 58 ||
+    line.charCodeAt(at + 21) !== 32 ||
+    line.charCodeAt(at + 27) !== 93 /* ] */ ||
+    line.charCodeAt(at + 28) !== 32 ||
+    line.charCodeAt(at + 29) !== 34 /* " */
+  )
+    return false;
+  const sign = line.charCodeAt(at + 22);
+  if (sign !== 43 /* + */ && sign !== 45 /* - */) return false;
+  if (!isLetter(line.charCodeAt(at + 4)) || !isLetter(line.charCodeAt(at + 5)) || !isLetter(line.charCodeAt(at + 6)))
+    return false;
+  for (const offset of DIGIT_OFFSETS) if (!isDigit(line.charCodeAt(at + offset))) return false;
+  return true;
 }
 
-function isDigits(line: string, at: number, count: number): boolean {
-  for (let index = at; index < at + count; index++) {
-    const code = line.charCodeAt(index);
-    if (code < 48 || code > 57) return false;
-  }
-  return true;
+/** Where the timestamp has digits: day, year, hour, minute, second, offset. */
+const DIGIT_OFFSETS = [1, 2, 8, 9, 10, 11, 13, 14, 16, 17, 19, 20, 23, 24, 25, 26];
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 function isLetter(code: number): boolean {
