@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
+import { IntegrationError } from '../../core/errors.ts';
 import type { Incident } from '../../core/incident.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { parseTraefikLine } from '../traefik-log/parse-traefik-line.ts';
@@ -10,7 +11,14 @@ import { scanElasticsearch } from './elasticsearch-source.ts';
 import type { SearchBody } from './search-backend.ts';
 import { HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
 import { traefikClfLine } from './testing/logstash-traefik-documents.ts';
-import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/traefik-documents.ts';
+import {
+  deleteIndex,
+  indexDocuments,
+  indexRequests,
+  probes,
+  type TestRequest,
+  toDocument,
+} from './testing/traefik-documents.ts';
 
 /**
  * Traefik's CLF through Logstash's grok, against the real servers: the profile the mapping of Logstash's own templates
@@ -171,5 +179,30 @@ for (const engine of engines) {
         }
       });
     }
+
+    if (engine.name === 'OpenSearch')
+      it("the Elasticsearch output's ECS template installed on OpenSearch (url.original wildcard): a clear error at connect", async () => {
+        const index = `logstash-ecs-wildcard-it-${suffix}`;
+        indices.push(index);
+        const documents = [...traffic()].map((request) => toDocument(request, 'logstash-ecs'));
+        await indexDocuments(engine.url, index, 'logstash-ecs', documents, 5000, {
+          flavor: 'elasticsearch',
+          wildcard: true,
+        });
+        const agent = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': index });
+        try {
+          // OpenSearch turns each regexp on a wildcard field into trigram clauses: the sensitive-path filter is
+          // past indices.query.bool.max_clause_count (1024), every window would fail.
+          await assert.rejects(
+            ElasticsearchDetector.connect(agent.config, { backoffMs: 5 }),
+            (error: unknown) =>
+              error instanceof IntegrationError &&
+              !error.isRetryable &&
+              /url\.original is mapped wildcard.*OpenSearch.*elasticsearch\.fields\.path/s.test(error.message),
+          );
+        } finally {
+          agent.cleanup();
+        }
+      });
   });
 }

@@ -84,33 +84,59 @@ export function logstashDocument(request: TestRequest, mode: LogstashMode): Reco
   };
 }
 
+/** Which server the template is for, and whether it has the `wildcard` type (see logstashTemplate). */
+export interface TemplateTarget {
+  flavor: 'elasticsearch' | 'opensearch';
+  wildcard: boolean;
+}
+
 /**
- * The index template Logstash's elasticsearch output installs: legacy, its `ecs-disabled` template verbatim; ECS, the
- * `ecs-logstash` template's declared types of the fields the profiles ask about (`mappings.json`) under its
- * `strings_as_keyword` rule. Types a server lacks are mapped as `keyword`: `wildcard` when `wildcard` is false (the
- * testbed's Elasticsearch is the integ-test distribution, without that plugin), and always `constant_keyword`
- * (the same distribution lacks it, OpenSearch's needs a fixed value; grok fills no data_stream field).
+ * The mappings of the index template Logstash installs. Legacy: its `ecs-disabled` template verbatim (the opensearch
+ * output's `ecs-disabled/2x.json` has the same mappings). ECS to OpenSearch: the opensearch output's `ecs-v8` template
+ * (`opensearch-ecs-v8.json`: url.original keyword). ECS to Elasticsearch: the `ecs-logstash` template's declared types
+ * (`mappings.json`) under its `strings_as_keyword` rule, where types the server lacks become `keyword`: `wildcard`
+ * without that plugin (the testbed's Elasticsearch is the integ-test distribution) and `constant_keyword` always (the
+ * same distribution lacks it, OpenSearch's needs a fixed value; grok fills no data_stream field).
  */
-export function logstashTemplate(mode: LogstashMode, wildcard: boolean): Record<string, unknown> {
+export function logstashTemplate(mode: LogstashMode, target: TemplateTarget): Record<string, unknown> {
   if (mode === 'legacy') return read('ecs-disabled-elasticsearch-8x.json').template.mappings;
+  if (target.flavor === 'opensearch' && !target.wildcard) {
+    const template = read('opensearch-ecs-v8.json');
+    return {
+      date_detection: template.date_detection,
+      dynamic_templates: template.dynamic_templates,
+      properties: nest(template.declared),
+    };
+  }
   const declared = read('mappings.json').ecs.declared as Record<string, string>;
-  const properties: Record<string, Record<string, unknown>> = {};
+  const mappings: Record<string, Record<string, unknown>> = {};
   for (const [name, declaredType] of Object.entries(declared)) {
     const type =
-      declaredType === 'constant_keyword' || (declaredType === 'wildcard' && !wildcard) ? 'keyword' : declaredType;
-    const parts = name.split('.');
-    let level = properties;
-    for (const part of parts.slice(0, -1)) {
-      level[part] ??= { properties: {} };
-      level = level[part].properties as Record<string, Record<string, unknown>>;
-    }
-    level[parts.at(-1)!] = type === 'keyword' ? { type, ignore_above: 1024 } : { type };
+      declaredType === 'constant_keyword' || (declaredType === 'wildcard' && !target.wildcard)
+        ? 'keyword'
+        : declaredType;
+    mappings[name] = type === 'keyword' ? { type, ignore_above: 1024 } : { type };
   }
   return {
     date_detection: false,
     dynamic_templates: [
       { strings_as_keyword: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
     ],
-    properties,
+    properties: nest(mappings),
   };
+}
+
+/** Dotted field names to nested `properties`. */
+function nest(fields: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const [name, mapping] of Object.entries(fields)) {
+    const parts = name.split('.');
+    let level = properties;
+    for (const part of parts.slice(0, -1)) {
+      level[part] ??= { properties: {} };
+      level = level[part].properties as Record<string, Record<string, unknown>>;
+    }
+    level[parts.at(-1)!] = mapping;
+  }
+  return properties;
 }

@@ -1,5 +1,10 @@
 import { PROBE_PATHS } from '../../../core/testing/log-events.ts';
-import { logstashDocument, logstashTemplate } from './logstash-traefik-documents.ts';
+import {
+  type LogstashMode,
+  logstashDocument,
+  logstashTemplate,
+  type TemplateTarget,
+} from './logstash-traefik-documents.ts';
 
 /**
  * How the documents are written: one layout per profile, and Logstash's two (grok's legacy captures under its
@@ -148,9 +153,11 @@ export async function indexDocuments(
   profile: DocumentLayout,
   documents: Iterable<Record<string, unknown>>,
   batch = 5000,
+  /** For Logstash's ECS layout: the template of that server, whatever the server at `url` is. */
+  template?: TemplateTarget,
 ): Promise<number> {
   if (profile === 'logstash-legacy' || profile === 'logstash-ecs')
-    await putTemplate(url, index, profile === 'logstash-legacy' ? 'legacy' : 'ecs');
+    await putTemplate(url, index, profile === 'logstash-legacy' ? 'legacy' : 'ecs', template);
   const mapping = mappingFor(profile);
   const created = await fetch(`${url}/${index}`, {
     method: 'PUT',
@@ -197,21 +204,38 @@ export async function deleteIndex(url: string, index: string): Promise<void> {
   await fetch(`${url}/_index_template/${index}`, { method: 'DELETE' }).catch(() => undefined);
 }
 
-/** Logstash's template for this index; a server without the `wildcard` type gets keyword there (see logstashTemplate). */
-async function putTemplate(url: string, index: string, mode: 'legacy' | 'ecs'): Promise<void> {
-  for (const wildcard of [true, false]) {
+/**
+ * Logstash's template for this index, for the server at `url` (OpenSearch says so in GET /; the testbed's Elasticsearch
+ * answers GET / with 405 and may lack `wildcard`: then keyword, see logstashTemplate). `target` forces one.
+ */
+async function putTemplate(url: string, index: string, mode: LogstashMode, target?: TemplateTarget): Promise<void> {
+  const root = await fetch(`${url}/`).then((response) => (response.ok ? response.json() : undefined));
+  const flavor =
+    (root as { version?: { distribution?: string } } | undefined)?.version?.distribution === 'opensearch'
+      ? 'opensearch'
+      : 'elasticsearch';
+  const targets: TemplateTarget[] = target
+    ? [target]
+    : flavor === 'opensearch'
+      ? [{ flavor, wildcard: false }]
+      : [
+          { flavor, wildcard: true },
+          { flavor, wildcard: false },
+        ];
+  for (const [attempt, candidate] of targets.entries()) {
     const response = await fetch(`${url}/_index_template/${index}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         index_patterns: [index],
         priority: 500,
-        template: { mappings: logstashTemplate(mode, wildcard) },
+        template: { mappings: logstashTemplate(mode, candidate) },
       }),
     });
     if (response.ok) return;
     const text = await response.text();
-    if (!(wildcard && /\[wildcard\]/.test(text))) throw new Error(`template for ${index}: ${response.status} ${text}`);
+    if (attempt === targets.length - 1 || !/\[wildcard\]/.test(text))
+      throw new Error(`template for ${index}: ${response.status} ${text}`);
   }
 }
 
