@@ -8,7 +8,8 @@ import { parseTraefikLine } from '../traefik-log/parse-traefik-line.ts';
 import { DetectionQueries } from './detection-queries.ts';
 import { ElasticsearchDetector } from './elasticsearch-detector.ts';
 import { scanElasticsearch } from './elasticsearch-source.ts';
-import type { SearchBody } from './search-backend.ts';
+import { connectProfile, fieldCapsRequest } from './field-profile.ts';
+import { createSearchBackend, type SearchBody } from './search-backend.ts';
 import { HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
 import { traefikClfLine } from './testing/logstash-traefik-documents.ts';
 import {
@@ -200,6 +201,23 @@ for (const engine of engines) {
               !error.isRetryable &&
               /url\.original is mapped wildcard.*OpenSearch.*elasticsearch\.fields\.path/s.test(error.message),
           );
+          // What a window would meet: the server's refusal, said as final (retries only repeat it).
+          const backend = await createSearchBackend(agent.config.elasticsearch!);
+          try {
+            const caps = await backend.fieldCaps(index, fieldCapsRequest(agent.config.elasticsearch!));
+            const profile = await connectProfile(backend, caps, agent.config.elasticsearch!);
+            assert.equal(profile.types.path, 'wildcard');
+            const detector = new ElasticsearchDetector(backend, profile, agent.config);
+            await assert.rejects(
+              detector.detect({ from: T0, to: T0 + HOUR }),
+              (error: unknown) =>
+                error instanceof IntegrationError &&
+                !error.isRetryable &&
+                /refuses the query: too_many_nested_clauses/.test(error.message),
+            );
+          } finally {
+            await backend.close();
+          }
         } finally {
           agent.cleanup();
         }
