@@ -7,10 +7,15 @@ import { ClientAggregates } from './client-aggregates.ts';
 import { clientPartitions, PARTITION_DOCUMENTS, peerSpan } from './client-partitions.ts';
 import { runComposite } from './detection-queries.ts';
 import { ElasticsearchDetector } from './elasticsearch-detector.ts';
-import type { ProfileName } from './field-profile.ts';
 import type { SearchBody } from './search-backend.ts';
 import { HOUR, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
-import { deleteIndex, indexRequests, SENSITIVE_PROBES, type TestRequest } from './testing/traefik-documents.ts';
+import {
+  type DocumentLayout,
+  deleteIndex,
+  indexRequests,
+  SENSITIVE_PROBES,
+  type TestRequest,
+} from './testing/traefik-documents.ts';
 
 const engines = await searchEngines();
 const suffix = uniqueSuffix();
@@ -64,7 +69,7 @@ function* traffic(): Generator<TestRequest> {
 
 // Not elastic-agent: its peer (source.address) may be a bare host beside `host:port` values, which no range can keep in
 // one slice, so it is never sliced (client-addressing.test.ts).
-const PROFILES: ProfileName[] = ['traefik-json'];
+const PROFILES: DocumentLayout[] = ['traefik-json'];
 
 for (const engine of engines)
   for (const profile of PROFILES)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/schema.ts';
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
+import { IntegrationError } from '../../core/errors.ts';
 import type { Evidence, Finding } from '../../core/incident.ts';
 import { CampaignTracker } from '../detection/campaign-tracker.ts';
 import { SensitivePathMatcher } from '../detection/path-matcher.ts';
@@ -13,7 +14,7 @@ import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './
 import { type ClientSearch, enrichClients } from './client-enrichment.ts';
 import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
-import { connectProfile, type FieldProfile, fieldCapsRequest } from './field-profile.ts';
+import { connectProfile, type FieldProfile, fieldCapsRequest, unqueryablePath } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { compactBody, keepBounded, mergedRecord } from './query-records.ts';
 import { type BackendOptions, createSearchBackend, type SearchBackend, type SearchBody } from './search-backend.ts';
@@ -80,6 +81,8 @@ export class ElasticsearchDetector {
     try {
       const caps = await backend.fieldCaps(settings.index_pattern, fieldCapsRequest(settings));
       const profile = await connectProfile(backend, caps, settings);
+      const unqueryable = unqueryablePath(profile, backend.info.flavor);
+      if (unqueryable) throw new IntegrationError('elasticsearch', unqueryable, { isRetryable: false });
       const peerScript = await peerScriptWorks(backend, settings.index_pattern, profile);
       return new ElasticsearchDetector(backend, profile, config, peerScript);
     } catch (error) {

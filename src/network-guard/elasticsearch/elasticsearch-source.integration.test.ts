@@ -14,16 +14,33 @@ import type { ProfileName } from './field-profile.ts';
 import { createSearchBackend } from './search-backend.ts';
 import { ACTORS, HOUR, scenario, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
 import { closedPortUrl, FaultProxy, makeTestCertificates } from './testing/fault-proxy.ts';
-import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/traefik-documents.ts';
+import {
+  type DocumentLayout,
+  deleteIndex,
+  indexRequests,
+  probes,
+  type TestRequest,
+} from './testing/traefik-documents.ts';
 
 const engines = await searchEngines();
 const suffix = uniqueSuffix();
-/** The layouts Traefik logs reach Elasticsearch in: the three profiles, and Traefik's JSON nested by a shipper. */
-const LAYOUTS: Array<{ name: string; profile: ProfileName; nest?: string }> = [
-  { name: 'traefik-json', profile: 'traefik-json' },
-  { name: 'traefik-json-nested', profile: 'traefik-json', nest: 'json' },
-  { name: 'elastic-agent', profile: 'elastic-agent' },
-  { name: 'filebeat', profile: 'filebeat' },
+/**
+ * The layouts Traefik logs reach Elasticsearch in: one per profile, Traefik's JSON nested by a shipper, and Traefik's
+ * CLF through Logstash's grok in both its modes (legacy strings under the `ecs-disabled` template, ECS under the
+ * `ecs-logstash` template that declares url.path, source.ip and network.forwarded_ip grok never fills).
+ */
+const LAYOUTS: Array<{
+  name: DocumentLayout | 'traefik-json-nested';
+  layout: DocumentLayout;
+  profile: ProfileName;
+  nest?: string;
+}> = [
+  { name: 'traefik-json', layout: 'traefik-json', profile: 'traefik-json' },
+  { name: 'traefik-json-nested', layout: 'traefik-json', profile: 'traefik-json', nest: 'json' },
+  { name: 'elastic-agent', layout: 'elastic-agent', profile: 'elastic-agent' },
+  { name: 'filebeat', layout: 'filebeat', profile: 'filebeat' },
+  { name: 'logstash-legacy', layout: 'logstash-legacy', profile: 'logstash' },
+  { name: 'logstash-ecs', layout: 'logstash-ecs', profile: 'logstash' },
 ];
 
 function byKey(incidents: Incident[]): Map<string, Incident> {
@@ -37,11 +54,11 @@ for (const engine of engines) {
       for (const index of indices) await deleteIndex(engine.url, index);
     });
 
-    for (const { name, profile, nest } of LAYOUTS) {
+    for (const { name, layout, profile, nest } of LAYOUTS) {
       it(`detects every scanner in ${name} documents, like the file detector, and a rescan changes nothing`, async () => {
         const index = `traefik-logs-it-${name}-${suffix}`;
         indices.push(index);
-        const documents = await indexRequests(engine.url, index, profile, scenario(), 5000, nest);
+        const documents = await indexRequests(engine.url, index, layout, scenario(), 5000, nest);
         const agent = await testAgent({
           'elasticsearch.url': engine.url,
           'elasticsearch.index_pattern': `traefik-logs-it-${name}-${suffix}*`,

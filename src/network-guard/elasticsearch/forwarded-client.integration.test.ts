@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { parseTraefikLine } from '../traefik-log/parse-traefik-line.ts';
 import { scanElasticsearch } from './elasticsearch-source.ts';
 import type { ProfileName } from './field-profile.ts';
 import { HOUR, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-test-setup.ts';
-import { deleteIndex, indexRequests, probes, type TestRequest } from './testing/traefik-documents.ts';
+import { traefikClfLine } from './testing/logstash-traefik-documents.ts';
+import {
+  deleteIndex,
+  indexDocuments,
+  indexRequests,
+  probes,
+  type TestRequest,
+  toDocument,
+} from './testing/traefik-documents.ts';
 
 const engines = await searchEngines();
 const suffix = uniqueSuffix();
@@ -60,6 +70,48 @@ for (const engine of engines) {
           const expected = profile === 'traefik-json' ? [ATTACKER, BEHIND_PROXY, CHAINED] : [ATTACKER, BEHIND_PROXY];
           assert.deepEqual([...new Set(blamed)].sort(), expected.sort());
           assert.ok(!blamed.includes(FRAMED) && !blamed.includes(PROXY));
+          const attacker = agent.runtime.store.incidents
+            .list({ limit: 100 })
+            .find((incident) => incident.ip === ATTACKER);
+          assert.equal(attacker?.evidence.sensitiveHits, 60);
+          assert.equal(attacker?.evidence.requests, 60);
+        } finally {
+          agent.cleanup();
+        }
+      });
+    }
+
+    for (const layout of ['logstash-legacy', 'logstash-ecs'] as const) {
+      it(`${layout}: a CLF request from a trusted peer blames nobody, never a forwarded address; the direct scanner is blamed`, async () => {
+        const index = `traefik-logs-xff-${layout}-${suffix}`;
+        indices.push(index);
+        const direct = [...probes(ATTACKER, T0 + 60_000, 60, 500, { status: 404 })];
+        // Traefik wrote the proxy as ClientHost (the proxy sent no X-Forwarded-For Traefik logs): nothing names the
+        // client. The ECS template declares network.forwarded_ip: a pipeline filled it, and it is never believed.
+        const relayed = [...probes(PROXY, T0 + 10 * 60_000, 60, 500, { status: 404 })];
+        const documents = [...direct, ...relayed].map((request) => {
+          const document = toDocument(request, layout);
+          return request.ip === PROXY && layout === 'logstash-ecs'
+            ? { ...document, network: { forwarded_ip: BEHIND_PROXY } }
+            : document;
+        });
+        await indexDocuments(engine.url, index, layout, documents);
+        const agent = await testAgent({
+          'elasticsearch.url': engine.url,
+          'elasticsearch.index_pattern': index,
+          trusted_proxies: ['10.0.0.0/8'],
+        });
+        try {
+          await scanElasticsearch(agent.runtime, agent.guard, { from: T0, to: T0 + HOUR });
+          const blamed = agent.runtime.store.incidents.list({ limit: 100 }).map((incident) => incident.ip);
+          assert.deepEqual([...new Set(blamed)], [ATTACKER]);
+          // The file path reading the same CLF lines: the proxy's lines are unattributed, the scanner blamed alike.
+          const resolver = new ClientIpResolver(['10.0.0.0/8']);
+          const unattributed = [...direct, ...relayed].filter((request) => {
+            const parsed = parseTraefikLine(traefikClfLine(request), { resolver });
+            return !parsed.ok && parsed.reason === 'unattributed';
+          });
+          assert.equal(unattributed.length, relayed.length);
           const attacker = agent.runtime.store.incidents
             .list({ limit: 100 })
             .find((incident) => incident.ip === ATTACKER);

@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import { ClientAddressing } from './client-addressing.ts';
 import { DetectionQueries } from './detection-queries.ts';
-import { connectProfile, detectProfileName, type FieldProfile, resolveFieldProfile } from './field-profile.ts';
+import {
+  connectProfile,
+  detectProfileName,
+  type FieldProfile,
+  resolveFieldProfile,
+  unqueryablePath,
+} from './field-profile.ts';
 import {
   CASES,
   capsOf,
@@ -133,5 +139,21 @@ describe('the logstash profile (grok HTTPD_COMBINEDLOG documents)', () => {
       const asNumber = filters(numeric).map((filter) => selects(filter, { response: code }, numeric));
       assert.deepEqual(asText, asNumber, String(code));
     }
+  });
+
+  it('a wildcard path is refused on OpenSearch only (trigram clauses past max_clause_count), keyword anywhere is fine', () => {
+    const profile = (path: string): FieldProfile => ({
+      name: 'logstash',
+      fields: { time: '@timestamp', client_ip: 'source.address', path: 'url.original', status: 's' },
+      types: { path },
+      warnings: [],
+    });
+    assert.match(
+      unqueryablePath(profile('wildcard'), 'opensearch') ?? '',
+      /^url\.original is mapped wildcard: OpenSearch/,
+    );
+    assert.match(unqueryablePath(profile('keyword/wildcard'), 'opensearch') ?? '', /elasticsearch\.fields\.path/);
+    assert.equal(unqueryablePath(profile('keyword'), 'opensearch'), undefined);
+    assert.equal(unqueryablePath(profile('wildcard'), 'elasticsearch'), undefined);
   });
 });

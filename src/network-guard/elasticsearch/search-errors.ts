@@ -37,6 +37,15 @@ export function toIntegrationError(error: unknown, what: string): IntegrationErr
       `${what}: TLS certificate not trusted (${reason}); set elasticsearch.ca_cert to the cluster's CA (or insecure: true, explicitly)`,
       { cause: error, isRetryable: false },
     );
+  // A query the server will never run (its clauses past indices.query.bool.max_clause_count): HTTP 500 from
+  // OpenSearch, whose shards fail it every time; retrying only repeats it.
+  const clauses = /too_many_(nested_)?clauses/.exec(JSON.stringify(body ?? ''));
+  if (clauses)
+    return new IntegrationError(
+      'elasticsearch',
+      `${what}: the server refuses the query: ${clauses[0]} (more than indices.query.bool.max_clause_count): ${reason}`,
+      { cause: error, isRetryable: false, statusCode },
+    );
   const kind = /timeout/i.test(name)
     ? 'timed out'
     : /connection|living/i.test(name)

@@ -1,5 +1,16 @@
 import { PROBE_PATHS } from '../../../core/testing/log-events.ts';
-import type { ProfileName } from '../field-profile.ts';
+import {
+  type LogstashMode,
+  logstashDocument,
+  logstashTemplate,
+  type TemplateTarget,
+} from './logstash-traefik-documents.ts';
+
+/**
+ * How the documents are written: one layout per profile, and Logstash's two (grok's legacy captures under its
+ * `ecs-disabled` template, its ECS captures under the `ecs-logstash` template), both read by the logstash profile.
+ */
+export type DocumentLayout = 'traefik-json' | 'elastic-agent' | 'filebeat' | 'logstash-legacy' | 'logstash-ecs';
 
 /** One request, before it is written in one of the three document layouts. */
 export interface TestRequest {
@@ -22,11 +33,14 @@ export interface TestRequest {
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 /**
- * The document Traefik's JSON log, the Elastic Agent integration or the Filebeat module would have indexed. `nest`:
+ * The document Traefik's JSON log, the Elastic Agent integration, the Filebeat module or Logstash's grok of Traefik's
+ * CLF would have indexed. `nest`:
  * Traefik's fields under that object, with the shipper's `@timestamp` beside it (Filebeat's `json.`, Fluent Bit's
  * `log_processed.`).
  */
-export function toDocument(request: TestRequest, profile: ProfileName, nest?: string): Record<string, unknown> {
+export function toDocument(request: TestRequest, profile: DocumentLayout, nest?: string): Record<string, unknown> {
+  if (profile === 'logstash-legacy') return logstashDocument(request, 'legacy');
+  if (profile === 'logstash-ecs') return logstashDocument(request, 'ecs');
   const time = new Date(request.time).toISOString();
   const method = request.method ?? 'GET';
   if (profile === 'traefik-json' && nest) return { '@timestamp': time, [nest]: toDocument(request, profile) };
@@ -70,12 +84,14 @@ export function toDocument(request: TestRequest, profile: ProfileName, nest?: st
       data_stream: { dataset: 'traefik.access', type: 'logs', namespace: 'default' },
       event: { dataset: 'traefik.access' },
     };
-  return {
-    ...common,
-    url: { original: request.path },
-    fileset: { name: 'access' },
-    event: { module: 'traefik', dataset: 'traefik.access' },
-  };
+  if (profile === 'filebeat')
+    return {
+      ...common,
+      url: { original: request.path },
+      fileset: { name: 'access' },
+      event: { module: 'traefik', dataset: 'traefik.access' },
+    };
+  throw new Error(`no document layout ${String(profile satisfies never)}`);
 }
 
 /**
@@ -83,8 +99,8 @@ export function toDocument(request: TestRequest, profile: ProfileName, nest?: st
  * the profile must cope with); the ECS layouts get the ECS types (ip, keyword, long, date). Only types the minimal
  * test distributions have (no wildcard/constant_keyword).
  */
-export function mappingFor(profile: ProfileName): Record<string, unknown> | undefined {
-  if (profile === 'traefik-json') return undefined;
+export function mappingFor(profile: DocumentLayout): Record<string, unknown> | undefined {
+  if (profile === 'traefik-json' || profile.startsWith('logstash')) return undefined;
   const keyword = { type: 'keyword', ignore_above: 1024 };
   const url =
     profile === 'elastic-agent' ? { original: keyword, path: keyword, domain: keyword } : { original: keyword };
@@ -109,15 +125,39 @@ export function mappingFor(profile: ProfileName): Record<string, unknown> | unde
   };
 }
 
-/** Creates an index (with the profile's mapping) and bulk-loads requests through the plain REST API. */
+/**
+ * Creates an index (with the layout's mapping, or for Logstash's layouts from its index template, installed for this
+ * index alone as Logstash installs it for `logstash-*`) and bulk-loads requests through the plain REST API.
+ */
 export async function indexRequests(
   url: string,
   index: string,
-  profile: ProfileName,
+  profile: DocumentLayout,
   requests: Iterable<TestRequest>,
   batch = 5000,
   nest?: string,
 ): Promise<number> {
+  return indexDocuments(
+    url,
+    index,
+    profile,
+    mapIterable(requests, (request) => toDocument(request, profile, nest)),
+    batch,
+  );
+}
+
+/** indexRequests with the documents already written (a test adds a field some pipeline would fill). */
+export async function indexDocuments(
+  url: string,
+  index: string,
+  profile: DocumentLayout,
+  documents: Iterable<Record<string, unknown>>,
+  batch = 5000,
+  /** For Logstash's ECS layout: the template of that server, whatever the server at `url` is. */
+  template?: TemplateTarget,
+): Promise<number> {
+  if (profile === 'logstash-legacy' || profile === 'logstash-ecs')
+    await putTemplate(url, index, profile === 'logstash-legacy' ? 'legacy' : 'ecs', template);
   const mapping = mappingFor(profile);
   const created = await fetch(`${url}/${index}`, {
     method: 'PUT',
@@ -144,8 +184,8 @@ export async function indexRequests(
     }
     lines = [];
   };
-  for (const request of requests) {
-    lines.push('{"index":{}}', JSON.stringify(toDocument(request, profile, nest)));
+  for (const document of documents) {
+    lines.push('{"index":{}}', JSON.stringify(document));
     count++;
     if (lines.length >= batch * 2) await flush();
   }
@@ -155,8 +195,48 @@ export async function indexRequests(
   return count;
 }
 
+function* mapIterable<T, U>(items: Iterable<T>, map: (item: T) => U): Generator<U> {
+  for (const item of items) yield map(item);
+}
+
 export async function deleteIndex(url: string, index: string): Promise<void> {
   await fetch(`${url}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+  await fetch(`${url}/_index_template/${index}`, { method: 'DELETE' }).catch(() => undefined);
+}
+
+/**
+ * Logstash's template for this index, for the server at `url` (OpenSearch says so in GET /; the testbed's Elasticsearch
+ * answers GET / with 405 and may lack `wildcard`: then keyword, see logstashTemplate). `target` forces one.
+ */
+async function putTemplate(url: string, index: string, mode: LogstashMode, target?: TemplateTarget): Promise<void> {
+  const root = await fetch(`${url}/`).then((response) => (response.ok ? response.json() : undefined));
+  const flavor =
+    (root as { version?: { distribution?: string } } | undefined)?.version?.distribution === 'opensearch'
+      ? 'opensearch'
+      : 'elasticsearch';
+  const targets: TemplateTarget[] = target
+    ? [target]
+    : flavor === 'opensearch'
+      ? [{ flavor, wildcard: false }]
+      : [
+          { flavor, wildcard: true },
+          { flavor, wildcard: false },
+        ];
+  for (const [attempt, candidate] of targets.entries()) {
+    const response = await fetch(`${url}/_index_template/${index}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        index_patterns: [index],
+        priority: 500,
+        template: { mappings: logstashTemplate(mode, candidate) },
+      }),
+    });
+    if (response.ok) return;
+    const text = await response.text();
+    if (attempt === targets.length - 1 || !/\[wildcard\]/.test(text))
+      throw new Error(`template for ${index}: ${response.status} ${text}`);
+  }
 }
 
 /**
