@@ -83,6 +83,30 @@ test('pollers and page loads are no returning scanner', () => {
   assert.deepEqual(observeAll(detector(), events), []);
 });
 
+test("a single-page app's index answered to a probed file counts as refused; its own routes' reloads do not", () => {
+  const spa = (ip: string, path: string, time: number) => ({
+    ...getEvent(ip, path, 200, time, AGENT),
+    host: 'app.example',
+    bytes: 4_312,
+  });
+  const d = detector();
+  // a scanner teaches the profile the fallback size: the index for five different probed files
+  for (const [index, path] of ['/.env', '/.git/config', '/wp-config.php.bak', '/config.php.old', '/db.sql'].entries())
+    d.observe(spa('203.0.113.40', path, T0 + index * 1000));
+  const events: LogEvent[] = [];
+  for (let visit = 0; visit < 4; visit++) {
+    // a returning scanner getting the index for /.env every three hours
+    events.push(spa('198.51.100.41', '/.env', T0 + HOUR + visit * 3 * HOUR));
+    // the app's own user reloading its settings route (the index again) on each visit
+    events.push(spa('192.0.2.42', '/settings/credentials', T0 + HOUR + visit * 3 * HOUR));
+  }
+  const found = observeAll(d, events).filter(([, , , reasons]) => reasons.includes(REASON));
+  assert.deepEqual(
+    found.map(([ip]) => ip),
+    ['198.51.100.41'],
+  );
+});
+
 /** The Elasticsearch path: one range's sensitive pair of a client, as the composite aggregation returns it. */
 function pair(client: string, path: string, failures: number, lastFailure: number) {
   return {

@@ -355,8 +355,11 @@ export class SecretsScanningDetector {
         if (bucket * 60000 < slowStart - 60000) state.failuresPerMinute.delete(bucket);
     }
     // A single-page app answers its index (the fallback size) to every unknown path: for the returning scanner that
-    // is the same "not here" as a 404 (a real site's scanners came back for days to such answers).
-    const refused = failed || (isSuccess(event.status) && this.profile.isFallbackSize(event.host, event.bytes));
+    // is the same "not here" as a 404 (a real site's scanners came back for days to such answers). Only for a file's
+    // name: the same index answers the app's own routes (`/settings/credentials`), which its users reload day after day.
+    const refused =
+      failed ||
+      (isSuccess(event.status) && namesAFile(event.path) && this.profile.isFallbackSize(event.host, event.bytes));
     if (refused && countsAsRevisit(event.path)) {
       state.visits ??= new Int32Array(visitsStride(this.#settings));
       addRefusal(state.visits, 0, this.#settings, event.time);
@@ -442,6 +445,11 @@ export class SecretsScanningDetector {
     const evidence = state.evidence.toEvidence(reasons, Object.keys(extra).length > 0 ? extra : undefined);
     return state.notes.size > 0 ? { ...evidence, explanations: [...state.notes] } : evidence;
   }
+}
+
+/** A dotfile or a dot-directory's file (`/.env`, `/.git/config`), or a last segment with an extension (`/db.sql`). */
+function namesAFile(path: string): boolean {
+  return path.includes('/.') || path.lastIndexOf('.') > path.lastIndexOf('/');
 }
 
 /** A 2xx answer with a body (204 has none). */
