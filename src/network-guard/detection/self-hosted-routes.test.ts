@@ -86,6 +86,10 @@ const FLAGGED: Record<string, string[]> = {
     '/realms/master/account/credentials',
     '/admin/realms/master/users/0b1c8e9a-41d2-4c57-9d0a-2f6c1b7f9e11/credentials',
   ],
+  jellyfin: ['/web/config.json'],
+  element: ['/config.json'],
+  'home-assistant': ['/api/error_log'],
+  immich: ['/api/admin/database-backups/immich-db-backup-20261101t020000-v2.5.0-pg14.19.sql.gz'],
   nextcloud: [
     '/s/xk3pq9rtb2mlw8z/download/db-backup-2026-10-31.sql.gz',
     '/index.php/s/hn7yq2wc5rt1kp0/download/wp-config.php.bak',
@@ -105,6 +109,29 @@ test('the matcher counts these applications’ own routes as sensitive paths (th
   assert.deepEqual(flagged, FLAGGED);
 });
 
+/** Every route of 23 more applications (route-paths.tsv, extracted from their route files): the few that match. */
+const ROUTE_PATHS_FLAGGED = [
+  ['element', '/config.json'],
+  ['home-assistant', '/api/error_log'],
+  ['immich', '/api/admin/database-backups/immich-db-backup-20260101t020000-v2.5.0-pg14.19.sql.gz'],
+  ['jellyfin', '/web/config.json'],
+];
+
+test('of 1,957 routes of 23 applications, the matcher counts four (two are page configurations)', () => {
+  const { sensitive_paths, replace_builtin_lists } = defaultConfig().detection;
+  const matcher = new SensitivePathMatcher(sensitive_paths, replace_builtin_lists);
+  const rows = readFileSync(new URL('./__fixtures__/self-hosted-apps/route-paths.tsv', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split('\t'));
+  assert.equal(rows.length, 1_957);
+  assert.equal(new Set(rows.map(([app]) => app)).size, 23);
+  assert.deepEqual(
+    rows.map(([app, , rawPath]) => [app, normalizePath(rawPath)]).filter(([, path]) => matcher.matches(path)),
+    ROUTE_PATHS_FLAGGED,
+  );
+});
+
 /** What each application's small instance gives: [application, threat type, leaked paths] per finding. */
 function smallInstanceFindings(app: string): Array<[string, string, unknown]> {
   const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
@@ -113,7 +140,7 @@ function smallInstanceFindings(app: string): Array<[string, string, unknown]> {
 }
 
 /**
- * Measured before the fixes: 24 findings, a critical `secret_exposure` for every application's own users but
+ * Measured before the fixes: 18 findings, a critical `secret_exposure` for every application's own users but
  * Vaultwarden's (README). What remains are routes that are also the generic probes, or a dotfile: Woodpecker's global
  * secrets list is `/api/secrets` and Jenkins' root credentials action is `/credentials` (what scanners ask any server
  * for), and Gitea's editor on `.env.example` is a dotfile. Their operators list them in `detection.public_paths`
@@ -123,6 +150,8 @@ const REMAINING: Array<[string, string, unknown]> = [
   ['woodpecker', 'secret_exposure', ['/api/secrets']],
   ['jenkins', 'secret_exposure', ['/credentials']],
   ['gitea', 'secret_exposure', ['/alice/shop/_edit/main/.env.example']],
+  ['home-assistant', 'secret_exposure', ['/api/error_log']],
+  ['immich', 'secret_exposure', ['/api/admin/database-backups/immich-db-backup-20261101t020000-v2.5.0-pg14.19.sql.gz']],
 ];
 
 test('each application’s small instance gives its users no finding, but for the generic probes and a dotfile', () => {
