@@ -44,6 +44,13 @@ const APPLICATION_ROUTES: ReadonlyArray<{ route: RegExp; application: string }> 
     route: /^(?:\/index\.php)?\/s\/[a-z0-9]{6,}\/download\/[^/]+$/,
     application: 'a Nextcloud public share download',
   },
+  // Home Assistant's Logs page reads and downloads its log from `/api/error_log` (for its admins; not PHP's error_log)
+  { route: /^\/api\/error_log$/, application: "Home Assistant's log (its Logs page, for its admins)" },
+  // Immich's admin downloads a database backup Immich made (`immich-db-backup-<time>-v<version>-pg<version>.sql.gz`)
+  {
+    route: /^\/api\/admin\/database-backups\/immich-db-backup-\d{8}t\d{6}-v[\d.]+-pg[\d.]+\.sql\.gz$/,
+    application: "an Immich database backup (its admin's download)",
+  },
   // Gitea/Forgejo's web editor: `/<owner>/<repo>/_edit/<branch>/<file>` (and new, delete, upload, patch, cherry-pick)
   {
     route: /^\/[^/]+\/[^/]+\/(?:_edit|_new|_delete|_upload|_diffpatch|_cherrypick\/[0-9a-f]{7,64})\/[^/]+\/./,
