@@ -110,10 +110,10 @@ test('the matcher counts these applications’ own routes as sensitive paths (th
 });
 
 /**
- * Every route of 30 applications as their route files define them (route-paths.tsv): those the matcher counts, and
+ * Every route of 31 applications as their route files define them (route-paths.tsv): those the matcher counts, and
  * of these the ones still sensitive after the applications' own routes (`knownApplicationOf`). Those stay so on
  * purpose: profilers the applications serve only when their operator turns debugging on (Woodpecker's and Authelia's
- * pprof and expvar), the generic probe `/api/secrets`, and routes whose answers are no leak anyway: page
+ * pprof and expvar), the generic probe `/api/secrets` (Woodpecker's and Drone's global secrets), and routes whose answers are no leak anyway: page
  * configurations (`isPageAsset`), Vaultwarden's admin page (`isApplicationPage`), Portainer's password change (a 204).
  */
 function addOnce(lists: Record<string, string[]>, app: string, path: string): void {
@@ -137,6 +137,7 @@ const ROUTE_PATHS_FLAGGED: Record<string, string[]> = {
     '/api/v2/workflow_job_nodes/12/credentials',
     '/api/v2/workflow_job_template_nodes/12/credentials',
   ],
+  drone: ['/api/secrets'],
   element: ['/config.json'],
   'home-assistant': ['/api/error_log'],
   immich: ['/api/admin/database-backups/immich-db-backup-20260101t020000-v2.5.0-pg14.19.sql.gz'],
@@ -159,6 +160,7 @@ const ROUTE_PATHS_FLAGGED: Record<string, string[]> = {
 };
 const ROUTE_PATHS_STILL_SENSITIVE: Record<string, string[]> = {
   authelia: ['/debug/pprof/12', '/debug/vars'],
+  drone: ['/api/secrets'],
   element: ['/config.json'],
   jellyfin: ['/web/config.json'],
   portainer: ['/api/users/12/passwd'],
@@ -177,15 +179,15 @@ const ROUTE_PATHS_STILL_SENSITIVE: Record<string, string[]> = {
   ],
 };
 
-test('of 3,121 routes of 30 applications, the matcher counts 32; 16 of them stay sensitive, on purpose', () => {
+test('of 3,138 routes of 31 applications, the matcher counts 33; 17 of them stay sensitive, on purpose', () => {
   const { sensitive_paths, replace_builtin_lists } = defaultConfig().detection;
   const matcher = new SensitivePathMatcher(sensitive_paths, replace_builtin_lists);
   const rows = readFileSync(new URL('./__fixtures__/self-hosted-apps/route-paths.tsv', import.meta.url), 'utf8')
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => line.split('\t'));
-  assert.equal(rows.length, 3_121);
-  assert.equal(new Set(rows.map(([app]) => app)).size, 30);
+  assert.equal(rows.length, 3_138);
+  assert.equal(new Set(rows.map(([app]) => app)).size, 31);
   const flagged: Record<string, string[]> = {};
   const still: Record<string, string[]> = {};
   for (const [app, , rawPath] of rows) {
