@@ -5,6 +5,7 @@
  * state, CI definitions, cloud SDK configs, profilers), and the paths that are never sensitive (well-known URLs,
  * health endpoints) whatever the lists say.
  */
+import { applicationRouteOf } from './application-routes.ts';
 import { FILE_NAME_NEEDLES, matchesFileName } from './sensitive-file-names.ts';
 
 export const EXTRA_SENSITIVE_SUFFIXES: readonly string[] = [
@@ -283,6 +284,8 @@ const N8N_CREDENTIALS = /^\/(?:rest|home|projects\/[^/]+)\/credentials(?:\/|$)/;
 export function knownApplicationOf(path: string): string | undefined {
   for (const { prefix, application } of KNOWN_APPLICATION_CONTENT) if (path.startsWith(prefix)) return application;
   if (N8N_CREDENTIALS.test(path)) return "n8n's credentials pages and API (each user's own)";
+  const route = applicationRouteOf(path);
+  if (route) return route;
   // A forge's view has five segments or more (`/owner/repo/src/branch/main`): most probes have one or two.
   let slashes = 0;
   for (let at = path.indexOf('/'); at >= 0 && slashes < 5; at = path.indexOf('/', at + 1)) slashes++;
