@@ -63,19 +63,39 @@ export async function buildRegistry(logFile: string): Promise<RegistryInstall> {
   return { version: versions.registry, bin };
 }
 
+/** The registry's `token` auth (Docker's token spec): tokens are JWTs signed by a key in `jwks`, from `issuer`. */
+export interface RegistryTokenAuth {
+  realm: string;
+  issuer: string;
+  /** A JSON Web Key Set file holding the public key the token service signs with (`kid` names it). */
+  jwks: string;
+}
+
+export interface RegistryStartOptions {
+  /** Config, log (and nothing else: storage is in memory); emptied first. Default: the testbed's `registry/`. */
+  dir?: string;
+  /** Verify signed tokens instead of `silly` auth: for a test that checks which token and scope a client sends. */
+  tokenAuth?: RegistryTokenAuth;
+}
+
 /**
- * Starts the registry on a free loopback port with a fresh in-memory store. `silly` auth answers every request
- * without an Authorization header with a Bearer challenge naming `tokenRealm` and the scope asked for, and lets any
- * request with one through: so a test pushes with any token and sees the real challenge when it pulls anonymously.
+ * Starts the registry on a free loopback port with a fresh in-memory store. `silly` auth (the default) answers every
+ * request without an Authorization header with a Bearer challenge naming `tokenRealm` and the scope asked for, and
+ * lets any request with one through: so a test pushes with any token and sees the real challenge when it pulls.
  */
 export async function startRegistry(
   install: RegistryInstall,
-  dir = join(runDir, 'registry'),
+  options: RegistryStartOptions = {},
 ): Promise<RunningRegistry> {
+  const dir = options.dir ?? join(runDir, 'registry');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const [port, realmPort] = [await freePort(), await freePort()];
-  const tokenRealm = `http://127.0.0.1:${realmPort}/token`;
+  const port = await freePort();
+  // silly: a port kept free for the test that serves the token; token auth: the caller's own token service
+  const tokenRealm = options.tokenAuth?.realm ?? `http://127.0.0.1:${await freePort()}/token`;
+  const auth = options.tokenAuth
+    ? ['  token:', `    issuer: ${options.tokenAuth.issuer}`, `    jwks: ${options.tokenAuth.jwks}`]
+    : ['  silly:'];
   const configFile = join(dir, 'config.yml');
   writeFileSync(
     configFile,
@@ -91,7 +111,7 @@ export async function startRegistry(
       `  addr: 127.0.0.1:${port}`,
       `  secret: ${randomBytes(16).toString('hex')}`,
       'auth:',
-      '  silly:',
+      ...auth,
       `    realm: ${tokenRealm}`,
       `    service: ${registryService}`,
       'tags:',
