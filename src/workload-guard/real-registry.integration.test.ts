@@ -14,6 +14,8 @@ const TOKEN = `token-${randomBytes(8).toString('hex')}`;
 const NO_RETRY = { attempts: 1, totalTimeMs: 1000, baseDelayMs: 1, maxDelayMs: 1 };
 /** 1.0.0 ... 1.249.0: three pages of the testbed's 100, in an order (1.10.0 before 1.2.0) only the registry decides. */
 const VERSION_TAGS = Array.from({ length: 250 }, (_, index) => `1.${index}.0`);
+/** More tags than ten pages of 100 hold: a repository like library/nginx on a registry that pages by 100. */
+const MANY_TAGS = Array.from({ length: 1050 }, (_, index) => `2.${index}.0`);
 
 describe('registry client against the CNCF distribution registry', { timeout: 120_000 }, () => {
   let env: TestbedEnv;
@@ -40,6 +42,10 @@ describe('registry client against the CNCF distribution registry', { timeout: 12
     const dockerPlatforms = [await push.image('docker', 'amd64'), await push.image('docker', 'arm64')];
     pushed.list = await push.list('multi-docker', 'docker', dockerPlatforms);
     pushed.single = await push.image('docker', 'amd64', 'single-docker');
+    const many = registryPusher(env.registryUrl, `${repository}-many`);
+    const config = await many.blob(Buffer.from('{"architecture":"amd64","os":"linux"}'), MEDIA_TYPES.ociConfig);
+    const manyBody = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config, layers: [] };
+    for (const tag of MANY_TAGS) await many.manifest(tag, manyBody, MEDIA_TYPES.ociManifest);
   });
   after(async () => {
     if (tokenServer) await new Promise((resolve) => tokenServer.close(resolve));
@@ -64,6 +70,15 @@ describe('registry client against the CNCF distribution registry', { timeout: 12
     const before = tokenRequests.length;
     assert.deepEqual(await client().tags(image('1.0.0')), registryOrder);
     assert.equal(tokenRequests.length - before, 1, 'one anonymous token for every page');
+  });
+
+  it('reads a repository of 1,050 tags whole, though the registry gives 100 a page where 1,000 were asked', async () => {
+    const pages = await rawPages(env.registryUrl, `${repository}-many`);
+    assert.equal(pages.length, 11);
+    assert.deepEqual(
+      await client().tags(image('2.0.0', `${repository}-many`)),
+      pages.flatMap((page) => page.tags),
+    );
   });
 
   it('stops after maxPages pages, keeping the first ones', async () => {
