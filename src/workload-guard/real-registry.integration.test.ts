@@ -75,20 +75,40 @@ describe('registry client against the CNCF distribution registry', { timeout: 12
   it('reads a repository of 1,050 tags whole, though the registry gives 100 a page where 1,000 were asked', async () => {
     const pages = await rawPages(env.registryUrl, `${repository}-many`);
     assert.equal(pages.length, 11);
+    const tags = await client().tags(image('2.0.0', `${repository}-many`));
+    assert.equal(tags.length, 1050, 'every tag, not the first ten pages');
     assert.deepEqual(
-      await client().tags(image('2.0.0', `${repository}-many`)),
+      tags,
       pages.flatMap((page) => page.tags),
     );
   });
 
-  it('stops after maxPages pages, keeping the first ones', async () => {
-    const capped = createRegistryClient({ endpoint: (registry) => `http://${registry}`, retry: NO_RETRY, maxPages: 2 });
-    const tags = await capped.tags(image('1.0.0'));
-    assert.equal(tags.length, 200);
-    assert.deepEqual(
-      tags,
-      (await rawPages(env.registryUrl, repository)).slice(0, 2).flatMap((page) => page.tags),
-    );
+  it('refuses a list it would have to cut, rather than call the tags after the cut missing', async () => {
+    const byPages = createRegistryClient({
+      endpoint: (registry) => `http://${registry}`,
+      retry: NO_RETRY,
+      maxPages: 2,
+    });
+    await assert.rejects(byPages.tags(image('1.0.0')), /app-[0-9a-f]+ has more than the 200 tags read in 2 pages/);
+    const byTags = createRegistryClient({
+      endpoint: (registry) => `http://${registry}`,
+      retry: NO_RETRY,
+      maxTags: 150,
+    });
+    await assert.rejects(byTags.tags(image('1.0.0')), (error: unknown) => {
+      assert.ok(error instanceof IntegrationError);
+      assert.equal(error.isRetryable, false);
+      assert.match(error.message, /has more than the 200 tags read in 2 pages/);
+      return true;
+    });
+    // a bound the list fits in, exactly: 253 tags, 3 pages
+    const fits = createRegistryClient({
+      endpoint: (registry) => `http://${registry}`,
+      retry: NO_RETRY,
+      maxPages: 3,
+      maxTags: 253,
+    });
+    assert.equal((await fits.tags(image('1.0.0'))).length, 253);
   });
 
   it('reads the digest the registry gives for an image manifest, an OCI index and a Docker manifest list', async () => {
