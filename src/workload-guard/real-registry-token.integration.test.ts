@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningRegistry, registryService, startRegistry } from '../../testbed/registry-server.ts';
 import { stopGroup } from '../../testbed/server-process.ts';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
@@ -83,6 +84,25 @@ describe('registry client against a registry that verifies its tokens', { timeou
     });
     assert.equal(crossed.status, 401);
     assert.match(crossed.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+  });
+
+  it('asks a fresh token when the registry refuses the one it holds as expired', async () => {
+    const registryClient = client();
+    tokens.lifetime = -58; // with the registry's 60 s of leeway: usable for 1-2 s
+    try {
+      const before = tokens.requests.length;
+      await registryClient.tags(image(repositories.app, '1.0.0'));
+      await sleep(3000);
+      const held = await fetch(`${registry.url}/v2/${repositories.app}/tags/list`, {
+        headers: { authorization: `Bearer ${tokens.issued.at(-1)}` },
+      });
+      assert.equal(held.status, 401);
+      assert.match(held.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      assert.deepEqual(await registryClient.tags(image(repositories.app, '1.0.0')), ['1.0.0', 'multi-oci']);
+      assert.equal(tokens.requests.length - before, 2, 'the held token expired: a second one was asked');
+    } finally {
+      tokens.lifetime = 300;
+    }
   });
 
   it('reports a token without access to the repository as a non-retryable 401, asking only once', async () => {

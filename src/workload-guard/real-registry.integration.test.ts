@@ -46,6 +46,8 @@ describe('registry client against the CNCF distribution registry', { timeout: 12
     const config = await many.blob(Buffer.from('{"architecture":"amd64","os":"linux"}'), MEDIA_TYPES.ociConfig);
     const manyBody = { schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config, layers: [] };
     for (const tag of MANY_TAGS) await many.manifest(tag, manyBody, MEDIA_TYPES.ociManifest);
+    // manifests by digest only, as an untagged push (or a tag deleted since) leaves a repository
+    await registryPusher(env.registryUrl, `${repository}-untagged`).image('oci', 'amd64');
   });
   after(async () => {
     if (tokenServer) await new Promise((resolve) => tokenServer.close(resolve));
@@ -140,6 +142,8 @@ describe('registry client against the CNCF distribution registry', { timeout: 12
       assert.match(error.message, /GET tags of devops-agent-test\/app-[0-9a-f]+-missing: HTTP 404/);
       return true;
     });
+    // The registry answers a repository without tags as it answers a missing one (NAME_UNKNOWN).
+    await assert.rejects(registryClient.tags(image('1.0.0', `${repository}-untagged`)), /-untagged: HTTP 404/);
   });
 
   it('answers the Bearer challenge at the realm with the service and the pull scope the registry named', async () => {

@@ -17,8 +17,12 @@ export interface TokenService {
   issuer: string;
   /** Every token request, as URLs (service and scope in the query). */
   requests: URL[];
+  /** The tokens it answered those requests with, in order. */
+  issued: string[];
   /** A token the registry accepts for `access` (what a pusher sends). */
   mint(access: Access[]): string;
+  /** Seconds a token is valid from now (default 300); the registry adds 60 s of leeway to the expiry. */
+  lifetime: number;
   close(): Promise<void>;
 }
 
@@ -42,12 +46,18 @@ export async function startTokenService(
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const mint = (access: Access[]) => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { iss: issuer, sub: 'anonymous', aud: service, iat: now, nbf: now - 5, exp: now + 300, access };
+    const exp = now + tokenService.lifetime;
+    const claims = { iss: issuer, sub: 'anonymous', aud: service, iat: now, nbf: now - 5, exp, access };
     const signed = `${encode({ alg: 'ES256', typ: 'JWT', kid })}.${encode({ ...claims, jti: randomBytes(8).toString('hex') })}`;
     const signature = sign('sha256', Buffer.from(signed), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     return `${signed}.${signature.toString('base64url')}`;
   };
   const requests: URL[] = [];
+  const issued: string[] = [];
+  const issue = (asked: Access[]) => {
+    issued.push(mint(grant(asked)));
+    return issued.at(-1);
+  };
   let origin = '';
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', origin);
@@ -55,15 +65,20 @@ export async function startTokenService(
     const asked = url.searchParams.getAll('scope').flatMap((scope) => scope.split(' ').map(parseScope));
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(
-      JSON.stringify({ token: mint(grant(asked.filter((access) => access !== undefined))), expires_in: 300 }),
+      JSON.stringify({
+        token: issue(asked.filter((access) => access !== undefined)),
+        expires_in: Math.max(tokenService.lifetime, 1),
+      }),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const tokenService: TokenService = {
+    lifetime: 300,
     realm: `${origin}/token`,
     issuer,
     requests,
+    issued,
     mint,
     close: () =>
       new Promise<void>((resolve) => {
@@ -71,6 +86,7 @@ export async function startTokenService(
         server.close(() => resolve());
       }),
   };
+  return tokenService;
 }
 
 /** `repository:team/app:pull,push` (the name may not hold a colon, the actions may not either). */
