@@ -88,8 +88,8 @@ export async function ensureTestbed(): Promise<TestbedEnv> {
 function readEnv(): Partial<TestbedEnv> {
   const value = (name: string) => process.env[name]?.trim() || undefined;
   const kubeconfigRestricted = value('KUBECONFIG_RESTRICTED');
-  // Like KUBECONFIG: the URL counts only with its realm, which the test must be able to serve.
-  const registryTokenRealm = value('REGISTRY_TOKEN_REALM');
+  // Both or neither, like the kubeconfigs: a realm belongs to the registry that names it in its challenge.
+  const registryPaired = value('REGISTRY_URL') !== undefined && value('REGISTRY_TOKEN_REALM') !== undefined;
   return {
     esUrl: value('ES_URL'),
     es9Url: value('ES9_URL'),
@@ -98,8 +98,8 @@ function readEnv(): Partial<TestbedEnv> {
     kubeconfigRestricted,
     traefikBin: value('TRAEFIK_BIN'),
     traefikPluginsDir: value('TRAEFIK_PLUGINS_DIR'),
-    registryUrl: registryTokenRealm === undefined ? undefined : value('REGISTRY_URL'),
-    registryTokenRealm,
+    registryUrl: registryPaired ? value('REGISTRY_URL') : undefined,
+    registryTokenRealm: registryPaired ? value('REGISTRY_TOKEN_REALM') : undefined,
     registryBin: value('REGISTRY_BIN'),
   };
 }

@@ -7,7 +7,7 @@ export interface RegistryClient {
   /**
    * Every tag of the image's repository, in the registry's order, across its pages. Throws a non-retryable
    * IntegrationError when the repository is unknown (HTTP 404: also a repository holding only untagged manifests)
-   * and when the list is longer than `maxTags`: a cut list would call the tags beyond the cut missing.
+   * and when the list is longer than it reads (`maxTags`, `maxPages`): a cut list would call the tags after it missing.
    */
   tags(image: string): Promise<string[]>;
   /**
