@@ -66,7 +66,7 @@ export async function stopGroup(pgid: number, graceMs = 20_000): Promise<void> {
   if (isGroupAlive(pgid)) throw new Error(`process group ${pgid} survived SIGKILL`);
 }
 
-const ourExecutables = new Set(['java', 'etcd', 'kube-apiserver', 'unshare']);
+const ourExecutables = new Set(['java', 'etcd', 'kube-apiserver', 'registry', 'unshare']);
 
 /**
  * Stops every process group with a server of ours whose command line mentions `dir`: the safety net for servers

@@ -230,3 +230,18 @@ describe('kube-apiserver', () => {
     assert.equal(read.status.containerStatuses[0].state.waiting.reason, 'CrashLoopBackOff');
   });
 });
+
+describe('registry', () => {
+  test('distribution API v2 with the silly challenge naming the token realm; any Authorization passes', async () => {
+    const anonymous = await fetch(`${env.registryUrl}/v2/`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.headers.get('docker-distribution-api-version'), 'registry/2.0');
+    assert.equal(
+      anonymous.headers.get('www-authenticate'),
+      `Bearer realm="${env.registryTokenRealm}",service="devops-agent-testbed"`,
+    );
+    const authorised = await fetch(`${env.registryUrl}/v2/`, { headers: { authorization: 'Bearer any' } });
+    assert.equal(authorised.status, 200);
+    assert.deepEqual(await authorised.json(), {});
+  });
+});

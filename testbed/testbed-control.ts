@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKube } from './kube-build.ts';
 import { isKubeReady, type RunningKube, startKube } from './kube-cluster.ts';
+import { buildRegistry, isRegistryReady, type RunningRegistry, startRegistry } from './registry-server.ts';
 import {
   elasticsearchSpec,
   isHealthy,
@@ -40,6 +41,7 @@ export function up(): Promise<TestbedState> {
       })(),
       ensureKube(state, save),
       ensureTraefik(state, save),
+      ensureRegistry(state, save),
     ]);
     save();
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
@@ -57,6 +59,7 @@ export function down(): Promise<void> {
       stopSearchEngine(state, 'elasticsearch'),
       stopSearchEngine(state, 'opensearch'),
       stopKube(state),
+      stopRegistry(state),
     ]);
     const strays = await stopGroupsMentioning(runDir);
     if (strays > 0) log(`stopped ${strays} process group(s) missing from state.json`);
@@ -77,6 +80,7 @@ export async function healthyState(): Promise<TestbedState> {
     opensearch: (await engineOk(state.opensearch)) ? state.opensearch : undefined,
     kube: (await kubeOk(state.kube)) ? state.kube : undefined,
     traefik: traefikOk(state.traefik) ? state.traefik : undefined,
+    registry: (await registryOk(state.registry)) ? state.registry : undefined,
     notes: state.notes ?? [],
   };
 }
@@ -92,6 +96,11 @@ export function envLines(state: TestbedState): string[] {
   if (state.traefik) {
     lines.push(`TRAEFIK_BIN=${shellQuote(state.traefik.bin)}`);
     lines.push(`TRAEFIK_PLUGINS_DIR=${shellQuote(state.traefik.pluginsDir)}`);
+  }
+  if (state.registry) {
+    lines.push(`REGISTRY_URL=${state.registry.url}`);
+    lines.push(`REGISTRY_TOKEN_REALM=${state.registry.tokenRealm}`);
+    lines.push(`REGISTRY_BIN=${shellQuote(state.registry.bin)}`);
   }
   return lines;
 }
@@ -177,4 +186,37 @@ async function stopKube(state: TestbedState): Promise<void> {
   await stopGroup(running.apiserver.pid);
   await stopGroup(running.etcd.pid);
   state.kube = undefined;
+}
+
+async function registryOk(registry?: RunningRegistry): Promise<boolean> {
+  return (
+    registry !== undefined &&
+    registry.version === versions.registry &&
+    isGroupAlive(registry.pid) &&
+    (await isRegistryReady(registry.url, registry.tokenRealm).catch(() => false))
+  );
+}
+
+async function ensureRegistry(state: TestbedState, save: () => void): Promise<void> {
+  if (await registryOk(state.registry)) {
+    log(`registry ${versions.registry} already running at ${state.registry?.url}`);
+    return;
+  }
+  await stopRegistry(state);
+  await stopGroupsMentioning(join(runDir, 'registry'));
+  const started = Date.now();
+  log(`registry ${versions.registry}: building (cached after the first time)`);
+  const install = await buildRegistry(join(runDir, 'provision-registry.log'));
+  log(`registry: built in ${seconds(started)}, starting`);
+  const startedAt = Date.now();
+  state.registry = await startRegistry(install);
+  save();
+  log(`registry ready at ${state.registry.url} (start ${seconds(startedAt)}, total ${seconds(started)})`);
+}
+
+async function stopRegistry(state: TestbedState): Promise<void> {
+  const running = state.registry;
+  if (!running) return;
+  await stopGroup(running.pid);
+  state.registry = undefined;
 }

@@ -18,6 +18,15 @@ export interface TestbedEnv {
   traefikBin: string;
   /** `plugins-local` root holding our deny-list plugin (TRAEFIK_PLUGINS_DIR); run Traefik beside a link to it. */
   traefikPluginsDir: string;
+  /** CNCF distribution registry, in-memory storage, `silly` auth (REGISTRY_URL). Shared: use unique repositories. */
+  registryUrl: string;
+  /**
+   * The registry's Bearer realm (REGISTRY_TOKEN_REALM), `http://127.0.0.1:<port>/token` on a port nothing listens on:
+   * a test that pulls anonymously serves the token there itself (one test process at a time can).
+   */
+  registryTokenRealm: string;
+  /** The registry binary (REGISTRY_BIN), for a test that needs its own configuration. */
+  registryBin?: string;
 }
 
 /**
@@ -28,21 +37,33 @@ export interface TestbedEnv {
  */
 export async function ensureTestbed(): Promise<TestbedEnv> {
   const fromEnv = readEnv();
-  const needsTestbed = fromEnv.esUrl === undefined || fromEnv.kubeconfig === undefined;
+  const needsTestbed =
+    fromEnv.esUrl === undefined || fromEnv.kubeconfig === undefined || fromEnv.registryUrl === undefined;
   let state: TestbedState = { notes: [] };
   if (needsTestbed) {
     state = await healthyState();
-    if (state.elasticsearch === undefined || state.kube === undefined) state = await up();
+    if (state.elasticsearch === undefined || state.kube === undefined || state.registry === undefined)
+      state = await up();
   }
   const esUrl = fromEnv.esUrl ?? state.elasticsearch?.url;
   const kubeconfig = fromEnv.kubeconfig ?? state.kube?.kubeconfig;
   const kubeconfigRestricted = fromEnv.kubeconfigRestricted ?? state.kube?.kubeconfigRestricted;
+  const registryUrl = fromEnv.registryUrl ?? state.registry?.url;
+  const registryTokenRealm = fromEnv.registryTokenRealm ?? state.registry?.tokenRealm;
   const missing = [
     esUrl === undefined && 'Elasticsearch (ES_URL)',
     kubeconfig === undefined && 'kube-apiserver (KUBECONFIG)',
     kubeconfigRestricted === undefined && 'kube-apiserver restricted user (KUBECONFIG_RESTRICTED)',
+    registryUrl === undefined && 'registry (REGISTRY_URL)',
+    registryTokenRealm === undefined && 'registry token realm (REGISTRY_TOKEN_REALM)',
   ].filter((item) => item !== false);
-  if (esUrl === undefined || kubeconfig === undefined || kubeconfigRestricted === undefined) {
+  if (
+    esUrl === undefined ||
+    kubeconfig === undefined ||
+    kubeconfigRestricted === undefined ||
+    registryUrl === undefined ||
+    registryTokenRealm === undefined
+  ) {
     throw new Error(`testbed: missing ${missing.join(', ')}; see testbed/README.md and the logs under ${runDir}`);
   }
   // Always from this checkout (a hash check when cached), so a testbed started elsewhere never lends another plugin.
@@ -58,12 +79,17 @@ export async function ensureTestbed(): Promise<TestbedEnv> {
     openSearchUrl: fromEnv.openSearchUrl ?? state.opensearch?.url,
     kubeconfig,
     kubeconfigRestricted,
+    registryUrl,
+    registryTokenRealm,
+    registryBin: fromEnv.registryBin ?? state.registry?.bin,
   };
 }
 
 function readEnv(): Partial<TestbedEnv> {
   const value = (name: string) => process.env[name]?.trim() || undefined;
   const kubeconfigRestricted = value('KUBECONFIG_RESTRICTED');
+  // Both or neither, like the kubeconfigs: a realm belongs to the registry that names it in its challenge.
+  const registryPaired = value('REGISTRY_URL') !== undefined && value('REGISTRY_TOKEN_REALM') !== undefined;
   return {
     esUrl: value('ES_URL'),
     es9Url: value('ES9_URL'),
@@ -72,5 +98,8 @@ function readEnv(): Partial<TestbedEnv> {
     kubeconfigRestricted,
     traefikBin: value('TRAEFIK_BIN'),
     traefikPluginsDir: value('TRAEFIK_PLUGINS_DIR'),
+    registryUrl: registryPaired ? value('REGISTRY_URL') : undefined,
+    registryTokenRealm: registryPaired ? value('REGISTRY_TOKEN_REALM') : undefined,
+    registryBin: value('REGISTRY_BIN'),
   };
 }

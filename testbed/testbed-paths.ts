@@ -10,6 +10,8 @@ export const versions = {
   kubernetes: '1.36.3',
   /** Must match github.com/traefik/traefik/v3 in testbed/traefik/go.mod. v3.7.x does not build here (lego SDKs). */
   traefik: '3.6.12',
+  /** Must match github.com/distribution/distribution/v3 in testbed/registry/go.mod. */
+  registry: '3.1.2',
 } as const;
 
 export const javaHomes = {

@@ -21,7 +21,11 @@ async function main(command: string | undefined): Promise<number> {
       const lines = envLines(state);
       for (const line of lines) process.stdout.write(`${line}\n`);
       for (const note of state.notes) process.stderr.write(`# ${note}\n`);
-      const complete = state.elasticsearch !== undefined && state.kube !== undefined && state.traefik !== undefined;
+      const complete =
+        state.elasticsearch !== undefined &&
+        state.kube !== undefined &&
+        state.traefik !== undefined &&
+        state.registry !== undefined;
       if (!complete) process.stderr.write('# testbed is not (fully) running: npm run testbed:up\n');
       return complete ? 0 : 1;
     }

@@ -89,7 +89,8 @@ function layOutPlugin(): string {
   return pluginsDir;
 }
 
-function hashFiles(directory: string, names: readonly string[]): string {
+/** sha256 over names and contents: the build stamp of a Go module (go.mod + go.sum) or a plugin tree. */
+export function hashFiles(directory: string, names: readonly string[]): string {
   const hash = createHash('sha256');
   for (const name of names)
     hash

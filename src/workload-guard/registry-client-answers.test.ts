@@ -31,6 +31,16 @@ describe('registry answers are untrusted input', () => {
         response.writeHead(401, { 'www-authenticate': `Bearer realm="${registry.url}/token",service="x"` });
         return response.end();
       }
+      if (url.pathname === '/v2/library/endless/tags/list') {
+        // one tag a page and always a next one: a registry that would keep the agent paging
+        const last = Number(url.searchParams.get('last') ?? 0);
+        return sendJson(
+          response,
+          200,
+          { tags: [String(last + 1)] },
+          { link: `</v2/library/endless/tags/list?n=1&last=${last + 1}>; rel="next"` },
+        );
+      }
       if (url.pathname === '/v2/library/huge/tags/list') {
         const tags = Array.from({ length: 200_000 }, (_, index) => `1.0.${index}-${'x'.repeat(20)}`);
         return sendJson(response, 200, { tags });
@@ -61,6 +71,12 @@ describe('registry answers are untrusted input', () => {
     await assert.rejects(client().tags('away:1'), /redirected to http:\/\/127\.0\.0\.1:\d+: not followed/);
     await assert.rejects(client().tags('tokened:1'), /redirected to .*not followed/);
     assert.equal(elsewhere.requests.length, 0, 'the other host was never asked');
+  });
+
+  it('stops following pages after maxPages and says the list is incomplete instead of returning part of it', async () => {
+    const before = registry.requests.length;
+    await assert.rejects(client().tags('endless:1'), /library\/endless has more than the 100 tags read in 100 pages/);
+    assert.equal(registry.requests.length - before, 100);
   });
 
   it('refuses answers larger than a real registry sends, with or without Content-Length', async () => {

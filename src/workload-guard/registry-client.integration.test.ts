@@ -1,6 +1,8 @@
-// The registry client against a loopback server speaking the OCI distribution API the way registries do (a 401 with
-// a Bearer challenge, an anonymous token, paginated tags/list, HEAD manifests with Docker-Content-Digest), and a scan
-// on the real kube-apiserver that keeps a digest pin with the registry's digest of a tag that exists.
+// The registry client against a loopback server standing in for Docker Hub (docker.io/library/nginx, which the
+// testbed cannot reach), and a scan on the real kube-apiserver that keeps a digest pin with the registry's digest of a
+// tag that exists. The protocol itself (challenge, token, pages, digests, 404s) is proven against the real CNCF
+// distribution registry in real-registry.integration.test.ts and real-registry-token.integration.test.ts; this
+// server keeps what a real registry cannot be made to answer: a 503 that passes, a realm on another scheme.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,9 +4,16 @@ import { parseImageReference } from './image-reference.ts';
 
 /** What the workload guard asks an image registry (OCI distribution API, anonymous pull). */
 export interface RegistryClient {
-  /** Every tag of the image's repository (paginated, capped). */
+  /**
+   * Every tag of the image's repository, in the registry's order, across its pages. Throws a non-retryable
+   * IntegrationError when the repository is unknown (HTTP 404: also a repository holding only untagged manifests)
+   * and when the list is longer than it reads (`maxTags`, `maxPages`): a cut list would call the tags after it missing.
+   */
   tags(image: string): Promise<string[]>;
-  /** The manifest digest of `repository:tag` (`Docker-Content-Digest`), to keep a digest pin. */
+  /**
+   * The manifest digest of `repository:tag` (`Docker-Content-Digest`), to keep a digest pin: of the index or
+   * manifest list for a multi-arch tag. Undefined when the tag or the repository is unknown (HTTP 404).
+   */
   digest(image: string): Promise<string | undefined>;
 }
 
@@ -14,7 +21,12 @@ export interface RegistryClientOptions {
   /** Base URL of a registry host. Default: https://<host>, Docker Hub's API host for docker.io. Tests inject loopback. */
   endpoint?: (registry: string) => string;
   timeoutMs?: number;
-  /** Pages of `tags/list` followed (a repository like alpine has hundreds of tags). */
+  /**
+   * Tags read from `tags/list` (default 10,000). The page size is the registry's: asked for 1,000, the distribution
+   * registry answers at most its `tags.maxtags` (1,000 unless configured lower) and names the next page in `Link`.
+   */
+  maxTags?: number;
+  /** Pages followed (default 100): bounds the requests of a registry that answers a few tags a page. */
   maxPages?: number;
   /** The one retry policy (src/core/retry.ts): 429, 5xx and unreachable registries are retried, within bounds. */
   retry?: RetryPolicy;
@@ -67,8 +79,17 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     async tags(image) {
       const { base, repository } = locate(image, endpoint);
       const tags: string[] = [];
-      let next: string | undefined = `${base}/v2/${repository}/tags/list?n=1000`;
-      for (let page = 0; next && page < (options.maxPages ?? 10); page++) {
+      let next: string | undefined = `${base}/v2/${repository}/tags/list?n=${TAGS_PAGE}`;
+      for (let page = 0; next; page++) {
+        // Only a list the registry ends is evidence of which tags exist.
+        if (page >= (options.maxPages ?? MAX_TAG_PAGES) || tags.length > (options.maxTags ?? MAX_TAGS)) {
+          throw new IntegrationError(
+            'registry',
+            `${repository} has more than the ${tags.length} tags read in ${page} pages: the list is not used, as ` +
+              'it would call the tags after them missing',
+            { isRetryable: false },
+          );
+        }
         const response = await request(next, 'GET', 'application/json', repository);
         if (!response.ok) throw failure(`GET tags of ${repository}`, response);
         const body = (await readJson(response, MAX_TAGS_PAGE_BYTES, `tags of ${repository}`)) as { tags?: unknown };
@@ -135,6 +156,9 @@ async function fetchToken(challenge: string | null, url: string, timeoutMs: numb
   return token;
 }
 
+const TAGS_PAGE = 1000;
+const MAX_TAGS = 10_000;
+const MAX_TAG_PAGES = 100;
 /** A tags/list page of 1,000 tags of at most 128 characters is about 130 KB; a token answer a few KB. */
 const MAX_TAGS_PAGE_BYTES = 1024 * 1024;
 const MAX_TOKEN_BYTES = 256 * 1024;
