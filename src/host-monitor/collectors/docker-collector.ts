@@ -106,15 +106,19 @@ export function containerFromInspect(inspect: ContainerInspect, summary?: Contai
  * Lists containers (`GET /containers/json?all=1`) and inspects each watched one (`GET /containers/{id}/json`) for
  * health, restart count and OOMKilled. Named containers Docker does not know come back with `exists: false`.
  */
-export async function collectContainers(socketPath: string, watched: string[]): Promise<ContainerStatus[]> {
-  const summaries = await dockerGet<ContainerSummary[]>(socketPath, '/containers/json?all=1');
+export async function collectContainers(
+  socketPath: string,
+  watched: string[],
+  get: typeof dockerGet = dockerGet,
+): Promise<ContainerStatus[]> {
+  const summaries = await get<ContainerSummary[]>(socketPath, '/containers/json?all=1');
   const wanted = new Set(watched);
   const selected = summaries.filter(
     (summary) => wanted.size === 0 || (summary.Names ?? []).some((name) => wanted.has(cleanName(name))),
   );
   const statuses: ContainerStatus[] = [];
   for (const summary of selected) {
-    const inspect = await dockerGet<ContainerInspect>(socketPath, `/containers/${encodeURIComponent(summary.Id)}/json`);
+    const inspect = await get<ContainerInspect>(socketPath, `/containers/${encodeURIComponent(summary.Id)}/json`);
     statuses.push(containerFromInspect(inspect, summary));
   }
   const seen = new Set(statuses.map((status) => status.name));
