@@ -66,8 +66,11 @@ export const monitorSection = z
     processes: z.array(z.string()).default([]),
     proc_path: z.string().default('/proc'),
     docker_socket: z.string().default('/var/run/docker.sock'),
-    /** Containers that must be running and healthy; empty means every container Docker reports is watched. */
-    docker_containers: z.array(z.string()).default([]),
+    /**
+     * Containers that must be running and healthy; empty means every container Docker reports is watched (but Podman's
+     * pod infra containers). Docker writes names `/web`, Podman's libpod API `web`: both mean the same container.
+     */
+    docker_containers: z.array(z.string().transform((name) => name.replace(/^\//, ''))).default([]),
     docker: z.boolean().default(true),
     /** Context for triage: a JSON list of known issues (suppress matching findings) and a constraints text. */
     known_issues: z.string().optional(),

@@ -236,7 +236,7 @@ const getter =
     const id = decodeURIComponent(/^\/containers\/([^/]+)\/json$/.exec(path)?.[1] ?? '');
     if (inspects[id]) return inspects[id] as T;
     // dockerd's and Podman's answer for a container removed since the list
-    throw new DockerApiError(`docker ${path}: HTTP 404 No such container: ${id}`, false);
+    throw new DockerApiError(`docker ${path}: HTTP 404 No such container: ${id}`, false, undefined, 404);
   };
 
 test('a name without the leading slash (libpod, Podman before 2020) is the same container as /name', async () => {

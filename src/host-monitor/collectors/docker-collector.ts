@@ -3,10 +3,13 @@ import type { ContainerStatus } from '../observations.ts';
 
 export class DockerApiError extends Error {
   readonly isRetryable: boolean;
-  constructor(message: string, isRetryable: boolean, cause?: unknown) {
+  /** The HTTP status of the Engine's answer, when there was one. */
+  readonly status?: number;
+  constructor(message: string, isRetryable: boolean, cause?: unknown, status?: number) {
     super(message, { cause });
     this.name = 'DockerApiError';
     this.isRetryable = isRetryable;
+    this.status = status;
   }
 }
 
@@ -31,6 +34,8 @@ export function dockerGet<T>(socketPath: string, path: string, timeoutMs = 10_00
               new DockerApiError(
                 `docker ${path}: HTTP ${response.statusCode} ${message}`,
                 (response.statusCode ?? 500) >= 500,
+                undefined,
+                response.statusCode,
               ),
             );
             return;
@@ -57,6 +62,7 @@ interface ContainerSummary {
   Id: string;
   Names?: string[];
   Image?: string;
+  Command?: string;
   State?: string;
 }
 
@@ -78,6 +84,17 @@ interface ContainerInspect {
 const cleanName = (name: string | undefined) => (name ?? '').replace(/^\//, '');
 
 /**
+ * A Podman pod's infra container holds the pod's namespaces and runs nothing of the user's: its image is Podman's
+ * `localhost/podman-pause:<version>` (or a Kubernetes `pause` image), or none with `/catatonit -P` (Podman builds its
+ * rootfs). The compat API has no `IsInfra`; the pod's own containers show what matters.
+ */
+export function isPodInfra(summary: ContainerSummary): boolean {
+  const image = summary.Image ?? '';
+  if (/(?:^|\/)(?:podman-)?pause:[^/]*$/.test(image)) return true;
+  return image === '' && /^\/catatonit -P\b/.test(summary.Command ?? '');
+}
+
+/**
  * Maps an inspect answer to what the rules need; environment and config values are deliberately not copied. An
  * empty name, image or status in the inspect answer falls back to the list's (Telegraf's captured answers have them
  * empty there), and the health status is compared lower-cased.
@@ -89,9 +106,11 @@ export function containerFromInspect(inspect: ContainerInspect, summary?: Contai
     id: inspect.Id.slice(0, 12),
     name: cleanName(inspect.Name || summary?.Names?.[0]),
     image: inspect.Config?.Image || summary?.Image || '',
-    state: state.Status || summary?.State || 'unknown',
+    // The Engine's states are lower-case; the list example of its docs (API 1.41-1.47) writes `Exited`.
+    state: (state.Status || summary?.State || 'unknown').toLowerCase(),
     running: state.Running === true,
-    restarting: state.Restarting === true,
+    // Docker's State(): restarting only while Running (a stopped container keeps Restarting set, State `exited`).
+    restarting: state.Restarting === true && (state.Running === true || state.Status === 'restarting'),
     // The Engine API says `none` when the image has no health check: the same as no Health object.
     health: health === 'none' ? undefined : health,
     failingStreak: state.Health?.FailingStreak,
@@ -104,7 +123,8 @@ export function containerFromInspect(inspect: ContainerInspect, summary?: Contai
 
 /**
  * Lists containers (`GET /containers/json?all=1`) and inspects each watched one (`GET /containers/{id}/json`) for
- * health, restart count and OOMKilled. Named containers Docker does not know come back with `exists: false`.
+ * health, restart count and OOMKilled. Named containers Docker does not know come back with `exists: false`; the
+ * same code reads Podman's compat socket (`/run/podman/podman.sock`).
  */
 export async function collectContainers(
   socketPath: string,
@@ -112,17 +132,24 @@ export async function collectContainers(
   get: typeof dockerGet = dockerGet,
 ): Promise<ContainerStatus[]> {
   const summaries = await get<ContainerSummary[]>(socketPath, '/containers/json?all=1');
-  const wanted = new Set(watched);
-  const selected = summaries.filter(
-    (summary) => wanted.size === 0 || (summary.Names ?? []).some((name) => wanted.has(cleanName(name))),
+  const wanted = new Set(watched.map(cleanName));
+  const selected = summaries.filter((summary) =>
+    wanted.size === 0 ? !isPodInfra(summary) : (summary.Names ?? []).some((name) => wanted.has(cleanName(name))),
   );
   const statuses: ContainerStatus[] = [];
   for (const summary of selected) {
-    const inspect = await get<ContainerInspect>(socketPath, `/containers/${encodeURIComponent(summary.Id)}/json`);
+    let inspect: ContainerInspect;
+    try {
+      inspect = await get<ContainerInspect>(socketPath, `/containers/${encodeURIComponent(summary.Id)}/json`);
+    } catch (error) {
+      // Removed since the list (a `--rm` job ending): gone, not a failed collection. A watched one is missing below.
+      if (error instanceof DockerApiError && error.status === 404) continue;
+      throw error;
+    }
     statuses.push(containerFromInspect(inspect, summary));
   }
   const seen = new Set(statuses.map((status) => status.name));
-  for (const name of watched) {
+  for (const name of wanted) {
     if (!seen.has(name)) {
       statuses.push({
         id: '',
