@@ -319,10 +319,16 @@ function containerFindings(observations: Observations, settings: MonitorSettings
   const findings: Finding[] = [];
   const explicit = new Set(settings.docker_containers);
   const previousCounts = store.getState<Record<string, number>>('docker.restart_counts') ?? {};
+  // Up (running, not restarting) at the last cycle: its crash now is a change to alert on once, not a state we
+  // found on starting or keep seeing.
+  const previousUp = store.getState<Record<string, boolean>>('docker.up') ?? {};
   const counts: Record<string, number> = {};
+  const up: Record<string, boolean> = {};
   for (const container of observations.containers) {
     const name = container.name;
     counts[name] = container.restartCount;
+    up[name] = container.exists && container.running && !container.restarting;
+    const wasUp = previousUp[name] === true;
     if (!container.exists) {
       findings.push(
         finding(
@@ -351,7 +357,8 @@ function containerFindings(observations: Observations, settings: MonitorSettings
         ),
       );
     }
-    if (container.health === 'unhealthy') {
+    // A stopped container's health is stale: Docker marks every stopped one with a check `unhealthy`.
+    if (container.health === 'unhealthy' && container.running) {
       findings.push(
         finding(
           'container-unhealthy',
@@ -367,7 +374,8 @@ function containerFindings(observations: Observations, settings: MonitorSettings
     const restartedSince =
       previous !== undefined && container.restartCount > previous ? container.restartCount - previous : 0;
     if (container.restarting || restartedSince > 0) {
-      const severity = restartedSince >= settings.thresholds.container_restarts_medium ? 'high' : 'medium';
+      const burst = restartedSince >= settings.thresholds.container_restarts_medium;
+      const severity = burst || (container.restarting && wasUp) ? 'high' : 'medium';
       findings.push(
         finding(
           'container-restarting',
@@ -380,21 +388,23 @@ function containerFindings(observations: Observations, settings: MonitorSettings
       );
     } else if (!container.running) {
       const watched = explicit.has(name);
+      const crashed = wasUp && container.exitCode !== 0;
       if (watched || container.exitCode !== 0) {
         findings.push(
           finding(
             'container-down',
             name,
             'docker',
-            watched ? 'high' : 'low',
+            watched || crashed ? 'high' : 'low',
             `Container ${name} is ${container.state}`,
-            `Not running (state ${container.state}, exit code ${container.exitCode}).`,
+            `Not running (state ${container.state}, exit code ${container.exitCode})${crashed ? '; it was running at the last cycle' : ''}.`,
           ),
         );
       }
     }
   }
   store.setState('docker.restart_counts', counts);
+  store.setState('docker.up', up);
   return findings;
 }
 
