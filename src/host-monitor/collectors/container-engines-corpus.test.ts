@@ -39,7 +39,9 @@ function monitor(settingsInput: Record<string, unknown> = {}) {
   };
   const alerter = new Alerter(store, { text: [channel], voice: [] }, settings);
   let cycle = 0;
-  return {
+  const host = {
+    /** The last cycle's finding titles, as the alert would read. */
+    titles: [] as string[],
     settings,
     store,
     sent,
@@ -49,6 +51,7 @@ function monitor(settingsInput: Record<string, unknown> = {}) {
       observations.collectors.push({ name: 'docker', status: 'ok' });
       observations.containers = containers;
       const findings = evaluateRules(observations, settings, store);
+      host.titles = findings.map((item) => item.title);
       const concluded = findings.map((item) => ({
         ...item,
         ruleSeverity: item.severity,
@@ -61,6 +64,7 @@ function monitor(settingsInput: Record<string, unknown> = {}) {
       };
     },
   };
+  return host;
 }
 
 const status = (answer: Answer) =>
@@ -198,15 +202,26 @@ test('Podman compat status-test sequence: created, running, paused, stopping and
       ['running', true],
       ['paused', true],
       ['running', true],
-      ['running', false],
+      ['stopping', false],
       ['exited', false],
     ],
   );
-  // Watched by name: the paused cycle is not a container-down.
+  // Watched by name: never started is down, paused is not, and the stop says what happens (not "is running").
   const host = monitor({ docker_containers: [name] });
-  const keys = [];
-  for (const answer of answers('now')) keys.push(Object.keys((await host.run([status(answer)])).findings));
-  assert.deepEqual(keys[3], []);
+  const titles = [];
+  for (const answer of answers('now')) {
+    await host.run([status(answer)]);
+    titles.push(host.titles.join());
+  }
+  assert.deepEqual(titles, [
+    'Container status-test is created',
+    'Container status-test is created',
+    '',
+    '',
+    '',
+    'Container status-test is stopping',
+    'Container status-test is exited',
+  ]);
 });
 
 test('Podman compat health (API v1.52): running healthy, then killed (stop -t0, exit 137) alerts once', async () => {

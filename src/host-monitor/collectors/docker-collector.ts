@@ -95,6 +95,15 @@ export function isPodInfra(summary: ContainerSummary): boolean {
 }
 
 /**
+ * The Engine's states are lower-case (the list example of its docs, API 1.41-1.47, writes `Exited`). Podman's compat
+ * API says `running` while it stops a container (its `stopping`, since 2025) with `Running: false`; Docker never does.
+ */
+function stateName(status: string | undefined, running: boolean | undefined): string {
+  const state = (status || 'unknown').toLowerCase();
+  return state === 'running' && running === false ? 'stopping' : state;
+}
+
+/**
  * Maps an inspect answer to what the rules need; environment and config values are deliberately not copied. An
  * empty name, image or status in the inspect answer falls back to the list's (Telegraf's captured answers have them
  * empty there), and the health status is compared lower-cased.
@@ -106,8 +115,7 @@ export function containerFromInspect(inspect: ContainerInspect, summary?: Contai
     id: inspect.Id.slice(0, 12),
     name: cleanName(inspect.Name || summary?.Names?.[0]),
     image: inspect.Config?.Image || summary?.Image || '',
-    // The Engine's states are lower-case; the list example of its docs (API 1.41-1.47) writes `Exited`.
-    state: (state.Status || summary?.State || 'unknown').toLowerCase(),
+    state: stateName(state.Status || summary?.State, state.Running),
     running: state.Running === true,
     // Docker's State(): restarting only while Running (a stopped container keeps Restarting set, State `exited`).
     restarting: state.Restarting === true && (state.Running === true || state.Status === 'restarting'),
