@@ -120,8 +120,8 @@ test('LiveBouncer.Get: the url.Values-encoded address, IPv6 and ranges included;
   }
 });
 
-test('the Local API keys and filters: 403 for a missing or wrong key, contains as strconv.ParseBool reads it', async (t) => {
-  const { key, get } = await setup(t);
+test('the Local API keys and filters: 403 for a missing key (TLS-certificate bouncers send none) or a wrong one, contains as strconv.ParseBool reads it', async (t) => {
+  const { lapi, key, get } = await setup(t);
   for (const headers of [{ 'User-Agent': STREAM.headers['User-Agent'] }, headersWith(STREAM, `${key}0`)]) {
     const refused = await get(STREAM.streamStartup ?? '', headers);
     assert.equal(refused.status, parsers.crowdsecForbidden.status);
@@ -142,4 +142,30 @@ test('the Local API keys and filters: 403 for a missing or wrong key, contains a
     );
   }
   assert.equal((await get('/v1/decisions?ip=1.2.3.4&contains=maybe', headers)).status, 400);
+  // Documented difference: with dedup=false the Local API lists every decision on a value; we keep one decision per
+  // address or network whatever the number of blocks (the oldest block's id, the latest end), and answer the same.
+  lapi.store.blocks.add(SEEDED.scanner, 'kubernetes', null, null);
+  const undeduplicated = await get(`/v1/decisions?ip=${SEEDED.scanner}&dedup=false`, headers);
+  assert.equal((undeduplicated.json as Decision[]).length, 1);
+  assert.equal((undeduplicated.json as Decision[])[0].duration, '87600h0m0s', 'the latest end: the block without one');
+});
+
+test('cs-cloudflare-bouncer: its four scopes asked, every decision lands in an IP list as a block', async (t) => {
+  const CLOUDFLARE = requests['cs-cloudflare-bouncer (go-cs-bouncer StreamBouncer)'];
+  const cloudflare = bouncerFixture<{
+    cloudflareScopes: string[];
+    cloudflareActionByDecisionType: Record<string, string>;
+  }>('parsers');
+  const { key, get } = await setup(t);
+  const headers = headersWith(CLOUDFLARE, key);
+  const startup = (await get(CLOUDFLARE.streamStartup ?? '', headers)).json as { new: Decision[] };
+  assert.equal(startup.new.length, 4);
+  for (const decision of startup.new) {
+    assertModelsDecision(decision);
+    // getContainerByDecisionScope: strings.ToUpper(scope) must be IP or RANGE to reach the IP lists.
+    const scope = String(decision.scope).toUpperCase();
+    assert.ok(cloudflare.cloudflareScopes.includes(scope) && ['IP', 'RANGE'].includes(scope), scope);
+    assert.equal(cloudflare.cloudflareActionByDecisionType[String(decision.type)], 'block');
+  }
+  assert.deepEqual((await get(CLOUDFLARE.stream ?? '', headers)).json, { new: [], deleted: [] });
 });

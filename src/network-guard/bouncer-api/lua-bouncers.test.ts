@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseCidr, toBigInt } from '../../core/ip-address.ts';
+import { BouncerStore } from './bouncer-store.ts';
 import {
   type BouncerRequests,
   bouncerFixture,
@@ -196,6 +197,58 @@ test('cs-haproxy-bouncer: live `null` and decisions[1].type; stream values fit i
     assert.deepEqual(
       stream.new.map((decision) => decision.value).sort(),
       [SEEDED.range, SEEDED.ipv6, SEEDED.ipv6Range, SEEDED.scanner].sort(),
+    );
+  } finally {
+    await lapi.close();
+  }
+});
+
+test("our answers have the shape of the mock LAPI answers in lua-cs-bouncer's own tests, which its parser reads", async () => {
+  const upstream = bouncerFixture<Record<string, string>>('upstream-answers');
+  const theirLive = JSON.parse(upstream['lua-cs-bouncer t/03live_and_ban.t (banned)']) as WireDecision[];
+  const theirStream = JSON.parse(upstream['lua-cs-bouncer t/12_stream_ban_and_deletion.t (second pull)']) as {
+    new: WireDecision[];
+    deleted: WireDecision[];
+  };
+  // The model of parse_duration agrees with the TTLs those tests expect (1h00m00s, and 3s expiring in t/07).
+  assert.equal(luaTtl(theirLive[0].duration), 3600);
+  const short = JSON.parse(upstream['lua-cs-bouncer t/07stream_expiration_and_cache.t (short ban)']) as {
+    new: WireDecision[];
+  };
+  assert.equal(luaTtl(short.new[0].duration), 3);
+  assert.equal(upstream['lua-cs-bouncer t/03live_and_ban.t (not banned)'], 'null');
+
+  const { lapi, key } = await setup();
+  try {
+    const headers = headersWith(NGINX, key);
+    const shape = (decision: object) =>
+      Object.fromEntries(Object.entries(decision).map(([field, value]) => [field, typeof value]));
+    const [ours] = JSON.parse(
+      (await lapi.send('GET', liveTarget(NGINX, SEEDED.scanner), headers)).body,
+    ) as WireDecision[];
+    assert.deepEqual(shape(ours), shape(theirLive[0]));
+    const stream = JSON.parse((await lapi.send('GET', NGINX.streamStartup ?? '', headers)).body) as typeof theirStream;
+    assert.deepEqual(Object.keys(stream).sort(), Object.keys(theirStream).sort());
+    for (const decision of stream.new) assert.deepEqual(shape(decision), shape(theirStream.new[0]));
+  } finally {
+    await lapi.close();
+  }
+});
+
+test("lua-cs-bouncer's usage report is stored (201, no body) and shows in the key's usage", async () => {
+  const { lapi, key } = await setup();
+  try {
+    const usage = NGINX.usageMetrics;
+    assert.ok(usage);
+    const answer = await lapi.send('POST', '/v1/usage-metrics', headersWith(usage, key), JSON.stringify(usage.body));
+    assert.equal(answer.status, 201, answer.body);
+    assert.equal(answer.body, '');
+    const [row] = new BouncerStore(lapi.store.db).list();
+    assert.equal(row.usage?.type, 'lua-bouncer');
+    assert.equal(row.usage?.version, 'crowdsec-nginx-bouncer/v1.1.3');
+    assert.deepEqual(
+      row.usage?.series.filter((entry) => entry.name === 'dropped').map((entry) => entry.value),
+      [2],
     );
   } finally {
     await lapi.close();

@@ -26,7 +26,7 @@ export interface LoopbackLapi {
   /** A fresh bouncer key (`devops-agent bouncers add NAME`). */
   addKey(name: string): string;
   /** One request as a bouncer sends it: `target` is the path and query, byte for byte. */
-  send(method: string, target: string, headers: Record<string, string>): Promise<RawAnswer>;
+  send(method: string, target: string, headers: Record<string, string>, body?: string): Promise<RawAnswer>;
   setNow(at: Date): void;
   close(): Promise<void>;
 }
@@ -51,7 +51,7 @@ export async function startLoopbackLapi(now: Date): Promise<LoopbackLapi> {
     store,
     dir,
     addKey: (name) => bouncers.add(name).key,
-    send: (method, target, headers) =>
+    send: (method, target, headers, body) =>
       new Promise((resolve, reject) => {
         const outgoing = httpRequest({ host: '127.0.0.1', port, method, path: target, headers }, (incoming) => {
           const chunks: Buffer[] = [];
@@ -65,7 +65,7 @@ export async function startLoopbackLapi(now: Date): Promise<LoopbackLapi> {
           );
         });
         outgoing.on('error', reject);
-        outgoing.end();
+        outgoing.end(body);
       }),
     setNow: (at) => {
       clock = at;
@@ -88,6 +88,7 @@ export function bouncerFixture<T>(file: 'requests' | 'parsers' | 'upstream-answe
 
 export interface BouncerRequests {
   headers: Record<string, string>;
+  usageMetrics?: { headers: Record<string, string>; body: unknown };
   live?: string;
   streamStartup?: string;
   stream?: string;
@@ -96,7 +97,7 @@ export interface BouncerRequests {
 }
 
 /** A bouncer's request headers with its key in place (`{key}`). */
-export function headersWith(requests: BouncerRequests, key: string): Record<string, string> {
+export function headersWith(requests: Pick<BouncerRequests, 'headers'>, key: string): Record<string, string> {
   return Object.fromEntries(
     Object.entries(requests.headers).map(([name, value]) => [name, value.replace('{key}', key)]),
   );
