@@ -31,10 +31,10 @@ export function parseDecisionFilter(query: URLSearchParams, defaults: { scopes?:
   const notContaining = words(query.get('scenarios_not_containing'));
   if (notContaining) checks.push((decision) => !notContaining.some((word) => includesFold(decision.scenario, word)));
   const containsText = query.get('contains') ?? 'true';
-  if (!['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False'].includes(containsText)) {
+  if (!PARSE_BOOL_TRUE.includes(containsText) && !PARSE_BOOL_FALSE.includes(containsText)) {
     return { ok: false, message: `invalid contains value : ${containsText.slice(0, 40)}` };
   }
-  const contains = ['true', '1', 't', 'TRUE', 'True'].includes(containsText);
+  const contains = PARSE_BOOL_TRUE.includes(containsText);
   const addressText = query.get('ip') ?? query.get('range');
   if (addressText !== null) {
     const bounds = numericBounds(addressText);
@@ -49,6 +49,10 @@ export function parseDecisionFilter(query: URLSearchParams, defaults: { scopes?:
   }
   return { ok: true, predicate: (decision) => checks.every((check) => check(decision)) };
 }
+
+/** The words Go's strconv.ParseBool accepts, which the Local API uses for `contains`. */
+const PARSE_BOOL_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const PARSE_BOOL_FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
 
 function words(text: string | null): string[] | undefined {
   return text === null ? undefined : text.split(',');

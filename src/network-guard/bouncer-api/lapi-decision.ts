@@ -1,4 +1,4 @@
-import { formatCidr, parseCidr } from '../../core/ip-address.ts';
+import { cidrBounds, formatCidr, parseCidr } from '../../core/ip-address.ts';
 import type { Database } from '../../store/database.ts';
 
 /** A decision as the CrowdSec Local API sends it to bouncers (swagger `Decision`, pkg/models/decision.go). */
@@ -80,17 +80,26 @@ export function currentDecisions(db: Database, now: Date): Map<string, ActiveDec
   return decisions;
 }
 
-/** A single address is scope Ip with the bare address; a network is scope Range with its canonical CIDR. */
+/**
+ * A single address is scope Ip with the bare address; a network is scope Range with its canonical CIDR: the network
+ * address, never host bits (`192.0.2.77/28` is sent as `192.0.2.64/28`), because lua-cs-bouncer keys its cache by the
+ * value's address and looks a client up by its address masked, so host bits would never match.
+ */
 export function decisionTarget(target: string): { scope: 'Ip' | 'Range'; value: string } | undefined {
   const cidr = parseCidr(target);
   if (!cidr) return undefined;
   const full = cidr.prefix === (cidr.family === 'ipv4' ? 32 : 128);
-  return { scope: full ? 'Ip' : 'Range', value: formatCidr(cidr) };
+  return { scope: full ? 'Ip' : 'Range', value: formatCidr({ ...cidr, address: cidrBounds(cidr)[0] }) };
 }
 
+/**
+ * The time left in whole seconds, as the Local API writes it (FormatDecisions rounds to the second): lua-cs-bouncer
+ * parses only whole units (`3h59m58.5s` does not match its pattern and becomes a cache entry that never expires).
+ * Rounded up, not to nearest, so an active decision never says `0s`, which that cache also reads as "forever".
+ */
 export function withDuration(active: ActiveDecision, now: Date): LapiDecision {
   const remaining = active.until === null ? PERMANENT_MS : active.until.getTime() - now.getTime();
-  return { ...active.decision, duration: goDuration(remaining) };
+  return { ...active.decision, duration: goDuration(Math.max(1, Math.ceil(remaining / 1000)) * 1000) };
 }
 
 /** Milliseconds as Go's `time.Duration.String()` writes them (`1h0m0s`, `2m3.5s`, `250ms`), which bouncers parse. */
