@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goCommand } from './kube-build.ts';
-import { freePort, runToCompletion, startDetached, waitUntilReady } from './server-process.ts';
-import { cacheDir, runDir, testbedSourceDir, versions } from './testbed-paths.ts';
-import { hashFiles } from './traefik-build.ts';
+import { buildGoBinary } from './go-binary.ts';
+import { freePort, startDetached, waitUntilReady } from './server-process.ts';
+import { runDir, testbedSourceDir, versions } from './testbed-paths.ts';
 
 export interface RegistryInstall {
   version: string;
@@ -36,30 +34,14 @@ const moduleDir = join(testbedSourceDir, 'registry');
 
 /** Builds the registry from the Go module in testbed/registry into the cache, once per go.mod/go.sum content. */
 export async function buildRegistry(logFile: string): Promise<RegistryInstall> {
-  const dir = join(cacheDir, `registry-${versions.registry}`);
-  const bin = join(dir, 'registry');
-  const stampFile = join(dir, '.stamp');
-  const stamp = hashFiles(moduleDir, ['go.mod', 'go.sum']);
-  if (!(existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)) {
-    mkdirSync(dir, { recursive: true });
-    await runToCompletion({
-      command: goCommand(),
-      args: [
-        'build',
-        '-p',
-        String(availableParallelism()),
-        '-trimpath',
-        `-ldflags=-s -w -X github.com/distribution/distribution/v3/version.version=v${versions.registry}`,
-        '-o',
-        bin,
-        'github.com/distribution/distribution/v3/cmd/registry',
-      ],
-      cwd: moduleDir,
-      env: { GOFLAGS: '-mod=mod -buildvcs=false', GOMAXPROCS: String(availableParallelism()) },
-      logFile,
-    });
-    writeFileSync(stampFile, stamp);
-  }
+  const bin = await buildGoBinary({
+    name: 'registry',
+    version: versions.registry,
+    moduleDir,
+    packagePath: 'github.com/distribution/distribution/v3/cmd/registry',
+    versionFlag: `github.com/distribution/distribution/v3/version.version=v${versions.registry}`,
+    logFile,
+  });
   return { version: versions.registry, bin };
 }
 

@@ -1,18 +1,6 @@
-import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { goCommand } from './kube-build.ts';
-import { runToCompletion } from './server-process.ts';
+import { buildGoBinary, hashFiles } from './go-binary.ts';
 import { cacheDir, testbedSourceDir, versions } from './testbed-paths.ts';
 
 /** What the testbed offers for Traefik: a binary and the `plugins-local` root our deny-list plugin lives in. */
@@ -37,30 +25,14 @@ const moduleDir = join(testbedSourceDir, 'traefik');
  * kube-apiserver), and lays out the plugin tree, once per plugin source content.
  */
 export async function buildTraefik(logFile: string): Promise<TraefikInstall> {
-  const dir = join(cacheDir, `traefik-${versions.traefik}`);
-  const bin = join(dir, 'traefik');
-  const stampFile = join(dir, '.stamp');
-  const stamp = hashFiles(moduleDir, ['go.mod', 'go.sum']);
-  if (!(existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)) {
-    mkdirSync(dir, { recursive: true });
-    await runToCompletion({
-      command: goCommand(),
-      args: [
-        'build',
-        '-p',
-        String(availableParallelism()),
-        '-trimpath',
-        `-ldflags=-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=v${versions.traefik}`,
-        '-o',
-        bin,
-        'github.com/traefik/traefik/v3/cmd/traefik',
-      ],
-      cwd: moduleDir,
-      env: { GOFLAGS: '-mod=mod -buildvcs=false', GOMAXPROCS: String(availableParallelism()) },
-      logFile,
-    });
-    writeFileSync(stampFile, stamp);
-  }
+  const bin = await buildGoBinary({
+    name: 'traefik',
+    version: versions.traefik,
+    moduleDir,
+    packagePath: 'github.com/traefik/traefik/v3/cmd/traefik',
+    versionFlag: `github.com/traefik/traefik/v3/pkg/version.Version=v${versions.traefik}`,
+    logFile,
+  });
   return { version: versions.traefik, bin, pluginsDir: layOutPlugin() };
 }
 
@@ -87,15 +59,4 @@ function layOutPlugin(): string {
   rmSync(target, { recursive: true, force: true });
   renameSync(staging, target);
   return pluginsDir;
-}
-
-/** sha256 over names and contents: the build stamp of a Go module (go.mod + go.sum) or a plugin tree. */
-export function hashFiles(directory: string, names: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const name of names)
-    hash
-      .update(name)
-      .update('\0')
-      .update(readFileSync(join(directory, name)));
-  return hash.digest('hex');
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Cline's command-permission and plan-mode guard cases (see __fixtures__/README.md): what a test calls dangerous must
@@ -51,18 +51,13 @@ test('Cline cases: the fixture covers every verdict and explains each disagreeme
 });
 
 test('Cline cases: dangerous and refused commands are held, read-only ones run, unless the fixture says why not', (t) => {
-  const agreed = Object.fromEntries(verdicts.map((verdict) => [verdict, 0]));
-  const failures: string[] = [];
-  for (const entry of cases) {
-    const result = classifier.classify(entry.command);
-    const agreement = agrees(entry.upstream, result.decision);
-    if (agreement) agreed[entry.upstream]++;
-    if (entry.ours ? result.decision !== entry.ours.decision : !agreement)
-      failures.push(
-        `${JSON.stringify(entry.command)}: Cline ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})` +
-          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
-      );
-  }
+  const { failures, agreed } = compareWithUpstream(
+    classifier,
+    cases,
+    verdicts,
+    agrees,
+    (entry) => `Cline ${entry.upstream}`,
+  );
   t.diagnostic(verdicts.map((verdict) => `${verdict} ${agreed[verdict]}/${count(verdict)}`).join(', '));
   assert.deepEqual(failures, []);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Goose's shell-command safety cases (see __fixtures__/README.md): what its Python `is_dangerous_command` flags, and
@@ -51,18 +51,13 @@ test('Goose cases: the fixture covers every verdict and explains each disagreeme
 });
 
 test('Goose cases: dangerous commands and threats are held, safe ones run, unless the fixture says why not', (t) => {
-  const agreed = Object.fromEntries(verdicts.map((verdict) => [verdict, 0]));
-  const failures: string[] = [];
-  for (const entry of cases) {
-    const result = classifier.classify(entry.command);
-    const agreement = agrees(entry.upstream, result.decision);
-    if (agreement) agreed[entry.upstream]++;
-    if (entry.ours ? result.decision !== entry.ours.decision : !agreement)
-      failures.push(
-        `${JSON.stringify(entry.command)}: Goose ${entry.upstream}${entry.risk ? ` ${entry.risk}` : ''}, ours ${result.decision} (${result.level}, ${result.rule})` +
-          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
-      );
-  }
+  const { failures, agreed } = compareWithUpstream(
+    classifier,
+    cases,
+    verdicts,
+    agrees,
+    (entry) => `Goose ${entry.upstream}${entry.risk ? ` ${entry.risk}` : ''}`,
+  );
   t.diagnostic(verdicts.map((verdict) => `${verdict} ${agreed[verdict]}/${count(verdict)}`).join(', '));
   assert.deepEqual(failures, []);
 });
