@@ -121,3 +121,12 @@ test('database URLs lose their password, also when the user name is empty', () =
   assert.equal(redactSecrets('postgres://app:s3cr3t@db:5432/app'), 'postgres://app:[REDACTED]@db:5432/app');
   assert.equal(redactSecrets('GET http://web:8080/users/@me'), 'GET http://web:8080/users/@me');
 });
+
+test('token counts of LLM settings and usage are kept; a token itself is still redacted', () => {
+  assert.equal(
+    redactSecrets('{"max_tokens": 512, "prompt_tokens": 10} completion_tokens=33'),
+    '{"max_tokens": 512, "prompt_tokens": 10} completion_tokens=33',
+  );
+  assert.equal(redactSecrets('tokens=ab12cd34ef56 token=123456'), 'tokens=[REDACTED] token=[REDACTED]');
+  assert.equal(redactSecrets('"access_token": "ya29.a0AfH6SMBx"'), '"access_token": "[REDACTED]"');
+});

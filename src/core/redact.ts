@@ -134,7 +134,7 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   // a 16 KB run of `passpass…` (a request target is the client's text) took 110 ms, quadratic in its length.
   [
     /([?&;\s"'{,]|^)((?:[\w-]{0,64}?)(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|access[_-]?key|auth(?!or(?!i[sz]))|session|sig(?:nature)?|creds?|credential|private[_-]?key|client[_-]?secret)[\w-]{0,64})(["']?[ \t]*[=:][ \t]*["']?|["'][ \t]*,[ \t]*["'])([^&\s"',;}]+)/gi,
-    '$1$2$3[REDACTED]',
+    redactNamedValue,
     ['pass', 'secret', 'token', 'key', 'auth', 'session', 'sig', 'cred'],
   ],
   // user:password@ in any URL; the user may be empty (redis://:password@host)
@@ -146,6 +146,15 @@ const RULES: Array<[RegExp, string | Replacer, string[]?]> = [
   // card numbers: only digit runs that pass the Luhn check, so epoch milliseconds and counters survive
   [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (luhnValid(match.replace(/\D/g, '')) ? '[REDACTED:card]' : match)],
 ];
+
+/**
+ * The value of a name=value pair whose name names a credential, except a count of tokens (`max_tokens: 512`,
+ * `prompt_tokens=10` in LLM usage and settings): a plural `tokens` with a number is no secret.
+ */
+function redactNamedValue(_match: string, before: string, name: string, separator: string, value: string): string {
+  if (/tokens$/i.test(name) && /^\d{1,12}$/.test(value)) return before + name + separator + value;
+  return `${before}${name}${separator}[REDACTED]`;
+}
 
 /** Keeps the user name and the quoting; a password that is a shell variable names no secret and stays. */
 function redactCurlUser(_match: string, flag: string, credential: string): string {
