@@ -13,6 +13,7 @@ import { SensitivePathMatcher } from './path-matcher.ts';
 import { ReturningClients, revisitReason } from './returning-probes.ts';
 import { ScannerAgentMatcher } from './scanner-agent-matcher.ts';
 import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
+import { SiteProfile } from './site-profile.ts';
 
 const DMJACAS = join(import.meta.dirname, '__fixtures__', 'real-sites', 'dmjacas-2024-08-05.log');
 const AGENT =
@@ -156,6 +157,39 @@ test('Elasticsearch: the hours of earlier ranges add up as in the file path, ove
     range.addSensitivePair(pair('192.0.2.10', '/api/v1/secrets', 6, T0 + hour * HOUR));
     assert.deepEqual(range.verdicts(range.clients.get('192.0.2.10')!), [], 'every hour: one long visit, a poller');
   }
+});
+
+test("Elasticsearch: a single-page app's index answered to a probed file counts as refused, as in the file path", () => {
+  const returning = new ReturningClients(detection, 100);
+  const profile = new SiteProfile(detection.site_profile, detection.public_paths, detection.always_sensitive);
+  // the window's sensitive paths taught the profile the fallback size (site-facts.ts: observeSize), as a scanner would
+  for (const [index, path] of ['/.env', '/.git/config', '/wp-config.php.bak', '/config.php.old'].entries())
+    profile.observeSize('app.example', path, 4_312, T0 + index, path.length, 0);
+  assert.equal(profile.isFallbackSize('app.example', 4_312), true);
+  const indexAnswer = (client: string, path: string, at: number) => ({
+    key: { client, host: 'app.example', path },
+    doc_count: 1,
+    ok: { doc_count: 1, last: { value: at }, sizes: { buckets: [{ key: 4_312, doc_count: 1 }] } },
+  });
+  const reasons: Record<string, string[]> = {};
+  for (const visit of [0, 3, 6]) {
+    const range = new ClientAggregates(
+      detection,
+      new SensitivePathMatcher(),
+      new ScannerAgentMatcher(),
+      new ClientIpResolver([]),
+      undefined,
+      profile,
+      returning,
+    );
+    range.addSensitivePair(indexAnswer('198.51.100.41', '/.env', T0 + HOUR + visit * HOUR));
+    // the app's own user reloading its settings route (the index again) on each visit
+    range.addSensitivePair(indexAnswer('192.0.2.42', '/settings/credentials', T0 + HOUR + visit * HOUR));
+    for (const [key, client] of range.clients)
+      reasons[key] = range.verdicts(client).flatMap((verdict) => verdict.reasons);
+  }
+  assert.ok(reasons['198.51.100.41']?.includes(REASON), 'the returning scanner');
+  assert.ok(!reasons['192.0.2.42']?.includes(REASON), 'the app user');
 });
 
 test('Elasticsearch: the memory of earlier ranges is bounded, oldest client out first', () => {

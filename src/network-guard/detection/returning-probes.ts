@@ -40,6 +40,15 @@ export function countsAsRevisit(path: string): boolean {
   return !isStatusPage(path) && !isPageAsset(path);
 }
 
+/**
+ * A dotfile or a dot-directory's file (`/.env`, `/.git/config`), or a last segment with an extension (`/db.sql`): where
+ * a single-page app's index (its fallback size) is the same "not here" as a 404. Not the app's own routes
+ * (`/settings/credentials`), which the same index answers and its users reload day after day.
+ */
+export function namesAFile(path: string): boolean {
+  return path.includes('/.') || path.lastIndexOf('.') > path.lastIndexOf('/');
+}
+
 /** Records a refused probe at `time` in the visits at `at` (a range's latest one, on Elasticsearch). */
 export function addRefusal(visits: Int32Array, at: number, settings: RevisitSettings, time: number): void {
   const hour = Math.floor(time / HOUR_MS);

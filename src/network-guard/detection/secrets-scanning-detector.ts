@@ -10,6 +10,7 @@ import { SensitivePathMatcher, TRAVERSAL_REASON } from './path-matcher.ts';
 import {
   addRefusal,
   countsAsRevisit,
+  namesAFile,
   type RevisitSettings,
   returningVerdict,
   visitsStride,
@@ -445,11 +446,6 @@ export class SecretsScanningDetector {
     const evidence = state.evidence.toEvidence(reasons, Object.keys(extra).length > 0 ? extra : undefined);
     return state.notes.size > 0 ? { ...evidence, explanations: [...state.notes] } : evidence;
   }
-}
-
-/** A dotfile or a dot-directory's file (`/.env`, `/.git/config`), or a last segment with an extension (`/db.sql`). */
-function namesAFile(path: string): boolean {
-  return path.includes('/.') || path.lastIndexOf('.') > path.lastIndexOf('/');
 }
 
 /** A 2xx answer with a body (204 has none). */

@@ -5,7 +5,7 @@ import type { MemberProbes } from '../detection/campaign-tracker.ts';
 import { claimedCrawler } from '../detection/crawler-claims.ts';
 import type { ExposureCandidate } from '../detection/exposure-judge.ts';
 import type { SensitivePathMatcher } from '../detection/path-matcher.ts';
-import { countsAsRevisit, type ReturningClients } from '../detection/returning-probes.ts';
+import { countsAsRevisit, namesAFile, type ReturningClients } from '../detection/returning-probes.ts';
 import type { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import type { SecretsScanningSettings } from '../detection/secrets-scanning-detector.ts';
 import { SiteProfile } from '../detection/site-profile.ts';
@@ -178,8 +178,17 @@ export class ClientAggregates {
       this.#returning?.add(client.key, Number(lastFailure));
     if (this.#paths.traversesToSensitive(path)) client.traversals += count;
     const ok = bucket.ok;
+    const size = ok?.sizes?.buckets?.[0]?.key;
+    // The site's fallback page (a single-page app's index) on a file's name is a refusal too, as in the file path.
+    if (
+      ok?.last?.value != null &&
+      size !== undefined &&
+      namesAFile(path) &&
+      countsAsRevisit(path) &&
+      this.profile.isFallbackSize(host, Number(size))
+    )
+      this.#returning?.add(client.key, Number(ok.last.value));
     if (ok && Number(ok.doc_count) > 0 && client.exposures.length < 20) {
-      const size = ok.sizes?.buckets?.[0]?.key;
       if (!client.exposures.some((known) => known.path === path && known.host === host)) {
         client.exposures.push({
           host,

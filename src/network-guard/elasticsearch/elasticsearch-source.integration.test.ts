@@ -303,6 +303,42 @@ describe('Elasticsearch cycles, restarts and faults', () => {
     }
   });
 
+  it('a scanner back for /.env on a single-page app (its index answered) is one incident, as in the file path', async () => {
+    const spaIndex = `traefik-logs-it-returning-spa-${suffix}`;
+    const scanner = '198.51.100.79';
+    const agent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/81.0.4044.129 Safari/537.36';
+    const host = 'app.example';
+    const index = (time: number, ip: string, path: string): TestRequest => ({
+      time,
+      ip,
+      path,
+      status: 200,
+      userAgent: agent,
+      host,
+      size: 4312,
+    });
+    // One finder teaches the profile the index's size (the same answer for four probed files) in the first hour.
+    const requests: TestRequest[] = ['/.git/config', '/wp-config.php.bak', '/config.php.old', '/db.sql'].map(
+      (path, at) => index(T0 + at * 1000, '203.0.113.80', path),
+    );
+    for (const hours of [1, 4, 7]) requests.push(index(T0 + hours * HOUR, scanner, '/.env'));
+    await indexRequests(engine.url, spaIndex, 'traefik-json', requests);
+    const tested = await testAgent({ 'elasticsearch.url': engine.url, 'elasticsearch.index_pattern': spaIndex });
+    try {
+      await scanElasticsearch(tested.runtime, tested.guard, { from: T0 - HOUR, to: T0 + 9 * HOUR }, undefined, {});
+      const returning = tested.runtime.store.incidents
+        .list({ limit: 50 })
+        .filter((incident) => incident.evidence.reasons.some((reason) => reason.includes('3+ separate visits')));
+      assert.deepEqual(
+        returning.map((incident) => incident.ip),
+        [scanner],
+      );
+    } finally {
+      tested.cleanup();
+      await deleteIndex(engine.url, spaIndex);
+    }
+  });
+
   it('the daemon loop connects, logs its profile, creates the incidents once and stops on abort', async () => {
     const agent = await testAgent({
       'elasticsearch.url': engine.url,
