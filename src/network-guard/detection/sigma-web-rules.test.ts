@@ -21,15 +21,13 @@ const keywords = readFileSync(FIXTURE, 'utf8')
 const matcher = new SensitivePathMatcher();
 const sensitive = (request: string) => matcher.matches(normalizePath(request));
 
-test('Sigma keywords naming a secret file or a traversal: 16 of 17 read as sensitive', () => {
+test('Sigma keywords naming a secret file or a traversal: 17 of 17 read as sensitive (16 before: an overlong UTF-8 slash hid a climb)', () => {
   const ours = keywords.filter((entry) => ['sensitive', 'traversal', 'one-request'].includes(entry.kind));
   assert.equal(keywords.length, 135);
   assert.equal(ours.length, 17);
   assert.deepEqual(
     ours.filter((entry) => !sensitive(entry.request)).map((entry) => entry.name),
-    [
-      'web_path_traversal_exploitation_attempt (7745c2ea-24a5-4290-b680-04359cb84b35) cs-uri-query|contains ..%c0%af..%c0%af..%c0%afetc%c0%af',
-    ],
+    [],
   );
 });
 
