@@ -67,6 +67,23 @@ test('a query parameter that climbs above the root twice or more makes the reque
   for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
 });
 
+test('overlong UTF-8 forms of dot, slash and backslash are read as old IIS and Tomcat decoders read them', () => {
+  const cases: Array<[string, string]> = [
+    // Sigma's path traversal rule (7745c2ea): `..%c0%af` three times, then etc
+    ['/..%c0%af..%c0%af..%c0%afetc%c0%afpasswd', '/../etc/passwd'],
+    ['/%C0%AE%C0%AE/%c0%ae%c0%ae/.env', '/../.env'],
+    ['/scripts/..%c1%9c../winnt/system32/cmd.exe', '/../winnt/system32/cmd.exe'],
+    ['/%e0%80%ae%e0%80%ae%e0%80%afetc%e0%80%afshadow', '/../etc/shadow'],
+    // encoded once more (`%25`), and in a query's file parameter
+    ['/..%25c0%25af..%25c0%25afetc%25c0%25afpasswd', '/../etc/passwd'],
+    ['/view.php?file=..%c0%af..%c0%af..%c0%afetc%c0%afpasswd', '/../etc/passwd'],
+    // other invalid or valid multi-byte sequences stay what they were
+    ['/caf%c3%a9/menu', '/café/menu'],
+    ['/a%c0b', '/a\u00e0b'],
+  ];
+  for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
+});
+
 test('a request target in absolute form (RFC 9112 3.2.2) is matched by its path', () => {
   const cases: Array<[string, string]> = [
     // Apache behind a front proxy speaking HTTP/1.0 logs every request so (a real site: real-sites/README.md)

@@ -51,9 +51,23 @@ function beforeNullByte(text: string): string {
   return nul < 0 || text.includes('/', nul) ? text : text.slice(0, nul);
 }
 
+/**
+ * Overlong UTF-8 forms of `.`, `/` and `\` (`%c0%ae`, `%c0%af`, `%c1%9c`, and their three-byte `%e0%80%ae`...):
+ * invalid UTF-8 that no browser or HTTP library writes, which old IIS, Tomcat and other decoders read as the ASCII
+ * character (CVE-2000-0884, CVE-2008-2938). Scanners send `..%c0%af..%c0%afetc%c0%afpasswd` to slip a traversal
+ * past filters that decode strictly; read here as those servers read it.
+ */
+const OVERLONG = /%c0%ae|%c0%af|%c1%9c|%e0%80%ae|%e0%80%af|%e0%81%9c/gi;
+const OVERLONG_CHARACTER: Record<string, string> = { ae: '.', af: '/', '9c': '\\' };
+
+function withoutOverlongForms(text: string): string {
+  return text.replace(OVERLONG, (form) => OVERLONG_CHARACTER[form.slice(-2).toLowerCase()]!);
+}
+
 function decodeTwice(path: string): string {
   let current = path;
   for (let round = 0; round < 2 && current.includes('%'); round++) {
+    if (OVERLONG_LEAD.test(current)) current = withoutOverlongForms(current);
     try {
       current = decodeURIComponent(current);
     } catch {
@@ -105,11 +119,23 @@ export function queryMayTraverse(text: string, from = 0, end = text.length): boo
     let hex = -1;
     if (code === 37 /* % */) hex = index + 1;
     else if (code === 92 /* \ */ && text.startsWith('u00', index + 1)) hex = index + 4;
-    if (hex < 0 || text.charCodeAt(hex) !== 50 /* 2 */) continue;
+    if (hex < 0) continue;
+    // an overlong UTF-8 lead byte (`%c0`, `%c1`, `%e0%8`): a dot or slash in disguise (see OVERLONG)
+    if (code === 37 && isOverlongLeadAt(text, hex)) return true;
+    if (text.charCodeAt(hex) !== 50 /* 2 */) continue;
     const last = text.charCodeAt(hex + 1) | 32;
     if (last === 101 /* e */ || last === 53 /* 5 */) return true;
   }
   return false;
+}
+
+const OVERLONG_LEAD = /%(?:c[01]|e0%8)/i;
+
+function isOverlongLeadAt(text: string, at: number): boolean {
+  const first = text.charCodeAt(at) | 32;
+  const second = text.charCodeAt(at + 1) | 32;
+  if (first === 99 /* c */) return second === 48 /* 0 */ || second === 49 /* 1 */;
+  return first === 101 /* e */ && second === 48 && text.startsWith('%8', at + 2);
 }
 
 /** Climbs above the root a query value needs to count: a relative link (`?next=../account`) climbs once. */

@@ -188,6 +188,8 @@ describe('detection query building', () => {
       '/%77p-config.php',
       '/a/../.env',
       '/api/v1/secrets/',
+      '/..%c0%af..%c0%af..%c0%afetc%c0%afpasswd',
+      '/view.php?file=%C0%AE%C0%AE/%C0%AE%C0%AE/.env',
     ]) {
       assert.ok(covered(path), `${path} reaches the matcher`);
     }

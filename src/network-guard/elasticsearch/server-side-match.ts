@@ -6,11 +6,12 @@ const MAX_REGEX_CHARS = 900;
 /**
  * Percent-encoded unreserved characters (letters, digits, `-._~`: RFC 3986 says never to encode them, so browsers do
  * not, scanners do to slip past literal matching: `/.%65nv`), encoded slashes and backslashes, double encoding,
- * backslashes and dot segments. Elasticsearch cannot decode a keyword at query time without a script (which we never
+ * overlong UTF-8 lead bytes (`%c0%af`: a slash to old IIS and Tomcat decoders, never valid UTF-8), backslashes and
+ * dot segments. Elasticsearch cannot decode a keyword at query time without a script (which we never
  * send), so such paths are fetched as candidates and decided on our side by the file source's normaliser and matcher.
  * Ordinary encodings (`%20`, UTF-8 `%C3%A9`) are not candidates, so ordinary traffic stays off the wire.
  */
-const ENCODED_CANDIDATE = '.*(%(3[0-9]|4[1-9a-f]|5[0-9acf]|6[1-9a-f]|7[0-9ae]|2[def]|25)|\\\\|/\\.\\.?/).*';
+const ENCODED_CANDIDATE = '.*(%(3[0-9]|4[1-9a-f]|5[0-9acf]|6[1-9a-f]|7[0-9ae]|2[def]|25|c[01]|e0%8)|\\\\|/\\.\\.?/).*';
 
 /** Escapes a literal for a Lucene regular expression (every reserved character, whatever the flags). */
 export function escapeRegex(literal: string): string {

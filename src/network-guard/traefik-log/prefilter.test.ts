@@ -61,7 +61,12 @@ function randomPath(random: Prng): string {
   if (random.chance(0.15)) path += random.pick([';jsessionid=1', '?x=1&y=2', '#top', '/', '%00', '?', '.bak']);
   // a file inclusion probe in the query: the request is one for the file it reaches
   if (random.chance(0.05))
-    path += random.pick(['?page=../../../etc/passwd', '?f=..%2f..%2fwin.ini&x=1', '?a=1&b=%252e%252e/%252e%252e/.env']);
+    path += random.pick([
+      '?page=../../../etc/passwd',
+      '?f=..%2f..%2fwin.ini&x=1',
+      '?a=1&b=%252e%252e/%252e%252e/.env',
+      '?file=%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc%c0%afshadow',
+    ]);
   return path.replaceAll(' ', '%20').replaceAll('"', '%22');
 }
 
@@ -167,6 +172,9 @@ describe('createPrefilter', () => {
     // ...unless it climbs out of the root: a file inclusion probe is a request for the file it reaches
     assert.equal(prefilter(base('/index.php?page=../../../etc/passwd')), true);
     assert.equal(prefilter(base('/index.php?page=%2e%2e/%2e%2e/etc/passwd')), true);
+    // overlong UTF-8 dots and slashes (`%c0%ae`, `%c0%af`): read as `.` and `/`, so a climb
+    assert.equal(prefilter(base('/view.php?file=%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc%c0%afpasswd')), true);
+    assert.equal(prefilter(base('/view.php?file=%e0%80%ae%e0%80%ae/%e0%80%ae%e0%80%ae/.env')), true);
     assert.equal(
       prefilter(
         '1.2.3.4 - - [21/Nov/2026:08:00:00 +0000] "GET /index.php?page=../../../etc/passwd HTTP/1.1" 200 512 "-" "Mozilla/5.0" 1 "web@file" "http://10.0.0.9:80" 3ms',
