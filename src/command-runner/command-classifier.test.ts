@@ -145,6 +145,11 @@ describe('rules found while checking against Codex (codex-command-safety.test.ts
     assert.equal(level('git stash list'), 'LOW');
     assert.equal(level('git worktree list'), 'LOW');
     assert.equal(level('git branch list'), 'HIGH', 'creates a branch named list');
+    // A filter implies --list: the commit is its value and other operands are patterns.
+    assert.equal(level('git branch --contains abc123'), 'LOW');
+    assert.equal(level('git tag --points-at HEAD'), 'LOW');
+    assert.equal(level('git branch -c --contains a b'), 'HIGH', 'copies a branch');
+    assert.equal(level('git tag -a v1 --contains HEAD'), 'HIGH', 'creates an annotated tag');
   });
 });
 

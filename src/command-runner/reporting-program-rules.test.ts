@@ -21,6 +21,9 @@ test('reporting programs that run another program are denied', () => {
 test('reporting programs told to change the machine or write files ask first', () => {
   const cases: Array<[string, string]> = [
     ['date -s 2020-01-01', 'HIGH ask'],
+    ['date -s2020-01-01', 'HIGH ask'],
+    ['date -us 2020-01-01', 'HIGH ask'],
+    ['hostname -F/tmp/name', 'HIGH ask'],
     ['hostname evil', 'HIGH ask'],
     ['chronyc makestep', 'HIGH ask'],
     ['nmcli networking off', 'HIGH ask'],
@@ -57,6 +60,7 @@ test('the same programs reporting keep their level', () => {
   const cases: Array<[string, string]> = [
     ['date +%s', 'SAFE allow'],
     ['date -d yesterday', 'SAFE allow'],
+    ['date -d2020-01-01s', 'SAFE allow'],
     ['hostname -I', 'SAFE allow'],
     ['chronyc -n sources', 'SAFE allow'],
     ['nmcli -t -f NAME con show myconn', 'SAFE allow'],

@@ -1,6 +1,14 @@
 import type { Finding } from './danger-level.ts';
 import type { ShellWord } from './path-rules.ts';
-import { finding, hasFlag, operands, type ProgramRule, runtimeNetworkData, text } from './rule-helpers.ts';
+import {
+  finding,
+  hasFlag,
+  operands,
+  type ProgramRule,
+  runtimeNetworkData,
+  scriptOptionValue,
+  text,
+} from './rule-helpers.ts';
 
 /** The finding that replaces a reporting program's level for these arguments, or undefined to keep it. */
 export type Escalation = (args: ShellWord[]) => Finding | undefined;
@@ -75,14 +83,18 @@ export const REPORTING_ESCALATIONS: Record<string, Escalation> = {
     args.some((word) => /^[A-Za-z]*e[A-Za-z]*$/.test(text(word)) && !/^-/.test(text(word)))
       ? finding('HIGH', 'secret-file', 'ps e prints the environment of processes (credentials)')
       : undefined,
+  // GNU date's value letters (-d, -f, -r, -I, -s) end a bundle; `-s2020-01-01` and `-us DATE` set the clock too.
   date: (args) =>
-    hasFlag(args, 's', ['--set'])
+    scriptOptionValue(args, 's', '--set', { valueLetters: 'dfrI' }) !== undefined
       ? change('date', 'sets the system clock')
       : hasFlag(args, 'f', ['--file'])
         ? finding('LOW', 'read-files', 'date -f reads a file')
         : undefined,
+  // `-F/etc/x` carries its file in the same word, leaving no operand behind.
   hostname: (args) =>
-    operands(args, ['-F', '--file']).length > 0 || hasFlag(args, 'Fb', ['--file', '--boot'])
+    operands(args, ['-F', '--file']).length > 0 ||
+    hasFlag(args, 'b', ['--boot']) ||
+    scriptOptionValue(args, 'F', '--file') !== undefined
       ? change('hostname', 'sets the host name')
       : undefined,
   chronyc: (args) => {

@@ -81,6 +81,29 @@ const kill: ProgramRule = (args) => {
   return [finding('HIGH', 'kill', `signals processes ${targets.join(' ')}`)];
 };
 
+// `git branch` and `git tag` list instead of creating when a filter implies `--list` (git-branch(1), git-tag(1):
+// `--contains`, `--merged`, `--points-at`...); their commit is then a filter value and any other operand a pattern.
+// Only display options may come with it: `-c`, `-u`, `-a`, `-m` and the like make or annotate refs.
+const REF_LIST_FILTER = /^--(list|contains|no-contains|merged|no-merged|points-at)(=|$)/;
+const REF_LIST_DISPLAY =
+  /^(--(list|contains|no-contains|merged|no-merged|points-at|sort|format|color|no-color|column|no-column|abbrev|no-abbrev|ignore-case|omit-empty)(=.*)?)$/;
+// Short display flags: branch -r/-a (remote, all), -v (verbose), -i; tag -i and -n<lines> (tag -v verifies).
+const REF_LIST_SHORT = { branch: /^-[ravi]+$/, tag: /^-(i|n\d*)$/ };
+
+function listsRefs(command: string | undefined, words: readonly string[]): boolean {
+  if (command !== 'branch' && command !== 'tag') return false;
+  const options = words.filter((word) => word.startsWith('-'));
+  return (
+    options.some((word) => REF_LIST_FILTER.test(word)) &&
+    options.every(
+      (word) =>
+        REF_LIST_DISPLAY.test(word) ||
+        REF_LIST_SHORT[command].test(word) ||
+        (command === 'branch' && /^--(remotes|all|verbose)$/.test(word)),
+    )
+  );
+}
+
 /** Git settings whose value is a command git will run (or that pull in other config). */
 const GIT_COMMAND_SETTING =
   /^(alias\.|core\.(pager|sshcommand|editor|fsmonitor|hookspath|gitproxy|askpass)|.*\.(command|cmd|textconv|helper|process|clean|smudge)(=|$)|diff\.external|pager\.|sequence\.editor|protocol\.|uploadpack\.|receive\.|credential\.|include\.|includeif\.)/;
@@ -166,6 +189,7 @@ const git: ProgramRule = (args, context) => {
           rest.length > 1) ||
         (command !== 'config' &&
           command !== 'remote' &&
+          !listsRefs(command, flags.slice(commandIndex + 1)) &&
           rest.length > ((command === 'stash' || command === 'worktree') && rest[0] === 'list' ? 1 : 0))
         ? finding('HIGH', 'git-ref-change', `git ${command} changes refs or settings`)
         : finding('LOW', 'git-read', `git ${command} lists`),
