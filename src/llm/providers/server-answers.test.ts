@@ -115,9 +115,12 @@ for (const folder of folders) {
           assert.ok(outcome.inputTokens > 0, 'a server that reports no usage is charged an estimate');
           assert.ok(outcome.outputTokens > 0);
         }
+        const apiKey = setup.overrides(base())['llm.api_key'];
         for (const row of client.records.exchanges().slice(rowsBefore)) {
           assert.ok(!String(row.raw_answer ?? '').includes(REASONING_MARK), 'no reasoning in the recorded answer');
+          if (typeof apiKey === 'string') assert.ok(!JSON.stringify(row).includes(apiKey), 'no API key recorded');
         }
+        if (typeof apiKey === 'string') assert.ok(!error.includes(apiKey), 'no API key in the error');
       });
     }
   });
