@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import type { z } from 'zod';
 import type { Config } from '../config/schema.ts';
+import { redactSecrets } from '../core/redact.ts';
 import { UNTRUSTED_DATA_NOTICE } from './guardrails/fence-data.ts';
 import type { InjectionFlag } from './guardrails/injection-detector.ts';
 import { type GuardedData, InputGuard } from './guardrails/input-guard.ts';
@@ -276,10 +277,11 @@ export function estimateTokens(system: string, messages: ModelMessage[]): number
 
 /**
  * A refusal (Anthropic `stop_reason: refusal`, OpenAI `message.refusal`, a content filter) is the model declining, not
- * an answer: its text is never read as one, and it is reported as what it is, quoting the model's own words, cut short.
+ * an answer: its text is never read as one, and it is reported as what it is, quoting the model's own words (cut short
+ * and redacted like every error: model text may echo what it was shown).
  */
 function refused(result: ModelCallResult & { status: 'ok' }): { ok: false; error: string } | undefined {
   if (result.finishReason !== 'content-filter') return undefined;
-  const words = result.text.trim().slice(0, 200);
+  const words = redactSecrets(result.text.trim().slice(0, 200));
   return { ok: false, error: `the model refused to answer (content filter)${words ? `: ${words}` : ''}` };
 }
