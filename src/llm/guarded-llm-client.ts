@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import type { z } from 'zod';
 import type { Config } from '../config/schema.ts';
+import { redactSecrets } from '../core/redact.ts';
 import { UNTRUSTED_DATA_NOTICE } from './guardrails/fence-data.ts';
 import type { InjectionFlag } from './guardrails/injection-detector.ts';
 import { type GuardedData, InputGuard } from './guardrails/input-guard.ts';
@@ -89,9 +90,12 @@ export class GuardedLlmClient implements LlmClient {
         outputTokens: totals.outputTokens + usage.outputTokens,
         latencyMs: totals.latencyMs + result.latencyMs,
       };
-      const answer = this.#cutOff(result) ?? parseJsonAnswer(result.text, request.schema);
+      const refusal = refused(result);
+      const answer = this.#cutOff(result) ?? refusal ?? parseJsonAnswer(result.text, request.schema);
       const validation: ExchangeValidation = answer.ok ? (attempt === 1 ? 'valid' : 'repaired') : 'invalid';
       this.#record({ ...base, system, messages }, result, validation, answer.ok ? undefined : answer.error);
+      // Asking again with the same data only earns the same refusal, at full price.
+      if (refusal) return { status: 'invalid', error: refusal.error };
       if (answer.ok) {
         return {
           status: 'ok',
@@ -140,10 +144,10 @@ export class GuardedLlmClient implements LlmClient {
     }
     const usage = this.#usage(request.system, request.messages, result);
     const tokens = usage.inputTokens + usage.outputTokens;
-    const cut = this.#cutOff(result);
-    if (cut) {
-      this.#record(prompt, result, 'invalid', cut.error);
-      return { status: 'invalid_answer', text: result.text, error: cut.error, tokens };
+    const unread = this.#cutOff(result) ?? refused(result);
+    if (unread) {
+      this.#record(prompt, result, 'invalid', unread.error);
+      return { status: 'invalid_answer', text: result.text, error: unread.error, tokens };
     }
     if (result.toolCalls.length > 0 && request.toolChoice === 'none') {
       const error = 'tool calls in the final turn, where no tool may be called';
@@ -269,4 +273,15 @@ export class GuardedLlmClient implements LlmClient {
 
 export function estimateTokens(system: string, messages: ModelMessage[]): number {
   return Math.ceil((system.length + JSON.stringify(messages).length) / 4);
+}
+
+/**
+ * A refusal (Anthropic `stop_reason: refusal`, OpenAI `message.refusal`, a content filter) is the model declining, not
+ * an answer: its text is never read as one, and it is reported as what it is, quoting the model's own words (cut short
+ * and redacted like every error: model text may echo what it was shown).
+ */
+function refused(result: ModelCallResult & { status: 'ok' }): { ok: false; error: string } | undefined {
+  if (result.finishReason !== 'content-filter') return undefined;
+  const words = redactSecrets(result.text.trim().slice(0, 200));
+  return { ok: false, error: `the model refused to answer (content filter)${words ? `: ${words}` : ''}` };
 }

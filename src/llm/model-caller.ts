@@ -7,6 +7,7 @@ import { redactSecrets } from '../core/redact.ts';
 import { parseRetryAfter, type RetryPolicy, withRetry } from '../core/retry.ts';
 import type { ProviderModel } from './providers/provider-model.ts';
 import { withoutReasoning } from './reasoning-text.ts';
+import { isRetryableFailure, readServerErrorBody } from './server-error-body.ts';
 
 /** A tool as offered to the model: the arguments' JSON Schema comes from the zod schema we validate with. */
 export interface OfferedTool {
@@ -188,9 +189,17 @@ function classify(
       // connection refused, DNS failure, reset: the server is not there, retrying now only delays the caller
       return { message: apiError.message, retryable: false, unreachable: true };
     }
-    const retryable = status === 429 || status >= 500;
+    const body = readServerErrorBody(apiError.responseBody);
+    const retryable = isRetryableFailure(status, body);
+    // A 200 whose body is an error, not an answer: the server's code says what really happened.
+    const inPlace =
+      status < 300 && body?.message
+        ? ` with an error in place of the answer${body.code !== undefined ? ` (code ${body.code})` : ''}`
+        : '';
+    const words =
+      body?.message ?? `${apiError.message}${apiError.responseBody ? `: ${apiError.responseBody.slice(0, 300)}` : ''}`;
     return {
-      message: `HTTP ${status} from ${endpoint(apiError.url)} (${model}): ${serverMessage(apiError)}`,
+      message: `HTTP ${status} from ${endpoint(apiError.url)} (${model})${inPlace}: ${words}`,
       retryable,
       unreachable: false,
       retryAfterMs: retryable ? retryAfter(apiError.responseHeaders) : undefined,
@@ -207,27 +216,6 @@ function endpoint(url: string): string {
   } catch {
     return 'the LLM server';
   }
-}
-
-/**
- * The server's own words. Error bodies differ: `{"error":{"message"}}` (OpenAI, llama.cpp, vLLM, Ollama's /v1),
- * `{"error":"..."}` (Ollama's native API, where the SDK falls back to the status text), `{"message"}` or `{"detail"}`
- * (FastAPI-based servers); anything else is quoted, cut short.
- */
-function serverMessage(apiError: APICallError): string {
-  const body = apiError.responseBody ?? '';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return body ? `${apiError.message}: ${body.slice(0, 300)}` : apiError.message;
-  }
-  const fields = (parsed ?? {}) as { error?: unknown; message?: unknown; detail?: unknown };
-  const nested = (fields.error ?? {}) as { message?: unknown };
-  for (const candidate of [nested.message, fields.error, fields.message, fields.detail]) {
-    if (typeof candidate === 'string' && candidate.trim()) return candidate.slice(0, 300);
-  }
-  return `${apiError.message}: ${body.slice(0, 300)}`;
 }
 
 function findApiError(error: unknown, ApiCallError: typeof APICallError): APICallError | undefined {

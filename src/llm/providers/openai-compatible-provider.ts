@@ -1,5 +1,5 @@
+import { fetchWithChatCompletionQuirksFixed } from './chat-completion-quirks.ts';
 import type { ProviderModel, ProviderSettings } from './provider-model.ts';
-import { fetchWithToolArgumentsAsText } from './tool-arguments-as-text.ts';
 
 /**
  * Any server speaking OpenAI chat completions under a `/v1` base URL (vLLM, LM Studio, llama.cpp server, LocalAI).
@@ -17,7 +17,7 @@ export function createOpenAiCompatibleModel(settings: ProviderSettings): Provide
         baseURL,
         apiKey: settings.apiKey,
         includeUsage: true,
-        fetch: fetchWithToolArgumentsAsText(),
+        fetch: fetchWithChatCompletionQuirksFixed(),
       });
       return provider.chatModel(settings.model);
     },

@@ -8,7 +8,8 @@ import { PROVIDER_SETUPS, testConfig } from '../testing/llm-test-setup.ts';
 import { scriptedLlmSuite } from '../testing/scripted-llm-suite.ts';
 
 /**
- * Answers as llama.cpp, vLLM, Ollama, TGI and Groq really send them (__fixtures__/README.md names each source), replayed
+ * Answers as llama.cpp, vLLM, Ollama, TGI, Groq, DeepSeek, OpenRouter, Mistral, LM Studio, LocalAI, Anthropic and OpenAI
+ * really send them (__fixtures__/README.md names each source), replayed
  * from a loopback server through the provider packages we ship: reasoning beside the answer never reaches what we
  * parse or record as the answer, a cut answer is never read, tool calls come back in every shape servers use, and an
  * error names the model, the endpoint and the server's own message, retried only on 429 and 5xx.
@@ -17,9 +18,10 @@ import { scriptedLlmSuite } from '../testing/scripted-llm-suite.ts';
 interface ServerAnswer {
   name: string;
   source: string;
-  setup: 'ollama' | 'openai-compatible' | 'groq';
+  setup: 'ollama' | 'openai-compatible' | 'groq' | 'openai' | 'anthropic';
   call: 'json' | 'tools';
   status?: number;
+  headers?: Record<string, string>;
   body: unknown;
   expect: {
     status: string;
@@ -35,6 +37,8 @@ const SETUPS = {
   ollama: PROVIDER_SETUPS['ollama (/api/chat URL)'],
   'openai-compatible': PROVIDER_SETUPS['openai-compatible (vLLM/LM Studio /v1)'],
   groq: PROVIDER_SETUPS.groq,
+  openai: PROVIDER_SETUPS.openai,
+  anthropic: PROVIDER_SETUPS.anthropic,
 };
 const FIXTURES = join(import.meta.dirname, '__fixtures__');
 // Every reasoning text in the fixtures ends with this sentence; it must never be part of an answer we keep.
@@ -62,7 +66,14 @@ for (const folder of folders) {
         const start = server.requests.length;
         const rowsBefore = client.records.exchanges().length;
         // The same answer every time it is asked: a repair or a retry sees what the server would send again.
-        server.script(...[1, 2, 3].map(() => ({ kind: 'raw' as const, status: answer.status, body: answer.body })));
+        server.script(
+          ...[1, 2, 3].map(() => ({
+            kind: 'raw' as const,
+            status: answer.status,
+            headers: answer.headers,
+            body: answer.body,
+          })),
+        );
         const outcome =
           answer.call === 'json'
             ? await client.generateJson({
@@ -104,9 +115,12 @@ for (const folder of folders) {
           assert.ok(outcome.inputTokens > 0, 'a server that reports no usage is charged an estimate');
           assert.ok(outcome.outputTokens > 0);
         }
+        const apiKey = setup.overrides(base())['llm.api_key'];
         for (const row of client.records.exchanges().slice(rowsBefore)) {
           assert.ok(!String(row.raw_answer ?? '').includes(REASONING_MARK), 'no reasoning in the recorded answer');
+          if (typeof apiKey === 'string') assert.ok(!JSON.stringify(row).includes(apiKey), 'no API key recorded');
         }
+        if (typeof apiKey === 'string') assert.ok(!error.includes(apiKey), 'no API key in the error');
       });
     }
   });
