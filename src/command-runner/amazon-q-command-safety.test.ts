@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Amazon Q Developer CLI's execute_bash acceptance cases (see __fixtures__/README.md): what Amazon Q asks the user to
@@ -32,18 +32,13 @@ test('Amazon Q cases: the fixture covers both verdicts and explains each disagre
 });
 
 test('Amazon Q cases: accepted commands are held, the others run, unless the fixture says why not', (t) => {
-  const agreed = { ask: 0, run: 0 };
-  const failures: string[] = [];
-  for (const entry of cases) {
-    const result = classifier.classify(entry.command);
-    const agrees = entry.upstream === 'ask' ? result.decision !== 'allow' : result.decision === 'allow';
-    if (agrees) agreed[entry.upstream]++;
-    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
-      failures.push(
-        `${JSON.stringify(entry.command)}: Amazon Q ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})` +
-          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
-      );
-  }
+  const { failures, agreed } = compareWithUpstream(
+    classifier,
+    cases,
+    ['ask', 'run'],
+    (verdict, decision) => (verdict === 'ask' ? decision !== 'allow' : decision === 'allow'),
+    (entry) => `Amazon Q ${entry.upstream}`,
+  );
   t.diagnostic(`asked held ${agreed.ask}/${count('ask')}, run allowed ${agreed.run}/${count('run')}`);
   assert.deepEqual(failures, []);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Continue's terminal-security cases (see __fixtures__/README.md). `disabled` (never runs there) and `named-held` must
@@ -47,19 +47,17 @@ test('Continue disabled commands never run without an approval, and none is excu
 });
 
 test('Continue asks and safe commands: held or run as Continue says, unless the fixture says why not', (t) => {
-  const agreed = { ask: 0, safe: 0 };
-  const failures: string[] = [];
-  for (const entry of cases.filter((item) => !mustHold(item))) {
-    const result = classifier.classify(entry.command);
-    const held = entry.upstream === 'ask';
-    const agrees = held ? result.decision !== 'allow' : result.decision === 'allow';
-    if (agrees) agreed[held ? 'ask' : 'safe']++;
-    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
-      failures.push(
-        `${JSON.stringify(entry.command)}: upstream ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})` +
-          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
-      );
-  }
+  const { failures, agreed: byVerdict } = compareWithUpstream(
+    classifier,
+    cases.filter((item) => !mustHold(item)),
+    [...new Set(cases.map((item) => item.upstream))],
+    (verdict, decision) => (verdict === 'ask' ? decision !== 'allow' : decision === 'allow'),
+    (entry) => `upstream ${entry.upstream}`,
+  );
+  const agreed = {
+    ask: byVerdict.ask ?? 0,
+    safe: Object.entries(byVerdict).reduce((sum, [verdict, agreeing]) => sum + (verdict === 'ask' ? 0 : agreeing), 0),
+  };
   t.diagnostic(
     `asks held ${agreed.ask}/${count('ask')}, safe allowed ${agreed.safe}/${count('safe') + count('named-safe')}`,
   );

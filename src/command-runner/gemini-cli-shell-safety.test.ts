@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * Google Gemini CLI's shell-safety test cases (see __fixtures__/README.md): what Gemini refuses must never run without
@@ -32,18 +32,13 @@ test('Gemini CLI cases: the fixture covers every verdict and explains each disag
 });
 
 test('Gemini CLI cases: refused and asked commands are held, allowed ones run, unless the fixture says why', (t) => {
-  const agreed = { allow: 0, ask: 0, deny: 0 };
-  const failures: string[] = [];
-  for (const entry of cases) {
-    const result = classifier.classify(entry.command);
-    const agrees = entry.upstream === 'allow' ? result.decision === 'allow' : result.decision !== 'allow';
-    if (agrees) agreed[entry.upstream]++;
-    const expected = entry.ours ? result.decision === entry.ours.decision : agrees;
-    if (!expected)
-      failures.push(
-        `${JSON.stringify(entry.command)}: Gemini ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})`,
-      );
-  }
+  const { failures, agreed } = compareWithUpstream(
+    classifier,
+    cases,
+    ['allow', 'ask', 'deny'],
+    (verdict, decision) => (verdict === 'allow' ? decision === 'allow' : decision !== 'allow'),
+    (entry) => `Gemini ${entry.upstream}`,
+  );
   const total = (verdict: GeminiCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
   t.diagnostic(
     `allowed ${agreed.allow}/${total('allow')}, asked held ${agreed.ask}/${total('ask')}, denied held ${agreed.deny}/${total('deny')}`,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * HolmesGPT's bash-toolset cases (see __fixtures__/README.md): a command it refuses as unsafe must never run without
@@ -43,18 +43,16 @@ test('HolmesGPT unsafe commands never run without an approval, and none is excus
 });
 
 test('HolmesGPT read-only commands run without approval, unless the fixture says why we hold them', (t) => {
-  const agreed = { 'read-only': 0, unlisted: 0 };
-  const failures: string[] = [];
-  for (const entry of cases.filter((item) => item.upstream === 'read-only' || item.upstream === 'unlisted')) {
-    const result = classifier.classify(entry.command);
-    const agrees = entry.upstream === 'read-only' ? result.decision === 'allow' : result.decision !== 'allow';
-    if (agrees) agreed[entry.upstream as 'read-only' | 'unlisted']++;
-    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
-      failures.push(
-        `${JSON.stringify(entry.command)}: upstream ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})` +
-          (entry.ours ? `, fixture expects ${entry.ours.decision}` : ''),
-      );
-  }
+  const { failures, agreed } = compareWithUpstream(
+    classifier,
+    cases.filter(
+      (item): item is HolmesCase & { upstream: 'read-only' | 'unlisted' } =>
+        item.upstream === 'read-only' || item.upstream === 'unlisted',
+    ),
+    ['read-only', 'unlisted'],
+    (verdict, decision) => (verdict === 'read-only' ? decision === 'allow' : decision !== 'allow'),
+    (entry) => `upstream ${entry.upstream}`,
+  );
   t.diagnostic(
     `read-only allowed ${agreed['read-only']}/${count('read-only')}, unsafe held ${count('unsafe')}/${count('unsafe')}, ` +
       `unlisted held ${agreed.unlisted}/${count('unlisted')}`,

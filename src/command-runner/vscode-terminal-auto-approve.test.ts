@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision } from './danger-level.ts';
-import { defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
+import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/upstream-cases.ts';
 
 /**
  * VS Code's default terminal auto-approve cases (see __fixtures__/README.md): what its default rules run without
@@ -21,21 +21,19 @@ const classifier = await defaultClassifier();
 
 test('VS Code default auto-approve cases: approved ones run, the rest is held unless the fixture says why', (t) => {
   assert.ok(cases.length >= 65, `${cases.length} cases`);
-  const agreed = { 'auto-approved': 0, 'confirmation-required': 0 };
-  const failures: string[] = [];
   for (const entry of cases) {
     assert.match(entry.source, /^runInTerminalTool\.test\.ts@[0-9a-f]{8}: /, `${entry.command} names its test`);
     if (entry.upstream === 'auto-approved')
       assert.equal(entry.ours, undefined, `${entry.command}: may not be held silently`);
     if (entry.ours) assert.ok(entry.ours.why.length > 20, `${entry.command}: a disagreement needs its reason`);
-    const result = classifier.classify(entry.command);
-    const agrees = entry.upstream === 'auto-approved' ? result.decision === 'allow' : result.decision !== 'allow';
-    if (agrees) agreed[entry.upstream]++;
-    if (entry.ours ? result.decision !== entry.ours.decision : !agrees)
-      failures.push(
-        `${JSON.stringify(entry.command)}: upstream ${entry.upstream}, ours ${result.decision} (${result.level}, ${result.rule})`,
-      );
   }
+  const { failures, agreed } = compareWithUpstream(
+    classifier,
+    cases,
+    ['auto-approved', 'confirmation-required'],
+    (verdict, decision) => (verdict === 'auto-approved' ? decision === 'allow' : decision !== 'allow'),
+    (entry) => `upstream ${entry.upstream}`,
+  );
   const total = (verdict: VsCodeCase['upstream']) => cases.filter((entry) => entry.upstream === verdict).length;
   t.diagnostic(
     `auto-approved allowed ${agreed['auto-approved']}/${total('auto-approved')}, ` +
