@@ -37,8 +37,20 @@ function pamFailure(message: string) {
 /** Prefixes in front of the message: sshd's log level, the Solaris message id (`[ID 800047 auth.info]`). */
 const MESSAGE_PREFIX = /^(?:\[ID \d+ [a-z0-9]+\.[a-z]+\] )?(?:(?:error|fatal|warning|info|verbose): )?/;
 
+/**
+ * Linux-PAM before 0.99 opened syslog as `<service>(pam_unix)`: `su(pam_unix)[23164]: authentication failure; ...`
+ * (OSSEC's and Wazuh's pam.ini). Read as the service's line with the `(pam_unix) ` prefix those releases' text has.
+ */
+const OLD_PAM_TAG = /^([^\s()]+)\(pam_unix\)$/;
+
+function withPamTagRead(record: SyslogRecord): SyslogRecord {
+  const tag = OLD_PAM_TAG.exec(record.program);
+  return tag ? { ...record, program: tag[1], message: `(pam_unix) ${record.message}` } : record;
+}
+
 /** Turns an sshd/login/PAM line into a structured event with source IP and user; undefined when it is not one. */
-export function parseAuthEvent(record: SyslogRecord): AuthEvent | undefined {
+export function parseAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
+  const record = withPamTagRead(logged);
   if (!AUTH_PROGRAMS.test(record.program)) return undefined;
   const message = record.message.replace(MESSAGE_PREFIX, '');
   const base = { time: record.time, host: record.host, program: record.program };

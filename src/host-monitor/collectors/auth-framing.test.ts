@@ -75,6 +75,9 @@ const TEMPLATES: Array<[program: string, message: string]> = [
   ['dropbear', "Exit before auth (user 'U', 10 fails): Max auth tries reached - user 'U' from REAL:PORT"],
   ['dropbear', "Exit before auth from <REAL:PORT>: (user 'U', 1 fails): Exited normally"],
   ['dropbear', "Password auth succeeded for 'U' from REAL:PORT"],
+  ['dropbear', "Pubkey auth succeeded for 'U' with key md5 K from REAL:PORT"],
+  ['sshd', 'Unable to negotiate with REAL: no matching cipher found. Their offer: K'],
+  ['sshd(pam_unix)', 'authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=REAL  user=U'],
 ];
 
 const FORGED = ['9.9.9.9', '2001:db8::9', 'fe80::9%eth0'];

@@ -9,6 +9,12 @@ const ADDRESS = '(?:\\[([0-9A-Fa-f:.]+)\\]|([0-9A-Fa-f:.]+)):(\\d+)';
 /** The user name as dropbear quotes it: the client's text, quotes and all. */
 const USER = "'(.*)'";
 
+/**
+ * Dropbear before 2020 (sign_key_fingerprint) wrote a key as `md5 78:d6:...`, or `sha1!! ...` in builds without MD5:
+ * `Pubkey auth succeeded for 'root' with key md5 78:d6:41:... from 10.10.10.241:51737` (Wazuh's dropbear.ini).
+ */
+const OLD_FINGERPRINT = '(?:md5 |sha1!! )?';
+
 /** svr-auth.c writes `is invalid` where the user does not exist. */
 const maxTriesUser = (user: string) => (user === 'is invalid' ? { invalidUser: true } : { user });
 
@@ -31,7 +37,7 @@ const SHAPES: Shape[] = [
   },
   {
     // svr-authpubkey.c: "Pubkey auth bad signature for '%s' with key %s from %s"
-    pattern: `^Pubkey auth bad signature for ${USER} with key \\S+ from ${ADDRESS}$`,
+    pattern: `^Pubkey auth bad signature for ${USER} with key ${OLD_FINGERPRINT}\\S+ from ${ADDRESS}$`,
     build: (m) => ({ type: 'failed_password', method: 'publickey', user: m[1], ...address(m, 2) }),
   },
   {
@@ -62,7 +68,7 @@ const SHAPES: Shape[] = [
   {
     // svr-authpasswd.c / svr-authpubkey.c / svr-authpam.c ("PAM password auth succeeded") success (not the "extra
     // auth required" partial one)
-    pattern: `^(Password|Pubkey|PAM password) auth succeeded for ${USER}(?: with \\S+ key \\S+)? from ${ADDRESS}$`,
+    pattern: `^(Password|Pubkey|PAM password) auth succeeded for ${USER}(?: with (?:\\S+ key |key ${OLD_FINGERPRINT})\\S+)? from ${ADDRESS}$`,
     build: (m) => ({
       type: 'accepted',
       method: m[1] === 'Pubkey' ? 'publickey' : 'password',

@@ -188,6 +188,11 @@ const SHAPES: Shape[] = [
     }),
   },
   {
+    // the same in OpenSSH 6.8-7.2 (kex.c, ssh_remote_ipaddr): the address alone, right after the fixed start
+    pattern: `^Unable to negotiate with ${IP}: no matching (.+?) found\\. Their offer: (?:.*)$`,
+    build: (m) => ({ type: 'negotiation_failed', method: `no matching ${m[2]}`, sourceIp: m[1] }),
+  },
+  {
     // sshd.c: sshpkt_fatal(ssh, r, "banner exchange") -> "banner exchange: Connection from <id>: <error>"
     pattern: `^banner exchange: Connection from ${IP} port (\\d+): (?:.*)$`,
     build: (m) => ({ type: 'negotiation_failed', method: 'banner exchange', sourceIp: m[1], port: port(m[2]) }),

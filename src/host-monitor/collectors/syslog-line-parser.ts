@@ -11,8 +11,10 @@ const TRADITIONAL =
 // `2025-09-14T22:01:00.123456-05:00 host sshd[1234]: message` (rsyslog's high-precision default on Debian 12+,
 // journalctl's short-iso); with a space for the `T` and no zone (local time), as syslog-ng's ISO templates write it.
 // In both, a tag with its pid may lack the colon (`sshd[20974] error: ...`, an rsyslog 8 template: SSHGuard #128).
+// macOS `log stream --style syslog` (what Wazuh's macOS agent reads) puts two spaces after a zone without its colon:
+// `2020-03-23 06:47:42.801612-0700  localhost sshd[3186]: message`.
 const RFC3339 =
-  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?(?:: ?|(?<=\]) )(.*)$/;
+  /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) {1,2}(\S+) ([^\s:[]+)(?:\[(\d+)\])?(?:: ?|(?<=\]) )(.*)$/;
 // `Sep 14 22:01:00 sshd[1234]: message`: rsyslog/syslog-ng templates and BSD local logs without the host name.
 const TRADITIONAL_NO_HOST =
   /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? ([^\s:[]+)\[(\d+)\]: ?(.*)$/;
