@@ -100,7 +100,10 @@ test('auto mode blocks through the Traefik file; a second scan changes nothing; 
   const denylist = join(dir, 'dynamic', 'denylist.yaml');
   assert.match(readFileSync(denylist, 'utf8'), new RegExp(`- ${attacker.replaceAll('.', '\\.')}\\n`));
   const before = readFileSync(denylist, 'utf8');
-  cli(['scan', '--log-file', log, '--format', 'json', '--config', config], dir);
+  // the log named without --log-file, as `devops-agent scan access.log`
+  const second = cli(['scan', log, '--format', 'json', '--config', config], dir);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal((JSON.parse(second.stdout) as ScanJson).incidents.length, 1);
   assert.equal(readFileSync(denylist, 'utf8'), before);
   const listed = JSON.parse(cli(['incidents', 'ls', '--format', 'json', '--config', config], dir).stdout);
   assert.equal(listed.incidents.length, 1);

@@ -61,6 +61,10 @@ test('a word a command does not read is a usage error, not ignored', async () =>
     /scan reads one log, and access\.log\.1 access\.log\.2\.gz was left over \(a shell glob\?\)/,
   );
   assert.match(glob.stderr, /zcat -f access\.log\.2\.gz access\.log\.1 access\.log \| devops-agent scan --log-file -/);
+  // One word and no --log-file is the log (`scan access.log`); a second one is left over all the same.
+  const unflagged = await runCliInProcess(['scan', 'access.log', 'access.log.1'], {});
+  assert.equal(unflagged.code, 2);
+  assert.match(unflagged.stderr, /scan reads one log, and access\.log\.1 was left over/);
   for (const args of [
     ['unblock', '203.0.113.7', '203.0.113.8'],
     ['incidents', 'approve', '1', '2'],

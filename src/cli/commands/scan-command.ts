@@ -31,9 +31,11 @@ export const scanCommand: Command = {
       },
       USAGE,
     );
-    if (positionals.length > 0)
+    // `scan access.log` reads access.log, as `scan --log-file access.log` does; any further word is left over.
+    const leftOver = values['log-file'] === undefined ? positionals.slice(1) : positionals;
+    if (leftOver.length > 0)
       throw new UsageError(
-        `scan reads one log, and ${positionals.join(' ')} was left over (a shell glob?): scan rotated logs oldest first, one at a time, or as one stream: zcat -f access.log.2.gz access.log.1 access.log | devops-agent scan --log-file -`,
+        `scan reads one log, and ${leftOver.join(' ')} was left over (a shell glob?): scan rotated logs oldest first, one at a time, or as one stream: zcat -f access.log.2.gz access.log.1 access.log | devops-agent scan --log-file -`,
       );
     const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
     if (!Number.isInteger(threads) || threads < 1 || threads > 64)
@@ -41,7 +43,7 @@ export const scanCommand: Command = {
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json') throw new UsageError(`--format: expected table or json`);
     const config = loadCliConfig(values, io);
-    const path = values['log-file'];
+    const path = values['log-file'] ?? positionals[0];
     const range = timeRange(values);
     if (path && range) throw new UsageError('give either --log-file or a time range (--since, --from/--to), not both');
     if (range && !config.elasticsearch)

@@ -1,5 +1,5 @@
 // `devops-agent scan --help`: kept apart from the command so that help loads nothing the command needs to run.
-export const USAGE = `Usage: devops-agent scan --log-file <path|-> [--threads N] [--format table|json] [--config <file>] [--db <path>] [--mode ...]
+export const USAGE = `Usage: devops-agent scan [--log-file] <path|-> [--threads N] [--format table|json] [--config <file>] [--db <path>] [--mode ...]
        devops-agent scan --since 24h | --from <ISO time> [--to <ISO time>]   (Elasticsearch, when configured)
 
 Replays a Traefik access log (JSON or Common Log Format), or backfills a time range from Elasticsearch, through the
