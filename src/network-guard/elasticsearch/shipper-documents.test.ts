@@ -7,6 +7,7 @@ import { ClientAddressing } from './client-addressing.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import type { FieldCaps, SearchBody } from './search-backend.ts';
 import {
+  otlpAttributes,
   realTraefikLines,
   SHIPPER_SHAPES,
   type ShipperShape,
@@ -228,4 +229,48 @@ describe('Traefik JSON through the OpenTelemetry Collector, Vector and Fluentd, 
       'listed differences that are gone',
     );
   });
+
+  it("wraps Traefik's records in the exporter's own envelopes: only keys its test documents have, its timestamp formats", () => {
+    const exporterDocument = (mode: string) =>
+      JSON.parse(
+        readFileSync(
+          join(import.meta.dirname, '__fixtures__', 'shippers', 'elasticsearchexporter', `${mode}_log.json`),
+          'utf8',
+        ),
+      ) as Document;
+    const line = realTraefikLines()[4]!;
+    const record = JSON.parse(line) as TraefikRecord;
+    const attributeNames = new Set(Object.keys(otlpAttributes(record)));
+    const modes = [
+      { mode: 'none', shape: 'otel-none', attribute: (key: string) => key.startsWith('Attributes.') },
+      { mode: 'raw', shape: 'otel-raw', attribute: (key: string) => attributeNames.has(key) },
+      { mode: 'ecs', shape: 'otel-ecs', attribute: (key: string) => attributeNames.has(key) },
+      { mode: 'otel', shape: 'otel-otel', attribute: (key: string) => key.startsWith('attributes.') },
+    ] as const;
+    for (const { mode, shape, attribute } of modes) {
+      const upstream = exporterDocument(mode);
+      const ours = JSON.parse(toJson(shipperDocument(record, line, shape))) as Document;
+      const envelope = leaves(ours).filter((key) => !attribute(key));
+      assert.deepEqual(
+        envelope.filter((key) => !leaves(upstream).includes(key)),
+        [],
+        `${mode}: keys the exporter's document does not have`,
+      );
+      const format = (value: unknown) => String(value).replace(/\d/g, '0');
+      assert.equal(format(ours['@timestamp']), format(upstream['@timestamp']), `${mode}: @timestamp format`);
+      // Traefik's fields are where the mode puts attributes, with Traefik's names.
+      const client =
+        mode === 'none' ? 'Attributes.ClientAddr' : mode === 'otel' ? 'attributes.ClientAddr' : 'ClientAddr';
+      assert.equal(lookup(ours, client), '127.0.0.5:45896', mode);
+    }
+  });
 });
+
+/** Every leaf of a document as a dotted path (dotted keys and nested objects alike). */
+function leaves(document: Document, prefix = ''): string[] {
+  return Object.entries(document).flatMap(([key, value]) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? leaves(value as Document, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
+  );
+}
