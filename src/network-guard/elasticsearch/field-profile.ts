@@ -96,7 +96,14 @@ export const PROFILE_CANDIDATES: Record<ProfileName, Record<FieldRole, string[]>
 };
 
 const TRAEFIK_MARKERS = ['RequestPath', 'ClientHost', 'DownstreamStatus'];
-const MARKERS = [...TRAEFIK_MARKERS, 'fileset.name', 'data_stream.dataset', 'url.path'];
+/**
+ * Where shippers leave a line nothing parsed: the OpenTelemetry Collector's elasticsearchexporter (`Body` in its
+ * none/raw modes, `body.text` in otel mode, `message` in ecs mode), Vector (`message`), Fluentd and Fluent Bit from
+ * Docker or Kubernetes (`log`). Asked only to say so when the documents have no request path.
+ */
+const UNPARSED_LINE_FIELDS = ['Body', 'body.text', 'message', 'log'];
+const LINE_TYPES = new Set(['text', 'match_only_text', 'keyword', 'wildcard']);
+const MARKERS = [...TRAEFIK_MARKERS, 'fileset.name', 'data_stream.dataset', 'url.path', ...UNPARSED_LINE_FIELDS];
 /** Added by the shipper, never under Traefik's object. */
 const SHIPPER_FIELDS = new Set(['@timestamp']);
 
@@ -181,6 +188,8 @@ export function resolveFieldProfile(
   caps: FieldCaps,
   settings: Pick<ElasticsearchSettings, 'fields' | 'profile' | 'index_pattern'>,
 ): FieldProfile {
+  const unparsed = settings.fields.path ? undefined : unparsedLineError(caps, settings.index_pattern);
+  if (unparsed) throw unparsed;
   if (Object.keys(caps).length === 0)
     throw new IntegrationError(
       'elasticsearch',
@@ -217,6 +226,28 @@ export function resolveFieldProfile(
       { isRetryable: false },
     );
   return { name, fields: fields as FieldProfile['fields'], types, warnings };
+}
+
+/**
+ * Documents with no request path of any profile, but a field of text where shippers leave an unparsed line: the
+ * access log was indexed as one string. Refused, naming that field: reading the client, path and status out of it
+ * would mean cutting them from text the client wrote (a path or user agent can contain `"ClientAddr":"9.9.9.9:1"`),
+ * so the line must be parsed into fields before it is indexed.
+ */
+function unparsedLineError(caps: FieldCaps, index: string): IntegrationError | undefined {
+  const paths = new Set(Object.values(PROFILE_CANDIDATES).flatMap((profile) => profile.path));
+  const hasPath = Object.keys(caps).some(
+    (field) => paths.has(field.replace(/\.keyword$/, '')) || field.endsWith('.RequestPath'),
+  );
+  if (hasPath) return undefined;
+  const line = UNPARSED_LINE_FIELDS.find((field) => caps[field]?.some((entry) => LINE_TYPES.has(entry.type)));
+  if (!line) return undefined;
+  const type = [...new Set(caps[line]!.map((entry) => entry.type))].join('/');
+  return new IntegrationError(
+    'elasticsearch',
+    `the documents in ${index} have no request path: ${line} holds the whole access-log line as unparsed text (mapped ${type}), and a client, path or status cut out of text a client wrote cannot be trusted; parse Traefik's JSON into fields before indexing (OpenTelemetry Collector: the filelog receiver's json_parser operator, or send Traefik's accessLog.otlp records, whose attributes are the fields; Vector: parse_json in a remap transform; Fluentd: a parser filter with key_name ${line === 'log' ? 'log' : 'message'}), or point elasticsearch.fields at fields that hold them`,
+    { isRetryable: false },
+  );
 }
 
 function resolveRole(
