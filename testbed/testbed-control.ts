@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKube } from './kube-build.ts';
 import { isKubeReady, type RunningKube, startKube } from './kube-cluster.ts';
+import { buildNetpolVerdict, type NetpolVerdictInstall } from './netpol-verdict-build.ts';
 import { buildRegistry, isRegistryReady, type RunningRegistry, startRegistry } from './registry-server.ts';
 import {
   elasticsearchSpec,
@@ -42,6 +43,7 @@ export function up(): Promise<TestbedState> {
       ensureKube(state, save),
       ensureTraefik(state, save),
       ensureRegistry(state, save),
+      ensureNetpolVerdict(state, save),
     ]);
     save();
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
@@ -81,6 +83,7 @@ export async function healthyState(): Promise<TestbedState> {
     kube: (await kubeOk(state.kube)) ? state.kube : undefined,
     traefik: traefikOk(state.traefik) ? state.traefik : undefined,
     registry: (await registryOk(state.registry)) ? state.registry : undefined,
+    netpolVerdict: state.netpolVerdict && existsSync(state.netpolVerdict.bin) ? state.netpolVerdict : undefined,
     notes: state.notes ?? [],
   };
 }
@@ -102,6 +105,7 @@ export function envLines(state: TestbedState): string[] {
     lines.push(`REGISTRY_TOKEN_REALM=${state.registry.tokenRealm}`);
     lines.push(`REGISTRY_BIN=${shellQuote(state.registry.bin)}`);
   }
+  if (state.netpolVerdict) lines.push(`NETPOL_VERDICT_BIN=${shellQuote(state.netpolVerdict.bin)}`);
   return lines;
 }
 
@@ -177,6 +181,25 @@ export function provideTraefik(): Promise<TraefikInstall> {
     await ensureTraefik(state, () => writeState(state));
     return state.traefik!;
   });
+}
+
+/** Builds the NetworkPolicy verdict tool (cached); nothing runs until a test feeds it a case list. */
+async function ensureNetpolVerdict(state: TestbedState, save: () => void): Promise<void> {
+  const started = Date.now();
+  const cached = state.netpolVerdict !== undefined && existsSync(state.netpolVerdict.bin);
+  if (!cached) log(`netpol-verdict (cyclonus ${versions.cyclonus}): building (cached after the first time)`);
+  state.netpolVerdict = await buildNetpolVerdict(join(runDir, 'provision-netpol-verdict.log'));
+  save();
+  if (!cached) log(`netpol-verdict: ready at ${state.netpolVerdict.bin} (${seconds(started)})`);
+}
+
+/**
+ * The verdict tool for a test process, built from this checkout (a hash check when cached). Not under the testbed
+ * lock: the binary is renamed into place whole, and only the tests that judge NetworkPolicies wait for a build.
+ */
+export function provideNetpolVerdict(): Promise<NetpolVerdictInstall> {
+  mkdirSync(runDir, { recursive: true });
+  return buildNetpolVerdict(join(runDir, `provision-netpol-verdict-${process.pid}.log`));
 }
 
 async function stopKube(state: TestbedState): Promise<void> {

@@ -1,5 +1,5 @@
 // What integration tests import to reach real servers: `const env = await ensureTestbed();`
-import { healthyState, provideTraefik, up } from './testbed-control.ts';
+import { healthyState, provideNetpolVerdict, provideTraefik, up } from './testbed-control.ts';
 import { runDir } from './testbed-paths.ts';
 import type { TestbedState } from './testbed-state.ts';
 
@@ -102,4 +102,12 @@ function readEnv(): Partial<TestbedEnv> {
     registryTokenRealm: registryPaired ? value('REGISTRY_TOKEN_REALM') : undefined,
     registryBin: value('REGISTRY_BIN'),
   };
+}
+
+/**
+ * The NetworkPolicy verdict tool (NETPOL_VERDICT_BIN, else built from this checkout's testbed/netpol, cached): only
+ * the tests that judge NetworkPolicies ask for it, so no other test waits for its first build.
+ */
+export async function netpolVerdictBin(): Promise<string> {
+  return process.env.NETPOL_VERDICT_BIN?.trim() || (await provideNetpolVerdict()).bin;
 }

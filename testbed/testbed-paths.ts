@@ -12,6 +12,8 @@ export const versions = {
   traefik: '3.6.12',
   /** Must match github.com/distribution/distribution/v3 in testbed/registry/go.mod. */
   registry: '3.1.2',
+  /** Must match github.com/mattfenwick/cyclonus in testbed/netpol/go.mod (the NetworkPolicy verdict tool). */
+  cyclonus: '0.5.6',
 } as const;
 
 export const javaHomes = {

@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningKube } from './kube-cluster.ts';
+import type { NetpolVerdictInstall } from './netpol-verdict-build.ts';
 import type { RunningRegistry } from './registry-server.ts';
 import type { RunningSearchEngine } from './search-engine.ts';
 import { runDir, stateFile } from './testbed-paths.ts';
@@ -16,6 +17,8 @@ export interface TestbedState {
   traefik?: TraefikInstall;
   /** The CNCF distribution registry (in-memory, silly auth), shared by the tests: use unique repository names. */
   registry?: RunningRegistry;
+  /** Built, not running: the NetworkPolicy verdict tool a test feeds policies and traffic cases. */
+  netpolVerdict?: NetpolVerdictInstall;
   /** Why something the testbed can run is not running (e.g. no Java 21+ for OpenSearch 3). */
   notes: string[];
 }

@@ -215,8 +215,9 @@ describe('two competing patterns', () => {
         ['denyip-middleware', 'denylist', true],
         ['configmap', 'traefik-blocklist', true],
         ['networkpolicy', 'traefik-ingress', true],
-        ['networkpolicy-fallback', 'devops-agent-blocklist', true],
         ['fail2ban-middleware', 'unused-fail2ban', false],
+        // traefik-ingress already isolates the Traefik pods: a new policy would union with it
+        ['networkpolicy-fallback', 'devops-agent-blocklist', false],
       ],
     );
     assert.match(choice.candidates[0].reason, new RegExp(`Ingress ${namespace}/blog`));

@@ -41,6 +41,8 @@ function ipv4NetworkPolicy(pointer: string): NetworkPolicyInfo {
     resourceVersion: '1',
     podSelector: {},
     selectsTraefik: true,
+    isolatesTraefik: true,
+    admitsEverySource: false,
     ipBlocks: [{ pointer, cidr: '0.0.0.0/0', except: [] }],
     managedByAgent: false,
     agentEntries: [],
@@ -112,12 +114,13 @@ describe('rankPatterns', () => {
         ['fail2ban-middleware', 'f2b', true],
         ['configmap', 'list', true],
         ['networkpolicy', 'np', true],
-        ['networkpolicy-fallback', 'devops-agent-blocklist', true],
         ['denyip-middleware', 'unused', false],
+        // np already isolates the Traefik pods: a new allow-all-but-X policy would union with it (see below)
+        ['networkpolicy-fallback', 'devops-agent-blocklist', false],
       ],
     );
     assert.equal(choice.chosen?.location.name, 'deny');
-    assert.match(choice.candidates[5].reason, /not referenced by any route/);
+    assert.match(choice.candidates[4].reason, /not referenced by any route/);
     // Informational only: the static configuration may also come from a file or TRAEFIK_ variables.
     assert.match(
       choice.candidates[0].reason,
@@ -160,14 +163,35 @@ describe('rankPatterns', () => {
     );
   });
 
-  it('a NetworkPolicy with only an IPv4 ipBlock cannot take an IPv6 address', () => {
+  it('a NetworkPolicy with only an IPv4 ipBlock cannot take an IPv6 address, and no new policy may join it', () => {
     const choice = rankPatterns(
       inventory({
         networkPolicies: [ipv4NetworkPolicy('/x')],
       }),
       { ...auto, family: 'ipv6' },
     );
-    assert.equal(choice.chosen?.pattern, 'networkpolicy-fallback');
+    // Policies add up: a fallback allowing 0.0.0.0/0 and ::/0 would re-open what np's except denies and let IPv6 in
+    // where np (IPv4 only) denies it (measured with cyclonus in network-policy-semantics.integration.test.ts).
+    assert.equal(choice.chosen, undefined);
+    const fallback = choice.candidates.find((candidate) => candidate.pattern === 'networkpolicy-fallback');
+    assert.equal(fallback?.eligible, false);
+    assert.match(fallback?.reason ?? '', /already isolated by NetworkPolicy traefik\/np: policies add up/);
+  });
+
+  it('an except is no block while another policy on the Traefik pods admits every source', () => {
+    const allowAll = {
+      ...ipv4NetworkPolicy('/y'),
+      name: 'allow-all-traefik-v121-ingress',
+      ipBlocks: [],
+      admitsEverySource: true,
+    };
+    const choice = rankPatterns(
+      inventory({ networkPolicies: [ipv4NetworkPolicy('/spec/ingress/0/from/0/ipBlock'), allowAll] }),
+      { ...auto, family: 'ipv4' },
+    );
+    assert.equal(choice.chosen, undefined);
+    const np = choice.candidates.find((candidate) => candidate.location.name === 'np');
+    assert.match(np?.reason ?? '', /allow-all-traefik-v121-ingress also admits addresses .* would block nothing/);
   });
 
   it('reports nothing usable when there is no Traefik at all', () => {

@@ -1,5 +1,11 @@
 import { type IpFamily, parseCidr } from '../../../core/ip-address.ts';
-import type { DenyPattern, MiddlewareInfo, PatternKind, TraefikInventory } from './traefik-inventory.ts';
+import type {
+  DenyPattern,
+  MiddlewareInfo,
+  NetworkPolicyInfo,
+  PatternKind,
+  TraefikInventory,
+} from './traefik-inventory.ts';
 import { declaredPlugins } from './traefik-references.ts';
 
 /** Where a block lands: the exact object (and field) the blocker edits or creates. */
@@ -140,7 +146,20 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
       entries: list.entries.length,
     });
   }
+  // NetworkPolicies are allow-lists that add up: an except in one policy, or a new policy, denies nothing another policy
+  // on the same pods allows. Only a policy that alone decides who reaches Traefik can carry a block.
+  const isolating = inventory.networkPolicies.filter((policy) => policy.isolatesTraefik);
+  const othersAllowing = (policy?: { namespace: string; name: string }) =>
+    isolating.filter(
+      (other) =>
+        (other.namespace !== policy?.namespace || other.name !== policy?.name) &&
+        (other.admitsEverySource ||
+          other.ipBlocks.some((block) => !options.family || parseCidr(block.cidr)?.family === options.family)),
+    );
+  const policyNames = (policies: NetworkPolicyInfo[]) =>
+    policies.map((policy) => `NetworkPolicy ${policy.namespace}/${policy.name}`).join(', ');
   for (const policy of inventory.networkPolicies) {
+    const rivals = othersAllowing(policy);
     const fitting = policy.ipBlocks.filter(
       (block) => !options.family || parseCidr(block.cidr)?.family === options.family,
     );
@@ -148,17 +167,20 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
       pattern: 'networkpolicy',
       object: `NetworkPolicy ${policy.namespace}/${policy.name}`,
       location: { kind: 'NetworkPolicy', pattern: 'networkpolicy', namespace: policy.namespace, name: policy.name },
-      eligible: policy.selectsTraefik && fitting.length > 0,
+      eligible: policy.selectsTraefik && fitting.length > 0 && rivals.length === 0,
       tier: 3,
       reason: !policy.selectsTraefik
         ? 'does not select the Traefik pods'
         : fitting.length === 0
           ? `no ipBlock for ${options.family ?? 'this'} addresses`
-          : `ipBlock ${fitting.map((block) => block.cidr).join(', ')} on the Traefik pods${policy.managedByAgent ? ' (created by devops-agent)' : ''}; ${NETWORK_POLICY_CAVEAT}`,
+          : rivals.length > 0
+            ? `${policyNames(rivals)} also admits addresses to the Traefik pods; policies add up, so an except here would block nothing`
+            : `ipBlock ${fitting.map((block) => block.cidr).join(', ')} on the Traefik pods${policy.managedByAgent ? ' (created by devops-agent)' : ''}; ${NETWORK_POLICY_CAVEAT}`,
       entries: policy.ipBlocks.reduce((total, block) => total + block.except.length, 0),
     });
   }
   const fallback = fallbackLocation(inventory, options.fallbackName);
+  const alreadyIsolating = isolating.filter((policy) => !policy.managedByAgent);
   if (
     fallback &&
     !inventory.networkPolicies.some(
@@ -169,9 +191,12 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
       pattern: 'networkpolicy-fallback',
       object: `NetworkPolicy ${fallback.namespace}/${fallback.name} (new)`,
       location: fallback,
-      eligible: true,
+      eligible: alreadyIsolating.length === 0,
       tier: 4,
-      reason: `no Traefik pattern to extend: create a NetworkPolicy on the Traefik pods (${selectorText(fallback.podSelector)}) with ipBlock 0.0.0.0/0 and ::/0 except the blocked addresses; ${NETWORK_POLICY_CAVEAT}`,
+      reason:
+        alreadyIsolating.length > 0
+          ? `the Traefik pods are already isolated by ${policyNames(alreadyIsolating)}: policies add up, so a new policy allowing all but the blocked address could not deny what they allow and would allow what they deny`
+          : `no Traefik pattern to extend: create a NetworkPolicy on the Traefik pods (${selectorText(fallback.podSelector)}) with ipBlock 0.0.0.0/0 and ::/0 except the blocked addresses; ${NETWORK_POLICY_CAVEAT}`,
       entries: 0,
     });
   }

@@ -179,7 +179,7 @@ export async function discoverTraefik(clients: KubeClients, settings: DiscoveryS
   );
   const networkPolicies = policies
     .map((policy) => describeNetworkPolicy(policy, traefikPods))
-    .filter((policy) => policy.ipBlocks.length > 0 || policy.managedByAgent);
+    .filter((policy) => policy.ipBlocks.length > 0 || policy.managedByAgent || policy.isolatesTraefik);
 
   const services = await listEach<ListedObject>(
     clients,
@@ -327,12 +327,18 @@ function describeNetworkPolicy(policy: V1NetworkPolicy, pods: TraefikPodInfo[]):
       }
     });
   });
+  const inTraefikNamespace = pods.filter((pod) => pod.namespace === namespace);
+  const selectsTraefik = simple && inTraefikNamespace.some((pod) => labelsMatch(matchLabels, pod.labels));
+  // No policyTypes means Ingress (the API server stores it so); a selector with expressions is counted as selecting.
+  const ingressType = (policy.spec?.policyTypes ?? ['Ingress']).includes('Ingress');
   return {
     namespace,
     name: policy.metadata?.name ?? '',
     resourceVersion: policy.metadata?.resourceVersion ?? '',
     podSelector: matchLabels,
-    selectsTraefik: simple && pods.some((pod) => pod.namespace === namespace && labelsMatch(matchLabels, pod.labels)),
+    selectsTraefik,
+    isolatesTraefik: ingressType && (selectsTraefik || (!simple && inTraefikNamespace.length > 0)),
+    admitsEverySource: (policy.spec?.ingress ?? []).some((rule) => (rule._from ?? []).length === 0),
     ipBlocks,
     managedByAgent: policy.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'devops-agent',
     agentEntries: Object.keys(readBlockMarks(policy.metadata?.annotations)),

@@ -95,6 +95,13 @@ export interface NetworkPolicyInfo extends ObjectRef {
   podSelector: Record<string, string>;
   /** True when its selector matches Traefik pods in its namespace. */
   selectsTraefik: boolean;
+  /**
+   * True when it may select Traefik pods for Ingress (a label selector matching them, or a selector discovery cannot
+   * evaluate in their namespace): those pods are then isolated, and policies add up, so what it allows stays allowed.
+   */
+  isolatesTraefik: boolean;
+  /** True when one of its ingress rules has no `from`: every source (on that rule's ports) is allowed. */
+  admitsEverySource: boolean;
   ipBlocks: IpBlockInfo[];
   managedByAgent: boolean;
   agentEntries: string[];
