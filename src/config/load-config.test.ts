@@ -109,3 +109,31 @@ test('the audit log sits beside its database unless audit.path names one', () =>
   const empty = loadConfig({ env: {}, overrides: { 'audit.path': '' } });
   assert.match(empty.errors.join('\n'), /^audit\.path: /m);
 });
+
+test('kibana_url: only http(s), no credentials; a missing kibana_data_view is warned about', () => {
+  const base = 'elasticsearch:\n  url: https://es.example.com:9200\n';
+  for (const [url, message] of [
+    ['javascript:alert(1)//', 'elasticsearch.kibana_url: expected an http or https URL, got javascript:'],
+    [
+      'https://elastic:changeme@kibana.example.com',
+      'elasticsearch.kibana_url: must not carry credentials (they would be copied into every Discover link)',
+    ],
+  ]) {
+    const result = loadConfig({ path: writeConfig(`${base}  kibana_url: "${url}"\n`), env: {} });
+    assert.ok(result.errors.includes(message), result.errors.join('\n'));
+  }
+  const pattern = loadConfig({ path: writeConfig(`${base}  kibana_url: https://kibana.example.com\n`), env: {} });
+  assert.deepEqual(pattern.errors, []);
+  assert.ok(
+    pattern.warnings.some((warning) => warning.startsWith('elasticsearch.kibana_data_view: not set')),
+    pattern.warnings.join('\n'),
+  );
+  const id = loadConfig({
+    path: writeConfig(`${base}  kibana_url: https://kibana.example.com\n  kibana_data_view: c367b774\n`),
+    env: {},
+  });
+  assert.ok(
+    !id.warnings.some((warning) => warning.startsWith('elasticsearch.kibana_data_view')),
+    id.warnings.join('\n'),
+  );
+});

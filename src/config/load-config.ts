@@ -145,6 +145,12 @@ function crossFieldWarnings(config: Config): string[] {
       `web.listen: the review page on ${host} has no token (web.token); anyone who can reach it can approve blocks`,
     );
   }
+  const elasticsearch = config.elasticsearch;
+  if (elasticsearch?.kibana_url && !elasticsearch.kibana_data_view) {
+    warnings.push(
+      `elasticsearch.kibana_data_view: not set, so Discover links name the data view id ${JSON.stringify(elasticsearch.index_pattern)}; Kibana looks data views up by id, not by index pattern, and shows its default data view when none has that id`,
+    );
+  }
   return warnings;
 }
 

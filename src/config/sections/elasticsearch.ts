@@ -81,6 +81,22 @@ export const elasticsearchSection = z
         path: ['api_key'],
         message: 'choose one of username/password, api_key or bearer_token',
       });
+    const kibana = value.kibana_url === undefined ? undefined : URL.parse(value.kibana_url);
+    if (kibana) {
+      // The Discover links are built on this URL alone: no other scheme, and no credentials copied into every link.
+      if (kibana.protocol !== 'https:' && kibana.protocol !== 'http:')
+        context.addIssue({
+          code: 'custom',
+          path: ['kibana_url'],
+          message: `expected an http or https URL, got ${kibana.protocol}`,
+        });
+      if (kibana.username || kibana.password)
+        context.addIssue({
+          code: 'custom',
+          path: ['kibana_url'],
+          message: 'must not carry credentials (they would be copied into every Discover link)',
+        });
+    }
   })
   .optional();
 
