@@ -8,6 +8,7 @@ import { ClientAddressing } from './client-addressing.ts';
 import { DetectionQueries } from './detection-queries.ts';
 import { type FieldProfile, type FieldRole, resolveFieldProfile, unreadPathWarning } from './field-profile.ts';
 import type { FieldCaps, SearchBody } from './search-backend.ts';
+import { assertKnownDifferences } from './testing/known-differences.ts';
 
 /**
  * The documents Filebeat's traefik module and Elastic Agent's Traefik integration store (their pipeline tests'
@@ -267,18 +268,7 @@ function measure(): Measurement {
 describe('Filebeat and Elastic Agent Traefik documents, read by the Elasticsearch path', () => {
   it('agrees with every upstream document except the listed differences', (t) => {
     const { compared, differences } = measure();
-    t.diagnostic(`agreement ${compared - differences.size}/${compared}`);
-    for (const [key, detail] of differences) t.diagnostic(`${key}: ${detail}`);
-    assert.deepEqual(
-      [...differences.keys()].filter((key) => !(key in KNOWN_DIFFERENCES)),
-      [],
-      'differences not listed in KNOWN_DIFFERENCES',
-    );
-    assert.deepEqual(
-      Object.keys(KNOWN_DIFFERENCES).filter((key) => !differences.has(key)),
-      [],
-      'listed differences that are gone',
-    );
+    assertKnownDifferences(t, compared, differences, KNOWN_DIFFERENCES);
   });
 
   it('says at connect how many CLF documents beside JSON ones have a path no query reads', async () => {

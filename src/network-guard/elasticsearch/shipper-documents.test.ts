@@ -6,6 +6,7 @@ import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { ClientAddressing } from './client-addressing.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
 import type { FieldCaps, SearchBody } from './search-backend.ts';
+import { assertKnownDifferences } from './testing/known-differences.ts';
 import {
   otlpAttributes,
   realTraefikLines,
@@ -216,18 +217,7 @@ const KNOWN_DIFFERENCES: Record<string, string> = {};
 describe('Traefik JSON through the OpenTelemetry Collector, Vector and Fluentd, read by the Elasticsearch path', () => {
   it('agrees with every Traefik line except the listed differences, and refuses unparsed lines naming the field', (t) => {
     const { compared, differences } = measure();
-    t.diagnostic(`agreement ${compared - differences.size}/${compared}`);
-    for (const [key, detail] of differences) t.diagnostic(`${key}: ${detail}`);
-    assert.deepEqual(
-      [...differences.keys()].filter((key) => !(key in KNOWN_DIFFERENCES)),
-      [],
-      'differences not listed in KNOWN_DIFFERENCES',
-    );
-    assert.deepEqual(
-      Object.keys(KNOWN_DIFFERENCES).filter((key) => !differences.has(key)),
-      [],
-      'listed differences that are gone',
-    );
+    assertKnownDifferences(t, compared, differences, KNOWN_DIFFERENCES);
   });
 
   it("wraps Traefik's records in the exporter's own envelopes: only keys its test documents have, its timestamp formats", () => {
