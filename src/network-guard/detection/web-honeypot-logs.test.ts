@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import type { Finding } from '../../core/incident.ts';
+import { normalizePath } from '../../core/normalize-path.ts';
 import { parseTraefikLine } from '../traefik-log/parse-traefik-line.ts';
 import { replayFile } from '../traefik-log/replay-file.ts';
 import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
@@ -199,4 +200,16 @@ test('a Red Hat honeynet (2004): Nikto found with its leak, worms and proxy abus
       'not_http 64.69.77.53': 1,
     },
   });
+});
+
+test("Nimda's IIS traversals, in every encoding the honeynet logged, read as the one file IIS would reach", () => {
+  const lines = readFileSync(join(FIXTURES, 'honeynet-redhat-2004-access.log'), 'latin1').split('\n');
+  const targets = lines
+    .map((line) => /"GET (\/\S*\.\.\S*cmd\.exe\S*) HTTP/.exec(line)?.[1])
+    .filter((target) => !!target);
+  const encodings = new Set(targets.map((target) => /\.\.(%[^.]+)\.\./.exec(target!)?.[1]));
+  // %255c, %252f, %25%35%63, %%35c, %%35%63, %c0%af, %c1%9c and the unchecked continuations %c0%2f, %c1%1c
+  assert.equal(encodings.size, 9);
+  assert.equal(targets.length, 60);
+  assert.deepEqual([...new Set(targets.map((target) => normalizePath(target!)))], ['/../winnt/system32/cmd.exe']);
 });
