@@ -174,8 +174,10 @@ function joined(
 function requestFields(request: string, status: string, size: string): RequestFields | typeof NOT_HTTP | undefined {
   const firstSpace = request.indexOf(' ');
   const lastSpace = request.lastIndexOf(' ');
-  if (SIMPLE_REQUEST.test(request)) return readRequest(request, firstSpace, request.length, status, size);
-  if (firstSpace < 0 || lastSpace === firstSpace) return NOT_HTTP_STATUSES.has(status) ? NOT_HTTP : undefined;
+  if (firstSpace < 0 || lastSpace === firstSpace) {
+    if (SIMPLE_REQUEST.test(request)) return readRequest(request, firstSpace, request.length, status, size);
+    return NOT_HTTP_STATUSES.has(status) ? NOT_HTTP : undefined;
+  }
   // Another protocol's message with spaces in it (a miner's JSON-RPC login, `{"id":1,"method":"login",...}`),
   // refused: its first word is no HTTP method.
   if (NOT_HTTP_STATUSES.has(status) && !METHOD.test(request.slice(0, firstSpace))) return NOT_HTTP;
