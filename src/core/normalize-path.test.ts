@@ -73,6 +73,12 @@ test('overlong UTF-8 forms of dot, slash and backslash are read as old IIS and T
     ['/..%c0%af..%c0%af..%c0%afetc%c0%afpasswd', '/../etc/passwd'],
     ['/%C0%AE%C0%AE/%c0%ae%c0%ae/.env', '/../.env'],
     ['/scripts/..%c1%9c../winnt/system32/cmd.exe', '/../winnt/system32/cmd.exe'],
+    // continuation bytes IIS does not check (Nimda, in the web-honeypots fixtures), and the same trick on a secret
+    ['/scripts/..%c1%1c../winnt/system32/cmd.exe', '/../winnt/system32/cmd.exe'],
+    ['/scripts/..%c0%2f../winnt/system32/cmd.exe', '/../winnt/system32/cmd.exe'],
+    ['/..%c0%2f..%c0%2fetc%c0%2fpasswd', '/../etc/passwd'],
+    ['/..%C1%5C..%c1%dcetc%c0%6fshadow', '/../etc/shadow'],
+    ['/%c0%2e%c0%6e/%c0%ee%c0%ae/.env', '/../.env'],
     ['/%e0%80%ae%e0%80%ae%e0%80%afetc%e0%80%afshadow', '/../etc/shadow'],
     // encoded once more (`%25`), and in a query's file parameter
     ['/..%25c0%25af..%25c0%25afetc%25c0%25afpasswd', '/../etc/passwd'],
@@ -80,6 +86,8 @@ test('overlong UTF-8 forms of dot, slash and backslash are read as old IIS and T
     // other invalid or valid multi-byte sequences stay what they were
     ['/caf%c3%a9/menu', '/café/menu'],
     ['/a%c0b', '/a\u00e0b'],
+    ['/a%c0%41b', '/a\u00e0ab'],
+    ['/a%c1%1d', '/a\u00e1\u001d'],
   ];
   for (const [raw, expected] of cases) assert.equal(normalizePath(raw), expected, raw);
 });

@@ -55,13 +55,28 @@ function beforeNullByte(text: string): string {
  * Overlong UTF-8 forms of `.`, `/` and `\` (`%c0%ae`, `%c0%af`, `%c1%9c`, and their three-byte `%e0%80%ae`...):
  * invalid UTF-8 that no browser or HTTP library writes, which old IIS, Tomcat and other decoders read as the ASCII
  * character (CVE-2000-0884, CVE-2008-2938). Scanners send `..%c0%af..%c0%afetc%c0%afpasswd` to slip a traversal
- * past filters that decode strictly; read here as those servers read it.
+ * past filters that decode strictly; read here as those servers read it. IIS keeps only the low six bits of the
+ * byte after `%c0` or `%c1` and never checks its top two (which must be `10`), so `%c0%2f` is `/` and `%c1%1c` is `\`
+ * there too: Nimda sends both (`/scripts/..%c1%1c../winnt/system32/cmd.exe`, in a 2004 honeynet's log).
  */
-const OVERLONG = /%c0%ae|%c0%af|%c1%9c|%e0%80%ae|%e0%80%af|%e0%81%9c/gi;
-const OVERLONG_CHARACTER: Record<string, string> = { ae: '.', af: '/', '9c': '\\' };
+const OVERLONG = /%c0%[26ae][ef]|%c1%[159d]c|%e0%80%ae|%e0%80%af|%e0%81%9c/gi;
+
+/** The character a decoder that ignores the continuation bytes' top bits reads for a form OVERLONG matched. */
+function overlongCharacter(form: string): string {
+  const bytes = form
+    .slice(1)
+    .split('%')
+    .map((hex) => Number.parseInt(hex, 16));
+  const [lead, second, third] = bytes as [number, number, number | undefined];
+  const code =
+    third === undefined
+      ? ((lead & 0x1f) << 6) | (second & 0x3f)
+      : ((lead & 0x0f) << 12) | ((second & 0x3f) << 6) | (third & 0x3f);
+  return String.fromCharCode(code);
+}
 
 function withoutOverlongForms(text: string): string {
-  return text.replace(OVERLONG, (form) => OVERLONG_CHARACTER[form.slice(-2).toLowerCase()]!);
+  return text.replace(OVERLONG, overlongCharacter);
 }
 
 function decodeTwice(path: string): string {

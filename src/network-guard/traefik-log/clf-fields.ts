@@ -41,8 +41,12 @@ export const NOT_HTTP = Symbol('not an HTTP request');
 const NOT_HTTP_STATUSES = new Set(['400', '408']);
 /** An HTTP method is a token (RFC 9110, 5.6.2). */
 const METHOD = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-/** `GET /x` without a protocol (HTTP/0.9) names a path: that stays a line the parser could not read. */
-const ASKS_FOR_A_PATH = /^[A-Za-z]+ +\//;
+/**
+ * `GET /x` without a protocol: an HTTP/0.9 simple request, which Apache and nginx still answer (404, or 400 where
+ * 0.9 is refused) and log as sent. Exploits and scanners send it (the MS03-022 `nsiislog.dll` overflow, in a 2004
+ * honeynet's log): it names a path like any request, so it is read as one, with no protocol.
+ */
+const SIMPLE_REQUEST = /^[A-Za-z]+ \/\S*$/;
 
 /**
  * Apache's `vhost_combined` and `vhost_common` start with the server's own name (`%v:%p`, `%v`) before the client
@@ -163,17 +167,30 @@ function joined(
 }
 
 /**
- * Method, path and protocol of the quoted request, with the status and size after it. A request field with fewer
- * than three parts is NOT_HTTP when answered as a server answers what is no HTTP request, else unreadable.
+ * Method, path and protocol of the quoted request, with the status and size after it (no protocol for a simple
+ * request). Any other request field with fewer than three parts is NOT_HTTP when answered as a server answers what
+ * is no HTTP request, else unreadable.
  */
 function requestFields(request: string, status: string, size: string): RequestFields | typeof NOT_HTTP | undefined {
   const firstSpace = request.indexOf(' ');
   const lastSpace = request.lastIndexOf(' ');
-  if (firstSpace < 0 || lastSpace === firstSpace)
-    return NOT_HTTP_STATUSES.has(status) && !ASKS_FOR_A_PATH.test(request) ? NOT_HTTP : undefined;
+  if (firstSpace < 0 || lastSpace === firstSpace) {
+    if (SIMPLE_REQUEST.test(request)) return readRequest(request, firstSpace, request.length, status, size);
+    return NOT_HTTP_STATUSES.has(status) ? NOT_HTTP : undefined;
+  }
   // Another protocol's message with spaces in it (a miner's JSON-RPC login, `{"id":1,"method":"login",...}`),
   // refused: its first word is no HTTP method.
   if (NOT_HTTP_STATUSES.has(status) && !METHOD.test(request.slice(0, firstSpace))) return NOT_HTTP;
+  return readRequest(request, firstSpace, lastSpace, status, size);
+}
+
+function readRequest(
+  request: string,
+  firstSpace: number,
+  lastSpace: number,
+  status: string,
+  size: string,
+): RequestFields {
   return {
     method: request.slice(0, firstSpace),
     path: request.slice(firstSpace + 1, lastSpace),

@@ -493,8 +493,10 @@ describe('parseTraefikLine: Common Log Format', () => {
     // the request's own quotes are escaped by the server: the line's last quote closes it
     const quoted = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /a\\"b HTTP/1.1" 404 5'));
     assert.equal(quoted.rawPath, '/a\\"b');
+    // a simple request (no protocol) is read as one too
+    const simple = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 404 196'));
+    assert.deepEqual([simple.path, simple.status, simple.bytes], ['/.env', 404, 196]);
     for (const broken of [
-      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 404 196',
       '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] GET /.env HTTP/1.1 404 196',
       '81.2.69.160 - - - [21/Nov/2026:08:02:38 +0000] "GET /.env HTTP/1.1" 404 196',
     ])
@@ -533,10 +535,26 @@ describe('parseTraefikLine: Common Log Format', () => {
       'neutralbank.app:443 106.75.186.101 - - [01/Aug/2024:17:34:11 +0000] "{\\"params\\": [\\"miner1\\", \\"password\\"], \\"id\\": 2, \\"method\\": \\"mining.authorize\\"}\\n" 400 3227 "-" "-"',
     ])
       assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'not_http' }, line);
-    // a request for a path without a protocol, or another status, is still a line the parser failed to read
+    // another status is still a line the parser failed to read
+    const answered = '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "\\x16\\x03\\x01" 200 0 "-" "-"';
+    assert.deepEqual(parseTraefikLine(answered), { ok: false, reason: 'malformed' });
+  });
+
+  it('reads a simple request (HTTP/0.9, no protocol) as the request for its path it is', () => {
+    // as a 2004 honeynet's Apache logged the MS03-022 exploit (web-honeypots fixtures), and a refused one
+    const nsiislog = event(
+      parseTraefikLine('210.181.247.187 - - [22/Apr/2004:01:20:08 -0400] "GET /scripts/nsiislog.dll" 404 - "-" "-"'),
+    );
+    assert.deepEqual(
+      [nsiislog.clientIp, nsiislog.method, nsiislog.path, nsiislog.status],
+      ['210.181.247.187', 'GET', '/scripts/nsiislog.dll', 404],
+    );
+    const refused = event(parseTraefikLine('81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 400 0 "-" "-"'));
+    assert.deepEqual([refused.path, refused.status], ['/.env', 400]);
+    // two words that are no method and path stay unread
     for (const line of [
-      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET /.env" 400 0 "-" "-"',
-      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "\\x16\\x03\\x01" 200 0 "-" "-"',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "MGLNDD x" 200 0 "-" "-"',
+      '81.2.69.160 - - [21/Nov/2026:08:02:38 +0000] "GET x" 200 0 "-" "-"',
     ])
       assert.deepEqual(parseTraefikLine(line), { ok: false, reason: 'malformed' }, line);
   });

@@ -175,6 +175,9 @@ describe('createPrefilter', () => {
     // overlong UTF-8 dots and slashes (`%c0%ae`, `%c0%af`): read as `.` and `/`, so a climb
     assert.equal(prefilter(base('/view.php?file=%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc%c0%afpasswd')), true);
     assert.equal(prefilter(base('/view.php?file=%e0%80%ae%e0%80%ae/%e0%80%ae%e0%80%ae/.env')), true);
+    // and the forms IIS reads with an unchecked continuation byte (`%c0%2f`, `%c1%1c`: Nimda's)
+    assert.equal(prefilter(base('/view.php?file=..%c0%2f..%c1%1cetc%c0%2fpasswd')), true);
+    assert.equal(prefilter(base('/..%c0%2f..%c0%2fetc%c0%2fpasswd')), true);
     assert.equal(
       prefilter(
         '1.2.3.4 - - [21/Nov/2026:08:00:00 +0000] "GET /index.php?page=../../../etc/passwd HTTP/1.1" 200 512 "-" "Mozilla/5.0" 1 "web@file" "http://10.0.0.9:80" 3ms',
