@@ -18,20 +18,27 @@ function migrateLegacyIndex(state: Record<string, RisonValue>): Record<string, R
   return { ...rest, dataSource: { type: 'dataView', dataViewId: index } };
 }
 
-/** The clauses of `field : "value" or ...`, unescaped as KQL's grammar unescapes a quoted value (rule QuotedCharacter). */
+/** A quoted KQL string's text (rule QuotedCharacter). */
+function unquoted(text: string): string {
+  return text.replace(/\\(u[0-9a-fA-F]{4}|[\\"trn])/g, (_, escaped: string) =>
+    escaped[0] === 'u'
+      ? String.fromCharCode(Number.parseInt(escaped.slice(1), 16))
+      : ({ t: '\t', r: '\r', n: '\n' }[escaped] ?? escaped),
+  );
+}
+
+/** The clauses of `field : "value" or ...` (a field bare or quoted), unescaped as KQL's grammar unescapes a quoted value (rule QuotedCharacter). */
 function kqlClauses(query: string): Array<[string, string]> {
   const clauses: Array<[string, string]> = [];
-  const clause = /^([^\s:"\\()]+) : "((?:\\.|[^"\\])*)"(?: or |$)/s;
+  const clause = /^([^\s:"\\()*]+|"(?:\\.|[^"\\])*") : "((?:\\.|[^"\\])*)"(?: or |$)/s;
   let rest = query;
   while (rest.length > 0) {
     const match = clause.exec(rest);
     if (!match) throw new Error(`not a list of field : "value" clauses: ${JSON.stringify(rest)}`);
-    const value = match[2].replace(/\\(u[0-9a-fA-F]{4}|[\\"trn])/g, (_, escaped: string) =>
-      escaped[0] === 'u'
-        ? String.fromCharCode(Number.parseInt(escaped.slice(1), 16))
-        : ({ t: '\t', r: '\r', n: '\n' }[escaped] ?? escaped),
-    );
-    clauses.push([match[1], value]);
+    const field = match[1].startsWith('"') ? unquoted(match[1].slice(1, -1)) : match[1];
+    if (!match[1].startsWith('"') && /^(?:and|or|not)$/i.test(field))
+      throw new Error(`bare keyword as field: ${field}`);
+    clauses.push([field, unquoted(match[2])]);
     rest = rest.slice(match[0].length);
   }
   return clauses;
@@ -156,6 +163,33 @@ describe("Discover links decode to the state Kibana's locator builds", () => {
         ...range,
       });
       assert.equal((kibanaUrlStates(link)._a as Record<string, unknown>).index, value);
+    });
+});
+
+describe('the client field is read by KQL as the one field named', () => {
+  for (const field of [
+    'ClientHost',
+    'source.ip',
+    'request_X-Forwarded-For',
+    '@client',
+    'client ip',
+    'client:ip',
+    'client*',
+    'not',
+    'OR',
+    'a"b\\c',
+    '(x)',
+  ])
+    it(JSON.stringify(field), () => {
+      const link = kibanaLink.discoverLink({
+        kibanaUrl: 'https://kibana.example.com',
+        dataView: 'v',
+        field,
+        ips: ['203.0.113.5'],
+        ...range,
+      });
+      const app = kibanaUrlStates(link)._a as Record<string, Record<string, string>>;
+      assert.deepEqual(kqlClauses(app.query.query), [[field, '203.0.113.5']]);
     });
 });
 

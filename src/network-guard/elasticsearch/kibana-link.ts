@@ -47,6 +47,18 @@ function kqlQuoted(value: string): string {
   return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
+/** Field names KQL reads bare as written: no special character, space or wildcard, and not a keyword. */
+const BARE_FIELD = /^[A-Za-z0-9_@.-]+$/;
+const KEYWORD = /^(?:and|or|not)$/i;
+
+/**
+ * A field name as KQL reads it: bare when it can be (`ClientHost`, `source.ip`), else quoted, which KQL's grammar
+ * also allows for a field (a bare `*` would be a wildcard over fields, a bare `:` or space would end the name).
+ */
+function kqlField(name: string): string {
+  return BARE_FIELD.test(name) && !KEYWORD.test(name) ? name : kqlQuoted(name);
+}
+
 export interface DiscoverLinkOptions {
   /** `elasticsearch.kibana_url` from configuration: the only source of the link's origin and base path. */
   kibanaUrl: string;
@@ -69,7 +81,7 @@ export interface DiscoverLinkOptions {
  * locator writes; 8.x and 9.x read it as `dataSource:(type:dataView,dataViewId:…)`, so one link serves both.
  */
 export function discoverLink(options: DiscoverLinkOptions): string {
-  const field = options.field.replace(/\.keyword$/, '');
+  const field = kqlField(options.field.replace(/\.keyword$/, ''));
   const kql = options.ips
     .slice(0, 20)
     .map((ip) => `${field} : ${kqlQuoted(ip)}`)
