@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultConfig } from '../../config/load-config.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
-import { ClientAddressing } from './client-addressing.ts';
 import { DetectionQueries } from './detection-queries.ts';
 import { type FieldProfile, type FieldRole, resolveFieldProfile, unreadPathWarning } from './field-profile.ts';
 import type { FieldCaps, SearchBody } from './search-backend.ts';
+import { type Document, hostOf, ourClient, text, valueAt } from './testing/document-values.ts';
 import { assertKnownDifferences } from './testing/known-differences.ts';
 
 /**
@@ -25,7 +25,6 @@ const MAPPINGS = read('mappings.json');
 const TRUSTED = ['10.0.0.0/8'];
 const SETTINGS = { fields: {}, profile: 'auto' as const, index_pattern: 'logs-traefik.access-*' };
 
-type Document = Record<string, unknown>;
 interface Layout {
   /** How the differences are keyed. */
   name: string;
@@ -135,27 +134,7 @@ function capsOf(layout: Layout): FieldCaps {
   );
 }
 
-/** A field's value in a document stored with dotted keys (Filebeat's test output) or as nested objects. */
-function valueAt(document: Document, field: string): unknown {
-  const name = field.replace(/\.keyword$/, '');
-  if (name in document) return document[name];
-  let value: unknown = document;
-  for (const part of name.split('.')) {
-    if (!value || typeof value !== 'object') return undefined;
-    value = (value as Document)[part];
-  }
-  return value;
-}
-
-const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
 const milliseconds = (value: unknown) => (value === undefined ? undefined : Date.parse(String(value)));
-
-/** `host:port` and `[v6]:port` -> host; anything else as it is. */
-function hostOf(address: string): string {
-  if (address.startsWith('[')) return address.slice(1, address.indexOf(']'));
-  const colon = address.indexOf(':');
-  return colon > 0 && address.indexOf(':', colon + 1) < 0 ? address.slice(0, colon) : address;
-}
 
 type Reading = Partial<
   Record<
@@ -193,17 +172,6 @@ function upstreamReading(document: Document, json: boolean): Reading {
     reading.client_behind_proxy = !peerTrusted ? peer : forwarded !== undefined && !forwardedTrusted ? forwarded : null;
   }
   return reading;
-}
-
-/** The client a composite bucket of this document resolves to (null: unattributed, undefined: in no bucket). */
-function ourClient(document: Document, profile: FieldProfile, trusted: string[]): string | null | undefined {
-  const addressing = new ClientAddressing(profile, { trustedProxies: trusted.length > 0, peerScript: true });
-  const peer = text(valueAt(document, addressing.peerField));
-  if (peer === undefined) return undefined; // the client source has no missing_bucket: the document is in no bucket
-  const key: SearchBody = { client: addressing.hostOf(peer) }; // what the Painless source makes of `host:port`
-  if (addressing.forwardedField) key.forwarded = text(valueAt(document, addressing.forwardedField)) ?? null;
-  const resolution = new ClientIpResolver(trusted).resolve(addressing.addressOf(key));
-  return resolution.ok ? resolution.clientIp : null;
 }
 
 /** The value the site facts' distinct-client count (`sensitivePaths` -> served.clients) takes of this document. */

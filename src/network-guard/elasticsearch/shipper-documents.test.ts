@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
-import { ClientAddressing } from './client-addressing.ts';
 import { type FieldProfile, fieldCapsRequest, resolveFieldProfile } from './field-profile.ts';
-import type { FieldCaps, SearchBody } from './search-backend.ts';
+import type { FieldCaps } from './search-backend.ts';
+import { hostOf, ourClient, valueAt } from './testing/document-values.ts';
 import { assertKnownDifferences } from './testing/known-differences.ts';
 import {
   otlpAttributes,
@@ -53,44 +53,6 @@ function askedCaps(all: FieldCaps): FieldCaps {
   return Object.fromEntries(Object.entries(all).filter(([field]) => matches(field)));
 }
 
-/** Elasticsearch's passthrough objects of the otel mode, highest priority first (resource 40, attributes 20). */
-const PASSTHROUGH = ['resource.attributes.', 'attributes.'];
-
-/** A field's value in a document with dotted keys or nested objects; on Elasticsearch, passthrough aliases too. */
-function valueAt(document: Document, field: string, engine: string): unknown {
-  const name = field.replace(/\.keyword$/, '');
-  const direct = lookup(document, name);
-  if (direct !== undefined || engine !== 'elasticsearch') return direct;
-  for (const prefix of PASSTHROUGH) {
-    const aliased = lookup(document, `${prefix}${name}`);
-    if (aliased !== undefined) return aliased;
-  }
-  return undefined;
-}
-
-function lookup(document: Document, name: string): unknown {
-  if (name in document) return document[name];
-  const parts = name.split('.');
-  for (let cut = 1; cut < parts.length; cut++) {
-    const head = parts.slice(0, cut).join('.');
-    const value = document[head];
-    if (value && typeof value === 'object') {
-      const found = lookup(value as Document, parts.slice(cut).join('.'));
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
-const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
-
-/** `host:port` and `[v6]:port` -> host. */
-function hostOf(address: string): string {
-  if (address.startsWith('[')) return address.slice(1, address.indexOf(']'));
-  const colon = address.indexOf(':');
-  return colon > 0 && address.indexOf(':', colon + 1) < 0 ? address.slice(0, colon) : address;
-}
-
 /** A date field's value as Elasticsearch reads it: ISO text, or epoch milliseconds (with a fraction). */
 function milliseconds(value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -123,21 +85,6 @@ function upstreamReading(record: TraefikRecord, document: Document, shape: Shipp
     time: otlp ? milliseconds(document['@timestamp']) : Date.parse(String(record.StartUTC)),
     host: record.RequestHost,
   };
-}
-
-function ourClient(
-  document: Document,
-  profile: FieldProfile,
-  trusted: string[],
-  engine: string,
-): string | null | undefined {
-  const addressing = new ClientAddressing(profile, { trustedProxies: trusted.length > 0, peerScript: true });
-  const peer = text(valueAt(document, addressing.peerField, engine));
-  if (peer === undefined) return undefined;
-  const key: SearchBody = { client: addressing.hostOf(peer) };
-  if (addressing.forwardedField) key.forwarded = text(valueAt(document, addressing.forwardedField, engine)) ?? null;
-  const resolution = new ClientIpResolver(trusted).resolve(addressing.addressOf(key));
-  return resolution.ok ? resolution.clientIp : null;
 }
 
 function ourReading(document: Document, profile: FieldProfile, engine: string): Reading {
@@ -251,7 +198,7 @@ describe('Traefik JSON through the OpenTelemetry Collector, Vector and Fluentd, 
       // Traefik's fields are where the mode puts attributes, with Traefik's names.
       const client =
         mode === 'none' ? 'Attributes.ClientAddr' : mode === 'otel' ? 'attributes.ClientAddr' : 'ClientAddr';
-      assert.equal(lookup(ours, client), '127.0.0.5:45896', mode);
+      assert.equal(valueAt(ours, client), '127.0.0.5:45896', mode);
     }
   });
 });

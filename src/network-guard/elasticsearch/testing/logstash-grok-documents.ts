@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClientIpResolver } from '../../traefik-log/client-ip.ts';
-import { ClientAddressing } from '../client-addressing.ts';
 import { type FieldProfile, type FieldRole, fieldCapsRequest } from '../field-profile.ts';
 import type { FieldCaps, SearchBody } from '../search-backend.ts';
+import { type Document, ourClient, text, valueAt } from './document-values.ts';
 
 /**
  * Logstash grok documents for the unit tests (`__fixtures__/logstash/`): each line of logstash-patterns-core's
@@ -18,7 +17,8 @@ export const SETTINGS = { fields: {}, profile: 'auto' as const, index_pattern: '
 /** Behind-a-proxy reading: the spec's second line comes from 10.0.0.1, a trusted proxy here. */
 export const TRUSTED = ['10.0.0.0/8'];
 
-export type Document = Record<string, unknown>;
+export type { Document };
+export { ourClient, text, valueAt };
 export type Mode = 'legacy' | 'ecs-v1';
 export interface GrokCase {
   context: string;
@@ -139,19 +139,6 @@ export function capsOf(layout: Layout, documents: Document[]): FieldCaps {
   return caps;
 }
 
-export function valueAt(document: Document, field: string): unknown {
-  const name = field.replace(/\.keyword$/, '');
-  if (name in document) return document[name];
-  let value: unknown = document;
-  for (const part of name.split('.')) {
-    if (!value || typeof value !== 'object') return undefined;
-    value = (value as Document)[part];
-  }
-  return value;
-}
-
-export const text = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
-
 /**
  * Whether a filter of the queries selects a document, as Elasticsearch evaluates term, terms and range on the status
  * field: numbers on a numeric field, the bounds' text compared byte by byte on a keyword field.
@@ -183,16 +170,6 @@ export function selects(filter: SearchBody, document: Document, profile: FieldPr
     return compare(gte) >= 0 && compare(lt) < 0;
   }
   throw new Error(`unexpected status filter ${JSON.stringify(filter)}`);
-}
-
-export function ourClient(document: Document, profile: FieldProfile, trusted: string[]): string | null | undefined {
-  const addressing = new ClientAddressing(profile, { trustedProxies: trusted.length > 0, peerScript: true });
-  const peer = text(valueAt(document, addressing.peerField));
-  if (peer === undefined) return undefined;
-  const key: SearchBody = { client: addressing.hostOf(peer) };
-  if (addressing.forwardedField) key.forwarded = text(valueAt(document, addressing.forwardedField)) ?? null;
-  const resolution = new ClientIpResolver(trusted).resolve(addressing.addressOf(key));
-  return resolution.ok ? resolution.clientIp : null;
 }
 
 /** `_count` over the documents, for the exists / bool queries connectProfile sends. */
