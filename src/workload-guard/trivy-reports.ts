@@ -5,6 +5,7 @@ import { parseImageReference } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
 import { operatorImage, sameImage } from './report-images.ts';
 import { type RunningDigests, sharesDigest } from './running-images.ts';
+import { trivyImageReportRefusal } from './trivy-report-shape.ts';
 import {
   dedupeVulnerabilities,
   type EntryKeys,
@@ -181,8 +182,9 @@ export function readTrivyImageReports(
       result.skipped.push({ source, reason: `cannot read: ${(error as Error).message}` });
       continue;
     }
-    if (typeof document?.ArtifactName !== 'string') {
-      result.skipped.push({ source, reason: 'not a trivy image JSON report (ArtifactName, Results)' });
+    const shapeRefusal = trivyImageReportRefusal(document);
+    if (shapeRefusal) {
+      result.skipped.push({ source, reason: shapeRefusal });
       continue;
     }
     // Trivy leaves Results out when it found nothing to scan (no OS, no packages): that proves nothing about a tag.
@@ -206,7 +208,7 @@ export function readTrivyImageReports(
       result.skipped.push({ source, reason: `Results[].Vulnerabilities ${refusal}` });
       continue;
     }
-    const artifact = document.ArtifactName;
+    const artifact = document.ArtifactName as string;
     const scanned = scannedImageOf(document);
     // Each entry carries its Result's class, type and target, as the Operator's additional fields do.
     const entries = results.flatMap((entry) =>
