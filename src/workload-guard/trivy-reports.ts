@@ -221,7 +221,8 @@ export function readTrivyImageReports(
     const vulnerabilities = readEntries(entries, TRIVY_JSON_KEYS);
     const packageClasses = [...(scansOs ? (['os'] as const) : []), ...(scansLanguages ? (['language'] as const) : [])];
     result.scans.push({ image: artifact, scanned, vulnerabilities, packageClasses });
-    const names = [artifact, ...scanned.tags];
+    // A blanked name (ArtifactName, RepoTags "") names nothing: such a report matches by digest only.
+    const names = [artifact, ...scanned.tags].filter((name) => name !== '');
     let matched = 0;
     for (const deployment of deployments) {
       for (const container of deployment.spec?.template?.spec?.containers ?? []) {
@@ -254,7 +255,13 @@ export function readTrivyImageReports(
       }
     }
     if (matched === 0) {
-      result.skipped.push({ source, reason: `no deployment runs ${artifact} (kept as evidence for upgrades)` });
+      result.skipped.push({
+        source,
+        reason:
+          names.length === 0
+            ? 'the report names no image (ArtifactName ""): it matches a container only by Metadata.ImageID or RepoDigests, and no pod runs them'
+            : `no deployment runs ${artifact} (kept as evidence for upgrades)`,
+      });
     }
   }
   return result;
