@@ -5,6 +5,7 @@ import { parseImageReference } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
 import { operatorImage, sameImage } from './report-images.ts';
 import { type RunningDigests, sharesDigest } from './running-images.ts';
+import { trivyImageReportRefusal } from './trivy-report-shape.ts';
 import {
   dedupeVulnerabilities,
   type EntryKeys,
@@ -181,8 +182,9 @@ export function readTrivyImageReports(
       result.skipped.push({ source, reason: `cannot read: ${(error as Error).message}` });
       continue;
     }
-    if (typeof document?.ArtifactName !== 'string') {
-      result.skipped.push({ source, reason: 'not a trivy image JSON report (ArtifactName, Results)' });
+    const shapeRefusal = trivyImageReportRefusal(document);
+    if (shapeRefusal) {
+      result.skipped.push({ source, reason: shapeRefusal });
       continue;
     }
     // Trivy leaves Results out when it found nothing to scan (no OS, no packages): that proves nothing about a tag.
@@ -206,7 +208,7 @@ export function readTrivyImageReports(
       result.skipped.push({ source, reason: `Results[].Vulnerabilities ${refusal}` });
       continue;
     }
-    const artifact = document.ArtifactName;
+    const artifact = document.ArtifactName as string;
     const scanned = scannedImageOf(document);
     // Each entry carries its Result's class, type and target, as the Operator's additional fields do.
     const entries = results.flatMap((entry) =>
@@ -219,7 +221,8 @@ export function readTrivyImageReports(
     const vulnerabilities = readEntries(entries, TRIVY_JSON_KEYS);
     const packageClasses = [...(scansOs ? (['os'] as const) : []), ...(scansLanguages ? (['language'] as const) : [])];
     result.scans.push({ image: artifact, scanned, vulnerabilities, packageClasses });
-    const names = [artifact, ...scanned.tags];
+    // A blanked name (ArtifactName, RepoTags "") names nothing: such a report matches by digest only.
+    const names = [artifact, ...scanned.tags].filter((name) => name !== '');
     let matched = 0;
     for (const deployment of deployments) {
       for (const container of deployment.spec?.template?.spec?.containers ?? []) {
@@ -252,7 +255,13 @@ export function readTrivyImageReports(
       }
     }
     if (matched === 0) {
-      result.skipped.push({ source, reason: `no deployment runs ${artifact} (kept as evidence for upgrades)` });
+      result.skipped.push({
+        source,
+        reason:
+          names.length === 0
+            ? 'the report names no image (ArtifactName ""): it matches a container only by Metadata.ImageID or RepoDigests, and no pod runs them'
+            : `no deployment runs ${artifact} (kept as evidence for upgrades)`,
+      });
     }
   }
   return result;
