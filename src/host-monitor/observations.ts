@@ -43,6 +43,11 @@ export interface SyslogRecord {
    * `message repeated N times: [ <message>]`, read here as the message with `occurrences: N`.
    */
   occurrences?: number;
+  /**
+   * The sender is the program, but it ran for an unprivileged caller (a setuid sudo or su under its caller's uid, as
+   * journald records it), which any user can imitate in a user namespace: its events never carry an address.
+   */
+  addressless?: boolean;
 }
 
 export interface AuthEvent {

@@ -50,6 +50,13 @@ function withPamTagRead(record: SyslogRecord): SyslogRecord {
 
 /** Turns an sshd/login/PAM line into a structured event with source IP and user; undefined when it is not one. */
 export function parseAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
+  const event = readAuthEvent(logged);
+  if (!event || !logged.addressless) return event;
+  const { sourceIp: _sourceIp, port: _port, ...local } = event;
+  return local;
+}
+
+function readAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
   const record = withPamTagRead(logged);
   if (!AUTH_PROGRAMS.test(record.program)) return undefined;
   const message = record.message.replace(MESSAGE_PREFIX, '');

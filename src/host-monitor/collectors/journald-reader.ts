@@ -2,24 +2,20 @@ import type { SyslogRecord } from '../observations.ts';
 import type { PositionKeeper } from './log-file-reader.ts';
 import { runCommand } from './run-command.ts';
 
-interface JournalEntry {
-  __CURSOR?: string;
-  __REALTIME_TIMESTAMP?: string;
-  _HOSTNAME?: string;
-  SYSLOG_IDENTIFIER?: string;
-  _COMM?: string;
-  _PID?: string;
-  _UID?: string;
-  _TRANSPORT?: string;
-  MESSAGE?: string | number[] | null;
-  PRIORITY?: string;
-}
+/**
+ * A field as `journalctl -o json` prints it (systemd's logs-show.c, output_json): a string when the value is printable
+ * UTF-8, an array of its bytes otherwise (a message holding a carriage return or invalid UTF-8), an array of values
+ * when the entry has the field more than once, null when it is over 4096 bytes.
+ */
+type JournalValue = string | number[] | Array<string | number[]> | null;
+type JournalEntry = Partial<Record<string, JournalValue>>;
 
-/** journalctl prints MESSAGE as an array of bytes when it is not valid UTF-8. */
-function messageText(message: JournalEntry['MESSAGE']): string {
-  if (typeof message === 'string') return message;
-  if (Array.isArray(message)) return Buffer.from(message).toString('utf8');
-  return '';
+/** The field's one value as text; undefined when absent, too large, or given more than once (which one would it be?). */
+function fieldText(value: JournalValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'number'))
+    return Buffer.from(value).toString('utf8');
+  return undefined;
 }
 
 /** Programs whose lines become login events or kernel findings: only root (or the kernel) may speak for them. */
@@ -27,18 +23,53 @@ const PRIVILEGED_IDENTIFIERS =
   /^(sshd|sshd-session|sshd-auth|dropbear|login|sudo|su|systemd-logind|gdm-password|lightdm|polkitd|kernel)$/;
 
 /**
- * SYSLOG_IDENTIFIER is whatever the sender wrote (`logger -t sshd "Failed password for root from 9.9.9.9 ..."` works
- * for any local user or container sharing /dev/log); `_UID` and `_TRANSPORT` are set by journald from the sender's
- * credentials. A privileged name from anyone else keeps its name but with the sender, so it is never read as sshd.
+ * sudo and su are setuid root: journald's `_UID` is the real uid, their caller's (Beats' sudo entry: `_UID=1000`,
+ * `_CAP_EFFECTIVE=1ffffffffff`, `_EXE=/usr/bin/sudo`). Their own binary with capabilities is what makes such an entry
+ * theirs; a ptraced setuid program runs without them. Any user can still run a binary of that path with capabilities
+ * in a user namespace of their own, so these entries are read as the program's but never give an address.
  */
-function trustedProgram(entry: JournalEntry): string {
-  const identifier = entry.SYSLOG_IDENTIFIER ?? entry._COMM ?? 'unknown';
-  if (!PRIVILEGED_IDENTIFIERS.test(identifier)) return identifier;
+const SETUID_PROGRAMS: Record<string, readonly string[]> = {
+  sudo: ['/usr/bin/sudo', '/bin/sudo'],
+  su: ['/usr/bin/su', '/bin/su'],
+};
+
+function runsPrivileged(entry: JournalEntry, identifier: string): boolean {
+  const executable = fieldText(entry._EXE);
+  const capabilities = fieldText(entry._CAP_EFFECTIVE);
+  return (
+    executable !== undefined &&
+    (SETUID_PROGRAMS[identifier]?.includes(executable) ?? false) &&
+    capabilities !== undefined &&
+    /^[0-9a-f]+$/.test(capabilities) &&
+    /[1-9a-f]/.test(capabilities)
+  );
+}
+
+/**
+ * SYSLOG_IDENTIFIER is whatever the sender wrote (`logger -t sshd "Failed password for root from 9.9.9.9 ..."` works
+ * for any local user or container sharing /dev/log); `_UID`, `_TRANSPORT`, `_EXE` and `_CAP_EFFECTIVE` are set by
+ * journald from the sender's credentials. A privileged name from anyone else keeps its name but with the sender, so
+ * it is never read as sshd.
+ */
+function trustedProgram(entry: JournalEntry): { program: string; callerUid?: string } {
+  const identifier = fieldText(entry.SYSLOG_IDENTIFIER) ?? fieldText(entry._COMM) ?? 'unknown';
+  const uid = fieldText(entry._UID);
+  const transport = fieldText(entry._TRANSPORT);
+  if (!PRIVILEGED_IDENTIFIERS.test(identifier)) return { program: identifier };
   if (identifier === 'kernel')
-    return entry._TRANSPORT === undefined || entry._TRANSPORT === 'kernel'
-      ? identifier
-      : `kernel(from uid ${entry._UID})`;
-  return entry._UID === undefined || entry._UID === '0' ? identifier : `${identifier}(from uid ${entry._UID})`;
+    return { program: transport === undefined || transport === 'kernel' ? identifier : `kernel(from uid ${uid})` };
+  if (uid === undefined || uid === '0') return { program: identifier };
+  if (runsPrivileged(entry, identifier)) return { program: identifier, callerUid: uid };
+  return { program: `${identifier}(from uid ${uid})` };
+}
+
+/** journald's receive time (what --since and cursors follow), else the sender's time journald recorded. */
+function entryTime(entry: JournalEntry): string | undefined {
+  for (const field of [entry.__REALTIME_TIMESTAMP, entry._SOURCE_REALTIME_TIMESTAMP]) {
+    const micros = Number(fieldText(field) ?? Number.NaN);
+    if (Number.isFinite(micros)) return new Date(micros / 1000).toISOString();
+  }
+  return undefined;
 }
 
 /** Parses `journalctl -o json` output (one JSON object per line); unreadable lines are counted, not fatal. */
@@ -55,14 +86,20 @@ export function parseJournalJson(text: string): { records: SyslogRecord[]; curso
       skipped++;
       continue;
     }
-    if (entry.__CURSOR) cursor = entry.__CURSOR;
-    const micros = Number(entry.__REALTIME_TIMESTAMP);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      skipped++;
+      continue;
+    }
+    cursor = fieldText(entry.__CURSOR) ?? cursor;
+    const pid = Number(fieldText(entry._PID));
+    const { program, callerUid } = trustedProgram(entry);
     records.push({
-      time: Number.isFinite(micros) ? new Date(micros / 1000).toISOString() : undefined,
-      host: entry._HOSTNAME,
-      program: trustedProgram(entry),
-      pid: entry._PID ? Number(entry._PID) : undefined,
-      message: messageText(entry.MESSAGE),
+      time: entryTime(entry),
+      host: fieldText(entry._HOSTNAME),
+      program,
+      pid: Number.isInteger(pid) && pid > 0 ? pid : undefined,
+      message: fieldText(entry.MESSAGE) ?? '',
+      ...(callerUid !== undefined && { addressless: true }),
     });
   }
   return { records, cursor, skipped };
