@@ -6,8 +6,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { defaultConfig } from '../../config/load-config.ts';
+import { SensitivePathMatcher } from '../detection/path-matcher.ts';
+import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
+import { SecretsScanningDetector } from '../detection/secrets-scanning-detector.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { parseTraefikLine } from './parse-traefik-line.ts';
+import { createPrefilter } from './prefilter.ts';
 import { replayFile } from './replay-file.ts';
 import { addStats, emptyStats } from './source-batch.ts';
 
@@ -202,3 +207,34 @@ for (const run of runs) {
     assert.equal(events, expected.length - unread);
   });
 }
+
+test('real Traefik v2.11: the prefilter lets through every line of a sensitive path or a scanner agent', () => {
+  const paths = new SensitivePathMatcher();
+  const agents = new ScannerAgentMatcher();
+  const prefilter = createPrefilter(paths.needles, agents.needles);
+  let sensitive = 0;
+  for (const run of runs) {
+    const lines = readFileSync(join(fixtures, run.name), 'utf8').split('\n').filter(Boolean);
+    lines.forEach((line, index) => {
+      const want = expected[index]!;
+      if (!paths.matches(want.path) && !(run.agents && agents.classify(want.agent) === 'scanner')) return;
+      sensitive++;
+      assert.ok(prefilter(line), `${run.name} #${index} ${want.rawPath} filtered out`);
+    });
+  }
+  assert.ok(sensitive >= 6 * 15, `only ${sensitive} sensitive lines`);
+});
+
+test('real Traefik v2.11: the detector finds the scanner in every run, and never the trusted hop', async () => {
+  for (const run of runs) {
+    const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
+    const found = new Set<string>();
+    for await (const batch of replayFile(join(fixtures, run.name), { trustedProxies: ['127.0.0.5'] })) {
+      for (const event of batch.events) detector.observe(event);
+      for (const finding of detector.drainFindings(true)) found.add(finding.ip);
+    }
+    for (const finding of detector.drainFindings(true)) found.add(finding.ip);
+    assert.ok(found.has('127.0.0.8'), `${run.name}: ${[...found]}`);
+    assert.ok(!found.has('127.0.0.5'), `${run.name}: the hop`);
+  }
+});
