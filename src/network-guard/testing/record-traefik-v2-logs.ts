@@ -110,6 +110,8 @@ export const requests: RawRequest[] = [
   { ...get('127.0.0.17', '/a%00.env'), strict: true },
   { ...get('127.0.0.17', '/%25%32%65env'), strict: true },
   { ...get('127.0.0.17', '/index.html'), strict: true },
+  // A basic-auth user name with ` - ` in it (wrong password): v2's CLF writes the name as sent, unquoted.
+  get('127.0.0.19', '/admin/', { Authorization: basic('x - y:guess') }),
 ];
 
 function send(request: RawRequest): Promise<string> {
