@@ -32,8 +32,8 @@ const SECRET_KINDS: Record<string, string> = {
 
 /** The measured figures: found of cases per list and kind, and what is still missed (see the README for why). */
 const FOUND: Record<string, { found: number; cases: number }> = {
-  'common-db-backups database': { found: 270, cases: 302 },
-  'quickhits database': { found: 81, cases: 101 },
+  'common-db-backups database': { found: 302, cases: 302 },
+  'quickhits database': { found: 101, cases: 101 },
   'quickhits password-file': { found: 11, cases: 40 },
   'quickhits private-key': { found: 10, cases: 13 },
   'quickhits credential-config': { found: 149, cases: 218 },

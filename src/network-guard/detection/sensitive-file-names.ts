@@ -21,17 +21,22 @@ const PRIVATE_KEY =
 
 /**
  * A web root or database packed for a backup: a name that says so (`backup_2024-01-01.zip`, `db.tar.gz`, `www.7z`,
- * `wwwroot.bak`, `backup-full.zip`) with an archive or backup extension, the name's other words only dates, numbers
+ * `wwwroot.bak`, `backup-full.zip`, `dbdump.tar.bzip2`) with an archive or backup extension (the long `gzip`/`bzip2`
+ * spellings too, as SecLists' Common-DB-Backups.txt writes them), the name's other words only dates, numbers
  * or backup words. Downloads have names of their own (`xdotool-2.tar.gz`, `mysql-connector-j.zip`, `db-tools.zip`).
  */
 const BACKUP_ARCHIVE =
-  /^(?:backups?|bak|dump|mysqldump|mysql|db|database|sql|www|wwwroot|htdocs|httpdocs|public_html|webroot|inetpub)(?:[._-](?:\d[\d._-]*|backups?|bak|old|full|dump|latest|all|site|web|files|data|db|sql|www))*\.(?:tar\.)?(?:zip|tar|tgz|gz|bz2|xz|7z|rar|lz|z|war|bak)$/;
+  /^(?:backups?|bak|dump|mysqldump|mysql|db|dbase|dbdump|database|sql|www|wwwroot|htdocs|httpdocs|public_html|webroot|inetpub)(?:[._-](?:\d[\d._-]*|backups?|bak|old|full|dump|latest|all|site|web|files|data|db|sql|www))*\.(?:tar\.)?(?:zip|tar|tgz|gz|gzip|bz2|bzip2|xz|7z|rar|lz|z|war|bak)$/;
 
 /** A dump with any compression or backup ending after `.sql` (`db.sql.rar`, `users.sql.bak`). */
 const SQL_DUMP = /.\.sql\.[a-z0-9]+(?:\.[a-z0-9]+)?$/;
 
-/** SQLite databases by extension, but not Windows' thumbnail caches (`Thumbs.db`: image names, not a secret). */
-const DATABASE_FILE = /.\.(?:db|sqlitedb)$/;
+/**
+ * Database files by extension: SQLite's, Microsoft Access's (`.mdb`, `.accdb`: old ASP sites kept theirs in the web
+ * root, and Nikto and SecLists probe `users.mdb`, `db/main.mdb`), Redis' `dump.rdb` and mysqldump's `.mysql`. No page
+ * or download has them. Not Windows' thumbnail caches (`Thumbs.db`: image names, not a secret).
+ */
+const DATABASE_FILE = /.\.(?:db|sqlitedb|mdb|accdb|rdb|mysql)$/;
 const THUMBNAIL_CACHE = /^e?h?thumbs\.db$/;
 
 /**
@@ -120,6 +125,7 @@ export const FILE_NAME_NEEDLES: readonly string[] = [
   '.tgz',
   '.gz',
   '.bz2',
+  '.bzip2',
   '.xz',
   '.7z',
   '.rar',
@@ -130,6 +136,10 @@ export const FILE_NAME_NEEDLES: readonly string[] = [
   '.sql.',
   '.db',
   '.sqlitedb',
+  '.mdb',
+  '.accdb',
+  '.rdb',
+  '.mysql',
   ...CONFIG_COPY_NEEDLES,
   '/config/',
   '/configs/',
