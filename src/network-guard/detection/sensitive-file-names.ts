@@ -11,13 +11,28 @@
 
 /** Credentials under a name of their own, in a data format (not a page: `password.html`, `forgot_password.php`). */
 const CREDENTIAL_FILE =
-  /(?:secret|credential|passwords?|passwd)[^/]*\.(?:json|ya?ml|xml|ini|conf|cfg|txt|inc|rb|py|properties|env|toml|csv)$/;
+  /(?:secret|credential|passwords?|passwd)[^/]*\.(?:json|ya?ml|xml|ini|conf|cfg|txt|inc|rb|py|properties|env|toml|csv|log|dat)$/;
+
+/**
+ * Apache password files under a copy's or a site's name (`htpasswd.bak`, `.htpasswd-old`, `backup.htpasswd`,
+ * `.htpasswds`), not a page about them (`htpasswd-generator.html`).
+ */
+const HTPASSWD_COPY = /(?:^|[._-])\.?htpasswd(?:s|[._-](?:old|test|bak|backup|orig|save|txt|new|\d+))?$/;
+
+/** FrontPage's password files (`_vti_pvt/service.pwd`, `administrators.pwd`): no page has the extension. */
+const FRONTPAGE_PASSWORDS = /.\.pwd$/;
+
+/**
+ * Password and login lists by their usual names (`pass.txt`, `passlist.txt`, `pws.txt`, `logins.txt`), with a data
+ * extension: a bare `/pass` or `/password` is a site's page (a storefront's password page, a reset form).
+ */
+const PASSWORD_LIST = /^(?:pass(?:es|list)?|pws?|logins)\.(?:txt|dat|lst|csv)$|^passlist$/;
 /** OAuth and API tokens saved to a file (`token.json`, `access_tokens.db`), not a word inside a name (`tokenizer.json`). */
 const TOKEN_FILE = /(?:^|[._-])(?:access_?|api_?|auth_?)?tokens?\.(?:json|ya?ml|txt|db)$/;
 
-/** Private keys: PuTTY's, and `.key` files named as a server's or a client's key (not Keynote's `talk.key`). */
+/** Private keys: PuTTY's, PGP's secret keyring under any extension (`secring.skr`, `secring.bak`), and `.key` files named as a server's or a client's key (not Keynote's `talk.key`). */
 const PRIVATE_KEY =
-  /\.ppk$|private[-_.]?key|privkey|(?:^|[._-])private\.pem$|(?:^|[._-])(?:server|host|localhost|www|ssl|tls|site|domain|my|client|apiserver|etcd|priv|private)[^/]*\.key$|^[a-z0-9-]+(?:\.[a-z0-9-]+)+\.key$/;
+  /\.ppk$|^secring\.[a-z0-9]+$|private[-_.]?key|privkey|(?:^|[._-])private\.pem$|(?:^|[._-])(?:server|host|localhost|www|ssl|tls|site|domain|my|client|apiserver|etcd|priv|private)[^/]*\.key$|^[a-z0-9-]+(?:\.[a-z0-9-]+)+\.key$/;
 
 /**
  * A web root or database packed for a backup: a name that says so (`backup_2024-01-01.zip`, `db.tar.gz`, `www.7z`,
@@ -90,6 +105,9 @@ export function matchesFileName(path: string): boolean {
   if (DATABASE_FILE.test(segment)) return !THUMBNAIL_CACHE.test(segment);
   return (
     CREDENTIAL_FILE.test(segment) ||
+    HTPASSWD_COPY.test(segment) ||
+    FRONTPAGE_PASSWORDS.test(segment) ||
+    PASSWORD_LIST.test(segment) ||
     TOKEN_FILE.test(segment) ||
     PRIVATE_KEY.test(segment) ||
     BACKUP_ARCHIVE.test(segment) ||
@@ -114,6 +132,13 @@ export const FILE_NAME_NEEDLES: readonly string[] = [
   'secret',
   'credential',
   'passw',
+  'htpasswd',
+  '.pwd',
+  '/pass',
+  '/pw.',
+  '/pws.',
+  '/logins.',
+  'secring',
   'token.',
   'tokens.',
   '.ppk',
