@@ -36,10 +36,18 @@ const FOUND: Record<string, { found: number; cases: number }> = {
   'quickhits database': { found: 101, cases: 101 },
   'quickhits password-file': { found: 40, cases: 40 },
   'quickhits private-key': { found: 13, cases: 13 },
-  'quickhits credential-config': { found: 149, cases: 218 },
+  'quickhits credential-config': { found: 213, cases: 215 },
 };
 
-test('SecLists secret-file probes by kind: found / cases (first measurement)', (t) => {
+/** Secrets by SecLists' name that we still leave uncounted, on purpose: the name is also real content's. */
+const KNOWN_MISSES: Record<string, string> = {
+  'quickhits credential-config: database.php':
+    "a script the server runs under a page's name at the root (a site's `database.php` page); CodeIgniter's and Laravel's `/config/database.php` are counted",
+  'quickhits credential-config: settings.xml':
+    "Maven's settings.xml holds repository passwords, but web applications load a public settings.xml of their own",
+};
+
+test('SecLists secret-file probes by kind: 669 of 671 found (521 on main), the two left explained', (t) => {
   const figures: Record<string, { found: number; cases: number }> = {};
   const missed: string[] = [];
   for (const probe of probes) {
@@ -54,6 +62,7 @@ test('SecLists secret-file probes by kind: found / cases (first measurement)', (
   for (const [key, { found, cases }] of Object.entries(figures)) t.diagnostic(`${key}: ${found}/${cases}`);
   for (const line of missed) t.diagnostic(`missed ${line}`);
   assert.deepEqual(figures, FOUND);
+  assert.deepEqual(missed, Object.keys(KNOWN_MISSES));
 });
 
 /**
@@ -67,9 +76,9 @@ const LEFT_OUT: Record<string, { cases: number; matched: number; why: string }> 
     why: "a name real content has: `/password` and `/passwords` (a shop's storefront password page, a reset form), config.txt (a Raspberry Pi's, published), accounts.txt, usernames.txt (no password), users.zip and dbadmin.tar.gz (a tool's download)",
   },
   'sample-config': {
-    cases: 10,
+    cases: 13,
     matched: 1,
-    why: 'shipped templates (`.templ`, `.template`, `.example`): placeholders, as the CRS corpus judges them; wp-config.php.templ is counted by the wp-config fragment',
+    why: "shipped templates (`.templ`, `.template`, `.example`, and Magento 1's own `local.xml.additional`, as the nuclei corpus judges it): placeholders, as the CRS corpus judges them; wp-config.php.templ is counted by the wp-config fragment",
   },
   'library-include': {
     cases: 11,

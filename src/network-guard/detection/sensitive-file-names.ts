@@ -56,12 +56,14 @@ const THUMBNAIL_CACHE = /^e?h?thumbs\.db$/;
 
 /**
  * A configuration script or file copied under a name the server no longer runs or parses (`settings.php.bk`,
- * `config.php.txt`, `local.xml.dist`, `configuration.php-dist`, `settings.php_bak`): served as its source. The
+ * `config.php.txt`, `local.xml.dist`, `configuration.php-dist`, `settings.php_bak`, `config.php.inc`, `settings.php2`,
+ * `database.yml.pgsql`, `database.yml_original`): served as its source (`.php1`/`.php2` only: `.php3` to `.php5` are
+ * scripts old servers still run). The
  * `.bak`/`.old`/`~` family is CONFIG_BACKUP's (sensitive-path-rules.ts).
  */
 const CONFIG_COPY_EXTENSIONS = ['php', 'inc', 'xml', 'yml', 'yaml', 'json', 'ini', 'py', 'rb', 'conf', 'config'];
 const CONFIG_COPY = new RegExp(
-  `(?:^|[._-])(?:config|configuration|settings|secrets?|credentials?|database|db|env|local|localconf|parameters|application|conn|connection)[^/]*\\.(?:${CONFIG_COPY_EXTENSIONS.join('|')})(?:\\.(?:bk|bkp|txt|new|dist|blank|disabled|original|swn|eski|[0-9])|[-_](?:bak|dist|old))$`,
+  `(?:^|[._-])(?:config|configuration|settings|secrets?|credentials?|database|db|env|local|localconf|parameters|application|conn|connection)[^/]*\\.(?:${CONFIG_COPY_EXTENSIONS.join('|')})(?:\\.(?:bk|bkp|txt|new|dist|blank|disabled|original|swn|eski|inc|cfm|pgsql|[0-9])|[-_](?:bak|dist|old|original|eb)|(?<=\\.php)[12])$`,
 );
 /** Every CONFIG_COPY match contains its extension and the separator after it (`.php.`, `.php-`, `.php_`). */
 const CONFIG_COPY_NEEDLES = CONFIG_COPY_EXTENSIONS.flatMap((extension) =>
@@ -73,9 +75,33 @@ const CONFIG_COPY_NEEDLES = CONFIG_COPY_EXTENSIONS.flatMap((extension) =>
  * `config-test.ini`), or a bare `config` in a format no page has (`config.ini`, `config.py`, `config.asp`): the names
  * CRS's restricted files list (rule 930130) for scanners' probes. Not `config.json` and its variants, which single-page
  * applications load (a bare `config.json`, `.xml`, `.yml`, `.php` is in the lists); not `config.rb` (Compass) or
- * `config.toml` (Hugo), site generators' settings; not `config.sample.*`, shipped templates.
+ * `config.toml` (Hugo), site generators' settings; not `config.sample.*`, shipped templates. SecLists' quickhits.txt
+ * adds `config.inc`, `config.dat`, `config.dist`, `config.local` and `settings`/`configuration` as `.ini`/`.dist`/`.dat`;
+ * not `config.txt` or `settings.txt`, which real content has (a Raspberry Pi's, a game server's).
  */
-const ENVIRONMENT_CONFIG = /^config(?:[._-](?:dev|prod|test))?\.(?:php|asp|pl|py|ini|xml|ya?ml)$/;
+const ENVIRONMENT_CONFIG =
+  /^config(?:[._-](?:dev|prod|test))?\.(?:php|asp|pl|py|ini|xml|ya?ml|inc|dat|dist|local)$|^(?:settings|configuration)\.(?:ini|dist|dat)$/;
+
+/**
+ * A configuration script kept as a PHP include (`config.inc`, `db.inc`, `connect.inc`, `_config.inc`): Apache serves
+ * `.inc` as text, database password and all; browsers never ask for one (pages include it server-side). Includes
+ * named for what they do (`common.inc`, `globals.inc`) hold code, not credentials.
+ */
+const CONFIG_INCLUDE =
+  /(?:^|[._-])(?:config|configuration|settings|database|db|conn|connect|connection|sql|auth)\.inc$/;
+
+/** Bitrix's database connection script and every copy of it (`dbconn.php.bak`, `dbconn.1`, `dbconn.txt`). */
+const BITRIX_DBCONN = /^dbconn(?:\.|$)/;
+
+/**
+ * Copies of Magento 1's database configuration `local.xml` under a machine's or a stage's name (`local.xml.live`,
+ * `local.xml.vmachine`, `local.xml.phpunit`), not the two samples Magento ships beside it with placeholders
+ * (`local.xml.additional`, `local.xml.template`), which every install serves.
+ */
+const MAGENTO_LOCAL_COPY = /^local\.xml\.(?!additional$|template$|sample$)[a-z0-9._-]+$/;
+
+/** Settings marked private (`build_config_private.ini`, `private.properties`): a developer's own credentials. */
+const PRIVATE_SETTINGS = /(?:^|[._-])private\.(?:ini|properties)$/;
 
 /** GitLab's configuration backup (`gitlab-ctl backup-etc`: `gitlab_config_1700000000_2023_11_14.tar`), its secrets. */
 const GITLAB_CONFIG_BACKUP = /^gitlab_config_[\d_]+\.tar$/;
@@ -119,6 +145,10 @@ export function matchesFileName(path: string): boolean {
     HISTORY_DOTFILE.test(segment) ||
     COMPOSE_FILE.test(segment) ||
     ENVIRONMENT_CONFIG.test(segment) ||
+    CONFIG_INCLUDE.test(segment) ||
+    BITRIX_DBCONN.test(segment) ||
+    MAGENTO_LOCAL_COPY.test(segment) ||
+    PRIVATE_SETTINGS.test(segment) ||
     GITLAB_CONFIG_BACKUP.test(segment) ||
     CONFIG_DIRECTORY.test(path)
   );
@@ -166,6 +196,13 @@ export const FILE_NAME_NEEDLES: readonly string[] = [
   '.rdb',
   '.mysql',
   ...CONFIG_COPY_NEEDLES,
+  '.php1',
+  '.php2',
+  '.inc',
+  '/settings.',
+  'dbconn',
+  'local.xml.',
+  '.properties',
   '/config/',
   '/configs/',
   '/conf/',
