@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { defaultConfig } from '../../config/load-config.ts';
 import { normalizePath } from '../../core/normalize-path.ts';
+import { getEvent } from '../../core/testing/log-events.ts';
 import { replayFile } from '../traefik-log/replay-file.ts';
 import { SensitivePathMatcher } from './path-matcher.ts';
+import { SecretsScanningDetector } from './secrets-scanning-detector.ts';
 
 const FIXTURES = join(import.meta.dirname, '__fixtures__');
 const matcher = new SensitivePathMatcher();
@@ -155,4 +158,42 @@ test("real sites' served files and self-hosted applications' routes: no more cou
   assert.equal(routes.length, 3138);
   // the 33 of self-hosted-routes.test.ts, each judged there
   assert.equal(routes.filter((path) => sensitive(path)).length, 33);
+});
+
+const SCANNER = '198.51.100.41';
+const START = Date.parse('2026-11-20T03:00:00Z');
+const BROWSER =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+function scanRun(served: ReadonlyMap<string, number>) {
+  const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
+  probes.forEach((probe, index) => {
+    const bytes = served.get(probe.path);
+    const answer = bytes === undefined ? { status: 404, bytes: 19 } : { status: 200, bytes };
+    detector.observe({ ...getEvent(SCANNER, probe.path, answer.status, START + index * 50, BROWSER), ...answer });
+  });
+  return detector.drainFindings(true);
+}
+
+test('a run of these probes against a site answering 404 is one scanning incident, no leak', () => {
+  assert.deepEqual(
+    scanRun(new Map()).map((finding) => [finding.ip, finding.threatType]),
+    [[SCANNER, 'secrets_scanning']],
+  );
+});
+
+test('among them an Access database and a PHP include answered 2xx with real sizes are a leak', () => {
+  const findings = scanRun(
+    new Map([
+      ['/db/main.mdb', 1_318_912],
+      ['/config.inc', 1_204],
+    ]),
+  );
+  assert.deepEqual(
+    findings.map((finding) => [finding.ip, finding.threatType, finding.evidence.extra?.leakedPaths]),
+    [
+      [SCANNER, 'secrets_scanning', undefined],
+      [SCANNER, 'secret_exposure', ['/db/main.mdb', '/config.inc']],
+    ],
+  );
 });
