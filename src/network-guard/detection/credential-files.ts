@@ -11,6 +11,16 @@ export const CREDENTIAL_FILE_SUFFIXES: readonly string[] = [
   '/.credentials',
   '/.secrets',
   '/.google_authenticator',
+  // password files SecLists' quickhits.txt probes: Apache's user list, BSD's and SunOS's password databases, ProFTPD's,
+  // Netscape/389 admin server's, and the lists web shells and stealers leave (seclists-secret-files.test.ts)
+  '/.htusers',
+  '/master.passwd',
+  '/passwd.adjunct',
+  '/proftpdpasswd',
+  '/admpw',
+  '/auth_user_file.txt',
+  '/checked_accounts.txt',
+  '/users.ini',
   '/initial_root_password',
   '/gitlab.rb',
   '/aws.yml',
@@ -75,6 +85,29 @@ export const CREDENTIAL_FILE_SUFFIXES: readonly string[] = [
   '/typo3conf/localconf.php',
   '/typo3conf/localconfiguration.php',
   '/config/parameters.php',
+  // configuration with database and service passwords that SecLists' quickhits.txt probes (seclists-secret-files.test.ts):
+  // .NET's per-build and desktop configuration, Symfony 1's and Rails-style YAML, PEAR DataObject's and Propel's
+  // DSNs, Java's db.properties, Magento Connect's FTP login, Oracle XSQL's connections, Windows' unattended setup
+  '/app.config',
+  '/web.debug.config',
+  '/web.release.config',
+  '/web.config.txt',
+  '/databases.yml',
+  '/settings.local.yml',
+  '/dataobject.ini',
+  '/propel.ini',
+  '/db.properties',
+  '/downloader/connect.cfg',
+  '/etc/database.xml',
+  '/xsqlconfig.xml',
+  '/unattend.txt',
+  '/unattend.xml',
+  // FTP and mail clients' and FTP servers' settings with their saved passwords (ws_ftp.ini is in sensitive-path-rules.ts)
+  '/eudora.ini',
+  '/ffftp.ini',
+  '/flashfxp.ini',
+  '/wcx_ftp.ini',
+  '/serv-u.ini',
   // FortiGate's SSL VPN session file under any prefix (the full path is in sensitive-path-rules.ts)
   '/sslvpn_websession',
   // bare directories whose listing or redirect already tells a scanner they exist (files inside: the fragments)

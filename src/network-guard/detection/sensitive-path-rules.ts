@@ -191,9 +191,12 @@ export const SENSITIVE_PATH_ENDINGS: readonly string[] = [
   '.sqlite3',
 ];
 
-/** A backup of a configuration file: a config-like name with a backup ending (`config.php.bak`, `settings.py~`). */
+/**
+ * A backup of a configuration file: a config-like name with a backup ending (`config.php.bak`, `settings.py~`,
+ * classic ASP's `global.asa.old`, `web.config.temp`).
+ */
 const CONFIG_BACKUP =
-  /(?:^|[._-])(?:config|configuration|settings|secrets?|credentials?|database|db|passwd|env|wp-config|web\.config|appsettings|application|parameters|local)[^/]*(?:\.bak|\.old|\.orig|\.save|\.swp|\.swo|\.backup|\.tmp|\.copy|~)$/;
+  /(?:^|[._-])(?:config|configuration|settings|secrets?|credentials?|database|db|passwd|env|wp-config|web\.config|global\.asa|appsettings|application|parameters|local)[^/]*(?:\.bak|\.bakup|\.old|\.orig|\.save|\.swp|\.swo|\.backup|\.tmp|\.temp|\.copy|~)$/;
 
 /** Literals a raw line must contain for an ending or backup rule to match (the prefilter and ES filter needles). */
 export const ENDING_NEEDLES: readonly string[] = [
@@ -206,6 +209,7 @@ export const ENDING_NEEDLES: readonly string[] = [
   '.swo',
   '.backup',
   '.tmp',
+  '.temp',
   '.copy',
   '~',
   ...FILE_NAME_NEEDLES,
