@@ -12,6 +12,7 @@ import {
 } from './block-marks.ts';
 import { canonicalEntry, parseIpList, renderIpList } from './ip-list-format.ts';
 import { applyJsonPatch, type JsonPatchOperation, jsonPointer } from './json-patch.ts';
+import { ipBlockAdmits, ipBlockHoldsPart } from './network-policy-admission.ts';
 import type { BlockLocation } from './pattern-ranking.ts';
 
 /** A Kubernetes object in wire format (what the API sends and JSON patches address). */
@@ -58,34 +59,42 @@ export function buildAddition(
   mark: BlockMark,
   maxEntries: number,
 ): PatchBuild {
-  const slot = findSlot(object, location, entry, 'add');
-  if (typeof slot === 'string') return { status: 'refused', detail: slot };
-  const covering = coveringEntry(slot.entries, entry);
-  if (covering !== undefined) {
+  const slots = findSlots(object, location, entry, 'add');
+  if (typeof slots === 'string') return { status: 'refused', detail: slots };
+  // A NetworkPolicy may admit the entry through several ipBlocks (rules, ports): each one gets it in except.
+  const open = slots.filter((slot) => coveringEntry(slot.entries, entry) === undefined);
+  if (open.length === 0) {
+    const covering = coveringEntry(slots[0].entries, entry)!;
     const ours = readBlockMarks(object.metadata?.annotations)[covering] !== undefined;
     return {
       status: 'unchanged',
-      detail: `${entry} already blocked by ${ours ? 'the agent' : 'a hand-added'} entry ${covering} in ${slot.label}`,
+      detail: `${entry} already blocked by ${ours ? 'the agent' : 'a hand-added'} entry ${covering} in ${slots[0].label}`,
       preexisting: !ours,
     };
   }
-  if (slot.entries.length >= maxEntries) {
+  const full = open.find((slot) => slot.entries.length >= maxEntries);
+  if (full) {
     return {
       status: 'refused',
-      detail: `${slot.label} holds ${slot.entries.length} entries, the limit (blocking.max_entries ${maxEntries})`,
+      detail: `${full.label} holds ${full.entries.length} entries, the limit (blocking.max_entries ${maxEntries})`,
     };
   }
   const marks = { ...readBlockMarks(object.metadata?.annotations), [entry]: mark };
-  const entries = [...slot.entries, slot.spell(entry)];
   return {
     status: 'change',
     operations: [
-      ...preconditions(object, slot),
-      { op: slot.current === undefined ? 'add' : 'replace', path: slot.pointer, value: slot.render(entries) },
+      ...preconditions(object, open),
+      ...open.map(
+        (slot): JsonPatchOperation => ({
+          op: slot.current === undefined ? 'add' : 'replace',
+          path: slot.pointer,
+          value: slot.render([...slot.entries, slot.spell(entry)]),
+        }),
+      ),
       ...annotationOperations(object, marks),
     ],
-    detail: `added ${entry} to ${slot.label}`,
-    entriesAfter: entries.length,
+    detail: `added ${entry} to ${open.map((slot) => slot.label).join(', ')}`,
+    entriesAfter: Math.max(...open.map((slot) => slot.entries.length + 1)),
   };
 }
 
@@ -95,11 +104,12 @@ export function buildAddition(
  */
 export function buildRemoval(object: KubeObject, location: BlockLocation, entry: string): PatchBuild {
   const marks = readBlockMarks(object.metadata?.annotations);
-  const slot = findSlot(object, location, entry, 'remove');
-  const label = typeof slot === 'string' ? describeLocation(location) : slot.label;
-  const present = typeof slot === 'string' ? [] : slot.entries.filter((value) => canonicalEntry(value) === entry);
+  const found = findSlots(object, location, entry, 'remove');
+  const slots = typeof found === 'string' ? [] : found;
+  const label = slots.length === 0 ? describeLocation(location) : slots.map((slot) => slot.label).join(', ');
+  const listing = slots.filter((slot) => slot.entries.some((value) => canonicalEntry(value) === entry));
   if (!marks[entry]) {
-    return present.length > 0
+    return listing.length > 0
       ? {
           status: 'refused',
           detail: `${entry} in ${label} has no devops-agent mark (${BLOCKS_ANNOTATION}): it was added by hand and is left alone`,
@@ -108,13 +118,17 @@ export function buildRemoval(object: KubeObject, location: BlockLocation, entry:
   }
   const { [entry]: _removed, ...rest } = marks;
   const operations: JsonPatchOperation[] = [];
-  if (typeof slot !== 'string' && present.length > 0) {
-    const entries = slot.entries.filter((value) => canonicalEntry(value) !== entry);
-    operations.push(...preconditions(object, slot), {
-      op: 'replace',
-      path: slot.pointer,
-      value: slot.render(entries),
-    });
+  if (listing.length > 0) {
+    operations.push(
+      ...preconditions(object, listing),
+      ...listing.map(
+        (slot): JsonPatchOperation => ({
+          op: 'replace',
+          path: slot.pointer,
+          value: slot.render(slot.entries.filter((value) => canonicalEntry(value) !== entry)),
+        }),
+      ),
+    );
   } else {
     operations.push(resourceVersionTest(object));
   }
@@ -123,10 +137,13 @@ export function buildRemoval(object: KubeObject, location: BlockLocation, entry:
     status: 'change',
     operations,
     detail:
-      present.length > 0
+      listing.length > 0
         ? `removed ${entry} from ${label}`
         : `${entry} was already gone from ${label}; cleared the agent's mark`,
-    entriesAfter: typeof slot === 'string' ? 0 : slot.entries.length - present.length,
+    entriesAfter: Math.max(
+      0,
+      ...listing.map((slot) => slot.entries.filter((value) => canonicalEntry(value) !== entry).length),
+    ),
   };
 }
 
@@ -209,12 +226,12 @@ export function describeLocation(location: BlockLocation): string {
   return `NetworkPolicy ${location.namespace}/${location.name}`;
 }
 
-function findSlot(
+function findSlots(
   object: KubeObject,
   location: BlockLocation,
   entry: string,
   purpose: 'add' | 'remove',
-): ListSlot | string {
+): ListSlot[] | string {
   const label = describeLocation(location);
   if (location.kind === 'Middleware') {
     const current = location.path.reduce<unknown>(
@@ -224,53 +241,76 @@ function findSlot(
     if (!Array.isArray(current) || !current.every((value) => typeof value === 'string')) {
       return `${label} is no longer a list of addresses`;
     }
-    return {
-      pointer: jsonPointer(location.path),
-      current,
-      entries: current,
-      render: (entries) => entries,
-      spell: (value) => value,
-      label,
-    };
+    return [
+      {
+        pointer: jsonPointer(location.path),
+        current,
+        entries: current,
+        render: (entries) => entries,
+        spell: (value) => value,
+        label,
+      },
+    ];
   }
   if (location.kind === 'ConfigMap') {
     const data = object.data as Record<string, string> | undefined;
     const text = data?.[location.key];
     const list = parseIpList(text ?? '', true);
     if (!list) return `${label} no longer holds an IP list`;
-    return {
-      pointer: data ? jsonPointer(['data', location.key]) : '/data',
-      current: data ? text : undefined,
-      entries: list.entries,
-      render: (entries) =>
-        data
-          ? renderIpList(text ?? '', list.format, entries)
-          : { [location.key]: renderIpList('', list.format, entries) },
-      spell: (value) => value,
-      label,
-    };
+    return [
+      {
+        pointer: data ? jsonPointer(['data', location.key]) : '/data',
+        current: data ? text : undefined,
+        entries: list.entries,
+        render: (entries) =>
+          data
+            ? renderIpList(text ?? '', list.format, entries)
+            : { [location.key]: renderIpList('', list.format, entries) },
+        spell: (value) => value,
+        label,
+      },
+    ];
   }
-  const family = parseCidr(entry)?.family;
   const blocks = ipBlocks(object);
-  const block =
-    purpose === 'remove'
-      ? blocks.find((candidate) => candidate.except.some((value) => canonicalEntry(value) === entry))
-      : blocks.find(
-          (candidate) => parseCidr(candidate.cidr)?.family === family && new IpSet([candidate.cidr]).coversCidr(entry),
-        );
-  if (!block) {
-    return purpose === 'remove'
-      ? `${label} has no ipBlock listing ${entry}`
-      : `${label} has no ipBlock containing ${entry}`;
-  }
-  return {
+  const slot = (block: (typeof blocks)[number]): ListSlot => ({
     pointer: `${block.pointer}/except`,
     current: block.hasExcept ? block.except : undefined,
     entries: block.except,
     render: (entries) => entries,
     spell: withPrefix,
     label: `${label} ipBlock ${block.cidr} except`,
-  };
+  });
+  if (purpose === 'remove') {
+    const listing = blocks.filter((block) => block.except.some((value) => canonicalEntry(value) === entry));
+    return listing.length > 0 ? listing.map(slot) : `${label} has no ipBlock listing ${entry}`;
+  }
+  const refusal = networkPolicyRefusal(object, label, entry, blocks);
+  if (refusal) return refusal;
+  const admitting = blocks.filter((block) => ipBlockAdmits(block, entry));
+  if (admitting.length > 0) return admitting.map(slot);
+  // Nothing admits it here: an except already covering it makes the block `unchanged`.
+  const covered = blocks.filter((block) => ipBlockAdmits({ cidr: block.cidr, except: [] }, entry));
+  return covered.length > 0 ? covered.map(slot) : `${label} has no ipBlock containing ${entry}`;
+}
+
+/** Why an except in this NetworkPolicy cannot deny `entry` on every port (read again from the object itself). */
+function networkPolicyRefusal(
+  object: KubeObject,
+  label: string,
+  entry: string,
+  blocks: ReturnType<typeof ipBlocks>,
+): string | undefined {
+  const spec = (object.spec ?? {}) as { policyTypes?: string[]; ingress?: { from?: unknown[] }[] };
+  if (spec.policyTypes && !spec.policyTypes.includes('Ingress')) {
+    return `${label} has no Ingress in policyTypes: its ingress rules are not in force, an except there would block nothing`;
+  }
+  const open = (spec.ingress ?? []).findIndex((rule) => !rule?.from || rule.from.length === 0);
+  if (open >= 0) {
+    return `${label} ingress rule ${open} has no from: it admits every source (${entry} too) on its ports, no except can deny it`;
+  }
+  const part = blocks.find((block) => ipBlockHoldsPart(block, entry));
+  if (part) return `${label} admits ${part.cidr}, a part of ${entry}: an except must lie inside its cidr`;
+  return undefined;
 }
 
 function ipBlocks(object: KubeObject): { pointer: string; cidr: string; except: string[]; hasExcept: boolean }[] {
@@ -292,10 +332,13 @@ function ipBlocks(object: KubeObject): { pointer: string; cidr: string; except: 
   return found;
 }
 
-function preconditions(object: KubeObject, slot: ListSlot): JsonPatchOperation[] {
-  const tests: JsonPatchOperation[] = [resourceVersionTest(object)];
-  if (slot.current !== undefined) tests.push({ op: 'test', path: slot.pointer, value: slot.current });
-  return tests;
+function preconditions(object: KubeObject, slots: readonly ListSlot[]): JsonPatchOperation[] {
+  return [
+    resourceVersionTest(object),
+    ...slots
+      .filter((slot) => slot.current !== undefined)
+      .map((slot): JsonPatchOperation => ({ op: 'test', path: slot.pointer, value: slot.current })),
+  ];
 }
 
 function resourceVersionTest(object: KubeObject): JsonPatchOperation {

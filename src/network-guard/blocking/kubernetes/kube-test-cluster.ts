@@ -155,9 +155,12 @@ export class KubeTestCluster {
     }
   }
 
-  /** A fresh namespace per fixture (the testbed has no namespace controller, so namespaces are never deleted). */
+  /**
+   * A fresh namespace per fixture (the testbed has no namespace controller, so namespaces are never deleted).
+   * `KUBE_TEST_NAMESPACE_PREFIX` keeps the namespaces of runs sharing one testbed apart (and easy to clean up).
+   */
   async namespace(prefix: string): Promise<string> {
-    const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    const name = `${process.env.KUBE_TEST_NAMESPACE_PREFIX ?? ''}${prefix}-${randomBytes(3).toString('hex')}`;
     await this.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     return name;
   }

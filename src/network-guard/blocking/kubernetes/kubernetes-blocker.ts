@@ -78,6 +78,7 @@ export class KubernetesBlocker implements Blocker {
       target: this.#settings.target,
       fallbackName: this.#settings.fallback_network_policy,
       family,
+      entry: target,
     });
     return { inventory, choice };
   }
@@ -97,6 +98,10 @@ export class KubernetesBlocker implements Blocker {
     const entry = this.entryFor(request.target);
     const { inventory, choice } = await this.inspect(entry);
     this.#refuseProtected(entry, inventory);
+    if (!choice.chosen && choice.alreadyDenied) {
+      const detail = choice.alreadyDenied.detail;
+      return { blocker: this.kind, object: 'NetworkPolicies', diff: '', alreadyBlocked: true, patch: { detail } };
+    }
     const location = this.#chosen(choice);
     const mark = this.#mark(request);
     const object = await this.#objects.read(location);
@@ -139,6 +144,10 @@ export class KubernetesBlocker implements Blocker {
       const entry = this.entryFor(request.target);
       const { inventory, choice } = await this.inspect(entry);
       this.#refuseProtected(entry, inventory);
+      if (!choice.chosen && choice.alreadyDenied) {
+        const { detail, byAgent } = choice.alreadyDenied;
+        return { status: 'unchanged', detail, preexisting: !byAgent };
+      }
       const location = this.#chosen(choice);
       const mark = this.#mark(request);
       return this.#withConflictRetries(location, async (object) => {

@@ -1,4 +1,5 @@
 import { type IpFamily, parseCidr } from '../../../core/ip-address.ts';
+import { type Admission, admissionOf } from './network-policy-admission.ts';
 import type {
   DenyPattern,
   MiddlewareInfo,
@@ -65,6 +66,11 @@ export interface PatternChoice {
   chosen?: PatternCandidate;
   /** Why nothing was chosen, or caveats of the choice. */
   warnings: string[];
+  /**
+   * Set when no pattern is chosen because the NetworkPolicies on the Traefik pods already deny the address on every
+   * port: blocking it again through them is `unchanged`, not a failure. Says which policies deny it.
+   */
+  alreadyDenied?: { detail: string; byAgent: boolean };
 }
 
 export interface RankingOptions {
@@ -73,6 +79,8 @@ export interface RankingOptions {
   fallbackName: string;
   /** Family of the address being blocked; NetworkPolicy ipBlocks must match it. */
   family?: IpFamily;
+  /** The entry being blocked: NetworkPolicies are judged by how they treat it (see network-policy-admission.ts). */
+  entry?: string;
 }
 
 const NETWORK_POLICY_CAVEAT =
@@ -149,33 +157,22 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
   // NetworkPolicies are allow-lists that add up: an except in one policy, or a new policy, denies nothing another policy
   // on the same pods allows. Only a policy that alone decides who reaches Traefik can carry a block.
   const isolating = inventory.networkPolicies.filter((policy) => policy.isolatesTraefik);
-  const othersAllowing = (policy?: { namespace: string; name: string }) =>
-    isolating.filter(
-      (other) =>
-        (other.namespace !== policy?.namespace || other.name !== policy?.name) &&
-        (other.admitsEverySource ||
-          other.ipBlocks.some((block) => !options.family || parseCidr(block.cidr)?.family === options.family)),
-    );
   const policyNames = (policies: NetworkPolicyInfo[]) =>
     policies.map((policy) => `NetworkPolicy ${policy.namespace}/${policy.name}`).join(', ');
+  const admission = options.entry ? admissionOf(inventory, options.entry) : undefined;
   for (const policy of inventory.networkPolicies) {
-    const rivals = othersAllowing(policy);
-    const fitting = policy.ipBlocks.filter(
-      (block) => !options.family || parseCidr(block.cidr)?.family === options.family,
-    );
+    const verdict = admission
+      ? policyVerdict(policy, admission, options.entry!, policyNames)
+      : familyVerdict(policy, isolating, options.family, policyNames);
     candidates.push({
       pattern: 'networkpolicy',
       object: `NetworkPolicy ${policy.namespace}/${policy.name}`,
       location: { kind: 'NetworkPolicy', pattern: 'networkpolicy', namespace: policy.namespace, name: policy.name },
-      eligible: policy.selectsTraefik && fitting.length > 0 && rivals.length === 0,
+      eligible: verdict.eligible,
       tier: 3,
-      reason: !policy.selectsTraefik
-        ? 'does not select the Traefik pods'
-        : fitting.length === 0
-          ? `no ipBlock for ${options.family ?? 'this'} addresses`
-          : rivals.length > 0
-            ? `${policyNames(rivals)} also admits addresses to the Traefik pods; policies add up, so an except here would block nothing`
-            : `ipBlock ${fitting.map((block) => block.cidr).join(', ')} on the Traefik pods${policy.managedByAgent ? ' (created by devops-agent)' : ''}; ${NETWORK_POLICY_CAVEAT}`,
+      reason: verdict.eligible
+        ? `${verdict.reason}${policy.managedByAgent ? ' (created by devops-agent)' : ''}; ${NETWORK_POLICY_CAVEAT}`
+        : verdict.reason,
       entries: policy.ipBlocks.reduce((total, block) => total + block.except.length, 0),
     });
   }
@@ -218,6 +215,16 @@ export function rankPatterns(inventory: TraefikInventory, options: RankingOption
   if (!chosen && options.target && pool.length > 0) {
     chosen = pool[0];
     warnings.push(`kubernetes.target forces ${chosen.object} although: ${chosen.reason}`);
+  }
+  const alreadyDenied = !chosen && admission ? deniedByPolicies(admission, options.entry!, isolating) : undefined;
+  if (alreadyDenied) return { candidates, warnings, alreadyDenied };
+  if (!chosen && admission) {
+    warnings.push(...unblockableReasons(admission, options.entry!));
+    if (admission.admitting.length > 1) {
+      warnings.push(
+        `${policyNames(admission.admitting.map((item) => item.policy))} each admit ${options.entry} to the Traefik pods: policies add up, so a block would have to change all of them, and the agent changes one object per block (atomically)`,
+      );
+    }
   }
   if (!chosen) {
     warnings.push(
@@ -303,4 +310,104 @@ function selectorText(selector: Record<string, string>): string {
   return Object.entries(selector)
     .map(([key, value]) => `${key}=${value}`)
     .join(',');
+}
+
+const NOT_IN_FORCE =
+  'its policyTypes do not include Ingress: its ingress rules are not in force, an except there would block nothing';
+
+interface PolicyVerdict {
+  eligible: boolean;
+  reason: string;
+}
+
+/** Whether an except in `policy` would deny `entry` on every port: it must be the only policy admitting it. */
+function policyVerdict(
+  policy: NetworkPolicyInfo,
+  admission: Admission,
+  entry: string,
+  policyNames: (policies: NetworkPolicyInfo[]) => string,
+): PolicyVerdict {
+  if (!policy.selectsTraefik) return { eligible: false, reason: 'does not select the Traefik pods' };
+  if (!policy.isolatesTraefik) {
+    return {
+      eligible: false,
+      reason: NOT_IN_FORCE,
+    };
+  }
+  const own = admission.admitting.find((item) => item.policy === policy);
+  if (!own) return { eligible: false, reason: `no ipBlock admitting ${entry}` };
+  const rivals = admission.admitting.filter((item) => item.policy !== policy).map((item) => item.policy);
+  if (rivals.length > 0) {
+    return {
+      eligible: false,
+      reason: `${policyNames(rivals)} also admits ${entry} to the Traefik pods; policies add up, so an except here would block nothing`,
+    };
+  }
+  const blockers = unblockableReasons(admission, entry);
+  if (blockers.length > 0) return { eligible: false, reason: blockers.join('; ') };
+  return {
+    eligible: true,
+    reason: `ipBlock ${own.blocks.map((block) => block.cidr).join(', ')} on the Traefik pods admits ${entry}: each gets it in except`,
+  };
+}
+
+/** Without an entry (`k8s patterns` with no target): any ipBlock of the family counts. */
+function familyVerdict(
+  policy: NetworkPolicyInfo,
+  isolating: NetworkPolicyInfo[],
+  family: IpFamily | undefined,
+  policyNames: (policies: NetworkPolicyInfo[]) => string,
+): PolicyVerdict {
+  const ofFamily = (block: { cidr: string }) => !family || parseCidr(block.cidr)?.family === family;
+  const rivals = isolating.filter(
+    (other) =>
+      (other.namespace !== policy.namespace || other.name !== policy.name) &&
+      (other.admitsEverySource || other.ipBlocks.some(ofFamily)),
+  );
+  const fitting = policy.ipBlocks.filter(ofFamily);
+  if (!policy.selectsTraefik) return { eligible: false, reason: 'does not select the Traefik pods' };
+  if (!policy.isolatesTraefik) {
+    return {
+      eligible: false,
+      reason: NOT_IN_FORCE,
+    };
+  }
+  if (fitting.length === 0) return { eligible: false, reason: `no ipBlock for ${family ?? 'this'} addresses` };
+  if (rivals.length > 0) {
+    return {
+      eligible: false,
+      reason: `${policyNames(rivals)} also admits addresses to the Traefik pods; policies add up, so an except here would block nothing`,
+    };
+  }
+  return { eligible: true, reason: `ipBlock ${fitting.map((block) => block.cidr).join(', ')} on the Traefik pods` };
+}
+
+/** Why no NetworkPolicy edit can deny `entry`: a rule admitting every source, an ipBlock holding part of it. */
+function unblockableReasons(admission: Admission, entry: string): string[] {
+  return [
+    ...admission.everySource.map(
+      (policy) =>
+        `NetworkPolicy ${policy.namespace}/${policy.name} has an ingress rule without from, which admits every source (${entry} too) on its ports: no NetworkPolicy edit can deny it there`,
+    ),
+    ...admission.partial.map(
+      ({ policy, block }) =>
+        `NetworkPolicy ${policy.namespace}/${policy.name} admits ${block.cidr}, a part of ${entry}: an except must lie inside its cidr, so block the narrower network there`,
+    ),
+  ];
+}
+
+/** The policies on the Traefik pods already deny `entry` on every port: nothing admits it, every pod is isolated. */
+function deniedByPolicies(
+  admission: Admission,
+  entry: string,
+  isolating: NetworkPolicyInfo[],
+): PatternChoice['alreadyDenied'] {
+  if (admission.admitting.length > 0 || unblockableReasons(admission, entry).length > 0) return undefined;
+  if (!admission.everyPodIsolated) return undefined;
+  const byAgent = isolating.some((policy) => policy.agentEntries.includes(entry));
+  const names = isolating.map((policy) => `${policy.namespace}/${policy.name}`).join(', ');
+  return {
+    detail: `${entry} already denied to the Traefik pods: no rule of NetworkPolicy ${names} admits it (no ipBlock holds it outside its excepts, no rule admits every source)`,
+    byAgent,
+  };
 }
