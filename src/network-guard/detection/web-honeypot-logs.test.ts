@@ -134,8 +134,9 @@ test('DShield web honeypot (2023-2024): exploit bots only, none taken for a secr
   });
 });
 
+// 29 paths: Nikto's /../config.dat is a credential configuration since the SecLists names (seclists-secret-files.test.ts).
 const NIKTO_FINDINGS = [
-  'secret_exposure: sensitive path answered 2xx with content to few clients: /php72/sql/nuke.sql (a secret may have leaked), after probing 28 sensitive paths',
+  'secret_exposure: sensitive path answered 2xx with content to few clients: /php72/sql/nuke.sql (a secret may have leaked), after probing 29 sensitive paths',
   'secrets_scanning: 10+ sensitive requests answered 401/403/404 within 3600s, 5+ distinct sensitive paths within 3600s, path traversal out of the web root to a sensitive file, scanner user agent (nikto) probing sensitive paths',
 ];
 const NIMDA = 'Nimda: root.exe and cmd.exe through IIS traversals (%255c, %c0%af, %c1%1c...), answered 404';
