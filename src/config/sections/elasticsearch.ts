@@ -45,8 +45,8 @@ const fieldFilter = z.strictObject(
     field: z
       .string()
       .regex(
-        /^[A-Za-z0-9_@][A-Za-z0-9_@.-]*$/,
-        'a field name (letters, digits, _ @ . -): no wildcard, space or query syntax',
+        /^[A-Za-z0-9_@][A-Za-z0-9_@./-]*$/,
+        'a field name (letters, digits, _ @ . - /): no wildcard, space or query syntax',
       ),
     values: oneOrMore(filterValue, 100, 'a value'),
   },
