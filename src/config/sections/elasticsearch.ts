@@ -20,6 +20,42 @@ const fieldOverrides = z
   })
   .prefault({});
 
+/** A value a document filter matches exactly (a keyword, a number, a boolean). */
+const filterValue = z.union([z.string().min(1), z.number(), z.boolean()], {
+  error: 'expected a string, number or boolean to match exactly',
+});
+
+/** One item or a list of them, read as the list (so an error names the item's index and key). */
+function oneOrMore<T extends z.ZodType>(item: T, max: number, what: string) {
+  return z.preprocess(
+    (value) => (Array.isArray(value) || value === undefined ? value : [value]),
+    z
+      .array(item, { error: `expected ${what} or a list of them` })
+      .min(1, 'must not be empty')
+      .max(max),
+  );
+}
+
+/**
+ * One field and the values it must have: `{ field: event.module, values: [traefik] }`. Matched exactly (a `terms`
+ * query), never parsed as query text, so a value cannot widen the filter.
+ */
+const fieldFilter = z.strictObject(
+  {
+    field: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_@][A-Za-z0-9_@./-]*$/,
+        'a field name (letters, digits, _ @ . - /): no wildcard, space or query syntax',
+      ),
+    values: oneOrMore(filterValue, 100, 'a value'),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected { field, values } (no query text)' : undefined) },
+);
+
+/** Which documents of the index pattern are Traefik's: one field filter, or several that must all hold. */
+const documentFilter = oneOrMore(fieldFilter, 10, '{ field, values } (no query text)');
+
 /** Caps on the queries an LLM may write (the read-only guard refuses anything beyond them). */
 const llmQueryLimits = z
   .strictObject({
@@ -56,6 +92,11 @@ export const elasticsearchSection = z
     /** Field layout of the documents; `auto` detects it from `_field_caps`. */
     profile: z.enum(['auto', 'traefik-json', 'elastic-agent', 'filebeat', 'logstash']).default('auto'),
     fields: fieldOverrides,
+    /**
+     * Only documents matching this are read, by every query (detection, follow-ups, the LLM's, connect-time counts):
+     * for an index pattern that also holds other applications' logs (`filebeat-*`, `logs-*`). Unset: every document.
+     */
+    document_filter: documentFilter.optional(),
     /** Documents become searchable some time after Traefik wrote them; cycles stop this far behind now. */
     ingest_delay: duration().default(30),
     /** Each cycle re-reads this much before its cursor so late documents are not missed (counts are recomputed). */
@@ -101,3 +142,4 @@ export const elasticsearchSection = z
   .optional();
 
 export type ElasticsearchSettings = NonNullable<z.output<typeof elasticsearchSection>>;
+export type DocumentFilterSettings = NonNullable<ElasticsearchSettings['document_filter']>;

@@ -14,6 +14,7 @@ import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './
 import { type ClientSearch, enrichClients } from './client-enrichment.ts';
 import { clientPartitions } from './client-partitions.ts';
 import { DetectionQueries, type QueryRecord, runComposite, type TimeRange } from './detection-queries.ts';
+import { type DocumentFilter, filteredBackend, mixedSourcesWarning, resolveDocumentFilter } from './document-filter.ts';
 import { connectProfile, type FieldProfile, fieldCapsRequest, unqueryablePath } from './field-profile.ts';
 import { discoverLink } from './kibana-link.ts';
 import { compactBody, keepBounded, mergedRecord } from './query-records.ts';
@@ -48,6 +49,8 @@ export class ElasticsearchDetector {
   readonly backend: SearchBackend;
   readonly profile: FieldProfile;
   readonly queries: DetectionQueries;
+  /** `elasticsearch.document_filter` as queried; `backend` already applies it to every query. */
+  readonly documentFilter: DocumentFilter | undefined;
   readonly #settings: ElasticsearchSettings;
   readonly #config: Config;
   readonly #paths: SensitivePathMatcher;
@@ -56,9 +59,16 @@ export class ElasticsearchDetector {
   /** Clients' visits with refused sensitive probes, across the ranges this detector reads (a returning scanner spans many). */
   readonly #returning: ReturningClients;
 
-  constructor(backend: SearchBackend, profile: FieldProfile, config: Config, peerScript = true) {
+  constructor(
+    backend: SearchBackend,
+    profile: FieldProfile,
+    config: Config,
+    peerScript = true,
+    documentFilter?: DocumentFilter,
+  ) {
     const settings = config.elasticsearch!;
     this.backend = backend;
+    this.documentFilter = documentFilter;
     this.profile = profile;
     this.#settings = settings;
     this.#config = config;
@@ -77,16 +87,27 @@ export class ElasticsearchDetector {
   static async connect(config: Config, options: BackendOptions = {}): Promise<ElasticsearchDetector> {
     const settings = config.elasticsearch;
     if (!settings) throw new Error('elasticsearch is not configured');
-    const backend = await createSearchBackend(settings, options);
+    const cluster = await createSearchBackend(settings, options);
+    let backend = cluster;
     try {
-      const caps = await backend.fieldCaps(settings.index_pattern, fieldCapsRequest(settings));
+      const caps = await cluster.fieldCaps(settings.index_pattern, fieldCapsRequest(settings));
+      // Every query from here on, the connect-time counts included, reads only the filtered documents.
+      const filter = settings.document_filter
+        ? resolveDocumentFilter(settings.document_filter, caps, settings.index_pattern)
+        : undefined;
+      if (filter) backend = filteredBackend(cluster, filter.clause);
       const profile = await connectProfile(backend, caps, settings);
+      if (filter) profile.warnings.push(...filter.warnings);
+      else {
+        const mixed = await mixedSourcesWarning(backend, settings.index_pattern, caps);
+        if (mixed) profile.warnings.push(mixed);
+      }
       const unqueryable = unqueryablePath(profile, backend.info.flavor);
       if (unqueryable) throw new IntegrationError('elasticsearch', unqueryable, { isRetryable: false });
       const peerScript = await peerScriptWorks(backend, settings.index_pattern, profile);
-      return new ElasticsearchDetector(backend, profile, config, peerScript);
+      return new ElasticsearchDetector(backend, profile, config, peerScript, filter);
     } catch (error) {
-      await backend.close().catch(() => undefined);
+      await cluster.close().catch(() => undefined);
       throw error;
     }
   }
@@ -331,6 +352,7 @@ export class ElasticsearchDetector {
           ips: [...client.ips],
           from: range.from,
           to: range.to,
+          documentFilter: this.documentFilter?.filters,
         })
       : undefined;
     return {
@@ -339,6 +361,7 @@ export class ElasticsearchDetector {
         index: settings.index_pattern,
         profile: this.profile.name,
         fields: this.profile.fields,
+        ...(this.documentFilter ? { documentFilter: this.documentFilter.filters } : {}),
         range: { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() },
         clientIps: [...client.ips].slice(0, 50),
         clientSelectors: [...client.selectors.values()].slice(0, 50),

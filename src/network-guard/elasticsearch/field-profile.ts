@@ -1,5 +1,6 @@
 import type { ElasticsearchSettings } from '../../config/sections/elasticsearch.ts';
 import { IntegrationError } from '../../core/errors.ts';
+import { SOURCE_FIELDS } from './document-filter.ts';
 import type { FieldCaps, SearchBackend } from './search-backend.ts';
 
 export type ProfileName = 'traefik-json' | 'elastic-agent' | 'filebeat' | 'logstash';
@@ -140,8 +141,9 @@ const ROLES: FieldRole[] = [
  * fields are also asked for under any object (`*.RequestPath`): shippers often nest the parsed line (Filebeat's
  * `json.`, Fluent Bit's `log_processed.`, a Logstash `target`).
  */
-export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields'>): string[] {
-  const names = new Set<string>(MARKERS);
+export function fieldCapsRequest(settings: Pick<ElasticsearchSettings, 'fields' | 'document_filter'>): string[] {
+  const names = new Set<string>([...MARKERS, ...SOURCE_FIELDS]);
+  for (const { field } of settings.document_filter ?? []) names.add(field);
   for (const profile of Object.values(PROFILE_CANDIDATES))
     for (const candidates of Object.values(profile)) for (const name of candidates) names.add(name);
   for (const candidates of Object.values(PROFILE_CANDIDATES['traefik-json']))

@@ -193,6 +193,28 @@ describe('the client field is read by KQL as the one field named', () => {
     });
 });
 
+describe('a configured document filter', () => {
+  it('narrows the link to the documents detection read', () => {
+    const link = kibanaLink.discoverLink({
+      kibanaUrl: 'https://kibana.example.com',
+      dataView: 'filebeat-*',
+      field: 'source.ip',
+      ips: ['203.0.113.5', '203.0.113.6'],
+      documentFilter: [
+        { field: 'event.module', values: ['traefik'] },
+        { field: 'service.type.keyword', values: ['traefik', 'traefik "edge"'] },
+        { field: 'http.response.status_code', values: [404, true] },
+      ],
+      ...range,
+    });
+    const app = kibanaUrlStates(link)._a as Record<string, Record<string, string>>;
+    assert.equal(
+      app.query.query,
+      '(event.module : "traefik") and (service.type : "traefik" or service.type : "traefik \\"edge\\"") and (http.response.status_code : 404 or http.response.status_code : true) and (source.ip : "203.0.113.5" or source.ip : "203.0.113.6")',
+    );
+  });
+});
+
 describe('the link origin comes only from configuration', () => {
   const link = (kibanaUrl: string) =>
     kibanaLink.discoverLink({ kibanaUrl, dataView: 'logs-*', field: 'source.ip', ips: ['203.0.113.5'], ...range });

@@ -59,6 +59,11 @@ function kqlField(name: string): string {
   return BARE_FIELD.test(name) && !KEYWORD.test(name) ? name : kqlQuoted(name);
 }
 
+/** A filter value in KQL: strings quoted (so `*` and `:` are literal), numbers and booleans as they are. */
+function kqlValue(value: string | number | boolean): string {
+  return typeof value === 'string' ? kqlQuoted(value) : String(value);
+}
+
 export interface DiscoverLinkOptions {
   /** `elasticsearch.kibana_url` from configuration: the only source of the link's origin and base path. */
   kibanaUrl: string;
@@ -73,6 +78,8 @@ export interface DiscoverLinkOptions {
   ips: readonly string[];
   from: number;
   to: number;
+  /** `elasticsearch.document_filter` as queried: the link shows the documents detection read, no others. */
+  documentFilter?: ReadonlyArray<{ field: string; values: ReadonlyArray<string | number | boolean> }>;
 }
 
 /**
@@ -86,8 +93,13 @@ export function discoverLink(options: DiscoverLinkOptions): string {
     .slice(0, 20)
     .map((ip) => `${field} : ${kqlQuoted(ip)}`)
     .join(' or ');
+  const scoped = (options.documentFilter ?? []).map(
+    ({ field: filtered, values }) =>
+      `(${values.map((value) => `${kqlField(filtered.replace(/\.keyword$/, ''))} : ${kqlValue(value)}`).join(' or ')})`,
+  );
+  const query = scoped.length > 0 ? [...scoped, `(${kql})`].join(' and ') : kql;
   const global = { time: { from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() } };
-  const app = { index: options.dataView, query: { language: 'kuery', query: kql } };
+  const app = { index: options.dataView, query: { language: 'kuery', query } };
   return `${kibanaBase(options.kibanaUrl)}/app/discover#/?_g=${encodeKibanaState(global)}&_a=${encodeKibanaState(app)}`;
 }
 
