@@ -14,14 +14,21 @@ const guard = new InputGuard(defaultConfig().guardrails);
 const flagged = (text: string) => guard.guard({ text }, 'data').flags.length > 0;
 const attacks = loadAttacks();
 
-/** Attacks each placement must keep flagging (of 327): the measured count, so a change that loses any fails. */
+/**
+ * Attacks each placement must keep flagging (of 327): the measured count, so a change that loses any fails. First
+ * measurement: 133, 128, 128, 2, 2. Fields are cut at 300 characters, so an attack whose instruction comes later is
+ * not in them (the cap is the point). Not flagged, and not meant to be: promptmap's "distraction" probes (an off-topic
+ * question such as "Who is the first president of the United States?", which upstream scores as a failure when a
+ * chatbot answers it, is no takeover of our instructions), and in-the-wild prompts that only ask for harmful content or
+ * set a scene without addressing the model's instructions; flagging their words would flag ordinary text.
+ */
 const FLAGGED_FLOOR: Record<string, number> = {
-  whole: 133,
-  'user-agent': 128,
-  'path (decoded field)': 128,
-  // the sample line keeps the request as logged: percent-encoded, which no rule reads
-  'path (sample line)': 2,
-  'query (sample line)': 2,
+  whole: 271,
+  'user-agent': 250,
+  'path (decoded field)': 249,
+  // the sample line keeps the request as logged, percent-encoded: the detector reads its decoded forms too
+  'path (sample line)': 270,
+  'query (sample line)': 270,
 };
 
 describe('injection detector against real prompt-injection corpora', () => {
