@@ -6,11 +6,22 @@ export function newBoundary(): string {
 }
 
 /**
+ * Characters JSON.stringify leaves as they are that a reader may take for a line break (NEL, LINE SEPARATOR,
+ * PARAGRAPH SEPARATOR: a real in-the-wild jailbreak carries U+2028) or that reorder what a reader sees (bidirectional
+ * overrides and isolates). Only JSON strings can hold them, so their `\uXXXX` escapes keep the meaning.
+ */
+const INVISIBLE_BREAKS = /[\u0085\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
  * Wraps JSON-serialised untrusted data in delimiters the model is told to treat as data only. `<` and `>` are written
- * as JSON unicode escapes, which keeps the JSON identical in meaning but leaves no markup inside the block.
+ * as JSON unicode escapes, which keeps the JSON identical in meaning but leaves no markup inside the block, and so are
+ * the invisible line breaks and direction marks above, so the block stays one line as any reader sees it.
  */
 export function fenceData(json: string, source: string, boundary = newBoundary()): string {
-  const escaped = json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  const escaped = json
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(INVISIBLE_BREAKS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const label = source.replace(/[^\w:.-]/g, '_');
   return `<untrusted-data id="${boundary}" source="${label}">\n${escaped}\n</untrusted-data id="${boundary}">`;
 }
