@@ -125,9 +125,12 @@ function append(node: Node, word: ShellWord): void {
       return;
     case 'string':
     case 'translated_string': {
-      for (const child of node.namedChildren) {
+      for (const child of node.children) {
         if (!child) continue;
-        if (child.type === 'string_content') word.value += unescapeDoubleQuoted(child.text);
+        // A `$` that starts no expansion (`"foo$"`) is a literal dollar sign.
+        if (!child.isNamed) {
+          if (child.type === '$') word.value += '$';
+        } else if (child.type === 'string_content') word.value += unescapeDoubleQuoted(child.text);
         else {
           word.value = undefined;
           return;
@@ -283,5 +286,43 @@ export function strayBacktick(text: string, root: Node): number | undefined {
     if (!literalAt(index)) return index;
   for (let index = text.indexOf('$('); index !== -1; index = text.indexOf('$(', index + 1))
     if (text[index + 2] !== '(' && !substitutionStarts.has(index) && !literalAt(index)) return index;
+  return undefined;
+}
+
+/**
+ * A backslash-newline between two non-blank characters: bash removes it before reading words, so `r\<newline>m -rf /`
+ * runs `rm`, and `$\<newline>(id)` is a command substitution; the grammar splits there (`r` and `m`). The offset of
+ * the first one outside single quotes, `$'...'`, comments and quoted here-documents, where it stays literal text.
+ */
+export function wordSplittingContinuation(text: string, root: Node): number | undefined {
+  if (!text.includes('\\\n')) return undefined;
+  const literal: Array<[number, number]> = [];
+  const visit = (node: Node, quotedHeredoc: boolean) => {
+    if (
+      node.type === 'raw_string' ||
+      node.type === 'ansi_c_string' ||
+      node.type === 'comment' ||
+      (node.type === 'heredoc_body' && quotedHeredoc)
+    ) {
+      literal.push([node.startIndex, node.endIndex]);
+      return;
+    }
+    let quoted = quotedHeredoc;
+    for (const child of node.children) {
+      if (!child) continue;
+      if (child.type === 'heredoc_start') quoted = /['"\\]/.test(child.text);
+      visit(child, quoted);
+    }
+  };
+  visit(root, false);
+  for (let index = text.indexOf('\\\n'); index !== -1; index = text.indexOf('\\\n', index + 1)) {
+    let backslashes = 0;
+    while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
+    if (backslashes % 2 === 1) continue;
+    const before = text[index - 1];
+    const after = text[index + 2];
+    if (before === undefined || after === undefined || /\s/.test(before) || /\s/.test(after)) continue;
+    if (!literal.some(([start, end]) => index >= start && index < end)) return index;
+  }
   return undefined;
 }
