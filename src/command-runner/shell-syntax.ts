@@ -254,29 +254,7 @@ export function simpleArgv(root: Node): string[] | undefined {
  * `$'...'`, comments and quoted here-documents, or escaped with a backslash, they are literal text to bash too.
  */
 export function strayBacktick(text: string, root: Node): number | undefined {
-  if (!text.includes('`') && !text.includes('$(')) return undefined;
-  const literal: Array<[number, number]> = [];
-  const substitutionStarts = new Set<number>();
-  const visit = (node: Node, quotedHeredoc: boolean) => {
-    if (node.type === 'command_substitution') substitutionStarts.add(node.startIndex);
-    if (
-      node.type === 'raw_string' ||
-      node.type === 'ansi_c_string' ||
-      node.type === 'comment' ||
-      (node.type === 'command_substitution' && node.text.startsWith('`')) ||
-      (node.type === 'heredoc_body' && quotedHeredoc)
-    ) {
-      literal.push([node.startIndex, node.endIndex]);
-      return;
-    }
-    let quoted = quotedHeredoc;
-    for (const child of node.children) {
-      if (!child) continue;
-      if (child.type === 'heredoc_start') quoted = /['"\\]/.test(child.text);
-      visit(child, quoted);
-    }
-  };
-  visit(root, false);
+  const { literal, substitutionStarts } = literalSpans(root, true);
   const literalAt = (index: number) => {
     let backslashes = 0;
     while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
@@ -290,18 +268,22 @@ export function strayBacktick(text: string, root: Node): number | undefined {
 }
 
 /**
- * A backslash-newline between two non-blank characters: bash removes it before reading words, so `r\<newline>m -rf /`
- * runs `rm`, and `$\<newline>(id)` is a command substitution; the grammar splits there (`r` and `m`). The offset of
- * the first one outside single quotes, `$'...'`, comments and quoted here-documents, where it stays literal text.
+ * Where bash reads text literally: single quotes, `$'...'`, comments and quoted here-documents (and backtick
+ * substitutions, when `backticks`: their inside is read again later); with the starts of `$(...)` substitutions.
  */
-export function wordSplittingContinuation(text: string, root: Node): number | undefined {
-  if (!text.includes('\\\n')) return undefined;
+function literalSpans(
+  root: Node,
+  backticks: boolean,
+): { literal: Array<[number, number]>; substitutionStarts: Set<number> } {
   const literal: Array<[number, number]> = [];
+  const substitutionStarts = new Set<number>();
   const visit = (node: Node, quotedHeredoc: boolean) => {
+    if (node.type === 'command_substitution') substitutionStarts.add(node.startIndex);
     if (
       node.type === 'raw_string' ||
       node.type === 'ansi_c_string' ||
       node.type === 'comment' ||
+      (backticks && node.type === 'command_substitution' && node.text.startsWith('`')) ||
       (node.type === 'heredoc_body' && quotedHeredoc)
     ) {
       literal.push([node.startIndex, node.endIndex]);
@@ -315,6 +297,17 @@ export function wordSplittingContinuation(text: string, root: Node): number | un
     }
   };
   visit(root, false);
+  return { literal, substitutionStarts };
+}
+
+/**
+ * A backslash-newline between two non-blank characters: bash removes it before reading words, so `r\<newline>m -rf /`
+ * runs `rm`, and `$\<newline>(id)` is a command substitution; the grammar splits there (`r` and `m`). The offset of
+ * the first one outside single quotes, `$'...'`, comments and quoted here-documents, where it stays literal text.
+ */
+export function wordSplittingContinuation(text: string, root: Node): number | undefined {
+  if (!text.includes('\\\n')) return undefined;
+  const { literal } = literalSpans(root, false);
   for (let index = text.indexOf('\\\n'); index !== -1; index = text.indexOf('\\\n', index + 1)) {
     let backslashes = 0;
     while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
