@@ -25,6 +25,7 @@ import {
   simpleArgv,
   strayBacktick,
   substitutionsIn,
+  wordSplittingContinuation,
 } from './shell-syntax.ts';
 import { assignedVariables } from './variable-builtins.ts';
 
@@ -179,6 +180,13 @@ class Walk {
           rule: 'unparsed-substitution',
           reason: `${origin} has a substitution at offset ${stray} that bash would run but the parser did not read as a command`,
         });
+      const continuation = wordSplittingContinuation(text, tree.rootNode);
+      if (continuation !== undefined)
+        return this.#add({
+          level: 'CRITICAL',
+          rule: 'word-joining-continuation',
+          reason: `${origin} has a backslash-newline at offset ${continuation} inside a word: bash joins the two parts (\`r\\<newline>m\` is \`rm\`), the parser reads two`,
+        });
       if (depth === 0) this.simpleArgv = simpleArgv(tree.rootNode);
       return this.#node(tree.rootNode, depth);
     } finally {
@@ -212,6 +220,15 @@ class Walk {
         return this.#pipeline(node, depth);
       case 'redirected_statement':
         return this.#redirected(node, depth);
+      case 'compound_statement':
+        // `{}` and `{rm;}`: without a blank after `{` bash reads one word, a program name, where the grammar sees a group.
+        return /^\{\S/.test(node.text)
+          ? this.#add({
+              level: 'CRITICAL',
+              rule: 'brace-word',
+              reason: `bash reads ${node.text.slice(0, 20)} as a program name starting with {, not a command group`,
+            })
+          : this.#children(node, depth);
       case 'function_definition':
         return this.#functionDefinition(node, depth);
       case 'variable_assignment':
@@ -562,7 +579,15 @@ class Walk {
   #assignment(node: SyntaxNode, depth: number): Finding[] {
     const found: Finding[] = [];
     for (const substitution of substitutionsIn(node)) found.push(...this.#substitution(substitution, depth));
-    const name = node.childForFieldName('name')?.text ?? '';
+    const nameNode = node.childForFieldName('name');
+    const name = nameNode?.text ?? '';
+    // `à=b foo`: bash allows only ASCII letters, digits and _ in a name, so it runs a program named `à=b`.
+    if (nameNode?.type === 'variable_name' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      found.push({
+        level: 'CRITICAL',
+        rule: 'not-an-assignment',
+        reason: `${node.text.slice(0, 40)} is no assignment to bash (${JSON.stringify(name)} is not a variable name): it runs as a program`,
+      });
     const danger = variableFinding(name);
     if (danger) found.push(...this.#add({ ...danger, reason: `${danger.reason} (${node.text.slice(0, 60)})` }));
     return found;
@@ -570,6 +595,16 @@ class Walk {
 
   #declaration(node: SyntaxNode, depth: number): Finding[] {
     const found: Finding[] = [];
+    // The grammar knows tcsh's `unsetenv` as a keyword; to bash it is just a program.
+    if (node.type === 'unset_command' && node.children[0]?.text === 'unsetenv') {
+      const words: ShellWord[] = [{ value: 'unsetenv', raw: 'unsetenv', pattern: false, obfuscated: false }];
+      for (const child of node.namedChildren) {
+        if (!child) continue;
+        words.push(evaluateWord(child));
+        for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
+      }
+      return [...found, ...this.#program(words, depth)];
+    }
     for (const child of node.namedChildren) {
       if (!child) continue;
       if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));

@@ -5,7 +5,8 @@ import { compareWithUpstream, defaultClassifier, fixtureCases } from './testing/
 
 /**
  * Qwen Code's read-only shell checker cases (see __fixtures__/README.md): a command it schedules as read-only must
- * run without approval here; one it will not must be held, unless the fixture says why it truly only reads (`ours`).
+ * run without approval here unless the fixture says why we hold it (`ours`: stricter, never looser); one it will not
+ * must be held, unless the fixture says why it truly only reads.
  */
 interface QwenCase {
   command: string;
@@ -22,8 +23,9 @@ test('Qwen Code read-only cases: read-only runs, the rest is held unless the fix
   assert.ok(cases.length >= 240, `${cases.length} cases`);
   for (const entry of cases) {
     if (entry.ours) assert.ok(entry.ours.why.length > 10, `${entry.command}: a disagreement needs its reason`);
-    if (entry.upstream === 'read-only')
-      assert.equal(entry.ours, undefined, `${entry.command}: may not be held silently`);
+    // A read-only case may be held only with its reason, and only more strictly (never the other way round).
+    if (entry.upstream === 'read-only' && entry.ours)
+      assert.notEqual(entry.ours.decision, 'allow', `${entry.command}: a disagreement is a stricter answer`);
   }
   const { failures, agreed } = compareWithUpstream(
     classifier,

@@ -125,9 +125,12 @@ function append(node: Node, word: ShellWord): void {
       return;
     case 'string':
     case 'translated_string': {
-      for (const child of node.namedChildren) {
+      for (const child of node.children) {
         if (!child) continue;
-        if (child.type === 'string_content') word.value += unescapeDoubleQuoted(child.text);
+        // A `$` that starts no expansion (`"foo$"`) is a literal dollar sign.
+        if (!child.isNamed) {
+          if (child.type === '$') word.value += '$';
+        } else if (child.type === 'string_content') word.value += unescapeDoubleQuoted(child.text);
         else {
           word.value = undefined;
           return;
@@ -251,7 +254,27 @@ export function simpleArgv(root: Node): string[] | undefined {
  * `$'...'`, comments and quoted here-documents, or escaped with a backslash, they are literal text to bash too.
  */
 export function strayBacktick(text: string, root: Node): number | undefined {
-  if (!text.includes('`') && !text.includes('$(')) return undefined;
+  const { literal, substitutionStarts } = literalSpans(root, true);
+  const literalAt = (index: number) => {
+    let backslashes = 0;
+    while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
+    return backslashes % 2 === 1 || literal.some(([start, end]) => index >= start && index < end);
+  };
+  for (let index = text.indexOf('`'); index !== -1; index = text.indexOf('`', index + 1))
+    if (!literalAt(index)) return index;
+  for (let index = text.indexOf('$('); index !== -1; index = text.indexOf('$(', index + 1))
+    if (text[index + 2] !== '(' && !substitutionStarts.has(index) && !literalAt(index)) return index;
+  return undefined;
+}
+
+/**
+ * Where bash reads text literally: single quotes, `$'...'`, comments and quoted here-documents (and backtick
+ * substitutions, when `backticks`: their inside is read again later); with the starts of `$(...)` substitutions.
+ */
+function literalSpans(
+  root: Node,
+  backticks: boolean,
+): { literal: Array<[number, number]>; substitutionStarts: Set<number> } {
   const literal: Array<[number, number]> = [];
   const substitutionStarts = new Set<number>();
   const visit = (node: Node, quotedHeredoc: boolean) => {
@@ -260,7 +283,7 @@ export function strayBacktick(text: string, root: Node): number | undefined {
       node.type === 'raw_string' ||
       node.type === 'ansi_c_string' ||
       node.type === 'comment' ||
-      (node.type === 'command_substitution' && node.text.startsWith('`')) ||
+      (backticks && node.type === 'command_substitution' && node.text.startsWith('`')) ||
       (node.type === 'heredoc_body' && quotedHeredoc)
     ) {
       literal.push([node.startIndex, node.endIndex]);
@@ -274,14 +297,25 @@ export function strayBacktick(text: string, root: Node): number | undefined {
     }
   };
   visit(root, false);
-  const literalAt = (index: number) => {
+  return { literal, substitutionStarts };
+}
+
+/**
+ * A backslash-newline between two non-blank characters: bash removes it before reading words, so `r\<newline>m -rf /`
+ * runs `rm`, and `$\<newline>(id)` is a command substitution; the grammar splits there (`r` and `m`). The offset of
+ * the first one outside single quotes, `$'...'`, comments and quoted here-documents, where it stays literal text.
+ */
+export function wordSplittingContinuation(text: string, root: Node): number | undefined {
+  if (!text.includes('\\\n')) return undefined;
+  const { literal } = literalSpans(root, false);
+  for (let index = text.indexOf('\\\n'); index !== -1; index = text.indexOf('\\\n', index + 1)) {
     let backslashes = 0;
     while (index - backslashes - 1 >= 0 && text[index - backslashes - 1] === '\\') backslashes++;
-    return backslashes % 2 === 1 || literal.some(([start, end]) => index >= start && index < end);
-  };
-  for (let index = text.indexOf('`'); index !== -1; index = text.indexOf('`', index + 1))
-    if (!literalAt(index)) return index;
-  for (let index = text.indexOf('$('); index !== -1; index = text.indexOf('$(', index + 1))
-    if (text[index + 2] !== '(' && !substitutionStarts.has(index) && !literalAt(index)) return index;
+    if (backslashes % 2 === 1) continue;
+    const before = text[index - 1];
+    const after = text[index + 2];
+    if (before === undefined || after === undefined || /\s/.test(before) || /\s/.test(after)) continue;
+    if (!literal.some(([start, end]) => index >= start && index < end)) return index;
+  }
   return undefined;
 }
