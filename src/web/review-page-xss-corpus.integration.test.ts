@@ -476,6 +476,10 @@ test('every page carries a CSP without inline script; Kibana links keep the conf
     assert.match(policy, path.startsWith('/workloads') ? /default-src 'none'/ : /script-src 'self'/, path);
     assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval|\*/, path);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    // the approve page carries a decision form: it must not be framed (clickjacking) nor re-based, whatever its CSP
+    assert.match(policy, /frame-ancestors 'none'/, path);
+    assert.match(policy, /base-uri 'none'/, path);
+    assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
   }
   const javascriptUrls = vectors.map((vector) => vector.text).filter((text) => /^\s*(javascript|data):/i.test(text));
   assert.ok(javascriptUrls.length > 10, 'the corpus has javascript: and data: URL vectors');
