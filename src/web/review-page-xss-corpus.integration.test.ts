@@ -220,7 +220,8 @@ before(async () => {
       effect: { programs: [], redirectTargets: [], outsidePaths: [] },
     });
   }
-  // public site paths: the host and path of two vectors, served to two clients
+  // public site paths: the host and path of two vectors, served to two clients (the profile learns only paths that
+  // look sensitive, so under /.git/; replayed after the probes, which they would otherwise make public content)
   const siteEvents = indexed.slice(0, SITE_PATHS_SHOWN * 2).flatMap(({ vector }, position) =>
     position % 2 === 1
       ? []
@@ -229,8 +230,8 @@ before(async () => {
             time: Date.parse('2026-11-01T09:00:00Z') + position * 1000,
             clientIp,
             method: 'GET',
-            rawPath: `/${indexed[position + 1].vector.text}`,
-            path: normalizePath(`/${indexed[position + 1].vector.text}`),
+            rawPath: `/.git/${indexed[position + 1].vector.text}`,
+            path: normalizePath(`/.git/${indexed[position + 1].vector.text}`),
             status: 200,
             userAgent: 'Mozilla/5.0',
             host: vector.text,
@@ -317,7 +318,8 @@ test('the review page: queue and incident detail show every vector as text', { t
       list.incidents[0].id,
     );
     for (const incident of list.incidents) {
-      const indices = incidentGroups.get(incident.id) ?? [];
+      const indices = incidentGroups.get(incident.id);
+      if (!indices) continue; // an incident of the site-path clients: its fields are not vectors of a batch
       const row = page.locator(`.incident-row[data-incident-id="${incident.id}"]`);
       const rowPath = await row.locator('.row-path').textContent();
       compare('queue row path', indices[0], rowPath, incident.topPath);
