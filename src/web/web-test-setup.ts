@@ -46,7 +46,9 @@ export interface WebFixture {
   close(): Promise<void>;
 }
 
-export async function startWebFixture(options: { token?: string; mode?: 'review' | 'auto' | 'disabled' } = {}) {
+export async function startWebFixture(
+  options: { token?: string; mode?: 'review' | 'auto' | 'disabled'; overrides?: Record<string, unknown> } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'web-'));
   const denylist = join(dir, 'dynamic', 'denylist.yaml');
   const config = defaultConfig({
@@ -56,6 +58,7 @@ export async function startWebFixture(options: { token?: string; mode?: 'review'
     'blocking.blocker': 'traefik-file',
     'blocking.traefik_file.path': denylist,
     'web.listen': '127.0.0.1:0',
+    ...options.overrides,
   });
   const runtime = await openRuntime(config);
   const guard = new NetworkGuard({ config, store: runtime.store, blocker: runtime.blocker, source: 'replay' });

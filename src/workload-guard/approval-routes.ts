@@ -99,13 +99,19 @@ function headerRecord(request: RouteRequest): Record<string, string | undefined>
   };
 }
 
-/** Chat pages get a CSP stricter than the review page's (no script, no styles at all); the stack keeps it. */
+/**
+ * Chat pages get a CSP stricter than the review page's (no script, no styles at all); the stack keeps it. It replaces
+ * the stack's whole policy, and `default-src` covers neither framing nor `<base>`, so those are repeated here: a page
+ * holding an approve-and-patch form must never be framed (clickjacking).
+ */
 function reply(answer: HttpAnswer): RouteReply {
   return {
     status: answer.status,
     text: answer.body,
     contentType: answer.contentType,
-    headers: { 'Content-Security-Policy': "default-src 'none'; form-action 'self'" },
+    headers: {
+      'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    },
   };
 }
 
