@@ -139,7 +139,12 @@ for (const { file, reopens } of STANZAS) {
   }, async () => {
     const { measurement, notices, stderr } = await runStanza(file);
     console.log(`${file}: ${JSON.stringify(measurement)}`);
-    assert.deepEqual(stderr, []);
+    // compress without delaycompress gzips the renamed file while the writer may still append to it (before USR1):
+    // gzip then says so. The lines are still read (from our open descriptor); the .gz may miss them (logrotate's).
+    assert.deepEqual(
+      stderr.filter((text) => !/file size changed while zipping/.test(text)),
+      [],
+    );
     assert.ok(
       notices.some((notice) => /rotated|truncated|replaced/.test(notice)),
       notices.join('\n'),
