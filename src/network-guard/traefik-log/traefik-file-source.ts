@@ -116,8 +116,12 @@ export class TraefikFileSource {
   #fragmentsAt: { handle: FileHandle; offset: number } | undefined;
   readonly #pollIntervalMs: number;
   #file: OpenFile | undefined;
-  /** A rotated-away file still being finished (after a restart) before the current one. */
-  #draining: { file: OpenFile; offset: number; skipToNewline: boolean } | undefined;
+  /**
+   * A rotated-away file still being finished before the current one. `renamed`: the writer's own file, renamed away;
+   * it may still be appending to it (until logrotate's postrotate signal makes it reopen the path), so it is only
+   * finished once the file at the path has something in it. A copy (copytruncate's, a decompressed one) is complete.
+   */
+  #draining: { file: OpenFile; offset: number; skipToNewline: boolean; renamed: boolean } | undefined;
   #cursor: TraefikFilePosition | undefined;
   #continuing: ContinuingRead | undefined;
   #catchingUp: CatchingUp | undefined;
@@ -180,7 +184,12 @@ export class TraefikFileSource {
     if (this.#file && (!current || current.ino !== this.#file.ino || current.dev !== this.#file.dev)) {
       // Renamed away (rotation): finish what was written to the old file, then start on the new one.
       notices.push(`${this.path} was rotated; finishing the previous file`);
-      this.#draining = { file: this.#file, offset: this.#cursor.offset, skipToNewline: !!this.#cursor.skipToNewline };
+      this.#draining = {
+        file: this.#file,
+        offset: this.#cursor.offset,
+        skipToNewline: !!this.#cursor.skipToNewline,
+        renamed: true,
+      };
       this.#file = undefined;
       return this.#readDraining(maxBytes, events, stats, notices);
     }
@@ -210,6 +219,7 @@ export class TraefikFileSource {
           file: copy,
           offset: cursor.offset,
           skipToNewline: !!cursor.skipToNewline,
+          renamed: false,
         };
         return this.#readDraining(maxBytes, events, stats, notices);
       }
@@ -393,20 +403,27 @@ export class TraefikFileSource {
     notices: string[],
   ): Promise<SourceBatch> {
     const draining = this.#draining!;
+    // Between logrotate's rename and the writer's reopen (postrotate's USR1/HUP) the writer still appends to the
+    // renamed file: the real logrotate showed 1 to 4 lines per rotation there. Until the file at the path has
+    // something in it (the writer reopened; its writes go there from then on), the renamed file is not finished.
+    // Stat the path first: what the renamed file holds after that is complete once the path has grown.
+    const stillWritten = draining.renamed && !((await statOrUndefined(this.path))?.size ?? 0);
     const size = (await draining.file.handle.stat()).size;
     const to = this.#readEnd(draining.file.handle, draining.offset, Math.min(size, draining.offset + maxBytes));
     // The writer has moved to the new file, so a last line without a newline is complete.
-    const outcome = await this.#scan(draining.file.handle, draining.offset, to, draining.skipToNewline, to === size, {
+    const final = to === size && !stillWritten;
+    const outcome = await this.#scan(draining.file.handle, draining.offset, to, draining.skipToNewline, final, {
       events,
       stats,
       notices,
     });
     draining.offset = outcome.offset;
     draining.skipToNewline = outcome.skipToNewline;
-    if (outcome.offset < size || outcome.paused) {
+    if (outcome.offset < size || outcome.paused || stillWritten) {
       this.#cursor = { ...this.#cursor!, dev: draining.file.dev, ino: draining.file.ino, offset: outcome.offset, size };
       this.#cursor.skipToNewline = outcome.skipToNewline || undefined;
-      return { events, stats, position: this.#cursor, hasMore: true, readContinues: outcome.paused, notices };
+      const hasMore = outcome.paused || (outcome.offset < size && to < size);
+      return { events, stats, position: this.#cursor, hasMore, readContinues: outcome.paused, notices };
     }
     await draining.file.handle.close();
     this.#draining = undefined;
@@ -480,6 +497,7 @@ export class TraefikFileSource {
           file: { handle, dev: saved.dev, ino: saved.ino },
           offset: saved.offset,
           skipToNewline: !!saved.skipToNewline,
+          renamed: true,
         };
         return { ...saved, path: this.path };
       }
@@ -487,7 +505,12 @@ export class TraefikFileSource {
       const compressed = await openCopy(this.path, saved, current?.ino ?? -1, (text) => notices.push(text));
       if (compressed) {
         notices.push(`${this.path} was rotated while stopped; finishing ${compressed.name}`);
-        this.#draining = { file: compressed, offset: saved.offset, skipToNewline: !!saved.skipToNewline };
+        this.#draining = {
+          file: compressed,
+          offset: saved.offset,
+          skipToNewline: !!saved.skipToNewline,
+          renamed: false,
+        };
         return { ...saved, path: this.path };
       }
       notices.push(`${this.path} is a different file than the saved position and the old one is gone; from the start`);
