@@ -8,7 +8,7 @@ import { DetectionQueries } from './detection-queries.ts';
 import { type FieldProfile, type FieldRole, resolveFieldProfile, unreadPathWarning } from './field-profile.ts';
 import type { FieldCaps, SearchBody } from './search-backend.ts';
 import { type Document, hostOf, ourClient, text, valueAt } from './testing/document-values.ts';
-import { assertKnownDifferences } from './testing/known-differences.ts';
+import { assertKnownDifferences, Comparison } from './testing/known-differences.ts';
 
 /**
  * The documents Filebeat's traefik module and Elastic Agent's Traefik integration store (their pipeline tests'
@@ -200,43 +200,26 @@ function ourReading(document: Document, profile: FieldProfile, json: boolean): R
   return reading;
 }
 
-interface Measurement {
-  compared: number;
-  differences: Map<string, string>;
-}
-
-function measure(): Measurement {
-  const differences = new Map<string, string>();
-  let compared = 0;
+function measure(): Comparison {
+  const comparison = new Comparison();
   for (const layout of LAYOUTS) {
     const profile = resolveFieldProfile(capsOf(layout), SETTINGS);
-    for (const [role, field] of Object.entries(layout.profile)) {
-      compared++;
-      const ours = profile.fields[role as FieldRole];
-      if (ours !== field) differences.set(`${layout.name}:profile.${role}`, `upstream ${field}, ours ${ours}`);
-    }
+    const ours = profile.fields as Record<string, unknown>;
+    comparison.readings(`${layout.name}:profile`, layout.profile, ours);
     const documents = read(layout.file).documents as Document[];
-    for (const [index, document] of documents.entries()) {
-      const upstream = upstreamReading(document, layout.json);
-      const ours = ourReading(document, profile, layout.json);
-      for (const [attribute, value] of Object.entries(upstream)) {
-        compared++;
-        const mine = ours[attribute as keyof Reading];
-        if (mine !== value)
-          differences.set(
-            `${layout.name}#${index}:${attribute}`,
-            `upstream ${JSON.stringify(value)}, ours ${JSON.stringify(mine)}`,
-          );
-      }
-    }
+    for (const [index, document] of documents.entries())
+      comparison.readings(
+        `${layout.name}#${index}`,
+        upstreamReading(document, layout.json),
+        ourReading(document, profile, layout.json),
+      );
   }
-  return { compared, differences };
+  return comparison;
 }
 
 describe('Filebeat and Elastic Agent Traefik documents, read by the Elasticsearch path', () => {
   it('agrees with every upstream document except the listed differences', (t) => {
-    const { compared, differences } = measure();
-    assertKnownDifferences(t, compared, differences, KNOWN_DIFFERENCES);
+    assertKnownDifferences(t, measure(), KNOWN_DIFFERENCES);
   });
 
   it('says at connect how many CLF documents beside JSON ones have a path no query reads', async () => {

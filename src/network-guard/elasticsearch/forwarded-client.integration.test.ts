@@ -8,6 +8,7 @@ import { HOUR, searchEngines, T0, testAgent, uniqueSuffix } from './testing/es-t
 import { traefikClfLine } from './testing/logstash-traefik-documents.ts';
 import {
   deleteIndex,
+  FORWARDING,
   indexDocuments,
   indexRequests,
   probes,
@@ -17,10 +18,7 @@ import {
 
 const engines = await searchEngines();
 const suffix = uniqueSuffix();
-const FRAMED = '9.9.9.9';
-const ATTACKER = '203.0.113.66';
-const PROXY = '10.0.0.5';
-const BEHIND_PROXY = '198.51.100.7';
+const { FRAMED, ATTACKER, PROXY, BEHIND_PROXY } = FORWARDING;
 const CHAINED = '198.51.100.8';
 
 /** A scan sent with a forged X-Forwarded-For, scans relayed by a trusted proxy, and one forged chain through it. */

@@ -5,8 +5,8 @@ import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
 import { ClientAddressing } from './client-addressing.ts';
 import { DetectionQueries } from './detection-queries.ts';
-import { connectProfile, type FieldProfile, type FieldRole } from './field-profile.ts';
-import { assertKnownDifferences } from './testing/known-differences.ts';
+import { connectProfile, type FieldProfile } from './field-profile.ts';
+import { assertKnownDifferences, Comparison } from './testing/known-differences.ts';
 import {
   CASES,
   capsOf,
@@ -118,46 +118,29 @@ function ourReading(document: Document, profile: FieldProfile): Reading {
   };
 }
 
-async function measure(): Promise<{
-  compared: number;
-  differences: Map<string, string>;
-  warnings: Map<string, string[]>;
-}> {
-  const differences = new Map<string, string>();
+async function measure(): Promise<{ comparison: Comparison; warnings: Map<string, string[]> }> {
+  const comparison = new Comparison();
   const warnings = new Map<string, string[]>();
-  let compared = 0;
   for (const layout of LAYOUTS) {
     const documents = CASES.map((grokCase) => documentOf(grokCase, layout));
     let profile: FieldProfile;
     try {
       profile = await connectProfile(countingBackend(documents), capsOf(layout, documents), SETTINGS);
     } catch (error) {
-      compared++;
-      differences.set(`${layout.name}:profile`, (error as Error).message);
+      comparison.check(`${layout.name}:profile`, false, (error as Error).message);
       continue;
     }
     warnings.set(layout.name, profile.warnings);
     const grouped = new ClientAddressing(profile).peerField;
-    for (const [role, field] of Object.entries(layout.profile)) {
-      compared++;
-      const ours = role === 'grouped_by' ? grouped : profile.fields[role as FieldRole];
-      if (ours !== field) differences.set(`${layout.name}:profile.${role}`, `upstream ${field}, ours ${ours}`);
-    }
-    for (const [index, document] of documents.entries()) {
-      const upstream = upstreamReading(CASES[index], document, layout.mode);
-      const ours = ourReading(document, profile);
-      for (const [attribute, value] of Object.entries(upstream)) {
-        compared++;
-        const mine = ours[attribute as keyof Reading];
-        if (mine !== value)
-          differences.set(
-            `${layout.name}#${index}:${attribute}`,
-            `upstream ${JSON.stringify(value)}, ours ${JSON.stringify(mine)}`,
-          );
-      }
-    }
+    comparison.readings(`${layout.name}:profile`, layout.profile, { ...profile.fields, grouped_by: grouped });
+    for (const [index, document] of documents.entries())
+      comparison.readings(
+        `${layout.name}#${index}`,
+        upstreamReading(CASES[index], document, layout.mode),
+        ourReading(document, profile),
+      );
   }
-  return { compared, differences, warnings };
+  return { comparison, warnings };
 }
 
 describe('Traefik CLF through Logstash grok (HTTPD_COMBINEDLOG), read by the Elasticsearch path', () => {
@@ -171,8 +154,8 @@ describe('Traefik CLF through Logstash grok (HTTPD_COMBINEDLOG), read by the Ela
   });
 
   it('agrees with every upstream document except the listed differences', async (t) => {
-    const { compared, differences, warnings } = await measure();
-    assertKnownDifferences(t, compared, differences, KNOWN_DIFFERENCES);
+    const { comparison, warnings } = await measure();
+    assertKnownDifferences(t, comparison, KNOWN_DIFFERENCES);
     for (const [layout, list] of warnings) for (const warning of list) t.diagnostic(`${layout} warning: ${warning}`);
   });
 });

@@ -16,6 +16,7 @@ import {
 import {
   backgroundTraffic,
   deleteIndex,
+  FORWARDING,
   indexDocuments,
   probes,
   type TestRequest,
@@ -29,10 +30,7 @@ import {
  */
 const engines = await searchEngines();
 const suffix = uniqueSuffix();
-const FRAMED = '9.9.9.9';
-const ATTACKER = '203.0.113.66';
-const PROXY = '10.0.0.5';
-const BEHIND_PROXY = '198.51.100.7';
+const { FRAMED, ATTACKER, PROXY, BEHIND_PROXY } = FORWARDING;
 
 function* traffic(): Generator<TestRequest> {
   let port = 40000;

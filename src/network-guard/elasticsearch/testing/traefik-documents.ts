@@ -30,6 +30,17 @@ export interface TestRequest {
   size?: number;
 }
 
+/**
+ * The addresses of the forwarded-client scenarios: a scanner (`ATTACKER`) that forges X-Forwarded-For to `FRAMED`,
+ * a trusted proxy (`PROXY`) and a scanner that reaches us through it (`BEHIND_PROXY`).
+ */
+export const FORWARDING = {
+  FRAMED: '9.9.9.9',
+  ATTACKER: '203.0.113.66',
+  PROXY: '10.0.0.5',
+  BEHIND_PROXY: '198.51.100.7',
+} as const;
+
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 /**
