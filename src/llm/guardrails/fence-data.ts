@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { INVISIBLE_CHARACTERS } from './hidden-text.ts';
 
 /** A random boundary per fenced block, so data cannot close its own fence (and `<` is escaped inside anyway). */
 export function newBoundary(): string {
@@ -7,21 +8,25 @@ export function newBoundary(): string {
 
 /**
  * Characters JSON.stringify leaves as they are that a reader may take for a line break (NEL, LINE SEPARATOR,
- * PARAGRAPH SEPARATOR: a real in-the-wild jailbreak carries U+2028) or that reorder what a reader sees (bidirectional
- * overrides and isolates). Only JSON strings can hold them, so their `\uXXXX` escapes keep the meaning.
+ * PARAGRAPH SEPARATOR: a real in-the-wild jailbreak carries U+2028) or does not see at all while a model reads them:
+ * bidirectional overrides and isolates, zero-width characters, Unicode tags and variation selectors that smuggle
+ * ASCII (hidden-text.ts). Only JSON strings can hold them, so their `\uXXXX` escapes keep the meaning.
  */
-const INVISIBLE_BREAKS = /[\u0085\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const INVISIBLE = new RegExp(`[\\u0085\\u2028\\u2029]|${INVISIBLE_CHARACTERS.source}`, 'gu');
+
+const escapeUnits = (char: string) =>
+  Array.from(
+    { length: char.length },
+    (_unit, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`,
+  ).join('');
 
 /**
  * Wraps JSON-serialised untrusted data in delimiters the model is told to treat as data only. `<` and `>` are written
  * as JSON unicode escapes, which keeps the JSON identical in meaning but leaves no markup inside the block, and so are
- * the invisible line breaks and direction marks above, so the block stays one line as any reader sees it.
+ * the invisible characters above, so the block stays one line as any reader sees it.
  */
 export function fenceData(json: string, source: string, boundary = newBoundary()): string {
-  const escaped = json
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(INVISIBLE_BREAKS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(INVISIBLE, escapeUnits);
   const label = source.replace(/[^\w:.-]/g, '_');
   return `<untrusted-data id="${boundary}" source="${label}">\n${escaped}\n</untrusted-data id="${boundary}">`;
 }

@@ -1,3 +1,5 @@
+import { revealHidden } from './hidden-text.ts';
+
 /**
  * Flags text that looks like it is talking to the model rather than being data: instructions to ignore the prompt,
  * role or format markers, requests to change the allowlist or stop blocking. A flag is recorded and shown; the text
@@ -66,7 +68,9 @@ const RULES: ReadonlyArray<[string, RegExp]> = [
   // Korean and Chinese forms of "ignore / forget the previous instructions", "take on the role", "system prompt"
   [
     'override-instructions-ko',
-    /(지시|지침|명령|프롬프트|규칙)\S*\s*(\S+\s*){0,2}(무시|잊)|이전에?\s*\S*\s*(모든\s*)?(것|지시)\S*\s*(잊|무시)/,
+    // bounded: `\S*(\S+\s*){0,2}` backtracked cubically on a long run without spaces (75 s for one 2,241-character
+    // jailbreak whose spaces were smuggled into variation selectors)
+    /(지시|지침|명령|프롬프트|규칙)\S{0,12}\s*(\S{1,12}\s*){0,2}(무시|잊)|이전에?\s*\S{0,12}\s*(모든\s*)?(것|지시)\S{0,12}\s*(잊|무시)/,
   ],
   ['role-play-ko', /역할에\s*(완전히\s*)?몰입|역할을\s*수행|지금부터\s*너는/],
   [
@@ -106,7 +110,8 @@ export function detectInjection(value: unknown, source: string, limit = 20): Inj
 /**
  * The text as logged and as a model reads it: a request line keeps a path or query percent-encoded
  * (`ignore%20previous%20instructions`, `+` for a space in a query), which a model decodes at a glance, and scanners
- * encode twice to slip past one decoding, as `normalizePath` knows. Up to two decodings are scanned too.
+ * encode twice to slip past one decoding, as `normalizePath` knows. Up to two decodings are scanned too, and each form
+ * also as revealed (`revealHidden`): what the characters a person does not see, or sees as Latin letters, spell.
  */
 function readableForms(text: string): string[] {
   const forms = [text];
@@ -117,6 +122,8 @@ function readableForms(text: string): string[] {
     forms.push(decoded);
     current = decoded;
   }
+  for (const form of [...forms])
+    for (const revealed of revealHidden(form)) if (!forms.includes(revealed)) forms.push(revealed);
   return forms;
 }
 
