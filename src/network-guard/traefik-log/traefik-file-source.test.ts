@@ -444,6 +444,28 @@ describe('TraefikFileSource', () => {
     }
   });
 
+  it('two rotations between two reads: the open file, then the file rotated after it, then the new one', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const reader = source(path, sourceId);
+    reader.commit((await reader.read()).position);
+    await appendFile(path, lines(10, 15));
+    // compress + delaycompress, twice: the open file ends up as access.log.2.gz, access.log.1 was never open.
+    await rename(path, `${path}.1`);
+    await writeFile(path, lines(15, 25));
+    await writeFile(`${path}.2.gz`, gzipSync(await readFile(`${path}.1`)));
+    await rm(`${path}.1`);
+    await rename(path, `${path}.1`);
+    await writeFile(path, lines(25, 30));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(seen, range(10, 30));
+    const notices = batches.flatMap((batch) => batch.notices);
+    assert.ok(
+      notices.some((notice) => notice.includes(`reading ${path}.1`)),
+      notices.join('\n'),
+    );
+    await reader.close();
+  });
+
   it('a restart in the middle of the files rotated while stopped neither repeats nor skips', async () => {
     const { path, sourceId } = await freshLog(lines(0, 10));
     const first = source(path, sourceId);
