@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { rotatedByInode, rotatedCandidates } from '../../core/rotated-files.ts';
+import { type RotatedFile, rotatedCandidates } from '../../core/rotated-files.ts';
 
 /** Helpers that tell which file is which: identity (device, inode), head hash, rotated copies, line starts. */
 
@@ -27,24 +27,6 @@ export async function hashHead(handle: FileHandle, length: number): Promise<stri
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, 0);
   return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
-}
-
-/**
- * A rotated copy of the file (same device and inode as the saved position, and the same first bytes: a freed inode
- * is given out again, to a compressed copy or a new file) in the same directory.
- */
-export async function findByIdentity(
-  path: string,
-  known: { dev: number; ino: number; headHash: string; headLength: number },
-): Promise<string | undefined> {
-  const candidate = await rotatedByInode(path, known);
-  if (!candidate || known.headLength === 0) return candidate;
-  const handle = await open(candidate, 'r');
-  try {
-    return (await hashHead(handle, known.headLength)) === known.headHash ? candidate : undefined;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Offset just after the last newline of the file (0 when there is none). */
@@ -80,7 +62,9 @@ export async function findCopy(
       continue;
     }
     if (!info.isFile() || info.ino === currentIno || info.size < known.offset) continue;
-    const handle = await open(candidate, 'r');
+    // logrotate may compress and remove it between the stat and the open.
+    const handle = await open(candidate, 'r').catch(() => undefined);
+    if (!handle) continue;
     try {
       if ((await hashHead(handle, known.headLength)) !== known.headHash) continue;
     } finally {
@@ -146,4 +130,25 @@ async function openFound(path: string, name: string): Promise<OpenedCopy> {
   const handle = await open(path, 'r');
   const info = await handle.stat();
   return { handle, dev: info.dev, ino: info.ino, name };
+}
+
+/**
+ * A rotated file found by findRotated (core/rotated-files.ts), open: a plain one as it is (undefined when another
+ * file has its name by now: logrotate renamed them meanwhile), a compressed one from a decompressed temporary copy,
+ * already removed when this returns (it lives as long as the handle).
+ */
+export async function openRotated(file: RotatedFile, notice: (text: string) => void): Promise<OpenedCopy | undefined> {
+  if (!file.compression) {
+    const opened = await openFound(file.path, file.path).catch(() => undefined);
+    if (opened && opened.ino === file.ino && opened.dev === file.dev) return opened;
+    await opened?.handle.close();
+    return undefined;
+  }
+  const { decompressedCopy } = await import('./scan-input.ts');
+  const copy = await decompressedCopy(file.path, file.compression, notice);
+  try {
+    return await openFound(copy.path, file.path);
+  } finally {
+    await copy.close();
+  }
 }

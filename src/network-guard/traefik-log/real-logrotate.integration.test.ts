@@ -17,9 +17,9 @@ import {
 import type { PositionStore } from '../../store/position-store.ts';
 import { TraefikFileSource } from './traefik-file-source.ts';
 
-// The real logrotate (Debian's 3.21) rotates a Traefik JSON access log four times while a writer appends to it;
-// our reader is restarted once, with a rotation (and so a compression) while it is down. Stanzas and their sources:
-// __fixtures__/logrotate/README.md. Every written line must be read once, in order; with copytruncate the lines
+// The real logrotate (Debian's 3.21) rotates a Traefik JSON access log four to six times while a writer appends to
+// it; our reader is restarted once, with one, two or three rotations (and so compressions) while it is down. Stanzas
+// and their sources: __fixtures__/logrotate/README.md. Every written line must be read once, in order; with copytruncate the lines
 // logrotate itself loses (written between its copy and its truncate) are measured and reported, not ours to read.
 
 const fixtures = join(import.meta.dirname, '__fixtures__', 'logrotate');
@@ -48,7 +48,10 @@ async function lineTemplate(): Promise<string> {
   return first.replace('"DownstreamContentSize":612', '"DownstreamContentSize":__N__');
 }
 
-async function runStanza(file: string): Promise<{ measurement: Measurement; notices: string[]; stderr: string[] }> {
+async function runStanza(
+  file: string,
+  away: number,
+): Promise<{ measurement: Measurement; notices: string[]; stderr: string[] }> {
   const directory = await mkdtemp(join(tmpdir(), 'logrotate-traefik-'));
   try {
     const log = join(directory, 'access.log');
@@ -87,11 +90,16 @@ async function runStanza(file: string): Promise<{ measurement: Measurement; noti
         // dateext names carry the second (`%s`): rotations a second apart never collide.
         await sleep(1100);
         if (rotation === 2) {
-          // A restart: the reader stops, logrotate rotates (compressing the previous file), a new reader resumes.
+          // A restart: the reader stops, logrotate rotates `away` times (compressing the previous files), a new
+          // reader resumes.
           stopped = true;
           await reader;
           await source.close();
           stderr.push(await rotate(config, directory));
+          for (let more = 1; more < away; more++) {
+            await sleep(1100);
+            stderr.push(await rotate(config, directory));
+          }
           await sleep(100);
           source = open();
           stopped = false;
@@ -132,27 +140,29 @@ async function runStanza(file: string): Promise<{ measurement: Measurement; noti
   }
 }
 
-for (const { file, reopens } of STANZAS) {
-  test(`Traefik file source under the real logrotate: ${file}`, {
-    skip: logrotateMissing,
-    timeout: 20_000,
-  }, async () => {
-    const { measurement, notices, stderr } = await runStanza(file);
-    console.log(`${file}: ${JSON.stringify(measurement)}`);
-    // compress without delaycompress gzips the renamed file while the writer may still append to it (before USR1):
-    // gzip then says so. The lines are still read (from our open descriptor); the .gz may miss them (logrotate's).
-    assert.deepEqual(
-      stderr.filter((text) => !/file size changed while zipping/.test(text)),
-      [],
-    );
-    assert.ok(
-      notices.some((notice) => /rotated|truncated|replaced/.test(notice)),
-      notices.join('\n'),
-    );
-    assert.equal(measurement.lostByUs, 0, 'lines on disk that were never read');
-    assert.equal(measurement.duplicated, 0, 'lines read twice');
-    assert.equal(measurement.outOfOrder, 0, 'lines read out of order');
-    // A writer that reopens loses nothing to logrotate; copytruncate's loss is logrotate's own, and reported above.
-    if (reopens) assert.equal(measurement.lostByLogrotate, 0);
-  });
+for (const away of [1, 2, 3]) {
+  for (const { file, reopens } of STANZAS) {
+    test(`Traefik file source under the real logrotate: ${file}, stopped across ${away} rotation${away > 1 ? 's' : ''}`, {
+      skip: logrotateMissing,
+      timeout: 20_000,
+    }, async () => {
+      const { measurement, notices, stderr } = await runStanza(file, away);
+      console.log(`${file}, stopped across ${away}: ${JSON.stringify(measurement)}`);
+      // compress without delaycompress gzips the renamed file while the writer may still append to it (before USR1):
+      // gzip then says so. The lines are still read (from our open descriptor); the .gz may miss them (logrotate's).
+      assert.deepEqual(
+        stderr.filter((text) => !/file size changed while zipping/.test(text)),
+        [],
+      );
+      assert.ok(
+        notices.some((notice) => /rotated|truncated|replaced/.test(notice)),
+        notices.join('\n'),
+      );
+      assert.equal(measurement.lostByUs, 0, 'lines on disk that were never read');
+      assert.equal(measurement.duplicated, 0, 'lines read twice');
+      assert.equal(measurement.outOfOrder, 0, 'lines read out of order');
+      // A writer that reopens loses nothing to logrotate; copytruncate's loss is logrotate's own, and reported above.
+      if (reopens) assert.equal(measurement.lostByLogrotate, 0);
+    });
+  }
 }

@@ -408,6 +408,87 @@ describe('TraefikFileSource', () => {
     }
   });
 
+  it('stopped across two and three rotations: finishes the compressed file it had, then every file after it', async () => {
+    for (const { rotations, name } of [
+      { rotations: 2, name: (n: number) => (n === 1 ? '.1' : `.${n}.gz`) },
+      { rotations: 3, name: (n: number) => `-2026120${4 - n}${n === 1 ? '' : '.gz'}` },
+    ]) {
+      const { path, sourceId } = await freshLog(lines(0, 10));
+      const first = source(path, sourceId);
+      first.commit((await first.read()).position);
+      await first.close();
+      await appendFile(path, lines(10, 20)); // after our last read
+      // The file we had is the oldest rotation now, compressed; the later ones we never saw (the newest plain).
+      const files = [await readFile(path)];
+      for (let n = 1; n < rotations; n++) files.push(Buffer.from(lines(20 + (n - 1) * 10, 30 + (n - 1) * 10)));
+      await rm(path);
+      for (const [index, bytes] of files.entries()) {
+        const number = rotations - index;
+        await writeFile(`${path}${name(number)}`, number === 1 ? bytes : gzipSync(bytes));
+      }
+      const end = 20 + (rotations - 1) * 10;
+      await writeFile(path, lines(end, end + 5));
+      const second = source(path, sourceId);
+      const { seen, batches } = await drain(second);
+      assert.deepEqual(seen, range(10, end + 5), `${rotations} rotations`);
+      const notices = batches.flatMap((batch) => batch.notices);
+      assert.ok(
+        notices.some((notice) => notice.includes(`finishing ${path}${name(rotations)}`)),
+        notices.join('\n'),
+      );
+      await second.close();
+      // A restart afterwards reads nothing again.
+      const third = source(path, sourceId);
+      assert.deepEqual((await drain(third)).seen, []);
+      await third.close();
+    }
+  });
+
+  it('two rotations between two reads: the open file, then the file rotated after it, then the new one', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const reader = source(path, sourceId);
+    reader.commit((await reader.read()).position);
+    await appendFile(path, lines(10, 15));
+    // compress + delaycompress, twice: the open file ends up as access.log.2.gz, access.log.1 was never open.
+    await rename(path, `${path}.1`);
+    await writeFile(path, lines(15, 25));
+    await writeFile(`${path}.2.gz`, gzipSync(await readFile(`${path}.1`)));
+    await rm(`${path}.1`);
+    await rename(path, `${path}.1`);
+    await writeFile(path, lines(25, 30));
+    const { seen, batches } = await drain(reader);
+    assert.deepEqual(seen, range(10, 30));
+    const notices = batches.flatMap((batch) => batch.notices);
+    assert.ok(
+      notices.some((notice) => notice.includes(`reading ${path}.1`)),
+      notices.join('\n'),
+    );
+    await reader.close();
+  });
+
+  it('a restart in the middle of the files rotated while stopped neither repeats nor skips', async () => {
+    const { path, sourceId } = await freshLog(lines(0, 10));
+    const first = source(path, sourceId);
+    first.commit((await first.read()).position);
+    await first.close();
+    await appendFile(path, lines(10, 20));
+    await writeFile(`${path}.3.gz`, gzipSync(await readFile(path)));
+    await writeFile(`${path}.2.gz`, gzipSync(lines(20, 120)));
+    await writeFile(`${path}.1`, lines(120, 130));
+    await writeFile(path, lines(130, 135));
+    const seen: number[] = [];
+    // Batches of 16 events, a new source after each: restarts inside access.log.2.gz and .1, and between files.
+    for (let restart = 0; restart < 50; restart++) {
+      const reader = source(path, sourceId, { maxBatchEvents: 16 });
+      const batch = await reader.read();
+      seen.push(...sequences(batch));
+      reader.commit(batch.position);
+      await reader.close();
+      if (!batch.hasMore && batch.events.length === 0) break;
+    }
+    assert.deepEqual(seen, range(10, 135));
+  });
+
   it('finishes a copytruncate copy compressed at once', async () => {
     const { path, sourceId } = await freshLog(lines(0, 10));
     const reader = source(path, sourceId);

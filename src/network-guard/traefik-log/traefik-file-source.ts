@@ -3,10 +3,11 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEvent } from '../../core/log-event.ts';
+import { findRotated, HEAD_BYTES } from '../../core/rotated-files.ts';
 import type { PositionStore } from '../../store/position-store.ts';
 import { ClientIpResolver } from './client-ip.ts';
 import { ContainerFragments } from './container-log.ts';
-import { findByIdentity, hashHead, lastLineStart, openCopy, statOrUndefined } from './file-identity.ts';
+import { hashHead, lastLineStart, type OpenedCopy, openCopy, openRotated, statOrUndefined } from './file-identity.ts';
 import { LineScanner, type ScanOutcome } from './line-scanner.ts';
 import { type ParallelReplayOptions, replayFileParallel } from './parallel-replay.ts';
 import {
@@ -73,7 +74,6 @@ export interface CatchUpOptions extends Pick<ParallelReplayOptions, 'threads' | 
   minBacklogBytes?: number;
 }
 
-const HEAD_BYTES = 1024;
 const DEFAULT_READ_BYTES = 8 * 1024 * 1024;
 const DEFAULT_BATCH_EVENTS = 256;
 const MIN_BACKLOG_BYTES = 64 * 1024 * 1024;
@@ -427,6 +427,12 @@ export class TraefikFileSource {
     }
     await draining.file.handle.close();
     this.#draining = undefined;
+    const next = await this.#nextRotated(draining.file, notices);
+    if (next) {
+      this.#draining = { file: next.file, offset: 0, skipToNewline: false, renamed: next.renamed };
+      this.#cursor = next.cursor;
+      return { events, stats, position: this.#cursor, hasMore: true, notices };
+    }
     const current = await statOrUndefined(this.path);
     this.#cursor = current ? this.#fresh(current, current.size) : this.#fresh({ dev: 0, ino: 0 }, 0);
     if (current) notices.push(`finished the previous file; now reading ${this.path} from the start`);
@@ -488,28 +494,25 @@ export class TraefikFileSource {
     const saved = this.#options.positions.get<TraefikFilePosition>(this.sourceId);
     const current = await statOrUndefined(this.path);
     if (saved && typeof saved.offset === 'number' && typeof saved.ino === 'number' && saved.ino !== 0) {
-      if (current && current.ino === saved.ino && current.dev === saved.dev) return { ...saved, path: this.path };
-      const rotated = await findByIdentity(this.path, saved);
-      if (rotated) {
-        notices.push(`${this.path} was rotated while stopped; finishing ${rotated}`);
-        const handle = await open(rotated, 'r');
-        this.#draining = {
-          file: { handle, dev: saved.dev, ino: saved.ino },
-          offset: saved.offset,
-          skipToNewline: !!saved.skipToNewline,
-          renamed: true,
-        };
-        return { ...saved, path: this.path };
+      const sameInode = current?.ino === saved.ino && current.dev === saved.dev;
+      if (current && sameInode && (await this.#hasSavedHead(saved))) return { ...saved, path: this.path };
+      if (sameInode) notices.push(`${this.path} was replaced in place while stopped (its first bytes changed)`);
+      // Rotated while we were stopped, once or more: the saved file (plain, or compressed since: found by its first
+      // bytes) is finished first, then every file rotated after it (read() goes on with them), then the current one.
+      const found = await findRotated(this.path, saved, current?.ino ?? -1);
+      let opened = found && (await openRotated(found, (text) => notices.push(text)));
+      if (opened && (await opened.handle.stat()).size < saved.offset) {
+        // A compressed copy with our first bytes that ends before what we had read: not the file we read.
+        await opened.handle.close();
+        opened = undefined;
       }
-      // Renamed and compressed while we were stopped (logrotate's compress without delaycompress).
-      const compressed = await openCopy(this.path, saved, current?.ino ?? -1, (text) => notices.push(text));
-      if (compressed) {
-        notices.push(`${this.path} was rotated while stopped; finishing ${compressed.name}`);
+      if (found && opened) {
+        notices.push(`${this.path} was rotated while stopped; finishing ${found.path}`);
         this.#draining = {
-          file: compressed,
+          file: opened,
           offset: saved.offset,
           skipToNewline: !!saved.skipToNewline,
-          renamed: false,
+          renamed: !found.compression && found.newer.length === 0,
         };
         return { ...saved, path: this.path };
       }
@@ -531,6 +534,46 @@ export class TraefikFileSource {
     } finally {
       await handle.close();
     }
+  }
+
+  /** The file at the path (the saved inode) begins with the saved first bytes: a freed inode is given out again. */
+  async #hasSavedHead(saved: TraefikFilePosition): Promise<boolean> {
+    if (!saved.headLength) return true;
+    const handle = await open(this.path, 'r').catch(() => undefined);
+    if (!handle) return false; // rotated away since the stat
+    try {
+      const opened = await handle.stat();
+      if (opened.ino !== saved.ino || opened.dev !== saved.dev) return false;
+      return (await hashHead(handle, saved.headLength)) === saved.headHash;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * The file rotated after the one just finished (found again by its first bytes: it may have been renamed or
+   * compressed meanwhile), open, with its position from 0; undefined when the file at the path comes next.
+   */
+  async #nextRotated(
+    finished: OpenFile,
+    notices: string[],
+  ): Promise<{ file: OpenedCopy; renamed: boolean; cursor: TraefikFilePosition } | undefined> {
+    const known = { ...this.#cursor!, dev: finished.dev, ino: finished.ino, offset: 0 };
+    const current = await statOrUndefined(this.path);
+    const found = await findRotated(this.path, known, current?.ino ?? -1);
+    for (const next of found?.newer ?? []) {
+      const file = await openRotated(next, (text) => notices.push(text));
+      // Renamed meanwhile: the one after it is not the next one; the path is read from the start instead.
+      if (!file) return undefined;
+      const size = (await file.handle.stat()).size;
+      const cursor = this.#fresh(file, size);
+      cursor.headLength = Math.min(HEAD_BYTES, size);
+      cursor.headHash = await hashHead(file.handle, cursor.headLength);
+      const renamed = !next.compression && next === found!.newer.at(-1);
+      notices.push(`${this.path}: reading ${next.path}, rotated after the file finished, in full`);
+      return { file, renamed, cursor };
+    }
+    return undefined;
   }
 
   #fresh(identity: { dev: number; ino: number }, size: number): TraefikFilePosition {
