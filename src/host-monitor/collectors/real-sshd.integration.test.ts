@@ -64,6 +64,7 @@ test('a real sshd under attack: no event blames an address the client wrote', { 
       process.stdout.write(`# ${variant.name} ${format}: ${JSON.stringify(reading)}\n`);
       assert.ok(reading.lines > 50, `${variant.name}: sshd wrote lines`);
       assert.deepEqual(reading.wrongAddress, [], `${variant.name} ${format}`);
+      assert.deepEqual(reading.miscounted, [], `${variant.name} ${format}`);
     }
   }
 });
