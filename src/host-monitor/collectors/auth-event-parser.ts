@@ -73,7 +73,8 @@ function readAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
     };
   }
   if (SSHD_PROGRAMS.test(record.program) || record.program === 'dropbear') {
-    const event = record.program === 'dropbear' ? parseDropbearMessage(message) : parseSshdMessage(message);
+    const event =
+      record.program === 'dropbear' ? parseDropbearMessage(message) : parseSshdMessage(message, record.message);
     return event ? { ...base, ...event, sourceIp: unmapped(event.sourceIp) } : undefined;
   }
   const login = parseLoginMessage(message);

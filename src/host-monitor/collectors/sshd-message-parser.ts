@@ -23,13 +23,26 @@ export interface Shape {
   /** Written with a greedy user group; the lazy twin is derived from it. */
   pattern: string;
   build: (match: RegExpExecArray) => SshdEvent | undefined;
+  /** Text the client chose comes before the address, and not as the event's user (an identification string). */
+  clientTextFirst?: true;
 }
 
 interface CompiledShape {
   greedy: RegExp;
   lazy: RegExp;
   build: Shape['build'];
+  clientTextFirst?: true;
 }
+
+/**
+ * sshd writes a syslog line with `syslog(pri, "%.500s", ...)` (log.c do_log) after escaping it: a byte that is not
+ * printable ASCII becomes `\ooo`, and a preauth line is escaped twice (the child, then the monitor): 5 characters.
+ * The log preamble takes 200 bytes of user name (packet.c `%.200s`), so a name can push sshd's own address past the
+ * 500th character and choose how the line ends: `Connection closed by invalid user <name> 10.9.9.9 port 22`, sshd's
+ * `<address> port N [preauth]` cut off (real sshd 9.2p1 and rsyslogd, `real-sshd.integration.test.ts`). A message of
+ * 500 bytes or more may have been cut: it is read only when no client text comes before its address.
+ */
+export const SYSLOG_MESSAGE_MAX = 500;
 
 export const port = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 const failureType = (method: string): AuthEventType => (method === 'none' ? 'failed_none' : 'failed_password');
@@ -175,6 +188,7 @@ const SHAPES: Shape[] = [
     // (its text), then the address in parentheses
     pattern: `^refused connect from (?:.*) \\(${IP}\\)$`,
     build: (m) => ({ type: 'refused', sourceIp: m[1], method: 'tcp_wrappers' }),
+    clientTextFirst: true,
   },
   {
     // packet.c: "Unable to negotiate with <id>: no matching %s found. Their offer: %s"
@@ -206,6 +220,7 @@ const SHAPES: Shape[] = [
     // OpenSSH 7.x sshd.c: "Bad protocol version identification '%.100s' from %s port %d" (client text first)
     pattern: `^Bad protocol version identification '(?:.*)' from ${IP} port (\\d+)$`,
     build: (m) => ({ type: 'negotiation_failed', method: 'bad protocol version', sourceIp: m[1], port: port(m[2]) }),
+    clientTextFirst: true,
   },
   {
     // the obfuscated-handshake patch some distributions carry: "Magic value check failed (%u) on obfuscated
@@ -229,9 +244,13 @@ const COMPILED = compileShapes(SHAPES);
 const AUTH_LOG_START = /^(?:Accepted|Failed) \S+ for /;
 const ADDRESS_LAST = new RegExp(` from ${IP}$`);
 
-/** sshd's message (after `error: `/`fatal: ` and the Solaris `[ID ... auth.info]` prefix) as an event, or nothing. */
-export function parseSshdMessage(message: string): SshdEvent | undefined {
-  const event = readShapes(COMPILED, message);
+/**
+ * sshd's message (after `error: `/`fatal: ` and the Solaris `[ID ... auth.info]` prefix) as an event, or nothing.
+ * `logged` is the message as the log has it, prefixes included: its length tells whether sshd may have cut it.
+ */
+export function parseSshdMessage(message: string, logged: string = message): SshdEvent | undefined {
+  const mayBeCut = Buffer.byteLength(logged) >= SYSLOG_MESSAGE_MAX;
+  const event = readShapes(COMPILED, message, mayBeCut);
   if (event && AUTH_LOG_START.test(message)) {
     const last = ADDRESS_LAST.exec(message);
     if (last && isIP(last[1]) && last[1] !== event.sourceIp) return undefined;
@@ -245,20 +264,23 @@ export function compileShapes(shapes: readonly Shape[]): CompiledShape[] {
     greedy: new RegExp(shape.pattern),
     lazy: new RegExp(shape.pattern.replaceAll('(.*)', '(.*?)')),
     build: shape.build,
+    clientTextFirst: shape.clientTextFirst,
   }));
 }
 
 /**
  * The event of the first shape the message has, when its greedy and lazy readings agree on the address, port and
  * user; else nothing. Two readings of one line: the user name carries an address of its own, and nobody is blamed.
+ * A message that may have been cut (`mayBeCut`) may end in client text: only an address before any is read.
  */
-export function readShapes(shapes: readonly CompiledShape[], message: string): SshdEvent | undefined {
-  for (const { greedy, lazy, build } of shapes) {
+export function readShapes(shapes: readonly CompiledShape[], message: string, mayBeCut = false): SshdEvent | undefined {
+  for (const { greedy, lazy, build, clientTextFirst } of shapes) {
     const first = greedy.exec(message);
     if (!first) continue;
     const second = lazy.exec(message);
     const event = build(first);
     if (!event?.sourceIp || !isIP(event.sourceIp)) return undefined;
+    if (mayBeCut && (event.user !== undefined || clientTextFirst)) return undefined;
     const twin = second ? build(second) : undefined;
     if (!twin || twin.sourceIp !== event.sourceIp || twin.port !== event.port || twin.user !== event.user)
       return undefined;
