@@ -15,25 +15,14 @@ const cases = recordedSnippets();
 const classifier = await defaultClassifier();
 const levelOf = (snippet: string) => classifier.classify(snippet).level;
 
-/** Snippets whose level is below what bash's real argv gets, each with why it is still so. */
-const KNOWN_LOWER: Record<string, string> = {
-  'x="-rf /"; rm $x': 'word splitting of a variable assigned in the snippet',
-  'set -- -rf /; rm "$@"': 'positional parameters set in the snippet',
-  'set -- -rf /; rm $*': 'positional parameters set in the snippet',
-  'a=(-rf /); rm "${a[@]}"': 'an array assigned in the snippet',
-  'declare -a a=(-rf /etc); rm "${a[@]}"': 'an array declared in the snippet',
-  'x=/etc/sudoers; chmod 666 $x': 'a variable assigned in the snippet',
-  'find / -{delete,print}': 'brace expansion',
-  'x=-delete; find / $x': 'a variable assigned in the snippet',
-  'x=/etc/passwd; cp /dev/null $x': 'a variable assigned in the snippet',
-  'x=/etc; cp evil "$x/cron.d/job"': 'a variable assigned in the snippet',
-  'x=/etc/shadow; cat $x': 'a variable assigned in the snippet',
-  'x=shadow; cat /etc/$x': 'a variable assigned in the snippet',
-  'x=/etc; cat "$x/shadow"': 'a variable assigned in the snippet',
-  'f=~/.aws/credentials; cat "$f"': 'a variable assigned in the snippet',
-  'cat ${HOME}/.ssh/id_rsa': '$HOME, inherited',
-  'kubectl delete {ns,pods} --all': 'brace expansion',
-};
+/**
+ * Snippets whose level is below what bash's real argv gets, each with why it is still so. None left: the 16 measured
+ * (variables, arrays, `set --`, `${HOME}` and brace expansion) are rated as static-expansion.ts expands them.
+ */
+const KNOWN_LOWER: Record<string, string> = {};
+
+/** Causes that mean our parser read a literal word otherwise than bash: none may occur. */
+const PARSER_MISREADS = new Set(['literal text (quote removal, escapes)', 'program not seen']);
 
 const differences: ArgvDifference[] = cases.flatMap((entry) =>
   argvDifferences(entry, classifier.classify(entry.snippet)),
@@ -62,6 +51,12 @@ test('bash argv: every program run gets our words, or a difference whose level i
     gaps
       .filter((gap) => !Object.hasOwn(KNOWN_LOWER, gap.snippet))
       .map((gap) => `${JSON.stringify(gap.snippet)}: ours ${gap.ourLevel}, bash ran ${gap.rebuilt} (${gap.bashLevel})`),
+    [],
+  );
+  assert.deepEqual(
+    differences
+      .filter((difference) => PARSER_MISREADS.has(difference.cause))
+      .map((difference) => `${JSON.stringify(difference.snippet)}: bash ${JSON.stringify(difference.bash)}`),
     [],
   );
   const lower = new Set(gaps.map((gap) => gap.snippet));

@@ -38,7 +38,7 @@ export function argvDifferences(entry: RecordedSnippet, ours: CommandClassificat
     const name = posix.basename(argv[0]);
     const candidates = ours.programs
       .filter((program) => posix.basename(program.program) === name)
-      .map((program) => [program.program, ...program.args]);
+      .map((program) => [program.program, ...program.args.map(atRecorderHome)]);
     if (candidates.some((words) => isDeepStrictEqual(words.slice(1), argv.slice(1)))) continue;
     const closest = candidates.sort((left, right) => sameWords(right, argv) - sameWords(left, argv))[0];
     differences.push({
@@ -54,6 +54,13 @@ export function argvDifferences(entry: RecordedSnippet, ours: CommandClassificat
     });
   }
   return differences;
+}
+
+/** The recorder's HOME (bash-recorder.ts): our `~` (a home directory, also what we give $HOME) is it. */
+const RECORDER_HOME = '/work';
+
+function atRecorderHome(word: string): string {
+  return word.replace(/^~(?=\/|$)/, RECORDER_HOME);
 }
 
 function sameWords(words: string[], argv: string[]): number {
