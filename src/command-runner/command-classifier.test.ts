@@ -200,12 +200,14 @@ describe('rules found while checking against Qwen Code (qwen-shell-read-only.tes
   test('a word that may become an option at run time holds programs whose options run or write', () => {
     for (const command of [
       'X=-delete; find . $X',
-      'X=--pre=sh; rg $X pattern',
+      'rg $X pattern',
       'sort "$OPTIONS" input',
       'sort {-o,output} input',
       'git status "$OPTIONS"',
     ])
       assert.equal(classifier.classify(command).rule, 'dynamic-option', command);
+    // Where the script assigns the word, it is also rated as bash expands it: rg --pre=sh runs a shell.
+    assert.equal(level('X=--pre=sh; rg $X pattern'), level('rg --pre=sh pattern'));
     for (const command of ['find . -name "$X"', 'find . -path "$P" -type f', 'ls $DIR', 'cat "$FILE"', 'echo $PATH'])
       assert.equal(classifier.classify(command).decision, 'allow', command);
   });

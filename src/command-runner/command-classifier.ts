@@ -27,6 +27,7 @@ import {
   substitutionsIn,
   wordSplittingContinuation,
 } from './shell-syntax.ts';
+import { combinations, expandStatically, StaticVariables } from './static-expansion.ts';
 import { assignedVariables } from './variable-builtins.ts';
 
 /** One program the command would start, after unwrapping sudo/env/xargs/bash -c and friends. */
@@ -69,6 +70,7 @@ export interface CommandPolicy {
 }
 
 const MAX_DEPTH = 6;
+const MAX_EXPANSIONS = 4096;
 
 // C1 controls (U+009B is CSI to some terminals) and bidirectional overrides make the approval prompt show other text
 // than bash runs ("Trojan Source"): refused with the C0 controls. So are the line and paragraph separators: bash
@@ -138,6 +140,10 @@ class Walk {
   /** Functions defined so far, with the level their body has; calling one counts as running its body. */
   readonly #functions = new Map<string, Finding[]>();
   readonly #activeFunctions = new Set<string>();
+  /** Values the script assigns (and HOME, IFS): words that expand them are also rated as bash would expand them. */
+  readonly #variables = new StaticVariables();
+  /** Expanded commands rated so far: nested shells multiply them, so past MAX_EXPANSIONS the command is refused. */
+  #expansions = 0;
 
   constructor(parser: Parser, policy: CommandPolicy, paths: PathContext) {
     this.#parser = parser;
@@ -231,6 +237,9 @@ class Walk {
           : this.#children(node, depth);
       case 'function_definition':
         return this.#functionDefinition(node, depth);
+      case 'for_statement':
+        this.#loopVariable(node);
+        return this.#children(node, depth);
       case 'variable_assignment':
         return this.#assignment(node, depth);
       case 'declaration_command':
@@ -248,15 +257,30 @@ class Walk {
   #command(node: SyntaxNode, depth: number): Finding[] {
     const found: Finding[] = [];
     const words: ShellWord[] = [];
+    const wordNodes: SyntaxNode[] = [];
     let nameNode: SyntaxNode | undefined;
     const redirects: SyntaxNode[] = [];
-    for (const child of node.namedChildren) {
+    for (const child of node.children) {
       if (!child) continue;
+      // `rm -r$"f" /`: the grammar leaves `-r$` out of every node, a word bash reads as `-rf`.
+      if (!child.isNamed && child.type === '$') {
+        const next = child.nextSibling;
+        if (child.text !== '$' || (next && next.startIndex === child.endIndex))
+          return this.#add({
+            level: 'CRITICAL',
+            rule: 'unparsed-word',
+            reason: `the parser drops ${JSON.stringify(child.text)}, part of a word bash passes (${node.text.slice(0, 40)})`,
+          });
+        words.push({ value: '$', raw: '$', pattern: false, obfuscated: false });
+        continue;
+      }
+      if (!child.isNamed) continue;
       if (child.type === 'variable_assignment') found.push(...this.#assignment(child, depth));
       else if (child.type.endsWith('_redirect')) redirects.push(child);
       else {
         if (child.type === 'command_name') nameNode = child;
         words.push(evaluateWord(child));
+        wordNodes.push(child);
         for (const substitution of substitutionsIn(child)) found.push(...this.#substitution(substitution, depth));
       }
     }
@@ -264,9 +288,34 @@ class Walk {
       for (const redirect of redirects) found.push(...this.#redirect(redirect, [], depth));
       return found;
     }
-    const programFindings = this.#program(words, depth);
+    const programFindings = [...this.#program(words, depth), ...this.#expandedProgram(wordNodes, depth)];
     for (const redirect of redirects) found.push(...this.#redirect(redirect, programFindings, depth));
     return [...found, ...programFindings];
+  }
+
+  /**
+   * The command as bash expands it where the text decides (brace expansion, variables the script assigned, word
+   * splitting): rated as well as the written words, so `x=/etc/shadow; cat $x` is rated as `cat /etc/shadow`.
+   */
+  #expandedProgram(wordNodes: SyntaxNode[], depth: number): Finding[] {
+    const choices = wordNodes.map((node) => expandStatically(node, this.#variables));
+    if (choices.every((choice) => choice === undefined)) return [];
+    const found: Finding[] = [];
+    const written = wordNodes.map((node) => [evaluateWord(node)]);
+    for (const words of combinations(choices.map((choice, index) => choice ?? [written[index]]))) {
+      if (words.length === 0 || words[0].value === undefined) continue;
+      if (++this.#expansions > MAX_EXPANSIONS)
+        return [
+          ...found,
+          {
+            level: 'CRITICAL',
+            rule: 'too-many-expansions',
+            reason: `the words expand to more than ${MAX_EXPANSIONS} commands to rate`,
+          },
+        ];
+      found.push(...this.#program(words, depth));
+    }
+    return found;
   }
 
   #program(words: ShellWord[], depth: number): Finding[] {
@@ -351,11 +400,65 @@ class Walk {
     const options = optionsFor(program);
     if (options) found.push(...optionFindings(program, args, options, this.#paths));
     if (program === 'cd' || program === 'pushd') this.#changeDirectory(args);
+    if (program === 'set') this.#positionalParameters(args);
     const flat = [program, ...args.map((arg) => arg.value ?? arg.raw)].join(' ');
     for (const extra of this.#policy.rules)
       if (extra.pattern.test(flat))
         found.push({ level: extra.level, rule: `policy:${extra.name}`, reason: `policy rule ${extra.name} matches` });
     return this.#add(...found);
+  }
+
+  /** `set -- a b` (or `set a b`) gives "$@" its words. */
+  #positionalParameters(args: ShellWord[]): void {
+    const start = args.findIndex((word) => word.value === '--' || !/^[-+]/.test(word.value ?? '-'));
+    if (start === -1) return;
+    const values = args.slice(args[start].value === '--' ? start + 1 : start).map((word) => word.value);
+    if (values.every((value) => value !== undefined)) this.#variables.assign('@', values as string[]);
+  }
+
+  /** `for d in /etc /usr` gives $d each of the words (as expanded); `for d` without `in` takes "$@". */
+  #loopVariable(node: SyntaxNode): void {
+    const name = node.childForFieldName('variable')?.text;
+    if (!name) return;
+    const values = node.childrenForFieldName('value').filter((child) => child !== null);
+    if (values.length === 0) {
+      for (const elements of this.#variables.get('@') ?? [])
+        for (const value of elements) this.#variables.assign(name, [value]);
+      return;
+    }
+    for (const value of values)
+      for (const fields of expandStatically(value, this.#variables) ?? [[evaluateWord(value)]])
+        for (const field of fields) if (field.value !== undefined) this.#variables.assign(name, [field.value]);
+  }
+
+  /** Records the value a `name=value` (or `name=(a b)`, `name+=value`) assigns, when the text decides it. */
+  #recordAssignment(node: SyntaxNode, name: string): void {
+    const value = node.childForFieldName('value');
+    if (!value) {
+      this.#variables.assign(name, ['']);
+      return;
+    }
+    if (value.type === 'array') {
+      // Each element as it expands (its first alternative): `a=(-rf /)` holds the two words.
+      const elements = value.namedChildren.flatMap((child) =>
+        child ? (expandStatically(child, this.#variables)?.[0] ?? [evaluateWord(child)]).map((word) => word.value) : [],
+      );
+      if (elements.every((element) => element !== undefined)) this.#variables.assign(name, elements as string[]);
+      return;
+    }
+    const expanded = expandStatically(value, this.#variables, 'assignment');
+    const scalars = expanded
+      ? expanded.map((fields) => fields.map((field) => field.value).join(' '))
+      : [evaluateWord(value).value];
+    for (const scalar of scalars) this.#assignScalar(node, name, scalar);
+  }
+
+  #assignScalar(node: SyntaxNode, name: string, value: string | undefined): void {
+    if (value === undefined) return;
+    const appends = node.children.some((child) => child && !child.isNamed && child.type === '+=');
+    if (appends)
+      for (const known of this.#variables.get(name) ?? []) this.#variables.assign(name, [known.join(' ') + value]);
+    this.#variables.assign(name, [value]);
   }
 
   /** Later relative paths resolve from where `cd` went (conservatively: even out of a subshell). */
@@ -525,6 +628,11 @@ class Walk {
         );
       const secret = this.#notePath(target);
       if (secret) found.push(secret);
+      for (const fields of expandStatically(destination, this.#variables) ?? [])
+        for (const field of fields) {
+          const expanded = this.#notePath(field);
+          if (expanded) found.push(expanded);
+        }
       return found;
     }
     // `>&2`, `2>&1`: duplicating a descriptor writes no file.
@@ -533,6 +641,12 @@ class Walk {
     this.redirectTargets.push(target.value ?? target.raw);
     const finding = writeTargetFinding(target, this.#paths, `redirect ${operator}`);
     if (finding) found.push(...this.#add(finding));
+    // `x=/etc/passwd; echo hi > $x`: also as bash expands it where the text decides.
+    for (const fields of expandStatically(destination, this.#variables) ?? [])
+      for (const field of fields) {
+        const expanded = writeTargetFinding(field, this.#paths, `redirect ${operator}`);
+        if (expanded) found.push(expanded);
+      }
     return found;
   }
 
@@ -590,6 +704,8 @@ class Walk {
       });
     const danger = variableFinding(name);
     if (danger) found.push(...this.#add({ ...danger, reason: `${danger.reason} (${node.text.slice(0, 60)})` }));
+    const variable = /^[A-Za-z_]\w*/.exec(name)?.[0];
+    if (variable) this.#recordAssignment(node, variable);
     return found;
   }
 

@@ -27,7 +27,11 @@ import { dirname, join } from 'node:path';
  */
 
 export interface BashRecording {
-  /** argv of each program bash executed, argv[0] the path bash found; in start order. */
+  /**
+   * argv of each program bash executed, argv[0] the path bash found; in start order. Each word is its exact bytes:
+   * UTF-8 where they are valid UTF-8, and a byte that is not (`$'\xff'`) as the lone surrogate U+DC80 + byte
+   * (Python's "surrogateescape"), so the JSON fixture holds every byte bash passed.
+   */
   executed: string[][];
   /** Names bash looked up and did not find (`bash: line N: NAME: command not found`): attempted programs. */
   notFound: string[];
@@ -152,6 +156,46 @@ export function recordBash(template: string, snippet: string, timeoutSeconds = 2
   return parseRecording(result.stdout);
 }
 
+/** The recorder's NUL-terminated words, each decoded losslessly (see `BashRecording.executed`). */
+function splitArgv(record: Buffer): string[] {
+  const words: string[] = [];
+  for (let start = 0; start < record.length; ) {
+    const end = record.indexOf(0, start);
+    if (end === -1) break;
+    words.push(decodeExactly(record.subarray(start, end)));
+    start = end + 1;
+  }
+  return words;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeExactly(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    let text = '';
+    for (let index = 0; index < bytes.length; ) {
+      const length = [4, 3, 2, 1].find((size) => validUtf8(bytes.subarray(index, index + size), size));
+      if (length) {
+        text += strictUtf8.decode(bytes.subarray(index, index + length));
+        index += length;
+      } else text += String.fromCharCode(0xdc00 + bytes[index++]);
+    }
+    return text;
+  }
+}
+
+function validUtf8(bytes: Uint8Array, size: number): boolean {
+  if (bytes.length !== size) return false;
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function parseRecording(output: Buffer): BashRecording {
   const executed: string[][] = [];
   let stderr = '';
@@ -169,7 +213,7 @@ function parseRecording(output: Buffer): BashRecording {
     const length = Number(value);
     const body = output.subarray(offset, offset + length);
     offset += length;
-    if (kind === 'R') executed.push(body.toString('utf8').split('\0').slice(0, -1));
+    if (kind === 'R') executed.push(splitArgv(body));
     else if (kind === 'E') stderr = body.toString('utf8');
   }
   const notFound = [...stderr.matchAll(/^\S*bash: line \d+: (.+): command not found$/gm)].map((match) => match[1]);
