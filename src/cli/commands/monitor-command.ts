@@ -94,7 +94,11 @@ export function formatReport(report: CycleReport): string {
       `  temperature ${reading.kind.padEnd(5)} ${String(reading.celsius).padStart(6)} °C  ${reading.sensor} (${reading.source})`,
     );
   for (const ping of observations.pings)
-    lines.push(`  ping ${ping.target}: ${ping.lossPercent}% loss, avg ${round(ping.rttAvgMs)} ms`);
+    lines.push(
+      ping.failure
+        ? `  ping ${ping.target}: ${ping.failure.kind === 'unresolved' ? 'does not resolve' : 'not sent'} (${ping.failure.message})`
+        : `  ping ${ping.target}: ${ping.lossPercent}% loss, avg ${round(ping.rttAvgMs)} ms${(ping.icmpErrors ?? []).map((error) => `, ${error.count} x ${error.message} from ${error.from}`).join('')}`,
+    );
   for (const scan of observations.nmapScans) {
     for (const host of scan.hosts) {
       const ports = host.ports

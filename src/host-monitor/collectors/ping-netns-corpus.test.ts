@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parsePingOutput } from './ping-collector.ts';
+import { parsePingOutput, readPingRun } from './ping-collector.ts';
 
 /** Real iputils 20221126 outputs through network namespaces (see `__fixtures__/ping/netns/README.md`). */
 const directory = join(import.meta.dirname, '../__fixtures__/ping/netns');
@@ -57,4 +57,41 @@ test('loss, delay and jitter figures of the captures', () => {
   assert.deepEqual(figures('v4-loss100'), [5, 0, 100, undefined]);
   assert.deepEqual(figures('v4-delay200-jitter50'), [10, 10, 0, 219.109]);
   assert.deepEqual(figures('v4-delay2500-over-W2'), [4, 4, 0, 2508.827]);
+});
+
+test("a router answering in the target's place is named as the sender of the error, not as the target", () => {
+  const errors = (name: string) => readPingRun('target', read(name).stdout, read(name).stderr)?.icmpErrors;
+  assert.deepEqual(errors('v4-host-unreachable'), [
+    { from: '10.220.2.2', message: 'Destination Host Unreachable', count: 3 },
+  ]);
+  assert.deepEqual(errors('v4-net-unreachable'), [
+    { from: '10.220.2.2', message: 'Destination Net Unreachable', count: 3 },
+  ]);
+  assert.deepEqual(errors('v6-host-unreachable'), [
+    { from: 'fd20:2::2', message: 'Destination unreachable: Address unreachable', count: 3 },
+  ]);
+  assert.deepEqual(errors('v6-net-unreachable'), [
+    { from: 'fd20:2::2', message: 'Destination unreachable: No route', count: 3 },
+  ]);
+  for (const name of names.filter((item) => !item.includes('unreachable'))) assert.equal(errors(name), undefined, name);
+});
+
+test('no route on this host and a name that does not resolve: told apart, from stderr', () => {
+  const run = (name: string, target: string) => readPingRun(target, read(name).stdout, read(name).stderr);
+  for (const name of ['v4-no-route', 'v6-no-route']) {
+    assert.deepEqual(run(name, '10.220.9.9'), {
+      target: '10.220.9.9',
+      transmitted: 0,
+      received: 0,
+      lossPercent: 100,
+      failure: { kind: 'no-route', message: 'connect: No route to host' },
+    });
+  }
+  assert.deepEqual(run('dns-nxdomain', 'no-such-host.invalid')?.failure, {
+    kind: 'unresolved',
+    message: 'Name or service not known',
+  });
+  // The resolver's message is read only after our own target: another name's line is not this target's.
+  assert.equal(run('dns-nxdomain', 'other.invalid'), undefined);
+  assert.equal(readPingRun('t', '', 'ping: t: Some other error\n'), undefined);
 });

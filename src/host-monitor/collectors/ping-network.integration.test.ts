@@ -79,9 +79,7 @@ describe('ping through a real network', { skip: unavailable }, () => {
     }
   });
 
-  test('a router answers for the target: the result is the target, the router is named as the one who answered', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('a router answers for the target: the result is the target, the router is named as the one who answered', async () => {
     const cases = [
       [network.hostUnreachable4, network.router4, 'Destination Host Unreachable'],
       [network.netUnreachable4, network.router4, 'Destination Net Unreachable'],
@@ -92,13 +90,14 @@ describe('ping through a real network', { skip: unavailable }, () => {
       const result = await ping(target, 3);
       assert.equal(result.target, target);
       assert.deepEqual([result.transmitted, result.received, result.lossPercent], [3, 0, 100], target);
-      assert.deepEqual(result.icmpErrors, [{ from: router, message, count: 3 }], target);
+      // Routers may rate-limit their errors (one of three went unanswered in some runs here): at least one, each counted.
+      const [error, ...others] = result.icmpErrors ?? [];
+      assert.deepEqual([error?.from, error?.message, others.length], [router, message, 0], target);
+      assert.ok(error.count >= 1 && error.count <= 3, `${target}: ${error.count} errors`);
     }
   });
 
-  test('no route on this host (IPv4 and IPv6): unreachable, not a failed collector', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('no route on this host (IPv4 and IPv6): unreachable, not a failed collector', async () => {
     for (const target of [network.noRoute4, network.noRoute6]) {
       const result = await pingTarget(target, 2);
       assert.ok(!('error' in result), `${target}: ${'error' in result ? result.error : ''}`);
@@ -107,18 +106,14 @@ describe('ping through a real network', { skip: unavailable }, () => {
     }
   });
 
-  test('a name that does not resolve is reported as a name resolution failure', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('a name that does not resolve is reported as a name resolution failure', async () => {
     const result = await pingTarget('no-such-host.invalid', 2);
     assert.ok(!('error' in result), `${'error' in result ? result.error : ''}`);
     assert.equal(result.failure?.kind, 'unresolved');
     assert.match(result.failure?.message ?? '', /Name or service not known|Temporary failure in name resolution/);
   });
 
-  test('one monitor cycle over all of them: each alert names its target, the router only as the one who answered', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('one monitor cycle over all of them: each alert names its target, the router only as the one who answered', async () => {
     const discord = await startLoopbackServer((_request, response) => {
       response.writeHead(204);
       response.end();
@@ -159,13 +154,16 @@ describe('ping through a real network', { skip: unavailable }, () => {
       const ping = report.observations.collectors.find((item) => item.name === 'ping');
       assert.equal(ping?.status, 'ok', ping?.detail);
       const keys = report.findings.map((item) => item.key).sort();
-      assert.deepEqual(keys, [
-        `packet-loss:${network.target4}`,
-        `ping-unreachable:${network.hostUnreachable4}`,
-        `ping-unreachable:${network.netUnreachable6}`,
-        `ping-unreachable:${network.noRoute4}`,
-        'ping-unresolved:no-such-host.invalid',
-      ]);
+      assert.deepEqual(
+        keys,
+        [
+          `packet-loss:${network.target4}`,
+          `ping-unreachable:${network.hostUnreachable4}`,
+          `ping-unreachable:${network.netUnreachable6}`,
+          `ping-unreachable:${network.noRoute4}`,
+          'ping-unresolved:no-such-host.invalid',
+        ].sort(),
+      );
       const byKey = new Map(report.findings.map((item) => [item.key, item]));
       assert.match(byKey.get(`packet-loss:${network.target4}`)?.detail ?? '', /10 sent, 7 received/);
       const viaRouter = byKey.get(`ping-unreachable:${network.hostUnreachable4}`);
@@ -178,11 +176,12 @@ describe('ping through a real network', { skip: unavailable }, () => {
         false,
       );
       const alerted = report.alerts.filter((alert) => alert.action === 'alerted').map((alert) => alert.key);
-      assert.deepEqual(alerted.sort(), [
-        `ping-unreachable:${network.hostUnreachable4}`,
-        `ping-unreachable:${network.netUnreachable6}`,
-        `ping-unreachable:${network.noRoute4}`,
-      ]);
+      assert.deepEqual(
+        alerted.sort(),
+        [network.hostUnreachable4, network.netUnreachable6, network.noRoute4]
+          .map((target) => `ping-unreachable:${target}`)
+          .sort(),
+      );
       const sent = discord.requests.map((request) => JSON.parse(request.body).embeds[0].title as string);
       assert.deepEqual(
         sent.sort(),
