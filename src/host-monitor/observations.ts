@@ -140,6 +140,8 @@ export interface ProcessMatch {
   pid: number;
   uid?: number;
   exe?: string;
+  /** The executed file has no link left (st_nlink 0): removed or replaced since the process started. */
+  deleted?: boolean;
 }
 
 export interface ContainerStatus {

@@ -288,6 +288,23 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
   }
 
   for (const process of observations.processes) {
+    const deleted = (process.matches ?? []).filter((match) => match.deleted);
+    if (deleted.length > 0) {
+      // The path is text the file's owner chose (newlines, escapes): quoted, never printed raw.
+      const shown = deleted.slice(0, 3).map((match) => `pid ${match.pid}: ${JSON.stringify(match.exe ?? '')}`);
+      findings.push(
+        finding(
+          'process-binary-deleted',
+          process.name,
+          'processes',
+          'low',
+          `${process.name} runs a deleted binary`,
+          `${shown.join('; ')}${deleted.length > 3 ? ` and ${deleted.length - 3} more` : ''}, as the kernel shows it:` +
+            ' the file was removed or replaced after the process started (an upgrade that needs a restart, or a' +
+            ' program that removed itself).',
+        ),
+      );
+    }
     if (process.running) continue;
     findings.push(
       finding(

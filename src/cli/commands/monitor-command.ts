@@ -115,7 +115,13 @@ export function formatReport(report: CycleReport): string {
     );
   for (const process of observations.processes)
     lines.push(
-      `  process ${process.name}: ${process.running ? `running (pid ${process.pids.slice(0, 5).join(', ')})` : 'NOT RUNNING'}`,
+      `  process ${process.name}: ${process.running ? `running (pid ${process.pids.slice(0, 5).join(', ')})` : 'NOT RUNNING'}${(
+        process.matches ?? []
+      )
+        .filter((match) => match.deleted)
+        .slice(0, 3)
+        .map((match) => `, pid ${match.pid} runs deleted ${JSON.stringify(match.exe ?? '')}`)
+        .join('')}`,
     );
   for (const container of observations.containers) {
     lines.push(

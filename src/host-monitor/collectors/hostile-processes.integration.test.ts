@@ -77,29 +77,26 @@ describe('processes with names their starters chose', { skip: linuxProc ? undefi
     rmSync(directory, { recursive: true, force: true });
   });
 
-  test('argv[0] and a padded comm do not make a watched process run', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('argv[0] and a padded comm do not make a watched process run', async () => {
     const [sshd] = await collectProcesses(['sshd']);
     const spoofed = sshd.pids.filter((pid) => spoofs.some((child) => child.pid === pid));
     assert.deepEqual(spoofed, [], 'processes that only call themselves sshd');
   });
 
-  test('a binary deleted after start is reported as the kernel shows it, and matched by its name', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('a binary deleted after start is reported as the kernel shows it, and matched by its name', async () => {
     const [victim] = await collectProcesses(['monitor-victim']);
     assert.equal(victim.running, true);
     assert.deepEqual(victim.pids, [deleted.pid]);
     assert.deepEqual(
-      victim.matches?.map((match) => [match.pid, match.exe]),
-      [[deleted.pid, `${deletedPath} (deleted)`]],
+      victim.matches?.map((match) => [match.pid, match.exe, match.deleted]),
+      [[deleted.pid, `${deletedPath} (deleted)`, true]],
     );
+    // The same binary by its path: the kernel's exe link, not a name the process chose.
+    const [byPath] = await collectProcesses([deletedPath]);
+    assert.deepEqual(byPath.pids, [deleted.pid]);
   });
 
-  test('a monitor cycle: the deleted binary is a finding whose text quotes the kernel path, no forged line or escape', {
-    todo: 'measurement: fixed in the next commit',
-  }, async () => {
+  test('a monitor cycle: the deleted binary is a finding whose text quotes the kernel path, no forged line or escape', async () => {
     const config = defaultConfig({
       'database.path': join(directory, 'agent.db'),
       'audit.path': join(directory, 'audit.jsonl'),
