@@ -80,6 +80,17 @@ export interface PingResult {
   rttMinMs?: number;
   rttAvgMs?: number;
   rttMaxMs?: number;
+  /** ICMP errors ping printed (`From <router> icmp_seq=N Destination Host Unreachable`), by sender and message. */
+  icmpErrors?: PingIcmpError[];
+  /** Ping could not send (no route on this host) or the name did not resolve: what it said. */
+  failure?: { kind: 'no-route' | 'unresolved'; message: string };
+}
+
+export interface PingIcmpError {
+  /** The address that answered: a router on the way, not the target. */
+  from: string;
+  message: string;
+  count: number;
 }
 
 export interface NmapPort {
@@ -121,6 +132,16 @@ export interface ProcessStatus {
   name: string;
   running: boolean;
   pids: number[];
+  /** The processes that matched, as the kernel shows them: `exe` is /proc/<pid>/exe (` (deleted)` included). */
+  matches?: ProcessMatch[];
+}
+
+export interface ProcessMatch {
+  pid: number;
+  uid?: number;
+  exe?: string;
+  /** The executed file has no link left (st_nlink 0): removed or replaced since the process started. */
+  deleted?: boolean;
 }
 
 export interface ContainerStatus {

@@ -33,6 +33,8 @@ export function metricsFrom(observations: Observations): MetricSample[] {
     metrics.push({ name: `temperature.gpu.${reading.sensor}`, value: reading.celsius, collector: 'temperatures' });
   }
   for (const ping of observations.pings) {
+    // A name that did not resolve says nothing about the path to the host: no loss sample.
+    if (ping.failure?.kind === 'unresolved') continue;
     metrics.push({ name: `ping.loss_percent.${ping.target}`, value: ping.lossPercent, collector: 'ping' });
     if (ping.rttAvgMs !== undefined) {
       metrics.push({ name: `ping.rtt_ms.${ping.target}`, value: ping.rttAvgMs, collector: 'ping' });
@@ -140,7 +142,18 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
   }
 
   for (const ping of observations.pings) {
-    if (ping.lossPercent >= 100) {
+    if (ping.failure?.kind === 'unresolved') {
+      findings.push(
+        finding(
+          'ping-unresolved',
+          ping.target,
+          'ping',
+          'medium',
+          `${ping.target} does not resolve`,
+          `ping could not look up the name: ${ping.failure.message}. The host was not pinged.`,
+        ),
+      );
+    } else if (ping.lossPercent >= 100) {
       findings.push(
         finding(
           'ping-unreachable',
@@ -148,7 +161,7 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
           'ping',
           'high',
           `${ping.target} does not answer ping`,
-          `${ping.transmitted} sent, 0 received.`,
+          `${ping.transmitted} sent, 0 received${pingEvidence(ping)}.`,
         ),
       );
     } else if (ping.lossPercent >= thresholds.packet_loss_medium) {
@@ -159,7 +172,7 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
           'ping',
           'medium',
           `${ping.lossPercent}% packet loss to ${ping.target}`,
-          `${ping.transmitted} sent, ${ping.received} received; threshold ${thresholds.packet_loss_medium}%.`,
+          `${ping.transmitted} sent, ${ping.received} received${pingEvidence(ping)}; threshold ${thresholds.packet_loss_medium}%.`,
         ),
       );
     }
@@ -275,6 +288,23 @@ export function evaluateRules(observations: Observations, settings: MonitorSetti
   }
 
   for (const process of observations.processes) {
+    const deleted = (process.matches ?? []).filter((match) => match.deleted);
+    if (deleted.length > 0) {
+      // The path is text the file's owner chose (newlines, escapes): quoted, never printed raw.
+      const shown = deleted.slice(0, 3).map((match) => `pid ${match.pid}: ${JSON.stringify(match.exe ?? '')}`);
+      findings.push(
+        finding(
+          'process-binary-deleted',
+          process.name,
+          'processes',
+          'low',
+          `${process.name} runs a deleted binary`,
+          `${shown.join('; ')}${deleted.length > 3 ? ` and ${deleted.length - 3} more` : ''}, as the kernel shows it:` +
+            ' the file was removed or replaced after the process started (an upgrade that needs a restart, or a' +
+            ' program that removed itself).',
+        ),
+      );
+    }
     if (process.running) continue;
     findings.push(
       finding(
@@ -406,6 +436,13 @@ function containerFindings(observations: Observations, settings: MonitorSettings
   store.setState('docker.restart_counts', counts);
   store.setState('docker.up', up);
   return findings;
+}
+
+/** What else ping said: it could not send (no route here), or routers answered in the target's place. */
+function pingEvidence(ping: Observations['pings'][number]): string {
+  if (ping.failure) return `; ping could not send: ${ping.failure.message}`;
+  const errors = (ping.icmpErrors ?? []).slice(0, 3);
+  return errors.map((error) => `; ${error.from} answered ${error.message} (${error.count} times)`).join('');
 }
 
 function dedupeByKey(findings: Finding[]): Finding[] {

@@ -94,7 +94,11 @@ export function formatReport(report: CycleReport): string {
       `  temperature ${reading.kind.padEnd(5)} ${String(reading.celsius).padStart(6)} °C  ${reading.sensor} (${reading.source})`,
     );
   for (const ping of observations.pings)
-    lines.push(`  ping ${ping.target}: ${ping.lossPercent}% loss, avg ${round(ping.rttAvgMs)} ms`);
+    lines.push(
+      ping.failure
+        ? `  ping ${ping.target}: ${ping.failure.kind === 'unresolved' ? 'does not resolve' : 'not sent'} (${ping.failure.message})`
+        : `  ping ${ping.target}: ${ping.lossPercent}% loss, avg ${round(ping.rttAvgMs)} ms${(ping.icmpErrors ?? []).map((error) => `, ${error.count} x ${error.message} from ${error.from}`).join('')}`,
+    );
   for (const scan of observations.nmapScans) {
     for (const host of scan.hosts) {
       const ports = host.ports
@@ -111,7 +115,13 @@ export function formatReport(report: CycleReport): string {
     );
   for (const process of observations.processes)
     lines.push(
-      `  process ${process.name}: ${process.running ? `running (pid ${process.pids.slice(0, 5).join(', ')})` : 'NOT RUNNING'}`,
+      `  process ${process.name}: ${process.running ? `running (pid ${process.pids.slice(0, 5).join(', ')})` : 'NOT RUNNING'}${(
+        process.matches ?? []
+      )
+        .filter((match) => match.deleted)
+        .slice(0, 3)
+        .map((match) => `, pid ${match.pid} runs deleted ${JSON.stringify(match.exe ?? '')}`)
+        .join('')}`,
     );
   for (const container of observations.containers) {
     lines.push(

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { PingResult } from '../observations.ts';
+import type { PingIcmpError, PingResult } from '../observations.ts';
 import { runCommand } from './run-command.ts';
 
 /**
@@ -38,6 +38,54 @@ export function isValidPingTarget(target: string): boolean {
   return isIP(target) !== 0 || /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/.test(target);
 }
 
+/**
+ * ICMP errors ping printed, by sender and message (`From 10.0.2.2 icmp_seq=1 Destination Host Unreachable`, IPv6's
+ * `Destination unreachable: Address unreachable`): the sender is a router on the way, never the target. Only an IP
+ * address (ping runs with -n) and printable text are kept.
+ */
+export function parseIcmpErrors(text: string): PingIcmpError[] {
+  const errors = new Map<string, PingIcmpError>();
+  for (const match of text.matchAll(/^From (\S+) icmp_seq=\d+ ([ -~]{1,120})$/gm)) {
+    const [, from, message] = match;
+    if (isIP(from) === 0) continue;
+    const key = `${from} ${message}`;
+    const entry = errors.get(key) ?? { from, message: message.trim(), count: 0 };
+    entry.count++;
+    errors.set(key, entry);
+  }
+  return [...errors.values()];
+}
+
+/** iputils' messages when it sends nothing: no route on this host, or a name the resolver (getaddrinfo) refused. */
+const NO_ROUTE = /^ping: (?:connect|sendmsg|sendto): (No route to host|Network is unreachable)$/m;
+/** glibc's and musl's gai_strerror texts for a name that does not resolve. */
+const UNRESOLVED =
+  /^(?:Name or service not known|Temporary failure in name resolution|No address associated with hostname|Non-recoverable failure in name resolution|Name does not resolve|Address family for hostname not supported)$/;
+
+/**
+ * What one ping run says about a target: its statistics (with the ICMP errors routers sent), a target unreachable
+ * before any packet left (no route), a name that does not resolve, or undefined when the output says none of these.
+ */
+export function readPingRun(target: string, stdout: string, stderr: string): PingResult | undefined {
+  const parsed = parsePingOutput(target, stdout);
+  if (parsed) {
+    const icmpErrors = parseIcmpErrors(stdout);
+    if (icmpErrors.length > 0) parsed.icmpErrors = icmpErrors;
+    return parsed;
+  }
+  const unreachable = { target, transmitted: 0, received: 0, lossPercent: 100 };
+  const noRoute = NO_ROUTE.exec(stderr);
+  if (noRoute) return { ...unreachable, failure: { kind: 'no-route', message: noRoute[0].slice('ping: '.length) } };
+  // `ping: <target>: <gai_strerror text>`: the target is our own configured text, the message glibc's.
+  const prefix = `ping: ${target}: `;
+  const line = stderr.split('\n').find((item) => item.startsWith(prefix));
+  const message = line?.slice(prefix.length);
+  if (message && UNRESOLVED.test(message)) {
+    return { ...unreachable, failure: { kind: 'unresolved', message } };
+  }
+  return undefined;
+}
+
 export async function pingTarget(
   target: string,
   count: number,
@@ -48,8 +96,8 @@ export async function pingTarget(
     cLocale: true,
   });
   if (command.status === 'missing') return { target, error: command.error };
-  const parsed = parsePingOutput(target, command.stdout);
-  if (parsed) return parsed;
+  const read = readPingRun(target, command.stdout, command.stderr);
+  if (read) return read;
   const reason =
     command.status === 'failed'
       ? command.stderr.trim().slice(0, 300) || command.error
