@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
-import { approveRemediation, listPendingRemediations } from './remediation-approvals.ts';
+import { approveRemediation, listPendingRemediations, type WorkloadRuntime } from './remediation-approvals.ts';
+import { rollbackDeployment } from './rollback.ts';
 import { digestOf, repositoryOf, type VulnerableImage, writeImageReports } from './testing/chart-image-reports.ts';
 import { manifests, reportFileChecksConfig, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 import { type CheckedFinding, runWorkloadChecks } from './workload-checks.ts';
@@ -178,6 +179,7 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
   let directory: string;
   let store: Store;
   let findings: CheckedFinding[] = [];
+  let runtime_: WorkloadRuntime;
   const before_ = new Map<string, KubeObject>();
   const after_ = new Map<string, KubeObject>();
   const path = (kind: string, name?: string) =>
@@ -206,6 +208,7 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
     });
     store = openStore(config.database.path, config.audit.path);
     const runtime = { config, store };
+    runtime_ = runtime;
     findings = (await runWorkloadChecks(runtime)).findings;
     for (const remediation of listPendingRemediations(store)) {
       const decision = await approveRemediation(runtime, remediation.id, 'tester');
@@ -255,4 +258,14 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
       }
     });
   }
+
+  it('a rollback of a plan that changed two containers puts both back (argocd-repo-server)', async () => {
+    const result = await rollbackDeployment(runtime_, namespace, 'argocd-repo-server', { requestedBy: 'tester' });
+    assert.equal(result.status, 'rolled_back', 'error' in result ? result.error : '');
+    const spec = podSpecOf(await admin.request('GET', path('Deployment', 'argocd-repo-server')));
+    assert.deepEqual(
+      [...(spec.initContainers ?? []), ...spec.containers].map((container) => container.image),
+      [ARGOCD, ARGOCD],
+    );
+  });
 });

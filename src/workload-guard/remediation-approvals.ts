@@ -93,6 +93,7 @@ interface Row {
   decision_note: string | null;
   applied_at: string | null;
   error: string | null;
+  changes: string | null;
 }
 
 function fromRow(row: Row): Remediation {
@@ -103,6 +104,7 @@ function fromRow(row: Row): Remediation {
     finding: JSON.parse(row.finding),
     patchType: row.patch_type as ImagePatchPlan['patchType'],
     patch: JSON.parse(row.patch),
+    ...(row.changes ? { changes: JSON.parse(row.changes) } : {}),
     ...camelFields(row, ['plan_hash', 'diff', 'status']),
     ...optionalCamelFields(row, ['decided_at', 'decided_by', 'decision_note', 'applied_at', 'error']),
   };
@@ -171,8 +173,8 @@ export function recordRemediation(
     const result = store.db
       .prepare(
         `INSERT INTO workload_remediations (created_at, expires_at, namespace, deployment, container, current_image,
-           target_image, source, explanation, finding, patch_type, patch, plan_hash, diff, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+           target_image, source, explanation, finding, patch_type, patch, plan_hash, diff, changes, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
       )
       .run(
         now.toISOString(),
@@ -189,6 +191,7 @@ export function recordRemediation(
         JSON.stringify(plan.patch),
         plan.planHash,
         plan.diff,
+        plan.changes && plan.changes.length > 1 ? JSON.stringify(plan.changes) : null,
       );
     const remediation = getRemediation(store, Number(result.lastInsertRowid))!;
     store.audit.append('workloads.remediation.planned', {
@@ -197,6 +200,7 @@ export function recordRemediation(
       container: plan.container,
       from: plan.currentImage,
       to: plan.targetImage,
+      ...(plan.changes && plan.changes.length > 1 ? { changes: plan.changes } : {}),
       source: details.source,
       planHash: plan.planHash,
       cves: details.finding.cves.map((cve) => cve.id),
@@ -230,6 +234,7 @@ export async function approveRemediation(
       container: claimed.remediation.container,
       from: claimed.remediation.currentImage,
       to: claimed.remediation.targetImage,
+      ...(claimed.remediation.changes ? { changes: claimed.remediation.changes } : {}),
       outcome: outcome.status,
     });
     return { status: outcome.status, remediation: getRemediation(runtime.store, id)! };

@@ -154,7 +154,8 @@ export function readVulnerabilityReports(
 }
 
 /**
- * Reads `trivy image --format json` output files and attaches them to every Deployment container running that image:
+ * Reads `trivy image --format json` output files and attaches them to every Deployment container and initContainer
+ * running that image:
  * the same repository and tag as ArtifactName or one of RepoTags, or a digest the pods report (RepoDigests, ImageID).
  * A report whose digests differ from what the pods run is stale. Unreadable files are skipped with their reason.
  */
@@ -225,7 +226,8 @@ export function readTrivyImageReports(
     const names = [artifact, ...scanned.tags].filter((name) => name !== '');
     let matched = 0;
     for (const deployment of deployments) {
-      for (const container of deployment.spec?.template?.spec?.containers ?? []) {
+      const podSpec = deployment.spec?.template?.spec;
+      for (const container of [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])]) {
         if (!container.image) continue;
         const workload = {
           namespace: deployment.metadata?.namespace ?? 'default',
