@@ -9,6 +9,7 @@ import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
 import { mergeContainers } from './merge-containers.ts';
 import { withPodEvents } from './pod-events.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
+import { kindOf, unpatchedKindReason } from './pod-template-workloads.ts';
 import { clusterOf, type RemediationDecision, type WorkloadRuntime } from './remediation-approvals.ts';
 import { runningDigestsOf } from './running-images.ts';
 import {
@@ -17,7 +18,8 @@ import {
   readVulnerabilityReports,
   type VulnerableContainer,
 } from './trivy-reports.ts';
-import { severityRank, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
+import { WORKLOAD_RBAC_FILE } from './workload-cluster.ts';
+import { severityRank, type WorkloadFinding, type WorkloadReference, workloadLabel } from './workload-finding.ts';
 import { externalManager } from './workload-managers.ts';
 import { type PlannableContainer, planWorkload } from './workload-plans.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
@@ -133,6 +135,19 @@ export async function runWorkloadChecks(
   }
   await attachCrashLogs(runtime, result.findings, settings.crash_log_lines);
 
+  const workloads = [...inventory.deployments, ...(inventory.otherWorkloads ?? [])];
+  const metadataOf = (workload: WorkloadReference) =>
+    workloads.find(
+      (object) =>
+        kindOf(object) === workload.kind &&
+        object.metadata?.namespace === workload.namespace &&
+        object.metadata?.name === workload.name,
+    )?.metadata;
+  if (inventory.unlisted?.length) {
+    result.notes.push(
+      `not allowed to list ${inventory.unlisted.join(', ')}: their images are not checked; bind the current ${WORKLOAD_RBAC_FILE}`,
+    );
+  }
   const vulnerable: VulnerableContainer[] = [];
   const scans: ImageScan[] = [];
   const running = runningDigestsOf(inventory, owners);
@@ -147,7 +162,7 @@ export async function runWorkloadChecks(
       result.notes.push('Trivy Operator VulnerabilityReports are not served by this cluster (CRD absent)');
   }
   if (settings.vulnerabilities.report_files.length > 0) {
-    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments, running);
+    const read = readTrivyImageReports(settings.vulnerabilities.report_files, workloads, running);
     vulnerable.push(...read.containers);
     scans.push(...read.scans);
     result.skipped.push(...read.skipped);
@@ -185,13 +200,14 @@ export async function runWorkloadChecks(
       plan: null,
     };
     result.findings.push(finding);
-    if (entry.workload.kind !== 'Deployment') {
-      finding.planError = `owned by ${entry.workload.kind}: only Deployments are patched`;
-      continue;
-    }
-    const manager = externalManager(owners.deployment(entry.workload.namespace, entry.workload.name)?.metadata);
+    const manager = externalManager(metadataOf(entry.workload));
     if (manager) {
       finding.planError = `not patched: ${manager}`;
+      continue;
+    }
+    const unpatched = unpatchedKindReason(entry.workload.kind);
+    if (unpatched) {
+      finding.planError = unpatched;
       continue;
     }
     if (settings.vulnerabilities.only_fixable && fixable.length === 0) {
