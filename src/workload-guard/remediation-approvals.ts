@@ -152,7 +152,7 @@ export function expireRemediations(store: WorkloadRuntime['store'], now = new Da
 }
 
 /**
- * Stores a plan waiting for approval. An identical pending plan (same deployment, container, target image) is
+ * Stores a plan waiting for approval. An identical pending plan (same deployment, containers and images) is
  * returned instead of a duplicate, so the daemon's repeated scans ask once.
  */
 export function recordRemediation(
@@ -162,13 +162,17 @@ export function recordRemediation(
   now = new Date(),
 ): { remediation: Remediation; created: boolean } {
   expireRemediations(store, now);
+  const changesText = plan.changes && plan.changes.length > 1 ? JSON.stringify(plan.changes) : '';
   return transaction(store.db, () => {
     const existing = store.db
       .prepare(
         `SELECT * FROM workload_remediations WHERE status = 'pending' AND namespace = ? AND deployment = ?
-         AND container = ? AND target_image = ? AND current_image = ? ORDER BY id DESC LIMIT 1`,
+         AND container = ? AND target_image = ? AND current_image = ? AND coalesce(changes, '') = ?
+         ORDER BY id DESC LIMIT 1`,
       )
-      .get(plan.namespace, plan.deployment, plan.container, plan.targetImage, plan.currentImage) as Row | undefined;
+      .get(plan.namespace, plan.deployment, plan.container, plan.targetImage, plan.currentImage, changesText) as
+      | Row
+      | undefined;
     if (existing) return { remediation: fromRow(existing), created: false };
     const result = store.db
       .prepare(
@@ -191,7 +195,7 @@ export function recordRemediation(
         JSON.stringify(plan.patch),
         plan.planHash,
         plan.diff,
-        plan.changes && plan.changes.length > 1 ? JSON.stringify(plan.changes) : null,
+        changesText || null,
       );
     const remediation = getRemediation(store, Number(result.lastInsertRowid))!;
     store.audit.append('workloads.remediation.planned', {

@@ -1,4 +1,5 @@
 import { workloadsSettings } from '../config/sections/workloads.ts';
+import { errorMessage } from '../core/errors.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
 import type { ApprovalMessageResult } from './approval-messages.ts';
 import { attachCrashLogs } from './crash-logs.ts';
@@ -219,7 +220,11 @@ export async function runWorkloadChecks(
   }
   // One plan per workload: every vulnerable container of it (an initContainer and a container of one image too).
   for (const containers of plannable.values()) {
-    await planWorkload(runtime, containers, policy, scans, options, result, now);
+    try {
+      await planWorkload(runtime, containers, policy, scans, options, result, now);
+    } catch (error) {
+      for (const { finding } of containers) finding.planError ??= errorMessage(error);
+    }
   }
 
   if ((options.alert ?? options.record) !== false && runtime.config.mode !== 'disabled') {
