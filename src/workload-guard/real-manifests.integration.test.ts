@@ -15,7 +15,7 @@ import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
 import { approveRemediation, listPendingRemediations, type WorkloadRuntime } from './remediation-approvals.ts';
 import { rollbackDeployment } from './rollback.ts';
 import { digestOf, repositoryOf, type VulnerableImage, writeImageReports } from './testing/chart-image-reports.ts';
-import { manifests, reportFileChecksConfig, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
+import { eventually, manifests, reportFileChecksConfig, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
 import { type CheckedFinding, runWorkloadChecks } from './workload-checks.ts';
 
 type KubeObject = ReturnType<typeof manifests>[number];
@@ -302,5 +302,57 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
       [...(spec.initContainers ?? []), ...spec.containers].map((container) => container.image),
       [ARGOCD, ARGOCD],
     );
+  });
+});
+
+describe('a Role bound before the guard read the other workload kinds', { timeout: 60_000 }, () => {
+  it('checks the Deployments and names the kinds it may not list, instead of failing the scan', async () => {
+    const env = await ensureTestbed();
+    const admin = new WorkloadTestCluster(env.kubeconfig);
+    const namespace = await admin.namespace('chart-workloads-s20-old-role');
+    const directory = mkdtempSync(join(tmpdir(), 'devops-agent-old-role-'));
+    try {
+      const [role, binding] = manifests(new URL('../../deploy/kubernetes/workload-guard-rbac.yaml', import.meta.url));
+      const newKinds = new Set(['statefulsets', 'daemonsets', 'cronjobs', 'jobs']);
+      const rules = (role.rules as Array<{ resources: string[] }>).filter(
+        (rule) => !rule.resources.some((resource) => newKinds.has(resource)),
+      );
+      const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
+      await admin.request('POST', `${rbac}/roles`, { ...role, metadata: { ...role.metadata, namespace }, rules });
+      await admin.request('POST', `${rbac}/rolebindings`, {
+        ...binding,
+        metadata: { ...binding.metadata, namespace },
+        subjects: [{ kind: 'User', name: 'restricted', apiGroup: 'rbac.authorization.k8s.io' }],
+      });
+      for (const file of ['longhorn', 'descheduler']) {
+        for (const object of manifests(new URL(`./__fixtures__/real-manifests/${file}.yaml`, import.meta.url))) {
+          if (object.metadata?.name !== 'longhorn-ui' && object.kind !== 'CronJob') continue;
+          object.metadata = { ...object.metadata, namespace };
+          await admin.request('POST', `/${API[object.kind!].replace('NS', namespace)}`, object);
+        }
+      }
+      const reports = VULNERABLE.flatMap((entry, index) => writeImageReports(directory, entry, index));
+      const config = reportFileChecksConfig(env.kubeconfigRestricted, directory, namespace, reports, {
+        'workloads.llm_advice': false,
+        'workloads.vulnerabilities.min_severity': 'LOW',
+        'audit.path': join(directory, 'audit.jsonl'),
+      });
+      const store = openStore(config.database.path, config.audit.path);
+      try {
+        const result = await eventually(() => runWorkloadChecks({ config, store }, { record: false }));
+        const ui = result.findings.find((finding) => finding.workload.name === 'longhorn-ui');
+        assert.equal(ui?.plan?.targetImage, 'docker.io/longhornio/longhorn-ui:v1.12.2', ui?.planError);
+        assert.ok(!result.findings.some((finding) => finding.workload.kind === 'CronJob'));
+        assert.match(
+          result.notes.join('\n'),
+          /not allowed to list statefulsets\.apps in \S+, daemonsets\.apps in \S+, cronjobs\.batch in \S+, jobs\.batch in \S+: their images are not checked/,
+        );
+      } finally {
+        store.close();
+      }
+    } finally {
+      await admin.request('DELETE', `/api/v1/namespaces/${namespace}`);
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
