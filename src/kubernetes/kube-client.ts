@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
+  BatchV1Api,
   type ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
@@ -35,6 +36,7 @@ export interface KubeClients {
   user: string;
   core: CoreV1Api;
   apps: AppsV1Api;
+  batch: BatchV1Api;
   networking: NetworkingV1Api;
   customObjects: CustomObjectsApi;
   apiextensions: ApiextensionsV1Api;
@@ -140,6 +142,7 @@ export function createKubeClients(settings: KubeClientSettings, options: KubeCli
     user,
     core: kubeConfig.makeApiClient(CoreV1Api),
     apps: kubeConfig.makeApiClient(AppsV1Api),
+    batch: kubeConfig.makeApiClient(BatchV1Api),
     networking: kubeConfig.makeApiClient(NetworkingV1Api),
     customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
     apiextensions: kubeConfig.makeApiClient(ApiextensionsV1Api),

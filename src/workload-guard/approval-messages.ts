@@ -4,6 +4,7 @@ import { truncate } from '../notifiers/notifier.ts';
 import { escapeSlack, mrkdwn, truncateEscaped } from '../notifiers/slack-notifier.ts';
 import { adaptiveCardMessage, breakTeamsLinks } from '../notifiers/teams-notifier.ts';
 import { approvalLink } from './approval-links.ts';
+import { changesOf } from './image-patch.ts';
 import type { Remediation } from './remediation-approvals.ts';
 import { APPROVE_ACTION, buttonValue, REJECT_ACTION } from './slack-interaction.ts';
 
@@ -17,7 +18,9 @@ function summary(remediation: Remediation): { title: string; lines: string[] } {
   return {
     title: `Patch ${remediation.namespace}/${remediation.deployment}? (remediation #${remediation.id})`,
     lines: [
-      `Container ${remediation.container}: ${remediation.currentImage} -> ${remediation.targetImage}`,
+      ...changesOf(remediation).map(
+        (change) => `Container ${change.container}: ${change.currentImage} -> ${change.targetImage}`,
+      ),
       cves.length > 0
         ? `Found ${cves.length} vulnerabilit${cves.length === 1 ? 'y' : 'ies'}: ${top.join(', ')}${cves.length > 5 ? ', ...' : ''}`
         : `Findings: ${remediation.finding.kinds.join(', ')}`,

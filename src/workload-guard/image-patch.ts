@@ -7,14 +7,24 @@ import type { PatchType, WorkloadCluster } from './workload-cluster.ts';
 /** On the Deployment: what each container ran before the agent's last image change (JSON `{container: image}`). */
 export const PREVIOUS_IMAGES_ANNOTATION = 'devops-agent.io/previous-images';
 
-export interface ImagePatchRequest {
-  namespace: string;
-  deployment: string;
+/** One container's image change. */
+export interface ContainerChange {
+  /** A container or an initContainer of the pod template (names are unique across both). */
   container: string;
   /** The image the plan expects to replace; a JSON patch refuses to apply if the deployment changed since. */
   currentImage: string;
   targetImage: string;
+}
+
+export interface ImagePatchRequest extends ContainerChange {
+  namespace: string;
+  deployment: string;
   patchType: PatchType;
+  /**
+   * Every container the patch changes, the one above first. One plan per workload: the same image in an
+   * initContainer and a container (Argo CD's copyutil), or two vulnerable images, is one approval and one rollout.
+   */
+  changes?: ContainerChange[];
 }
 
 export interface ImagePatchPlan extends ImagePatchRequest {
@@ -37,11 +47,13 @@ export async function planImagePatch(cluster: WorkloadCluster, request: ImagePat
   const live = await cluster.deployment(request.namespace, request.deployment);
   const patch = buildImagePatch(live, request);
   const after = await cluster.patchDeployment(request.namespace, request.deployment, patch, request.patchType, true);
-  const afterImage = containerImage(after, request.container);
-  if (afterImage !== request.targetImage) {
-    throw new ImagePatchRefused(
-      `dry run did not set ${request.container} to ${request.targetImage} (got ${afterImage})`,
-    );
+  for (const change of changesOf(request)) {
+    const afterImage = containerImage(after, change.container);
+    if (afterImage !== change.targetImage) {
+      throw new ImagePatchRefused(
+        `dry run did not set ${change.container} to ${change.targetImage} (got ${afterImage})`,
+      );
+    }
   }
   return {
     ...request,
@@ -57,50 +69,82 @@ export async function applyImagePatch(
   plan: ImagePatchPlan,
 ): Promise<{ status: 'applied' | 'already_applied'; deployment: V1Deployment }> {
   const live = await cluster.deployment(plan.namespace, plan.deployment);
-  const running = containerImage(live, plan.container);
-  if (running === plan.targetImage) return { status: 'already_applied', deployment: live };
-  if (running !== plan.currentImage) {
-    throw new ImagePatchRefused(
-      `deployment ${plan.namespace}/${plan.deployment} changed since the plan: container ${plan.container} runs ${running ?? '(gone)'}, the plan expected ${plan.currentImage}; scan again`,
-    );
+  const changes = changesOf(plan);
+  if (changes.every((change) => containerImage(live, change.container) === change.targetImage)) {
+    return { status: 'already_applied', deployment: live };
+  }
+  for (const change of changes) {
+    const running = containerImage(live, change.container);
+    if (running !== change.currentImage) {
+      throw new ImagePatchRefused(
+        `deployment ${plan.namespace}/${plan.deployment} changed since the plan: container ${change.container} runs ${running ?? '(gone)'}, the plan expected ${change.currentImage}; scan again`,
+      );
+    }
   }
   // The stored patch is what was approved; a strategic-merge patch has no precondition, hence the check above.
   const deployment = await cluster.patchDeployment(plan.namespace, plan.deployment, plan.patch, plan.patchType, false);
   return { status: 'applied', deployment };
 }
 
-/** The image change plus the previous-images annotation, as a JSON patch (with `test` preconditions) or strategic merge. */
+/** The image changes plus the previous-images annotation, as a JSON patch (with `test` preconditions) or strategic merge. */
 export function buildImagePatch(live: V1Deployment, request: ImagePatchRequest): unknown {
-  const containers = live.spec?.template?.spec?.containers ?? [];
-  const index = containers.findIndex((container) => container.name === request.container);
-  if (index < 0) {
+  const podSpec = live.spec?.template?.spec;
+  const located = changesOf(request).map((change) => {
+    for (const list of ['initContainers', 'containers'] as const) {
+      const index = (podSpec?.[list] ?? []).findIndex((container) => container.name === change.container);
+      if (index >= 0) return { ...change, list, index, image: podSpec![list]![index].image };
+    }
     throw new ImagePatchRefused(
-      `deployment ${request.namespace}/${request.deployment} has no container ${request.container}`,
+      `deployment ${request.namespace}/${request.deployment} has no container ${change.container}`,
     );
-  }
-  if (containers[index].image !== request.currentImage) {
-    throw new ImagePatchRefused(
-      `container ${request.container} runs ${containers[index].image}, not ${request.currentImage}: the finding is stale`,
-    );
+  });
+  for (const change of located) {
+    if (change.image !== change.currentImage) {
+      throw new ImagePatchRefused(
+        `container ${change.container} runs ${change.image}, not ${change.currentImage}: the finding is stale`,
+      );
+    }
   }
   const annotations = live.metadata?.annotations ?? {};
-  const previous = { ...readPreviousImages(annotations), [request.container]: request.currentImage };
+  const previous = {
+    ...readPreviousImages(annotations),
+    ...Object.fromEntries(located.map((change) => [change.container, change.currentImage])),
+  };
   const previousText = JSON.stringify(Object.fromEntries(Object.entries(previous).sort()));
   if (request.patchType === 'strategic') {
+    const entries = (list: 'initContainers' | 'containers') =>
+      located
+        .filter((change) => change.list === list)
+        .map((change) => ({ name: change.container, image: change.targetImage }));
+    const spec = Object.fromEntries(
+      (['initContainers', 'containers'] as const).flatMap((list) =>
+        entries(list).length > 0 ? [[list, entries(list)]] : [],
+      ),
+    );
     return {
       metadata: { annotations: { [PREVIOUS_IMAGES_ANNOTATION]: previousText } },
-      spec: { template: { spec: { containers: [{ name: request.container, image: request.targetImage }] } } },
+      spec: { template: { spec } },
     };
   }
-  const path = `/spec/template/spec/containers/${index}`;
   return [
-    { op: 'test', path: `${path}/name`, value: request.container },
-    { op: 'test', path: `${path}/image`, value: request.currentImage },
-    { op: 'replace', path: `${path}/image`, value: request.targetImage },
+    ...located.flatMap((change) => {
+      const path = `/spec/template/spec/${change.list}/${change.index}`;
+      return [
+        { op: 'test', path: `${path}/name`, value: change.container },
+        { op: 'test', path: `${path}/image`, value: change.currentImage },
+        { op: 'replace', path: `${path}/image`, value: change.targetImage },
+      ];
+    }),
     live.metadata?.annotations
       ? { op: 'add', path: `/metadata/annotations/${escapePointer(PREVIOUS_IMAGES_ANNOTATION)}`, value: previousText }
       : { op: 'add', path: '/metadata/annotations', value: { [PREVIOUS_IMAGES_ANNOTATION]: previousText } },
   ];
+}
+
+/** The changes of a plan or request: its `changes`, or the one container it names. */
+export function changesOf(request: ImagePatchRequest): ContainerChange[] {
+  if (request.changes && request.changes.length > 0) return request.changes;
+  return [{ container: request.container, currentImage: request.currentImage, targetImage: request.targetImage }];
 }
 
 export function readPreviousImages(annotations: Record<string, string> | undefined): Record<string, string> {
@@ -115,9 +159,14 @@ export function readPreviousImages(annotations: Record<string, string> | undefin
   }
 }
 
-/** The image a deployment's pod template runs in `container` (undefined without the deployment or the container). */
+/**
+ * The image a deployment's pod template runs in `container`, a container or an initContainer (undefined without the
+ * deployment or the container).
+ */
 export function containerImage(deployment: V1Deployment | undefined, container: string): string | undefined {
-  return deployment?.spec?.template?.spec?.containers?.find((entry) => entry.name === container)?.image;
+  const spec = deployment?.spec?.template?.spec;
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].find((entry) => entry.name === container)
+    ?.image;
 }
 
 export function hashPatch(patch: unknown): string {

@@ -7,6 +7,7 @@ import {
   message,
   toTime,
 } from './container-failures.ts';
+import type { PodTemplateWorkload } from './pod-template-workloads.ts';
 import { detectRolloutProblems } from './rollout-health.ts';
 import type { WorkloadFinding, WorkloadReference } from './workload-finding.ts';
 
@@ -25,6 +26,10 @@ export interface WorkloadInventory {
   pods: V1Pod[];
   replicaSets: V1ReplicaSet[];
   deployments: V1Deployment[];
+  /** StatefulSets, DaemonSets, CronJobs and Jobs (not a CronJob's), each with its kind: their images are checked too. */
+  otherWorkloads?: PodTemplateWorkload[];
+  /** Kinds the cluster refused to list (an older Role): why their images were not checked. */
+  unlisted?: string[];
 }
 
 /** Resolves owners the way the controllers set them: Pod -> ReplicaSet (controller ref) -> Deployment. */

@@ -53,6 +53,21 @@ const runtime = (now: Date, workloads: Record<string, unknown> = {}): WorkloadRu
 describe('remediation approvals in SQLite', () => {
   const start = new Date('2026-11-22T10:00:00Z');
 
+  it('a plan changing more containers is another plan, stored with every change', () => {
+    const single = recordRemediation(store, plan('argocd-repo-server'), details, start);
+    const changes = [
+      { container: 'web', currentImage: 'nginx:1.25.3', targetImage: 'nginx:1.25.5' },
+      { container: 'copy', currentImage: 'nginx:1.25.3', targetImage: 'nginx:1.25.5' },
+    ];
+    const both = recordRemediation(store, { ...plan('argocd-repo-server'), changes }, details, start);
+    assert.equal(single.created, true);
+    assert.equal(both.created, true);
+    assert.deepEqual(getRemediation(store, both.remediation.id)?.changes, changes);
+    assert.equal(getRemediation(store, single.remediation.id)?.changes, undefined);
+    assert.equal(recordRemediation(store, { ...plan('argocd-repo-server'), changes }, details, start).created, false);
+    for (const { remediation } of [single, both]) rejectRemediation(runtime(start), remediation.id, 'tester');
+  });
+
   it('stores a plan once while it is pending', () => {
     const first = recordRemediation(store, plan('web'), details, start);
     const again = recordRemediation(store, plan('web'), details, start);

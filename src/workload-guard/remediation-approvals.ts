@@ -93,6 +93,7 @@ interface Row {
   decision_note: string | null;
   applied_at: string | null;
   error: string | null;
+  changes: string | null;
 }
 
 function fromRow(row: Row): Remediation {
@@ -103,6 +104,7 @@ function fromRow(row: Row): Remediation {
     finding: JSON.parse(row.finding),
     patchType: row.patch_type as ImagePatchPlan['patchType'],
     patch: JSON.parse(row.patch),
+    ...(row.changes ? { changes: JSON.parse(row.changes) } : {}),
     ...camelFields(row, ['plan_hash', 'diff', 'status']),
     ...optionalCamelFields(row, ['decided_at', 'decided_by', 'decision_note', 'applied_at', 'error']),
   };
@@ -150,7 +152,7 @@ export function expireRemediations(store: WorkloadRuntime['store'], now = new Da
 }
 
 /**
- * Stores a plan waiting for approval. An identical pending plan (same deployment, container, target image) is
+ * Stores a plan waiting for approval. An identical pending plan (same deployment, containers and images) is
  * returned instead of a duplicate, so the daemon's repeated scans ask once.
  */
 export function recordRemediation(
@@ -160,19 +162,23 @@ export function recordRemediation(
   now = new Date(),
 ): { remediation: Remediation; created: boolean } {
   expireRemediations(store, now);
+  const changesText = plan.changes && plan.changes.length > 1 ? JSON.stringify(plan.changes) : '';
   return transaction(store.db, () => {
     const existing = store.db
       .prepare(
         `SELECT * FROM workload_remediations WHERE status = 'pending' AND namespace = ? AND deployment = ?
-         AND container = ? AND target_image = ? AND current_image = ? ORDER BY id DESC LIMIT 1`,
+         AND container = ? AND target_image = ? AND current_image = ? AND coalesce(changes, '') = ?
+         ORDER BY id DESC LIMIT 1`,
       )
-      .get(plan.namespace, plan.deployment, plan.container, plan.targetImage, plan.currentImage) as Row | undefined;
+      .get(plan.namespace, plan.deployment, plan.container, plan.targetImage, plan.currentImage, changesText) as
+      | Row
+      | undefined;
     if (existing) return { remediation: fromRow(existing), created: false };
     const result = store.db
       .prepare(
         `INSERT INTO workload_remediations (created_at, expires_at, namespace, deployment, container, current_image,
-           target_image, source, explanation, finding, patch_type, patch, plan_hash, diff, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+           target_image, source, explanation, finding, patch_type, patch, plan_hash, diff, changes, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
       )
       .run(
         now.toISOString(),
@@ -189,6 +195,7 @@ export function recordRemediation(
         JSON.stringify(plan.patch),
         plan.planHash,
         plan.diff,
+        changesText || null,
       );
     const remediation = getRemediation(store, Number(result.lastInsertRowid))!;
     store.audit.append('workloads.remediation.planned', {
@@ -197,6 +204,7 @@ export function recordRemediation(
       container: plan.container,
       from: plan.currentImage,
       to: plan.targetImage,
+      ...(plan.changes && plan.changes.length > 1 ? { changes: plan.changes } : {}),
       source: details.source,
       planHash: plan.planHash,
       cves: details.finding.cves.map((cve) => cve.id),
@@ -230,6 +238,7 @@ export async function approveRemediation(
       container: claimed.remediation.container,
       from: claimed.remediation.currentImage,
       to: claimed.remediation.targetImage,
+      ...(claimed.remediation.changes ? { changes: claimed.remediation.changes } : {}),
       outcome: outcome.status,
     });
     return { status: outcome.status, remediation: getRemediation(runtime.store, id)! };

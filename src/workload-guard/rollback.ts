@@ -1,5 +1,6 @@
 import {
   applyImagePatch,
+  type ContainerChange,
   containerImage,
   PREVIOUS_IMAGES_ANNOTATION,
   planImagePatch,
@@ -37,13 +38,26 @@ export async function rollbackDeployment(
   const live = await cluster.deployment(namespace, name);
   const applied = runtime.store.db
     .prepare(
-      `SELECT id, container, current_image, target_image FROM workload_remediations
+      `SELECT id, container, current_image, target_image, changes FROM workload_remediations
        WHERE namespace = ? AND deployment = ? AND status = 'applied' AND (? IS NULL OR container = ?)
        ORDER BY applied_at DESC, id DESC LIMIT 1`,
     )
     .get(namespace, name, options.container ?? null, options.container ?? null) as
-    | { id: number; container: string; current_image: string; target_image: string }
+    | { id: number; container: string; current_image: string; target_image: string; changes: string | null }
     | undefined;
+  // A plan that changed several containers is undone whole, as it was approved.
+  const others = applied?.changes
+    ? (JSON.parse(applied.changes) as ContainerChange[]).filter((change) => change.container !== applied.container)
+    : [];
+  for (const change of others) {
+    const running = containerImage(live, change.container);
+    if (running !== change.targetImage && running !== change.currentImage && !options.force) {
+      return {
+        status: 'changed_since',
+        error: `container ${change.container} runs ${running ?? '(gone)'}, not ${change.targetImage} that the agent set: someone changed it since; use --force to roll back anyway`,
+      };
+    }
+  }
   let container: string;
   let previous: string;
   let expected: string | undefined;
@@ -91,6 +105,19 @@ export async function rollbackDeployment(
     currentImage: running,
     targetImage: previous,
     patchType: runtime.config.workloads?.patch_type ?? 'json',
+    ...(others.length > 0
+      ? {
+          changes: [
+            { container, currentImage: running, targetImage: previous },
+            ...others.flatMap((change) => {
+              const now = containerImage(live, change.container)!;
+              return now === change.currentImage
+                ? []
+                : [{ container: change.container, currentImage: now, targetImage: change.currentImage }];
+            }),
+          ],
+        }
+      : {}),
   });
   await applyImagePatch(cluster, plan);
   const at = (runtime.now?.() ?? new Date()).toISOString();

@@ -242,7 +242,7 @@ describe('Trivy golden reports read as `trivy --format json` files', () => {
     const { scans, skipped } = readTrivyImageReports([path], []);
     assert.deepEqual(
       skipped.map((entry) => entry.reason),
-      ['no deployment runs nginx:1.25.3 (kept as evidence for upgrades)'],
+      ['no workload runs nginx:1.25.3 (kept as evidence for upgrades)'],
     );
     assert.deepEqual(
       scans.map((scan) => [scan.image, scan.vulnerabilities.length, scan.packageClasses]),

@@ -104,12 +104,7 @@ describe('trivy image --format json files', () => {
     assert.equal(containers.length, 0);
     assert.deepEqual(
       skipped.map((entry) => entry.reason.split(':')[0]),
-      [
-        'cannot read',
-        'not a trivy image JSON report (ArtifactName, Results)',
-        'cannot read',
-        'no deployment runs redis',
-      ],
+      ['cannot read', 'not a trivy image JSON report (ArtifactName, Results)', 'cannot read', 'no workload runs redis'],
     );
   });
   it('compares images across registry spellings', () => {

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { V1Deployment } from '@kubernetes/client-node';
 import { containerImage } from './image-patch.ts';
 import { parseImageReference } from './image-reference.ts';
 import type { OwnerResolver } from './pod-health.ts';
+import { kindOf, type PodTemplateWorkload, podSpecOf } from './pod-template-workloads.ts';
 import { operatorImage, sameImage } from './report-images.ts';
 import { type RunningDigests, sharesDigest } from './running-images.ts';
 import { trivyImageReportRefusal } from './trivy-report-shape.ts';
@@ -154,13 +154,14 @@ export function readVulnerabilityReports(
 }
 
 /**
- * Reads `trivy image --format json` output files and attaches them to every Deployment container running that image:
+ * Reads `trivy image --format json` output files and attaches them to every container and initContainer of the
+ * workloads (Deployments, StatefulSets, DaemonSets, CronJobs, Jobs) running that image:
  * the same repository and tag as ArtifactName or one of RepoTags, or a digest the pods report (RepoDigests, ImageID).
  * A report whose digests differ from what the pods run is stale. Unreadable files are skipped with their reason.
  */
 export function readTrivyImageReports(
   paths: readonly string[],
-  deployments: readonly V1Deployment[],
+  workloads: readonly PodTemplateWorkload[],
   running: RunningDigests = () => [],
   limits: ReportLimits = REPORT_LIMITS,
 ): ReportReadResult {
@@ -224,13 +225,14 @@ export function readTrivyImageReports(
     // A blanked name (ArtifactName, RepoTags "") names nothing: such a report matches by digest only.
     const names = [artifact, ...scanned.tags].filter((name) => name !== '');
     let matched = 0;
-    for (const deployment of deployments) {
-      for (const container of deployment.spec?.template?.spec?.containers ?? []) {
+    for (const object of workloads) {
+      const podSpec = podSpecOf(object);
+      for (const container of [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])]) {
         if (!container.image) continue;
         const workload = {
-          namespace: deployment.metadata?.namespace ?? 'default',
-          kind: 'Deployment',
-          name: deployment.metadata?.name ?? '?',
+          namespace: object.metadata?.namespace ?? 'default',
+          kind: kindOf(object),
+          name: object.metadata?.name ?? '?',
         };
         const runningDigests = withSpecDigest(running(workload, container.name), container.image);
         const byDigest = runningDigests.some((digest) => scanned.digests.includes(digest));
@@ -260,7 +262,7 @@ export function readTrivyImageReports(
         reason:
           names.length === 0
             ? 'the report names no image (ArtifactName ""): it matches a container only by Metadata.ImageID or RepoDigests, and no pod runs them'
-            : `no deployment runs ${artifact} (kept as evidence for upgrades)`,
+            : `no workload runs ${artifact} (kept as evidence for upgrades)`,
       });
     }
   }

@@ -1,24 +1,17 @@
 import { workloadsSettings } from '../config/sections/workloads.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { LlmClient } from '../llm/llm-client.ts';
-import { type ApprovalMessageResult, sendApprovalRequest } from './approval-messages.ts';
+import type { ApprovalMessageResult } from './approval-messages.ts';
 import { attachCrashLogs } from './crash-logs.ts';
 import { alertFindings } from './finding-alerts.ts';
 import { fixAdvice } from './fix-advice.ts';
-import { containerImage, planImagePatch } from './image-patch.ts';
+import { type ContainerChange, containerImage } from './image-patch.ts';
 import { applicationPackageOf, type ImagePolicy } from './image-policy.ts';
 import { mergeContainers } from './merge-containers.ts';
 import { withPodEvents } from './pod-events.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
-import { createRegistryClient } from './registry-client.ts';
-import { chooseUpgradeWithRegistry } from './registry-evidence.ts';
-import {
-  approveRemediation,
-  clusterOf,
-  type RemediationDecision,
-  recordRemediation,
-  type WorkloadRuntime,
-} from './remediation-approvals.ts';
+import { kindOf, unpatchedKindReason } from './pod-template-workloads.ts';
+import { clusterOf, type RemediationDecision, type WorkloadRuntime } from './remediation-approvals.ts';
 import { runningDigestsOf } from './running-images.ts';
 import {
   type ImageScan,
@@ -26,9 +19,10 @@ import {
   readVulnerabilityReports,
   type VulnerableContainer,
 } from './trivy-reports.ts';
-import { adviseOnUpgrade } from './upgrade-advice.ts';
-import type { UpgradeEvidence } from './upgrade-choice.ts';
-import { severityRank, type Vulnerability, type WorkloadFinding, workloadLabel } from './workload-finding.ts';
+import { WORKLOAD_RBAC_FILE } from './workload-cluster.ts';
+import { severityRank, type WorkloadFinding, type WorkloadReference, workloadLabel } from './workload-finding.ts';
+import { externalManager } from './workload-managers.ts';
+import { type PlannableContainer, planWorkload } from './workload-plans.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
 
 /** A remediation plan as the scan reports it. */
@@ -38,6 +32,8 @@ export interface PlanView {
   container: string;
   currentImage: string;
   targetImage: string;
+  /** Every container the plan changes, when it changes more than this finding's (one plan per workload). */
+  changes?: ContainerChange[];
   source: string;
   explanation?: string;
   /** CVEs the new image is proven to fix (its application version reaches the fix, or a scan of it shows it). */
@@ -140,6 +136,19 @@ export async function runWorkloadChecks(
   }
   await attachCrashLogs(runtime, result.findings, settings.crash_log_lines);
 
+  const workloads = [...inventory.deployments, ...(inventory.otherWorkloads ?? [])];
+  const metadataOf = (workload: WorkloadReference) =>
+    workloads.find(
+      (object) =>
+        kindOf(object) === workload.kind &&
+        object.metadata?.namespace === workload.namespace &&
+        object.metadata?.name === workload.name,
+    )?.metadata;
+  if (inventory.unlisted?.length) {
+    result.notes.push(
+      `not allowed to list ${inventory.unlisted.join(', ')}: their images are not checked; bind the current ${WORKLOAD_RBAC_FILE}`,
+    );
+  }
   const vulnerable: VulnerableContainer[] = [];
   const scans: ImageScan[] = [];
   const running = runningDigestsOf(inventory, owners);
@@ -154,7 +163,7 @@ export async function runWorkloadChecks(
       result.notes.push('Trivy Operator VulnerabilityReports are not served by this cluster (CRD absent)');
   }
   if (settings.vulnerabilities.report_files.length > 0) {
-    const read = readTrivyImageReports(settings.vulnerabilities.report_files, inventory.deployments, running);
+    const read = readTrivyImageReports(settings.vulnerabilities.report_files, workloads, running);
     vulnerable.push(...read.containers);
     scans.push(...read.scans);
     result.skipped.push(...read.skipped);
@@ -168,6 +177,7 @@ export async function runWorkloadChecks(
     applicationPackages: settings.policy.application_packages,
   };
   const minimum = severityRank(settings.vulnerabilities.min_severity);
+  const plannable = new Map<string, PlannableContainer[]>();
   for (const entry of mergeContainers(vulnerable)) {
     const vulnerabilities = entry.vulnerabilities
       .filter((vulnerability) => severityRank(vulnerability.severity) >= minimum)
@@ -191,18 +201,29 @@ export async function runWorkloadChecks(
       plan: null,
     };
     result.findings.push(finding);
-    if (entry.workload.kind !== 'Deployment') {
-      finding.planError = `owned by ${entry.workload.kind}: only Deployments are patched`;
+    const manager = externalManager(metadataOf(entry.workload));
+    if (manager) {
+      finding.planError = `not patched: ${manager}`;
+      continue;
+    }
+    const unpatched = unpatchedKindReason(entry.workload.kind);
+    if (unpatched) {
+      finding.planError = unpatched;
       continue;
     }
     if (settings.vulnerabilities.only_fixable && fixable.length === 0) {
       finding.planError = 'no fixed version is available yet';
       continue;
     }
+    const key = `${entry.workload.namespace}/${entry.workload.name}`;
+    plannable.set(key, [...(plannable.get(key) ?? []), { finding, fixable, scanned: entry.scanned }]);
+  }
+  // One plan per workload: every vulnerable container of it (an initContainer and a container of one image too).
+  for (const containers of plannable.values()) {
     try {
-      await planFinding(runtime, finding, fixable, policy, { scanned: entry.scanned, scans }, options, result, now);
+      await planWorkload(runtime, containers, policy, scans, options, result, now);
     } catch (error) {
-      finding.planError = errorMessage(error);
+      for (const { finding } of containers) finding.planError ??= errorMessage(error);
     }
   }
 
@@ -223,92 +244,6 @@ export async function runWorkloadChecks(
     alertsSent: result.alerts.sent,
   });
   return result;
-}
-
-async function planFinding(
-  runtime: WorkloadRuntime,
-  finding: CheckedFinding,
-  fixable: Vulnerability[],
-  policy: ImagePolicy,
-  evidence: UpgradeEvidence,
-  options: WorkloadCheckOptions,
-  result: WorkloadCheckResult,
-  now: Date,
-): Promise<void> {
-  const settings = workloadsSettings(runtime.config.workloads);
-  if (settings.policy.registry_lookup) runtime.registry ??= createRegistryClient();
-  const registry = settings.policy.registry_lookup ? runtime.registry : undefined;
-  const chosen = await chooseUpgradeWithRegistry(finding.image!, fixable, policy, evidence, registry, result.notes);
-  if ('refusal' in chosen) {
-    const refused = chosen.refused.map((entry) => `${entry.tag}: ${entry.reason}`).join('; ');
-    finding.planError = `${chosen.refusal}${refused ? ` (${refused})` : ''}`;
-    return;
-  }
-  const advice = settings.llm_advice ? await adviseOnUpgrade(options.llm, chosen, fixable, policy) : { choice: chosen };
-  if (advice.note) result.notes.push(`${finding.workload.namespace}/${finding.workload.name}: ${advice.note}`);
-  const plan = await planImagePatch(clusterOf(runtime), {
-    namespace: finding.workload.namespace,
-    deployment: finding.workload.name,
-    container: finding.container!,
-    currentImage: finding.image!,
-    targetImage: advice.choice.target,
-    patchType: settings.patch_type,
-  });
-  const view: PlanView = {
-    remediationId: null,
-    status: 'planned',
-    container: plan.container,
-    currentImage: plan.currentImage,
-    targetImage: plan.targetImage,
-    source: advice.choice.source,
-    explanation: advice.explanation,
-    fixes: advice.choice.fixes,
-    unfixed: advice.choice.unfixed,
-    patchType: plan.patchType,
-    patch: plan.patch,
-    diff: plan.diff,
-    dryRun: 'passed',
-    planHash: plan.planHash,
-  };
-  finding.plan = view;
-  if (options.record === false || runtime.config.mode === 'disabled') return;
-  const { remediation, created } = recordRemediation(
-    runtime.store,
-    plan,
-    {
-      source: advice.choice.source,
-      explanation: advice.explanation,
-      finding: {
-        kinds: [finding.kind],
-        cves: fixable.slice(0, 100).map((entry) => ({
-          id: entry.id,
-          severity: entry.severity,
-          package: entry.package,
-          fixedVersion: entry.fixedVersion,
-        })),
-        fixes: advice.choice.fixes.slice(0, 100),
-        unfixed: advice.choice.unfixed.slice(0, 100),
-      },
-      expirySeconds: settings.approval.expiry,
-    },
-    now,
-  );
-  view.remediationId = remediation.id;
-  view.status = remediation.status;
-  if (!created) return;
-  if (settings.auto_patch) {
-    const decision = await approveRemediation(runtime, remediation.id, 'policy (workloads.auto_patch)');
-    view.status = 'error' in decision ? decision.status : decision.remediation.status;
-    result.autoPatched.push({
-      remediationId: remediation.id,
-      decision: decision.status,
-      ...('error' in decision ? { error: decision.error } : {}),
-    });
-    return;
-  }
-  for (const message of await sendApprovalRequest(runtime.config, remediation)) {
-    result.approvalMessages.push({ remediationId: remediation.id, ...message });
-  }
 }
 
 /** The image the agent replaced, when its last applied remediation of this deployment set the image it runs now. */

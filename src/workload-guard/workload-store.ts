@@ -59,6 +59,11 @@ export const WORKLOAD_MIGRATIONS = [
     // When each problem (kind, workload, container, CVE set) was last announced, for the alert cooldown.
     sql: 'CREATE TABLE workload_alerts (key TEXT PRIMARY KEY, sent_at TEXT NOT NULL)',
   },
+  {
+    id: '005-remediation-changes',
+    // Every container one plan changes (JSON list of {container, currentImage, targetImage}); NULL: the row's own.
+    sql: 'ALTER TABLE workload_remediations ADD COLUMN changes TEXT',
+  },
 ];
 
 const migrated = new WeakSet<Database>();
