@@ -147,3 +147,31 @@ test('among those echo pages a real .env (900 bytes) is a leak, and always_sensi
     [[WHOAMI_SCANNER, ['/.git/config']]],
   );
 });
+
+test("Traefik's CLF has no host: its four routers share one site profile, with the same verdicts as a profile per router", async () => {
+  // Measured on the real file: whoami (echo pages), Traefik's dashboard polled by its owner, grafana, the https
+  // redirect. Keying the profile by router (what a host would do) changes no finding and no explanation.
+  const verdicts = async (byRouter: boolean) => {
+    const detector = new SecretsScanningDetector(defaultConfig().detection, { source: 'test' });
+    for await (const batch of replayFile(WHOAMI))
+      for (const event of batch.events)
+        detector.observe(byRouter && event.routerName ? { ...event, host: event.routerName } : event);
+    const leak = `203.0.113.7 - - [11/Nov/2024:11:30:00 +0000] "GET /.env HTTP/1.1" 200 900 "-" "-" 900 "https-who@docker" "http://172.18.0.9:80" 0ms`;
+    const event = parseTraefikLine(leak);
+    if (!event.ok) throw new Error(event.reason);
+    detector.observe(byRouter ? { ...event.event, host: event.event.routerName } : event.event);
+    return detector.drainFindings(true).map((finding) => [
+      finding.ip,
+      finding.threatType,
+      finding.evidence.extra?.leakedPaths,
+      // a host is shown before the path it explains: the same words once that label is cut
+      finding.evidence.explanations?.map((note) => note.replace(/ [a-z-]+@[a-z]+\//, ' /')),
+    ]);
+  };
+  const shared = await verdicts(false);
+  assert.deepEqual(
+    shared.map(([ip, threat]) => `${ip} ${threat}`),
+    [`${WHOAMI_SCANNER} secrets_scanning`, '165.227.39.235 secrets_scanning', '203.0.113.7 secret_exposure'],
+  );
+  assert.deepEqual(await verdicts(true), shared);
+});

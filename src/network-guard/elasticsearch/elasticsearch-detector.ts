@@ -9,6 +9,7 @@ import { ReturningClients } from '../detection/returning-probes.ts';
 import { ScannerAgentMatcher } from '../detection/scanner-agent-matcher.ts';
 import { SiteProfile } from '../detection/site-profile.ts';
 import { ClientIpResolver } from '../traefik-log/client-ip.ts';
+import { admittedFields, explainAdmitted } from './admitted-fields.ts';
 import { type ClientSelector, peerScriptWorks } from './client-addressing.ts';
 import { type ClientAggregate, ClientAggregates, evidenceOf, memberOf } from './client-aggregates.ts';
 import { type ClientSearch, enrichClients } from './client-enrichment.ts';
@@ -96,9 +97,13 @@ export class ElasticsearchDetector {
         ? resolveDocumentFilter(settings.document_filter, caps, settings.index_pattern)
         : undefined;
       if (filter) backend = filteredBackend(cluster, filter.clause);
-      const profile = await connectProfile(backend, caps, settings);
-      if (filter) profile.warnings.push(...filter.warnings);
-      else {
+      // The profile is chosen from the fields the admitted documents have, not other sources' (one request).
+      const admitted = filter ? await admittedFields(backend, settings.index_pattern, caps) : undefined;
+      const profile = await connectProfile(backend, admitted?.caps ?? caps, settings);
+      if (filter && admitted) {
+        profile.warnings.push(...filter.warnings);
+        explainAdmitted(profile, admitted, caps, settings);
+      } else {
         const mixed = await mixedSourcesWarning(backend, settings.index_pattern, caps);
         if (mixed) profile.warnings.push(mixed);
       }

@@ -118,7 +118,7 @@ export async function watchElasticsearch(
         const { info } = detector.backend;
         const { profile } = detector;
         log(
-          `elasticsearch: ${info.flavor} ${info.version}, ${settings.index_pattern}, profile ${profile.name} (${Object.entries(
+          `elasticsearch: ${info.flavor} ${info.version}, ${settings.index_pattern}, profile ${profile.name}${profile.reason ? ` (chosen by ${profile.reason})` : ''} (${Object.entries(
             profile.fields,
           )
             .map(([role, field]) => `${role}=${field}`)

@@ -26,6 +26,8 @@ export interface FieldProfile {
   types: Partial<Record<FieldRole, string>>;
   /** Things that work but degrade detection (no user agent field, a `.keyword` substitute...). */
   warnings: string[];
+  /** Why this profile: the fields that decided it, and which documents they were looked for in. */
+  reason?: string;
 }
 
 /**
@@ -161,6 +163,22 @@ export function detectProfileName(caps: FieldCaps): ProfileName {
   return 'elastic-agent';
 }
 
+/** The fields that made `detectProfileName` choose `name`, said in the connect report. */
+export function profileReason(caps: FieldCaps, name: ProfileName): string {
+  if (name === 'traefik-json') {
+    const prefix = traefikPrefix(caps);
+    const markers = TRAEFIK_MARKERS.filter((marker) => caps[`${prefix ?? ''}${marker}`]).map(
+      (m) => `${prefix ?? ''}${m}`,
+    );
+    return `Traefik's own fields (${markers.join(', ')})`;
+  }
+  if (name === 'logstash')
+    return `Logstash grok's legacy names (${['clientip', 'request', 'response'].filter((f) => caps[f]).join(', ')})`;
+  if (name === 'filebeat')
+    return caps['fileset.name'] ? 'fileset.name, a Filebeat module' : 'url.original without url.path (ECS from CLF)';
+  return `ECS fields${caps['url.path'] ? ' with url.path' : ''}, none of another profile's markers`;
+}
+
 /**
  * Where Traefik's JSON fields are: '' at the top of the documents, `json.` when a shipper nested them under `json`,
  * undefined when there are none. Fields at the top win; two different objects holding them are an error (which
@@ -227,7 +245,8 @@ export function resolveFieldProfile(
       `the documents in ${settings.index_pattern} (profile ${name}) lack fields detection needs:\n- ${problems.join('\n- ')}`,
       { isRetryable: false },
     );
-  return { name, fields: fields as FieldProfile['fields'], types, warnings };
+  const reason = settings.profile === 'auto' ? profileReason(caps, name) : 'elasticsearch.profile';
+  return { name, fields: fields as FieldProfile['fields'], types, warnings, reason };
 }
 
 /**
@@ -321,6 +340,7 @@ export async function connectProfile(
       withPath > 0 ? 0 : (await backend.count(index, { exists: { field: 'url.original' } })).body.count;
     if (withOriginal > 0) {
       profile = resolveFieldProfile(caps, { ...settings, profile: 'logstash' });
+      profile.reason = `url.path mapped but in no document, url.original in ${withOriginal.toLocaleString('en')} (ECS grok of CLF)`;
       profile.warnings.push(
         `url.path is mapped in ${index} but no document has it, ${withOriginal.toLocaleString('en')} have url.original (an index template declares every ECS field, as Logstash's ECS template does): read as profile logstash, ECS from the common log format`,
       );

@@ -3,7 +3,8 @@ import { type TestRequest, toDocument } from './traefik-documents.ts';
 
 type Document = Record<string, unknown>;
 
-function fixture(name: string): Document[] {
+/** The `documents` of a fixture file under `__fixtures__/` (`beats-traefik/elastic-agent-json.json`). */
+export function fixture(name: string): Document[] {
   const url = new URL(`../__fixtures__/${name}`, import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as { documents: Document[] }).documents;
 }
