@@ -6,25 +6,40 @@ import { createGunzip, createZstdDecompress } from 'node:zlib';
 /** The compressions logrotate's `compress` writes that Node reads: gzip (its default) and zstd (`compresscmd zstd`). */
 export type Compression = 'gzip' | 'zstd';
 
-const MAGIC: Array<{ compression: Compression; magic: number[] }> = [
-  { compression: 'gzip', magic: [0x1f, 0x8b] },
-  { compression: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd] },
+/**
+ * The formats a log may be compressed in, by their magic bytes. logrotate's `compress` writes gzip (its default) or
+ * whatever `compresscmd` names: the two Node decompresses are read, the others named so the user can decompress them.
+ */
+const FORMATS: Array<{ name: string; magic: number[]; read?: Compression; command?: string }> = [
+  { name: 'gzip', magic: [0x1f, 0x8b], read: 'gzip' },
+  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], read: 'zstd' },
+  { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], command: 'xz -dc' },
+  { name: 'bzip2', magic: [0x42, 0x5a, 0x68], command: 'bzip2 -dc' },
+  { name: 'lz4', magic: [0x04, 0x22, 0x4d, 0x18], command: 'lz4 -dc' },
+  { name: 'zip', magic: [0x50, 0x4b, 0x03, 0x04], command: 'unzip -p' },
 ];
 
-/** The compression of the file at `path` by its first bytes; undefined for a plain (or unreadable) file. */
-export async function compressionOf(path: string): Promise<Compression | undefined> {
-  const head = Buffer.alloc(4);
+/** The compression format of the file at `path`, by its first bytes; undefined when none (throws if unreadable). */
+export async function compressionFormat(path: string): Promise<(typeof FORMATS)[number] | undefined> {
+  const handle = await open(path, 'r');
+  const head = Buffer.alloc(6);
   try {
-    const handle = await open(path, 'r');
-    try {
-      await handle.read(head, 0, head.length, 0);
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return undefined;
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
   }
-  return MAGIC.find(({ magic }) => magic.every((byte, index) => head[index] === byte))?.compression;
+  return FORMATS.find(({ magic }) => magic.every((byte, index) => head[index] === byte));
+}
+
+/** The compression Node reads the file at `path` in; undefined for a plain, unreadable or xz/bzip2/lz4/zip file. */
+export async function compressionOf(path: string): Promise<Compression | undefined> {
+  return (await compressionFormat(path).catch(() => undefined))?.read;
+}
+
+/** A decompressing stream with 256 KiB output chunks (zlib's default is 16 KiB: more turns for the same bytes). */
+export function decompressor(compression: Compression) {
+  const chunkSize = 256 * 1024;
+  return compression === 'gzip' ? createGunzip({ chunkSize }) : createZstdDecompress({ chunkSize });
 }
 
 /**
@@ -44,8 +59,7 @@ export async function readDecompressed(
   let kept = 0;
   // Not createReadStream over the handle: destroying that stream closes the descriptor, autoClose or not.
   const input = typeof source === 'string' ? createReadStream(source) : Readable.from(chunksOf(source));
-  const chunkSize = 256 * 1024;
-  const stream = input.pipe(compression === 'gzip' ? createGunzip({ chunkSize }) : createZstdDecompress({ chunkSize }));
+  const stream = input.pipe(decompressor(compression));
   let end = true;
   let error: string | undefined;
   try {

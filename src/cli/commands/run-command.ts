@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { adaptHeapToLoad } from '../../core/adaptive-heap.ts';
+import { compressionFormat } from '../../core/compressed-file.ts';
 import { ConfigError, errorMessage, IntegrationError } from '../../core/errors.ts';
 import { redactSecrets } from '../../core/redact.ts';
 import { llmConfigured } from '../../llm/llm-configured.ts';
@@ -10,7 +11,6 @@ import { expireBlocks, resumeInterruptedBlocks } from '../../network-guard/incid
 import { createIncidentNotifier } from '../../network-guard/incident-notifier.ts';
 import { NetworkGuard } from '../../network-guard/network-guard.ts';
 import { tailTraefikFile } from '../../network-guard/traefik-file-pipeline.ts';
-import { compressionFormat } from '../../network-guard/traefik-log/scan-input.ts';
 import { workloadGuardEnabled } from '../../web/capability-routes.ts';
 import { startWebServer } from '../../web/web-server.ts';
 import type { Command } from '../command.ts';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
+import { compressionOf, readDecompressed } from '../../core/compressed-file.ts';
 import { type RotatedFile, rotatedCandidates } from '../../core/rotated-files.ts';
 
 /** Helpers that tell which file is which: identity (device, inode), head hash, rotated copies, line starts. */
@@ -98,15 +99,15 @@ export async function openCopy(
   const plain = await findCopy(path, known, currentIno);
   if (plain) return openFound(plain, plain);
   if (known.headLength === 0) return undefined;
-  const { compressionFormat, decompressedCopy, decompressedHead } = await import('./scan-input.ts');
+  const { decompressedCopy } = await import('./scan-input.ts');
   let best: { path: string; modified: number; compression: 'gzip' | 'zstd' } | undefined;
   for (const candidate of await rotatedCandidates(path)) {
     try {
       const info = await stat(candidate);
       if (!info.isFile() || (best && info.mtimeMs <= best.modified)) continue;
-      const compression = (await compressionFormat(candidate))?.read;
+      const compression = await compressionOf(candidate);
       if (!compression) continue;
-      const head = await decompressedHead(candidate, compression, known.headLength);
+      const head = (await readDecompressed(candidate, compression, 0, known.headLength)).bytes;
       if (head.length < known.headLength || createHash('sha256').update(head).digest('hex') !== known.headHash)
         continue;
       best = { path: candidate, modified: info.mtimeMs, compression };

@@ -3,7 +3,7 @@ import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { type Compression, compressionFormat, decompressor } from '../../core/compressed-file.ts';
 import { UsageError } from '../../core/errors.ts';
 
 /** What `scan` reads: a plain file, the path given or a temporary copy (removed by close). */
@@ -12,22 +12,7 @@ export interface ScanInput {
   close(): Promise<void>;
 }
 
-export type Compression = 'gzip' | 'zstd';
-
 const WRITE_BATCH_BYTES = 1024 * 1024;
-
-/**
- * The formats a log may be compressed in, by their magic bytes. logrotate's `compress` writes gzip (its default) or
- * whatever `compresscmd` names: the two Node decompresses are read, the others named so the user can decompress them.
- */
-const FORMATS: Array<{ name: string; magic: number[]; read?: Compression; command?: string }> = [
-  { name: 'gzip', magic: [0x1f, 0x8b], read: 'gzip' },
-  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], read: 'zstd' },
-  { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], command: 'xz -dc' },
-  { name: 'bzip2', magic: [0x42, 0x5a, 0x68], command: 'bzip2 -dc' },
-  { name: 'lz4', magic: [0x04, 0x22, 0x4d, 0x18], command: 'lz4 -dc' },
-  { name: 'zip', magic: [0x50, 0x4b, 0x03, 0x04], command: 'unzip -p' },
-];
 
 /**
  * The log at `path` as a plain file `scan` can read in byte ranges. A compressed log (a rotated `access.log.2.gz`) is
@@ -63,48 +48,9 @@ async function compressionOf(path: string, name: string): Promise<Compression | 
   );
 }
 
-/** The compression format of the file at `path`, by its first bytes; undefined when none. */
-export async function compressionFormat(path: string): Promise<(typeof FORMATS)[number] | undefined> {
-  const handle = await open(path, 'r');
-  const head = Buffer.alloc(6);
-  try {
-    await handle.read(head, 0, head.length, 0);
-  } finally {
-    await handle.close();
-  }
-  return FORMATS.find(({ magic }) => magic.every((byte, index) => head[index] === byte));
-}
-
-/** The first `length` bytes of a compressed file, decompressed (fewer when it holds fewer). */
-export async function decompressedHead(path: string, compression: Compression, length: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let have = 0;
-  const source = createReadStream(path);
-  const stream = source.pipe(decompressor(compression));
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      have += chunk.length;
-      if (have >= length) break;
-    }
-  } catch (error) {
-    if (!isCutShort(error)) throw error;
-  } finally {
-    source.destroy();
-    stream.destroy();
-  }
-  return Buffer.concat(chunks).subarray(0, length);
-}
-
 /** A compressed file decompressed into a private temporary file (see spool). */
 export function decompressedCopy(path: string, compression: Compression, notice: (text: string) => void) {
   return spool(createReadStream(path), path, compression, notice);
-}
-
-function decompressor(compression: Compression) {
-  // 256 KiB output chunks (zlib's default is 16 KiB): fewer turns through the stream for the same bytes.
-  const chunkSize = 256 * 1024;
-  return compression === 'gzip' ? createGunzip({ chunkSize }) : createZstdDecompress({ chunkSize });
 }
 
 /**
