@@ -34,6 +34,25 @@ export interface ExposureJudgement {
  */
 const PAGE_ASSET = /^(?:(?:config|env)\.m?js|config\.(?:json|xml|ya?ml)|appsettings(?:\.[A-Za-z0-9_-]+)?\.json)$/;
 
+/**
+ * A runtime configuration answered with the same bytes to this many clients that probed nothing else is what the
+ * site's pages load (SiteProfile notePageAssetLoad): a scanner answered those bytes gets what every browser gets, not
+ * a leak. Two, as for the visitors of a small site in a day; the profile's public_min_clients (10) makes any path
+ * public, this only runtime configurations, and only their visitors' answer (a server's own appsettings.json, other
+ * bytes, still leaks).
+ */
+const PAGE_LOADED_BY = 2;
+/**
+ * The page assets a page loads itself (by a script tag or a fetch): `config.js`, `env.js`, `config.json`, Blazor's
+ * `appsettings*.json`. Not `config.xml` or `.yml`, which visitors reach by a link to a published file: fetched by a
+ * prober, those stay a leak whatever visitors read (real-site-logs.test.ts, the blog's logstash config.xml).
+ */
+const RUNTIME_CONFIG = /^(?:(?:config|env)\.m?js|config\.json|appsettings(?:\.[A-Za-z0-9_-]+)?\.json)$/;
+
+function isRuntimeConfig(path: string): boolean {
+  return isPageAsset(path) && RUNTIME_CONFIG.test(path.slice(path.lastIndexOf('/') + 1));
+}
+
 export function isPageAsset(path: string): boolean {
   return PAGE_ASSET.test(path.slice(path.lastIndexOf('/') + 1)) && !path.includes('/.');
 }
@@ -72,6 +91,7 @@ export function judgeExposures(
   final: boolean,
   graceMs = 0,
   probing = true,
+  clientKey?: string,
 ): ExposureJudgement {
   const judgement: ExposureJudgement = { leaks: [], pending: [], notes: [] };
   const minBytes = profile.settings.leak_min_bytes;
@@ -120,8 +140,20 @@ export function judgeExposures(
       continue;
     }
     if (!probing && !pinned && isPageAsset(candidate.path)) {
+      if (clientKey !== undefined && isRuntimeConfig(candidate.path))
+        profile.notePageAssetLoad(candidate.host, candidate.path, candidate.bytes, clientKey);
       judgement.notes.push(
         `not a leak: ${where} is a page's configuration or a published file with a generic name, fetched by a client that probed nothing else`,
+      );
+      continue;
+    }
+    const loaders =
+      pinned || !isRuntimeConfig(candidate.path)
+        ? 0
+        : profile.pageAssetLoaders(candidate.host, candidate.path, candidate.bytes);
+    if (loaders >= PAGE_LOADED_BY) {
+      judgement.notes.push(
+        `not a leak: ${where} is the site's page configuration, the same ${candidate.bytes} bytes answered to ${loaders} clients that probed nothing else (their browsers loading it)`,
       );
       continue;
     }

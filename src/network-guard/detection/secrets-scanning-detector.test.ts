@@ -109,6 +109,38 @@ test('a 2xx on a sensitive path is a critical secret_exposure finding of its own
   );
 });
 
+/** `visitors` browsers answered `paths` with 120 bytes, then a scanner's refused probes and `paths` answered `bytes`. */
+function scannerAfterVisitors(visitors: number, paths: string[], bytes = 120): string[] {
+  const d = detector();
+  const answered = (ip: string, path: string, time: number, size: number) => ({
+    ...event(ip, path, 200, time),
+    bytes: size,
+  });
+  for (let i = 0; i < visitors; i++)
+    for (const path of paths) d.observe(answered(`198.51.100.${i + 1}`, path, T0 + i, 120));
+  d.drainFindings(true);
+  for (const [i, path] of PROBES.slice(1, 7).entries()) d.observe(event('203.0.113.50', path, 404, T0 + 1000 + i));
+  for (const [i, path] of paths.entries()) d.observe(answered('203.0.113.50', path, T0 + 2000 + i, bytes));
+  return d
+    .drainFindings(true)
+    .filter((finding) => finding.ip === '203.0.113.50')
+    .map((finding) => `${finding.threatType} ${(finding.evidence.extra?.leakedPaths as string[] | undefined) ?? ''}`);
+}
+
+test("a page's runtime config that two visitors' browsers loaded is not a leak when a scanner gets the same bytes", () => {
+  assert.deepEqual(scannerAfterVisitors(2, ['/config.json', '/env.js']), ['secrets_scanning ']);
+  // Other bytes than the visitors got: not what the pages load.
+  assert.deepEqual(scannerAfterVisitors(2, ['/config.json'], 1_884), [
+    'secrets_scanning ',
+    'secret_exposure /config.json',
+  ]);
+  // One visitor is not enough to tell the page's config from a file only this visitor asked for.
+  assert.deepEqual(scannerAfterVisitors(1, ['/config.json']), ['secrets_scanning ', 'secret_exposure /config.json']);
+  // Names only secrets have, a linked file with a generic name, and a dot-directory's config are no runtime config.
+  for (const path of ['/.env', '/files/config.xml', '/.docker/config.json'])
+    assert.deepEqual(scannerAfterVisitors(2, [path]), ['secrets_scanning ', `secret_exposure ${path}`], path);
+});
+
 test('ordinary traffic creates no state at all (memory stays flat)', () => {
   const d = detector();
   for (let i = 0; i < 10000; i++) d.observe(event(`10.0.${i >> 8}.${i & 255}`, '/index.html', 200, T0 + i));

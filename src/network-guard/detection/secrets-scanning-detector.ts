@@ -228,7 +228,7 @@ export class SecretsScanningDetector {
         this.#pendingExposure.delete(key);
         continue;
       }
-      this.#judgeExposures(state, final);
+      this.#judgeExposures(key, state, final);
       if (state.exposures.length === 0) this.#pendingExposure.delete(key);
       if (state.flagged.size > 0) {
         state.dirty = true;
@@ -254,10 +254,10 @@ export class SecretsScanningDetector {
     return findings;
   }
 
-  #judgeExposures(state: ClientState, final: boolean): void {
+  #judgeExposures(key: string, state: ClientState, final: boolean): void {
     const probing = state.flagged.has('secrets_scanning') || state.failuresPerMinute.size > 0;
     const window = this.#settings.window * 1000;
-    const judgement = judgeExposures(state.exposures, this.profile, this.#now, final, window, probing);
+    const judgement = judgeExposures(state.exposures, this.profile, this.#now, final, window, probing, key);
     const before = state.leakedPaths.size;
     state.exposures = judgement.pending;
     for (const note of judgement.notes) if (state.notes.size < MAX_NOTES) state.notes.add(note);

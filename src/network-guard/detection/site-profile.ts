@@ -64,6 +64,9 @@ export type PathFact =
   | { kind: 'always_sensitive'; detail: string };
 
 const NO_HOST = '*';
+/** Bounds of the page-asset loads (notePageAssetLoad): path and size pairs tracked, clients counted per pair. */
+const PAGE_ASSET_PATHS = 1000;
+const PAGE_ASSET_LOADERS = 10;
 
 /**
  * The paths each site (RequestHost) answers 2xx/3xx to many distinct clients: public content whatever its name
@@ -81,6 +84,8 @@ export class SiteProfile {
   readonly #hosts = new Map<string, HostEntry>();
   readonly #configured: PathPatternList;
   readonly #alwaysSensitive: PathPatternList;
+  /** `host bytes path` -> the clients that probed nothing else and were answered it so (notePageAssetLoad). */
+  readonly #pageAssetLoads = new Map<string, Set<string>>();
 
   constructor(
     settings: SiteProfileSettings,
@@ -180,6 +185,30 @@ export class SiteProfile {
       };
     }
     return undefined;
+  }
+
+  /**
+   * Records that a page's runtime configuration (exposure-judge.ts isRuntimeConfig: an SPA's `/config.json`,
+   * `/env.js`) was answered 2xx with `bytes` to a client that probed nothing else: a browser loading the page.
+   * Bounded: PAGE_ASSET_PATHS path and size pairs, each counting up to PAGE_ASSET_LOADERS clients. In memory only (a
+   * restart learns it again from the next visitors).
+   */
+  notePageAssetLoad(hostName: string | undefined, path: string, bytes: number | undefined, clientKey: string): void {
+    if (bytes === undefined) return;
+    const key = `${SiteProfile.hostOf(hostName)} ${bytes} ${path}`;
+    let loaders = this.#pageAssetLoads.get(key);
+    if (!loaders) {
+      if (this.#pageAssetLoads.size >= PAGE_ASSET_PATHS) return;
+      loaders = new Set();
+      this.#pageAssetLoads.set(key, loaders);
+    }
+    if (loaders.size < PAGE_ASSET_LOADERS) loaders.add(clientKey);
+  }
+
+  /** How many clients that probed nothing else were answered this path with these very bytes (up to PAGE_ASSET_LOADERS). */
+  pageAssetLoaders(hostName: string | undefined, path: string, bytes: number | undefined): number {
+    if (bytes === undefined) return 0;
+    return this.#pageAssetLoads.get(`${SiteProfile.hostOf(hostName)} ${bytes} ${path}`)?.size ?? 0;
   }
 
   isPublic(hostName: string | undefined, path: string): boolean {

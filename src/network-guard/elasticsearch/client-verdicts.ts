@@ -40,7 +40,7 @@ export function clientVerdicts(
   }
   if (client.exposures.length > 0) {
     const probing = reasons.length > 0 || client.sensitiveFailures > 0;
-    const judgement = judgeExposures(client.exposures, profile, client.lastSeen, true, 0, probing);
+    const judgement = judgeExposures(client.exposures, profile, client.lastSeen, true, 0, probing, client.key);
     for (const note of judgement.notes) if (client.notes.size < 12) client.notes.add(note);
     const leaked = [...new Set(judgement.leaks.map((leak) => leak.path.slice(0, 300)))].slice(0, 10);
     if (leaked.length > 0) {
