@@ -11,8 +11,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureTestbed } from '../../testbed/testbed-env.ts';
 import { openStore, type Store } from '../store/store.ts';
+import { buildSlackApprovalMessage } from './approval-messages.ts';
 import { PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
-import { approveRemediation, listPendingRemediations, type WorkloadRuntime } from './remediation-approvals.ts';
+import {
+  approveRemediation,
+  listPendingRemediations,
+  listRemediations,
+  type WorkloadRuntime,
+} from './remediation-approvals.ts';
 import { rollbackDeployment } from './rollback.ts';
 import { digestOf, repositoryOf, type VulnerableImage, writeImageReports } from './testing/chart-image-reports.ts';
 import { eventually, manifests, reportFileChecksConfig, WorkloadTestCluster } from './testing/workload-test-cluster.ts';
@@ -28,6 +34,7 @@ interface PodSpec {
   initContainers?: Container[];
 }
 
+const NOT_YET = 'StatefulSets, DaemonSets and CronJobs are read, not patched yet';
 const FILES = ['ingress-nginx', 'argo-cd', 'metallb', 'descheduler', 'longhorn', 'kubernetes-dashboard'];
 const ARGOCD = 'quay.io/argoproj/argocd:v3.5.1';
 const LONGHORN_MANAGER = 'docker.io/longhornio/longhorn-manager:v1.12.1';
@@ -65,8 +72,8 @@ const EXPECTED: Array<{
   changes?: Record<string, string>;
   /** Not patched, by design: the reason the finding must give. */
   flagged?: RegExp;
-  /** Not patched yet (the `changes` are what should happen): the reason the finding gives meanwhile. */
-  notYet?: RegExp;
+  /** Patched by a kind other than Deployment (not yet: marked todo until it is). */
+  notYet?: boolean;
 }> = [
   { kind: 'Deployment', name: 'ingress-nginx-controller', changes: { controller: pinnedFix(INGRESS, 'v1.15.2') } },
   {
@@ -98,7 +105,7 @@ const EXPECTED: Array<{
   {
     kind: 'StatefulSet',
     name: 'argocd-application-controller',
-    notYet: /only Deployments are patched/,
+    notYet: true,
     changes: { 'argocd-application-controller': fixedImage(ARGOCD, 'v3.5.2') },
   },
   { kind: 'Deployment', name: 'controller', flagged: /MetalLB/ },
@@ -106,13 +113,13 @@ const EXPECTED: Array<{
   {
     kind: 'CronJob',
     name: 'descheduler-cronjob',
-    notYet: /only Deployments are patched/,
+    notYet: true,
     changes: { descheduler: 'registry.k8s.io/descheduler/descheduler:v0.36.1' },
   },
   {
     kind: 'DaemonSet',
     name: 'longhorn-manager',
-    notYet: /only Deployments are patched/,
+    notYet: true,
     changes: { 'longhorn-manager': fixedImage(LONGHORN_MANAGER, 'v1.12.2') },
   },
   {
@@ -180,6 +187,13 @@ function managedBy(object: KubeObject): void {
   }
 }
 
+/** What a user sets: the StatefulSet's pods are replaced only when deleted (a chart value, as SPIRE's updateStrategy). */
+function userSettings(object: KubeObject): void {
+  if (object.kind === 'StatefulSet' && object.metadata?.name === 'argocd-application-controller') {
+    (object.spec as { updateStrategy?: unknown }).updateStrategy = { type: 'OnDelete' };
+  }
+}
+
 function podSpecOf(object: KubeObject): PodSpec {
   const spec = object.spec as { template?: { spec: PodSpec }; jobTemplate?: { spec: { template: { spec: PodSpec } } } };
   return (object.kind === 'CronJob' ? spec.jobTemplate?.spec.template.spec : spec.template?.spec) as PodSpec;
@@ -213,6 +227,7 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
       for (const object of manifests(new URL(`./__fixtures__/real-manifests/${file}.yaml`, import.meta.url))) {
         object.metadata = { ...object.metadata, namespace };
         managedBy(object);
+        userSettings(object);
         await admin.request('POST', path(object.kind!), object);
       }
     }
@@ -274,8 +289,11 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
 
   for (const expected of EXPECTED) {
     const key = `${expected.kind}/${expected.name}`;
-    const flag = expected.flagged ?? expected.notYet;
-    it(`${key}: ${flag ? 'flagged with the reason, left alone' : 'exactly the vulnerable containers patched'}`, () => {
+    const flag = expected.flagged;
+    const todo = expected.notYet ? NOT_YET : undefined;
+    it(`${key}: ${flag ? 'flagged with the reason, left alone' : 'exactly the vulnerable containers patched'}`, {
+      todo,
+    }, () => {
       assertOnly(key, flag ? undefined : expected.changes);
       const about = findingsAbout(expected.kind, expected.name);
       if (flag) {
@@ -287,12 +305,35 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
         assert.match(reasons, flag);
       }
     });
-    if (expected.notYet) {
-      it(`${key}: exactly the vulnerable containers patched`, { todo: 'only Deployments are patched' }, () => {
-        assertOnly(key, expected.changes);
-      });
-    }
   }
+
+  it('the approval request names the kind, and says an OnDelete StatefulSet restarts no pod', { todo: NOT_YET }, () => {
+    const remediations = listRemediations(store, { namespace });
+    const titleOf = (kind: string, name: string) => {
+      const remediation = remediations.find(
+        (entry) => ((entry as { kind?: string }).kind ?? 'Deployment') === kind && entry.deployment === name,
+      );
+      assert.ok(remediation, `a remediation of ${kind}/${name}`);
+      return buildSlackApprovalMessage(remediation).text;
+    };
+    assert.match(titleOf('StatefulSet', 'argocd-application-controller'), /^Patch StatefulSet /);
+    assert.match(titleOf('DaemonSet', 'longhorn-manager'), /^Patch DaemonSet /);
+    assert.match(titleOf('CronJob', 'descheduler-cronjob'), /^Patch CronJob /);
+    assert.match(titleOf('Deployment', 'longhorn-ui'), /^Patch Deployment /);
+    const [statefulSet] = findingsAbout('StatefulSet', 'argocd-application-controller');
+    assert.match(
+      (statefulSet.plan as { rolloutNote?: string } | null)?.rolloutNote ?? '',
+      /OnDelete: no pod is restarted/,
+    );
+    const [daemonSet] = findingsAbout('DaemonSet', 'longhorn-manager');
+    assert.equal(
+      (daemonSet.plan as { rolloutNote?: string } | null)?.rolloutNote,
+      undefined,
+      'a RollingUpdate DaemonSet rolls out as a Deployment does',
+    );
+    const [cronJob] = findingsAbout('CronJob', 'descheduler-cronjob');
+    assert.match((cronJob.plan as { rolloutNote?: string } | null)?.rolloutNote ?? '', /the next Job/);
+  });
 
   it('a rollback of a plan that changed two containers puts both back (argocd-repo-server)', async () => {
     const result = await rollbackDeployment(runtime_, namespace, 'argocd-repo-server', { requestedBy: 'tester' });
@@ -302,6 +343,13 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
       [...(spec.initContainers ?? []), ...spec.containers].map((container) => container.image),
       [ARGOCD, ARGOCD],
     );
+  });
+
+  it('a rollback of a CronJob puts its job template back', { todo: NOT_YET }, async () => {
+    const result = await rollbackDeployment(runtime_, namespace, 'descheduler-cronjob', { requestedBy: 'tester' });
+    assert.equal(result.status, 'rolled_back', 'error' in result ? result.error : '');
+    const live = await admin.request('GET', path('CronJob', 'descheduler-cronjob'));
+    assert.equal(podSpecOf(live).containers[0].image, 'registry.k8s.io/descheduler/descheduler:v0.36.0');
   });
 });
 
