@@ -340,54 +340,89 @@ describe('real chart workloads: scan, plan, approve, apply on a real kube-apiser
   });
 });
 
-describe('a Role bound before the guard read the other workload kinds', { timeout: 60_000 }, () => {
-  it('checks the Deployments and names the kinds it may not list, instead of failing the scan', async () => {
-    const env = await ensureTestbed();
-    const admin = new WorkloadTestCluster(env.kubeconfig);
-    const namespace = await admin.namespace('workload-kinds-s20-old-role');
-    const directory = mkdtempSync(join(tmpdir(), 'devops-agent-old-role-'));
-    try {
-      const [role, binding] = manifests(new URL('../../deploy/kubernetes/workload-guard-rbac.yaml', import.meta.url));
-      const newKinds = new Set(['statefulsets', 'daemonsets', 'cronjobs', 'jobs']);
-      const rules = (role.rules as Array<{ resources: string[] }>).filter(
-        (rule) => !rule.resources.some((resource) => newKinds.has(resource)),
-      );
-      const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
-      await admin.request('POST', `${rbac}/roles`, { ...role, metadata: { ...role.metadata, namespace }, rules });
-      await admin.request('POST', `${rbac}/rolebindings`, {
-        ...binding,
-        metadata: { ...binding.metadata, namespace },
-        subjects: [{ kind: 'User', name: 'restricted', apiGroup: 'rbac.authorization.k8s.io' }],
-      });
-      for (const file of ['longhorn', 'descheduler']) {
-        for (const object of manifests(new URL(`./__fixtures__/real-manifests/${file}.yaml`, import.meta.url))) {
-          if (object.metadata?.name !== 'longhorn-ui' && object.kind !== 'CronJob') continue;
-          object.metadata = { ...object.metadata, namespace };
-          await admin.request('POST', `/${API[object.kind!].replace('NS', namespace)}`, object);
-        }
+/** The kinds the Role lets the guard `get` and `patch` since they are patched (it could only list them before). */
+const PATCHED_SINCE = new Set(['statefulsets', 'daemonsets', 'cronjobs']);
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+/** Binds `rules` (edited from the current Role) to the restricted user, creates longhorn-ui and the CronJob, scans. */
+async function scanWithRole(
+  prefix: string,
+  editRules: (rules: Rule[]) => Rule[],
+  check: (result: Awaited<ReturnType<typeof runWorkloadChecks>>) => void,
+): Promise<void> {
+  const env = await ensureTestbed();
+  const admin = new WorkloadTestCluster(env.kubeconfig);
+  const namespace = await admin.namespace(prefix);
+  const directory = mkdtempSync(join(tmpdir(), 'devops-agent-old-role-'));
+  try {
+    const [role, binding] = manifests(new URL('../../deploy/kubernetes/workload-guard-rbac.yaml', import.meta.url));
+    const rules = editRules(role.rules as Rule[]);
+    const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
+    await admin.request('POST', `${rbac}/roles`, { ...role, metadata: { ...role.metadata, namespace }, rules });
+    await admin.request('POST', `${rbac}/rolebindings`, {
+      ...binding,
+      metadata: { ...binding.metadata, namespace },
+      subjects: [{ kind: 'User', name: 'restricted', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    for (const file of ['longhorn', 'descheduler']) {
+      for (const object of manifests(new URL(`./__fixtures__/real-manifests/${file}.yaml`, import.meta.url))) {
+        if (object.metadata?.name !== 'longhorn-ui' && object.kind !== 'CronJob') continue;
+        object.metadata = { ...object.metadata, namespace };
+        await admin.request('POST', `/${API[object.kind!].replace('NS', namespace)}`, object);
       }
-      const reports = VULNERABLE.flatMap((entry, index) => writeImageReports(directory, entry, index));
-      const config = reportFileChecksConfig(env.kubeconfigRestricted, directory, namespace, reports, {
-        'workloads.llm_advice': false,
-        'workloads.vulnerabilities.min_severity': 'LOW',
-        'audit.path': join(directory, 'audit.jsonl'),
-      });
-      const store = openStore(config.database.path, config.audit.path);
-      try {
-        const result = await eventually(() => runWorkloadChecks({ config, store }, { record: false }));
-        const ui = result.findings.find((finding) => finding.workload.name === 'longhorn-ui');
-        assert.equal(ui?.plan?.targetImage, 'docker.io/longhornio/longhorn-ui:v1.12.2', ui?.planError);
+    }
+    const reports = VULNERABLE.flatMap((entry, index) => writeImageReports(directory, entry, index));
+    const config = reportFileChecksConfig(env.kubeconfigRestricted, directory, namespace, reports, {
+      'workloads.llm_advice': false,
+      'workloads.vulnerabilities.min_severity': 'LOW',
+      'audit.path': join(directory, 'audit.jsonl'),
+    });
+    const store = openStore(config.database.path, config.audit.path);
+    try {
+      const result = await eventually(() => runWorkloadChecks({ config, store }, { record: false }));
+      const ui = result.findings.find((finding) => finding.workload.name === 'longhorn-ui');
+      assert.equal(ui?.plan?.targetImage, 'docker.io/longhornio/longhorn-ui:v1.12.2', ui?.planError);
+      check(result);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await admin.request('DELETE', `/api/v1/namespaces/${namespace}`);
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+describe('a Role bound before the guard patched (or read) the other workload kinds', { timeout: 60_000 }, () => {
+  it('checks the Deployments and names the kinds it may not list, instead of failing the scan', async () => {
+    const newKinds = new Set(['statefulsets', 'daemonsets', 'cronjobs', 'jobs']);
+    await scanWithRole(
+      'workload-kinds-s20-old-role',
+      (rules) => rules.filter((rule) => !rule.resources.some((resource) => newKinds.has(resource))),
+      (result) => {
         assert.ok(!result.findings.some((finding) => finding.workload.kind === 'CronJob'));
         assert.match(
           result.notes.join('\n'),
           /not allowed to list statefulsets\.apps in \S+, daemonsets\.apps in \S+, cronjobs\.batch in \S+, jobs\.batch in \S+: their images are not checked/,
         );
-      } finally {
-        store.close();
-      }
-    } finally {
-      await admin.request('DELETE', `/api/v1/namespaces/${namespace}`);
-      rmSync(directory, { recursive: true, force: true });
-    }
+      },
+    );
+  });
+
+  it('with list only on the other kinds (the Role before they were patched): flags the CronJob, naming the RBAC file', async () => {
+    await scanWithRole(
+      'workload-kinds-s20-list-role',
+      (rules) =>
+        rules.map((rule) =>
+          rule.resources.some((resource) => PATCHED_SINCE.has(resource)) ? { ...rule, verbs: ['list'] } : rule,
+        ),
+      (result) => {
+        const cronJob = result.findings.find((finding) => finding.workload.kind === 'CronJob');
+        assert.equal(cronJob?.plan, null);
+        assert.match(
+          cronJob?.planError ?? '',
+          /may not get cronjobs\.batch\/descheduler-cronjob .*workload-guard-rbac\.yaml/,
+        );
+      },
+    );
   });
 });
