@@ -455,7 +455,12 @@ test('the workload approve-link page shows every vector as text', async () => {
     }));
     const texts = indices.map((index) => vectors[index].text);
     const view = 'workload approve page';
-    compare(view, indices[0], shown.paragraphs[0], parsedText(`${texts[0]}/${texts[1]}, container ${texts[2]}`));
+    compare(
+      view,
+      indices[0],
+      shown.paragraphs[0],
+      parsedText(`Deployment ${texts[0]}/${texts[1]}, container ${texts[2]}`),
+    );
     compare(view, indices[3], shown.paragraphs[1], parsedText(`${texts[3]} -> ${texts[4]}`));
     compare(view, indices[5], shown.paragraphs[2], parsedText(texts.join('\n')));
     texts.forEach((text, position) => {

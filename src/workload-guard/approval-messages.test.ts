@@ -10,6 +10,7 @@ function remediationWith(explanation: string, packageName: string): Remediation 
     id: 7,
     createdAt: '2026-11-22T05:00:00.000Z',
     expiresAt: '2026-11-23T05:00:00.000Z',
+    kind: 'Deployment',
     namespace: 'shop',
     deployment: 'web',
     container: 'app',
@@ -64,4 +65,18 @@ test('the Slack approval message escapes image, package and model text and sends
     sections[0]!.text.text.includes('&lt;!channel&gt; approve now: &lt;https://phish.example/approve|Approve&gt;'),
   );
   assert.ok(sections[0]!.text.text.includes('libx&lt;@U123&gt;'));
+});
+
+test('the approval request names the kind, says how the change reaches pods and how to roll it back', () => {
+  const note = 'updateStrategy OnDelete: no pod is restarted; each pod keeps the old image until it is deleted';
+  const remediation = { ...remediationWith('', 'redis'), kind: 'StatefulSet' as const, rolloutNote: note };
+  const message = buildSlackApprovalMessage(remediation);
+  assert.match(message.text, /^Patch StatefulSet shop\/web\? \(remediation #7\)$/);
+  const details = (message.blocks[1] as { text: { text: string } }).text.text;
+  assert.ok(details.includes(`Rollout: ${note}`), details);
+  assert.ok(details.includes('rollback: devops-agent workloads rollback --kind StatefulSet shop/web'), details);
+  const card = buildTeamsApprovalCard(remediation, undefined);
+  const texts = (card.attachments[0].content as { body: Array<{ text: string }> }).body.map((block) => block.text);
+  assert.equal(texts[0], 'Patch StatefulSet shop/web? (remediation #7)');
+  assert.ok(texts.includes(`Rollout: ${note}`));
 });

@@ -6,6 +6,7 @@ import { adaptiveCardMessage, breakTeamsLinks } from '../notifiers/teams-notifie
 import { approvalLink } from './approval-links.ts';
 import { changesOf } from './image-patch.ts';
 import type { Remediation } from './remediation-approvals.ts';
+import { rollbackCommand } from './rollback.ts';
 import { APPROVE_ACTION, buttonValue, REJECT_ACTION } from './slack-interaction.ts';
 
 function summary(remediation: Remediation): { title: string; lines: string[] } {
@@ -16,11 +17,12 @@ function summary(remediation: Remediation): { title: string; lines: string[] } {
       (cve) => `${cve.id} (${cve.severity}, ${cve.package}${cve.fixedVersion ? ` fixed in ${cve.fixedVersion}` : ''})`,
     );
   return {
-    title: `Patch ${remediation.namespace}/${remediation.deployment}? (remediation #${remediation.id})`,
+    title: `Patch ${remediation.kind} ${remediation.namespace}/${remediation.deployment}? (remediation #${remediation.id})`,
     lines: [
       ...changesOf(remediation).map(
         (change) => `Container ${change.container}: ${change.currentImage} -> ${change.targetImage}`,
       ),
+      ...(remediation.rolloutNote ? [`Rollout: ${remediation.rolloutNote}`] : []),
       cves.length > 0
         ? `Found ${cves.length} vulnerabilit${cves.length === 1 ? 'y' : 'ies'}: ${top.join(', ')}${cves.length > 5 ? ', ...' : ''}`
         : `Findings: ${remediation.finding.kinds.join(', ')}`,
@@ -29,7 +31,7 @@ function summary(remediation: Remediation): { title: string; lines: string[] } {
         ? [`Not fixed by this image (rebuild or upgrade in the application): ${listIds(remediation.finding.unfixed)}`]
         : []),
       ...(remediation.explanation ? [`Why this tag: ${remediation.explanation}`] : []),
-      `Server dry run passed; rollback: devops-agent workloads rollback ${remediation.namespace}/${remediation.deployment}`,
+      `Server dry run passed; rollback: ${rollbackCommand(remediation.kind, remediation.namespace, remediation.deployment)}`,
     ],
   };
 }
@@ -60,7 +62,7 @@ export function buildSlackApprovalMessage(remediation: Remediation) {
             text: { type: 'plain_text', text: 'Patch now' },
             value,
             confirm: {
-              title: { type: 'plain_text', text: 'Patch the deployment?' },
+              title: { type: 'plain_text', text: `Patch the ${remediation.kind}?` },
               text: {
                 type: 'plain_text',
                 text: truncate(`${remediation.currentImage} -> ${remediation.targetImage}`, 300),

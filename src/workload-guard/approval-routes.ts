@@ -130,8 +130,9 @@ function confirmForm(remediation: Remediation, query: URLSearchParams): string {
       ? `<form method="post">${hidden}<label>Your name <input name="by" maxlength="80"></label>
 <button name="decision" value="approve">Approve and patch</button> <button name="decision" value="reject">Reject</button></form>`
       : `<p>Status: <strong>${escapeHtml(remediation.status)}</strong></p>`;
-  return `<p>${escapeHtml(`${remediation.namespace}/${remediation.deployment}, container ${remediation.container}`)}</p>
+  return `<p>${escapeHtml(`${remediation.kind} ${remediation.namespace}/${remediation.deployment}, container ${remediation.container}`)}</p>
 <p>${escapeHtml(`${remediation.currentImage} -> ${remediation.targetImage}`)}</p>
+${remediation.rolloutNote ? `<p>${escapeHtml(remediation.rolloutNote)}</p>` : ''}
 ${remediation.explanation ? `<p>${escapeHtml(remediation.explanation)}</p>` : ''}<ul>${cves}</ul>
 <pre>${escapeHtml(remediation.diff)}</pre>${state}`;
 }

@@ -82,7 +82,7 @@ describe('deploy/kubernetes', () => {
     assert.equal(container.envFrom[0].secretRef.name, 'devops-agent-secrets');
   });
 
-  it('grants the workload guard exactly the verbs of the spec (plus replicasets, Trivy reports and the other workload kinds, read-only)', () => {
+  it('grants the workload guard exactly the verbs of the spec (plus replicasets and Trivy reports read-only, image patches of the other workload kinds, Jobs listed only)', () => {
     for (const file of ['workload-guard-rbac.yaml', 'workload-guard-clusterrole.yaml']) {
       const role = manifests(new URL(`deploy/kubernetes/${file}`, root)).find((object) =>
         /Role$/.test(object.kind!),
@@ -93,12 +93,12 @@ describe('deploy/kubernetes', () => {
         ),
       );
       assert.deepEqual(grants.sort(), [
-        'apps/daemonsets: list',
+        'apps/daemonsets: get,list,patch',
         'apps/deployments: get,list,patch',
         'apps/replicasets: get,list',
-        'apps/statefulsets: list',
+        'apps/statefulsets: get,list,patch',
         'aquasecurity.github.io/vulnerabilityreports: get,list',
-        'batch/cronjobs: list',
+        'batch/cronjobs: get,list,patch',
         'batch/jobs: list',
         'core/pods/log: get,list',
         'core/pods: get,list',

@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { loadManifests } from '../kubernetes/testing/kube-fixtures.ts';
 import { buildImagePatch, containerImage, ImagePatchRefused, PREVIOUS_IMAGES_ANNOTATION } from './image-patch.ts';
+import type { PodTemplateWorkload } from './pod-template-workloads.ts';
 
+const descheduler = loadManifests<PodTemplateWorkload>(
+  new URL('./__fixtures__/real-manifests/descheduler.yaml', import.meta.url),
+).find((workload) => workload.kind === 'CronJob')!;
 const argo = loadManifests<V1Deployment>(new URL('./__fixtures__/real-manifests/argo-cd.yaml', import.meta.url));
 const repoServer = argo.find((workload) => workload.metadata?.name === 'argocd-repo-server')!;
 const FROM = 'quay.io/argoproj/argocd:v3.5.1';
@@ -63,5 +67,48 @@ describe('image patches of Argo CD repo-server (one image in its initContainer a
       changes: [request.changes[0], { ...request.changes[1], currentImage: 'quay.io/argoproj/argocd:v3.4.0' }],
     };
     assert.throws(() => buildImagePatch(repoServer, { ...stale, patchType: 'json' }), ImagePatchRefused);
+  });
+});
+
+describe("image patches of descheduler's CronJob (its pod template is in the job template)", () => {
+  const FROM_IMAGE = 'registry.k8s.io/descheduler/descheduler:v0.36.0';
+  const TO_IMAGE = 'registry.k8s.io/descheduler/descheduler:v0.36.1';
+  const cronRequest = {
+    kind: 'CronJob' as const,
+    namespace: 'kube-system',
+    deployment: 'descheduler-cronjob',
+    container: 'descheduler',
+    currentImage: FROM_IMAGE,
+    targetImage: TO_IMAGE,
+  };
+
+  it('reads, tests and replaces the image at spec.jobTemplate.spec.template', () => {
+    assert.equal(containerImage(descheduler, 'descheduler'), FROM_IMAGE);
+    const patch = buildImagePatch(descheduler, { ...cronRequest, patchType: 'json' }) as Array<{
+      op: string;
+      path: string;
+    }>;
+    assert.deepEqual(
+      patch.slice(0, 3).map((op) => `${op.op} ${op.path}`),
+      [
+        'test /spec/jobTemplate/spec/template/spec/containers/0/name',
+        'test /spec/jobTemplate/spec/template/spec/containers/0/image',
+        'replace /spec/jobTemplate/spec/template/spec/containers/0/image',
+      ],
+    );
+  });
+
+  it('a strategic-merge patch nests the containers under the job template', () => {
+    const patch = buildImagePatch(descheduler, { ...cronRequest, patchType: 'strategic' }) as { spec: unknown };
+    assert.deepEqual(patch.spec, {
+      jobTemplate: { spec: { template: { spec: { containers: [{ name: 'descheduler', image: TO_IMAGE }] } } } },
+    });
+  });
+
+  it('refuses a plan for another kind than the object it reads', () => {
+    assert.throws(
+      () => buildImagePatch(descheduler, { ...cronRequest, kind: 'Deployment', patchType: 'json' }),
+      /is a CronJob, not a Deployment/,
+    );
   });
 });

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { V1Deployment } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { lineDiff } from '../core/unified-diff.ts';
+import {
+  kindOf,
+  type PatchableKind,
+  type PodTemplateWorkload,
+  podSpecOf,
+  podSpecPatch,
+  podSpecPointer,
+  rolloutNote,
+} from './pod-template-workloads.ts';
 import type { PatchType, WorkloadCluster } from './workload-cluster.ts';
 
-/** On the Deployment: what each container ran before the agent's last image change (JSON `{container: image}`). */
+/** On the workload: what each container ran before the agent's last image change (JSON `{container: image}`). */
 export const PREVIOUS_IMAGES_ANNOTATION = 'devops-agent.io/previous-images';
 
 /** One container's image change. */
@@ -17,7 +25,10 @@ export interface ContainerChange {
 }
 
 export interface ImagePatchRequest extends ContainerChange {
+  /** The workload's kind; absent (plans stored before other kinds were patched): a Deployment. */
+  kind?: PatchableKind;
   namespace: string;
+  /** The workload's name (of any kind: the field predates the other kinds). */
   deployment: string;
   patchType: PatchType;
   /**
@@ -29,8 +40,10 @@ export interface ImagePatchRequest extends ContainerChange {
 
 export interface ImagePatchPlan extends ImagePatchRequest {
   patch: unknown;
-  /** Line diff of the deployment before and after, as the API server answered the dry run. */
+  /** Line diff of the workload before and after, as the API server answered the dry run. */
   diff: string;
+  /** How the change reaches pods when not as a Deployment's rollout (OnDelete, a CronJob's next Job). */
+  rolloutNote?: string;
   /** sha256 of the patch body; approvals are bound to it. */
   planHash: string;
 }
@@ -44,9 +57,17 @@ export class ImagePatchRefused extends Error {
 
 /** Builds the patch, has the API server validate it with `dryRun=All`, and diffs the answer against the live object. */
 export async function planImagePatch(cluster: WorkloadCluster, request: ImagePatchRequest): Promise<ImagePatchPlan> {
-  const live = await cluster.deployment(request.namespace, request.deployment);
+  const kind = request.kind ?? 'Deployment';
+  const live = await cluster.workload(kind, request.namespace, request.deployment);
   const patch = buildImagePatch(live, request);
-  const after = await cluster.patchDeployment(request.namespace, request.deployment, patch, request.patchType, true);
+  const after = await cluster.patchWorkload(
+    kind,
+    request.namespace,
+    request.deployment,
+    patch,
+    request.patchType,
+    true,
+  );
   for (const change of changesOf(request)) {
     const afterImage = containerImage(after, change.container);
     if (afterImage !== change.targetImage) {
@@ -55,47 +76,61 @@ export async function planImagePatch(cluster: WorkloadCluster, request: ImagePat
       );
     }
   }
+  const note = rolloutNote(live);
   return {
     ...request,
     patch,
-    diff: lineDiff(view(live), view(after), `deployment ${request.namespace}/${request.deployment}`),
+    diff: lineDiff(view(live), view(after), `${kind.toLowerCase()} ${request.namespace}/${request.deployment}`),
     planHash: hashPatch(patch),
+    ...(note ? { rolloutNote: note } : {}),
   };
 }
 
-/** Applies a plan; idempotent: a deployment already running the target image is left alone. */
+/** Applies a plan; idempotent: a workload already running the target images is left alone. */
 export async function applyImagePatch(
   cluster: WorkloadCluster,
   plan: ImagePatchPlan,
-): Promise<{ status: 'applied' | 'already_applied'; deployment: V1Deployment }> {
-  const live = await cluster.deployment(plan.namespace, plan.deployment);
+): Promise<{ status: 'applied' | 'already_applied'; workload: PodTemplateWorkload }> {
+  const kind = plan.kind ?? 'Deployment';
+  const live = await cluster.workload(kind, plan.namespace, plan.deployment);
   const changes = changesOf(plan);
   if (changes.every((change) => containerImage(live, change.container) === change.targetImage)) {
-    return { status: 'already_applied', deployment: live };
+    return { status: 'already_applied', workload: live };
   }
   for (const change of changes) {
     const running = containerImage(live, change.container);
     if (running !== change.currentImage) {
       throw new ImagePatchRefused(
-        `deployment ${plan.namespace}/${plan.deployment} changed since the plan: container ${change.container} runs ${running ?? '(gone)'}, the plan expected ${change.currentImage}; scan again`,
+        `${kind} ${plan.namespace}/${plan.deployment} changed since the plan: container ${change.container} runs ${running ?? '(gone)'}, the plan expected ${change.currentImage}; scan again`,
       );
     }
   }
   // The stored patch is what was approved; a strategic-merge patch has no precondition, hence the check above.
-  const deployment = await cluster.patchDeployment(plan.namespace, plan.deployment, plan.patch, plan.patchType, false);
-  return { status: 'applied', deployment };
+  const workload = await cluster.patchWorkload(
+    kind,
+    plan.namespace,
+    plan.deployment,
+    plan.patch,
+    plan.patchType,
+    false,
+  );
+  return { status: 'applied', workload };
 }
 
 /** The image changes plus the previous-images annotation, as a JSON patch (with `test` preconditions) or strategic merge. */
-export function buildImagePatch(live: V1Deployment, request: ImagePatchRequest): unknown {
-  const podSpec = live.spec?.template?.spec;
+export function buildImagePatch(live: PodTemplateWorkload, request: ImagePatchRequest): unknown {
+  const kind = request.kind ?? 'Deployment';
+  if (kindOf(live) !== kind) {
+    throw new ImagePatchRefused(`${request.namespace}/${request.deployment} is a ${kindOf(live)}, not a ${kind}`);
+  }
+  const podSpec = podSpecOf(live);
   const located = changesOf(request).map((change) => {
     for (const list of ['initContainers', 'containers'] as const) {
       const index = (podSpec?.[list] ?? []).findIndex((container) => container.name === change.container);
       if (index >= 0) return { ...change, list, index, image: podSpec![list]![index].image };
     }
     throw new ImagePatchRefused(
-      `deployment ${request.namespace}/${request.deployment} has no container ${change.container}`,
+      `${kind} ${request.namespace}/${request.deployment} has no container ${change.container}`,
     );
   });
   for (const change of located) {
@@ -123,12 +158,12 @@ export function buildImagePatch(live: V1Deployment, request: ImagePatchRequest):
     );
     return {
       metadata: { annotations: { [PREVIOUS_IMAGES_ANNOTATION]: previousText } },
-      spec: { template: { spec } },
+      ...(podSpecPatch(kind, spec) as object),
     };
   }
   return [
     ...located.flatMap((change) => {
-      const path = `/spec/template/spec/${change.list}/${change.index}`;
+      const path = `${podSpecPointer(kind)}/${change.list}/${change.index}`;
       return [
         { op: 'test', path: `${path}/name`, value: change.container },
         { op: 'test', path: `${path}/image`, value: change.currentImage },
@@ -160,11 +195,11 @@ export function readPreviousImages(annotations: Record<string, string> | undefin
 }
 
 /**
- * The image a deployment's pod template runs in `container`, a container or an initContainer (undefined without the
- * deployment or the container).
+ * The image a workload's pod template (a CronJob's job template) runs in `container`, a container or an
+ * initContainer (undefined without the workload or the container). An object without `kind` is a Deployment.
  */
-export function containerImage(deployment: V1Deployment | undefined, container: string): string | undefined {
-  const spec = deployment?.spec?.template?.spec;
+export function containerImage(workload: PodTemplateWorkload | undefined, container: string): string | undefined {
+  const spec = workload ? podSpecOf(workload) : undefined;
   return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].find((entry) => entry.name === container)
     ?.image;
 }
@@ -178,10 +213,10 @@ function escapePointer(segment: string): string {
 }
 
 /** What a person reviews: the object without server bookkeeping (managed fields, status, versions). */
-function view(deployment: V1Deployment): string {
-  const metadata = { ...deployment.metadata };
+function view(workload: PodTemplateWorkload): string {
+  const metadata = { ...workload.metadata };
   for (const key of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation'] as const) {
     delete metadata[key];
   }
-  return stringify({ metadata, spec: deployment.spec }, { sortMapEntries: true });
+  return stringify({ metadata, spec: workload.spec }, { sortMapEntries: true });
 }

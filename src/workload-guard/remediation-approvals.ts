@@ -4,6 +4,7 @@ import { transaction } from '../store/database.ts';
 import { camelFields, optionalCamelFields } from '../store/row-fields.ts';
 import type { Store } from '../store/store.ts';
 import { applyImagePatch, type ImagePatchPlan } from './image-patch.ts';
+import type { PatchableKind } from './pod-template-workloads.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { WorkloadCluster } from './workload-cluster.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
@@ -45,6 +46,8 @@ export function isRemediationStatus(text: string): text is RemediationStatus {
 
 export interface Remediation extends ImagePatchPlan {
   id: number;
+  /** Always set on a stored remediation (rows stored before other kinds were patched read as Deployment). */
+  kind: PatchableKind;
   createdAt: string;
   expiresAt: string;
   source: string;
@@ -94,11 +97,13 @@ interface Row {
   applied_at: string | null;
   error: string | null;
   changes: string | null;
+  kind: PatchableKind;
+  rollout_note: string | null;
 }
 
 function fromRow(row: Row): Remediation {
   return {
-    ...camelFields(row, ['id', 'created_at', 'expires_at', 'namespace', 'deployment', 'container']),
+    ...camelFields(row, ['id', 'created_at', 'expires_at', 'kind', 'namespace', 'deployment', 'container']),
     ...camelFields(row, ['current_image', 'target_image', 'source']),
     ...optionalCamelFields(row, ['explanation']),
     finding: JSON.parse(row.finding),
@@ -106,6 +111,7 @@ function fromRow(row: Row): Remediation {
     patch: JSON.parse(row.patch),
     ...(row.changes ? { changes: JSON.parse(row.changes) } : {}),
     ...camelFields(row, ['plan_hash', 'diff', 'status']),
+    ...optionalCamelFields(row, ['rollout_note']),
     ...optionalCamelFields(row, ['decided_at', 'decided_by', 'decision_note', 'applied_at', 'error']),
   };
 }
@@ -163,22 +169,24 @@ export function recordRemediation(
 ): { remediation: Remediation; created: boolean } {
   expireRemediations(store, now);
   const changesText = plan.changes && plan.changes.length > 1 ? JSON.stringify(plan.changes) : '';
+  const kind = plan.kind ?? 'Deployment';
   return transaction(store.db, () => {
     const existing = store.db
       .prepare(
-        `SELECT * FROM workload_remediations WHERE status = 'pending' AND namespace = ? AND deployment = ?
+        `SELECT * FROM workload_remediations WHERE status = 'pending' AND namespace = ? AND kind = ? AND deployment = ?
          AND container = ? AND target_image = ? AND current_image = ? AND coalesce(changes, '') = ?
          ORDER BY id DESC LIMIT 1`,
       )
-      .get(plan.namespace, plan.deployment, plan.container, plan.targetImage, plan.currentImage, changesText) as
+      .get(plan.namespace, kind, plan.deployment, plan.container, plan.targetImage, plan.currentImage, changesText) as
       | Row
       | undefined;
     if (existing) return { remediation: fromRow(existing), created: false };
     const result = store.db
       .prepare(
         `INSERT INTO workload_remediations (created_at, expires_at, namespace, deployment, container, current_image,
-           target_image, source, explanation, finding, patch_type, patch, plan_hash, diff, changes, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+           target_image, source, explanation, finding, patch_type, patch, plan_hash, diff, changes, kind, rollout_note,
+           status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
       )
       .run(
         now.toISOString(),
@@ -196,10 +204,13 @@ export function recordRemediation(
         plan.planHash,
         plan.diff,
         changesText || null,
+        kind,
+        plan.rolloutNote ?? null,
       );
     const remediation = getRemediation(store, Number(result.lastInsertRowid))!;
     store.audit.append('workloads.remediation.planned', {
       id: remediation.id,
+      kind,
       deployment: `${plan.namespace}/${plan.deployment}`,
       container: plan.container,
       from: plan.currentImage,
@@ -234,6 +245,7 @@ export async function approveRemediation(
     runtime.store.audit.append('workloads.remediation.applied', {
       id,
       approver,
+      kind: claimed.remediation.kind,
       deployment: `${claimed.remediation.namespace}/${claimed.remediation.deployment}`,
       container: claimed.remediation.container,
       from: claimed.remediation.currentImage,

@@ -143,7 +143,7 @@ export function describeDecision(id: number, decision: RemediationDecision, appr
   switch (decision.status) {
     case 'applied':
     case 'already_applied':
-      return `Remediation #${id} approved by ${approver}: ${decision.remediation.namespace}/${decision.remediation.deployment} now runs ${decision.remediation.targetImage}.`;
+      return `Remediation #${id} approved by ${approver}: ${decision.remediation.kind} ${decision.remediation.namespace}/${decision.remediation.deployment} now runs ${decision.remediation.targetImage}.`;
     case 'rejected':
       return `Remediation #${id} rejected by ${approver}.`;
     default:

@@ -12,6 +12,7 @@ import { withPodEvents } from './pod-events.ts';
 import { detectHealthProblems, OwnerResolver } from './pod-health.ts';
 import { kindOf, unpatchedKindReason } from './pod-template-workloads.ts';
 import { clusterOf, type RemediationDecision, type WorkloadRuntime } from './remediation-approvals.ts';
+import { rollbackCommand } from './rollback.ts';
 import { runningDigestsOf } from './running-images.ts';
 import {
   type ImageScan,
@@ -20,7 +21,7 @@ import {
   type VulnerableContainer,
 } from './trivy-reports.ts';
 import { WORKLOAD_RBAC_FILE } from './workload-cluster.ts';
-import { severityRank, type WorkloadFinding, type WorkloadReference, workloadLabel } from './workload-finding.ts';
+import { severityRank, type WorkloadFinding, type WorkloadReference } from './workload-finding.ts';
 import { externalManager } from './workload-managers.ts';
 import { type PlannableContainer, planWorkload } from './workload-plans.ts';
 import { ensureWorkloadTables } from './workload-store.ts';
@@ -45,6 +46,8 @@ export interface PlanView {
   diff: string;
   dryRun: 'passed';
   planHash: string;
+  /** How the change reaches pods when not as a Deployment's rollout (an OnDelete StatefulSet, a CronJob). */
+  rolloutNote?: string;
 }
 
 export interface CheckedFinding extends WorkloadFinding {
@@ -84,7 +87,7 @@ export interface WorkloadCheckResult {
 
 /**
  * One pass of the workload guard (the CLI's `workloads scan` and the daemon's interval): health and vulnerability
- * findings, a policy-checked image upgrade per vulnerable deployment container, validated by a server-side dry run,
+ * findings, a policy-checked image upgrade per vulnerable container of a Deployment, StatefulSet, DaemonSet or CronJob, validated by a server-side dry run,
  * stored as a pending remediation and sent for approval (or applied when `workloads.auto_patch` is on).
  */
 export async function runWorkloadChecks(
@@ -130,7 +133,7 @@ export async function runWorkloadChecks(
       ? appliedPatchTo(runtime, finding.workload.namespace, finding.workload.name, running)
       : undefined;
     if (finding.kind !== 'pending' && patched) {
-      checked.hint = `the agent changed ${finding.container} from ${patched} (remediation applied); undo with: devops-agent workloads rollback ${workloadLabel(finding.workload)}`;
+      checked.hint = `the agent changed ${finding.container} from ${patched} (remediation applied); undo with: ${rollbackCommand('Deployment', finding.workload.namespace, finding.workload.name)}`;
     }
     result.findings.push(checked);
   }
@@ -215,7 +218,7 @@ export async function runWorkloadChecks(
       finding.planError = 'no fixed version is available yet';
       continue;
     }
-    const key = `${entry.workload.namespace}/${entry.workload.name}`;
+    const key = `${entry.workload.kind} ${entry.workload.namespace}/${entry.workload.name}`;
     plannable.set(key, [...(plannable.get(key) ?? []), { finding, fixable, scanned: entry.scanned }]);
   }
   // One plan per workload: every vulnerable container of it (an initContainer and a container of one image too).

@@ -10,7 +10,7 @@ import { createKubeClients, type KubeClients } from '../kubernetes/kube-client.t
 import { describeOperation, type KubeOperation, KubernetesApiError } from '../kubernetes/kubernetes-api-error.ts';
 import type { WorkloadInventory } from './pod-health.ts';
 import { readPodLog } from './pod-log-reader.ts';
-import type { PodTemplateWorkload } from './pod-template-workloads.ts';
+import type { PatchableKind, PodTemplateWorkload } from './pod-template-workloads.ts';
 import { VULNERABILITY_REPORT_RESOURCE, type VulnerabilityReportObject } from './trivy-reports.ts';
 
 export const WORKLOAD_RBAC_FILE = 'deploy/kubernetes/workload-guard-rbac.yaml';
@@ -27,12 +27,20 @@ const MAX_KEPT_EVENTS = 5_000;
 
 export type PatchType = 'json' | 'strategic';
 
+/** The resource each patchable kind is read and patched as (the Role's `get` and `patch` rules). */
+const RESOURCES: Record<PatchableKind, string> = {
+  Deployment: 'deployments.apps',
+  StatefulSet: 'statefulsets.apps',
+  DaemonSet: 'daemonsets.apps',
+  CronJob: 'cronjobs.batch',
+};
+
 /** One page of a list request: `page` holds the continue token of the page before, if any. */
 type ListPage = (page: { _continue?: string }, options: ConfigurationOptions) => Promise<unknown>;
 
 /**
  * The only Kubernetes operations the workload guard performs: list pods, replicasets, deployments, statefulsets,
- * daemonsets, cronjobs, jobs and vulnerabilityreports; get and patch deployments. Nothing else is reachable from here, which keeps the code inside
+ * daemonsets, cronjobs, jobs and vulnerabilityreports; get and patch deployments, statefulsets, daemonsets and cronjobs. Nothing else is reachable from here, which keeps the code inside
  * the Role in deploy/kubernetes/workload-guard-rbac.yaml.
  */
 export class WorkloadCluster {
@@ -92,7 +100,7 @@ export class WorkloadCluster {
   }
 
   /**
-   * StatefulSets, DaemonSets, CronJobs and Jobs, read so their images are checked (they are not patched). A Job a
+   * StatefulSets, DaemonSets, CronJobs and Jobs, read so their images are checked (Jobs are never patched). A Job a
    * CronJob created is left out: the CronJob's template is the one to fix. A kind the Role does not let us list (one
    * bound before these were added) is named in `unlisted` and the check goes on.
    */
@@ -246,10 +254,20 @@ export class WorkloadCluster {
   }
 
   async deployment(namespace: string, name: string): Promise<V1Deployment> {
-    const deployment = await this.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, (options) =>
-      this.clients.apps.readNamespacedDeployment({ name, namespace }, options),
-    );
-    return plain(deployment);
+    return (await this.workload('Deployment', namespace, name)) as V1Deployment;
+  }
+
+  /** One workload the agent may patch, read with `get` on its own resource. */
+  async workload(kind: PatchableKind, namespace: string, name: string): Promise<PodTemplateWorkload> {
+    const { apps, batch } = this.clients;
+    const readers: Record<PatchableKind, (options: ConfigurationOptions) => Promise<PodTemplateWorkload>> = {
+      Deployment: (options: ConfigurationOptions) => apps.readNamespacedDeployment({ name, namespace }, options),
+      StatefulSet: (options: ConfigurationOptions) => apps.readNamespacedStatefulSet({ name, namespace }, options),
+      DaemonSet: (options: ConfigurationOptions) => apps.readNamespacedDaemonSet({ name, namespace }, options),
+      CronJob: (options: ConfigurationOptions) => batch.readNamespacedCronJob({ name, namespace }, options),
+    };
+    const object = await this.call({ verb: 'get', resource: RESOURCES[kind], namespace, name }, readers[kind]);
+    return { ...plain(object), kind };
   }
 
   /** The tail of a container's log (`previous`: the run that crashed). Untrusted text: callers redact and cap it. */
@@ -262,24 +280,34 @@ export class WorkloadCluster {
     return readPodLog(this.clients.kubeConfig, namespace, pod, { container, ...options });
   }
 
-  /** Patches a deployment; with `dryRun` the API server validates and answers the result without storing it. */
-  async patchDeployment(
+  /** Patches a workload; with `dryRun` the API server validates and answers the result without storing it. */
+  async patchWorkload(
+    kind: PatchableKind,
     namespace: string,
     name: string,
     patch: unknown,
     type: PatchType,
     dryRun: boolean,
-  ): Promise<V1Deployment> {
+  ): Promise<PodTemplateWorkload> {
     const strategy = type === 'json' ? PatchStrategy.JsonPatch : PatchStrategy.StrategicMergePatch;
-    const result = await this.call(
-      { verb: 'patch', resource: 'deployments.apps', namespace, name, dryRun },
-      (options) =>
-        this.clients.apps.patchNamespacedDeployment(
-          { name, namespace, body: patch, fieldManager: this.fieldManager, ...(dryRun ? { dryRun: 'All' } : {}) },
-          setHeaderOptions('Content-Type', strategy, options),
-        ),
+    const request = {
+      name,
+      namespace,
+      body: patch,
+      fieldManager: this.fieldManager,
+      ...(dryRun ? { dryRun: 'All' } : {}),
+    };
+    const { apps, batch } = this.clients;
+    const senders: Record<PatchableKind, (options: ConfigurationOptions) => Promise<PodTemplateWorkload>> = {
+      Deployment: (options: ConfigurationOptions) => apps.patchNamespacedDeployment(request, options),
+      StatefulSet: (options: ConfigurationOptions) => apps.patchNamespacedStatefulSet(request, options),
+      DaemonSet: (options: ConfigurationOptions) => apps.patchNamespacedDaemonSet(request, options),
+      CronJob: (options: ConfigurationOptions) => batch.patchNamespacedCronJob(request, options),
+    };
+    const result = await this.call({ verb: 'patch', resource: RESOURCES[kind], namespace, name, dryRun }, (options) =>
+      senders[kind](setHeaderOptions('Content-Type', strategy, options)),
     );
-    return plain(result);
+    return { ...plain(result), kind };
   }
 
   /** Every request goes through the shared client's retries; a refusal names this capability's RBAC file. */

@@ -3,6 +3,7 @@ import { errorMessage } from '../core/errors.ts';
 import { sendApprovalRequest } from './approval-messages.ts';
 import { type ContainerChange, changesOf, planImagePatch } from './image-patch.ts';
 import type { ImagePolicy } from './image-policy.ts';
+import { isPatchableKind } from './pod-template-workloads.ts';
 import { createRegistryClient } from './registry-client.ts';
 import { chooseUpgradeWithRegistry } from './registry-evidence.ts';
 import { approveRemediation, clusterOf, recordRemediation, type WorkloadRuntime } from './remediation-approvals.ts';
@@ -11,7 +12,7 @@ import { adviseOnUpgrade } from './upgrade-advice.ts';
 import type { CheckedFinding, PlanView, WorkloadCheckOptions, WorkloadCheckResult } from './workload-checks.ts';
 import type { ScannedImage, Vulnerability } from './workload-finding.ts';
 
-/** A vulnerable container of a Deployment the agent may patch. */
+/** A vulnerable container of a workload the agent may patch (a Deployment, StatefulSet, DaemonSet or CronJob). */
 export interface PlannableContainer {
   finding: CheckedFinding;
   fixable: Vulnerability[];
@@ -27,7 +28,7 @@ type Chosen = PlannableContainer & {
 };
 
 /**
- * One plan for every vulnerable container of one Deployment: a tag per image (the policy's choice, the LLM's pick
+ * One plan for every vulnerable container of one workload: a tag per image (the policy's choice, the LLM's pick
  * among allowed tags), then one patch changing all of them, validated by one server dry run and approved once. A
  * container whose image has no allowed tag keeps its reason and stays out of the patch.
  */
@@ -77,7 +78,9 @@ export async function planWorkload(
   const { workload } = chosen[0].finding;
   let plan: Awaited<ReturnType<typeof planImagePatch>>;
   try {
+    if (!isPatchableKind(workload.kind)) throw new Error(`a ${workload.kind} is not patched`);
     plan = await planImagePatch(clusterOf(runtime), {
+      kind: workload.kind,
       namespace: workload.namespace,
       deployment: workload.name,
       ...changes[0],
@@ -105,6 +108,7 @@ export async function planWorkload(
       diff: plan.diff,
       dryRun: 'passed',
       planHash: plan.planHash,
+      ...(plan.rolloutNote ? { rolloutNote: plan.rolloutNote } : {}),
     };
     entry.finding.plan = view;
     return view;

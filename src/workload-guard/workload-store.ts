@@ -64,6 +64,17 @@ export const WORKLOAD_MIGRATIONS = [
     // Every container one plan changes (JSON list of {container, currentImage, targetImage}); NULL: the row's own.
     sql: 'ALTER TABLE workload_remediations ADD COLUMN changes TEXT',
   },
+  {
+    id: '006-workload-kinds',
+    // StatefulSets, DaemonSets and CronJobs are patched too: rows stored before are Deployments. `rollout_note`: how
+    // the patch reaches pods when not as a Deployment's rollout (OnDelete, a CronJob's next Job). One transaction.
+    sql: `ALTER TABLE workload_remediations ADD COLUMN kind TEXT NOT NULL DEFAULT 'Deployment'
+      CHECK (kind IN ('Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'));
+    ALTER TABLE workload_remediations ADD COLUMN rollout_note TEXT;
+    ALTER TABLE workload_rollbacks ADD COLUMN kind TEXT NOT NULL DEFAULT 'Deployment';
+    DROP INDEX workload_remediations_target;
+    CREATE INDEX workload_remediations_target ON workload_remediations (namespace, kind, deployment, status);`,
+  },
 ];
 
 const migrated = new WeakSet<Database>();

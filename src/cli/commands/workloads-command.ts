@@ -5,6 +5,7 @@ import { createLlmClient } from '../../llm/create-llm-client.ts';
 import type { Store } from '../../store/store.ts';
 import { openConfiguredStore } from '../../store/store.ts';
 import { ImagePatchRefused } from '../../workload-guard/image-patch.ts';
+import { PATCHABLE_KINDS, type PatchableKind } from '../../workload-guard/pod-template-workloads.ts';
 import {
   approveRemediation,
   isRemediationStatus,
@@ -14,7 +15,7 @@ import {
   type RemediationStatus,
   rejectRemediation,
 } from '../../workload-guard/remediation-approvals.ts';
-import { rollbackDeployment } from '../../workload-guard/rollback.ts';
+import { rollbackWorkload } from '../../workload-guard/rollback.ts';
 import { describeDecision } from '../../workload-guard/slack-interaction.ts';
 import { type CheckedFinding, runWorkloadChecks } from '../../workload-guard/workload-checks.ts';
 import { workloadLabel } from '../../workload-guard/workload-finding.ts';
@@ -31,6 +32,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   container: { type: 'string' },
   force: { type: 'boolean' },
+  kind: { type: 'string' },
 } as const;
 
 export const workloadsCommand: Command = {
@@ -57,11 +59,11 @@ export const workloadsCommand: Command = {
           else
             printTable(
               io.stdout,
-              ['ID', 'STATUS', 'DEPLOYMENT', 'CONTAINER', 'FROM', 'TO', 'CREATED'],
+              ['ID', 'STATUS', 'WORKLOAD', 'CONTAINER', 'FROM', 'TO', 'CREATED'],
               remediations.map((entry) => [
                 String(entry.id),
                 entry.status,
-                `${entry.namespace}/${entry.deployment}`,
+                `${entry.kind} ${entry.namespace}/${entry.deployment}`,
                 entry.container,
                 entry.currentImage,
                 entry.targetImage,
@@ -80,9 +82,10 @@ export const workloadsCommand: Command = {
           else {
             io.stdout.write(
               safeLines(
-                `#${remediation.id} ${remediation.status}: ${remediation.namespace}/${remediation.deployment} container ${remediation.container}\n${remediation.currentImage} -> ${remediation.targetImage} (${remediation.source})\n`,
+                `#${remediation.id} ${remediation.status}: ${remediation.kind} ${remediation.namespace}/${remediation.deployment} container ${remediation.container}\n${remediation.currentImage} -> ${remediation.targetImage} (${remediation.source})\n`,
               ),
             );
+            if (remediation.rolloutNote) io.stdout.write(`rollout: ${remediation.rolloutNote}\n`);
             if (remediation.explanation) io.stdout.write(`why: ${safeCell(remediation.explanation, 600)}\n`);
             io.stdout.write(
               safeLines(
@@ -107,16 +110,21 @@ export const workloadsCommand: Command = {
         }
         default: {
           const match = /^([a-z0-9][a-z0-9-]{0,62})\/([a-z0-9][a-z0-9.-]{0,252})$/.exec(target!);
-          if (!match) throw new UsageError(`rollback: expected <namespace>/<deployment>, got "${target}"\n\n${USAGE}`);
-          const result = await rollbackDeployment(runtime, match[1], match[2], {
-            requestedBy: `cli (${io.env.USER ?? io.env.LOGNAME ?? 'unknown'})`,
-            container: values.container,
-            force: values.force === true,
-          });
+          if (!match) throw new UsageError(`rollback: expected <namespace>/<name>, got "${target}"\n\n${USAGE}`);
+          const kind = parseKind(values.kind);
+          const result = await rollbackWorkload(
+            runtime,
+            { kind, namespace: match[1], name: match[2] },
+            {
+              requestedBy: `cli (${io.env.USER ?? io.env.LOGNAME ?? 'unknown'})`,
+              container: values.container,
+              force: values.force === true,
+            },
+          );
           if (format === 'json') io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
           else if (result.status === 'rolled_back' || result.status === 'already_rolled_back') {
             io.stdout.write(
-              `${result.status === 'rolled_back' ? 'rolled back' : 'already rolled back'}: ${result.namespace}/${result.deployment} container ${result.container}: ${result.from} -> ${result.to}\n${result.diff}`,
+              `${result.status === 'rolled_back' ? 'rolled back' : 'already rolled back'}: ${result.kind} ${result.namespace}/${result.deployment} container ${result.container}: ${result.from} -> ${result.to}\n${result.diff}`,
             );
           } else if ('error' in result) io.stderr.write(`error: ${result.error}\n`);
           return result.status === 'rolled_back' || result.status === 'already_rolled_back' ? 0 : 1;
@@ -227,6 +235,14 @@ function planCell(finding: CheckedFinding): string {
 function parseId(text: string): number {
   if (!/^\d{1,12}$/.test(text)) throw new UsageError(`expected a remediation id (a number), got "${text}"`);
   return Number(text);
+}
+
+/** `--kind`: Deployment when absent; any case (`statefulset`, `StatefulSet`). */
+function parseKind(text: string | undefined): PatchableKind {
+  if (text === undefined) return 'Deployment';
+  const kind = PATCHABLE_KINDS.find((entry) => entry.toLowerCase() === text.toLowerCase());
+  if (!kind) throw new UsageError(`--kind: expected one of ${PATCHABLE_KINDS.join(', ')}`);
+  return kind;
 }
 
 function parseStatus(text: string | undefined): RemediationStatus | undefined {
