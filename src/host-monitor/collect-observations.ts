@@ -2,6 +2,7 @@ import type { MonitorSettings } from '../config/sections/monitor.ts';
 import { errorMessage } from '../core/errors.ts';
 import { parseAuthEvents } from './collectors/auth-event-parser.ts';
 import { collectContainers } from './collectors/docker-collector.ts';
+import { DropbearConnections } from './collectors/dropbear-connections.ts';
 import { readJournal } from './collectors/journald-reader.ts';
 import { type PositionKeeper, readNewLines } from './collectors/log-file-reader.ts';
 import { diffNmapScans, runNmap } from './collectors/nmap-collector.ts';
@@ -20,6 +21,8 @@ import {
 } from './observations.ts';
 
 const MAX_SYSLOG_PROBLEMS = 200;
+/** Running dropbear connections' addresses, from one cycle's lines to the next (a connection split across reads). */
+const dropbearConnections = new DropbearConnections();
 
 export interface CollectOptions {
   /** Run nmap now even if the last scan is more recent than `nmap_interval` (used by `--once`). */
@@ -28,7 +31,7 @@ export interface CollectOptions {
 
 function addRecords(observations: Observations, records: SyslogRecord[], authEvents: AuthEvent[]) {
   for (const record of records) {
-    const events = parseAuthEvents(record);
+    const events = parseAuthEvents(record, dropbearConnections);
     if (events.length > 0) authEvents.push(...events);
     else if (isSyslogProblem(record) && observations.syslogProblems.length < MAX_SYSLOG_PROBLEMS) {
       observations.syslogProblems.push({ ...record, message: record.message.slice(0, 500) });

@@ -1,5 +1,6 @@
 import type { AuthEvent, SyslogRecord } from '../observations.ts';
 import { clientAddress, unmapped } from './client-address.ts';
+import type { DropbearConnections } from './dropbear-connections.ts';
 import { parseDropbearMessage } from './dropbear-message-parser.ts';
 import { parseLoginMessage } from './login-message-parser.ts';
 import { parseSshdMessage } from './sshd-message-parser.ts';
@@ -48,15 +49,18 @@ function withPamTagRead(record: SyslogRecord): SyslogRecord {
   return tag ? { ...record, program: tag[1], message: `(pam_unix) ${record.message}` } : record;
 }
 
-/** Turns an sshd/login/PAM line into a structured event with source IP and user; undefined when it is not one. */
-export function parseAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
-  const event = readAuthEvent(logged);
+/**
+ * Turns an sshd/login/PAM line into a structured event with source IP and user; undefined when it is not one. With
+ * `dropbear`, the lines read before (in order) give a dropbear refusal written without an address its process's.
+ */
+export function parseAuthEvent(logged: SyslogRecord, dropbear?: DropbearConnections): AuthEvent | undefined {
+  const event = readAuthEvent(logged, dropbear);
   if (!event || !logged.addressless) return event;
   const { sourceIp: _sourceIp, port: _port, ...local } = event;
   return local;
 }
 
-function readAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
+function readAuthEvent(logged: SyslogRecord, dropbear?: DropbearConnections): AuthEvent | undefined {
   const record = withPamTagRead(logged);
   if (!AUTH_PROGRAMS.test(record.program)) return undefined;
   const message = record.message.replace(MESSAGE_PREFIX, '');
@@ -74,7 +78,11 @@ function readAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
   }
   if (SSHD_PROGRAMS.test(record.program) || record.program === 'dropbear') {
     const event =
-      record.program === 'dropbear' ? parseDropbearMessage(message) : parseSshdMessage(message, record.message);
+      record.program !== 'dropbear'
+        ? parseSshdMessage(message, record.message)
+        : dropbear
+          ? dropbear.read(record, message)
+          : parseDropbearMessage(message);
     return event ? { ...base, ...event, sourceIp: unmapped(event.sourceIp) } : undefined;
   }
   const login = parseLoginMessage(message);
@@ -85,8 +93,8 @@ function readAuthEvent(logged: SyslogRecord): AuthEvent | undefined {
  * The record's event once for each message the line stands for: rsyslog writes `message repeated N times: [ ...]`
  * for N identical messages (N failed passwords of one connection), each an attempt of its own.
  */
-export function parseAuthEvents(record: SyslogRecord): AuthEvent[] {
-  const event = parseAuthEvent(record);
+export function parseAuthEvents(record: SyslogRecord, dropbear?: DropbearConnections): AuthEvent[] {
+  const event = parseAuthEvent(record, dropbear);
   if (!event) return [];
   return Array.from({ length: record.occurrences ?? 1 }, () => ({ ...event }));
 }

@@ -5,7 +5,7 @@ import { compileShapes, port, readShapes, type Shape, type SshdEvent } from './s
  * since 2026.94 (`[2001:db8::5]:40022`), without them before (`2001:db8::5:40022`: the last colon starts the port).
  * Groups: the bracketed address, the bare one, the port.
  */
-const ADDRESS = '(?:\\[([0-9A-Fa-f:.]+)\\]|([0-9A-Fa-f:.]+)):(\\d+)';
+export const ADDRESS = '(?:\\[([0-9A-Fa-f:.]+)\\]|([0-9A-Fa-f:.]+)):(\\d+)';
 /** The user name as dropbear quotes it: the client's text, quotes and all. */
 const USER = "'(.*)'";
 
@@ -41,7 +41,8 @@ const SHAPES: Shape[] = [
     build: (m) => ({ type: 'failed_password', method: 'publickey', user: m[1], ...address(m, 2) }),
   },
   {
-    // svr-auth.c checkusername: "Login attempt for nonexistent user from %s" (older: "login attempt ...")
+    // svr-auth.c checkusername: "Login attempt for nonexistent user from %s" (older: "login attempt ..."); 2020.79
+    // to 2024.84 wrote no address (read with the process's `Child connection` line: dropbear-connections.ts)
     pattern: `^[Ll]ogin attempt for nonexistent user from ${ADDRESS}$`,
     build: (m) => ({ type: 'invalid_user', invalidUser: true, ...address(m, 1) }),
   },
@@ -80,9 +81,15 @@ const SHAPES: Shape[] = [
 
 const COMPILED = compileShapes(SHAPES);
 /** dropbear in the foreground, its stderr sent to syslog, puts its pid and time first: `[825] Jul 10 23:53:52 `. */
-const STDERR_PREFIX = /^\[\d+\] [A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d /;
+const STDERR_PREFIX = /^\[(\d+)\] [A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d /;
+
+/** A dropbear message without its stderr prefix, and the pid the prefix names. */
+export function dropbearMessage(message: string): { text: string; pid?: number } {
+  const prefix = STDERR_PREFIX.exec(message);
+  return prefix ? { text: message.slice(prefix[0].length), pid: Number(prefix[1]) } : { text: message };
+}
 
 /** A dropbear message as an event, or nothing. */
 export function parseDropbearMessage(message: string): SshdEvent | undefined {
-  return readShapes(COMPILED, message.replace(STDERR_PREFIX, ''));
+  return readShapes(COMPILED, dropbearMessage(message).text);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { ATTACKS, type AttackRecord, runAttacks } from './testing/real-sshd-attacks.ts';
+import { ATTACKS, type AttackRecord, runAttacks, sshdAttempts } from './testing/real-sshd-attacks.ts';
 import { labUnavailable, SshdLab } from './testing/real-sshd-lab.ts';
 import { readAttackLines } from './testing/real-sshd-reading.ts';
 
@@ -51,7 +51,7 @@ test('a real sshd under attack: no event blames an address the client wrote', { 
       labs.push(lab);
       if (variant.hosts) lab.setHosts(variant.hosts(lab));
       await lab.start();
-      return { variant, records: await runAttacks(lab, ATTACKS, variant.auth) };
+      return { variant, records: await runAttacks(lab, ATTACKS, sshdAttempts(variant.auth)) };
     }),
   );
   const version = execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}', 'openssh-server'], {

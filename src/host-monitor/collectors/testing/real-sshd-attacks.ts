@@ -183,7 +183,11 @@ export interface AttackRecord {
 }
 
 /** Runs the attacks one after another; each attack's lines are those rsyslogd wrote between two markers. */
-export async function runAttacks(lab: SshdLab, attacks: Attack[], auth: LabAuth): Promise<AttackRecord[]> {
+export async function runAttacks(
+  lab: SshdLab,
+  attacks: Attack[],
+  attemptsOf: (attack: Attack) => number,
+): Promise<AttackRecord[]> {
   const askpass = join(lab.dir, 'askpass.sh');
   writeFileSync(askpass, '#!/bin/sh\necho wrong-password\n', { mode: 0o755 });
   await lab.settle();
@@ -218,7 +222,7 @@ export async function runAttacks(lab: SshdLab, attacks: Attack[], auth: LabAuth)
     records.push({
       name: attack.name,
       address,
-      attempts: attemptsOf(attack, auth),
+      attempts: attemptsOf(attack),
       lines: { rfc3339: segment(rfc3339, offsets.rfc3339), traditional: segment(traditional, offsets.traditional) },
       client: result.output.trim().slice(0, 300),
     });
@@ -240,6 +244,8 @@ export interface LabAuth {
  * request of a method it does not know (auth_log runs in the monitor, which such a request never reaches), and a
  * second user name ends the connection before its request is tried.
  */
+export const sshdAttempts = (auth: LabAuth) => (attack: Attack) => attemptsOf(attack, auth);
+
 function attemptsOf(attack: Attack, auth: LabAuth) {
   if (attack.kind === 'raw') return 0;
   const tried = (method: string) =>

@@ -45,7 +45,27 @@ export interface LabOptions {
   repeatedMsgReduction?: boolean;
   /** /etc/hosts lines inside the lab (a PTR record the attacker chose, for UseDNS). */
   hosts?: string[];
+  /** The server in place of sshd (dropbear); sshd_config and keys are written all the same. */
+  server?: LabServer;
+  /** /etc/passwd and /etc/shadow inside the lab (accounts with passwords the test knows). */
+  accounts?: { passwd: string[]; shadow: string[] };
 }
+
+/** A server run in the lab: its foreground command, last in the lab's shell, and its processes. */
+export interface LabServer {
+  /** A shell command run with `$dir` set to the lab's directory; it must stay in the foreground. */
+  command: string;
+  /** The name of its listener and per-connection processes. */
+  processName: string;
+  /** The listener's pid file in the lab's directory. */
+  pidFile: string;
+}
+
+const SSHD_SERVER: LabServer = {
+  command: `exec ${SSHD} -D -f "$dir/sshd_config"`,
+  processName: 'sshd',
+  pidFile: 'sshd.pid',
+};
 
 /** The non-comment lines of Debian 12's /etc/ssh/sshd_config (openssh-server 1:9.2p1-2+deb12u*). */
 const DEBIAN_SSHD_CONFIG = [
@@ -68,11 +88,11 @@ mount --rbind "$dir/olddev/pts" /dev/pts
 ln -s pts/ptmx /dev/ptmx
 mount -t tmpfs -o mode=755 lab-run /run
 mkdir -m 755 /run/sshd
-if [ -f "$dir/hosts" ]; then mount --bind "$dir/hosts" /etc/hosts; fi
+for file in hosts passwd shadow; do if [ -f "$dir/$file" ]; then mount --bind "$dir/$file" "/etc/$file"; fi; done
 echo $$ > "$dir/namespace.pid"
 ${RSYSLOGD} -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" &
 while [ ! -S /dev/log ]; do sleep 0.05; done
-exec ${SSHD} -D -f "$dir/sshd_config"
+eval "$2"
 `;
 
 export class SshdLab {
@@ -137,7 +157,9 @@ export class SshdLab {
     }
     for (const link of ['lo', `${name}-a`]) inAttacker('link', 'set', link, 'up');
     this.writeConfig();
-    this.process = spawn('ip', ['netns', 'exec', this.serverNs, 'unshare', '-m', 'sh', '-c', SETUP, 'lab', this.dir], {
+    const server = this.options.server ?? SSHD_SERVER;
+    const setup = ['unshare', '-m', 'sh', '-c', SETUP, 'lab', this.dir, server.command];
+    this.process = spawn('ip', ['netns', 'exec', this.serverNs, ...setup], {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
     });
@@ -175,6 +197,10 @@ export class SshdLab {
     ];
     writeFileSync(join(dir, 'rsyslog.conf'), `${rsyslog.join('\n')}\n`);
     if (this.options.hosts) writeFileSync(join(dir, 'hosts'), `${this.options.hosts.join('\n')}\n`);
+    if (this.options.accounts) {
+      writeFileSync(join(dir, 'passwd'), `${this.options.accounts.passwd.join('\n')}\n`);
+      writeFileSync(join(dir, 'shadow'), `${this.options.accounts.shadow.join('\n')}\n`, { mode: 0o600 });
+    }
   }
 
   private listening() {
@@ -214,11 +240,12 @@ export class SshdLab {
     });
   }
 
-  /** sshd's connection processes (the listener's sshd children; rsyslogd is its child too) still running. */
+  /** The server's connection processes (the listener's children of its name; rsyslogd is a child too) running. */
   private sessions() {
-    const listener = readFileSync(join(this.dir, 'sshd.pid'), 'utf8').trim();
+    const server = this.options.server ?? SSHD_SERVER;
+    const listener = readFileSync(join(this.dir, server.pidFile), 'utf8').trim();
     try {
-      return execFileSync('pgrep', ['-x', '-P', listener, 'sshd'], { encoding: 'utf8' }).trim();
+      return execFileSync('pgrep', ['-x', '-P', listener, server.processName], { encoding: 'utf8' }).trim();
     } catch {
       return '';
     }

@@ -1,6 +1,7 @@
 import { dedupeAttempts } from '../../login-attempts.ts';
 import { type AuthEvent, FAILURE_EVENT_TYPES } from '../../observations.ts';
 import { parseAuthEvents } from '../auth-event-parser.ts';
+import { DropbearConnections } from '../dropbear-connections.ts';
 import { parseSyslogLine } from '../syslog-line-parser.ts';
 import type { AttackRecord } from './real-sshd-attacks.ts';
 
@@ -21,7 +22,7 @@ export interface Reading {
 }
 
 /**
- * Each attack's lines as a monitor cycle reads auth.log (syslog line, sshd/PAM events, one event per attempt),
+ * Each attack's lines as a monitor cycle reads auth.log (syslog line, sshd/dropbear/PAM events, one event per attempt),
  * each event checked against the address the attacker really connected from.
  */
 export function readAttackLines(records: AttackRecord[], format: LogFormat, now: number): Reading {
@@ -34,12 +35,13 @@ export function readAttackLines(records: AttackRecord[], format: LogFormat, now:
     miscounted: [],
     probes: 0,
   };
+  const dropbear = new DropbearConnections();
   for (const record of records) {
     const events: AuthEvent[] = [];
     for (const line of record.lines[format]) {
       reading.lines++;
       const parsed = parseSyslogLine(line, now);
-      for (const event of parsed ? parseAuthEvents(parsed) : []) {
+      for (const event of parsed ? parseAuthEvents(parsed, dropbear) : []) {
         events.push(event);
         if (event.sourceIp !== undefined && event.sourceIp !== record.address)
           reading.wrongAddress.push(`${record.name}: ${line} -> ${event.sourceIp}`);
