@@ -13,11 +13,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defaultConfig } from '../../config/load-config.ts';
 import { openStore } from '../../store/store.ts';
 import { ManualClock } from '../clock.ts';
 import { createMonitor } from '../create-monitor.ts';
 import { collectProcesses } from './process-collector.ts';
+import { oneCollectorConfig } from './testing/one-collector-config.ts';
 
 /**
  * Real processes whose names their starter chose: argv[0] set with `exec -a` (`sshd`, `sshd: root@pts/0`, a
@@ -96,18 +96,7 @@ describe('processes with names their starters chose', { skip: linuxProc ? undefi
   });
 
   test('a monitor cycle: the deleted binary is a finding whose text quotes the kernel path, no forged line or escape in any finding', async () => {
-    const config = defaultConfig({
-      'database.path': join(directory, 'agent.db'),
-      'audit.path': join(directory, 'audit.jsonl'),
-      monitor: {
-        auth_log: '',
-        syslog: '',
-        docker: false,
-        temperatures: false,
-        processes: ['monitor-victim', 'sshd'],
-        timezone: 'UTC',
-      },
-    });
+    const config = oneCollectorConfig(directory, { processes: ['monitor-victim', 'sshd'] });
     const store = openStore(config.database.path, config.audit.path);
     try {
       const setup = createMonitor(config, store, { clock: new ManualClock(Date.now()), llm: null });

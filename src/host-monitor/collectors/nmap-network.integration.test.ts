@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defaultConfig } from '../../config/load-config.ts';
 import { openStore, type Store } from '../../store/store.ts';
 import { ManualClock } from '../clock.ts';
 import { createMonitor } from '../create-monitor.ts';
@@ -15,6 +14,7 @@ import {
   setTargetFirewall,
   type TestNetwork,
 } from './testing/network-namespaces.ts';
+import { oneCollectorConfig } from './testing/one-collector-config.ts';
 
 /**
  * The real nmap (SYN and UDP scans, as root) against a host in a network namespace, through monitor cycles: a TCP
@@ -63,18 +63,9 @@ describe('nmap through monitor cycles against a real host', { skip: unavailable 
     setTargetFirewall(network, ['tcp dport 8443 drop']);
     await listen('tcp 8081', 'tcp', 8081);
     await listen('tcp 8083', 'tcp', 8083);
-    const config = defaultConfig({
-      'database.path': join(directory, 'agent.db'),
-      'audit.path': join(directory, 'audit.jsonl'),
-      monitor: {
-        auth_log: '',
-        syslog: '',
-        docker: false,
-        temperatures: false,
-        nmap_targets: [network.target4],
-        nmap_scan_options: '-T4 -sS -sU -p T:8081-8083,8443,U:5301,5302',
-        timezone: 'UTC',
-      },
+    const config = oneCollectorConfig(directory, {
+      nmap_targets: [network.target4],
+      nmap_scan_options: '-T4 -sS -sU -p T:8081-8083,8443,U:5301,5302',
     });
     store = openStore(config.database.path, config.audit.path);
     const clock = new ManualClock(Date.parse('2026-01-05T08:00:00Z'));

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defaultConfig } from '../../config/load-config.ts';
 import { type LoopbackServer, startLoopbackServer } from '../../notifiers/loopback-http-server.ts';
 import { openStore } from '../../store/store.ts';
 import { ManualClock } from '../clock.ts';
@@ -16,6 +15,7 @@ import {
   setTargetFirewall,
   type TestNetwork,
 } from './testing/network-namespaces.ts';
+import { oneCollectorConfig } from './testing/one-collector-config.ts';
 
 /**
  * The real iputils ping against a target in a network namespace: loss made by nftables in the target (exactly 3 of
@@ -128,19 +128,10 @@ describe('ping through a real network', { skip: unavailable }, () => {
       network.noRoute4,
       'no-such-host.invalid',
     ];
-    const config = defaultConfig({
-      'database.path': join(directory, 'agent.db'),
-      'audit.path': join(directory, 'audit.jsonl'),
-      monitor: {
-        auth_log: '',
-        syslog: '',
-        docker: false,
-        temperatures: false,
-        ping_targets: targets,
-        ping_count: 10,
-        discord_webhook_url: `${discord.url}/api/webhooks/1/token`,
-        timezone: 'UTC',
-      },
+    const config = oneCollectorConfig(directory, {
+      ping_targets: targets,
+      ping_count: 10,
+      discord_webhook_url: `${discord.url}/api/webhooks/1/token`,
     });
     const store = openStore(config.database.path, config.audit.path);
     try {

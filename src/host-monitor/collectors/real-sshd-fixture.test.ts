@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseAuthEvents } from './auth-event-parser.ts';
 import { parseSyslogLine } from './syslog-line-parser.ts';
-import type { AttackRecord } from './testing/real-sshd-attacks.ts';
-import { readAttackLines } from './testing/real-sshd-reading.ts';
+import { assertEveryAttemptRight, savedRecords } from './testing/real-sshd-reading.ts';
 
 /**
  * What a real sshd (Debian 12's OpenSSH 9.2p1) and rsyslogd wrote to auth.log under attack, saved by
@@ -13,25 +11,14 @@ import { readAttackLines } from './testing/real-sshd-reading.ts';
  */
 const NOW = Date.parse('2026-12-31T12:00:00Z');
 
-function fixture(name: string) {
-  const url = new URL(`../__fixtures__/real-sshd/${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as { sshd: string; records: AttackRecord[] };
-}
-
 for (const name of ['debian-defaults', 'verbose-usedns']) {
   test(`real sshd lines (${name}): every event carries its connection's address, every attempt counts`, () => {
-    const { records } = fixture(name);
-    for (const format of ['rfc3339', 'traditional'] as const) {
-      const reading = readAttackLines(records, format, NOW);
-      assert.deepEqual(reading.wrongAddress, [], format);
-      assert.deepEqual(reading.miscounted, [], format);
-      assert.equal(reading.counted, reading.attempts);
-    }
+    assertEveryAttemptRight(savedRecords('real-sshd', name), NOW);
   });
 }
 
 test("a line sshd cut at 500 characters gives only an address that comes before the client's text", () => {
-  const { records } = fixture('debian-defaults');
+  const records = savedRecords('real-sshd', 'debian-defaults');
   const linesOf = (name: string) => records.find((record) => record.name === name)?.lines.traditional ?? [];
   const eventsOf = (lines: string[]) =>
     lines.flatMap((line) => {

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { dedupeAttempts } from '../../login-attempts.ts';
 import { type AuthEvent, FAILURE_EVENT_TYPES } from '../../observations.ts';
 import { parseAuthEvents } from '../auth-event-parser.ts';
@@ -58,4 +60,20 @@ export function readAttackLines(records: AttackRecord[], format: LogFormat, now:
     if (counted !== record.attempts) reading.miscounted.push(`${record.name}: ${counted}/${record.attempts}`);
   }
   return reading;
+}
+
+/** The attacks a live lab test saved in `__fixtures__/<folder>/<name>.json` (real-sshd, real-dropbear). */
+export function savedRecords(folder: string, name: string): AttackRecord[] {
+  const url = new URL(`../../__fixtures__/${folder}/${name}.json`, import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { records: AttackRecord[] }).records;
+}
+
+/** In both auth.log formats: no event carries another address than its connection's, every attempt counts once. */
+export function assertEveryAttemptRight(records: AttackRecord[], now: number): void {
+  for (const format of ['rfc3339', 'traditional'] as const) {
+    const reading = readAttackLines(records, format, now);
+    assert.deepEqual(reading.wrongAddress, [], format);
+    assert.deepEqual(reading.miscounted, [], format);
+    assert.equal(reading.counted, reading.attempts);
+  }
 }
