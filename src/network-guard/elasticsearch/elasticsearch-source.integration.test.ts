@@ -361,7 +361,7 @@ describe('Elasticsearch cycles, restarts and faults', () => {
       await watching;
       assert.match(
         messages[0],
-        /^elasticsearch: elasticsearch 8\.\d+\.\d+, traefik-logs-it-faults-\w+, profile traefik-json \(time=StartUTC, client_ip=ClientHost\.keyword/,
+        /^elasticsearch: elasticsearch 8\.\d+\.\d+, traefik-logs-it-faults-\w+, profile traefik-json \(chosen by Traefik's own fields \(RequestPath, ClientHost, DownstreamStatus\)\) \(time=StartUTC, client_ip=ClientHost\.keyword/,
       );
       assert.ok(
         messages.some((message) => /RequestPath is mapped as text; using its RequestPath\.keyword/.test(message)),
