@@ -97,7 +97,10 @@ export async function openCopy(
   notice: (text: string) => void,
 ): Promise<OpenedCopy | undefined> {
   const plain = await findCopy(path, known, currentIno);
-  if (plain) return openFound(plain, plain);
+  // Gone between finding and opening: logrotate compressed the copy meanwhile (copytruncate + compress, the real
+  // logrotate showed it), and removed the plain one only once the compressed one was complete.
+  const opened = plain ? await openFound(plain, plain).catch(unlessGone) : undefined;
+  if (opened) return opened;
   if (known.headLength === 0) return undefined;
   const { decompressedCopy } = await import('./scan-input.ts');
   let best: { path: string; modified: number; compression: 'gzip' | 'zstd' } | undefined;
@@ -125,6 +128,11 @@ export async function openCopy(
   } finally {
     await copy.close();
   }
+}
+
+function unlessGone(error: NodeJS.ErrnoException): undefined {
+  if (error.code === 'ENOENT') return undefined;
+  throw error;
 }
 
 async function openFound(path: string, name: string): Promise<OpenedCopy> {
