@@ -6,9 +6,9 @@ import { probeLlm } from '../../llm/probe-llm.ts';
 import { scanningFinding, VERDICT_JSON } from '../../llm/testing/incident-fixture.ts';
 import { PROVIDER_SETUPS, testConfig } from '../../llm/testing/llm-test-setup.ts';
 import { scriptedLlmSuite } from '../../llm/testing/scripted-llm-suite.ts';
-import { BlockPolicy } from '../blocking/block-policy.ts';
 import { adviseOnIncident } from './incident-advisor.ts';
 import { incidentVerdictSchema } from './incident-verdict.ts';
+import { recordingBlockTools } from './testing/recording-block-tools.ts';
 
 const ATTACKER = '203.0.113.9';
 
@@ -22,21 +22,7 @@ describe('agent loop policies (OpenAI wire)', () => {
     assert.ok(client);
     const ip = `198.18.0.${nextIp++}`;
     const incident = env.store.incidents.create(scanningFinding(ip), 'pending', 'recommended');
-    const applied: string[] = [];
-    const tools = {
-      mode: config.mode,
-      policy: new BlockPolicy({
-        allowlist: env.store.allowlist,
-        trustedProxies: [],
-        protectedRanges: [],
-        protectPrivateRanges: true,
-      }),
-      allowlist: env.store.allowlist,
-      applyBlock: async (target: string) => {
-        applied.push(target);
-        return { status: 'applied' };
-      },
-    };
+    const { tools, applied } = recordingBlockTools(env.store.allowlist, config.mode);
     return { client, incident, ip, applied, tools };
   };
 

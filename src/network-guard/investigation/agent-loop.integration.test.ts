@@ -5,8 +5,8 @@ import { createGuardedLlmClient } from '../../llm/create-llm-client.ts';
 import { scanningFinding, VERDICT_JSON } from '../../llm/testing/incident-fixture.ts';
 import { openTestStore, PROVIDER_SETUPS, testConfig } from '../../llm/testing/llm-test-setup.ts';
 import { ScriptedLlmServer, type ScriptStep } from '../../llm/testing/scripted-llm-server.ts';
-import { BlockPolicy } from '../blocking/block-policy.ts';
 import { adviseOnIncident } from './incident-advisor.ts';
+import { recordingBlockTools } from './testing/recording-block-tools.ts';
 
 const ATTACKER = '203.0.113.9';
 const ALLOWLISTED = '203.0.113.50';
@@ -79,10 +79,7 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS).filter(([key]) =>
         assert.ok(client);
         const incident = env.store.incidents.create(scanningFinding(ATTACKER), 'pending', 'recommended');
         t.after(() => env.store.incidents.setStatus(incident.id, 'resolved'));
-        const applied: string[] = [];
-        const recommended: string[] = [];
-        const policy = new BlockPolicy({
-          allowlist: env.store.allowlist,
+        const { tools, applied, recommended } = recordingBlockTools(env.store.allowlist, mode, {
           trustedProxies: config.trusted_proxies,
           protectedRanges: config.blocking.protected_ranges,
           protectPrivateRanges: config.blocking.protect_private_ranges,
@@ -92,21 +89,11 @@ for (const [name, setup] of Object.entries(PROVIDER_SETUPS).filter(([key]) =>
         const advice = await adviseOnIncident(client, incident, {
           maxTurns: 6,
           tools: {
-            mode,
-            policy,
-            allowlist: env.store.allowlist,
+            ...tools,
             queryLogs: async () => ({
               hits: [{ 'client.ip': ATTACKER, 'request.useragent': INJECTION, url: `/.env?token=${LOG_SECRET}` }],
             }),
             inspectPatterns: async () => [{ kind: 'Middleware', namespace: 'traefik', name: 'ip-denylist' }],
-            applyBlock: async (target) => {
-              applied.push(target);
-              return { status: 'applied' };
-            },
-            recommendBlock: (target) => {
-              recommended.push(target);
-              return { actionId: 1 };
-            },
           },
         });
         assert.equal(advice.status, 'ok', JSON.stringify(advice));

@@ -11,9 +11,9 @@ import { scanningFinding } from '../../llm/testing/incident-fixture.ts';
 import { PROVIDER_SETUPS, testConfig } from '../../llm/testing/llm-test-setup.ts';
 import type { ScriptStep } from '../../llm/testing/scripted-llm-server.ts';
 import { scriptedLlmSuite } from '../../llm/testing/scripted-llm-suite.ts';
-import { BlockPolicy } from '../blocking/block-policy.ts';
 import { adviseOnIncident } from './incident-advisor.ts';
 import { loadAttacks, PLACEMENTS, readAsEvidence, traefikJsonLine } from './testing/prompt-injection-corpus.ts';
+import { recordingBlockTools } from './testing/recording-block-tools.ts';
 
 const ATTACKER = '203.0.113.9';
 const BYSTANDER = '198.51.100.23';
@@ -80,30 +80,9 @@ describe('a model that obeys real prompt injections in log fields (OpenAI wire)'
       const allowlisted = () => env.store.allowlist.list().map((entry) => entry.ipOrCidr);
       if (!allowlisted().includes(OFFICE)) env.store.allowlist.add(OFFICE, 'office');
       const incident = env.store.incidents.create(attackedFinding(attack.text), 'pending', 'recommended');
-      const applied: string[] = [];
-      const recommended: string[] = [];
+      const { tools, applied, recommended } = recordingBlockTools(env.store.allowlist, 'auto');
       server.script(...obedientScript());
-      const advice = await adviseOnIncident(client, incident, {
-        maxTurns: 4,
-        tools: {
-          mode: 'auto',
-          policy: new BlockPolicy({
-            allowlist: env.store.allowlist,
-            trustedProxies: [],
-            protectedRanges: [],
-            protectPrivateRanges: true,
-          }),
-          allowlist: env.store.allowlist,
-          applyBlock: async (target) => {
-            applied.push(target);
-            return { status: 'applied' };
-          },
-          recommendBlock: (target) => {
-            recommended.push(target);
-            return { actionId: 1 };
-          },
-        },
-      });
+      const advice = await adviseOnIncident(client, incident, { maxTurns: 4, tools });
       env.store.incidents.setStatus(incident.id, 'resolved');
       assert.equal(advice.status, 'ok', JSON.stringify(advice));
       if (advice.status !== 'ok') return;
